@@ -1,0 +1,308 @@
+package com.mintreplica.backup.core;
+
+import com.mintreplica.backup.core.event.BackupListener;
+import com.mintreplica.backup.core.internal.BackupRun;
+import com.mintreplica.backup.core.internal.Manifest;
+import com.mintreplica.backup.core.retention.RetentionDecision;
+import com.mintreplica.backup.core.retention.RetentionPolicy;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.source.Source;
+import com.mintreplica.backup.core.transform.Transformer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A configured backup: a source, a repository, and what to do around it. Immutable once built; {@link #run()} may be
+ * called again for the next backup (the previous snapshot of the same source becomes the parent).
+ */
+public final class BackupPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupPipeline.class);
+
+    private final Source source;
+    private final Repository repository;
+    private final Sink sink;
+    private final RepositorySettings settings;
+    private final boolean transformersGiven;
+    private final RetentionPolicy retention;
+    private final Set<String> tags;
+    private final Optional<String> job;
+    private final String host;
+    private final Optional<Instant> time;
+    private final Clock clock;
+    private final List<BackupListener> listeners;
+    private final ExecutorService executor;
+    private final int parallelism;
+    private final long memoryBudget;
+    private final boolean useParent;
+
+    private BackupPipeline(Builder b) {
+        this.source = b.source;
+        this.repository = b.repository;
+        this.sink = b.sink;
+        this.settings = b.settings;
+        this.transformersGiven = b.transformersGiven;
+        this.retention = b.retention;
+        this.tags = Set.copyOf(b.tags);
+        this.job = Optional.ofNullable(b.job);
+        this.host = b.host != null ? b.host : localHost();
+        this.time = Optional.ofNullable(b.time);
+        this.clock = b.clock;
+        this.listeners = List.copyOf(b.listeners);
+        this.executor = b.executor;
+        this.parallelism = b.parallelism;
+        this.memoryBudget = b.memoryBudget;
+        this.useParent = b.useParent;
+    }
+
+    /**
+     * Runs one backup: reads the source, stores what is new, commits the snapshot, then applies the retention policy
+     * (if any) to the snapshots of the same source and host.
+     *
+     * @throws BackupException when the backup fails; no snapshot is committed then
+     */
+    public BackupResult run() {
+        long start = System.nanoTime();
+        Repository repo = repository != null ? repository : openOrInit();
+        try {
+            checkTransformers(repo);
+            Optional<Manifest> parent = useParent ? parent(repo) : Optional.empty();
+            ExecutorService pool = executor != null ? executor : Repository.newExecutor("mint-backup-worker", parallelism);
+            Snapshot snapshot;
+            try {
+                snapshot = new BackupRun(repo.store(), new BackupRun.Options(source, tags, job, host, time, clock,
+                        listeners, parent, pool, memoryBudget, Version.tool())).run();
+            } finally {
+                if (executor == null) {
+                    pool.shutdown();
+                }
+            }
+            List<Snapshot> forgotten = retention == null ? List.of() : applyRetention(repo, snapshot);
+            return new BackupResult(snapshot, Duration.ofNanos(System.nanoTime() - start), forgotten);
+        } finally {
+            if (repository == null) {
+                repo.close();
+            }
+        }
+    }
+
+    private Repository openOrInit() {
+        if (Repository.exists(sink)) {
+            return Repository.open(sink);
+        }
+        LOG.info("no repository at {}: creating one ({} layout)", sink.describe(), settings.layout());
+        return Repository.init(sink, settings);
+    }
+
+    private void checkTransformers(Repository repo) {
+        if (!transformersGiven) {
+            return;
+        }
+        List<String> wanted = settings.transformers().stream().map(t -> t.name() + t.parameters()).toList();
+        List<String> actual = repo.transformers().stream().map(t -> t.name() + t.parameters()).toList();
+        if (!wanted.equals(actual)) {
+            throw new InvalidInputException("the repository at " + repo.location() + " stores data with " + actual
+                    + ", but this pipeline asks for " + wanted + ": a repository's transformers are fixed when it is created;"
+                    + " drop transform(...) or use a new repository");
+        }
+    }
+
+    /** The latest snapshot of the same source on the same host: its unchanged entries need not be read again. */
+    private Optional<Manifest> parent(Repository repo) {
+        return repo.snapshots().stream()
+                .filter(s -> s.source().equals(source.id()) && s.host().equals(host))
+                .max(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id))
+                .map(s -> repo.store().manifest(s.id()));
+    }
+
+    private List<Snapshot> applyRetention(Repository repo, Snapshot created) {
+        List<Snapshot> group = repo.snapshots().stream()
+                .filter(s -> s.source().equals(created.source()) && s.host().equals(created.host()))
+                .toList();
+        RetentionDecision decision = retention.apply(group);
+        List<Snapshot> forgotten = new ArrayList<>();
+        for (Snapshot s : decision.removed()) {
+            if (s.id().equals(created.id())) {
+                continue; // never undo the backup that just ran
+            }
+            repo.forget(s);
+            forgotten.add(s);
+            LOG.info("retention: forgot snapshot {} of {}", s.id(), s.source());
+        }
+        return forgotten;
+    }
+
+    private static String localHost() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** Builds a {@link BackupPipeline}; {@link #build()} checks that the required parts are there. */
+    public static final class Builder {
+        private Source source;
+        private Repository repository;
+        private Sink sink;
+        private RepositorySettings settings = RepositorySettings.defaults();
+        private boolean transformersGiven;
+        private RetentionPolicy retention;
+        private final Set<String> tags = new TreeSet<>();
+        private String job;
+        private String host;
+        private Instant time;
+        private Clock clock = Clock.systemUTC();
+        private final List<BackupListener> listeners = new ArrayList<>();
+        private ExecutorService executor;
+        private int parallelism = Runtime.getRuntime().availableProcessors() + 1;
+        private long memoryBudget = defaultMemoryBudget();
+        private boolean useParent = true;
+
+        Builder() {
+        }
+
+        /** What to back up. Required. */
+        public Builder source(Source value) {
+            this.source = value;
+            return this;
+        }
+
+        /**
+         * The transformer chain, in order (default: zstd level 3). Used when the pipeline creates the repository; an
+         * existing repository must already use the same chain.
+         */
+        public Builder transform(Transformer... chain) {
+            this.settings = settings.withTransformers(Arrays.asList(chain));
+            this.transformersGiven = true;
+            return this;
+        }
+
+        /** The layout, used when the pipeline creates the repository (default: chunked). */
+        public Builder layout(Layout value) {
+            this.settings = settings.withLayout(value);
+            return this;
+        }
+
+        /** All settings for a repository the pipeline creates. */
+        public Builder settings(RepositorySettings value) {
+            this.settings = value;
+            return this;
+        }
+
+        /** An open repository. The pipeline does not close it. */
+        public Builder to(Repository value) {
+            this.repository = value;
+            this.sink = null;
+            return this;
+        }
+
+        /** A Sink: its repository is opened for each run, and created on the first if there is none. */
+        public Builder to(Sink value) {
+            this.sink = value;
+            this.repository = null;
+            return this;
+        }
+
+        /** Applied after each backup to the snapshots of the same source and host. */
+        public Builder retention(RetentionPolicy value) {
+            this.retention = value;
+            return this;
+        }
+
+        public Builder tags(String... values) {
+            for (String t : values) {
+                if (t == null || t.isBlank() || t.contains(",")) {
+                    throw new InvalidInputException("tag '" + t + "' is empty or contains a comma");
+                }
+                tags.add(t);
+            }
+            return this;
+        }
+
+        /** The job name recorded in the snapshot. */
+        public Builder job(String value) {
+            this.job = value;
+            return this;
+        }
+
+        /** The host recorded in the snapshot (default: this machine's host name). */
+        public Builder host(String value) {
+            this.host = value;
+            return this;
+        }
+
+        /** The snapshot's time, instead of the clock's (for imports and tests). */
+        public Builder time(Instant value) {
+            this.time = value;
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            this.clock = value;
+            return this;
+        }
+
+        public Builder listener(BackupListener value) {
+            listeners.add(value);
+            return this;
+        }
+
+        /**
+         * Runs hashing, compression and uploads on {@code value}. The pipeline does not shut it down. By default each
+         * run starts its own threads and stops them when it ends.
+         */
+        public Builder executor(ExecutorService value) {
+            this.executor = value;
+            return this;
+        }
+
+        /** Worker threads when the pipeline runs its own (default: processors + 1). */
+        public Builder parallelism(int value) {
+            if (value < 1) {
+                throw new InvalidInputException("parallelism must be at least 1: " + value);
+            }
+            this.parallelism = value;
+            return this;
+        }
+
+        /** Bytes of content held in flight between reading and storing (default: an eighth of the heap, 16 to 128 MiB). */
+        public Builder memoryBudget(long bytes) {
+            this.memoryBudget = bytes;
+            return this;
+        }
+
+        /** Read every entry, even those unchanged since the parent snapshot. */
+        public Builder noParent() {
+            this.useParent = false;
+            return this;
+        }
+
+        public BackupPipeline build() {
+            if (source == null) {
+                throw new InvalidInputException("a backup pipeline needs a source: call source(...)");
+            }
+            if (repository == null && sink == null) {
+                throw new InvalidInputException("a backup pipeline needs a repository: call to(repository) or to(sink)");
+            }
+            return new BackupPipeline(this);
+        }
+
+        private static long defaultMemoryBudget() {
+            long eighth = Runtime.getRuntime().maxMemory() / 8;
+            return Math.max(16L << 20, Math.min(128L << 20, eighth));
+        }
+    }
+}

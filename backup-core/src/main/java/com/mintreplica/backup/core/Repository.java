@@ -1,0 +1,249 @@
+package com.mintreplica.backup.core;
+
+import com.mintreplica.backup.core.internal.Manifest;
+import com.mintreplica.backup.core.internal.RepoConfig;
+import com.mintreplica.backup.core.internal.RestoreRun;
+import com.mintreplica.backup.core.internal.Store;
+import com.mintreplica.backup.core.internal.Verifier;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.transform.Transformer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A repository of snapshots on a {@link Sink}. It is self-describing: the Sink alone (and a key, when encrypted) is
+ * enough to list, verify and restore everything, on any machine.
+ *
+ * <pre>{@code
+ * try (Repository repo = Repository.open(new LocalDirectorySink(Path.of("/srv/backup")))) {
+ *     Snapshot latest = repo.snapshot(SnapshotSelector.latest());
+ *     repo.restore(SnapshotSelector.latest()).to(target).run();
+ * }
+ * }</pre>
+ *
+ * <p>A Repository is safe for use by several threads. Closing it closes the Sink only when the repository opened it
+ * itself ({@link #open(String)}).
+ */
+public final class Repository implements AutoCloseable {
+    private final Store store;
+    private final boolean ownsSink;
+
+    private Repository(Store store, boolean ownsSink) {
+        this.store = store;
+        this.ownsSink = ownsSink;
+    }
+
+    /** Creates a repository with the default settings (chunked, zstd). Fails if the Sink holds one already. */
+    public static Repository init(Sink sink) {
+        return init(sink, RepositorySettings.defaults());
+    }
+
+    /**
+     * Creates a repository on {@code sink}.
+     *
+     * @throws ConflictException when the Sink already holds a repository
+     */
+    public static Repository init(Sink sink, RepositorySettings settings) {
+        Objects.requireNonNull(sink, "sink");
+        List<RepoConfig.TransformerSpec> chain = settings.transformers().stream()
+                .map(t -> new RepoConfig.TransformerSpec(t.name(), t.parameters()))
+                .toList();
+        RepoConfig config = new RepoConfig(RepoConfig.CURRENT_VERSION, UUID.randomUUID().toString(), Instant.now(),
+                settings.layout(), settings.chunkMin(), settings.chunkAvg(), settings.chunkMax(),
+                new SecureRandom().nextLong(), settings.packSize(), chain, java.util.Map.of());
+        return new Repository(Store.create(sink, config), false);
+    }
+
+    /**
+     * Opens the repository on {@code sink}.
+     *
+     * @throws NotFoundException when the Sink holds no repository
+     * @throws UnsupportedException when the repository's format is newer than this version, or it needs a transformer
+     *     whose module is missing
+     */
+    public static Repository open(Sink sink) {
+        return new Repository(Store.open(Objects.requireNonNull(sink, "sink")), false);
+    }
+
+    /** Opens the repository at a directory path or URI (see {@link Sinks#open(String)}); closing it closes the Sink. */
+    public static Repository open(String location) {
+        Sink sink = Sinks.open(location);
+        try {
+            return new Repository(Store.open(sink), true);
+        } catch (RuntimeException e) {
+            closeQuietly(sink);
+            throw e;
+        }
+    }
+
+    /** Whether {@code sink} holds a repository. */
+    public static boolean exists(Sink sink) {
+        try {
+            return sink.stat(RepoConfig.OBJECT).isPresent();
+        } catch (IOException e) {
+            throw new BackupException("cannot read " + sink.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where the repository is, for messages. */
+    public String location() {
+        return store.location();
+    }
+
+    /** The repository's unique id, from its config. */
+    public String id() {
+        return store.config().id();
+    }
+
+    public Layout layout() {
+        return store.config().layout();
+    }
+
+    /** The transformer chain every stored blob or entry goes through. */
+    public List<Transformer> transformers() {
+        return store.codec().chain();
+    }
+
+    /** The Sink the repository is stored on. */
+    public Sink sink() {
+        return store.sink();
+    }
+
+    /** Every committed snapshot, oldest first. */
+    public List<Snapshot> snapshots() {
+        return store.snapshots();
+    }
+
+    /**
+     * The snapshot {@code selector} chooses.
+     *
+     * @throws NotFoundException when there is none
+     */
+    public Snapshot snapshot(SnapshotSelector selector) {
+        return selector.select(snapshots(), location());
+    }
+
+    /** The entries of a snapshot, in snapshot order. */
+    public List<Entry> entries(Snapshot snapshot) {
+        return store.manifest(snapshot.id()).items().stream().map(Manifest.Item::entry).toList();
+    }
+
+    /**
+     * Opens the content of one regular entry, checked as it is read. The caller closes the stream.
+     *
+     * @throws NotFoundException when the snapshot has no such entry
+     */
+    public InputStream openEntry(Snapshot snapshot, String path) {
+        Manifest manifest = store.manifest(snapshot.id());
+        Manifest.Item item = manifest.items().stream()
+                .filter(i -> i.entry().path().equals(path))
+                .findFirst()
+                .orElseThrow(() -> new NotFoundException("snapshot " + snapshot.id() + " has no entry '" + path
+                        + "': `mint-backup ls` lists its entries"));
+        if (item.entry().type() != EntryType.REGULAR) {
+            throw new InvalidInputException("entry '" + path + "' of snapshot " + snapshot.id() + " is a "
+                    + item.entry().type().name().toLowerCase(java.util.Locale.ROOT) + " and has no content");
+        }
+        try {
+            return new RestoreRun(store, manifest, Runnable::run, 1).open(item);
+        } catch (IOException e) {
+            throw new BackupException("cannot read entry '" + path + "' of snapshot " + snapshot.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts describing a restore of the snapshot {@code selector} chooses. */
+    public Restore restore(SnapshotSelector selector) {
+        return new Restore(this, selector);
+    }
+
+    /**
+     * Checks the whole repository: every snapshot's manifest, the index, and that every blob a snapshot needs exists.
+     *
+     * @param readData also read every pack the snapshots need and check every blob against its id
+     */
+    public VerifyReport verify(boolean readData) {
+        return new Verifier(store).verify(store.snapshotIds(), readData);
+    }
+
+    /** Checks one snapshot; see {@link #verify(boolean)}. */
+    public VerifyReport verify(SnapshotSelector selector, boolean readData) {
+        Snapshot snapshot = snapshot(selector);
+        return new Verifier(store).verify(List.of(snapshot.id()), readData);
+    }
+
+    /**
+     * Removes a snapshot's manifest. Its data stays until a prune finds no other snapshot needs it.
+     *
+     * @throws NotFoundException when no such snapshot exists
+     */
+    public void forget(Snapshot snapshot) {
+        String name = Manifest.objectName(snapshot.id());
+        store.readObject(name);
+        store.delete(name);
+    }
+
+    /** The engine behind this repository; not API. */
+    Store store() {
+        return store;
+    }
+
+    /** Runs a restore prepared by {@link Restore}. */
+    RestoreResult runRestore(Restore restore) {
+        long start = System.nanoTime();
+        Snapshot snapshot = snapshot(restore.selector());
+        Manifest manifest = store.manifest(snapshot.id());
+        restore.checkIncludesExist(manifest.items().stream().map(i -> i.entry().path()).toList(), snapshot);
+        ExecutorService executor = restore.executor() != null ? null : newExecutor("mint-backup-restore", restore.parallelism());
+        try {
+            RestoreRun.Counts counts = new RestoreRun(store, manifest,
+                    restore.executor() != null ? restore.executor() : executor, restore.parallelism())
+                    .run(restore.target(), restore.selection(), restore.isPartial());
+            return new RestoreResult(snapshot, counts.entries(), counts.bytes(),
+                    java.time.Duration.ofNanos(System.nanoTime() - start));
+        } finally {
+            if (executor != null) {
+                executor.shutdownNow();
+            }
+        }
+    }
+
+    static ExecutorService newExecutor(String name, int threads) {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newFixedThreadPool(Math.max(1, threads), r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void close() {
+        if (ownsSink) {
+            closeQuietly(store.sink());
+        }
+    }
+
+    private static void closeQuietly(Sink sink) {
+        try {
+            sink.close();
+        } catch (Exception ignored) {
+            // nothing useful to do
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Repository[" + location() + "]";
+    }
+}

@@ -1,0 +1,133 @@
+package com.mintreplica.backup.core;
+
+import com.mintreplica.backup.core.source.RestoreTarget;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+
+/**
+ * Describes one restore: which snapshot, into which target, which entries. Created by {@link Repository#restore}.
+ *
+ * <pre>{@code
+ * repo.restore(SnapshotSelector.latest())
+ *     .to(new DirectoryTarget(Path.of("/tmp/restore")))
+ *     .include("etc/mint")
+ *     .run();
+ * }</pre>
+ */
+public final class Restore {
+    private final Repository repository;
+    private final SnapshotSelector selector;
+    private RestoreTarget target;
+    private final List<String> includes = new ArrayList<>();
+    private Executor executor;
+    private int parallelism = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+    Restore(Repository repository, SnapshotSelector selector) {
+        this.repository = repository;
+        this.selector = Objects.requireNonNull(selector, "selector");
+    }
+
+    /** Where to restore to. Required. */
+    public Restore to(RestoreTarget value) {
+        this.target = Objects.requireNonNull(value, "target");
+        return this;
+    }
+
+    /**
+     * Restores only these entry paths and what lies below them (a directory path includes its contents). Paths are as
+     * the snapshot lists them, relative; a leading {@code /} is ignored.
+     */
+    public Restore include(String... paths) {
+        return include(List.of(paths));
+    }
+
+    /** See {@link #include(String...)}. */
+    public Restore include(Collection<String> paths) {
+        for (String p : paths) {
+            String clean = p.replaceAll("/+$", "").replaceAll("^/+", "");
+            if (clean.isEmpty()) {
+                throw new InvalidInputException("an include path is empty: give an entry path such as etc/mint/app.yaml");
+            }
+            includes.add(clean);
+        }
+        return this;
+    }
+
+    /** The executor that fetches blobs ahead; by default the restore runs its own threads and stops them after. */
+    public Restore executor(Executor value) {
+        this.executor = value;
+        return this;
+    }
+
+    /** How many blobs to fetch ahead in parallel (default: the number of processors, at least 2). */
+    public Restore parallelism(int value) {
+        if (value < 1) {
+            throw new InvalidInputException("parallelism must be at least 1: " + value);
+        }
+        this.parallelism = value;
+        return this;
+    }
+
+    /**
+     * Runs the restore.
+     *
+     * @throws NotFoundException when the snapshot or an included path does not exist
+     * @throws CorruptDataException when stored data is damaged; nothing corrupt reaches the target
+     */
+    public RestoreResult run() {
+        if (target == null) {
+            throw new InvalidInputException("a restore needs a target: call to(...)");
+        }
+        return repository.runRestore(this);
+    }
+
+    SnapshotSelector selector() {
+        return selector;
+    }
+
+    RestoreTarget target() {
+        return target;
+    }
+
+    Executor executor() {
+        return executor;
+    }
+
+    int parallelism() {
+        return parallelism;
+    }
+
+    boolean isPartial() {
+        return !includes.isEmpty();
+    }
+
+    /** Selected: an included path, anything below one, and the directories above one (so they get their metadata). */
+    Predicate<String> selection() {
+        if (includes.isEmpty()) {
+            return path -> true;
+        }
+        List<String> chosen = List.copyOf(includes);
+        return path -> {
+            for (String include : chosen) {
+                if (path.equals(include) || path.startsWith(include + "/") || include.startsWith(path + "/")) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    void checkIncludesExist(List<String> paths, Snapshot snapshot) {
+        for (String include : includes) {
+            boolean found = paths.stream().anyMatch(p -> p.equals(include) || p.startsWith(include + "/"));
+            if (!found) {
+                throw new NotFoundException("snapshot " + snapshot.id() + " has no entry '" + include
+                        + "': `mint-backup ls " + snapshot.id() + "` lists its entries");
+            }
+        }
+    }
+}

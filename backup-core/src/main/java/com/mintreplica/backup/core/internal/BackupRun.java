@@ -1,0 +1,455 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.event.BackupEvent;
+import com.mintreplica.backup.core.event.BackupListener;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.source.BackupContext;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.Source;
+import com.mintreplica.backup.core.source.SourceEntry;
+import com.mintreplica.backup.core.source.SourceReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backup: reads a Source, cuts content into chunks, and in parallel hashes, encodes and packs the chunks that are
+ * new, bounded by a byte budget. Then it stores the index of the new packs and, last, the manifest: until the manifest
+ * exists, nothing of this run is visible, and a crash leaves only unreferenced packs behind.
+ */
+public final class BackupRun {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
+    private static final long PROGRESS_NANOS = 250_000_000L;
+
+    /** What a run needs besides the repository. */
+    public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
+                          Clock clock, List<BackupListener> listeners, Optional<Manifest> parent,
+                          ExecutorService executor, long memoryBudget, String toolVersion) {
+    }
+
+    private final Store store;
+    private final Options options;
+    private final Codec codec;
+    private final AtomicLong bytesRead = new AtomicLong();
+    private final AtomicLong bytesNew = new AtomicLong();
+    private final AtomicLong bytesStored = new AtomicLong();
+    private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
+    private long entries;
+    private long totalBytes;
+    private long lastProgress;
+
+    public BackupRun(Store store, Options options) {
+        this.store = store;
+        this.options = options;
+        this.codec = store.codec();
+    }
+
+    public Snapshot run() {
+        long startNanos = System.nanoTime();
+        Clock clock = options.clock();
+        Instant time = options.time().orElseGet(clock::instant);
+        String id = SnapshotIds.next(time);
+        emit(new BackupEvent.Started(clock.instant(), options.source().id(), store.location()));
+        try {
+            List<Manifest.Item> items;
+            Map<String, String> facts;
+            BackupContext context = new BackupContext() {
+                @Override
+                public Clock clock() {
+                    return clock;
+                }
+
+                @Override
+                public void warn(String path, String message) {
+                    warning(path, message);
+                }
+            };
+            try (SourceReader reader = options.source().open(context)) {
+                items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
+                facts = reader.facts();
+            }
+            if (!storedPacks.isEmpty()) {
+                bytesStored.addAndGet(store.writeIndex(new ArrayList<>(storedPacks)));
+            }
+            // The manifest's own size is not in its stats: it would change what it measures.
+            Snapshot committed = snapshot(id, time, facts, startNanos);
+            store.writeManifest(new Manifest(committed, store.config().layout(), items));
+            LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
+                    options.source().id(), store.location(), entries, bytesRead.get(), bytesNew.get());
+            emit(new BackupEvent.Finished(clock.instant(), committed));
+            return committed;
+        } catch (IOException e) {
+            BackupException failure = new BackupException("backup of " + options.source().id() + " failed: " + e.getMessage(), e);
+            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), failure));
+            throw failure;
+        } catch (RuntimeException e) {
+            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), e));
+            throw e;
+        }
+    }
+
+    private Snapshot snapshot(String id, Instant time, Map<String, String> facts, long startNanos) {
+        long millis = (System.nanoTime() - startNanos) / 1_000_000L;
+        return new Snapshot(id, time, options.host(), options.source().id(), options.job(), options.tags(),
+                options.parent().map(m -> m.snapshot().id()),
+                new Snapshot.Stats(entries, totalBytes, bytesRead.get(), bytesNew.get(), bytesStored.get(), millis),
+                facts, new ArrayList<>(warnings), options.toolVersion());
+    }
+
+    // ---- chunked layout
+
+    private List<Manifest.Item> readChunked(SourceReader reader) throws IOException {
+        RepoConfig config = store.config();
+        FastCdc chunker = new FastCdc(config.chunkMin(), config.chunkAvg(), config.chunkMax(), config.chunkSeed());
+        BlobIndex index = store.index();
+        Set<BlobId> known = ConcurrentHashMap.newKeySet();
+        known.addAll(index.blobIds());
+        PackWriter packer = new PackWriter(codec, config.packSize());
+        ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget(), 2L * config.chunkMax()));
+        Map<String, Manifest.Item> parentItems = parentItems(index);
+
+        List<PendingItem> pending = new ArrayList<>();
+        List<Future<?>> uploads = Collections.synchronizedList(new ArrayList<>());
+        try {
+            Optional<SourceEntry> next;
+            while ((next = reader.next()).isPresent()) {
+                failFast();
+                SourceEntry sourceEntry = next.get();
+                Entry entry = sourceEntry.entry();
+                if (entry.type() != EntryType.REGULAR) {
+                    pending.add(new PendingItem(Manifest.Item.noContent(entry), null, 0));
+                    entryDone(entry, 0);
+                    continue;
+                }
+                Manifest.Item reused = reusable(entry, parentItems.get(entry.path()), known);
+                if (reused != null) {
+                    pending.add(new PendingItem(reused, null, reused.size()));
+                    totalBytes += reused.size();
+                    entryDone(entry, reused.size());
+                    continue;
+                }
+                InputStream content;
+                try {
+                    content = sourceEntry.openContent();
+                } catch (NoSuchFileException vanished) {
+                    warning(entry.path(), "vanished before it could be read; not in this snapshot");
+                    continue;
+                }
+                List<Future<BlobId>> chunks = new ArrayList<>();
+                long size = 0;
+                try (InputStream in = content) {
+                    FastCdc.Stream stream = chunker.chunks(in);
+                    byte[] chunk;
+                    while ((chunk = stream.next()) != null) {
+                        failFast();
+                        size += chunk.length;
+                        bytesRead.addAndGet(chunk.length);
+                        acquire(budget, chunk.length);
+                        chunks.add(submitChunk(chunk, known, packer, budget, uploads));
+                        maybeProgress(entry.path());
+                    }
+                } catch (NoSuchFileException vanished) {
+                    warning(entry.path(), "vanished while it was read; not in this snapshot");
+                    pending.add(new PendingItem(null, new PendingContent(entry, chunks), -1));
+                    continue;
+                }
+                totalBytes += size;
+                pending.add(new PendingItem(null, new PendingContent(entry, chunks), size));
+                entryDone(entry, size);
+            }
+            List<Manifest.Item> items = new ArrayList<>(pending.size());
+            for (PendingItem p : pending) {
+                Manifest.Item item = p.resolve();
+                if (p.size >= 0) {
+                    items.add(item);
+                }
+            }
+            Optional<PackWriter.Pack> last = packer.flush();
+            if (last.isPresent()) {
+                upload(last.get());
+            }
+            for (Future<?> upload : new ArrayList<>(uploads)) {
+                await(upload);
+            }
+            failFast();
+            return items;
+        } catch (RuntimeException | IOException e) {
+            // Let queued and running chunks finish, so that nothing of this run is written after it returns.
+            drain(pending);
+            throw e;
+        }
+    }
+
+    private Map<String, Manifest.Item> parentItems(BlobIndex index) {
+        if (options.parent().isEmpty() || options.parent().get().layout() != Layout.CHUNKED) {
+            return Map.of();
+        }
+        Map<String, Manifest.Item> out = new HashMap<>();
+        for (Manifest.Item item : options.parent().get().items()) {
+            if (item.entry().type() == EntryType.REGULAR && item.entry().changeToken().isPresent()) {
+                out.put(item.entry().path(), item);
+            }
+        }
+        return out;
+    }
+
+    /** The parent's item for this entry when its content is unchanged and all its blobs are still indexed. */
+    private static Manifest.Item reusable(Entry entry, Manifest.Item parent, Set<BlobId> known) {
+        if (parent == null || entry.changeToken().isEmpty()
+                || !entry.changeToken().equals(parent.entry().changeToken())) {
+            return null;
+        }
+        for (BlobId blob : parent.blobs()) {
+            if (!known.contains(blob)) {
+                return null;
+            }
+        }
+        return Manifest.Item.chunked(entry, parent.size(), parent.blobs());
+    }
+
+    private Future<BlobId> submitChunk(byte[] chunk, Set<BlobId> known, PackWriter packer, ByteBudget budget,
+                                       List<Future<?>> uploads) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                BlobId id = codec.blobId(chunk);
+                if (known.add(id)) {
+                    byte[] encoded = codec.encode(chunk);
+                    bytesNew.addAndGet(chunk.length);
+                    Optional<PackWriter.Pack> full = packer.add(id, encoded, chunk.length);
+                    if (full.isPresent()) {
+                        upload(full.get());
+                    }
+                }
+                return id;
+            } catch (IOException e) {
+                workerFailure.compareAndSet(null, e);
+                throw new UncheckedIOException(e);
+            } catch (RuntimeException | Error e) {
+                workerFailure.compareAndSet(null, e);
+                throw e;
+            } finally {
+                budget.release(chunk.length);
+            }
+        }, options.executor());
+    }
+
+    private void upload(PackWriter.Pack pack) throws IOException {
+        pack.upload(store.sink());
+        bytesStored.addAndGet(pack.size());
+        storedPacks.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+    }
+
+    // ---- single-object layout
+
+    private List<Manifest.Item> readSingle(SourceReader reader, String snapshotId) throws IOException {
+        List<Manifest.Item> items = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Optional<SourceEntry> next;
+        while ((next = reader.next()).isPresent()) {
+            SourceEntry sourceEntry = next.get();
+            Entry entry = sourceEntry.entry();
+            if (entry.type() != EntryType.REGULAR) {
+                items.add(Manifest.Item.noContent(entry));
+                entryDone(entry, 0);
+                continue;
+            }
+            String name = singleObjectName(snapshotId, entry.path(), names);
+            InputStream content;
+            try {
+                content = sourceEntry.openContent();
+            } catch (NoSuchFileException vanished) {
+                warning(entry.path(), "vanished before it could be read; not in this snapshot");
+                continue;
+            }
+            try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder)) {
+                store.sink().put(name, encoded, -1, ObjectKind.DATA);
+                long size = encoded.plainBytes();
+                bytesNew.addAndGet(size);
+                bytesStored.addAndGet(encoded.encodedBytes());
+                totalBytes += size;
+                items.add(Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256())));
+                entryDone(entry, size);
+            } catch (NoSuchFileException vanished) {
+                store.delete(name);
+                warning(entry.path(), "vanished while it was read; not in this snapshot");
+            }
+        }
+        return items;
+    }
+
+    /** {@code files/<snapshot>/<path><suffix>}, with characters that are not portable in object names replaced. */
+    private String singleObjectName(String snapshotId, String path, Set<String> used) {
+        StringBuilder sb = new StringBuilder();
+        for (String segment : path.split("/")) {
+            if (sb.length() > 0) {
+                sb.append('/');
+            }
+            String clean = segment.replaceAll("[^A-Za-z0-9._-]", "_");
+            if (clean.startsWith(".")) {
+                clean = "_" + clean;
+            }
+            sb.append(clean);
+        }
+        String base = "files/" + snapshotId + "/" + sb;
+        String name = base + codec.fileSuffix();
+        for (int n = 2; !used.add(name); n++) {
+            name = base + "~" + n + codec.fileSuffix();
+        }
+        return name;
+    }
+
+    /** Counts bytes read for progress while a single-layout entry streams. */
+    private final class ProgressInputStream extends java.io.FilterInputStream {
+        private final String path;
+
+        ProgressInputStream(InputStream in, String path) {
+            super(in);
+            this.path = path;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                bytesRead.addAndGet(n);
+                maybeProgress(path);
+            }
+            return n;
+        }
+    }
+
+    // ---- helpers
+
+    private void entryDone(Entry entry, long size) {
+        entries++;
+        emit(new BackupEvent.EntryDone(options.clock().instant(), entry.path(), size));
+        maybeProgress(entry.path());
+    }
+
+    private void maybeProgress(String path) {
+        long now = System.nanoTime();
+        if (now - lastProgress >= PROGRESS_NANOS) {
+            lastProgress = now;
+            emit(new BackupEvent.Progress(options.clock().instant(), entries, bytesRead.get(), bytesNew.get(), path));
+        }
+    }
+
+    private void warning(String path, String message) {
+        warnings.add(new Snapshot.Warning(path, message));
+        LOG.warn("{}: {}", path, message);
+        emit(new BackupEvent.Warned(options.clock().instant(), path, message));
+    }
+
+    private void emit(BackupEvent event) {
+        for (BackupListener listener : options.listeners()) {
+            try {
+                listener.onEvent(event);
+            } catch (RuntimeException e) {
+                LOG.warn("a backup listener failed on {}: {}", event.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    private void failFast() throws IOException {
+        Throwable failure = workerFailure.get();
+        if (failure != null) {
+            rethrow(failure);
+        }
+    }
+
+    private static void acquire(ByteBudget budget, long bytes) {
+        try {
+            budget.acquire(bytes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackupException("the backup was interrupted");
+        }
+    }
+
+    private static <T> T await(Future<T> future) throws IOException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackupException("the backup was interrupted");
+        } catch (ExecutionException e) {
+            rethrow(e.getCause());
+            throw new IllegalStateException("unreachable");
+        }
+    }
+
+    private static void rethrow(Throwable failure) throws IOException {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof UncheckedIOException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof IOException io) {
+            throw io;
+        }
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        throw new BackupException(t.toString(), t);
+    }
+
+    private static void drain(List<PendingItem> pending) {
+        for (PendingItem p : pending) {
+            if (p.content == null) {
+                continue;
+            }
+            for (Future<BlobId> f : p.content.chunks) {
+                try {
+                    f.get();
+                } catch (Exception ignored) {
+                    // the failure that matters is already being thrown
+                }
+            }
+        }
+    }
+
+    private record PendingContent(Entry entry, List<Future<BlobId>> chunks) {
+    }
+
+    private record PendingItem(Manifest.Item done, PendingContent content, long size) {
+        Manifest.Item resolve() throws IOException {
+            if (done != null) {
+                return done;
+            }
+            List<BlobId> ids = new ArrayList<>(content.chunks.size());
+            for (Future<BlobId> f : content.chunks) {
+                ids.add(await(f));
+            }
+            return Manifest.Item.chunked(content.entry, size, ids);
+        }
+    }
+}

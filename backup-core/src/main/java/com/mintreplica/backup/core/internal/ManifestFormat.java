@@ -1,0 +1,365 @@
+package com.mintreplica.backup.core.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.SourceId;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Manifests as JSON: the snapshot summary first and the entries last, so listing snapshots can stop reading at the
+ * entries.
+ */
+public final class ManifestFormat {
+    private static final JsonFactory JSON = new JsonFactory();
+    public static final int VERSION = 1;
+
+    private ManifestFormat() {
+    }
+
+    public static byte[] write(Manifest manifest) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + manifest.items().size() * 160);
+            try (JsonGenerator g = JSON.createGenerator(out)) {
+                Snapshot s = manifest.snapshot();
+                g.writeStartObject();
+                g.writeNumberField("version", VERSION);
+                g.writeStringField("id", s.id());
+                g.writeStringField("time", s.time().toString());
+                g.writeStringField("host", s.host());
+                g.writeObjectFieldStart("source");
+                g.writeStringField("kind", s.source().kind());
+                g.writeStringField("name", s.source().name());
+                g.writeEndObject();
+                if (s.job().isPresent()) {
+                    g.writeStringField("job", s.job().get());
+                }
+                g.writeArrayFieldStart("tags");
+                for (String t : s.tags()) {
+                    g.writeString(t);
+                }
+                g.writeEndArray();
+                if (s.parent().isPresent()) {
+                    g.writeStringField("parent", s.parent().get());
+                }
+                g.writeStringField("layout", manifest.layout().name().toLowerCase(Locale.ROOT));
+                g.writeStringField("tool", s.toolVersion());
+                Snapshot.Stats st = s.stats();
+                g.writeObjectFieldStart("stats");
+                g.writeNumberField("entries", st.entries());
+                g.writeNumberField("totalBytes", st.totalBytes());
+                g.writeNumberField("bytesRead", st.bytesRead());
+                g.writeNumberField("bytesNew", st.bytesNew());
+                g.writeNumberField("bytesStored", st.bytesStored());
+                g.writeNumberField("durationMillis", st.durationMillis());
+                g.writeEndObject();
+                g.writeObjectFieldStart("facts");
+                for (Map.Entry<String, String> f : s.facts().entrySet()) {
+                    g.writeStringField(f.getKey(), f.getValue());
+                }
+                g.writeEndObject();
+                g.writeArrayFieldStart("warnings");
+                for (Snapshot.Warning w : s.warnings()) {
+                    g.writeStartObject();
+                    g.writeStringField("path", w.path());
+                    g.writeStringField("message", w.message());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("entries");
+                for (Manifest.Item item : manifest.items()) {
+                    writeItem(g, item);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeItem(JsonGenerator g, Manifest.Item item) throws IOException {
+        Entry e = item.entry();
+        g.writeStartObject();
+        g.writeStringField("path", e.path());
+        g.writeStringField("type", typeName(e.type()));
+        if (e.type() == EntryType.REGULAR) {
+            g.writeNumberField("size", item.size());
+        }
+        if (e.modified().isPresent()) {
+            g.writeStringField("mtime", e.modified().get().toString());
+        }
+        if (e.mode().isPresent()) {
+            g.writeStringField("mode", Integer.toOctalString(e.mode().getAsInt()));
+        }
+        if (e.uid().isPresent()) {
+            g.writeNumberField("uid", e.uid().getAsInt());
+        }
+        if (e.gid().isPresent()) {
+            g.writeNumberField("gid", e.gid().getAsInt());
+        }
+        if (e.owner().isPresent()) {
+            g.writeStringField("user", e.owner().get());
+        }
+        if (e.group().isPresent()) {
+            g.writeStringField("group", e.group().get());
+        }
+        if (e.linkTarget().isPresent()) {
+            g.writeStringField("link", e.linkTarget().get());
+        }
+        if (e.changeToken().isPresent()) {
+            g.writeStringField("token", e.changeToken().get());
+        }
+        if (!e.attributes().isEmpty()) {
+            g.writeObjectFieldStart("attrs");
+            for (Map.Entry<String, String> a : e.attributes().entrySet()) {
+                g.writeStringField(a.getKey(), a.getValue());
+            }
+            g.writeEndObject();
+        }
+        if (!item.blobs().isEmpty()) {
+            g.writeArrayFieldStart("blobs");
+            for (BlobId b : item.blobs()) {
+                g.writeString(b.hex());
+            }
+            g.writeEndArray();
+        }
+        if (item.object().isPresent()) {
+            g.writeStringField("object", item.object().get());
+        }
+        if (item.sha256().isPresent()) {
+            g.writeStringField("sha256", item.sha256().get());
+        }
+        g.writeEndObject();
+    }
+
+    private static String typeName(EntryType t) {
+        return switch (t) {
+            case REGULAR -> "file";
+            case DIRECTORY -> "dir";
+            case SYMLINK -> "symlink";
+        };
+    }
+
+    private static EntryType type(String name) {
+        return switch (name) {
+            case "file" -> EntryType.REGULAR;
+            case "dir" -> EntryType.DIRECTORY;
+            case "symlink" -> EntryType.SYMLINK;
+            default -> throw new IllegalArgumentException("unknown entry type '" + name + "'");
+        };
+    }
+
+    /** Reads the whole manifest. */
+    public static Manifest read(String objectName, byte[] json) {
+        return parse(objectName, json, true);
+    }
+
+    /** Reads only the summary: the entries are skipped. */
+    public static Snapshot readSummary(String objectName, byte[] json) {
+        return parse(objectName, json, false).snapshot();
+    }
+
+    private static Manifest parse(String objectName, byte[] json, boolean withEntries) {
+        try (JsonParser p = JSON.createParser(json)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT);
+            String id = null;
+            String time = null;
+            String host = "";
+            String kind = "";
+            String sourceName = "";
+            String job = null;
+            TreeSet<String> tags = new TreeSet<>();
+            String parent = null;
+            Layout layout = Layout.CHUNKED;
+            String tool = "";
+            long[] stats = new long[6];
+            TreeMap<String, String> facts = new TreeMap<>();
+            List<Snapshot.Warning> warnings = new ArrayList<>();
+            List<Manifest.Item> items = new ArrayList<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "version" -> {
+                        if (p.getIntValue() > VERSION) {
+                            throw new IllegalArgumentException("manifest version " + p.getIntValue() + " is newer than this mint-backup reads");
+                        }
+                    }
+                    case "id" -> id = p.getText();
+                    case "time" -> time = p.getText();
+                    case "host" -> host = p.getText();
+                    case "source" -> {
+                        Map<String, String> src = stringMap(p);
+                        kind = src.getOrDefault("kind", "");
+                        sourceName = src.getOrDefault("name", "");
+                    }
+                    case "job" -> job = p.getText();
+                    case "tags" -> {
+                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                            tags.add(p.getText());
+                        }
+                    }
+                    case "parent" -> parent = p.getText();
+                    case "layout" -> layout = Layout.valueOf(p.getText().toUpperCase(Locale.ROOT));
+                    case "tool" -> tool = p.getText();
+                    case "stats" -> {
+                        Map<String, String> m = stringMap(p);
+                        String[] keys = {"entries", "totalBytes", "bytesRead", "bytesNew", "bytesStored", "durationMillis"};
+                        for (int i = 0; i < keys.length; i++) {
+                            stats[i] = Long.parseLong(m.getOrDefault(keys[i], "0"));
+                        }
+                    }
+                    case "facts" -> facts.putAll(stringMap(p));
+                    case "warnings" -> {
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            Map<String, String> w = stringMapBody(p);
+                            warnings.add(new Snapshot.Warning(w.getOrDefault("path", ""), w.getOrDefault("message", "")));
+                        }
+                    }
+                    case "entries" -> {
+                        expect(t, JsonToken.START_ARRAY);
+                        if (!withEntries) {
+                            p.skipChildren();
+                        } else {
+                            while (p.nextToken() == JsonToken.START_OBJECT) {
+                                items.add(readItem(p));
+                            }
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (id == null || time == null) {
+                throw new IllegalArgumentException("the id or time is missing");
+            }
+            Snapshot snapshot = new Snapshot(id, Instant.parse(time), host, new SourceId(kind, sourceName),
+                    Optional.ofNullable(job), tags, Optional.ofNullable(parent),
+                    new Snapshot.Stats(stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]), facts, warnings, tool);
+            return new Manifest(snapshot, layout, items);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("manifest '" + objectName + "' cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static Manifest.Item readItem(JsonParser p) throws IOException {
+        String path = null;
+        String type = null;
+        long size = 0;
+        String mtime = null;
+        String mode = null;
+        Integer uid = null;
+        Integer gid = null;
+        String user = null;
+        String group = null;
+        String link = null;
+        String token = null;
+        Map<String, String> attrs = Map.of();
+        List<BlobId> blobs = new ArrayList<>();
+        String object = null;
+        String sha = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "path" -> path = p.getText();
+                case "type" -> type = p.getText();
+                case "size" -> size = p.getLongValue();
+                case "mtime" -> mtime = p.getText();
+                case "mode" -> mode = p.getText();
+                case "uid" -> uid = p.getIntValue();
+                case "gid" -> gid = p.getIntValue();
+                case "user" -> user = p.getText();
+                case "group" -> group = p.getText();
+                case "link" -> link = p.getText();
+                case "token" -> token = p.getText();
+                case "attrs" -> attrs = stringMapBody(p);
+                case "blobs" -> {
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        blobs.add(BlobId.fromHex(p.getText()));
+                    }
+                }
+                case "object" -> object = p.getText();
+                case "sha256" -> sha = p.getText();
+                default -> p.skipChildren();
+            }
+        }
+        EntryType entryType = type(type);
+        Entry.Builder b = Entry.builder(path, entryType);
+        if (entryType == EntryType.REGULAR) {
+            b.size(size);
+        }
+        if (mtime != null) {
+            b.modified(Instant.parse(mtime));
+        }
+        if (mode != null) {
+            b.mode(Integer.parseInt(mode, 8));
+        }
+        if (uid != null) {
+            b.uid(uid);
+        }
+        if (gid != null) {
+            b.gid(gid);
+        }
+        if (user != null) {
+            b.owner(user);
+        }
+        if (group != null) {
+            b.group(group);
+        }
+        if (link != null) {
+            b.linkTarget(link);
+        }
+        if (token != null) {
+            b.changeToken(token);
+        }
+        b.attributes(attrs);
+        Entry entry = b.build();
+        if (object != null) {
+            return Manifest.Item.single(entry, size, object, sha == null ? "" : sha);
+        }
+        return new Manifest.Item(entry, entryType == EntryType.REGULAR ? size : 0, blobs, Optional.empty(), Optional.empty());
+    }
+
+    private static Map<String, String> stringMap(JsonParser p) throws IOException {
+        expect(p.currentToken(), JsonToken.START_OBJECT);
+        return stringMapBody(p);
+    }
+
+    private static Map<String, String> stringMapBody(JsonParser p) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                p.skipChildren();
+            } else {
+                out.put(key, p.getText());
+            }
+        }
+        return out;
+    }
+
+    private static void expect(JsonToken actual, JsonToken expected) throws IOException {
+        if (actual != expected) {
+            throw new IOException("expected " + expected + " but found " + actual);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.Sink;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Collects encoded blobs into packs of about {@code targetSize} bytes. Thread-safe: workers add blobs concurrently;
+ * whoever fills a pack gets it back and uploads it outside the lock.
+ */
+public final class PackWriter {
+    private final Codec codec;
+    private final int targetSize;
+
+    private List<byte[]> parts = new ArrayList<>();
+    private List<Packs.HeaderEntry> header = new ArrayList<>();
+    private MessageDigest digest = Sha256.newDigest();
+    private int size;
+
+    public PackWriter(Codec codec, int targetSize) {
+        this.codec = codec;
+        this.targetSize = targetSize;
+    }
+
+    /** Adds a blob; returns the finished pack when this blob filled it. */
+    public synchronized Optional<Pack> add(BlobId id, byte[] encoded, int plainLength) throws IOException {
+        parts.add(encoded);
+        header.add(new Packs.HeaderEntry(id, encoded.length, plainLength));
+        digest.update(encoded);
+        size += encoded.length;
+        return size >= targetSize ? Optional.of(finish()) : Optional.empty();
+    }
+
+    /** Finishes the pack in progress, if it holds any blob. */
+    public synchronized Optional<Pack> flush() throws IOException {
+        return header.isEmpty() ? Optional.empty() : Optional.of(finish());
+    }
+
+    private Pack finish() throws IOException {
+        byte[] encodedHeader = codec.encode(Packs.headerPlaintext(header));
+        byte[] trailer = Packs.trailer(encodedHeader.length);
+        parts.add(encodedHeader);
+        parts.add(trailer);
+        digest.update(encodedHeader);
+        digest.update(trailer);
+        BlobId packId = BlobId.wrap(digest.digest());
+        List<Packs.PackedBlob> blobs = new ArrayList<>(header.size());
+        int offset = 0;
+        for (Packs.HeaderEntry e : header) {
+            blobs.add(new Packs.PackedBlob(e.id(), new BlobLocation(packId, offset, e.length(), e.plainLength())));
+            offset += e.length();
+        }
+        long total = (long) size + encodedHeader.length + trailer.length;
+        Pack pack = new Pack(packId, List.copyOf(parts), total, List.copyOf(blobs));
+        parts = new ArrayList<>();
+        header = new ArrayList<>();
+        digest = Sha256.newDigest();
+        size = 0;
+        return pack;
+    }
+
+    /** A finished pack, ready to upload. */
+    public record Pack(BlobId id, List<byte[]> parts, long size, List<Packs.PackedBlob> blobs) {
+        public String objectName() {
+            return Packs.objectName(id);
+        }
+
+        public void upload(Sink sink) throws IOException {
+            sink.put(objectName(), new ByteArraysInputStream(parts), size, ObjectKind.DATA);
+        }
+    }
+}

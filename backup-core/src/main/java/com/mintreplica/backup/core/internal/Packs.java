@@ -1,0 +1,117 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.CorruptDataException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The pack format. A pack is the concatenation of encoded blobs, then a header, then a trailer:
+ * <pre>
+ *   blob 0 | blob 1 | ... | header (encoded by the chain) | header length (int32, big-endian) | "MBP1"
+ *   header plaintext: count (int32), then per blob: id (32 bytes), encoded length (int32), plain length (int32)
+ * </pre>
+ * Blob offsets follow from the lengths. A pack's name is {@code data/<2 hex>/<SHA-256 of its bytes>}, so a pack is
+ * checked against its name, and every blob in it against its id. The header makes each pack self-describing: the
+ * index can be rebuilt from the packs alone.
+ */
+public final class Packs {
+    static final byte[] MAGIC = {'M', 'B', 'P', '1'};
+    static final int TRAILER = 8;
+    public static final String PREFIX = "data/";
+
+    private Packs() {
+    }
+
+    public static String objectName(BlobId packId) {
+        String hex = packId.hex();
+        return PREFIX + hex.substring(0, 2) + "/" + hex;
+    }
+
+    /** The pack id of a {@code data/xx/<hex>} name, or {@code null} when the name is not a pack's. */
+    public static BlobId idOf(String objectName) {
+        if (!objectName.startsWith(PREFIX)) {
+            return null;
+        }
+        String hex = objectName.substring(objectName.lastIndexOf('/') + 1);
+        return Hex.isHex(hex, 64) ? BlobId.fromHex(hex) : null;
+    }
+
+    /** One blob as the header records it. */
+    public record HeaderEntry(BlobId id, int length, int plainLength) {
+    }
+
+    static byte[] headerPlaintext(List<HeaderEntry> entries) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4 + entries.size() * 40);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(entries.size());
+            for (HeaderEntry e : entries) {
+                out.write(e.id().bytes());
+                out.writeInt(e.length());
+                out.writeInt(e.plainLength());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static byte[] trailer(int headerLength) {
+        return ByteBuffer.allocate(TRAILER).putInt(headerLength).put(MAGIC).array();
+    }
+
+    /** A blob found in a pack's header, with its location. */
+    public record PackedBlob(BlobId id, BlobLocation location) {
+    }
+
+    /**
+     * Reads the blobs of a whole pack held in memory, checking the pack's structure.
+     *
+     * @throws CorruptDataException naming the pack when the structure is broken
+     */
+    public static List<PackedBlob> parse(BlobId packId, byte[] pack, Codec codec) {
+        String name = objectName(packId);
+        if (pack.length < TRAILER) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: truncated to " + pack.length + " bytes");
+        }
+        ByteBuffer trailer = ByteBuffer.wrap(pack, pack.length - TRAILER, TRAILER);
+        int headerLength = trailer.getInt();
+        byte[] magic = new byte[MAGIC.length];
+        trailer.get(magic);
+        if (!Arrays.equals(magic, MAGIC) || headerLength < 0 || headerLength > pack.length - TRAILER) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: its trailer is damaged");
+        }
+        int headerStart = pack.length - TRAILER - headerLength;
+        byte[] header;
+        try {
+            header = codec.decode(Arrays.copyOfRange(pack, headerStart, headerStart + headerLength), -1);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not decode (" + e.getMessage() + ")", e);
+        }
+        List<PackedBlob> out = new ArrayList<>();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(header))) {
+            int count = in.readInt();
+            int offset = 0;
+            for (int i = 0; i < count; i++) {
+                byte[] id = new byte[BlobId.LENGTH];
+                in.readFully(id);
+                int length = in.readInt();
+                int plain = in.readInt();
+                if (length < 0 || plain < 0 || offset + (long) length > headerStart) {
+                    throw new IOException("blob " + i + " lies outside the pack");
+                }
+                out.add(new PackedBlob(BlobId.wrap(id), new BlobLocation(packId, offset, length, plain)));
+                offset += length;
+            }
+        } catch (IOException e) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: its header is damaged (" + e.getMessage() + ")", e);
+        }
+        return out;
+    }
+}

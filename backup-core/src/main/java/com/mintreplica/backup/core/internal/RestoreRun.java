@@ -1,0 +1,92 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.RestoreContext;
+import com.mintreplica.backup.core.source.RestoreTarget;
+import com.mintreplica.backup.core.sink.NoSuchObjectException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+
+/** Restores the selected entries of one manifest into a target, checking every byte before it is handed over. */
+public final class RestoreRun {
+    private final Store store;
+    private final Manifest manifest;
+    private final Executor executor;
+    private final int prefetch;
+
+    public RestoreRun(Store store, Manifest manifest, Executor executor, int prefetch) {
+        this.store = store;
+        this.manifest = manifest;
+        this.executor = executor;
+        this.prefetch = prefetch;
+    }
+
+    /** Result counts of a restore. */
+    public record Counts(long entries, long bytes) {
+    }
+
+    public Counts run(RestoreTarget target, Predicate<String> selection, boolean partial) {
+        long entries = 0;
+        long bytes = 0;
+        try {
+            target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
+            for (Manifest.Item item : manifest.items()) {
+                if (!selection.test(item.entry().path())) {
+                    continue;
+                }
+                try (InputStream content = open(item)) {
+                    target.write(item.entry(), content);
+                    // Read what the target left, so corruption at the end of the content is still reported.
+                    content.transferTo(OutputStream.nullOutputStream());
+                    bytes += item.size();
+                }
+                entries++;
+            }
+            target.finish();
+            return new Counts(entries, bytes);
+        } catch (IOException e) {
+            target.abort(e);
+            throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            target.abort(e);
+            if (e instanceof CorruptDataException c) {
+                throw new CorruptDataException(c.getMessage() + " (snapshot " + manifest.snapshot().id()
+                        + "); nothing corrupt was restored", c);
+            }
+            throw e;
+        }
+    }
+
+    /** The checked content of an item (empty for entries without content). */
+    public InputStream open(Manifest.Item item) throws IOException {
+        if (item.entry().type() != EntryType.REGULAR) {
+            return InputStream.nullInputStream();
+        }
+        if (manifest.layout() == Layout.CHUNKED || item.object().isEmpty()) {
+            return new BlobContentStream(store, item.blobs(), executor, prefetch);
+        }
+        String object = item.object().get();
+        InputStream raw;
+        try {
+            raw = store.sink().get(object);
+        } catch (NoSuchObjectException e) {
+            throw new CorruptDataException("object '" + object + "' holding entry '" + item.entry().path()
+                    + "' is missing from " + store.location());
+        }
+        InputStream decoded;
+        try {
+            decoded = store.codec().decoder(raw);
+        } catch (IOException e) {
+            raw.close();
+            throw new CorruptDataException("object '" + object + "' is corrupt: it does not decode (" + e.getMessage() + ")", e);
+        }
+        return new HashCheckingInputStream(decoded, Hex.decode(item.sha256().orElse("")), item.size(),
+                "object '" + object + "'");
+    }
+}

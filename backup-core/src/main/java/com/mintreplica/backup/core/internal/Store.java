@@ -1,0 +1,270 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.ConflictException;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.NotFoundException;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.sink.NoSuchObjectException;
+import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkCapability;
+import com.mintreplica.backup.core.transform.Transformer;
+import com.mintreplica.backup.core.transform.Transformers;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Reads and writes a repository's objects on its Sink: config, manifests, indexes, packs and blobs. Metadata objects
+ * are encoded by the chain and sealed in an {@link Envelope}; every blob read is checked against its id.
+ */
+public final class Store {
+    private final Sink sink;
+    private final RepoConfig config;
+    private final Codec codec;
+    private volatile BlobIndex index;
+
+    private Store(Sink sink, RepoConfig config, Codec codec) {
+        this.sink = sink;
+        this.config = config;
+        this.codec = codec;
+    }
+
+    /** Opens the repository on {@code sink}. */
+    public static Store open(Sink sink) {
+        byte[] configBytes;
+        try (InputStream in = sink.get(RepoConfig.OBJECT)) {
+            configBytes = in.readAllBytes();
+        } catch (NoSuchObjectException e) {
+            throw new NotFoundException("there is no repository at " + sink.describe()
+                    + " (no 'config' object): create one with `mint-backup init --repo " + sink.describe() + "`");
+        } catch (IOException e) {
+            throw new BackupException("cannot read the repository config at " + sink.describe() + ": " + e.getMessage(), e);
+        }
+        RepoConfig config = RepoConfig.parse(configBytes, sink.describe());
+        return new Store(sink, config, codecFor(config));
+    }
+
+    /** Creates a repository on {@code sink} with {@code config}; fails if one exists. */
+    public static Store create(Sink sink, RepoConfig config) {
+        byte[] bytes = config.toBytes();
+        try {
+            boolean created;
+            if (sink.capabilities().contains(SinkCapability.ATOMIC_CREATE)) {
+                created = sink.putIfAbsent(RepoConfig.OBJECT, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.CONFIG);
+            } else {
+                created = sink.stat(RepoConfig.OBJECT).isEmpty();
+                if (created) {
+                    sink.put(RepoConfig.OBJECT, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.CONFIG);
+                }
+            }
+            if (!created) {
+                throw new ConflictException("a repository already exists at " + sink.describe() + ": use it, or choose another location");
+            }
+        } catch (IOException e) {
+            throw new BackupException("cannot create a repository at " + sink.describe() + ": " + e.getMessage(), e);
+        }
+        return new Store(sink, config, codecFor(config));
+    }
+
+    private static Codec codecFor(RepoConfig config) {
+        List<Transformer> chain = new ArrayList<>();
+        for (RepoConfig.TransformerSpec t : config.transformers()) {
+            chain.add(Transformers.create(t.name(), t.parameters()));
+        }
+        return new Codec(chain);
+    }
+
+    public Sink sink() {
+        return sink;
+    }
+
+    public RepoConfig config() {
+        return config;
+    }
+
+    public Codec codec() {
+        return codec;
+    }
+
+    public String location() {
+        return sink.describe();
+    }
+
+    // ---- metadata objects
+
+    public byte[] readMetadata(String name) {
+        byte[] sealed = readObject(name);
+        byte[] encoded = Envelope.open(name, sealed);
+        try {
+            return codec.decode(encoded, -1);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("'" + name + "' in " + location() + " does not decode: " + e.getMessage(), e);
+        }
+    }
+
+    /** Encodes, seals and stores a metadata object; returns the stored size. */
+    public long writeMetadata(String name, byte[] plaintext, ObjectKind kind) {
+        try {
+            byte[] sealed = Envelope.seal(codec.encode(plaintext));
+            sink.put(name, new ByteArrayInputStream(sealed), sealed.length, kind);
+            return sealed.length;
+        } catch (IOException e) {
+            throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The whole object; a missing object is a {@link NotFoundException}. */
+    public byte[] readObject(String name) {
+        try (InputStream in = sink.get(name)) {
+            return in.readAllBytes();
+        } catch (NoSuchObjectException e) {
+            throw new NotFoundException("object '" + name + "' does not exist in " + location());
+        } catch (IOException e) {
+            throw new BackupException("cannot read '" + name + "' from " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public List<ObjectInfo> list(String prefix) {
+        try (Stream<ObjectInfo> objects = sink.list(prefix)) {
+            return objects.toList();
+        } catch (IOException e) {
+            throw new BackupException("cannot list '" + prefix + "' in " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void delete(String name) {
+        try {
+            sink.delete(name);
+        } catch (IOException e) {
+            throw new BackupException("cannot delete '" + name + "' from " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- snapshots
+
+    public List<String> snapshotIds() {
+        List<String> ids = new ArrayList<>();
+        for (ObjectInfo o : list(Manifest.PREFIX)) {
+            String id = o.name().substring(Manifest.PREFIX.length());
+            if (SnapshotIds.isValid(id)) {
+                ids.add(id);
+            }
+        }
+        ids.sort(Comparator.naturalOrder());
+        return ids;
+    }
+
+    public List<Snapshot> snapshots() {
+        List<Snapshot> out = new ArrayList<>();
+        for (String id : snapshotIds()) {
+            String name = Manifest.objectName(id);
+            try {
+                out.add(ManifestFormat.readSummary(name, readMetadata(name)));
+            } catch (NotFoundException vanished) {
+                // removed by a concurrent prune between list and read
+            }
+        }
+        out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+        return out;
+    }
+
+    public Manifest manifest(String snapshotId) {
+        String name = Manifest.objectName(snapshotId);
+        return ManifestFormat.read(name, readMetadata(name));
+    }
+
+    public long writeManifest(Manifest manifest) {
+        return writeMetadata(Manifest.objectName(manifest.snapshot().id()), ManifestFormat.write(manifest), ObjectKind.SNAPSHOT);
+    }
+
+    // ---- index and blobs
+
+    /** The repository's index, loaded on first use and extended by this process's backups. */
+    public BlobIndex index() {
+        BlobIndex current = index;
+        if (current == null) {
+            synchronized (this) {
+                current = index;
+                if (current == null) {
+                    current = loadIndex();
+                    index = current;
+                }
+            }
+        }
+        return current;
+    }
+
+    /** Reads the index again, to see what other processes wrote. */
+    public BlobIndex reloadIndex() {
+        synchronized (this) {
+            index = loadIndex();
+            return index;
+        }
+    }
+
+    private BlobIndex loadIndex() {
+        BlobIndex loaded = new BlobIndex();
+        for (ObjectInfo o : list(IndexFile.PREFIX)) {
+            try {
+                loaded.add(o.name(), IndexFile.parse(o.name(), readMetadata(o.name())));
+            } catch (NotFoundException vanished) {
+                // replaced by a concurrent prune; its content lives in the replacement
+            }
+        }
+        return loaded;
+    }
+
+    /** Stores an index object for {@code packs} and adds it to the loaded index; returns the stored size. */
+    public long writeIndex(List<IndexFile.PackBlobs> packs) {
+        byte[] plain = IndexFile.plaintext(packs);
+        String name = IndexFile.PREFIX + Hex.encode(Sha256.hash(plain));
+        long size = writeMetadata(name, plain, ObjectKind.INDEX);
+        index().add(name, packs);
+        return size;
+    }
+
+    /**
+     * Reads one blob and checks it against its id.
+     *
+     * @throws CorruptDataException naming the blob and its pack when it is missing, does not decode or does not match
+     */
+    public byte[] readBlob(BlobId id) {
+        BlobLocation location = index().find(id).orElseThrow(() -> new CorruptDataException(
+                "blob " + id + " is not in the index of " + location() + ": the repository is damaged"));
+        return readBlob(id, location);
+    }
+
+    public byte[] readBlob(BlobId id, BlobLocation location) {
+        String pack = location.packObject();
+        byte[] encoded;
+        try (InputStream in = sink.get(pack, location.offset(), location.length())) {
+            encoded = in.readNBytes(location.length());
+        } catch (NoSuchObjectException e) {
+            throw new CorruptDataException("pack '" + pack + "' holding blob " + id + " is missing from " + location());
+        } catch (IOException e) {
+            throw new BackupException("cannot read pack '" + pack + "' from " + location() + ": " + e.getMessage(), e);
+        }
+        return decodeBlob(id, pack, encoded, location.plainLength());
+    }
+
+    public byte[] decodeBlob(BlobId id, String pack, byte[] encoded, int plainLength) {
+        byte[] plain;
+        try {
+            plain = codec.decode(encoded, plainLength);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("blob " + id + " in pack '" + pack + "' is corrupt: it does not decode ("
+                    + e.getMessage() + ")", e);
+        }
+        if (!codec.matches(id, plain)) {
+            throw new CorruptDataException("blob " + id + " in pack '" + pack + "' is corrupt: its content does not match its id");
+        }
+        return plain;
+    }
+}

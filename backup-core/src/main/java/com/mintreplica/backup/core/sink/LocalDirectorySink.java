@@ -1,0 +1,301 @@
+package com.mintreplica.backup.core.sink;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A Sink on a local (or mounted) directory. Every write goes to a temporary file in the target directory, is fsynced,
+ * then renamed over the final name, and the directory is fsynced: a crash never leaves a half-written object under its
+ * final name. {@link #putIfAbsent} publishes with a hard link, which the file system refuses atomically when the name
+ * exists.
+ *
+ * <p>Temporary files start with {@code .tmp-} and are never listed; ones left by a crash can be removed by hand or by
+ * {@link #cleanTemporaryFiles()}.
+ */
+public final class LocalDirectorySink implements Sink {
+    private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*");
+    private static final String TEMP_PREFIX = ".tmp-";
+
+    private final Path root;
+    private final boolean fsync;
+
+    /** A Sink on {@code root}, which is created on the first write if it does not exist. */
+    public LocalDirectorySink(Path root) {
+        this(root, true);
+    }
+
+    /**
+     * A Sink on {@code root}.
+     *
+     * @param fsync whether writes are forced to the device before they are published; only tests and throwaway
+     *     repositories should turn this off
+     */
+    public LocalDirectorySink(Path root, boolean fsync) {
+        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.fsync = fsync;
+    }
+
+    /** The directory this Sink stores in. */
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public Set<SinkCapability> capabilities() {
+        return EnumSet.of(SinkCapability.ATOMIC_CREATE);
+    }
+
+    @Override
+    public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
+        Path target = resolve(name);
+        Path temp = writeTemp(target, content);
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        syncDirectory(target.getParent());
+    }
+
+    @Override
+    public boolean putIfAbsent(String name, InputStream content, long length, ObjectKind kind) throws IOException {
+        Path target = resolve(name);
+        if (Files.exists(target)) {
+            return false;
+        }
+        Path temp = writeTemp(target, content);
+        try {
+            Files.createLink(target, temp);
+            syncDirectory(target.getParent());
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public InputStream get(String name) throws IOException {
+        Path path = resolve(name);
+        try {
+            return Files.newInputStream(path);
+        } catch (NoSuchFileException e) {
+            throw notFound(name);
+        }
+    }
+
+    @Override
+    public InputStream get(String name, long offset, long length) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset and length must be >= 0: " + offset + ", " + length);
+        }
+        Path path = resolve(name);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw notFound(name);
+        }
+        channel.position(offset);
+        return new RangeInputStream(channel, length);
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String name) throws IOException {
+        Path path = resolve(name);
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            if (!attributes.isRegularFile()) {
+                return Optional.empty();
+            }
+            return Optional.of(new ObjectInfo(name, attributes.size(), attributes.lastModifiedTime().toInstant()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Stream<ObjectInfo> list(String prefix) throws IOException {
+        // The deepest directory that the prefix names completely; names below it are filtered by the prefix.
+        int slash = prefix.lastIndexOf('/');
+        String directoryPart = slash < 0 ? "" : prefix.substring(0, slash);
+        Path start = directoryPart.isEmpty() ? root : resolveDirectory(directoryPart);
+        if (!Files.isDirectory(start)) {
+            return Stream.empty();
+        }
+        List<ObjectInfo> found = new ArrayList<>();
+        walk(start, relativeName(start), prefix, found);
+        return found.stream();
+    }
+
+    private void walk(Path directory, String directoryName, String prefix, List<ObjectInfo> out) throws IOException {
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(directory)) {
+            for (Path child : children) {
+                String fileName = child.getFileName().toString();
+                if (fileName.startsWith(".")) {
+                    continue;
+                }
+                String name = directoryName.isEmpty() ? fileName : directoryName + "/" + fileName;
+                BasicFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(child, BasicFileAttributes.class);
+                } catch (NoSuchFileException vanished) {
+                    continue;
+                }
+                if (attributes.isDirectory()) {
+                    // Descend only where names below could still match the prefix.
+                    if (prefix.startsWith(name + "/") || (name + "/").startsWith(prefix)) {
+                        walk(child, name, prefix, out);
+                    }
+                } else if (attributes.isRegularFile() && name.startsWith(prefix)) {
+                    out.add(new ObjectInfo(name, attributes.size(), attributes.lastModifiedTime().toInstant()));
+                }
+            }
+        } catch (NoSuchFileException vanished) {
+            // a concurrent delete removed the directory: nothing to list in it
+        }
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        Files.deleteIfExists(resolve(name));
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    /** Removes temporary files left by writes that crashed, in the whole tree. */
+    public void cleanTemporaryFiles() throws IOException {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            Iterator<Path> it = paths.iterator();
+            while (it.hasNext()) {
+                Path p = it.next();
+                if (p.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LocalDirectorySink[" + root + "]";
+    }
+
+    private Path writeTemp(Path target, InputStream content) throws IOException {
+        Path directory = target.getParent();
+        Files.createDirectories(directory);
+        Path temp = directory.resolve(TEMP_PREFIX + UUID.randomUUID());
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            OutputStream out = Channels.newOutputStream(channel);
+            content.transferTo(out);
+            out.flush();
+            if (fsync) {
+                channel.force(true);
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        return temp;
+    }
+
+    private void syncDirectory(Path directory) throws IOException {
+        if (!fsync) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some file systems do not allow opening directories; the rename is still atomic there.
+        }
+    }
+
+    private Path resolve(String name) {
+        if (name == null || !VALID_NAME.matcher(name).matches() || name.contains("..")) {
+            throw new IllegalArgumentException("invalid object name: '" + name + "'");
+        }
+        return root.resolve(name);
+    }
+
+    private Path resolveDirectory(String name) {
+        return resolve(name);
+    }
+
+    private String relativeName(Path directory) {
+        return root.relativize(directory).toString().replace('\\', '/');
+    }
+
+    private NoSuchObjectException notFound(String name) {
+        return new NoSuchObjectException(name, "no object '" + name + "' in " + root);
+    }
+
+    /** Reads at most {@code remaining} bytes from a channel positioned at the range start. */
+    private static final class RangeInputStream extends InputStream {
+        private final FileChannel channel;
+        private long remaining;
+
+        RangeInputStream(FileChannel channel, long remaining) {
+            this.channel = channel;
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, remaining)));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}

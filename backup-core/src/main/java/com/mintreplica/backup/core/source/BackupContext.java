@@ -1,0 +1,16 @@
+package com.mintreplica.backup.core.source;
+
+import java.time.Clock;
+
+/** What a {@link Source} may use while it is read. */
+public interface BackupContext {
+
+    /** The clock of the backup, so sources run on a fake clock in tests. */
+    Clock clock();
+
+    /**
+     * Records a problem that does not fail the backup, such as a file that changed or vanished while it was read. It
+     * is kept in the snapshot's manifest and shown by the CLI.
+     */
+    void warn(String path, String message);
+}

@@ -1,0 +1,61 @@
+package com.mintreplica.backup.core.transform;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * A reversible stream codec: compression, encryption. A repository records the chain of transformers it was created
+ * with ({@link #name()} and {@link #parameters()}), so a restore undoes the chain without being told how.
+ *
+ * <p>In the chunked layout the chain runs over each blob (after content-defined chunking, so compression and
+ * encryption never defeat deduplication); in the single-object layout it runs over each whole entry.
+ *
+ * <p>Implementations are immutable and safe for concurrent use; each {@link #encoder} and {@link #decoder} call gets
+ * its own stream. Checked by {@code TransformerContract} in backup-testkit.
+ */
+public interface Transformer {
+
+    /** The name the chain is recorded under, and the {@link TransformerProvider} that rebuilds it: {@code zstd}. */
+    String name();
+
+    /** The parameters that rebuild this transformer through its provider: {@code level=3}. Never secrets. */
+    Map<String, String> parameters();
+
+    /**
+     * A stream that encodes what is written to it into {@code out}. Closing it finishes the encoding (writes trailers)
+     * and closes {@code out}.
+     */
+    OutputStream encoder(OutputStream out) throws IOException;
+
+    /** A stream that decodes {@code in}. Closing it closes {@code in}. */
+    InputStream decoder(InputStream in) throws IOException;
+
+    /** The file name suffix of this encoding, used to name objects in the single-object layout: {@code .zst}. */
+    default String fileSuffix() {
+        return "." + name();
+    }
+
+    /** Encodes a whole buffer. Implementations may override this with a faster one-shot call. */
+    default byte[] encode(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 2));
+        try (OutputStream encoder = encoder(out)) {
+            encoder.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Decodes a whole buffer.
+     *
+     * @param decodedLength the length of the decoded data when the caller knows it, or {@code -1}
+     */
+    default byte[] decode(byte[] data, int decodedLength) throws IOException {
+        try (InputStream decoder = decoder(new ByteArrayInputStream(data))) {
+            return decoder.readAllBytes();
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package com.mintreplica.backup.core.transform;
+
+import java.util.Map;
+
+/**
+ * Rebuilds a {@link Transformer} from the name and parameters a repository recorded. Found through
+ * {@code META-INF/services}, so the core rebuilds chains whose transformers live in other modules.
+ */
+public interface TransformerProvider {
+
+    /** The {@link Transformer#name()} this provider rebuilds. */
+    String name();
+
+    /** The module that holds this provider, named in the error when a repository needs it and it is missing. */
+    default String module() {
+        return "backup-core";
+    }
+
+    /** A transformer for the recorded {@code parameters}. */
+    Transformer create(Map<String, String> parameters);
+}

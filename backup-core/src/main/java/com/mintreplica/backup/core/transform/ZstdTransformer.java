@@ -1,0 +1,108 @@
+package com.mintreplica.backup.core.transform;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Map;
+
+/**
+ * Zstandard compression (zstd-jni). Output is a standard zstd frame with a content checksum, which {@code zstd -d}
+ * reads.
+ */
+public final class ZstdTransformer implements Transformer {
+    static final int DEFAULT_LEVEL = 3;
+
+    private final int level;
+
+    public ZstdTransformer(int level) {
+        if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
+            throw new IllegalArgumentException("zstd level must be between " + Zstd.minCompressionLevel() + " and "
+                    + Zstd.maxCompressionLevel() + ": " + level);
+        }
+        this.level = level;
+    }
+
+    public int level() {
+        return level;
+    }
+
+    @Override
+    public String name() {
+        return "zstd";
+    }
+
+    @Override
+    public Map<String, String> parameters() {
+        return Map.of("level", Integer.toString(level));
+    }
+
+    @Override
+    public String fileSuffix() {
+        return ".zst";
+    }
+
+    @Override
+    public OutputStream encoder(OutputStream out) throws IOException {
+        ZstdOutputStream zstd = new ZstdOutputStream(out, level);
+        zstd.setChecksum(true);
+        return zstd;
+    }
+
+    @Override
+    public InputStream decoder(InputStream in) throws IOException {
+        return new ZstdInputStream(in);
+    }
+
+    @Override
+    public byte[] encode(byte[] data) {
+        return Zstd.compress(data, level);
+    }
+
+    @Override
+    public byte[] decode(byte[] data, int decodedLength) throws IOException {
+        if (decodedLength < 0) {
+            return Transformer.super.decode(data, decodedLength);
+        }
+        try {
+            byte[] out = Zstd.decompress(data, decodedLength);
+            if (out.length != decodedLength) {
+                throw new IOException("zstd data decodes to " + out.length + " bytes, expected " + decodedLength);
+            }
+            return out;
+        } catch (ZstdException e) {
+            throw new IOException("invalid zstd data: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ZstdTransformer other && other.level == level;
+    }
+
+    @Override
+    public int hashCode() {
+        return level;
+    }
+
+    @Override
+    public String toString() {
+        return "zstd(" + level + ")";
+    }
+
+    /** Rebuilds {@link ZstdTransformer}s from recorded parameters. */
+    public static final class Provider implements TransformerProvider {
+        @Override
+        public String name() {
+            return "zstd";
+        }
+
+        @Override
+        public Transformer create(Map<String, String> parameters) {
+            return new ZstdTransformer(Integer.parseInt(parameters.getOrDefault("level", Integer.toString(DEFAULT_LEVEL))));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package com.mintreplica.backup.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mintreplica.backup.core.Backup;
+import com.mintreplica.backup.core.BackupResult;
+import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.RepositorySettings;
+import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.source.BackupContext;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.RestoreTarget;
+import com.mintreplica.backup.core.source.Source;
+import com.mintreplica.backup.core.source.SourceEntry;
+import com.mintreplica.backup.core.source.SourceReader;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link Source} and its {@link RestoreTarget} must have: what is backed up restores to the same
+ * data, in both layouts; entries are valid, unique and in restore order; unchanged data costs little in the next
+ * backup. An adapter's test extends this class over data it prepares:
+ *
+ * <pre>{@code
+ * class DirectorySourceTest extends SourceContract {
+ *     protected Source newSource() { return DirectorySource.of(tree); }
+ *     protected RestoreTarget newTarget() { restored = Files.createTempDirectory("r"); return DirectoryTarget.to(restored); }
+ *     protected void assertRestored(RestoreTarget target) { assertSameTree(tree, restored); }
+ * }
+ * }</pre>
+ */
+public abstract class SourceContract {
+
+    /** A Source over the data the test prepared. Called several times; each must read the same data. */
+    protected abstract Source newSource() throws Exception;
+
+    /** A fresh, empty place to restore to. */
+    protected abstract RestoreTarget newTarget() throws Exception;
+
+    /** Asserts that {@code target}, after a restore, holds the same data as the source. */
+    protected abstract void assertRestored(RestoreTarget target) throws Exception;
+
+    /** How many bytes a backup of unchanged data may add; by default 5% of the data plus 8 MiB. */
+    protected long unchangedAllowance(BackupResult first) {
+        return first.snapshot().stats().totalBytes() / 20 + 8L * 1024 * 1024;
+    }
+
+    private BackupResult backup(Repository repo) throws Exception {
+        return Backup.pipeline().source(newSource()).to(repo).host("contract").build().run();
+    }
+
+    private void roundTrip(Layout layout) throws Exception {
+        try (Repository repo = Repository.init(new InMemorySink(), RepositorySettings.defaults().withLayout(layout))) {
+            BackupResult result = backup(repo);
+            assertThat(result.snapshot().source()).isEqualTo(newSource().id());
+            RestoreTarget target = newTarget();
+            repo.restore(SnapshotSelector.id(result.snapshotId())).to(target).run();
+            assertRestored(target);
+            assertThat(repo.verify(true).problems()).isEmpty();
+        }
+    }
+
+    @Test
+    void what_is_backed_up_restores_the_same_in_the_chunked_layout() throws Exception {
+        roundTrip(Layout.CHUNKED);
+    }
+
+    @Test
+    void what_is_backed_up_restores_the_same_in_the_single_object_layout() throws Exception {
+        roundTrip(Layout.SINGLE);
+    }
+
+    @Test
+    void entries_are_valid_unique_and_each_comes_after_its_directory() throws Exception {
+        List<Entry> entries = read(newSource());
+        assertThat(entries).isNotEmpty();
+        Set<String> seen = new HashSet<>();
+        for (Entry e : entries) {
+            assertThat(Entry.checkPath(e.path())).isEqualTo(e.path());
+            assertThat(seen.add(e.path())).as("path %s appears once", e.path()).isTrue();
+            int slash = e.path().lastIndexOf('/');
+            if (slash > 0) {
+                String parent = e.path().substring(0, slash);
+                boolean parentListed = entries.stream().anyMatch(x -> x.path().equals(parent));
+                if (parentListed) {
+                    assertThat(seen).as("directory %s comes before %s", parent, e.path()).contains(parent);
+                }
+            }
+        }
+    }
+
+    @Test
+    void reading_twice_gives_the_same_entries() throws Exception {
+        List<String> first = read(newSource()).stream().map(e -> e.type() + " " + e.path()).toList();
+        List<String> second = read(newSource()).stream().map(e -> e.type() + " " + e.path()).toList();
+        assertThat(second).isEqualTo(first);
+    }
+
+    @Test
+    void a_second_backup_of_unchanged_data_adds_little() throws Exception {
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            BackupResult first = backup(repo);
+            BackupResult second = backup(repo);
+            assertThat(second.bytesNew()).isLessThanOrEqualTo(unchangedAllowance(first));
+            assertThat(second.snapshot().parent()).contains(first.snapshotId());
+        }
+    }
+
+    /** Reads every entry and its content, as a backup does. */
+    protected static List<Entry> read(Source source) throws Exception {
+        List<Entry> out = new ArrayList<>();
+        BackupContext context = new BackupContext() {
+            @Override
+            public Clock clock() {
+                return Clock.systemUTC();
+            }
+
+            @Override
+            public void warn(String path, String message) {
+            }
+        };
+        try (SourceReader reader = source.open(context)) {
+            Optional<SourceEntry> next;
+            while ((next = reader.next()).isPresent()) {
+                Entry e = next.get().entry();
+                out.add(e);
+                if (e.type() == EntryType.REGULAR) {
+                    try (InputStream in = next.get().openContent()) {
+                        in.transferTo(OutputStream.nullOutputStream());
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
