@@ -1,0 +1,49 @@
+package com.mintreplica.backup.core.source;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Creates Sources and RestoreTargets from locations such as {@code postgresql://db/mint} or a directory path. Found
+ * through {@code META-INF/services}, so the CLI and the config file reach every source a module on the class path
+ * provides, while the core names none. Applications usually construct Sources directly instead.
+ */
+public interface SourceProvider {
+
+    /** The source kind this provider handles, as {@link SourceId#kind()} records it: {@code postgresql}. */
+    String kind();
+
+    /**
+     * The URI schemes it opens: {@code postgresql}, {@code postgres}. The provider for plain paths (no scheme) lists
+     * {@code file}.
+     */
+    Set<String> schemes();
+
+    /** The module that holds it, named in the error when it is needed and missing: {@code backup-postgres}. */
+    String module();
+
+    /**
+     * A Source for {@code location}.
+     *
+     * @param options settings from the command line or config, by name (for example {@code exclude}); the provider
+     *     rejects names it does not know with an {@link com.mintreplica.backup.core.InvalidInputException}
+     */
+    Source source(URI location, Map<String, String> options) throws IOException;
+
+    /**
+     * A target that restores snapshots of this kind to {@code location} (or, when {@code location} is empty, to where
+     * the data came from, when the provider supports that).
+     */
+    RestoreTarget target(Optional<URI> location, Map<String, String> options) throws IOException;
+
+    /**
+     * A target that checks a snapshot's entries without restoring them (for PostgreSQL: {@code pg_restore --list}),
+     * run by {@code verify}. Empty when the repository's own checks are all there is.
+     */
+    default Optional<RestoreTarget> verifier(Map<String, String> options) {
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,83 @@
+package com.mintreplica.backup.core.source;
+
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.UnsupportedException;
+import com.mintreplica.backup.core.sink.Sinks;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/** Finds the {@link SourceProvider} for a location or a source kind. */
+public final class Sources {
+    private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
+
+    private Sources() {
+    }
+
+    /**
+     * The URI of a location: URIs stay as they are, plain paths become {@code file:} URIs of their absolute form.
+     */
+    public static URI toUri(String location) {
+        if (location == null || location.isBlank()) {
+            throw new InvalidInputException("a source location is empty");
+        }
+        if (SCHEME.matcher(location).matches() && location.indexOf(':') > 1) {
+            try {
+                return new URI(location);
+            } catch (URISyntaxException e) {
+                throw new InvalidInputException("'" + Sinks.redact(location) + "' is not a valid URI: " + e.getReason());
+            }
+        }
+        return Path.of(location).toAbsolutePath().normalize().toUri();
+    }
+
+    /**
+     * The provider for a location's scheme ({@code file} for plain paths).
+     *
+     * @throws UnsupportedException naming the module to add when none is on the class path
+     */
+    public static SourceProvider forLocation(URI location) {
+        String scheme = location.getScheme() == null ? "file" : location.getScheme().toLowerCase(Locale.ROOT);
+        TreeSet<String> available = new TreeSet<>();
+        for (SourceProvider p : ServiceLoader.load(SourceProvider.class, Sources.class.getClassLoader())) {
+            if (p.schemes().contains(scheme)) {
+                return p;
+            }
+            available.addAll(p.schemes());
+        }
+        throw new UnsupportedException("no source handles '" + scheme + ":' locations" + moduleHint(scheme)
+                + ". Available: " + available + ".");
+    }
+
+    /** The provider for a recorded source kind, if its module is on the class path. */
+    public static Optional<SourceProvider> forKind(String kind) {
+        for (SourceProvider p : ServiceLoader.load(SourceProvider.class, Sources.class.getClassLoader())) {
+            if (p.kind().equals(kind)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Like {@link #forKind} but fails with a message naming the module to add.
+     */
+    public static SourceProvider requireKind(String kind) {
+        return forKind(kind).orElseThrow(() -> new UnsupportedException("snapshots of kind '" + kind
+                + "' need a module that is not on the class path" + moduleHint(kind)));
+    }
+
+    private static String moduleHint(String schemeOrKind) {
+        return switch (schemeOrKind) {
+            case "file", "fs" -> ": add com.mintreplica.backup:backup-fs";
+            case "postgresql", "postgres", "jdbc" -> ": add com.mintreplica.backup:backup-postgres";
+            case "mongodb", "mongodb+srv" -> ": add com.mintreplica.backup:backup-mongo";
+            default -> "";
+        };
+    }
+}
