@@ -155,11 +155,8 @@ public final class BackupRun {
                     entryDone(entry, reused.size());
                     continue;
                 }
-                InputStream content;
-                try {
-                    content = sourceEntry.openContent();
-                } catch (NoSuchFileException vanished) {
-                    warning(entry.path(), "vanished before it could be read; not in this snapshot");
+                InputStream content = openOrWarn(sourceEntry);
+                if (content == null) {
                     continue;
                 }
                 List<Future<BlobId>> chunks = new ArrayList<>();
@@ -281,11 +278,8 @@ public final class BackupRun {
                 continue;
             }
             String name = singleObjectName(snapshotId, entry.path(), names);
-            InputStream content;
-            try {
-                content = sourceEntry.openContent();
-            } catch (NoSuchFileException vanished) {
-                warning(entry.path(), "vanished before it could be read; not in this snapshot");
+            InputStream content = openOrWarn(sourceEntry);
+            if (content == null) {
                 continue;
             }
             try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder)) {
@@ -346,6 +340,19 @@ public final class BackupRun {
     }
 
     // ---- helpers
+
+    /** The entry's content, or null (with a warning) when it vanished or cannot be read since it was listed. */
+    private InputStream openOrWarn(SourceEntry sourceEntry) throws IOException {
+        String path = sourceEntry.entry().path();
+        try {
+            return sourceEntry.openContent();
+        } catch (NoSuchFileException vanished) {
+            warning(path, "vanished before it could be read; not in this snapshot");
+        } catch (java.nio.file.AccessDeniedException denied) {
+            warning(path, "cannot be read (permission denied); not in this snapshot");
+        }
+        return null;
+    }
 
     private void entryDone(Entry entry, long size) {
         entries++;
