@@ -23,7 +23,7 @@ import org.bouncycastle.util.encoders.Hex;
  * accelerated), as a segmented stream so that neither side holds more than a segment:
  * <pre>
  *   header:   "MBE1" | data key id (8) | salt (16)
- *   segments: AES-256-GCM(plaintext of 64 KiB, the last one shorter, possibly empty) with a 16-byte tag each
+ *   segments: AES-256-GCM(plaintext of 16 KiB, the last one shorter, possibly empty) with a 16-byte tag each
  *   object key = HKDF-SHA256(data key, salt, "mint-backup aes-256-gcm object key")
  *   nonce      = 7 zero bytes | segment number (uint32, big-endian) | 1 for the last segment, else 0
  *   associated data = the header
@@ -38,7 +38,7 @@ public final class AesGcmTransformer implements Transformer {
     static final int SALT = 16;
     static final int HEADER = MAGIC.length + DataKey.ID_LENGTH + SALT;
     static final int TAG = 16;
-    static final int SEGMENT = 64 * 1024;
+    static final int SEGMENT = 16 * 1024;
     private static final String INFO = "mint-backup aes-256-gcm object key";
 
     private final Map<String, DataKey> keys;
