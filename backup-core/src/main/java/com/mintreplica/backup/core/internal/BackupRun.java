@@ -298,8 +298,15 @@ public final class BackupRun {
         return items;
     }
 
-    /** {@code files/<snapshot>/<path><suffix>}, with characters that are not portable in object names replaced. */
+    /**
+     * {@code files/<snapshot>/<path><suffix>}, with characters that are not portable in object names replaced; in an
+     * encrypted repository a keyed hash of the path stands for it.
+     */
     private String singleObjectName(String snapshotId, String path, Set<String> used) {
+        if (codec.keyed()) {
+            // Encrypted: the name must not reveal the entry's path; a keyed hash of it is stable and unique enough.
+            path = Hex.encode(java.util.Arrays.copyOf(codec.hash(path.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 16));
+        }
         StringBuilder sb = new StringBuilder();
         for (String segment : path.split("/")) {
             if (sb.length() > 0) {
