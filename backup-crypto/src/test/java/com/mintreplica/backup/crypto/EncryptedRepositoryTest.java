@@ -1,5 +1,6 @@
 package com.mintreplica.backup.crypto;
 
+import com.mintreplica.backup.testkit.gpg.GnuPG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

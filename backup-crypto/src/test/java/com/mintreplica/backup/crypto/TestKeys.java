@@ -1,5 +1,6 @@
 package com.mintreplica.backup.crypto;
 
+import com.mintreplica.backup.testkit.gpg.GnuPG;
 import com.mintreplica.backup.core.Secret;
 
 /**

@@ -1,4 +1,4 @@
-package com.mintreplica.backup.crypto;
+package com.mintreplica.backup.testkit.gpg;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,22 +14,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The real gpg binary (/usr/bin/gpg, 2.2) in a throwaway GNUPGHOME, always with
+/**
+ * For tests that need the real gpg (encryption interop, CLI key handling, doctor).
+ *
+ * <p>The real gpg binary (/usr/bin/gpg, 2.2) in a throwaway GNUPGHOME, always with
  * {@code --batch --pinentry-mode loopback --passphrase-file}: the passphrase never is a process argument.
  */
-final class GnuPG implements AutoCloseable {
-    static final String PASSPHRASE = "correct horse battery staple";
+public final class GnuPG implements AutoCloseable {
+    public static final String PASSPHRASE = "correct horse battery staple";
 
-    final Path home;
-    final Path passphraseFile;
+    public final Path home;
+    public final Path passphraseFile;
 
     /** A key made by {@code gpg --quick-gen-key}, exported to files. */
-    record Key(String userId, String fingerprint, Path publicFile, Path secretFile) {
+    public record Key(String userId, String fingerprint, Path publicFile, Path secretFile) {
     }
 
     /** What a gpg run gave. */
-    record Result(int exit, byte[] stdout, String stderr) {
-        Result check(String what) {
+    public record Result(int exit, byte[] stdout, String stderr) {
+        public Result check(String what) {
             if (exit != 0) {
                 throw new IllegalStateException(what + " failed with exit " + exit + ": " + stderr);
             }
@@ -43,7 +46,7 @@ final class GnuPG implements AutoCloseable {
         Files.writeString(passphraseFile, PASSPHRASE + "\n");
     }
 
-    static GnuPG start() {
+    public static GnuPG start() {
         try {
             // short path: gpg-agent's socket lives in GNUPGHOME
             Path home = Files.createTempDirectory(Path.of("/tmp"), "mbgpg");
@@ -55,7 +58,7 @@ final class GnuPG implements AutoCloseable {
     }
 
     /** {@code gpg --quick-gen-key USERID ALGO default never}: algo {@code default} (RSA) or {@code future-default} (ed25519/cv25519). */
-    Key generate(String userId, String algo) {
+    public Key generate(String userId, String algo) {
         run(null, "--quick-gen-key", userId, algo, "default", "never").check("gpg --quick-gen-key");
         String colons = new String(run(null, "--with-colons", "--list-keys", userId).check("list").stdout(), StandardCharsets.UTF_8);
         String fingerprint = colons.lines().filter(l -> l.startsWith("fpr:")).findFirst().orElseThrow().split(":")[9];
@@ -71,7 +74,7 @@ final class GnuPG implements AutoCloseable {
     }
 
     /** Runs gpg with the common batch options; {@code stdin} may be null. */
-    Result run(byte[] stdin, String... args) {
+    public Result run(byte[] stdin, String... args) {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/gpg", "--homedir", home.toString(), "--batch", "--yes",
                 "--pinentry-mode", "loopback", "--passphrase-file", passphraseFile.toString(), "--trust-model", "always"));
         cmd.addAll(List.of(args));
@@ -98,7 +101,7 @@ final class GnuPG implements AutoCloseable {
     }
 
     /** Runs another program (zstd), feeding {@code stdin}. */
-    static byte[] pipe(byte[] stdin, String... cmd) {
+    public static byte[] pipe(byte[] stdin, String... cmd) {
         try {
             Process p = new ProcessBuilder(cmd).start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
