@@ -270,10 +270,10 @@ public final class PostgresConnection {
             String db = first(database, fromUrl.get("dbname"), env.get("PGDATABASE"), u);
 
             Secret pw = password;
-            String origin = "the password given to the builder";
+            String origin = "the builder";
             if (pw == null && fromUrl.containsKey("password")) {
                 pw = Secret.of(fromUrl.get("password"));
-                origin = "the password in the connection string";
+                origin = "the connection string";
             }
             if (pw == null && env.get("PGPASSWORD") != null) {
                 pw = Secret.of(env.get("PGPASSWORD"));

@@ -46,8 +46,8 @@ public final class Jdbc {
         props.putIfAbsent("ApplicationName", "mint-backup");
         String url = "jdbc:postgresql://" + (connection.host().contains(":") ? "[" + connection.host() + "]"
                 : connection.host()) + ":" + connection.port() + "/" + urlEncode(connection.database());
-        LOG.debug("connecting to {} as {} (password: {})", connection.describe(), credentials.user(),
-                credentials.password().isPresent() ? "from " + credentials.origin() : "none");
+        LOG.debug("connecting to {} as {} ({})", connection.describe(), credentials.user(),
+                credentials.password().isPresent() ? "password from " + credentials.origin() : "no password");
         try {
             Connection c = new org.postgresql.Driver().connect(url, props);
             if (c == null) {
