@@ -60,6 +60,7 @@ public final class DumpReader implements SourceReader {
     private ProcessContent current;
     private Path dumpDir;
     private Path workDir;
+    private List<Path> pendingFiles;
     private boolean counted;
 
     private enum Step { GLOBALS, CUSTOM, DIRECTORY }
@@ -175,8 +176,6 @@ public final class DumpReader implements SourceReader {
     }
 
     // ---- directory format: pg_dump writes a directory, whose files become entries
-
-    private List<Path> pendingFiles;
 
     private Optional<SourceEntry> nextDirectoryEntry() throws IOException {
         String base = entryName(database);

@@ -215,12 +215,12 @@ public final class PgProcess implements AutoCloseable {
     private static void writePassword(Path file, Secret password) throws IOException {
         char[] chars = password.chars();
         try {
-            String line = PgPass.anyConnectionLine(new String(chars));
-            if (new String(chars).indexOf('\n') >= 0 || new String(chars).indexOf('\r') >= 0) {
+            String value = new String(chars);
+            if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
                 throw new com.mintreplica.backup.core.InvalidInputException("the password contains a line break, which"
                         + " a libpq password file cannot hold: choose another password");
             }
-            Files.writeString(file, line, StandardCharsets.UTF_8);
+            Files.writeString(file, PgPass.anyConnectionLine(value), StandardCharsets.UTF_8);
         } finally {
             java.util.Arrays.fill(chars, '\0');
         }
