@@ -90,6 +90,11 @@ public final class BackupRun {
                 public void warn(String path, String message) {
                     warning(path, message);
                 }
+
+                @Override
+                public Layout layout() {
+                    return store.config().layout();
+                }
             };
             try (SourceReader reader = options.source().open(context)) {
                 items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
