@@ -120,7 +120,7 @@ final class BackupCommand implements Callable<Integer> {
             throw new InvalidInputException("--exclude and --include are for directories; a database source takes --option KEY=VALUE");
         }
         URI uri = Sources.toUri(locations.get(0));
-        SourceProvider provider = Sources.forLocation(uri);
+        SourceProvider provider = Sources.forLocation(uri).withEnvironment(root.env);
         return provider.source(uri, options);
     }
 

@@ -6,6 +6,11 @@ import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.transform.Transformer;
 import com.mintreplica.backup.core.transform.Transformers;
+import com.mintreplica.backup.crypto.OpenPgpEncryption;
+import com.mintreplica.backup.crypto.OpenPgpKeys;
+import com.mintreplica.backup.crypto.OpenPgpPublicKey;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,13 +34,25 @@ final class InitCommand implements Callable<Integer> {
             description = "zstd (default), zstd:LEVEL, gzip, gzip:LEVEL or none.")
     String compression;
 
+    @Option(names = "--encrypt-to", paramLabel = "KEY.asc",
+            description = "Encrypt everything stored to this OpenPGP public key (repeatable; a file may hold several keys)."
+                    + " Reading then needs a matching --key.")
+    List<Path> recipients = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         List<Transformer> chain = compression.equalsIgnoreCase("none") ? List.of() : List.of(Transformers.parse(compression));
         RepositorySettings settings = RepositorySettings.defaults().withLayout(layout).withTransformers(chain);
-        try (Sink sink = repository.openSink(root); Repository repo = Repository.init(sink, settings)) {
-            root.out.println("created " + layout.name().toLowerCase(java.util.Locale.ROOT) + " repository " + repo.id()
-                    + " at " + repo.location());
+        List<OpenPgpPublicKey> keys = new ArrayList<>();
+        recipients.forEach(file -> keys.addAll(OpenPgpKeys.publicKeys(file)));
+        try (Sink sink = repository.openSink(root);
+             Repository repo = keys.isEmpty() ? Repository.init(sink, settings)
+                     : Repository.init(sink, settings, OpenPgpEncryption.to(keys))) {
+            root.out.println("created " + (keys.isEmpty() ? "" : "encrypted ") + layout.name().toLowerCase(java.util.Locale.ROOT)
+                    + " repository " + repo.id() + " at " + repo.location());
+            for (OpenPgpPublicKey key : keys) {
+                root.out.println("  readable with " + key);
+            }
         }
         return MintBackup.OK;
     }

@@ -53,7 +53,7 @@ final class RestoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Repository repo = repository.open(root)) {
             Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
-            SourceProvider provider = Sources.requireKind(s.source().kind());
+            SourceProvider provider = Sources.requireKind(s.source().kind()).withEnvironment(root.env);
             Map<String, String> targetOptions = new LinkedHashMap<>(options);
             if (mirror) {
                 targetOptions.put("mirror", "true");

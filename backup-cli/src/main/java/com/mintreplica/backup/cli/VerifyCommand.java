@@ -69,7 +69,7 @@ final class VerifyCommand implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         for (Snapshot s : snapshots) {
             Optional<SourceProvider> provider = Sources.forKind(s.source().kind());
-            Optional<RestoreTarget> verifier = provider.flatMap(p -> p.verifier(Map.of()));
+            Optional<RestoreTarget> verifier = provider.flatMap(p -> p.withEnvironment(root.env).verifier(Map.of()));
             if (verifier.isEmpty()) {
                 continue;
             }

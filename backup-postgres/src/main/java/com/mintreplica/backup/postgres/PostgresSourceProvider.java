@@ -41,6 +41,11 @@ public final class PostgresSourceProvider implements SourceProvider {
         this(System.getenv());
     }
 
+    @Override
+    public SourceProvider withEnvironment(Map<String, String> value) {
+        return new PostgresSourceProvider(value);
+    }
+
     /** A provider reading the libpq environment and PATH from {@code environment}. */
     public PostgresSourceProvider(Map<String, String> environment) {
         this.environment = Map.copyOf(environment);

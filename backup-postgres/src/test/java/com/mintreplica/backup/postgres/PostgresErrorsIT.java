@@ -258,15 +258,14 @@ class PostgresErrorsIT {
             PostgresTarget target = PostgresTarget.builder().url(pg.uri("postgres")).password(pg.password())
                     .database("shop_checked").environment(env()).build();
             assertThatThrownBy(() -> repo.restore(SnapshotSelector.id(result.snapshotId())).to(target).run())
-                    // The repository wraps it in a CorruptDataException naming the snapshot; the report is the cause.
-                    .isInstanceOf(CorruptDataException.class)
-                    .hasCauseInstanceOf(RowCountMismatchException.class)
+                    // The target's own exception type reaches the caller, with the report as data.
+                    .isInstanceOf(RowCountMismatchException.class)
                     .hasMessageContaining("2 of 3 tables")
                     .hasMessageContaining("public.orders: expected 20005 rows, found 20000")
                     .hasMessageContaining("public.customers: expected 99 rows, found 100")
                     .hasMessageNotContaining("public.notes")
                     .satisfies(e -> {
-                        RowCountCheck check = ((RowCountMismatchException) e.getCause()).check();
+                        RowCountCheck check = ((RowCountMismatchException) e).check();
                         assertThat(check.ok()).isFalse();
                         assertThat(check.mismatches()).extracting(RowCountCheck.Table::table)
                                 .containsExactly("public.customers", "public.orders");
