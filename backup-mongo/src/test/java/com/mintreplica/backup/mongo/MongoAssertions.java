@@ -90,6 +90,6 @@ final class MongoAssertions {
 
     private static MongoCursor<RawBsonDocument> sorted(MongoDatabase db, String collection) {
         return db.getCollection(collection, RawBsonDocument.class).find()
-                .sort(new BsonDocument("_id", new BsonInt32(1))).iterator();
+                .sort(new BsonDocument("_id", new BsonInt32(1))).batchSize(1000).iterator();
     }
 }
