@@ -124,6 +124,7 @@ public final class MongoTarget implements RestoreTarget {
                     + ", not a MongoDB backup: restore it with the target of its kind");
         }
         this.context = context;
+        checkSingleDatabase(context);
         this.restored.clear();
         this.problems.clear();
         this.renamedFrom = null;
@@ -162,6 +163,26 @@ public final class MongoTarget implements RestoreTarget {
             }
         } catch (MongoException e) {
             throw connection.failure("restoring " + r.namespace() + " into " + r.targetNamespace() + " failed", e);
+        }
+    }
+
+    /** With a target database, refuses before writing anything when the selected entries span several databases. */
+    private void checkSingleDatabase(RestoreContext context) {
+        if (targetDatabase == null) {
+            return;
+        }
+        java.util.TreeSet<String> databases = new java.util.TreeSet<>();
+        for (String ns : MongoFacts.counts(context.snapshot().facts()).keySet()) {
+            int dot = ns.indexOf('.');
+            String db = ns.substring(0, dot);
+            if (context.selection().test(DumpPaths.data(db, ns.substring(dot + 1)))) {
+                databases.add(db);
+            }
+        }
+        if (databases.size() > 1) {
+            throw new InvalidInputException("snapshot " + context.snapshot().id() + " holds databases "
+                    + String.join(" and ", databases) + ", but a target database renames only one: restore one database"
+                    + " at a time (include " + databases.first() + ") or restore without a target database");
         }
     }
 
@@ -247,25 +268,26 @@ public final class MongoTarget implements RestoreTarget {
     public void finish() throws IOException {
         try {
             for (Restored r : restored.values()) {
-                if (r.metadata == null) {
-                    continue;
-                }
-                MongoDatabase db = client().getDatabase(r.targetDb);
-                if (r.metadata.isView()) {
-                    try {
-                        create(db, r, r.metadata.createCommand(r.collection));
-                    } catch (MongoCommandException e) {
-                        problems.add(r.namespace() + ": view could not be created in " + r.targetNamespace() + ": "
-                                + connection.scrub(e.getErrorMessage()));
-                    }
+                if (r.metadata == null || r.metadata.isView()) {
                     continue;
                 }
                 Optional<BsonDocument> indexes = r.metadata.createIndexesCommand(r.collection);
                 if (indexes.isPresent()) {
                     try {
-                        db.runCommand(indexes.get());
+                        client().getDatabase(r.targetDb).runCommand(indexes.get());
                     } catch (MongoCommandException e) {
                         problems.add(r.namespace() + ": indexes could not be built on " + r.targetNamespace() + ": "
+                                + connection.scrub(e.getErrorMessage()));
+                    }
+                }
+            }
+            // views last, once what they read exists
+            for (Restored r : restored.values()) {
+                if (r.metadata != null && r.metadata.isView()) {
+                    try {
+                        create(client().getDatabase(r.targetDb), r, r.metadata.createCommand(r.collection));
+                    } catch (MongoCommandException e) {
+                        problems.add(r.namespace() + ": view could not be created in " + r.targetNamespace() + ": "
                                 + connection.scrub(e.getErrorMessage()));
                     }
                 }

@@ -17,9 +17,13 @@ import java.nio.charset.StandardCharsets;
 final class InProcessMongo implements AutoCloseable {
     private final MongoServer server;
     private final InetSocketAddress address;
+    private final String user;
+    private final String password;
     private MongoClient client;
 
-    private InProcessMongo(MemoryBackend backend) {
+    private InProcessMongo(MemoryBackend backend, String user, String password) {
+        this.user = user;
+        this.password = password;
         this.server = new MongoServer(backend);
         server.bind("127.0.0.1", 0);
         this.address = server.getLocalAddress();
@@ -27,12 +31,12 @@ final class InProcessMongo implements AutoCloseable {
 
     /** A server that needs no authentication. */
     static InProcessMongo start() {
-        return new InProcessMongo(new MemoryBackend());
+        return new InProcessMongo(new MemoryBackend(), null, null);
     }
 
     /** A server on which every command but the handshake needs {@code user} authenticated by SCRAM-SHA-256. */
     static InProcessMongo withUser(String user, String password) {
-        return new InProcessMongo(new ScramBackend(user, password));
+        return new InProcessMongo(new ScramBackend(user, password), user, password);
     }
 
     String hostAndPort() {
@@ -50,10 +54,10 @@ final class InProcessMongo implements AutoCloseable {
                 + "/?authSource=admin&serverSelectionTimeoutMS=5000";
     }
 
-    /** A client for preparing and checking data (no credentials); closed with the server. */
+    /** A client for preparing and checking data (with the server's user, if it has one); closed with the server. */
     MongoClient client() {
         if (client == null) {
-            client = MongoClients.create(uri());
+            client = MongoClients.create(user == null ? uri() : uri(user, password));
         }
         return client;
     }

@@ -74,10 +74,9 @@ public final class BsonDocumentStream {
             }
         } catch (BsonSerializationException | org.bson.BsonInvalidOperationException
                  | IndexOutOfBoundsException | java.nio.BufferUnderflowException e) {
-            offset -= doc.length;
-            CorruptDataException c = corrupt("has a document that is not valid BSON (" + e.getMessage() + ")");
-            offset += doc.length;
-            throw c;
+            // next() already counted this document: name it by its own start and number
+            throw new CorruptDataException("entry '" + path + "' has a document that is not valid BSON ("
+                    + e.getMessage() + ") at byte " + (offset - doc.length) + " (document " + documents + ")");
         }
     }
 
