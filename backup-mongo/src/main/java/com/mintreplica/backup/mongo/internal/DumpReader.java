@@ -206,10 +206,14 @@ public final class DumpReader implements SourceReader {
         try {
             MongoCollection<RawBsonDocument> collection = client.getDatabase(db).getCollection(name, RawBsonDocument.class);
             FindIterable<RawBsonDocument> find = session != null ? collection.find(session) : collection.find();
-            // _id order: the same documents give the same bytes in every backup, so unchanged data deduplicates.
-            find.sort(new BsonDocument("_id", new BsonInt32(1))).batchSize(batchSize);
-            if (!metadata.hasIdIndex()) {
-                find.allowDiskUse(true);
+            find.batchSize(batchSize);
+            if (!CollectionMetadata.TIMESERIES.equals(metadata.type())) {
+                // _id order: the same documents give the same bytes in every backup, so unchanged data deduplicates.
+                // (Time series are read in bucket order: they have no _id index, and sorting them would spill.)
+                find.sort(new BsonDocument("_id", new BsonInt32(1)));
+                if (!metadata.hasIdIndex()) {
+                    find.allowDiskUse(true);
+                }
             }
             open = new CursorInputStream(find.iterator(), n -> counts.put(ns, n), e -> failure(ns, e));
             return open;
