@@ -186,4 +186,16 @@ class MongoSourceTest {
                     .containsEntry("mongodb.collection", "accounts").containsEntry("mongodb.type", "collection");
         }
     }
+
+    @Test
+    void an_application_client_is_used_and_left_open() throws Exception {
+        try (com.mongodb.client.MongoClient own = com.mongodb.client.MongoClients.create(server.uri())) {
+            MongoSource source = MongoSource.builder().client(own).databases("crm").build();
+
+            assertThat(read(source, new LinkedHashMap<>()).keySet()).containsExactly("crm/customers.metadata.json", "crm/customers.bson");
+            assertThat(source.id().name()).isEqualTo(server.hostAndPort() + "/crm");
+            // still open: the source closed only what it created
+            assertThat(own.getDatabase("crm").getCollection("customers").countDocuments()).isEqualTo(1);
+        }
+    }
 }
