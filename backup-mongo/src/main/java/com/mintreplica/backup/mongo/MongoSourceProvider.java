@@ -22,10 +22,51 @@ import java.util.TreeSet;
  * ({@code auto}, {@code snapshot}, {@code none}). Target options: {@code target-database}, {@code drop}
  * ({@code true}/{@code false}; empty means true), {@code batch-size}, {@code fail-on-mismatch}. A restore needs a
  * location: a snapshot records its hosts but never credentials.
+ *
+ * <p>Passwords stay out of command lines: when the location names a user without a password, the password is taken
+ * from the environment variable {@value #PASSWORD_ENV} (of the environment given to {@link #withEnvironment}).
  */
 public final class MongoSourceProvider implements SourceProvider {
+    /** The environment variable that holds the password for a location that names only the user. */
+    public static final String PASSWORD_ENV = "MINT_BACKUP_MONGODB_PASSWORD";
+
     private static final Set<String> SOURCE_OPTIONS = Set.of("databases", "include", "exclude", "batch-size", "consistency");
     private static final Set<String> TARGET_OPTIONS = Set.of("target-database", "drop", "batch-size", "fail-on-mismatch");
+
+    private final Map<String, String> environment;
+
+    /** The provider {@code ServiceLoader} creates: the process environment. */
+    public MongoSourceProvider() {
+        this(System.getenv());
+    }
+
+    /** A provider taking {@value #PASSWORD_ENV} from {@code environment}. */
+    public MongoSourceProvider(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    @Override
+    public SourceProvider withEnvironment(Map<String, String> value) {
+        return new MongoSourceProvider(value);
+    }
+
+    /** The password from the environment when the location names a user but no password. */
+    private Optional<Secret> environmentPassword(URI location) {
+        String userInfo = location.getRawUserInfo();
+        if (userInfo == null || userInfo.contains(":") || environment.get(PASSWORD_ENV) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(Secret.of(environment.get(PASSWORD_ENV)));
+    }
+
+    private static String withoutUser(URI location) {
+        String s = location.toString();
+        return s.replaceFirst("^(mongodb(\\+srv)?://)[^@/]*@", "$1");
+    }
+
+    private static String user(URI location) {
+        return java.net.URLDecoder.decode(location.getRawUserInfo(), java.nio.charset.StandardCharsets.UTF_8);
+    }
 
     @Override
     public String kind() {
@@ -46,6 +87,8 @@ public final class MongoSourceProvider implements SourceProvider {
     public Source source(URI location, Map<String, String> options) {
         check(options, SOURCE_OPTIONS, "source");
         MongoSource.Builder b = MongoSource.builder().connectionString(Secret.of(location.toString()));
+        environmentPassword(location).ifPresent(password -> b.connectionString(Secret.of(withoutUser(location)))
+                .credentials(user(location), password));
         list(options.get("databases")).ifPresent(b::databases);
         list(options.get("include")).ifPresent(b::include);
         list(options.get("exclude")).ifPresent(b::exclude);
@@ -70,6 +113,8 @@ public final class MongoSourceProvider implements SourceProvider {
         URI uri = location.orElseThrow(() -> new InvalidInputException("a MongoDB restore needs a target such as"
                 + " --target mongodb://host/: snapshots record where they came from, but never the credentials"));
         MongoTarget.Builder b = MongoTarget.builder().connectionString(Secret.of(uri.toString()));
+        environmentPassword(uri).ifPresent(password -> b.connectionString(Secret.of(withoutUser(uri)))
+                .credentials(user(uri), password));
         if (options.containsKey("target-database")) {
             b.targetDatabase(options.get("target-database").trim());
         }

@@ -56,4 +56,24 @@ class MongoSourceProviderTest {
                 .isInstanceOf(MongoTarget.class).hasToString("MongoTarget[mongodb://db1/drill]");
         assertThat(provider.verifier(Map.of())).get().isInstanceOf(MongoVerifier.class);
     }
+
+    @Test
+    void a_password_for_a_location_that_names_only_the_user_comes_from_the_environment() throws Exception {
+        try (InProcessMongo server = InProcessMongo.withUser("backup", "Env-Pw-31!");
+             com.mintreplica.backup.core.Repository repo = com.mintreplica.backup.core.Repository.init(
+                     new com.mintreplica.backup.testkit.InMemorySink())) {
+            FinanceData.create(server.client().getDatabase("mint"), 20);
+            URI withoutPassword = URI.create("mongodb://backup@" + server.hostAndPort() + "/?authSource=admin&serverSelectionTimeoutMS=5000");
+            SourceProvider provider = new MongoSourceProvider()
+                    .withEnvironment(Map.of(MongoSourceProvider.PASSWORD_ENV, "Env-Pw-31!"));
+            var result = com.mintreplica.backup.core.Backup.pipeline()
+                    .source(provider.source(withoutPassword, Map.of("databases", "mint"))).to(repo).build().run();
+            assertThat(result.snapshot().facts()).containsKey("mongodb.count.mint.ledger");
+            SourceProvider noPassword = new MongoSourceProvider().withEnvironment(Map.of());
+            assertThatThrownBy(() -> com.mintreplica.backup.core.Backup.pipeline()
+                    .source(noPassword.source(withoutPassword, Map.of("databases", "mint"))).to(repo).build().run())
+                    .isInstanceOf(com.mintreplica.backup.core.BackupException.class)
+                    .hasMessageNotContaining("Env-Pw-31!");
+        }
+    }
 }
