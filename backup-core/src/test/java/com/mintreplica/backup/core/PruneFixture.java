@@ -30,9 +30,11 @@ import java.util.stream.Stream;
 
 /**
  * Repositories with small chunks and packs, so that a few hundred KiB give many packs, and snapshots whose data
- * overlaps: snapshot {@code i} holds {@code shared} (the same in all), {@code window} = R(i) + R(i+1) (half of it
- * shared with the previous and the next snapshot) and {@code own} = U(i) (in no other snapshot). Removing a snapshot
- * leaves its packs partly used: that is what makes repacking happen.
+ * overlaps: snapshot {@code i} holds {@code shared.bin} (the same in all), {@code old-*} = R(i) (also in snapshot
+ * i-1), {@code next-*} = R(i+1) (also in snapshot i+1) and {@code own-*} = U(i) (in no other snapshot). Each is its own
+ * 6 KiB entry, so chunks do not straddle them and every 16 KiB pack holds several, and a backup's new blobs alternate between R(i+1) and U(i): when snapshot i
+ * is removed but i+1 kept, every pack it wrote is partly used, whatever the repository's chunker seed. That is what
+ * makes repacking happen.
  */
 final class PruneFixture {
     static final Instant DAY0 = Instant.parse("2026-01-01T01:00:00Z");
@@ -53,13 +55,18 @@ final class PruneFixture {
     static Map<String, byte[]> files(int i) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("shared.bin", random(40 * 1024, 7));
-        byte[] window = new byte[96 * 1024];
-        System.arraycopy(random(48 * 1024, 1000 + i), 0, window, 0, 48 * 1024);
-        System.arraycopy(random(48 * 1024, 1001 + i), 0, window, 48 * 1024, 48 * 1024);
-        files.put("window.bin", window);
-        files.put("own.bin", random(48 * 1024, 2000 + i));
+        for (int j = 0; j < 6; j++) {
+            files.put("old-" + j, part(i, j));
+            files.put("next-" + j, part(i + 1, j));
+            files.put("own-" + j, random(6 * 1024, 3000 + i * 10L + j));
+        }
         files.put("note.txt", ("snapshot " + i).getBytes());
         return files;
+    }
+
+    /** Part j of R(r): {@code next-j} of snapshot r-1 is {@code old-j} of snapshot r. */
+    private static byte[] part(int r, int j) {
+        return random(6 * 1024, 1000 + r * 10L + j);
     }
 
     /** Backs up {@code files(i)} at day {@code i}. */
@@ -69,7 +76,7 @@ final class PruneFixture {
 
     static Snapshot backup(Repository repo, int i, SourceId source, String host, String... tags) {
         return Backup.pipeline().source(new MapSource(source, files(i))).to(repo).host(host).tags(tags)
-                .time(DAY0.plus(Duration.ofDays(i))).parallelism(2).build().run().snapshot();
+                .time(DAY0.plus(Duration.ofDays(i))).parallelism(1).build().run().snapshot();
     }
 
     static Map<String, byte[]> restore(Repository repo, Snapshot snapshot) {

@@ -285,7 +285,7 @@ class PruneTest {
                 .anyMatch(n -> n.startsWith("files/" + snaps.get(3).id()))
                 .contains("files/20250101-000000-0badcafe/x.zst");
         assertThat(flat.verify(true).problems()).isEmpty();
-        assertThat(restore(flat, snaps.get(2))).containsEntry("own.bin", files(3).get("own.bin"));
+        assertThat(restore(flat, snaps.get(2))).containsEntry("own-1", files(3).get("own-1"));
 
         PruneReport later = flat.prune().clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(2))).run();
         assertThat(later.objectsDeleted()).isEqualTo(1);

@@ -72,7 +72,7 @@ public final class RepositoryLock implements AutoCloseable {
      */
     public record Settings(Duration staleAfter, Duration refreshEvery, Duration retryEvery, Clock clock) {
         public static final Settings DEFAULT = new Settings(Duration.ofMinutes(30), Duration.ofMinutes(5),
-                Duration.ofSeconds(5), Clock.systemUTC());
+                Duration.ofSeconds(2), Clock.systemUTC());
 
         public Settings {
             Objects.requireNonNull(clock, "clock");
