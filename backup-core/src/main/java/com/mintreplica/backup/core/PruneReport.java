@@ -4,6 +4,8 @@ import com.mintreplica.backup.core.retention.GroupBy;
 import com.mintreplica.backup.core.retention.RetentionDecision;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -61,7 +63,7 @@ public record PruneReport(boolean dryRun, List<Group> groups, long packsDeleted,
     /**
      * The decision for one group.
      *
-     * @param key the group's key (see {@link GroupBy})
+     * @param key the group's key (see {@link GroupBy}), in field order
      * @param description the key in words, e.g. {@code host=db1 source=fs:/etc}
      * @param kept the snapshots kept, newest first, each with its reasons
      * @param removed the snapshots removed, newest first
@@ -69,7 +71,7 @@ public record PruneReport(boolean dryRun, List<Group> groups, long packsDeleted,
     public record Group(Map<GroupBy.Field, String> key, String description, List<RetentionDecision.Kept> kept,
                        List<Snapshot> removed) {
         public Group {
-            key = Map.copyOf(key);
+            key = key.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(key));
             kept = List.copyOf(kept);
             removed = List.copyOf(removed);
         }

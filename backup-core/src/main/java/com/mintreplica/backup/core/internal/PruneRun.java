@@ -353,15 +353,19 @@ public final class PruneRun {
         for (BlobId pack : plan.keep) {
             index += BlobId.LENGTH + 4 + plan.indexed.get(pack).size() * (BlobId.LENGTH + 12L);
         }
+        long repackedBytes = 0;
         for (Partly p : plan.repack) {
-            bytesWritten += p.neededBytes();
+            repackedBytes += p.neededBytes();
             index += p.needed().size() * (BlobId.LENGTH + 12L);
             packsRepacked++;
             bytesDeleted += plan.stored.get(p.pack()).size();
         }
+        long packSize = store.config().packSize();
+        packsWritten = (repackedBytes + packSize - 1) / packSize;
+        bytesWritten += repackedBytes;
         if (plan.oldIndex.size() > 1 || !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0) {
             bytesWritten += index;
-            indexWritten = Math.max(1, (plan.keep.size() + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT);
+            indexWritten = (plan.keep.size() + packsWritten + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT;
             indexDeleted = plan.oldIndex.size();
             bytesDeleted += plan.oldIndex.values().stream().mapToLong(Long::longValue).sum();
         }

@@ -182,10 +182,16 @@ public final class RepositoryLock implements AutoCloseable {
             write(store, name, kind, operation, self, now, now, true);
             RepositoryLock lock = new RepositoryLock(store, kind, operation, settings, self, name, now);
             List<Info> conflicts = new ArrayList<>();
-            for (Info other : lock.others()) {
-                if ((kind == Kind.EXCLUSIVE || other.exclusive()) && !other.isStale(clock.instant(), settings.staleAfter(), self)) {
-                    conflicts.add(other);
+            try {
+                for (Info other : lock.others()) {
+                    if ((kind == Kind.EXCLUSIVE || other.exclusive())
+                            && !other.isStale(clock.instant(), settings.staleAfter(), self)) {
+                        conflicts.add(other);
+                    }
                 }
+            } catch (RuntimeException e) {
+                lock.close();
+                throw e;
             }
             if (conflicts.isEmpty()) {
                 lock.startRefreshing();
@@ -277,7 +283,7 @@ public final class RepositoryLock implements AutoCloseable {
             lost = why;
             throw new ConflictException("the " + kind.name().toLowerCase(java.util.Locale.ROOT) + " lock of "
                     + operation + " on " + store.location() + " was lost: " + why
-                    + ". Nothing more was changed; run it again");
+                    + ". It stopped before committing or deleting anything more; run it again");
         }
     }
 

@@ -46,10 +46,11 @@ public final class GroupBy {
 
     private static final GroupBy DEFAULT = new GroupBy(EnumSet.of(Field.HOST, Field.SOURCE));
 
-    private final Set<Field> fields;
+    private final EnumSet<Field> fields;
 
     private GroupBy(Set<Field> fields) {
-        this.fields = fields.isEmpty() ? EnumSet.noneOf(Field.class) : EnumSet.copyOf(fields);
+        this.fields = EnumSet.noneOf(Field.class);
+        this.fields.addAll(fields);
     }
 
     /** By host and source: the default. */
@@ -92,7 +93,7 @@ public final class GroupBy {
 
     /** The fields, in declaration order. */
     public Set<Field> fields() {
-        return EnumSet.copyOf(fields.isEmpty() ? EnumSet.noneOf(Field.class) : fields);
+        return EnumSet.copyOf(fields);
     }
 
     /** The group key of one snapshot: the value of each field, as text. */
