@@ -395,7 +395,8 @@ public final class PruneRun {
         Map<String, byte[]> index = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
             byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
-            index.put(IndexFile.PREFIX + Hex.encode(Sha256.hash(plain)), plain);
+            // named like Store.writeIndex names them: keyed in an encrypted repository
+            index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), plain);
         }
         if (!index.keySet().equals(plan.oldIndex.keySet())) {
             guard(true);
