@@ -224,7 +224,9 @@ public final class Repository implements AutoCloseable {
         try {
             com.mintreplica.backup.core.internal.CopyRun.Counts counts = new com.mintreplica.backup.core.internal.CopyRun(
                     store, target.store(), executor, parallelism)
-                    .run(snapshots.stream().map(Snapshot::id).toList());
+                    .run(snapshots.stream()
+                            .sorted(java.util.Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id))
+                            .map(Snapshot::id).toList());
             return new CopyResult(counts.copied(), counts.skipped(), counts.blobs(), counts.objects(), counts.plainBytes(),
                     counts.storedBytes(), java.time.Duration.ofNanos(System.nanoTime() - start));
         } finally {

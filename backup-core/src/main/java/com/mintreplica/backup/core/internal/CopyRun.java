@@ -65,10 +65,9 @@ public final class CopyRun {
         this.parallelism = Math.max(1, parallelism);
     }
 
-    /** Copies the snapshots with these ids, in id (time) order. */
+    /** Copies the snapshots with these ids, in the order given (oldest first is best: later ones share its blobs). */
     public Counts run(List<String> snapshotIds) {
         List<String> ids = new ArrayList<>(new LinkedHashSet<>(snapshotIds));
-        ids.sort(null);
         // What other processes stored in the target since it was opened counts too.
         to.reloadIndex();
         for (String id : ids) {
