@@ -309,7 +309,9 @@ public final class S3Sink implements Sink {
                 return true;
             } catch (S3Exception e) {
                 if (ifAbsent && e.statusCode() == 412) {
-                    return false;
+                    // The SDK may have retried a PUT that S3 had applied (the answer was lost): then the object holds
+                    // exactly our bytes, and this call created it.
+                    return storedContentEquals(name, data);
                 }
                 if (ifAbsent && e.statusCode() == 409 && attempt < CONFLICT_RETRIES) {
                     pause(attempt);
@@ -319,6 +321,14 @@ public final class S3Sink implements Sink {
             } catch (SdkException e) {
                 throw io("store", name, e);
             }
+        }
+    }
+
+    private boolean storedContentEquals(String name, byte[] content) throws IOException {
+        try (InputStream in = get(name)) {
+            return java.util.Arrays.equals(in.readNBytes(content.length + 1), content);
+        } catch (NoSuchObjectException vanished) {
+            return false;
         }
     }
 
@@ -571,30 +581,48 @@ public final class S3Sink implements Sink {
         }
     }
 
-    /** The lock that protects the object now, read from its metadata; empty when it is not protected or is gone. */
+    /**
+     * The lock that protects the object now, as S3 stores it (GetObjectRetention, GetObjectLegalHold); empty when it is
+     * not protected, is gone, or the store keeps no Object Lock.
+     */
     private Optional<ObjectLockedException> lockOf(String name, String key) throws IOException {
-        HeadObjectResponse head;
         try {
-            head = s3.headObject(r -> r.bucket(bucket).key(key));
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return Optional.empty();
+            var retention = s3.getObjectRetention(r -> r.bucket(bucket).key(key)).retention();
+            Instant until = retention == null ? null : retention.retainUntilDate();
+            if (until != null && until.isAfter(clock.instant())) {
+                return Optional.of(new ObjectLockedException(name, Optional.of(until), "'" + name + "' in " + describe()
+                        + " is under Object Lock " + retention.modeAsString() + " retention until " + until
+                        + ": it cannot be deleted before then; it is kept and a later prune removes it"));
             }
-            throw io("stat", name, e);
+        } catch (S3Exception e) {
+            if (!noLockConfiguration(e)) {
+                throw io("read the retention of", name, e);
+            }
         } catch (SdkException e) {
-            throw io("stat", name, e);
+            throw io("read the retention of", name, e);
         }
-        Instant until = head.objectLockRetainUntilDate();
-        if (until != null && until.isAfter(clock.instant())) {
-            return Optional.of(new ObjectLockedException(name, Optional.of(until), "'" + name + "' in " + describe()
-                    + " is under Object Lock " + head.objectLockModeAsString() + " retention until " + until
-                    + ": it cannot be deleted before then; it is kept and a later prune removes it"));
-        }
-        if (head.objectLockLegalHoldStatus() == ObjectLockLegalHoldStatus.ON) {
-            return Optional.of(new ObjectLockedException(name, Optional.empty(), "'" + name + "' in " + describe()
-                    + " is under an Object Lock legal hold: it cannot be deleted until the hold is removed"));
+        try {
+            var hold = s3.getObjectLegalHold(r -> r.bucket(bucket).key(key)).legalHold();
+            if (hold != null && hold.status() == ObjectLockLegalHoldStatus.ON) {
+                return Optional.of(new ObjectLockedException(name, Optional.empty(), "'" + name + "' in " + describe()
+                        + " is under an Object Lock legal hold: it cannot be deleted until the hold is removed"));
+            }
+        } catch (S3Exception e) {
+            if (!noLockConfiguration(e)) {
+                throw io("read the legal hold of", name, e);
+            }
+        } catch (SdkException e) {
+            throw io("read the legal hold of", name, e);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether an error says there is no Object Lock here: no such object (404), no retention or no lock configuration
+     * (AWS: 404 or 400 InvalidRequest), or a store that does not implement Object Lock (405, 501).
+     */
+    private static boolean noLockConfiguration(S3Exception e) {
+        return e.statusCode() == 404 || e.statusCode() == 400 || e.statusCode() == 405 || e.statusCode() == 501;
     }
 
     // ---- versioning, lifecycle, Object Lock
@@ -626,8 +654,8 @@ public final class S3Sink implements Sink {
                 }
             }
         } catch (S3Exception e) {
-            // 404 ObjectLockConfigurationNotFoundError: the bucket has no Object Lock
-            if (e.statusCode() != 404) {
+            // AWS: 404 ObjectLockConfigurationNotFoundError; others: 400, or 501 where Object Lock is not implemented
+            if (!noLockConfiguration(e)) {
                 throw io("read the Object Lock configuration of", "bucket " + bucket, e);
             }
         } catch (SdkException e) {
