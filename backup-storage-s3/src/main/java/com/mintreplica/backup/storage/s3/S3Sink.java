@@ -763,8 +763,9 @@ public final class S3Sink implements Sink {
         List<String> restored = new ArrayList<>();
         for (VersionSelector.Version old : then.values()) {
             VersionSelector.Version current = now.get(old.key());
-            if (current != null && current.versionId().equals(old.versionId())) {
-                continue;
+            if (current != null && (current.versionId().equals(old.versionId())
+                    || !old.etag().isEmpty() && current.etag().equals(old.etag()))) {
+                continue;   // still current, or already put back with the same content
             }
             String name = old.key().substring(prefix.length());
             try (InputStream in = s3.getObject(r -> r.bucket(bucket).key(old.key()).versionId(old.versionId()))) {
@@ -800,9 +801,10 @@ public final class S3Sink implements Sink {
         try {
             for (ListObjectVersionsResponse page : s3.listObjectVersionsPaginator(r -> r.bucket(bucket).prefix(keyPrefix))) {
                 page.versions().forEach(v -> out.add(new VersionSelector.Version(v.key(), v.versionId(), v.lastModified(),
-                        false, v.size() == null ? 0 : v.size(), Boolean.TRUE.equals(v.isLatest()))));
+                        false, v.size() == null ? 0 : v.size(), Boolean.TRUE.equals(v.isLatest()),
+                        v.eTag() == null ? "" : v.eTag())));
                 page.deleteMarkers().forEach(d -> out.add(new VersionSelector.Version(d.key(), d.versionId(), d.lastModified(),
-                        true, 0, Boolean.TRUE.equals(d.isLatest()))));
+                        true, 0, Boolean.TRUE.equals(d.isLatest()), "")));
             }
         } catch (SdkException e) {
             throw io("list the versions of", keyPrefix + "*", e);

@@ -26,9 +26,10 @@ public final class VersionSelector {
      * @param deleteMarker whether this version is a delete marker
      * @param size its size (0 for delete markers)
      * @param latest whether S3 says it is the current version
+     * @param etag the version's ETag (empty for delete markers)
      */
     public record Version(String key, String versionId, Instant lastModified, boolean deleteMarker, long size,
-                          boolean latest) {
+                          boolean latest, String etag) {
     }
 
     /** For each key that existed at {@code time}, the version that was current then; sorted by key. */
