@@ -40,8 +40,8 @@ class S3LargeBackupIT {
                 client.createBucket(r -> r.bucket("large"));
             }
             Path log = store.resolve("client.log");
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process client = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process client = new ProcessBuilder(List.of(javaBin, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
                     "-cp", System.getProperty("java.class.path"), LargeBackupMain.class.getName(),
                     endpoint.toString(), String.valueOf(SIZE), "large"))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
