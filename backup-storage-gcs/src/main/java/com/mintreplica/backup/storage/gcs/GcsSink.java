@@ -76,7 +76,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>Retries</h2>
- * The client's retry settings (by default 6 attempts, exponential backoff from 1 s with jitter) with the uniform retry
+ * The client's retry settings ({@link Builder#maxAttempts}, default 6 attempts; exponential backoff from 1 s with jitter,
+ * as the client library does it) with the uniform retry
  * strategy: responses 408, 429, 500, 502, 503, 504 and I/O errors (reset or refused connections) are retried for
  * every operation. That is safe here because every write is idempotent: packs are named by their content, other
  * objects are written once, and a create-if-absent that was retried after it succeeded is recognised by its content.
@@ -97,6 +98,7 @@ public final class GcsSink implements Sink {
     /** The smallest chunk of a resumable upload GCS accepts (256 KiB); chunk sizes are multiples of it. */
     public static final int CHUNK_UNIT = 256 * 1024;
     public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+    public static final int DEFAULT_MAX_ATTEMPTS = 6;
     /** Creates-if-absent no larger than this are compared with the stored object when GCS answers 412. */
     private static final int SMALL_CREATE = 1024 * 1024;
 
@@ -525,8 +527,25 @@ public final class GcsSink implements Sink {
         private final Map<ObjectKind, StorageClass> storageClasses = new EnumMap<>(ObjectKind.class);
         private int chunkSize = DEFAULT_CHUNK_SIZE;
         private Clock clock = Clock.systemUTC();
+        private com.google.auth.Credentials credentials;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
 
         private Builder() {
+        }
+
+        /**
+         * Credentials for the client this builder creates; default: Application Default Credentials. For emulators,
+         * {@code com.google.cloud.NoCredentials.getInstance()}.
+         */
+        public Builder credentials(com.google.auth.Credentials credentials) {
+            this.credentials = credentials;
+            return this;
+        }
+
+        /** How many times a request is tried in all (the first try included); default 6. */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
         }
 
         /** The bucket (required). */
@@ -589,11 +608,18 @@ public final class GcsSink implements Sink {
             if (chunkSize < CHUNK_UNIT || chunkSize % CHUNK_UNIT != 0) {
                 throw new InvalidInputException("GcsSink chunkSize must be a multiple of 256 KiB: " + chunkSize);
             }
+            if (maxAttempts < 1) {
+                throw new InvalidInputException("GcsSink maxAttempts must be at least 1: " + maxAttempts);
+            }
             if (storage != null) {
                 return new GcsSink(this, storage, false);
             }
             StorageOptions.Builder options = StorageOptions.http()
-                    .setStorageRetryStrategy(StorageRetryStrategy.getUniformStorageRetryStrategy());
+                    .setStorageRetryStrategy(StorageRetryStrategy.getUniformStorageRetryStrategy())
+                    .setRetrySettings(StorageOptions.getDefaultRetrySettings().toBuilder().setMaxAttempts(maxAttempts).build());
+            if (credentials != null) {
+                options.setCredentials(credentials);
+            }
             if (projectId != null) {
                 options.setProjectId(projectId);
             }

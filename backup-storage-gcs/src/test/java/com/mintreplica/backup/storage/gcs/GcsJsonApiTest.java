@@ -36,6 +36,10 @@ class GcsJsonApiTest {
     /** object name -> its metadata JSON; objects listed here refuse deletion with 403. */
     private final Map<String, String> protectedObjects = new ConcurrentHashMap<>();
     private Storage storage;
+    /** How many uploads to fail, and how: "503" answers Service Unavailable, "drop" closes the connection unanswered. */
+    private final java.util.concurrent.atomic.AtomicInteger uploadFaults = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile String uploadFault = "503";
+    private final Map<String, byte[]> uploaded = new ConcurrentHashMap<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -53,6 +57,14 @@ class GcsJsonApiTest {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        try {
+            serve(exchange);
+        } catch (RuntimeException e) {
+            exchange.close();
+        }
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
         // google-http-client sends PATCH as POST with X-HTTP-Method-Override
         String override = exchange.getRequestHeaders().getFirst("X-HTTP-Method-Override");
         String method = override != null ? override : exchange.getRequestMethod();
@@ -64,6 +76,20 @@ class GcsJsonApiTest {
         String body = new String(raw, StandardCharsets.UTF_8);
         requests.add(method + " " + path);
         bodies.put(method + " " + path, body);
+        if (path.startsWith("/upload/storage/v1/b/bucket/o") && method.equals("POST")) {
+            if (uploadFaults.getAndDecrement() > 0) {
+                if (uploadFault.equals("drop")) {
+                    exchange.getResponseBody().close();   // closes the connection without a response
+                    return;
+                }
+                answer(exchange, 503, "{\"error\":{\"code\":503,\"message\":\"Service Unavailable\"}}");
+                return;
+            }
+            String name = body.replaceAll("(?s).*\"name\":\"([^\"]+)\".*", "$1");
+            uploaded.put(name, raw);
+            answer(exchange, 200, objectJson(name, ""));
+            return;
+        }
         if (path.matches("/storage/v1/b/[^/]+") && (method.equals("PATCH") || method.equals("PUT"))) {
             String bucket = path.substring(path.lastIndexOf('/') + 1);
             answer(exchange, 200, "{\"kind\":\"storage#bucket\",\"name\":\"" + bucket + "\"}");
@@ -101,6 +127,51 @@ class GcsJsonApiTest {
 
     private static String squeeze(String json) {
         return json.replaceAll("\\s", "");
+    }
+
+    private GcsSink sinkWithItsOwnClient(int maxAttempts) {
+        return GcsSink.builder().host("http://127.0.0.1:" + server.getAddress().getPort()).projectId("test-project")
+                .credentials(com.google.cloud.NoCredentials.getInstance()).maxAttempts(maxAttempts)
+                .bucket("bucket").prefix("repo").build();
+    }
+
+    private static void put(GcsSink sink, String name, String content) throws IOException {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        sink.put(name, new java.io.ByteArrayInputStream(bytes), bytes.length, com.mintreplica.backup.core.sink.ObjectKind.SNAPSHOT);
+    }
+
+    @Test
+    void an_upload_answered_503_is_retried_and_the_object_is_stored() throws IOException {
+        uploadFaults.set(2);
+        try (GcsSink sink = sinkWithItsOwnClient(6)) {
+            put(sink, "snapshots/s1", "manifest");
+        }
+        assertThat(requests.stream().filter(r -> r.startsWith("POST /upload/")).count()).isEqualTo(3);
+        assertThat(uploaded).containsKey("repo/snapshots/s1");
+    }
+
+    @Test
+    void an_upload_whose_connection_drops_is_retried_and_the_object_is_stored() throws IOException {
+        uploadFault = "drop";
+        uploadFaults.set(1);
+        try (GcsSink sink = sinkWithItsOwnClient(6)) {
+            put(sink, "snapshots/s2", "manifest");
+        }
+        assertThat(requests.stream().filter(r -> r.startsWith("POST /upload/")).count()).isEqualTo(2);
+        assertThat(uploaded).containsKey("repo/snapshots/s2");
+    }
+
+    @Test
+    void an_endpoint_that_keeps_failing_fails_the_write_with_the_object_named() {
+        uploadFaults.set(100);
+        try (GcsSink sink = sinkWithItsOwnClient(2)) {
+            assertThatThrownBy(() -> put(sink, "snapshots/s3", "manifest"))
+                    .isInstanceOf(IOException.class).hasMessageContaining("snapshots/s3").hasMessageContaining("503");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(requests.stream().filter(r -> r.startsWith("POST /upload/")).count()).isEqualTo(2);
+        assertThat(uploaded).isEmpty();
     }
 
     @Test
