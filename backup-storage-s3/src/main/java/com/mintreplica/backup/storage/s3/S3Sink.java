@@ -80,7 +80,6 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.services.s3.model.Transition;
 import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
 import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
-import software.amazon.awssdk.utils.IoUtils;
 
 /**
  * A {@link Sink} on Amazon S3 or an S3-compatible store, on the AWS SDK v2 (synchronous client, Apache HTTP).
@@ -102,8 +101,9 @@ import software.amazon.awssdk.utils.IoUtils;
  *   <li>Objects are keys {@code <prefix>/<name>} in one bucket.</li>
  *   <li>Content of unknown length, and content larger than one part, is streamed as a multipart upload: each part
  *       ({@link Builder#partSize}, default 8 MiB) is read into memory and uploaded while the next is read; at most
- *       {@link Builder#parallelUploads} parts of this Sink upload at once (default 4), so memory stays near
- *       {@code (parallelUploads + concurrent puts) x partSize}. The object appears only when the upload completes;
+ *       {@link Builder#parallelUploads} part buffers (default 4) exist at once in the whole Sink, being filled or
+ *       uploading, so its buffers never exceed {@code parallelUploads x partSize}, however many objects are put at
+ *       once. The object appears only when the upload completes;
  *       a failed upload is aborted. Smaller content goes in one PUT. Every request body carries a Content-MD5.</li>
  *   <li>{@link #putIfAbsent} sends {@code If-None-Match: *}: S3 creates the object only if no object has its key,
  *       atomically ({@link SinkCapability#ATOMIC_CREATE}); a {@code 412} is a lost race, a {@code 409} (a concurrent
@@ -281,14 +281,35 @@ public final class S3Sink implements Sink {
         checkWritable(name);
         Objects.requireNonNull(kind, "kind");
         String key = key(name);
-        byte[] first = PartBuffers.readUpTo(content, partSize);
-        if (length >= 0 && first.length < partSize && first.length != length) {
-            throw new IOException("content of '" + name + "' has " + first.length + " bytes, not the " + length + " declared");
+        // A permit stands for one part buffer of this Sink: taken before the first part is read, handed over to the
+        // multipart writer, or given back when a single PUT is done.
+        acquirePermit();
+        boolean handedOver = false;
+        try {
+            byte[] first = PartBuffers.readUpTo(content, partSize, length);
+            if (length >= 0 && first.length < partSize && first.length != length) {
+                throw new IOException("content of '" + name + "' has " + first.length + " bytes, not the " + length + " declared");
+            }
+            if (first.length < partSize) {
+                return putSingle(name, key, first, kind, ifAbsent);
+            }
+            String uploadId = startMultipart(name, key, kind);
+            handedOver = true;
+            return putMultipart(name, key, uploadId, first, content, length, kind, ifAbsent);
+        } finally {
+            if (!handedOver) {
+                inFlight.release();
+            }
         }
-        if (first.length < partSize) {
-            return putSingle(name, key, first, kind, ifAbsent);
+    }
+
+    private void acquirePermit() throws InterruptedIOException {
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to upload to " + describe());
         }
-        return putMultipart(name, key, first, content, length, kind, ifAbsent);
     }
 
     private boolean putSingle(String name, String key, byte[] data, ObjectKind kind, boolean ifAbsent) throws IOException {
@@ -332,24 +353,28 @@ public final class S3Sink implements Sink {
         }
     }
 
-    private boolean putMultipart(String name, String key, byte[] first, InputStream content, long length, ObjectKind kind,
-                                 boolean ifAbsent) throws IOException {
+    private String startMultipart(String name, String key, ObjectKind kind) throws IOException {
         CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
                 .contentType("application/octet-stream");
         storageClass(kind).ifPresent(create::storageClass);
         applyEncryption(create::serverSideEncryption, create::ssekmsKeyId);
         lockFor(kind).ifPresent(until -> create.objectLockMode(lockMode()).objectLockRetainUntilDate(until));
-        String uploadId;
         try {
-            uploadId = s3.createMultipartUpload(create.build()).uploadId();
+            return s3.createMultipartUpload(create.build()).uploadId();
         } catch (SdkException e) {
             throw io("start an upload of", name, e);
         }
+    }
+
+    /** Uploads {@code first} (holding a permit, which this takes over) and the rest of {@code content} as parts. */
+    private boolean putMultipart(String name, String key, String uploadId, byte[] first, InputStream content, long length,
+                                 ObjectKind kind, boolean ifAbsent) throws IOException {
         boolean completed = false;
         try {
             CountingInputStream counted = new CountingInputStream(content);
             List<CompletedPart> parts = new MultipartWriter<CompletedPart>(executor, inFlight, partSize)
-                    .write(first, counted, (number, data) -> uploadPart(name, key, uploadId, number, data));
+                    .write(first, counted, length >= 0 ? Math.max(0, length - first.length) : -1,
+                            (number, data) -> uploadPart(name, key, uploadId, number, data));
             long total = first.length + counted.count();
             if (length >= 0 && total != length) {
                 throw new IOException("content of '" + name + "' has " + total + " bytes, not the " + length + " declared");
@@ -854,7 +879,7 @@ public final class S3Sink implements Sink {
             ownedExecutor.shutdownNow();
         }
         if (ownsClient) {
-            IoUtils.closeQuietly(s3, null);
+            s3.close();
         }
     }
 

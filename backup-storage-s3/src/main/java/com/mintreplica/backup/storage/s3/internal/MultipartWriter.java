@@ -12,10 +12,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 
 /**
- * Streams content of unknown length as numbered parts: reads one part at a time into memory and hands it to an
- * upload task; at most as many parts as {@code inFlight} has permits are uploading at once (shared by all uploads of
- * one Sink), so memory stays at about {@code (permits + concurrent uploads) x partSize} whatever the object's size.
- * On any failure the parts still running are waited for and the caller aborts the upload.
+ * Streams content of unknown length as numbered parts: takes a permit, reads one part into memory and hands it to
+ * an upload task, which gives the permit back when the part is stored. A permit stands for one part buffer, being
+ * filled or uploading, and the permits are shared by all uploads of one Sink: its part buffers never hold more than
+ * {@code permits x partSize} bytes, whatever the objects' sizes and however many are uploaded at once. On any failure
+ * the parts still running are waited for and the caller aborts the upload.
  *
  * @param <P> what the store returns for an uploaded part (its ETag and number)
  */
@@ -39,22 +40,24 @@ public final class MultipartWriter<P> {
     }
 
     /**
-     * Uploads {@code first} (a full part already read) and then the rest of {@code in}, part by part.
+     * Uploads {@code first} (a full part already read, for which the caller holds a permit that this call takes over)
+     * and then the rest of {@code in}, part by part.
      *
+     * @param remaining the bytes {@code in} still holds, or -1 when unknown
      * @return the uploaded parts in order
      */
-    public List<P> write(byte[] first, InputStream in, PartUploader<P> uploader) throws IOException {
+    public List<P> write(byte[] first, InputStream in, long remaining, PartUploader<P> uploader) throws IOException {
         List<CompletableFuture<P>> parts = new ArrayList<>();
+        boolean holdingPermit = true;
+        long left = remaining;
         try {
             byte[] data = first;
             int partNumber = 1;
-            while (data.length > 0) {
+            while (true) {
                 if (partNumber > MAX_PARTS) {
                     throw new IOException("the object is larger than " + MAX_PARTS + " parts of " + partSize
                             + " bytes: raise the part size");
                 }
-                failFast(parts);
-                acquire();
                 byte[] body = data;
                 int number = partNumber++;
                 CompletableFuture<P> part;
@@ -70,10 +73,23 @@ public final class MultipartWriter<P> {
                     }, executor);
                 } catch (RuntimeException rejected) {
                     inFlight.release();
+                    holdingPermit = false;
                     throw rejected;
                 }
+                holdingPermit = false;   // the task gives it back
                 parts.add(part);
-                data = PartBuffers.readUpTo(in, partSize);
+                failFast(parts);
+                acquire();
+                holdingPermit = true;
+                data = PartBuffers.readUpTo(in, partSize, left);
+                if (left >= 0) {
+                    left = Math.max(0, left - data.length);
+                }
+                if (data.length == 0) {
+                    inFlight.release();
+                    holdingPermit = false;
+                    break;
+                }
             }
             List<P> out = new ArrayList<>(parts.size());
             for (CompletableFuture<P> p : parts) {
@@ -81,6 +97,9 @@ public final class MultipartWriter<P> {
             }
             return out;
         } catch (IOException | RuntimeException | Error e) {
+            if (holdingPermit) {
+                inFlight.release();
+            }
             // Not cancelled: a task that never runs would never give its permit back. At most the permits' worth of
             // parts are queued or running, so waiting for them is short.
             for (CompletableFuture<P> p : parts) {

@@ -13,15 +13,17 @@ public final class PartBuffers {
     }
 
     /**
-     * Reads up to {@code max} bytes, fewer only at the end of the stream. Grows its buffer as bytes arrive, so a small
-     * object never costs a whole part of memory.
+     * Reads up to {@code max} bytes, fewer only at the end of the stream. With {@code expected >= 0} (the bytes the
+     * stream still holds) the buffer is sized once; otherwise it starts at 1 MiB and grows once to {@code max}, so a
+     * small object never costs a whole part of memory and a large one costs little garbage.
      */
-    public static byte[] readUpTo(InputStream in, int max) throws IOException {
-        byte[] buffer = new byte[Math.min(max, 64 * 1024)];
+    public static byte[] readUpTo(InputStream in, int max, long expected) throws IOException {
+        int initial = expected >= 0 ? (int) Math.min(max, expected + 1) : Math.min(max, 1024 * 1024);
+        byte[] buffer = new byte[Math.max(1, initial)];
         int filled = 0;
         while (filled < max) {
             if (filled == buffer.length) {
-                buffer = Arrays.copyOf(buffer, (int) Math.min(max, Math.max(2L * buffer.length, 64 * 1024)));
+                buffer = Arrays.copyOf(buffer, max);
             }
             int n = in.read(buffer, filled, buffer.length - filled);
             if (n < 0) {
@@ -30,6 +32,11 @@ public final class PartBuffers {
             filled += n;
         }
         return filled == buffer.length ? buffer : Arrays.copyOf(buffer, filled);
+    }
+
+    /** {@link #readUpTo(InputStream, int, long)} for a stream of unknown length. */
+    public static byte[] readUpTo(InputStream in, int max) throws IOException {
+        return readUpTo(in, max, -1);
     }
 
     /** The base64 MD5 digest S3 expects in {@code Content-MD5}. */

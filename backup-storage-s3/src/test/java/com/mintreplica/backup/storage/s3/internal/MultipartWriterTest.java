@@ -39,9 +39,10 @@ class MultipartWriterTest {
         Semaphore permits = new Semaphore(3);
         byte[] data = bytes(20 * PART + 100);
         InputStream in = new ByteArrayInputStream(data);
+        permits.acquireUninterruptibly();   // the caller holds a permit for the first part
         byte[] first = PartBuffers.readUpTo(in, PART);
 
-        List<String> parts = new MultipartWriter<String>(pool, permits, PART).write(first, in, (number, part) -> {
+        List<String> parts = new MultipartWriter<String>(pool, permits, PART).write(first, in, -1, (number, part) -> {
             most.accumulateAndGet(running.incrementAndGet(), Math::max);
             try {
                 Thread.sleep(20);
@@ -62,6 +63,50 @@ class MultipartWriterTest {
     }
 
     @Test
+    void part_buffers_never_outnumber_the_permits_whatever_the_number_of_concurrent_uploads() throws Exception {
+        Semaphore permits = new Semaphore(2);
+        AtomicInteger buffers = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        List<java.util.concurrent.Future<?>> uploads = new java.util.ArrayList<>();
+        ExecutorService callers = Executors.newFixedThreadPool(5);
+        try {
+            for (int u = 0; u < 5; u++) {
+                uploads.add(callers.submit(() -> {
+                    InputStream in = new ByteArrayInputStream(bytes(6 * PART)) {
+                        @Override
+                        public synchronized int read(byte[] b, int off, int len) {
+                            // a part buffer is being filled: it exists from here until its upload ends
+                            int n = super.read(b, off, len);
+                            if (off == 0 && n > 0) {
+                                most.accumulateAndGet(buffers.incrementAndGet(), Math::max);
+                            }
+                            return n;
+                        }
+                    };
+                    permits.acquireUninterruptibly();
+                    byte[] first = PartBuffers.readUpTo(in, PART, 5 * PART);
+                    return new MultipartWriter<Integer>(pool, permits, PART).write(first, in, 5 * PART, (n, part) -> {
+                        try {
+                            Thread.sleep(5);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        buffers.decrementAndGet();
+                        return n;
+                    });
+                }));
+            }
+            for (var f : uploads) {
+                assertThat((List<?>) f.get()).hasSize(6);
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertThat(most.get()).isLessThanOrEqualTo(2);
+        assertThat(permits.availablePermits()).isEqualTo(2);
+    }
+
+    @Test
     void a_failed_part_stops_reading_waits_for_the_others_and_gives_every_permit_back() {
         Semaphore permits = new Semaphore(2);
         AtomicInteger read = new AtomicInteger();
@@ -72,7 +117,8 @@ class MultipartWriterTest {
                 return 1;
             }
         };
-        assertThatThrownBy(() -> new MultipartWriter<Integer>(pool, permits, PART).write(new byte[PART], endless, (n, part) -> {
+        permits.acquireUninterruptibly();
+        assertThatThrownBy(() -> new MultipartWriter<Integer>(pool, permits, PART).write(new byte[PART], endless, -1, (n, part) -> {
             if (n == 3) {
                 throw new IOException("part 3 failed");
             }
