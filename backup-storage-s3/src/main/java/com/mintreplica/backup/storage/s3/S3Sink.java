@@ -107,7 +107,9 @@ import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
  *       a failed upload is aborted. Smaller content goes in one PUT. Every request body carries a Content-MD5.</li>
  *   <li>{@link #putIfAbsent} sends {@code If-None-Match: *}: S3 creates the object only if no object has its key,
  *       atomically ({@link SinkCapability#ATOMIC_CREATE}); a {@code 412} is a lost race, a {@code 409} (a concurrent
- *       conditional write in progress) is tried again.</li>
+ *       conditional write in progress) is tried again. A {@code 412} whose object holds exactly the bytes this call
+ *       sent counts as a win (the SDK retried a PUT whose answer was lost), so lock contents should be unique per
+ *       writer (a lease id).</li>
  *   <li>Reads are ranged GETs. A connection that breaks in the middle of a body is resumed from where it broke,
  *       pinned to the same object version by its ETag.</li>
  *   <li>Listing pages through ListObjectsV2 lazily, 1000 keys a page.</li>
