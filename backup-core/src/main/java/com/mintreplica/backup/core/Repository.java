@@ -1,5 +1,7 @@
 package com.mintreplica.backup.core;
 
+import com.mintreplica.backup.core.encryption.RepositoryEncryption;
+import com.mintreplica.backup.core.encryption.RepositoryKeys;
 import com.mintreplica.backup.core.internal.Manifest;
 import com.mintreplica.backup.core.internal.RepoConfig;
 import com.mintreplica.backup.core.internal.RestoreRun;
@@ -15,7 +17,10 @@ import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,14 +60,50 @@ public final class Repository implements AutoCloseable {
      * @throws ConflictException when the Sink already holds a repository
      */
     public static Repository init(Sink sink, RepositorySettings settings) {
+        return new Repository(Store.create(Objects.requireNonNull(sink, "sink"), newConfig(settings)), false);
+    }
+
+    /**
+     * Creates a repository on {@code sink} whose every stored object is encrypted: {@code encryption} creates and
+     * stores the repository's keys (see {@link RepositoryEncryption}), the config records that it is encrypted.
+     *
+     * @throws ConflictException when the Sink already holds a repository
+     */
+    public static Repository init(Sink sink, RepositorySettings settings, RepositoryEncryption encryption) {
         Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(encryption, "encryption");
+        if (exists(sink)) {
+            throw new ConflictException("a repository already exists at " + sink.describe() + ": use it, or choose another location");
+        }
+        RepoConfig config = newConfig(settings);
+        RepositoryEncryption.Context context = new RepositoryEncryption.Context(sink, config.id(), config.layout(), Map.of());
+        RepositoryKeys keys;
+        try {
+            keys = encryption.create(context);
+        } catch (IOException e) {
+            throw new BackupException("cannot store the keys of a new repository at " + sink.describe() + ": " + e.getMessage(), e);
+        }
+        Map<String, String> extensions = new TreeMap<>(keys.extensions());
+        extensions.put(RepositoryEncryption.SCHEME_EXTENSION, encryption.scheme());
+        try {
+            return new Repository(Store.create(sink, config.withExtensions(extensions), keys), false);
+        } catch (ConflictException e) {
+            try {
+                encryption.discard(context, keys);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static RepoConfig newConfig(RepositorySettings settings) {
         List<RepoConfig.TransformerSpec> chain = settings.transformers().stream()
                 .map(t -> new RepoConfig.TransformerSpec(t.name(), t.parameters()))
                 .toList();
-        RepoConfig config = new RepoConfig(RepoConfig.CURRENT_VERSION, UUID.randomUUID().toString(), Instant.now(),
+        return new RepoConfig(RepoConfig.CURRENT_VERSION, UUID.randomUUID().toString(), Instant.now(),
                 settings.layout(), settings.chunkMin(), settings.chunkAvg(), settings.chunkMax(),
                 new SecureRandom().nextLong(), settings.packSize(), chain, java.util.Map.of());
-        return new Repository(Store.create(sink, config), false);
     }
 
     /**
@@ -76,11 +117,29 @@ public final class Repository implements AutoCloseable {
         return new Repository(Store.open(Objects.requireNonNull(sink, "sink")), false);
     }
 
+    /**
+     * Opens the repository on {@code sink}; when it is encrypted, {@code encryption} unlocks it (an unencrypted
+     * repository opens without using it).
+     *
+     * @throws AccessDeniedException when the keys of {@code encryption} do not open the repository
+     */
+    public static Repository open(Sink sink, RepositoryEncryption encryption) {
+        return new Repository(Store.open(Objects.requireNonNull(sink, "sink"), Objects.requireNonNull(encryption, "encryption")), false);
+    }
+
     /** Opens the repository at a directory path or URI (see {@link Sinks#open(String)}); closing it closes the Sink. */
     public static Repository open(String location) {
+        return open(location, null);
+    }
+
+    /**
+     * Opens the repository at a directory path or URI, unlocking it with {@code encryption} ({@code null}: none) when
+     * it is encrypted; closing it closes the Sink.
+     */
+    public static Repository open(String location, RepositoryEncryption encryption) {
         Sink sink = Sinks.open(location);
         try {
-            return new Repository(Store.open(sink), true);
+            return new Repository(Store.open(sink, encryption), true);
         } catch (RuntimeException e) {
             closeQuietly(sink);
             throw e;
@@ -108,6 +167,11 @@ public final class Repository implements AutoCloseable {
 
     public Layout layout() {
         return store.config().layout();
+    }
+
+    /** The encryption scheme the repository's objects are encrypted with ({@code openpgp}), if any. */
+    public Optional<String> encryption() {
+        return Optional.ofNullable(store.config().extensions().get(RepositoryEncryption.SCHEME_EXTENSION));
     }
 
     /** The transformer chain every stored blob or entry goes through. */

@@ -90,6 +90,11 @@ public final class BackupRun {
                 public void warn(String path, String message) {
                     warning(path, message);
                 }
+
+                @Override
+                public Layout layout() {
+                    return store.config().layout();
+                }
             };
             try (SourceReader reader = options.source().open(context)) {
                 items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
@@ -155,11 +160,8 @@ public final class BackupRun {
                     entryDone(entry, reused.size());
                     continue;
                 }
-                InputStream content;
-                try {
-                    content = sourceEntry.openContent();
-                } catch (NoSuchFileException vanished) {
-                    warning(entry.path(), "vanished before it could be read; not in this snapshot");
+                InputStream content = openOrWarn(sourceEntry);
+                if (content == null) {
                     continue;
                 }
                 List<Future<BlobId>> chunks = new ArrayList<>();
@@ -281,11 +283,8 @@ public final class BackupRun {
                 continue;
             }
             String name = singleObjectName(snapshotId, entry.path(), names);
-            InputStream content;
-            try {
-                content = sourceEntry.openContent();
-            } catch (NoSuchFileException vanished) {
-                warning(entry.path(), "vanished before it could be read; not in this snapshot");
+            InputStream content = openOrWarn(sourceEntry);
+            if (content == null) {
                 continue;
             }
             try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder)) {
@@ -304,8 +303,15 @@ public final class BackupRun {
         return items;
     }
 
-    /** {@code files/<snapshot>/<path><suffix>}, with characters that are not portable in object names replaced. */
+    /**
+     * {@code files/<snapshot>/<path><suffix>}, with characters that are not portable in object names replaced; in an
+     * encrypted repository a keyed hash of the path stands for it.
+     */
     private String singleObjectName(String snapshotId, String path, Set<String> used) {
+        if (codec.keyed()) {
+            // Encrypted: the name must not reveal the entry's path; a keyed hash of it is stable and unique enough.
+            path = Hex.encode(java.util.Arrays.copyOf(codec.hash(path.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 16));
+        }
         StringBuilder sb = new StringBuilder();
         for (String segment : path.split("/")) {
             if (sb.length() > 0) {
@@ -346,6 +352,19 @@ public final class BackupRun {
     }
 
     // ---- helpers
+
+    /** The entry's content, or null (with a warning) when it vanished or cannot be read since it was listed. */
+    private InputStream openOrWarn(SourceEntry sourceEntry) throws IOException {
+        String path = sourceEntry.entry().path();
+        try {
+            return sourceEntry.openContent();
+        } catch (NoSuchFileException vanished) {
+            warning(path, "vanished before it could be read; not in this snapshot");
+        } catch (java.nio.file.AccessDeniedException denied) {
+            warning(path, "cannot be read (permission denied); not in this snapshot");
+        }
+        return null;
+    }
 
     private void entryDone(Entry entry, long size) {
         entries++;

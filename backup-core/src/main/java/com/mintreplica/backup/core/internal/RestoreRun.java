@@ -55,9 +55,11 @@ public final class RestoreRun {
             throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             target.abort(e);
-            if (e instanceof CorruptDataException c) {
-                throw new CorruptDataException(c.getMessage() + " (snapshot " + manifest.snapshot().id()
-                        + "); nothing corrupt was restored", c);
+            // Blob and object corruption gets the snapshot's name; a target's own failures (a subclass, such as a
+            // row-count report) pass unchanged, so callers can still catch them by type.
+            if (e.getClass() == CorruptDataException.class) {
+                throw new CorruptDataException(e.getMessage() + " (snapshot " + manifest.snapshot().id()
+                        + "); nothing corrupt was restored", e);
             }
             throw e;
         }

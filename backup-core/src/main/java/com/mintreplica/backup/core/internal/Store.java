@@ -1,10 +1,14 @@
 package com.mintreplica.backup.core.internal;
 
+import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.ConflictException;
 import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.NotFoundException;
 import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.UnsupportedException;
+import com.mintreplica.backup.core.encryption.RepositoryEncryption;
+import com.mintreplica.backup.core.encryption.RepositoryKeys;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
 import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
@@ -19,12 +23,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads and writes a repository's objects on its Sink: config, manifests, indexes, packs and blobs. Metadata objects
  * are encoded by the chain and sealed in an {@link Envelope}; every blob read is checked against its id.
  */
 public final class Store {
+    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     private final Sink sink;
     private final RepoConfig config;
     private final Codec codec;
@@ -38,6 +45,16 @@ public final class Store {
 
     /** Opens the repository on {@code sink}. */
     public static Store open(Sink sink) {
+        return open(sink, null);
+    }
+
+    /**
+     * Opens the repository on {@code sink}, unlocking it with {@code encryption} when it is encrypted.
+     *
+     * @param encryption the keys for an encrypted repository, or {@code null}
+     * @throws AccessDeniedException when the repository is encrypted and no encryption is given
+     */
+    public static Store open(Sink sink, RepositoryEncryption encryption) {
         byte[] configBytes;
         try (InputStream in = sink.get(RepoConfig.OBJECT)) {
             configBytes = in.readAllBytes();
@@ -48,11 +65,44 @@ public final class Store {
             throw new BackupException("cannot read the repository config at " + sink.describe() + ": " + e.getMessage(), e);
         }
         RepoConfig config = RepoConfig.parse(configBytes, sink.describe());
-        return new Store(sink, config, codecFor(config));
+        String scheme = config.extensions().get(RepositoryEncryption.SCHEME_EXTENSION);
+        if (scheme == null) {
+            if (encryption != null) {
+                LOG.warn("the repository at {} is not encrypted: the {} keys given are not used", sink.describe(),
+                        encryption.scheme());
+            }
+            return new Store(sink, config, codecFor(config, null));
+        }
+        String recipients = config.extensions().getOrDefault(RepositoryEncryption.RECIPIENTS_EXTENSION, "");
+        if (encryption == null) {
+            throw new AccessDeniedException("the repository at " + sink.describe() + " is encrypted (" + scheme
+                    + "): open it with the secret key of one of its recipients (--key SECRET.asc)"
+                    + (recipients.isEmpty() ? "" : "; it was created for " + recipients)
+                    + "; `mint-backup key list` shows its current recipients");
+        }
+        if (!encryption.scheme().equals(scheme)) {
+            throw new UnsupportedException("the repository at " + sink.describe() + " is encrypted with the scheme '"
+                    + scheme + "', but the keys given are for '" + encryption.scheme() + "'");
+        }
+        RepositoryKeys keys;
+        try {
+            keys = encryption.unlock(new RepositoryEncryption.Context(sink, config.id(), config.layout(), config.extensions()));
+        } catch (IOException e) {
+            throw new BackupException("cannot read the keys of the repository at " + sink.describe() + ": " + e.getMessage(), e);
+        }
+        return new Store(sink, config, codecFor(config, keys));
     }
 
     /** Creates a repository on {@code sink} with {@code config}; fails if one exists. */
     public static Store create(Sink sink, RepoConfig config) {
+        return create(sink, config, null);
+    }
+
+    /**
+     * Creates a repository on {@code sink} with {@code config}, whose stored objects are sealed with {@code keys}
+     * ({@code null}: unencrypted); fails if one exists.
+     */
+    public static Store create(Sink sink, RepoConfig config, RepositoryKeys keys) {
         byte[] bytes = config.toBytes();
         try {
             boolean created;
@@ -70,15 +120,15 @@ public final class Store {
         } catch (IOException e) {
             throw new BackupException("cannot create a repository at " + sink.describe() + ": " + e.getMessage(), e);
         }
-        return new Store(sink, config, codecFor(config));
+        return new Store(sink, config, codecFor(config, keys));
     }
 
-    private static Codec codecFor(RepoConfig config) {
+    private static Codec codecFor(RepoConfig config, RepositoryKeys keys) {
         List<Transformer> chain = new ArrayList<>();
         for (RepoConfig.TransformerSpec t : config.transformers()) {
             chain.add(Transformers.create(t.name(), t.parameters()));
         }
-        return new Codec(chain);
+        return keys == null ? new Codec(chain) : new Codec(chain, keys.transformer(), keys.blobIdKey());
     }
 
     public Sink sink() {
@@ -224,7 +274,8 @@ public final class Store {
     /** Stores an index object for {@code packs} and adds it to the loaded index; returns the stored size. */
     public long writeIndex(List<IndexFile.PackBlobs> packs) {
         byte[] plain = IndexFile.plaintext(packs);
-        String name = IndexFile.PREFIX + Hex.encode(Sha256.hash(plain));
+        // Keyed in an encrypted repository: an index object's name must not reveal a hash of its plaintext.
+        String name = IndexFile.PREFIX + Hex.encode(codec.hash(plain));
         long size = writeMetadata(name, plain, ObjectKind.INDEX);
         index().add(name, packs);
         return size;

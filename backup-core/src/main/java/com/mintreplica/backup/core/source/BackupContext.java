@@ -1,5 +1,6 @@
 package com.mintreplica.backup.core.source;
 
+import com.mintreplica.backup.core.Layout;
 import java.time.Clock;
 
 /** What a {@link Source} may use while it is read. */
@@ -13,4 +14,13 @@ public interface BackupContext {
      * is kept in the snapshot's manifest and shown by the CLI.
      */
     void warn(String path, String message);
+
+    /**
+     * The layout of the repository the backup goes to. A Source that can compress its own output (pg_dump, mongodump)
+     * leaves it uncompressed for a {@link Layout#CHUNKED} repository: chunks deduplicate only where unchanged data
+     * gives unchanged bytes, and the pipeline compresses each chunk anyway. Contexts that do not know say CHUNKED.
+     */
+    default Layout layout() {
+        return Layout.CHUNKED;
+    }
 }

@@ -40,6 +40,15 @@ public interface SourceProvider {
     RestoreTarget target(Optional<URI> location, Map<String, String> options) throws IOException;
 
     /**
+     * This provider reading settings (credentials, tool paths) from {@code environment} instead of the process
+     * environment: the CLI and config pass theirs, so environment variables are read only at the edge. Providers that
+     * read no environment return themselves.
+     */
+    default SourceProvider withEnvironment(Map<String, String> environment) {
+        return this;
+    }
+
+    /**
      * A target that checks a snapshot's entries without restoring them (for PostgreSQL: {@code pg_restore --list}),
      * run by {@code verify}. Empty when the repository's own checks are all there is.
      */

@@ -1,0 +1,67 @@
+package com.mintreplica.backup.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.source.Entry;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** JSON output of the CLI. */
+final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Json() {
+    }
+
+    static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, Object> snapshot(Snapshot s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("time", s.time().toString());
+        m.put("host", s.host());
+        m.put("source", Map.of("kind", s.source().kind(), "name", s.source().name()));
+        m.put("job", s.job().orElse(null));
+        m.put("tags", new ArrayList<>(s.tags()));
+        m.put("parent", s.parent().orElse(null));
+        m.put("entries", s.stats().entries());
+        m.put("bytes", s.stats().totalBytes());
+        m.put("bytesRead", s.stats().bytesRead());
+        m.put("bytesNew", s.stats().bytesNew());
+        m.put("bytesStored", s.stats().bytesStored());
+        m.put("durationMillis", s.stats().durationMillis());
+        List<Map<String, String>> warnings = new ArrayList<>();
+        s.warnings().forEach(w -> warnings.add(Map.of("path", w.path(), "message", w.message())));
+        m.put("warnings", warnings);
+        m.put("facts", s.facts());
+        m.put("tool", s.toolVersion());
+        return m;
+    }
+
+    static Map<String, Object> entry(Entry e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", e.path());
+        m.put("type", e.type().name().toLowerCase(java.util.Locale.ROOT));
+        e.size().ifPresent(v -> m.put("size", v));
+        e.mode().ifPresent(v -> m.put("mode", Integer.toOctalString(v)));
+        e.modified().ifPresent(v -> m.put("mtime", v.toString()));
+        e.owner().ifPresent(v -> m.put("user", v));
+        e.group().ifPresent(v -> m.put("group", v));
+        e.linkTarget().ifPresent(v -> m.put("link", v));
+        if (!e.attributes().isEmpty()) {
+            m.put("attributes", e.attributes());
+        }
+        return m;
+    }
+}

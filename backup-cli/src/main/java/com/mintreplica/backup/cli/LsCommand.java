@@ -1,0 +1,57 @@
+package com.mintreplica.backup.cli;
+
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.source.Entry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "ls", description = "List the entries of a snapshot.")
+final class LsCommand implements Callable<Integer> {
+    @ParentCommand
+    MintBackup root;
+
+    @Mixin
+    RepositoryOptions repository;
+
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "A snapshot id (or unique prefix), latest, or latest@TIME.")
+    String snapshot;
+
+    @Option(names = "--json", description = "Print a JSON array of entries.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        try (Repository repo = repository.open(root)) {
+            Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
+            List<Entry> entries = repo.entries(s);
+            if (json) {
+                List<Map<String, Object>> out = new ArrayList<>();
+                entries.forEach(e -> out.add(Json.entry(e)));
+                root.out.println(Json.write(out));
+                return MintBackup.OK;
+            }
+            for (Entry e : entries) {
+                String type = switch (e.type()) {
+                    case REGULAR -> "-";
+                    case DIRECTORY -> "d";
+                    case SYMLINK -> "l";
+                };
+                String mode = e.mode().isPresent() ? String.format("%04o", e.mode().getAsInt()) : "    ";
+                String size = e.size().isPresent() ? Format.bytes(e.size().getAsLong()) : "";
+                String time = e.modified().map(Format::time).orElse("");
+                String link = e.linkTarget().map(t -> " -> " + t).orElse("");
+                root.out.printf("%s %s %10s  %-19s  %s%s%n", type, mode, size, time, e.path(), link);
+            }
+        }
+        return MintBackup.OK;
+    }
+}

@@ -1,0 +1,136 @@
+package com.mintreplica.backup.cli;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.Version;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code mint-backup} command. Exit codes: 0 success, 1 the operation failed (or verify found problems), 2 bad
+ * usage or input (missing repository, unknown snapshot, unreadable path, ...). No stack trace unless {@code --debug}.
+ */
+@Command(name = "mint-backup", mixinStandardHelpOptions = true, versionProvider = MintBackup.VersionProvider.class,
+        description = "Back up directories and databases into deduplicated, verifiable repositories; restore them.",
+        subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, LsCommand.class,
+            RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
+            CommandLine.HelpCommand.class},
+        usageHelpAutoWidth = true)
+public final class MintBackup implements Callable<Integer> {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    @Option(names = "--debug", description = "Show debug logs and stack traces.", scope = CommandLine.ScopeType.INHERIT)
+    boolean debug;
+
+    @Option(names = {"-v", "--verbose"}, description = "Show informational logs.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only errors and requested output; no progress line.",
+            scope = CommandLine.ScopeType.INHERIT)
+    boolean quiet;
+
+    final PrintStream out;
+    final PrintStream err;
+    final Map<String, String> env;
+    final boolean terminal;
+
+    MintBackup(PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
+        this.out = out;
+        this.err = err;
+        this.env = env;
+        this.terminal = terminal;
+    }
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(out);
+        return USAGE;
+    }
+
+    public static void main(String[] args) {
+        configureLogging(args);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        int code = run(args, out, System.err, System.getenv(), System.console() != null);
+        out.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line; for tests and embedding. Never calls System.exit. */
+    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
+        MintBackup root = new MintBackup(out, err, env, terminal);
+        CommandLine cli = new CommandLine(root);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            err.println("mint-backup: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("Run 'mint-backup " + commandPath(ex.getCommandLine()) + "--help' for usage.");
+            return USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, root));
+        return cli.execute(args);
+    }
+
+    private static String commandPath(CommandLine cl) {
+        StringBuilder sb = new StringBuilder();
+        for (CommandLine c = cl; c != null && c.getParent() != null; c = c.getParent()) {
+            sb.insert(0, c.getCommandName() + " ");
+        }
+        return sb.toString();
+    }
+
+    static int handle(Exception ex, MintBackup root) {
+        if (root.debug) {
+            ex.printStackTrace(root.err);
+        }
+        if (ex instanceof BackupException be) {
+            root.err.println("mint-backup: " + be.getMessage());
+            return be.isCallerError() ? USAGE : FAILED;
+        }
+        root.err.println("mint-backup: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage())
+                + (root.debug ? "" : " (run with --debug for details)"));
+        return FAILED;
+    }
+
+    /** slf4j-simple reads its settings once, on first use: set them before anything logs. */
+    static void configureLogging(String[] args) {
+        String level = "warn";
+        for (String a : args) {
+            if (a.equals("--debug")) {
+                level = "debug";
+            } else if ((a.equals("-v") || a.equals("--verbose")) && !level.equals("debug")) {
+                level = "info";
+            }
+        }
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
+        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        // Quiet the chatty dependencies unless debugging.
+        if (!level.equals("debug")) {
+            setIfAbsent("org.slf4j.simpleLogger.log.software.amazon", "warn");
+            setIfAbsent("org.slf4j.simpleLogger.log.org.mongodb", "warn");
+        }
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {Version.tool(), "Java " + System.getProperty("java.version")};
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package com.mintreplica.backup.cli;
+
+import com.mintreplica.backup.core.AccessDeniedException;
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Secret;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.crypto.OpenPgpEncryption;
+import com.mintreplica.backup.crypto.OpenPgpKeys;
+import com.mintreplica.backup.crypto.OpenPgpSecretKey;
+import com.mintreplica.backup.crypto.PassphraseCallback;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --repo}, and the secret keys that open an encrypted repository, shared by every command that works on one.
+ * Passphrases come from a file or the environment, never from an argument.
+ */
+final class RepositoryOptions {
+    static final String REPOSITORY_ENV = "MINT_BACKUP_REPOSITORY";
+    static final String KEY_ENV = "MINT_BACKUP_KEY_FILE";
+    static final String PASSPHRASE_ENV = "MINT_BACKUP_PASSPHRASE";
+
+    @Option(names = {"-r", "--repo"}, paramLabel = "R",
+            description = "The repository: a directory, file:///..., s3://bucket/prefix or gs://bucket/prefix."
+                    + " Default: $" + REPOSITORY_ENV + ".")
+    String repo;
+
+    @Option(names = "--key", paramLabel = "SECRET.asc",
+            description = "An OpenPGP secret key that opens an encrypted repository (repeatable). Default: $" + KEY_ENV + ".")
+    List<Path> keys = new ArrayList<>();
+
+    @Option(names = "--passphrase-file", paramLabel = "F",
+            description = "A file whose first line is the secret key's passphrase. Default: $" + PASSPHRASE_ENV + ".")
+    Path passphraseFile;
+
+    String location(MintBackup root) {
+        String location = repo != null ? repo : root.env.get(REPOSITORY_ENV);
+        if (location == null || location.isBlank()) {
+            throw new InvalidInputException("no repository given: use --repo R or set " + REPOSITORY_ENV);
+        }
+        return location;
+    }
+
+    /** Opens the Sink of the repository; the caller closes it. */
+    Sink openSink(MintBackup root) {
+        return Sinks.open(location(root));
+    }
+
+    /** Opens the repository, unlocked with the given keys when there are any; closing it closes its Sink. */
+    Repository open(MintBackup root) {
+        List<OpenPgpSecretKey> secretKeys = secretKeys(root);
+        if (secretKeys.isEmpty()) {
+            return Repository.open(location(root));
+        }
+        return Repository.open(location(root), OpenPgpEncryption.unlockWith(secretKeys));
+    }
+
+    /** The secret keys given by --key or the environment, unlocked. */
+    List<OpenPgpSecretKey> secretKeys(MintBackup root) {
+        List<Path> files = new ArrayList<>(keys);
+        if (files.isEmpty() && root.env.get(KEY_ENV) != null && !root.env.get(KEY_ENV).isBlank()) {
+            files.add(Path.of(root.env.get(KEY_ENV)));
+        }
+        List<OpenPgpSecretKey> out = new ArrayList<>();
+        Optional<Secret> passphrase = passphrase(root);
+        for (Path file : files) {
+            try {
+                out.add(OpenPgpKeys.secretKey(file, passphrase.map(PassphraseCallback::of).orElse(PassphraseCallback.none())));
+            } catch (AccessDeniedException e) {
+                if (passphrase.isEmpty()) {
+                    throw new AccessDeniedException(e.getMessage() + ": give its passphrase with --passphrase-file F or in $"
+                            + PASSPHRASE_ENV, e);
+                }
+                throw e;
+            }
+        }
+        return out;
+    }
+
+    private Optional<Secret> passphrase(MintBackup root) {
+        if (passphraseFile != null) {
+            return Optional.of(OpenPgpKeys.passphraseFile(passphraseFile));
+        }
+        String value = root.env.get(PASSPHRASE_ENV);
+        return value == null ? Optional.empty() : Optional.of(Secret.of(value));
+    }
+}

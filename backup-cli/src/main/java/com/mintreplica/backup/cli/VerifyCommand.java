@@ -1,0 +1,84 @@
+package com.mintreplica.backup.cli;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.VerifyReport;
+import com.mintreplica.backup.core.source.RestoreTarget;
+import com.mintreplica.backup.core.source.SourceProvider;
+import com.mintreplica.backup.core.source.Sources;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "verify", aliases = "check", description = {"Check the repository: manifests, indexes, and that every blob a snapshot needs exists.",
+    "With --read-data, read every pack and check every blob against its hash, and run the source's own check"
+        + " (pg_restore --list for PostgreSQL dumps). Exits 1 when a problem is found."})
+final class VerifyCommand implements Callable<Integer> {
+    @ParentCommand
+    MintBackup root;
+
+    @Mixin
+    RepositoryOptions repository;
+
+    @Option(names = "--read-data", description = "Also read and check all stored data.")
+    boolean readData;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SNAPSHOT", description = "Check only this snapshot.")
+    String snapshot;
+
+    @Override
+    public Integer call() {
+        try (Repository repo = repository.open(root)) {
+            VerifyReport report = snapshot == null ? repo.verify(readData)
+                    : repo.verify(SnapshotSelector.parse(snapshot), readData);
+            List<String> problems = new ArrayList<>();
+            report.problems().forEach(p -> problems.add(p.toString()));
+            if (readData && report.ok()) {
+                problems.addAll(sourceChecks(repo, report.snapshots()));
+            }
+            if (!problems.isEmpty()) {
+                for (String p : problems) {
+                    root.err.println("error: " + p);
+                }
+                root.err.println("verify found " + problems.size() + " problem" + (problems.size() == 1 ? "" : "s")
+                        + " in " + repo.location());
+                return MintBackup.FAILED;
+            }
+            if (!root.quiet) {
+                root.out.printf("no problems found in %s: %d snapshot%s checked%s%s%n", repo.location(), report.snapshots().size(),
+                        report.snapshots().size() == 1 ? "" : "s",
+                        readData ? ", " + report.objectsRead() + " object" + (report.objectsRead() == 1 ? "" : "s") + " (" + Format.bytes(report.bytesRead()) + ") read" : "",
+                        report.unreferencedPacks() > 0 ? "; " + report.unreferencedPacks()
+                                + " unreferenced packs from interrupted backups (prune removes them)" : "");
+            }
+        }
+        return MintBackup.OK;
+    }
+
+    /** Runs each snapshot's source-specific check (pg_restore --list) where its module offers one. */
+    private List<String> sourceChecks(Repository repo, List<Snapshot> snapshots) {
+        List<String> problems = new ArrayList<>();
+        for (Snapshot s : snapshots) {
+            Optional<SourceProvider> provider = Sources.forKind(s.source().kind());
+            Optional<RestoreTarget> verifier = provider.flatMap(p -> p.withEnvironment(root.env).verifier(Map.of()));
+            if (verifier.isEmpty()) {
+                continue;
+            }
+            try {
+                repo.restore(SnapshotSelector.id(s.id())).to(verifier.get()).run();
+            } catch (BackupException e) {
+                problems.add("snapshot " + s.id() + ": " + e.getMessage());
+            }
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,145 @@
+package com.mintreplica.backup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mintreplica.backup.testkit.gpg.GnuPG;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Encrypted repositories through the CLI, with keys made by the real gpg. */
+class CliEncryptionTest {
+    static GnuPG gpg;
+    static GnuPG.Key ops;
+    static GnuPG.Key auditor;
+
+    @TempDir
+    Path temp;
+    Path data;
+    Path repo;
+    Path passphrase;
+
+    @BeforeAll
+    static void keys() {
+        gpg = GnuPG.start();
+        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
+        auditor = gpg.generate("Auditor <audit@mint.example>", "default");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gpg.close();
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        data = temp.resolve("data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("salaries-2026.csv"), "alice,5200.00\nbob,4800.00\n");
+        repo = temp.resolve("repo");
+        passphrase = gpg.passphraseFile;
+    }
+
+    private Cli.Result run(String... args) {
+        return Cli.run(args);
+    }
+
+    private String[] withKey(GnuPG.Key key, String... args) {
+        return Stream.concat(Stream.of(args), Stream.of("--key", key.secretFile().toString(), "--passphrase-file", passphrase.toString()))
+                .toArray(String[]::new);
+    }
+
+    private void init() {
+        Cli.Result init = run("init", "--repo", repo.toString(), "--encrypt-to", ops.publicFile().toString());
+        assertThat(init.code()).as(init.toString()).isZero();
+        assertThat(init.out()).contains("created encrypted chunked repository");
+        Cli.Result backup = run(withKey(ops, "backup", "--repo", repo.toString(), data.toString()));
+        assertThat(backup.code()).as(backup.toString()).isZero();
+    }
+
+    private Path restoredFile(Path target) {
+        return target.resolve(data.toString().substring(1)).resolve("salaries-2026.csv");
+    }
+
+    @Test
+    void an_encrypted_repository_round_trips_with_the_key_and_stores_no_plaintext() throws Exception {
+        init();
+        assertThat(run(withKey(ops, "verify", "--repo", repo.toString(), "--read-data")).code()).isZero();
+        Path target = temp.resolve("restore");
+        Cli.Result restore = run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", target.toString()));
+        assertThat(restore.code()).as(restore.toString()).isZero();
+        assertThat(restoredFile(target)).hasContent("alice,5200.00\nbob,4800.00");
+        try (Stream<Path> files = Files.walk(repo)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String bytes = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(bytes).as(f.toString()).doesNotContain("salaries").doesNotContain("alice");
+            }
+        }
+    }
+
+    @Test
+    void the_passphrase_can_come_from_the_environment() {
+        init();
+        Cli.Result list = Cli.run(Map.of("MINT_BACKUP_PASSPHRASE", GnuPG.PASSPHRASE, "MINT_BACKUP_KEY_FILE", ops.secretFile().toString()),
+                "list", "--repo", repo.toString());
+        assertThat(list.code()).as(list.toString()).isZero();
+        assertThat(list.out()).contains("1 snapshot");
+    }
+
+    @Test
+    void a_missing_key_a_wrong_key_and_a_wrong_passphrase_are_clear_errors_and_nothing_is_restored() throws Exception {
+        init();
+        Path target = temp.resolve("restore");
+
+        Cli.Result noKey = run("restore", "--repo", repo.toString(), "latest", "--target", target.toString());
+        assertThat(noKey.code()).as(noKey.toString()).isEqualTo(2);
+        assertThat(noKey.err()).contains(ops.fingerprint().substring(ops.fingerprint().length() - 16)).doesNotContain("\tat ");
+
+        Cli.Result wrongKey = run(withKey(auditor, "restore", "--repo", repo.toString(), "latest", "--target", target.toString()));
+        assertThat(wrongKey.code()).as(wrongKey.toString()).isEqualTo(2);
+        assertThat(wrongKey.err()).contains(ops.fingerprint().substring(ops.fingerprint().length() - 16));
+
+        Path badPassphrase = temp.resolve("bad-passphrase");
+        Files.writeString(badPassphrase, "not the passphrase\n");
+        Cli.Result wrongPassphrase = run("restore", "--repo", repo.toString(), "latest", "--target", target.toString(),
+                "--key", ops.secretFile().toString(), "--passphrase-file", badPassphrase.toString());
+        assertThat(wrongPassphrase.code()).as(wrongPassphrase.toString()).isEqualTo(2);
+        assertThat(wrongPassphrase.err()).containsIgnoringCase("passphrase").doesNotContain("not the passphrase");
+
+        Cli.Result noPassphrase = run("restore", "--repo", repo.toString(), "latest", "--target", target.toString(),
+                "--key", ops.secretFile().toString());
+        assertThat(noPassphrase.code()).as(noPassphrase.toString()).isEqualTo(2);
+        assertThat(noPassphrase.err()).contains("--passphrase-file");
+
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void after_key_remove_the_removed_key_opens_nothing_and_the_remaining_key_restores_everything() throws Exception {
+        init();
+        Cli.Result add = run(withKey(ops, "key", "add", "--repo", repo.toString(), auditor.publicFile().toString()));
+        assertThat(add.code()).as(add.toString()).isZero();
+        Cli.Result list = run("key", "list", "--repo", repo.toString());
+        assertThat(list.out()).contains(ops.fingerprint()).contains(auditor.fingerprint());
+
+        Cli.Result remove = run(withKey(auditor, "key", "remove", "--repo", repo.toString(), ops.fingerprint(), "--new-data-key"));
+        assertThat(remove.code()).as(remove.toString()).isZero();
+        assertThat(run("key", "list", "--repo", repo.toString()).out()).doesNotContain(ops.fingerprint()).contains(auditor.fingerprint());
+
+        Path refused = temp.resolve("refused");
+        Cli.Result removed = run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", refused.toString()));
+        assertThat(removed.code()).as(removed.toString()).isEqualTo(2);
+        assertThat(refused).doesNotExist();
+
+        Path target = temp.resolve("restore");
+        Cli.Result restore = run(withKey(auditor, "restore", "--repo", repo.toString(), "latest", "--target", target.toString()));
+        assertThat(restore.code()).as(restore.toString()).isZero();
+        assertThat(restoredFile(target)).hasContent("alice,5200.00\nbob,4800.00");
+    }
+}

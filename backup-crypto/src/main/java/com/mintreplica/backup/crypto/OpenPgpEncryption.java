@@ -1,0 +1,259 @@
+package com.mintreplica.backup.crypto;
+
+import com.mintreplica.backup.core.AccessDeniedException;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.encryption.RepositoryEncryption;
+import com.mintreplica.backup.core.encryption.RepositoryKeys;
+import com.mintreplica.backup.core.transform.Transformer;
+import com.mintreplica.backup.crypto.internal.AesGcmTransformer;
+import com.mintreplica.backup.crypto.internal.DataKey;
+import com.mintreplica.backup.crypto.internal.KeyObject;
+import com.mintreplica.backup.crypto.internal.KeyObjects;
+import com.mintreplica.backup.crypto.internal.RepositoryPgpKey;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.openpgp.PGPKeyPair;
+import org.bouncycastle.openpgp.PGPPrivateKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+
+/**
+ * Encryption at rest with OpenPGP keys, for {@code Repository.init} and {@code Repository.open}.
+ *
+ * <pre>{@code
+ * // create: every stored object encrypted; the keys wrapped for each recipient under keys/
+ * Repository.init(sink, RepositorySettings.defaults(),
+ *         OpenPgpEncryption.to(OpenPgpKeys.publicKeys(Path.of("ops.asc"))));
+ * // open: with the secret key of any recipient
+ * Repository.open(sink, OpenPgpEncryption.unlockWith(OpenPgpKeys.secretKey(Path.of("ops-secret.asc"), passphrase)));
+ * }</pre>
+ *
+ * <p>A new repository gets a random 256-bit data key and a random 256-bit blob id key; each recipient gets a
+ * {@code keys/<id>} object holding them, OpenPGP-encrypted to its key. In the chunked layout every stored object is
+ * AES-256-GCM under a key derived per object from the data key (the JDK's accelerated AES); in the single-object
+ * layout every object is a standard OpenPGP message to the recipients (and to a repository key derived from the data
+ * key), so {@code gpg --decrypt} opens it. Blob and index names are HMAC-SHA256 under the id key. Key rotation:
+ * {@link KeyManager}.
+ */
+public final class OpenPgpEncryption implements RepositoryEncryption {
+    public static final String SCHEME = "openpgp";
+    /** Config extension: the transformer that seals stored objects ({@code aes-256-gcm} or {@code openpgp}). */
+    public static final String TRANSFORMER_EXTENSION = "encryption.transformer";
+    /** Config extension: the OpenPGP message format of the single-object layout ({@code seipd1}, {@code seipd2}). */
+    public static final String FORMAT_EXTENSION = "encryption.openpgp.format";
+
+    private final List<OpenPgpPublicKey> recipients;
+    private final List<OpenPgpSecretKey> secretKeys;
+    private final MessageFormat format;
+    private final SecureRandom random;
+
+    private OpenPgpEncryption(List<OpenPgpPublicKey> recipients, List<OpenPgpSecretKey> secretKeys, MessageFormat format,
+                              SecureRandom random) {
+        this.recipients = List.copyOf(recipients);
+        this.secretKeys = List.copyOf(secretKeys);
+        this.format = format;
+        this.random = random;
+    }
+
+    /** For {@code Repository.init}: encrypt a new repository to these recipients (at least one). */
+    public static OpenPgpEncryption to(List<OpenPgpPublicKey> recipients) {
+        if (recipients.isEmpty()) {
+            throw new InvalidInputException("an encrypted repository needs at least one recipient: give a public key (--encrypt-to KEY.asc)");
+        }
+        return new OpenPgpEncryption(distinct(recipients), List.of(), MessageFormat.SEIPD_V1, new SecureRandom());
+    }
+
+    public static OpenPgpEncryption to(OpenPgpPublicKey... recipients) {
+        return to(Arrays.asList(recipients));
+    }
+
+    /** For {@code Repository.open}: unlock an encrypted repository with any of these secret keys. */
+    public static OpenPgpEncryption unlockWith(List<OpenPgpSecretKey> keys) {
+        if (keys.isEmpty()) {
+            throw new InvalidInputException("opening an encrypted repository needs a secret key (--key SECRET.asc)");
+        }
+        return new OpenPgpEncryption(List.of(), keys, MessageFormat.SEIPD_V1, new SecureRandom());
+    }
+
+    public static OpenPgpEncryption unlockWith(OpenPgpSecretKey... keys) {
+        return unlockWith(Arrays.asList(keys));
+    }
+
+    /**
+     * The OpenPGP message format of a new single-object repository (default {@link MessageFormat#SEIPD_V1}, which
+     * GnuPG 2.2 reads; {@link MessageFormat#SEIPD_V2_AEAD} is the RFC 9580 opt-in).
+     */
+    public OpenPgpEncryption withMessageFormat(MessageFormat value) {
+        return new OpenPgpEncryption(recipients, secretKeys, Objects.requireNonNull(value, "format"), random);
+    }
+
+    @Override
+    public String scheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public RepositoryKeys create(Context context) throws IOException {
+        if (recipients.isEmpty()) {
+            throw new InvalidInputException("creating an encrypted repository needs recipients: use OpenPgpEncryption.to(public keys)");
+        }
+        byte[] idKey = new byte[32];
+        random.nextBytes(idKey);
+        DataKey dataKey = DataKey.generate(random, Instant.now());
+        KeyObject.Payload payload = new KeyObject.Payload(context.repositoryId(), idKey, List.of(dataKey));
+        for (OpenPgpPublicKey recipient : recipients) {
+            KeyObjects.write(context.sink(), KeyObjects.wrap(recipient.ring(), payload, random));
+        }
+        Map<String, String> extensions = new TreeMap<>();
+        extensions.put(RECIPIENTS_EXTENSION, recipients.stream()
+                .map(r -> r.fingerprint() + " (subkey " + r.encryptionKeyId() + ")").collect(Collectors.joining(", ")));
+        extensions.put(TRANSFORMER_EXTENSION, context.layout() == Layout.CHUNKED ? AesGcmTransformer.NAME : OpenPgpTransformer.NAME);
+        if (context.layout() == Layout.SINGLE) {
+            extensions.put(FORMAT_EXTENSION, format.id());
+        }
+        Unlocked unlocked = new Unlocked(context.repositoryId(), idKey, List.of(dataKey),
+                recipients.stream().map(OpenPgpPublicKey::ring).toList(), Map.of());
+        return unlocked.repositoryKeys(context.layout(), format, random, extensions);
+    }
+
+    @Override
+    public RepositoryKeys unlock(Context context) throws IOException {
+        MessageFormat recorded = MessageFormat.fromId(context.extensions().getOrDefault(FORMAT_EXTENSION, MessageFormat.SEIPD_V1.id()));
+        return unlockKeys(context).repositoryKeys(context.layout(), recorded, random, Map.of());
+    }
+
+    /** Deletes the key objects of a repository whose creation lost a race. */
+    @Override
+    public void discard(Context context, RepositoryKeys keys) throws IOException {
+        for (KeyObject k : KeyObjects.readAll(context.sink(), context.repositoryId())) {
+            context.sink().delete(k.name());
+        }
+    }
+
+    /** The keys {@link #secretKeys} open, with every key object of the repository. */
+    Unlocked unlockKeys(Context context) throws IOException {
+        if (secretKeys.isEmpty()) {
+            throw new AccessDeniedException("the repository at " + context.sink().describe()
+                    + " is encrypted: open it with a secret key (OpenPgpEncryption.unlockWith, CLI --key SECRET.asc)");
+        }
+        Map<Long, PGPPrivateKey> mine = new HashMap<>();
+        secretKeys.forEach(k -> mine.putAll(k.privateKeys()));
+        List<KeyObject> objects = KeyObjects.readAll(context.sink(), context.repositoryId());
+        if (objects.isEmpty()) {
+            throw new AccessDeniedException("the repository at " + context.sink().describe() + " is encrypted but holds no key"
+                    + " objects under keys/: its keys were deleted, and nothing in it can be decrypted");
+        }
+        byte[] idKey = null;
+        Map<String, DataKey> dataKeys = new LinkedHashMap<>();
+        for (KeyObject object : objects) {
+            if (!KeyObjects.opens(object, mine)) {
+                continue;
+            }
+            KeyObject.Payload payload;
+            try {
+                payload = KeyObjects.unwrap(object, mine);
+            } catch (com.mintreplica.backup.crypto.internal.Pgp.NotARecipientException e) {
+                continue; // a hidden recipient that is not us
+            } catch (IOException e) {
+                throw new CorruptDataException("key object '" + object.name() + "' in " + context.sink().describe()
+                        + " does not decrypt: " + e.getMessage(), e);
+            }
+            if (idKey == null) {
+                idKey = payload.idKey();
+            } else if (!MessageDigest.isEqual(idKey, payload.idKey())) {
+                throw new CorruptDataException("key object '" + object.name() + "' in " + context.sink().describe()
+                        + " holds another id key than the other key objects: the keys/ objects were tampered with");
+            }
+            payload.dataKeys().forEach(k -> dataKeys.putIfAbsent(k.idHex(), k));
+        }
+        if (idKey == null) {
+            throw new AccessDeniedException("none of the secret keys given (" + secretKeys.stream()
+                    .map(k -> k.fingerprint() + " subkeys " + k.keyIds()).collect(Collectors.joining("; "))
+                    + ") opens the repository at " + context.sink().describe() + ": it is encrypted to "
+                    + describe(objects) + "; give the secret key of one of them (--key SECRET.asc)");
+        }
+        List<DataKey> sorted = new ArrayList<>(dataKeys.values());
+        sorted.sort(Comparator.comparing(DataKey::created));
+        List<PGPPublicKeyRing> rings = new ArrayList<>();
+        Map<String, Boolean> seen = new HashMap<>();
+        for (KeyObject object : objects) {
+            if (seen.putIfAbsent(object.fingerprint(), true) == null) {
+                try {
+                    rings.add(object.publicKeyRing());
+                } catch (IOException | RuntimeException e) {
+                    throw new CorruptDataException("the public key in key object '" + object.name() + "' is damaged: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+        return new Unlocked(context.repositoryId(), idKey, sorted, rings, mine, objects);
+    }
+
+    static String describe(List<KeyObject> objects) {
+        Map<String, String> byFingerprint = new LinkedHashMap<>();
+        for (KeyObject o : objects) {
+            byFingerprint.putIfAbsent(o.fingerprint(), o.fingerprint() + " (subkey " + o.keyId() + ")"
+                    + (o.userIds().isEmpty() ? "" : " " + o.userIds().get(0)));
+        }
+        return String.join(", ", byFingerprint.values());
+    }
+
+    private static List<OpenPgpPublicKey> distinct(List<OpenPgpPublicKey> keys) {
+        return new ArrayList<>(new java.util.LinkedHashSet<>(keys));
+    }
+
+    @Override
+    public String toString() {
+        return "OpenPgpEncryption[recipients " + recipients + ", secret keys " + secretKeys + "]";
+    }
+
+    /** A repository's unlocked keys and what they were found in. */
+    record Unlocked(String repositoryId, byte[] idKey, List<DataKey> dataKeys, List<PGPPublicKeyRing> recipients,
+                    Map<Long, PGPPrivateKey> privateKeys, List<KeyObject> objects) {
+        Unlocked(String repositoryId, byte[] idKey, List<DataKey> dataKeys, List<PGPPublicKeyRing> recipients,
+                 Map<Long, PGPPrivateKey> privateKeys) {
+            this(repositoryId, idKey, dataKeys, recipients, privateKeys, List.of());
+        }
+
+        DataKey current() {
+            return dataKeys.get(dataKeys.size() - 1);
+        }
+
+        KeyObject.Payload payload() {
+            return new KeyObject.Payload(repositoryId, idKey, dataKeys);
+        }
+
+        RepositoryKeys repositoryKeys(Layout layout, MessageFormat format, SecureRandom random, Map<String, String> extensions) {
+            return new RepositoryKeys(transformer(layout, format, random), new SecretKeySpec(idKey, "HmacSHA256"), extensions);
+        }
+
+        Transformer transformer(Layout layout, MessageFormat format, SecureRandom random) {
+            if (layout == Layout.CHUNKED) {
+                return new AesGcmTransformer(dataKeys, random);
+            }
+            OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random);
+            recipients.forEach(r -> b.encryptTo(com.mintreplica.backup.crypto.internal.Pgp.encryptionKey(r)));
+            b.encryptTo(RepositoryPgpKey.derive(current()).getPublicKey());
+            for (DataKey k : dataKeys) {
+                PGPKeyPair pair = RepositoryPgpKey.derive(k);
+                b.decryptWith(pair.getPrivateKey());
+            }
+            privateKeys.values().forEach(b::decryptWith);
+            return b.build();
+        }
+    }
+}

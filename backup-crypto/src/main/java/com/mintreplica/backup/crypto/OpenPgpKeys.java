@@ -1,0 +1,250 @@
+package com.mintreplica.backup.crypto;
+
+import com.mintreplica.backup.core.AccessDeniedException;
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.NotFoundException;
+import com.mintreplica.backup.core.Secret;
+import com.mintreplica.backup.crypto.internal.Pgp;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPObjectFactory;
+import org.bouncycastle.openpgp.PGPPrivateKey;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.PGPSecretKey;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.PGPUtil;
+import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
+import org.bouncycastle.openpgp.operator.PBESecretKeyDecryptor;
+import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
+
+/**
+ * Reads OpenPGP keys as GnuPG exports them: public keys ({@code gpg --export [--armor]}, one key or a whole keyring)
+ * and secret keys ({@code gpg --export-secret-keys [--armor]}), RSA and ed25519/cv25519 alike.
+ *
+ * <pre>{@code
+ * List<OpenPgpPublicKey> recipients = OpenPgpKeys.publicKeys(Path.of("ops.asc"));
+ * OpenPgpSecretKey key = OpenPgpKeys.secretKey(Path.of("ops-secret.asc"), OpenPgpKeys.passphraseFile(Path.of("pass")));
+ * }</pre>
+ */
+public final class OpenPgpKeys {
+    private OpenPgpKeys() {
+    }
+
+    /**
+     * Every public key in a file: armored or binary, one key or a keyring export. A secret key file gives its public
+     * parts.
+     *
+     * @throws InvalidInputException when the file holds no OpenPGP key
+     */
+    public static List<OpenPgpPublicKey> publicKeys(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return publicKeys(in, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new NotFoundException("the key file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new AccessDeniedException("cannot read the key file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every public key read from {@code in}; {@code what} names the source in messages. */
+    public static List<OpenPgpPublicKey> publicKeys(InputStream in, String what) {
+        List<OpenPgpPublicKey> out = new ArrayList<>();
+        for (Object o : objects(in, what)) {
+            if (o instanceof PGPPublicKeyRing ring) {
+                out.add(OpenPgpPublicKey.of(ring));
+            } else if (o instanceof PGPSecretKeyRing ring) {
+                out.add(OpenPgpPublicKey.of(Pgp.publicRing(ring)));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new InvalidInputException(what + " holds no OpenPGP public key: export one with `gpg --export --armor KEY > "
+                    + "key.asc`");
+        }
+        return out;
+    }
+
+    /** The one public key in {@code file}. */
+    public static OpenPgpPublicKey publicKey(Path file) {
+        List<OpenPgpPublicKey> keys = publicKeys(file);
+        if (keys.size() != 1) {
+            throw new InvalidInputException(file + " holds " + keys.size() + " public keys " + keys
+                    + ": choose one with publicKey(file, fingerprint or user id)");
+        }
+        return keys.get(0);
+    }
+
+    /**
+     * The public key of a keyring file that {@code selector} names: its fingerprint, a key id, or part of a user id.
+     *
+     * @throws NotFoundException when none matches; {@link InvalidInputException} when several do
+     */
+    public static OpenPgpPublicKey publicKey(Path keyring, String selector) {
+        List<OpenPgpPublicKey> matching = publicKeys(keyring).stream().filter(k -> k.matches(selector)).toList();
+        if (matching.isEmpty()) {
+            throw new NotFoundException("no key in " + keyring + " matches '" + selector + "'");
+        }
+        if (matching.size() > 1) {
+            throw new InvalidInputException("several keys in " + keyring + " match '" + selector + "': " + matching
+                    + "; give a fingerprint");
+        }
+        return matching.get(0);
+    }
+
+    /**
+     * The one secret key in {@code file}, unlocked with {@code passphrase} (ignored for a key without one).
+     *
+     * @throws AccessDeniedException when the passphrase is wrong or missing, naming the key
+     */
+    public static OpenPgpSecretKey secretKey(Path file, Secret passphrase) {
+        return secretKey(file, PassphraseCallback.of(passphrase));
+    }
+
+    /** The one secret key in {@code file}, unlocked with the passphrase {@code callback} gives for it. */
+    public static OpenPgpSecretKey secretKey(Path file, PassphraseCallback callback) {
+        List<OpenPgpSecretKey> keys = secretKeys(file, callback);
+        if (keys.size() != 1) {
+            throw new InvalidInputException(file + " holds " + keys.size() + " secret keys " + keys
+                    + ": use secretKeys(...) or export one key");
+        }
+        return keys.get(0);
+    }
+
+    /** Every secret key in {@code file}, each unlocked with the passphrase {@code callback} gives for it. */
+    public static List<OpenPgpSecretKey> secretKeys(Path file, PassphraseCallback callback) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return secretKeys(in, file.toString(), callback);
+        } catch (NoSuchFileException e) {
+            throw new NotFoundException("the secret key file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new AccessDeniedException("cannot read the secret key file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every secret key read from {@code in}; {@code what} names the source in messages. */
+    public static List<OpenPgpSecretKey> secretKeys(InputStream in, String what, PassphraseCallback callback) {
+        List<OpenPgpSecretKey> out = new ArrayList<>();
+        for (Object o : objects(in, what)) {
+            if (o instanceof PGPSecretKeyRing ring) {
+                out.add(unlock(ring, what, callback));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new InvalidInputException(what + " holds no OpenPGP secret key: export one with"
+                    + " `gpg --export-secret-keys --armor KEY > secret.asc`");
+        }
+        return out;
+    }
+
+    private static OpenPgpSecretKey unlock(PGPSecretKeyRing ring, String what, PassphraseCallback callback) {
+        PGPPublicKeyRing publicRing = Pgp.publicRing(ring);
+        String description = Pgp.fingerprint(ring.getPublicKey()) + " " + Pgp.userIds(ring.getPublicKey());
+        Map<Long, PGPPrivateKey> unlocked = new HashMap<>();
+        Optional<Secret> passphrase = null;
+        for (PGPSecretKey secret : ring) {
+            PGPPublicKey pub = secret.getPublicKey();
+            if (!pub.isEncryptionKey() || secret.isPrivateKeyEmpty()) {
+                continue;
+            }
+            PBESecretKeyDecryptor decryptor = null;
+            char[] chars = null;
+            if (secret.getS2KUsage() != org.bouncycastle.bcpg.SecretKeyPacket.USAGE_NONE) {
+                if (passphrase == null) {
+                    passphrase = callback.passphrase(description);
+                }
+                if (passphrase.isEmpty()) {
+                    throw new AccessDeniedException("the secret key " + description + " in " + what
+                            + " is protected by a passphrase and none was given: give it with --passphrase-file FILE or"
+                            + " the environment variable MINT_BACKUP_PASSPHRASE");
+                }
+                chars = passphrase.get().chars();
+                decryptor = new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(chars);
+            }
+            try {
+                unlocked.put(pub.getKeyID(), secret.extractPrivateKey(decryptor));
+            } catch (PGPException | RuntimeException e) {
+                throw new AccessDeniedException("the passphrase does not unlock the secret key " + description + " in "
+                        + what + ": check the passphrase file or MINT_BACKUP_PASSPHRASE");
+            } finally {
+                if (chars != null) {
+                    Arrays.fill(chars, '\0');
+                }
+            }
+        }
+        if (unlocked.isEmpty()) {
+            throw new InvalidInputException("the secret key " + description + " in " + what
+                    + " has no usable decryption subkey (only signing keys, or stubs whose secret part is elsewhere)");
+        }
+        return new OpenPgpSecretKey(publicRing, unlocked);
+    }
+
+    /**
+     * A passphrase read from a file: its first line, as {@code gpg --passphrase-file} reads it.
+     *
+     * @throws NotFoundException when the file does not exist
+     */
+    public static Secret passphraseFile(Path file) {
+        try {
+            String content = Files.readString(file, StandardCharsets.UTF_8);
+            int end = content.indexOf('\n');
+            String line = end < 0 ? content : content.substring(0, end);
+            if (line.endsWith("\r")) {
+                line = line.substring(0, line.length() - 1);
+            }
+            return Secret.of(line);
+        } catch (NoSuchFileException e) {
+            throw new NotFoundException("the passphrase file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new AccessDeniedException("cannot read the passphrase file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A passphrase from an environment variable, looked up in {@code environment} (pass {@code System.getenv()} at the
+     * edge of the application).
+     *
+     * @throws InvalidInputException when the variable is not set
+     */
+    public static Secret passphraseFromEnvironment(Map<String, String> environment, String variable) {
+        String value = environment.get(variable);
+        if (value == null) {
+            throw new InvalidInputException("the environment variable " + variable + " that should hold the passphrase is not set");
+        }
+        return Secret.of(value);
+    }
+
+    private static List<Object> objects(InputStream in, String what) {
+        List<Object> out = new ArrayList<>();
+        try {
+            InputStream decoded = PGPUtil.getDecoderStream(in);
+            // An armored file may hold several blocks; a binary keyring holds several rings.
+            while (true) {
+                PGPObjectFactory factory = new BcPGPObjectFactory(decoded);
+                Object o;
+                boolean any = false;
+                while ((o = factory.nextObject()) != null) {
+                    out.add(o);
+                    any = true;
+                }
+                if (!any || !(decoded instanceof org.bouncycastle.bcpg.ArmoredInputStream armored) || armored.isEndOfStream()) {
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidInputException(what + " is not an OpenPGP key file: " + e.getMessage(), e);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,85 @@
+package com.mintreplica.backup.crypto.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Locale;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.util.encoders.Hex;
+
+/**
+ * One generation of a repository's data key: 32 random bytes from which the per-object AES-256-GCM keys (HKDF with a
+ * random salt per object) and the single-layout repository OpenPGP key are derived. Its id is a commitment to the key
+ * (a truncated HMAC of it), so a key object cannot present other key material under a known id.
+ */
+public final class DataKey {
+    public static final int LENGTH = 32;
+    public static final int ID_LENGTH = 8;
+
+    private final byte[] key;
+    private final byte[] id;
+    private final Instant created;
+
+    private DataKey(byte[] key, Instant created) {
+        if (key.length != LENGTH) {
+            throw new IllegalArgumentException("a data key has 32 bytes, not " + key.length);
+        }
+        this.key = key.clone();
+        this.created = created;
+        this.id = Arrays.copyOf(hmac(this.key, "mint-backup data key id".getBytes(StandardCharsets.US_ASCII)), ID_LENGTH);
+    }
+
+    public static DataKey generate(SecureRandom random, Instant created) {
+        byte[] key = new byte[LENGTH];
+        random.nextBytes(key);
+        return new DataKey(key, created);
+    }
+
+    public static DataKey of(byte[] key, Instant created) {
+        return new DataKey(key, created);
+    }
+
+    public byte[] id() {
+        return id.clone();
+    }
+
+    public String idHex() {
+        return Hex.toHexString(id).toUpperCase(Locale.ROOT);
+    }
+
+    public Instant created() {
+        return created;
+    }
+
+    /** The raw key, for wrapping. */
+    public byte[] bytes() {
+        return key.clone();
+    }
+
+    /** HKDF-SHA256 (RFC 5869) of this key with {@code salt} and {@code info}, {@code length} <= 32 bytes. */
+    public byte[] derive(byte[] salt, String info, int length) {
+        byte[] prk = hmac(salt.length == 0 ? new byte[32] : salt, key);
+        byte[] infoBytes = info.getBytes(StandardCharsets.US_ASCII);
+        byte[] t = Arrays.copyOf(infoBytes, infoBytes.length + 1);
+        t[infoBytes.length] = 1;
+        return Arrays.copyOf(hmac(prk, t), length);
+    }
+
+    static byte[] hmac(byte[] key, byte[] data) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no HMAC-SHA256", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DataKey[" + idHex() + ", created " + created + "]";
+    }
+}

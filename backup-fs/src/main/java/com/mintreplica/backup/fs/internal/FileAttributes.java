@@ -1,0 +1,118 @@
+package com.mintreplica.backup.fs.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The attributes of one file, read without following symbolic links. Uses the JDK's {@code unix:} view where the
+ * platform has it (mode with setuid/setgid/sticky bits, inode, uid, gid) and falls back to POSIX or basic attributes.
+ */
+public record FileAttributes(Kind kind, long size, FileTime modified, int mode, long inode, Integer uid, Integer gid,
+                             String owner, String group) {
+
+    /** What a path is. */
+    public enum Kind { REGULAR, DIRECTORY, SYMLINK, OTHER }
+
+    private static final boolean UNIX_VIEW = Files.getFileAttributeView(Path.of("/"),
+            java.nio.file.attribute.PosixFileAttributeView.class) != null && supportsUnix();
+
+    private static boolean supportsUnix() {
+        try {
+            Files.readAttributes(Path.of("/"), "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            return true;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    public static FileAttributes read(Path path) throws IOException {
+        if (UNIX_VIEW) {
+            Map<String, Object> a = Files.readAttributes(path, "unix:mode,ino,uid,gid,size,lastModifiedTime,owner,group,isDirectory,isRegularFile,isSymbolicLink",
+                    LinkOption.NOFOLLOW_LINKS);
+            Kind kind = Boolean.TRUE.equals(a.get("isSymbolicLink")) ? Kind.SYMLINK
+                    : Boolean.TRUE.equals(a.get("isDirectory")) ? Kind.DIRECTORY
+                    : Boolean.TRUE.equals(a.get("isRegularFile")) ? Kind.REGULAR : Kind.OTHER;
+            Object owner = a.get("owner");
+            Object group = a.get("group");
+            return new FileAttributes(kind, (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"),
+                    ((Integer) a.get("mode")) & 07777, (Long) a.get("ino"), (Integer) a.get("uid"), (Integer) a.get("gid"),
+                    owner == null ? null : owner.toString(), group == null ? null : group.toString());
+        }
+        BasicFileAttributes basic;
+        int mode = -1;
+        String owner = null;
+        String group = null;
+        try {
+            PosixFileAttributes posix = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            basic = posix;
+            mode = toMode(posix.permissions());
+            owner = posix.owner().getName();
+            group = posix.group().getName();
+        } catch (UnsupportedOperationException e) {
+            basic = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        }
+        Kind kind = basic.isSymbolicLink() ? Kind.SYMLINK : basic.isDirectory() ? Kind.DIRECTORY
+                : basic.isRegularFile() ? Kind.REGULAR : Kind.OTHER;
+        Object key = basic.fileKey();
+        return new FileAttributes(kind, basic.size(), basic.lastModifiedTime(), mode, key == null ? 0 : key.hashCode(),
+                null, null, owner, group);
+    }
+
+    static int toMode(Set<PosixFilePermission> permissions) {
+        int mode = 0;
+        for (PosixFilePermission p : permissions) {
+            mode |= switch (p) {
+                case OWNER_READ -> 0400;
+                case OWNER_WRITE -> 0200;
+                case OWNER_EXECUTE -> 0100;
+                case GROUP_READ -> 040;
+                case GROUP_WRITE -> 020;
+                case GROUP_EXECUTE -> 010;
+                case OTHERS_READ -> 04;
+                case OTHERS_WRITE -> 02;
+                case OTHERS_EXECUTE -> 01;
+            };
+        }
+        return mode;
+    }
+
+    public static Set<PosixFilePermission> toPermissions(int mode) {
+        Set<PosixFilePermission> out = java.util.EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int i = 0; i < order.length; i++) {
+            if ((mode & (1 << i)) != 0) {
+                out.add(order[i]);
+            }
+        }
+        return out;
+    }
+
+    /** Sets the permission bits, including setuid, setgid and sticky where the platform allows. */
+    public static void setMode(Path path, int mode) throws IOException {
+        if (UNIX_VIEW) {
+            Files.setAttribute(path, "unix:mode", mode & 07777);
+        } else {
+            Files.setPosixFilePermissions(path, toPermissions(mode));
+        }
+    }
+
+    public static boolean unixView() {
+        return UNIX_VIEW;
+    }
+
+    /** What identifies unchanged content: size, modification time (ns) and inode (restic's rule). */
+    public String changeToken() {
+        return size + ":" + modified.to(java.util.concurrent.TimeUnit.NANOSECONDS) + ":" + inode;
+    }
+}

@@ -1,0 +1,287 @@
+package com.mintreplica.backup.fs.internal;
+
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.RestoreContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes restored entries under a base directory; see {@code DirectoryTarget} for the rules. */
+public final class TreeWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(TreeWriter.class);
+    private static final String TEMP_PREFIX = ".mint-restore-";
+
+    private final Path base;
+    private final boolean original;
+    private final boolean mirror;
+    private final RestoreContext context;
+    private final boolean restoreOwners;
+    private final Set<String> restored = new HashSet<>();
+    private final Set<String> symlinks = new HashSet<>();
+    private final List<DirectoryMeta> directories = new ArrayList<>();
+    private Path inProgress;
+
+    private record DirectoryMeta(Path path, Entry entry) {
+    }
+
+    public TreeWriter(Path base, boolean original, boolean mirror, RestoreContext context) throws IOException {
+        this.base = base;
+        this.original = original;
+        this.mirror = mirror;
+        this.context = context;
+        this.restoreOwners = runningAsRoot();
+        if (Files.exists(base, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(base)) {
+            throw new InvalidInputException("cannot restore into '" + base + "': it exists and is not a directory");
+        }
+        Files.createDirectories(base);
+    }
+
+    public void write(Entry entry, InputStream content) throws IOException {
+        Path dest = destination(entry.path());
+        restored.add(entry.path());
+        switch (entry.type()) {
+            case DIRECTORY -> writeDirectory(dest, entry);
+            case REGULAR -> writeFile(dest, entry, content);
+            case SYMLINK -> writeSymlink(dest, entry);
+        }
+    }
+
+    /** Where an entry goes, refusing paths that would leave the target or pass through a link this restore made. */
+    private Path destination(String entryPath) throws IOException {
+        Path dest = base.resolve(entryPath).normalize();
+        if (!dest.startsWith(base) || dest.equals(base)) {
+            throw new InvalidInputException("entry '" + entryPath + "' would be restored outside '" + base + "'; refused");
+        }
+        // Every directory between the base and the entry must be a real directory: never write through a symlink.
+        String[] parts = entryPath.split("/");
+        StringBuilder prefix = new StringBuilder();
+        Path current = base;
+        for (int i = 0; i < parts.length - 1; i++) {
+            prefix.append(i == 0 ? "" : "/").append(parts[i]);
+            current = current.resolve(parts[i]);
+            boolean madeHere = symlinks.contains(prefix.toString());
+            boolean linkOnDisk = Files.isSymbolicLink(current);
+            if (madeHere || (linkOnDisk && !original)) {
+                throw new InvalidInputException("entry '" + entryPath + "' would be written through the symbolic link '"
+                        + prefix + "'; refused (a snapshot must not write outside its target)");
+            }
+        }
+        return dest;
+    }
+
+    private void writeDirectory(Path dest, Entry entry) throws IOException {
+        if (Files.isSymbolicLink(dest) || (Files.exists(dest, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS))) {
+            Files.delete(dest);
+        }
+        Files.createDirectories(dest);
+        directories.add(new DirectoryMeta(dest, entry));
+    }
+
+    private void writeFile(Path dest, Entry entry, InputStream content) throws IOException {
+        Path parent = dest.getParent();
+        Files.createDirectories(parent);
+        clearWay(dest, entry);
+        Path temp = parent.resolve(TEMP_PREFIX + UUID.randomUUID());
+        inProgress = temp;
+        try {
+            try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                content.transferTo(out);
+            }
+            applyOwner(temp, entry, false);
+            if (entry.mode().isPresent()) {
+                FileAttributes.setMode(temp, entry.mode().getAsInt());
+            }
+            if (entry.modified().isPresent()) {
+                Files.setLastModifiedTime(temp, FileTime.from(entry.modified().get()));
+            }
+            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+            inProgress = null;
+        }
+    }
+
+    private void writeSymlink(Path dest, Entry entry) throws IOException {
+        Files.createDirectories(dest.getParent());
+        clearWay(dest, entry);
+        Files.deleteIfExists(dest);
+        Files.createSymbolicLink(dest, Path.of(entry.linkTarget().orElseThrow()));
+        symlinks.add(entry.path());
+        applyOwner(dest, entry, true);
+        if (entry.modified().isPresent()) {
+            try {
+                Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(FileTime.from(entry.modified().get()), null, null);
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.debug("cannot set the time of symlink {}: {}", dest, e.toString());
+            }
+        }
+    }
+
+    /** Removes a directory that stands where a file or link is restored (only in mirror mode, when it is not empty). */
+    private void clearWay(Path dest, Entry entry) throws IOException {
+        if (Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.delete(dest);
+            } catch (DirectoryNotEmptyException e) {
+                if (!mirror) {
+                    throw new InvalidInputException("cannot restore '" + entry.path() + "': a non-empty directory is in the way at '"
+                            + dest + "' (restore with --mirror to replace it, or into an empty directory)");
+                }
+                deleteTree(dest);
+            }
+        }
+    }
+
+    private void applyOwner(Path path, Entry entry, boolean noFollow) {
+        if (!restoreOwners) {
+            return;
+        }
+        LinkOption[] options = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
+        try {
+            PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class, options);
+            UserPrincipalLookupService lookup = path.getFileSystem().getUserPrincipalLookupService();
+            boolean ownerSet = false;
+            if (entry.owner().isPresent()) {
+                try {
+                    UserPrincipal user = lookup.lookupPrincipalByName(entry.owner().get());
+                    view.setOwner(user);
+                    ownerSet = true;
+                } catch (IOException unknownName) {
+                    // fall back to the numeric id
+                }
+            }
+            if (!ownerSet && entry.uid().isPresent()) {
+                Files.setAttribute(path, "unix:uid", entry.uid().getAsInt(), options);
+            }
+            boolean groupSet = false;
+            if (entry.group().isPresent()) {
+                try {
+                    GroupPrincipal group = lookup.lookupPrincipalByGroupName(entry.group().get());
+                    view.setGroup(group);
+                    groupSet = true;
+                } catch (IOException unknownName) {
+                    // fall back to the numeric id
+                }
+            }
+            if (!groupSet && entry.gid().isPresent()) {
+                Files.setAttribute(path, "unix:gid", entry.gid().getAsInt(), options);
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            LOG.warn("cannot restore the owner of {}: {}", path, e.toString());
+        }
+    }
+
+    public void finish() throws IOException {
+        if (mirror) {
+            deleteExtras();
+        }
+        // Directory metadata last and deepest first: writing into a directory changes its modification time.
+        for (int i = directories.size() - 1; i >= 0; i--) {
+            DirectoryMeta d = directories.get(i);
+            applyOwner(d.path(), d.entry(), true);
+            if (d.entry().mode().isPresent()) {
+                FileAttributes.setMode(d.path(), d.entry().mode().getAsInt());
+            }
+            if (d.entry().modified().isPresent()) {
+                Files.setLastModifiedTime(d.path(), FileTime.from(d.entry().modified().get()));
+            }
+        }
+    }
+
+    /** Deletes what lies under the snapshot's roots (and within the selection) but is not in the snapshot. */
+    private void deleteExtras() throws IOException {
+        for (String root : context.snapshot().facts("fs.root.").values()) {
+            Path rootPath = root.equals("/") ? base : base.resolve(root);
+            if (!Files.isDirectory(rootPath, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            Files.walkFileTree(rootPath, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    String p = relative(dir);
+                    if (!dir.equals(rootPath) && isExtra(p)) {
+                        deleteTree(dir);
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    if (isExtra(relative(file))) {
+                        Files.delete(file);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        }
+    }
+
+    private boolean isExtra(String entryPath) {
+        return !restored.contains(entryPath) && context.selection().test(entryPath);
+    }
+
+    private String relative(Path p) {
+        return base.relativize(p).toString();
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    public void abort() {
+        if (inProgress != null) {
+            try {
+                Files.deleteIfExists(inProgress);
+            } catch (IOException e) {
+                LOG.warn("cannot remove the partial file {}: {}", inProgress, e.toString());
+            }
+        }
+    }
+
+    private static boolean runningAsRoot() {
+        try {
+            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            return Integer.valueOf(0).equals(uid);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package com.mintreplica.backup.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mintreplica.backup.core.Backup;
+import com.mintreplica.backup.core.BackupResult;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.RepositorySettings;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.event.BackupEvent;
+import com.mintreplica.backup.core.sink.LocalDirectorySink;
+import com.mintreplica.backup.core.source.BackupContext;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.Source;
+import com.mintreplica.backup.core.source.SourceEntry;
+import com.mintreplica.backup.core.source.SourceId;
+import com.mintreplica.backup.core.source.SourceReader;
+import com.mintreplica.backup.testkit.InMemorySink;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirectoryBackupTest {
+    @TempDir
+    Path temp;
+
+    /** Nested and empty directories, symlinks, 0-byte and 50 MiB files, non-ASCII names, modes and mtimes. */
+    private Path generatedTree() throws Exception {
+        Path tree = temp.resolve("generated");
+        Trees.writeRandom(tree.resolve("data/large/fifty.bin"), 50L * 1024 * 1024, 7);
+        Trees.writeRandom(tree.resolve("data/small/one.bin"), 1234, 8);
+        Files.write(tree.resolve("data/small/zero-bytes"), new byte[0]);
+        Files.createDirectories(tree.resolve("data/empty/nested/deeper"));
+        Files.createDirectories(tree.resolve("noms"));
+        Files.createDirectories(tree.resolve("links"));
+        Files.writeString(tree.resolve("noms/Übersicht café.txt"), "€ 12,50\n");
+        Files.writeString(tree.resolve("noms/日本語 ファイル"), "kanji\n");
+        Files.writeString(tree.resolve("noms/emoji 💰.csv"), "amount\n1\n");
+        Files.writeString(tree.resolve("noms/new\nline"), "odd name\n");
+        Files.writeString(tree.resolve("noms/back\\slash and 'quote'"), "odd name 2\n");
+        Files.createSymbolicLink(tree.resolve("links/relative"), Path.of("../noms/Übersicht café.txt"));
+        Files.createSymbolicLink(tree.resolve("links/absolute"), Path.of("/etc/hostname"));
+        Files.createSymbolicLink(tree.resolve("links/dangling"), Path.of("does/not/exist"));
+        Files.createSymbolicLink(tree.resolve("links/to-dir"), Path.of("../data"));
+        Path script = tree.resolve("bin/run.sh");
+        Files.createDirectories(script.getParent());
+        Files.writeString(script, "#!/bin/sh\necho ok\n");
+        Files.setAttribute(script, "unix:mode", 04755);
+        Files.setAttribute(tree.resolve("noms/Übersicht café.txt"), "unix:mode", 0600);
+        Path sticky = tree.resolve("shared");
+        Files.createDirectories(sticky);
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        Files.setAttribute(tree.resolve("data/empty"), "unix:mode", 0700);
+        Trees.setTime(tree.resolve("data/small/one.bin"), "2001-09-09T01:46:40.123456789Z");
+        Trees.setTime(tree.resolve("noms/日本語 ファイル"), "2030-01-01T00:00:00Z");
+        Trees.setTime(tree.resolve("data/empty/nested"), "1999-12-31T23:59:59Z");
+        return tree;
+    }
+
+    @Test
+    void a_generated_tree_round_trips_byte_identical_with_its_metadata() throws Exception {
+        Path tree = generatedTree();
+        for (Layout layout : Layout.values()) {
+            Path restore = temp.resolve("restore-" + layout);
+            try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo-" + layout)),
+                    RepositorySettings.defaults().withLayout(layout))) {
+                BackupResult result = Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+                assertThat(result.snapshot().warnings()).isEmpty();
+                repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+                Trees.assertSameTree(tree, Trees.restoredRoot(restore, tree));
+                assertThat(repo.verify(true).ok()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void an_unchanged_file_is_not_read_again_but_a_changed_one_is() throws Exception {
+        Path tree = temp.resolve("t");
+        Trees.writeRandom(tree.resolve("a.bin"), 2_000_000, 1);
+        Trees.writeRandom(tree.resolve("b.bin"), 3_000_000, 2);
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            BackupResult first = Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            assertThat(first.bytesRead()).isEqualTo(5_000_000);
+            BackupResult second = Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            assertThat(second.bytesRead()).isZero();
+            assertThat(second.snapshot().parent()).contains(first.snapshotId());
+            Trees.writeRandom(tree.resolve("b.bin"), 3_000_000, 3);
+            BackupResult third = Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            assertThat(third.bytesRead()).isEqualTo(3_000_000);
+            Path restore = temp.resolve("r");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            Trees.assertSameTree(tree, Trees.restoredRoot(restore, tree));
+        }
+    }
+
+    @Test
+    void a_file_that_vanishes_during_the_backup_is_a_warning_not_a_failure() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree);
+        Files.writeString(tree.resolve("a.txt"), "a");
+        Files.writeString(tree.resolve("b.txt"), "b");
+        Files.writeString(tree.resolve("c.txt"), "c");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            BackupResult result = Backup.pipeline().source(DirectorySource.of(tree)).to(repo)
+                    .listener(e -> {
+                        if (e instanceof BackupEvent.EntryDone done && done.path().endsWith("a.txt")) {
+                            try {
+                                Files.delete(tree.resolve("b.txt"));
+                            } catch (Exception ex) {
+                                throw new IllegalStateException(ex);
+                            }
+                        }
+                    })
+                    .build().run();
+            assertThat(result.snapshot().warnings()).singleElement().satisfies(w -> {
+                assertThat(w.path()).endsWith("b.txt");
+                assertThat(w.message()).contains("vanished");
+            });
+            assertThat(repo.entries(result.snapshot())).extracting(Entry::path)
+                    .anyMatch(p -> p.endsWith("a.txt")).anyMatch(p -> p.endsWith("c.txt")).noneMatch(p -> p.endsWith("b.txt"));
+        }
+    }
+
+    @Test
+    void a_file_that_changes_while_it_is_read_is_reported() throws Exception {
+        Path tree = temp.resolve("t");
+        Path file = tree.resolve("growing.log");
+        Trees.writeRandom(file, 100_000, 1);
+        List<String> warnings = new ArrayList<>();
+        BackupContext context = new BackupContext() {
+            @Override
+            public Clock clock() {
+                return Clock.systemUTC();
+            }
+
+            @Override
+            public void warn(String path, String message) {
+                warnings.add(path + ": " + message);
+            }
+        };
+        try (SourceReader reader = DirectorySource.of(tree).open(context)) {
+            Optional<SourceEntry> next;
+            while ((next = reader.next()).isPresent()) {
+                if (next.get().entry().type() == EntryType.REGULAR) {
+                    try (InputStream in = next.get().openContent()) {
+                        in.readNBytes(1000);
+                        Files.writeString(file, "appended while the backup read the file\n", java.nio.file.StandardOpenOption.APPEND);
+                        in.readAllBytes();
+                    }
+                }
+            }
+        }
+        assertThat(warnings).singleElement().asString().contains("growing.log").contains("changed while it was read");
+    }
+
+    @Test
+    void excludes_and_includes_select_what_is_backed_up() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("logs/old"));
+        Files.createDirectories(tree.resolve("cache"));
+        Files.writeString(tree.resolve("app.yaml"), "x");
+        Files.writeString(tree.resolve("logs/app.log"), "x");
+        Files.writeString(tree.resolve("logs/old/app.log.gz"), "x");
+        Files.writeString(tree.resolve("cache/blob"), "x");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Snapshot excluded = Backup.pipeline()
+                    .source(DirectorySource.builder().root(tree).exclude("cache").exclude("*.gz").build())
+                    .to(repo).build().run().snapshot();
+            assertThat(relative(repo.entries(excluded), tree)).containsExactly("", "app.yaml", "logs", "logs/app.log", "logs/old");
+            Snapshot included = Backup.pipeline()
+                    .source(DirectorySource.builder().root(tree).include("*.log").build())
+                    .to(repo).build().run().snapshot();
+            // the directories above an included file come with it, the root among them
+            assertThat(relative(repo.entries(included), tree)).containsExactly("", "logs", "logs/app.log");
+        }
+    }
+
+    private static List<String> relative(List<Entry> entries, Path tree) {
+        String prefix = tree.toString().substring(1);
+        return entries.stream().map(Entry::path).filter(p -> p.startsWith(prefix))
+                .map(p -> p.equals(prefix) ? "" : p.substring(prefix.length() + 1)).toList();
+    }
+
+    @Test
+    void mirror_deletes_what_the_snapshot_does_not_have_and_only_inside_its_roots() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("keep"));
+        Files.writeString(tree.resolve("keep/a"), "a");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Path restore = temp.resolve("r");
+            Path restoredTree = Trees.restoredRoot(restore, tree);
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            Files.createDirectories(restoredTree.resolve("extra-dir/sub"));
+            Files.writeString(restoredTree.resolve("extra-dir/sub/x"), "x");
+            Files.writeString(restoredTree.resolve("keep/extra"), "x");
+            Files.writeString(restore.resolve("outside-the-root"), "x");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore).mirror(true)).run();
+            Trees.assertSameTree(tree, restoredTree);
+            assertThat(restore.resolve("outside-the-root")).exists();
+
+            Files.writeString(restoredTree.resolve("keep/extra"), "x");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            assertThat(restoredTree.resolve("keep/extra")).as("without mirror nothing is deleted").exists();
+        }
+    }
+
+    @Test
+    void a_partial_restore_restores_only_the_chosen_paths() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("etc/mint"));
+        Files.writeString(tree.resolve("etc/mint/app.yaml"), "a");
+        Files.writeString(tree.resolve("etc/other"), "o");
+        Files.writeString(tree.resolve("top"), "t");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Path restore = temp.resolve("r");
+            String include = tree.toString().substring(1) + "/etc/mint";
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).include(include).run();
+            Path restoredTree = Trees.restoredRoot(restore, tree);
+            assertThat(restoredTree.resolve("etc/mint/app.yaml")).hasContent("a");
+            assertThat(restoredTree.resolve("etc/other")).doesNotExist();
+            assertThat(restoredTree.resolve("top")).doesNotExist();
+        }
+    }
+
+    /** A source that yields exactly the entries given, to play a hostile snapshot. */
+    private static Source entries(Entry... entries) {
+        return new Source() {
+            @Override
+            public SourceId id() {
+                return new SourceId("fs", "/hostile");
+            }
+
+            @Override
+            public SourceReader open(BackupContext context) {
+                Iterator<Entry> it = List.of(entries).iterator();
+                return new SourceReader() {
+                    @Override
+                    public Optional<SourceEntry> next() {
+                        return it.hasNext()
+                                ? Optional.of(SourceEntry.of(it.next(), () -> new ByteArrayInputStream("owned\n".getBytes())))
+                                : Optional.empty();
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+    }
+
+    @Test
+    void an_entry_that_would_escape_the_target_through_a_symlink_is_refused() throws Exception {
+        Path outside = temp.resolve("outside");
+        Files.createDirectories(outside);
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(entries(
+                    Entry.directory("hostile").build(),
+                    Entry.symlink("hostile/evil", outside.toString()).build(),
+                    Entry.regular("hostile/evil/passwd").build())).to(repo).build().run();
+            Path restore = temp.resolve("r");
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run())
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("hostile/evil/passwd")
+                    .hasMessageContaining("symbolic link");
+            assertThat(outside.resolve("passwd")).doesNotExist();
+        }
+    }
+
+    @Test
+    void entry_paths_that_leave_the_target_cannot_even_be_built() {
+        assertThatThrownBy(() -> Entry.regular("../etc/passwd").build()).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> Entry.regular("/etc/passwd").build()).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> Entry.regular("a/../../b").build()).isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
+    void restore_of_a_corrupt_file_leaves_no_file_under_its_name() throws Exception {
+        Path tree = temp.resolve("t");
+        Trees.writeRandom(tree.resolve("ledger.bin"), 3_000_000, 5);
+        InMemorySink sink = new InMemorySink();
+        try (Repository repo = Repository.init(sink)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            sink.objects().keySet().stream().filter(n -> n.startsWith("data/")).forEach(n -> sink.corrupt(n, 10));
+            Path restore = temp.resolve("r");
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run())
+                    .isInstanceOf(CorruptDataException.class);
+            Path restoredTree = Trees.restoredRoot(restore, tree);
+            assertThat(restoredTree.resolve("ledger.bin")).doesNotExist();
+            try (var files = Files.walk(restore)) {
+                assertThat(files.filter(Files::isRegularFile).toList()).as("no partial or temporary file").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void a_missing_source_path_is_a_clear_error() {
+        Path missing = temp.resolve("no/such/dir");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            assertThatThrownBy(() -> Backup.pipeline().source(DirectorySource.of(missing)).to(repo).build().run())
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining(missing.toString())
+                    .hasMessageContaining("no such file or directory");
+            assertThat(repo.snapshots()).isEmpty();
+        }
+    }
+}

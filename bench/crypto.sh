@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Encryption is not the bottleneck: backs up the same generated data into an unencrypted and an encrypted chunked
+# repository (local directory, zstd, default chunking) and prints both throughputs and their ratio (target >= 0.80).
+# Usage: bench/crypto.sh [MiB of data, default 512] [rounds, default 3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cp_file=$(mktemp)
+trap 'rm -f "$cp_file"' EXIT
+./mvnw -q -o -pl backup-crypto -am test-compile dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
+cp="backup-crypto/target/test-classes:backup-crypto/target/classes:backup-core/target/classes:backup-testkit/target/classes:$(cat "$cp_file")"
+exec java -Xmx3g -cp "$cp" com.mintreplica.backup.crypto.CryptoBench "${1:-512}" "${2:-3}"
