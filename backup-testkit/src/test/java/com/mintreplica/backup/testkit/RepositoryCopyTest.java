@@ -14,7 +14,14 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.encryption.RepositoryEncryption;
+import com.mintreplica.backup.core.encryption.RepositoryKeys;
+import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.transform.GzipTransformer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import javax.crypto.spec.SecretKeySpec;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -162,6 +169,69 @@ class RepositoryCopyTest {
         assertThat(toSink.objects().keySet()).contains("files/" + id + "/a.bin.gz");
         assertThat(restore(to, id)).isEqualTo(s.digests());
         assertThat(from.copyTo(to).transferredNothing()).isTrue();
+    }
+
+    /**
+     * A stand-in encryption for the core's hook (the real OpenPGP one is in backup-crypto, which the testkit cannot
+     * depend on): a real random HMAC key names blobs, as in every encrypted repository, and gzip stands in for the
+     * cipher.
+     */
+    static final class KeyedIds implements RepositoryEncryption {
+        @Override
+        public String scheme() {
+            return "test-keyed";
+        }
+
+        @Override
+        public RepositoryKeys create(Context context) throws IOException {
+            byte[] key = new byte[32];
+            new java.security.SecureRandom().nextBytes(key);
+            context.sink().put("keys/test", new ByteArrayInputStream(key), key.length, ObjectKind.KEY);
+            return keys(key);
+        }
+
+        @Override
+        public RepositoryKeys unlock(Context context) throws IOException {
+            try (InputStream in = context.sink().get("keys/test")) {
+                return keys(in.readAllBytes());
+            }
+        }
+
+        private static RepositoryKeys keys(byte[] key) {
+            return new RepositoryKeys(new GzipTransformer(1), new SecretKeySpec(key, "HmacSHA256"), Map.of());
+        }
+    }
+
+    @Test
+    void snapshots_copy_into_and_out_of_an_encrypted_repository_whose_blob_ids_are_keyed() {
+        InMemorySink plainSink = new InMemorySink();
+        Repository plain = Repository.init(plainSink, small());
+        SampleSource s1 = sample(1);
+        SampleSource s2 = sample(2);
+        Snapshot first = plain.snapshot(SnapshotSelector.id(backup(plain, s1).snapshotId()));
+        KeyedIds encryption = new KeyedIds();
+        FaultInjectingSink encryptedSink = new FaultInjectingSink(new InMemorySink());
+        Repository encrypted = Repository.init(encryptedSink, small(), encryption);
+
+        CopyResult firstCopy = plain.copyTo(encrypted, List.of(first));
+        String second = backup(plain, s2).snapshotId();
+        CopyResult secondCopy = plain.copyTo(encrypted);
+
+        Repository reopened = Repository.open(encryptedSink, encryption);
+        assertThat(restore(reopened, first.id())).isEqualTo(s1.digests());
+        assertThat(restore(reopened, second)).isEqualTo(s2.digests());
+        assertThat(reopened.verify(true).ok()).isTrue();
+        // shared.bin went with the first snapshot only, under its keyed id
+        assertThat(secondCopy.bytesCopied()).isLessThan(firstCopy.bytesCopied() - 1024 * 1024);
+        encryptedSink.resetCounts();
+        assertThat(plain.copyTo(reopened).transferredNothing()).isTrue();
+        assertThat(encryptedSink.puts()).isEmpty();
+
+        Repository back = Repository.init(new InMemorySink(), small());
+        reopened.copyTo(back);
+        assertThat(restore(back, first.id())).isEqualTo(s1.digests());
+        assertThat(restore(back, second)).isEqualTo(s2.digests());
+        assertThat(back.verify(true).ok()).isTrue();
     }
 
     @Test

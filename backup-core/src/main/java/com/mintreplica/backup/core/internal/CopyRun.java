@@ -3,7 +3,6 @@ package com.mintreplica.backup.core.internal;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.Layout;
-import com.mintreplica.backup.core.UnsupportedException;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import java.io.IOException;
@@ -11,10 +10,12 @@ import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +30,10 @@ import org.slf4j.LoggerFactory;
  *   <li>a snapshot whose manifest the target already has is skipped: that is how a killed copy resumes;</li>
  *   <li>of a chunked snapshot, only the blobs the target's index lacks are read (each checked against its id), decoded
  *       with the source's chain, encoded with the target's, packed and stored; an index object is written every
- *       {@value #INDEX_EVERY_PACKS} packs and at the end, so blobs a killed copy already stored are not sent again;</li>
+ *       {@value #INDEX_EVERY_PACKS} packs and at the end, so blobs a killed copy already stored are not sent again.
+ *       Where either repository is encrypted, blob ids are keyed and differ between the two: then every blob of the
+ *       snapshot is read to compute its id in the target, only the ones the target lacks are stored, and the copied
+ *       manifest names the target's ids;</li>
  *   <li>of a single-object snapshot, every object is streamed through (decoded, checked against the manifest's
  *       SHA-256, encoded again); objects already in the target are skipped;</li>
  *   <li>the manifest, with the same snapshot id, is written last: until then the snapshot is not visible in the
@@ -53,6 +57,8 @@ public final class CopyRun {
     private final int parallelism;
     private final List<String> copied = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
+    /** Source blob id to target blob id, for blobs read in this run (they differ where either repository is keyed). */
+    private final Map<BlobId, BlobId> idMap = new HashMap<>();
     private long blobs;
     private long objects;
     private long plainBytes;
@@ -97,29 +103,53 @@ public final class CopyRun {
     // ---- chunked snapshots
 
     private Manifest copyChunked(Manifest manifest) {
+        // Where both repositories name blobs by plain SHA-256, a blob keeps its id and the target's index says, before
+        // anything is read, which blobs it lacks. Where either names them with a key (an encrypted repository), every
+        // blob of the snapshot is read to learn its id in the target; only those the target lacks are stored.
+        boolean sameIds = !from.codec().keyed() && !to.codec().keyed();
         BlobIndex target = to.index();
-        Set<BlobId> missing = new LinkedHashSet<>();
+        Set<BlobId> toRead = new LinkedHashSet<>();
         for (Manifest.Item item : manifest.items()) {
             for (BlobId id : item.blobs()) {
-                if (!target.contains(id)) {
-                    missing.add(id);
+                if (sameIds ? !target.contains(id) : !idMap.containsKey(id)) {
+                    toRead.add(id);
                 }
             }
         }
-        if (missing.isEmpty()) {
+        if (!toRead.isEmpty()) {
+            transfer(manifest, toRead, sameIds);
+        }
+        if (sameIds) {
             return manifest;
         }
+        List<Manifest.Item> items = new ArrayList<>(manifest.items().size());
+        for (Manifest.Item item : manifest.items()) {
+            List<BlobId> mapped = new ArrayList<>(item.blobs().size());
+            for (BlobId id : item.blobs()) {
+                mapped.add(idMap.get(id));
+            }
+            items.add(new Manifest.Item(item.entry(), item.size(), mapped, item.object(), item.sha256()));
+        }
+        return new Manifest(manifest.snapshot(), manifest.layout(), items);
+    }
+
+    private void transfer(Manifest manifest, Set<BlobId> toRead, boolean sameIds) {
         PackWriter packer = new PackWriter(to.codec(), to.config().packSize());
         List<IndexFile.PackBlobs> unindexed = new ArrayList<>();
         Deque<CompletableFuture<Encoded>> window = new ArrayDeque<>();
-        Iterator<BlobId> next = missing.iterator();
+        Iterator<BlobId> next = toRead.iterator();
+        Set<BlobId> packed = new HashSet<>();
         try {
             while (next.hasNext() || !window.isEmpty()) {
                 while (window.size() < parallelism && next.hasNext()) {
                     BlobId id = next.next();
-                    window.add(CompletableFuture.supplyAsync(() -> encode(id, manifest), executor));
+                    window.add(CompletableFuture.supplyAsync(() -> encode(id, manifest, sameIds), executor));
                 }
                 Encoded blob = join(window.removeFirst());
+                idMap.put(blob.sourceId(), blob.id());
+                if (blob.encoded() == null || !packed.add(blob.id())) {
+                    continue;   // the target has it already
+                }
                 Optional<PackWriter.Pack> full = packer.add(blob.id(), blob.encoded(), blob.plainLength());
                 blobs++;
                 plainBytes += blob.plainLength();
@@ -140,23 +170,23 @@ public final class CopyRun {
                 f.cancel(false);
             }
         }
-        return manifest;
     }
 
-    private record Encoded(BlobId id, byte[] encoded, int plainLength) {
+    /** A blob read from the source: its id there and in the target, and its encoding for the target (null: not needed). */
+    private record Encoded(BlobId sourceId, BlobId id, byte[] encoded, int plainLength) {
     }
 
-    private Encoded encode(BlobId id, Manifest manifest) {
-        byte[] plain = from.readBlob(id);
-        if (!to.codec().matches(id, plain)) {
-            throw new UnsupportedException("blob " + id + " of snapshot " + manifest.snapshot().id() + " has another id in "
-                    + to.location() + " (the repositories name blobs with different keys): copying between them is not "
-                    + "supported; back up into the target directly");
+    private Encoded encode(BlobId sourceId, Manifest manifest, boolean sameIds) {
+        byte[] plain = from.readBlob(sourceId);
+        // readBlob checked the plaintext against its source id; with plain SHA-256 ids on both sides it is the same id
+        BlobId id = sameIds ? sourceId : to.codec().blobId(plain);
+        if (!sameIds && to.index().contains(id)) {
+            return new Encoded(sourceId, id, null, plain.length);
         }
         try {
-            return new Encoded(id, to.codec().encode(plain), plain.length);
+            return new Encoded(sourceId, id, to.codec().encode(plain), plain.length);
         } catch (IOException e) {
-            throw new BackupException("cannot encode blob " + id + " for " + to.location() + ": " + e.getMessage(), e);
+            throw new BackupException("cannot encode blob " + sourceId + " for " + to.location() + ": " + e.getMessage(), e);
         }
     }
 
