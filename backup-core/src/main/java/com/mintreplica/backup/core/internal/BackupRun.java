@@ -143,6 +143,7 @@ public final class BackupRun {
     private List<Manifest.Item> readChunked(SourceReader reader) throws IOException {
         RepoConfig config = store.config();
         FastCdc chunker = new FastCdc(config.chunkMin(), config.chunkAvg(), config.chunkMax(), config.chunkSeed());
+        FastCdc.Stream cutter = chunker.newStream();
         // [lock] Read again under the lease: an index cached before it may name blobs a prune has deleted since.
         BlobIndex index = store.reloadIndex();
         Set<BlobId> known = ConcurrentHashMap.newKeySet();
@@ -178,7 +179,7 @@ public final class BackupRun {
                 List<Future<BlobId>> chunks = new ArrayList<>();
                 long size = 0;
                 try (InputStream in = content) {
-                    FastCdc.Stream stream = chunker.chunks(in);
+                    FastCdc.Stream stream = cutter.reset(in);
                     byte[] chunk;
                     while ((chunk = stream.next()) != null) {
                         failFast();

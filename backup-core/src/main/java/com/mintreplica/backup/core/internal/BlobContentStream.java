@@ -53,6 +53,19 @@ public final class BlobContentStream extends InputStream {
         return n;
     }
 
+    /** Writes each checked blob in one call instead of through a small copy buffer. */
+    @Override
+    public long transferTo(java.io.OutputStream out) throws IOException {
+        long total = 0;
+        while (ensure()) {
+            int n = current.length - position;
+            out.write(current, position, n);
+            position += n;
+            total += n;
+        }
+        return total;
+    }
+
     @Override
     public int available() {
         return current.length - position;

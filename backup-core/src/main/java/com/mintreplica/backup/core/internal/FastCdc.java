@@ -79,22 +79,33 @@ public final class FastCdc {
         return end;
     }
 
-    /** Splits a stream into chunks; each {@link Stream#next()} returns a new array holding exactly one chunk. */
-    public Stream chunks(InputStream in) {
-        return new Stream(in);
+    /**
+     * A chunker for streams, one at a time: its buffer (2 x max) is allocated once and reused for every stream, so a
+     * tree of many small files does not allocate (and zero) a large buffer per file.
+     */
+    public Stream newStream() {
+        return new Stream();
     }
 
-    /** Chunks of one input stream. Not thread-safe. */
+    /** Chunks of one input stream at a time. Not thread-safe. */
     public final class Stream {
-        private final InputStream in;
         private final byte[] buffer;
+        private InputStream in;
         private int start;
         private int end;
         private boolean eof;
 
-        private Stream(InputStream in) {
-            this.in = in;
+        private Stream() {
             this.buffer = new byte[2 * max];
+        }
+
+        /** Starts on the next stream; the previous one is abandoned. */
+        public Stream reset(InputStream input) {
+            this.in = input;
+            this.start = 0;
+            this.end = 0;
+            this.eof = false;
+            return this;
         }
 
         /** The next chunk, or {@code null} at the end of the stream. */
@@ -120,7 +131,8 @@ public final class FastCdc {
                 start = 0;
             }
             while (end < buffer.length) {
-                int n = in.read(buffer, end, buffer.length - end);
+                // At most 1 MiB per read: a file channel copies through a temporary direct buffer of the read's size.
+                int n = in.read(buffer, end, Math.min(buffer.length - end, 1 << 20));
                 if (n < 0) {
                     eof = true;
                     return;

@@ -3,7 +3,6 @@ package com.mintreplica.backup.core.internal;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
 import java.io.IOException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +17,6 @@ public final class PackWriter {
 
     private List<byte[]> parts = new ArrayList<>();
     private List<Packs.HeaderEntry> header = new ArrayList<>();
-    private MessageDigest digest = Sha256.newDigest();
     private int size;
 
     public PackWriter(Codec codec, int targetSize) {
@@ -30,7 +28,6 @@ public final class PackWriter {
     public synchronized Optional<Pack> add(BlobId id, byte[] encoded, int plainLength) throws IOException {
         parts.add(encoded);
         header.add(new Packs.HeaderEntry(id, encoded.length, plainLength));
-        digest.update(encoded);
         size += encoded.length;
         return size >= targetSize ? Optional.of(finish()) : Optional.empty();
     }
@@ -45,9 +42,7 @@ public final class PackWriter {
         byte[] trailer = Packs.trailer(encodedHeader.length);
         parts.add(encodedHeader);
         parts.add(trailer);
-        digest.update(encodedHeader);
-        digest.update(trailer);
-        BlobId packId = BlobId.wrap(digest.digest());
+        BlobId packId = Packs.packId(encodedHeader);
         List<Packs.PackedBlob> blobs = new ArrayList<>(header.size());
         int offset = 0;
         for (Packs.HeaderEntry e : header) {
@@ -58,7 +53,6 @@ public final class PackWriter {
         Pack pack = new Pack(packId, List.copyOf(parts), total, List.copyOf(blobs));
         parts = new ArrayList<>();
         header = new ArrayList<>();
-        digest = Sha256.newDigest();
         size = 0;
         return pack;
     }

@@ -17,8 +17,10 @@ import java.util.List;
  *   blob 0 | blob 1 | ... | header (encoded by the chain) | header length (int32, big-endian) | "MBP1"
  *   header plaintext: count (int32), then per blob: id (32 bytes), encoded length (int32), plain length (int32)
  * </pre>
- * Blob offsets follow from the lengths. A pack's name is {@code data/<2 hex>/<SHA-256 of its bytes>}, so a pack is
- * checked against its name, and every blob in it against its id. The header makes each pack self-describing: the
+ * Blob offsets follow from the lengths, and the blobs fill the pack up to the header exactly. A pack's name is
+ * {@code data/<2 hex>/<SHA-256 of its encoded header>}: the header holds every blob's id and length, and every blob is
+ * checked against its id when it is read, so every byte of a pack is covered without a second hash over all stored
+ * data (which would cost as much as hashing the content once more). The header makes each pack self-describing: the
  * index can be rebuilt from the packs alone.
  */
 public final class Packs {
@@ -27,6 +29,27 @@ public final class Packs {
     public static final String PREFIX = "data/";
 
     private Packs() {
+    }
+
+    /** The id of a pack with this encoded header. */
+    public static BlobId packId(byte[] encodedHeader) {
+        return BlobId.wrap(Sha256.hash(encodedHeader));
+    }
+
+    /**
+     * Whether the encoded header inside {@code pack} hashes to {@code packId}; false also when the trailer is damaged.
+     */
+    public static boolean matchesName(BlobId packId, byte[] pack) {
+        if (pack.length < TRAILER) {
+            return false;
+        }
+        ByteBuffer trailer = ByteBuffer.wrap(pack, pack.length - TRAILER, TRAILER);
+        int headerLength = trailer.getInt();
+        if (headerLength < 0 || headerLength > pack.length - TRAILER) {
+            return false;
+        }
+        int headerStart = pack.length - TRAILER - headerLength;
+        return java.security.MessageDigest.isEqual(Sha256.hash(pack, headerStart, headerLength), packId.bytes());
     }
 
     public static String objectName(BlobId packId) {
@@ -108,6 +131,9 @@ public final class Packs {
                 }
                 out.add(new PackedBlob(BlobId.wrap(id), new BlobLocation(packId, offset, length, plain)));
                 offset += length;
+            }
+            if (offset != headerStart) {
+                throw new IOException("the blobs end at " + offset + ", but the header starts at " + headerStart);
             }
         } catch (IOException e) {
             throw new CorruptDataException("pack '" + name + "' is corrupt: its header is damaged (" + e.getMessage() + ")", e);

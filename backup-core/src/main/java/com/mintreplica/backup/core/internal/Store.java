@@ -306,9 +306,13 @@ public final class Store {
 
     public byte[] readBlob(BlobId id, BlobLocation location) {
         String pack = location.packObject();
-        byte[] encoded;
+        byte[] encoded = new byte[location.length()];
         try (InputStream in = sink.get(pack, location.offset(), location.length())) {
-            encoded = in.readNBytes(location.length());
+            int n = in.readNBytes(encoded, 0, encoded.length);
+            if (n != encoded.length) {
+                throw new CorruptDataException("pack '" + pack + "' is corrupt: it ends before blob " + id
+                        + " (" + n + " of " + encoded.length + " bytes)");
+            }
         } catch (NoSuchObjectException e) {
             throw new CorruptDataException("pack '" + pack + "' holding blob " + id + " is missing from " + location());
         } catch (IOException e) {

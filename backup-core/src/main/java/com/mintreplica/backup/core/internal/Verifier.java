@@ -123,8 +123,8 @@ public final class Verifier {
         objectsRead++;
         bytesRead += bytes.length;
         BlobId packId = Packs.idOf(pack);
-        if (packId == null || !java.security.MessageDigest.isEqual(Sha256.hash(bytes), packId.bytes())) {
-            problem(pack, snapshots, "pack '" + pack + "' is corrupt: its content does not match its name");
+        if (packId == null || !Packs.matchesName(packId, bytes)) {
+            problem(pack, snapshots, "pack '" + pack + "' is corrupt: its header does not match its name");
             return;
         }
         List<Packs.PackedBlob> contents;

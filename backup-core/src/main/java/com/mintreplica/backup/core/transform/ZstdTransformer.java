@@ -1,6 +1,8 @@
 package com.mintreplica.backup.core.transform;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
@@ -17,6 +19,27 @@ public final class ZstdTransformer implements Transformer {
     static final int DEFAULT_LEVEL = 3;
 
     private final int level;
+    /**
+     * One compression context and output buffer per thread: creating a context per blob costs as much as compressing
+     * a small one, and a fresh output array per blob would be garbage the size of the data.
+     */
+    private final ThreadLocal<Compressor> compressors = ThreadLocal.withInitial(this::newCompressor);
+    private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESSORS = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+
+    private static final class Compressor {
+        final ZstdCompressCtx ctx;
+        byte[] out = new byte[0];
+
+        Compressor(int level) {
+            ctx = new ZstdCompressCtx();
+            ctx.setLevel(level);
+            ctx.setChecksum(true);
+        }
+    }
+
+    private Compressor newCompressor() {
+        return new Compressor(level);
+    }
 
     public ZstdTransformer(int level) {
         if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
@@ -59,7 +82,13 @@ public final class ZstdTransformer implements Transformer {
 
     @Override
     public byte[] encode(byte[] data) {
-        return Zstd.compress(data, level);
+        Compressor c = compressors.get();
+        int bound = (int) Zstd.compressBound(data.length);
+        if (c.out.length < bound) {
+            c.out = new byte[bound];
+        }
+        int n = c.ctx.compressByteArray(c.out, 0, c.out.length, data, 0, data.length);
+        return java.util.Arrays.copyOf(c.out, n);
     }
 
     @Override
@@ -68,9 +97,10 @@ public final class ZstdTransformer implements Transformer {
             return Transformer.super.decode(data, decodedLength);
         }
         try {
-            byte[] out = Zstd.decompress(data, decodedLength);
-            if (out.length != decodedLength) {
-                throw new IOException("zstd data decodes to " + out.length + " bytes, expected " + decodedLength);
+            byte[] out = new byte[decodedLength];
+            int n = DECOMPRESSORS.get().decompressByteArray(out, 0, out.length, data, 0, data.length);
+            if (n != decodedLength) {
+                throw new IOException("zstd data decodes to " + n + " bytes, expected " + decodedLength);
             }
             return out;
         } catch (ZstdException e) {

@@ -21,8 +21,10 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.UserPrincipal;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -43,6 +45,8 @@ public final class TreeWriter {
     private final Set<String> restored = new HashSet<>();
     private final Set<String> symlinks = new HashSet<>();
     private final List<DirectoryMeta> directories = new ArrayList<>();
+    private final Map<String, Optional<UserPrincipal>> users = new HashMap<>();
+    private final Map<String, Optional<GroupPrincipal>> groups = new HashMap<>();
     private Path inProgress;
 
     private record DirectoryMeta(Path path, Entry entry) {
@@ -163,36 +167,42 @@ public final class TreeWriter {
         }
         LinkOption[] options = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
         try {
-            PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class, options);
-            UserPrincipalLookupService lookup = path.getFileSystem().getUserPrincipalLookupService();
-            boolean ownerSet = false;
-            if (entry.owner().isPresent()) {
-                try {
-                    UserPrincipal user = lookup.lookupPrincipalByName(entry.owner().get());
-                    view.setOwner(user);
-                    ownerSet = true;
-                } catch (IOException unknownName) {
-                    // fall back to the numeric id
-                }
-            }
-            if (!ownerSet && entry.uid().isPresent()) {
+            Optional<UserPrincipal> user = entry.owner().flatMap(name -> users.computeIfAbsent(name, this::lookupUser));
+            Optional<GroupPrincipal> group = entry.group().flatMap(name -> groups.computeIfAbsent(name, this::lookupGroup));
+            PosixFileAttributeView view = null;
+            if (user.isPresent()) {
+                view = Files.getFileAttributeView(path, PosixFileAttributeView.class, options);
+                view.setOwner(user.get());
+            } else if (entry.uid().isPresent()) {
                 Files.setAttribute(path, "unix:uid", entry.uid().getAsInt(), options);
             }
-            boolean groupSet = false;
-            if (entry.group().isPresent()) {
-                try {
-                    GroupPrincipal group = lookup.lookupPrincipalByGroupName(entry.group().get());
-                    view.setGroup(group);
-                    groupSet = true;
-                } catch (IOException unknownName) {
-                    // fall back to the numeric id
+            if (group.isPresent()) {
+                if (view == null) {
+                    view = Files.getFileAttributeView(path, PosixFileAttributeView.class, options);
                 }
-            }
-            if (!groupSet && entry.gid().isPresent()) {
+                view.setGroup(group.get());
+            } else if (entry.gid().isPresent()) {
                 Files.setAttribute(path, "unix:gid", entry.gid().getAsInt(), options);
             }
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             LOG.warn("cannot restore the owner of {}: {}", path, e.toString());
+        }
+    }
+
+    /** User and group names are looked up once per restore (each lookup reads the system's user database). */
+    private Optional<UserPrincipal> lookupUser(String name) {
+        try {
+            return Optional.of(base.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(name));
+        } catch (IOException unknown) {
+            return Optional.empty(); // fall back to the numeric id
+        }
+    }
+
+    private Optional<GroupPrincipal> lookupGroup(String name) {
+        try {
+            return Optional.of(base.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(name));
+        } catch (IOException unknown) {
+            return Optional.empty();
         }
     }
 
