@@ -79,7 +79,7 @@ public final class CronSchedule {
 
     /** Parses {@code expression} in UTC. */
     public static CronSchedule parse(String expression) {
-        return parse(expression, ZoneId.of("UTC"));
+        return parse(expression, java.time.ZoneOffset.UTC);
     }
 
     /**
