@@ -1,0 +1,172 @@
+package com.mintreplica.backup.mongo;
+
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.Secret;
+import com.mintreplica.backup.core.source.RestoreTarget;
+import com.mintreplica.backup.core.source.Source;
+import com.mintreplica.backup.core.source.SourceProvider;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Opens {@link MongoSource}s and {@link MongoTarget}s from {@code mongodb://} and {@code mongodb+srv://} locations for
+ * the CLI and config files: {@code mint-backup backup --repo R mongodb://db1,db2/?replicaSet=rs0}.
+ *
+ * <p>Source options: {@code databases} (comma-separated names), {@code include} and {@code exclude} (comma-separated
+ * namespace patterns such as {@code mint.ledger*}), {@code batch-size}, {@code consistency}
+ * ({@code auto}, {@code snapshot}, {@code none}). Target options: {@code target-database}, {@code drop}
+ * ({@code true}/{@code false}; empty means true), {@code batch-size}, {@code fail-on-mismatch}. A restore needs a
+ * location: a snapshot records its hosts but never credentials.
+ *
+ * <p>Passwords stay out of command lines: when the location names a user without a password, the password is taken
+ * from the environment variable {@value #PASSWORD_ENV} (of the environment given to {@link #withEnvironment}).
+ */
+public final class MongoSourceProvider implements SourceProvider {
+    /** The environment variable that holds the password for a location that names only the user. */
+    public static final String PASSWORD_ENV = "MINT_BACKUP_MONGODB_PASSWORD";
+
+    private static final Set<String> SOURCE_OPTIONS = Set.of("databases", "include", "exclude", "batch-size", "consistency");
+    private static final Set<String> TARGET_OPTIONS = Set.of("target-database", "drop", "batch-size", "fail-on-mismatch");
+
+    private final Map<String, String> environment;
+
+    /** The provider {@code ServiceLoader} creates: the process environment. */
+    public MongoSourceProvider() {
+        this(System.getenv());
+    }
+
+    /** A provider taking {@value #PASSWORD_ENV} from {@code environment}. */
+    public MongoSourceProvider(Map<String, String> environment) {
+        this.environment = Map.copyOf(environment);
+    }
+
+    @Override
+    public SourceProvider withEnvironment(Map<String, String> value) {
+        return new MongoSourceProvider(value);
+    }
+
+    /** The password from the environment when the location names a user but no password. */
+    private Optional<Secret> environmentPassword(URI location) {
+        String userInfo = location.getRawUserInfo();
+        if (userInfo == null || userInfo.contains(":") || environment.get(PASSWORD_ENV) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(Secret.of(environment.get(PASSWORD_ENV)));
+    }
+
+    private static String withoutUser(URI location) {
+        String s = location.toString();
+        return s.replaceFirst("^(mongodb(\\+srv)?://)[^@/]*@", "$1");
+    }
+
+    private static String user(URI location) {
+        return java.net.URLDecoder.decode(location.getRawUserInfo(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String kind() {
+        return MongoSource.KIND;
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("mongodb", "mongodb+srv");
+    }
+
+    @Override
+    public String module() {
+        return "backup-mongo";
+    }
+
+    @Override
+    public Source source(URI location, Map<String, String> options) {
+        check(options, SOURCE_OPTIONS, "source");
+        MongoSource.Builder b = MongoSource.builder().connectionString(Secret.of(location.toString()));
+        environmentPassword(location).ifPresent(password -> b.connectionString(Secret.of(withoutUser(location)))
+                .credentials(user(location), password));
+        list(options.get("databases")).ifPresent(b::databases);
+        list(options.get("include")).ifPresent(b::include);
+        list(options.get("exclude")).ifPresent(b::exclude);
+        if (options.containsKey("batch-size")) {
+            b.batchSize(integer("batch-size", options.get("batch-size")));
+        }
+        if (options.containsKey("consistency")) {
+            String value = options.get("consistency").trim().toUpperCase(Locale.ROOT);
+            try {
+                b.consistency(MongoSource.Consistency.valueOf(value));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("option consistency is '" + options.get("consistency")
+                        + "': give auto, snapshot or none");
+            }
+        }
+        return b.build();
+    }
+
+    @Override
+    public RestoreTarget target(Optional<URI> location, Map<String, String> options) {
+        check(options, TARGET_OPTIONS, "restore target");
+        URI uri = location.orElseThrow(() -> new InvalidInputException("a MongoDB restore needs a target such as"
+                + " --target mongodb://host/: snapshots record where they came from, but never the credentials"));
+        MongoTarget.Builder b = MongoTarget.builder().connectionString(Secret.of(uri.toString()));
+        environmentPassword(uri).ifPresent(password -> b.connectionString(Secret.of(withoutUser(uri)))
+                .credentials(user(uri), password));
+        if (options.containsKey("target-database")) {
+            b.targetDatabase(options.get("target-database").trim());
+        }
+        if (options.containsKey("drop")) {
+            b.drop(bool("drop", options.get("drop")));
+        }
+        if (options.containsKey("batch-size")) {
+            b.batchSize(integer("batch-size", options.get("batch-size")));
+        }
+        if (options.containsKey("fail-on-mismatch")) {
+            b.failOnMismatch(bool("fail-on-mismatch", options.get("fail-on-mismatch")));
+        }
+        return b.build();
+    }
+
+    @Override
+    public Optional<RestoreTarget> verifier(Map<String, String> options) {
+        check(options, Set.of(), "verifier");
+        return Optional.of(MongoVerifier.create());
+    }
+
+    private static void check(Map<String, String> options, Set<String> known, String what) {
+        for (String key : options.keySet()) {
+            if (!known.contains(key)) {
+                throw new InvalidInputException("the MongoDB " + what + " has no option '" + key + "'"
+                        + (known.isEmpty() ? ": it takes none" : ": it knows " + new TreeSet<>(known)));
+            }
+        }
+    }
+
+    private static Optional<String[]> list(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        String[] parts = Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toArray(String[]::new);
+        return Optional.of(parts);
+    }
+
+    private static int integer(String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("option " + name + " is '" + value + "': give a whole number");
+        }
+    }
+
+    private static boolean bool(String name, String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "", "true", "yes" -> true;
+            case "false", "no" -> false;
+            default -> throw new InvalidInputException("option " + name + " is '" + value + "': give true or false");
+        };
+    }
+}
