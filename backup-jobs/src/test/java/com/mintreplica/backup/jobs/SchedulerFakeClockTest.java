@@ -61,6 +61,7 @@ class SchedulerFakeClockTest {
 
     JobsConfig config(String cron, Duration jitter) {
         return JobsConfig.builder()
+                .lease(Duration.ofHours(2)) // the clock moves in 10-minute steps
                 .repository(RepositoryConfig.of("primary", temp.resolve("repo").toString()))
                 .job(JobConfig.builder("hourly").source(SourceConfig.paths(temp.resolve("data")).build()).repository("primary")
                         .schedule(CronSchedule.parse(cron)).jitter(jitter).host("app").build())
@@ -70,6 +71,7 @@ class SchedulerFakeClockTest {
     @AfterEach
     void tearDown() {
         if (scheduler != null) {
+            clock.advance(Duration.ofHours(3)); // a run in progress ends, so close() need not wait for it
             scheduler.close();
         }
     }
@@ -77,7 +79,7 @@ class SchedulerFakeClockTest {
     /** A scheduler whose runs back up for real, then take {@code duration(slot)} of simulated time. */
     JobScheduler scheduler(JobsConfig cfg, Function<Instant, Duration> duration) {
         JobRunner real = JobRunner.builder(cfg).clock(clock).host("test-host").build();
-        return JobScheduler.builder(cfg).clock(clock).host("test-host").random(new Random(7)).action((job, slot) -> {
+        return JobScheduler.builder(cfg).clock(clock).host("test-host").random(new Random(7)).shutdownTimeout(Duration.ofSeconds(20)).action((job, slot) -> {
             int now = concurrent.incrementAndGet();
             maxConcurrent.accumulateAndGet(now, Math::max);
             try {
