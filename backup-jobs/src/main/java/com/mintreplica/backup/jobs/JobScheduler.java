@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>A job never overlaps itself: a slot that comes while the job runs is not started beside it.</li>
  *   <li>Missed slots run once: after downtime, a suspended machine, or a run longer than the interval, the newest slot
- *       that is due runs once, not once per missed slot. A job that never ran waits for its first slot.</li>
+ *       that is due runs once, not once per missed slot. A job that never ran waits for its first slot (a slot less
+ *       than a minute old when the scheduler first looks counts as coming).</li>
  *   <li>Each slot starts after a random delay below the job's jitter.</li>
  *   <li>Replicas that share a config and a repository run each slot once: the run is claimed on the repository's Sink
  *       by atomic create, with a lease renewed while the job runs; when its holder dies, another replica takes the
@@ -168,7 +169,9 @@ public final class JobScheduler implements AutoCloseable {
             }
             try {
                 if (st.lastSlot == null) {
-                    st.lastSlot = claims(st.job).lastSlot().orElse(st.job.schedule().get().previousOrSame(now));
+                    // A job that never ran waits for its first slot; one less than a minute old counts as coming.
+                    st.lastSlot = claims(st.job).lastSlot()
+                            .orElse(st.job.schedule().get().previousOrSame(now.minus(Duration.ofMinutes(1))));
                 }
                 Instant latest = st.job.schedule().get().previousOrSame(now);
                 if (!latest.isAfter(st.lastSlot)) {
