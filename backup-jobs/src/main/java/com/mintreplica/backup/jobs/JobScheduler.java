@@ -278,9 +278,12 @@ public final class JobScheduler implements AutoCloseable {
             synchronized (this) {
                 st.running = null;
             }
-            running.ended.countDown();
         }
-        notify(result);
+        try {
+            notify(result);
+        } finally {
+            running.ended.countDown(); // close() returns only after the listeners have heard of the end
+        }
         if (started && !closing) {
             scheduleTick(Duration.ZERO);
         }

@@ -168,10 +168,16 @@ public final class RunClaims {
         return out;
     }
 
-    /** The latest scheduled slot anyone claimed or ran, from the repository. */
+    /**
+     * The latest scheduled slot that was run (has its record), from the repository. A slot whose claim was given up or
+     * whose holder died has no record, so it is not counted: it may be taken over.
+     */
     public Optional<Instant> lastSlot() throws IOException {
         Optional<Instant> latest = Optional.empty();
         for (String name : objectNames()) {
+            if (!name.endsWith("/" + DONE)) {
+                continue;
+            }
             String slot = name.substring(PREFIX.length() + job.length() + 1);
             slot = slot.substring(0, slot.indexOf('/'));
             if (slot.contains("-manual-")) {
