@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(BackupPipeline.class);
+    /** How long a backup waits for a running prune by default. */
+    public static final Duration DEFAULT_LOCK_WAIT = Duration.ofMinutes(10);
 
     private final Source source;
     private final Repository repository;
@@ -47,6 +49,7 @@ public final class BackupPipeline {
     private final int parallelism;
     private final long memoryBudget;
     private final boolean useParent;
+    private final Duration lockWait;
 
     private BackupPipeline(Builder b) {
         this.source = b.source;
@@ -65,6 +68,7 @@ public final class BackupPipeline {
         this.parallelism = b.parallelism;
         this.memoryBudget = b.memoryBudget;
         this.useParent = b.useParent;
+        this.lockWait = b.lockWait;
     }
 
     /**
@@ -83,7 +87,7 @@ public final class BackupPipeline {
             Snapshot snapshot;
             try {
                 snapshot = new BackupRun(repo.store(), new BackupRun.Options(source, tags, job, host, time, clock,
-                        listeners, parent, pool, memoryBudget, Version.tool())).run();
+                        listeners, parent, pool, memoryBudget, Version.tool(), lockWait)).run();
             } finally {
                 if (executor == null) {
                     pool.shutdown();
@@ -170,6 +174,7 @@ public final class BackupPipeline {
         private int parallelism = Runtime.getRuntime().availableProcessors() + 1;
         private long memoryBudget = defaultMemoryBudget();
         private boolean useParent = true;
+        private Duration lockWait = DEFAULT_LOCK_WAIT;
 
         Builder() {
         }
@@ -287,6 +292,18 @@ public final class BackupPipeline {
         /** Read every entry, even those unchanged since the parent snapshot. */
         public Builder noParent() {
             this.useParent = false;
+            return this;
+        }
+
+        /**
+         * How long a run waits while a prune holds the repository exclusively (default 10 minutes); then it fails
+         * with a {@link ConflictException} naming the prune, and no snapshot is committed.
+         */
+        public Builder lockWait(Duration value) {
+            if (value == null || value.isNegative()) {
+                throw new InvalidInputException("lockWait must be zero or positive: " + value);
+            }
+            this.lockWait = value;
             return this;
         }
 

@@ -257,6 +257,14 @@ public final class Repository implements AutoCloseable {
         store.delete(name);
     }
 
+    /**
+     * Starts describing a prune: which snapshots a retention policy removes, then the removal of the data no remaining
+     * snapshot needs. See {@link Prune}.
+     */
+    public Prune prune() {
+        return new Prune(this);
+    }
+
     /** The engine behind this repository; not API. */
     Store store() {
         return store;

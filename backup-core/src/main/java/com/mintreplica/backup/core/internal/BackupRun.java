@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -49,7 +50,7 @@ public final class BackupRun {
     /** What a run needs besides the repository. */
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
                           Clock clock, List<BackupListener> listeners, Optional<Manifest> parent,
-                          ExecutorService executor, long memoryBudget, String toolVersion) {
+                          ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait) {
     }
 
     private final Store store;
@@ -77,7 +78,11 @@ public final class BackupRun {
         Instant time = options.time().orElseGet(clock::instant);
         String id = SnapshotIds.next(time);
         emit(new BackupEvent.Started(clock.instant(), options.source().id(), store.location()));
+        RepositoryLock lock = null;
         try {
+            // [lock] A shared lease for the whole run keeps prune (exclusive) away: see RepositoryLock and docs/prune.md.
+            lock = RepositoryLock.acquire(store, RepositoryLock.Kind.SHARED, "back up " + options.source().id(),
+                    options.lockWait(), RepositoryLock.Settings.DEFAULT);
             List<Manifest.Item> items;
             Map<String, String> facts;
             BackupContext context = new BackupContext() {
@@ -105,6 +110,7 @@ public final class BackupRun {
             }
             // The manifest's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
+            lock.check(); // [lock] no prune can have run since the index was read: the blobs this manifest names exist
             store.writeManifest(new Manifest(committed, store.config().layout(), items));
             LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
                     options.source().id(), store.location(), entries, bytesRead.get(), bytesNew.get());
@@ -117,6 +123,10 @@ public final class BackupRun {
         } catch (RuntimeException e) {
             emit(new BackupEvent.Failed(clock.instant(), options.source().id(), e));
             throw e;
+        } finally {
+            if (lock != null) {
+                lock.close(); // [lock]
+            }
         }
     }
 
@@ -133,7 +143,8 @@ public final class BackupRun {
     private List<Manifest.Item> readChunked(SourceReader reader) throws IOException {
         RepoConfig config = store.config();
         FastCdc chunker = new FastCdc(config.chunkMin(), config.chunkAvg(), config.chunkMax(), config.chunkSeed());
-        BlobIndex index = store.index();
+        // [lock] Read again under the lease: an index cached before it may name blobs a prune has deleted since.
+        BlobIndex index = store.reloadIndex();
         Set<BlobId> known = ConcurrentHashMap.newKeySet();
         known.addAll(index.blobIds());
         PackWriter packer = new PackWriter(codec, config.packSize());

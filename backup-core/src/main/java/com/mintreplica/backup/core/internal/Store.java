@@ -287,9 +287,21 @@ public final class Store {
      * @throws CorruptDataException naming the blob and its pack when it is missing, does not decode or does not match
      */
     public byte[] readBlob(BlobId id) {
-        BlobLocation location = index().find(id).orElseThrow(() -> new CorruptDataException(
-                "blob " + id + " is not in the index of " + location() + ": the repository is damaged"));
-        return readBlob(id, location);
+        BlobLocation location = index().find(id).orElse(null);
+        if (location == null) {
+            location = reloadIndex().find(id).orElseThrow(() -> new CorruptDataException(
+                    "blob " + id + " is not in the index of " + location() + ": the repository is damaged"));
+        }
+        try {
+            return readBlob(id, location);
+        } catch (CorruptDataException e) {
+            // A prune in another process may have repacked the blob since this index was loaded: look again, once.
+            BlobLocation again = reloadIndex().find(id).orElse(null);
+            if (again == null || again.equals(location)) {
+                throw e;
+            }
+            return readBlob(id, again);
+        }
     }
 
     public byte[] readBlob(BlobId id, BlobLocation location) {

@@ -1,0 +1,538 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.NotFoundException;
+import com.mintreplica.backup.core.Prune;
+import com.mintreplica.backup.core.PruneReport;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.retention.GroupBy;
+import com.mintreplica.backup.core.retention.RetentionDecision;
+import com.mintreplica.backup.core.retention.RetentionPolicy;
+import com.mintreplica.backup.core.retention.SnapshotGroup;
+import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One prune, in the order that keeps every step safe to interrupt (see {@link Prune} and docs/prune.md): forget
+ * manifests, plan from the remaining ones, write repacked packs, write the consolidated index, delete the old index
+ * objects, and only then delete packs that no index lists. Every step is idempotent: repacking is deterministic, so a
+ * prune that runs again after a crash writes the same packs and index objects under the same names.
+ */
+public final class PruneRun {
+    private static final Logger LOG = LoggerFactory.getLogger(PruneRun.class);
+    private static final Comparator<Snapshot> NEWEST_FIRST =
+            Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id).reversed();
+    /** Packs per consolidated index object: about 3 MB of index for 16 MiB packs of 1 MiB chunks. */
+    static final int PACKS_PER_INDEX_OBJECT = 4096;
+    /** Where the single-object layout stores entries: {@code files/<snapshot id>/...} (see BackupRun). */
+    static final String FILES_PREFIX = "files/";
+    static final String NEWEST_REASON = "newest snapshot of its group";
+
+    /** What the run needs; see {@link Prune} for each. */
+    public record Options(Optional<RetentionPolicy> policy, GroupBy groupBy, boolean dryRun, boolean protectNewest,
+                          double maxUnused, Duration unindexedGrace, Duration lockWait,
+                          RepositoryLock.Settings lockSettings, Prune.Listener listener) {
+    }
+
+    private final Store store;
+    private final Options options;
+    private RepositoryLock lock;
+
+    private long packsDeleted;
+    private long packsRepacked;
+    private long packsWritten;
+    private long unindexedDeleted;
+    private long unindexedKept;
+    private long indexWritten;
+    private long indexDeleted;
+    private long objectsDeleted;
+    private long staleLocks;
+    private long bytesDeleted;
+    private long bytesWritten;
+    private long unusedLeft;
+
+    public PruneRun(Store store, Options options) {
+        this.store = store;
+        this.options = options;
+    }
+
+    public PruneReport run() {
+        long start = System.nanoTime();
+        if (!options.dryRun()) {
+            lock = RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, "prune", options.lockWait(),
+                    options.lockSettings());
+        }
+        try {
+            if (lock != null) {
+                staleLocks = lock.removeStale().size();
+            }
+            List<Snapshot> all = store.snapshots();
+            List<PruneReport.Group> groups = decide(all);
+            Set<String> removed = new HashSet<>();
+            groups.forEach(g -> g.removed().forEach(s -> removed.add(s.id())));
+            List<String> remaining = new ArrayList<>();
+            for (Snapshot s : all) {
+                if (!removed.contains(s.id())) {
+                    remaining.add(s.id());
+                }
+            }
+            // Planned before anything changes: a damaged repository stops the prune before it removes a snapshot.
+            Plan plan = plan(remaining);
+            removeManifests(all, removed);
+            if (options.dryRun()) {
+                estimate(plan);
+            } else {
+                execute(plan);
+            }
+            collectObjects(plan, removed);
+            if (!options.dryRun()) {
+                store.reloadIndex();
+            }
+            PruneReport report = new PruneReport(options.dryRun(), groups, packsDeleted, packsRepacked, packsWritten,
+                    unindexedDeleted, unindexedKept, indexWritten, indexDeleted, objectsDeleted, staleLocks, bytesDeleted,
+                    bytesWritten, unusedLeft, Duration.ofNanos(System.nanoTime() - start));
+            LOG.info("prune of {}{}: removed {} snapshots, deleted {} packs, repacked {}, freed {} bytes",
+                    store.location(), options.dryRun() ? " (dry run)" : "", removed.size(),
+                    packsDeleted + unindexedDeleted, packsRepacked, report.bytesFreed());
+            return report;
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    // ---- snapshots
+
+    private List<PruneReport.Group> decide(List<Snapshot> all) {
+        if (options.policy().isEmpty()) {
+            return List.of();
+        }
+        RetentionPolicy policy = options.policy().get();
+        List<PruneReport.Group> out = new ArrayList<>();
+        for (SnapshotGroup group : options.groupBy().group(all)) {
+            RetentionDecision decision = policy.apply(group.snapshots());
+            checkPartition(policy, group, decision);
+            List<RetentionDecision.Kept> kept = new ArrayList<>(decision.kept());
+            List<Snapshot> dropped = new ArrayList<>(decision.removed());
+            Snapshot newest = group.snapshots().stream().max(NEWEST_FIRST.reversed()).orElseThrow();
+            if (options.protectNewest() && dropped.remove(newest)) {
+                kept.add(new RetentionDecision.Kept(newest, List.of(NEWEST_REASON)));
+            }
+            kept.sort(Comparator.comparing(RetentionDecision.Kept::snapshot, NEWEST_FIRST));
+            dropped.sort(NEWEST_FIRST);
+            out.add(new PruneReport.Group(group.key(), group.describe(), kept, dropped));
+        }
+        return out;
+    }
+
+    /** A policy from outside may be wrong: never act on a decision that does not partition the group. */
+    private static void checkPartition(RetentionPolicy policy, SnapshotGroup group, RetentionDecision decision) {
+        Set<String> members = new HashSet<>();
+        group.snapshots().forEach(s -> members.add(s.id()));
+        Set<String> seen = new HashSet<>();
+        boolean ok = decision.kept().size() + decision.removed().size() == members.size();
+        for (RetentionDecision.Kept k : decision.kept()) {
+            ok &= members.contains(k.snapshot().id()) && seen.add(k.snapshot().id());
+        }
+        for (Snapshot s : decision.removed()) {
+            ok &= members.contains(s.id()) && seen.add(s.id());
+        }
+        if (!ok) {
+            throw new BackupException("the retention policy " + policy + " decided inconsistently for "
+                    + group.describe() + " (each snapshot must be either kept or removed, once): nothing was removed");
+        }
+    }
+
+    private void removeManifests(List<Snapshot> all, Set<String> removed) {
+        if (removed.isEmpty()) {
+            return;
+        }
+        Map<String, Long> sizes = new TreeMap<>();
+        store.list(Manifest.PREFIX).forEach(o -> sizes.put(o.name(), o.size()));
+        guard(true);
+        for (Snapshot s : all) {
+            if (!removed.contains(s.id())) {
+                continue;
+            }
+            String name = Manifest.objectName(s.id());
+            bytesDeleted += sizes.getOrDefault(name, 0L);
+            if (!options.dryRun()) {
+                before(Prune.Step.REMOVE_SNAPSHOT, name);
+                guard(false);
+                store.delete(name);
+            }
+        }
+    }
+
+    // ---- the plan
+
+    /** A pack whose used blobs are worth keeping but not all of whose blobs are used. */
+    private record Partly(BlobId pack, List<Packs.PackedBlob> needed, long neededBytes, long totalBytes) {
+        long unusedBytes() {
+            return totalBytes - neededBytes;
+        }
+    }
+
+    /** What the data phase will do, decided before anything is changed. */
+    private static final class Plan {
+        final Set<String> usedObjects = new HashSet<>();
+        final Map<String, Long> oldIndex = new TreeMap<>();
+        final Map<BlobId, List<Packs.PackedBlob>> indexed = new TreeMap<>();
+        final Map<BlobId, ObjectInfo> stored = new TreeMap<>();
+        final List<BlobId> keep = new ArrayList<>();
+        final List<Partly> repack = new ArrayList<>();
+        final List<BlobId> delete = new ArrayList<>();
+        final List<BlobId> unindexedOld = new ArrayList<>();
+        int indexedMissing;
+    }
+
+    private Plan plan(List<String> remaining) {
+        Plan plan = new Plan();
+        Set<BlobId> used = new HashSet<>();
+        for (String id : remaining) {
+            for (Manifest.Item item : store.manifest(id).items()) {
+                used.addAll(item.blobs());
+                item.object().ifPresent(plan.usedObjects::add);
+            }
+        }
+        for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
+            List<IndexFile.PackBlobs> packs;
+            try {
+                packs = IndexFile.parse(o.name(), store.readMetadata(o.name()));
+            } catch (NotFoundException vanished) {
+                continue;
+            }
+            plan.oldIndex.put(o.name(), o.size());
+            for (IndexFile.PackBlobs p : packs) {
+                plan.indexed.putIfAbsent(p.pack(), p.blobs());
+            }
+        }
+        for (ObjectInfo o : store.list(Packs.PREFIX)) {
+            BlobId id = Packs.idOf(o.name());
+            if (id != null && o.name().equals(Packs.objectName(id))) {
+                plan.stored.put(id, o);
+            }
+        }
+
+        Set<BlobId> available = new HashSet<>();
+        plan.indexed.forEach((pack, blobs) -> {
+            if (plan.stored.containsKey(pack)) {
+                blobs.forEach(b -> available.add(b.id()));
+            } else {
+                plan.indexedMissing++;
+                LOG.warn("pack '{}' is listed in the index of {} but missing; the new index drops it",
+                        Packs.objectName(pack), store.location());
+            }
+        });
+        List<BlobId> missing = new ArrayList<>();
+        for (BlobId blob : used) {
+            if (!available.contains(blob)) {
+                missing.add(blob);
+            }
+        }
+        if (!missing.isEmpty()) {
+            missing.sort(Comparator.naturalOrder());
+            throw new CorruptDataException("prune stopped before deleting any data: " + missing.size()
+                    + " blob(s) that remaining snapshots need are in no stored pack of " + store.location()
+                    + " (first: " + missing.get(0) + "). Run `mint-backup verify` to see which snapshots are damaged");
+        }
+
+        // Packs whose blobs are all used are kept whole; they cover those blobs for every other pack.
+        Set<BlobId> covered = new HashSet<>();
+        List<BlobId> others = new ArrayList<>();
+        plan.indexed.forEach((pack, blobs) -> {
+            if (!plan.stored.containsKey(pack)) {
+                return;
+            }
+            if (blobs.stream().allMatch(b -> used.contains(b.id()))) {
+                plan.keep.add(pack);
+                blobs.forEach(b -> covered.add(b.id()));
+            } else {
+                others.add(pack);
+            }
+        });
+        // The rest, most used first: each used blob is needed from the first pack that holds it.
+        others.sort(Comparator.comparingLong((BlobId p) -> -usedBytes(plan.indexed.get(p), used))
+                .thenComparing(Comparator.naturalOrder()));
+        List<Partly> partly = new ArrayList<>();
+        long usedBytes = 0;
+        for (BlobId pack : plan.keep) {
+            usedBytes += totalBytes(plan.indexed.get(pack));
+        }
+        for (BlobId pack : others) {
+            List<Packs.PackedBlob> blobs = plan.indexed.get(pack);
+            List<Packs.PackedBlob> needed = new ArrayList<>();
+            for (Packs.PackedBlob b : blobs) {
+                if (used.contains(b.id()) && covered.add(b.id())) {
+                    needed.add(b);
+                }
+            }
+            if (needed.isEmpty()) {
+                plan.delete.add(pack);
+            } else {
+                needed.sort(Comparator.comparingInt(b -> b.location().offset()));
+                long neededBytes = totalBytes(needed);
+                usedBytes += neededBytes;
+                partly.add(new Partly(pack, needed, neededBytes, totalBytes(blobs)));
+            }
+        }
+
+        // Repack the packs with the largest unused share until the unused rest is within maxUnused of the repository.
+        long unused = 0;
+        for (Partly p : partly) {
+            unused += p.unusedBytes();
+        }
+        double share = options.maxUnused();
+        double allowed = share >= 1 ? Double.POSITIVE_INFINITY : usedBytes * share / (1 - share);
+        partly.sort(Comparator.comparingDouble((Partly p) -> -(double) p.unusedBytes() / Math.max(1, p.totalBytes()))
+                .thenComparing(Partly::pack));
+        for (Partly p : partly) {
+            if (unused > allowed) {
+                plan.repack.add(p);
+                unused -= p.unusedBytes();
+            } else {
+                plan.keep.add(p.pack());
+            }
+        }
+        plan.repack.sort(Comparator.comparing(Partly::pack));
+        unusedLeft = unused;
+
+        Instant horizon = options.lockSettings().clock().instant().minus(options.unindexedGrace());
+        plan.stored.forEach((pack, info) -> {
+            if (!plan.indexed.containsKey(pack)) {
+                if (info.lastModified().isBefore(horizon)) {
+                    plan.unindexedOld.add(pack);
+                } else {
+                    unindexedKept++;
+                }
+            }
+        });
+        return plan;
+    }
+
+    private static long usedBytes(List<Packs.PackedBlob> blobs, Set<BlobId> used) {
+        long n = 0;
+        for (Packs.PackedBlob b : blobs) {
+            if (used.contains(b.id())) {
+                n += b.location().length();
+            }
+        }
+        return n;
+    }
+
+    private static long totalBytes(List<Packs.PackedBlob> blobs) {
+        long n = 0;
+        for (Packs.PackedBlob b : blobs) {
+            n += b.location().length();
+        }
+        return n;
+    }
+
+    // ---- the data phase
+
+    /** Counts what {@link #execute} would do, changing nothing. */
+    private void estimate(Plan plan) {
+        long index = 0;
+        for (BlobId pack : plan.keep) {
+            index += BlobId.LENGTH + 4 + plan.indexed.get(pack).size() * (BlobId.LENGTH + 12L);
+        }
+        long repackedBytes = 0;
+        for (Partly p : plan.repack) {
+            repackedBytes += p.neededBytes();
+            index += p.needed().size() * (BlobId.LENGTH + 12L);
+            packsRepacked++;
+            bytesDeleted += plan.stored.get(p.pack()).size();
+        }
+        long packSize = store.config().packSize();
+        packsWritten = (repackedBytes + packSize - 1) / packSize;
+        bytesWritten += repackedBytes;
+        if (plan.oldIndex.size() > 1 || !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0) {
+            bytesWritten += index;
+            indexWritten = (plan.keep.size() + packsWritten + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT;
+            indexDeleted = plan.oldIndex.size();
+            bytesDeleted += plan.oldIndex.values().stream().mapToLong(Long::longValue).sum();
+        }
+        for (BlobId pack : plan.delete) {
+            packsDeleted++;
+            bytesDeleted += plan.stored.get(pack).size();
+        }
+        for (BlobId pack : plan.unindexedOld) {
+            unindexedDeleted++;
+            bytesDeleted += plan.stored.get(pack).size();
+        }
+    }
+
+    private void execute(Plan plan) {
+        // 1. Copy the used blobs of the packs to repack into new packs. Nothing refers to them yet.
+        guard(true);
+        List<IndexFile.PackBlobs> written = repack(plan);
+        Set<BlobId> writtenIds = new HashSet<>();
+        written.forEach(p -> writtenIds.add(p.pack()));
+
+        // 2. The consolidated index: every kept pack with all its blobs, and the new packs.
+        List<IndexFile.PackBlobs> entries = new ArrayList<>(written);
+        for (BlobId pack : plan.keep) {
+            entries.add(new IndexFile.PackBlobs(pack, plan.indexed.get(pack)));
+        }
+        entries.sort(Comparator.comparing(IndexFile.PackBlobs::pack));
+        Map<String, byte[]> index = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
+            byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
+            // named like Store.writeIndex names them: keyed in an encrypted repository
+            index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), plain);
+        }
+        if (!index.keySet().equals(plan.oldIndex.keySet())) {
+            guard(true);
+            for (Map.Entry<String, byte[]> e : index.entrySet()) {
+                if (!plan.oldIndex.containsKey(e.getKey())) {
+                    before(Prune.Step.WRITE_INDEX, e.getKey());
+                    guard(false);
+                    bytesWritten += store.writeMetadata(e.getKey(), e.getValue(), ObjectKind.INDEX);
+                    indexWritten++;
+                }
+            }
+            // 3. Only now that the new index is complete, the old index objects go.
+            guard(true);
+            for (Map.Entry<String, Long> old : plan.oldIndex.entrySet()) {
+                if (!index.containsKey(old.getKey())) {
+                    before(Prune.Step.DELETE_INDEX, old.getKey());
+                    guard(false);
+                    store.delete(old.getKey());
+                    bytesDeleted += old.getValue();
+                    indexDeleted++;
+                }
+            }
+        }
+
+        // 4. Packs no index lists any more. Deleted last: while an index lists a pack, a backup may rely on its blobs.
+        guard(true);
+        for (BlobId pack : plan.delete) {
+            deletePack(plan, pack);
+            packsDeleted++;
+        }
+        for (Partly p : plan.repack) {
+            deletePack(plan, p.pack());
+        }
+        for (BlobId pack : plan.unindexedOld) {
+            if (!writtenIds.contains(pack)) {
+                deletePack(plan, pack);
+                unindexedDeleted++;
+            }
+        }
+    }
+
+    private List<IndexFile.PackBlobs> repack(Plan plan) {
+        List<IndexFile.PackBlobs> written = new ArrayList<>();
+        if (plan.repack.isEmpty()) {
+            return written;
+        }
+        PackWriter writer = new PackWriter(store.codec(), store.config().packSize());
+        try {
+            for (Partly p : plan.repack) {
+                String name = Packs.objectName(p.pack());
+                byte[] bytes = store.readObject(name);
+                for (Packs.PackedBlob b : p.needed()) {
+                    BlobLocation at = b.location();
+                    if (at.offset() < 0 || (long) at.offset() + at.length() > bytes.length) {
+                        throw new CorruptDataException("prune stopped before deleting any data: pack '" + name
+                                + "' is shorter than its index says (blob " + b.id() + ")");
+                    }
+                    byte[] encoded = Arrays.copyOfRange(bytes, at.offset(), at.offset() + at.length());
+                    store.decodeBlob(b.id(), name, encoded, at.plainLength());
+                    Optional<PackWriter.Pack> full = writer.add(b.id(), encoded, at.plainLength());
+                    if (full.isPresent()) {
+                        upload(full.get(), written);
+                    }
+                }
+                packsRepacked++;
+            }
+            Optional<PackWriter.Pack> last = writer.flush();
+            if (last.isPresent()) {
+                upload(last.get(), written);
+            }
+        } catch (IOException e) {
+            throw new BackupException("prune could not repack into " + store.location() + ": " + e.getMessage()
+                    + "; nothing was deleted", e);
+        }
+        return written;
+    }
+
+    private void upload(PackWriter.Pack pack, List<IndexFile.PackBlobs> written) throws IOException {
+        before(Prune.Step.WRITE_PACK, pack.objectName());
+        guard(false);
+        pack.upload(store.sink());
+        bytesWritten += pack.size();
+        packsWritten++;
+        written.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+    }
+
+    private void deletePack(Plan plan, BlobId pack) {
+        String name = Packs.objectName(pack);
+        before(Prune.Step.DELETE_PACK, name);
+        guard(false);
+        store.delete(name);
+        bytesDeleted += plan.stored.get(pack).size();
+    }
+
+    /** The single-object layout: entry objects no remaining snapshot refers to. */
+    private void collectObjects(Plan plan, Set<String> removed) {
+        Instant horizon = options.lockSettings().clock().instant().minus(options.unindexedGrace());
+        boolean first = true;
+        for (ObjectInfo o : store.list(FILES_PREFIX)) {
+            if (plan.usedObjects.contains(o.name())) {
+                continue;
+            }
+            String rest = o.name().substring(FILES_PREFIX.length());
+            int slash = rest.indexOf('/');
+            boolean ofRemoved = slash > 0 && removed.contains(rest.substring(0, slash));
+            if (!ofRemoved && !o.lastModified().isBefore(horizon)) {
+                continue; // perhaps of a backup still running: its manifest is not written yet
+            }
+            if (!options.dryRun()) {
+                if (first) {
+                    guard(true);
+                    first = false;
+                }
+                before(Prune.Step.DELETE_OBJECT, o.name());
+                guard(false);
+                store.delete(o.name());
+            }
+            objectsDeleted++;
+            bytesDeleted += o.size();
+        }
+    }
+
+    // ---- helpers
+
+    private void before(Prune.Step step, String object) {
+        options.listener().before(step, object);
+    }
+
+    /** Stops before a change unless the exclusive lease still holds; {@code thorough} also asks the Sink. */
+    private void guard(boolean thorough) {
+        if (lock != null) {
+            if (thorough) {
+                lock.check();
+            } else {
+                lock.checkLease();
+            }
+        }
+    }
+}

@@ -1,0 +1,441 @@
+package com.mintreplica.backup.core.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.ConflictException;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkCapability;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A lease on a repository, held as an object {@code locks/<random id>} on its Sink: shared for backups, exclusive for
+ * prune. The rule (see docs/prune.md):
+ *
+ * <ol>
+ *   <li>To acquire, write your lock object, then list {@code locks/}. If another lock that is not stale conflicts
+ *       (either of the two is exclusive), delete yours and retry until the wait is over. Of two processes that race,
+ *       at least one sees the other's lock (each lists after it wrote), so an exclusive lock never overlaps another
+ *       lock; at worst both back off and retry.</li>
+ *   <li>While held, the lock object is rewritten every {@code refreshEvery} with the time. Another process takes a
+ *       lock as stale when neither that time nor the object's store time is newer than {@code staleAfter}, or when it
+ *       names a process of this host (and PID namespace) that no longer runs.</li>
+ *   <li>The holder trusts its own lease only for half of {@code staleAfter} after its last successful refresh, and
+ *       never after its lock object vanished: {@link #check()} fails then, and the holder stops before it commits or
+ *       deletes anything more. A lease once lost is never refreshed again, so a lock that another process judged stale
+ *       never comes back.</li>
+ * </ol>
+ *
+ * <p>The holder owns one daemon thread that refreshes the lease; {@link #close()} stops it and deletes the lock.
+ */
+public final class RepositoryLock implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RepositoryLock.class);
+    private static final JsonFactory JSON = new JsonFactory();
+    public static final String PREFIX = "locks/";
+
+    /** Shared locks (backups) coexist; an exclusive lock (prune) excludes every other lock. */
+    public enum Kind {
+        SHARED, EXCLUSIVE
+    }
+
+    /**
+     * Timings every process of a repository must agree on, and the clock.
+     *
+     * @param staleAfter a lock not refreshed for this long is stale (restic's 30 minutes)
+     * @param refreshEvery how often a holder refreshes its lock
+     * @param retryEvery how long to wait between attempts while another lock conflicts (with jitter)
+     * @param clock the time written into locks and compared with them
+     */
+    public record Settings(Duration staleAfter, Duration refreshEvery, Duration retryEvery, Clock clock) {
+        public static final Settings DEFAULT = new Settings(Duration.ofMinutes(30), Duration.ofMinutes(5),
+                Duration.ofSeconds(2), Clock.systemUTC());
+
+        public Settings {
+            Objects.requireNonNull(clock, "clock");
+            if (refreshEvery.compareTo(staleAfter.dividedBy(3)) > 0) {
+                throw new IllegalArgumentException("refresh at least three times per stale period: " + refreshEvery
+                        + " vs " + staleAfter);
+            }
+        }
+
+        public Settings withClock(Clock value) {
+            return new Settings(staleAfter, refreshEvery, retryEvery, value);
+        }
+    }
+
+    /**
+     * What one lock object says.
+     *
+     * @param name the object's name
+     * @param exclusive whether it is exclusive
+     * @param operation what holds it, e.g. {@code backup of fs:/etc}
+     * @param host the holder's host
+     * @param pid the holder's process id
+     * @param pidNamespace the holder's PID namespace on Linux, empty elsewhere
+     * @param created when it was first written
+     * @param refreshed when its holder last refreshed it
+     * @param stored when the Sink last stored it
+     */
+    public record Info(String name, boolean exclusive, String operation, String host, long pid, String pidNamespace,
+                       Instant created, Instant refreshed, Instant stored) {
+
+        /** Whether the lock is stale at {@code now}: not refreshed for {@code staleAfter}, or its process is gone. */
+        public boolean isStale(Instant now, Duration staleAfter, Identity self) {
+            Instant newest = refreshed.isAfter(stored) ? refreshed : stored;
+            if (newest.plus(staleAfter).isBefore(now)) {
+                return true;
+            }
+            return self.sameScope(host, pidNamespace) && pid != self.pid() && ProcessHandle.of(pid).isEmpty();
+        }
+
+        /** For messages: {@code prune on host db1 (pid 4711) since 2026-11-24T01:00:00Z}. */
+        public String describe() {
+            return (operation.isEmpty() ? (exclusive ? "an exclusive lock" : "a shared lock") : operation) + " on host "
+                    + host + " (pid " + pid + ") since " + created + ", refreshed " + refreshed + " ('" + name + "')";
+        }
+    }
+
+    /** Who this process is, as written into its locks. */
+    public record Identity(String host, long pid, String pidNamespace) {
+        public static Identity current() {
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                host = "localhost";
+            }
+            String namespace = "";
+            try {
+                namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                // not Linux: the host name alone tells processes apart
+            }
+            return new Identity(host, ProcessHandle.current().pid(), namespace);
+        }
+
+        boolean sameScope(String otherHost, String otherNamespace) {
+            return host.equals(otherHost) && pidNamespace.equals(otherNamespace);
+        }
+    }
+
+    private final Store store;
+    private final Kind kind;
+    private final String operation;
+    private final Settings settings;
+    private final Identity self;
+    private final String name;
+    private final Instant created;
+    private ScheduledExecutorService refresher;
+    private volatile Instant validUntil;
+    private volatile String lost;
+    private volatile boolean closed;
+
+    private RepositoryLock(Store store, Kind kind, String operation, Settings settings, Identity self, String name,
+                           Instant created) {
+        this.store = store;
+        this.kind = kind;
+        this.operation = operation;
+        this.settings = settings;
+        this.self = self;
+        this.name = name;
+        this.created = created;
+        this.validUntil = created.plus(settings.staleAfter().dividedBy(2));
+    }
+
+    /**
+     * Takes a lock, retrying while a conflicting lock is held, for at most {@code wait}.
+     *
+     * @param operation what the lock is for, for other processes' messages
+     * @throws ConflictException when a conflicting lock is still held after {@code wait}, naming its holder
+     */
+    public static RepositoryLock acquire(Store store, Kind kind, String operation, Duration wait, Settings settings) {
+        Identity self = Identity.current();
+        Clock clock = settings.clock();
+        Instant deadline = clock.instant().plus(wait);
+        String name = PREFIX + UUID.randomUUID().toString().replace("-", "");
+        while (true) {
+            Instant now = clock.instant();
+            write(store, name, kind, operation, self, now, now, true);
+            RepositoryLock lock = new RepositoryLock(store, kind, operation, settings, self, name, now);
+            List<Info> conflicts = new ArrayList<>();
+            try {
+                for (Info other : lock.others()) {
+                    if ((kind == Kind.EXCLUSIVE || other.exclusive())
+                            && !other.isStale(clock.instant(), settings.staleAfter(), self)) {
+                        conflicts.add(other);
+                    }
+                }
+            } catch (RuntimeException e) {
+                lock.close();
+                throw e;
+            }
+            if (conflicts.isEmpty()) {
+                lock.startRefreshing();
+                LOG.debug("{} lock {} taken on {} for {}", kind, name, store.location(), operation);
+                return lock;
+            }
+            store.delete(name);
+            Instant after = clock.instant();
+            if (!after.isBefore(deadline)) {
+                Info first = conflicts.get(0);
+                throw new ConflictException("cannot " + operation + ": the repository at " + store.location()
+                        + " is locked by " + first.describe() + ". Run it again when that is done; if that process is"
+                        + " gone, its lock is ignored " + settings.staleAfter().toMinutes()
+                        + " minutes after its last refresh (or at once on the same host)");
+            }
+            long pause = settings.retryEvery().toMillis();
+            pause = pause / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, pause));
+            pause = Math.min(pause, Math.max(1, Duration.between(after, deadline).toMillis()));
+            LOG.info("{} waits for {}", operation, conflicts.get(0).describe());
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackupException("interrupted while waiting for the lock on " + store.location());
+            }
+        }
+    }
+
+    /** Every lock on the repository, readable or not (an unreadable one is reported with what its object tells). */
+    public static List<Info> list(Store store) {
+        List<Info> out = new ArrayList<>();
+        for (ObjectInfo o : store.list(PREFIX)) {
+            read(store, o).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** The locks of other holders. */
+    private List<Info> others() {
+        List<Info> out = new ArrayList<>(list(store));
+        out.removeIf(i -> i.name().equals(name));
+        return out;
+    }
+
+    /** Deletes the locks that are stale now; returns them. Only an exclusive holder should do this. */
+    public List<Info> removeStale() {
+        List<Info> removed = new ArrayList<>();
+        for (Info other : others()) {
+            if (other.isStale(settings.clock().instant(), settings.staleAfter(), self)) {
+                store.delete(other.name());
+                removed.add(other);
+                LOG.info("removed the stale lock of {}", other.describe());
+            }
+        }
+        return removed;
+    }
+
+    /** This lock's object name. */
+    public String name() {
+        return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /**
+     * Fails unless the lease still holds: refreshed recently enough and its object still there. Call it right before
+     * committing or deleting, so that nothing is changed under a lock another process may have taken as stale.
+     *
+     * @throws ConflictException when the lease is lost
+     */
+    public void check() {
+        String why = lost;
+        if (why == null && settings.clock().instant().isAfter(validUntil)) {
+            why = "it was last refreshed before " + validUntil.minus(settings.staleAfter().dividedBy(2))
+                    + " and may be taken as stale by now";
+        }
+        if (why == null) {
+            try {
+                if (store.sink().stat(name).isEmpty()) {
+                    why = "its object '" + name + "' was removed by another process";
+                }
+            } catch (IOException e) {
+                why = "it cannot be checked (" + e.getMessage() + ")";
+            }
+        }
+        if (why != null) {
+            lost = why;
+            throw new ConflictException("the " + kind.name().toLowerCase(java.util.Locale.ROOT) + " lock of "
+                    + operation + " on " + store.location() + " was lost: " + why
+                    + ". It stopped before committing or deleting anything more; run it again");
+        }
+    }
+
+    /**
+     * Fails unless the lease still holds by this process's own account (refreshed recently enough, not found removed),
+     * without asking the Sink: cheap enough to call before every single change.
+     *
+     * @throws ConflictException when the lease is lost
+     */
+    public void checkLease() {
+        if (lost != null || settings.clock().instant().isAfter(validUntil)) {
+            check();
+        }
+    }
+
+    private void startRefreshing() {
+        refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mint-backup-lock-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = settings.refreshEvery().toMillis();
+        refresher.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Rewrites the lock with the time, unless the lease is already lost. */
+    void refresh() {
+        if (closed || lost != null) {
+            return;
+        }
+        Instant start = settings.clock().instant();
+        if (start.isAfter(validUntil)) {
+            lost = "it could not be refreshed in time";
+            LOG.warn("the lock of {} on {} expired before it could be refreshed", operation, store.location());
+            return;
+        }
+        try {
+            if (store.sink().stat(name).isEmpty()) {
+                lost = "its object '" + name + "' was removed by another process";
+                LOG.warn("the lock of {} on {} was removed by another process", operation, store.location());
+                return;
+            }
+            write(store, name, kind, operation, self, created, start, false);
+            validUntil = start.plus(settings.staleAfter().dividedBy(2));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot refresh the lock of {} on {}: {}", operation, store.location(), e.toString());
+        }
+    }
+
+    /** Stops refreshing and deletes the lock. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (refresher != null) {
+            refresher.shutdownNow();
+            try {
+                refresher.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            store.sink().delete(name);
+        } catch (IOException e) {
+            LOG.warn("cannot remove the lock '{}' from {}: {}; it is ignored once stale", name, store.location(), e.toString());
+        }
+    }
+
+    // ---- the lock object
+
+    private static void write(Store store, String name, Kind kind, String operation, Identity self, Instant created,
+                              Instant refreshed, boolean create) {
+        byte[] sealed;
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+            try (JsonGenerator g = JSON.createGenerator(out)) {
+                g.writeStartObject();
+                g.writeNumberField("version", 1);
+                g.writeBooleanField("exclusive", kind == Kind.EXCLUSIVE);
+                g.writeStringField("operation", operation);
+                g.writeStringField("host", self.host());
+                g.writeNumberField("pid", self.pid());
+                g.writeStringField("pidNamespace", self.pidNamespace());
+                g.writeStringField("created", created.toString());
+                g.writeStringField("refreshed", refreshed.toString());
+                g.writeEndObject();
+            }
+            sealed = Envelope.seal(store.codec().encode(out.toByteArray()));
+        } catch (IOException e) {
+            throw new BackupException("cannot encode the lock '" + name + "': " + e.getMessage(), e);
+        }
+        Sink sink = store.sink();
+        try {
+            if (create && sink.capabilities().contains(SinkCapability.ATOMIC_CREATE)) {
+                if (!sink.putIfAbsent(name, new ByteArrayInputStream(sealed), sealed.length, ObjectKind.LOCK)) {
+                    throw new ConflictException("the lock '" + name + "' exists already on " + store.location());
+                }
+            } else {
+                sink.put(name, new ByteArrayInputStream(sealed), sealed.length, ObjectKind.LOCK);
+            }
+        } catch (IOException e) {
+            throw new BackupException("cannot write the lock '" + name + "' to " + store.location() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<Info> read(Store store, ObjectInfo object) {
+        byte[] plain;
+        try {
+            plain = store.readMetadata(object.name());
+        } catch (com.mintreplica.backup.core.NotFoundException vanished) {
+            return Optional.empty();
+        } catch (CorruptDataException e) {
+            // Unreadable (half-written by a foreign tool, or damaged): judged by its store time alone.
+            LOG.warn("the lock '{}' on {} cannot be read: {}", object.name(), store.location(), e.getMessage());
+            return Optional.of(new Info(object.name(), true, "an unreadable lock", "?", -1, "?", object.lastModified(),
+                    object.lastModified(), object.lastModified()));
+        }
+        try (JsonParser p = JSON.createParser(plain)) {
+            boolean exclusive = true;
+            String operation = "";
+            String host = "?";
+            long pid = -1;
+            String namespace = "";
+            Instant created = object.lastModified();
+            Instant refreshed = object.lastModified();
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                switch (field) {
+                    case "exclusive" -> exclusive = p.getBooleanValue();
+                    case "operation" -> operation = p.getText();
+                    case "host" -> host = p.getText();
+                    case "pid" -> pid = p.getLongValue();
+                    case "pidNamespace" -> namespace = p.getText();
+                    case "created" -> created = Instant.parse(p.getText());
+                    case "refreshed" -> refreshed = Instant.parse(p.getText());
+                    default -> p.skipChildren();
+                }
+            }
+            return Optional.of(new Info(object.name(), exclusive, operation, host, pid, namespace, created, refreshed,
+                    object.lastModified()));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("the lock '{}' on {} cannot be parsed: {}", object.name(), store.location(), e.toString());
+            return Optional.of(new Info(object.name(), true, "an unreadable lock", "?", -1, "?", object.lastModified(),
+                    object.lastModified(), object.lastModified()));
+        }
+    }
+}
