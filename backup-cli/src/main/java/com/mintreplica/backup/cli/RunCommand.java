@@ -23,7 +23,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "F", description = "The jobs config (YAML).")
     Path config;
 
-    @Option(names = "--job", paramLabel = "NAME", description = "Run only this job (repeatable). Default: every job.")
+    @Option(names = "--job", paramLabel = "NAME", description = "Run only this job (repeatable; _prune-REPOSITORY is a"
+            + " repository's scheduled prune). Default: every job, then the prunes.")
     List<String> jobs = new ArrayList<>();
 
     @Option(names = "--force", description = "Run even when the job's newest slot was run already.")
@@ -35,11 +36,15 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         JobsConfig cfg = JobsSupport.load(config);
-        List<String> names = jobs.isEmpty() ? List.copyOf(cfg.jobs().keySet()) : jobs;
-        names.forEach(cfg::job); // unknown names fail before anything runs
         boolean failed = false;
         List<Map<String, Object>> out = new ArrayList<>();
         try (JobScheduler scheduler = JobsSupport.scheduler(root, cfg).build()) {
+            List<String> names = jobs.isEmpty() ? scheduler.names() : jobs;
+            for (String name : names) {
+                if (!scheduler.names().contains(name)) {
+                    cfg.job(name); // fails before anything runs, naming the jobs there are
+                }
+            }
             for (String name : names) {
                 JobResult r = scheduler.runNow(name, force);
                 failed |= r.outcome() == JobResult.Outcome.FAILED || r.outcome() == JobResult.Outcome.STOPPED;

@@ -6,6 +6,7 @@ import com.mintreplica.backup.core.BackupResult;
 import com.mintreplica.backup.core.ConflictException;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.NotFoundException;
+import com.mintreplica.backup.core.PruneReport;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.Secret;
@@ -59,6 +60,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobRunner implements JobAction {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+    /** Scheduled prunes run as jobs named {@code _prune-<repository>} (no job name starts with {@code _}). */
+    public static final String PRUNE_PREFIX = "_prune-";
+    /** How long a scheduled prune waits for running backups to release the repository. */
+    static final Duration PRUNE_LOCK_WAIT = Duration.ofMinutes(30);
     private static final String POSTGRES_PASSWORD = "PGPASSWORD";
     private static final String MONGODB_PASSWORD = "MINT_BACKUP_MONGODB_PASSWORD";
 
@@ -109,7 +114,6 @@ public final class JobRunner implements JobAction {
                 Source source = source(job, redactor);
                 BackupPipeline.Builder pipeline = Backup.pipeline().source(source).to(repo).job(job.name())
                         .host(snapshotHost).clock(clock).tags(job.tags().toArray(String[]::new));
-                job.retention().map(Retentions::policy).ifPresent(pipeline::retention);
                 result = pipeline.build().run();
             } catch (RuntimeException | IOException e) {
                 audit(AuditRecord.builder(AuditOperation.BACKUP, started).job(job.name()).repository(repoConfig.location())
@@ -123,9 +127,13 @@ public final class JobRunner implements JobAction {
                     .repository(repoConfig.location()).bytes(result.bytesRead()).duration(result.duration())
                     .detail(result.entries() + " entries, " + result.bytesNew() + " bytes new, " + result.bytesStored()
                             + " bytes stored"), sink);
-            if (!result.forgotten().isEmpty()) {
-                audit(AuditRecord.builder(AuditOperation.FORGET, clock.instant()).job(job.name()).repository(repoConfig.location())
-                        .detail("retention forgot " + ids(result.forgotten())), sink);
+            if (job.retention().isPresent()) {
+                List<Snapshot> forgotten = Retentions.forget(repo, snapshot,
+                        Retentions.policy(job.retention().get(), zoneOf(job), clock));
+                if (!forgotten.isEmpty()) {
+                    audit(AuditRecord.builder(AuditOperation.FORGET, clock.instant()).job(job.name())
+                            .repository(repoConfig.location()).detail("retention forgot " + ids(forgotten)), sink);
+                }
             }
             for (CopyConfig copy : config.copiesOf(job)) {
                 try {
@@ -151,6 +159,37 @@ public final class JobRunner implements JobAction {
                 bytes, Optional.empty(), copied);
     }
 
+    /**
+     * Prunes {@code repository}: deletes the data no remaining snapshot needs (jobs' retention has forgotten their old
+     * snapshots already). Waits for running backups up to half an hour. Audited as {@code prune}.
+     */
+    public JobResult prune(RepositoryConfig repository, Instant slot) {
+        String name = PRUNE_PREFIX + repository.name();
+        Redactor redactor = new Redactor();
+        Instant started = clock.instant();
+        try (Sink sink = Sinks.open(repository.location());
+             Repository repo = openRepository(repository, sink, redactor)) {
+            try {
+                PruneReport report = repo.prune().clock(clock).lockWait(PRUNE_LOCK_WAIT).run();
+                audit(AuditRecord.builder(AuditOperation.PRUNE, started).repository(repository.location())
+                        .bytes(report.bytesFreed()).duration(report.duration())
+                        .detail(report.packsDeleted() + " packs deleted, " + report.packsRepacked() + " repacked, "
+                                + report.indexObjectsDeleted() + " index objects replaced"), sink);
+                return new JobResult(name, slot, host, started, clock.instant(), JobResult.Outcome.SUCCEEDED,
+                        Optional.empty(), report.bytesFreed(), Optional.empty(), List.of());
+            } catch (RuntimeException e) {
+                audit(AuditRecord.builder(AuditOperation.PRUNE, started).repository(repository.location())
+                        .duration(Duration.between(started, clock.instant())).failed(redactor.message(e)), sink);
+                throw e;
+            }
+        } catch (RuntimeException | IOException e) {
+            String message = redactor.message(e);
+            LOG.warn("prune of {} failed: {}", repository.name(), message);
+            return new JobResult(name, slot, host, started, clock.instant(), JobResult.Outcome.FAILED, Optional.empty(), 0,
+                    Optional.of(message), List.of());
+        }
+    }
+
     private void copy(JobConfig job, CopyConfig copy, Repository from, Snapshot snapshot, Redactor redactor, Sink auditSink)
             throws IOException {
         RepositoryConfig targetConfig = config.repository(copy.repository());
@@ -171,7 +210,7 @@ public final class JobRunner implements JobAction {
             }
             Optional<RetentionConfig> retention = copy.retention().or(job::retention);
             if (retention.isPresent()) {
-                List<Snapshot> forgotten = Retentions.forget(target, snapshot, Retentions.policy(retention.get()));
+                List<Snapshot> forgotten = Retentions.forget(target, snapshot, Retentions.policy(retention.get(), zoneOf(job), clock));
                 if (!forgotten.isEmpty()) {
                     audit(AuditRecord.builder(AuditOperation.FORGET, clock.instant()).job(job.name())
                             .repository(targetConfig.location()).detail("retention forgot " + ids(forgotten)), auditSink);
@@ -259,6 +298,11 @@ public final class JobRunner implements JobAction {
         }
         AuditRecord r = record.host(host).user(user).build();
         audit.get().append(r, config.audit().repository() ? List.of(repository) : List.of());
+    }
+
+    /** Days and weeks of retention are those of the job's schedule zone (else the config's). */
+    private java.time.ZoneId zoneOf(JobConfig job) {
+        return job.schedule().map(CronSchedule::zone).orElse(config.zone());
     }
 
     private static String ids(List<Snapshot> snapshots) {

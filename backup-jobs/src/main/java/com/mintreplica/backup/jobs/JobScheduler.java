@@ -5,6 +5,7 @@ import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.jobs.config.JobConfig;
 import com.mintreplica.backup.jobs.config.JobsConfig;
+import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.internal.Redactor;
 import com.mintreplica.backup.jobs.internal.RunClaims;
 import java.io.IOException;
@@ -72,6 +73,7 @@ public final class JobScheduler implements AutoCloseable {
     private final JobsConfig config;
     private final Clock clock;
     private final JobAction action;
+    private final JobRunner runner;
     private final List<JobListener> listeners;
     private final Duration tickEvery;
     private final Duration shutdownTimeout;
@@ -95,10 +97,16 @@ public final class JobScheduler implements AutoCloseable {
         this.random = b.random;
         this.host = b.host;
         this.givenExecutor = b.executor;
-        this.action = b.action != null ? b.action : JobRunner.builder(config).clock(clock).environment(b.environment)
-                .host(host).user(b.user).build();
+        this.runner = JobRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
+        this.action = b.action != null ? b.action : runner;
         for (JobConfig job : config.jobs().values()) {
             states.put(job.name(), new JobState(job));
+        }
+        for (RepositoryConfig repository : config.repositories().values()) {
+            if (repository.prune().isPresent()) {
+                JobState prune = new JobState(repository);
+                states.put(prune.name, prune);
+            }
         }
     }
 
@@ -164,18 +172,18 @@ public final class JobScheduler implements AutoCloseable {
             return new Round(startedNow, sleep);
         }
         for (JobState st : states.values()) {
-            if (st.job.schedule().isEmpty() || st.running != null) {
+            if (st.schedule.isEmpty() || st.running != null) {
                 continue;
             }
             try {
                 if (st.lastSlot == null) {
                     // A job that never ran waits for its first slot; one less than a minute old counts as coming.
-                    st.lastSlot = claims(st.job).lastSlot()
-                            .orElse(st.job.schedule().get().previousOrSame(now.minus(Duration.ofMinutes(1))));
+                    st.lastSlot = claims(st).lastSlot()
+                            .orElse(st.schedule.get().previousOrSame(now.minus(Duration.ofMinutes(1))));
                 }
-                Instant latest = st.job.schedule().get().previousOrSame(now);
+                Instant latest = st.schedule.get().previousOrSame(now);
                 if (!latest.isAfter(st.lastSlot)) {
-                    Instant nextDue = due(st, st.job.schedule().get().next(st.lastSlot));
+                    Instant nextDue = due(st, st.schedule.get().next(st.lastSlot));
                     sleep = min(sleep, Duration.between(now, nextDue));
                     continue;
                 }
@@ -184,19 +192,19 @@ public final class JobScheduler implements AutoCloseable {
                     sleep = min(sleep, Duration.between(now, due));
                     continue;
                 }
-                RunClaims.Attempt attempt = claims(st.job).tryClaim(latest);
+                RunClaims.Attempt attempt = claims(st).tryClaim(latest);
                 if (attempt instanceof RunClaims.Claimed claimed) {
                     st.lastSlot = latest;
                     startedNow.add(launch(st, claimed.claim()));
                 } else if (attempt instanceof RunClaims.Done done) {
                     st.lastSlot = latest;
-                    LOG.debug("job {} slot {} was run by {}", st.job.name(), latest, done.record().host());
-                    notify(JobResult.skipped(st.job.name(), latest, host, now, "run by " + done.record().host()));
+                    LOG.debug("job {} slot {} was run by {}", st.name, latest, done.record().host());
+                    notify(JobResult.skipped(st.name, latest, host, now, "run by " + done.record().host()));
                 } else if (attempt instanceof RunClaims.Held held) {
-                    LOG.debug("job {} slot {} is running on {} (lease until {})", st.job.name(), latest, held.host(), held.expires());
+                    LOG.debug("job {} slot {} is running on {} (lease until {})", st.name, latest, held.host(), held.expires());
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot schedule job {}: {}", st.job.name(), new Redactor().message(e));
+                LOG.warn("cannot schedule job {}: {}", st.name, new Redactor().message(e));
             }
         }
         return new Round(startedNow, sleep);
@@ -209,7 +217,7 @@ public final class JobScheduler implements AutoCloseable {
 
     private Instant due(JobState st, Instant slot) {
         if (!slot.equals(st.jitterSlot)) {
-            long range = st.job.jitter().toMillis();
+            long range = st.jitter.toMillis();
             st.jitterSlot = slot;
             st.jitterOffset = range <= 0 ? Duration.ZERO : Duration.ofMillis((long) (random.nextDouble() * range));
         }
@@ -224,11 +232,11 @@ public final class JobScheduler implements AutoCloseable {
             }
             try {
                 if (!r.claim.renew()) {
-                    LOG.warn("job {} lost its claim on slot {} to another replica: stopping it", st.job.name(), r.slot);
+                    LOG.warn("job {} lost its claim on slot {} to another replica: stopping it", st.name, r.slot);
                     r.stop();
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot renew the claim of job {} slot {}: {}", st.job.name(), r.slot, e.toString());
+                LOG.warn("cannot renew the claim of job {} slot {}: {}", st.name, r.slot, e.toString());
             }
         }
     }
@@ -243,23 +251,28 @@ public final class JobScheduler implements AutoCloseable {
 
     private JobResult execute(JobState st, Running running) {
         JobConfig job = st.job;
+        String name = st.name;
         JobResult result;
         Instant begun = clock.instant();
         running.thread = Thread.currentThread();
         try {
-            listeners.forEach(l -> safely(() -> l.started(job, running.slot)));
-            result = action.run(job, running.slot);
+            if (job != null) {
+                listeners.forEach(l -> safely(() -> l.started(job, running.slot)));
+                result = action.run(job, running.slot);
+            } else {
+                result = runner.prune(st.prune, running.slot);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            result = failed(job, running.slot, begun, "interrupted");
+            result = failed(name, running.slot, begun, "interrupted");
         } catch (Exception e) {
-            result = failed(job, running.slot, begun, new Redactor().message(e));
+            result = failed(name, running.slot, begun, new Redactor().message(e));
         }
         running.thread = null;
         Thread.interrupted(); // an interrupt meant for the run must not reach the recording
         try {
             if (running.stopRequested || (running.claim != null && running.claim.lost())) {
-                result = new JobResult(job.name(), running.slot, host, result.started(), clock.instant(),
+                result = new JobResult(name, running.slot, host, result.started(), clock.instant(),
                         JobResult.Outcome.STOPPED, Optional.empty(), result.bytes(), Optional.of(running.claim != null
                         && running.claim.lost() ? "its claim was taken over by another replica" : "stopped by shutdown"),
                         List.of());
@@ -268,12 +281,12 @@ public final class JobScheduler implements AutoCloseable {
                 }
             } else if (running.claim != null) {
                 running.claim.complete(result);
-                claims(job).prune(KEEP_RECORDS);
+                claims(st).prune(KEEP_RECORDS);
             } else {
-                claims(job).recordManual(result);
+                claims(st).recordManual(result);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot record the run of job {} slot {}: {}", job.name(), running.slot, e.toString());
+            LOG.warn("cannot record the run of job {} slot {}: {}", name, running.slot, e.toString());
         } finally {
             synchronized (this) {
                 st.running = null;
@@ -290,8 +303,8 @@ public final class JobScheduler implements AutoCloseable {
         return result;
     }
 
-    private JobResult failed(JobConfig job, Instant slot, Instant started, String message) {
-        return new JobResult(job.name(), slot, host, started, clock.instant(), JobResult.Outcome.FAILED, Optional.empty(),
+    private JobResult failed(String job, Instant slot, Instant started, String message) {
+        return new JobResult(job, slot, host, started, clock.instant(), JobResult.Outcome.FAILED, Optional.empty(),
                 0, Optional.of(message), List.of());
     }
 
@@ -324,8 +337,10 @@ public final class JobScheduler implements AutoCloseable {
      * @throws com.mintreplica.backup.core.NotFoundException when the config has no such job
      */
     public JobResult runNow(String name, boolean force) {
-        JobConfig job = config.job(name);
         JobState st = states.get(name);
+        if (st == null) {
+            config.job(name); // throws, naming the jobs there are
+        }
         Instant now = clock.instant();
         RunClaims.Claim claim = null;
         Instant slot = now;
@@ -333,14 +348,14 @@ public final class JobScheduler implements AutoCloseable {
             if (st.running != null) {
                 return JobResult.skipped(name, st.running.slot, host, now, "running now in this process");
             }
-            if (!force && job.schedule().isPresent()) {
-                slot = job.schedule().get().previousOrSame(now);
+            if (!force && st.schedule.isPresent()) {
+                slot = st.schedule.get().previousOrSame(now);
                 RunClaims.Attempt attempt;
                 try {
-                    attempt = claims(job).tryClaim(slot);
+                    attempt = claims(st).tryClaim(slot);
                 } catch (IOException e) {
                     throw new BackupException("cannot claim the run of job " + name + " in "
-                            + Sinks.redact(config.repository(job.repository()).location()) + ": " + e.getMessage(), e);
+                            + Sinks.redact(config.repository(st.repository).location()) + ": " + e.getMessage(), e);
                 }
                 if (attempt instanceof RunClaims.Done done) {
                     JobResult r = JobResult.skipped(name, slot, host, now, "its run for " + slot + " was made already by "
@@ -388,9 +403,15 @@ public final class JobScheduler implements AutoCloseable {
         return st != null && st.running != null;
     }
 
-    private synchronized RunClaims claims(JobConfig job) {
-        Sink sink = sinks.computeIfAbsent(job.repository(), r -> Sinks.open(config.repository(r).location()));
-        return new RunClaims(sink, job.name(), clock, config.lease(), holder, config.hostOf(job).orElse(host));
+    private synchronized RunClaims claims(JobState st) {
+        Sink sink = sinks.computeIfAbsent(st.repository, r -> Sinks.open(config.repository(r).location()));
+        String recordedHost = st.job != null ? config.hostOf(st.job).orElse(host) : config.host().orElse(host);
+        return new RunClaims(sink, st.name, clock, config.lease(), holder, recordedHost);
+    }
+
+    /** The names {@link #runNow} takes: every job, and {@code _prune-<repository>} for each scheduled prune. */
+    public List<String> names() {
+        return List.copyOf(states.keySet());
     }
 
     private synchronized ScheduledExecutorService executor() {
@@ -470,15 +491,35 @@ public final class JobScheduler implements AutoCloseable {
         }
     }
 
+    /** A job, or the scheduled prune of a repository (named {@code _prune-<repository>}). */
     private static final class JobState {
+        final String name;
         final JobConfig job;
+        final RepositoryConfig prune;
+        final Optional<CronSchedule> schedule;
+        final String repository;
+        final Duration jitter;
         Instant lastSlot;
         Instant jitterSlot;
         Duration jitterOffset = Duration.ZERO;
         volatile Running running;
 
         JobState(JobConfig job) {
+            this.name = job.name();
             this.job = job;
+            this.prune = null;
+            this.schedule = job.schedule();
+            this.repository = job.repository();
+            this.jitter = job.jitter();
+        }
+
+        JobState(RepositoryConfig repository) {
+            this.name = JobRunner.PRUNE_PREFIX + repository.name();
+            this.job = null;
+            this.prune = repository;
+            this.schedule = repository.prune();
+            this.repository = repository.name();
+            this.jitter = Duration.ZERO;
         }
     }
 

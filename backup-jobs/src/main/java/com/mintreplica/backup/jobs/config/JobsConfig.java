@@ -1,6 +1,10 @@
 package com.mintreplica.backup.jobs.config;
 
 import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.retention.Retention;
+import com.mintreplica.backup.core.retention.RetentionPeriod;
+import com.mintreplica.backup.jobs.internal.Retentions;
 import com.mintreplica.backup.core.source.Sources;
 import com.mintreplica.backup.jobs.internal.ConfigReader;
 import java.nio.file.Path;
@@ -274,21 +278,34 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
     }
 
     private static void checkRetention(List<ConfigProblem> out, String at, RetentionConfig r) {
-        int[] counts = {r.keepLast(), r.keepHourly(), r.keepDaily(), r.keepWeekly(), r.keepMonthly(), r.keepYearly()};
-        String[] names = {"keepLast", "keepHourly", "keepDaily", "keepWeekly", "keepMonthly", "keepYearly"};
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] < 0) {
-                out.add(ConfigProblem.of(at + "." + names[i], "cannot be negative: " + counts[i]));
-            }
-        }
-        r.keepWithin().ifPresent(w -> {
-            if (!w.matches("(\\d+[yY])?(\\d+m)?(\\d+[dD])?(\\d+[hH])?") || w.isEmpty()) {
-                out.add(ConfigProblem.of(at + ".keepWithin", "'" + w + "' is not a period such as 30d, 12h or 1y6m"));
-            }
-        });
         if (r.isEmpty()) {
             out.add(ConfigProblem.of(at, "the retention sets no rule, which would keep everything: leave it out, or"
                     + " set keepLast, keepDaily, ..."));
+            return;
+        }
+        int[] counts = {r.keepLast(), r.keepHourly(), r.keepDaily(), r.keepWeekly(), r.keepMonthly(), r.keepYearly()};
+        String[] names = {"keepLast", "keepHourly", "keepDaily", "keepWeekly", "keepMonthly", "keepYearly"};
+        boolean countsOk = true;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] < Retention.UNLIMITED) {
+                out.add(ConfigProblem.of(at + "." + names[i], "cannot be negative: " + counts[i] + " (-1 means unlimited)"));
+                countsOk = false;
+            }
+        }
+        if (r.keepWithin().isPresent()) {
+            try {
+                RetentionPeriod.parse(r.keepWithin().get());
+            } catch (InvalidInputException e) {
+                out.add(ConfigProblem.of(at + ".keepWithin", e.getMessage()));
+                return;
+            }
+        }
+        if (countsOk) {
+            try {
+                Retentions.policy(r, ZoneOffset.UTC, java.time.Clock.systemUTC());
+            } catch (InvalidInputException e) {
+                out.add(ConfigProblem.of(at, e.getMessage()));
+            }
         }
     }
 

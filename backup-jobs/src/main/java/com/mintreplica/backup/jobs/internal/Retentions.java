@@ -3,6 +3,10 @@ package com.mintreplica.backup.jobs.internal;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.UnsupportedException;
+import com.mintreplica.backup.core.retention.GroupBy;
+import com.mintreplica.backup.core.retention.Retention;
+import java.time.Clock;
+import java.time.ZoneId;
 import com.mintreplica.backup.core.retention.RetentionDecision;
 import com.mintreplica.backup.core.retention.RetentionPolicy;
 import com.mintreplica.backup.jobs.config.RetentionConfig;
@@ -14,9 +18,37 @@ public final class Retentions {
     private Retentions() {
     }
 
-    /** The core policy a job's retention config stands for. */
-    public static RetentionPolicy policy(RetentionConfig config) {
-        throw new UnsupportedException("retention policies need the retention module (issue 3), which has not landed");
+    /**
+     * The core policy a job's retention config stands for: restic's rules ({@link Retention}), with days, weeks and
+     * months of {@code zone} (the job's schedule zone) and {@code clock}'s idea of the future.
+     *
+     * @throws com.mintreplica.backup.core.InvalidInputException when the config is not a valid policy
+     */
+    public static RetentionPolicy policy(RetentionConfig config, ZoneId zone, Clock clock) {
+        Retention.Builder b = Retention.builder().zone(zone).clock(clock);
+        if (config.keepLast() != 0) {
+            b.keepLast(config.keepLast());
+        }
+        if (config.keepHourly() != 0) {
+            b.keepHourly(config.keepHourly());
+        }
+        if (config.keepDaily() != 0) {
+            b.keepDaily(config.keepDaily());
+        }
+        if (config.keepWeekly() != 0) {
+            b.keepWeekly(config.keepWeekly());
+        }
+        if (config.keepMonthly() != 0) {
+            b.keepMonthly(config.keepMonthly());
+        }
+        if (config.keepYearly() != 0) {
+            b.keepYearly(config.keepYearly());
+        }
+        config.keepWithin().ifPresent(b::keepWithin);
+        for (String tag : config.keepTags()) {
+            b.keepTag(tag);
+        }
+        return b.build();
     }
 
     /** Copies {@code snapshot} from {@code from} into {@code to}; returns the bytes sent. */
@@ -25,13 +57,15 @@ public final class Retentions {
     }
 
     /**
-     * Applies {@code policy} in {@code repository} to the group of {@code snapshot} (same source and host) and forgets
-     * what it drops, never {@code snapshot} itself; returns the snapshots forgotten.
+     * Applies {@code policy} in {@code repository} to the group of {@code snapshot}: the snapshots of the same job and
+     * host. Not by source and host (the pipeline's default): two jobs of one source, such as "daily" and "hourly" dumps
+     * of one database, each keep what their own retention says. Never forgets {@code snapshot} itself; returns the
+     * snapshots forgotten.
      */
     public static List<Snapshot> forget(Repository repository, Snapshot snapshot, RetentionPolicy policy) {
-        List<Snapshot> group = repository.snapshots().stream()
-                .filter(s -> s.source().equals(snapshot.source()) && s.host().equals(snapshot.host()))
-                .toList();
+        GroupBy groupBy = GroupBy.of(GroupBy.Field.HOST, GroupBy.Field.JOB);
+        Object key = groupBy.keyOf(snapshot);
+        List<Snapshot> group = repository.snapshots().stream().filter(s -> groupBy.keyOf(s).equals(key)).toList();
         RetentionDecision decision = policy.apply(group);
         List<Snapshot> forgotten = new ArrayList<>();
         for (Snapshot s : decision.removed()) {
