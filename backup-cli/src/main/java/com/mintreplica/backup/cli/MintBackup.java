@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "mint-backup", mixinStandardHelpOptions = true, versionProvider = MintBackup.VersionProvider.class,
         description = "Back up directories and databases into deduplicated, verifiable repositories; restore them.",
         subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, LsCommand.class,
-            RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
+            RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class, PruneCommand.class,
             RunCommand.class, DaemonCommand.class, StatusCommand.class, AuditCommand.class,
             CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
