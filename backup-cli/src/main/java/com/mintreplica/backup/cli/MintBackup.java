@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         description = "Back up directories and databases into deduplicated, verifiable repositories; restore them.",
         subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, LsCommand.class,
             RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class, PruneCommand.class,
-            RunCommand.class, DaemonCommand.class, StatusCommand.class, AuditCommand.class,
+            CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class, AuditCommand.class,
             CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class MintBackup implements Callable<Integer> {

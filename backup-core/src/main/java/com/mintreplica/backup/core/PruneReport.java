@@ -30,15 +30,19 @@ import java.util.Map;
  * @param bytesWritten stored bytes written (new packs and index objects); estimated on a dry run
  * @param unusedBytesLeft bytes of unused blobs left in packs that were kept because repacking them would cost more
  *     than it frees (see {@link Prune#maxUnused})
+ * @param retainedObjects objects the store refused to delete because of a retention period or a legal hold (S3 Object
+ *     Lock, GCS retention policies and holds): kept, and deleted by a later prune once the store allows it. A
+ *     snapshot whose manifest is retained is not removed, and its data stays.
  * @param duration how long it took
  */
 public record PruneReport(boolean dryRun, List<Group> groups, long packsDeleted, long packsRepacked, long packsWritten,
                           long unindexedPacksDeleted, long unindexedPacksKept, long indexObjectsWritten,
                           long indexObjectsDeleted, long objectsDeleted, long staleLocksRemoved, long bytesDeleted,
-                          long bytesWritten, long unusedBytesLeft, Duration duration) {
+                          long bytesWritten, long unusedBytesLeft, List<String> retainedObjects, Duration duration) {
 
     public PruneReport {
         groups = List.copyOf(groups);
+        retainedObjects = List.copyOf(retainedObjects);
     }
 
     /** Stored bytes freed: deleted minus written (may be estimated on a dry run). */

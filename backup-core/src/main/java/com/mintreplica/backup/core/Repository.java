@@ -265,6 +265,47 @@ public final class Repository implements AutoCloseable {
         return new Prune(this);
     }
 
+    /**
+     * Copies every snapshot of this repository into {@code target}; see {@link #copyTo(Repository, List)}.
+     */
+    public CopyResult copyTo(Repository target) {
+        return copyTo(target, snapshots());
+    }
+
+    /**
+     * Copies {@code snapshots} of this repository into {@code target} (another Sink: local to S3, S3 to GCS), keeping
+     * their ids. Only what the target lacks is sent: a snapshot it already holds is skipped, and of the others only
+     * the blobs its index lacks. Every blob is checked against its id as it is read; the target's transformer chain
+     * (compression, encryption) is applied on the way. Each snapshot's manifest is written last, so the target never
+     * shows a snapshot whose data is incomplete; a copy that was interrupted resumes where it stopped when run again.
+     *
+     * @return what was copied and skipped
+     * @throws CorruptDataException naming the blob or object when a source blob does not match its id; the snapshot
+     *     it belongs to is not committed in the target
+     * @throws InvalidInputException when {@code target} is this repository
+     */
+    public CopyResult copyTo(Repository target, List<Snapshot> snapshots) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(snapshots, "snapshots");
+        if (target == this || target.store().sink() == store.sink()) {
+            throw new InvalidInputException("cannot copy " + location() + " into itself: give another repository as the target");
+        }
+        long start = System.nanoTime();
+        int parallelism = 4;
+        ExecutorService executor = newExecutor("mint-backup-copy", parallelism);
+        try {
+            com.mintreplica.backup.core.internal.CopyRun.Counts counts = new com.mintreplica.backup.core.internal.CopyRun(
+                    store, target.store(), executor, parallelism)
+                    .run(snapshots.stream()
+                            .sorted(java.util.Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id))
+                            .map(Snapshot::id).toList());
+            return new CopyResult(counts.copied(), counts.skipped(), counts.blobs(), counts.objects(), counts.plainBytes(),
+                    counts.storedBytes(), java.time.Duration.ofNanos(System.nanoTime() - start));
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
     /** The engine behind this repository; not API. */
     Store store() {
         return store;

@@ -64,6 +64,8 @@ public final class PruneRun {
     private long objectsDeleted;
     private long staleLocks;
     private long bytesDeleted;
+    private final List<String> retained = new ArrayList<>();
+    private boolean oldIndexKept;
     private long bytesWritten;
     private long unusedLeft;
 
@@ -94,7 +96,14 @@ public final class PruneRun {
             }
             // Planned before anything changes: a damaged repository stops the prune before it removes a snapshot.
             Plan plan = plan(remaining);
-            removeManifests(all, removed);
+            Set<String> refused = removeManifests(all, removed);
+            if (!refused.isEmpty()) {
+                // The store keeps these manifests (Object Lock, a hold): their snapshots remain, and so must their data.
+                removed.removeAll(refused);
+                remaining.addAll(refused);
+                plan = plan(remaining);
+                groups = keepRefused(groups, refused);
+            }
             if (options.dryRun()) {
                 estimate(plan);
             } else {
@@ -106,7 +115,7 @@ public final class PruneRun {
             }
             PruneReport report = new PruneReport(options.dryRun(), groups, packsDeleted, packsRepacked, packsWritten,
                     unindexedDeleted, unindexedKept, indexWritten, indexDeleted, objectsDeleted, staleLocks, bytesDeleted,
-                    bytesWritten, unusedLeft, Duration.ofNanos(System.nanoTime() - start));
+                    bytesWritten, unusedLeft, retained, Duration.ofNanos(System.nanoTime() - start));
             LOG.info("prune of {}{}: removed {} snapshots, deleted {} packs, repacked {}, freed {} bytes",
                     store.location(), options.dryRun() ? " (dry run)" : "", removed.size(),
                     packsDeleted + unindexedDeleted, packsRepacked, report.bytesFreed());
@@ -160,9 +169,30 @@ public final class PruneRun {
         }
     }
 
-    private void removeManifests(List<Snapshot> all, Set<String> removed) {
+    /** The decision as carried out: snapshots whose manifest the store kept are kept, with that reason. */
+    private static List<PruneReport.Group> keepRefused(List<PruneReport.Group> groups, Set<String> refused) {
+        List<PruneReport.Group> out = new ArrayList<>();
+        for (PruneReport.Group g : groups) {
+            List<RetentionDecision.Kept> kept = new ArrayList<>(g.kept());
+            List<Snapshot> dropped = new ArrayList<>();
+            for (Snapshot s : g.removed()) {
+                if (refused.contains(s.id())) {
+                    kept.add(new RetentionDecision.Kept(s, List.of("retained by the store (Object Lock or hold)")));
+                } else {
+                    dropped.add(s);
+                }
+            }
+            kept.sort(Comparator.comparing(RetentionDecision.Kept::snapshot, NEWEST_FIRST));
+            out.add(new PruneReport.Group(g.key(), g.description(), kept, dropped));
+        }
+        return out;
+    }
+
+    /** Removes the manifests of the removed snapshots; returns the ids whose manifest the store refused to delete. */
+    private Set<String> removeManifests(List<Snapshot> all, Set<String> removed) {
+        Set<String> refused = new HashSet<>();
         if (removed.isEmpty()) {
-            return;
+            return refused;
         }
         Map<String, Long> sizes = new TreeMap<>();
         store.list(Manifest.PREFIX).forEach(o -> sizes.put(o.name(), o.size()));
@@ -172,12 +202,35 @@ public final class PruneRun {
                 continue;
             }
             String name = Manifest.objectName(s.id());
-            bytesDeleted += sizes.getOrDefault(name, 0L);
             if (!options.dryRun()) {
                 before(Prune.Step.REMOVE_SNAPSHOT, name);
                 guard(false);
-                store.delete(name);
+                if (!deleteUnlessRetained(name)) {
+                    refused.add(s.id());
+                    continue;
+                }
             }
+            bytesDeleted += sizes.getOrDefault(name, 0L);
+        }
+        return refused;
+    }
+
+    /**
+     * Deletes an object, unless the store keeps it under a retention period or legal hold (Object Lock, a bucket
+     * retention policy): then it is reported and kept, and a later prune deletes it once the store allows.
+     */
+    private boolean deleteUnlessRetained(String name) {
+        try {
+            store.delete(name);
+            return true;
+        } catch (BackupException e) {
+            if (e.getCause() instanceof com.mintreplica.backup.core.sink.ObjectLockedException locked) {
+                retained.add(name);
+                LOG.warn("prune: {} is retained by the store{}; kept for a later prune", name,
+                        locked.retainUntil().map(t -> " until " + t).orElse(""));
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -414,14 +467,23 @@ public final class PruneRun {
                 if (!index.containsKey(old.getKey())) {
                     before(Prune.Step.DELETE_INDEX, old.getKey());
                     guard(false);
-                    store.delete(old.getKey());
-                    bytesDeleted += old.getValue();
-                    indexDeleted++;
+                    if (deleteUnlessRetained(old.getKey())) {
+                        bytesDeleted += old.getValue();
+                        indexDeleted++;
+                    } else {
+                        oldIndexKept = true;
+                    }
                 }
             }
         }
 
         // 4. Packs no index lists any more. Deleted last: while an index lists a pack, a backup may rely on its blobs.
+        if (oldIndexKept) {
+            // An old index object the store would not delete still lists these packs: deleting them would leave an
+            // index naming missing packs. They wait until the store lets the index object go.
+            LOG.warn("prune: old index objects are retained by the store, so no pack is deleted this time");
+            return;
+        }
         guard(true);
         for (BlobId pack : plan.delete) {
             deletePack(plan, pack);
@@ -487,8 +549,9 @@ public final class PruneRun {
         String name = Packs.objectName(pack);
         before(Prune.Step.DELETE_PACK, name);
         guard(false);
-        store.delete(name);
-        bytesDeleted += plan.stored.get(pack).size();
+        if (deleteUnlessRetained(name)) {
+            bytesDeleted += plan.stored.get(pack).size();
+        }
     }
 
     /** The single-object layout: entry objects no remaining snapshot refers to. */
@@ -512,7 +575,9 @@ public final class PruneRun {
                 }
                 before(Prune.Step.DELETE_OBJECT, o.name());
                 guard(false);
-                store.delete(o.name());
+                if (!deleteUnlessRetained(o.name())) {
+                    continue;
+                }
             }
             objectsDeleted++;
             bytesDeleted += o.size();

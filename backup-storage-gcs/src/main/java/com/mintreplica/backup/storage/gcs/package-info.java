@@ -1,6 +1,6 @@
 /**
- * A Sink on Google Cloud Storage (google-cloud-storage).
- *
- * <p>Not implemented yet: this module holds no classes until its issue (off-site storage) lands.
+ * A {@link com.mintreplica.backup.core.sink.Sink} on Google Cloud Storage:
+ * {@link com.mintreplica.backup.storage.gcs.GcsSink}, built with {@code GcsSink.builder()}, or opened from
+ * {@code gs://bucket/prefix} URIs by {@link com.mintreplica.backup.storage.gcs.GcsSinkProvider}.
  */
 package com.mintreplica.backup.storage.gcs;

@@ -1,0 +1,89 @@
+package com.mintreplica.backup.cli;
+
+import com.mintreplica.backup.core.CopyResult;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.SnapshotSelector;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "copy", description = {
+    "Copy snapshots, with their data, into another repository: local to S3, S3 to GCS, any two.",
+    "Only what the target lacks is sent; every blob is checked as it is read and encoded for the target's"
+            + " compression and encryption; a snapshot appears in the target only once all its data is there, and a copy"
+            + " that was interrupted resumes when run again. The target must exist (mint-backup init)."})
+final class CopyCommand implements Callable<Integer> {
+    @ParentCommand
+    MintBackup root;
+
+    @Option(names = "--from", required = true, paramLabel = "R1", description = "The repository to copy from.")
+    String from;
+
+    @Option(names = "--to", required = true, paramLabel = "R2", description = "The repository to copy into.")
+    String to;
+
+    @Option(names = "--key", paramLabel = "SECRET.asc",
+            description = "An OpenPGP secret key that opens an encrypted source or target (repeatable). Default: $"
+                    + RepositoryOptions.KEY_ENV + ".")
+    List<Path> keys = new ArrayList<>();
+
+    @Option(names = "--passphrase-file", paramLabel = "F",
+            description = "A file whose first line is the secret key's passphrase. Default: $" + RepositoryOptions.PASSPHRASE_ENV + ".")
+    Path passphraseFile;
+
+    @Parameters(paramLabel = "SNAPSHOT", arity = "0..*",
+            description = "The snapshots to copy: ids, 'latest', ... Default: all of them.")
+    List<String> snapshots = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        CliAudit.Facts facts = new CliAudit.Facts();
+        facts.repository = to;
+        return CliAudit.around(root, com.mintreplica.backup.jobs.audit.AuditOperation.COPY, facts, () -> copy(facts));
+    }
+
+    private int copy(CliAudit.Facts facts) {
+        try (Repository source = options(from).open(root); Repository target = options(to).open(root)) {
+            List<Snapshot> chosen;
+            if (snapshots.isEmpty()) {
+                chosen = source.snapshots();
+            } else {
+                Map<String, Snapshot> byId = new LinkedHashMap<>();
+                for (String s : snapshots) {
+                    Snapshot snapshot = source.snapshot(SnapshotSelector.parse(s));
+                    byId.put(snapshot.id(), snapshot);
+                }
+                chosen = new ArrayList<>(byId.values());
+            }
+            CopyResult result = source.copyTo(target, chosen);
+            facts.bytes = result.bytesCopied();
+            facts.snapshot = result.copied().size() == 1 ? result.copied().get(0) : null;
+            facts.detail = "from " + com.mintreplica.backup.core.sink.Sinks.redact(from) + ": " + result.copied().size()
+                    + " snapshots copied, " + result.skipped().size() + " already there";
+            for (String id : result.copied()) {
+                root.out.println("copied snapshot " + id);
+            }
+            root.out.println("copied " + result.copied().size() + " snapshot" + (result.copied().size() == 1 ? "" : "s")
+                    + " to " + target.location() + ": " + result.blobsCopied() + " blobs and " + result.objectsCopied()
+                    + " objects sent, " + Format.bytes(result.bytesCopied()) + " of data, "
+                    + Format.bytes(result.bytesStored()) + " stored; " + result.skipped().size() + " already there");
+        }
+        return MintBackup.OK;
+    }
+
+    private RepositoryOptions options(String location) {
+        RepositoryOptions options = new RepositoryOptions();
+        options.repo = location;
+        options.keys = keys;
+        options.passphraseFile = passphraseFile;
+        return options;
+    }
+}

@@ -1,0 +1,96 @@
+package com.mintreplica.backup.storage.s3.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+
+/**
+ * Reads a byte range of an object and, when the connection breaks in the middle, opens the rest of the range again
+ * (pinned to the same object version by the opener) instead of failing the whole read. The SDK retries a request that
+ * fails before its response starts; this covers what happens after.
+ */
+public final class ResumingInputStream extends InputStream {
+
+    /** Opens the bytes {@code [from, end)} of the object; {@code end == -1} means to its end. */
+    public interface Opener {
+        InputStream open(long from, long end) throws IOException;
+    }
+
+    private final Opener opener;
+    private final long end;
+    private final int maxResumes;
+    private InputStream current;
+    private long position;
+    private int resumes;
+    private boolean closed;
+
+    /**
+     * @param first the stream already opened at {@code start}
+     * @param start where {@code first} starts
+     * @param end where the range ends (exclusive), or -1 for the end of the object
+     * @param maxResumes how many times a broken read is resumed before the failure is thrown
+     */
+    public ResumingInputStream(InputStream first, long start, long end, Opener opener, int maxResumes) {
+        this.current = first;
+        this.position = start;
+        this.end = end;
+        this.opener = opener;
+        this.maxResumes = maxResumes;
+    }
+
+    /** How many times a broken connection was resumed. */
+    public int resumes() {
+        return resumes;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (closed) {
+            throw new IOException("stream closed");
+        }
+        if (len == 0) {
+            return 0;
+        }
+        while (true) {
+            try {
+                int n = current.read(b, off, len);
+                if (n > 0) {
+                    position += n;
+                } else if (n < 0 && end >= 0 && position < end) {
+                    throw new IOException("the connection ended " + (end - position) + " bytes early");
+                }
+                return n;
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                if (resumes >= maxResumes) {
+                    throw e;
+                }
+                resumes++;
+                closeQuietly(current);
+                current = opener.open(position, end);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        current.close();
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException | RuntimeException ignored) {
+            // the connection is broken already
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package com.mintreplica.backup.storage.s3;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small HTTP/1.1 proxy on loopback, in front of the test S3 server, that injects faults into chosen requests: it
+ * answers {@code 503 SlowDown} without forwarding, cuts the connection in the middle of a request body (an upload),
+ * cuts it in the middle of a response body (a download), or answers {@code 403} as S3 does for a delete refused by
+ * Object Lock. Everything else is forwarded byte for byte (so SigV4 signatures stay valid).
+ *
+ * <p>It parses only what it needs: the request line and headers, and a body framed by Content-Length (what the AWS
+ * SDK sends). Responses are piped through unparsed.
+ */
+final class FaultProxy implements AutoCloseable {
+
+    /** What to do with one request. */
+    enum Fault {
+        NONE, SLOW_DOWN_503, DROP_DURING_UPLOAD, DROP_DURING_DOWNLOAD, DENY_OBJECT_LOCKED
+    }
+
+    /** Chooses the fault for a request: {@code method}, path with query, and how many requests came before. */
+    interface Plan {
+        Fault decide(String method, String target, int number);
+    }
+
+    /** A request the proxy saw. */
+    record Seen(String method, String target, Fault fault) {
+    }
+
+    private final ServerSocket server;
+    private final InetSocketAddress upstream;
+    private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final AtomicInteger requests = new AtomicInteger();
+    private volatile Plan plan = (m, t, n) -> Fault.NONE;
+    private volatile boolean closed;
+
+    FaultProxy(URI upstream) throws IOException {
+        this.upstream = new InetSocketAddress(upstream.getHost(), upstream.getPort());
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::acceptLoop, "fault-proxy-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    void plan(Plan plan) {
+        this.plan = plan;
+    }
+
+    List<Seen> seen() {
+        return List.copyOf(seen);
+    }
+
+    long faults() {
+        return seen.stream().filter(s -> s.fault() != Fault.NONE).count();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket client = server.accept();
+                open.add(client);
+                Thread t = new Thread(() -> serve(client), "fault-proxy-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client; Socket up = new Socket(upstream.getAddress(), upstream.getPort())) {
+            open.add(up);
+            InputStream fromClient = client.getInputStream();
+            OutputStream toUpstream = up.getOutputStream();
+            ResponsePump pump = new ResponsePump(up.getInputStream(), client.getOutputStream(), client, up);
+            Thread pumpThread = new Thread(pump, "fault-proxy-pump");
+            pumpThread.setDaemon(true);
+            pumpThread.start();
+            while (true) {
+                byte[] head = readHead(fromClient);
+                if (head == null) {
+                    return;
+                }
+                String text = new String(head, StandardCharsets.ISO_8859_1);
+                String[] requestLine = text.substring(0, text.indexOf("\r\n")).split(" ");
+                long length = contentLength(text);
+                boolean expectContinue = text.toLowerCase(Locale.ROOT).contains("\r\nexpect: 100-continue");
+                Fault fault = plan.decide(requestLine[0], requestLine[1], requests.incrementAndGet());
+                seen.add(new Seen(requestLine[0], requestLine[1], fault));
+                switch (fault) {
+                    case SLOW_DOWN_503 -> {
+                        if (!expectContinue) {
+                            fromClient.skipNBytes(length);
+                        }
+                        respond(client, 503, "SlowDown", "Please reduce your request rate.");
+                        return;
+                    }
+                    case DENY_OBJECT_LOCKED -> {
+                        if (!expectContinue) {
+                            fromClient.skipNBytes(length);
+                        }
+                        respond(client, 403, "AccessDenied", "Access Denied because object protected by object lock.");
+                        return;
+                    }
+                    case DROP_DURING_UPLOAD -> {
+                        toUpstream.write(head);
+                        toUpstream.flush();
+                        long half = Math.max(1, length / 2);
+                        copy(fromClient, toUpstream, half);
+                        return;   // closes both sockets with the body half sent
+                    }
+                    case DROP_DURING_DOWNLOAD -> {
+                        pump.cutAfterBodyBytes(64 * 1024);
+                        toUpstream.write(head);
+                        copy(fromClient, toUpstream, length);
+                        toUpstream.flush();
+                    }
+                    default -> {
+                        toUpstream.write(head);
+                        copy(fromClient, toUpstream, length);
+                        toUpstream.flush();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // a cut connection: the client sees it, which is the point
+        }
+    }
+
+    private static void respond(Socket client, int status, String code, String message) throws IOException {
+        byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message
+                + "</Message><RequestId>fault-proxy</RequestId></Error>").getBytes(StandardCharsets.UTF_8);
+        String reason = status == 503 ? "Service Unavailable" : "Forbidden";
+        String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/xml\r\nContent-Length: "
+                + body.length + "\r\nConnection: close\r\n\r\n";
+        OutputStream out = client.getOutputStream();
+        synchronized (out) {
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+        }
+        client.shutdownOutput();
+    }
+
+    private static void copy(InputStream in, OutputStream out, long n) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = n;
+        while (left > 0) {
+            int r = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (r < 0) {
+                throw new IOException("client closed mid-body");
+            }
+            out.write(buffer, 0, r);
+            left -= r;
+        }
+    }
+
+    /** Reads up to and including the blank line that ends the head; null at a clean end of the connection. */
+    private static byte[] readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                return null;
+            }
+            head.write(b);
+            matched = (b == '\r' && (matched == 0 || matched == 2)) || (b == '\n' && (matched == 1 || matched == 3))
+                    ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (matched == 4) {
+                return head.toByteArray();
+            }
+        }
+    }
+
+    private static long contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
+                return Long.parseLong(line.substring(colon + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** Pipes responses from the server to the client; can cut the connection part way into a response body. */
+    private static final class ResponsePump implements Runnable {
+        private final InputStream in;
+        private final OutputStream out;
+        private final Socket client;
+        private final Socket up;
+        private volatile long cutAfter = -1;
+
+        ResponsePump(InputStream in, OutputStream out, Socket client, Socket up) {
+            this.in = in;
+            this.out = out;
+            this.client = client;
+            this.up = up;
+        }
+
+        void cutAfterBodyBytes(long n) {
+            cutAfter = n;
+        }
+
+        @Override
+        public void run() {
+            byte[] buffer = new byte[16 * 1024];
+            try {
+                long sinceCutArmed = 0;
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    long cut = cutAfter;
+                    if (cut >= 0) {
+                        sinceCutArmed += n;
+                        if (sinceCutArmed > cut) {
+                            synchronized (out) {
+                                out.write(buffer, 0, (int) Math.max(0, n - (sinceCutArmed - cut)));
+                                out.flush();
+                            }
+                            client.close();
+                            up.close();
+                            return;
+                        }
+                    }
+                    synchronized (out) {
+                        out.write(buffer, 0, n);
+                        out.flush();
+                    }
+                }
+            } catch (IOException e) {
+                // connection gone
+            } finally {
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        server.close();
+        List<Socket> sockets = new ArrayList<>(open);
+        for (Socket s : sockets) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}

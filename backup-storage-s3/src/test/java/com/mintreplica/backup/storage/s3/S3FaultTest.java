@@ -1,0 +1,165 @@
+package com.mintreplica.backup.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mintreplica.backup.core.Backup;
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.RepositorySettings;
+import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.ObjectLockedException;
+import com.mintreplica.backup.testkit.DigestTarget;
+import com.mintreplica.backup.testkit.SampleSource;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the S3 Sink does when the endpoint misbehaves: a fault-injecting HTTP proxy in the test JVM sits between the
+ * Sink and s3proxy and answers 503, cuts connections in the middle of uploads and downloads, or refuses deletes as
+ * S3 does under Object Lock.
+ */
+class S3FaultTest {
+    private FaultProxy proxy;
+    private String bucket;
+
+    @BeforeEach
+    void start() throws Exception {
+        proxy = new FaultProxy(S3TestServer.get().endpoint());
+        bucket = S3TestServer.get().newBucket();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+    }
+
+    private S3Sink.Builder throughProxy() throws Exception {
+        return S3TestServer.get().sink(bucket).endpoint(proxy.endpoint());
+    }
+
+    private S3Sink direct() throws Exception {
+        return S3TestServer.get().sink(bucket).build();
+    }
+
+    private static RepositorySettings small() {
+        return RepositorySettings.defaults().withChunkSizes(64 * 1024, 128 * 1024, 256 * 1024).withPackSize(1024 * 1024);
+    }
+
+    private static SampleSource sample() {
+        return SampleSource.builder().generated("db.dump", 8 * 1024 * 1024, 11).add("notes.txt", "notes".getBytes())
+                .generated("big.bin", 7 * 1024 * 1024, 12).build();
+    }
+
+    private static void assertRestores(S3Sink sink, SampleSource source, String snapshotId) {
+        Repository repo = Repository.open(sink);
+        DigestTarget target = new DigestTarget();
+        repo.restore(SnapshotSelector.id(snapshotId)).to(target).run();
+        assertThat(target.digests()).isEqualTo(source.digests());
+        assertThat(repo.verify(true).ok()).isTrue();
+    }
+
+    @Test
+    void uploads_answered_503_slow_down_are_retried_and_the_backup_completes() throws Exception {
+        AtomicInteger puts = new AtomicInteger();
+        proxy.plan((method, target, n) -> method.equals("PUT") && puts.incrementAndGet() % 3 == 1 && puts.get() < 30
+                ? FaultProxy.Fault.SLOW_DOWN_503 : FaultProxy.Fault.NONE);
+        SampleSource source = sample();
+        try (S3Sink sink = throughProxy().build(); S3Sink direct = direct()) {
+            String id = Backup.pipeline().source(source).to(Repository.init(sink, small())).build().run().snapshotId();
+
+            assertThat(proxy.faults()).isGreaterThanOrEqualTo(3);
+            assertRestores(direct, source, id);
+        }
+    }
+
+    @Test
+    void a_connection_cut_in_the_middle_of_an_upload_is_retried_and_the_backup_completes() throws Exception {
+        AtomicInteger cuts = new AtomicInteger();
+        proxy.plan((method, target, n) -> method.equals("PUT") && target.contains("/data/") && cuts.incrementAndGet() <= 4
+                ? FaultProxy.Fault.DROP_DURING_UPLOAD : FaultProxy.Fault.NONE);
+        SampleSource source = sample();
+        try (S3Sink sink = throughProxy().build(); S3Sink direct = direct()) {
+            String id = Backup.pipeline().source(source).to(Repository.init(sink, small())).build().run().snapshotId();
+
+            assertThat(proxy.faults()).isEqualTo(4);
+            assertRestores(direct, source, id);
+        }
+    }
+
+    @Test
+    void a_multipart_upload_whose_part_is_cut_off_is_retried_and_stored_whole() throws Exception {
+        byte[] data = new byte[13 * 1024 * 1024];
+        new Random(3).nextBytes(data);
+        AtomicInteger cuts = new AtomicInteger();
+        proxy.plan((method, target, n) -> method.equals("PUT") && target.contains("partNumber=2") && cuts.incrementAndGet() == 1
+                ? FaultProxy.Fault.DROP_DURING_UPLOAD : FaultProxy.Fault.NONE);
+        try (S3Sink sink = throughProxy().build(); S3Sink direct = direct()) {
+            sink.put("files/big.dump", new ByteArrayInputStream(data), -1, ObjectKind.DATA);
+
+            assertThat(proxy.faults()).isEqualTo(1);
+            try (InputStream in = direct.get("files/big.dump")) {
+                assertThat(in.readAllBytes()).isEqualTo(data);
+            }
+        }
+    }
+
+    @Test
+    void a_connection_cut_in_the_middle_of_a_download_is_resumed_where_it_broke() throws Exception {
+        byte[] data = new byte[3 * 1024 * 1024];
+        new Random(4).nextBytes(data);
+        try (S3Sink sink = throughProxy().build(); S3Sink direct = direct()) {
+            direct.put("data/ab/pack", new ByteArrayInputStream(data), data.length, ObjectKind.DATA);
+            AtomicInteger gets = new AtomicInteger();
+            proxy.plan((method, target, n) -> method.equals("GET") && gets.incrementAndGet() == 1
+                    ? FaultProxy.Fault.DROP_DURING_DOWNLOAD : FaultProxy.Fault.NONE);
+
+            byte[] read;
+            try (InputStream in = sink.get("data/ab/pack")) {
+                read = in.readAllBytes();
+            }
+
+            assertThat(read).isEqualTo(data);
+            assertThat(proxy.faults()).isEqualTo(1);
+            assertThat(proxy.seen().stream().filter(s -> s.method().equals("GET")).count()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void an_endpoint_that_keeps_failing_fails_the_backup_cleanly_and_commits_no_half_snapshot() throws Exception {
+        try (S3Sink direct = direct()) {
+            Repository.init(direct, small());
+            proxy.plan((method, target, n) -> method.equals("PUT") && target.contains("/data/")
+                    ? FaultProxy.Fault.SLOW_DOWN_503 : FaultProxy.Fault.NONE);
+            try (S3Sink sink = throughProxy().maxAttempts(2).build()) {
+                assertThatThrownBy(() -> Backup.pipeline().source(sample()).to(Repository.open(sink)).build().run())
+                        .isInstanceOf(BackupException.class)
+                        .hasMessageContaining("503");
+            }
+            assertThat(Repository.open(direct).snapshots()).isEmpty();
+            try (var manifests = direct.list("snapshots/"); var indexes = direct.list("index/")) {
+                assertThat(manifests.toList()).isEmpty();
+                assertThat(indexes.toList()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void a_delete_that_s3_refuses_for_object_lock_is_reported_as_ObjectLockedException_and_the_object_stays() throws Exception {
+        try (S3Sink sink = throughProxy().build(); S3Sink direct = direct()) {
+            direct.put("data/cd/pack", new ByteArrayInputStream(new byte[] {1, 2, 3}), 3, ObjectKind.DATA);
+            proxy.plan((method, target, n) -> method.equals("DELETE") ? FaultProxy.Fault.DENY_OBJECT_LOCKED : FaultProxy.Fault.NONE);
+
+            assertThatThrownBy(() -> sink.delete("data/cd/pack"))
+                    .isInstanceOfSatisfying(ObjectLockedException.class, e -> assertThat(e.objectName()).isEqualTo("data/cd/pack"))
+                    .hasMessageContaining("Object Lock");
+            assertThat(direct.stat("data/cd/pack")).isPresent();
+        }
+    }
+}
