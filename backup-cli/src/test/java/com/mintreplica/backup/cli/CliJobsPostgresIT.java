@@ -12,16 +12,25 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.net.URI;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The acceptance test of jobs: a config with a directory job and a PostgreSQL job (a real cluster), `mint-backup run`
- * makes the snapshots, applies each job's retention, and writes the audit lines; no password reaches an output, a
- * log line or an audit line.
+ * The acceptance test of jobs: a config with a directory job and a PostgreSQL job (a real cluster), a local primary
+ * and an S3 copy (s3proxy in the test JVM): `mint-backup run` makes the snapshots in both, applies each job's
+ * retention in both, and writes the audit lines; no password reaches an output, a log line or an audit line.
  */
 class CliJobsPostgresIT {
     static PostgresCluster pg;
@@ -33,6 +42,8 @@ class CliJobsPostgresIT {
     Path audit;
     Path config;
     Map<String, String> env;
+    S3Proxy s3;
+    String s3Location;
 
     @BeforeAll
     static void start() {
@@ -47,6 +58,34 @@ class CliJobsPostgresIT {
     @AfterAll
     static void stop() {
         pg.close();
+    }
+
+    @BeforeEach
+    void startS3() throws Exception {
+        s3 = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "jobs-access", "jobs-secret-not-real")
+                .endpoint(URI.create("http://127.0.0.1:0")).build();
+        s3.start();
+        while (!"STARTED".equals(s3.getState())) {
+            Thread.sleep(10);
+        }
+        URI endpoint = URI.create("http://127.0.0.1:" + s3.getPort());
+        try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("jobs-access", "jobs-secret-not-real")))
+                .build()) {
+            client.createBucket(r -> r.bucket("offsite"));
+        }
+        // the AWS default chain reads these, as it reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+        System.setProperty("aws.accessKeyId", "jobs-access");
+        System.setProperty("aws.secretAccessKey", "jobs-secret-not-real");
+        s3Location = "s3://offsite/mint-replica?region=us-east-1&endpoint=" + endpoint + "&pathStyle=true";
+    }
+
+    @AfterEach
+    void stopS3() throws Exception {
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+        s3.stop();
     }
 
     @BeforeEach
@@ -66,6 +105,9 @@ class CliJobsPostgresIT {
                 repositories:
                   primary:
                     location: %s
+                    copies: [s3]
+                  s3:
+                    location: "%s"
                 jobs:
                   config-files:
                     source:
@@ -84,7 +126,7 @@ class CliJobsPostgresIT {
                     tags: [daily]
                     retention:
                       keepLast: 1
-                """.formatted(audit, primary, data, pg.user(), pg.host(), pg.port()));
+                """.formatted(audit, primary, s3Location, data, pg.user(), pg.host(), pg.port()));
     }
 
     private Cli.Result run(String... args) {
@@ -99,11 +141,17 @@ class CliJobsPostgresIT {
             Files.writeString(data.resolve("app.yaml"), "db: postgresql://db/mint_replica\nrevision: " + i + "\n");
             Cli.Result r = run("run", "--config", config.toString(), "--force");
             assertThat(r.code()).as(r.toString()).isZero();
-            assertThat(r.out()).contains("job config-files: snapshot").contains("job postgres-daily: snapshot");
+            assertThat(r.out()).contains("job config-files: snapshot").contains("job postgres-daily: snapshot")
+                    .contains("copied to s3");
         }
         List<Snapshot> snapshots;
         try (Repository repo = Repository.open(primary.toString())) {
             snapshots = repo.snapshots();
+        }
+        try (Repository offsite = Repository.open(s3Location)) {
+            assertThat(offsite.snapshots()).extracting(Snapshot::id).as("the S3 copy keeps the same snapshots")
+                    .containsExactlyInAnyOrderElementsOf(snapshots.stream().map(Snapshot::id).toList());
+            assertThat(offsite.verify(true).ok()).isTrue();
         }
         assertThat(snapshots.stream().filter(s -> s.job().orElse("").equals("config-files")).count())
                 .as("keepLast 2").isEqualTo(2);
@@ -121,8 +169,12 @@ class CliJobsPostgresIT {
         }
         assertThat(lines.stream().filter(l -> l.get("operation").asText().equals("backup")
                 && l.get("result").asText().equals("ok")).count()).isEqualTo(6);
+        assertThat(lines.stream().filter(l -> l.get("operation").asText().equals("copy")
+                && l.get("result").asText().equals("ok") && l.get("repository").asText().startsWith("s3://offsite/")).count())
+                .isEqualTo(6);
+        // runs 2 and 3, in the primary then in the copy
         assertThat(lines.stream().filter(l -> l.get("operation").asText().equals("forget")).map(l -> l.get("job").asText()))
-                .containsExactly("postgres-daily", "config-files", "postgres-daily"); // runs 2 and 3
+                .containsExactly("postgres-daily", "postgres-daily", "config-files", "config-files", "postgres-daily", "postgres-daily");
         assertThat(lines).allSatisfy(l -> {
             assertThat(l.get("host").asText()).isNotEmpty();
             assertThat(l.get("user").asText()).isNotEmpty();

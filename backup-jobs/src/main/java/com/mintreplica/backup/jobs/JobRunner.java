@@ -198,7 +198,7 @@ public final class JobRunner implements JobAction {
         try (Sink targetSink = Sinks.open(targetConfig.location());
              Repository target = openRepository(targetConfig, targetSink, redactor)) {
             try {
-                long copiedBytes = Retentions.copy(from, target, snapshot);
+                long copiedBytes = from.copyTo(target, List.of(snapshot)).bytesCopied();
                 audit(AuditRecord.builder(AuditOperation.COPY, started).job(job.name()).snapshot(snapshot.id())
                         .repository(targetConfig.location()).bytes(copiedBytes).duration(Duration.ofNanos(System.nanoTime() - t0))
                         .detail("from " + Sinks.redact(config.repository(job.repository()).location())), auditSink);

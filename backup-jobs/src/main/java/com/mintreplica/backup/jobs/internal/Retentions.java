@@ -12,7 +12,7 @@ import com.mintreplica.backup.jobs.config.RetentionConfig;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A job's retention and copies on the core's API. */
+/** A job's retention on the core's API. */
 public final class Retentions {
     private Retentions() {
     }
@@ -48,11 +48,6 @@ public final class Retentions {
             b.keepTag(tag);
         }
         return b.build();
-    }
-
-    /** Copies {@code snapshot} from {@code from} into {@code to}; returns the bytes sent. */
-    public static long copy(Repository from, Repository to, Snapshot snapshot) {
-        return from.copyTo(to, List.of(snapshot)).bytesCopied();
     }
 
     /**
