@@ -244,9 +244,7 @@ public final class JobScheduler implements AutoCloseable {
     private Future<JobResult> launch(JobState st, RunClaims.Claim claim) {
         Running running = new Running(claim.slot(), claim);
         st.running = running;
-        Future<JobResult> future = executor().submit(() -> execute(st, running));
-        running.future = future;
-        return future;
+        return executor().submit(() -> execute(st, running));
     }
 
     private JobResult execute(JobState st, Running running) {
@@ -390,13 +388,6 @@ public final class JobScheduler implements AutoCloseable {
         }
     }
 
-    /** The job states as this process sees them; {@link JobStatus} reads the repository instead. */
-    synchronized Map<String, Optional<Instant>> lastSlots() {
-        Map<String, Optional<Instant>> out = new LinkedHashMap<>();
-        states.forEach((k, v) -> out.put(k, Optional.ofNullable(v.lastSlot)));
-        return out;
-    }
-
     /** Whether a run of {@code job} is in progress in this process. */
     public synchronized boolean isRunning(String job) {
         JobState st = states.get(job);
@@ -527,7 +518,6 @@ public final class JobScheduler implements AutoCloseable {
         final Instant slot;
         final RunClaims.Claim claim;
         final CountDownLatch ended = new CountDownLatch(1);
-        volatile Future<JobResult> future;
         volatile boolean stopRequested;
         volatile Thread thread;
 

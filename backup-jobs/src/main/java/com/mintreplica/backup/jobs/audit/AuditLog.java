@@ -112,6 +112,7 @@ public final class AuditLog {
         return line;
     }
 
+    @SuppressWarnings("try") // the lock is held for the block, never referenced
     private Line appendToFile(AuditRecord record) throws IOException {
         Path parent = file.getParent();
         if (parent != null) {
