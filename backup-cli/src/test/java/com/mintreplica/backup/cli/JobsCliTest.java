@@ -155,7 +155,7 @@ class JobsCliTest {
     }
 
     @Test
-    void backup_restore_verify_and_prune_append_audit_lines_when_an_audit_log_is_given() throws Exception {
+    void backup_restore_verify_prune_and_copy_append_audit_lines_when_an_audit_log_is_given() throws Exception {
         Path log = temp.resolve("cli-audit.jsonl");
         ok("init", "--repo", repo.toString());
         ok("backup", "--repo", repo.toString(), data.toString(), "--audit-log", log.toString());
@@ -164,9 +164,12 @@ class JobsCliTest {
                 "--target", temp.resolve("restored").toString());
         assertThat(restore.code()).as(restore.toString()).isZero();
         ok("prune", "--repo", repo.toString(), "--keep-last", "1", "--audit-log", log.toString());
+        ok("init", "--repo", temp.resolve("other").toString());
+        ok("copy", "--from", repo.toString(), "--to", temp.resolve("other").toString(), "--audit-log", log.toString());
         List<String> lines = Files.readAllLines(log);
-        assertThat(lines).hasSize(4);
+        assertThat(lines).hasSize(5);
         assertThat(lines.get(3)).contains("\"operation\":\"prune\"").contains("\"result\":\"ok\"");
+        assertThat(lines.get(4)).contains("\"operation\":\"copy\"").contains("\"result\":\"ok\"").contains("1 snapshots copied");
         assertThat(lines.get(0)).contains("\"operation\":\"backup\"").contains("\"result\":\"ok\"");
         assertThat(lines.get(1)).contains("\"operation\":\"verify\"").contains("\"result\":\"ok\"");
         assertThat(lines.get(2)).contains("\"operation\":\"restore\"").contains("\"result\":\"ok\"");
