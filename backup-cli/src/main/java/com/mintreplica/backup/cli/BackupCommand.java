@@ -66,6 +66,12 @@ final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CliAudit.Facts facts = new CliAudit.Facts();
+        return CliAudit.around(root, com.mintreplica.backup.jobs.audit.AuditOperation.BACKUP, facts, () -> backup(facts));
+    }
+
+    private int backup(CliAudit.Facts facts) throws Exception {
+        facts.repository = repository.location(root);
         Source source = source();
         Instant at = time == null ? null : parseTime(time);
         try (Repository repo = repository.open(root)) {
@@ -89,6 +95,8 @@ final class BackupCommand implements Callable<Integer> {
                 progress.clear();
             }
             Snapshot s = result.snapshot();
+            facts.snapshot = s.id();
+            facts.bytes = s.stats().bytesRead();
             for (Snapshot.Warning w : s.warnings()) {
                 root.err.println("warning: " + w.path() + ": " + w.message());
             }

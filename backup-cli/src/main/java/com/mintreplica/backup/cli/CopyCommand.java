@@ -44,7 +44,13 @@ final class CopyCommand implements Callable<Integer> {
     List<String> snapshots = new ArrayList<>();
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        CliAudit.Facts facts = new CliAudit.Facts();
+        facts.repository = to;
+        return CliAudit.around(root, com.mintreplica.backup.jobs.audit.AuditOperation.COPY, facts, () -> copy(facts));
+    }
+
+    private int copy(CliAudit.Facts facts) {
         try (Repository source = options(from).open(root); Repository target = options(to).open(root)) {
             List<Snapshot> chosen;
             if (snapshots.isEmpty()) {
@@ -58,6 +64,10 @@ final class CopyCommand implements Callable<Integer> {
                 chosen = new ArrayList<>(byId.values());
             }
             CopyResult result = source.copyTo(target, chosen);
+            facts.bytes = result.bytesCopied();
+            facts.snapshot = result.copied().size() == 1 ? result.copied().get(0) : null;
+            facts.detail = "from " + com.mintreplica.backup.core.sink.Sinks.redact(from) + ": " + result.copied().size()
+                    + " snapshots copied, " + result.skipped().size() + " already there";
             for (String id : result.copied()) {
                 root.out.println("copied snapshot " + id);
             }

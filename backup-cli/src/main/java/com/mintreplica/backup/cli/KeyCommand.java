@@ -66,13 +66,22 @@ final class KeyCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            CliAudit.Facts facts = new CliAudit.Facts();
+            facts.repository = repository.location(parent.root);
+            return CliAudit.around(parent.root, com.mintreplica.backup.jobs.audit.AuditOperation.KEY, facts, () -> add(facts));
+        }
+
+        private int add(CliAudit.Facts facts) throws Exception {
             List<OpenPgpPublicKey> keys = new ArrayList<>();
             publicKeys.forEach(f -> keys.addAll(OpenPgpKeys.publicKeys(f)));
             try (Sink sink = repository.openSink(parent.root);
                  KeyManager manager = KeyManager.open(sink, repository.secretKeys(parent.root))) {
+                List<String> added = new ArrayList<>();
                 for (Recipient r : manager.add(keys)) {
                     parent.root.out.println("added " + r);
+                    added.add(r.toString());
                 }
+                facts.detail = "added " + String.join(", ", added);
             }
             return MintBackup.OK;
         }
@@ -95,10 +104,18 @@ final class KeyCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            CliAudit.Facts facts = new CliAudit.Facts();
+            facts.repository = repository.location(parent.root);
+            facts.detail = "remove " + selector;
+            return CliAudit.around(parent.root, com.mintreplica.backup.jobs.audit.AuditOperation.KEY, facts, () -> remove(facts));
+        }
+
+        private int remove(CliAudit.Facts facts) throws Exception {
             try (Sink sink = repository.openSink(parent.root);
                  KeyManager manager = KeyManager.open(sink, repository.secretKeys(parent.root))) {
                 Recipient removed = manager.remove(selector, newDataKey);
                 parent.root.out.println("removed " + removed + (newDataKey ? "; new data written with a new data key" : ""));
+                facts.detail = "removed " + removed + (newDataKey ? "; new data key" : "");
             }
             return MintBackup.OK;
         }
@@ -114,11 +131,18 @@ final class KeyCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            try (Sink sink = repository.openSink(parent.root);
-                 KeyManager manager = KeyManager.open(sink, repository.secretKeys(parent.root))) {
-                parent.root.out.println("new data key " + manager.rotateDataKey());
-            }
-            return MintBackup.OK;
+            CliAudit.Facts facts = new CliAudit.Facts();
+            facts.repository = repository.location(parent.root);
+            facts.detail = "rotate the data key";
+            return CliAudit.around(parent.root, com.mintreplica.backup.jobs.audit.AuditOperation.KEY, facts, () -> {
+                try (Sink sink = repository.openSink(parent.root);
+                     KeyManager manager = KeyManager.open(sink, repository.secretKeys(parent.root))) {
+                    String key = String.valueOf(manager.rotateDataKey());
+                    parent.root.out.println("new data key " + key);
+                    facts.detail = "new data key " + key;
+                }
+                return MintBackup.OK;
+            });
         }
     }
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         description = "Back up directories and databases into deduplicated, verifiable repositories; restore them.",
         subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, LsCommand.class,
             RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class, PruneCommand.class,
-            CopyCommand.class,
+            CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class, AuditCommand.class,
             CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class MintBackup implements Callable<Integer> {
@@ -36,6 +36,11 @@ public final class MintBackup implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print only errors and requested output; no progress line.",
             scope = CommandLine.ScopeType.INHERIT)
     boolean quiet;
+
+    @Option(names = "--audit-log", paramLabel = "F", scope = CommandLine.ScopeType.INHERIT,
+            description = "Append a line for each backup, restore, verify and key change to this audit log."
+                    + " Default: $" + CliAudit.ENV + ".")
+    java.nio.file.Path auditLog;
 
     final PrintStream out;
     final PrintStream err;

@@ -91,7 +91,13 @@ final class PruneCommand implements Callable<Integer> {
     boolean allowEmptyGroups;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        CliAudit.Facts facts = new CliAudit.Facts();
+        return CliAudit.around(root, com.mintreplica.backup.jobs.audit.AuditOperation.PRUNE, facts, () -> prune(facts));
+    }
+
+    private int prune(CliAudit.Facts facts) {
+        facts.repository = repository.location(root);
         Retention.Builder policy = Retention.builder();
         count(keepLast, "--keep-last", policy::keepLast);
         count(keepHourly, "--keep-hourly", policy::keepHourly);
@@ -129,6 +135,9 @@ final class PruneCommand implements Callable<Integer> {
         try (Repository repo = repository.open(root)) {
             PruneReport report = repo.prune().policy(retention).groupBy(GroupBy.parse(groupBy)).dryRun(dryRun)
                     .maxUnused(maxUnusedPercent / 100.0).protectNewest(!allowEmptyGroups).run();
+            facts.bytes = report.bytesFreed();
+            facts.detail = (dryRun ? "dry run: " : "") + report.removed().size() + " snapshots removed, "
+                    + report.packsDeleted() + " packs deleted, " + report.packsRepacked() + " repacked";
             if (json) {
                 root.out.println(Json.write(json(report)));
             } else {

@@ -51,8 +51,16 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CliAudit.Facts facts = new CliAudit.Facts();
+        return CliAudit.around(root, com.mintreplica.backup.jobs.audit.AuditOperation.RESTORE, facts, () -> restore(facts));
+    }
+
+    private int restore(CliAudit.Facts facts) throws Exception {
+        facts.repository = repository.location(root);
         try (Repository repo = repository.open(root)) {
             Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
+            facts.snapshot = s.id();
+            facts.detail = "to " + (target == null ? "the original location" : com.mintreplica.backup.core.sink.Sinks.redact(target));
             SourceProvider provider = Sources.requireKind(s.source().kind()).withEnvironment(root.env);
             Map<String, String> targetOptions = new LinkedHashMap<>(options);
             if (mirror) {
@@ -68,6 +76,7 @@ final class RestoreCommand implements Callable<Integer> {
             }
             RestoreTarget restoreTarget = provider.target(location, targetOptions);
             RestoreResult result = repo.restore(SnapshotSelector.id(s.id())).to(restoreTarget).include(includes).run();
+            facts.bytes = result.bytes();
             if (!root.quiet) {
                 root.out.printf("restored snapshot %s: %d entries, %s in %s%n", s.id(), result.entries(),
                         Format.bytes(result.bytes()), Format.duration(result.duration()));

@@ -36,7 +36,14 @@ final class VerifyCommand implements Callable<Integer> {
     String snapshot;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        CliAudit.Facts facts = new CliAudit.Facts();
+        return CliAudit.around(root, com.mintreplica.backup.jobs.audit.AuditOperation.VERIFY, facts, () -> verify(facts));
+    }
+
+    private int verify(CliAudit.Facts facts) {
+        facts.repository = repository.location(root);
+        facts.snapshot = snapshot;
         try (Repository repo = repository.open(root)) {
             VerifyReport report = snapshot == null ? repo.verify(readData)
                     : repo.verify(SnapshotSelector.parse(snapshot), readData);
@@ -51,8 +58,11 @@ final class VerifyCommand implements Callable<Integer> {
                 }
                 root.err.println("verify found " + problems.size() + " problem" + (problems.size() == 1 ? "" : "s")
                         + " in " + repo.location());
+                facts.detail = problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " found: " + problems.get(0);
                 return MintBackup.FAILED;
             }
+            facts.bytes = report.bytesRead();
+            facts.detail = report.snapshots().size() + " snapshots checked" + (readData ? ", data read" : "");
             if (!root.quiet) {
                 root.out.printf("no problems found in %s: %d snapshot%s checked%s%s%n", repo.location(), report.snapshots().size(),
                         report.snapshots().size() == 1 ? "" : "s",

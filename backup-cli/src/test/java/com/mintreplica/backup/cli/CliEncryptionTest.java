@@ -142,4 +142,24 @@ class CliEncryptionTest {
         assertThat(restore.code()).as(restore.toString()).isZero();
         assertThat(restoredFile(target)).hasContent("alice,5200.00\nbob,4800.00");
     }
+
+    @Test
+    void key_changes_append_audit_lines_that_hold_no_passphrase() throws Exception {
+        init();
+        Path log = temp.resolve("audit.jsonl");
+        Cli.Result add = run(withKey(ops, "key", "add", "--repo", repo.toString(), auditor.publicFile().toString(),
+                "--audit-log", log.toString()));
+        assertThat(add.code()).as(add.toString()).isZero();
+        Cli.Result rotate = run(withKey(ops, "key", "rotate", "--repo", repo.toString(), "--audit-log", log.toString()));
+        assertThat(rotate.code()).as(rotate.toString()).isZero();
+        Cli.Result remove = run(withKey(auditor, "key", "remove", "--repo", repo.toString(), ops.fingerprint(),
+                "--audit-log", log.toString()));
+        assertThat(remove.code()).as(remove.toString()).isZero();
+        java.util.List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(3).allSatisfy(l -> assertThat(l).contains("\"operation\":\"key\"")
+                .contains("\"result\":\"ok\"").doesNotContain(GnuPG.PASSPHRASE));
+        assertThat(lines.get(0)).contains("added").contains(auditor.fingerprint());
+        assertThat(lines.get(1)).contains("new data key");
+        assertThat(lines.get(2)).contains("removed").contains(ops.fingerprint());
+    }
 }

@@ -1,0 +1,76 @@
+package com.mintreplica.backup.cli;
+
+import com.mintreplica.backup.jobs.JobListener;
+import com.mintreplica.backup.jobs.JobResult;
+import com.mintreplica.backup.jobs.JobScheduler;
+import com.mintreplica.backup.jobs.config.JobConfig;
+import com.mintreplica.backup.jobs.config.JobsConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "daemon", description = {"Run the config's jobs on their schedules until stopped (SIGTERM or Ctrl-C).",
+    "Replicas started with the same config share the work: each slot runs once. On stop, running jobs may finish"
+        + " within --shutdown-timeout; then they are stopped and their slots left for another replica."})
+final class DaemonCommand implements Callable<Integer> {
+    @ParentCommand
+    MintBackup root;
+
+    @Option(names = "--config", required = true, paramLabel = "F", description = "The jobs config (YAML).")
+    Path config;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long running jobs may finish when stopped (default: ${DEFAULT-VALUE}).")
+    long shutdownTimeout;
+
+    @Override
+    public Integer call() {
+        JobsConfig cfg = JobsSupport.load(config);
+        CountDownLatch stop = new CountDownLatch(1);
+        JobScheduler scheduler = JobsSupport.scheduler(root, cfg).shutdownTimeout(Duration.ofSeconds(shutdownTimeout))
+                .listener(new JobListener() {
+                    @Override
+                    public void started(JobConfig job, Instant slot) {
+                        root.out.println(Instant.now() + " job " + job.name() + ": started (slot " + slot + ")");
+                    }
+
+                    @Override
+                    public void succeeded(JobResult r) {
+                        root.out.println(Instant.now() + " job " + r.job() + ": snapshot " + r.snapshot().orElse("-")
+                                + " in " + Format.duration(r.duration()));
+                    }
+
+                    @Override
+                    public void failed(JobResult r) {
+                        root.err.println(Instant.now() + " job " + r.job() + " " + r.outcome().name().toLowerCase(java.util.Locale.ROOT)
+                                + ": " + r.error().orElse(""));
+                    }
+                }).build();
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            scheduler.close();
+        }, "mint-backup-daemon-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        scheduler.start();
+        root.out.println("mint-backup daemon: " + cfg.jobs().size() + " jobs scheduled from " + config + "; stop with SIGTERM");
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // embedded use: interrupting the thread stops the daemon
+        } finally {
+            scheduler.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running
+            }
+        }
+        root.out.println("mint-backup daemon: stopped");
+        return MintBackup.OK;
+    }
+}

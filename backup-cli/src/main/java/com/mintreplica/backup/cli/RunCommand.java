@@ -1,0 +1,97 @@
+package com.mintreplica.backup.cli;
+
+import com.mintreplica.backup.jobs.JobResult;
+import com.mintreplica.backup.jobs.JobScheduler;
+import com.mintreplica.backup.jobs.config.JobsConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "run", description = {"Run the config's jobs once, now: for system cron (0 1 * * * mint-backup run --config F).",
+    "A scheduled job runs its newest slot unless that slot was run already, here or by another replica (--force runs"
+        + " it anyway). Exits 1 when a job failed."})
+final class RunCommand implements Callable<Integer> {
+    @ParentCommand
+    MintBackup root;
+
+    @Option(names = "--config", required = true, paramLabel = "F", description = "The jobs config (YAML).")
+    Path config;
+
+    @Option(names = "--job", paramLabel = "NAME", description = "Run only this job (repeatable; _prune-REPOSITORY is a"
+            + " repository's scheduled prune). Default: every job, then the prunes.")
+    List<String> jobs = new ArrayList<>();
+
+    @Option(names = "--force", description = "Run even when the job's newest slot was run already.")
+    boolean force;
+
+    @Option(names = "--json", description = "Print the results as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        JobsConfig cfg = JobsSupport.load(config);
+        boolean failed = false;
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (JobScheduler scheduler = JobsSupport.scheduler(root, cfg).build()) {
+            List<String> names = jobs.isEmpty() ? scheduler.names() : jobs;
+            for (String name : names) {
+                if (!scheduler.names().contains(name)) {
+                    cfg.job(name); // fails before anything runs, naming the jobs there are
+                }
+            }
+            for (String name : names) {
+                JobResult r = scheduler.runNow(name, force);
+                failed |= r.outcome() == JobResult.Outcome.FAILED || r.outcome() == JobResult.Outcome.STOPPED;
+                if (json) {
+                    out.add(result(r));
+                } else {
+                    print(r);
+                }
+            }
+        }
+        if (json) {
+            root.out.println(Json.write(out));
+        }
+        return failed ? MintBackup.FAILED : MintBackup.OK;
+    }
+
+    private void print(JobResult r) {
+        switch (r.outcome()) {
+            case SUCCEEDED -> {
+                if (!root.quiet) {
+                    root.out.printf("job %s: snapshot %s, %s read in %s%s%n", r.job(), r.snapshot().orElse("-"),
+                            Format.bytes(r.bytes()), Format.duration(r.duration()),
+                            r.copies().isEmpty() ? "" : ", copied to " + String.join(", ", r.copies()));
+                }
+            }
+            case SKIPPED -> {
+                if (!root.quiet) {
+                    root.out.printf("job %s: skipped: %s%n", r.job(), r.error().orElse(""));
+                }
+            }
+            default -> root.err.printf("job %s %s: %s%n", r.job(), r.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                    r.error().orElse("no reason recorded"));
+        }
+    }
+
+    static Map<String, Object> result(JobResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("job", r.job());
+        m.put("slot", r.slot().toString());
+        m.put("host", r.host());
+        m.put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("snapshot", r.snapshot().orElse(null));
+        m.put("bytes", r.bytes());
+        m.put("started", r.started().toString());
+        m.put("finished", r.finished().toString());
+        m.put("error", r.error().orElse(null));
+        m.put("copies", r.copies());
+        return m;
+    }
+}

@@ -1,0 +1,63 @@
+package com.mintreplica.backup.jobs;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Micrometer meters for jobs, when the app has a registry ({@code micrometer-core} is an optional dependency: only
+ * apps that use this class need it). Register it as a listener:
+ * {@code JobScheduler.builder(config).listener(new JobMetrics(registry))}. Every meter is tagged {@code job}:
+ *
+ * <ul>
+ *   <li>{@code mint.backup.job.last.success} (gauge, seconds since the epoch): when the job last succeeded; alert on
+ *       {@code time() - value} to catch a backup that stopped silently;</li>
+ *   <li>{@code mint.backup.job.duration} (timer, also tagged {@code outcome}): how long runs take;</li>
+ *   <li>{@code mint.backup.job.bytes} (distribution summary, bytes): content bytes read per successful run;</li>
+ *   <li>{@code mint.backup.job.failures} (counter): failed or stopped runs.</li>
+ * </ul>
+ */
+public final class JobMetrics implements JobListener {
+    private final MeterRegistry registry;
+    private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
+
+    public JobMetrics(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    @Override
+    public void succeeded(JobResult result) {
+        lastSuccess(result.job()).set(result.finished().getEpochSecond());
+        timer(result).record(result.duration());
+        DistributionSummary.builder("mint.backup.job.bytes").baseUnit("bytes").tag("job", result.job())
+                .description("Content bytes read from the source per run").register(registry).record(result.bytes());
+    }
+
+    @Override
+    public void failed(JobResult result) {
+        timer(result).record(result.duration());
+        Counter.builder("mint.backup.job.failures").tag("job", result.job())
+                .description("Runs that failed or were stopped").register(registry).increment();
+    }
+
+    private Timer timer(JobResult result) {
+        return Timer.builder("mint.backup.job.duration").tag("job", result.job())
+                .tag("outcome", result.outcome().name().toLowerCase(java.util.Locale.ROOT))
+                .description("How long job runs take").register(registry);
+    }
+
+    private AtomicLong lastSuccess(String job) {
+        return lastSuccess.computeIfAbsent(job, j -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder("mint.backup.job.last.success", value, AtomicLong::doubleValue).tag("job", j).baseUnit("seconds")
+                    .description("When the job last succeeded, in seconds since the epoch").register(registry);
+            return value;
+        });
+    }
+}

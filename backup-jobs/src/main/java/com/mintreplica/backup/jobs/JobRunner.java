@@ -1,0 +1,356 @@
+package com.mintreplica.backup.jobs;
+
+import com.mintreplica.backup.core.Backup;
+import com.mintreplica.backup.core.BackupPipeline;
+import com.mintreplica.backup.core.BackupResult;
+import com.mintreplica.backup.core.ConflictException;
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.NotFoundException;
+import com.mintreplica.backup.core.PruneReport;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.RepositorySettings;
+import com.mintreplica.backup.core.Secret;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.core.source.Source;
+import com.mintreplica.backup.core.source.SourceProvider;
+import com.mintreplica.backup.core.source.Sources;
+import com.mintreplica.backup.crypto.OpenPgpEncryption;
+import com.mintreplica.backup.crypto.OpenPgpKeys;
+import com.mintreplica.backup.crypto.OpenPgpPublicKey;
+import com.mintreplica.backup.crypto.OpenPgpSecretKey;
+import com.mintreplica.backup.crypto.PassphraseCallback;
+import com.mintreplica.backup.fs.DirectorySource;
+import com.mintreplica.backup.jobs.audit.AuditLog;
+import com.mintreplica.backup.jobs.audit.AuditOperation;
+import com.mintreplica.backup.jobs.audit.AuditRecord;
+import com.mintreplica.backup.jobs.config.CopyConfig;
+import com.mintreplica.backup.jobs.config.JobConfig;
+import com.mintreplica.backup.jobs.config.JobsConfig;
+import com.mintreplica.backup.jobs.config.KeyConfig;
+import com.mintreplica.backup.jobs.config.RepositoryConfig;
+import com.mintreplica.backup.jobs.config.RetentionConfig;
+import com.mintreplica.backup.jobs.config.SecretRef;
+import com.mintreplica.backup.jobs.config.SourceConfig;
+import com.mintreplica.backup.jobs.internal.Redactor;
+import com.mintreplica.backup.jobs.internal.Retentions;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one job once: opens (or creates) its repository, backs its source up, applies its retention, copies the new
+ * snapshot to its copy targets (applying their retention there), and writes an audit line for each of these steps.
+ * It never throws for a failed job: the {@link JobResult} says what happened. It does not coordinate with other
+ * replicas; {@link JobScheduler} does.
+ *
+ * <p>Secrets (passwords, passphrases) are read from their references when the job runs, handed to the source or key
+ * and never logged: every message that reaches a log, an audit line or a result has them replaced by {@code ***}.
+ */
+public final class JobRunner implements JobAction {
+    private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+    /** Scheduled prunes run as jobs named {@code _prune-<repository>} (no job name starts with {@code _}). */
+    public static final String PRUNE_PREFIX = "_prune-";
+    /** How long a scheduled prune waits for running backups to release the repository. */
+    static final Duration PRUNE_LOCK_WAIT = Duration.ofMinutes(30);
+    private static final String POSTGRES_PASSWORD = "PGPASSWORD";
+    private static final String MONGODB_PASSWORD = "MINT_BACKUP_MONGODB_PASSWORD";
+
+    private final JobsConfig config;
+    private final Clock clock;
+    private final Map<String, String> environment;
+    private final String host;
+    private final String user;
+    private final Optional<AuditLog> audit;
+
+    private JobRunner(Builder b) {
+        this.config = b.config;
+        this.clock = b.clock;
+        this.environment = Map.copyOf(b.environment);
+        this.host = b.host;
+        this.user = b.user;
+        this.audit = config.audit().file().map(AuditLog::at);
+    }
+
+    public static Builder builder(JobsConfig config) {
+        return new Builder(config);
+    }
+
+    /** The host name this runner records (in snapshots unless the config names one, and in audit lines). */
+    public String host() {
+        return host;
+    }
+
+    public JobsConfig config() {
+        return config;
+    }
+
+    @Override
+    public JobResult run(JobConfig job, Instant slot) {
+        Redactor redactor = new Redactor();
+        Instant started = clock.instant();
+        RepositoryConfig repoConfig = config.repository(job.repository());
+        String snapshotHost = config.hostOf(job).orElse(host);
+        Optional<String> snapshotId = Optional.empty();
+        long bytes = 0;
+        List<String> copied = new ArrayList<>();
+        List<String> copyErrors = new ArrayList<>();
+        try (Sink sink = Sinks.open(repoConfig.location());
+             Repository repo = openRepository(repoConfig, sink, redactor)) {
+            long t0 = System.nanoTime();
+            BackupResult result;
+            try {
+                Source source = source(job, redactor);
+                BackupPipeline.Builder pipeline = Backup.pipeline().source(source).to(repo).job(job.name())
+                        .host(snapshotHost).clock(clock).tags(job.tags().toArray(String[]::new));
+                result = pipeline.build().run();
+            } catch (RuntimeException | IOException e) {
+                audit(AuditRecord.builder(AuditOperation.BACKUP, started).job(job.name()).repository(repoConfig.location())
+                        .duration(Duration.ofNanos(System.nanoTime() - t0)).failed(redactor.message(e)), sink);
+                throw e;
+            }
+            Snapshot snapshot = result.snapshot();
+            snapshotId = Optional.of(snapshot.id());
+            bytes = result.bytesRead();
+            audit(AuditRecord.builder(AuditOperation.BACKUP, started).job(job.name()).snapshot(snapshot.id())
+                    .repository(repoConfig.location()).bytes(result.bytesRead()).duration(result.duration())
+                    .detail(result.entries() + " entries, " + result.bytesNew() + " bytes new, " + result.bytesStored()
+                            + " bytes stored"), sink);
+            if (job.retention().isPresent()) {
+                List<Snapshot> forgotten = Retentions.forget(repo, snapshot,
+                        Retentions.policy(job.retention().get(), zoneOf(job), clock));
+                if (!forgotten.isEmpty()) {
+                    audit(AuditRecord.builder(AuditOperation.FORGET, clock.instant()).job(job.name())
+                            .repository(repoConfig.location()).detail("retention forgot " + ids(forgotten)), sink);
+                }
+            }
+            for (CopyConfig copy : config.copiesOf(job)) {
+                try {
+                    copy(job, copy, repo, snapshot, redactor, sink);
+                    copied.add(copy.repository());
+                } catch (RuntimeException | IOException e) {
+                    copyErrors.add("copy to " + copy.repository() + " failed: " + redactor.message(e));
+                }
+            }
+        } catch (RuntimeException | IOException e) {
+            String message = redactor.message(e);
+            LOG.warn("job {} failed: {}", job.name(), message);
+            return new JobResult(job.name(), slot, host, started, clock.instant(), JobResult.Outcome.FAILED, snapshotId,
+                    bytes, Optional.of(message), copied);
+        }
+        if (!copyErrors.isEmpty()) {
+            String message = String.join("; ", copyErrors);
+            LOG.warn("job {}: {}", job.name(), message);
+            return new JobResult(job.name(), slot, host, started, clock.instant(), JobResult.Outcome.FAILED, snapshotId,
+                    bytes, Optional.of(message), copied);
+        }
+        return new JobResult(job.name(), slot, host, started, clock.instant(), JobResult.Outcome.SUCCEEDED, snapshotId,
+                bytes, Optional.empty(), copied);
+    }
+
+    /**
+     * Prunes {@code repository}: deletes the data no remaining snapshot needs (jobs' retention has forgotten their old
+     * snapshots already). Waits for running backups up to half an hour. Audited as {@code prune}.
+     */
+    public JobResult prune(RepositoryConfig repository, Instant slot) {
+        String name = PRUNE_PREFIX + repository.name();
+        Redactor redactor = new Redactor();
+        Instant started = clock.instant();
+        try (Sink sink = Sinks.open(repository.location());
+             Repository repo = openRepository(repository, sink, redactor)) {
+            try {
+                PruneReport report = repo.prune().clock(clock).lockWait(PRUNE_LOCK_WAIT).run();
+                audit(AuditRecord.builder(AuditOperation.PRUNE, started).repository(repository.location())
+                        .bytes(report.bytesFreed()).duration(report.duration())
+                        .detail(report.packsDeleted() + " packs deleted, " + report.packsRepacked() + " repacked, "
+                                + report.indexObjectsDeleted() + " index objects replaced"), sink);
+                return new JobResult(name, slot, host, started, clock.instant(), JobResult.Outcome.SUCCEEDED,
+                        Optional.empty(), report.bytesFreed(), Optional.empty(), List.of());
+            } catch (RuntimeException e) {
+                audit(AuditRecord.builder(AuditOperation.PRUNE, started).repository(repository.location())
+                        .duration(Duration.between(started, clock.instant())).failed(redactor.message(e)), sink);
+                throw e;
+            }
+        } catch (RuntimeException | IOException e) {
+            String message = redactor.message(e);
+            LOG.warn("prune of {} failed: {}", repository.name(), message);
+            return new JobResult(name, slot, host, started, clock.instant(), JobResult.Outcome.FAILED, Optional.empty(), 0,
+                    Optional.of(message), List.of());
+        }
+    }
+
+    private void copy(JobConfig job, CopyConfig copy, Repository from, Snapshot snapshot, Redactor redactor, Sink auditSink)
+            throws IOException {
+        RepositoryConfig targetConfig = config.repository(copy.repository());
+        Instant started = clock.instant();
+        long t0 = System.nanoTime();
+        try (Sink targetSink = Sinks.open(targetConfig.location());
+             Repository target = openRepository(targetConfig, targetSink, redactor)) {
+            try {
+                long copiedBytes = from.copyTo(target, List.of(snapshot)).bytesCopied();
+                audit(AuditRecord.builder(AuditOperation.COPY, started).job(job.name()).snapshot(snapshot.id())
+                        .repository(targetConfig.location()).bytes(copiedBytes).duration(Duration.ofNanos(System.nanoTime() - t0))
+                        .detail("from " + Sinks.redact(config.repository(job.repository()).location())), auditSink);
+            } catch (RuntimeException e) {
+                audit(AuditRecord.builder(AuditOperation.COPY, started).job(job.name()).snapshot(snapshot.id())
+                        .repository(targetConfig.location()).duration(Duration.ofNanos(System.nanoTime() - t0))
+                        .failed(redactor.message(e)), auditSink);
+                throw e;
+            }
+            Optional<RetentionConfig> retention = copy.retention().or(job::retention);
+            if (retention.isPresent()) {
+                List<Snapshot> forgotten = Retentions.forget(target, snapshot, Retentions.policy(retention.get(), zoneOf(job), clock));
+                if (!forgotten.isEmpty()) {
+                    audit(AuditRecord.builder(AuditOperation.FORGET, clock.instant()).job(job.name())
+                            .repository(targetConfig.location()).detail("retention forgot " + ids(forgotten)), auditSink);
+                }
+            }
+        }
+    }
+
+    /** Opens the repository of {@code config} on {@code sink}, creating it when it is missing and may be created. */
+    Repository openRepository(RepositoryConfig repo, Sink sink, Redactor redactor) {
+        Optional<OpenPgpEncryption> unlock = repo.encryption().map(e -> OpenPgpEncryption.unlockWith(secretKeys(e.unlock(), redactor)));
+        if (!Repository.exists(sink)) {
+            if (!repo.create()) {
+                throw new NotFoundException("there is no repository at " + Sinks.redact(repo.location()) + " (repositories."
+                        + repo.name() + "): create it with `mint-backup init`, or set create: true");
+            }
+            Instant started = clock.instant();
+            try {
+                Repository created = repo.encryption().isPresent()
+                        ? Repository.init(sink, RepositorySettings.defaults(), OpenPgpEncryption.to(publicKeys(repo.encryption().get().recipients())))
+                        : Repository.init(sink);
+                audit(AuditRecord.builder(AuditOperation.INIT, started).repository(repo.location())
+                        .detail(repo.encryption().isPresent() ? "encrypted to " + repo.encryption().get().recipients() : "not encrypted"), sink);
+                LOG.info("created the repository {} at {}", repo.name(), Sinks.redact(repo.location()));
+                return created;
+            } catch (ConflictException raced) {
+                // another replica created it first: open theirs
+            }
+        }
+        return unlock.isPresent() ? Repository.open(sink, unlock.get()) : Repository.open(sink);
+    }
+
+    private List<OpenPgpSecretKey> secretKeys(List<String> names, Redactor redactor) {
+        List<OpenPgpSecretKey> out = new ArrayList<>();
+        for (String name : names) {
+            KeyConfig key = config.keys().get(name);
+            Optional<Secret> passphrase = key.passphrase().map(ref -> redactor.track(ref.resolve(environment, "keys." + name + ".passphrase")));
+            out.add(OpenPgpKeys.secretKey(key.secretKey().orElseThrow(),
+                    passphrase.map(PassphraseCallback::of).orElse(PassphraseCallback.none())));
+        }
+        return out;
+    }
+
+    private List<OpenPgpPublicKey> publicKeys(List<String> names) {
+        List<OpenPgpPublicKey> out = new ArrayList<>();
+        for (String name : names) {
+            KeyConfig key = config.keys().get(name);
+            out.addAll(OpenPgpKeys.publicKeys(key.publicKey().or(key::secretKey).orElseThrow()));
+        }
+        return out;
+    }
+
+    /** The job's Source: a directory tree, or what the provider of its location's scheme opens. */
+    Source source(JobConfig job, Redactor redactor) throws IOException {
+        SourceConfig s = job.source();
+        if (s.isFiles()) {
+            return DirectorySource.builder().roots(s.paths()).excludes(s.exclude()).includes(s.include()).build();
+        }
+        URI uri = Sources.toUri(s.location().orElseThrow());
+        SourceProvider provider = Sources.forLocation(uri);
+        Map<String, String> env = new HashMap<>(environment);
+        s.environment().forEach((variable, ref) -> {
+            Secret value = ref.resolve(environment, "jobs." + job.name() + ".source.environment." + variable);
+            if (ref.kind() != SecretRef.Kind.LITERAL) {
+                redactor.track(value);
+            }
+            env.put(variable, value.reveal());
+        });
+        if (s.password().isPresent()) {
+            Secret password = redactor.track(s.password().get().resolve(environment, "jobs." + job.name() + ".source.password"));
+            String variable = switch (provider.kind()) {
+                case "postgresql" -> POSTGRES_PASSWORD;
+                case "mongodb" -> MONGODB_PASSWORD;
+                default -> throw new InvalidInputException("jobs." + job.name() + ".source.password: a " + provider.kind()
+                        + " source takes no password here: give its credentials through source.environment");
+            };
+            env.put(variable, password.reveal());
+        }
+        return provider.withEnvironment(env).source(uri, s.options());
+    }
+
+    private void audit(AuditRecord.Builder record, Sink repository) {
+        if (audit.isEmpty()) {
+            return;
+        }
+        AuditRecord r = record.host(host).user(user).build();
+        audit.get().append(r, config.audit().repository() ? List.of(repository) : List.of());
+    }
+
+    /** Days and weeks of retention are those of the job's schedule zone (else the config's). */
+    private java.time.ZoneId zoneOf(JobConfig job) {
+        return job.schedule().map(CronSchedule::zone).orElse(config.zone());
+    }
+
+    private static String ids(List<Snapshot> snapshots) {
+        return snapshots.size() + " snapshot" + (snapshots.size() == 1 ? "" : "s") + ": "
+                + String.join(", ", snapshots.stream().map(Snapshot::id).toList());
+    }
+
+    /** Builds a {@link JobRunner}. */
+    public static final class Builder {
+        private final JobsConfig config;
+        private Clock clock = Clock.systemUTC();
+        private Map<String, String> environment = Map.of();
+        private String host = "localhost";
+        private String user = "";
+
+        private Builder(JobsConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The clock of snapshots and audit lines (default: the system clock). */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * The environment variables secret references ({@code env:NAME}) and sources read (default: none). The CLI
+         * passes the process environment; an app may pass its own.
+         */
+        public Builder environment(Map<String, String> value) {
+            environment = Objects.requireNonNull(value, "environment");
+            return this;
+        }
+
+        /** This machine's name, for audit lines and snapshots of jobs whose config names no host. */
+        public Builder host(String value) {
+            host = Objects.requireNonNull(value, "host");
+            return this;
+        }
+
+        /** The operating-system user, for audit lines. */
+        public Builder user(String value) {
+            user = Objects.requireNonNull(value, "user");
+            return this;
+        }
+
+        public JobRunner build() {
+            return new JobRunner(this);
+        }
+    }
+}

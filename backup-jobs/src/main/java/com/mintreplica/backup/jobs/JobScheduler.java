@@ -1,0 +1,625 @@
+package com.mintreplica.backup.jobs;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.jobs.config.JobConfig;
+import com.mintreplica.backup.jobs.config.JobsConfig;
+import com.mintreplica.backup.jobs.config.RepositoryConfig;
+import com.mintreplica.backup.jobs.internal.Redactor;
+import com.mintreplica.backup.jobs.internal.RunClaims;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a config's jobs on their schedules, inside the app or as {@code mint-backup daemon}. The app starts it and
+ * closes it with itself:
+ *
+ * <pre>{@code
+ * JobScheduler scheduler = JobScheduler.builder(JobsConfig.load(Path.of("/etc/mint-backup/jobs.yaml")))
+ *     .executor(appScheduledExecutor)          // optional: else it runs its own threads
+ *     .listener(new JobListener() {
+ *         public void failed(JobResult r) { pager.send("backup " + r.job() + " failed: " + r.error().orElse("")); }
+ *     })
+ *     .build();
+ * scheduler.start();
+ * ...
+ * scheduler.close();                           // lets running jobs finish, up to the shutdown timeout
+ * }</pre>
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li>A job never overlaps itself: a slot that comes while the job runs is not started beside it.</li>
+ *   <li>Missed slots run once: after downtime, a suspended machine, or a run longer than the interval, the newest slot
+ *       that is due runs once, not once per missed slot. A job that never ran waits for its first slot (a slot less
+ *       than a minute old when the scheduler first looks counts as coming).</li>
+ *   <li>Each slot starts after a random delay below the job's jitter.</li>
+ *   <li>Replicas that share a config and a repository run each slot once: the run is claimed on the repository's Sink
+ *       by atomic create, with a lease renewed while the job runs; when its holder dies, another replica takes the
+ *       slot over once the lease has expired (see docs/jobs.md).</li>
+ *   <li>{@link #close()} starts no new run, waits up to the shutdown timeout for running jobs, then interrupts them
+ *       and gives their slots up, so another replica may run them; no half-made snapshot is ever committed.</li>
+ * </ul>
+ *
+ * <p>Time comes from the injected {@link Clock}. {@link #tick()} does one round of the work (due jobs, renewals) at the
+ * clock's time: {@link #start()} calls it on the executor until {@link #close()}; tests and apps with their own timer
+ * may call it directly instead.
+ */
+public final class JobScheduler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JobScheduler.class);
+    /** How many run records per job are kept in the repository. */
+    static final int KEEP_RECORDS = 200;
+
+    private final JobsConfig config;
+    private final Clock clock;
+    private final JobAction action;
+    private final JobRunner runner;
+    private final List<JobListener> listeners;
+    private final Duration tickEvery;
+    private final Duration shutdownTimeout;
+    private final Random random;
+    private final String host;
+    private final String holder = UUID.randomUUID().toString().replace("-", "");
+    private final ScheduledExecutorService givenExecutor;
+    private ScheduledExecutorService ownExecutor;
+    private final Map<String, JobState> states = new LinkedHashMap<>();
+    private final Map<String, Sink> sinks = new HashMap<>();
+    private volatile boolean started;
+    private volatile boolean closing;
+    private ScheduledFuture<?> ticker;
+
+    private JobScheduler(Builder b) {
+        this.config = b.config;
+        this.clock = b.clock;
+        this.listeners = List.copyOf(b.listeners);
+        this.tickEvery = b.tickEvery;
+        this.shutdownTimeout = b.shutdownTimeout;
+        this.random = b.random;
+        this.host = b.host;
+        this.givenExecutor = b.executor;
+        this.runner = JobRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
+        this.action = b.action != null ? b.action : runner;
+        for (JobConfig job : config.jobs().values()) {
+            states.put(job.name(), new JobState(job));
+        }
+        for (RepositoryConfig repository : config.repositories().values()) {
+            if (repository.prune().isPresent()) {
+                JobState prune = new JobState(repository);
+                states.put(prune.name, prune);
+            }
+        }
+    }
+
+    /** A builder for a scheduler of {@code config}'s jobs. */
+    public static Builder builder(JobsConfig config) {
+        return new Builder(config);
+    }
+
+    public JobsConfig config() {
+        return config;
+    }
+
+    /**
+     * Starts running jobs on their schedules, on the executor. Returns at once.
+     *
+     * @throws IllegalStateException when started already or closed
+     */
+    public synchronized void start() {
+        if (started || closing) {
+            throw new IllegalStateException(closing ? "the scheduler is closed" : "the scheduler is running already");
+        }
+        started = true;
+        scheduleTick(Duration.ZERO);
+        LOG.info("scheduler started: {} jobs, host {}", config.jobs().size(), host);
+    }
+
+    private synchronized void scheduleTick(Duration delay) {
+        if (closing) {
+            return;
+        }
+        ticker = executor().schedule(this::tickLoop, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    private void tickLoop() {
+        Duration next = tickEvery;
+        try {
+            next = round().sleep();
+        } catch (RuntimeException e) {
+            LOG.warn("scheduler round failed: {}", e.toString());
+        }
+        scheduleTick(next.compareTo(tickEvery) < 0 ? next : tickEvery);
+    }
+
+    /**
+     * One round at the clock's time: renews the leases of running jobs, and starts every job whose newest slot is due
+     * and not yet run (here or by another replica).
+     *
+     * @return the runs started in this round
+     */
+    public List<Future<JobResult>> tick() {
+        return round().started();
+    }
+
+    private record Round(List<Future<JobResult>> started, Duration sleep) {
+    }
+
+    private synchronized Round round() {
+        List<Future<JobResult>> startedNow = new ArrayList<>();
+        Instant now = clock.instant();
+        renewLeases();
+        Duration sleep = tickEvery;
+        if (closing) {
+            return new Round(startedNow, sleep);
+        }
+        for (JobState st : states.values()) {
+            if (st.schedule.isEmpty() || st.running != null) {
+                continue;
+            }
+            try {
+                if (st.lastSlot == null) {
+                    // A job that never ran waits for its first slot; one less than a minute old counts as coming.
+                    st.lastSlot = claims(st).lastSlot()
+                            .orElse(st.schedule.get().previousOrSame(now.minus(Duration.ofMinutes(1))));
+                }
+                Instant latest = st.schedule.get().previousOrSame(now);
+                if (!latest.isAfter(st.lastSlot)) {
+                    Instant nextDue = due(st, st.schedule.get().next(st.lastSlot));
+                    sleep = min(sleep, Duration.between(now, nextDue));
+                    continue;
+                }
+                Instant due = due(st, latest);
+                if (now.isBefore(due)) {
+                    sleep = min(sleep, Duration.between(now, due));
+                    continue;
+                }
+                RunClaims.Attempt attempt = claims(st).tryClaim(latest);
+                if (attempt instanceof RunClaims.Claimed claimed) {
+                    st.lastSlot = latest;
+                    startedNow.add(launch(st, claimed.claim()));
+                } else if (attempt instanceof RunClaims.Done done) {
+                    st.lastSlot = latest;
+                    LOG.debug("job {} slot {} was run by {}", st.name, latest, done.record().host());
+                    notify(JobResult.skipped(st.name, latest, host, now, "run by " + done.record().host()));
+                } else if (attempt instanceof RunClaims.Held held) {
+                    LOG.debug("job {} slot {} is running on {} (lease until {})", st.name, latest, held.host(), held.expires());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot schedule job {}: {}", st.name, new Redactor().message(e));
+            }
+        }
+        return new Round(startedNow, sleep);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        Duration positive = b.isNegative() ? Duration.ZERO : b;
+        return a.compareTo(positive) <= 0 ? a : positive;
+    }
+
+    private Instant due(JobState st, Instant slot) {
+        if (!slot.equals(st.jitterSlot)) {
+            long range = st.jitter.toMillis();
+            st.jitterSlot = slot;
+            st.jitterOffset = range <= 0 ? Duration.ZERO : Duration.ofMillis((long) (random.nextDouble() * range));
+        }
+        return slot.plus(st.jitterOffset);
+    }
+
+    private void renewLeases() {
+        for (JobState st : states.values()) {
+            Running r = st.running;
+            if (r == null || r.claim == null || !r.claim.renewalDue()) {
+                continue;
+            }
+            try {
+                if (!r.claim.renew()) {
+                    LOG.warn("job {} lost its claim on slot {} to another replica: stopping it", st.name, r.slot);
+                    r.stop();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot renew the claim of job {} slot {}: {}", st.name, r.slot, e.toString());
+            }
+        }
+    }
+
+    private Future<JobResult> launch(JobState st, RunClaims.Claim claim) {
+        Running running = new Running(claim.slot(), claim);
+        st.running = running;
+        return executor().submit(() -> execute(st, running));
+    }
+
+    private JobResult execute(JobState st, Running running) {
+        JobConfig job = st.job;
+        String name = st.name;
+        JobResult result;
+        Instant begun = clock.instant();
+        running.thread = Thread.currentThread();
+        try {
+            if (job != null) {
+                listeners.forEach(l -> safely(() -> l.started(job, running.slot)));
+                result = action.run(job, running.slot);
+            } else {
+                result = runner.prune(st.prune, running.slot);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result = failed(name, running.slot, begun, "interrupted");
+        } catch (Exception e) {
+            result = failed(name, running.slot, begun, new Redactor().message(e));
+        }
+        running.thread = null;
+        Thread.interrupted(); // an interrupt meant for the run must not reach the recording
+        try {
+            if (running.stopRequested || (running.claim != null && running.claim.lost())) {
+                result = new JobResult(name, running.slot, host, result.started(), clock.instant(),
+                        JobResult.Outcome.STOPPED, Optional.empty(), result.bytes(), Optional.of(running.claim != null
+                        && running.claim.lost() ? "its claim was taken over by another replica" : "stopped by shutdown"),
+                        List.of());
+                if (running.claim != null) {
+                    running.claim.release();
+                }
+            } else if (running.claim != null) {
+                running.claim.complete(result);
+                claims(st).prune(KEEP_RECORDS);
+            } else {
+                claims(st).recordManual(result);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot record the run of job {} slot {}: {}", name, running.slot, e.toString());
+        } finally {
+            synchronized (this) {
+                st.running = null;
+            }
+        }
+        try {
+            notify(result);
+        } finally {
+            running.ended.countDown(); // close() returns only after the listeners have heard of the end
+        }
+        if (started && !closing) {
+            scheduleTick(Duration.ZERO);
+        }
+        return result;
+    }
+
+    private JobResult failed(String job, Instant slot, Instant started, String message) {
+        return new JobResult(job, slot, host, started, clock.instant(), JobResult.Outcome.FAILED, Optional.empty(),
+                0, Optional.of(message), List.of());
+    }
+
+    private void notify(JobResult result) {
+        for (JobListener l : listeners) {
+            safely(() -> {
+                switch (result.outcome()) {
+                    case SUCCEEDED -> l.succeeded(result);
+                    case SKIPPED -> l.skipped(result);
+                    default -> l.failed(result);
+                }
+            });
+        }
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("a job listener failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * Runs {@code name} now, in this thread, and returns what happened. For a scheduled job this is its newest slot,
+     * claimed like the scheduler claims it: when that slot ran already (here or on another replica) or runs now, it is
+     * skipped, unless {@code force}. A forced run, or a job without schedule, runs at once and is recorded as a run by
+     * hand. This is what {@code mint-backup run} does for system cron.
+     *
+     * @throws com.mintreplica.backup.core.NotFoundException when the config has no such job
+     */
+    public JobResult runNow(String name, boolean force) {
+        JobState st = states.get(name);
+        if (st == null) {
+            config.job(name); // throws, naming the jobs there are
+        }
+        Instant now = clock.instant();
+        RunClaims.Claim claim = null;
+        Instant slot = now;
+        synchronized (this) {
+            if (st.running != null) {
+                return JobResult.skipped(name, st.running.slot, host, now, "running now in this process");
+            }
+            if (!force && st.schedule.isPresent()) {
+                slot = st.schedule.get().previousOrSame(now);
+                RunClaims.Attempt attempt;
+                try {
+                    attempt = claims(st).tryClaim(slot);
+                } catch (IOException e) {
+                    throw new BackupException("cannot claim the run of job " + name + " in "
+                            + Sinks.redact(config.repository(st.repository).location()) + ": " + e.getMessage(), e);
+                }
+                if (attempt instanceof RunClaims.Done done) {
+                    JobResult r = JobResult.skipped(name, slot, host, now, "its run for " + slot + " was made already by "
+                            + done.record().host() + " (" + done.record().outcome().name().toLowerCase(java.util.Locale.ROOT)
+                            + ", finished " + done.record().finished() + "); --force runs it again");
+                    notify(r);
+                    return r;
+                }
+                if (attempt instanceof RunClaims.Held held) {
+                    JobResult r = JobResult.skipped(name, slot, host, now, "its run for " + slot + " is running on "
+                            + held.host() + " (pid " + held.pid() + "), claimed until " + held.expires());
+                    notify(r);
+                    return r;
+                }
+                claim = ((RunClaims.Claimed) attempt).claim();
+                st.lastSlot = slot;
+            }
+            st.running = new Running(slot, claim);
+        }
+        Running running = st.running;
+        ScheduledFuture<?> renewer = null;
+        if (claim != null) {
+            long every = Math.max(50, Math.min(tickEvery.toMillis(), config.lease().dividedBy(3).toMillis()));
+            renewer = executor().scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
+        }
+        try {
+            return execute(st, running);
+        } finally {
+            if (renewer != null) {
+                renewer.cancel(false);
+            }
+        }
+    }
+
+    /** Whether a run of {@code job} is in progress in this process. */
+    public synchronized boolean isRunning(String job) {
+        JobState st = states.get(job);
+        return st != null && st.running != null;
+    }
+
+    private synchronized RunClaims claims(JobState st) {
+        Sink sink = sinks.computeIfAbsent(st.repository, r -> Sinks.open(config.repository(r).location()));
+        String recordedHost = st.job != null ? config.hostOf(st.job).orElse(host) : config.host().orElse(host);
+        return new RunClaims(sink, st.name, clock, config.lease(), holder, recordedHost);
+    }
+
+    /** The names {@link #runNow} takes: every job, and {@code _prune-<repository>} for each scheduled prune. */
+    public List<String> names() {
+        return List.copyOf(states.keySet());
+    }
+
+    private synchronized ScheduledExecutorService executor() {
+        if (givenExecutor != null) {
+            return givenExecutor;
+        }
+        if (ownExecutor == null) {
+            AtomicInteger n = new AtomicInteger();
+            ownExecutor = Executors.newScheduledThreadPool(config.jobs().size() + 2, r -> {
+                Thread t = new Thread(r, "mint-backup-jobs-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return ownExecutor;
+    }
+
+    /**
+     * Stops: starts no new run, waits up to the shutdown timeout for running jobs to finish, then interrupts them and
+     * gives their slots up (another replica may run them), waits a little more, and releases what it created (its
+     * own threads, the Sinks it opened; never the executor it was given).
+     */
+    @Override
+    public void close() {
+        List<Running> running = new ArrayList<>();
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            if (ticker != null) {
+                ticker.cancel(false);
+            }
+            for (JobState st : states.values()) {
+                if (st.running != null) {
+                    running.add(st.running);
+                }
+            }
+        }
+        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+        for (Running r : running) {
+            await(r, deadline);
+        }
+        for (Running r : running) {
+            if (r.ended.getCount() > 0) {
+                LOG.warn("stopping the run of slot {}: the shutdown timeout of {} has passed", r.slot, shutdownTimeout);
+                r.stop();
+            }
+        }
+        long grace = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        for (Running r : running) {
+            if (!await(r, grace)) {
+                LOG.error("a run of slot {} did not stop within 30 seconds of being interrupted", r.slot);
+            }
+        }
+        synchronized (this) {
+            if (ownExecutor != null) {
+                ownExecutor.shutdownNow();
+            }
+            for (Sink sink : sinks.values()) {
+                try {
+                    sink.close();
+                } catch (Exception e) {
+                    LOG.debug("closing {}: {}", sink.describe(), e.toString());
+                }
+            }
+            sinks.clear();
+        }
+    }
+
+    private static boolean await(Running r, long deadlineNanos) {
+        try {
+            return r.ended.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** A job, or the scheduled prune of a repository (named {@code _prune-<repository>}). */
+    private static final class JobState {
+        final String name;
+        final JobConfig job;
+        final RepositoryConfig prune;
+        final Optional<CronSchedule> schedule;
+        final String repository;
+        final Duration jitter;
+        Instant lastSlot;
+        Instant jitterSlot;
+        Duration jitterOffset = Duration.ZERO;
+        volatile Running running;
+
+        JobState(JobConfig job) {
+            this.name = job.name();
+            this.job = job;
+            this.prune = null;
+            this.schedule = job.schedule();
+            this.repository = job.repository();
+            this.jitter = job.jitter();
+        }
+
+        JobState(RepositoryConfig repository) {
+            this.name = JobRunner.PRUNE_PREFIX + repository.name();
+            this.job = null;
+            this.prune = repository;
+            this.schedule = repository.prune();
+            this.repository = repository.name();
+            this.jitter = Duration.ZERO;
+        }
+    }
+
+    private static final class Running {
+        final Instant slot;
+        final RunClaims.Claim claim;
+        final CountDownLatch ended = new CountDownLatch(1);
+        volatile boolean stopRequested;
+        volatile Thread thread;
+
+        Running(Instant slot, RunClaims.Claim claim) {
+            this.slot = slot;
+            this.claim = claim;
+        }
+
+        void stop() {
+            stopRequested = true;
+            Thread t = thread;
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+    }
+
+    /** Builds a {@link JobScheduler}. */
+    public static final class Builder {
+        private final JobsConfig config;
+        private Clock clock = Clock.systemUTC();
+        private JobAction action;
+        private final List<JobListener> listeners = new ArrayList<>();
+        private ScheduledExecutorService executor;
+        private Duration tickEvery = Duration.ofSeconds(15);
+        private Duration shutdownTimeout = Duration.ofMinutes(1);
+        private Random random = new Random();
+        private Map<String, String> environment = Map.of();
+        private String host = "localhost";
+        private String user = "";
+
+        private Builder(JobsConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The clock of schedules, leases and snapshots (default: the system clock). */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * Runs the scheduler's rounds and the jobs on {@code value}, which it never shuts down. It needs a thread for
+         * each job that may run at once, and one more. Default: its own threads, stopped by {@link #close()}.
+         */
+        public Builder executor(ScheduledExecutorService value) {
+            executor = Objects.requireNonNull(value, "executor");
+            return this;
+        }
+
+        /** What a run does (default: a {@link JobRunner} of the config); to wrap the runner with the app's steps. */
+        public Builder action(JobAction value) {
+            action = Objects.requireNonNull(value, "action");
+            return this;
+        }
+
+        public Builder listener(JobListener value) {
+            listeners.add(Objects.requireNonNull(value, "listener"));
+            return this;
+        }
+
+        /**
+         * The longest pause between two rounds (default 15 seconds): how soon a clock jump, a takeover or a renewal is
+         * seen. Rounds also happen when a slot is due and when a run ends.
+         */
+        public Builder tickEvery(Duration value) {
+            tickEvery = Objects.requireNonNull(value, "tickEvery");
+            return this;
+        }
+
+        /** How long {@link #close()} lets running jobs finish before it stops them (default one minute). */
+        public Builder shutdownTimeout(Duration value) {
+            shutdownTimeout = Objects.requireNonNull(value, "shutdownTimeout");
+            return this;
+        }
+
+        /** The source of jitter (default: a new {@link Random}); a seeded one makes tests repeatable. */
+        public Builder random(Random value) {
+            random = Objects.requireNonNull(value, "random");
+            return this;
+        }
+
+        /** Environment variables for secret references and sources of the default runner (default: none). */
+        public Builder environment(Map<String, String> value) {
+            environment = Objects.requireNonNull(value, "environment");
+            return this;
+        }
+
+        /** This machine's name, for run records, audit lines and snapshots of jobs whose config names no host. */
+        public Builder host(String value) {
+            host = Objects.requireNonNull(value, "host");
+            return this;
+        }
+
+        /** The operating-system user, for audit lines. */
+        public Builder user(String value) {
+            user = Objects.requireNonNull(value, "user");
+            return this;
+        }
+
+        public JobScheduler build() {
+            return new JobScheduler(this);
+        }
+    }
+}

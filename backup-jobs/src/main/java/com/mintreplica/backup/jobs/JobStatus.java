@@ -1,0 +1,124 @@
+package com.mintreplica.backup.jobs;
+
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.jobs.config.JobConfig;
+import com.mintreplica.backup.jobs.internal.Redactor;
+import com.mintreplica.backup.jobs.internal.RunClaims;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How one job stands, read from its repository (so every replica sees the same): its last run and result, its next
+ * slot, and the age of its newest snapshot, with a warning when that snapshot is older than the schedule allows (a
+ * backup that silently stopped is the worst failure).
+ *
+ * <p>The rule: once a slot is older than the job's grace ({@code alertAfter}; by default half the time between slots,
+ * at least 10 minutes and at most 2 hours), a snapshot taken at or after that slot must exist. So an hourly job warns
+ * when its 13:00 snapshot is still missing at 13:30, and a daily job at 01:00 warns at 03:00 the same night, not a day
+ * later.
+ *
+ * @param job the job's name
+ * @param schedule its cron expression and zone, when it has one
+ * @param lastRun its newest run record (any replica's)
+ * @param nextRun its next slot after now
+ * @param lastGood the id of its newest snapshot
+ * @param lastGoodTime when that snapshot was taken
+ * @param warnings what needs attention; empty when all is well
+ */
+public record JobStatus(String job, Optional<String> schedule, Optional<JobResult> lastRun, Optional<Instant> nextRun,
+                        Optional<String> lastGood, Optional<Instant> lastGoodTime, List<String> warnings) {
+    public JobStatus {
+        Objects.requireNonNull(job, "job");
+        warnings = List.copyOf(warnings);
+    }
+
+    /** How old the newest snapshot is at {@code now}. */
+    public Optional<Duration> age(Instant now) {
+        return lastGoodTime.map(t -> Duration.between(t, now));
+    }
+
+    public boolean ok() {
+        return warnings.isEmpty();
+    }
+
+    /** The status of every job of {@code runner}'s config, at {@code clock}'s time. */
+    public static List<JobStatus> check(JobRunner runner, Clock clock) {
+        List<JobStatus> out = new ArrayList<>();
+        for (JobConfig job : runner.config().jobs().values()) {
+            out.add(check(runner, job, clock.instant()));
+        }
+        return out;
+    }
+
+    /** The status of {@code job} at {@code now}. */
+    public static JobStatus check(JobRunner runner, JobConfig job, Instant now) {
+        List<String> warnings = new ArrayList<>();
+        Optional<JobResult> lastRun = Optional.empty();
+        Optional<Snapshot> lastGood = Optional.empty();
+        Redactor redactor = new Redactor();
+        String location = runner.config().repository(job.repository()).location();
+        try (Sink sink = Sinks.open(location)) {
+            List<JobResult> history = new RunClaims(sink, job.name(), Clock.fixed(now, java.time.ZoneOffset.UTC), runner.config().lease(), "status",
+                    runner.host()).history();
+            lastRun = history.stream().max(Comparator.comparing(JobResult::finished));
+            if (Repository.exists(sink)) {
+                try (Repository repo = runner.openRepository(runner.config().repository(job.repository()), sink, redactor)) {
+                    lastGood = repo.snapshots().stream().filter(s -> s.job().filter(job.name()::equals).isPresent())
+                            .max(Comparator.comparing(Snapshot::time));
+                }
+            }
+        } catch (Exception e) {
+            warnings.add("cannot read its repository " + Sinks.redact(location) + ": " + redactor.message(e));
+        }
+        lastRun.filter(r -> r.outcome() == JobResult.Outcome.FAILED)
+                .ifPresent(r -> warnings.add("its last run (" + r.slot() + " on " + r.host() + ") failed: "
+                        + r.error().orElse("no reason recorded")));
+        Optional<Instant> next = job.schedule().map(s -> s.next(now));
+        if (job.schedule().isPresent()) {
+            CronSchedule schedule = job.schedule().get();
+            Instant latest = schedule.previousOrSame(now);
+            Duration gap = Duration.between(schedule.previousOrSame(latest.minusSeconds(1)), latest);
+            Duration grace = job.alertAfter().orElse(clamp(gap.dividedBy(2), Duration.ofMinutes(10), Duration.ofHours(2)));
+            Instant expected = latest; // the newest slot whose grace has passed
+            for (int i = 0; i < 10_000 && expected.plus(grace).isAfter(now); i++) {
+                expected = schedule.previousOrSame(expected.minusSeconds(1));
+            }
+            if (lastGood.isEmpty()) {
+                warnings.add("it has no snapshot yet; the run of " + expected + " should have made one by " + expected.plus(grace));
+            } else if (lastGood.get().time().isBefore(expected)) {
+                warnings.add("its newest snapshot is " + words(Duration.between(lastGood.get().time(), now))
+                        + " old: the run of " + expected + " should have made one by " + expected.plus(grace));
+            }
+        }
+        return new JobStatus(job.name(), job.schedule().map(CronSchedule::toString), lastRun, next,
+                lastGood.map(Snapshot::id), lastGood.map(Snapshot::time), warnings);
+    }
+
+    private static Duration clamp(Duration d, Duration min, Duration max) {
+        return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
+    }
+
+    /** {@code 2d 3h}, {@code 5h 12m}, {@code 42m}, {@code 30s}. */
+    public static String words(Duration d) {
+        long s = Math.max(0, d.getSeconds());
+        if (s >= 86_400) {
+            return s / 86_400 + "d " + (s % 86_400) / 3600 + "h";
+        }
+        if (s >= 3600) {
+            return s / 3600 + "h " + (s % 3600) / 60 + "m";
+        }
+        if (s >= 60) {
+            return s / 60 + "m";
+        }
+        return s + "s";
+    }
+}

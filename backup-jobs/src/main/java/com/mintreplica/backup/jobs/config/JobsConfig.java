@@ -1,0 +1,404 @@
+package com.mintreplica.backup.jobs.config;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.retention.Retention;
+import com.mintreplica.backup.core.retention.RetentionPeriod;
+import com.mintreplica.backup.jobs.internal.Retentions;
+import com.mintreplica.backup.core.source.Sources;
+import com.mintreplica.backup.jobs.internal.ConfigReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the jobs of one installation need: keys, repositories (with their copy targets), jobs and drills, the
+ * audit log, and how replicas share the work. Load one from YAML with {@link #load(Path)}, or build one in Java with
+ * {@link #builder()}; both check it whole before anything runs and report every problem with its field (and, from a
+ * file, its line).
+ *
+ * <pre>{@code
+ * JobsConfig config = JobsConfig.builder()
+ *     .repository(RepositoryConfig.of("primary", "/srv/backup/mint"))
+ *     .job(JobConfig.builder("etc")
+ *         .source(SourceConfig.paths(Path.of("/etc/mint")).build())
+ *         .repository("primary")
+ *         .schedule(CronSchedule.parse("0 1 * * *"))
+ *         .build())
+ *     .build();
+ * }</pre>
+ *
+ * @param file the file it was loaded from, for messages; empty when built in Java
+ * @param host the host name recorded in snapshots of every job that names none; empty: this machine's
+ * @param zone the time zone of schedules that name none (default UTC)
+ * @param audit where audit lines go
+ * @param lease how long a replica's claim on a run lasts without being renewed (default 2 minutes): when its holder
+ *     dies, another replica takes the run over this long after the last renewal
+ * @param keys OpenPGP keys by name
+ * @param repositories repositories by name
+ * @param jobs jobs by name, in config order
+ * @param drills restore drills by name
+ */
+public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zone, AuditConfig audit, Duration lease,
+                         Map<String, KeyConfig> keys, Map<String, RepositoryConfig> repositories,
+                         Map<String, JobConfig> jobs, Map<String, DrillConfig> drills) {
+
+    /** The default lease: two minutes. */
+    public static final Duration DEFAULT_LEASE = Duration.ofMinutes(2);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern SECRET_VARIABLE = Pattern.compile("(?i).*(PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL).*");
+
+    public JobsConfig {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(lease, "lease");
+        keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys));
+        repositories = Collections.unmodifiableMap(new LinkedHashMap<>(repositories));
+        jobs = Collections.unmodifiableMap(new LinkedHashMap<>(jobs));
+        drills = Collections.unmodifiableMap(new LinkedHashMap<>(drills));
+    }
+
+    /**
+     * Loads and checks a YAML config file (see {@code docs/config-example.yaml}).
+     *
+     * @throws ConfigException listing every problem with file, line and field
+     * @throws com.mintreplica.backup.core.InvalidInputException when the file cannot be read
+     */
+    public static JobsConfig load(Path file) {
+        return ConfigReader.read(file);
+    }
+
+    /** Parses and checks YAML text; {@code name} stands for the file in messages. */
+    public static JobsConfig parse(String yaml, String name) {
+        return ConfigReader.read(yaml, name);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The job named {@code name}.
+     *
+     * @throws com.mintreplica.backup.core.NotFoundException naming the jobs there are
+     */
+    public JobConfig job(String name) {
+        JobConfig job = jobs.get(name);
+        if (job == null) {
+            throw new com.mintreplica.backup.core.NotFoundException("no job '" + name + "' in "
+                    + file.orElse("the config") + ": jobs are " + jobs.keySet());
+        }
+        return job;
+    }
+
+    /** The repository named {@code name}; the config is checked, so it exists for every name a job uses. */
+    public RepositoryConfig repository(String name) {
+        RepositoryConfig repository = repositories.get(name);
+        if (repository == null) {
+            throw new com.mintreplica.backup.core.NotFoundException("no repository '" + name + "' in "
+                    + file.orElse("the config") + ": repositories are " + repositories.keySet());
+        }
+        return repository;
+    }
+
+    /** Where {@code job}'s snapshots are copied: its own {@code copies}, else its repository's. */
+    public List<CopyConfig> copiesOf(JobConfig job) {
+        return job.copies().orElseGet(() -> repository(job.repository()).copies().stream().map(CopyConfig::to).toList());
+    }
+
+    /** The host name recorded in {@code job}'s snapshots, when the config sets one. */
+    public Optional<String> hostOf(JobConfig job) {
+        return job.host().or(() -> host);
+    }
+
+    /** Every problem of this config (empty when it is valid), located by field. */
+    public List<ConfigProblem> problems() {
+        List<ConfigProblem> out = new ArrayList<>();
+        if (lease.compareTo(Duration.ofSeconds(10)) < 0) {
+            out.add(ConfigProblem.of("lease", "a lease of " + lease + " is too short to be renewed reliably: give at least 10s"));
+        }
+        host.ifPresent(h -> {
+            if (h.isBlank()) {
+                out.add(ConfigProblem.of("host", "the host name is empty"));
+            }
+        });
+        keys.forEach((name, key) -> {
+            checkName(out, "keys." + name, name, "key");
+            if (key.publicKey().isEmpty() && key.secretKey().isEmpty()) {
+                out.add(ConfigProblem.of("keys." + name, "key '" + name + "' needs a public key file (public) or a secret key file (secret)"));
+            }
+            if (key.passphrase().isPresent() && key.secretKey().isEmpty()) {
+                out.add(ConfigProblem.of("keys." + name + ".passphrase", "a passphrase is for a secret key: add secret"));
+            }
+        });
+        repositories.forEach((name, repo) -> {
+            String at = "repositories." + name;
+            checkName(out, at, name, "repository");
+            if (repo.location().isBlank()) {
+                out.add(ConfigProblem.of(at + ".location", "the location is empty: give a directory, s3://bucket/prefix or gs://bucket/prefix"));
+            }
+            if (repo.location().matches("^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*@.*")) {
+                out.add(ConfigProblem.of(at + ".location", "the location carries credentials: remove them; S3 and GCS"
+                        + " take theirs from their SDK's default chain (environment, profile or role)"));
+            }
+            for (int i = 0; i < repo.copies().size(); i++) {
+                String target = repo.copies().get(i);
+                checkRepository(out, at + ".copies[" + i + "]", target, name);
+            }
+            repo.encryption().ifPresent(e -> {
+                for (int i = 0; i < e.recipients().size(); i++) {
+                    String k = e.recipients().get(i);
+                    KeyConfig key = keys.get(k);
+                    if (key == null) {
+                        out.add(ConfigProblem.of(at + ".encryption.recipients[" + i + "]", unknown("key", k, keys.keySet())));
+                    }
+                }
+                if (e.unlock().isEmpty()) {
+                    out.add(ConfigProblem.of(at + ".encryption.unlock", "an encrypted repository needs a key to open it"
+                            + " (unlock: [KEY]): backups seal new data with its data key, which only a secret key unwraps"));
+                }
+                for (int i = 0; i < e.unlock().size(); i++) {
+                    String k = e.unlock().get(i);
+                    KeyConfig key = keys.get(k);
+                    if (key == null) {
+                        out.add(ConfigProblem.of(at + ".encryption.unlock[" + i + "]", unknown("key", k, keys.keySet())));
+                    } else if (key.secretKey().isEmpty()) {
+                        out.add(ConfigProblem.of(at + ".encryption.unlock[" + i + "]", "key '" + k
+                                + "' has no secret key file: give keys." + k + ".secret"));
+                    }
+                }
+            });
+        });
+        jobs.forEach((name, job) -> {
+            String at = "jobs." + name;
+            checkName(out, at, name, "job");
+            if (!repositories.containsKey(job.repository())) {
+                out.add(ConfigProblem.of(at + ".repository", unknown("repository", job.repository(), repositories.keySet())));
+            }
+            if (job.jitter().isNegative()) {
+                out.add(ConfigProblem.of(at + ".jitter", "the jitter cannot be negative: " + job.jitter()));
+            }
+            job.schedule().ifPresent(s -> {
+                if (job.jitter().compareTo(Duration.ofHours(12)) > 0) {
+                    out.add(ConfigProblem.of(at + ".jitter", "a jitter of " + job.jitter() + " is longer than 12 hours"));
+                }
+            });
+            checkSource(out, at + ".source", job.source());
+            job.copies().ifPresent(copies -> {
+                Set<String> seen = new HashSet<>();
+                for (int i = 0; i < copies.size(); i++) {
+                    String target = copies.get(i).repository();
+                    checkRepository(out, at + ".copies[" + i + "]", target, job.repository());
+                    if (!seen.add(target)) {
+                        out.add(ConfigProblem.of(at + ".copies[" + i + "]", "repository '" + target + "' is listed twice"));
+                    }
+                }
+            });
+            job.retention().ifPresent(r -> checkRetention(out, at + ".retention", r));
+            for (String tag : job.tags()) {
+                if (tag.isBlank() || tag.contains(",")) {
+                    out.add(ConfigProblem.of(at + ".tags", "tag '" + tag + "' is empty or contains a comma"));
+                }
+            }
+        });
+        drills.forEach((name, drill) -> {
+            String at = "drills." + name;
+            checkName(out, at, name, "drill");
+            if (!jobs.containsKey(drill.job())) {
+                out.add(ConfigProblem.of(at + ".job", unknown("job", drill.job(), jobs.keySet())));
+            }
+            checkEnvironment(out, at + ".environment", drill.environment());
+        });
+        return out;
+    }
+
+    private void checkRepository(List<ConfigProblem> out, String at, String target, String self) {
+        if (!repositories.containsKey(target)) {
+            out.add(ConfigProblem.of(at, unknown("repository", target, repositories.keySet())));
+        } else if (target.equals(self)) {
+            out.add(ConfigProblem.of(at, "repository '" + target + "' cannot be a copy of itself"));
+        }
+    }
+
+    private static void checkSource(List<ConfigProblem> out, String at, SourceConfig source) {
+        if (source.location().isPresent() == !source.paths().isEmpty()) {
+            out.add(ConfigProblem.of(at, "give either location (a URI such as postgresql://host/db) or paths (directories and files), not "
+                    + (source.location().isPresent() ? "both" : "neither")));
+            return;
+        }
+        if (source.location().isPresent()) {
+            if (!source.exclude().isEmpty() || !source.include().isEmpty()) {
+                out.add(ConfigProblem.of(at + ".exclude", "exclude and include are for paths; a location takes options"));
+            }
+            try {
+                Sources.forLocation(Sources.toUri(source.location().get()));
+            } catch (BackupException e) {
+                out.add(ConfigProblem.of(at + ".location", e.getMessage()));
+            }
+        } else {
+            for (Path p : source.paths()) {
+                if (!p.isAbsolute()) {
+                    out.add(ConfigProblem.of(at + ".paths", "path '" + p + "' is relative: give absolute paths, so the"
+                            + " job does not depend on the directory it is started in"));
+                }
+            }
+            if (!source.options().isEmpty()) {
+                out.add(ConfigProblem.of(at + ".options", "options are for a location; paths take exclude and include"));
+            }
+            if (source.password().isPresent()) {
+                out.add(ConfigProblem.of(at + ".password", "a password is for a location, not for paths"));
+            }
+        }
+        checkEnvironment(out, at + ".environment", source.environment());
+    }
+
+    private static void checkEnvironment(List<ConfigProblem> out, String at, Map<String, SecretRef> environment) {
+        environment.forEach((variable, value) -> {
+            if (!VARIABLE.matcher(variable).matches()) {
+                out.add(ConfigProblem.of(at + "." + variable, "'" + variable + "' is not an environment variable name"));
+            } else if (value.kind() == SecretRef.Kind.LITERAL && SECRET_VARIABLE.matcher(variable).matches()) {
+                out.add(ConfigProblem.of(at + "." + variable, variable + " looks like a secret: give it by reference,"
+                        + " env:NAME or file:/path, not inline"));
+            }
+        });
+    }
+
+    private static void checkRetention(List<ConfigProblem> out, String at, RetentionConfig r) {
+        if (r.isEmpty()) {
+            out.add(ConfigProblem.of(at, "the retention sets no rule, which would keep everything: leave it out, or"
+                    + " set keepLast, keepDaily, ..."));
+            return;
+        }
+        int[] counts = {r.keepLast(), r.keepHourly(), r.keepDaily(), r.keepWeekly(), r.keepMonthly(), r.keepYearly()};
+        String[] names = {"keepLast", "keepHourly", "keepDaily", "keepWeekly", "keepMonthly", "keepYearly"};
+        boolean countsOk = true;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] < Retention.UNLIMITED) {
+                out.add(ConfigProblem.of(at + "." + names[i], "cannot be negative: " + counts[i] + " (-1 means unlimited)"));
+                countsOk = false;
+            }
+        }
+        if (r.keepWithin().isPresent()) {
+            try {
+                RetentionPeriod.parse(r.keepWithin().get());
+            } catch (InvalidInputException e) {
+                out.add(ConfigProblem.of(at + ".keepWithin", e.getMessage()));
+                return;
+            }
+        }
+        if (countsOk) {
+            try {
+                Retentions.policy(r, ZoneOffset.UTC, java.time.Clock.systemUTC());
+            } catch (InvalidInputException e) {
+                out.add(ConfigProblem.of(at, e.getMessage()));
+            }
+        }
+    }
+
+    private static void checkName(List<ConfigProblem> out, String at, String name, String what) {
+        if (!NAME.matcher(name).matches()) {
+            out.add(ConfigProblem.of(at, "'" + name + "' is not a valid " + what + " name: use letters, digits, '.', '_' and '-',"
+                    + " starting with a letter or digit"));
+        }
+    }
+
+    private static String unknown(String what, String name, Set<String> known) {
+        return "no " + what + " '" + name + "'" + (known.isEmpty() ? ": none is defined" : ": defined are " + known);
+    }
+
+    /** Builds a {@link JobsConfig}; {@link #build()} checks it whole. */
+    public static final class Builder {
+        private String file;
+        private String host;
+        private ZoneId zone = ZoneOffset.UTC;
+        private AuditConfig audit = AuditConfig.none();
+        private Duration lease = DEFAULT_LEASE;
+        private final Map<String, KeyConfig> keys = new LinkedHashMap<>();
+        private final Map<String, RepositoryConfig> repositories = new LinkedHashMap<>();
+        private final Map<String, JobConfig> jobs = new LinkedHashMap<>();
+        private final Map<String, DrillConfig> drills = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** The name of the file the config came from, for messages. */
+        public Builder file(String value) {
+            file = value;
+            return this;
+        }
+
+        public Builder host(String value) {
+            host = value;
+            return this;
+        }
+
+        public Builder zone(ZoneId value) {
+            zone = Objects.requireNonNull(value, "zone");
+            return this;
+        }
+
+        public Builder audit(AuditConfig value) {
+            audit = Objects.requireNonNull(value, "audit");
+            return this;
+        }
+
+        public Builder lease(Duration value) {
+            lease = Objects.requireNonNull(value, "lease");
+            return this;
+        }
+
+        public Builder key(KeyConfig value) {
+            keys.put(value.name(), value);
+            return this;
+        }
+
+        public Builder repository(RepositoryConfig value) {
+            repositories.put(value.name(), value);
+            return this;
+        }
+
+        public Builder job(JobConfig value) {
+            jobs.put(value.name(), value);
+            return this;
+        }
+
+        public Builder drill(DrillConfig value) {
+            drills.put(value.name(), value);
+            return this;
+        }
+
+        /** The config, without checking it; {@link #build()} is what callers want. */
+        public JobsConfig buildUnchecked() {
+            return new JobsConfig(Optional.ofNullable(file), Optional.ofNullable(host), zone, audit, lease, keys,
+                    repositories, jobs, drills);
+        }
+
+        /**
+         * The config, checked whole.
+         *
+         * @throws ConfigException listing every problem
+         */
+        public JobsConfig build() {
+            JobsConfig config = buildUnchecked();
+            List<ConfigProblem> problems = config.problems();
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return config;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package com.mintreplica.backup.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mintreplica.backup.core.sink.LocalDirectorySink;
+import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.jobs.internal.RunClaims;
+import com.mintreplica.backup.storage.s3.S3Sink;
+import com.mintreplica.backup.testkit.FakeClock;
+import com.mintreplica.backup.testkit.InMemorySink;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The claim protocol on the Sinks replicas share: an in-memory one, a local directory (hard links), and a real
+ * S3-protocol server (s3proxy, If-None-Match creates).
+ */
+class RunClaimsTest {
+    static final Instant SLOT = Instant.parse("2026-11-24T01:00:00Z");
+    static final Duration LEASE = Duration.ofMinutes(2);
+    static S3Proxy s3;
+    static URI endpoint;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        s3 = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "claims", "claims-secret-not-real")
+                .endpoint(URI.create("http://127.0.0.1:0")).build();
+        s3.start();
+        while (!"STARTED".equals(s3.getState())) {
+            Thread.sleep(10);
+        }
+        endpoint = URI.create("http://127.0.0.1:" + s3.getPort());
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        s3.stop();
+    }
+
+    private static Sink sink(String kind) throws Exception {
+        return switch (kind) {
+            case "memory" -> new InMemorySink();
+            case "directory" -> new LocalDirectorySink(Files.createTempDirectory("claims-"), false);
+            case "s3" -> {
+                String bucket = "claims-" + UUID.randomUUID().toString().substring(0, 8);
+                StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create("claims", "claims-secret-not-real"));
+                try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+                        .forcePathStyle(true).credentialsProvider(credentials).build()) {
+                    client.createBucket(r -> r.bucket(bucket));
+                }
+                yield S3Sink.builder().bucket(bucket).prefix("repo").endpoint(endpoint).pathStyle(true).region("us-east-1")
+                        .credentials(credentials).build();
+            }
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    private static RunClaims claims(Sink sink, FakeClock clock, String holder) {
+        return new RunClaims(sink, "etc", clock, LEASE, holder, "host-" + holder);
+    }
+
+    private static JobResult ok(String host) {
+        return new JobResult("etc", SLOT, host, SLOT, SLOT.plusSeconds(30), JobResult.Outcome.SUCCEEDED,
+                Optional.of("snap"), 10, Optional.empty(), List.of());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "directory", "s3"})
+    void of_many_replicas_claiming_one_slot_at_once_exactly_one_wins(String kind) throws Exception {
+        try (Sink sink = sink(kind)) {
+            FakeClock clock = new FakeClock(SLOT);
+            int replicas = 8;
+            ExecutorService pool = Executors.newFixedThreadPool(replicas);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<RunClaims.Attempt>> attempts = new ArrayList<>();
+            for (int i = 0; i < replicas; i++) {
+                RunClaims c = claims(sink, clock, "r" + i);
+                Callable<RunClaims.Attempt> task = () -> {
+                    go.await();
+                    return c.tryClaim(SLOT);
+                };
+                attempts.add(pool.submit(task));
+            }
+            go.countDown();
+            int claimed = 0;
+            for (Future<RunClaims.Attempt> a : attempts) {
+                RunClaims.Attempt attempt = a.get();
+                if (attempt instanceof RunClaims.Claimed) {
+                    claimed++;
+                } else {
+                    assertThat(attempt).isInstanceOf(RunClaims.Held.class);
+                }
+            }
+            pool.shutdown();
+            assertThat(claimed).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "directory", "s3"})
+    void a_renewed_claim_holds_an_expired_one_is_taken_over_and_its_holder_learns_it_lost(String kind) throws Exception {
+        try (Sink sink = sink(kind)) {
+            FakeClock clock = new FakeClock(SLOT);
+            RunClaims a = claims(sink, clock, "a");
+            RunClaims b = claims(sink, clock, "b");
+            RunClaims.Claim held = ((RunClaims.Claimed) a.tryClaim(SLOT)).claim();
+
+            clock.advance(Duration.ofSeconds(50));
+            assertThat(held.renewalDue()).isTrue();
+            assertThat(held.renew()).isTrue();
+            clock.advance(Duration.ofSeconds(100)); // 150 s after the claim, 100 s after the renewal
+            assertThat(b.tryClaim(SLOT)).isInstanceOfSatisfying(RunClaims.Held.class, h -> {
+                assertThat(h.host()).isEqualTo("host-a");
+                assertThat(h.expires()).isEqualTo(SLOT.plusSeconds(50).plus(LEASE));
+            });
+
+            clock.advance(Duration.ofSeconds(21)); // a stopped renewing: its lease expired
+            RunClaims.Attempt takeover = b.tryClaim(SLOT);
+            assertThat(takeover).isInstanceOf(RunClaims.Claimed.class);
+            assertThat(held.renew()).as("the old holder's renewal fails: it lost the slot").isFalse();
+            assertThat(held.lost()).isTrue();
+
+            ((RunClaims.Claimed) takeover).claim().complete(ok("host-b"));
+            assertThat(a.tryClaim(SLOT)).isInstanceOfSatisfying(RunClaims.Done.class,
+                    d -> assertThat(d.record().host()).isEqualTo("host-b"));
+            try (Stream<ObjectInfo> left = sink.list(RunClaims.PREFIX)) {
+                assertThat(left.map(ObjectInfo::name)).as("only the run record stays").containsExactly(
+                        RunClaims.PREFIX + "etc/" + RunClaims.slotName(SLOT) + "/done");
+            }
+            assertThat(a.history()).singleElement().satisfies(r -> assertThat(r.snapshot()).contains("snap"));
+            assertThat(a.lastSlot()).contains(SLOT);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "directory", "s3"})
+    void a_released_claim_is_free_at_once(String kind) throws Exception {
+        try (Sink sink = sink(kind)) {
+            FakeClock clock = new FakeClock(SLOT);
+            RunClaims.Claim held = ((RunClaims.Claimed) claims(sink, clock, "a").tryClaim(SLOT)).claim();
+            held.release();
+            assertThat(claims(sink, clock, "b").tryClaim(SLOT)).isInstanceOf(RunClaims.Claimed.class);
+            assertThat(claims(sink, clock, "c").lastSlot()).as("a slot nobody finished is not counted as run").isEmpty();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package com.mintreplica.backup.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.jobs.config.JobConfig;
+import com.mintreplica.backup.jobs.config.JobsConfig;
+import com.mintreplica.backup.jobs.config.RepositoryConfig;
+import com.mintreplica.backup.jobs.config.SourceConfig;
+import com.mintreplica.backup.testkit.FakeClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** start/close with the app: its executor, graceful shutdown, and a run stopped cleanly when it takes too long. */
+class SchedulerLifecycleTest {
+    @TempDir
+    Path temp;
+    FakeClock clock;
+    JobsConfig config;
+    ScheduledExecutorService appExecutor;
+    final List<JobResult> results = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        clock = new FakeClock(Instant.parse("2026-11-24T00:59:00Z"));
+        Path data = temp.resolve("data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("a.txt"), "a\n");
+        config = JobsConfig.builder()
+                .repository(RepositoryConfig.of("primary", temp.resolve("repo").toString()))
+                .job(JobConfig.builder("hourly").source(SourceConfig.paths(data).build()).repository("primary")
+                        .schedule(CronSchedule.parse("0 * * * *")).build())
+                .build();
+        AtomicInteger n = new AtomicInteger();
+        appExecutor = Executors.newScheduledThreadPool(3, r -> new Thread(r, "app-pool-" + n.incrementAndGet()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        appExecutor.shutdownNow();
+    }
+
+    private JobListener recorder() {
+        return new JobListener() {
+            @Override
+            public void succeeded(JobResult r) {
+                results.add(r);
+            }
+
+            @Override
+            public void failed(JobResult r) {
+                results.add(r);
+            }
+        };
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void started_it_runs_jobs_on_the_apps_executor_and_close_leaves_that_executor_running() throws Exception {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        JobRunner runner = JobRunner.builder(config).clock(clock).build();
+        JobScheduler scheduler = JobScheduler.builder(config).clock(clock).executor(appExecutor).tickEvery(Duration.ofMillis(10))
+                .listener(recorder()).action((job, slot) -> {
+                    threads.add(Thread.currentThread().getName());
+                    return runner.run(job, slot);
+                }).build();
+        scheduler.start();
+        Thread.sleep(100);
+        assertThat(results).as("nothing is due before 01:00").isEmpty();
+        clock.set(Instant.parse("2026-11-24T01:00:00Z"));
+        await("the 01:00 run", () -> results.size() == 1);
+        assertThat(results.get(0).succeeded()).isTrue();
+        assertThat(threads).singleElement().satisfies(t -> assertThat(t).startsWith("app-pool-"));
+        scheduler.close();
+        assertThat(appExecutor.isShutdown()).isFalse();
+        assertThat(appExecutor.submit(() -> "still usable").get()).isEqualTo("still usable");
+    }
+
+    @Test
+    void close_lets_a_running_job_finish_within_the_shutdown_timeout() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        JobRunner runner = JobRunner.builder(config).clock(clock).build();
+        JobScheduler scheduler = JobScheduler.builder(config).clock(clock).shutdownTimeout(Duration.ofSeconds(20))
+                .listener(recorder()).action((job, slot) -> {
+                    running.countDown();
+                    Thread.sleep(300); // the run goes on while close() is called
+                    return runner.run(job, slot);
+                }).build();
+        clock.set(Instant.parse("2026-11-24T01:00:00Z"));
+        scheduler.tick();
+        running.await();
+        scheduler.close();
+        assertThat(results).singleElement().satisfies(r -> assertThat(r.outcome()).isEqualTo(JobResult.Outcome.SUCCEEDED));
+        try (Repository repo = Repository.open(temp.resolve("repo").toString())) {
+            assertThat(repo.snapshots()).hasSize(1);
+        }
+    }
+
+    @Test
+    void a_run_past_the_shutdown_timeout_is_stopped_commits_nothing_and_its_slot_is_free_for_another_replica() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        JobRunner runner = JobRunner.builder(config).clock(clock).build();
+        JobScheduler first = JobScheduler.builder(config).clock(clock).shutdownTimeout(Duration.ofMillis(200))
+                .listener(recorder()).action((job, slot) -> {
+                    running.countDown();
+                    Thread.sleep(60_000); // reading a huge source; interrupted by close()
+                    return runner.run(job, slot);
+                }).build();
+        clock.set(Instant.parse("2026-11-24T01:00:00Z"));
+        first.tick();
+        running.await();
+        long t0 = System.nanoTime();
+        first.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo(JobResult.Outcome.STOPPED);
+            assertThat(r.error()).contains("stopped by shutdown");
+        });
+        try (Repository repo = Repository.open(temp.resolve("repo").toString())) {
+            assertThat(repo.snapshots()).as("nothing committed").isEmpty();
+        } catch (com.mintreplica.backup.core.NotFoundException noRepositoryYet) {
+            // the run was stopped before it created the repository: nothing committed either
+        }
+
+        // Another replica does not wait for the lease to expire: the slot was given up.
+        results.clear();
+        JobScheduler second = JobScheduler.builder(config).clock(clock).listener(recorder()).build();
+        for (var f : second.tick()) {
+            f.get();
+        }
+        second.close();
+        assertThat(results).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo(JobResult.Outcome.SUCCEEDED);
+            assertThat(r.slot()).isEqualTo(Instant.parse("2026-11-24T01:00:00Z"));
+        });
+    }
+}
