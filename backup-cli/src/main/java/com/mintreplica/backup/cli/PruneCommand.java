@@ -70,8 +70,9 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--keep-tag", paramLabel = "T", description = "Keep every snapshot with this tag (repeatable).")
     List<String> keepTags = new ArrayList<>();
 
-    @Option(names = "--group-by", paramLabel = "FIELDS", defaultValue = "host,source",
-            description = "Apply the policy per group of snapshots with the same host, source, job and/or tags (default host,source).")
+    @Option(names = "--group-by", paramLabel = "FIELDS", defaultValue = "host,source,job",
+            description = "Apply the policy per group of snapshots with the same host, source, job and/or tags"
+                    + " (default host,source,job: one job's history never removes another's).")
     String groupBy;
 
     @Option(names = "--time-zone", paramLabel = "ZONE", description = "The zone of hours, days, weeks, months and years (default UTC).")

@@ -73,7 +73,7 @@ public final class BackupPipeline {
 
     /**
      * Runs one backup: reads the source, stores what is new, commits the snapshot, then applies the retention policy
-     * (if any) to the snapshots of the same source and host.
+     * (if any) to the snapshots of the same source, host and job.
      *
      * @throws BackupException when the backup fails; no snapshot is committed then
      */
@@ -133,7 +133,9 @@ public final class BackupPipeline {
 
     private List<Snapshot> applyRetention(Repository repo, Snapshot created) {
         List<Snapshot> group = repo.snapshots().stream()
-                .filter(s -> s.source().equals(created.source()) && s.host().equals(created.host()))
+                // One job's history never removes another's: a daily and an hourly job of one database are two groups.
+                .filter(s -> s.source().equals(created.source()) && s.host().equals(created.host())
+                        && s.job().equals(created.job()))
                 .toList();
         RetentionDecision decision = retention.apply(group);
         List<Snapshot> forgotten = new ArrayList<>();
@@ -221,7 +223,7 @@ public final class BackupPipeline {
             return this;
         }
 
-        /** Applied after each backup to the snapshots of the same source and host. */
+        /** Applied after each backup to the snapshots of the same source, host and job. */
         public Builder retention(RetentionPolicy value) {
             this.retention = value;
             return this;

@@ -71,7 +71,7 @@ public final class Prune {
 
     private final Repository repository;
     private RetentionPolicy policy;
-    private GroupBy groupBy = GroupBy.hostAndSource();
+    private GroupBy groupBy = GroupBy.defaults();
     private boolean dryRun;
     private boolean protectNewest = true;
     private double maxUnused = DEFAULT_MAX_UNUSED;

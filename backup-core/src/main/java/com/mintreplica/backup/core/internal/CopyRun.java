@@ -74,6 +74,11 @@ public final class CopyRun {
     /** Copies the snapshots with these ids, in the order given (oldest first is best: later ones share its blobs). */
     public Counts run(List<String> snapshotIds) {
         List<String> ids = new ArrayList<>(new LinkedHashSet<>(snapshotIds));
+        if (ids.stream().allMatch(id -> exists(Manifest.objectName(id)))) {
+            // Nothing to do: a copy that finds everything there writes nothing at all, not even a lease.
+            skipped.addAll(ids);
+            return new Counts(copied, skipped, blobs, objects, plainBytes, storedBytes);
+        }
         // Like a backup, a copy writes into the target under a shared lease, so a prune there cannot delete blobs
         // this copy relies on (see RepositoryLock and docs/prune.md).
         try (RepositoryLock lock = RepositoryLock.acquire(to, RepositoryLock.Kind.SHARED, "copy from " + from.location(),

@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * How snapshots are divided into groups before a {@link RetentionPolicy} is applied to each group on its own, so that
- * one job's history never removes another's. The default groups by host and source: the nightly dump of one database
- * on one machine is one group.
+ * one job's history never removes another's. The default groups by host, source and job: the nightly dump of one
+ * database on one machine is one group, and an hourly job of the same database is another.
  *
  * <pre>{@code
  * List<SnapshotGroup> groups = GroupBy.parse("host,source").group(repository.snapshots());
@@ -44,7 +44,8 @@ public final class GroupBy {
         }
     }
 
-    private static final GroupBy DEFAULT = new GroupBy(EnumSet.of(Field.HOST, Field.SOURCE));
+    private static final GroupBy DEFAULT = new GroupBy(EnumSet.of(Field.HOST, Field.SOURCE, Field.JOB));
+    private static final GroupBy HOST_AND_SOURCE = new GroupBy(EnumSet.of(Field.HOST, Field.SOURCE));
 
     private final EnumSet<Field> fields;
 
@@ -53,9 +54,17 @@ public final class GroupBy {
         this.fields.addAll(fields);
     }
 
-    /** By host and source: the default. */
-    public static GroupBy hostAndSource() {
+    /**
+     * By host, source and job: the default. One job's history never removes another's, even when both back up the
+     * same source (a daily and an hourly job of one database); without jobs this is restic's host and source.
+     */
+    public static GroupBy defaults() {
         return DEFAULT;
+    }
+
+    /** By host and source only (restic's default), so jobs of one source share a history. */
+    public static GroupBy hostAndSource() {
+        return HOST_AND_SOURCE;
     }
 
     /** By the given fields; none puts every snapshot into one group. */

@@ -31,7 +31,14 @@ public record SnapshotGroup(Map<GroupBy.Field, String> key, List<Snapshot> snaps
             return "all snapshots";
         }
         List<String> parts = new ArrayList<>();
-        new EnumMap<>(key).forEach((f, v) -> parts.add(f.key() + "=" + v));
+        new EnumMap<>(key).forEach((f, v) -> {
+            // Snapshots taken outside a job: say nothing of the job, unless it is all the key says.
+            if (f != GroupBy.Field.JOB || !v.isEmpty()) {
+                parts.add(f.key() + "=" + v);
+            } else if (key.size() == 1) {
+                parts.add("job=(none)");
+            }
+        });
         return String.join(" ", parts);
     }
 

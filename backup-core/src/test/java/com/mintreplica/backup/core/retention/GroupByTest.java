@@ -52,7 +52,7 @@ class GroupByTest {
 
     @Test
     void grouping_by_job_or_by_nothing() {
-        assertThat(GroupBy.parse("job").group(ALL)).extracting(SnapshotGroup::describe).containsExactly("job=", "job=nightly");
+        assertThat(GroupBy.parse("job").group(ALL)).extracting(SnapshotGroup::describe).containsExactly("job=(none)", "job=nightly");
         List<SnapshotGroup> one = GroupBy.parse("").group(ALL);
         assertThat(one).hasSize(1);
         assertThat(one.get(0).describe()).isEqualTo("all snapshots");
