@@ -28,7 +28,7 @@ import java.util.Optional;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,9 +45,19 @@ public final class TreeWriter {
     private final Set<String> restored = new HashSet<>();
     private final Set<String> symlinks = new HashSet<>();
     private final List<DirectoryMeta> directories = new ArrayList<>();
-    private final Map<String, Optional<UserPrincipal>> users = new HashMap<>();
-    private final Map<String, Optional<GroupPrincipal>> groups = new HashMap<>();
-    private Path inProgress;
+    private final Map<String, Optional<UserPrincipal>> users = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Set<Path> readyDirectories = new HashSet<>();
+    /** Temporary names: a random prefix per restore and a counter (no random draw per file). */
+    private final String tempPrefix = TEMP_PREFIX + Long.toHexString(new java.security.SecureRandom().nextLong()) + "-";
+    private final java.util.concurrent.atomic.AtomicLong tempCounter = new java.util.concurrent.atomic.AtomicLong();
+    private static final int SMALL_FILE = 1 << 20;
+    private static final int WRITERS = 4;
+    /** Bytes of small files read but not yet written; bounds the memory of the writers' queue. */
+    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(32 << 20);
+    private final java.util.List<Future<Void>> pending = new java.util.ArrayList<>();
+    private final java.util.concurrent.ExecutorService writers;
+    private final Map<String, Optional<GroupPrincipal>> groups = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Set<Path> inProgress = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private record DirectoryMeta(Path path, Entry entry) {
     }
@@ -62,6 +72,13 @@ public final class TreeWriter {
             throw new InvalidInputException("cannot restore into '" + base + "': it exists and is not a directory");
         }
         Files.createDirectories(base);
+        // The writers belong to this restore: stopped by finish() or abort().
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.writers = java.util.concurrent.Executors.newFixedThreadPool(WRITERS, r -> {
+            Thread t = new Thread(r, "mint-backup-restore-writer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public void write(Entry entry, InputStream content) throws IOException {
@@ -81,20 +98,36 @@ public final class TreeWriter {
             throw new InvalidInputException("entry '" + entryPath + "' would be restored outside '" + base + "'; refused");
         }
         // Every directory between the base and the entry must be a real directory: never write through a symlink.
+        // Directories this restore made or checked are remembered, so each is looked at once, not once per file.
         String[] parts = entryPath.split("/");
         StringBuilder prefix = new StringBuilder();
         Path current = base;
         for (int i = 0; i < parts.length - 1; i++) {
             prefix.append(i == 0 ? "" : "/").append(parts[i]);
             current = current.resolve(parts[i]);
+            if (readyDirectories.contains(current)) {
+                continue;
+            }
             boolean madeHere = symlinks.contains(prefix.toString());
             boolean linkOnDisk = Files.isSymbolicLink(current);
             if (madeHere || (linkOnDisk && !original)) {
                 throw new InvalidInputException("entry '" + entryPath + "' would be written through the symbolic link '"
                         + prefix + "'; refused (a snapshot must not write outside its target)");
             }
+            if (!linkOnDisk && Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
+                readyDirectories.add(current);
+            }
         }
         return dest;
+    }
+
+    /** Creates the parent directories of {@code dest} unless this restore already knows they exist. */
+    private void ensureParent(Path dest) throws IOException {
+        Path parent = dest.getParent();
+        if (!readyDirectories.contains(parent)) {
+            Files.createDirectories(parent);
+            readyDirectories.add(parent);
+        }
     }
 
     private void writeDirectory(Path dest, Entry entry) throws IOException {
@@ -102,18 +135,49 @@ public final class TreeWriter {
             Files.delete(dest);
         }
         Files.createDirectories(dest);
+        readyDirectories.add(dest);
         directories.add(new DirectoryMeta(dest, entry));
     }
 
     private void writeFile(Path dest, Entry entry, InputStream content) throws IOException {
-        Path parent = dest.getParent();
-        Files.createDirectories(parent);
+        ensureParent(dest);
         clearWay(dest, entry);
-        Path temp = parent.resolve(TEMP_PREFIX + UUID.randomUUID());
-        inProgress = temp;
+        // Small files are read (and so checked) whole here, then written by a worker: creating, writing and renaming
+        // thousands of small files is bound by file-system latency, which parallel writers hide.
+        if (entry.size().orElse(Long.MAX_VALUE) <= SMALL_FILE) {
+            byte[] data = content.readNBytes(SMALL_FILE + 1);
+            if (data.length <= SMALL_FILE) {
+                acquire(data.length);
+                pending.add(writers.submit(() -> {
+                    try {
+                        publish(dest, entry, data, null);
+                    } finally {
+                        inFlight.release(data.length);
+                    }
+                    return null;
+                }));
+                throwFailures(false);
+                return;
+            }
+            publish(dest, entry, data, content); // larger than announced: stream the rest
+            return;
+        }
+        publish(dest, entry, null, content);
+    }
+
+    /** Writes {@code head} then {@code rest} to a temporary name, applies metadata, renames into place. */
+    private void publish(Path dest, Entry entry, byte[] head, InputStream rest) throws IOException {
+        Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
+        inProgress.add(temp);
+        boolean published = false;
         try {
             try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                content.transferTo(out);
+                if (head != null) {
+                    out.write(head);
+                }
+                if (rest != null) {
+                    rest.transferTo(out);
+                }
             }
             applyOwner(temp, entry, false);
             if (entry.mode().isPresent()) {
@@ -123,15 +187,55 @@ public final class TreeWriter {
                 Files.setLastModifiedTime(temp, FileTime.from(entry.modified().get()));
             }
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            published = true;
         } finally {
-            Files.deleteIfExists(temp);
-            inProgress = null;
+            if (!published) {
+                Files.deleteIfExists(temp);
+            }
+            inProgress.remove(temp);
+        }
+    }
+
+    private void acquire(int bytes) throws IOException {
+        try {
+            inFlight.acquire(bytes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("the restore was interrupted");
+        }
+    }
+
+    /** Rethrows the first failure of a worker; with {@code all}, first waits for every pending write. */
+    private void throwFailures(boolean all) throws IOException {
+        java.util.Iterator<Future<Void>> it = pending.iterator();
+        while (it.hasNext()) {
+            Future<Void> f = it.next();
+            if (!all && !f.isDone()) {
+                continue;
+            }
+            try {
+                f.get();
+                it.remove();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("the restore was interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof IOException io) {
+                    throw io;
+                }
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IOException(cause);
+            }
         }
     }
 
     private void writeSymlink(Path dest, Entry entry) throws IOException {
-        Files.createDirectories(dest.getParent());
+        ensureParent(dest);
         clearWay(dest, entry);
+        readyDirectories.remove(dest);
         Files.deleteIfExists(dest);
         Files.createSymbolicLink(dest, Path.of(entry.linkTarget().orElseThrow()));
         symlinks.add(entry.path());
@@ -207,6 +311,11 @@ public final class TreeWriter {
     }
 
     public void finish() throws IOException {
+        try {
+            throwFailures(true);
+        } finally {
+            writers.shutdown();
+        }
         if (mirror) {
             deleteExtras();
         }
@@ -277,11 +386,19 @@ public final class TreeWriter {
     }
 
     public void abort() {
-        if (inProgress != null) {
+        // Let running writes end (each deletes its own temporary file when it fails), start no more.
+        pending.forEach(f -> f.cancel(false));
+        writers.shutdown();
+        try {
+            writers.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Path temp : inProgress) {
             try {
-                Files.deleteIfExists(inProgress);
+                Files.deleteIfExists(temp);
             } catch (IOException e) {
-                LOG.warn("cannot remove the partial file {}: {}", inProgress, e.toString());
+                LOG.warn("cannot remove the partial file {}: {}", temp, e.toString());
             }
         }
     }
