@@ -34,17 +34,25 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
     }
 
     public static FileAttributes read(Path path) throws IOException {
+        return read(path, new Names());
+    }
+
+    /** Reads the attributes of {@code path}, resolving owner and group names through {@code names}. */
+    public static FileAttributes read(Path path, Names names) throws IOException {
         if (UNIX_VIEW) {
-            Map<String, Object> a = Files.readAttributes(path, "unix:mode,ino,uid,gid,size,lastModifiedTime,owner,group,isDirectory,isRegularFile,isSymbolicLink",
+            // Numeric ids only: resolving names costs a user-database lookup per file, so names are cached per id.
+            Map<String, Object> a = Files.readAttributes(path, "unix:mode,ino,uid,gid,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink",
                     LinkOption.NOFOLLOW_LINKS);
             Kind kind = Boolean.TRUE.equals(a.get("isSymbolicLink")) ? Kind.SYMLINK
                     : Boolean.TRUE.equals(a.get("isDirectory")) ? Kind.DIRECTORY
                     : Boolean.TRUE.equals(a.get("isRegularFile")) ? Kind.REGULAR : Kind.OTHER;
-            Object owner = a.get("owner");
-            Object group = a.get("group");
+            Integer uid = (Integer) a.get("uid");
+            Integer gid = (Integer) a.get("gid");
+            String owner = names.users.computeIfAbsent(uid, id -> name(path, "unix:owner"));
+            String group = names.groups.computeIfAbsent(gid, id -> name(path, "unix:group"));
             return new FileAttributes(kind, (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"),
-                    ((Integer) a.get("mode")) & 07777, (Long) a.get("ino"), (Integer) a.get("uid"), (Integer) a.get("gid"),
-                    owner == null ? null : owner.toString(), group == null ? null : group.toString());
+                    ((Integer) a.get("mode")) & 07777, (Long) a.get("ino"), uid, gid,
+                    owner.isEmpty() ? null : owner, group.isEmpty() ? null : group);
         }
         BasicFileAttributes basic;
         int mode = -1;
@@ -64,6 +72,25 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
         Object key = basic.fileKey();
         return new FileAttributes(kind, basic.size(), basic.lastModifiedTime(), mode, key == null ? 0 : key.hashCode(),
                 null, null, owner, group);
+    }
+
+    /**
+     * User and group names by numeric id, looked up once per id: one per tree read (names do not change during a
+     * backup, and a lookup reads the system's user database).
+     */
+    public static final class Names {
+        final Map<Integer, String> users = new java.util.HashMap<>();
+        final Map<Integer, String> groups = new java.util.HashMap<>();
+    }
+
+    /** The owner or group name of {@code path} ({@code ""} when it cannot be resolved). */
+    private static String name(Path path, String attribute) {
+        try {
+            Object principal = Files.getAttribute(path, attribute, LinkOption.NOFOLLOW_LINKS);
+            return principal == null ? "" : principal.toString();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     static int toMode(Set<PosixFilePermission> permissions) {

@@ -41,6 +41,7 @@ public final class TreeReader implements SourceReader {
     private final Deque<Frame> stack = new ArrayDeque<>();
     private final Deque<Entry> pendingOut = new ArrayDeque<>();
     private final Map<String, String> facts = new TreeMap<>();
+    private final FileAttributes.Names names = new FileAttributes.Names();
     private Path currentRoot;
     private int rootNumber;
 
@@ -115,7 +116,7 @@ public final class TreeReader implements SourceReader {
         for (Path ancestor : ancestors) {
             String p = entryPath(ancestor);
             if (emitted.add(p)) {
-                FileAttributes a = FileAttributes.read(ancestor);
+                FileAttributes a = FileAttributes.read(ancestor, names);
                 if (a.kind() == FileAttributes.Kind.DIRECTORY) {
                     pendingOut.add(entry(p, a, EntryType.DIRECTORY, null));
                 }
@@ -136,7 +137,7 @@ public final class TreeReader implements SourceReader {
         }
         FileAttributes a;
         try {
-            a = FileAttributes.read(path);
+            a = FileAttributes.read(path, names);
         } catch (NoSuchFileException vanished) {
             context.warn(p, "vanished before it could be read; not in this snapshot");
             return;
