@@ -326,7 +326,7 @@ public final class TreeReader implements SourceReader {
             }
             reported = true;
             try {
-                FileAttributes now = FileAttributes.read(file);
+                FileAttributes now = FileAttributes.read(file, names);
                 boolean changed = entry.size().orElse(-1) != read || now.size() != read
                         || !entry.modified().equals(Optional.of(now.modified().toInstant()));
                 if (changed) {
