@@ -5,6 +5,7 @@ import com.mintreplica.backup.core.Version;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -17,12 +18,14 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "mint-backup", mixinStandardHelpOptions = true, versionProvider = MintBackup.VersionProvider.class,
         description = "Back up directories and databases into deduplicated, verifiable repositories; restore them.",
-        subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, LsCommand.class,
-            RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class, PruneCommand.class,
-            CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class, AuditCommand.class,
-            CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class MintBackup implements Callable<Integer> {
+    /** The subcommands, in the order the usage lists them. */
+    static final List<Class<?>> COMMANDS = List.of(InitCommand.class, BackupCommand.class, ListCommand.class,
+            LsCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
+            PruneCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
+            AuditCommand.class);
+
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
@@ -72,6 +75,16 @@ public final class MintBackup implements Callable<Integer> {
     public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
         MintBackup root = new MintBackup(out, err, env, terminal);
         CommandLine cli = new CommandLine(root);
+        // Building picocli's model of a command costs reflection over all its options: a run that names its command
+        // builds only that one (start-up is most of a short run); usage, help and mistakes get them all.
+        Class<?> named = commandNamed(args);
+        for (Class<?> command : named == null ? COMMANDS : List.of(named)) {
+            cli.addSubcommand(command);
+        }
+        if (named == null) {
+            cli.addSubcommand(new CommandLine.HelpCommand());
+        }
+        withHelpOptions(cli);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
@@ -83,6 +96,38 @@ public final class MintBackup implements Callable<Integer> {
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, root));
         return cli.execute(args);
+    }
+
+    /** Every command and subcommand answers --help (and -h). */
+    private static void withHelpOptions(CommandLine command) {
+        for (CommandLine sub : command.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions() && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+            }
+            withHelpOptions(sub);
+        }
+    }
+
+    /** The subcommand the first non-option argument names, or null. */
+    static Class<?> commandNamed(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--audit-log")) {
+                i++; // the one global option with a separate value
+                continue;
+            }
+            if (arg.startsWith("-")) {
+                continue;
+            }
+            for (Class<?> command : COMMANDS) {
+                Command spec = command.getAnnotation(Command.class);
+                if (spec.name().equals(arg) || List.of(spec.aliases()).contains(arg)) {
+                    return command;
+                }
+            }
+            return null;
+        }
+        return null;
     }
 
     private static String commandPath(CommandLine cl) {
