@@ -24,7 +24,8 @@ public final class Restore {
     private RestoreTarget target;
     private final List<String> includes = new ArrayList<>();
     private Executor executor;
-    private int parallelism = Math.max(2, Runtime.getRuntime().availableProcessors());
+    // Blob reads wait on the store (disk, network) more than on the CPU: a few more than the processors keep both busy.
+    private int parallelism = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
     Restore(Repository repository, SnapshotSelector selector) {
         this.repository = repository;
@@ -63,7 +64,7 @@ public final class Restore {
         return this;
     }
 
-    /** How many blobs to fetch ahead in parallel (default: the number of processors, at least 2). */
+    /** How many blobs to fetch ahead in parallel (default: twice the number of processors, at least 4). */
     public Restore parallelism(int value) {
         if (value < 1) {
             throw new InvalidInputException("parallelism must be at least 1: " + value);

@@ -194,6 +194,7 @@ public final class ManifestFormat {
             TreeMap<String, String> facts = new TreeMap<>();
             List<Snapshot.Warning> warnings = new ArrayList<>();
             List<Manifest.Item> items = new ArrayList<>();
+            fields:
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
@@ -237,11 +238,11 @@ public final class ManifestFormat {
                     case "entries" -> {
                         expect(t, JsonToken.START_ARRAY);
                         if (!withEntries) {
-                            p.skipChildren();
-                        } else {
-                            while (p.nextToken() == JsonToken.START_OBJECT) {
-                                items.add(readItem(p));
-                            }
+                            // The entries come last: a summary needs nothing after them, and not to tokenize them.
+                            break fields;
+                        }
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            items.add(readItem(p));
                         }
                     }
                     default -> p.skipChildren();

@@ -144,9 +144,13 @@ public final class TreeWriter {
         clearWay(dest, entry);
         // Small files are read (and so checked) whole here, then written by a worker: creating, writing and renaming
         // thousands of small files is bound by file-system latency, which parallel writers hide.
-        if (entry.size().orElse(Long.MAX_VALUE) <= SMALL_FILE) {
-            byte[] data = content.readNBytes(SMALL_FILE + 1);
-            if (data.length <= SMALL_FILE) {
+        long announced = entry.size().orElse(Long.MAX_VALUE);
+        if (announced <= SMALL_FILE) {
+            byte[] read = new byte[(int) announced];
+            int n = content.readNBytes(read, 0, read.length);
+            int next = n == read.length ? content.read() : -1;
+            if (next < 0) {
+                byte[] data = n == read.length ? read : java.util.Arrays.copyOf(read, n);
                 acquire(data.length);
                 pending.add(writers.submit(() -> {
                     try {
@@ -159,7 +163,9 @@ public final class TreeWriter {
                 throwFailures(false);
                 return;
             }
-            publish(dest, entry, data, content); // larger than announced: stream the rest
+            // Longer than announced: what was read, the byte that showed it, then the rest as it streams.
+            publish(dest, entry, read, new java.io.SequenceInputStream(
+                    new java.io.ByteArrayInputStream(new byte[] {(byte) next}), content));
             return;
         }
         publish(dest, entry, null, content);
