@@ -62,6 +62,7 @@ public final class BackupRun {
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
     private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
+    private ByteBudget packBudget;
     private long entries;
     private long totalBytes;
     private long lastProgress;
@@ -150,6 +151,10 @@ public final class BackupRun {
         known.addAll(index.blobIds());
         PackWriter packer = new PackWriter(codec, config.packSize());
         ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget(), 2L * config.chunkMax()));
+        // Encoded blobs wait in packs until their pack is stored: bounded too, or N workers each holding a pack
+        // being uploaded (and the Sink's own buffers) outgrow a small heap. Room for two full packs at least, so the
+        // pack being filled always fits.
+        packBudget = new ByteBudget(Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
         Map<String, Manifest.Item> parentItems = parentItems(index);
 
         List<PendingItem> pending = new ArrayList<>();
@@ -256,6 +261,7 @@ public final class BackupRun {
                 if (known.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
+                    acquire(packBudget, encoded.length);
                     Optional<PackWriter.Pack> full = packer.add(id, encoded, chunk.length);
                     if (full.isPresent()) {
                         upload(full.get());
@@ -275,7 +281,13 @@ public final class BackupRun {
     }
 
     private void upload(PackWriter.Pack pack) throws IOException {
-        pack.upload(store.sink());
+        try {
+            pack.upload(store.sink());
+        } finally {
+            if (packBudget != null) {
+                pack.blobs().forEach(b -> packBudget.release(b.location().length()));
+            }
+        }
         bytesStored.addAndGet(pack.size());
         storedPacks.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
     }

@@ -25,10 +25,9 @@ public final class LargeBackupMain {
                 .build();
         try (S3Sink sink = S3Sink.builder().bucket(args[2]).prefix("mint").endpoint(endpoint).pathStyle(true)
                 .region("us-east-1").credentials(S3TestServer.credentials()).build()) {
-            // Two workers: core's BackupRun holds each pack being uploaded (16 MiB and more) outside its memory budget,
-            // one per worker, so the default of cores + 1 workers does not fit a 256 MiB heap beside the Sink's
-            // 4 x 8 MiB part buffers (a finding reported to the core's owner).
-            BackupResult result = Backup.pipeline().source(source).to(Repository.init(sink)).parallelism(2).build().run();
+            // The default settings: packs being uploaded count against the pipeline's memory budget, so the default
+            // workers fit a 256 MiB heap beside the Sink's 4 x 8 MiB part buffers.
+            BackupResult result = Backup.pipeline().source(source).to(Repository.init(sink)).build().run();
             DigestTarget target = new DigestTarget();
             Repository.open(sink).restore(SnapshotSelector.id(result.snapshotId())).to(target).run();
             boolean same = target.finished() && target.digests().equals(source.digests())
