@@ -320,4 +320,28 @@ class DirectoryBackupTest {
             assertThat(repo.snapshots()).isEmpty();
         }
     }
+
+    @Test
+    void owners_and_groups_are_restored_when_restoring_as_root() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid")),
+                "restoring owners needs root");
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("owned-dir"));
+        Files.writeString(tree.resolve("owned-dir/by-nobody-known"), "numeric ids only");
+        Files.writeString(tree.resolve("by-root"), "root");
+        Files.setAttribute(tree.resolve("owned-dir/by-nobody-known"), "unix:uid", 4242);
+        Files.setAttribute(tree.resolve("owned-dir/by-nobody-known"), "unix:gid", 4343);
+        Files.setAttribute(tree.resolve("owned-dir"), "unix:uid", 4242);
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Path restore = temp.resolve("r");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            Path restored = Trees.restoredRoot(restore, tree);
+            assertThat(Files.getAttribute(restored.resolve("owned-dir/by-nobody-known"), "unix:uid")).isEqualTo(4242);
+            assertThat(Files.getAttribute(restored.resolve("owned-dir/by-nobody-known"), "unix:gid")).isEqualTo(4343);
+            assertThat(Files.getAttribute(restored.resolve("owned-dir"), "unix:uid")).isEqualTo(4242);
+            assertThat(Files.getAttribute(restored.resolve("by-root"), "unix:uid")).isEqualTo(0);
+        }
+    }
 }
