@@ -65,7 +65,7 @@ public final class CryptoBench {
              Repository repo = recipient == null ? Repository.init(sink)
                      : Repository.init(sink, RepositorySettings.defaults(), OpenPgpEncryption.to(recipient))) {
             long start = System.nanoTime();
-            BackupResult result = Backup.pipeline().source(new Fixtures.MapSource(files)).to(repo).build().run();
+            BackupResult result = Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
             double seconds = (System.nanoTime() - start) / 1e9;
             return result.bytesNew() / 1048576.0 / seconds;
         } finally {

@@ -13,8 +13,7 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.SnapshotSelector;
 import com.mintreplica.backup.core.VerifyReport;
-import com.mintreplica.backup.crypto.Fixtures.MapSource;
-import com.mintreplica.backup.crypto.Fixtures.MapTarget;
+import com.mintreplica.backup.testkit.MemoryTarget;
 import com.mintreplica.backup.crypto.internal.Pgp;
 import com.mintreplica.backup.testkit.InMemorySink;
 import java.nio.charset.StandardCharsets;
@@ -34,11 +33,11 @@ class EncryptedRepositoryTest {
     }
 
     private static void assertRestoresEverything(Repository repo, Map<String, byte[]> files) {
-        MapTarget target = new MapTarget();
+        MemoryTarget target = new MemoryTarget();
         repo.restore(SnapshotSelector.latest()).to(target).run();
-        assertThat(target.finished).isTrue();
-        assertThat(target.files.keySet()).containsExactlyElementsOf(files.keySet());
-        files.forEach((k, v) -> assertThat(target.files.get(k)).as(k).isEqualTo(v));
+        assertThat(target.finished()).isTrue();
+        assertThat(target.files().keySet()).containsExactlyElementsOf(files.keySet());
+        files.forEach((k, v) -> assertThat(target.files().get(k)).as(k).isEqualTo(v));
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {
@@ -59,7 +58,7 @@ class EncryptedRepositoryTest {
         InMemorySink sink = new InMemorySink();
         Map<String, byte[]> files = Fixtures.data();
         try (Repository repo = init(sink, keys.edPublic())) {
-            Backup.pipeline().source(new MapSource(files)).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
         }
         List<byte[]> needles = new ArrayList<>();
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
@@ -97,9 +96,9 @@ class EncryptedRepositoryTest {
     void deduplication_still_works_under_keyed_blob_ids() {
         InMemorySink sink = new InMemorySink();
         try (Repository repo = init(sink, keys.edPublic())) {
-            Backup.pipeline().source(new MapSource(Fixtures.data())).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(Fixtures.data())).to(repo).build().run();
             long before = sink.totalBytes();
-            BackupResult second = Backup.pipeline().source(new MapSource(Fixtures.data())).to(repo).noParent().build().run();
+            BackupResult second = Backup.pipeline().source(Fixtures.mapSource(Fixtures.data())).to(repo).noParent().build().run();
             assertThat(second.bytesNew()).isZero();
             assertThat(sink.totalBytes() - before).isLessThan(8192);
         }
@@ -109,7 +108,7 @@ class EncryptedRepositoryTest {
     void one_flipped_byte_in_any_encrypted_object_fails_verify_and_restore_naming_it() {
         InMemorySink sink = new InMemorySink();
         try (Repository repo = init(sink, keys.edPublic())) {
-            Backup.pipeline().source(new MapSource(Fixtures.data())).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(Fixtures.data())).to(repo).build().run();
         }
         List<String> encrypted = sink.objects().keySet().stream()
                 .filter(n -> n.startsWith("data/") || n.startsWith("index/") || n.startsWith("snapshots/"))
@@ -124,19 +123,19 @@ class EncryptedRepositoryTest {
                     VerifyReport report = repo.verify(true);
                     assertThat(report.ok()).as("verify with byte %d of %s flipped", offset, object).isFalse();
                     assertThat(report.problems()).as(object).anySatisfy(p -> assertThat(p.object() + p.message()).contains(object));
-                    MapTarget target = new MapTarget();
+                    MemoryTarget target = new MemoryTarget();
                     boolean packHeader = object.startsWith("data/") && offset == size - 40;
                     if (packHeader) {
                         // a restore reads blobs by the index and never a pack's header: it must restore intact data
                         repo.restore(SnapshotSelector.latest()).to(target).run();
-                        Fixtures.data().forEach((k, v) -> assertThat(target.files.get(k)).isEqualTo(v));
+                        Fixtures.data().forEach((k, v) -> assertThat(target.files().get(k)).isEqualTo(v));
                         continue;
                     }
                     assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(target).run())
                             .as("restore with byte %d of %s flipped", offset, object)
                             .isInstanceOf(CorruptDataException.class)
                             .hasMessageContaining(object);
-                    assertThat(target.finished).isFalse();
+                    assertThat(target.finished()).isFalse();
                 } finally {
                     sink.corrupt(object, offset);
                 }
@@ -148,10 +147,10 @@ class EncryptedRepositoryTest {
     void a_wrong_key_or_no_key_is_refused_naming_the_expected_keys_and_nothing_reaches_the_target() {
         InMemorySink sink = new InMemorySink();
         try (Repository repo = init(sink, keys.edPublic())) {
-            Backup.pipeline().source(new MapSource(Fixtures.data())).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(Fixtures.data())).to(repo).build().run();
         }
         OpenPgpPublicKey expected = keys.edPublic();
-        MapTarget target = new MapTarget();
+        MemoryTarget target = new MemoryTarget();
         assertThatThrownBy(() -> Repository.open(sink, OpenPgpEncryption.unlockWith(keys.rsaSecret()))
                 .restore(SnapshotSelector.latest()).to(target).run())
                 .isInstanceOf(AccessDeniedException.class)
@@ -163,8 +162,8 @@ class EncryptedRepositoryTest {
                 .hasMessageContaining("encrypted")
                 .hasMessageContaining(expected.fingerprint())
                 .hasMessageContaining("--key");
-        assertThat(target.begun).isFalse();
-        assertThat(target.files).isEmpty();
+        assertThat(target.began()).isFalse();
+        assertThat(target.files()).isEmpty();
     }
 
     @Test
@@ -191,7 +190,7 @@ class EncryptedRepositoryTest {
         InMemorySink sink = new InMemorySink();
         Map<String, byte[]> files = Fixtures.data();
         try (Repository repo = init(sink, keys.edPublic(), keys.rsaPublic())) {
-            Backup.pipeline().source(new MapSource(files)).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
         }
         assertThat(KeyManager.recipients(sink)).extracting(Recipient::fingerprint)
                 .containsExactlyInAnyOrder(keys.ed.fingerprint(), keys.rsa.fingerprint());
@@ -213,7 +212,7 @@ class EncryptedRepositoryTest {
             assertRestoresEverything(repo, files);
             Map<String, byte[]> more = new java.util.LinkedHashMap<>(files);
             more.put("after-rotation.txt", Fixtures.ledger(5000));
-            Backup.pipeline().source(new MapSource(more)).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(more)).to(repo).build().run();
             assertRestoresEverything(repo, more);
             assertThat(repo.verify(true).ok()).isTrue();
         }
@@ -224,7 +223,7 @@ class EncryptedRepositoryTest {
         InMemorySink sink = new InMemorySink();
         Map<String, byte[]> files = Fixtures.data();
         try (Repository repo = init(sink, keys.edPublic())) {
-            Backup.pipeline().source(new MapSource(files)).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
         }
         java.util.Set<String> before = sink.objects().keySet();
         String newKey;
@@ -234,7 +233,7 @@ class EncryptedRepositoryTest {
         }
         Map<String, byte[]> next = Map.of("later.bin", Fixtures.random(200_000, 99));
         try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
-            Backup.pipeline().source(new MapSource(next)).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(next)).to(repo).build().run();
             // every object written after the rotation names the new data key in its header
             sink.objects().forEach((name, bytes) -> {
                 if (!before.contains(name) && !name.startsWith("keys/")) {
@@ -243,9 +242,9 @@ class EncryptedRepositoryTest {
             });
             assertThat(repo.snapshots()).hasSize(2);
             assertThat(repo.verify(true).ok()).isTrue();
-            MapTarget old = new MapTarget();
+            MemoryTarget old = new MemoryTarget();
             repo.restore(SnapshotSelector.id(repo.snapshots().get(0).id())).to(old).run();
-            assertThat(old.files.get("payroll-secret.bin")).isEqualTo(files.get("payroll-secret.bin"));
+            assertThat(old.files().get("payroll-secret.bin")).isEqualTo(files.get("payroll-secret.bin"));
         }
     }
 
@@ -255,7 +254,7 @@ class EncryptedRepositoryTest {
         Map<String, byte[]> files = Fixtures.data();
         try (Repository repo = Repository.init(sink, RepositorySettings.defaults().withLayout(Layout.SINGLE),
                 OpenPgpEncryption.to(keys.edPublic()))) {
-            Backup.pipeline().source(new MapSource(files)).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
         }
         assertThatThrownBy(() -> Repository.open(sink, OpenPgpEncryption.unlockWith(keys.rsaSecret())))
                 .isInstanceOf(AccessDeniedException.class);

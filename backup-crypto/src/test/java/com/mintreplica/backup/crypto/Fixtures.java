@@ -1,86 +1,22 @@
 package com.mintreplica.backup.crypto;
 
-import com.mintreplica.backup.core.source.BackupContext;
-import com.mintreplica.backup.core.source.Entry;
-import com.mintreplica.backup.core.source.RestoreContext;
-import com.mintreplica.backup.core.source.RestoreTarget;
+import com.mintreplica.backup.testkit.SampleSource;
+
 import com.mintreplica.backup.core.source.Source;
-import com.mintreplica.backup.core.source.SourceEntry;
 import com.mintreplica.backup.core.source.SourceId;
-import com.mintreplica.backup.core.source.SourceReader;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 
-/** A Source of byte arrays and a RestoreTarget that records what reaches it. */
+/** Test data, and a Source of byte arrays (the testkit's MemoryTarget records what a restore writes). */
 final class Fixtures {
     private Fixtures() {
     }
 
-    static final class MapSource implements Source {
-        final Map<String, byte[]> files;
-
-        MapSource(Map<String, byte[]> files) {
-            this.files = files;
-        }
-
-        @Override
-        public SourceId id() {
-            return new SourceId("map", "ledger");
-        }
-
-        @Override
-        public SourceReader open(BackupContext context) {
-            Iterator<Map.Entry<String, byte[]>> it = files.entrySet().iterator();
-            return new SourceReader() {
-                @Override
-                public Optional<SourceEntry> next() {
-                    if (!it.hasNext()) {
-                        return Optional.empty();
-                    }
-                    Map.Entry<String, byte[]> e = it.next();
-                    return Optional.of(SourceEntry.of(Entry.regular(e.getKey()).size(e.getValue().length).build(),
-                            () -> new ByteArrayInputStream(e.getValue())));
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
-    }
-
-    static final class MapTarget implements RestoreTarget {
-        final Map<String, byte[]> files = new LinkedHashMap<>();
-        boolean begun;
-        boolean finished;
-        Exception aborted;
-
-        @Override
-        public void begin(RestoreContext context) {
-            begun = true;
-        }
-
-        @Override
-        public void write(Entry entry, InputStream content) throws IOException {
-            files.put(entry.path(), content.readAllBytes());
-        }
-
-        @Override
-        public void finish() {
-            finished = true;
-        }
-
-        @Override
-        public void abort(Exception cause) {
-            aborted = cause;
-        }
+    /** The entries of {@code files}, in order, as a source {@code map:ledger}. */
+    static Source mapSource(Map<String, byte[]> files) {
+        return SampleSource.of(new SourceId("map", "ledger"), files);
     }
 
     static byte[] random(int n, long seed) {

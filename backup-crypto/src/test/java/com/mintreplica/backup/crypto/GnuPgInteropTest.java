@@ -9,7 +9,6 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.SnapshotSelector;
 import com.mintreplica.backup.core.source.Entry;
-import com.mintreplica.backup.crypto.Fixtures.MapSource;
 import com.mintreplica.backup.crypto.internal.KeyObject;
 import com.mintreplica.backup.crypto.internal.Pgp;
 import com.mintreplica.backup.testkit.InMemorySink;
@@ -32,7 +31,7 @@ class GnuPgInteropTest {
         Map<String, byte[]> files = Fixtures.data();
         try (Repository repo = Repository.init(sink, RepositorySettings.defaults().withLayout(Layout.SINGLE),
                 OpenPgpEncryption.to(keys.rsaPublic(), keys.edPublic()))) {
-            Backup.pipeline().source(new MapSource(files)).to(repo).build().run();
+            Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
             List<Entry> entries = repo.entries(repo.snapshot(SnapshotSelector.latest()));
             assertThat(entries).hasSize(files.size());
         }

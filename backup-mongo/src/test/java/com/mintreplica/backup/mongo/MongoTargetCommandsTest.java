@@ -75,7 +75,7 @@ class MongoTargetCommandsTest {
                          }
                      }).build())) {
             BackupResult imported = Backup.pipeline()
-                    .source(new TestSources.Entries("mongodb", dump, Map.of("mongodb.count.shop.orders", "2")))
+                    .source(TestSources.entries("mongodb", dump, Map.of("mongodb.count.shop.orders", "2")))
                     .to(repo).host("test").build().run();
 
             MongoTarget target = MongoTarget.builder().client(client).targetDatabase("shop_copy").build();

@@ -150,7 +150,7 @@ class RestoreTargetTest {
     void a_snapshot_of_another_kind_is_refused() {
         MongoTarget target = target().build();
         Repository other = Repository.init(new InMemorySink());
-        BackupResult notMongo = Backup.pipeline().source(new TestSources.Entries("fs", java.util.Map.of("a.txt", new byte[] {1})))
+        BackupResult notMongo = Backup.pipeline().source(TestSources.entries("fs", java.util.Map.of("a.txt", new byte[] {1})))
                 .to(other).host("test").build().run();
         assertThatThrownBy(() -> other.restore(SnapshotSelector.id(notMongo.snapshotId())).to(target).run())
                 .isInstanceOf(InvalidInputException.class)

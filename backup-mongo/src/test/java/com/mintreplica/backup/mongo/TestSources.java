@@ -1,6 +1,7 @@
 package com.mintreplica.backup.mongo;
 
 import com.mintreplica.backup.core.source.BackupContext;
+import com.mintreplica.backup.testkit.SampleSource;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceEntry;
@@ -21,50 +22,14 @@ final class TestSources {
     }
 
     /** Fixed entries in the given order, as from an imported dump directory; kind {@code kind}, facts as given. */
-    static final class Entries implements Source {
-        private final String kind;
-        private final Map<String, byte[]> files;
-        private final Map<String, String> facts;
+    static Source entries(String kind, Map<String, byte[]> files, Map<String, String> facts) {
+        SampleSource.Builder b = SampleSource.builder().id(new SourceId(kind, "imported")).facts(facts);
+        files.forEach(b::add);
+        return b.build();
+    }
 
-        Entries(String kind, Map<String, byte[]> files) {
-            this(kind, files, Map.of());
-        }
-
-        Entries(String kind, Map<String, byte[]> files, Map<String, String> facts) {
-            this.kind = kind;
-            this.files = new LinkedHashMap<>(files);
-            this.facts = facts;
-        }
-
-        @Override
-        public SourceId id() {
-            return new SourceId(kind, "imported");
-        }
-
-        @Override
-        public SourceReader open(BackupContext context) {
-            Iterator<Map.Entry<String, byte[]>> it = files.entrySet().iterator();
-            return new SourceReader() {
-                @Override
-                public Optional<SourceEntry> next() {
-                    if (!it.hasNext()) {
-                        return Optional.empty();
-                    }
-                    Map.Entry<String, byte[]> e = it.next();
-                    return Optional.of(SourceEntry.of(Entry.regular(e.getKey()).size(e.getValue().length).build(),
-                            () -> new ByteArrayInputStream(e.getValue())));
-                }
-
-                @Override
-                public Map<String, String> facts() {
-                    return facts;
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
+    static Source entries(String kind, Map<String, byte[]> files) {
+        return entries(kind, files, Map.of());
     }
 
     /** A source whose facts and entry contents are altered on the way, to make damaged snapshots. */

@@ -44,9 +44,19 @@ public final class SampleSource implements Source {
         }
     }
 
+    private final Map<String, String> facts;
+
     private SampleSource(Builder b) {
         this.id = b.id;
         this.items = List.copyOf(b.items);
+        this.facts = Map.copyOf(b.facts);
+    }
+
+    /** A source with id {@code id} and one entry per map entry, in the map's order. */
+    public static SampleSource of(SourceId id, Map<String, byte[]> files) {
+        Builder b = builder().id(id);
+        files.forEach(b::add);
+        return b.build();
     }
 
     /** A new builder for a source with id {@code sample:test}. */
@@ -70,6 +80,11 @@ public final class SampleSource implements Source {
                 }
                 Item item = it.next();
                 return Optional.of(SourceEntry.of(Entry.regular(item.path()).size(item.length()).build(), item::open));
+            }
+
+            @Override
+            public Map<String, String> facts() {
+                return facts;
             }
 
             @Override
@@ -101,8 +116,21 @@ public final class SampleSource implements Source {
     public static final class Builder {
         private SourceId id = new SourceId("sample", "test");
         private final List<Item> items = new ArrayList<>();
+        private final Map<String, String> facts = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /** A fact the source reports for the manifest. */
+        public Builder fact(String key, String value) {
+            facts.put(key, value);
+            return this;
+        }
+
+        /** Facts the source reports for the manifest. */
+        public Builder facts(Map<String, String> values) {
+            facts.putAll(values);
+            return this;
         }
 
         /** The source id; default {@code sample:test}. */

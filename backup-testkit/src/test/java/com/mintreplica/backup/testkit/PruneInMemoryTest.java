@@ -57,7 +57,7 @@ class PruneInMemoryTest {
     }
 
     Snapshot backup(int day) {
-        return Backup.pipeline().source(new RepositoryRoundTripTest.MapSource(files(day))).to(repo)
+        return Backup.pipeline().source(RepositoryRoundTripTest.mapSource(files(day))).to(repo)
                 .time(DAY0.plus(Duration.ofDays(day))).build().run().snapshot();
     }
 
@@ -84,9 +84,9 @@ class PruneInMemoryTest {
         assertThat(report.bytesFreed()).isPositive()
                 .isEqualTo(before - sink.objects().values().stream().mapToLong(b -> b.length).sum());
         assertThat(repo.verify(true).problems()).isEmpty();
-        RepositoryRoundTripTest.MapTarget target = new RepositoryRoundTripTest.MapTarget();
+        MemoryTarget target = new MemoryTarget();
         repo.restore(SnapshotSelector.latestBefore(Instant.parse("2026-01-04T02:00:00Z"))).to(target).run();
-        assertThat(target.files.get("today.bin")).isEqualTo(files(3).get("today.bin"));
+        assertThat(target.files().get("today.bin")).isEqualTo(files(3).get("today.bin"));
         assertThat(objects("index/")).isEqualTo(1);
     }
 

@@ -32,62 +32,8 @@ import org.junit.jupiter.api.Test;
 /** Repository-level behaviour over the in-memory Sink, with a Source of byte arrays. */
 class RepositoryRoundTripTest {
 
-    static final class MapSource implements Source {
-        final Map<String, byte[]> files;
-
-        MapSource(Map<String, byte[]> files) {
-            this.files = files;
-        }
-
-        @Override
-        public SourceId id() {
-            return new SourceId("map", "test");
-        }
-
-        @Override
-        public SourceReader open(BackupContext context) {
-            Iterator<Map.Entry<String, byte[]>> it = files.entrySet().iterator();
-            return new SourceReader() {
-                @Override
-                public Optional<SourceEntry> next() {
-                    if (!it.hasNext()) {
-                        return Optional.empty();
-                    }
-                    Map.Entry<String, byte[]> e = it.next();
-                    return Optional.of(SourceEntry.of(Entry.regular(e.getKey()).size(e.getValue().length).build(),
-                            () -> new ByteArrayInputStream(e.getValue())));
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
-    }
-
-    static final class MapTarget implements RestoreTarget {
-        final Map<String, byte[]> files = new LinkedHashMap<>();
-        boolean finished;
-        Exception aborted;
-
-        @Override
-        public void begin(RestoreContext context) {
-        }
-
-        @Override
-        public void write(Entry entry, InputStream content) throws IOException {
-            files.put(entry.path(), content.readAllBytes());
-        }
-
-        @Override
-        public void finish() {
-            finished = true;
-        }
-
-        @Override
-        public void abort(Exception cause) {
-            aborted = cause;
-        }
+    static Source mapSource(Map<String, byte[]> files) {
+        return SampleSource.of(new SourceId("map", "test"), files);
     }
 
     static byte[] random(int n, long seed) {
@@ -111,13 +57,13 @@ class RepositoryRoundTripTest {
             InMemorySink sink = new InMemorySink();
             try (Repository repo = Repository.init(sink, RepositorySettings.defaults().withLayout(layout))) {
                 Map<String, byte[]> files = data();
-                BackupResult result = Backup.pipeline().source(new MapSource(files)).to(repo).build().run();
+                BackupResult result = Backup.pipeline().source(mapSource(files)).to(repo).build().run();
                 assertThat(result.entries()).isEqualTo(4);
-                MapTarget target = new MapTarget();
+                MemoryTarget target = new MemoryTarget();
                 repo.restore(SnapshotSelector.latest()).to(target).run();
-                assertThat(target.finished).isTrue();
-                assertThat(target.files.keySet()).containsExactlyElementsOf(files.keySet());
-                files.forEach((k, v) -> assertThat(target.files.get(k)).as(layout + " " + k).isEqualTo(v));
+                assertThat(target.finished()).isTrue();
+                assertThat(target.files().keySet()).containsExactlyElementsOf(files.keySet());
+                files.forEach((k, v) -> assertThat(target.files().get(k)).as(layout + " " + k).isEqualTo(v));
                 assertThat(repo.verify(true).ok()).isTrue();
             }
         }
@@ -127,9 +73,9 @@ class RepositoryRoundTripTest {
     void an_unchanged_second_backup_stores_no_new_data() {
         InMemorySink sink = new InMemorySink();
         try (Repository repo = Repository.init(sink)) {
-            Backup.pipeline().source(new MapSource(data())).to(repo).build().run();
+            Backup.pipeline().source(mapSource(data())).to(repo).build().run();
             long before = sink.totalBytes();
-            BackupResult second = Backup.pipeline().source(new MapSource(data())).to(repo).build().run();
+            BackupResult second = Backup.pipeline().source(mapSource(data())).to(repo).build().run();
             assertThat(second.bytesNew()).isZero();
             assertThat(sink.totalBytes() - before).isLessThan(4096);
         }
@@ -139,7 +85,7 @@ class RepositoryRoundTripTest {
     void a_flipped_byte_in_a_pack_fails_verify_and_restore_naming_the_pack() {
         InMemorySink sink = new InMemorySink();
         try (Repository repo = Repository.init(sink)) {
-            BackupResult result = Backup.pipeline().source(new MapSource(data())).to(repo).build().run();
+            BackupResult result = Backup.pipeline().source(mapSource(data())).to(repo).build().run();
             String pack = sink.objects().keySet().stream().filter(n -> n.startsWith("data/")).findFirst().orElseThrow();
             sink.corrupt(pack, 100);
             VerifyReport report = repo.verify(true);
@@ -148,12 +94,12 @@ class RepositoryRoundTripTest {
                 assertThat(p.object()).isEqualTo(pack);
                 assertThat(p.snapshots()).contains(result.snapshotId());
             });
-            MapTarget target = new MapTarget();
+            MemoryTarget target = new MemoryTarget();
             assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(target).run())
                     .isInstanceOf(CorruptDataException.class)
                     .hasMessageContaining(pack);
-            assertThat(target.aborted).isNotNull();
-            assertThat(target.finished).isFalse();
+            assertThat(target.aborted()).isNotNull();
+            assertThat(target.finished()).isFalse();
         }
     }
 }

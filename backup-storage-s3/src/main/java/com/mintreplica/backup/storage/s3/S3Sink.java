@@ -4,6 +4,7 @@ import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
 import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.ObjectNames;
 import com.mintreplica.backup.core.sink.ObjectLockedException;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.SinkCapability;
@@ -174,7 +175,7 @@ public final class S3Sink implements Sink {
         this.s3 = s3;
         this.ownsClient = ownsClient;
         this.bucket = b.bucket;
-        this.prefix = normalizePrefix(b.prefix);
+        this.prefix = ObjectNames.normalizePrefix(b.prefix);
         this.storageClasses = Collections.unmodifiableMap(new EnumMap<>(b.storageClasses));
         this.encryption = b.encryption;
         this.objectLock = Optional.ofNullable(b.objectLock);
@@ -925,28 +926,7 @@ public final class S3Sink implements Sink {
     }
 
     private String key(String name, boolean isPrefix) {
-        Objects.requireNonNull(name, "name");
-        if (!isPrefix && name.isEmpty()) {
-            throw new IllegalArgumentException("an object name is empty");
-        }
-        if (name.startsWith("/") || name.startsWith(".") || name.contains("/.") || name.contains("//")) {
-            throw new IllegalArgumentException("invalid object name: '" + name + "'");
-        }
-        return prefix + name;
-    }
-
-    private static String normalizePrefix(String prefix) {
-        if (prefix == null) {
-            return "";
-        }
-        String p = prefix;
-        while (p.startsWith("/")) {
-            p = p.substring(1);
-        }
-        while (p.endsWith("/")) {
-            p = p.substring(0, p.length() - 1);
-        }
-        return p.isEmpty() ? "" : p + "/";
+        return prefix + ObjectNames.check(name, isPrefix);
     }
 
     private NoSuchObjectException notFound(String name) {
