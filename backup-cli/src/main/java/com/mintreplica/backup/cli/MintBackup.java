@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         subcommands = {InitCommand.class, BackupCommand.class, ListCommand.class, LsCommand.class,
             RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class, PruneCommand.class,
             CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class, AuditCommand.class,
-            CommandLine.HelpCommand.class},
+            DrillCommand.class, RecoverCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class MintBackup implements Callable<Integer> {
     public static final int OK = 0;
