@@ -22,6 +22,7 @@ import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.jobs.config.KeyConfig;
 import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.internal.Redactor;
+import com.mintreplica.backup.jobs.internal.doctor.MongoChecks;
 import com.mintreplica.backup.jobs.internal.doctor.PostgresChecks;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -54,7 +55,8 @@ import org.bouncycastle.openpgp.PGPPublicKeyRing;
  *       deleted), the repository exists or may be created, its {@code unlock} keys open it; and the clock: the store's
  *       time of the probe against this machine's;</li>
  *   <li>PostgreSQL jobs: the login works, and pg_dump and pg_restore are found where a backup looks and are at least
- *       the server's major version (backup-postgres' own preflight); the same for the server of a drill;</li>
+ *       the server's major version (backup-postgres' own preflight); the same for the server of a drill; MongoDB jobs:
+ *       the server answers and the login works;</li>
  *   <li>free space and write access in the temporary directory (and in PostgreSQL's {@code temp-dir}s and directory
  *       drills' targets), against the size of the latest snapshots that go through it;</li>
  *   <li>the audit log's directory is writable.</li>
@@ -371,10 +373,21 @@ public final class Doctor {
 
     private void database(JobConfig job, List<Finding> out, Redactor redactor) {
         Optional<String> kind = JobsConfig.kindOf(job);
+        String subject = "jobs." + job.name();
+        if (kind.isPresent() && kind.get().equals("mongodb")) {
+            try {
+                Map<String, String> env = jobs.environment("mongodb", job.source().environment(), job.source().password(),
+                        subject + ".source", redactor);
+                out.add(MongoChecks.server(job.source().location().orElseThrow(), env, subject, subject + ".source", redactor));
+            } catch (BackupException e) {
+                out.add(Finding.problem("database", subject, redactor.message(e), "set what " + subject
+                        + ".source refers to (its password or environment)"));
+            }
+            return;
+        }
         if (kind.isEmpty() || !kind.get().equals("postgresql")) {
             return;
         }
-        String subject = "jobs." + job.name();
         Source source;
         try {
             source = jobs.source(job, redactor);

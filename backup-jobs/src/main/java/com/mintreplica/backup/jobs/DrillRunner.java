@@ -233,7 +233,8 @@ public final class DrillRunner {
                 Path base = drill.target().map(Path::of).orElse(tempDir);
                 return Scratches.directory(base, drill.name(), repo.entries(s), drill.wants(DrillConfig.FILE_HASHES));
             }
-            case "postgresql": {
+            case "postgresql":
+            case "mongodb": {
                 String server;
                 Map<String, String> environment;
                 Map<String, String> options = new LinkedHashMap<>();
@@ -250,10 +251,11 @@ public final class DrillRunner {
                     options.putAll(job.source().options());
                 }
                 options.putAll(drill.options());
-                return Scratches.postgres(server, environment, options, s, tempDir);
+                return kind.equals("postgresql") ? Scratches.postgres(server, environment, options, s, tempDir)
+                        : Scratches.mongo(server, environment, drill.options(), s, repo.entries(s));
             }
             default:
-                throw new UnsupportedException("drills restore directories and PostgreSQL databases; snapshot " + s.id()
+                throw new UnsupportedException("drills restore directories, PostgreSQL and MongoDB databases; snapshot " + s.id()
                         + " is of a " + kind + " source (" + s.source() + ")");
         }
     }

@@ -29,6 +29,13 @@ public final class Scratches {
         return PostgresScratch.create(server, environment, options, snapshot, tempDir);
     }
 
+    /** Scratch databases on the MongoDB server {@code server}, one per database of the snapshot. */
+    public static Scratch mongo(String server, Map<String, String> environment, Map<String, String> options,
+                                Snapshot snapshot, List<Entry> entries) throws IOException {
+        requireModule("mongodb", "backup-mongo");
+        return MongoScratch.create(server, environment, options, snapshot, entries);
+    }
+
     private static void requireModule(String kind, String module) {
         if (Sources.forKind(kind).isEmpty()) {
             throw new UnsupportedException("a drill of a " + kind + " snapshot needs the module com.mintreplica.backup:"
