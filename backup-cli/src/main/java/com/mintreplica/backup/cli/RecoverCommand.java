@@ -57,6 +57,11 @@ final class RecoverCommand implements Callable<Integer> {
             + " MINT_BACKUP_MONGODB_PASSWORD, never from the command line.")
     List<String> targets = new ArrayList<>();
 
+    @Option(names = "--option", paramLabel = "KEY=VALUE", description = "An option of the database targets (repeatable),"
+            + " e.g. no-owner=true or jobs=4 for PostgreSQL; prefix it with the kind (postgresql.no-owner=true) when"
+            + " restoring several kinds.")
+    Map<String, String> options = new LinkedHashMap<>();
+
     @Option(names = "--as-of", paramLabel = "TIME", description = "Read an S3 bucket as it was at TIME (ISO-8601, e.g."
             + " 2026-11-20T00:00:00Z), from its object versions: snapshots deleted or overwritten since come back.")
     String asOf;
@@ -85,7 +90,7 @@ final class RecoverCommand implements Callable<Integer> {
                 printGroups(repo, groups);
             }
             List<Recovery.Step> plan = restoring
-                    ? Recovery.plan(groups, restores, Optional.ofNullable(targetDir), targets, all) : List.of();
+                    ? Recovery.plan(groups, restores, Optional.ofNullable(targetDir), targets, all, options) : List.of();
             if (!restoring) {
                 if (json) {
                     root.out.println(Json.write(out));

@@ -96,7 +96,7 @@ class RecoverPostgresIT {
         Path restoreRoot = temp.resolve("restore");
         Cli.Result r = ok(env(), "recover", "--repo", repo.toString(), "--key", ops.secretFile().toString(),
                 "--passphrase-file", gpg.passphraseFile.toString(), "--all", "--target-dir", restoreRoot.toString(),
-                "--target", "postgresql://postgres@127.0.0.1:" + pg.port() + "/");
+                "--target", "postgresql://postgres@127.0.0.1:" + pg.port() + "/", "--option", "postgresql.no-owner=true");
 
         assertThat(r.out()).contains("restore ledger: snapshot").contains("database ledger")
                 .contains("row counts of every table match the backup's").contains("all 2 restores done");

@@ -179,6 +179,8 @@ class RecoverS3Test {
 
         Cli.Result withoutKey = run(2, "recover", "--repo", repo);
         assertThat(withoutKey.err()).containsIgnoringCase("key");
+        Cli.Result asOfLocal = run(2, "recover", "--repo", temp.resolve("nowhere").toString(), "--as-of", "2026-11-20T00:00:00Z");
+        assertThat(asOfLocal.err()).contains("--as-of reads the object versions of an S3 bucket");
         Cli.Result dryRun = run(0, recover("--dry-run", "--all", "--target-dir", fresh.toString()));
         assertThat(dryRun.out()).contains("would restore etc").contains("would restore www");
         assertThat(fresh).doesNotExist();

@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * try (Repository repo = Repository.open("s3://backups/mint?region=eu-central-1", OpenPgpEncryption.unlockWith(key))) {
  *     List<Recovery.Group> groups = Recovery.groups(repo);
  *     List<Recovery.Step> plan = Recovery.plan(groups, Map.of("postgres-daily", "postgresql://postgres@new-db/"),
- *             Optional.of(Path.of("/srv/restore")), List.of(), true);
+ *             Optional.of(Path.of("/srv/restore")), List.of(), true, Map.of("no-owner", "true"));
  *     for (Recovery.Step step : plan) {
  *         Recovery.restore(repo, step, System.getenv());
  *     }
@@ -116,11 +116,13 @@ public final class Recovery {
      * @param databaseTargets with {@code all}: the servers database groups are restored to, by URI scheme (one
      *     {@code postgresql://} and one {@code mongodb://} at most); each database keeps its own name
      * @param all every group; {@code restores} may still choose another target for some
+     * @param options options of the database targets ({@code no-owner=true}, {@code jobs=4}); a key prefixed with a
+     *     kind ({@code postgresql.no-owner}) applies to that kind only
      * @throws InvalidInputException listing every problem: unknown names, targets of the wrong kind, groups without a
      *     target, directories that are not empty
      */
     public static List<Step> plan(List<Group> groups, Map<String, String> restores, Optional<Path> targetDir,
-                                  List<String> databaseTargets, boolean all) {
+                                  List<String> databaseTargets, boolean all, Map<String, String> options) {
         List<String> problems = new ArrayList<>();
         Map<String, Group> byName = groups.stream().collect(Collectors.toMap(Group::name, Function.identity(),
                 (a, b) -> a, LinkedHashMap::new));
@@ -156,7 +158,7 @@ public final class Recovery {
                     if (group.kind().equals("fs")) {
                         checkEmpty(Path.of(explicit), problems);
                     }
-                    steps.add(new Step(group, explicit, Map.of()));
+                    steps.add(new Step(group, explicit, optionsFor(group.kind(), options, Map.of())));
                 }
                 continue;
             }
@@ -179,9 +181,10 @@ public final class Recovery {
                             + "): give --target " + example(group.kind()) + " or --restore " + group.name() + "=URI");
                 } else if (group.kind().equals("postgresql")) {
                     String database = group.latest().facts().get("postgresql.database");
-                    steps.add(new Step(group, server, database == null ? Map.of() : Map.of("target-database", database)));
+                    steps.add(new Step(group, server, optionsFor(group.kind(), options,
+                            database == null ? Map.of() : Map.of("target-database", database))));
                 } else {
-                    steps.add(new Step(group, server, Map.of()));
+                    steps.add(new Step(group, server, optionsFor(group.kind(), options, Map.of())));
                 }
             }
         }
@@ -213,6 +216,22 @@ public final class Recovery {
                     + Sinks.redact(step.target()) + ": " + e.getMessage(), e);
         }
         return repository.restore(SnapshotSelector.id(snapshot.id())).to(target).run();
+    }
+
+    private static Map<String, String> optionsFor(String kind, Map<String, String> options, Map<String, String> base) {
+        if (kind.equals("fs")) {
+            return base;
+        }
+        Map<String, String> out = new LinkedHashMap<>(base);
+        options.forEach((key, value) -> {
+            int dot = key.indexOf('.');
+            if (dot < 0) {
+                out.put(key, value);
+            } else if (key.substring(0, dot).equals(kind)) {
+                out.put(key.substring(dot + 1), value);
+            }
+        });
+        return out;
     }
 
     private static Optional<String> kindOf(String target, List<String> problems, String what) {
