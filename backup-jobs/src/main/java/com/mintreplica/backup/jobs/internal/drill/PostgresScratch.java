@@ -67,7 +67,7 @@ public final class PostgresScratch implements Scratch {
                                          Snapshot snapshot, Path tempDir) throws IOException {
         String original = snapshot.facts().getOrDefault("postgresql.database", "");
         PostgresConnection connection = PostgresConnection.builder().url(server).environment(environment).build();
-        PostgresConnection admin = connection.withDatabase(options.getOrDefault("maintenance-database", "postgres"));
+        PostgresConnection admin = connection.withDatabase("postgres"); // as the PostgreSQL target connects for DDL
         boolean named = options.containsKey("target-database");
         String database = named ? options.get("target-database") : scratchName(original.isEmpty() ? "mint" : original);
         String where = admin.host() + ":" + admin.port();
@@ -95,7 +95,6 @@ public final class PostgresScratch implements Scratch {
             throw new IOException("cannot look up databases on " + where + ": " + e.getMessage(), e);
         }
         Map<String, String> targetOptions = new LinkedHashMap<>(options);
-        targetOptions.remove("maintenance-database");
         targetOptions.put("target-database", database);
         targetOptions.putIfAbsent("temp-dir", tempDir.toString());
         RestoreTarget t = Sources.requireKind("postgresql").withEnvironment(environment)
