@@ -111,8 +111,10 @@ public final class MongoScratch implements Scratch {
     /** A client for {@code server}, with the password from the environment when the URI names only the user. */
     public static MongoClient client(String server, Map<String, String> environment) {
         ConnectionString cs = new ConnectionString(server);
-        MongoClientSettings.Builder settings = MongoClientSettings.builder().applyConnectionString(cs)
-                .applyToClusterSettings(c -> c.serverSelectionTimeout(30, TimeUnit.SECONDS));
+        MongoClientSettings.Builder settings = MongoClientSettings.builder().applyConnectionString(cs);
+        if (cs.getServerSelectionTimeout() == null) {
+            settings.applyToClusterSettings(c -> c.serverSelectionTimeout(30, TimeUnit.SECONDS));
+        }
         MongoCredential credential = cs.getCredential();
         String password = environment.get(MongoSourceProvider.PASSWORD_ENV);
         if (credential != null && credential.getPassword() == null && password != null) {
