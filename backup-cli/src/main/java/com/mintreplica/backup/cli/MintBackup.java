@@ -24,7 +24,7 @@ public final class MintBackup implements Callable<Integer> {
     static final List<Class<?>> COMMANDS = List.of(InitCommand.class, BackupCommand.class, ListCommand.class,
             LsCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
             PruneCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
-            AuditCommand.class);
+            AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class);
 
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -64,7 +64,10 @@ final class RunCommand implements Callable<Integer> {
     private void print(JobResult r) {
         switch (r.outcome()) {
             case SUCCEEDED -> {
-                if (!root.quiet) {
+                if (!root.quiet && r.job().startsWith(com.mintreplica.backup.jobs.DrillRunner.SCHEDULED_PREFIX)) {
+                    root.out.printf("job %s: drill passed, snapshot %s restored (%s) and removed in %s%n", r.job(),
+                            r.snapshot().orElse("-"), Format.bytes(r.bytes()), Format.duration(r.duration()));
+                } else if (!root.quiet) {
                     root.out.printf("job %s: snapshot %s, %s read in %s%s%n", r.job(), r.snapshot().orElse("-"),
                             Format.bytes(r.bytes()), Format.duration(r.duration()),
                             r.copies().isEmpty() ? "" : ", copied to " + String.join(", ", r.copies()));

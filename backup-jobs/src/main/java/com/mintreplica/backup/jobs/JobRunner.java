@@ -271,25 +271,51 @@ public final class JobRunner implements JobAction {
         }
         URI uri = Sources.toUri(s.location().orElseThrow());
         SourceProvider provider = Sources.forLocation(uri);
+        Map<String, String> env = environment(provider.kind(), s.environment(), s.password(), "jobs." + job.name() + ".source",
+                redactor);
+        return provider.withEnvironment(env).source(uri, s.options());
+    }
+
+    /**
+     * The environment a source or target of {@code kind} is given: the runner's, then {@code variables}, then the
+     * password in the variable the kind reads. Every secret resolved is tracked by {@code redactor}.
+     *
+     * @param field where these come from in the config, for messages ({@code jobs.NAME.source})
+     */
+    Map<String, String> environment(String kind, Map<String, SecretRef> variables, Optional<SecretRef> passwordRef,
+                                    String field, Redactor redactor) {
         Map<String, String> env = new HashMap<>(environment);
-        s.environment().forEach((variable, ref) -> {
-            Secret value = ref.resolve(environment, "jobs." + job.name() + ".source.environment." + variable);
+        variables.forEach((variable, ref) -> {
+            Secret value = ref.resolve(environment, field + ".environment." + variable);
             if (ref.kind() != SecretRef.Kind.LITERAL) {
                 redactor.track(value);
             }
             env.put(variable, value.reveal());
         });
-        if (s.password().isPresent()) {
-            Secret password = redactor.track(s.password().get().resolve(environment, "jobs." + job.name() + ".source.password"));
-            String variable = switch (provider.kind()) {
+        if (passwordRef.isPresent()) {
+            Secret password = redactor.track(passwordRef.get().resolve(environment, field + ".password"));
+            String variable = switch (kind) {
                 case "postgresql" -> POSTGRES_PASSWORD;
                 case "mongodb" -> MONGODB_PASSWORD;
-                default -> throw new InvalidInputException("jobs." + job.name() + ".source.password: a " + provider.kind()
-                        + " source takes no password here: give its credentials through source.environment");
+                default -> throw new InvalidInputException(field + ".password: a " + kind
+                        + " source takes no password here: give its credentials through environment");
             };
             env.put(variable, password.reveal());
         }
-        return provider.withEnvironment(env).source(uri, s.options());
+        return env;
+    }
+
+    /** Appends {@code record} (with this runner's host and user) to the audit log, if there is one. */
+    void auditLine(AuditRecord.Builder record, Sink repository) {
+        audit(record, repository);
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    Map<String, String> environment() {
+        return environment;
     }
 
     private void audit(AuditRecord.Builder record, Sink repository) {

@@ -3,6 +3,7 @@ package com.mintreplica.backup.jobs;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.jobs.config.DrillConfig;
 import com.mintreplica.backup.jobs.config.JobConfig;
 import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.jobs.config.RepositoryConfig;
@@ -61,6 +62,10 @@ import org.slf4j.LoggerFactory;
  *       and gives their slots up, so another replica may run them; no half-made snapshot is ever committed.</li>
  * </ul>
  *
+ * <p>Repositories with a {@code prune.schedule} are pruned as the job {@code _prune-<repository>}, and drills with a
+ * schedule run as {@code _drill-<drill>} ({@link DrillRunner}), claimed on their job's repository like any job; a drill
+ * that fails is a failed run for the listeners.
+ *
  * <p>Time comes from the injected {@link Clock}. {@link #tick()} does one round of the work (due jobs, renewals) at the
  * clock's time: {@link #start()} calls it on the executor until {@link #close()}; tests and apps with their own timer
  * may call it directly instead.
@@ -74,6 +79,7 @@ public final class JobScheduler implements AutoCloseable {
     private final Clock clock;
     private final JobAction action;
     private final JobRunner runner;
+    private final DrillRunner drills;
     private final List<JobListener> listeners;
     private final Duration tickEvery;
     private final Duration shutdownTimeout;
@@ -99,6 +105,7 @@ public final class JobScheduler implements AutoCloseable {
         this.givenExecutor = b.executor;
         this.runner = JobRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
         this.action = b.action != null ? b.action : runner;
+        this.drills = DrillRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
         for (JobConfig job : config.jobs().values()) {
             states.put(job.name(), new JobState(job));
         }
@@ -106,6 +113,12 @@ public final class JobScheduler implements AutoCloseable {
             if (repository.prune().isPresent()) {
                 JobState prune = new JobState(repository);
                 states.put(prune.name, prune);
+            }
+        }
+        for (DrillConfig drill : config.drills().values()) {
+            if (drill.schedule().isPresent()) {
+                JobState st = new JobState(drill, config.job(drill.job()));
+                states.put(st.name, st);
             }
         }
     }
@@ -254,7 +267,9 @@ public final class JobScheduler implements AutoCloseable {
         Instant begun = clock.instant();
         running.thread = Thread.currentThread();
         try {
-            if (job != null) {
+            if (st.drill != null) {
+                result = drills.result(drills.run(st.drill), running.slot);
+            } else if (job != null) {
                 listeners.forEach(l -> safely(() -> l.started(job, running.slot)));
                 result = action.run(job, running.slot);
             } else {
@@ -396,11 +411,14 @@ public final class JobScheduler implements AutoCloseable {
 
     private synchronized RunClaims claims(JobState st) {
         Sink sink = sinks.computeIfAbsent(st.repository, r -> Sinks.open(config.repository(r).location()));
-        String recordedHost = st.job != null ? config.hostOf(st.job).orElse(host) : config.host().orElse(host);
+        String recordedHost = st.job != null && st.drill == null ? config.hostOf(st.job).orElse(host) : config.host().orElse(host);
         return new RunClaims(sink, st.name, clock, config.lease(), holder, recordedHost);
     }
 
-    /** The names {@link #runNow} takes: every job, and {@code _prune-<repository>} for each scheduled prune. */
+    /**
+     * The names {@link #runNow} takes: every job, {@code _prune-<repository>} for each scheduled prune and
+     * {@code _drill-<drill>} for each scheduled drill.
+     */
     public List<String> names() {
         return List.copyOf(states.keySet());
     }
@@ -482,11 +500,15 @@ public final class JobScheduler implements AutoCloseable {
         }
     }
 
-    /** A job, or the scheduled prune of a repository (named {@code _prune-<repository>}). */
+    /**
+     * A job, the scheduled prune of a repository (named {@code _prune-<repository>}) or a scheduled drill (named
+     * {@code _drill-<drill>}, claimed on its job's repository).
+     */
     private static final class JobState {
         final String name;
         final JobConfig job;
         final RepositoryConfig prune;
+        final DrillConfig drill;
         final Optional<CronSchedule> schedule;
         final String repository;
         final Duration jitter;
@@ -499,6 +521,7 @@ public final class JobScheduler implements AutoCloseable {
             this.name = job.name();
             this.job = job;
             this.prune = null;
+            this.drill = null;
             this.schedule = job.schedule();
             this.repository = job.repository();
             this.jitter = job.jitter();
@@ -508,8 +531,19 @@ public final class JobScheduler implements AutoCloseable {
             this.name = JobRunner.PRUNE_PREFIX + repository.name();
             this.job = null;
             this.prune = repository;
+            this.drill = null;
             this.schedule = repository.prune();
             this.repository = repository.name();
+            this.jitter = Duration.ZERO;
+        }
+
+        JobState(DrillConfig drill, JobConfig job) {
+            this.name = DrillRunner.SCHEDULED_PREFIX + drill.name();
+            this.job = job;
+            this.prune = null;
+            this.drill = drill;
+            this.schedule = drill.schedule();
+            this.repository = job.repository();
             this.jitter = Duration.ZERO;
         }
     }

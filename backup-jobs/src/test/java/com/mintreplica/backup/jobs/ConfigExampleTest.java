@@ -59,6 +59,8 @@ class ConfigExampleTest {
 
         assertThat(config.drills()).containsOnlyKeys("postgres-monthly", "config-weekly");
         assertThat(config.drills().get("postgres-monthly").job()).isEqualTo("postgres-daily");
-        assertThat(config.drills().get("postgres-monthly").options()).containsEntry("target-database", "mint_replica_drill");
+        assertThat(config.drills().get("postgres-monthly").options()).containsEntry("no-owner", "true");
+        assertThat(config.drills().get("postgres-monthly").smoke()).hasValueSatisfying(q -> assertThat(q).startsWith("select"));
+        assertThat(config.drills().get("config-weekly").checks()).containsExactly("file-hashes", "verify");
     }
 }

@@ -139,6 +139,18 @@ public final class PostgresConnection {
                 + (passFile != null ? " or " + passFile : "") + ")");
     }
 
+    /**
+     * Opens a JDBC connection to this database with this login and these TLS settings, as backups and restores
+     * connect; the caller closes it. For drills and checks that run their own SQL.
+     *
+     * @throws com.mintreplica.backup.core.AccessDeniedException when the login is refused
+     * @throws com.mintreplica.backup.core.NotFoundException when the database does not exist
+     * @throws BackupException when the server cannot be reached
+     */
+    public java.sql.Connection connect() {
+        return com.mintreplica.backup.postgres.internal.Jdbc.open(this);
+    }
+
     @Override
     public String toString() {
         return "PostgresConnection[" + user + "@" + describe() + ", sslmode=" + sslMode() + "]";

@@ -1,16 +1,24 @@
 package com.mintreplica.backup.postgres;
 
+import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.Layout;
 import com.mintreplica.backup.core.Secret;
+import com.mintreplica.backup.core.UnsupportedException;
 import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceId;
 import com.mintreplica.backup.core.source.SourceReader;
+import com.mintreplica.backup.postgres.internal.Catalog;
 import com.mintreplica.backup.postgres.internal.DumpReader;
+import com.mintreplica.backup.postgres.internal.Jdbc;
 import com.mintreplica.backup.postgres.internal.PgTools;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -93,6 +101,39 @@ public final class PostgresSource implements Source {
         int level = compression.orElse(context.layout() == Layout.CHUNKED ? 0 : -1);
         return DumpReader.open(new DumpReader.Settings(connection, format, jobs, globals, tools, level, tempDir),
                 context);
+    }
+
+    /**
+     * Checks, without dumping anything, what a backup checks first: that the server answers this source's login, and
+     * that a {@code pg_dump} (and a {@code pg_restore}, for restores and drills) of at least the server's major version
+     * is found where a backup would look ({@link Builder#binDir}, else PATH and the versioned install directories).
+     * For {@code mint-backup doctor}.
+     *
+     * @return the server's version and each tool, with its problem if it has one
+     * @throws com.mintreplica.backup.core.AccessDeniedException when the login is refused
+     * @throws com.mintreplica.backup.core.BackupException when the server cannot be reached
+     */
+    public PostgresPreflight preflight() {
+        PgTools tools = new PgTools(binDir, environment, PgTools.DEBIAN_ROOT);
+        Catalog.ServerInfo server;
+        try (Connection c = Jdbc.open(connection)) {
+            server = Catalog.serverInfo(c);
+        } catch (SQLException e) {
+            throw new BackupException("cannot read the version of the PostgreSQL server at " + connection.describe()
+                    + ": " + e.getMessage(), e);
+        }
+        String serverText = "the server (PostgreSQL " + server.version() + " at " + connection.describe() + ")";
+        List<PostgresPreflight.Tool> found = new ArrayList<>();
+        for (String name : List.of("pg_dump", "pg_restore")) {
+            try {
+                PgTools.Tool tool = tools.find(name, server.major(), serverText);
+                found.add(new PostgresPreflight.Tool(name, Optional.of(tool.path().toString()), Optional.of(tool.version()),
+                        Optional.empty()));
+            } catch (UnsupportedException e) {
+                found.add(new PostgresPreflight.Tool(name, Optional.empty(), Optional.empty(), Optional.of(e.getMessage())));
+            }
+        }
+        return new PostgresPreflight(connection.describe(), server.version(), found);
     }
 
     @Override

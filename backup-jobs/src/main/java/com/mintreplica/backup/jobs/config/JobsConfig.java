@@ -222,8 +222,84 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
                 out.add(ConfigProblem.of(at + ".job", unknown("job", drill.job(), jobs.keySet())));
             }
             checkEnvironment(out, at + ".environment", drill.environment());
+            JobConfig job = jobs.get(drill.job());
+            if (job != null) {
+                checkDrill(out, at, drill, job);
+            }
         });
         return out;
+    }
+
+    /**
+     * The kind of snapshots {@code job} makes ({@code fs}, {@code postgresql}, {@code mongodb}), when its source's
+     * module is on the class path.
+     */
+    public static Optional<String> kindOf(JobConfig job) {
+        if (job.source().isFiles()) {
+            return Optional.of("fs");
+        }
+        try {
+            return Optional.of(Sources.forLocation(Sources.toUri(job.source().location().orElseThrow())).kind());
+        } catch (BackupException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void checkDrill(List<ConfigProblem> out, String at, DrillConfig drill, JobConfig job) {
+        Optional<String> kind = kindOf(job);
+        if (kind.isEmpty()) {
+            return; // the job's own source problem is reported
+        }
+        Set<String> applies = switch (kind.get()) {
+            case "fs" -> Set.of(DrillConfig.FILE_HASHES, DrillConfig.VERIFY, DrillConfig.SMOKE);
+            case "postgresql" -> Set.of(DrillConfig.VACUUM_ANALYZE, DrillConfig.ROW_COUNTS, DrillConfig.VERIFY, DrillConfig.SMOKE);
+            case "mongodb" -> Set.of(DrillConfig.DOCUMENT_COUNTS, DrillConfig.VERIFY, DrillConfig.SMOKE);
+            default -> Set.of(DrillConfig.VERIFY, DrillConfig.SMOKE);
+        };
+        for (int i = 0; i < drill.checks().size(); i++) {
+            String check = drill.checks().get(i);
+            if (!DrillConfig.CHECKS.contains(check)) {
+                out.add(ConfigProblem.of(at + ".checks[" + i + "]", "unknown check '" + check + "': use some of "
+                        + new java.util.TreeSet<>(DrillConfig.CHECKS)));
+            } else if (!applies.contains(check)) {
+                out.add(ConfigProblem.of(at + ".checks[" + i + "]", "check '" + check + "' does not apply to job '"
+                        + job.name() + "', a " + kind.get() + " job: its checks are " + new java.util.TreeSet<>(applies)));
+            }
+        }
+        if (drill.smoke().isPresent() && !kind.get().equals("postgresql")) {
+            out.add(ConfigProblem.of(at + ".smoke", "a smoke query is SQL, for PostgreSQL jobs; job '" + job.name()
+                    + "' is a " + kind.get() + " job: give the application's smoke check in Java instead"));
+        }
+        if (drill.smoke().isPresent() && drill.smoke().get().isBlank()) {
+            out.add(ConfigProblem.of(at + ".smoke", "the smoke query is empty"));
+        }
+        Optional<String> target = drill.target();
+        if (kind.get().equals("fs")) {
+            if (target.isPresent() && target.get().matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
+                out.add(ConfigProblem.of(at + ".target", "job '" + job.name() + "' backs up files: the target is the"
+                        + " directory scratch directories are made in, not a URI"));
+            }
+            if (drill.password().isPresent()) {
+                out.add(ConfigProblem.of(at + ".password", "a password is for a database target"));
+            }
+        } else if (target.isPresent()) {
+            try {
+                String targetKind = Sources.forLocation(Sources.toUri(target.get())).kind();
+                if (!targetKind.equals(kind.get())) {
+                    out.add(ConfigProblem.of(at + ".target", "job '" + job.name() + "' makes " + kind.get()
+                            + " snapshots, which cannot be restored to a " + targetKind + " target"));
+                }
+            } catch (BackupException e) {
+                out.add(ConfigProblem.of(at + ".target", e.getMessage()));
+            }
+            if (target.get().matches("^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*:[^/@]*@.*")) {
+                out.add(ConfigProblem.of(at + ".target", "the target carries a password: give it as password: env:NAME"
+                        + " or file:/path"));
+            }
+        } else if (drill.password().isPresent() || !drill.environment().isEmpty()) {
+            out.add(ConfigProblem.of(at + (drill.password().isPresent() ? ".password" : ".environment"),
+                    "password and environment are for a drill target: without one the drill uses the job's server and login"));
+        }
     }
 
     private void checkRepository(List<ConfigProblem> out, String at, String target, String self) {

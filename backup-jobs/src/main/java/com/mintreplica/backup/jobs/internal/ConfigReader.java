@@ -60,7 +60,7 @@ public final class ConfigReader {
     private static final Set<String> RETENTION = Set.of("keepLast", "keepHourly", "keepDaily", "keepWeekly", "keepMonthly",
             "keepYearly", "keepWithin", "keepTags");
     private static final Set<String> COPY = Set.of("repository", "retention");
-    private static final Set<String> DRILL = Set.of("job", "schedule", "timezone", "target", "options", "environment", "password", "checks");
+    private static final Set<String> DRILL = Set.of("job", "schedule", "timezone", "target", "options", "environment", "password", "checks", "smoke");
     private static final Pattern DURATION = Pattern.compile("(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
     private final String file;
@@ -359,12 +359,14 @@ public final class ConfigReader {
         }
         ZoneId zone = zone(m, "timezone", at + ".timezone").orElse(defaultZone);
         Optional<CronSchedule> schedule = schedule(m, "schedule", at + ".schedule", zone);
-        Optional<String> target = string(m, "target", at + ".target");
+        Optional<String> target = string(m, "target", at + ".target")
+                .map(t -> t.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*") || t.isBlank() ? t : base.resolve(t).normalize().toString());
         Map<String, String> options = stringMap(m, "options", at + ".options");
         Map<String, SecretRef> environment = environment(m, at + ".environment");
         Optional<SecretRef> password = secret(m, "password", at + ".password");
         List<String> checks = strings(m, "checks", at + ".checks");
-        return job.map(j -> new DrillConfig(name, j, schedule, target, options, environment, password, checks)).orElse(null);
+        Optional<String> smoke = string(m, "smoke", at + ".smoke");
+        return job.map(j -> new DrillConfig(name, j, schedule, target, options, environment, password, checks, smoke)).orElse(null);
     }
 
     // ---- values

@@ -1,0 +1,188 @@
+package com.mintreplica.backup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mintreplica.backup.testkit.gpg.GnuPG;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Disaster recovery: jobs back up into an encrypted S3 repository (s3proxy in the test JVM); then the machine, its
+ * config and its data are gone, and {@code recover} on an empty working directory, given only the bucket's address
+ * and the key, lists the jobs and restores their latest snapshots.
+ */
+class RecoverS3Test {
+    static GnuPG gpg;
+    static GnuPG.Key ops;
+
+    @TempDir
+    Path temp;
+    private S3Proxy server;
+    private String repo;
+    private Path site;
+
+    @BeforeAll
+    static void keys() {
+        gpg = GnuPG.start();
+        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
+    }
+
+    @AfterAll
+    static void stopGpg() {
+        gpg.close();
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        server = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "dr-access", "dr-secret-not-real")
+                .endpoint(URI.create("http://127.0.0.1:0")).build();
+        server.start();
+        while (!"STARTED".equals(server.getState())) {
+            Thread.sleep(10);
+        }
+        URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
+        try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dr-access", "dr-secret-not-real")))
+                .build()) {
+            client.createBucket(r -> r.bucket("offsite"));
+        }
+        System.setProperty("aws.accessKeyId", "dr-access");
+        System.setProperty("aws.secretAccessKey", "dr-secret-not-real");
+        repo = "s3://offsite/mint?region=us-east-1&endpoint=" + endpoint + "&pathStyle=true";
+
+        // The lost machine: its data, its config and its keys' copies.
+        site = temp.resolve("site");
+        Files.createDirectories(site.resolve("etc/mint"));
+        Files.createDirectories(site.resolve("www"));
+        Files.writeString(site.resolve("etc/mint/app.yaml"), "db: postgresql://db/mint\nversion: 1\n");
+        Files.writeString(site.resolve("www/index.html"), "<h1>Mint</h1>\n");
+        Files.writeString(site.resolve("jobs.yaml"), """
+                keys:
+                  ops:
+                    secret: %s
+                    passphrase: file:%s
+                repositories:
+                  offsite:
+                    location: "%s"
+                    encryption: {recipients: [ops], unlock: [ops]}
+                jobs:
+                  etc:
+                    source: {paths: [%s]}
+                    repository: offsite
+                  www:
+                    source: {paths: [%s]}
+                    repository: offsite
+                """.formatted(ops.secretFile(), gpg.passphraseFile, repo, site.resolve("etc"), site.resolve("www")));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+        server.stop();
+    }
+
+    private static Cli.Result run(int expected, String... args) {
+        Cli.Result r = Cli.run(Map.of(), args);
+        assertThat(r.code()).as(r.toString()).isEqualTo(expected);
+        return r;
+    }
+
+    private String[] recover(String... more) {
+        return Stream.concat(Stream.of("recover", "--repo", repo, "--key", ops.secretFile().toString(), "--passphrase-file",
+                gpg.passphraseFile.toString()), Stream.of(more)).toArray(String[]::new);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
+    void recover_on_an_empty_machine_lists_the_jobs_from_the_bucket_alone_and_restores_their_latest_snapshots()
+            throws Exception {
+        String config = site.resolve("jobs.yaml").toString();
+        run(0, "run", "--config", config);
+        Files.writeString(site.resolve("etc/mint/app.yaml"), "db: postgresql://db/mint\nversion: 2\n");
+        JsonNode second = new ObjectMapper().readTree(run(0, "run", "--config", config, "--json").out());
+        String latestEtc = second.get(0).get("snapshot").asText();
+        String latestWww = second.get(1).get("snapshot").asText();
+        Path lostEtc = site.resolve("etc");
+        Path lostWww = site.resolve("www");
+        // The key survives in the safe; everything else of the machine is gone.
+        deleteTree(site);
+        Path fresh = Files.createDirectories(temp.resolve("fresh"));
+
+        Cli.Result listing = run(0, recover());
+        assertThat(listing.out()).contains("2 jobs and sources").contains("(encrypted, openpgp)")
+                .contains(latestEtc).contains(latestWww)
+                .contains("--restore etc=").contains("--all --target-dir");
+        assertThat(listing.out().lines().filter(l -> l.startsWith("etc ")).findFirst().orElseThrow())
+                .contains("fs").contains(latestEtc);
+        JsonNode groups = new ObjectMapper().readTree(run(0, recover("--json")).out()).get("groups");
+        assertThat(groups).extracting(g -> g.get("name").asText()).containsExactly("etc", "www");
+        assertThat(groups.get(0).get("snapshots").asInt()).isEqualTo(2);
+        assertThat(groups.get(0).get("latest").get("id").asText()).isEqualTo(latestEtc);
+
+        Cli.Result restored = run(0, recover("--all", "--target-dir", fresh.toString()));
+        assertThat(restored.out()).contains("restore etc: snapshot " + latestEtc).contains("all 2 restores done");
+        assertThat(fresh.resolve("etc").resolve(lostEtc.toString().substring(1)).resolve("mint/app.yaml"))
+                .hasContent("db: postgresql://db/mint\nversion: 2\n");
+        assertThat(fresh.resolve("www").resolve(lostWww.toString().substring(1)).resolve("index.html"))
+                .hasContent("<h1>Mint</h1>\n");
+
+        // again: the directories are not empty now, so nothing is overwritten, and it says so
+        Cli.Result again = run(2, recover("--all", "--target-dir", fresh.toString()));
+        assertThat(again.err()).contains("nothing was restored").contains(fresh.resolve("etc") + " is not empty");
+
+        Path one = temp.resolve("just-www");
+        run(0, recover("--restore", "www=" + one));
+        assertThat(one.resolve(lostWww.toString().substring(1)).resolve("index.html")).hasContent("<h1>Mint</h1>\n");
+    }
+
+    @Test
+    void a_plan_with_mistakes_restores_nothing_and_names_each_mistake() throws Exception {
+        run(0, "run", "--config", site.resolve("jobs.yaml").toString());
+        Path fresh = temp.resolve("fresh");
+
+        Cli.Result r = run(2, recover("--restore", "etcc=" + fresh, "--restore", "www=postgresql://postgres@db/"));
+        assertThat(r.err()).contains("no job or source 'etcc'").contains("it holds [etc, www]")
+                .contains("www holds fs snapshots").contains("cannot be restored to 'postgresql://***@db/'");
+        assertThat(fresh).doesNotExist();
+
+        Cli.Result noDir = run(2, recover("--all"));
+        assertThat(noDir.err()).contains("etc holds files: give --target-dir DIR");
+
+        Cli.Result withoutKey = run(2, "recover", "--repo", repo);
+        assertThat(withoutKey.err()).containsIgnoringCase("key");
+        Cli.Result asOfLocal = run(2, "recover", "--repo", temp.resolve("nowhere").toString(), "--as-of", "2026-11-20T00:00:00Z");
+        assertThat(asOfLocal.err()).contains("--as-of reads the object versions of an S3 bucket");
+        Cli.Result dryRun = run(0, recover("--dry-run", "--all", "--target-dir", fresh.toString()));
+        assertThat(dryRun.out()).contains("would restore etc").contains("would restore www");
+        assertThat(fresh).doesNotExist();
+    }
+}

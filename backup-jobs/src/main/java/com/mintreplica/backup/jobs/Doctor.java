@@ -1,0 +1,567 @@
+package com.mintreplica.backup.jobs;
+
+import com.mintreplica.backup.core.AccessDeniedException;
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Secret;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.core.source.Source;
+import com.mintreplica.backup.crypto.OpenPgpEncryption;
+import com.mintreplica.backup.crypto.OpenPgpKeys;
+import com.mintreplica.backup.crypto.OpenPgpPublicKey;
+import com.mintreplica.backup.crypto.OpenPgpSecretKey;
+import com.mintreplica.backup.crypto.PassphraseCallback;
+import com.mintreplica.backup.jobs.DoctorReport.Finding;
+import com.mintreplica.backup.jobs.config.DrillConfig;
+import com.mintreplica.backup.jobs.config.JobConfig;
+import com.mintreplica.backup.jobs.config.JobsConfig;
+import com.mintreplica.backup.jobs.config.KeyConfig;
+import com.mintreplica.backup.jobs.config.RepositoryConfig;
+import com.mintreplica.backup.jobs.internal.Redactor;
+import com.mintreplica.backup.jobs.internal.doctor.MongoChecks;
+import com.mintreplica.backup.jobs.internal.doctor.PostgresChecks;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+
+/**
+ * Checks that a config's jobs can run here, before they have to: {@code mint-backup doctor}. Each finding says what
+ * was checked, and each problem what to do about it.
+ *
+ * <ul>
+ *   <li>keys: every key file reads, every secret key unlocks with its passphrase, none has expired (a warning 30 days
+ *       before), by this doctor's clock;</li>
+ *   <li>repositories: reachable and writable (a probe object under {@code doctor/} is created, read, listed and
+ *       deleted), the repository exists or may be created, its {@code unlock} keys open it; and the clock: the store's
+ *       time of the probe against this machine's;</li>
+ *   <li>PostgreSQL jobs: the login works, and pg_dump and pg_restore are found where a backup looks and are at least
+ *       the server's major version (backup-postgres' own preflight); the same for the server of a drill; MongoDB jobs:
+ *       the server answers and the login works;</li>
+ *   <li>free space and write access in the temporary directory (and in PostgreSQL's {@code temp-dir}s and directory
+ *       drills' targets), against the size of the latest snapshots that go through it;</li>
+ *   <li>the audit log's directory is writable.</li>
+ * </ul>
+ *
+ * <p>Nothing here changes a repository: the probe object is deleted again, and repositories that do not exist are not
+ * created. Secrets are read from their references as a run would read them, and never appear in a finding.
+ */
+public final class Doctor {
+    /** Where probe objects are written: apart from every prefix the repository, jobs and prune use. */
+    public static final String PROBE_PREFIX = "doctor/";
+    static final Duration KEY_WARNING = Duration.ofDays(30);
+    static final Duration SKEW_WARNING = Duration.ofSeconds(5);
+    static final Duration SKEW_PROBLEM = Duration.ofSeconds(60);
+    static final long LOW_SPACE = 1L << 30;
+
+    private final JobsConfig config;
+    private final JobRunner jobs;
+    private final Clock clock;
+    private final Map<String, String> environment;
+    private final Path tempDir;
+    private final String host;
+
+    private Doctor(Builder b) {
+        this.config = b.config;
+        this.clock = b.clock;
+        this.environment = Map.copyOf(b.environment);
+        this.tempDir = b.tempDir;
+        this.host = b.host;
+        this.jobs = JobRunner.builder(config).clock(b.clock).environment(b.environment).host(b.host).build();
+    }
+
+    public static Builder builder(JobsConfig config) {
+        return new Builder(config);
+    }
+
+    /** Runs every check. Never throws for what it finds: that is the report. */
+    public DoctorReport run() {
+        List<Finding> out = new ArrayList<>();
+        Redactor redactor = new Redactor();
+        Map<String, OpenPgpSecretKey> unlocked = keys(out, redactor);
+        Map<String, Long> latestSizes = new LinkedHashMap<>();
+        for (RepositoryConfig repository : config.repositories().values()) {
+            repository(repository, unlocked, latestSizes, out, redactor);
+        }
+        for (JobConfig job : config.jobs().values()) {
+            database(job, out, redactor);
+        }
+        for (DrillConfig drill : config.drills().values()) {
+            drillServer(drill, out, redactor);
+        }
+        tempSpace(latestSizes, out);
+        auditLog(out);
+        return new DoctorReport(out);
+    }
+
+    // ---- keys
+
+    private Map<String, OpenPgpSecretKey> keys(List<Finding> out, Redactor redactor) {
+        Map<String, OpenPgpSecretKey> unlocked = new LinkedHashMap<>();
+        for (KeyConfig key : config.keys().values()) {
+            String subject = "keys." + key.name();
+            if (key.publicKey().isPresent()) {
+                Path file = key.publicKey().get();
+                try {
+                    for (OpenPgpPublicKey k : OpenPgpKeys.publicKeys(file)) {
+                        out.add(expiry(subject, "public key " + k.fingerprint() + " " + k.userIds() + " in " + file,
+                                k.fingerprint(), file, k.ring()));
+                    }
+                } catch (BackupException e) {
+                    out.add(Finding.problem("key", subject, "cannot read the public key file " + file + ": "
+                            + redactor.message(e), "export the key again (gpg --export --armor FINGERPRINT > " + file
+                            + ") and make the file readable by the user that runs the jobs"));
+                }
+            }
+            if (key.secretKey().isPresent()) {
+                Path file = key.secretKey().get();
+                Optional<Secret> passphrase;
+                try {
+                    passphrase = key.passphrase().map(ref -> redactor.track(ref.resolve(environment, subject + ".passphrase")));
+                } catch (BackupException e) {
+                    out.add(Finding.problem("key", subject, redactor.message(e), "set the variable or create the file "
+                            + subject + ".passphrase refers to, with the passphrase on its first line"));
+                    continue;
+                }
+                try {
+                    OpenPgpSecretKey secret = OpenPgpKeys.secretKey(file,
+                            passphrase.map(PassphraseCallback::of).orElse(PassphraseCallback.none()));
+                    unlocked.put(key.name(), secret);
+                    out.add(expiry(subject, "secret key " + secret.fingerprint() + " " + secret.userIds() + " in " + file
+                            + " unlocks", secret.fingerprint(), file, secret.publicRing()));
+                } catch (AccessDeniedException e) {
+                    out.add(Finding.problem("key", subject, redactor.message(e), key.passphrase().isPresent()
+                            ? "put the key's passphrase where " + subject + ".passphrase (" + key.passphrase().get()
+                            + ") refers to, or check that " + file + " is the right key"
+                            : "give the passphrase: " + subject + ".passphrase: env:NAME or file:/path"));
+                } catch (BackupException e) {
+                    out.add(Finding.problem("key", subject, "cannot read the secret key file " + file + ": "
+                            + redactor.message(e), "export the key again (gpg --export-secret-keys --armor FINGERPRINT > "
+                            + file + ") and make the file readable by the user that runs the jobs, and no one else"));
+                }
+            }
+        }
+        return unlocked;
+    }
+
+    private Finding expiry(String subject, String what, String fingerprint, Path file, PGPPublicKeyRing ring) {
+        Optional<Instant> expires;
+        try {
+            expires = expiry(ring);
+        } catch (BackupException e) {
+            return Finding.problem("key", subject, what + ": " + e.getMessage(), renewal(fingerprint, file));
+        }
+        Instant now = clock.instant();
+        if (expires.isEmpty()) {
+            return Finding.ok("key", subject, what + ", never expires");
+        }
+        if (!expires.get().isAfter(now)) {
+            return Finding.problem("key", subject, what + ", expired on " + expires.get()
+                    + ": nothing can be encrypted to it", renewal(fingerprint, file));
+        }
+        Duration left = Duration.between(now, expires.get());
+        if (left.compareTo(KEY_WARNING) < 0) {
+            return Finding.warning("key", subject, what + ", expires on " + expires.get() + ", in "
+                    + JobStatus.words(left), renewal(fingerprint, file));
+        }
+        return Finding.ok("key", subject, what + ", valid until " + expires.get());
+    }
+
+    /** When the key stops working: the earlier of its primary key's and its encryption subkey's expiry. */
+    static Optional<Instant> expiry(PGPPublicKeyRing ring) {
+        PGPPublicKey primary = ring.getPublicKey();
+        PGPPublicKey encryption = OpenPgpPublicKey.of(ring).encryptionKey();
+        Optional<Instant> a = expiryOf(primary);
+        Optional<Instant> b = encryption == primary ? Optional.empty() : expiryOf(encryption);
+        if (a.isPresent() && b.isPresent()) {
+            return Optional.of(a.get().isBefore(b.get()) ? a.get() : b.get());
+        }
+        return a.or(() -> b);
+    }
+
+    private static Optional<Instant> expiryOf(PGPPublicKey key) {
+        long seconds = key.getValidSeconds();
+        return seconds <= 0 ? Optional.empty() : Optional.of(key.getCreationTime().toInstant().plusSeconds(seconds));
+    }
+
+    private static String renewal(String fingerprint, Path file) {
+        return "extend it (gpg --quick-set-expire " + fingerprint + " 2y, and for its subkeys gpg --quick-set-expire "
+                + fingerprint + " 2y '*'), then export it again to " + file + "; or add a new key to the repositories"
+                + " (mint-backup key add) and remove this one (mint-backup key remove)";
+    }
+
+    // ---- repositories and the clock
+
+    private void repository(RepositoryConfig repository, Map<String, OpenPgpSecretKey> unlocked,
+                            Map<String, Long> latestSizes, List<Finding> out, Redactor redactor) {
+        String subject = "repositories." + repository.name();
+        String where = Sinks.redact(repository.location());
+        String reach = "check that " + where + " is reachable from this machine (network, endpoint, DNS), that the"
+                + " credentials are set (S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role; GCS:"
+                + " GOOGLE_APPLICATION_CREDENTIALS; a directory: its owner and mode) and allow put, get, list and delete"
+                + " under it";
+        Sink sink;
+        try {
+            sink = Sinks.open(repository.location());
+        } catch (BackupException e) {
+            out.add(Finding.problem("storage", subject, "cannot open " + where + ": " + redactor.message(e),
+                    "correct " + subject + ".location; " + reach));
+            return;
+        }
+        try {
+            if (!probe(sink, subject, where, reach, out, redactor)) {
+                return;
+            }
+            state(repository, sink, unlocked, latestSizes, out, redactor);
+        } finally {
+            try {
+                sink.close();
+            } catch (Exception ignored) {
+                // nothing to report: the checks are done
+            }
+        }
+    }
+
+    /** Creates, reads, lists and deletes a probe object; compares the store's time with this machine's. */
+    private boolean probe(Sink sink, String subject, String where, String reach, List<Finding> out, Redactor redactor) {
+        String name = PROBE_PREFIX + "probe-" + UUID.randomUUID();
+        byte[] payload = ("mint-backup doctor probe from " + host + "\n").getBytes(StandardCharsets.UTF_8);
+        String step = "write";
+        Instant before = clock.instant();
+        long t0 = System.nanoTime();
+        try {
+            sink.put(name, new ByteArrayInputStream(payload), payload.length, ObjectKind.LOCK);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            Instant written = before.plus(took.dividedBy(2));
+            step = "read";
+            Optional<ObjectInfo> info = sink.stat(name);
+            byte[] read;
+            try (InputStream in = sink.get(name)) {
+                read = in.readAllBytes();
+            }
+            if (info.isEmpty() || !Arrays.equals(read, payload)) {
+                out.add(Finding.problem("storage", subject, where + " did not give back the probe object " + name
+                        + " as written", "check that nothing between this machine and the store rewrites objects"
+                        + " (a proxy, a gateway), and the store's health"));
+                return false;
+            }
+            step = "list";
+            boolean listed;
+            try (var objects = sink.list(PROBE_PREFIX)) {
+                listed = objects.anyMatch(o -> o.name().equals(name));
+            }
+            step = "delete";
+            sink.delete(name);
+            if (sink.stat(name).isPresent()) {
+                out.add(Finding.problem("storage", subject, "the probe object " + name + " in " + where
+                        + " is still there after deleting it", "allow deleting objects (prune needs it): check the"
+                        + " store's permissions, retention or Object Lock on the " + PROBE_PREFIX + " prefix"));
+                return false;
+            }
+            if (!listed) {
+                out.add(Finding.problem("storage", subject, "the probe object " + name + " was written to " + where
+                        + " but not listed under " + PROBE_PREFIX, "allow listing objects (s3:ListBucket) under the"
+                        + " repository's prefix: snapshots are found by listing"));
+                return false;
+            }
+            out.add(Finding.ok("storage", subject, "reachable and writable: wrote, read, listed and deleted "
+                    + name + " in " + where + " (" + took.toMillis() + " ms to write)"));
+            out.add(skew(subject, where, info.get().lastModified(), written, took));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            out.add(Finding.problem("storage", subject, "cannot " + step + " a probe object in " + where + ": "
+                    + redactor.message(e), reach));
+            try {
+                sink.delete(name);
+            } catch (IOException | RuntimeException ignored) {
+                // best effort: it may never have been written
+            }
+            return false;
+        }
+    }
+
+    private Finding skew(String subject, String where, Instant storeTime, Instant localTime, Duration took) {
+        Duration skew = Duration.between(localTime, storeTime);
+        // Stores keep whole seconds (S3, GCS), and the write itself took time: within that, the clocks agree.
+        Duration tolerance = Duration.ofSeconds(1).plus(took.dividedBy(2));
+        Duration off = skew.abs().minus(tolerance);
+        String text = "this machine's clock is " + DrillReport.words(skew.abs()) + (skew.isNegative() ? " ahead of " : " behind ")
+                + where + "'s";
+        String fix = "synchronise this machine's clock (NTP: timedatectl set-ntp true; chronyc tracking shows the"
+                + " offset): replicas compare lease expiries with their own clocks, snapshot times and schedules come"
+                + " from it, and S3 refuses requests signed more than 15 minutes off";
+        if (off.compareTo(SKEW_PROBLEM) > 0) {
+            return Finding.problem("clock", subject, text, fix);
+        }
+        if (off.compareTo(SKEW_WARNING) > 0) {
+            return Finding.warning("clock", subject, text, fix);
+        }
+        return Finding.ok("clock", subject, "this machine's clock agrees with " + where + "'s (within "
+                + DrillReport.words(tolerance.plus(SKEW_WARNING)) + ")");
+    }
+
+    private void state(RepositoryConfig repository, Sink sink, Map<String, OpenPgpSecretKey> unlocked,
+                       Map<String, Long> latestSizes, List<Finding> out, Redactor redactor) {
+        String subject = "repositories." + repository.name();
+        String where = Sinks.redact(repository.location());
+        try {
+            if (!Repository.exists(sink)) {
+                if (repository.create()) {
+                    out.add(Finding.ok("repository", subject, "no repository at " + where + " yet: the first job"
+                            + " run creates it"));
+                } else {
+                    out.add(Finding.problem("repository", subject, "there is no repository at " + where + " and "
+                            + subject + ".create is false", "create it: mint-backup init --repo " + where
+                            + (repository.encryption().isPresent() ? " --encrypt-to PUBLIC-KEY.asc" : "")
+                            + ", or set " + subject + ".create: true"));
+                }
+                return;
+            }
+            Repository repo;
+            if (repository.encryption().isPresent()) {
+                List<String> names = repository.encryption().get().unlock();
+                List<OpenPgpSecretKey> keys = names.stream().filter(unlocked::containsKey).map(unlocked::get).toList();
+                if (keys.isEmpty()) {
+                    out.add(Finding.problem("repository", subject, where + " is encrypted and none of its unlock keys "
+                            + names + " could be read (see keys above)", "fix the keys above"));
+                    return;
+                }
+                repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys));
+            } else {
+                repo = Repository.open(sink);
+            }
+            try (repo) {
+                List<Snapshot> snapshots = repo.snapshots();
+                out.add(Finding.ok("repository", subject, "opens" + (repository.encryption().isPresent()
+                        ? " with keys " + repository.encryption().get().unlock() : "") + ": " + snapshots.size()
+                        + " snapshots"));
+                for (Snapshot s : snapshots) {
+                    s.job().ifPresent(job -> latestSizes.merge(job, s.stats().totalBytes(), (a, b) -> b));
+                }
+            }
+        } catch (AccessDeniedException e) {
+            out.add(Finding.problem("repository", subject, redactor.message(e), "unlock must name a key the repository"
+                    + " is encrypted to: mint-backup key list --repo " + where + " shows them; add one with mint-backup"
+                    + " key add"));
+        } catch (BackupException e) {
+            out.add(Finding.problem("repository", subject, "cannot open the repository at " + where + ": "
+                    + redactor.message(e), "check " + subject + ".location; mint-backup verify --repo " + where
+                    + " tells more"));
+        }
+    }
+
+    // ---- databases
+
+    private void database(JobConfig job, List<Finding> out, Redactor redactor) {
+        Optional<String> kind = JobsConfig.kindOf(job);
+        String subject = "jobs." + job.name();
+        if (kind.isPresent() && kind.get().equals("mongodb")) {
+            try {
+                Map<String, String> env = jobs.environment("mongodb", job.source().environment(), job.source().password(),
+                        subject + ".source", redactor);
+                out.add(MongoChecks.server(job.source().location().orElseThrow(), env, subject, subject + ".source", redactor));
+            } catch (BackupException e) {
+                out.add(Finding.problem("database", subject, redactor.message(e), "set what " + subject
+                        + ".source refers to (its password or environment)"));
+            }
+            return;
+        }
+        if (kind.isEmpty() || !kind.get().equals("postgresql")) {
+            return;
+        }
+        Source source;
+        try {
+            source = jobs.source(job, redactor);
+        } catch (BackupException | IOException e) {
+            out.add(Finding.problem("database", subject, redactor.message(e), "set what " + subject
+                    + ".source refers to (its password or environment)"));
+            return;
+        }
+        out.addAll(PostgresChecks.source(source, subject, subject + ".source", redactor));
+    }
+
+    private void drillServer(DrillConfig drill, List<Finding> out, Redactor redactor) {
+        JobConfig job = config.jobs().get(drill.job());
+        if (drill.target().isEmpty() || job == null || !JobsConfig.kindOf(job).orElse("").equals("postgresql")) {
+            return;
+        }
+        String subject = "drills." + drill.name();
+        Map<String, String> env;
+        try {
+            env = jobs.environment("postgresql", drill.environment(), drill.password(), subject, redactor);
+        } catch (BackupException e) {
+            out.add(Finding.problem("database", subject, redactor.message(e), "set what " + subject
+                    + " refers to (its password or environment)"));
+            return;
+        }
+        try {
+            out.addAll(PostgresChecks.server(drill.target().get(), env, drill.options(), subject, subject, redactor));
+        } catch (BackupException | IOException e) {
+            out.add(Finding.problem("database", subject, redactor.message(e), "correct " + subject + ".target and "
+                    + subject + ".options"));
+        }
+    }
+
+    // ---- temporary space and the audit log
+
+    private void tempSpace(Map<String, Long> latestSizes, List<Finding> out) {
+        Map<Path, Long> needs = new LinkedHashMap<>();
+        Map<Path, Boolean> madeOnDemand = new LinkedHashMap<>();
+        needs.put(tempDir, 0L);
+        for (JobConfig job : config.jobs().values()) {
+            long size = latestSizes.getOrDefault(job.name(), 0L);
+            String kind = JobsConfig.kindOf(job).orElse("");
+            if (kind.equals("postgresql")) {
+                Path dir = Optional.ofNullable(job.source().options().get("temp-dir")).map(Path::of).orElse(tempDir);
+                boolean throughTemp = "directory".equals(job.source().options().get("format"))
+                        || Integer.parseInt(job.source().options().getOrDefault("jobs", "1").strip()) > 1;
+                needs.merge(dir, throughTemp ? size : 0L, Math::max);
+            } else if (kind.equals("fs")) {
+                List<DrillConfig> drills = config.drills().values().stream().filter(d -> d.job().equals(job.name())).toList();
+                if (drills.isEmpty()) {
+                    needs.merge(tempDir, size, Math::max); // mint-backup drill restores it into the temporary directory
+                }
+                for (DrillConfig d : drills) {
+                    needs.merge(d.target().map(Path::of).orElse(tempDir), size, Math::max);
+                    d.target().map(Path::of).ifPresent(p -> madeOnDemand.put(p, true)); // a drill makes its target
+                }
+            }
+        }
+        needs.forEach((dir, need) -> out.add(space(dir, need, madeOnDemand.getOrDefault(dir, false))));
+    }
+
+    private static Finding space(Path dir, long need, boolean madeOnDemand) {
+        String subject = dir.toString();
+        Path existing = dir.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing)) {
+            return Finding.problem("temp-space", subject, (existing == null ? dir : existing) + " is not a directory",
+                    "give a directory, or create " + dir);
+        }
+        if (!existing.equals(dir.toAbsolutePath()) && !madeOnDemand) {
+            return Finding.problem("temp-space", subject, dir + " does not exist", "create it (writable by the user"
+                    + " that runs the jobs), or configure another directory");
+        }
+        try {
+            Path probe = Files.createTempFile(existing, "mint-backup-doctor-", ".tmp");
+            Files.delete(probe);
+        } catch (IOException | RuntimeException e) {
+            return Finding.problem("temp-space", subject, "cannot create a file in " + existing + ": " + e.getMessage(),
+                    "make " + existing + " writable by the user that runs the jobs, or configure another directory");
+        }
+        long free;
+        try {
+            free = Files.getFileStore(existing).getUsableSpace();
+        } catch (IOException e) {
+            return Finding.warning("temp-space", subject, "cannot tell the free space in " + existing + ": "
+                    + e.getMessage(), "check the file system");
+        }
+        String text = bytes(free) + " free in " + existing + (need > 0 ? "; the largest latest snapshot that goes"
+                + " through it (drills, directory-format and parallel PostgreSQL restores) needs " + bytes(need) : "");
+        if (free < need) {
+            return Finding.problem("temp-space", subject, text, "free space there, or point the drills' target,"
+                    + " PostgreSQL's temp-dir option or the temporary directory (java.io.tmpdir) at a larger file system");
+        }
+        if (free < LOW_SPACE) {
+            return Finding.warning("temp-space", subject, text, "free space there: restores and drills of growing"
+                    + " data need room for a whole snapshot");
+        }
+        return Finding.ok("temp-space", subject, text);
+    }
+
+    private void auditLog(List<Finding> out) {
+        if (config.audit().file().isEmpty()) {
+            return;
+        }
+        Path file = config.audit().file().get().toAbsolutePath();
+        Path dir = file.getParent();
+        Path existing = dir;
+        while (existing != null && !Files.isDirectory(existing)) {
+            existing = existing.getParent();
+        }
+        boolean writable = existing != null && Files.isWritable(existing)
+                && (!Files.exists(file) || Files.isWritable(file));
+        if (writable) {
+            out.add(Finding.ok("audit-log", file.toString(), Files.exists(file) ? "writable" : "can be created"));
+        } else {
+            out.add(Finding.problem("audit-log", file.toString(), "cannot be written by this user", "create "
+                    + dir + " and give the user that runs the jobs write access to it"));
+        }
+    }
+
+    private static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /** Builds a {@link Doctor}. */
+    public static final class Builder {
+        private final JobsConfig config;
+        private Clock clock = Clock.systemUTC();
+        private Map<String, String> environment = Map.of();
+        private Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
+        private String host = "localhost";
+
+        private Builder(JobsConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The clock compared with the stores' and keys' expiry dates (default: the system clock). */
+        public Builder clock(Clock value) {
+            clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** What {@code env:NAME} references and the sources read (default: none); the CLI passes the process's. */
+        public Builder environment(Map<String, String> value) {
+            environment = Objects.requireNonNull(value, "environment");
+            return this;
+        }
+
+        /** The temporary directory restores and drills use (default: {@code java.io.tmpdir}). */
+        public Builder tempDir(Path value) {
+            tempDir = Objects.requireNonNull(value, "tempDir");
+            return this;
+        }
+
+        /** This machine's name, written into the probe object. */
+        public Builder host(String value) {
+            host = Objects.requireNonNull(value, "host");
+            return this;
+        }
+
+        public Doctor build() {
+            return new Doctor(this);
+        }
+    }
+}
