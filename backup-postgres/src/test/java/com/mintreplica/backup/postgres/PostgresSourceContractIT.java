@@ -43,6 +43,11 @@ class PostgresSourceContractIT extends SourceContract {
     }
 
     @Override
+    protected java.util.Set<String> secrets() {
+        return java.util.Set.of(pg.password().reveal());
+    }
+
+    @Override
     protected RestoreTarget newTarget() {
         restoredInto = "shop_restored_" + RESTORES.incrementAndGet();
         return PostgresTarget.builder().url(pg.uri("postgres")).password(pg.password()).database(restoredInto)

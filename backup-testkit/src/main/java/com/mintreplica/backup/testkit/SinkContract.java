@@ -142,6 +142,46 @@ public abstract class SinkContract {
         }
 
         @Test
+        void a_write_that_fails_after_many_megabytes_leaves_no_object_behind() throws IOException {
+            // Past the part size of multipart and resumable uploads, so parts may already be stored when it fails.
+            long failAt = 20L << 20;
+            InputStream failing = new InputStream() {
+                private long n;
+                private final byte[] block = randomBytes(1 << 16, 8);
+
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (n >= failAt) {
+                        throw new IOException("source broke after " + n + " bytes");
+                    }
+                    int k = (int) Math.min(Math.min(len, block.length), failAt - n);
+                    System.arraycopy(block, 0, b, off, k);
+                    n += k;
+                    return k;
+                }
+            };
+            assertThatThrownBy(() -> sink.put("files/s1/big.zst", failing, -1, ObjectKind.DATA)).isInstanceOf(IOException.class);
+            assertThat(sink.stat("files/s1/big.zst")).isEmpty();
+            assertThat(names("files/")).isEmpty();
+        }
+
+        @Test
+        void an_object_is_listed_and_dated_as_soon_as_put_returns() throws IOException {
+            java.time.Instant before = java.time.Instant.now();
+            put("locks/fresh", new byte[] {1});
+            assertThat(names("locks/")).contains("locks/fresh");
+            // Leases and grace periods compare stored times with the writer's clock.
+            assertThat(sink.stat("locks/fresh")).hasValueSatisfying(i -> assertThat(i.lastModified())
+                    .isBetween(before.minusSeconds(60), java.time.Instant.now().plusSeconds(60)));
+        }
+
+        @Test
         void a_failed_overwrite_keeps_the_previous_object() throws IOException {
             put("snapshots/s1", "committed".getBytes());
             InputStream failing = new InputStream() {

@@ -49,6 +49,14 @@ public abstract class SourceContract {
     /** Asserts that {@code target}, after a restore, holds the same data as the source. */
     protected abstract void assertRestored(RestoreTarget target) throws Exception;
 
+    /**
+     * Secrets the source was given (passwords, tokens): none of them may appear in its id, its facts or its entries'
+     * metadata, which are stored in clear in manifests and shown by the CLI. Default: none.
+     */
+    protected java.util.Set<String> secrets() {
+        return java.util.Set.of();
+    }
+
     /** How many bytes a backup of unchanged data may add; by default 5% of the data plus 8 MiB. */
     protected long unchangedAllowance(BackupResult first) {
         return first.snapshot().stats().totalBytes() / 20 + 8L * 1024 * 1024;
@@ -94,6 +102,23 @@ public abstract class SourceContract {
                 if (parentListed) {
                     assertThat(seen).as("directory %s comes before %s", parent, e.path()).contains(parent);
                 }
+            }
+        }
+    }
+
+    @Test
+    void no_secret_appears_in_the_source_id_facts_or_entries() throws Exception {
+        java.util.Set<String> secrets = secrets();
+        org.junit.jupiter.api.Assumptions.assumeFalse(secrets.isEmpty(), "this source is given no secrets");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            BackupResult result = backup(repo);
+            StringBuilder stored = new StringBuilder(newSource().id().toString());
+            result.snapshot().facts().forEach((k, v) -> stored.append(k).append('=').append(v).append('\n'));
+            for (Entry e : repo.entries(result.snapshot())) {
+                stored.append(e.path()).append(e.attributes()).append(e.linkTarget().orElse("")).append('\n');
+            }
+            for (String secret : secrets) {
+                assertThat(stored.toString()).as("stored metadata").doesNotContain(secret);
             }
         }
     }
