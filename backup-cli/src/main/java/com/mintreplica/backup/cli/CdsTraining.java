@@ -21,6 +21,7 @@ final class CdsTraining {
     }
 
     public static void main(String[] args) throws IOException {
+        MintBackup.configureLogging(new String[0]);
         Path work = Files.createTempDirectory("mint-backup-cds");
         try {
             Path data = work.resolve("data");
