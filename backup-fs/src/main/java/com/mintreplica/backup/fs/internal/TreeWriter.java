@@ -47,6 +47,8 @@ public final class TreeWriter {
     private final List<DirectoryMeta> directories = new ArrayList<>();
     private final Map<String, Optional<UserPrincipal>> users = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Path> readyDirectories = new HashSet<>();
+    /** Directories this restore created: nothing was in them before, so nothing can stand in an entry's way. */
+    private final Set<Path> freshDirectories = new HashSet<>();
     /** Temporary names: a random prefix per restore and a counter (no random draw per file). */
     private final String tempPrefix = TEMP_PREFIX + Long.toHexString(new java.security.SecureRandom().nextLong()) + "-";
     private final java.util.concurrent.atomic.AtomicLong tempCounter = new java.util.concurrent.atomic.AtomicLong();
@@ -125,13 +127,25 @@ public final class TreeWriter {
     private void ensureParent(Path dest) throws IOException {
         Path parent = dest.getParent();
         if (!readyDirectories.contains(parent)) {
+            if (!Files.exists(parent, LinkOption.NOFOLLOW_LINKS)) {
+                freshDirectories.add(parent);
+            }
             Files.createDirectories(parent);
             readyDirectories.add(parent);
         }
     }
 
+    /** Makes way for an entry, unless its directory was created by this restore (then nothing can be in the way). */
+    private void makeWay(Path dest, Entry entry) throws IOException {
+        if (!freshDirectories.contains(dest.getParent())) {
+            clearWay(dest, entry);
+        }
+    }
+
     private void writeDirectory(Path dest, Entry entry) throws IOException {
-        if (Files.isSymbolicLink(dest) || (Files.exists(dest, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS))) {
+        if (freshDirectories.contains(dest.getParent()) || !Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
+            freshDirectories.add(dest);
+        } else if (Files.isSymbolicLink(dest) || !Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
             Files.delete(dest);
         }
         Files.createDirectories(dest);
@@ -141,7 +155,7 @@ public final class TreeWriter {
 
     private void writeFile(Path dest, Entry entry, InputStream content) throws IOException {
         ensureParent(dest);
-        clearWay(dest, entry);
+        makeWay(dest, entry);
         // Small files are read (and so checked) whole here, then written by a worker: creating, writing and renaming
         // thousands of small files is bound by file-system latency, which parallel writers hide.
         long announced = entry.size().orElse(Long.MAX_VALUE);
@@ -185,7 +199,7 @@ public final class TreeWriter {
                     rest.transferTo(out);
                 }
             }
-            applyOwner(temp, entry, false);
+            applyOwner(temp, entry, false, true);
             if (entry.mode().isPresent()) {
                 FileAttributes.setMode(temp, entry.mode().getAsInt());
             }
@@ -240,12 +254,14 @@ public final class TreeWriter {
 
     private void writeSymlink(Path dest, Entry entry) throws IOException {
         ensureParent(dest);
-        clearWay(dest, entry);
+        makeWay(dest, entry);
         readyDirectories.remove(dest);
-        Files.deleteIfExists(dest);
+        if (!freshDirectories.contains(dest.getParent())) {
+            Files.deleteIfExists(dest);
+        }
         Files.createSymbolicLink(dest, Path.of(entry.linkTarget().orElseThrow()));
         symlinks.add(entry.path());
-        applyOwner(dest, entry, true);
+        applyOwner(dest, entry, true, true);
         if (entry.modified().isPresent()) {
             try {
                 Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
@@ -271,8 +287,9 @@ public final class TreeWriter {
         }
     }
 
-    private void applyOwner(Path path, Entry entry, boolean noFollow) {
-        if (!restoreOwners) {
+    /** @param createdHere whether this restore created {@code path}, so it has the owner new files get */
+    private void applyOwner(Path path, Entry entry, boolean noFollow, boolean createdHere) {
+        if (!restoreOwners || (createdHere && ownedAsCreated(path, entry))) {
             return;
         }
         LinkOption[] options = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
@@ -297,6 +314,33 @@ public final class TreeWriter {
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
             LOG.warn("cannot restore the owner of {}: {}", path, e.toString());
         }
+    }
+
+    /** The owner and group new files get here, learned from the first file this restore creates. */
+    private volatile String[] createdAs;
+
+    /**
+     * Whether {@code path}, just created by this restore, already has the entry's owner and group (as most restored
+     * files do: a root restore of root's files), so that no chown is needed. Learns what new files get from the first
+     * path it is asked about, which this restore created.
+     */
+    private boolean ownedAsCreated(Path path, Entry entry) {
+        String[] created = createdAs;
+        if (created == null) {
+            try {
+                Map<String, Object> a = Files.readAttributes(path, "unix:uid,gid,owner,group", LinkOption.NOFOLLOW_LINKS);
+                created = new String[] {String.valueOf(a.get("uid")), String.valueOf(a.get("gid")),
+                        String.valueOf(a.get("owner")), String.valueOf(a.get("group"))};
+                createdAs = created;
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+        boolean user = entry.owner().isPresent() ? entry.owner().get().equals(created[2])
+                : entry.uid().isPresent() && String.valueOf(entry.uid().getAsInt()).equals(created[0]);
+        boolean group = entry.group().isPresent() ? entry.group().get().equals(created[3])
+                : entry.gid().isPresent() && String.valueOf(entry.gid().getAsInt()).equals(created[1]);
+        return user && group;
     }
 
     /** User and group names are looked up once per restore (each lookup reads the system's user database). */
@@ -328,7 +372,7 @@ public final class TreeWriter {
         // Directory metadata last and deepest first: writing into a directory changes its modification time.
         for (int i = directories.size() - 1; i >= 0; i--) {
             DirectoryMeta d = directories.get(i);
-            applyOwner(d.path(), d.entry(), true);
+            applyOwner(d.path(), d.entry(), true, freshDirectories.contains(d.path()));
             if (d.entry().mode().isPresent()) {
                 FileAttributes.setMode(d.path(), d.entry().mode().getAsInt());
             }
