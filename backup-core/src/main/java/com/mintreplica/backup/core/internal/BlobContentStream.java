@@ -1,34 +1,36 @@
 package com.mintreplica.backup.core.internal;
 
-import com.mintreplica.backup.core.BackupException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
- * The content of a chunked entry: its blobs in order, each read and checked against its id before any of its bytes
- * are handed out. Up to {@code prefetch} blobs are fetched ahead on the executor.
+ * The content of a chunked entry: its blobs in order, each read and checked against its id (by the
+ * {@link BlobPrefetcher}) before any of its bytes are handed out.
  */
 public final class BlobContentStream extends InputStream {
-    private final Store store;
-    private final List<BlobId> blobs;
-    private final Executor executor;
-    private final int prefetch;
-    private final Deque<CompletableFuture<byte[]>> ahead = new ArrayDeque<>();
-    private int nextToFetch;
+    private final BlobPrefetcher blobs;
+    private final int count;
+    private final boolean ownsPrefetcher;
+    private int served;
     private byte[] current = new byte[0];
     private int position;
 
-    public BlobContentStream(Store store, List<BlobId> blobs, Executor executor, int prefetch) {
-        this.store = store;
+    /** The next {@code count} blobs of a prefetcher that runs over several entries. */
+    public BlobContentStream(BlobPrefetcher blobs, int count) {
+        this(blobs, count, false);
+    }
+
+    /** An entry's blobs on their own, fetched up to {@code prefetch} ahead. */
+    public BlobContentStream(Store store, List<BlobId> ids, Executor executor, int prefetch) {
+        this(new BlobPrefetcher(store, ids.iterator(), executor, prefetch), ids.size(), true);
+    }
+
+    private BlobContentStream(BlobPrefetcher blobs, int count, boolean ownsPrefetcher) {
         this.blobs = blobs;
-        this.executor = executor;
-        this.prefetch = Math.max(1, prefetch);
+        this.count = count;
+        this.ownsPrefetcher = ownsPrefetcher;
     }
 
     @Override
@@ -73,32 +75,31 @@ public final class BlobContentStream extends InputStream {
 
     private boolean ensure() {
         while (position >= current.length) {
-            while (ahead.size() < prefetch && nextToFetch < blobs.size()) {
-                BlobId id = blobs.get(nextToFetch++);
-                ahead.add(CompletableFuture.supplyAsync(() -> store.readBlob(id), executor));
-            }
-            if (ahead.isEmpty()) {
+            if (served >= count) {
                 return false;
             }
-            try {
-                current = ahead.removeFirst().join();
-            } catch (CompletionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new BackupException(e.getCause().toString(), e.getCause());
-            }
+            current = blobs.next();
+            served++;
             position = 0;
         }
         return true;
     }
 
+    /**
+     * Closes the stream. Blobs of this entry that were not read are still taken from a shared prefetcher (and
+     * checked), so the next entry starts at its own first blob.
+     */
     @Override
     public void close() {
-        ahead.forEach(f -> f.cancel(false));
-        ahead.clear();
+        if (ownsPrefetcher) {
+            blobs.close();
+        } else {
+            while (served < count) {
+                blobs.next();
+                served++;
+            }
+        }
         current = new byte[0];
         position = 0;
-        nextToFetch = blobs.size();
     }
 }

@@ -2,7 +2,6 @@ package com.mintreplica.backup.core.internal;
 
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.CorruptDataException;
-import com.mintreplica.backup.core.Layout;
 import com.mintreplica.backup.core.source.EntryType;
 import com.mintreplica.backup.core.source.RestoreContext;
 import com.mintreplica.backup.core.source.RestoreTarget;
@@ -11,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.Executor;
+import java.util.Iterator;
+import java.util.List;
 import java.util.function.Predicate;
 
 /** Restores the selected entries of one manifest into a target, checking every byte before it is handed over. */
@@ -34,13 +35,16 @@ public final class RestoreRun {
     public Counts run(RestoreTarget target, Predicate<String> selection, boolean partial) {
         long entries = 0;
         long bytes = 0;
-        try {
+        // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries.
+        List<Manifest.Item> selected = manifest.items().stream().filter(i -> selection.test(i.entry().path())).toList();
+        Iterator<BlobId> sequence = selected.stream()
+                .filter(i -> i.entry().type() == EntryType.REGULAR && i.object().isEmpty())
+                .flatMap(i -> i.blobs().stream())
+                .iterator();
+        try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch)) {
             target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
-            for (Manifest.Item item : manifest.items()) {
-                if (!selection.test(item.entry().path())) {
-                    continue;
-                }
-                try (InputStream content = open(item)) {
+            for (Manifest.Item item : selected) {
+                try (InputStream content = open(item, blobs)) {
                     target.write(item.entry(), content);
                     // Read what the target left, so corruption at the end of the content is still reported.
                     content.transferTo(OutputStream.nullOutputStream());
@@ -67,11 +71,17 @@ public final class RestoreRun {
 
     /** The checked content of an item (empty for entries without content). */
     public InputStream open(Manifest.Item item) throws IOException {
+        return open(item, null);
+    }
+
+    /** Like {@link #open(Manifest.Item)}, taking a chunked item's blobs from {@code blobs} when given. */
+    private InputStream open(Manifest.Item item, BlobPrefetcher blobs) throws IOException {
         if (item.entry().type() != EntryType.REGULAR) {
             return InputStream.nullInputStream();
         }
-        if (manifest.layout() == Layout.CHUNKED || item.object().isEmpty()) {
-            return new BlobContentStream(store, item.blobs(), executor, prefetch);
+        if (item.object().isEmpty()) {
+            return blobs != null ? new BlobContentStream(blobs, item.blobs().size())
+                    : new BlobContentStream(store, item.blobs(), executor, prefetch);
         }
         String object = item.object().get();
         InputStream raw;

@@ -1,0 +1,61 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.BackupException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * Reads a sequence of blobs ahead, in order, on an executor: each blob read and checked against its id. A restore
+ * gives it the blobs of all its entries at once, so fetching runs ahead across entry boundaries (a tree of small
+ * files would otherwise fetch one blob at a time, each only when its file is reached). At most {@code ahead} blobs are
+ * held.
+ */
+public final class BlobPrefetcher implements AutoCloseable {
+    private final Store store;
+    private final Iterator<BlobId> ids;
+    private final Executor executor;
+    private final int ahead;
+    private final Deque<CompletableFuture<byte[]>> queue = new ArrayDeque<>();
+
+    public BlobPrefetcher(Store store, Iterator<BlobId> ids, Executor executor, int ahead) {
+        this.store = store;
+        this.ids = ids;
+        this.executor = executor;
+        this.ahead = Math.max(1, ahead);
+    }
+
+    /** The next blob of the sequence, checked. */
+    public byte[] next() {
+        fill();
+        if (queue.isEmpty()) {
+            throw new IllegalStateException("no more blobs in the sequence");
+        }
+        CompletableFuture<byte[]> head = queue.removeFirst();
+        fill();
+        try {
+            return head.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new BackupException(e.getCause().toString(), e.getCause());
+        }
+    }
+
+    private void fill() {
+        while (queue.size() < ahead && ids.hasNext()) {
+            BlobId id = ids.next();
+            queue.add(CompletableFuture.supplyAsync(() -> store.readBlob(id), executor));
+        }
+    }
+
+    @Override
+    public void close() {
+        queue.forEach(f -> f.cancel(false));
+        queue.clear();
+    }
+}
