@@ -28,7 +28,7 @@ import org.bouncycastle.openpgp.PGPUtil;
 import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
 import org.bouncycastle.openpgp.operator.PBESecretKeyDecryptor;
 import org.bouncycastle.openpgp.operator.bc.BcPBESecretKeyDecryptorBuilder;
-import org.bouncycastle.openpgp.operator.bc.BcPGPDigestCalculatorProvider;
+import org.bouncycastle.openpgp.operator.jcajce.JcaPGPDigestCalculatorProviderBuilder;
 
 /**
  * Reads OpenPGP keys as GnuPG exports them: public keys ({@code gpg --export [--armor]}, one key or a whole keyring)
@@ -170,7 +170,9 @@ public final class OpenPgpKeys {
                             + " the environment variable MINT_BACKUP_PASSPHRASE");
                 }
                 chars = passphrase.get().chars();
-                decryptor = new BcPBESecretKeyDecryptorBuilder(new BcPGPDigestCalculatorProvider()).build(chars);
+                // The S2K passphrase hashing (millions of bytes, as gpg calibrates it) through the JDK's digests, which
+                // use the CPU's SHA instructions: Bouncy Castle's pure-Java SHA-1 made unlocking most of a short run.
+                decryptor = new BcPBESecretKeyDecryptorBuilder(jdkDigests()).build(chars);
             }
             try {
                 unlocked.put(pub.getKeyID(), secret.extractPrivateKey(decryptor));
@@ -246,5 +248,14 @@ public final class OpenPgpKeys {
             throw new InvalidInputException(what + " is not an OpenPGP key file: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** Digest calculators on the JDK's MessageDigest implementations (intrinsified, unlike Bouncy Castle's). */
+    private static org.bouncycastle.openpgp.operator.PGPDigestCalculatorProvider jdkDigests() {
+        try {
+            return new JcaPGPDigestCalculatorProviderBuilder().build();
+        } catch (org.bouncycastle.openpgp.PGPException e) {
+            throw new IllegalStateException("the JDK's message digests are not available: " + e.getMessage(), e);
+        }
     }
 }
