@@ -11,7 +11,8 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /**
- * A short, typical session (init, backup twice, list, verify, restore) run once by the build with
+ * A short, typical session (init, backup twice, list, verify, restore; again encrypted where gpg can make a key)
+ * run once by the build with
  * {@code -XX:ArchiveClassesAtExit}, so that {@code bin/mint-backup} starts from a class-data-sharing archive of the
  * classes such a session loads: about half the start-up time, which dominates short runs such as an unchanged backup.
  * Not part of the command line.
@@ -43,11 +44,64 @@ final class CdsTraining {
             run(quiet, env, "list", "--repo", repo, "--json");
             run(quiet, env, "verify", "--repo", repo, "--read-data");
             run(quiet, env, "restore", "--repo", repo, "latest", "--target", work.resolve("restored").toString());
+            encrypted(work, data, quiet);
         } finally {
             try (Stream<Path> paths = Files.walk(work)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** The same with an encrypted repository, when gpg is installed to make a key (classes of Bouncy Castle). */
+    private static void encrypted(Path work, Path data, PrintStream quiet) throws IOException {
+        Path gpg = Path.of("/usr/bin/gpg");
+        if (!Files.isExecutable(gpg)) {
+            return;
+        }
+        Path home = Files.createTempDirectory(Path.of("/tmp"), "mbcds");
+        try {
+            Path passphrase = home.resolve("passphrase");
+            Files.writeString(passphrase, "training only\n");
+            String[] common = {gpg.toString(), "--homedir", home.toString(), "--batch", "--pinentry-mode", "loopback",
+                "--passphrase-file", passphrase.toString()};
+            if (!gpg(common, home, null, "--quick-gen-key", "cds <cds@localhost>", "future-default", "default", "never")
+                    || !gpg(common, home, home.resolve("pub.asc"), "--armor", "--export", "cds@localhost")
+                    || !gpg(common, home, home.resolve("sec.asc"), "--armor", "--export-secret-keys", "cds@localhost")) {
+                return;
+            }
+            String repo = work.resolve("encrypted").toString();
+            String[] key = {"--key", home.resolve("sec.asc").toString(), "--passphrase-file", passphrase.toString()};
+            Map<String, String> env = Map.of();
+            run(quiet, env, "init", "--repo", repo, "--encrypt-to", home.resolve("pub.asc").toString());
+            run(quiet, env, concat(new String[] {"backup", "--repo", repo, data.toString()}, key));
+            run(quiet, env, concat(new String[] {"backup", "--repo", repo, data.toString()}, key));
+            run(quiet, env, concat(new String[] {"restore", "--repo", repo, "latest", "--target",
+                work.resolve("restored-encrypted").toString()}, key));
+        } finally {
+            try (Stream<Path> paths = Files.walk(home)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static boolean gpg(String[] common, Path home, Path output, String... args) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(concat(common, args)).redirectErrorStream(output == null);
+        pb.redirectOutput(output == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(output.toFile()));
+        if (output != null) {
+            pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
+        try {
+            return pb.start().waitFor() == 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static void run(PrintStream out, Map<String, String> env, String... args) {
