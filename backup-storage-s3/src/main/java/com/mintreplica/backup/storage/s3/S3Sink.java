@@ -682,7 +682,7 @@ public final class S3Sink implements Sink {
                 }
             }
         } catch (S3Exception e) {
-            // AWS: 404 ObjectLockConfigurationNotFoundError; others: 400, or 501 where Object Lock is not implemented
+            // AWS: 404 ObjectLockConfigurationNotFoundError; others: 400, or 501 where the store has no Object Lock
             if (!noLockConfiguration(e)) {
                 throw io("read the Object Lock configuration of", "bucket " + bucket, e);
             }
