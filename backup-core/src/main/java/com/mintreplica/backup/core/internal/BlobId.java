@@ -26,16 +26,8 @@ public final class BlobId implements Comparable<BlobId> {
         return new BlobId(Hex.decode(hex));
     }
 
-    public static BlobId read(byte[] source, int offset) {
-        return new BlobId(Arrays.copyOfRange(source, offset, offset + LENGTH));
-    }
-
     public byte[] bytes() {
         return bytes.clone();
-    }
-
-    public void copyTo(byte[] target, int offset) {
-        System.arraycopy(bytes, 0, target, offset, LENGTH);
     }
 
     public String hex() {

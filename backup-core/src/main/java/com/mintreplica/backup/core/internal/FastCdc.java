@@ -46,14 +46,6 @@ public final class FastCdc {
         return n <= 0 ? 0 : -1L << (64 - Math.min(n, 63));
     }
 
-    public int minSize() {
-        return min;
-    }
-
-    public int maxSize() {
-        return max;
-    }
-
     /** The length of the first chunk of {@code data[offset, offset+length)}, where {@code length} may be the rest of the stream or at least {@code max}. */
     public int cut(byte[] data, int offset, int length) {
         if (length <= min) {

@@ -145,7 +145,7 @@ public final class LocalDirectorySink implements Sink {
         // The deepest directory that the prefix names completely; names below it are filtered by the prefix.
         int slash = prefix.lastIndexOf('/');
         String directoryPart = slash < 0 ? "" : prefix.substring(0, slash);
-        Path start = directoryPart.isEmpty() ? root : resolveDirectory(directoryPart);
+        Path start = directoryPart.isEmpty() ? root : resolve(directoryPart);
         if (!Files.isDirectory(start)) {
             return Stream.empty();
         }
@@ -247,10 +247,6 @@ public final class LocalDirectorySink implements Sink {
             throw new IllegalArgumentException("invalid object name: '" + name + "'");
         }
         return root.resolve(name);
-    }
-
-    private Path resolveDirectory(String name) {
-        return resolve(name);
     }
 
     private String relativeName(Path directory) {
