@@ -49,8 +49,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every object of the repository format, damaged in every way a store or a disk damages it (cut at every length from
- * 0 to n-1, one bit flipped at every position, the lowest and the highest bit), is refused by its reader with a
- * {@link CorruptDataException} that names the object: never another exception, never a silently different result.
+ * 0 to n-1, one bit flipped at every position, the lowest and the highest bit; in the blob area of packs and in
+ * single-layout content objects, every position of the first and last 64 bytes and about 400 spread over the rest), is
+ * refused by its reader with a {@link CorruptDataException} that names the object: never another exception, never a
+ * silently different result.
  * Run for each kind of chain (zstd, gzip, none, and a sealing transformer standing in for encryption) and both layouts.
  * The objects are read from a real repository on a local directory, through the same calls a restore, list or verify
  * makes.
