@@ -397,7 +397,7 @@ public final class BackupRun {
         String base = "files/" + snapshotId + "/" + sb;
         String name = base + codec.fileSuffix();
         for (int n = 2; !used.add(name); n++) {
-            name = base + "~" + n + codec.fileSuffix();
+            name = base + "_" + n + codec.fileSuffix(); // '~' is not a portable object-name character
         }
         return name;
     }

@@ -26,7 +26,7 @@ final class RestoreWarnings {
     synchronized void summarize() {
         counts.forEach((kind, count) -> {
             if (count[0] > 1) {
-                LOG.warn("the same ({}) for {} more entries", kind, count[0] - 1);
+                LOG.warn("the same ({}) {} more time{}", kind, count[0] - 1, count[0] == 2 ? "" : "s");
             }
         });
     }

@@ -457,8 +457,13 @@ public final class TreeWriter {
         }
         setXattrs(path, bytes, entry);
         if (entry.modified().isPresent() || entry.accessed().isPresent()) {
-            Files.getFileAttributeView(path, BasicFileAttributeView.class)
-                    .setTimes(entry.modified().map(FileTime::from).orElse(null), entry.accessed().map(FileTime::from).orElse(null), null);
+            if (posix.isPresent()) {
+                // utimensat by name: the JDK's setTimes opens the file, which blocks on a FIFO
+                posix.get().setTimes(bytes, entry.accessed().orElse(null), entry.modified().orElse(null));
+            } else if (entry.type() == EntryType.REGULAR || entry.type() == EntryType.DIRECTORY) {
+                Files.getFileAttributeView(path, BasicFileAttributeView.class)
+                        .setTimes(entry.modified().map(FileTime::from).orElse(null), entry.accessed().map(FileTime::from).orElse(null), null);
+            }
         }
     }
 
