@@ -210,6 +210,25 @@ class FidelityTest {
         assertThat(out).contains("the same (acl) 2 more times");
     }
 
+    @Test
+    void a_restore_into_a_directory_with_a_default_acl_gives_no_entry_an_acl_it_did_not_have() throws Exception {
+        assumeTrue(TreeFacts.canReadXattrs(), "setfacl/getfattr (Debian's acl and attr packages) are needed");
+        HostileTree tree = HostileTree.create(temp.resolve("tree"), 1 << 20);
+        assumeTrue(tree.parts().contains(HostileTree.Part.ACLS), "the file system of the temporary directory has no ACLs");
+        Map<String, Map<String, String>> expected = restorable(tree.root());
+        assertThat(expected.get("acl/inherit/before.txt").get("xattrs")).isEmpty();
+        assertThat(expected.get("acl/inherit/after.txt").get("xattrs")).contains("system.posix_acl_access");
+        Path restore = Files.createDirectories(temp.resolve("restore"));
+        Process setfacl = new ProcessBuilder("setfacl", "-d", "-m", "u:nobody:rwx", restore.toString()).inheritIO().start();
+        assertThat(setfacl.waitFor()).isZero();
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")))) {
+            Backup.pipeline().source(DirectorySource.of(tree.root())).to(repo).build().run();
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+        }
+        assertThat(TreeFacts.differences(expected, restorable(Trees.restoredRoot(restore, tree.root())), TreeFacts.ATTRIBUTES))
+                .isEmpty();
+    }
+
     /** Runs {@link ForkedFs} in a JVM with only {@code env} as its environment (so LANG is unset unless given). */
     private String fork(Map<String, String> env, List<String> jvmOptions, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));

@@ -176,6 +176,7 @@ public final class HostileTree {
         write(file, "user nobody may write; the group may only read\n");
         Path inherit = dir.resolve("inherit");
         Files.createDirectory(inherit);
+        write(inherit.resolve("before.txt"), "made before the default ACL: has no ACL\n");
         if (!Tools.installed("setfacl")) {
             return;
         }
@@ -185,6 +186,7 @@ public final class HostileTree {
             Tools.run(root, "setfacl", "-m", "u:nobody:rwx,g::r--", rel(file));
             Tools.run(root, "setfacl", "-m", "u:nobody:rx", rel(inherit));
             Tools.run(root, "setfacl", "-d", "-m", "u:nobody:rwx,g::r-x,o::---", rel(inherit));
+            write(inherit.resolve("after.txt"), "made after the default ACL: inherited it\n");
             parts.add(Part.ACLS);
         } catch (IOException unsupported) {
             // no ACLs on this file system
