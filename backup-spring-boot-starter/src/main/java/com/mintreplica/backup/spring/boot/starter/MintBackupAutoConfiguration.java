@@ -25,7 +25,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.env.Environment;
+import org.springframework.boot.context.properties.bind.Binder;
 
 /**
  * The jobs of {@code mint.backup.*} (or of the YAML file {@code mint.backup.config-file}) in a Spring Boot app: a
@@ -56,7 +56,7 @@ public class MintBackupAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    public JobScheduler mintBackupJobScheduler(JobsConfig config, Environment environment,
+    public JobScheduler mintBackupJobScheduler(JobsConfig config, ConfigurableEnvironment environment,
                                                ObjectProvider<JobListener> listeners, ObjectProvider<JobAction> action,
                                                ObjectProvider<Clock> clock) {
         JobScheduler.Builder b = JobScheduler.builder(config)
@@ -65,10 +65,7 @@ public class MintBackupAutoConfiguration {
                 .host(hostName())
                 .user(System.getProperty("user.name", ""))
                 .shutdownTimeout(shutdownTimeout(environment));
-        Duration tick = environment.getProperty("mint.backup.scheduler.tick-every", Duration.class);
-        if (tick != null) {
-            b.tickEvery(tick);
-        }
+        Binder.get(environment).bind("mint.backup.scheduler.tick-every", Duration.class).ifBound(b::tickEvery);
         action.ifUnique(b::action);
         listeners.orderedStream().forEach(b::listener);
         return b.build();
@@ -90,12 +87,11 @@ public class MintBackupAutoConfiguration {
     }
 
     /** The scheduler's shutdown timeout: {@code mint.backup.scheduler.shutdown-timeout}, else Spring's per phase. */
-    static Duration shutdownTimeout(Environment environment) {
-        Duration own = environment.getProperty("mint.backup.scheduler.shutdown-timeout", Duration.class);
-        if (own != null) {
-            return own;
-        }
-        return environment.getProperty("spring.lifecycle.timeout-per-shutdown-phase", Duration.class, Duration.ofSeconds(30));
+    static Duration shutdownTimeout(ConfigurableEnvironment environment) {
+        Binder binder = Binder.get(environment);
+        return binder.bind("mint.backup.scheduler.shutdown-timeout", Duration.class)
+                .orElseGet(() -> binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+                        .orElse(Duration.ofSeconds(30)));
     }
 
     static String hostName() {

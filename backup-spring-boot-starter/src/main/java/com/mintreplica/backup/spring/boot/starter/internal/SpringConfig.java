@@ -19,6 +19,7 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
 import org.springframework.boot.origin.Origin;
+import org.springframework.boot.origin.PropertySourceOrigin;
 import org.springframework.boot.origin.TextResourceOrigin;
 import org.springframework.core.env.ConfigurableEnvironment;
 
@@ -138,6 +139,9 @@ public final class SpringConfig {
             }
         }
         String property = field.isEmpty() ? PREFIX : PREFIX + "." + field;
+        if (origin instanceof PropertySourceOrigin wrapped && wrapped.getOrigin() != null) {
+            origin = wrapped.getOrigin();
+        }
         if (origin instanceof TextResourceOrigin text && text.getLocation() != null) {
             return new ConfigProblem(Optional.of(text.getResource() == null ? "?" : text.getResource().getDescription()),
                     text.getLocation().getLine() + 1, text.getLocation().getColumn() + 1, property, p.message());
