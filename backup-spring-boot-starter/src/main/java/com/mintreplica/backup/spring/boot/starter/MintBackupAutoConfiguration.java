@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.actuate.health.HealthIndicator;
@@ -111,6 +112,25 @@ public class MintBackupAutoConfiguration {
         @ConditionalOnMissingBean
         JobMetrics mintBackupJobMetrics(MeterRegistry registry) {
             return new JobMetrics(registry);
+        }
+
+        /**
+         * Once the context is built, every job's meters exist (as with {@code mint-backup daemon}): failures at 0,
+         * and the newest snapshot in its repository as its last success, so a backup that stopped before the app
+         * started still shows its age.
+         */
+        @Bean
+        SmartInitializingSingleton mintBackupJobMetricsRegistration(JobMetrics metrics, JobScheduler scheduler,
+                                                                    MintBackupStatus status) {
+            return () -> {
+                java.util.Map<String, java.util.Optional<java.time.Instant>> last = new java.util.HashMap<>();
+                for (com.mintreplica.backup.jobs.JobStatus s : status.check()) {
+                    last.put(s.job(), s.lastGoodTime());
+                }
+                for (String name : scheduler.names()) {
+                    metrics.register(name, last.getOrDefault(name, java.util.Optional.empty()));
+                }
+            };
         }
     }
 

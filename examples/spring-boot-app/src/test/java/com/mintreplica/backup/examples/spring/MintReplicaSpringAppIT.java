@@ -106,6 +106,10 @@ class MintReplicaSpringAppIT {
         assertThat(mint.get("status")).isEqualTo("DOWN");
         assertThat(problems(mint)).anySatisfy(p -> assertThat(p).startsWith("postgres-daily: it has no snapshot yet"))
                 .anySatisfy(p -> assertThat(p).startsWith("config-files: it has no snapshot yet"));
+        // the jobs' meters exist before their first run: failures at 0
+        Map<String, Object> failures = http.getForObject(
+                "/actuator/metrics/mint.backup.job.failures?tag=job:postgres-daily", Map.class);
+        assertThat(value(failures, "COUNT")).isZero();
     }
 
     @Test
