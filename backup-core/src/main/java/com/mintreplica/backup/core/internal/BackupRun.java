@@ -50,27 +50,33 @@ public final class BackupRun {
     /** What a run needs besides the repository. */
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
                           Clock clock, List<BackupListener> listeners, Optional<Manifest> parent,
-                          ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait) {
+                          ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait,
+                          Duration stallTimeout) {
     }
 
     private final Store store;
     private final Options options;
     private final Codec codec;
+    private final Watchdog watch;
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong bytesNew = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
     private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
-    private ByteBudget packBudget;
+    private PackBudget packs;
     private long entries;
     private long totalBytes;
     private long lastProgress;
 
     public BackupRun(Store store, Options options) {
-        this.store = store;
         this.options = options;
         this.codec = store.codec();
+        this.watch = Watchdog.of("backup of " + options.source().id() + " to " + store.location(),
+                "no snapshot was committed and its lease was released", options.stallTimeout());
+        // Every store call of this run goes through the watchdog's view: progress, what waits, and no write once the
+        // run is abandoned.
+        this.store = store.withSink(watch.watch(store.sink()));
     }
 
     public Snapshot run() {
@@ -79,11 +85,32 @@ public final class BackupRun {
         Instant time = options.time().orElseGet(clock::instant);
         String id = SnapshotIds.next(time);
         emit(new BackupEvent.Started(clock.instant(), options.source().id(), store.location()));
+        try {
+            Snapshot committed = watch.run("mint-backup-backup", () -> commit(id, time, clock, startNanos));
+            LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
+                    options.source().id(), store.location(), committed.stats().entries(), committed.stats().bytesRead(),
+                    committed.stats().bytesNew());
+            emit(new BackupEvent.Finished(clock.instant(), committed));
+            return committed;
+        } catch (IOException e) {
+            BackupException failure = new BackupException("backup of " + options.source().id() + " failed: " + e.getMessage(), e);
+            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), failure));
+            throw failure;
+        } catch (RuntimeException e) {
+            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), e));
+            throw e;
+        }
+    }
+
+    /** The run itself, on the watchdog's thread: lease, read and store, index, manifest. */
+    private Snapshot commit(String id, Instant time, Clock clock, long startNanos) throws IOException {
         RepositoryLock lock = null;
         try {
             // [lock] A shared lease for the whole run keeps prune (exclusive) away: see RepositoryLock and docs/prune.md.
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.SHARED, "back up " + options.source().id(),
-                    options.lockWait(), RepositoryLock.Settings.DEFAULT);
+                    options.lockWait(), RepositoryLock.Settings.DEFAULT, watch);
+            RepositoryLock lease = lock;
+            watch.onAbandon(() -> lease.abandon(Duration.ofSeconds(2)));
             List<Manifest.Item> items;
             Map<String, String> facts;
             BackupContext context = new BackupContext() {
@@ -102,28 +129,30 @@ public final class BackupRun {
                     return store.config().layout();
                 }
             };
-            try (SourceReader reader = options.source().open(context)) {
+            SourceReader opened;
+            // A Source's own preparation (a transaction, a connection) moves no bytes the watchdog could see.
+            try (Watchdog.Activity a = watch.exempt("reader", () -> "opening the source " + options.source().id())) {
+                opened = options.source().open(context);
+            }
+            try (SourceReader reader = opened) {
                 items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
                 facts = reader.facts();
             }
             if (!storedPacks.isEmpty()) {
-                bytesStored.addAndGet(store.writeIndex(new ArrayList<>(storedPacks)));
+                try (Watchdog.Activity a = watch.activity("main", () -> "writing the index of " + storedPacks.size() + " packs")) {
+                    bytesStored.addAndGet(store.writeIndex(new ArrayList<>(storedPacks)));
+                }
             }
             // The manifest's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
             lock.check(); // [lock] no prune can have run since the index was read: the blobs this manifest names exist
-            store.writeManifest(new Manifest(committed, store.config().layout(), items));
-            LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
-                    options.source().id(), store.location(), entries, bytesRead.get(), bytesNew.get());
-            emit(new BackupEvent.Finished(clock.instant(), committed));
+            watch.check();
+            // The commit point: once this object is written the snapshot exists, even if the run stalls afterwards.
+            watch.expectCommit(Manifest.objectName(id), committed);
+            try (Watchdog.Activity a = watch.activity("main", () -> "writing the manifest of snapshot " + id)) {
+                store.writeManifest(new Manifest(committed, store.config().layout(), items));
+            }
             return committed;
-        } catch (IOException e) {
-            BackupException failure = new BackupException("backup of " + options.source().id() + " failed: " + e.getMessage(), e);
-            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), failure));
-            throw failure;
-        } catch (RuntimeException e) {
-            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), e));
-            throw e;
         } finally {
             if (lock != null) {
                 lock.close(); // [lock]
@@ -149,19 +178,18 @@ public final class BackupRun {
         BlobIndex index = store.reloadIndex();
         Set<BlobId> known = ConcurrentHashMap.newKeySet();
         known.addAll(index.blobIds());
-        PackWriter packer = new PackWriter(codec, config.packSize());
+        // Two budgets bound memory (see ByteBudget and PackBudget for why neither can deadlock): chunks cut but not
+        // yet hashed and encoded, and encoded blobs in packs (the open one and those being uploaded). The floors only
+        // keep packs at their full size in the usual case; correctness does not depend on them.
         ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget(), 2L * config.chunkMax()));
-        // Encoded blobs wait in packs until their pack is stored: bounded too, or N workers each holding a pack
-        // being uploaded (and the Sink's own buffers) outgrow a small heap. Room for two full packs at least, so the
-        // pack being filled always fits.
-        packBudget = new ByteBudget(Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
+        packs = new PackBudget(new PackWriter(codec, config.packSize()),
+                Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
         Map<String, Manifest.Item> parentItems = parentItems(index);
 
         List<PendingItem> pending = new ArrayList<>();
-        List<Future<?>> uploads = Collections.synchronizedList(new ArrayList<>());
         try {
             Optional<SourceEntry> next;
-            while ((next = reader.next()).isPresent()) {
+            while ((next = nextEntry(reader)).isPresent()) {
                 failFast();
                 SourceEntry sourceEntry = next.get();
                 Entry entry = sourceEntry.entry();
@@ -183,16 +211,25 @@ public final class BackupRun {
                 }
                 List<Future<BlobId>> chunks = new ArrayList<>();
                 long size = 0;
-                try (InputStream in = content) {
-                    FastCdc.Stream stream = cutter.reset(in);
+                long[] readSoFar = new long[1];
+                try (InputStream in = content;
+                     Watchdog.Activity reading = watch.activity("reader", () -> "reading '" + entry.path()
+                             + "' from the source (" + readSoFar[0] + " bytes so far)")) {
+                    FastCdc.Stream stream = cutter.reset(new ProgressInputStream(in, entry.path()));
                     byte[] chunk;
                     while ((chunk = stream.next()) != null) {
                         failFast();
                         size += chunk.length;
-                        bytesRead.addAndGet(chunk.length);
-                        acquire(budget, chunk.length);
-                        chunks.add(submitChunk(chunk, known, packer, budget, uploads));
-                        maybeProgress(entry.path());
+                        readSoFar[0] = size;
+                        if (!budget.tryAcquire(chunk.length)) {
+                            int length = chunk.length;
+                            try (Watchdog.Activity waiting = watch.activity("reader", () -> "waiting for "
+                                    + ByteBudget.cost(length) + " bytes of the chunk budget (" + budget.describe()
+                                    + ": chunks of '" + entry.path() + "' and earlier entries queued for the workers)")) {
+                                acquire(budget, length);
+                            }
+                        }
+                        chunks.add(submitChunk(chunk, known, budget));
                     }
                 } catch (NoSuchFileException vanished) {
                     warning(entry.path(), "vanished while it was read; not in this snapshot");
@@ -204,25 +241,35 @@ public final class BackupRun {
                 entryDone(entry, size);
             }
             List<Manifest.Item> items = new ArrayList<>(pending.size());
-            for (PendingItem p : pending) {
-                Manifest.Item item = p.resolve();
-                if (p.size >= 0) {
-                    items.add(item);
+            try (Watchdog.Activity a = watch.activity("reader", () -> "all entries read; waiting for the workers to"
+                    + " hash and store the chunks of " + (pending.size() - items.size()) + " of " + pending.size()
+                    + " entries (" + packs.describe() + ")")) {
+                for (PendingItem p : pending) {
+                    Manifest.Item item = p.resolve();
+                    if (p.size >= 0) {
+                        items.add(item);
+                    }
                 }
             }
-            Optional<PackWriter.Pack> last = packer.flush();
+            Optional<PackWriter.Pack> last = packs.flush();
             if (last.isPresent()) {
                 upload(last.get());
-            }
-            for (Future<?> upload : new ArrayList<>(uploads)) {
-                await(upload);
             }
             failFast();
             return items;
         } catch (RuntimeException | IOException e) {
-            // Let queued and running chunks finish, so that nothing of this run is written after it returns.
+            // Let queued and running chunks finish, so that nothing of this run is written after it returns (an
+            // abandoned run does not wait: its store view refuses every write already).
             drain(pending);
             throw e;
+        }
+    }
+
+    /** The source's next entry: its own work between entries is not timed by the watchdog. */
+    private Optional<SourceEntry> nextEntry(SourceReader reader) throws IOException {
+        try (Watchdog.Activity a = watch.exempt("reader", () -> "the source preparing its entry after " + entries
+                + " entries")) {
+            return reader.next();
         }
     }
 
@@ -253,20 +300,17 @@ public final class BackupRun {
         return Manifest.Item.chunked(entry, parent.size(), parent.blobs());
     }
 
-    private Future<BlobId> submitChunk(byte[] chunk, Set<BlobId> known, PackWriter packer, ByteBudget budget,
-                                       List<Future<?>> uploads) {
+    private Future<BlobId> submitChunk(byte[] chunk, Set<BlobId> known, ByteBudget budget) {
         return CompletableFuture.supplyAsync(() -> {
             try {
+                watch.check();
                 BlobId id = codec.blobId(chunk);
                 if (known.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
-                    acquire(packBudget, encoded.length);
-                    Optional<PackWriter.Pack> full = packer.add(id, encoded, chunk.length);
-                    if (full.isPresent()) {
-                        upload(full.get());
-                    }
+                    pack(id, encoded, chunk.length);
                 }
+                watch.progress();
                 return id;
             } catch (IOException e) {
                 workerFailure.compareAndSet(null, e);
@@ -280,13 +324,34 @@ public final class BackupRun {
         }, options.executor());
     }
 
+    /** Puts an encoded blob into the open pack, uploading packs as {@link PackBudget} asks; see there. */
+    private void pack(BlobId id, byte[] encoded, int plainLength) throws IOException {
+        while (true) {
+            PackBudget.Step step = packs.tryAdd(id, encoded, plainLength);
+            if (step.upload().isPresent()) {
+                upload(step.upload().get());
+            } else if (!step.added()) {
+                try (Watchdog.Activity waiting = watch.activity("worker", () -> "waiting for "
+                        + ByteBudget.cost(encoded.length) + " bytes of the pack budget for blob " + id + " ("
+                        + packs.describe() + ")")) {
+                    packs.awaitChange(step.version());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("the backup was interrupted");
+                }
+            }
+            if (step.added()) {
+                return;
+            }
+        }
+    }
+
     private void upload(PackWriter.Pack pack) throws IOException {
-        try {
+        try (Watchdog.Activity a = watch.activity("worker", () -> "storing pack '" + pack.objectName() + "' ("
+                + pack.blobs().size() + " blobs, " + Watchdog.bytes(pack.size()) + ")")) {
             pack.upload(store.sink());
         } finally {
-            if (packBudget != null) {
-                pack.blobs().forEach(b -> packBudget.release(b.location().length()));
-            }
+            packs.uploaded(pack);
         }
         bytesStored.addAndGet(pack.size());
         storedPacks.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
@@ -298,7 +363,7 @@ public final class BackupRun {
         List<Manifest.Item> items = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Optional<SourceEntry> next;
-        while ((next = reader.next()).isPresent()) {
+        while ((next = nextEntry(reader)).isPresent()) {
             SourceEntry sourceEntry = next.get();
             Entry entry = sourceEntry.entry();
             if (entry.type() != EntryType.REGULAR) {
@@ -311,7 +376,8 @@ public final class BackupRun {
             if (content == null) {
                 continue;
             }
-            try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder)) {
+            try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder);
+                 Watchdog.Activity a = watch.activity("reader", () -> "storing '" + entry.path() + "' as '" + name + "'")) {
                 store.sink().put(name, encoded, -1, ObjectKind.DATA);
                 long size = encoded.plainBytes();
                 bytesNew.addAndGet(size);
@@ -355,7 +421,7 @@ public final class BackupRun {
         return name;
     }
 
-    /** Counts bytes read for progress while a single-layout entry streams. */
+    /** Counts bytes read from the source, for progress events and the watchdog. */
     private final class ProgressInputStream extends java.io.FilterInputStream {
         private final String path;
 
@@ -369,9 +435,20 @@ public final class BackupRun {
             int n = in.read(b, off, len);
             if (n > 0) {
                 bytesRead.addAndGet(n);
+                watch.progress();
                 maybeProgress(path);
             }
             return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                bytesRead.incrementAndGet();
+                watch.progress();
+            }
+            return b;
         }
     }
 
@@ -392,6 +469,7 @@ public final class BackupRun {
 
     private void entryDone(Entry entry, long size) {
         entries++;
+        watch.progress();
         emit(new BackupEvent.EntryDone(options.clock().instant(), entry.path(), size));
         maybeProgress(entry.path());
     }
@@ -465,14 +543,20 @@ public final class BackupRun {
         throw new BackupException(t.toString(), t);
     }
 
-    private static void drain(List<PendingItem> pending) {
+    private void drain(List<PendingItem> pending) {
         for (PendingItem p : pending) {
             if (p.content == null) {
                 continue;
             }
             for (Future<BlobId> f : p.content.chunks) {
+                if (watch.abandoned()) {
+                    return;
+                }
                 try {
                     f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 } catch (Exception ignored) {
                     // the failure that matters is already being thrown
                 }

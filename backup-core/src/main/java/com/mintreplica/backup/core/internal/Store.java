@@ -35,12 +35,31 @@ public final class Store {
     private final Sink sink;
     private final RepoConfig config;
     private final Codec codec;
-    private volatile BlobIndex index;
+    /** The loaded index, shared with the views {@link #withSink} makes. */
+    private final Indexes indexes;
+
+    /** The index as loaded and extended by this process; its monitor guards loading. */
+    private static final class Indexes {
+        volatile BlobIndex index;
+    }
 
     private Store(Sink sink, RepoConfig config, Codec codec) {
+        this(sink, config, codec, new Indexes());
+    }
+
+    private Store(Sink sink, RepoConfig config, Codec codec, Indexes indexes) {
         this.sink = sink;
         this.config = config;
         this.codec = codec;
+        this.indexes = indexes;
+    }
+
+    /**
+     * The same repository through another Sink object (a run's watched view of this Store's Sink): config, codec and
+     * loaded index are shared, so what the view stores is known to this Store too.
+     */
+    public Store withSink(Sink view) {
+        return view == sink ? this : new Store(view, config, codec, indexes);
     }
 
     /** Opens the repository on {@code sink}. */
@@ -238,13 +257,13 @@ public final class Store {
 
     /** The repository's index, loaded on first use and extended by this process's backups. */
     public BlobIndex index() {
-        BlobIndex current = index;
+        BlobIndex current = indexes.index;
         if (current == null) {
-            synchronized (this) {
-                current = index;
+            synchronized (indexes) {
+                current = indexes.index;
                 if (current == null) {
                     current = loadIndex();
-                    index = current;
+                    indexes.index = current;
                 }
             }
         }
@@ -253,9 +272,10 @@ public final class Store {
 
     /** Reads the index again, to see what other processes wrote. */
     public BlobIndex reloadIndex() {
-        synchronized (this) {
-            index = loadIndex();
-            return index;
+        synchronized (indexes) {
+            BlobIndex loaded = loadIndex();
+            indexes.index = loaded;
+            return loaded;
         }
     }
 
