@@ -187,6 +187,7 @@ public final class BackupRun {
         Map<String, Manifest.Item> parentItems = parentItems(index);
 
         List<PendingItem> pending = new ArrayList<>();
+        int resolved = 0;
         try {
             Optional<SourceEntry> next;
             while ((next = nextEntry(reader)).isPresent()) {
@@ -239,6 +240,7 @@ public final class BackupRun {
                 totalBytes += size;
                 pending.add(new PendingItem(null, new PendingContent(entry, chunks), size));
                 entryDone(entry, size);
+                resolved = resolveDone(pending, resolved);
             }
             List<Manifest.Item> items = new ArrayList<>(pending.size());
             try (Watchdog.Activity a = watch.activity("reader", () -> "all entries read; waiting for the workers to"
@@ -562,6 +564,27 @@ public final class BackupRun {
                 }
             }
         }
+    }
+
+    /**
+     * Replaces the entries at the front of {@code pending} whose chunks are all stored by their manifest items, so that
+     * a tree of many small files does not keep a future per chunk until the end; returns the new front.
+     */
+    private static int resolveDone(List<PendingItem> pending, int from) throws IOException {
+        int i = from;
+        while (i < pending.size()) {
+            PendingItem p = pending.get(i);
+            if (p.content != null) {
+                for (Future<BlobId> f : p.content.chunks) {
+                    if (!f.isDone() || ((CompletableFuture<BlobId>) f).isCompletedExceptionally()) {
+                        return i;
+                    }
+                }
+                pending.set(i, new PendingItem(p.resolve(), null, p.size));
+            }
+            i++;
+        }
+        return i;
     }
 
     private record PendingContent(Entry entry, List<Future<BlobId>> chunks) {

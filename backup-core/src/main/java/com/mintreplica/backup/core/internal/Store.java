@@ -249,8 +249,34 @@ public final class Store {
         return ManifestFormat.read(name, readMetadata(name));
     }
 
+    /**
+     * Stores a manifest: the same bytes as {@link #writeMetadata} of its JSON, but the JSON is encoded as it is
+     * written, so only the encoded manifest is held in memory, never the plaintext beside it (which, for a backup of
+     * a few hundred thousand small files, is what would not fit a small heap).
+     */
     public long writeManifest(Manifest manifest) {
-        return writeMetadata(Manifest.objectName(manifest.snapshot().id()), ManifestFormat.write(manifest), ObjectKind.SNAPSHOT);
+        String name = Manifest.objectName(manifest.snapshot().id());
+        Buffer sealed = new Buffer(64 * 1024 + manifest.items().size() * 48);
+        java.security.MessageDigest sha256 = Sha256.newDigest();
+        try {
+            ManifestFormat.write(manifest, codec.encoder(new java.security.DigestOutputStream(sealed, sha256)));
+            sealed.write(sha256.digest()); // the Envelope trailer: SHA-256 of the encoded payload
+            sink.put(name, sealed.asInputStream(), sealed.size(), ObjectKind.SNAPSHOT);
+            return sealed.size();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A byte array output stream that hands its bytes out without copying them. */
+    private static final class Buffer extends java.io.ByteArrayOutputStream {
+        Buffer(int size) {
+            super(size);
+        }
+
+        InputStream asInputStream() {
+            return new ByteArrayInputStream(buf, 0, count);
+        }
     }
 
     // ---- index and blobs
