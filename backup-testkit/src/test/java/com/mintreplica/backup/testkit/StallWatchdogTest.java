@@ -227,16 +227,19 @@ class StallWatchdogTest {
 
     @Test
     void a_store_that_is_slow_but_moving_never_trips_the_watchdog() {
-        // Every read of content moves 16 KiB after a pause of 50 ms: a 1 MiB pack takes over 3 s to upload, far more
-        // than the stall timeout, but bytes keep moving.
+        // Every read of content moves 16 KiB after a pause of 50 ms: the 2 MiB pack takes over 6 s to upload and as long
+        // to read back, three times the stall timeout, but bytes keep moving.
+        Duration stall = Duration.ofSeconds(2);
         try (Repository repo = Repository.init(store, RepositorySettings.defaults())) {
             store.throttle(16 << 10, Duration.ofMillis(50));
-            SampleSource source = source(1L << 20);
+            SampleSource source = source(2L << 20);
             long start = System.nanoTime();
-            BackupResult result = Backup.pipeline().source(source).to(repo).stallTimeout(STALL).build().run();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(STALL.multipliedBy(2));
+            BackupResult result = Backup.pipeline().source(source).to(repo).stallTimeout(stall).build().run();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(stall.multipliedBy(2));
             DigestTarget target = new DigestTarget();
-            repo.restore(SnapshotSelector.id(result.snapshotId())).to(target).stallTimeout(STALL).run();
+            start = System.nanoTime();
+            repo.restore(SnapshotSelector.id(result.snapshotId())).to(target).parallelism(1).stallTimeout(stall).run();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(stall.multipliedBy(2));
             assertThat(target.digests()).isEqualTo(source.digests());
             store.throttle(0, Duration.ZERO);
             assertThat(repo.verify(true).ok()).isTrue();
