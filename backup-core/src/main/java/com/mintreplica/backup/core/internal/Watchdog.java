@@ -259,11 +259,11 @@ public final class Watchdog {
                         stall = s;
                     }
                     if (s == null) {
-                        LOG.warn("{} committed, then made no progress for {} while finishing: {}", operation, timeout,
-                                String.join("; ", waits()));
+                        LOG.warn("{} committed, then made no progress for {} while finishing: {}", operation,
+                                human(timeout), String.join("; ", waits()));
                         return (T) result;
                     }
-                    LOG.warn("{}", s.getMessage());
+                    LOG.debug("{}", s.getMessage());
                     abandon(future);
                     throw s;
                 }
@@ -328,6 +328,19 @@ public final class Watchdog {
         } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException ignored) {
             // the body failed (as it should once interrupted) or is stuck in a call that never returns
         }
+        List<String> stuck = new ArrayList<>();
+        synchronized (lock) {
+            for (Activity a : activities) {
+                if (a.thread.isAlive() && !stuck.contains(a.thread.getName())) {
+                    stuck.add(a.thread.getName());
+                }
+            }
+        }
+        if (!stuck.isEmpty()) {
+            LOG.warn("{} was abandoned after making no progress for {}; threads still in a call that does not return are"
+                    + " left behind (they can change nothing more in the repository): {}", operation,
+                    human(timeout), String.join(", ", stuck));
+        }
         for (Runnable hook : onAbandon) {
             try {
                 hook.run();
@@ -341,7 +354,7 @@ public final class Watchdog {
     private StallException diagnose() {
         List<String> waits = waits();
         StringBuilder message = new StringBuilder();
-        message.append(operation).append(" made no progress for ").append(seconds(timeoutNanos))
+        message.append(operation).append(" made no progress for ").append(human(timeout))
                 .append(" (the stall timeout) and was abandoned; ").append(abandonNote).append(". ");
         message.append(waits.isEmpty() ? "No stage reported what it waits for." : "What each stage was waiting for:");
         for (String w : waits) {
@@ -366,7 +379,8 @@ public final class Watchdog {
             } catch (RuntimeException e) {
                 what = "(cannot describe: " + e + ")";
             }
-            out.add(a.stage + " [" + a.thread.getName() + "]: " + what + ", since " + a.since + " ("
+            out.add(a.stage + " [" + a.thread.getName() + "]: " + what + ", since "
+                    + a.since.truncatedTo(java.time.temporal.ChronoUnit.MILLIS) + " ("
                     + seconds(Duration.between(a.since, now).toNanos()) + ")" + (a.exempt ? " (not timed)" : ""));
             described.add(a.thread);
         }
@@ -381,6 +395,28 @@ public final class Watchdog {
             out.add(where.toString());
         }
         return out;
+    }
+
+    /** {@code 1.0 s}, {@code 10 min}, {@code 1 h 30 min}: for messages. */
+    static String human(Duration d) {
+        long s = d.getSeconds();
+        if (s < 60) {
+            return seconds(d.toNanos());
+        }
+        long h = s / 3600;
+        long m = s % 3600 / 60;
+        long rest = s % 60;
+        StringBuilder sb = new StringBuilder();
+        if (h > 0) {
+            sb.append(h).append(" h");
+        }
+        if (m > 0) {
+            sb.append(sb.length() > 0 ? " " : "").append(m).append(" min");
+        }
+        if (rest > 0) {
+            sb.append(sb.length() > 0 ? " " : "").append(rest).append(" s");
+        }
+        return sb.toString();
     }
 
     static String seconds(long nanos) {
