@@ -64,6 +64,7 @@ public final class BackupRun {
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
     private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
+    private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
     private PackBudget packs;
     private long entries;
     private long totalBytes;
@@ -185,6 +186,10 @@ public final class BackupRun {
         packs = new PackBudget(new PackWriter(codec, config.packSize()),
                 Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
         Map<String, Manifest.Item> parentItems = parentItems(index);
+        // Regular entries of this run by path (their place in pending), so a hard link to one takes its content
+        // without reading it again. A place, not the item: resolveDone replaces a stored entry's item by its manifest
+        // item, and the futures of its chunks must not stay reachable through this map.
+        Map<String, Integer> linkable = new HashMap<>();
 
         List<PendingItem> pending = new ArrayList<>();
         int resolved = 0;
@@ -199,8 +204,16 @@ public final class BackupRun {
                     entryDone(entry, 0);
                     continue;
                 }
+                Integer first = entry.hardLinkTo().map(linkable::get).orElse(null);
+                if (first != null) {
+                    // The same file under another name: its content once, its blob list twice.
+                    pending.add(pending.get(first).as(entry));
+                    entryDone(entry, 0);
+                    continue;
+                }
                 Manifest.Item reused = reusable(entry, parentItems.get(entry.path()), known);
                 if (reused != null) {
+                    linkable.put(entry.path(), pending.size());
                     pending.add(new PendingItem(reused, null, reused.size()));
                     totalBytes += reused.size();
                     entryDone(entry, reused.size());
@@ -238,6 +251,7 @@ public final class BackupRun {
                     continue;
                 }
                 totalBytes += size;
+                linkable.put(entry.path(), pending.size());
                 pending.add(new PendingItem(null, new PendingContent(entry, chunks), size));
                 entryDone(entry, size);
                 resolved = resolveDone(pending, resolved);
@@ -306,7 +320,7 @@ public final class BackupRun {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 watch.check();
-                BlobId id = codec.blobId(chunk);
+                BlobId id = blobId(chunk);
                 if (known.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
@@ -348,6 +362,30 @@ public final class BackupRun {
         }
     }
 
+    /**
+     * The chunk's id. Runs of zeros (sparse files, preallocated images) give chunks of a few lengths only: their ids
+     * are computed once per length and run, and an all-zero chunk is recognized by a vectorized comparison instead of
+     * a hash.
+     */
+    private BlobId blobId(byte[] chunk) {
+        if (!isZero(chunk)) {
+            return codec.blobId(chunk);
+        }
+        return zeroIds.computeIfAbsent(chunk.length, n -> codec.blobId(chunk));
+    }
+
+    private static final byte[] ZEROS = new byte[64 << 10];
+
+    static boolean isZero(byte[] chunk) {
+        for (int off = 0; off < chunk.length; off += ZEROS.length) {
+            int n = Math.min(ZEROS.length, chunk.length - off);
+            if (java.util.Arrays.mismatch(chunk, off, off + n, ZEROS, 0, n) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void upload(PackWriter.Pack pack) throws IOException {
         try (Watchdog.Activity a = watch.activity("worker", () -> "storing pack '" + pack.objectName() + "' ("
                 + pack.blobs().size() + " blobs, " + Watchdog.bytes(pack.size()) + ")")) {
@@ -364,12 +402,19 @@ public final class BackupRun {
     private List<Manifest.Item> readSingle(SourceReader reader, String snapshotId) throws IOException {
         List<Manifest.Item> items = new ArrayList<>();
         Set<String> names = new HashSet<>();
+        Map<String, Manifest.Item> linkable = new HashMap<>();
         Optional<SourceEntry> next;
         while ((next = nextEntry(reader)).isPresent()) {
             SourceEntry sourceEntry = next.get();
             Entry entry = sourceEntry.entry();
             if (entry.type() != EntryType.REGULAR) {
                 items.add(Manifest.Item.noContent(entry));
+                entryDone(entry, 0);
+                continue;
+            }
+            Manifest.Item first = entry.hardLinkTo().map(linkable::get).orElse(null);
+            if (first != null) {
+                items.add(new Manifest.Item(entry, first.size(), first.blobs(), first.object(), first.sha256()));
                 entryDone(entry, 0);
                 continue;
             }
@@ -385,7 +430,9 @@ public final class BackupRun {
                 bytesNew.addAndGet(size);
                 bytesStored.addAndGet(encoded.encodedBytes());
                 totalBytes += size;
-                items.add(Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256())));
+                Manifest.Item item = Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256()));
+                items.add(item);
+                linkable.put(entry.path(), item);
                 entryDone(entry, size);
             } catch (NoSuchFileException vanished) {
                 store.delete(name);
@@ -418,7 +465,7 @@ public final class BackupRun {
         String base = "files/" + snapshotId + "/" + sb;
         String name = base + codec.fileSuffix();
         for (int n = 2; !used.add(name); n++) {
-            name = base + "~" + n + codec.fileSuffix();
+            name = base + "_" + n + codec.fileSuffix(); // '~' is not a portable object-name character
         }
         return name;
     }
@@ -486,7 +533,7 @@ public final class BackupRun {
 
     private void warning(String path, String message) {
         warnings.add(new Snapshot.Warning(path, message));
-        LOG.warn("{}: {}", path, message);
+        LOG.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
 
@@ -591,6 +638,14 @@ public final class BackupRun {
     }
 
     private record PendingItem(Manifest.Item done, PendingContent content, long size) {
+        /** The same content for another entry (a hard link). */
+        PendingItem as(Entry entry) {
+            if (done != null) {
+                return new PendingItem(new Manifest.Item(entry, done.size(), done.blobs(), done.object(), done.sha256()), null, size);
+            }
+            return new PendingItem(null, new PendingContent(entry, content.chunks), size);
+        }
+
         Manifest.Item resolve() throws IOException {
             if (done != null) {
                 return done;
