@@ -42,5 +42,10 @@ class ManySmallEntriesIT {
         assertThat(output).contains("backed up " + ENTRIES + " entries", "restored " + ENTRIES + " entries", "max heap")
                 .containsPattern("ok [0-9a-f]{64}")
                 .doesNotContain("OutOfMemoryError");
+        // The child really ran with the small heap (not a default or an inherited JAVA_TOOL_OPTIONS one).
+        java.util.regex.Matcher heap = java.util.regex.Pattern.compile("max heap (\\d+)").matcher(output);
+        assertThat(heap.find()).as(output).isTrue();
+        assertThat(Long.parseLong(heap.group(1))).as("Runtime.maxMemory() of the child JVM")
+                .isLessThanOrEqualTo(256L << 20).isGreaterThan(128L << 20);
     }
 }
