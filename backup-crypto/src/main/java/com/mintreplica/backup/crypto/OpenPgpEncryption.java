@@ -150,7 +150,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             throw new AccessDeniedException("the repository at " + context.sink().describe()
                     + " is encrypted: open it with a secret key (OpenPgpEncryption.unlockWith, CLI --key SECRET.asc)");
         }
-        Map<Long, PGPPrivateKey> mine = new HashMap<>();
+        Map<Long, PGPPrivateKey> mine = new LinkedHashMap<>(); // the order the keys were given: hidden recipients try it
         secretKeys.forEach(k -> mine.putAll(k.privateKeys()));
         List<KeyObject> objects = KeyObjects.readAll(context.sink(), context.repositoryId());
         if (objects.isEmpty()) {

@@ -13,7 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -151,7 +151,7 @@ public final class OpenPgpKeys {
     private static OpenPgpSecretKey unlock(PGPSecretKeyRing ring, String what, PassphraseCallback callback) {
         PGPPublicKeyRing publicRing = Pgp.publicRing(ring);
         String description = Pgp.fingerprint(ring.getPublicKey()) + " " + Pgp.userIds(ring.getPublicKey());
-        Map<Long, PGPPrivateKey> unlocked = new HashMap<>();
+        Map<Long, PGPPrivateKey> unlocked = new LinkedHashMap<>();
         Optional<Secret> passphrase = null;
         for (PGPSecretKey secret : ring) {
             PGPPublicKey pub = secret.getPublicKey();
