@@ -118,7 +118,13 @@ public final class OpenPgpTransformer implements Transformer {
      */
     public static TransformerProvider provider(List<OpenPgpPublicKey> publicKeys, List<OpenPgpSecretKey> secretKeys) {
         List<OpenPgpPublicKey> known = new ArrayList<>(publicKeys);
-        secretKeys.forEach(s -> known.add(OpenPgpPublicKey.of(s.publicRing())));
+        for (OpenPgpSecretKey s : secretKeys) {
+            try {
+                known.add(OpenPgpPublicKey.of(s.publicRing()));
+            } catch (InvalidInputException cannotBeEncryptedTo) {
+                // an expired or revoked encryption subkey: no recipient of new data, but it still decrypts old data
+            }
+        }
         return new TransformerProvider() {
             @Override
             public String name() {
