@@ -19,6 +19,7 @@ import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceEntry;
 import com.mintreplica.backup.core.source.SourceId;
 import com.mintreplica.backup.core.source.SourceReader;
+import com.mintreplica.backup.testkit.ClosedPort;
 import com.mintreplica.backup.testkit.InMemorySink;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.io.ByteArrayInputStream;
@@ -27,8 +28,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,13 +109,11 @@ class PostgresErrorsIT {
 
     @Test
     void an_unreachable_server_fails_saying_which_address_and_what_to_check() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
-        Source nowhere = PostgresSource.builder().url("postgresql://postgres@127.0.0.1:" + closedPort + "/shop")
-                .password(pg.password()).environment(env()).build();
-        try (Repository repo = Repository.init(new InMemorySink())) {
+        try (ClosedPort closed = ClosedPort.reserve(); // refuses connections; no other process can take it meanwhile
+             Repository repo = Repository.init(new InMemorySink())) {
+            int closedPort = closed.port();
+            Source nowhere = PostgresSource.builder().url("postgresql://postgres@127.0.0.1:" + closedPort + "/shop")
+                    .password(pg.password()).environment(env()).build();
             assertThatThrownBy(() -> backup(repo, nowhere))
                     .isInstanceOf(BackupException.class)
                     .hasMessageContaining("cannot reach the PostgreSQL server at 127.0.0.1:" + closedPort)
