@@ -245,7 +245,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             if (layout == Layout.CHUNKED) {
                 return new AesGcmTransformer(dataKeys, random);
             }
-            OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random);
+            OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random).repositoryObjects();
             recipients.forEach(r -> b.encryptTo(com.mintreplica.backup.crypto.internal.Pgp.encryptionKey(r)));
             b.encryptTo(RepositoryPgpKey.derive(current()).getPublicKey());
             for (DataKey k : dataKeys) {

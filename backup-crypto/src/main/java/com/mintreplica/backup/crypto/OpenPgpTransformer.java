@@ -47,14 +47,18 @@ public final class OpenPgpTransformer implements Transformer {
     private final List<String> secretKeyNames;
     private final MessageFormat format;
     private final SecureRandom random;
+    /** Whether it decodes a repository's objects: see {@link Builder#repositoryObjects()}. */
+    private final boolean repositoryObjects;
 
     private OpenPgpTransformer(List<PGPPublicKey> recipients, Map<Long, PGPPrivateKey> privateKeys,
-                               List<String> secretKeyNames, MessageFormat format, SecureRandom random) {
+                               List<String> secretKeyNames, MessageFormat format, SecureRandom random,
+                               boolean repositoryObjects) {
         this.recipients = List.copyOf(recipients);
         this.privateKeys = Collections.unmodifiableMap(new LinkedHashMap<>(privateKeys));
         this.secretKeyNames = List.copyOf(secretKeyNames);
         this.format = format;
         this.random = random;
+        this.repositoryObjects = repositoryObjects;
     }
 
     public static Builder builder() {
@@ -100,6 +104,10 @@ public final class OpenPgpTransformer implements Transformer {
         try {
             return Pgp.decryptor(in, privateKeys);
         } catch (Pgp.NotARecipientException e) {
+            if (repositoryObjects) {
+                throw new IOException("it is not encrypted to any key of this repository (" + e.detail()
+                        + "): it was replaced or damaged", e);
+            }
             in.close();
             throw new AccessDeniedException("none of the secret keys given (" + String.join("; ", secretKeyNames)
                     + ") opens this OpenPGP message: " + e.detail() + ". Give the secret key it is encrypted to"
@@ -225,6 +233,7 @@ public final class OpenPgpTransformer implements Transformer {
         private final List<String> secretKeyNames = new ArrayList<>();
         private MessageFormat format = MessageFormat.SEIPD_V1;
         private SecureRandom random;
+        private boolean repositoryObjects;
 
         private Builder() {
         }
@@ -274,12 +283,22 @@ public final class OpenPgpTransformer implements Transformer {
             return this;
         }
 
+        /**
+         * For the objects of an unlocked repository ({@link OpenPgpEncryption}): each is encrypted to a key the
+         * repository holds, so one that none of the keys opens was replaced or damaged. Decoding it then fails with an
+         * IOException (corrupt data, named by verify and restore), not with access denied as for a wrong key.
+         */
+        Builder repositoryObjects() {
+            this.repositoryObjects = true;
+            return this;
+        }
+
         public OpenPgpTransformer build() {
             if (recipients.isEmpty() && privateKeys.isEmpty()) {
                 throw new InvalidInputException("an openpgp transformer needs recipients (encryptTo) or secret keys (decryptWith)");
             }
             return new OpenPgpTransformer(recipients, privateKeys, secretKeyNames, format,
-                    random != null ? random : new SecureRandom());
+                    random != null ? random : new SecureRandom(), repositoryObjects);
         }
     }
 }
