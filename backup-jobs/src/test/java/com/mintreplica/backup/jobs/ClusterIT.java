@@ -59,7 +59,9 @@ class ClusterIT {
     }
 
     private Process worker(String name, Path repo, Path data) throws IOException {
+        // its log goes to its output (not to the module's shared test log), so a failure message can show it
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+                "-Dorg.slf4j.simpleLogger.logFile=System.out", "-Dorg.slf4j.simpleLogger.log.com.mintreplica=info",
                 "-cp", System.getProperty("java.class.path"), ClusterWorker.class.getName(), repo.toString(), data.toString(),
                 name, clockFile.toString());
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
@@ -89,7 +91,35 @@ class ClusterIT {
     private void step() throws InterruptedException {
         now = now.plus(STEP);
         ClusterWorker.FileClock.set(clockFile, now);
-        await("the replicas to catch up with " + now, Duration.ofSeconds(120), this::caughtUp);
+        try {
+            await("the replicas to catch up with " + now, Duration.ofSeconds(120), this::caughtUp);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + diagnosis(), e);
+        }
+    }
+
+    /** What the replicas printed and logged, and the leases: for a failure message. */
+    private String diagnosis() {
+        StringBuilder sb = new StringBuilder();
+        for (String name : List.of("replica-a", "replica-b")) {
+            sb.append("--- ").append(name).append(alive(name) ? " (alive)" : " (gone)").append(":\n");
+            try {
+                List<String> lines = output(name);
+                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> sb.append(l).append('\n'));
+            } catch (IOException e) {
+                sb.append(e).append('\n');
+            }
+        }
+        try (Stream<com.mintreplica.backup.core.sink.ObjectInfo> objects = sink.list(RunClaims.PREFIX)) {
+            for (var o : objects.toList()) {
+                try (var in = sink.get(o.name())) {
+                    sb.append(o.name()).append(": ").append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            sb.append("cannot list the claims: ").append(e).append('\n');
+        }
+        return sb.toString();
     }
 
     /** Moves the clock step by step until {@code condition} holds. */
