@@ -109,6 +109,10 @@ class ClusterIT {
             } catch (IOException e) {
                 sb.append(e).append('\n');
             }
+            Process p = byName.get(name);
+            if (p != null && p.isAlive()) {
+                sb.append(threadDump(p.pid()));
+            }
         }
         try (Stream<com.mintreplica.backup.core.sink.ObjectInfo> objects = sink.list(RunClaims.PREFIX)) {
             for (var o : objects.toList()) {
@@ -120,6 +124,25 @@ class ClusterIT {
             sb.append("cannot list the claims: ").append(e).append('\n');
         }
         return sb.toString();
+    }
+
+    /** The threads of a live replica (jstack), so a replica that stopped renewing shows where it waits. */
+    private static String threadDump(long pid) {
+        Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
+        if (!Files.isExecutable(jstack)) {
+            return "(no jstack in " + jstack.getParent() + ")\n";
+        }
+        try {
+            Process p = new ProcessBuilder(jstack.toString(), Long.toString(pid)).redirectErrorStream(true).start();
+            String dump = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            return dump.lines().filter(l -> !l.isBlank()).collect(Collectors.joining("\n", "threads:\n", "\n"));
+        } catch (IOException e) {
+            return "jstack failed: " + e + "\n";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted\n";
+        }
     }
 
     /** Moves the clock step by step until {@code condition} holds. */
