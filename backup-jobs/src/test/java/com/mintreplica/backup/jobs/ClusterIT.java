@@ -241,6 +241,14 @@ class ClusterIT {
         long victim = Long.parseLong(lease.get("pid"));
         String victimName = lease.get("host");
         String survivorName = victimName.equals("replica-a") ? "replica-b" : "replica-a";
+        // the claim and its renewals come from the scheduler's tick; the run itself may say START a moment later
+        await("the holder to start the 00:30 run", Duration.ofSeconds(60), () -> {
+            try {
+                return output(victimName).stream().anyMatch(l -> l.startsWith("START " + s30));
+            } catch (IOException e) {
+                return false;
+            }
+        });
         assertThat(output(victimName)).anySatisfy(l -> assertThat(l).startsWith("START " + s30))
                 .noneSatisfy(l -> assertThat(l).startsWith("COMMIT " + s30));
         Process killed = processes.stream().filter(p -> p.pid() == victim).findFirst().orElseThrow();
