@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRun {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
+    private static final Logger WARNINGS = LoggerFactory.getLogger(com.mintreplica.backup.core.BackupPipeline.WARNINGS_LOGGER);
     private static final long PROGRESS_NANOS = 250_000_000L;
 
     /** What a run needs besides the repository. */
@@ -406,7 +407,7 @@ public final class BackupRun {
 
     private void warning(String path, String message) {
         warnings.add(new Snapshot.Warning(path, message));
-        LOG.warn("{}: {}", path, message);
+        WARNINGS.warn("{}: {}", path, message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
 
