@@ -61,7 +61,8 @@ public final class BackupRun {
     private final AtomicLong bytesNew = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
-    private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
+    /** [checkpoint] Index objects written while the run goes, so a killed run's packs are reused: see Checkpoints. */
+    private final Checkpoints checkpoints;
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
     private ByteBudget packBudget;
     private long entries;
@@ -72,6 +73,7 @@ public final class BackupRun {
         this.store = store;
         this.options = options;
         this.codec = store.codec();
+        this.checkpoints = new Checkpoints(store);
     }
 
     public Snapshot run() {
@@ -107,9 +109,7 @@ public final class BackupRun {
                 items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
                 facts = reader.facts();
             }
-            if (!storedPacks.isEmpty()) {
-                bytesStored.addAndGet(store.writeIndex(new ArrayList<>(storedPacks)));
-            }
+            bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
             // The manifest's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
             lock.check(); // [lock] no prune can have run since the index was read: the blobs this manifest names exist
@@ -290,7 +290,7 @@ public final class BackupRun {
             }
         }
         bytesStored.addAndGet(pack.size());
-        storedPacks.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+        bytesStored.addAndGet(checkpoints.packStored(new IndexFile.PackBlobs(pack.id(), pack.blobs()))); // [checkpoint]
     }
 
     // ---- single-object layout
