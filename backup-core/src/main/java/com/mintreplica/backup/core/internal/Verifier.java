@@ -241,17 +241,55 @@ public final class Verifier {
             if (!readData) {
                 return;
             }
-            objectsRead++;
-            bytesRead += info.get().size();
-            InputStream raw = store.sink().get(object);
-            try (InputStream checked = new HashCheckingInputStream(store.codec().decoder(raw),
-                    Hex.decode(item.sha256().orElse("")), item.size(), "object '" + object + "'")) {
-                checked.transferTo(OutputStream.nullOutputStream());
+            // Read again before calling it damaged, as Store.readChecked does: the same stored bytes twice is damage
+            // in the store, a good second read was damage on the way.
+            List<byte[]> badDigests = new ArrayList<>();
+            CorruptDataException first = null;
+            for (int attempt = 1; attempt <= Store.READ_ATTEMPTS; attempt++) {
+                objectsRead++;
+                bytesRead += info.get().size();
+                java.security.MessageDigest stored = Sha256.newDigest();
+                InputStream raw = new java.security.DigestInputStream(SinkReadException.marking(store.sink().get(object)), stored);
+                CorruptDataException damage;
+                try {
+                    InputStream checked = new HashCheckingInputStream(store.codec().decoder(raw),
+                            Hex.decode(item.sha256().orElse("")), item.size(), "object '" + object + "'");
+                    checked.transferTo(OutputStream.nullOutputStream());
+                    if (first != null) {
+                        org.slf4j.LoggerFactory.getLogger(Verifier.class).warn("{} arrived damaged from {} and read intact"
+                                + " on attempt {}: damage in transit, not in the store", object, store.location(), attempt);
+                    }
+                    return;
+                } catch (SinkReadException e) {
+                    throw e;
+                } catch (CorruptDataException e) {
+                    damage = e;
+                } catch (IOException e) {
+                    damage = new CorruptDataException("object '" + object + "' is corrupt: it does not decode ("
+                            + e.getMessage() + ")", e);
+                } finally {
+                    try {
+                        raw.transferTo(OutputStream.nullOutputStream()); // the whole stored object goes into the digest
+                    } finally {
+                        raw.close();
+                    }
+                }
+                byte[] digest = stored.digest();
+                if (badDigests.stream().anyMatch(d -> java.util.Arrays.equals(d, digest))) {
+                    problem(object, List.of(snapshot), damage.getMessage() + " (read " + attempt
+                            + " times with the same result: the stored object is damaged)");
+                    return;
+                }
+                badDigests.add(digest);
+                first = first == null ? damage : first;
             }
+            problem(object, List.of(snapshot), "object '" + object + "' arrived damaged " + Store.READ_ATTEMPTS
+                    + " times, different bytes each time: something between here and the store damages data in transit;"
+                    + " the stored object may be intact, verify again (first: " + first.getMessage() + ")");
         } catch (CorruptDataException e) {
             problem(object, List.of(snapshot), e.getMessage());
         } catch (IOException e) {
-            problem(object, List.of(snapshot), "object '" + object + "' cannot be read or decoded: " + e.getMessage());
+            problem(object, List.of(snapshot), "object '" + object + "' cannot be read: " + e.getMessage());
         }
     }
 

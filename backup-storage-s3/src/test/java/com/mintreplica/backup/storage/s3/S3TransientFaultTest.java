@@ -102,6 +102,51 @@ class S3TransientFaultTest {
     }
 
     @Test
+    void a_single_object_damaged_in_transit_is_told_from_one_damaged_in_the_store() throws Exception {
+        SampleSource source = sample();
+        String id;
+        try (S3Sink direct = direct()) {
+            id = Backup.pipeline().source(source).to(Repository.init(direct, RepositorySettings.defaults()
+                    .withLayout(com.mintreplica.backup.core.Layout.SINGLE))).build().run().snapshotId();
+        }
+        proxy.plan(flipFirstGets(1, path -> path.contains("/files/") && path.contains("db.dump")));
+        try (S3Sink sink = throughProxy()) {
+            Repository repo = Repository.open(sink);
+            // Streamed into the target, the object cannot be read again in place: the restore stops, and says the
+            // store holds it intact, which a second restore shows.
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.id(id)).to(new DigestTarget()).run())
+                    .isInstanceOf(BackupException.class)
+                    .isNotInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining("intact in the store: damage in transit")
+                    .hasMessageContaining("run the restore again");
+            DigestTarget target = new DigestTarget();
+            repo.restore(SnapshotSelector.id(id)).to(target).run();
+            assertThat(target.digests()).isEqualTo(source.digests());
+
+            proxy.plan(flipFirstGets(1, path -> path.contains("/files/")));
+            assertThat(repo.verify(true).problems()).as("verify reads a damaged object again").isEmpty();
+        }
+        // Damaged in the store: every read brings the same bytes, and verify says so.
+        try (S3Sink direct = direct()) {
+            String object;
+            try (Stream<ObjectInfo> objects = direct.list("files/")) {
+                object = objects.filter(o -> o.name().contains("db.dump")).findFirst().orElseThrow().name();
+            }
+            byte[] bytes;
+            try (InputStream in = direct.get(object)) {
+                bytes = in.readAllBytes();
+            }
+            bytes[bytes.length / 2] ^= 0x40;
+            direct.put(object, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.DATA);
+            List<VerifyReport.Problem> problems = Repository.open(direct).verify(true).problems();
+            assertThat(problems).hasSize(1);
+            assertThat(problems.get(0).message()).contains(object).contains("the stored object is damaged");
+            assertThatThrownBy(() -> Repository.open(direct).restore(SnapshotSelector.id(id)).to(new DigestTarget()).run())
+                    .isInstanceOf(CorruptDataException.class);
+        }
+    }
+
+    @Test
     void damage_in_the_store_and_damage_on_every_read_are_told_apart() throws Exception {
         try (S3Sink direct = direct()) {
             Backup.pipeline().source(sample()).to(Repository.init(direct, small())).build().run();
