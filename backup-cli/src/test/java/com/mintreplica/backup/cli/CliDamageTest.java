@@ -58,8 +58,12 @@ class CliDamageTest {
         return r;
     }
 
+    private int backups;
+
+    /** Backs up {@code tree}, a minute after the previous backup: snapshots taken within one second sort by chance. */
     private String backup(Path tree) {
-        return ok("backup", "--repo", repo.toString(), tree.toString()).out().split(" ")[1];
+        String time = java.time.Instant.parse("2026-11-24T01:00:00Z").plusSeconds(60L * backups++).toString();
+        return ok("backup", "--repo", repo.toString(), tree.toString(), "--time", time).out().split(" ")[1];
     }
 
     private static Path restored(Path target, Path original) {
@@ -236,7 +240,8 @@ class CliDamageTest {
         assertThat(copy.get("warnings").get(0).get("message").asText()).contains("left out by `repair snapshots`");
 
         Path target = temp.resolve("restore");
-        ok("restore", "--repo", repo.toString(), three, "--target", target.toString());
+        assertThat(ok("restore", "--repo", repo.toString(), "latest", "--target", target.toString()).out())
+                .as("latest is the repaired copy, not the damaged original").contains(three);
         assertThat(restored(target, first).resolve("a.bin")).hasSameBinaryContentAs(first.resolve("a.bin"));
         assertThat(restored(target, first).resolve("notes.txt")).hasSameTextualContentAs(first.resolve("notes.txt"));
         assertThat(restored(target, first).resolve("b.bin")).doesNotExist();

@@ -68,6 +68,33 @@ class CliEncryptionTest {
     }
 
     @Test
+    void repair_index_rebuilds_an_encrypted_repositorys_index_from_its_pack_headers() throws Exception {
+        init();
+        Path index = repo.resolve("index");
+        try (Stream<Path> files = Files.list(index)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Path broken = temp.resolve("broken");
+        assertThat(run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", broken.toString())).code())
+                .isNotZero();
+
+        Cli.Result repair = run(withKey(ops, "repair", "index", "--repo", repo.toString()));
+
+        assertThat(repair.code()).as(repair.toString()).isZero();
+        assertThat(repair.out()).contains("1 packs in the new index (1 added");
+        assertThat(run(withKey(ops, "verify", "--repo", repo.toString(), "--read-data")).code()).isZero();
+        Path target = temp.resolve("restore");
+        assertThat(run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", target.toString())).code()).isZero();
+        assertThat(restoredFile(target)).hasContent("alice,5200.00\nbob,4800.00");
+        try (Stream<Path> files = Files.list(index)) {
+            // keyed in an encrypted repository: the name is no plain hash of what it holds
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).hasSize(1).allMatch(n -> n.matches("[0-9a-f]{64}"));
+        }
+    }
+
+    @Test
     void an_encrypted_repository_round_trips_with_the_key_and_stores_no_plaintext() throws Exception {
         init();
         assertThat(run(withKey(ops, "verify", "--repo", repo.toString(), "--read-data")).code()).isZero();

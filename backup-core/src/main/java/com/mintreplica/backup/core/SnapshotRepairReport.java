@@ -28,7 +28,8 @@ public record SnapshotRepairReport(boolean dryRun, List<Repaired> repaired, List
      * One damaged snapshot and its repaired copy.
      *
      * @param original the damaged snapshot's id; it stays unless {@code forget} was asked for
-     * @param replacement the new snapshot's id (empty in a dry run): same time, host, source, job and tags, plus the
+     * @param replacement the new snapshot's id (empty in a dry run): same time (a millisecond later, so that it sorts
+     *     right after the original and {@code latest} picks it), host, source, job and tags, plus the
      *     tag {@value Repository#REPAIRED_TAG}, and every entry whose data is all there
      * @param entriesKept how many entries the new snapshot holds
      * @param lost the entries left out, each with why

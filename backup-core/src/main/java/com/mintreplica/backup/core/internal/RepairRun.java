@@ -18,6 +18,7 @@ import com.mintreplica.backup.core.source.EntryType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *       every old index object is deleted.</li>
  *   <li>{@link #repairSnapshots}: every entry of a snapshot whose blobs are all indexed, in stored packs long enough to
  *       hold them (or whose single object is stored) is kept; when any entry lost data, a new snapshot with the same
- *       time, host, source, job and tags plus {@value Repository#REPAIRED_TAG} is written beside it, naming the lost
+ *       time (a millisecond later, so it sorts after it), host, source, job and tags plus
+ *       {@value Repository#REPAIRED_TAG} is written beside it, naming the lost
  *       entries in its warnings and facts. The damaged one stays unless {@code forget} removes it (after the new one
  *       is written); with {@code forget}, manifests that cannot be read at all are removed too.</li>
  * </ul>
@@ -312,7 +314,10 @@ public final class RepairRun {
         for (Manifest.Item item : kept) {
             total += item.size();
         }
-        Snapshot copy = new Snapshot(SnapshotIds.next(s.time()), s.time(), s.host(), s.source(), s.job(), tags,
+        // A millisecond after the original: the same second to the reader, and it sorts right after it, so that
+        // `latest` picks the repaired copy rather than the damaged original.
+        Instant time = s.time().plusMillis(1);
+        Snapshot copy = new Snapshot(SnapshotIds.next(time), time, s.host(), s.source(), s.job(), tags,
                 s.parent(), new Snapshot.Stats(kept.size(), total, 0, 0, 0, 0), facts, warnings, Version.tool());
         return new Manifest(copy, manifest.layout() == null ? Layout.CHUNKED : manifest.layout(), kept);
     }
