@@ -221,7 +221,19 @@ public final class Repository implements AutoCloseable {
                 }
             }
         }
-        Snapshot chosen = selector.select(listing.snapshots(), location());
+        Snapshot chosen;
+        try {
+            chosen = selector.select(listing.snapshots(), location());
+        } catch (NotFoundException e) {
+            if (listing.damaged().isEmpty()) {
+                throw e;
+            }
+            // The one that would match may be among those that cannot be read: say so rather than "none".
+            DamagedSnapshot d = listing.damaged().get(listing.damaged().size() - 1);
+            throw new CorruptDataException("found no readable snapshot in " + location() + " for " + selector + ", and "
+                    + listing.damaged().size() + " snapshot" + (listing.damaged().size() == 1 ? "" : "s")
+                    + " cannot be read (the newest, " + d.id() + ": " + d.problem() + ")", e);
+        }
         for (DamagedSnapshot d : listing.damaged()) {
             if (id == null && d.id().compareTo(chosen.id()) > 0) {
                 LOG.warn("snapshot {} may be newer than {}, but its manifest cannot be read: {}", d.id(), chosen.id(),
