@@ -40,7 +40,10 @@ public final class HashCheckingInputStream extends FilterInputStream {
             n = in.read(b, off, len);
         } catch (SinkReadException e) {
             throw e; // the store's connection failed, not the data
-        } catch (IOException e) {
+        } catch (CorruptDataException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // A decoder meeting damaged bytes may fail with any exception (a third-party transformer, a native codec).
             throw new CorruptDataException(what + " is corrupt: it does not decode (" + e.getMessage() + ")", e);
         }
         if (n < 0) {

@@ -264,7 +264,8 @@ public final class Verifier {
                     throw e;
                 } catch (CorruptDataException e) {
                     damage = e;
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
+                    // A decoder meeting damaged bytes may fail with any exception (a native codec, a transformer).
                     damage = new CorruptDataException("object '" + object + "' is corrupt: it does not decode ("
                             + e.getMessage() + ")", e);
                 } finally {
@@ -288,8 +289,8 @@ public final class Verifier {
                     + " the stored object may be intact, verify again (first: " + first.getMessage() + ")");
         } catch (CorruptDataException e) {
             problem(object, List.of(snapshot), e.getMessage());
-        } catch (IOException e) {
-            problem(object, List.of(snapshot), "object '" + object + "' cannot be read: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            problem(object, List.of(snapshot), "object '" + object + "' cannot be read or decoded: " + e.getMessage());
         }
     }
 
