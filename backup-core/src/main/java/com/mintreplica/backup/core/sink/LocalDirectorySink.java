@@ -62,10 +62,16 @@ public final class LocalDirectorySink implements Sink {
      *
      * @param fsync whether writes are forced to the device before they are published; only tests and throwaway
      *     repositories should turn this off
+     * @throws com.mintreplica.backup.core.InvalidInputException when {@code root} is a regular file
      */
     public LocalDirectorySink(Path root, boolean fsync) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.fsync = fsync;
+        if (Files.isRegularFile(this.root)) {
+            // Said at once: every later step would fail with only "Not a directory" and the path.
+            throw new com.mintreplica.backup.core.InvalidInputException(this.root + " is a file, not a repository: give"
+                    + " the directory of a repository (or, to create one, a new or empty directory)");
+        }
     }
 
     /** The directory this Sink stores in. */
@@ -82,6 +88,14 @@ public final class LocalDirectorySink implements Sink {
     public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
         Path target = resolve(name);
         Path temp = writeTemp(target, content);
+        try {
+            moveInto(temp, target);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "write to");
+        }
+    }
+
+    private void moveInto(Path temp, Path target) throws IOException {
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -105,6 +119,8 @@ public final class LocalDirectorySink implements Sink {
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "write to");
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -117,6 +133,8 @@ public final class LocalDirectorySink implements Sink {
             return Files.newInputStream(path);
         } catch (NoSuchFileException e) {
             throw notFound(name);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "read");
         }
     }
 
@@ -131,6 +149,8 @@ public final class LocalDirectorySink implements Sink {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw notFound(name);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "read");
         }
         channel.position(offset);
         return new RangeInputStream(channel, length);
@@ -160,7 +180,11 @@ public final class LocalDirectorySink implements Sink {
             return Stream.empty();
         }
         List<ObjectInfo> found = new ArrayList<>();
-        walk(start, relativeName(start), prefix, found);
+        try {
+            walk(start, relativeName(start), prefix, found);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "list");
+        }
         return found.stream();
     }
 
@@ -194,7 +218,26 @@ public final class LocalDirectorySink implements Sink {
 
     @Override
     public void delete(String name) throws IOException {
-        Files.deleteIfExists(resolve(name));
+        try {
+            Files.deleteIfExists(resolve(name));
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "delete from");
+        }
+    }
+
+    /**
+     * The JDK's AccessDeniedException says only the path; this one says what happened too ("permission denied"),
+     * keeping the type for callers that ask.
+     */
+    private static java.nio.file.AccessDeniedException denied(java.nio.file.AccessDeniedException e, String what) {
+        if (e.getReason() != null) {
+            return e;
+        }
+        java.nio.file.AccessDeniedException out = new java.nio.file.AccessDeniedException(e.getFile(), e.getOtherFile(),
+                "permission denied: this user may not " + what + " the repository (check the owner and mode of its"
+                        + " directories)");
+        out.initCause(e);
+        return out;
     }
 
     @Override
@@ -274,9 +317,15 @@ public final class LocalDirectorySink implements Sink {
     private Path writeTemp(Path target, InputStream content) throws IOException {
         removeStaleTemporaries();
         Path directory = target.getParent();
-        Files.createDirectories(directory);
         Path temp = directory.resolve(TEMP_PREFIX + TemporaryNames.ownerTag() + "-" + UUID.randomUUID());
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel opened;
+        try {
+            Files.createDirectories(directory);
+            opened = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "write to");
+        }
+        try (FileChannel channel = opened) {
             OutputStream out = Channels.newOutputStream(channel);
             content.transferTo(out);
             out.flush();
