@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRun {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
+    private static final Logger WARNINGS = LoggerFactory.getLogger(com.mintreplica.backup.core.BackupPipeline.WARNINGS_LOGGER);
     private static final long PROGRESS_NANOS = 250_000_000L;
 
     /** What a run needs besides the repository. */
@@ -62,7 +63,8 @@ public final class BackupRun {
     private final AtomicLong bytesNew = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
-    private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
+    /** [checkpoint] Index objects written while the run goes, so a killed run's packs are reused: see Checkpoints. */
+    private final Checkpoints checkpoints;
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
     private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
     private PackBudget packs;
@@ -78,6 +80,8 @@ public final class BackupRun {
         // Every store call of this run goes through the watchdog's view: progress, what waits, and no write once the
         // run is abandoned.
         this.store = store.withSink(watch.watch(store.sink()));
+        // [checkpoint] through the watched store too: no checkpoint is written once the run is abandoned.
+        this.checkpoints = new Checkpoints(this.store);
     }
 
     public Snapshot run() {
@@ -139,10 +143,8 @@ public final class BackupRun {
                 items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
                 facts = reader.facts();
             }
-            if (!storedPacks.isEmpty()) {
-                try (Watchdog.Activity a = watch.activity("main", () -> "writing the index of " + storedPacks.size() + " packs")) {
-                    bytesStored.addAndGet(store.writeIndex(new ArrayList<>(storedPacks)));
-                }
+            try (Watchdog.Activity a = watch.activity("main", () -> "writing the last index object of the run")) {
+                bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
             }
             // The manifest's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
@@ -394,7 +396,10 @@ public final class BackupRun {
             packs.uploaded(pack);
         }
         bytesStored.addAndGet(pack.size());
-        storedPacks.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+        try (Watchdog.Activity a = watch.activity("worker", () -> "indexing stored packs (a checkpoint, or waiting for"
+                + " another worker's)")) {
+            bytesStored.addAndGet(checkpoints.packStored(new IndexFile.PackBlobs(pack.id(), pack.blobs()))); // [checkpoint]
+        }
     }
 
     // ---- single-object layout
@@ -533,7 +538,7 @@ public final class BackupRun {
 
     private void warning(String path, String message) {
         warnings.add(new Snapshot.Warning(path, message));
-        LOG.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
+        WARNINGS.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
 
