@@ -116,25 +116,50 @@ class StallWatchdogTest {
     }
 
     @Test
-    void a_manifest_or_index_whose_write_was_stuck_when_the_run_was_abandoned_is_deleted_when_it_returns()
+    void a_manifest_whose_write_was_stuck_when_the_run_was_abandoned_is_deleted_when_it_returns() throws Exception {
+        try (Repository repo = Repository.init(store)) {
+            store.hang(under("snapshots/"), Call.PUT);
+            assertThatThrownBy(() -> Backup.pipeline().source(source(300_000)).to(repo).stallTimeout(STALL).build().run())
+                    .isInstanceOf(StallException.class)
+                    .hasMessageContaining("Sink.put of 'snapshots/");
+            assertThat(objects("locks/")).isEmpty();
+            assertThat(objects("snapshots/")).isEmpty();
+        } finally {
+            // The stuck write reaches the store only now, after the run failed: it is taken back at once.
+            store.release();
+        }
+        awaitRunThreadsGone();
+        assertThat(objects("snapshots/")).as("the late manifest was deleted again").isEmpty();
+    }
+
+    /**
+     * An index object is kept when its write returns after the run was abandoned: it lists only packs already stored,
+     * and it is named by its content, so deleting it could take away another run's identical index object. It is a
+     * failed run's checkpoint like any other: the next backup reuses its packs.
+     */
+    @Test
+    void an_index_whose_write_was_stuck_when_the_run_was_abandoned_is_kept_and_reused_by_the_next_backup()
             throws Exception {
-        for (String stuck : List.of("index/", "snapshots/")) {
-            InMemorySink memory = new InMemorySink();
-            FaultInjectingSink store = new FaultInjectingSink(memory);
-            try (Repository repo = Repository.init(store)) {
-                store.hang(under(stuck), Call.PUT);
-                assertThatThrownBy(() -> Backup.pipeline().source(source(300_000)).to(repo).stallTimeout(STALL)
-                        .build().run())
-                        .isInstanceOf(StallException.class)
-                        .hasMessageContaining("Sink.put of '" + stuck);
-                assertThat(memory.objects().keySet()).noneMatch(n -> n.startsWith("locks/") || n.startsWith(stuck));
-            } finally {
-                // The stuck write reaches the store only now, after the run failed: it is taken back at once.
-                store.release();
-            }
-            awaitRunThreadsGone();
-            assertThat(memory.objects().keySet()).as("after a stuck write of %s", stuck)
-                    .noneMatch(n -> n.startsWith(stuck) || n.startsWith("snapshots/"));
+        SampleSource source = source(300_000);
+        try (Repository repo = Repository.init(store)) {
+            store.hang(under("index/"), Call.PUT);
+            assertThatThrownBy(() -> Backup.pipeline().source(source).to(repo).stallTimeout(STALL).build().run())
+                    .isInstanceOf(StallException.class)
+                    .hasMessageContaining("Sink.put of 'index/");
+            assertThat(objects("locks/")).isEmpty();
+        } finally {
+            store.release();
+        }
+        awaitRunThreadsGone();
+        assertThat(objects("snapshots/")).as("nothing committed").isEmpty();
+        assertThat(objects("index/")).as("the late index object is kept").hasSize(1);
+        try (Repository repo = Repository.open(memory)) {
+            BackupResult again = Backup.pipeline().source(source).to(repo).build().run();
+            assertThat(again.bytesNew()).as("the packs the abandoned run stored are reused").isZero();
+            DigestTarget target = new DigestTarget();
+            repo.restore(SnapshotSelector.id(again.snapshotId())).to(target).run();
+            assertThat(target.digests()).isEqualTo(source.digests());
+            assertThat(repo.verify(true).ok()).isTrue();
         }
     }
 

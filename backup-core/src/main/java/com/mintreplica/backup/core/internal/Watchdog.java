@@ -33,8 +33,9 @@ import org.slf4j.MDC;
  * <ol>
  *   <li>a {@link StallException} is built from what every registered stage is waiting for ({@link #activity});</li>
  *   <li>from then on the Sink views this watchdog made ({@link #watch}) refuse every call but the deletion of the
- *       run's own lease, so an abandoned thread can never write a pack, an index or a manifest; a manifest or index
- *       write that was already under way when the run was abandoned is deleted again when it returns;</li>
+ *       run's own lease, so an abandoned thread can never write a pack, an index or a manifest; a manifest write that
+ *       was already under way when the run was abandoned is deleted again when it returns (an index object is kept:
+ *       see {@link WatchedSink});</li>
  *   <li>every thread in a registered stage, and the body thread, is interrupted; the caller waits a short grace for
  *       the body to end, runs the abandon hooks (the lease is released) and throws, even if a Sink call never returns
  *       (those threads are left behind, and can do nothing more).</li>
@@ -200,8 +201,8 @@ public final class Watchdog {
     }
 
     /**
-     * After a manifest or index write returned: false when the run was abandoned meanwhile (the caller deletes the
-     * object again); otherwise true, and when it was the commit object the run counts as committed from now on.
+     * After a manifest or index write returned: false when the run was abandoned meanwhile (the caller deletes a
+     * manifest again); otherwise true, and when it was the commit object the run counts as committed from now on.
      */
     boolean afterMetadataWrite(String name) {
         synchronized (lock) {

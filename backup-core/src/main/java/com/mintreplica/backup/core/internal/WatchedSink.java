@@ -76,11 +76,21 @@ final class WatchedSink implements Sink {
     }
 
     /**
-     * A manifest or index whose write was under way when the run was abandoned is deleted again: an abandoned run
-     * commits nothing, even when its store answers late.
+     * A manifest whose write was under way when the run was abandoned is deleted again: an abandoned run commits
+     * nothing, even when its store answers late. An index object is kept: it lists only packs already stored (a
+     * checkpoint of a failed run is kept for the next backup to reuse, and prune collects what no snapshot uses), and
+     * its name is the hash of its content, so the same object may already be there, written by another run (a prune
+     * consolidating an unchanged index, a backup beside it storing the same packs): deleting it could unlist packs a
+     * live snapshot needs.
      */
     private void undoIfAbandoned(String name, ObjectKind kind) throws IOException {
-        if ((kind == ObjectKind.SNAPSHOT || kind == ObjectKind.INDEX) && !watch.afterMetadataWrite(name)) {
+        if (kind == ObjectKind.INDEX) {
+            if (!watch.afterMetadataWrite(name)) {
+                watch.beforeCall(name); // throws: the run is abandoned
+            }
+            return;
+        }
+        if (kind == ObjectKind.SNAPSHOT && !watch.afterMetadataWrite(name)) {
             try {
                 delegate.delete(name);
                 LOG.warn("'{}' was written after its run was abandoned; deleted it again", name);
