@@ -38,10 +38,20 @@ class StalledJobTest {
     JobScheduler scheduler;
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         HangingSinkProvider.releaseAll();
         if (scheduler != null) {
             scheduler.close();
+        }
+        // The released upload finishes on the abandoned run's worker thread: wait for it, or it may write into the
+        // temporary directory while JUnit deletes it.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.isAlive() && t.getName().startsWith("mint-backup-worker"))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the abandoned run's workers are still alive 30 s after the store answered");
+            }
+            Thread.sleep(20);
         }
     }
 
