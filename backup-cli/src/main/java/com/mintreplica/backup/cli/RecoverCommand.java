@@ -108,7 +108,9 @@ final class RecoverCommand implements Callable<Integer> {
                 m.put("target", Sinks.redact(step.target()));
                 String headline = "restore " + step.group().name() + ": snapshot " + step.group().latest().id() + " ("
                         + Format.time(step.group().latest().time()) + " UTC) to " + Sinks.redact(step.target())
-                        + (step.options().containsKey("target-database") ? " database " + step.options().get("target-database") : "");
+                        + (step.options().containsKey("target-database") ? " database " + step.options().get("target-database") : "")
+                        + ("true".equals(step.options().get(Recovery.ORIGINAL_NAMES)) ? " (databases keep their names: "
+                        + step.group().latest().facts().getOrDefault("mongodb.databases", "as in the snapshot") + ")" : "");
                 if (dryRun) {
                     if (!json) {
                         root.out.println("would " + headline);
