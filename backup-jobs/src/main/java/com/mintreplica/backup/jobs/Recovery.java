@@ -288,8 +288,8 @@ public final class Recovery {
         };
     }
 
-    /** A group name as a directory name. */
-    static String safe(String name) {
+    /** A group name as a directory name: what {@code --all} restores a files group under. */
+    public static String safe(String name) {
         return name.replaceAll("[^A-Za-z0-9._@-]", "_").replaceAll("^\\.+", "_");
     }
 }

@@ -6,10 +6,13 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import com.mintreplica.backup.core.InvalidInputException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -34,6 +37,10 @@ import java.util.stream.Stream;
  *
  * <p>Temporary files start with {@code .tmp-} and are never listed; ones left by a crash can be removed by hand or by
  * {@link #cleanTemporaryFiles()}.
+ *
+ * <p>A root that is a file (or lies below one) is refused when the Sink is made, with an
+ * {@link InvalidInputException} that says so; a file or directory this process may not read or write fails with a
+ * {@link java.nio.file.AccessDeniedException} whose message says "permission denied" and names the path and the user.
  */
 public final class LocalDirectorySink implements Sink {
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*");
@@ -56,6 +63,22 @@ public final class LocalDirectorySink implements Sink {
     public LocalDirectorySink(Path root, boolean fsync) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.fsync = fsync;
+        refuseFile(this.root);
+    }
+
+    /** A repository is a directory: a root that is a file, or lies below one, is a mistake to say plainly. */
+    private static void refuseFile(Path root) {
+        for (Path p = root; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) {
+                return;
+            }
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p)) {
+                String what = Files.isRegularFile(p) ? "is a file" : "is not a directory";
+                throw new InvalidInputException((p.equals(root) ? root + " " + what + ", not a repository"
+                        : root + " cannot be a repository: " + p + " " + what)
+                        + ": give the repository's directory (or, for init, a new one)");
+            }
+        }
     }
 
     /** The directory this Sink stores in. */
@@ -76,6 +99,8 @@ public final class LocalDirectorySink implements Sink {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AccessDeniedException e) {
+            throw denied(target, "cannot replace it", e);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -95,6 +120,8 @@ public final class LocalDirectorySink implements Sink {
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
+        } catch (AccessDeniedException e) {
+            throw denied(target.getParent(), "cannot create a file in this directory", e);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -107,6 +134,8 @@ public final class LocalDirectorySink implements Sink {
             return Files.newInputStream(path);
         } catch (NoSuchFileException e) {
             throw notFound(name);
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot read it", e);
         }
     }
 
@@ -121,6 +150,8 @@ public final class LocalDirectorySink implements Sink {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw notFound(name);
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot read it", e);
         }
         channel.position(offset);
         return new RangeInputStream(channel, length);
@@ -137,6 +168,8 @@ public final class LocalDirectorySink implements Sink {
             return Optional.of(new ObjectInfo(name, attributes.size(), attributes.lastModifiedTime().toInstant()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (AccessDeniedException e) {
+            throw denied(path.getParent(), "cannot look into this directory", e);
         }
     }
 
@@ -179,12 +212,19 @@ public final class LocalDirectorySink implements Sink {
             }
         } catch (NoSuchFileException vanished) {
             // a concurrent delete removed the directory: nothing to list in it
+        } catch (AccessDeniedException e) {
+            throw denied(directory, "cannot list this directory", e);
         }
     }
 
     @Override
     public void delete(String name) throws IOException {
-        Files.deleteIfExists(resolve(name));
+        Path path = resolve(name);
+        try {
+            Files.deleteIfExists(path);
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot delete it", e);
+        }
     }
 
     @Override
@@ -215,9 +255,19 @@ public final class LocalDirectorySink implements Sink {
 
     private Path writeTemp(Path target, InputStream content) throws IOException {
         Path directory = target.getParent();
-        Files.createDirectories(directory);
+        try {
+            Files.createDirectories(directory);
+        } catch (AccessDeniedException e) {
+            throw denied(e.getFile() == null ? directory : Path.of(e.getFile()), "cannot create this directory", e);
+        }
         Path temp = directory.resolve(TEMP_PREFIX + UUID.randomUUID());
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (AccessDeniedException e) {
+            throw denied(directory, "cannot create a file in this directory", e);
+        }
+        try (FileChannel channel = opened) {
             OutputStream out = Channels.newOutputStream(channel);
             content.transferTo(out);
             out.flush();
@@ -251,6 +301,17 @@ public final class LocalDirectorySink implements Sink {
 
     private String relativeName(Path directory) {
         return root.relativize(directory).toString().replace('\\', '/');
+    }
+
+    /**
+     * "permission denied" with the path and the user, instead of the JDK's bare path: what an operator running as a
+     * user who may not read or write the repository needs to read.
+     */
+    private static AccessDeniedException denied(Path path, String what, AccessDeniedException cause) {
+        AccessDeniedException e = new AccessDeniedException(path.toString(), null, "permission denied: " + what
+                + " as user " + System.getProperty("user.name") + " (run as a user who may, or fix its owner and mode)");
+        e.initCause(cause);
+        return e;
     }
 
     private NoSuchObjectException notFound(String name) {
