@@ -347,7 +347,7 @@ public final class BackupRun {
             }
             sb.append(clean);
         }
-        String base = "files/" + snapshotId + "/" + sb;
+        String base = SingleObjectNames.directory(options.job(), snapshotId) + sb; // files/<job>/<snapshot>/<path>
         String name = base + codec.fileSuffix();
         for (int n = 2; !used.add(name); n++) {
             name = base + "~" + n + codec.fileSuffix();
