@@ -30,6 +30,10 @@ import java.util.TreeSet;
  * allow. A target database that holds collections needs {@code drop=true} or {@code merge=true}. See
  * {@link MongoTarget}.
  *
+ * <p>{@code mongodump:DIR} locations name a mongodump directory: as a source it is imported
+ * ({@link MongoDumpSource}), as a target the snapshot is exported there ({@link MongoDumpTarget}), which is also what
+ * {@link #directoryTarget} gives {@code restore --target DIR}.
+ *
  * <p>Passwords stay out of command lines: when the location names a user without a password, the password is taken
  * from the environment variable {@value #PASSWORD_ENV} (of the environment given to {@link #withEnvironment}).
  */
