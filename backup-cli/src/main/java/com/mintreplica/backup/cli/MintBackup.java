@@ -144,7 +144,7 @@ public final class MintBackup implements Callable<Integer> {
         }
         java.nio.file.AccessDeniedException denied = deniedCause(ex);
         if (ex instanceof BackupException be) {
-            String message = be.getMessage();
+            String message = String.valueOf(be.getMessage());
             if (denied != null && !message.contains("permission denied")) {
                 message += " (permission denied)";
             }
