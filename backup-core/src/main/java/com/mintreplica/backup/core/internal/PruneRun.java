@@ -47,12 +47,15 @@ public final class PruneRun {
     /** What the run needs; see {@link Prune} for each. */
     public record Options(Optional<RetentionPolicy> policy, GroupBy groupBy, boolean dryRun, boolean protectNewest,
                           double maxUnused, Duration unindexedGrace, Duration lockWait,
-                          RepositoryLock.Settings lockSettings, Prune.Listener listener) {
+                          RepositoryLock.Settings lockSettings, Prune.Listener listener, Duration stallTimeout) {
     }
 
     private final Store store;
     private final Options options;
+    private final Watchdog watch;
     private RepositoryLock lock;
+    /** What the prune is doing, for a stall diagnostic. */
+    private volatile String phase = "starting";
 
     private long packsDeleted;
     private long packsRepacked;
@@ -70,21 +73,46 @@ public final class PruneRun {
     private long unusedLeft;
 
     public PruneRun(Store store, Options options) {
-        this.store = store;
         this.options = options;
+        this.watch = options.stallTimeout().isZero() ? Watchdog.off("prune")
+                : Watchdog.of("prune" + (options.dryRun() ? " (dry run)" : "") + " of " + store.location(),
+                "it stopped between two of its steps, each safe to interrupt, and released its lock; run it again to finish",
+                options.stallTimeout());
+        this.store = store.withSink(watch.watch(store.sink()));
     }
 
     public PruneReport run() {
+        try {
+            return watch.run("mint-backup-prune", this::prune);
+        } catch (IOException e) {
+            throw new BackupException("prune of " + store.location() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private PruneReport prune() {
         long start = System.nanoTime();
         if (!options.dryRun()) {
+            phase = "taking the repository's exclusive lock";
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, "prune", options.lockWait(),
-                    options.lockSettings());
+                    options.lockSettings(), watch);
+            RepositoryLock held = lock;
+            watch.onAbandon(() -> held.abandon(Duration.ofSeconds(2)));
         }
-        try {
+        try (Watchdog.Activity a = watch.activity("prune", () -> phase)) {
+            phase = "reading the snapshots and planning";
             if (lock != null) {
                 staleLocks = lock.removeStale().size();
             }
-            List<Snapshot> all = store.snapshots();
+            com.mintreplica.backup.core.SnapshotListing listing = store.listSnapshots();
+            if (!listing.damaged().isEmpty()) {
+                // A snapshot whose manifest cannot be read may still need any blob: nothing can be deleted safely.
+                com.mintreplica.backup.core.DamagedSnapshot d = listing.damaged().get(0);
+                throw new CorruptDataException("prune stopped before changing anything: the manifest of snapshot " + d.id()
+                        + " cannot be read (" + d.problem() + "), so the data it needs is unknown. Put it back (from a"
+                        + " versioned bucket or a copy), or remove it with `mint-backup repair snapshots --forget " + d.id()
+                        + "`, then prune again");
+            }
+            List<Snapshot> all = listing.snapshots();
             List<PruneReport.Group> groups = decide(all);
             Set<String> removed = new HashSet<>();
             groups.forEach(g -> g.removed().forEach(s -> removed.add(s.id())));
@@ -509,6 +537,7 @@ public final class PruneRun {
         try {
             for (Partly p : plan.repack) {
                 String name = Packs.objectName(p.pack());
+                phase = "reading pack '" + name + "' to repack it";
                 byte[] bytes = store.readObject(name);
                 for (Packs.PackedBlob b : p.needed()) {
                     BlobLocation at = b.location();
@@ -562,9 +591,7 @@ public final class PruneRun {
             if (plan.usedObjects.contains(o.name())) {
                 continue;
             }
-            String rest = o.name().substring(FILES_PREFIX.length());
-            int slash = rest.indexOf('/');
-            boolean ofRemoved = slash > 0 && removed.contains(rest.substring(0, slash));
+            boolean ofRemoved = SingleObjectNames.snapshotOf(o.name()).filter(removed::contains).isPresent();
             if (!ofRemoved && !o.lastModified().isBefore(horizon)) {
                 continue; // perhaps of a backup still running: its manifest is not written yet
             }
@@ -587,6 +614,8 @@ public final class PruneRun {
     // ---- helpers
 
     private void before(Prune.Step step, String object) {
+        watch.check();
+        phase = step.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " '" + object + "'";
         options.listener().before(step, object);
     }
 

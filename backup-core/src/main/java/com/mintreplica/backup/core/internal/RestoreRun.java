@@ -6,9 +6,12 @@ import com.mintreplica.backup.core.source.EntryType;
 import com.mintreplica.backup.core.source.RestoreContext;
 import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.Iterator;
 import java.util.List;
@@ -20,12 +23,24 @@ public final class RestoreRun {
     private final Manifest manifest;
     private final Executor executor;
     private final int prefetch;
+    private final Watchdog watch;
 
     public RestoreRun(Store store, Manifest manifest, Executor executor, int prefetch) {
-        this.store = store;
+        this(store, manifest, executor, prefetch, Duration.ZERO);
+    }
+
+    /**
+     * A restore abandoned with a {@link com.mintreplica.backup.core.StallException} when it makes no progress for
+     * {@code stallTimeout} (zero: never).
+     */
+    public RestoreRun(Store store, Manifest manifest, Executor executor, int prefetch, Duration stallTimeout) {
         this.manifest = manifest;
         this.executor = executor;
         this.prefetch = prefetch;
+        this.watch = stallTimeout.isZero() ? Watchdog.off("restore")
+                : Watchdog.of("restore of snapshot " + manifest.snapshot().id() + " from " + store.location(),
+                "the restore target was told to abort", stallTimeout);
+        this.store = store.withSink(watch.watch(store.sink()));
     }
 
     /** Result counts of a restore. */
@@ -33,6 +48,14 @@ public final class RestoreRun {
     }
 
     public Counts run(RestoreTarget target, Predicate<String> selection, boolean partial) {
+        try {
+            return watch.run("mint-backup-restore", () -> restore(target, selection, partial));
+        } catch (IOException e) {
+            throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Counts restore(RestoreTarget target, Predicate<String> selection, boolean partial) {
         long entries = 0;
         long bytes = 0;
         // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries.
@@ -52,28 +75,43 @@ public final class RestoreRun {
                 .filter(i -> i.entry().type() == EntryType.REGULAR && i.object().isEmpty() && !linked.contains(i))
                 .flatMap(i -> i.blobs().stream())
                 .iterator();
-        try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch)) {
-            target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
+        Manifest.Item current = null;
+        try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch, watch)) {
+            // A target's own work before the first and after the last entry (pg_restore building indexes) moves no
+            // bytes the watchdog could see.
+            try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
+                target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
+            }
             for (Manifest.Item item : selected) {
+                current = item;
                 if (linked.contains(item)) {
-                    try (LazyContent content = new LazyContent(() -> open(item, null))) {
+                    try (LazyContent lazy = new LazyContent(() -> open(item, null));
+                         Handed content = new Handed(lazy);
+                         Watchdog.Activity a = watch.activity("target", () -> "the restore target linking '"
+                                 + item.entry().path() + "' (" + content.handed + " bytes of its content read)")) {
                         target.write(item.entry(), content);
-                        if (content.opened()) {
+                        if (lazy.opened()) {
                             content.transferTo(OutputStream.nullOutputStream());
                         }
                     }
                     entries++;
+                    watch.progress();
                     continue;
                 }
-                try (InputStream content = open(item, blobs)) {
+                try (Handed content = new Handed(open(item, blobs));
+                     Watchdog.Activity a = watch.activity("target", () -> "the restore target writing '"
+                             + item.entry().path() + "' (" + content.handed + " of " + item.size() + " bytes handed to it)")) {
                     target.write(item.entry(), content);
                     // Read what the target left, so corruption at the end of the content is still reported.
                     content.transferTo(OutputStream.nullOutputStream());
                     bytes += item.size();
                 }
                 entries++;
+                watch.progress();
             }
-            target.finish();
+            try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
+                target.finish();
+            }
             return new Counts(entries, bytes);
         } catch (IOException e) {
             target.abort(e);
@@ -83,11 +121,78 @@ public final class RestoreRun {
             // Blob and object corruption gets the snapshot's name; a target's own failures (a subclass, such as a
             // row-count report) pass unchanged, so callers can still catch them by type.
             if (e.getClass() == CorruptDataException.class) {
+                if (current != null && current.object().isPresent() && intactInStore(current)) {
+                    // Streamed straight into the target, a single object cannot be read again in place: say that the
+                    // store holds it intact, so that running the restore again is the cure.
+                    throw new TransitDamageException(e.getMessage() + " (snapshot " + manifest.snapshot().id()
+                            + "): it arrived damaged, but read again it is intact in the store: damage in transit."
+                            + " Nothing corrupt was restored; run the restore again", e);
+                }
                 throw new CorruptDataException(e.getMessage() + " (snapshot " + manifest.snapshot().id()
                         + "); nothing corrupt was restored", e);
             }
             throw e;
         }
+    }
+
+    /** Content handed to the target: what it reads is progress. */
+    private final class Handed extends FilterInputStream {
+        volatile long handed;
+
+        Handed(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                moved(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                moved(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long transferTo(OutputStream out) throws IOException {
+            long n = in.transferTo(new FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    moved(len);
+                }
+            });
+            return n;
+        }
+
+        private void moved(long n) {
+            handed += n;
+            watch.progress();
+        }
+    }
+
+    /**
+     * Whether a single object that failed its check on the way is intact in the store: read again (up to
+     * {@link Store#READ_ATTEMPTS} - 1 more times), it decodes and matches the manifest.
+     */
+    private boolean intactInStore(Manifest.Item item) {
+        for (int attempt = 2; attempt <= Store.READ_ATTEMPTS; attempt++) {
+            try (InputStream content = open(item, null)) {
+                content.transferTo(OutputStream.nullOutputStream());
+                return true;
+            } catch (CorruptDataException | IOException again) {
+                // damaged again (or unreadable): try once more, then leave it to the first verdict
+            }
+        }
+        return false;
     }
 
     /** Content opened on its first read: a target that links a hard link never reads (or fetches) it. */
@@ -150,7 +255,7 @@ public final class RestoreRun {
         String object = item.object().get();
         InputStream raw;
         try {
-            raw = store.sink().get(object);
+            raw = SinkReadException.marking(store.sink().get(object));
         } catch (NoSuchObjectException e) {
             throw new CorruptDataException("object '" + object + "' holding entry '" + item.entry().path()
                     + "' is missing from " + store.location());
@@ -158,6 +263,9 @@ public final class RestoreRun {
         InputStream decoded;
         try {
             decoded = store.codec().decoder(raw);
+        } catch (SinkReadException e) {
+            raw.close();
+            throw e;
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw new CorruptDataException("object '" + object + "' is corrupt: it does not decode (" + e.getMessage() + ")", e);
