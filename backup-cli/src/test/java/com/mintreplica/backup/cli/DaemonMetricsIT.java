@@ -51,6 +51,11 @@ class DaemonMetricsIT {
                       paths: [%s]
                     repository: primary
                     schedule: "* * * * *"
+                  yearly:
+                    source:
+                      paths: [%s]
+                    repository: primary
+                    schedule: "0 0 1 1 *"
                   broken:
                     source:
                       paths: [%s]
@@ -61,9 +66,10 @@ class DaemonMetricsIT {
                     job: files
                     schedule: "* * * * *"
                     checks: [file-hashes, verify]
-                """.formatted(temp.resolve("repo"), data, temp.resolve("does-not-exist")));
-        // A snapshot before the daemon starts: its time is the job's last success from the first scrape on.
-        Cli.Result first = Cli.run("run", "--config", config.toString(), "--job", "files", "--force");
+                """.formatted(temp.resolve("repo"), data, data, temp.resolve("does-not-exist")));
+        // A snapshot before the daemon starts, of a job that does not run during the test: its time is the job's
+        // last success from the first scrape on.
+        Cli.Result first = Cli.run("run", "--config", config.toString(), "--job", "yearly", "--force");
         assertThat(first.code()).as(first.toString()).isZero();
         Instant before = Instant.now();
 
@@ -79,7 +85,7 @@ class DaemonMetricsIT {
         try {
             String url = awaitUrl(out);
             String scrape = get(url);
-            double lastSuccess = value(scrape, "mint_backup_job_last_success_seconds", "files");
+            double lastSuccess = value(scrape, "mint_backup_job_last_success_seconds", "yearly");
             assertThat(lastSuccess).as("seeded from the repository's newest snapshot")
                     .isBetween((double) before.getEpochSecond() - 120, (double) before.getEpochSecond() + 1);
             // registered before any run (at 0; a run of the current minute may have counted already)
@@ -97,6 +103,7 @@ class DaemonMetricsIT {
                 scrape = get(url);
             }
             assertThat(value(scrape, "mint_backup_job_last_success_seconds", "files")).isGreaterThanOrEqualTo(lastSuccess);
+            assertThat(value(scrape, "mint_backup_job_last_success_seconds", "yearly")).isEqualTo(lastSuccess);
             assertThat(scrape).doesNotContain("exported_job").doesNotContain("{job=");
 
             Set<String> exported = new TreeSet<>();
