@@ -58,6 +58,19 @@ class MintBackupAutoConfigurationTest {
     }
 
     @Test
+    void the_failure_report_lists_every_problem_and_says_what_to_do() {
+        Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+                .properties("spring.config.location=classpath:bad-jobs.yml").run().close());
+
+        org.springframework.boot.diagnostics.FailureAnalysis analysis =
+                new com.mintreplica.backup.spring.boot.starter.internal.ConfigFailureAnalyzer().analyze(failure);
+        assertThat(analysis).isNotNull();
+        assertThat(analysis.getDescription()).contains("mint.backup.*").contains("2 problems")
+                .contains("bad-jobs.yml]:12:").contains("mint.backup.jobs.etc.tag: unknown key 'tag'");
+        assertThat(analysis.getAction()).contains("mint.backup.enabled=false");
+    }
+
+    @Test
     void once_the_structure_holds_the_whole_config_checks_name_properties_too() {
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(MintBackupAutoConfiguration.class))
                 .withPropertyValues("mint.backup.repositories.primary.location=" + temp.resolve("repo"),
