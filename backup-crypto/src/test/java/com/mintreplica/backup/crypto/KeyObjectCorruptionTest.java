@@ -169,6 +169,20 @@ class KeyObjectCorruptionTest {
         int[] listed = {0};
         assertThat(KeyManager.recipients(flippingKeyReads(sink, () -> ++listed[0] == 1))).hasSize(1);
 
+        // The clear repository id, which only the wrapped keys check, damaged on the first read: read again too.
+        int[] idReads = {0};
+        com.mintreplica.backup.core.sink.Sink idOnce = flippingKeyReads(sink, () -> ++idReads[0] == 1, bytes -> {
+            int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("\"repository\"");
+            while (!Character.isDigit(bytes[at])) {
+                at++;
+            }
+            bytes[at] ^= 0x01; // another digit: still a well-formed id, of another repository
+        });
+        try (Repository repo = Repository.open(idOnce, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            assertThat(repo.encryption()).contains("openpgp");
+        }
+        assertThat(idReads[0]).as("read again after the damaged read").isEqualTo(2);
+
         // Every read damaged differently: the stored object may be intact, and that is what is said.
         assertThatThrownBy(() -> Repository.open(flippingKeyReads(sink, () -> true), OpenPgpEncryption.unlockWith(keys.edSecret())))
                 .isNotInstanceOf(CorruptDataException.class)
@@ -183,6 +197,11 @@ class KeyObjectCorruptionTest {
     private static com.mintreplica.backup.core.sink.Sink flippingKeyReads(InMemorySink sink,
                                                                           java.util.function.BooleanSupplier damage) {
         int[] flips = {0};
+        return flippingKeyReads(sink, damage, bytes -> bytes[20 + 7 * flips[0]++] ^= 0x01);
+    }
+
+    private static com.mintreplica.backup.core.sink.Sink flippingKeyReads(InMemorySink sink,
+            java.util.function.BooleanSupplier damage, java.util.function.Consumer<byte[]> flip) {
         return (com.mintreplica.backup.core.sink.Sink) java.lang.reflect.Proxy.newProxyInstance(
                 KeyObjectCorruptionTest.class.getClassLoader(), new Class<?>[] {com.mintreplica.backup.core.sink.Sink.class},
                 (proxy, method, args) -> {
@@ -198,7 +217,7 @@ class KeyObjectCorruptionTest {
                         try (InputStream in = (InputStream) result) {
                             bytes = in.readAllBytes();
                         }
-                        bytes[20 + 7 * flips[0]++] ^= 0x01;
+                        flip.accept(bytes);
                         return new ByteArrayInputStream(bytes);
                     }
                     return result;

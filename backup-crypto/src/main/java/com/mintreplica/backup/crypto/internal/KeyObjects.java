@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.bouncycastle.openpgp.PGPPrivateKey;
 import org.bouncycastle.openpgp.PGPPublicKey;
@@ -57,13 +58,21 @@ public final class KeyObjects {
      * @throws com.mintreplica.backup.core.CorruptDataException naming a key object that is damaged
      */
     public static List<KeyObject> readAll(Sink sink) throws IOException {
+        return readAll(sink, UnaryOperator.identity());
+    }
+
+    /**
+     * Every key object under {@code keys/}, each parsed and passed through {@code check} (which throws
+     * {@link CorruptDataException} for a damaged one) inside {@link #read}'s reading again, oldest first.
+     */
+    public static List<KeyObject> readAll(Sink sink, UnaryOperator<KeyObject> check) throws IOException {
         List<String> names;
         try (Stream<ObjectInfo> objects = sink.list(RepositoryEncryption.KEYS_PREFIX)) {
             names = objects.map(ObjectInfo::name).sorted().toList();
         }
         List<KeyObject> out = new ArrayList<>();
         for (String name : names) {
-            read(sink, name).ifPresent(out::add); // absent: removed by a concurrent key operation
+            read(sink, name, check).ifPresent(out::add); // absent: removed by a concurrent key operation
         }
         out.sort(java.util.Comparator.comparing(KeyObject::created).thenComparing(KeyObject::name));
         return out;
@@ -80,6 +89,14 @@ public final class KeyObjects {
      * @return empty when the object is gone (removed by a concurrent key operation)
      */
     public static Optional<KeyObject> read(Sink sink, String name) throws IOException {
+        return read(sink, name, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #read(Sink, String)}, where {@code check} (which throws {@link CorruptDataException}) is one more check
+     * of each read, such as that a key object names the repository whose keys it wraps.
+     */
+    public static Optional<KeyObject> read(Sink sink, String name, UnaryOperator<KeyObject> check) throws IOException {
         List<byte[]> badDigests = new ArrayList<>();
         CorruptDataException first = null;
         for (int attempt = 1; ; attempt++) {
@@ -90,7 +107,7 @@ public final class KeyObjects {
                 return Optional.empty();
             }
             try {
-                KeyObject key = KeyObject.parse(name, bytes);
+                KeyObject key = check.apply(KeyObject.parse(name, bytes));
                 if (first != null) {
                     LOG.warn("key object '{}' arrived damaged from {} and read intact on attempt {}: damage in transit,"
                             + " not in the store ({})", name, sink.describe(), attempt, first.getMessage());
