@@ -39,12 +39,31 @@ public final class Store {
     private final Sink sink;
     private final RepoConfig config;
     private final Codec codec;
-    private volatile BlobIndex index;
+    /** The loaded index, shared with the views {@link #withSink} makes. */
+    private final Indexes indexes;
+
+    /** The index as loaded and extended by this process; its monitor guards loading. */
+    private static final class Indexes {
+        volatile BlobIndex index;
+    }
 
     private Store(Sink sink, RepoConfig config, Codec codec) {
+        this(sink, config, codec, new Indexes());
+    }
+
+    private Store(Sink sink, RepoConfig config, Codec codec, Indexes indexes) {
         this.sink = sink;
         this.config = config;
         this.codec = codec;
+        this.indexes = indexes;
+    }
+
+    /**
+     * The same repository through another Sink object (a run's watched view of this Store's Sink): config, codec and
+     * loaded index are shared, so what the view stores is known to this Store too.
+     */
+    public Store withSink(Sink view) {
+        return view == sink ? this : new Store(view, config, codec, indexes);
     }
 
     /** Opens the repository on {@code sink}. */
@@ -313,21 +332,47 @@ public final class Store {
         return ManifestFormat.read(name, readMetadata(name));
     }
 
+    /**
+     * Stores a manifest: the same bytes as {@link #writeMetadata} of its JSON, but the JSON is encoded as it is
+     * written, so only the encoded manifest is held in memory, never the plaintext beside it (which, for a backup of
+     * a few hundred thousand small files, is what would not fit a small heap).
+     */
     public long writeManifest(Manifest manifest) {
-        return writeMetadata(Manifest.objectName(manifest.snapshot().id()), ManifestFormat.write(manifest), ObjectKind.SNAPSHOT);
+        String name = Manifest.objectName(manifest.snapshot().id());
+        Buffer sealed = new Buffer(64 * 1024 + manifest.items().size() * 48);
+        java.security.MessageDigest sha256 = Sha256.newDigest();
+        try {
+            ManifestFormat.write(manifest, codec.encoder(new java.security.DigestOutputStream(sealed, sha256)));
+            sealed.write(sha256.digest()); // the Envelope trailer: SHA-256 of the encoded payload
+            sink.put(name, sealed.asInputStream(), sealed.size(), ObjectKind.SNAPSHOT);
+            return sealed.size();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A byte array output stream that hands its bytes out without copying them. */
+    private static final class Buffer extends java.io.ByteArrayOutputStream {
+        Buffer(int size) {
+            super(size);
+        }
+
+        InputStream asInputStream() {
+            return new ByteArrayInputStream(buf, 0, count);
+        }
     }
 
     // ---- index and blobs
 
     /** The repository's index, loaded on first use and extended by this process's backups. */
     public BlobIndex index() {
-        BlobIndex current = index;
+        BlobIndex current = indexes.index;
         if (current == null) {
-            synchronized (this) {
-                current = index;
+            synchronized (indexes) {
+                current = indexes.index;
                 if (current == null) {
                     current = loadIndex();
-                    index = current;
+                    indexes.index = current;
                 }
             }
         }
@@ -336,9 +381,10 @@ public final class Store {
 
     /** Reads the index again, to see what other processes wrote. */
     public BlobIndex reloadIndex() {
-        synchronized (this) {
-            index = loadIndex();
-            return index;
+        synchronized (indexes) {
+            BlobIndex loaded = loadIndex();
+            indexes.index = loaded;
+            return loaded;
         }
     }
 
