@@ -11,6 +11,7 @@ import com.mintreplica.backup.crypto.internal.AesGcmTransformer;
 import com.mintreplica.backup.crypto.internal.DataKey;
 import com.mintreplica.backup.crypto.internal.KeyObject;
 import com.mintreplica.backup.crypto.internal.KeyObjects;
+import com.mintreplica.backup.crypto.internal.ReaderAccess;
 import com.mintreplica.backup.crypto.internal.RepositoryPgpKey;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -94,6 +95,17 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
     }
 
     /**
+     * For {@code Repository.open} on a backup host: write to the repository with a writer key only (no secret key, no
+     * passphrase). The repository opened this way backs up and copies into it; everything that reads fails with an
+     * {@link AccessDeniedException} saying that a reader's key is needed. Opening refuses (with an
+     * {@code AccessDeniedException}, writing nothing) when the repository's recipients differ from those the writer key
+     * was exported with, or when the writer key was revoked. See {@link WriterKey}.
+     */
+    public static RepositoryEncryption writeWith(WriterKey key) {
+        return new WriterEncryption(java.util.Objects.requireNonNull(key, "key"), new SecureRandom());
+    }
+
+    /**
      * The OpenPGP message format of a new single-object repository (default {@link MessageFormat#SEIPD_V1}, which
      * GnuPG 2.2 reads; {@link MessageFormat#SEIPD_V2_AEAD} is the RFC 9580 opt-in).
      */
@@ -127,13 +139,13 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         }
         Unlocked unlocked = new Unlocked(context.repositoryId(), idKey, List.of(dataKey),
                 recipients.stream().map(OpenPgpPublicKey::ring).toList(), Map.of());
-        return unlocked.repositoryKeys(context.layout(), format, random, extensions);
+        return unlocked.repositoryKeys(context, format, random, extensions);
     }
 
     @Override
     public RepositoryKeys unlock(Context context) throws IOException {
         MessageFormat recorded = MessageFormat.fromId(context.extensions().getOrDefault(FORMAT_EXTENSION, MessageFormat.SEIPD_V1.id()));
-        return unlockKeys(context).repositoryKeys(context.layout(), recorded, random, Map.of());
+        return unlockKeys(context).repositoryKeys(context, recorded, random, Map.of());
     }
 
     /** Deletes the key objects of a repository whose creation lost a race. */
@@ -237,13 +249,25 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             return new KeyObject.Payload(repositoryId, idKey, dataKeys);
         }
 
-        RepositoryKeys repositoryKeys(Layout layout, MessageFormat format, SecureRandom random, Map<String, String> extensions) {
-            return new RepositoryKeys(transformer(layout, format, random), new SecretKeySpec(idKey, "HmacSHA256"), extensions);
+        /** The repository's authority key (signs the writers list and, once there are writers, what readers write). */
+        com.mintreplica.backup.crypto.internal.Ed25519 authority() {
+            return ReaderAccess.authority(dataKeys.get(0));
         }
 
-        Transformer transformer(Layout layout, MessageFormat format, SecureRandom random) {
+        ReaderAccess access(Context context, SecureRandom random) {
+            return new ReaderAccess(context.sink(), repositoryId, context.layout(), dataKeys, idKey, privateKeys, random);
+        }
+
+        RepositoryKeys repositoryKeys(Context context, MessageFormat format, SecureRandom random, Map<String, String> extensions) {
+            ReaderAccess access = access(context, random);
+            Transformer sealing = transformer(context.layout(), format, random, access);
+            access.sealing(sealing);
+            return new RepositoryKeys(sealing, new SecretKeySpec(idKey, "HmacSHA256"), extensions, access);
+        }
+
+        Transformer transformer(Layout layout, MessageFormat format, SecureRandom random, ReaderAccess access) {
             if (layout == Layout.CHUNKED) {
-                return new AesGcmTransformer(dataKeys, random);
+                return new AesGcmTransformer(access.keys(), random);
             }
             OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random);
             recipients.forEach(r -> b.encryptTo(com.mintreplica.backup.crypto.internal.Pgp.encryptionKey(r)));

@@ -100,7 +100,7 @@ public final class CopyRun {
             Manifest manifest = from.manifest(id);
             Manifest copy = manifest.layout() == Layout.CHUNKED ? copyChunked(manifest) : copySingle(manifest);
             lock.check();
-            storedBytes += to.writeManifest(copy);
+            storedBytes += to.writeManifest(copy, false);
             copied.add(id);
             LOG.info("snapshot {} copied from {} to {}", id, from.location(), to.location());
         }

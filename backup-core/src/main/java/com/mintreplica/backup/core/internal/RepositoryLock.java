@@ -150,6 +150,8 @@ public final class RepositoryLock implements AutoCloseable {
     private final String name;
     private final Instant created;
     private ScheduledExecutorService refresher;
+    /** The write session a shared lease holds (a writer's session key lives as long as it). */
+    private com.mintreplica.backup.core.encryption.AccessControl.Session session;
     private volatile Instant validUntil;
     private volatile String lost;
     private volatile boolean closed;
@@ -194,6 +196,14 @@ public final class RepositoryLock implements AutoCloseable {
                 throw e;
             }
             if (conflicts.isEmpty()) {
+                if (kind == Kind.SHARED) {
+                    try {
+                        lock.session = store.beginWrite();
+                    } catch (RuntimeException e) {
+                        lock.close();
+                        throw e;
+                    }
+                }
                 lock.startRefreshing();
                 LOG.debug("{} lock {} taken on {} for {}", kind, name, store.location(), operation);
                 return lock;
@@ -340,6 +350,9 @@ public final class RepositoryLock implements AutoCloseable {
             return;
         }
         closed = true;
+        if (session != null) {
+            session.close();
+        }
         if (refresher != null) {
             refresher.shutdownNow();
             try {
@@ -366,7 +379,9 @@ public final class RepositoryLock implements AutoCloseable {
                 g.writeStartObject();
                 g.writeNumberField("version", 1);
                 g.writeBooleanField("exclusive", kind == Kind.EXCLUSIVE);
-                g.writeStringField("operation", operation);
+                // In an encrypted repository every key holder reads leases, writers too: name the kind of operation, never
+                // what it backs up or copies (paths, database names, addresses).
+                g.writeStringField("operation", store.codec().keyed() ? kindOf(operation) : operation);
                 g.writeStringField("host", self.host());
                 g.writeNumberField("pid", self.pid());
                 g.writeStringField("pidNamespace", self.pidNamespace());
@@ -374,7 +389,8 @@ public final class RepositoryLock implements AutoCloseable {
                 g.writeStringField("refreshed", refreshed.toString());
                 g.writeEndObject();
             }
-            sealed = Envelope.seal(store.codec().encode(out.toByteArray()));
+            // Sealed with what readers and writers share, so each sees the other's leases.
+            sealed = store.encodeLock(name, out.toByteArray());
         } catch (IOException e) {
             throw new BackupException("cannot encode the lock '" + name + "': " + e.getMessage(), e);
         }
@@ -393,10 +409,22 @@ public final class RepositoryLock implements AutoCloseable {
         }
     }
 
+    /** The words of {@code operation} before the first that names something ({@code back up fs:/etc} gives {@code back up}). */
+    static String kindOf(String operation) {
+        StringBuilder out = new StringBuilder();
+        for (String word : operation.split(" ")) {
+            if (word.contains(":") || word.contains("/") || word.contains("@")) {
+                break;
+            }
+            out.append(out.length() == 0 ? "" : " ").append(word);
+        }
+        return out.toString();
+    }
+
     private static Optional<Info> read(Store store, ObjectInfo object) {
         byte[] plain;
         try {
-            plain = store.readMetadata(object.name());
+            plain = store.readLock(object.name());
         } catch (com.mintreplica.backup.core.NotFoundException vanished) {
             return Optional.empty();
         } catch (CorruptDataException e) {

@@ -1,0 +1,73 @@
+package com.mintreplica.backup.crypto.internal;
+
+import com.mintreplica.backup.core.transform.Transformer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PushbackInputStream;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * A reader's transformer for leases in the single-object layout: it writes AES-GCM under the key readers and writers
+ * share, and reads that, or (for leases an earlier version wrote) the repository's OpenPGP messages.
+ */
+final class SharedTransformer implements Transformer {
+    private final Transformer aes;
+    private final Supplier<Transformer> legacy;
+
+    SharedTransformer(Transformer aes, Supplier<Transformer> legacy) {
+        this.aes = aes;
+        this.legacy = legacy;
+    }
+
+    @Override
+    public String name() {
+        return aes.name();
+    }
+
+    @Override
+    public Map<String, String> parameters() {
+        return aes.parameters();
+    }
+
+    @Override
+    public String fileSuffix() {
+        return aes.fileSuffix();
+    }
+
+    @Override
+    public OutputStream encoder(OutputStream out) throws IOException {
+        return aes.encoder(out);
+    }
+
+    @Override
+    public byte[] encode(byte[] data) throws IOException {
+        return aes.encode(data);
+    }
+
+    @Override
+    public byte[] decode(byte[] data, int decodedLength) throws IOException {
+        return pick(Arrays.copyOf(data, Math.min(4, data.length))).decode(data, decodedLength);
+    }
+
+    @Override
+    public InputStream decoder(InputStream in) throws IOException {
+        PushbackInputStream pushback = new PushbackInputStream(in, 4);
+        byte[] head = pushback.readNBytes(4);
+        pushback.unread(head);
+        return pick(head).decoder(pushback);
+    }
+
+    private Transformer pick(byte[] head) throws IOException {
+        if (Arrays.equals(head, AesGcmTransformer.MAGIC)) {
+            return aes;
+        }
+        Transformer other = legacy.get();
+        if (other == null) {
+            throw new IOException("not an object sealed with the repository's shared key");
+        }
+        return other;
+    }
+}
