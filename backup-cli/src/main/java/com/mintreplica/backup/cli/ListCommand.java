@@ -2,6 +2,7 @@ package com.mintreplica.backup.cli;
 
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.UntrustedSnapshot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,12 +36,16 @@ final class ListCommand implements Callable<Integer> {
                     .filter(s -> s.tags().containsAll(tags))
                     .filter(s -> host == null || s.host().equals(host))
                     .toList();
+            List<UntrustedSnapshot> untrusted = repo.untrustedSnapshots();
             if (json) {
                 List<Map<String, Object>> out = new ArrayList<>();
                 snapshots.forEach(s -> out.add(Json.snapshot(s)));
                 root.out.println(Json.write(out));
+                untrusted.forEach(u -> root.err.println("warning: snapshot " + u.snapshot().id() + " is not trusted and not"
+                        + " listed: " + u.reason()));
                 return MintBackup.OK;
             }
+            printUntrusted(untrusted);
             if (snapshots.isEmpty()) {
                 root.out.println("no snapshots in " + repo.location());
                 return MintBackup.OK;
@@ -54,6 +59,19 @@ final class ListCommand implements Callable<Integer> {
             root.out.println(snapshots.size() + " snapshot" + (snapshots.size() == 1 ? "" : "s"));
         }
         return MintBackup.OK;
+    }
+
+    /** Snapshots the keys do not trust: never listed as snapshots, never silent. */
+    private void printUntrusted(List<UntrustedSnapshot> untrusted) {
+        if (untrusted.isEmpty()) {
+            return;
+        }
+        root.out.println(untrusted.size() + " snapshot" + (untrusted.size() == 1 ? " is" : "s are") + " NOT TRUSTED and"
+                + " left out below (not restored, not counted by retention, kept by prune until forgotten):");
+        for (UntrustedSnapshot u : untrusted) {
+            root.out.printf("  %-24s  %-19s  %s: %s%n", u.snapshot().id(), Format.time(u.snapshot().time()),
+                    clip(u.snapshot().host(), 16), u.reason());
+        }
     }
 
     private static String clip(String s, int n) {

@@ -85,7 +85,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
     /** For {@code Repository.open}: unlock an encrypted repository with any of these secret keys. */
     public static OpenPgpEncryption unlockWith(List<OpenPgpSecretKey> keys) {
         if (keys.isEmpty()) {
-            throw new InvalidInputException("opening an encrypted repository needs a secret key (--key SECRET.asc)");
+            throw new InvalidInputException("opening an encrypted repository to read it or manage its keys needs a reader's key: the secret key of a recipient (--key SECRET.asc)");
         }
         return new OpenPgpEncryption(List.of(), keys, MessageFormat.SEIPD_V1, new SecureRandom());
     }

@@ -386,4 +386,41 @@ class WriterKeyTest {
         }
         Fixtures.data().forEach((path, content) -> assertThat(restored.get(path)).as(path).isEqualTo(content));
     }
+
+    @Test
+    void index_ids_that_a_revoked_writer_or_an_unsigned_object_lists_do_not_make_writers_skip_a_chunk() throws Exception {
+        InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
+        WriterKey thief = export(sink, "app1");
+        WriterKey honest = export(sink, "app2");
+        backup(sink, thief, source());
+        try (KeyManager manager = KeyManager.open(sink, keys.edSecret())) {
+            manager.revokeWriter(thief.writerId().substring(0, 12), Optional.empty());
+        }
+        // One chunk (smaller than the minimum chunk size): its id is the HMAC of its content under the blob id key,
+        // which every writer key holds. The thief lists it as stored, though it is not.
+        byte[] chunk = Fixtures.random(100_000, 4242);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(thief.idKey(), "HmacSHA256"));
+        byte[] forgedId = mac.doFinal(chunk);
+        String legit = sink.objects().keySet().stream().filter(n -> n.startsWith("index/")).findFirst().orElseThrow();
+        // (test-only use of the core's index format, to build what an attacker would)
+        com.mintreplica.backup.core.internal.IndexFile.Framed framed = com.mintreplica.backup.core.internal.IndexFile
+                .unframe(legit, Signatures.parseObject(sink.objects().get(legit)).orElseThrow().content());
+        com.mintreplica.backup.crypto.internal.AesGcmTransformer shared = new com.mintreplica.backup.crypto.internal.AesGcmTransformer(
+                List.of(com.mintreplica.backup.crypto.internal.DataKey.shared(thief.idKey())), new java.security.SecureRandom());
+        byte[] ids = shared.encode(forgedId);
+        byte[] content = com.mintreplica.backup.core.internal.IndexFile.frame(ids, framed.format1());
+        String signedName = "index/" + "ab".repeat(32);
+        put(sink, signedName, Signatures.signObject(Ed25519.fromSeed(thief.signingSeed()),
+                org.bouncycastle.util.encoders.Hex.decode(thief.writerId()), thief.repositoryId(), signedName, content));
+        put(sink, "index/" + "cd".repeat(32), content);
+
+        BackupResult result = backup(sink, honest, new CountingSource().put("invoice.pdf", chunk, "t"));
+        assertThat(result.snapshot().stats().bytesNew()).as("the chunk is stored, not skipped").isEqualTo(chunk.length);
+        assertThat(restore(sink, result.snapshot().id()).get("invoice.pdf")).isEqualTo(chunk);
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            assertThat(repo.verify(false).problems()).extracting(p -> p.object())
+                    .contains(signedName, "index/" + "cd".repeat(32));
+        }
+    }
 }

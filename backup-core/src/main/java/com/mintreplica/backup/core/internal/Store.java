@@ -479,9 +479,17 @@ public final class Store {
                     loaded.add(o.name(), read.packs().get());
                 } else if (read.ids().isPresent()) {
                     loaded.addIds(o.name(), read.ids().get());
+                } else {
+                    LOG.debug("a writer does not deduplicate against index object '{}': {}", o.name(), read.untrusted().orElse(""));
                 }
             } catch (NotFoundException vanished) {
                 // replaced by a concurrent prune; its content lives in the replacement
+            } catch (CorruptDataException e) {
+                if (canRead()) {
+                    throw e;
+                }
+                // A writer leaves out what it cannot use and stores those chunks again; readers report it (verify).
+                LOG.warn("a writer ignores index object '{}' of {}: {}", o.name(), location(), e.getMessage());
             }
         }
         return loaded;

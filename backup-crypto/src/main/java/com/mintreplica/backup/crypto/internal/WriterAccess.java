@@ -2,7 +2,6 @@ package com.mintreplica.backup.crypto.internal;
 
 import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.BackupException;
-import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.encryption.AccessControl;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
@@ -163,10 +162,12 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
             return new Opened(stored, "unknown", false, Optional.of("it is not signed"));
         }
         Signatures.SignedObject object = signed.get();
+        // A writer cannot repair anything: what it cannot trust it leaves out (and stores those chunks again), so that
+        // a planted or damaged object never stops backups. Readers report it (verify).
         if (object.byAuthority()) {
             if (!Signatures.verifyObject(authorityPublic, repositoryId, objectName, object)) {
-                throw new CorruptDataException("'" + objectName + "' in " + sink.describe()
-                        + " is corrupt: its signature does not verify with the repository's authority key");
+                return new Opened(object.content(), "unknown", false,
+                        Optional.of("its signature does not verify with the repository's authority key"));
             }
             return Opened.byReader(object.content());
         }
@@ -177,8 +178,8 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
         }
         WritersList.Writer w = writer.get();
         if (!Signatures.verifyObject(w.publicKey(), repositoryId, objectName, object)) {
-            throw new CorruptDataException("'" + objectName + "' in " + sink.describe() + " is corrupt: its signature"
-                    + " does not verify with the key of " + w.describe());
+            return new Opened(object.content(), w.describe(), true,
+                    Optional.of("its signature does not verify with the key of " + w.describe()));
         }
         if (w.isRevoked()) {
             return new Opened(object.content(), w.describe(), true, Optional.of("it was written by " + w.describe()
