@@ -10,4 +10,7 @@ trap 'rm -f "$cp_file"' EXIT
 ./mvnw -q -o -pl backup-crypto -am test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
 cp="backup-crypto/target/test-classes:backup-crypto/target/classes:backup-core/target/classes:backup-testkit/target/classes:$(cat "$cp_file")"
-exec java -Xmx3g -cp "$cp" com.mintreplica.backup.crypto.CryptoBench "${1:-512}" "${2:-3}"
+# the JIT settings bin/mint-backup uses (see there)
+jit="-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01"
+jit="$jit -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01"
+exec java -Xmx3g $jit -cp "$cp" com.mintreplica.backup.crypto.CryptoBench "${1:-512}" "${2:-3}"
