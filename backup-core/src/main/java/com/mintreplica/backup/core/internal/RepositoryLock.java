@@ -179,6 +179,21 @@ public final class RepositoryLock implements AutoCloseable {
         Clock clock = settings.clock();
         Instant deadline = clock.instant().plus(wait);
         String name = PREFIX + UUID.randomUUID().toString().replace("-", "");
+        // The write session starts before the lock is written: the keys see the repository as it is now (a writer
+        // checks it is not revoked, and writes nothing if it is; readers learn whether there are writers, which decides
+        // how the lock itself is sealed), and a writer's session key lives as long as this lease.
+        com.mintreplica.backup.core.encryption.AccessControl.Session session = store.beginWrite();
+        try {
+            return acquire(store, kind, operation, settings, self, clock, deadline, name, session);
+        } catch (RuntimeException | Error e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    private static RepositoryLock acquire(Store store, Kind kind, String operation, Settings settings, Identity self,
+                                          Clock clock, Instant deadline, String name,
+                                          com.mintreplica.backup.core.encryption.AccessControl.Session session) {
         while (true) {
             Instant now = clock.instant();
             write(store, name, kind, operation, self, now, now, true);
@@ -196,14 +211,7 @@ public final class RepositoryLock implements AutoCloseable {
                 throw e;
             }
             if (conflicts.isEmpty()) {
-                if (kind == Kind.SHARED) {
-                    try {
-                        lock.session = store.beginWrite();
-                    } catch (RuntimeException e) {
-                        lock.close();
-                        throw e;
-                    }
-                }
+                lock.session = session;
                 lock.startRefreshing();
                 LOG.debug("{} lock {} taken on {} for {}", kind, name, store.location(), operation);
                 return lock;

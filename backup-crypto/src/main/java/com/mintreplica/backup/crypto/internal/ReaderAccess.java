@@ -82,9 +82,13 @@ public final class ReaderAccess implements AccessControl {
             }
         };
         this.sharedKeys = new AesGcmTransformer.Keys() {
+            /**
+             * Leases are sealed with the shared key once the repository has writers (they must read them); before,
+             * under the data key, as earlier versions of mint-backup do, so that mixed versions still see each other.
+             */
             @Override
             public DataKey current() {
-                return shared;
+                return writesIdParts() ? shared : newest;
             }
 
             @Override
@@ -256,7 +260,7 @@ public final class ReaderAccess implements AccessControl {
         if (layout == Layout.CHUNKED) {
             return aes;
         }
-        return new SharedTransformer(aes, () -> sealing);
+        return new SharedTransformer(aes, () -> sealing, this::writesIdParts);
     }
 
     @Override

@@ -10,16 +10,24 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * A reader's transformer for leases in the single-object layout: it writes AES-GCM under the key readers and writers
- * share, and reads that, or (for leases an earlier version wrote) the repository's OpenPGP messages.
+ * A reader's transformer for leases in the single-object layout: once the repository has writers it writes AES-GCM
+ * under the key readers and writers share (before, the repository's OpenPGP messages, as earlier versions do), and
+ * reads either.
  */
 final class SharedTransformer implements Transformer {
     private final Transformer aes;
     private final Supplier<Transformer> legacy;
+    private final java.util.function.BooleanSupplier shared;
 
-    SharedTransformer(Transformer aes, Supplier<Transformer> legacy) {
+    SharedTransformer(Transformer aes, Supplier<Transformer> legacy, java.util.function.BooleanSupplier shared) {
         this.aes = aes;
         this.legacy = legacy;
+        this.shared = shared;
+    }
+
+    private Transformer writing() {
+        Transformer other = legacy.get();
+        return shared.getAsBoolean() || other == null ? aes : other;
     }
 
     @Override
@@ -39,12 +47,12 @@ final class SharedTransformer implements Transformer {
 
     @Override
     public OutputStream encoder(OutputStream out) throws IOException {
-        return aes.encoder(out);
+        return writing().encoder(out);
     }
 
     @Override
     public byte[] encode(byte[] data) throws IOException {
-        return aes.encode(data);
+        return writing().encode(data);
     }
 
     @Override
