@@ -118,11 +118,19 @@ class WriteOnlyJobsTest {
         JobsConfig config = load(yaml("", "", ""));
         assertThat(JobsConfig.writeOnly(config.repository("offsite"))).isTrue();
         JobRunner runner = JobRunner.builder(config).environment(Map.of()).build();
-        JobResult files = runner.run(config.job("files"), Instant.now());
+        JobResult files;
+        try (JobScheduler scheduler = JobScheduler.builder(config).environment(Map.of()).build()) {
+            files = scheduler.runNow("files", true); // as `mint-backup run` does: with a run record
+        }
         assertThat(files.succeeded()).as(files.toString()).isTrue();
         JobResult mirrored = runner.run(config.job("mirrored"), Instant.now());
         assertThat(mirrored.succeeded()).as(mirrored.toString()).isTrue();
         assertThat(mirrored.copies()).containsExactly("offsite");
+
+        // status on the write-only host reads its run records, not the snapshots it cannot read
+        JobStatus status = JobStatus.check(runner, config.job("files"), Instant.now());
+        assertThat(status.warnings()).isEmpty();
+        assertThat(status.lastGood()).isEqualTo(files.snapshot());
 
         try (Repository repo = Repository.open(new LocalDirectorySink(offsite), OpenPgpEncryption.unlockWith(secret()))) {
             assertThat(repo.snapshots()).extracting(s -> s.job().orElse("")).containsExactlyInAnyOrder("files", "mirrored");

@@ -321,11 +321,12 @@ public final class PruneRun {
                     + " (first: " + missing.get(0) + "). Run `mint-backup verify` to see which snapshots are damaged");
         }
 
-        // A blob stored in more than one pack (concurrent backups stored it twice, or an index object of a writer lists
-        // an id it does not hold): the copy kept is read and checked first, so prune never drops the only good one.
-        Map<BlobId, BlobId> chosen = chooseCopies(plan, used);
+        // A blob stored in more than one pack (concurrent backups stored it twice, a prune was interrupted, or an index
+        // object of a writer lists an id it does not hold): every copy is read and checked, and a bad one never counts
+        // as holding the blob, so prune never drops the only good copy. With all copies good nothing changes.
+        Set<PackAndBlob> bad = badCopies(plan, used);
         java.util.function.BiPredicate<BlobId, BlobId> usedIn = (pack, blob) -> used.contains(blob)
-                && (!chosen.containsKey(blob) || chosen.get(blob).equals(pack));
+                && (bad.isEmpty() || !bad.contains(new PackAndBlob(pack, blob)));
 
         // Packs whose blobs are all used are kept whole; they cover those blobs for every other pack.
         Set<BlobId> covered = new HashSet<>();
@@ -387,6 +388,7 @@ public final class PruneRun {
         plan.repack.sort(Comparator.comparing(Partly::pack));
         unusedLeft = unused;
 
+
         Instant horizon = options.lockSettings().clock().instant().minus(options.unindexedGrace());
         plan.stored.forEach((pack, info) -> {
             if (!plan.indexed.containsKey(pack)) {
@@ -400,11 +402,14 @@ public final class PruneRun {
         return plan;
     }
 
+    private record PackAndBlob(BlobId pack, BlobId blob) {
+    }
+
     /**
-     * For each used blob that more than one stored pack holds, the pack whose copy is kept: the first (in pack order)
-     * whose copy reads and matches the blob's id. Stops the prune when no copy does.
+     * The copies of used blobs that more than one stored pack holds and that do not read back as the blob. Stops the
+     * prune when no copy of such a blob is good.
      */
-    private Map<BlobId, BlobId> chooseCopies(Plan plan, Set<BlobId> used) {
+    private Set<PackAndBlob> badCopies(Plan plan, Set<BlobId> used) {
         Map<BlobId, List<Packs.PackedBlob>> holders = new java.util.HashMap<>();
         plan.indexed.forEach((pack, blobs) -> {
             if (plan.stored.containsKey(pack)) {
@@ -415,29 +420,30 @@ public final class PruneRun {
                 }
             }
         });
-        Map<BlobId, BlobId> chosen = new java.util.HashMap<>();
+        Set<PackAndBlob> bad = new HashSet<>();
         for (Map.Entry<BlobId, List<Packs.PackedBlob>> h : holders.entrySet()) {
             if (h.getValue().size() < 2) {
                 continue;
             }
             String why = null;
+            int good = 0;
             for (Packs.PackedBlob copy : h.getValue()) {
                 try {
                     store.readBlob(copy.id(), copy.location());
-                    chosen.put(copy.id(), copy.location().pack());
-                    break;
+                    good++;
                 } catch (CorruptDataException e) {
                     why = e.getMessage();
-                    LOG.warn("prune: a copy of blob {} is bad and is not kept: {}", copy.id(), e.getMessage());
+                    bad.add(new PackAndBlob(copy.location().pack(), copy.id()));
+                    LOG.warn("prune: a copy of blob {} is bad and does not count: {}", copy.id(), e.getMessage());
                 }
             }
-            if (!chosen.containsKey(h.getKey())) {
+            if (good == 0) {
                 throw new CorruptDataException("prune stopped before deleting any data: no stored copy of blob "
                         + h.getKey() + " in " + store.location() + " is good (" + why + "). Run `mint-backup verify`"
                         + " to see which snapshots are damaged");
             }
         }
-        return chosen;
+        return bad;
     }
 
     private static long usedBytes(BlobId pack, List<Packs.PackedBlob> blobs, java.util.function.BiPredicate<BlobId, BlobId> usedIn) {
@@ -550,12 +556,18 @@ public final class PruneRun {
             return;
         }
         guard(true);
+        // A repacked pack is named by its header: when it lists exactly the blobs of a pack being dropped (whose copies
+        // were bad, or covered elsewhere), it has that pack's name and has just replaced it. It is indexed: keep it.
         for (BlobId pack : plan.delete) {
-            deletePack(plan, pack);
-            packsDeleted++;
+            if (!writtenIds.contains(pack)) {
+                deletePack(plan, pack);
+                packsDeleted++;
+            }
         }
         for (Partly p : plan.repack) {
-            deletePack(plan, p.pack());
+            if (!writtenIds.contains(p.pack())) {
+                deletePack(plan, p.pack());
+            }
         }
         for (BlobId pack : plan.unindexedOld) {
             if (!writtenIds.contains(pack)) {
