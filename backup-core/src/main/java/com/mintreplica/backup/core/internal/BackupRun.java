@@ -62,6 +62,7 @@ public final class BackupRun {
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
     private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
+    private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
     private ByteBudget packBudget;
     private long entries;
     private long totalBytes;
@@ -156,6 +157,8 @@ public final class BackupRun {
         // pack being filled always fits.
         packBudget = new ByteBudget(Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
         Map<String, Manifest.Item> parentItems = parentItems(index);
+        // Regular entries of this run by path, so a hard link to one takes its content without reading it again.
+        Map<String, PendingItem> linkable = new HashMap<>();
 
         List<PendingItem> pending = new ArrayList<>();
         List<Future<?>> uploads = Collections.synchronizedList(new ArrayList<>());
@@ -170,9 +173,18 @@ public final class BackupRun {
                     entryDone(entry, 0);
                     continue;
                 }
+                PendingItem first = entry.hardLinkTo().map(linkable::get).orElse(null);
+                if (first != null) {
+                    // The same file under another name: its content once, its blob list twice.
+                    pending.add(first.as(entry));
+                    entryDone(entry, 0);
+                    continue;
+                }
                 Manifest.Item reused = reusable(entry, parentItems.get(entry.path()), known);
                 if (reused != null) {
-                    pending.add(new PendingItem(reused, null, reused.size()));
+                    PendingItem item = new PendingItem(reused, null, reused.size());
+                    pending.add(item);
+                    linkable.put(entry.path(), item);
                     totalBytes += reused.size();
                     entryDone(entry, reused.size());
                     continue;
@@ -200,7 +212,9 @@ public final class BackupRun {
                     continue;
                 }
                 totalBytes += size;
-                pending.add(new PendingItem(null, new PendingContent(entry, chunks), size));
+                PendingItem item = new PendingItem(null, new PendingContent(entry, chunks), size);
+                pending.add(item);
+                linkable.put(entry.path(), item);
                 entryDone(entry, size);
             }
             List<Manifest.Item> items = new ArrayList<>(pending.size());
@@ -257,7 +271,7 @@ public final class BackupRun {
                                        List<Future<?>> uploads) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                BlobId id = codec.blobId(chunk);
+                BlobId id = blobId(chunk);
                 if (known.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
@@ -280,6 +294,30 @@ public final class BackupRun {
         }, options.executor());
     }
 
+    /**
+     * The chunk's id. Runs of zeros (sparse files, preallocated images) give chunks of a few lengths only: their ids
+     * are computed once per length and run, and an all-zero chunk is recognized by a vectorized comparison instead of
+     * a hash.
+     */
+    private BlobId blobId(byte[] chunk) {
+        if (!isZero(chunk)) {
+            return codec.blobId(chunk);
+        }
+        return zeroIds.computeIfAbsent(chunk.length, n -> codec.blobId(chunk));
+    }
+
+    private static final byte[] ZEROS = new byte[64 << 10];
+
+    static boolean isZero(byte[] chunk) {
+        for (int off = 0; off < chunk.length; off += ZEROS.length) {
+            int n = Math.min(ZEROS.length, chunk.length - off);
+            if (java.util.Arrays.mismatch(chunk, off, off + n, ZEROS, 0, n) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void upload(PackWriter.Pack pack) throws IOException {
         try {
             pack.upload(store.sink());
@@ -297,12 +335,19 @@ public final class BackupRun {
     private List<Manifest.Item> readSingle(SourceReader reader, String snapshotId) throws IOException {
         List<Manifest.Item> items = new ArrayList<>();
         Set<String> names = new HashSet<>();
+        Map<String, Manifest.Item> linkable = new HashMap<>();
         Optional<SourceEntry> next;
         while ((next = reader.next()).isPresent()) {
             SourceEntry sourceEntry = next.get();
             Entry entry = sourceEntry.entry();
             if (entry.type() != EntryType.REGULAR) {
                 items.add(Manifest.Item.noContent(entry));
+                entryDone(entry, 0);
+                continue;
+            }
+            Manifest.Item first = entry.hardLinkTo().map(linkable::get).orElse(null);
+            if (first != null) {
+                items.add(new Manifest.Item(entry, first.size(), first.blobs(), first.object(), first.sha256()));
                 entryDone(entry, 0);
                 continue;
             }
@@ -317,7 +362,9 @@ public final class BackupRun {
                 bytesNew.addAndGet(size);
                 bytesStored.addAndGet(encoded.encodedBytes());
                 totalBytes += size;
-                items.add(Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256())));
+                Manifest.Item item = Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256()));
+                items.add(item);
+                linkable.put(entry.path(), item);
                 entryDone(entry, size);
             } catch (NoSuchFileException vanished) {
                 store.delete(name);
@@ -350,7 +397,7 @@ public final class BackupRun {
         String base = "files/" + snapshotId + "/" + sb;
         String name = base + codec.fileSuffix();
         for (int n = 2; !used.add(name); n++) {
-            name = base + "~" + n + codec.fileSuffix();
+            name = base + "_" + n + codec.fileSuffix(); // '~' is not a portable object-name character
         }
         return name;
     }
@@ -406,7 +453,7 @@ public final class BackupRun {
 
     private void warning(String path, String message) {
         warnings.add(new Snapshot.Warning(path, message));
-        LOG.warn("{}: {}", path, message);
+        LOG.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
 
@@ -484,6 +531,14 @@ public final class BackupRun {
     }
 
     private record PendingItem(Manifest.Item done, PendingContent content, long size) {
+        /** The same content for another entry (a hard link). */
+        PendingItem as(Entry entry) {
+            if (done != null) {
+                return new PendingItem(new Manifest.Item(entry, done.size(), done.blobs(), done.object(), done.sha256()), null, size);
+            }
+            return new PendingItem(null, new PendingContent(entry, content.chunks), size);
+        }
+
         Manifest.Item resolve() throws IOException {
             if (done != null) {
                 return done;

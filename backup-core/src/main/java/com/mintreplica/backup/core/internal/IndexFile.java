@@ -32,6 +32,8 @@ public final class IndexFile {
     public static final String PREFIX = "index/";
     private static final byte[] MAGIC = {'M', 'B', 'I', '1'};
     private static final byte[] MAGIC_2 = {'M', 'B', 'I', '2'};
+    /** Bytes per blob: id, offset, length, plain length. */
+    private static final int BLOB_ENTRY = BlobId.LENGTH + 12;
 
     private IndexFile() {
     }
@@ -61,6 +63,12 @@ public final class IndexFile {
         return bytes.toByteArray();
     }
 
+    /**
+     * Reads the plaintext of an index object. Every count and length is checked against the bytes that are there
+     * before anything is allocated, and nothing may follow the last pack: damaged bytes (below the envelope, only a
+     * deliberate change gets here) are a {@link CorruptDataException} naming the object, never an oversized
+     * allocation or a partial index.
+     */
     public static List<PackBlobs> parse(String objectName, byte[] plaintext) {
         List<PackBlobs> out = new ArrayList<>();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(plaintext))) {
@@ -70,19 +78,35 @@ public final class IndexFile {
                 throw new IOException("not an index object");
             }
             int packs = in.readInt();
+            if (packs < 0 || packs > in.available() / (BlobId.LENGTH + 4)) {
+                throw new IOException("it claims " + packs + " packs in " + plaintext.length + " bytes");
+            }
             for (int i = 0; i < packs; i++) {
                 byte[] packId = new byte[BlobId.LENGTH];
                 in.readFully(packId);
                 BlobId pack = BlobId.wrap(packId);
                 int count = in.readInt();
+                if (count < 0 || count > in.available() / BLOB_ENTRY) {
+                    throw new IOException("pack " + pack + " claims " + count + " blobs in the " + in.available()
+                            + " bytes that are left");
+                }
                 List<Packs.PackedBlob> blobs = new ArrayList<>(count);
                 for (int j = 0; j < count; j++) {
                     byte[] id = new byte[BlobId.LENGTH];
                     in.readFully(id);
-                    blobs.add(new Packs.PackedBlob(BlobId.wrap(id),
-                            new BlobLocation(pack, in.readInt(), in.readInt(), in.readInt())));
+                    int offset = in.readInt();
+                    int length = in.readInt();
+                    int plainLength = in.readInt();
+                    if (offset < 0 || length < 0 || plainLength < 0 || offset + (long) length > Integer.MAX_VALUE) {
+                        throw new IOException("blob " + BlobId.wrap(id) + " of pack " + pack + " has offset " + offset
+                                + ", length " + length + " and plain length " + plainLength);
+                    }
+                    blobs.add(new Packs.PackedBlob(BlobId.wrap(id), new BlobLocation(pack, offset, length, plainLength)));
                 }
                 out.add(new PackBlobs(pack, blobs));
+            }
+            if (in.available() > 0) {
+                throw new IOException(in.available() + " bytes follow the last pack");
             }
         } catch (IOException e) {
             throw new CorruptDataException("index object '" + objectName + "' is corrupt: " + e.getMessage(), e);

@@ -24,11 +24,15 @@ import java.util.TreeSet;
 
 /**
  * Manifests as JSON: the snapshot summary first and the entries last, so listing snapshots can stop reading at the
- * entries.
+ * entries. Entries are encoded by {@link EntryJson}.
+ *
+ * <p>Version 2 (written since file trees keep access times, extended attributes, ACLs, hard links, FIFOs, device
+ * nodes and names that are not UTF-8) adds entry fields and types; version 1 manifests read as before. A reader of
+ * version 1 refuses version 2 ("newer than this mint-backup reads") instead of dropping what it does not know.
  */
 public final class ManifestFormat {
     private static final JsonFactory JSON = new JsonFactory();
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private ManifestFormat() {
     }
@@ -37,6 +41,7 @@ public final class ManifestFormat {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + manifest.items().size() * 160);
             try (JsonGenerator g = JSON.createGenerator(out)) {
+                g.setCharacterEscapes(EntryJson.ESCAPES);
                 Snapshot s = manifest.snapshot();
                 g.writeStartObject();
                 g.writeNumberField("version", VERSION);
@@ -96,44 +101,8 @@ public final class ManifestFormat {
     }
 
     private static void writeItem(JsonGenerator g, Manifest.Item item) throws IOException {
-        Entry e = item.entry();
         g.writeStartObject();
-        g.writeStringField("path", e.path());
-        g.writeStringField("type", typeName(e.type()));
-        if (e.type() == EntryType.REGULAR) {
-            g.writeNumberField("size", item.size());
-        }
-        if (e.modified().isPresent()) {
-            g.writeStringField("mtime", e.modified().get().toString());
-        }
-        if (e.mode().isPresent()) {
-            g.writeStringField("mode", Integer.toOctalString(e.mode().getAsInt()));
-        }
-        if (e.uid().isPresent()) {
-            g.writeNumberField("uid", e.uid().getAsInt());
-        }
-        if (e.gid().isPresent()) {
-            g.writeNumberField("gid", e.gid().getAsInt());
-        }
-        if (e.owner().isPresent()) {
-            g.writeStringField("user", e.owner().get());
-        }
-        if (e.group().isPresent()) {
-            g.writeStringField("group", e.group().get());
-        }
-        if (e.linkTarget().isPresent()) {
-            g.writeStringField("link", e.linkTarget().get());
-        }
-        if (e.changeToken().isPresent()) {
-            g.writeStringField("token", e.changeToken().get());
-        }
-        if (!e.attributes().isEmpty()) {
-            g.writeObjectFieldStart("attrs");
-            for (Map.Entry<String, String> a : e.attributes().entrySet()) {
-                g.writeStringField(a.getKey(), a.getValue());
-            }
-            g.writeEndObject();
-        }
+        EntryJson.write(g, item.entry(), item.size());
         if (!item.blobs().isEmpty()) {
             g.writeArrayFieldStart("blobs");
             for (BlobId b : item.blobs()) {
@@ -148,23 +117,6 @@ public final class ManifestFormat {
             g.writeStringField("sha256", item.sha256().get());
         }
         g.writeEndObject();
-    }
-
-    private static String typeName(EntryType t) {
-        return switch (t) {
-            case REGULAR -> "file";
-            case DIRECTORY -> "dir";
-            case SYMLINK -> "symlink";
-        };
-    }
-
-    private static EntryType type(String name) {
-        return switch (name) {
-            case "file" -> EntryType.REGULAR;
-            case "dir" -> EntryType.DIRECTORY;
-            case "symlink" -> EntryType.SYMLINK;
-            default -> throw new IllegalArgumentException("unknown entry type '" + name + "'");
-        };
     }
 
     /** Reads the whole manifest. */
@@ -194,14 +146,16 @@ public final class ManifestFormat {
             TreeMap<String, String> facts = new TreeMap<>();
             List<Snapshot.Warning> warnings = new ArrayList<>();
             List<Manifest.Item> items = new ArrayList<>();
+            int version = 1;
             fields:
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
                 switch (field) {
                     case "version" -> {
-                        if (p.getIntValue() > VERSION) {
-                            throw new IllegalArgumentException("manifest version " + p.getIntValue() + " is newer than this mint-backup reads");
+                        version = p.getIntValue();
+                        if (version > VERSION) {
+                            throw new IllegalArgumentException("manifest version " + version + " is newer than this mint-backup reads");
                         }
                     }
                     case "id" -> id = p.getText();
@@ -242,7 +196,7 @@ public final class ManifestFormat {
                             break fields;
                         }
                         while (p.nextToken() == JsonToken.START_OBJECT) {
-                            items.add(readItem(p));
+                            items.add(readItem(p, version));
                         }
                     }
                     default -> p.skipChildren();
@@ -260,38 +214,18 @@ public final class ManifestFormat {
         }
     }
 
-    private static Manifest.Item readItem(JsonParser p) throws IOException {
-        String path = null;
-        String type = null;
-        long size = 0;
-        String mtime = null;
-        String mode = null;
-        Integer uid = null;
-        Integer gid = null;
-        String user = null;
-        String group = null;
-        String link = null;
-        String token = null;
-        Map<String, String> attrs = Map.of();
+    private static Manifest.Item readItem(JsonParser p, int version) throws IOException {
+        EntryJson.Reader fields = new EntryJson.Reader(version);
         List<BlobId> blobs = new ArrayList<>();
         String object = null;
         String sha = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
+            if (fields.accept(field, p)) {
+                continue;
+            }
             switch (field) {
-                case "path" -> path = p.getText();
-                case "type" -> type = p.getText();
-                case "size" -> size = p.getLongValue();
-                case "mtime" -> mtime = p.getText();
-                case "mode" -> mode = p.getText();
-                case "uid" -> uid = p.getIntValue();
-                case "gid" -> gid = p.getIntValue();
-                case "user" -> user = p.getText();
-                case "group" -> group = p.getText();
-                case "link" -> link = p.getText();
-                case "token" -> token = p.getText();
-                case "attrs" -> attrs = stringMapBody(p);
                 case "blobs" -> {
                     while (p.nextToken() != JsonToken.END_ARRAY) {
                         blobs.add(BlobId.fromHex(p.getText()));
@@ -302,41 +236,12 @@ public final class ManifestFormat {
                 default -> p.skipChildren();
             }
         }
-        EntryType entryType = type(type);
-        Entry.Builder b = Entry.builder(path, entryType);
-        if (entryType == EntryType.REGULAR) {
-            b.size(size);
-        }
-        if (mtime != null) {
-            b.modified(Instant.parse(mtime));
-        }
-        if (mode != null) {
-            b.mode(Integer.parseInt(mode, 8));
-        }
-        if (uid != null) {
-            b.uid(uid);
-        }
-        if (gid != null) {
-            b.gid(gid);
-        }
-        if (user != null) {
-            b.owner(user);
-        }
-        if (group != null) {
-            b.group(group);
-        }
-        if (link != null) {
-            b.linkTarget(link);
-        }
-        if (token != null) {
-            b.changeToken(token);
-        }
-        b.attributes(attrs);
-        Entry entry = b.build();
+        Entry entry = fields.entry();
+        long size = fields.size();
         if (object != null) {
             return Manifest.Item.single(entry, size, object, sha == null ? "" : sha);
         }
-        return new Manifest.Item(entry, entryType == EntryType.REGULAR ? size : 0, blobs, Optional.empty(), Optional.empty());
+        return new Manifest.Item(entry, entry.type() == EntryType.REGULAR ? size : 0, blobs, Optional.empty(), Optional.empty());
     }
 
     private static Map<String, String> stringMap(JsonParser p) throws IOException {
@@ -344,7 +249,7 @@ public final class ManifestFormat {
         return stringMapBody(p);
     }
 
-    private static Map<String, String> stringMapBody(JsonParser p) throws IOException {
+    static Map<String, String> stringMapBody(JsonParser p) throws IOException {
         Map<String, String> out = new TreeMap<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();

@@ -37,13 +37,34 @@ public final class RestoreRun {
         long bytes = 0;
         // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries.
         List<Manifest.Item> selected = manifest.items().stream().filter(i -> selection.test(i.entry().path())).toList();
+        // A hard link whose first path is restored too is linked by the target, which then need not read its
+        // content: such entries get content that is fetched only if read, outside the prefetched sequence.
+        java.util.Set<String> restoredFirst = new java.util.HashSet<>();
+        java.util.Set<Manifest.Item> linked = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Manifest.Item i : selected) {
+            if (i.entry().hardLinkTo().isPresent() && restoredFirst.contains(i.entry().hardLinkTo().get())) {
+                linked.add(i);
+            } else if (i.entry().type() == EntryType.REGULAR) {
+                restoredFirst.add(i.entry().path());
+            }
+        }
         Iterator<BlobId> sequence = selected.stream()
-                .filter(i -> i.entry().type() == EntryType.REGULAR && i.object().isEmpty())
+                .filter(i -> i.entry().type() == EntryType.REGULAR && i.object().isEmpty() && !linked.contains(i))
                 .flatMap(i -> i.blobs().stream())
                 .iterator();
         try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch)) {
             target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             for (Manifest.Item item : selected) {
+                if (linked.contains(item)) {
+                    try (LazyContent content = new LazyContent(() -> open(item, null))) {
+                        target.write(item.entry(), content);
+                        if (content.opened()) {
+                            content.transferTo(OutputStream.nullOutputStream());
+                        }
+                    }
+                    entries++;
+                    continue;
+                }
                 try (InputStream content = open(item, blobs)) {
                     target.write(item.entry(), content);
                     // Read what the target left, so corruption at the end of the content is still reported.
@@ -67,6 +88,49 @@ public final class RestoreRun {
             }
             throw e;
         }
+    }
+
+    /** Content opened on its first read: a target that links a hard link never reads (or fetches) it. */
+    private static final class LazyContent extends InputStream {
+        private final SourceEntryOpener opener;
+        private InputStream in;
+
+        LazyContent(SourceEntryOpener opener) {
+            this.opener = opener;
+        }
+
+        boolean opened() {
+            return in != null;
+        }
+
+        private InputStream in() throws IOException {
+            if (in == null) {
+                in = opener.open();
+            }
+            return in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return in().read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return in().read(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) {
+                in.close();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SourceEntryOpener {
+        InputStream open() throws IOException;
     }
 
     /** The checked content of an item (empty for entries without content). */
@@ -94,7 +158,7 @@ public final class RestoreRun {
         InputStream decoded;
         try {
             decoded = store.codec().decoder(raw);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             raw.close();
             throw new CorruptDataException("object '" + object + "' is corrupt: it does not decode (" + e.getMessage() + ")", e);
         }

@@ -191,7 +191,7 @@ public final class Verifier {
             }
         } catch (CorruptDataException e) {
             problem(object, List.of(snapshot), e.getMessage());
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             problem(object, List.of(snapshot), "object '" + object + "' cannot be read or decoded: " + e.getMessage());
         }
     }
