@@ -255,6 +255,81 @@ class CliWriterTest {
         assertThat(Cli.run(reader(ed, "list", "--repo", repo.toString())).out()).contains(before).doesNotContain("NOT TRUSTED");
     }
 
+    @Test
+    void a_host_with_a_writer_key_only_copies_snapshots_into_the_encrypted_repository() throws Exception {
+        Path repo = temp.resolve("repo");
+        Path writerKey = init(repo, ed, "chunked");
+        Path data = data();
+        Path local = temp.resolve("local");
+        assertThat(Cli.run("init", "--repo", local.toString()).code()).isZero();
+        assertThat(Cli.run("backup", "--repo", local.toString(), data.toString()).code()).isZero();
+        Map<String, String> env = hostEnv(writerKey);
+
+        Cli.Result copy = Cli.run(env, "copy", "--from", local.toString(), "--to", repo.toString());
+        assertThat(copy.code()).as(copy.toString()).isZero();
+        assertThat(copy.out()).contains("copied 1 snapshot");
+        Cli.Result again = Cli.run(env, "copy", "--from", local.toString(), "--to", repo.toString());
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("copied 0 snapshots").contains("1 already there");
+
+        Path target = temp.resolve("restore");
+        Cli.Result restore = Cli.run(reader(ed, "restore", "--repo", repo.toString(), "latest", "--target", target.toString()));
+        assertThat(restore.code()).as(restore.toString()).isZero();
+        assertThat(target.resolve(data.toString().substring(1)).resolve("ledgers").resolve(NAME))
+                .hasSameBinaryContentAs(data.resolve("ledgers").resolve(NAME));
+    }
+
+    @Test
+    void adding_a_recipient_names_the_writers_to_redeploy_and_revoking_one_leaves_the_others() throws Exception {
+        Path repo = temp.resolve("repo");
+        Path app1 = init(repo, ed, "chunked");
+        Path app2 = temp.resolve("app2.key");
+        assertThat(Cli.run(reader(ed, "key", "writer", "export", "--repo", repo.toString(), "--name", "app2", "--out",
+                app2.toString())).code()).isZero();
+        Path data = data();
+        String beforeAdd = backup(hostEnv(app1), repo, data).get("id").asText();
+
+        // a second recipient: the deployed writers keep encrypting to the old list only, so they refuse, and are named
+        Cli.Result add = Cli.run(reader(ed, "key", "add", "--repo", repo.toString(), rsa.publicFile().toString()));
+        assertThat(add.code()).as(add.toString()).isZero();
+        assertThat(add.err()).contains("2 writer keys").contains("app1, app2").contains("refuse to back up")
+                .contains("key writer export");
+        Map<String, Long> before = listing(repo);
+        Cli.Result refused = Cli.run(hostEnv(app1), "backup", "--repo", repo.toString(), data.toString());
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.err()).contains("added " + rsa.fingerprint()).contains("nothing was written");
+        assertThat(listing(repo)).isEqualTo(before);
+
+        // redeployed: a new writer key for app1 encrypts to both, so the new recipient reads what it writes
+        Path app1b = temp.resolve("app1-new.key");
+        Cli.Result export = Cli.run(reader(ed, "key", "writer", "export", "--repo", repo.toString(), "--name", "app1-new",
+                "--out", app1b.toString()));
+        assertThat(export.code()).as(export.toString()).isZero();
+        String id = backup(hostEnv(app1b), repo, data).get("id").asText();
+        Path target = temp.resolve("restore");
+        Cli.Result restore = Cli.run(reader(rsa, "restore", "--repo", repo.toString(), id, "--target", target.toString()));
+        assertThat(restore.code()).as(restore.toString()).isZero();
+        assertThat(target.resolve(data.toString().substring(1)).resolve("blob.bin")).hasSameBinaryContentAs(data.resolve("blob.bin"));
+        // and what the writer stored before it was added, whose session key was not encrypted to it; also after the
+        // first recipient rotated the data key (which rewrites every key object)
+        assertThat(Cli.run(reader(ed, "key", "rotate", "--repo", repo.toString())).code()).isZero();
+        Path old = temp.resolve("restore-old");
+        Cli.Result restoreOld = Cli.run(reader(rsa, "restore", "--repo", repo.toString(), beforeAdd, "--target", old.toString()));
+        assertThat(restoreOld.code()).as(restoreOld.toString()).isZero();
+        assertThat(old.resolve(data.toString().substring(1)).resolve("blob.bin")).hasSameBinaryContentAs(data.resolve("blob.bin"));
+        Cli.Result verify = Cli.run(reader(rsa, "verify", "--repo", repo.toString(), "--read-data"));
+        assertThat(verify.code()).as(verify.toString()).isZero();
+
+        // revoking the old app1 leaves app2 and app1-new as they were
+        assertThat(Cli.run(reader(ed, "key", "writer", "revoke", "--repo", repo.toString(), "app1")).code()).isZero();
+        String writers = Cli.run(reader(ed, "key", "writer", "list", "--repo", repo.toString())).out();
+        List<String> lines = writers.lines().toList();
+        assertThat(lines).filteredOn(l -> l.contains("'app1'")).singleElement().asString().contains("revoked");
+        assertThat(lines).filteredOn(l -> l.contains("'app2'") || l.contains("'app1-new'")).hasSize(2)
+                .allSatisfy(l -> assertThat(l).doesNotContain("revoked"));
+        assertThat(Cli.run(hostEnv(app1b), "backup", "--repo", repo.toString(), data.toString()).code()).isZero();
+    }
+
     private static Map<String, Long> listing(Path repo) throws Exception {
         Map<String, Long> out = new TreeMap<>();
         try (Stream<Path> files = Files.walk(repo)) {

@@ -119,7 +119,7 @@ public final class KeyManager implements AutoCloseable {
             throw new ConflictException("the key " + key + " already opens the repository at " + sink.describe());
         }
         try {
-            KeyObject object = KeyObjects.wrap(key.ring(), unlocked.payload(), random);
+            KeyObject object = KeyObjects.wrap(key.ring(), withSessions(unlocked), random);
             KeyObjects.write(sink, object);
             LOG.info("key {} added to the repository at {} ({})", key, sink.describe(), object.name());
             return group(List.of(object)).get(0);
@@ -180,8 +180,9 @@ public final class KeyManager implements AutoCloseable {
         DataKey next = DataKey.generate(random, latest(unlocked).isAfter(Instant.now()) ? latest(unlocked).plusSeconds(1) : Instant.now());
         List<DataKey> keys = new ArrayList<>(unlocked.dataKeys());
         keys.add(next);
-        KeyObject.Payload payload = new KeyObject.Payload(unlocked.repositoryId(), unlocked.idKey(), keys);
+        KeyObject.Payload payload;
         try {
+            payload = new KeyObject.Payload(unlocked.repositoryId(), unlocked.idKey(), keys, sessionKeys(unlocked));
             // write every new key object before deleting an old one: a crash leaves both, never neither
             List<String> old = new ArrayList<>();
             Map<String, Boolean> done = new LinkedHashMap<>();
@@ -380,6 +381,20 @@ public final class KeyManager implements AutoCloseable {
                         + e.getMessage() + "; run the command again", e);
             }
         }
+    }
+
+    /**
+     * The writers' session keys this reader opens (see {@code ReaderAccess#sessionKeys}). A recipient added later is
+     * not among the recipients of the {@code sessions/} objects stored before, so key objects written for it carry
+     * them; a key object rewritten for a rotation carries them on.
+     */
+    private List<DataKey> sessionKeys(OpenPgpEncryption.Unlocked unlocked) throws IOException {
+        return unlocked.access(new RepositoryEncryption.Context(sink, repository.id(), repository.layout(), Map.of()), random)
+                .sessionKeys();
+    }
+
+    private KeyObject.Payload withSessions(OpenPgpEncryption.Unlocked unlocked) throws IOException {
+        return new KeyObject.Payload(unlocked.repositoryId(), unlocked.idKey(), unlocked.dataKeys(), sessionKeys(unlocked));
     }
 
     private OpenPgpEncryption.Unlocked unlocked() {

@@ -183,6 +183,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         }
         byte[] idKey = null;
         Map<String, DataKey> dataKeys = new LinkedHashMap<>();
+        Map<String, DataKey> sessions = new LinkedHashMap<>();
         for (KeyObject object : objects) {
             if (!KeyObjects.opens(object, mine)) {
                 continue;
@@ -202,6 +203,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
                         + " holds another id key than the other key objects: the keys/ objects were tampered with");
             }
             payload.dataKeys().forEach(k -> dataKeys.putIfAbsent(k.idHex(), k));
+            payload.sessions().forEach(k -> sessions.putIfAbsent(k.idHex(), k));
         }
         if (idKey == null) {
             throw new AccessDeniedException("none of the secret keys given (" + secretKeys.stream()
@@ -223,7 +225,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
                 }
             }
         }
-        return new Unlocked(context.repositoryId(), idKey, sorted, rings, mine, objects);
+        return new Unlocked(context.repositoryId(), idKey, sorted, rings, mine, objects, List.copyOf(sessions.values()));
     }
 
     /** The keys {@code object} wraps, or null when it is for a hidden recipient that is not one of {@code mine}. */
@@ -258,18 +260,19 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
 
     /** A repository's unlocked keys and what they were found in. */
     record Unlocked(String repositoryId, byte[] idKey, List<DataKey> dataKeys, List<PGPPublicKeyRing> recipients,
-                    Map<Long, PGPPrivateKey> privateKeys, List<KeyObject> objects) {
+                    Map<Long, PGPPrivateKey> privateKeys, List<KeyObject> objects, List<DataKey> sessions) {
         Unlocked(String repositoryId, byte[] idKey, List<DataKey> dataKeys, List<PGPPublicKeyRing> recipients,
                  Map<Long, PGPPrivateKey> privateKeys) {
-            this(repositoryId, idKey, dataKeys, recipients, privateKeys, List.of());
+            this(repositoryId, idKey, dataKeys, recipients, privateKeys, List.of(), List.of());
         }
 
         DataKey current() {
             return dataKeys.get(dataKeys.size() - 1);
         }
 
+        /** What this reader's key objects wrap, with the session keys its key objects carry. */
         KeyObject.Payload payload() {
-            return new KeyObject.Payload(repositoryId, idKey, dataKeys);
+            return new KeyObject.Payload(repositoryId, idKey, dataKeys, sessions);
         }
 
         /** The repository's authority key (signs the writers list and, once there are writers, what readers write). */
@@ -278,7 +281,8 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         }
 
         ReaderAccess access(Context context, SecureRandom random) {
-            return new ReaderAccess(context.sink(), repositoryId, context.layout(), dataKeys, idKey, privateKeys, random);
+            return new ReaderAccess(context.sink(), repositoryId, context.layout(), dataKeys, idKey, privateKeys, sessions,
+                    random);
         }
 
         RepositoryKeys repositoryKeys(Context context, MessageFormat format, SecureRandom random, Map<String, String> extensions) {

@@ -9,6 +9,8 @@ import com.mintreplica.backup.core.transform.Transformer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +57,16 @@ public final class ReaderAccess implements AccessControl {
      */
     public ReaderAccess(Sink sink, String repositoryId, Layout layout, List<DataKey> dataKeys, byte[] idKey,
                         Map<Long, PGPPrivateKey> privateKeys, SecureRandom random) {
+        this(sink, repositoryId, layout, dataKeys, idKey, privateKeys, List.of(), random);
+    }
+
+    /**
+     * @param sessions writers' session keys this reader's key objects carry (those stored before it was added, whose
+     *     {@code sessions/} objects are not encrypted to it)
+     */
+    public ReaderAccess(Sink sink, String repositoryId, Layout layout, List<DataKey> dataKeys, byte[] idKey,
+                        Map<Long, PGPPrivateKey> privateKeys, List<DataKey> sessions, SecureRandom random) {
+        sessions.forEach(k -> this.sessions.put(k.idHex(), k));
         this.sink = sink;
         this.repositoryId = repositoryId;
         this.layout = layout;
@@ -139,6 +151,30 @@ public final class ReaderAccess implements AccessControl {
                     + ": " + e.getMessage(), e);
         }
         return writers;
+    }
+
+    /**
+     * Every writer session key of the repository that this reader opens: those its key objects carry and those of the
+     * {@code sessions/} objects encrypted to it. A key change wraps them for a recipient it adds, so that the new
+     * recipient reads what writers stored before. A session object this reader cannot open is left out with a warning
+     * (what it cannot read, it cannot pass on).
+     */
+    public List<DataKey> sessionKeys() throws IOException {
+        List<String> names;
+        try (java.util.stream.Stream<com.mintreplica.backup.core.sink.ObjectInfo> listed = sink.list(SessionObject.PREFIX)) {
+            names = listed.map(com.mintreplica.backup.core.sink.ObjectInfo::name).sorted().toList();
+        }
+        for (String name : names) {
+            String idHex = name.substring(SessionObject.PREFIX.length());
+            try {
+                session(idHex);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("the session key in '{}' of {} is not passed on: {}", name, sink.describe(), e.getMessage());
+            }
+        }
+        List<DataKey> out = new ArrayList<>(sessions.values());
+        out.sort(Comparator.comparing(DataKey::idHex));
+        return out;
     }
 
     private DataKey session(String idHex) throws IOException {
