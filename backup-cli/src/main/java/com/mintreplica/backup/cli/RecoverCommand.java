@@ -204,9 +204,11 @@ final class RecoverCommand implements Callable<Integer> {
         if (groups.isEmpty()) {
             return;
         }
-        String keys = repository.keys.isEmpty() ? "" : repository.keys.stream().map(k -> " --key " + k)
-                .reduce("", String::concat);
-        String base = "mint-backup recover --repo " + Sinks.redact(location) + keys;
+        // Commands that run as printed: every argument shell-quoted (an S3 URI's '&' would end the command), and the
+        // passphrase file the user gave kept (without it the key does not open).
+        String keys = repository.keys.stream().map(k -> " --key " + shellQuote(k.toString())).reduce("", String::concat)
+                + (repository.passphraseFile == null ? "" : " --passphrase-file " + shellQuote(repository.passphraseFile.toString()));
+        String base = "mint-backup recover --repo " + shellQuote(Sinks.redact(location)) + keys;
         root.out.println();
         root.out.println("To restore (add --dry-run to see the plan first):");
         for (Recovery.Group g : groups) {
@@ -216,11 +218,19 @@ final class RecoverCommand implements Callable<Integer> {
                 case "mongodb" -> "mongodb://NEW-HOST:27017/";
                 default -> "TARGET";
             };
-            root.out.println("  " + base + " --restore " + g.name() + "=" + target);
+            root.out.println("  " + base + " --restore " + shellQuote(g.name() + "=" + target));
         }
         root.out.println("  or everything: " + base + " --all --target-dir /srv/restore"
                 + (groups.stream().anyMatch(g -> g.kind().equals("postgresql")) ? " --target postgresql://postgres@NEW-HOST:5432/" : "")
                 + (groups.stream().anyMatch(g -> g.kind().equals("mongodb")) ? " --target mongodb://NEW-HOST:27017/" : ""));
+    }
+
+    /** {@code word} as one word for a POSIX shell: as it is when it is plain, else in single quotes. */
+    static String shellQuote(String word) {
+        if (!word.isEmpty() && word.matches("[A-Za-z0-9_@%+=:,./-]+")) {
+            return word;
+        }
+        return "'" + word.replace("'", "'\\''") + "'";
     }
 
     private static Map<String, Object> group(Recovery.Group g) {

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
@@ -162,6 +163,31 @@ class RecoverS3Test {
         Path one = temp.resolve("just-www");
         run(0, recover("--restore", "www=" + one));
         assertThat(one.resolve(lostWww.toString().substring(1)).resolve("index.html")).hasContent("<h1>Mint</h1>\n");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void the_restore_commands_recover_prints_run_as_printed_in_a_shell() throws Exception {
+        run(0, "run", "--config", site.resolve("jobs.yaml").toString());
+        assertThat(repo).as("the URI has a '&' that a shell would take as the end of the command").contains("&");
+        Cli.Result listing = run(0, recover());
+        String printed = listing.out().lines().map(String::strip).filter(l -> l.startsWith("mint-backup recover")
+                && l.contains(" --restore ") && l.contains("www=")).findFirst().orElseThrow();
+
+        // The words a POSIX shell makes of the printed line, as bash itself splits them.
+        Process p = new ProcessBuilder("bash", "-c", "set -- " + printed.substring("mint-backup ".length())
+                + "; printf '%s\\0' \"$@\"").redirectErrorStream(true).start();
+        String words = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(words).isZero();
+        List<String> args = new java.util.ArrayList<>(List.of(words.split("\0")));
+        assertThat(args).as("one command with every option: " + printed).startsWith("recover", "--repo", repo)
+                .contains("--passphrase-file", gpg.passphraseFile.toString());
+        // Only the target is the reader's to choose: /srv/restore/www here is a directory of the test.
+        Path target = temp.resolve("printed-www");
+        args.replaceAll(a -> a.startsWith("www=") ? "www=" + target : a);
+
+        run(0, args.toArray(String[]::new));
+        assertThat(target.resolve(site.resolve("www").toString().substring(1)).resolve("index.html")).hasContent("<h1>Mint</h1>\n");
     }
 
     @Test

@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRun {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
+    private static final Logger WARNINGS = LoggerFactory.getLogger(com.mintreplica.backup.core.BackupPipeline.WARNINGS_LOGGER);
     private static final long PROGRESS_NANOS = 250_000_000L;
 
     /** What a run needs besides the repository. */
@@ -60,7 +61,8 @@ public final class BackupRun {
     private final AtomicLong bytesNew = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
-    private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
+    /** [checkpoint] Index objects written while the run goes, so a killed run's packs are reused: see Checkpoints. */
+    private final Checkpoints checkpoints;
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
     private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
     private ByteBudget packBudget;
@@ -72,6 +74,7 @@ public final class BackupRun {
         this.store = store;
         this.options = options;
         this.codec = store.codec();
+        this.checkpoints = new Checkpoints(store);
     }
 
     public Snapshot run() {
@@ -107,9 +110,7 @@ public final class BackupRun {
                 items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
                 facts = reader.facts();
             }
-            if (!storedPacks.isEmpty()) {
-                bytesStored.addAndGet(store.writeIndex(new ArrayList<>(storedPacks)));
-            }
+            bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
             // The manifest's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
             lock.check(); // [lock] no prune can have run since the index was read: the blobs this manifest names exist
@@ -327,7 +328,7 @@ public final class BackupRun {
             }
         }
         bytesStored.addAndGet(pack.size());
-        storedPacks.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+        bytesStored.addAndGet(checkpoints.packStored(new IndexFile.PackBlobs(pack.id(), pack.blobs()))); // [checkpoint]
     }
 
     // ---- single-object layout
@@ -453,7 +454,7 @@ public final class BackupRun {
 
     private void warning(String path, String message) {
         warnings.add(new Snapshot.Warning(path, message));
-        LOG.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
+        WARNINGS.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
 

@@ -264,7 +264,7 @@ public final class CopyRun {
     private void copyObject(Manifest manifest, Manifest.Item item, String source, String target, byte[] sha256) {
         InputStream raw;
         try {
-            raw = from.sink().get(source);
+            raw = SinkReadException.marking(from.sink().get(source));
         } catch (NoSuchObjectException e) {
             throw new CorruptDataException("object '" + source + "' holding entry '" + item.entry().path() + "' of snapshot "
                     + manifest.snapshot().id() + " is missing from " + from.location());

@@ -85,7 +85,16 @@ public final class PruneRun {
             if (lock != null) {
                 staleLocks = lock.removeStale().size();
             }
-            List<Snapshot> all = store.snapshots();
+            com.mintreplica.backup.core.SnapshotListing listing = store.listSnapshots();
+            if (!listing.damaged().isEmpty()) {
+                // A snapshot whose manifest cannot be read may still need any blob: nothing can be deleted safely.
+                com.mintreplica.backup.core.DamagedSnapshot d = listing.damaged().get(0);
+                throw new CorruptDataException("prune stopped before changing anything: the manifest of snapshot " + d.id()
+                        + " cannot be read (" + d.problem() + "), so the data it needs is unknown. Put it back (from a"
+                        + " versioned bucket or a copy), or remove it with `mint-backup repair snapshots --forget " + d.id()
+                        + "`, then prune again");
+            }
+            List<Snapshot> all = listing.snapshots();
             List<PruneReport.Group> groups = decide(all);
             Set<String> removed = new HashSet<>();
             groups.forEach(g -> g.removed().forEach(s -> removed.add(s.id())));

@@ -4,6 +4,8 @@ import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.ConflictException;
 import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.DamagedSnapshot;
+import com.mintreplica.backup.core.SnapshotListing;
 import com.mintreplica.backup.core.NotFoundException;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.UnsupportedException;
@@ -43,6 +45,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Store {
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
+    /** How many times an object that fails its check is read in all before it is called damaged. */
+    public static final int READ_ATTEMPTS = 3;
     private final Sink sink;
     private final RepoConfig config;
     private final Codec codec;
@@ -92,16 +96,16 @@ public final class Store {
      * @throws AccessDeniedException when the repository is encrypted and no encryption is given
      */
     public static Store open(Sink sink, RepositoryEncryption encryption) {
-        byte[] configBytes;
-        try (InputStream in = sink.get(RepoConfig.OBJECT)) {
-            configBytes = in.readAllBytes();
-        } catch (NoSuchObjectException e) {
-            throw new NotFoundException("there is no repository at " + sink.describe()
-                    + " (no 'config' object): create one with `mint-backup init --repo " + sink.describe() + "`");
-        } catch (IOException e) {
-            throw new BackupException("cannot read the repository config at " + sink.describe() + ": " + e.getMessage(), e);
-        }
-        RepoConfig config = RepoConfig.parse(configBytes, sink.describe());
+        RepoConfig config = readChecked(sink, "'" + RepoConfig.OBJECT + "'", () -> {
+            try (InputStream in = sink.get(RepoConfig.OBJECT)) {
+                return in.readAllBytes();
+            } catch (NoSuchObjectException e) {
+                throw new NotFoundException("there is no repository at " + sink.describe()
+                        + " (no 'config' object): create one with `mint-backup init --repo " + sink.describe() + "`");
+            } catch (IOException e) {
+                throw new BackupException("cannot read the repository config at " + sink.describe() + ": " + e.getMessage(), e);
+            }
+        }, bytes -> RepoConfig.parse(bytes, sink.describe()));
         String scheme = config.extensions().get(RepositoryEncryption.SCHEME_EXTENSION);
         if (scheme == null) {
             if (encryption != null && encryption.writeOnly()) {
@@ -235,8 +239,19 @@ public final class Store {
 
     // ---- metadata objects
 
-    private AccessControl.Opened openMetadata(String name) {
-        byte[] stored = readObject(name);
+    /** A metadata object opened (signature checked) and decoded. */
+    private record OpenedObject(AccessControl.Opened opened, byte[] plaintext) {
+    }
+
+    /** Opening (signature) and decoding in one check, so that damage found by either is read again. */
+    private OpenedObject openAndDecode(String name) {
+        return readChecked(sink, "'" + name + "'", () -> readObject(name), stored -> {
+            AccessControl.Opened opened = open(name, stored);
+            return new OpenedObject(opened, decodeMetadata(name, opened.content()));
+        });
+    }
+
+    private AccessControl.Opened open(String name, byte[] stored) {
         if (access == null) {
             return AccessControl.Opened.byReader(stored);
         }
@@ -269,10 +284,67 @@ public final class Store {
         }
     }
 
-    /** Reads, checks and decodes a manifest or index object of format 1. */
+    /** Reads whole objects (or ranges) for {@link #readChecked}. */
+    @FunctionalInterface
+    public interface Read {
+        byte[] bytes();
+    }
+
+    /** Checks what was read; throws {@link CorruptDataException} when it is damaged. */
+    @FunctionalInterface
+    public interface Check<T> {
+        T apply(byte[] bytes);
+    }
+
+    /**
+     * Reads and checks an object, telling damage in the store from damage in transit. A read that fails its check is
+     * read again, up to {@value #READ_ATTEMPTS} times in all: when a later read passes, the damage happened on the way
+     * (a warning, no failure); when two reads fail with the same bytes, the stored object is damaged
+     * ({@link CorruptDataException}); when every read fails with different bytes, something between here and the store
+     * damages data, and the stored object may well be intact: a {@link TransitDamageException} that says so, not a
+     * {@code CorruptDataException}. A missing object and I/O errors pass through unchanged.
+     *
+     * @param what the object for messages, e.g. {@code 'index/3fa2...'} or {@code blob 3fa2... in pack 'data/..'}
+     */
+    public static <T> T readChecked(Sink sink, String what, Read read, Check<T> check) {
+        List<byte[]> badDigests = new ArrayList<>();
+        CorruptDataException first = null;
+        for (int attempt = 1; ; attempt++) {
+            byte[] bytes = read.bytes();
+            try {
+                T value = check.apply(bytes);
+                if (first != null) {
+                    LOG.warn("{} arrived damaged from {} and read intact on attempt {}: damage in transit, not in the store ({})",
+                            what, sink.describe(), attempt, first.getMessage());
+                }
+                return value;
+            } catch (CorruptDataException e) {
+                if (first == null) {
+                    first = e;
+                }
+                byte[] digest = Sha256.hash(bytes);
+                if (badDigests.stream().anyMatch(d -> java.util.Arrays.equals(d, digest))) {
+                    throw new CorruptDataException(e.getMessage() + " (read " + attempt
+                            + " times with the same result: the stored object is damaged)", e);
+                }
+                badDigests.add(digest);
+                if (attempt >= READ_ATTEMPTS) {
+                    throw new TransitDamageException(what + " arrived damaged " + attempt + " times from " + sink.describe()
+                            + ", different bytes each time: something between here and the store damages data in transit;"
+                            + " the stored object may be intact, try again (first: " + first.getMessage() + ")", first);
+                }
+                LOG.debug("{} from {} failed its check ({}); reading it again", what, sink.describe(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Reads, checks and decodes a manifest or an index object of format 1 (index objects of either format:
+     * {@link #readIndexObject}). A damaged read is read again before it is called corrupt (see {@link #readChecked}).
+     */
     public byte[] readMetadata(String name) {
         requireReader("reading '" + name + "'");
-        return decodeMetadata(name, openMetadata(name).content());
+        return openAndDecode(name).plaintext();
     }
 
     /** Encodes, seals, signs and stores a metadata object; returns the stored size. */
@@ -354,18 +426,35 @@ public final class Store {
     }
 
     /**
-     * Every snapshot the keys trust, oldest first. Snapshots whose manifest is authentic but not trusted (written by a
-     * revoked writer after its revocation) are left out and listed by {@link #untrusted()}.
+     * Every snapshot the keys trust, oldest first; fails when any manifest is damaged. For what must see every
+     * snapshot's data (prune: a snapshot it cannot read still needs its blobs). Snapshots whose manifest is authentic
+     * but not trusted (written by a revoked writer after its revocation) are left out and listed by {@link #untrusted()}.
      */
     public List<Snapshot> snapshots() {
+        SnapshotListing listing = listSnapshots();
+        if (!listing.damaged().isEmpty()) {
+            DamagedSnapshot d = listing.damaged().get(0);
+            throw new CorruptDataException("snapshot " + d.id() + " cannot be read: " + d.problem());
+        }
+        return listing.snapshots();
+    }
+
+    /**
+     * The readable snapshots the keys trust (oldest first) and the damaged ones: a manifest that is stored damaged
+     * affects only its own snapshot. Read errors that are not damage (I/O, damage in transit) fail the listing.
+     * Untrusted snapshots are left out and listed by {@link #untrusted()}.
+     */
+    public SnapshotListing listSnapshots() {
         requireReader("listing snapshots");
         List<Snapshot> out = new ArrayList<>();
+        List<DamagedSnapshot> damaged = new ArrayList<>();
         Map<String, Untrusted> notTrusted = new LinkedHashMap<>();
         for (String id : snapshotIds()) {
             String name = Manifest.objectName(id);
             try {
-                AccessControl.Opened opened = openMetadata(name);
-                Snapshot summary = ManifestFormat.readSummary(name, decodeMetadata(name, opened.content()));
+                OpenedObject read = openAndDecode(name);
+                AccessControl.Opened opened = read.opened();
+                Snapshot summary = ManifestFormat.readSummary(name, read.plaintext());
                 byWriter.put(id, opened.writer());
                 if (opened.untrusted().isPresent()) {
                     notTrusted.put(id, new Untrusted(summary, opened.untrusted().get()));
@@ -374,12 +463,14 @@ public final class Store {
                 }
             } catch (NotFoundException vanished) {
                 // removed by a concurrent prune between list and read
+            } catch (CorruptDataException e) {
+                damaged.add(new DamagedSnapshot(id, name, e.getMessage()));
             }
         }
         untrusted.clear();
         untrusted.putAll(notTrusted);
         out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
-        return out;
+        return new SnapshotListing(out, damaged);
     }
 
     /** The snapshots the last {@link #snapshots()} left out because the keys do not trust them, oldest first. */
@@ -410,13 +501,14 @@ public final class Store {
     public Manifest manifest(String snapshotId, boolean evenUntrusted) {
         requireReader("reading snapshot " + snapshotId);
         String name = Manifest.objectName(snapshotId);
-        AccessControl.Opened opened = openMetadata(name);
+        OpenedObject read = openAndDecode(name);
+        AccessControl.Opened opened = read.opened();
         byWriter.put(snapshotId, opened.writer());
         if (!evenUntrusted && opened.untrusted().isPresent()) {
             throw new AccessDeniedException("snapshot " + snapshotId + " in " + location() + " is not trusted: "
                     + opened.untrusted().get());
         }
-        return ManifestFormat.read(name, decodeMetadata(name, opened.content()));
+        return ManifestFormat.read(name, read.plaintext());
     }
 
     /** Stores a backup's manifest, the commit point of a snapshot; a writer then updates its parent cache. */
@@ -506,9 +598,16 @@ public final class Store {
     public record IndexObject(Optional<List<IndexFile.PackBlobs>> packs, Optional<List<BlobId>> ids, Optional<String> untrusted) {
     }
 
-    /** Reads an index object of either format; see {@link IndexObject}. */
+    /**
+     * Reads an index object of either format; see {@link IndexObject}. A damaged read is read again before it is
+     * called corrupt (see {@link #readChecked}).
+     */
     public IndexObject readIndexObject(String name) {
-        AccessControl.Opened opened = openMetadata(name);
+        return readChecked(sink, "'" + name + "'", () -> readObject(name), stored -> indexObject(name, stored));
+    }
+
+    private IndexObject indexObject(String name, byte[] stored) {
+        AccessControl.Opened opened = open(name, stored);
         IndexFile.Framed framed = IndexFile.unframe(name, opened.content());
         Optional<List<BlobId>> ids = Optional.empty();
         if (framed.sealedIds().isPresent() && (canRead() || opened.untrusted().isEmpty())) {
@@ -587,21 +686,26 @@ public final class Store {
         }
     }
 
+    /** Reads one blob from where {@code location} says and checks it against its id, reading again when damaged. */
     public byte[] readBlob(BlobId id, BlobLocation location) {
         String pack = location.packObject();
-        byte[] encoded = new byte[location.length()];
-        try (InputStream in = sink.get(pack, location.offset(), location.length())) {
-            int n = in.readNBytes(encoded, 0, encoded.length);
-            if (n != encoded.length) {
-                throw new CorruptDataException("pack '" + pack + "' is corrupt: it ends before blob " + id
-                        + " (" + n + " of " + encoded.length + " bytes)");
+        return readChecked(sink, "blob " + id + " in pack '" + pack + "'", () -> {
+            byte[] encoded = new byte[location.length()];
+            try (InputStream in = sink.get(pack, location.offset(), location.length())) {
+                int n = in.readNBytes(encoded, 0, encoded.length);
+                return n == encoded.length ? encoded : java.util.Arrays.copyOf(encoded, n);
+            } catch (NoSuchObjectException e) {
+                throw new CorruptDataException("pack '" + pack + "' holding blob " + id + " is missing from " + location());
+            } catch (IOException e) {
+                throw new BackupException("cannot read pack '" + pack + "' from " + location() + ": " + e.getMessage(), e);
             }
-        } catch (NoSuchObjectException e) {
-            throw new CorruptDataException("pack '" + pack + "' holding blob " + id + " is missing from " + location());
-        } catch (IOException e) {
-            throw new BackupException("cannot read pack '" + pack + "' from " + location() + ": " + e.getMessage(), e);
-        }
-        return decodeBlob(id, pack, encoded, location.plainLength());
+        }, encoded -> {
+            if (encoded.length != location.length()) {
+                throw new CorruptDataException("pack '" + pack + "' is corrupt: it ends before blob " + id
+                        + " (" + encoded.length + " of " + location.length() + " bytes)");
+            }
+            return decodeBlob(id, pack, encoded, location.plainLength());
+        });
     }
 
     public byte[] decodeBlob(BlobId id, String pack, byte[] encoded, int plainLength) {

@@ -32,15 +32,25 @@ import java.util.stream.Stream;
  * final name. {@link #putIfAbsent} publishes with a hard link, which the file system refuses atomically when the name
  * exists.
  *
- * <p>Temporary files start with {@code .tmp-} and are never listed; ones left by a crash can be removed by hand or by
- * {@link #cleanTemporaryFiles()}.
+ * <p>Temporary files start with {@code .tmp-} and are never listed. Their names carry their writer (a tag of the host
+ * and PID namespace, and the process id: {@code .tmp-<host tag>-<pid>-<random>}), so that the first write of each
+ * Sink removes the ones a dead process left behind (a backup killed with {@code kill -9} can leave a pack's worth),
+ * before they fill the disk that the next lock needs: those of a process of this host that no longer runs, and any
+ * other (of another host sharing the directory, or named before writers were recorded) once nothing has changed it
+ * for {@link #STALE_TEMPORARY_AGE}. A live writer's temporary file is never removed: its process runs, and its file
+ * changes as it writes. (Even if one were, its rename would fail, and no object would be damaged.) A write that fails
+ * removes its own temporary file at once. {@link #cleanTemporaryFiles()} removes them all, for when no writer runs.
  */
 public final class LocalDirectorySink implements Sink {
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*");
     private static final String TEMP_PREFIX = ".tmp-";
+    /** How long a temporary file whose writer cannot be asked must stay unchanged before it is removed: a day. */
+    public static final java.time.Duration STALE_TEMPORARY_AGE = java.time.Duration.ofHours(24);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalDirectorySink.class);
 
     private final Path root;
     private final boolean fsync;
+    private volatile boolean staleTemporariesRemoved;
 
     /** A Sink on {@code root}, which is created on the first write if it does not exist. */
     public LocalDirectorySink(Path root) {
@@ -52,10 +62,16 @@ public final class LocalDirectorySink implements Sink {
      *
      * @param fsync whether writes are forced to the device before they are published; only tests and throwaway
      *     repositories should turn this off
+     * @throws com.mintreplica.backup.core.InvalidInputException when {@code root} is a regular file
      */
     public LocalDirectorySink(Path root, boolean fsync) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.fsync = fsync;
+        if (Files.isRegularFile(this.root)) {
+            // Said at once: every later step would fail with only "Not a directory" and the path.
+            throw new com.mintreplica.backup.core.InvalidInputException(this.root + " is a file, not a repository: give"
+                    + " the directory of a repository (or, to create one, a new or empty directory)");
+        }
     }
 
     /** The directory this Sink stores in. */
@@ -72,6 +88,14 @@ public final class LocalDirectorySink implements Sink {
     public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
         Path target = resolve(name);
         Path temp = writeTemp(target, content);
+        try {
+            moveInto(temp, target);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "write to");
+        }
+    }
+
+    private void moveInto(Path temp, Path target) throws IOException {
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -95,6 +119,8 @@ public final class LocalDirectorySink implements Sink {
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "write to");
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -107,6 +133,8 @@ public final class LocalDirectorySink implements Sink {
             return Files.newInputStream(path);
         } catch (NoSuchFileException e) {
             throw notFound(name);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "read");
         }
     }
 
@@ -121,6 +149,8 @@ public final class LocalDirectorySink implements Sink {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw notFound(name);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "read");
         }
         channel.position(offset);
         return new RangeInputStream(channel, length);
@@ -150,7 +180,11 @@ public final class LocalDirectorySink implements Sink {
             return Stream.empty();
         }
         List<ObjectInfo> found = new ArrayList<>();
-        walk(start, relativeName(start), prefix, found);
+        try {
+            walk(start, relativeName(start), prefix, found);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "list");
+        }
         return found.stream();
     }
 
@@ -184,7 +218,26 @@ public final class LocalDirectorySink implements Sink {
 
     @Override
     public void delete(String name) throws IOException {
-        Files.deleteIfExists(resolve(name));
+        try {
+            Files.deleteIfExists(resolve(name));
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "delete from");
+        }
+    }
+
+    /**
+     * The JDK's AccessDeniedException says only the path; this one says what happened too ("permission denied"),
+     * keeping the type for callers that ask.
+     */
+    private static java.nio.file.AccessDeniedException denied(java.nio.file.AccessDeniedException e, String what) {
+        if (e.getReason() != null) {
+            return e;
+        }
+        java.nio.file.AccessDeniedException out = new java.nio.file.AccessDeniedException(e.getFile(), e.getOtherFile(),
+                "permission denied: this user may not " + what + " the repository (check the owner and mode of its"
+                        + " directories)");
+        out.initCause(e);
+        return out;
     }
 
     @Override
@@ -192,7 +245,10 @@ public final class LocalDirectorySink implements Sink {
         return root.toString();
     }
 
-    /** Removes temporary files left by writes that crashed, in the whole tree. */
+    /**
+     * Removes every temporary file in the whole tree, whoever wrote it: only for when no process writes to this
+     * repository. (The stale ones of dead writers go by themselves, at the first write of a Sink.)
+     */
     public void cleanTemporaryFiles() throws IOException {
         if (!Files.isDirectory(root)) {
             return;
@@ -213,11 +269,63 @@ public final class LocalDirectorySink implements Sink {
         return "LocalDirectorySink[" + root + "]";
     }
 
+    /**
+     * Removes, once per Sink, the temporary files whose writer is gone (see the class description): before the first
+     * write, so that the leftovers of a killed run cannot make the next run's lock fail for want of space. Costs one
+     * walk over the tree (about a second for 100,000 packs).
+     */
+    private void removeStaleTemporaries() {
+        if (staleTemporariesRemoved) {
+            return;
+        }
+        synchronized (this) {
+            if (staleTemporariesRemoved || !Files.isDirectory(root)) {
+                staleTemporariesRemoved = true;
+                return;
+            }
+            staleTemporariesRemoved = true;
+            java.time.Instant horizon = java.time.Instant.now().minus(STALE_TEMPORARY_AGE);
+            try {
+                Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                        String name = file.getFileName().toString();
+                        if (name.startsWith(TEMP_PREFIX) && attributes.isRegularFile()
+                                && TemporaryNames.isStale(name.substring(TEMP_PREFIX.length()),
+                                attributes.lastModifiedTime().toInstant(), horizon)) {
+                            try {
+                                Files.deleteIfExists(file);
+                                LOG.info("removed {}, a temporary file its writer left behind", file);
+                            } catch (IOException e) {
+                                LOG.debug("cannot remove the stale temporary file {}: {}", file, e.toString());
+                            }
+                        }
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                        return java.nio.file.FileVisitResult.CONTINUE; // vanished meanwhile, or unreadable: not ours to judge
+                    }
+                });
+            } catch (IOException e) {
+                LOG.debug("cannot look for stale temporary files in {}: {}", root, e.toString());
+            }
+        }
+    }
+
     private Path writeTemp(Path target, InputStream content) throws IOException {
+        removeStaleTemporaries();
         Path directory = target.getParent();
-        Files.createDirectories(directory);
-        Path temp = directory.resolve(TEMP_PREFIX + UUID.randomUUID());
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        Path temp = directory.resolve(TEMP_PREFIX + TemporaryNames.ownerTag() + "-" + UUID.randomUUID());
+        FileChannel opened;
+        try {
+            Files.createDirectories(directory);
+            opened = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw denied(e, "write to");
+        }
+        try (FileChannel channel = opened) {
             OutputStream out = Channels.newOutputStream(channel);
             content.transferTo(out);
             out.flush();

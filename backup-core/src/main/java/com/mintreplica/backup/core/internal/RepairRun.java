@@ -1,0 +1,356 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.DamagedSnapshot;
+import com.mintreplica.backup.core.IndexRepairReport;
+import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.NotFoundException;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.SnapshotRepairReport;
+import com.mintreplica.backup.core.Version;
+import com.mintreplica.backup.core.VerifyReport;
+import com.mintreplica.backup.core.sink.NoSuchObjectException;
+import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.source.EntryType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Repairs what damage left behind, as restic's {@code repair index} and {@code repair snapshots} do. Both take the
+ * exclusive lease (as prune does: no backup, copy or prune runs meanwhile) unless they only report (dry run), and both
+ * write new objects before they delete old ones, so a repair killed at any point leaves the repository no worse:
+ * <ul>
+ *   <li>{@link #repairIndex}: the index is rebuilt from what is stored. Packs a readable index object lists are
+ *       taken from it (with {@code readAllPacks}, their headers are read and checked too); every other stored pack's
+ *       header is read from its tail (two ranged reads, checked against the pack's name). Packs that are listed but
+ *       not stored are dropped. The new index (4096 packs per object, named as prune names them) is written, then
+ *       every old index object is deleted.</li>
+ *   <li>{@link #repairSnapshots}: every entry of a snapshot whose blobs are all indexed, in stored packs long enough to
+ *       hold them (or whose single object is stored) is kept; when any entry lost data, a new snapshot with the same
+ *       time (a millisecond later, so it sorts after it), host, source, job and tags plus
+ *       {@value Repository#REPAIRED_TAG} is written beside it, naming the lost
+ *       entries in its warnings and facts. The damaged one stays unless {@code forget} removes it (after the new one
+ *       is written); with {@code forget}, manifests that cannot be read at all are removed too.</li>
+ * </ul>
+ */
+public final class RepairRun {
+    private static final Logger LOG = LoggerFactory.getLogger(RepairRun.class);
+    /** Packs per index object: as prune writes them. */
+    static final int PACKS_PER_INDEX_OBJECT = PruneRun.PACKS_PER_INDEX_OBJECT;
+
+    private final Store store;
+    private final boolean dryRun;
+    private final Duration lockWait;
+
+    public RepairRun(Store store, boolean dryRun, Duration lockWait) {
+        this.store = store;
+        this.dryRun = dryRun;
+        this.lockWait = lockWait;
+    }
+
+    // ---- repair index
+
+    public IndexRepairReport repairIndex(boolean readAllPacks) {
+        long start = System.nanoTime();
+        try (RepositoryLock lock = lock("repair index")) {
+            Map<BlobId, ObjectInfo> stored = storedPacks();
+            Map<String, Long> oldIndex = new TreeMap<>();
+            List<VerifyReport.Problem> damagedIndex = new ArrayList<>();
+            Map<BlobId, List<Packs.PackedBlob>> indexed = new TreeMap<>();
+            for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
+                oldIndex.put(o.name(), o.size());
+                try {
+                    Store.IndexObject read = store.readIndexObject(o.name());
+                    if (read.untrusted().isPresent()) {
+                        // A revoked writer's listing is not taken over into index objects readers sign: its packs
+                        // are indexed from their headers, like packs no index lists.
+                        damagedIndex.add(new VerifyReport.Problem(o.name(), List.of(), "index object '" + o.name()
+                                + "' is not trusted (" + read.untrusted().get() + "): its packs are indexed from their headers"));
+                        continue;
+                    }
+                    for (IndexFile.PackBlobs p : read.packs().orElseThrow()) {
+                        indexed.putIfAbsent(p.pack(), p.blobs());
+                    }
+                } catch (CorruptDataException | TransitDamageException e) {
+                    damagedIndex.add(new VerifyReport.Problem(o.name(), List.of(), e.getMessage()));
+                } catch (NotFoundException vanished) {
+                    oldIndex.remove(o.name());
+                }
+            }
+            List<String> dropped = new ArrayList<>();
+            indexed.keySet().forEach(pack -> {
+                if (!stored.containsKey(pack)) {
+                    dropped.add(Packs.objectName(pack));
+                }
+            });
+            Map<BlobId, List<Packs.PackedBlob>> rebuilt = new TreeMap<>();
+            List<String> added = new ArrayList<>();
+            List<VerifyReport.Problem> damagedPacks = new ArrayList<>();
+            long headersRead = 0;
+            for (Map.Entry<BlobId, ObjectInfo> pack : stored.entrySet()) {
+                List<Packs.PackedBlob> listed = indexed.get(pack.getKey());
+                if (listed != null && !readAllPacks) {
+                    rebuilt.put(pack.getKey(), listed);
+                    continue;
+                }
+                headersRead++;
+                try {
+                    List<Packs.PackedBlob> fromHeader = readHeader(pack.getKey(), pack.getValue().size());
+                    rebuilt.put(pack.getKey(), fromHeader);
+                    if (listed == null) {
+                        added.add(pack.getValue().name());
+                    }
+                } catch (CorruptDataException | TransitDamageException e) {
+                    damagedPacks.add(new VerifyReport.Problem(pack.getValue().name(), List.of(), e.getMessage()));
+                    if (listed != null) {
+                        rebuilt.put(pack.getKey(), listed); // the index still knows where its blobs are
+                    }
+                }
+            }
+
+            List<IndexFile.PackBlobs> entries = new ArrayList<>();
+            rebuilt.forEach((pack, blobs) -> entries.add(new IndexFile.PackBlobs(pack, blobs)));
+            // Encoded as every index object is (with an id part and signed, once the repository has writers)
+            Map<String, Store.EncodedIndex> index = new LinkedHashMap<>();
+            for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
+                Store.EncodedIndex encoded = store.encodeIndex(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
+                index.put(encoded.name(), encoded);
+            }
+            long written = 0;
+            long deleted = 0;
+            if (!index.keySet().equals(oldIndex.keySet())) {
+                for (Map.Entry<String, Store.EncodedIndex> e : index.entrySet()) {
+                    if (!oldIndex.containsKey(e.getKey())) {
+                        if (!dryRun) {
+                            lock.check();
+                            store.putIndex(e.getValue());
+                        }
+                        written++;
+                    }
+                }
+                // Only once the new index is complete do the old objects go: a repair killed in between leaves both.
+                for (String old : oldIndex.keySet()) {
+                    if (!index.containsKey(old)) {
+                        if (!dryRun) {
+                            lock.checkLease();
+                            store.delete(old);
+                        }
+                        deleted++;
+                    }
+                }
+            }
+            if (!dryRun) {
+                store.reloadIndex();
+            }
+            LOG.info("repair index of {}{}: {} packs indexed, {} added from their headers, {} dropped, {} damaged",
+                    store.location(), dryRun ? " (dry run)" : "", rebuilt.size(), added.size(), dropped.size(),
+                    damagedPacks.size());
+            return new IndexRepairReport(dryRun, rebuilt.size(), added, dropped, headersRead, damagedPacks, damagedIndex,
+                    written, deleted, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** Reads a pack's header from its tail: the trailer says how long the header is. */
+    private List<Packs.PackedBlob> readHeader(BlobId pack, long size) {
+        String name = Packs.objectName(pack);
+        return Store.readChecked(store.sink(), "the header of pack '" + name + "'", () -> {
+            byte[] trailer = range(name, size - Packs.trailerLength(), Packs.trailerLength());
+            int tail = Packs.tailLength(trailer, size);
+            return tail < 0 ? trailer : range(name, size - tail, tail);
+        }, tail -> Packs.parseTail(pack, tail, size, store.codec()));
+    }
+
+    private byte[] range(String name, long offset, int length) {
+        if (offset < 0) {
+            return new byte[0];
+        }
+        try (InputStream in = store.sink().get(name, offset, length)) {
+            return in.readNBytes(length);
+        } catch (NoSuchObjectException e) {
+            throw new CorruptDataException("pack '" + name + "' vanished while it was read");
+        } catch (IOException e) {
+            throw new BackupException("cannot read '" + name + "' from " + store.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- repair snapshots
+
+    /**
+     * @param ids the snapshots to check (ids as listed); empty: every snapshot
+     * @param forget whether to remove each damaged snapshot once its repaired copy is written, and manifests that
+     *     cannot be read at all
+     */
+    public SnapshotRepairReport repairSnapshots(List<String> ids, boolean forget) {
+        long start = System.nanoTime();
+        try (RepositoryLock lock = lock("repair snapshots")) {
+            Map<BlobId, ObjectInfo> stored = storedPacks();
+            BlobIndex index = store.reloadIndex();
+            Set<BlobId> indexedPacks = new HashSet<>();
+            index.locations().values().forEach(l -> indexedPacks.add(l.pack()));
+            List<String> unindexed = new ArrayList<>();
+            stored.forEach((pack, info) -> {
+                if (!indexedPacks.contains(pack)) {
+                    unindexed.add(info.name());
+                }
+            });
+            if (!unindexed.isEmpty()) {
+                // Their blobs would look lost although they are stored: the index must know them first.
+                throw new BackupException("repair snapshots changed nothing: " + unindexed.size() + " stored pack"
+                        + (unindexed.size() == 1 ? " is" : "s are") + " in no index object of " + store.location()
+                        + " (first: " + unindexed.get(0) + "), so data that is there would look lost. Run"
+                        + " `mint-backup repair index` first, then repair the snapshots");
+            }
+            Set<String> objects = new HashSet<>();
+            for (ObjectInfo o : store.list(PruneRun.FILES_PREFIX)) {
+                objects.add(o.name());
+            }
+            List<String> chosen = ids.isEmpty() ? store.snapshotIds() : ids;
+            List<SnapshotRepairReport.Repaired> repaired = new ArrayList<>();
+            List<String> intact = new ArrayList<>();
+            List<DamagedSnapshot> unreadable = new ArrayList<>();
+            List<String> forgotten = new ArrayList<>();
+            for (String id : chosen) {
+                String name = Manifest.objectName(id);
+                Manifest manifest;
+                try {
+                    manifest = store.manifest(id);
+                } catch (com.mintreplica.backup.core.AccessDeniedException untrusted) {
+                    // a revoked writer's later snapshot: not a reader's to repair (or to forget unasked)
+                    LOG.info("snapshot {} of {} is left alone: {}", id, store.location(), untrusted.getMessage());
+                    continue;
+                } catch (CorruptDataException e) {
+                    unreadable.add(new DamagedSnapshot(id, name, e.getMessage()));
+                    if (forget && !dryRun) {
+                        lock.check();
+                        store.delete(name);
+                    }
+                    if (forget) {
+                        forgotten.add(id);
+                    }
+                    continue;
+                } catch (NotFoundException vanished) {
+                    continue;
+                }
+                List<Manifest.Item> kept = new ArrayList<>();
+                List<SnapshotRepairReport.LostEntry> lost = new ArrayList<>();
+                for (Manifest.Item item : manifest.items()) {
+                    Optional<String> reason = lostReason(item, index, stored, objects);
+                    if (reason.isPresent()) {
+                        lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(), reason.get()));
+                    } else {
+                        kept.add(item);
+                    }
+                }
+                if (lost.isEmpty()) {
+                    intact.add(id);
+                    continue;
+                }
+                Optional<String> replacement = Optional.empty();
+                if (!dryRun) {
+                    Manifest copy = repairedManifest(manifest, kept, lost);
+                    lock.check();
+                    store.writeManifest(copy);
+                    replacement = Optional.of(copy.snapshot().id());
+                    LOG.info("snapshot {} of {} repaired as {}: {} entries lost", id, store.location(),
+                            copy.snapshot().id(), lost.size());
+                    if (forget) {
+                        lock.checkLease();
+                        store.delete(name);
+                    }
+                }
+                if (forget) {
+                    forgotten.add(id);
+                }
+                repaired.add(new SnapshotRepairReport.Repaired(id, replacement, kept.size(), lost));
+            }
+            return new SnapshotRepairReport(dryRun, repaired, intact, unreadable, forgotten,
+                    Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** Why an entry's content is gone, or empty when all of it is there. */
+    private static Optional<String> lostReason(Manifest.Item item, BlobIndex index, Map<BlobId, ObjectInfo> stored,
+                                               Set<String> objects) {
+        if (item.entry().type() != EntryType.REGULAR) {
+            return Optional.empty();
+        }
+        if (item.object().isPresent()) {
+            return objects.contains(item.object().get()) ? Optional.empty()
+                    : Optional.of("object '" + item.object().get() + "' is missing");
+        }
+        for (BlobId blob : item.blobs()) {
+            Optional<BlobLocation> at = index.find(blob);
+            if (at.isEmpty()) {
+                return Optional.of("blob " + blob + " is in no index object");
+            }
+            ObjectInfo pack = stored.get(at.get().pack());
+            if (pack == null) {
+                return Optional.of("pack '" + at.get().packObject() + "' holding blob " + blob + " is missing");
+            }
+            if (pack.size() < (long) at.get().offset() + at.get().length() + Packs.trailerLength()) {
+                return Optional.of("pack '" + at.get().packObject() + "' is truncated before blob " + blob);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Manifest repairedManifest(Manifest manifest, List<Manifest.Item> kept,
+                                             List<SnapshotRepairReport.LostEntry> lost) {
+        Snapshot s = manifest.snapshot();
+        Set<String> tags = new TreeSet<>(s.tags());
+        tags.add(Repository.REPAIRED_TAG);
+        Map<String, String> facts = new TreeMap<>(s.facts());
+        facts.put("repair.of", s.id());
+        facts.put("repair.lostEntries", String.valueOf(lost.size()));
+        List<Snapshot.Warning> warnings = new ArrayList<>(s.warnings());
+        for (SnapshotRepairReport.LostEntry l : lost) {
+            warnings.add(new Snapshot.Warning(l.path(), "left out by `repair snapshots` from snapshot " + s.id()
+                    + ": its data is gone (" + l.reason() + ")"));
+        }
+        long total = 0;
+        for (Manifest.Item item : kept) {
+            total += item.size();
+        }
+        // A millisecond after the original: the same second to the reader, and it sorts right after it, so that
+        // `latest` picks the repaired copy rather than the damaged original.
+        Instant time = s.time().plusMillis(1);
+        Snapshot copy = new Snapshot(SnapshotIds.next(time), time, s.host(), s.source(), s.job(), tags,
+                s.parent(), new Snapshot.Stats(kept.size(), total, 0, 0, 0, 0), facts, warnings, Version.tool());
+        return new Manifest(copy, manifest.layout() == null ? Layout.CHUNKED : manifest.layout(), kept);
+    }
+
+    // ---- helpers
+
+    private RepositoryLock lock(String operation) {
+        if (dryRun) {
+            return null; // a dry run reads only, as a dry-run prune: it works with read-only credentials
+        }
+        return RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, operation, lockWait, RepositoryLock.Settings.DEFAULT);
+    }
+
+    private Map<BlobId, ObjectInfo> storedPacks() {
+        Map<BlobId, ObjectInfo> stored = new TreeMap<>();
+        for (ObjectInfo o : store.list(Packs.PREFIX)) {
+            BlobId id = Packs.idOf(o.name());
+            if (id != null && o.name().equals(Packs.objectName(id))) {
+                stored.put(id, o);
+            }
+        }
+        return stored;
+    }
+}
