@@ -348,6 +348,37 @@ class WriterKeyTest {
     }
 
     @Test
+    void repair_index_on_a_repository_with_writers_reads_their_index_objects_and_keeps_writers_deduplicating() throws Exception {
+        InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
+        WriterKey writer = export(sink, "app1");
+        BackupResult first = backup(sink, writer, source());
+        // every index object is lost: the packs are indexed again from their headers
+        for (String name : List.copyOf(sink.objects().keySet())) {
+            if (name.startsWith("index/")) {
+                sink.delete(name);
+            }
+        }
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            com.mintreplica.backup.core.IndexRepairReport report = repo.repairIndex(false, false);
+            assertThat(report.packsAdded()).isNotEmpty();
+            assertThat(report.damagedIndexObjects()).isEmpty();
+            assertThat(repo.verify(true).ok()).isTrue();
+        }
+        // what repair wrote has an id part readers signed: the writer deduplicates against it (no cache: reads all)
+        BackupResult again = backup(sink, writer.withoutCache(), source());
+        assertThat(again.snapshot().stats().bytesRead()).isPositive();
+        assertThat(again.snapshot().stats().bytesNew()).isZero();
+        // and a second repair reads every index object (signed, with id parts) as intact and changes nothing
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            com.mintreplica.backup.core.IndexRepairReport report = repo.repairIndex(false, true);
+            assertThat(report.damagedIndexObjects()).isEmpty();
+            assertThat(report.damagedPacks()).isEmpty();
+            assertThat(report.packsAdded()).isEmpty();
+        }
+        assertThat(restore(sink, first.snapshot().id()).get("payroll-secret.bin")).isEqualTo(Fixtures.data().get("payroll-secret.bin"));
+    }
+
+    @Test
     void a_writer_deduplicates_against_what_readers_stored_before_it_was_exported() {
         InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
         CountingSource source = source();
