@@ -169,13 +169,29 @@ public final class MintBackup implements Callable<Integer> {
         if (root.debug) {
             ex.printStackTrace(root.err);
         }
+        java.nio.file.AccessDeniedException denied = deniedCause(ex);
         if (ex instanceof BackupException be) {
-            root.err.println("mint-backup: " + be.getMessage());
-            return be.isCallerError() ? USAGE : FAILED;
+            String message = String.valueOf(be.getMessage());
+            if (denied != null && !message.contains("permission denied")) {
+                message += " (permission denied)";
+            }
+            root.err.println("mint-backup: " + message);
+            // a path this user may not read or write is the caller's to fix, like an unreadable source path
+            return be.isCallerError() || denied != null ? USAGE : FAILED;
         }
         root.err.println("mint-backup: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage())
                 + (root.debug ? "" : " (run with --debug for details)"));
         return FAILED;
+    }
+
+    /** The file-system refusal behind a failure, if one is: the user may not read or write a path. */
+    private static java.nio.file.AccessDeniedException deniedCause(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.file.AccessDeniedException denied) {
+                return denied;
+            }
+        }
+        return null;
     }
 
     /**

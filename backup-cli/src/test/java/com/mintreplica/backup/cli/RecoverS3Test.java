@@ -169,25 +169,24 @@ class RecoverS3Test {
     @org.junit.jupiter.api.Timeout(120)
     void the_restore_commands_recover_prints_run_as_printed_in_a_shell() throws Exception {
         run(0, "run", "--config", site.resolve("jobs.yaml").toString());
-        assertThat(repo).as("the URI has a '&' that a shell would take as the end of the command").contains("&");
-        Cli.Result listing = run(0, recover());
-        String printed = listing.out().lines().map(String::strip).filter(l -> l.startsWith("mint-backup recover")
-                && l.contains(" --restore ") && l.contains("www=")).findFirst().orElseThrow();
+        Path lostEtc = site.resolve("etc");
+        Path restore = temp.resolve("restore here");   // a space, to be quoted too
+        Path bin = temp.resolve("bin");
+        Shells.mintBackupCommand(bin);
 
-        // The words a POSIX shell makes of the printed line, as bash itself splits them.
-        Process p = new ProcessBuilder("bash", "-c", "set -- " + printed.substring("mint-backup ".length())
-                + "; printf '%s\\0' \"$@\"").redirectErrorStream(true).start();
-        String words = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(words).isZero();
-        List<String> args = new java.util.ArrayList<>(List.of(words.split("\0")));
-        assertThat(args).as("one command with every option: " + printed).startsWith("recover", "--repo", repo)
-                .contains("--passphrase-file", gpg.passphraseFile.toString());
-        // Only the target is the reader's to choose: /srv/restore/www here is a directory of the test.
-        Path target = temp.resolve("printed-www");
-        args.replaceAll(a -> a.startsWith("www=") ? "www=" + target : a);
+        Cli.Result listing = run(0, recover("--target-dir", restore.toString()));
+        String command = listing.out().lines().map(String::strip)
+                .filter(l -> l.startsWith("mint-backup recover") && l.contains(" --restore 'etc=")).findFirst()
+                .orElseThrow(() -> new AssertionError(listing.out()));
+        assertThat(command).as("the URI's & is quoted").contains("'" + repo + "'")
+                .contains("--passphrase-file " + gpg.passphraseFile);
 
-        run(0, args.toArray(String[]::new));
-        assertThat(target.resolve(site.resolve("www").toString().substring(1)).resolve("index.html")).hasContent("<h1>Mint</h1>\n");
+        Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
+                "AWS_ACCESS_KEY_ID", "dr-access", "AWS_SECRET_ACCESS_KEY", "dr-secret-not-real");
+        String output = Shells.run(command, env, temp, 120);
+        assertThat(output).contains("restore etc: snapshot");
+        assertThat(restore.resolve("etc").resolve(lostEtc.toString().substring(1)).resolve("mint/app.yaml"))
+                .hasContent("db: postgresql://db/mint\nversion: 1\n");
     }
 
     @Test

@@ -389,13 +389,9 @@ public final class BackupRun {
             if (sb.length() > 0) {
                 sb.append('/');
             }
-            String clean = segment.replaceAll("[^A-Za-z0-9._-]", "_");
-            if (clean.startsWith(".")) {
-                clean = "_" + clean;
-            }
-            sb.append(clean);
+            sb.append(SingleObjectNames.segment(segment));
         }
-        String base = "files/" + snapshotId + "/" + sb;
+        String base = SingleObjectNames.directory(options.job(), snapshotId) + sb; // files/<job>/<snapshot>/<path>
         String name = base + codec.fileSuffix();
         for (int n = 2; !used.add(name); n++) {
             name = base + "_" + n + codec.fileSuffix(); // '~' is not a portable object-name character

@@ -648,9 +648,7 @@ public final class PruneRun {
             if (plan.usedObjects.contains(o.name())) {
                 continue;
             }
-            String rest = o.name().substring(FILES_PREFIX.length());
-            int slash = rest.indexOf('/');
-            boolean ofRemoved = slash > 0 && removed.contains(rest.substring(0, slash));
+            boolean ofRemoved = SingleObjectNames.snapshotOf(o.name()).filter(removed::contains).isPresent();
             if (!ofRemoved && !o.lastModified().isBefore(horizon)) {
                 continue; // perhaps of a backup still running: its manifest is not written yet
             }

@@ -6,10 +6,13 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import com.mintreplica.backup.core.InvalidInputException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -40,6 +43,10 @@ import java.util.stream.Stream;
  * for {@link #STALE_TEMPORARY_AGE}. A live writer's temporary file is never removed: its process runs, and its file
  * changes as it writes. (Even if one were, its rename would fail, and no object would be damaged.) A write that fails
  * removes its own temporary file at once. {@link #cleanTemporaryFiles()} removes them all, for when no writer runs.
+ *
+ * <p>A root that is a file (or lies below one) is refused when the Sink is made, with an
+ * {@link InvalidInputException} that says so; a file or directory this process may not read or write fails with a
+ * {@link java.nio.file.AccessDeniedException} whose message says "permission denied" and names the path and the user.
  */
 public final class LocalDirectorySink implements Sink {
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*");
@@ -67,10 +74,21 @@ public final class LocalDirectorySink implements Sink {
     public LocalDirectorySink(Path root, boolean fsync) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.fsync = fsync;
-        if (Files.isRegularFile(this.root)) {
-            // Said at once: every later step would fail with only "Not a directory" and the path.
-            throw new com.mintreplica.backup.core.InvalidInputException(this.root + " is a file, not a repository: give"
-                    + " the directory of a repository (or, to create one, a new or empty directory)");
+        refuseFile(this.root);
+    }
+
+    /** A repository is a directory: a root that is a file, or lies below one, is a mistake to say plainly. */
+    private static void refuseFile(Path root) {
+        for (Path p = root; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) {
+                return;
+            }
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p)) {
+                String what = Files.isRegularFile(p) ? "is a file" : "is not a directory";
+                throw new InvalidInputException((p.equals(root) ? root + " " + what + ", not a repository"
+                        : root + " cannot be a repository: " + p + " " + what)
+                        + ": give the repository's directory (or, for init, a new one)");
+            }
         }
     }
 
@@ -88,11 +106,7 @@ public final class LocalDirectorySink implements Sink {
     public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
         Path target = resolve(name);
         Path temp = writeTemp(target, content);
-        try {
-            moveInto(temp, target);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw denied(e, "write to");
-        }
+        moveInto(temp, target);
     }
 
     private void moveInto(Path temp, Path target) throws IOException {
@@ -100,6 +114,8 @@ public final class LocalDirectorySink implements Sink {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AccessDeniedException e) {
+            throw denied(target, "cannot replace it", e);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -119,8 +135,8 @@ public final class LocalDirectorySink implements Sink {
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw denied(e, "write to");
+        } catch (AccessDeniedException e) {
+            throw denied(target.getParent(), "cannot create a file in this directory", e);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -133,8 +149,8 @@ public final class LocalDirectorySink implements Sink {
             return Files.newInputStream(path);
         } catch (NoSuchFileException e) {
             throw notFound(name);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw denied(e, "read");
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot read it", e);
         }
     }
 
@@ -149,8 +165,8 @@ public final class LocalDirectorySink implements Sink {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw notFound(name);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw denied(e, "read");
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot read it", e);
         }
         channel.position(offset);
         return new RangeInputStream(channel, length);
@@ -167,6 +183,8 @@ public final class LocalDirectorySink implements Sink {
             return Optional.of(new ObjectInfo(name, attributes.size(), attributes.lastModifiedTime().toInstant()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (AccessDeniedException e) {
+            throw denied(path.getParent(), "cannot look into this directory", e);
         }
     }
 
@@ -180,11 +198,7 @@ public final class LocalDirectorySink implements Sink {
             return Stream.empty();
         }
         List<ObjectInfo> found = new ArrayList<>();
-        try {
-            walk(start, relativeName(start), prefix, found);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw denied(e, "list");
-        }
+        walk(start, relativeName(start), prefix, found);
         return found.stream();
     }
 
@@ -213,31 +227,19 @@ public final class LocalDirectorySink implements Sink {
             }
         } catch (NoSuchFileException vanished) {
             // a concurrent delete removed the directory: nothing to list in it
+        } catch (AccessDeniedException e) {
+            throw denied(directory, "cannot list this directory", e);
         }
     }
 
     @Override
     public void delete(String name) throws IOException {
+        Path path = resolve(name);
         try {
-            Files.deleteIfExists(resolve(name));
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw denied(e, "delete from");
+            Files.deleteIfExists(path);
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot delete it", e);
         }
-    }
-
-    /**
-     * The JDK's AccessDeniedException says only the path; this one says what happened too ("permission denied"),
-     * keeping the type for callers that ask.
-     */
-    private static java.nio.file.AccessDeniedException denied(java.nio.file.AccessDeniedException e, String what) {
-        if (e.getReason() != null) {
-            return e;
-        }
-        java.nio.file.AccessDeniedException out = new java.nio.file.AccessDeniedException(e.getFile(), e.getOtherFile(),
-                "permission denied: this user may not " + what + " the repository (check the owner and mode of its"
-                        + " directories)");
-        out.initCause(e);
-        return out;
     }
 
     @Override
@@ -317,13 +319,17 @@ public final class LocalDirectorySink implements Sink {
     private Path writeTemp(Path target, InputStream content) throws IOException {
         removeStaleTemporaries();
         Path directory = target.getParent();
+        try {
+            Files.createDirectories(directory);
+        } catch (AccessDeniedException e) {
+            throw denied(e.getFile() == null ? directory : Path.of(e.getFile()), "cannot create this directory", e);
+        }
         Path temp = directory.resolve(TEMP_PREFIX + TemporaryNames.ownerTag() + "-" + UUID.randomUUID());
         FileChannel opened;
         try {
-            Files.createDirectories(directory);
             opened = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw denied(e, "write to");
+        } catch (AccessDeniedException e) {
+            throw denied(directory, "cannot create a file in this directory", e);
         }
         try (FileChannel channel = opened) {
             OutputStream out = Channels.newOutputStream(channel);
@@ -359,6 +365,17 @@ public final class LocalDirectorySink implements Sink {
 
     private String relativeName(Path directory) {
         return root.relativize(directory).toString().replace('\\', '/');
+    }
+
+    /**
+     * "permission denied" with the path and the user, instead of the JDK's bare path: what an operator running as a
+     * user who may not read or write the repository needs to read.
+     */
+    private static AccessDeniedException denied(Path path, String what, AccessDeniedException cause) {
+        AccessDeniedException e = new AccessDeniedException(path.toString(), null, "permission denied: " + what
+                + " as user " + System.getProperty("user.name") + " (run as a user who may, or fix its owner and mode)");
+        e.initCause(cause);
+        return e;
     }
 
     private NoSuchObjectException notFound(String name) {

@@ -87,7 +87,7 @@ public final class Sources {
         return switch (schemeOrKind) {
             case "file", "fs" -> ": add com.mintreplica.backup:backup-fs";
             case "postgresql", "postgres", "jdbc" -> ": add com.mintreplica.backup:backup-postgres";
-            case "mongodb", "mongodb+srv" -> ": add com.mintreplica.backup:backup-mongo";
+            case "mongodb", "mongodb+srv", "mongodump" -> ": add com.mintreplica.backup:backup-mongo";
             default -> "";
         };
     }
