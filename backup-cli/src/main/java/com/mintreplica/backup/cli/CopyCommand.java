@@ -48,6 +48,9 @@ final class CopyCommand implements Callable<Integer> {
             description = "The snapshots to copy: ids, 'latest', ... Default: all of them.")
     List<String> snapshots = new ArrayList<>();
 
+    @picocli.CommandLine.Mixin
+    StallOption stall;
+
     @Override
     public Integer call() throws Exception {
         CliAudit.Facts facts = new CliAudit.Facts();
@@ -56,6 +59,7 @@ final class CopyCommand implements Callable<Integer> {
     }
 
     private int copy(CliAudit.Facts facts) {
+        stall.get(); // a bad duration is reported before anything is read
         RepositoryOptions targetOptions = options(to);
         targetOptions.writerKey = writerKey;
         try (Repository source = openReadable(options(from)); Repository target = openTarget(targetOptions)) {
@@ -70,7 +74,7 @@ final class CopyCommand implements Callable<Integer> {
                 }
                 chosen = new ArrayList<>(byId.values());
             }
-            CopyResult result = source.copyTo(target, chosen);
+            CopyResult result = source.copyTo(target, chosen, stall.get());
             facts.bytes = result.bytesCopied();
             facts.snapshot = result.copied().size() == 1 ? result.copied().get(0) : null;
             facts.detail = "from " + com.mintreplica.backup.core.sink.Sinks.redact(from) + ": " + result.copied().size()

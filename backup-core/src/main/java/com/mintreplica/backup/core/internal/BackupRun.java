@@ -51,12 +51,14 @@ public final class BackupRun {
     /** What a run needs besides the repository. */
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
                           Clock clock, List<BackupListener> listeners, Optional<Manifest> parent,
-                          ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait) {
+                          ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait,
+                          Duration stallTimeout) {
     }
 
     private final Store store;
     private final Options options;
     private final Codec codec;
+    private final Watchdog watch;
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong bytesNew = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
@@ -65,16 +67,21 @@ public final class BackupRun {
     private final Checkpoints checkpoints;
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
     private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
-    private ByteBudget packBudget;
+    private PackBudget packs;
     private long entries;
     private long totalBytes;
     private long lastProgress;
 
     public BackupRun(Store store, Options options) {
-        this.store = store;
         this.options = options;
         this.codec = store.codec();
-        this.checkpoints = new Checkpoints(store);
+        this.watch = Watchdog.of("backup of " + options.source().id() + " to " + store.location(),
+                "no snapshot was committed and its lease was released", options.stallTimeout());
+        // Every store call of this run goes through the watchdog's view: progress, what waits, and no write once the
+        // run is abandoned.
+        this.store = store.withSink(watch.watch(store.sink()));
+        // [checkpoint] through the watched store too: no checkpoint is written once the run is abandoned.
+        this.checkpoints = new Checkpoints(this.store);
     }
 
     public Snapshot run() {
@@ -83,11 +90,32 @@ public final class BackupRun {
         Instant time = options.time().orElseGet(clock::instant);
         String id = SnapshotIds.next(time);
         emit(new BackupEvent.Started(clock.instant(), options.source().id(), store.location()));
+        try {
+            Snapshot committed = watch.run("mint-backup-backup", () -> commit(id, time, clock, startNanos));
+            LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
+                    options.source().id(), store.location(), committed.stats().entries(), committed.stats().bytesRead(),
+                    committed.stats().bytesNew());
+            emit(new BackupEvent.Finished(clock.instant(), committed));
+            return committed;
+        } catch (IOException e) {
+            BackupException failure = new BackupException("backup of " + options.source().id() + " failed: " + e.getMessage(), e);
+            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), failure));
+            throw failure;
+        } catch (RuntimeException e) {
+            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), e));
+            throw e;
+        }
+    }
+
+    /** The run itself, on the watchdog's thread: lease, read and store, index, manifest. */
+    private Snapshot commit(String id, Instant time, Clock clock, long startNanos) throws IOException {
         RepositoryLock lock = null;
         try {
             // [lock] A shared lease for the whole run keeps prune (exclusive) away: see RepositoryLock and docs/prune.md.
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.SHARED, "back up " + options.source().id(),
-                    options.lockWait(), RepositoryLock.Settings.DEFAULT);
+                    options.lockWait(), RepositoryLock.Settings.DEFAULT, watch);
+            RepositoryLock lease = lock;
+            watch.onAbandon(() -> lease.abandon(Duration.ofSeconds(2)));
             List<Manifest.Item> items;
             Map<String, String> facts;
             BackupContext context = new BackupContext() {
@@ -106,26 +134,28 @@ public final class BackupRun {
                     return store.config().layout();
                 }
             };
-            try (SourceReader reader = options.source().open(context)) {
+            SourceReader opened;
+            // A Source's own preparation (a transaction, a connection) moves no bytes the watchdog could see.
+            try (Watchdog.Activity a = watch.exempt("reader", () -> "opening the source " + options.source().id())) {
+                opened = options.source().open(context);
+            }
+            try (SourceReader reader = opened) {
                 items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
                 facts = reader.facts();
             }
-            bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
+            try (Watchdog.Activity a = watch.activity("main", () -> "writing the last index object of the run")) {
+                bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
+            }
             // The manifest's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
             lock.check(); // [lock] no prune can have run since the index was read: the blobs this manifest names exist
-            store.writeManifest(new Manifest(committed, store.config().layout(), items));
-            LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
-                    options.source().id(), store.location(), entries, bytesRead.get(), bytesNew.get());
-            emit(new BackupEvent.Finished(clock.instant(), committed));
+            watch.check();
+            // The commit point: once this object is written the snapshot exists, even if the run stalls afterwards.
+            watch.expectCommit(Manifest.objectName(id), committed);
+            try (Watchdog.Activity a = watch.activity("main", () -> "writing the manifest of snapshot " + id)) {
+                store.writeManifest(new Manifest(committed, store.config().layout(), items));
+            }
             return committed;
-        } catch (IOException e) {
-            BackupException failure = new BackupException("backup of " + options.source().id() + " failed: " + e.getMessage(), e);
-            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), failure));
-            throw failure;
-        } catch (RuntimeException e) {
-            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), e));
-            throw e;
         } finally {
             if (lock != null) {
                 lock.close(); // [lock]
@@ -151,21 +181,23 @@ public final class BackupRun {
         BlobIndex index = store.reloadIndex();
         Set<BlobId> known = ConcurrentHashMap.newKeySet();
         known.addAll(index.blobIds());
-        PackWriter packer = new PackWriter(codec, config.packSize());
+        // Two budgets bound memory (see ByteBudget and PackBudget for why neither can deadlock): chunks cut but not
+        // yet hashed and encoded, and encoded blobs in packs (the open one and those being uploaded). The floors only
+        // keep packs at their full size in the usual case; correctness does not depend on them.
         ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget(), 2L * config.chunkMax()));
-        // Encoded blobs wait in packs until their pack is stored: bounded too, or N workers each holding a pack
-        // being uploaded (and the Sink's own buffers) outgrow a small heap. Room for two full packs at least, so the
-        // pack being filled always fits.
-        packBudget = new ByteBudget(Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
+        packs = new PackBudget(new PackWriter(codec, config.packSize()),
+                Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
         Map<String, Manifest.Item> parentItems = parentItems(index);
-        // Regular entries of this run by path, so a hard link to one takes its content without reading it again.
-        Map<String, PendingItem> linkable = new HashMap<>();
+        // Regular entries of this run by path (their place in pending), so a hard link to one takes its content
+        // without reading it again. A place, not the item: resolveDone replaces a stored entry's item by its manifest
+        // item, and the futures of its chunks must not stay reachable through this map.
+        Map<String, Integer> linkable = new HashMap<>();
 
         List<PendingItem> pending = new ArrayList<>();
-        List<Future<?>> uploads = Collections.synchronizedList(new ArrayList<>());
+        int resolved = 0;
         try {
             Optional<SourceEntry> next;
-            while ((next = reader.next()).isPresent()) {
+            while ((next = nextEntry(reader)).isPresent()) {
                 failFast();
                 SourceEntry sourceEntry = next.get();
                 Entry entry = sourceEntry.entry();
@@ -174,18 +206,17 @@ public final class BackupRun {
                     entryDone(entry, 0);
                     continue;
                 }
-                PendingItem first = entry.hardLinkTo().map(linkable::get).orElse(null);
+                Integer first = entry.hardLinkTo().map(linkable::get).orElse(null);
                 if (first != null) {
                     // The same file under another name: its content once, its blob list twice.
-                    pending.add(first.as(entry));
+                    pending.add(pending.get(first).as(entry));
                     entryDone(entry, 0);
                     continue;
                 }
                 Manifest.Item reused = reusable(entry, parentItems.get(entry.path()), known);
                 if (reused != null) {
-                    PendingItem item = new PendingItem(reused, null, reused.size());
-                    pending.add(item);
-                    linkable.put(entry.path(), item);
+                    linkable.put(entry.path(), pending.size());
+                    pending.add(new PendingItem(reused, null, reused.size()));
                     totalBytes += reused.size();
                     entryDone(entry, reused.size());
                     continue;
@@ -196,16 +227,25 @@ public final class BackupRun {
                 }
                 List<Future<BlobId>> chunks = new ArrayList<>();
                 long size = 0;
-                try (InputStream in = content) {
-                    FastCdc.Stream stream = cutter.reset(in);
+                long[] readSoFar = new long[1];
+                try (InputStream in = content;
+                     Watchdog.Activity reading = watch.activity("reader", () -> "reading '" + entry.path()
+                             + "' from the source (" + readSoFar[0] + " bytes so far)")) {
+                    FastCdc.Stream stream = cutter.reset(new ProgressInputStream(in, entry.path()));
                     byte[] chunk;
                     while ((chunk = stream.next()) != null) {
                         failFast();
                         size += chunk.length;
-                        bytesRead.addAndGet(chunk.length);
-                        acquire(budget, chunk.length);
-                        chunks.add(submitChunk(chunk, known, packer, budget, uploads));
-                        maybeProgress(entry.path());
+                        readSoFar[0] = size;
+                        if (!budget.tryAcquire(chunk.length)) {
+                            int length = chunk.length;
+                            try (Watchdog.Activity waiting = watch.activity("reader", () -> "waiting for "
+                                    + ByteBudget.cost(length) + " bytes of the chunk budget (" + budget.describe()
+                                    + ": chunks of '" + entry.path() + "' and earlier entries queued for the workers)")) {
+                                acquire(budget, length);
+                            }
+                        }
+                        chunks.add(submitChunk(chunk, known, budget));
                     }
                 } catch (NoSuchFileException vanished) {
                     warning(entry.path(), "vanished while it was read; not in this snapshot");
@@ -213,31 +253,41 @@ public final class BackupRun {
                     continue;
                 }
                 totalBytes += size;
-                PendingItem item = new PendingItem(null, new PendingContent(entry, chunks), size);
-                pending.add(item);
-                linkable.put(entry.path(), item);
+                linkable.put(entry.path(), pending.size());
+                pending.add(new PendingItem(null, new PendingContent(entry, chunks), size));
                 entryDone(entry, size);
+                resolved = resolveDone(pending, resolved);
             }
             List<Manifest.Item> items = new ArrayList<>(pending.size());
-            for (PendingItem p : pending) {
-                Manifest.Item item = p.resolve();
-                if (p.size >= 0) {
-                    items.add(item);
+            try (Watchdog.Activity a = watch.activity("reader", () -> "all entries read; waiting for the workers to"
+                    + " hash and store the chunks of " + (pending.size() - items.size()) + " of " + pending.size()
+                    + " entries (" + packs.describe() + ")")) {
+                for (PendingItem p : pending) {
+                    Manifest.Item item = p.resolve();
+                    if (p.size >= 0) {
+                        items.add(item);
+                    }
                 }
             }
-            Optional<PackWriter.Pack> last = packer.flush();
+            Optional<PackWriter.Pack> last = packs.flush();
             if (last.isPresent()) {
                 upload(last.get());
-            }
-            for (Future<?> upload : new ArrayList<>(uploads)) {
-                await(upload);
             }
             failFast();
             return items;
         } catch (RuntimeException | IOException e) {
-            // Let queued and running chunks finish, so that nothing of this run is written after it returns.
+            // Let queued and running chunks finish, so that nothing of this run is written after it returns (an
+            // abandoned run does not wait: its store view refuses every write already).
             drain(pending);
             throw e;
+        }
+    }
+
+    /** The source's next entry: its own work between entries is not timed by the watchdog. */
+    private Optional<SourceEntry> nextEntry(SourceReader reader) throws IOException {
+        try (Watchdog.Activity a = watch.exempt("reader", () -> "the source preparing its entry after " + entries
+                + " entries")) {
+            return reader.next();
         }
     }
 
@@ -268,20 +318,17 @@ public final class BackupRun {
         return Manifest.Item.chunked(entry, parent.size(), parent.blobs());
     }
 
-    private Future<BlobId> submitChunk(byte[] chunk, Set<BlobId> known, PackWriter packer, ByteBudget budget,
-                                       List<Future<?>> uploads) {
+    private Future<BlobId> submitChunk(byte[] chunk, Set<BlobId> known, ByteBudget budget) {
         return CompletableFuture.supplyAsync(() -> {
             try {
+                watch.check();
                 BlobId id = blobId(chunk);
                 if (known.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
-                    acquire(packBudget, encoded.length);
-                    Optional<PackWriter.Pack> full = packer.add(id, encoded, chunk.length);
-                    if (full.isPresent()) {
-                        upload(full.get());
-                    }
+                    pack(id, encoded, chunk.length);
                 }
+                watch.progress();
                 return id;
             } catch (IOException e) {
                 workerFailure.compareAndSet(null, e);
@@ -293,6 +340,28 @@ public final class BackupRun {
                 budget.release(chunk.length);
             }
         }, options.executor());
+    }
+
+    /** Puts an encoded blob into the open pack, uploading packs as {@link PackBudget} asks; see there. */
+    private void pack(BlobId id, byte[] encoded, int plainLength) throws IOException {
+        while (true) {
+            PackBudget.Step step = packs.tryAdd(id, encoded, plainLength);
+            if (step.upload().isPresent()) {
+                upload(step.upload().get());
+            } else if (!step.added()) {
+                try (Watchdog.Activity waiting = watch.activity("worker", () -> "waiting for "
+                        + ByteBudget.cost(encoded.length) + " bytes of the pack budget for blob " + id + " ("
+                        + packs.describe() + ")")) {
+                    packs.awaitChange(step.version());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("the backup was interrupted");
+                }
+            }
+            if (step.added()) {
+                return;
+            }
+        }
     }
 
     /**
@@ -320,15 +389,17 @@ public final class BackupRun {
     }
 
     private void upload(PackWriter.Pack pack) throws IOException {
-        try {
+        try (Watchdog.Activity a = watch.activity("worker", () -> "storing pack '" + pack.objectName() + "' ("
+                + pack.blobs().size() + " blobs, " + Watchdog.bytes(pack.size()) + ")")) {
             pack.upload(store.sink());
         } finally {
-            if (packBudget != null) {
-                pack.blobs().forEach(b -> packBudget.release(b.location().length()));
-            }
+            packs.uploaded(pack);
         }
         bytesStored.addAndGet(pack.size());
-        bytesStored.addAndGet(checkpoints.packStored(new IndexFile.PackBlobs(pack.id(), pack.blobs()))); // [checkpoint]
+        try (Watchdog.Activity a = watch.activity("worker", () -> "indexing stored packs (a checkpoint, or waiting for"
+                + " another worker's)")) {
+            bytesStored.addAndGet(checkpoints.packStored(new IndexFile.PackBlobs(pack.id(), pack.blobs()))); // [checkpoint]
+        }
     }
 
     // ---- single-object layout
@@ -338,7 +409,7 @@ public final class BackupRun {
         Set<String> names = new HashSet<>();
         Map<String, Manifest.Item> linkable = new HashMap<>();
         Optional<SourceEntry> next;
-        while ((next = reader.next()).isPresent()) {
+        while ((next = nextEntry(reader)).isPresent()) {
             SourceEntry sourceEntry = next.get();
             Entry entry = sourceEntry.entry();
             if (entry.type() != EntryType.REGULAR) {
@@ -357,7 +428,8 @@ public final class BackupRun {
             if (content == null) {
                 continue;
             }
-            try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder)) {
+            try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder);
+                 Watchdog.Activity a = watch.activity("reader", () -> "storing '" + entry.path() + "' as '" + name + "'")) {
                 store.sink().put(name, encoded, -1, ObjectKind.DATA);
                 long size = encoded.plainBytes();
                 bytesNew.addAndGet(size);
@@ -399,7 +471,7 @@ public final class BackupRun {
         return name;
     }
 
-    /** Counts bytes read for progress while a single-layout entry streams. */
+    /** Counts bytes read from the source, for progress events and the watchdog. */
     private final class ProgressInputStream extends java.io.FilterInputStream {
         private final String path;
 
@@ -413,9 +485,20 @@ public final class BackupRun {
             int n = in.read(b, off, len);
             if (n > 0) {
                 bytesRead.addAndGet(n);
+                watch.progress();
                 maybeProgress(path);
             }
             return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                bytesRead.incrementAndGet();
+                watch.progress();
+            }
+            return b;
         }
     }
 
@@ -436,6 +519,7 @@ public final class BackupRun {
 
     private void entryDone(Entry entry, long size) {
         entries++;
+        watch.progress();
         emit(new BackupEvent.EntryDone(options.clock().instant(), entry.path(), size));
         maybeProgress(entry.path());
     }
@@ -509,19 +593,46 @@ public final class BackupRun {
         throw new BackupException(t.toString(), t);
     }
 
-    private static void drain(List<PendingItem> pending) {
+    private void drain(List<PendingItem> pending) {
         for (PendingItem p : pending) {
             if (p.content == null) {
                 continue;
             }
             for (Future<BlobId> f : p.content.chunks) {
+                if (watch.abandoned()) {
+                    return;
+                }
                 try {
                     f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 } catch (Exception ignored) {
                     // the failure that matters is already being thrown
                 }
             }
         }
+    }
+
+    /**
+     * Replaces the entries at the front of {@code pending} whose chunks are all stored by their manifest items, so that
+     * a tree of many small files does not keep a future per chunk until the end; returns the new front.
+     */
+    private static int resolveDone(List<PendingItem> pending, int from) throws IOException {
+        int i = from;
+        while (i < pending.size()) {
+            PendingItem p = pending.get(i);
+            if (p.content != null) {
+                for (Future<BlobId> f : p.content.chunks) {
+                    if (!f.isDone() || ((CompletableFuture<BlobId>) f).isCompletedExceptionally()) {
+                        return i;
+                    }
+                }
+                pending.set(i, new PendingItem(p.resolve(), null, p.size));
+            }
+            i++;
+        }
+        return i;
     }
 
     private record PendingContent(Entry entry, List<Future<BlobId>> chunks) {

@@ -47,12 +47,15 @@ public final class PruneRun {
     /** What the run needs; see {@link Prune} for each. */
     public record Options(Optional<RetentionPolicy> policy, GroupBy groupBy, boolean dryRun, boolean protectNewest,
                           double maxUnused, Duration unindexedGrace, Duration lockWait,
-                          RepositoryLock.Settings lockSettings, Prune.Listener listener) {
+                          RepositoryLock.Settings lockSettings, Prune.Listener listener, Duration stallTimeout) {
     }
 
     private final Store store;
     private final Options options;
+    private final Watchdog watch;
     private RepositoryLock lock;
+    /** What the prune is doing, for a stall diagnostic. */
+    private volatile String phase = "starting";
 
     private long packsDeleted;
     private long packsRepacked;
@@ -70,18 +73,34 @@ public final class PruneRun {
     private long unusedLeft;
 
     public PruneRun(Store store, Options options) {
-        this.store = store;
         this.options = options;
+        this.watch = options.stallTimeout().isZero() ? Watchdog.off("prune")
+                : Watchdog.of("prune" + (options.dryRun() ? " (dry run)" : "") + " of " + store.location(),
+                "it stopped between two of its steps, each safe to interrupt, and released its lock; run it again to finish",
+                options.stallTimeout());
+        this.store = store.withSink(watch.watch(store.sink()));
     }
 
     public PruneReport run() {
+        try {
+            return watch.run("mint-backup-prune", this::prune);
+        } catch (IOException e) {
+            throw new BackupException("prune of " + store.location() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private PruneReport prune() {
         long start = System.nanoTime();
         store.requireReader("pruning");
         if (!options.dryRun()) {
+            phase = "taking the repository's exclusive lock";
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, "prune", options.lockWait(),
-                    options.lockSettings());
+                    options.lockSettings(), watch);
+            RepositoryLock held = lock;
+            watch.onAbandon(() -> held.abandon(Duration.ofSeconds(2)));
         }
-        try {
+        try (Watchdog.Activity a = watch.activity("prune", () -> phase)) {
+            phase = "reading the snapshots and planning";
             if (lock != null) {
                 staleLocks = lock.removeStale().size();
             }
@@ -595,6 +614,7 @@ public final class PruneRun {
         try {
             for (Partly p : plan.repack) {
                 String name = Packs.objectName(p.pack());
+                phase = "reading pack '" + name + "' to repack it";
                 byte[] bytes = store.readObject(name);
                 for (Packs.PackedBlob b : p.needed()) {
                     BlobLocation at = b.location();
@@ -671,6 +691,8 @@ public final class PruneRun {
     // ---- helpers
 
     private void before(Prune.Step step, String object) {
+        watch.check();
+        phase = step.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " '" + object + "'";
         options.listener().before(step, object);
     }
 

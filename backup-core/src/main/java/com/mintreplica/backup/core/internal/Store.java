@@ -58,10 +58,16 @@ public final class Store {
     private final AccessControl access;
     private final ParentCache parentCache;
     /** Snapshots whose manifest the keys do not trust, with why; filled by {@link #snapshots()}. */
-    private final Map<String, Untrusted> untrusted = new ConcurrentHashMap<>();
+    private final Map<String, Untrusted> untrusted;
     /** Snapshots that a writer (not a reader) wrote; filled as manifests are read. */
-    private final Map<String, Boolean> byWriter = new ConcurrentHashMap<>();
-    private volatile BlobIndex index;
+    private final Map<String, Boolean> byWriter;
+    /** The loaded index, shared with the views {@link #withSink} makes. */
+    private final Indexes indexes;
+
+    /** The index as loaded and extended by this process; its monitor guards loading. */
+    private static final class Indexes {
+        volatile BlobIndex index;
+    }
 
     /** A snapshot the keys do not trust, with why (for example, written by a revoked writer). */
     public record Untrusted(Snapshot snapshot, String reason) {
@@ -82,6 +88,32 @@ public final class Store {
         }
         this.parentCache = access == null ? null
                 : access.parentCache().map(c -> new ParentCache(c, config.id())).orElse(null);
+        this.untrusted = new ConcurrentHashMap<>();
+        this.byWriter = new ConcurrentHashMap<>();
+        this.indexes = new Indexes();
+    }
+
+    /** A view of {@code of} through another Sink: everything but the Sink is shared. */
+    private Store(Store of, Sink view) {
+        // A writer never overwrites or deletes, through whatever view (a view normally wraps the WriterSink already).
+        this.sink = of.access != null && !of.access.canRead() && !(view instanceof WriterSink) ? new WriterSink(view) : view;
+        this.config = of.config;
+        this.codec = of.codec;
+        this.lockCodec = of.lockCodec;
+        this.idCodec = of.idCodec;
+        this.access = of.access;
+        this.parentCache = of.parentCache;
+        this.untrusted = of.untrusted;
+        this.byWriter = of.byWriter;
+        this.indexes = of.indexes;
+    }
+
+    /**
+     * The same repository through another Sink object (a run's watched view of this Store's Sink): config, codec, keys
+     * and loaded index are shared, so what the view stores is known to this Store too.
+     */
+    public Store withSink(Sink view) {
+        return view == sink ? this : new Store(this, view);
     }
 
     /** Opens the repository on {@code sink}. */
@@ -522,11 +554,38 @@ public final class Store {
      * @param asParent whether a writer keeps it in its parent cache (true for its own backups, false for copies)
      */
     public long writeManifest(Manifest manifest, boolean asParent) {
-        long size = writeMetadata(Manifest.objectName(manifest.snapshot().id()), ManifestFormat.write(manifest), ObjectKind.SNAPSHOT);
+        long size = writeManifestObject(manifest);
         if (asParent && parentCache != null) {
             parentCache.save(manifest);
         }
         return size;
+    }
+
+    /**
+     * Stores a manifest: the same bytes as {@link #writeMetadata} of its JSON, but the JSON is encoded as it is
+     * written, so only the encoded manifest is held in memory, never the plaintext beside it (which, for a backup of
+     * a few hundred thousand small files, is what would not fit a small heap). In an encrypted repository the keys
+     * then sign it (a copy of the encoded bytes).
+     */
+    private long writeManifestObject(Manifest manifest) {
+        String name = Manifest.objectName(manifest.snapshot().id());
+        Buffer sealed = new Buffer(64 * 1024 + manifest.items().size() * 48);
+        java.security.MessageDigest sha256 = Sha256.newDigest();
+        try {
+            ManifestFormat.write(manifest, codec.encoder(new java.security.DigestOutputStream(sealed, sha256)));
+            sealed.write(sha256.digest()); // the Envelope trailer: SHA-256 of the encoded payload
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
+        if (access != null) {
+            return put(name, seal(name, sealed.toByteArray()), ObjectKind.SNAPSHOT);
+        }
+        try {
+            sink.put(name, sealed.asInputStream(), sealed.size(), ObjectKind.SNAPSHOT);
+            return sealed.size();
+        } catch (IOException e) {
+            throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -537,17 +596,28 @@ public final class Store {
         return parentCache == null ? Optional.empty() : parentCache.load(host, source);
     }
 
+    /** A byte array output stream that hands its bytes out without copying them. */
+    private static final class Buffer extends java.io.ByteArrayOutputStream {
+        Buffer(int size) {
+            super(size);
+        }
+
+        InputStream asInputStream() {
+            return new ByteArrayInputStream(buf, 0, count);
+        }
+    }
+
     // ---- index and blobs
 
     /** The repository's index, loaded on first use and extended by this process's backups. */
     public BlobIndex index() {
-        BlobIndex current = index;
+        BlobIndex current = indexes.index;
         if (current == null) {
-            synchronized (this) {
-                current = index;
+            synchronized (indexes) {
+                current = indexes.index;
                 if (current == null) {
                     current = loadIndex();
-                    index = current;
+                    indexes.index = current;
                 }
             }
         }
@@ -556,9 +626,10 @@ public final class Store {
 
     /** Reads the index again, to see what other processes wrote. */
     public BlobIndex reloadIndex() {
-        synchronized (this) {
-            index = loadIndex();
-            return index;
+        synchronized (indexes) {
+            BlobIndex loaded = loadIndex();
+            indexes.index = loaded;
+            return loaded;
         }
     }
 
