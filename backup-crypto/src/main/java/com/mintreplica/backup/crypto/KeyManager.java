@@ -17,6 +17,7 @@ import com.mintreplica.backup.crypto.internal.RepositoryPgpKey;
 import com.mintreplica.backup.crypto.internal.Signatures;
 import com.mintreplica.backup.crypto.internal.WritersList;
 import java.io.IOException;
+import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
