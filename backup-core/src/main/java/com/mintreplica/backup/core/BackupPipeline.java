@@ -90,6 +90,12 @@ public final class BackupPipeline {
         Repository repo = repository != null ? repository : openOrInit();
         try {
             checkTransformers(repo);
+            if (retention != null && !repo.canRead()) {
+                // Checked before anything is stored: a run that backs up and then cannot apply its retention fails late.
+                throw new InvalidInputException("this pipeline applies a retention policy, which reads the repository's"
+                        + " snapshots: that needs a reader's key, and the repository at " + repo.location() + " was opened"
+                        + " with write-only keys. Drop retention(...) here and prune where a recipient's key is");
+            }
             Optional<Manifest> parent = useParent ? parent(repo) : Optional.empty();
             ExecutorService pool = executor != null ? executor : Repository.newExecutor("mint-backup-worker", parallelism);
             Snapshot snapshot;
@@ -138,10 +144,19 @@ public final class BackupPipeline {
         }
     }
 
-    /** The latest snapshot of the same source on the same host: its unchanged entries need not be read again. */
+    /**
+     * The latest snapshot of the same source on the same host: its unchanged entries need not be read again. A writer
+     * cannot read manifests and takes it from its local cache instead; a reader takes only snapshots readers wrote, so
+     * that no writer key can make a reader's backup reuse blobs it did not read itself.
+     */
     private Optional<Manifest> parent(Repository repo) {
+        if (!repo.canRead()) {
+            return repo.store().cachedParent(host, source.id());
+        }
+        // snapshots() read every manifest, so whether a writer wrote each is known
         return repo.snapshots().stream()
                 .filter(s -> s.source().equals(source.id()) && s.host().equals(host))
+                .filter(s -> !repo.store().writtenByWriter(s.id()))
                 .max(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id))
                 .map(s -> repo.store().manifest(s.id()));
     }

@@ -8,9 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** The union of a repository's index objects: where each blob is, and which index objects it came from. */
+/**
+ * The union of a repository's index objects: where each blob is, and which index objects it came from. A writer (write-
+ * only keys) knows only which blobs exist, from the id parts of index objects, not where they are.
+ */
 public final class BlobIndex {
     private final Map<BlobId, BlobLocation> locations = new HashMap<>();
+    private final Set<BlobId> idsOnly = new HashSet<>();
     private final Set<String> indexObjects = new HashSet<>();
 
     public synchronized void add(String indexObject, List<IndexFile.PackBlobs> packs) {
@@ -22,16 +26,27 @@ public final class BlobIndex {
         }
     }
 
+    /** Adds the blob ids of an index object whose locations these keys cannot read. */
+    public synchronized void addIds(String indexObject, java.util.Collection<BlobId> ids) {
+        indexObjects.add(indexObject);
+        idsOnly.addAll(ids);
+    }
+
     public synchronized Optional<BlobLocation> find(BlobId id) {
         return Optional.ofNullable(locations.get(id));
     }
 
     public synchronized boolean contains(BlobId id) {
-        return locations.containsKey(id);
+        return locations.containsKey(id) || idsOnly.contains(id);
     }
 
     public synchronized Set<BlobId> blobIds() {
-        return Set.copyOf(locations.keySet());
+        if (idsOnly.isEmpty()) {
+            return Set.copyOf(locations.keySet());
+        }
+        Set<BlobId> all = new HashSet<>(idsOnly);
+        all.addAll(locations.keySet());
+        return all;
     }
 
     public synchronized Map<BlobId, BlobLocation> locations() {
@@ -43,6 +58,11 @@ public final class BlobIndex {
     }
 
     public synchronized int size() {
-        return locations.size();
+        if (idsOnly.isEmpty()) {
+            return locations.size();
+        }
+        Set<BlobId> all = new HashSet<>(idsOnly);
+        all.addAll(locations.keySet());
+        return all.size();
     }
 }

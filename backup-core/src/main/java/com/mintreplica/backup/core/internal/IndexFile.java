@@ -18,10 +18,20 @@ import java.util.List;
  *                                 per blob: id (32) | offset (int32) | length (int32) | plain length (int32)
  * </pre>
  * encoded by the chain and sealed in an {@link Envelope}.
+ *
+ * <p>Format 2, written in encrypted repositories that have writers (write-only keys), puts a part that writers can
+ * read in front: the sorted ids of the blobs it lists, sealed with the keys readers and writers share, so that a
+ * writer deduplicates against everything stored without learning where anything is:
+ * <pre>
+ *   "MBI2" | id part length (int32) | id part: sealed(sorted blob ids, 32 bytes each) | the format 1 object
+ * </pre>
+ * The whole object is then signed by whoever wrote it (see {@code AccessControl#seal}), so that nobody who can only
+ * write to the bucket can make a writer skip storing a chunk by listing its id.
  */
 public final class IndexFile {
     public static final String PREFIX = "index/";
     private static final byte[] MAGIC = {'M', 'B', 'I', '1'};
+    private static final byte[] MAGIC_2 = {'M', 'B', 'I', '2'};
     /** Bytes per blob: id, offset, length, plain length. */
     private static final int BLOB_ENTRY = BlobId.LENGTH + 12;
 
@@ -102,5 +112,57 @@ public final class IndexFile {
             throw new CorruptDataException("index object '" + objectName + "' is corrupt: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /** The blob ids of {@code packs}, sorted, as the id part lists them. */
+    public static byte[] idPart(List<PackBlobs> packs) {
+        java.util.TreeSet<BlobId> ids = new java.util.TreeSet<>();
+        packs.forEach(p -> p.blobs().forEach(b -> ids.add(b.id())));
+        byte[] out = new byte[ids.size() * BlobId.LENGTH];
+        int i = 0;
+        for (BlobId id : ids) {
+            System.arraycopy(id.bytes(), 0, out, i, BlobId.LENGTH);
+            i += BlobId.LENGTH;
+        }
+        return out;
+    }
+
+    /** The ids of an id part. */
+    public static List<BlobId> parseIdPart(String objectName, byte[] idPart) {
+        if (idPart.length % BlobId.LENGTH != 0) {
+            throw new CorruptDataException("index object '" + objectName + "' is corrupt: its id part has "
+                    + idPart.length + " bytes, not a multiple of " + BlobId.LENGTH);
+        }
+        List<BlobId> out = new ArrayList<>(idPart.length / BlobId.LENGTH);
+        for (int i = 0; i < idPart.length; i += BlobId.LENGTH) {
+            out.add(BlobId.wrap(Arrays.copyOfRange(idPart, i, i + BlobId.LENGTH)));
+        }
+        return out;
+    }
+
+    /** A format 2 object: {@code sealedIds} (the id part, sealed) in front of {@code format1} (a sealed format 1 object). */
+    public static byte[] frame(byte[] sealedIds, byte[] format1) {
+        byte[] out = new byte[MAGIC_2.length + 4 + sealedIds.length + format1.length];
+        java.nio.ByteBuffer.wrap(out).put(MAGIC_2).putInt(sealedIds.length).put(sealedIds).put(format1);
+        return out;
+    }
+
+    /** A stored index object split into its parts: the sealed id part (format 2 only) and the format 1 object. */
+    public record Framed(java.util.Optional<byte[]> sealedIds, byte[] format1) {
+    }
+
+    /** Splits what {@link #frame} made; a format 1 object comes back whole, without an id part. */
+    public static Framed unframe(String objectName, byte[] stored) {
+        if (stored.length < MAGIC_2.length + 4 || !Arrays.equals(stored, 0, MAGIC_2.length, MAGIC_2, 0, MAGIC_2.length)) {
+            return new Framed(java.util.Optional.empty(), stored);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(stored, MAGIC_2.length, stored.length - MAGIC_2.length);
+        int length = b.getInt();
+        int start = MAGIC_2.length + 4;
+        if (length < 0 || length > stored.length - start) {
+            throw new CorruptDataException("index object '" + objectName + "' is corrupt: its id part is cut off");
+        }
+        return new Framed(java.util.Optional.of(Arrays.copyOfRange(stored, start, start + length)),
+                Arrays.copyOfRange(stored, start + length, stored.length));
     }
 }

@@ -91,6 +91,7 @@ public final class PruneRun {
 
     private PruneReport prune() {
         long start = System.nanoTime();
+        store.requireReader("pruning");
         if (!options.dryRun()) {
             phase = "taking the repository's exclusive lock";
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, "prune", options.lockWait(),
@@ -121,6 +122,13 @@ public final class PruneRun {
                 if (!removed.contains(s.id())) {
                     remaining.add(s.id());
                 }
+            }
+            // Snapshots the keys do not trust (a revoked writer's) are in no retention group and never removed here:
+            // their data stays until a person forgets them. Deleting what a reader may still want is not prune's call.
+            for (Store.Untrusted u : store.untrusted()) {
+                remaining.add(u.snapshot().id());
+                LOG.warn("prune keeps snapshot {} of {} and its data: it is not trusted ({}); forget it to remove it",
+                        u.snapshot().id(), store.location(), u.reason());
             }
             // Planned before anything changes: a damaged repository stops the prune before it removes a snapshot.
             Plan plan = plan(remaining);
@@ -275,6 +283,8 @@ public final class PruneRun {
     private static final class Plan {
         final Set<String> usedObjects = new HashSet<>();
         final Map<String, Long> oldIndex = new TreeMap<>();
+        /** Old index objects without an id part (format 1), rewritten with one when the repository has writers. */
+        final Set<String> withoutIdPart = new HashSet<>();
         final Map<BlobId, List<Packs.PackedBlob>> indexed = new TreeMap<>();
         final Map<BlobId, ObjectInfo> stored = new TreeMap<>();
         final List<BlobId> keep = new ArrayList<>();
@@ -288,7 +298,7 @@ public final class PruneRun {
         Plan plan = new Plan();
         Set<BlobId> used = new HashSet<>();
         for (String id : remaining) {
-            for (Manifest.Item item : store.manifest(id).items()) {
+            for (Manifest.Item item : store.manifest(id, true).items()) {
                 used.addAll(item.blobs());
                 item.object().ifPresent(plan.usedObjects::add);
             }
@@ -296,7 +306,11 @@ public final class PruneRun {
         for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
             List<IndexFile.PackBlobs> packs;
             try {
-                packs = IndexFile.parse(o.name(), store.readMetadata(o.name()));
+                Store.IndexObject read = store.readIndexObject(o.name());
+                packs = read.packs().orElseThrow();
+                if (read.ids().isEmpty()) {
+                    plan.withoutIdPart.add(o.name());
+                }
             } catch (NotFoundException vanished) {
                 continue;
             }
@@ -335,6 +349,13 @@ public final class PruneRun {
                     + " (first: " + missing.get(0) + "). Run `mint-backup verify` to see which snapshots are damaged");
         }
 
+        // A blob stored in more than one pack (concurrent backups stored it twice, a prune was interrupted, or an index
+        // object of a writer lists an id it does not hold): every copy is read and checked, and a bad one never counts
+        // as holding the blob, so prune never drops the only good copy. With all copies good nothing changes.
+        Set<PackAndBlob> bad = badCopies(plan, used);
+        java.util.function.BiPredicate<BlobId, BlobId> usedIn = (pack, blob) -> used.contains(blob)
+                && (bad.isEmpty() || !bad.contains(new PackAndBlob(pack, blob)));
+
         // Packs whose blobs are all used are kept whole; they cover those blobs for every other pack.
         Set<BlobId> covered = new HashSet<>();
         List<BlobId> others = new ArrayList<>();
@@ -342,7 +363,7 @@ public final class PruneRun {
             if (!plan.stored.containsKey(pack)) {
                 return;
             }
-            if (blobs.stream().allMatch(b -> used.contains(b.id()))) {
+            if (blobs.stream().allMatch(b -> usedIn.test(pack, b.id()))) {
                 plan.keep.add(pack);
                 blobs.forEach(b -> covered.add(b.id()));
             } else {
@@ -350,7 +371,7 @@ public final class PruneRun {
             }
         });
         // The rest, most used first: each used blob is needed from the first pack that holds it.
-        others.sort(Comparator.comparingLong((BlobId p) -> -usedBytes(plan.indexed.get(p), used))
+        others.sort(Comparator.comparingLong((BlobId p) -> -usedBytes(p, plan.indexed.get(p), usedIn))
                 .thenComparing(Comparator.naturalOrder()));
         List<Partly> partly = new ArrayList<>();
         long usedBytes = 0;
@@ -361,7 +382,7 @@ public final class PruneRun {
             List<Packs.PackedBlob> blobs = plan.indexed.get(pack);
             List<Packs.PackedBlob> needed = new ArrayList<>();
             for (Packs.PackedBlob b : blobs) {
-                if (used.contains(b.id()) && covered.add(b.id())) {
+                if (usedIn.test(pack, b.id()) && covered.add(b.id())) {
                     needed.add(b);
                 }
             }
@@ -395,6 +416,7 @@ public final class PruneRun {
         plan.repack.sort(Comparator.comparing(Partly::pack));
         unusedLeft = unused;
 
+
         Instant horizon = options.lockSettings().clock().instant().minus(options.unindexedGrace());
         plan.stored.forEach((pack, info) -> {
             if (!plan.indexed.containsKey(pack)) {
@@ -408,10 +430,54 @@ public final class PruneRun {
         return plan;
     }
 
-    private static long usedBytes(List<Packs.PackedBlob> blobs, Set<BlobId> used) {
+    private record PackAndBlob(BlobId pack, BlobId blob) {
+    }
+
+    /**
+     * The copies of used blobs that more than one stored pack holds and that do not read back as the blob. Stops the
+     * prune when no copy of such a blob is good.
+     */
+    private Set<PackAndBlob> badCopies(Plan plan, Set<BlobId> used) {
+        Map<BlobId, List<Packs.PackedBlob>> holders = new java.util.HashMap<>();
+        plan.indexed.forEach((pack, blobs) -> {
+            if (plan.stored.containsKey(pack)) {
+                for (Packs.PackedBlob b : blobs) {
+                    if (used.contains(b.id())) {
+                        holders.computeIfAbsent(b.id(), k -> new ArrayList<>(1)).add(b);
+                    }
+                }
+            }
+        });
+        Set<PackAndBlob> bad = new HashSet<>();
+        for (Map.Entry<BlobId, List<Packs.PackedBlob>> h : holders.entrySet()) {
+            if (h.getValue().size() < 2) {
+                continue;
+            }
+            String why = null;
+            int good = 0;
+            for (Packs.PackedBlob copy : h.getValue()) {
+                try {
+                    store.readBlob(copy.id(), copy.location());
+                    good++;
+                } catch (CorruptDataException e) {
+                    why = e.getMessage();
+                    bad.add(new PackAndBlob(copy.location().pack(), copy.id()));
+                    LOG.warn("prune: a copy of blob {} is bad and does not count: {}", copy.id(), e.getMessage());
+                }
+            }
+            if (good == 0) {
+                throw new CorruptDataException("prune stopped before deleting any data: no stored copy of blob "
+                        + h.getKey() + " in " + store.location() + " is good (" + why + "). Run `mint-backup verify`"
+                        + " to see which snapshots are damaged");
+            }
+        }
+        return bad;
+    }
+
+    private static long usedBytes(BlobId pack, List<Packs.PackedBlob> blobs, java.util.function.BiPredicate<BlobId, BlobId> usedIn) {
         long n = 0;
         for (Packs.PackedBlob b : blobs) {
-            if (used.contains(b.id())) {
+            if (usedIn.test(pack, b.id())) {
                 n += b.location().length();
             }
         }
@@ -473,19 +539,24 @@ public final class PruneRun {
             entries.add(new IndexFile.PackBlobs(pack, plan.indexed.get(pack)));
         }
         entries.sort(Comparator.comparing(IndexFile.PackBlobs::pack));
-        Map<String, byte[]> index = new LinkedHashMap<>();
+        Map<String, Store.EncodedIndex> index = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
-            byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
-            // named like Store.writeIndex names them: keyed in an encrypted repository
-            index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), plain);
+            // named and encoded like Store.writeIndex does (with an id part and signed when the repository has writers)
+            Store.EncodedIndex encoded = store.encodeIndex(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
+            index.put(encoded.name(), encoded);
         }
-        if (!index.keySet().equals(plan.oldIndex.keySet())) {
+        Set<String> rewrite = new HashSet<>();
+        if (store.writesIdParts()) {
+            rewrite.addAll(plan.withoutIdPart);
+            rewrite.retainAll(index.keySet());
+        }
+        if (!index.keySet().equals(plan.oldIndex.keySet()) || !rewrite.isEmpty()) {
             guard(true);
-            for (Map.Entry<String, byte[]> e : index.entrySet()) {
-                if (!plan.oldIndex.containsKey(e.getKey())) {
+            for (Map.Entry<String, Store.EncodedIndex> e : index.entrySet()) {
+                if (!plan.oldIndex.containsKey(e.getKey()) || rewrite.contains(e.getKey())) {
                     before(Prune.Step.WRITE_INDEX, e.getKey());
                     guard(false);
-                    bytesWritten += store.writeMetadata(e.getKey(), e.getValue(), ObjectKind.INDEX);
+                    bytesWritten += store.putIndex(e.getValue());
                     indexWritten++;
                 }
             }
@@ -513,12 +584,18 @@ public final class PruneRun {
             return;
         }
         guard(true);
+        // A repacked pack is named by its header: when it lists exactly the blobs of a pack being dropped (whose copies
+        // were bad, or covered elsewhere), it has that pack's name and has just replaced it. It is indexed: keep it.
         for (BlobId pack : plan.delete) {
-            deletePack(plan, pack);
-            packsDeleted++;
+            if (!writtenIds.contains(pack)) {
+                deletePack(plan, pack);
+                packsDeleted++;
+            }
         }
         for (Partly p : plan.repack) {
-            deletePack(plan, p.pack());
+            if (!writtenIds.contains(p.pack())) {
+                deletePack(plan, p.pack());
+            }
         }
         for (BlobId pack : plan.unindexedOld) {
             if (!writtenIds.contains(pack)) {

@@ -13,7 +13,6 @@ import com.mintreplica.backup.core.Version;
 import com.mintreplica.backup.core.VerifyReport;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
 import com.mintreplica.backup.core.sink.ObjectInfo;
-import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.source.EntryType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,7 +75,15 @@ public final class RepairRun {
             for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
                 oldIndex.put(o.name(), o.size());
                 try {
-                    for (IndexFile.PackBlobs p : IndexFile.parse(o.name(), store.readMetadata(o.name()))) {
+                    Store.IndexObject read = store.readIndexObject(o.name());
+                    if (read.untrusted().isPresent()) {
+                        // A revoked writer's listing is not taken over into index objects readers sign: its packs
+                        // are indexed from their headers, like packs no index lists.
+                        damagedIndex.add(new VerifyReport.Problem(o.name(), List.of(), "index object '" + o.name()
+                                + "' is not trusted (" + read.untrusted().get() + "): its packs are indexed from their headers"));
+                        continue;
+                    }
+                    for (IndexFile.PackBlobs p : read.packs().orElseThrow()) {
                         indexed.putIfAbsent(p.pack(), p.blobs());
                     }
                 } catch (CorruptDataException | TransitDamageException e) {
@@ -118,19 +125,20 @@ public final class RepairRun {
 
             List<IndexFile.PackBlobs> entries = new ArrayList<>();
             rebuilt.forEach((pack, blobs) -> entries.add(new IndexFile.PackBlobs(pack, blobs)));
-            Map<String, byte[]> index = new LinkedHashMap<>();
+            // Encoded as every index object is (with an id part and signed, once the repository has writers)
+            Map<String, Store.EncodedIndex> index = new LinkedHashMap<>();
             for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
-                byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
-                index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), plain);
+                Store.EncodedIndex encoded = store.encodeIndex(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
+                index.put(encoded.name(), encoded);
             }
             long written = 0;
             long deleted = 0;
             if (!index.keySet().equals(oldIndex.keySet())) {
-                for (Map.Entry<String, byte[]> e : index.entrySet()) {
+                for (Map.Entry<String, Store.EncodedIndex> e : index.entrySet()) {
                     if (!oldIndex.containsKey(e.getKey())) {
                         if (!dryRun) {
                             lock.check();
-                            store.writeMetadata(e.getKey(), e.getValue(), ObjectKind.INDEX);
+                            store.putIndex(e.getValue());
                         }
                         written++;
                     }
@@ -221,6 +229,10 @@ public final class RepairRun {
                 Manifest manifest;
                 try {
                     manifest = store.manifest(id);
+                } catch (com.mintreplica.backup.core.AccessDeniedException untrusted) {
+                    // a revoked writer's later snapshot: not a reader's to repair (or to forget unasked)
+                    LOG.info("snapshot {} of {} is left alone: {}", id, store.location(), untrusted.getMessage());
+                    continue;
                 } catch (CorruptDataException e) {
                     unreadable.add(new DamagedSnapshot(id, name, e.getMessage()));
                     if (forget && !dryRun) {

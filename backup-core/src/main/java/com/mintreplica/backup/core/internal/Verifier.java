@@ -47,6 +47,7 @@ public final class Verifier {
      *     checked, not only those of packs the snapshots need
      */
     public VerifyReport verify(List<String> snapshotIds, boolean readData, boolean wholeRepository) {
+        store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
         BlobIndex index = loadIndexCheckingEach();
         Map<String, ObjectInfo> packs = new HashMap<>();
         for (ObjectInfo o : store.list(Packs.PREFIX)) {
@@ -63,7 +64,8 @@ public final class Verifier {
             Manifest manifest;
             try {
                 manifest = store.manifest(id);
-            } catch (CorruptDataException | TransitDamageException e) {
+            } catch (CorruptDataException | TransitDamageException | com.mintreplica.backup.core.AccessDeniedException e) {
+                // AccessDenied: a manifest the keys do not trust (a revoked writer's); the keys read, as checked above
                 problem(name, List.of(id), e.getMessage());
                 continue;
             } catch (com.mintreplica.backup.core.NotFoundException vanished) {
@@ -128,7 +130,25 @@ public final class Verifier {
         BlobIndex index = new BlobIndex();
         for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
             try {
-                index.add(o.name(), IndexFile.parse(o.name(), store.readMetadata(o.name())));
+                Store.IndexObject read = store.readIndexObject(o.name());
+                List<IndexFile.PackBlobs> packs = read.packs().orElseThrow();
+                if (read.ids().isPresent()) {
+                    // What writers deduplicate against must be exactly what the object locates: an id listed but not
+                    // stored would make every writer skip storing that chunk.
+                    Set<BlobId> located = new java.util.HashSet<>();
+                    packs.forEach(p -> p.blobs().forEach(b -> located.add(b.id())));
+                    Set<BlobId> listed = new java.util.HashSet<>(read.ids().get());
+                    if (!listed.equals(located)) {
+                        listed.removeAll(located);
+                        problem(o.name(), List.of(), "index object '" + o.name() + "' is inconsistent: its id part, which"
+                                + " writers deduplicate against, lists " + listed.size() + " blob(s) it does not locate"
+                                + (read.ids().get().size() != new java.util.HashSet<>(read.ids().get()).size() ? " and repeats ids" : "")
+                                + (listed.isEmpty() ? " (it leaves out blobs it locates)" : ""));
+                    }
+                }
+                read.untrusted().ifPresent(why -> problem(o.name(), List.of(), "index object '" + o.name()
+                        + "' is not trusted: " + why));
+                index.add(o.name(), packs);
             } catch (CorruptDataException | TransitDamageException e) {
                 problem(o.name(), List.of(), e.getMessage()
                         + "; `mint-backup repair index` rebuilds the index from the packs");
