@@ -123,6 +123,9 @@ public final class Verifier {
         Set<BlobId> indexedPacks = new java.util.HashSet<>();
         index.locations().values().forEach(l -> indexedPacks.add(l.pack()));
         long unreferenced = packs.keySet().stream().map(Packs::idOf).filter(id -> id != null && !indexedPacks.contains(id)).count();
+        // Ids sort by the second they were taken in, then by a random part: two snapshots of one second would come
+        // out in either order. The manifest's time is exact, so order by it, as a listing does.
+        checked.sort(java.util.Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
         return new VerifyReport(checked, problems, objectsRead, bytesRead, unreferenced);
     }
 
