@@ -84,6 +84,39 @@ final class MetricsServer implements AutoCloseable {
         return new MetricsServer(registry, server);
     }
 
+    /**
+     * Also serves {@code page} at {@code /report} (an HTML page built on each request: {@code mint-backup report}'s).
+     * A page that cannot be built answers 500 with the reason, as text.
+     */
+    void serveReport(java.util.function.Supplier<String> page) {
+        server.createContext("/report", exchange -> {
+            try (exchange) {
+                int status = 200;
+                String type = "text/html; charset=utf-8";
+                String text;
+                try {
+                    text = page.get();
+                } catch (RuntimeException e) {
+                    status = 500;
+                    type = "text/plain; charset=utf-8";
+                    text = "cannot build the report: " + e.getMessage() + "\n";
+                }
+                byte[] body = text.getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", type);
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                exchange.sendResponseHeaders(status, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        });
+    }
+
+    /** {@code http://HOST:PORT/report}. */
+    String reportUrl() {
+        return url().substring(0, url().length() - "/metrics".length()) + "/report";
+    }
+
     /** The listener that updates the meters. */
     JobMetrics metrics() {
         return metrics;
