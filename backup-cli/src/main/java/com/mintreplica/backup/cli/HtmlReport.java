@@ -26,8 +26,8 @@ import java.util.function.DoubleFunction;
  *
  * <p>Each chart is an {@code <svg class="chart" data-chart="KIND">} whose points are {@code <circle class="pt ...">}
  * elements, one per data point and series, with {@code data-points} holding their count: tests and scrapers count
- * them. Kinds: {@code timeline} (a dot per snapshot, kept or forgotten by retention), {@code bytes} (read and stored
- * per snapshot: deduplication), {@code rto} and {@code rpo} (per drill).
+ * them. Kinds: {@code timeline} (a dot per snapshot, kept or forgotten by retention), {@code bytes} (size, bytes read
+ * and bytes stored per snapshot: deduplication), {@code rto} and {@code rpo} (per drill).
  */
 final class HtmlReport {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT)
@@ -157,21 +157,28 @@ final class HtmlReport {
                 new Series("forgotten next run", "gone", gone, false)), v -> "", false);
 
         raw("<h3>Bytes read and stored (deduplication)</h3>\n");
+        List<Point> size = new ArrayList<>();
         List<Point> read = new ArrayList<>();
         List<Point> stored = new ArrayList<>();
+        long totalSize = 0;
         long totalRead = 0;
         long totalStored = 0;
         for (SnapshotPoint s : snaps) {
+            size.add(new Point(s.time(), s.totalBytes(), s.id() + ": " + Format.bytes(s.totalBytes()) + " in the snapshot"));
+            totalSize += s.totalBytes();
             read.add(new Point(s.time(), s.bytesRead(), s.id() + ": " + Format.bytes(s.bytesRead()) + " read"));
             stored.add(new Point(s.time(), s.bytesStored(), s.id() + ": " + Format.bytes(s.bytesStored()) + " stored"));
             totalRead += s.bytesRead();
             totalStored += s.bytesStored();
         }
-        chart("bytes", j.name(), List.of(new Series("read from the source", "read", read, true),
+        chart("bytes", j.name(), List.of(new Series("snapshot size", "size", size, true),
+                new Series("read from the source", "read", read, true),
                 new Series("stored in the repository", "stored", stored, true)), v -> Format.bytes((long) v), true);
-        if (totalRead > 0) {
-            raw("<p class=\"meta\">In all ").text(Format.bytes(totalRead)).raw(" read, ").text(Format.bytes(totalStored))
-                    .raw(" stored (").text(String.format(Locale.ROOT, "%.1f%%", 100.0 * totalStored / totalRead)).raw(")</p>\n");
+        if (totalSize > 0) {
+            raw("<p class=\"meta\">In all: ").text(Format.bytes(totalSize)).raw(" in ").text(String.valueOf(snaps.size()))
+                    .raw(" snapshots, ").text(Format.bytes(totalRead)).raw(" read, ").text(Format.bytes(totalStored))
+                    .raw(" stored (").text(String.format(Locale.ROOT, "%.1f%%", 100.0 * totalStored / totalSize))
+                    .raw(" of the snapshots' size)</p>\n");
         }
 
         raw("<h3>Retention: what is kept and why</h3>\n");
@@ -285,6 +292,7 @@ final class HtmlReport {
         long maxX = Long.MIN_VALUE;
         double maxY = 0;
         for (Series s : series) {
+            int radius = series.size() > 1 ? 6 - 2 * Math.min(2, series.indexOf(s)) : 4;
             for (Point p : s.points()) {
                 minX = Math.min(minX, p.time().getEpochSecond());
                 maxX = Math.max(maxX, p.time().getEpochSecond());
@@ -317,12 +325,13 @@ final class HtmlReport {
         for (Series s : series) {
             StringBuilder path = new StringBuilder();
             StringBuilder dots = new StringBuilder();
+            int radius = series.size() > 1 ? 6 - 2 * Math.min(2, series.indexOf(s)) : 4;
             for (Point p : s.points()) {
                 double x = PAD_LEFT + (minX == maxX ? plotW / 2 : plotW * (p.time().getEpochSecond() - minX) / spanX);
                 double y = yAxis ? baseY - plotH * p.value() / maxY : PAD + plotH / 2;
                 path.append(path.length() == 0 ? "" : " ").append(fmt(x)).append(',').append(fmt(y));
                 dots.append("<circle class=\"pt ").append(s.cssClass()).append("\" cx=\"").append(fmt(x)).append("\" cy=\"")
-                        .append(fmt(y)).append("\" r=\"4\"><title>").append(escape(p.title())).append("</title></circle>\n");
+                        .append(fmt(y)).append("\" r=\"").append(radius).append("\"><title>").append(escape(p.title())).append("</title></circle>\n");
             }
             if (s.line() && s.points().size() > 1) {
                 raw("<polyline class=\"ln ").raw(s.cssClass()).raw("\" points=\"").raw(path.toString()).raw("\"/>\n");
@@ -368,7 +377,7 @@ final class HtmlReport {
             svg.chart{display:block;background:#fafbfd;border:1px solid #e5e9f0;border-radius:4px;max-width:100%;height:auto}
             .axis{stroke:#9aa3b5;stroke-width:1}.lbl{font-size:10px;fill:#5b6476}
             .ln{fill:none;stroke-width:2}.ln.read{stroke:#2f6fde}.ln.stored{stroke:#e0582f}.ln.rto{stroke:#7b3fc4}
-            .ln.rpo{stroke:#0f8a7a}.pt.read,.key.read{fill:#2f6fde}.pt.stored,.key.stored{fill:#e0582f}
+            .ln.rpo{stroke:#0f8a7a}.ln.size{stroke:#b9c3d6}.pt.size,.key.size{fill:#b9c3d6}.pt.read,.key.read{fill:#2f6fde}.pt.stored,.key.stored{fill:#e0582f}
             .pt.kept,.key.kept{fill:#1a7f37}.pt.gone,.key.gone{fill:#c9ced8;stroke:#8a93a6}
             .pt.rto,.key.rto{fill:#7b3fc4}.pt.rpo,.key.rpo{fill:#0f8a7a}
             .pair{display:flex;gap:16px;flex-wrap:wrap}.pair>div{flex:1 1 300px}

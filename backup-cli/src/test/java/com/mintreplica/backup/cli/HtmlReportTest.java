@@ -84,15 +84,16 @@ class HtmlReportTest {
         String page = HtmlReport.render(hostile());
         assertThat(points(page, "timeline", "kept")).isEqualTo(3);
         assertThat(points(page, "timeline", "gone")).isEqualTo(2);
+        assertThat(points(page, "bytes", "size")).isEqualTo(5);
         assertThat(points(page, "bytes", "read")).isEqualTo(5);
         assertThat(points(page, "bytes", "stored")).isEqualTo(5);
         assertThat(points(page, "rto", "rto")).isEqualTo(2); // the failed drill has no restore time
         assertThat(points(page, "rpo", "rpo")).isEqualTo(2);
         Element bytes = svg(page, "bytes");
-        assertThat(bytes.getAttribute("data-points")).isEqualTo("10");
+        assertThat(bytes.getAttribute("data-points")).isEqualTo("15");
         NodeList lines = bytes.getElementsByTagName("polyline");
-        assertThat(lines.getLength()).isEqualTo(2);
-        for (int i = 0; i < 2; i++) {
+        assertThat(lines.getLength()).isEqualTo(3);
+        for (int i = 0; i < 3; i++) {
             assertThat(((Element) lines.item(i)).getAttribute("points").split(" ")).hasSize(5);
         }
         // higher value, higher point (smaller y): the first snapshot stored 900 kB, the others ~20 kB

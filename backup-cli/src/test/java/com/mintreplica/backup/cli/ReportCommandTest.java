@@ -36,6 +36,7 @@ class ReportCommandTest {
         int gone = HtmlReportTest.points(page, "timeline", "gone");
         assertThat(kept + gone).isEqualTo(ReportFixture.DAYS);
         assertThat(kept).isEqualTo(2); // keep 2 last and 1 weekly: the newest is both
+        assertThat(HtmlReportTest.points(page, "bytes", "size")).isEqualTo(ReportFixture.DAYS);
         assertThat(HtmlReportTest.points(page, "bytes", "read")).isEqualTo(ReportFixture.DAYS);
         assertThat(HtmlReportTest.points(page, "bytes", "stored")).isEqualTo(ReportFixture.DAYS);
         assertThat(HtmlReportTest.points(page, "rto", "rto")).isEqualTo(2);
