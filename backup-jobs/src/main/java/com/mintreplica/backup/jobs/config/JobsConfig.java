@@ -535,8 +535,15 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
             return this;
         }
 
-        /** The config, without checking it; {@link #build()} is what callers want. */
-        public JobsConfig buildUnchecked() {
+        /**
+         * What {@link #build()} would refuse, without building: the config reader places each problem at its line
+         * before it builds. There is no public way to a config that was never checked.
+         */
+        public List<ConfigProblem> problems() {
+            return buildUnchecked().problems();
+        }
+
+        private JobsConfig buildUnchecked() {
             return new JobsConfig(Optional.ofNullable(file), Optional.ofNullable(host), zone, audit, lease, stallTimeout, keys,
                     repositories, jobs, drills);
         }
