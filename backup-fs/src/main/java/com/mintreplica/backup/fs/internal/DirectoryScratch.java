@@ -1,13 +1,11 @@
-package com.mintreplica.backup.jobs.internal.drill;
+package com.mintreplica.backup.fs.internal;
 
 import com.mintreplica.backup.core.RestoreResult;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
-import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.fs.DirectoryTarget;
-import com.mintreplica.backup.jobs.DrillReport;
-import com.mintreplica.backup.jobs.config.DrillConfig;
-import com.mintreplica.backup.jobs.internal.Redactor;
+import com.mintreplica.backup.core.drill.DrillCheck;
+import com.mintreplica.backup.core.drill.Scratch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,7 +31,8 @@ import java.util.stream.Stream;
  * snapshot's paths are restored below it, each file hashed as the repository hands it over and again from the disk
  * afterwards. Removed with everything in it, read-only directories included.
  */
-public final class DirectoryScratch implements Scratch {
+final class DirectoryScratch implements Scratch {
+    static final String FILE_HASHES = "file-hashes";
     private static final int SHOWN = 10;
 
     private final Path directory;
@@ -54,7 +53,7 @@ public final class DirectoryScratch implements Scratch {
      * @param entries the snapshot's entries, to check that every file was restored
      * @param hashes whether to check file hashes
      */
-    public static DirectoryScratch create(Path base, String drill, List<Entry> entries, boolean hashes) throws IOException {
+    static DirectoryScratch create(Path base, String drill, List<Entry> entries, boolean hashes) throws IOException {
         Files.createDirectories(base);
         String safe = drill.replaceAll("[^A-Za-z0-9._-]", "_");
         Path directory = Files.createTempDirectory(base, "mint-backup-drill-" + safe + "-");
@@ -78,31 +77,25 @@ public final class DirectoryScratch implements Scratch {
     }
 
     @Override
-    public Optional<String> database() {
-        return Optional.empty();
+    public List<Part> parts() {
+        return List.of(new Part(List.of(), target));
     }
 
     @Override
-    public RestoreTarget target() {
-        return target;
-    }
-
-    @Override
-    public List<DrillReport.Check> checks(Optional<RestoreResult> result, Optional<Exception> failure, Redactor redactor) {
-        List<DrillReport.Check> out = new ArrayList<>();
-        out.add(Scratch.restoreCheck(result, failure, directory.toString(), redactor));
+    public List<DrillCheck> checks(Optional<RestoreResult> result, Optional<Exception> failure) {
+        List<DrillCheck> out = new ArrayList<>();
         if (!hashes) {
             return out;
         }
         if (failure.isPresent()) {
-            out.add(DrillReport.Check.skipped(DrillConfig.FILE_HASHES, "the restore failed"));
+            out.add(DrillCheck.skipped(FILE_HASHES, "the restore failed"));
             return out;
         }
-        out.add(fileHashes(redactor));
+        out.add(fileHashes());
         return out;
     }
 
-    private DrillReport.Check fileHashes(Redactor redactor) {
+    private DrillCheck fileHashes() {
         Map<String, HashingTarget.Content> restored = target.contents();
         List<String> problems = new ArrayList<>();
         for (String path : regularPaths) {
@@ -124,11 +117,11 @@ public final class DirectoryScratch implements Scratch {
             } catch (NoSuchFileException missing) {
                 problems.add(e.getKey() + ": restored, but not on disk");
             } catch (IOException io) {
-                problems.add(e.getKey() + ": cannot read the restored file: " + redactor.redact(String.valueOf(io.getMessage())));
+                problems.add(e.getKey() + ": cannot read the restored file: " + String.valueOf(io.getMessage()));
             }
         }
         if (problems.isEmpty()) {
-            return DrillReport.Check.passed(DrillConfig.FILE_HASHES, "all " + restored.size() + " files (" + bytes
+            return DrillCheck.passed(FILE_HASHES, "all " + restored.size() + " files (" + bytes
                     + " bytes) have the snapshot's SHA-256");
         }
         StringBuilder detail = new StringBuilder(problems.size() + " of " + Math.max(regularPaths.size(), restored.size())
@@ -137,7 +130,7 @@ public final class DirectoryScratch implements Scratch {
         if (problems.size() > SHOWN) {
             detail.append("\n... and ").append(problems.size() - SHOWN).append(" more");
         }
-        return DrillReport.Check.failed(DrillConfig.FILE_HASHES, detail.toString());
+        return DrillCheck.failed(FILE_HASHES, detail.toString());
     }
 
     private static String[] hash(Path file) throws IOException {

@@ -1,4 +1,4 @@
-package com.mintreplica.backup.jobs.internal.drill;
+package com.mintreplica.backup.mongo.internal;
 
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.RestoreResult;
@@ -6,10 +6,8 @@ import com.mintreplica.backup.core.Secret;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
-import com.mintreplica.backup.core.source.RestoreTarget;
-import com.mintreplica.backup.jobs.DrillReport;
-import com.mintreplica.backup.jobs.config.DrillConfig;
-import com.mintreplica.backup.jobs.internal.Redactor;
+import com.mintreplica.backup.core.drill.DrillCheck;
+import com.mintreplica.backup.core.drill.Scratch;
 import com.mintreplica.backup.mongo.MongoRestoreReport;
 import com.mintreplica.backup.mongo.MongoSourceProvider;
 import com.mintreplica.backup.mongo.MongoTarget;
@@ -40,6 +38,8 @@ import java.util.stream.Collectors;
  * afterwards. A database that existed before the drill is never dropped.
  */
 public final class MongoScratch implements Scratch {
+    /** Every collection has the document count the backup recorded. */
+    public static final String DOCUMENT_COUNTS = "document-counts";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final MongoClient client;
@@ -47,6 +47,7 @@ public final class MongoScratch implements Scratch {
     private final Map<String, String> scratchBySource;
     private final Map<String, MongoTarget> targets;
     private final List<String> toDrop;
+    private boolean removed;
 
     private MongoScratch(MongoClient client, String hosts, Map<String, String> scratchBySource,
                          Map<String, MongoTarget> targets, List<String> toDrop) {
@@ -156,11 +157,6 @@ public final class MongoScratch implements Scratch {
     }
 
     @Override
-    public RestoreTarget target() {
-        return targets.values().iterator().next();
-    }
-
-    @Override
     public List<Part> parts() {
         List<Part> out = new ArrayList<>();
         targets.forEach((db, target) -> out.add(new Part(List.of(db), target)));
@@ -168,13 +164,12 @@ public final class MongoScratch implements Scratch {
     }
 
     @Override
-    public List<DrillReport.Check> checks(Optional<RestoreResult> result, Optional<Exception> failure, Redactor redactor) {
-        List<DrillReport.Check> out = new ArrayList<>();
-        out.add(Scratch.restoreCheck(result, failure, describe(), redactor));
+    public List<DrillCheck> checks(Optional<RestoreResult> result, Optional<Exception> failure) {
+        List<DrillCheck> out = new ArrayList<>();
         List<MongoRestoreReport> reports = targets.values().stream().map(MongoTarget::report)
                 .flatMap(Optional::stream).toList();
         if (reports.isEmpty()) {
-            out.add(DrillReport.Check.skipped(DrillConfig.DOCUMENT_COUNTS, "the restore failed before the counts"));
+            out.add(DrillCheck.skipped(DOCUMENT_COUNTS, "the restore failed before the counts"));
             return out;
         }
         boolean ok = reports.size() == targets.size() && reports.stream().allMatch(MongoRestoreReport::ok);
@@ -184,13 +179,16 @@ public final class MongoScratch implements Scratch {
                 : reports.stream().filter(r -> !r.ok()).map(MongoRestoreReport::summary).collect(Collectors.joining("; "))
                 + (reports.size() < targets.size() ? "; " + (targets.size() - reports.size())
                 + " databases were not restored" : "");
-        out.add(ok ? DrillReport.Check.passed(DrillConfig.DOCUMENT_COUNTS, detail)
-                : DrillReport.Check.failed(DrillConfig.DOCUMENT_COUNTS, redactor.redact(detail)));
+        out.add(ok ? DrillCheck.passed(DOCUMENT_COUNTS, detail)
+                : DrillCheck.failed(DOCUMENT_COUNTS, detail));
         return out;
     }
 
     @Override
     public String remove() throws IOException {
+        if (removed) {
+            return "nothing more to remove on " + hosts + ": the drill's removal ran before";
+        }
         List<String> dropped = new ArrayList<>();
         try {
             Set<String> existing = new TreeSet<>();
@@ -212,6 +210,7 @@ public final class MongoScratch implements Scratch {
             throw new IOException("cannot drop the drill's databases " + toDrop + " on " + hosts + ": " + e.getMessage()
                     + ": drop them by hand", e);
         } finally {
+            removed = true; // the client is closed: a second call must not use it
             client.close();
         }
         return dropped.isEmpty() ? "nothing left on " + hosts : "dropped database " + String.join(", ", dropped)

@@ -1,14 +1,13 @@
-package com.mintreplica.backup.jobs.internal.drill;
+package com.mintreplica.backup.postgres.internal;
 
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.RestoreResult;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.source.RestoreTarget;
-import com.mintreplica.backup.core.source.Sources;
-import com.mintreplica.backup.jobs.DrillReport;
-import com.mintreplica.backup.jobs.config.DrillConfig;
-import com.mintreplica.backup.jobs.internal.Redactor;
+import com.mintreplica.backup.core.drill.DrillCheck;
+import com.mintreplica.backup.core.drill.Scratch;
 import com.mintreplica.backup.postgres.PostgresConnection;
+import com.mintreplica.backup.postgres.PostgresSourceProvider;
 import com.mintreplica.backup.postgres.PostgresTarget;
 import com.mintreplica.backup.postgres.RowCountCheck;
 import java.io.IOException;
@@ -38,6 +37,11 @@ import java.util.Optional;
  * ({@code replace: true}).
  */
 public final class PostgresScratch implements Scratch {
+    /** VACUUM ANALYZE after pg_restore, run by the PostgreSQL target. */
+    public static final String VACUUM_ANALYZE = "vacuum-analyze";
+    /** Every table has the row count the backup recorded. */
+    public static final String ROW_COUNTS = "row-counts";
+    private static final String SMOKE = "smoke";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_NAME = 63;
 
@@ -97,8 +101,7 @@ public final class PostgresScratch implements Scratch {
         Map<String, String> targetOptions = new LinkedHashMap<>(options);
         targetOptions.put("target-database", database);
         targetOptions.putIfAbsent("temp-dir", tempDir.toString());
-        RestoreTarget t = Sources.requireKind("postgresql").withEnvironment(environment)
-                .target(Optional.of(URI.create(server)), targetOptions);
+        RestoreTarget t = new PostgresSourceProvider(environment).target(Optional.of(URI.create(server)), targetOptions);
         return new PostgresScratch(admin, database, toDrop, (PostgresTarget) t);
     }
 
@@ -146,8 +149,13 @@ public final class PostgresScratch implements Scratch {
     }
 
     @Override
-    public RestoreTarget target() {
-        return target;
+    public List<Part> parts() {
+        return List.of(new Part(List.of(), target));
+    }
+
+    @Override
+    public String restoredInto() {
+        return describe() + " with pg_restore";
     }
 
     @Override
@@ -156,44 +164,43 @@ public final class PostgresScratch implements Scratch {
     }
 
     @Override
-    public List<DrillReport.Check> checks(Optional<RestoreResult> result, Optional<Exception> failure, Redactor redactor) {
-        List<DrillReport.Check> out = new ArrayList<>();
-        out.add(Scratch.restoreCheck(result, failure, describe() + " with pg_restore", redactor));
+    public List<DrillCheck> checks(Optional<RestoreResult> result, Optional<Exception> failure) {
+        List<DrillCheck> out = new ArrayList<>();
         Optional<RowCountCheck> counts = target.lastCheck();
         if (failure.isEmpty() || counts.isPresent()) {
-            out.add(DrillReport.Check.passed(DrillConfig.VACUUM_ANALYZE, "ran in " + database + " after pg_restore"));
+            out.add(DrillCheck.passed(VACUUM_ANALYZE, "ran in " + database + " after pg_restore"));
         } else {
-            out.add(DrillReport.Check.skipped(DrillConfig.VACUUM_ANALYZE, "the restore failed before it"));
+            out.add(DrillCheck.skipped(VACUUM_ANALYZE, "the restore failed before it"));
         }
         if (counts.isPresent()) {
             RowCountCheck check = counts.get();
-            out.add(check.ok() ? DrillReport.Check.passed(DrillConfig.ROW_COUNTS, check.report())
-                    : DrillReport.Check.failed(DrillConfig.ROW_COUNTS, check.report()));
+            out.add(check.ok() ? DrillCheck.passed(ROW_COUNTS, check.report())
+                    : DrillCheck.failed(ROW_COUNTS, check.report()));
         } else if (failure.isEmpty()) {
-            out.add(DrillReport.Check.skipped(DrillConfig.ROW_COUNTS, "the snapshot recorded no row counts"));
+            out.add(DrillCheck.skipped(ROW_COUNTS, "the snapshot recorded no row counts"));
         } else {
-            out.add(DrillReport.Check.skipped(DrillConfig.ROW_COUNTS, "the restore failed before the counts"));
+            out.add(DrillCheck.skipped(ROW_COUNTS, "the restore failed before the counts"));
         }
         return out;
     }
 
     @Override
-    public DrillReport.Check smokeQuery(String query) {
+    public DrillCheck smokeQuery(String query) {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.setQueryTimeout(600);
             try (ResultSet rs = s.executeQuery(query)) {
                 if (!rs.next()) {
-                    return DrillReport.Check.failed(DrillConfig.SMOKE, "the smoke query returned no row: " + query);
+                    return DrillCheck.failed(SMOKE, "the smoke query returned no row: " + query);
                 }
                 Object value = rs.getObject(1);
                 if (truthy(value)) {
-                    return DrillReport.Check.passed(DrillConfig.SMOKE, "the smoke query returned " + value + ": " + query);
+                    return DrillCheck.passed(SMOKE, "the smoke query returned " + value + ": " + query);
                 }
-                return DrillReport.Check.failed(DrillConfig.SMOKE, "the smoke query returned " + value + ", not a true"
+                return DrillCheck.failed(SMOKE, "the smoke query returned " + value + ", not a true"
                         + " value: " + query);
             }
         } catch (SQLException e) {
-            return DrillReport.Check.failed(DrillConfig.SMOKE, "the smoke query failed in " + describe() + ": "
+            return DrillCheck.failed(SMOKE, "the smoke query failed in " + describe() + ": "
                     + e.getMessage() + " (query: " + query + ")");
         }
     }

@@ -1,4 +1,4 @@
-package com.mintreplica.backup.jobs.internal.drill;
+package com.mintreplica.backup.fs.internal;
 
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
