@@ -147,7 +147,7 @@ public final class KeyObjects {
         byte[] id = new byte[16];
         random.nextBytes(id);
         byte[] message = Pgp.encrypt(payload.toBytes(), List.of(encryptionKey),
-                com.mintreplica.backup.crypto.MessageFormat.SEIPD_V1, random);
+                com.mintreplica.backup.crypto.OpenPgpMessageFormat.SEIPD_V1, random);
         return new KeyObject(RepositoryEncryption.KEYS_PREFIX + Hex.toHexString(id), payload.repository(),
                 Pgp.fingerprint(recipient.getPublicKey()), Pgp.keyId(encryptionKey.getKeyID()),
                 Pgp.userIds(recipient.getPublicKey()), Instant.now(), Pgp.armor(recipient.getEncoded()), Pgp.armor(message));

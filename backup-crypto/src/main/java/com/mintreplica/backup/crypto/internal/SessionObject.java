@@ -2,7 +2,7 @@ package com.mintreplica.backup.crypto.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.mintreplica.backup.crypto.MessageFormat;
+import com.mintreplica.backup.crypto.OpenPgpMessageFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +52,7 @@ public final class SessionObject {
         byte[] plain = inner.toByteArray();
         byte[] wrapped;
         try {
-            wrapped = Pgp.encrypt(plain, recipients, MessageFormat.SEIPD_V1, random);
+            wrapped = Pgp.encrypt(plain, recipients, OpenPgpMessageFormat.SEIPD_V1, random);
         } finally {
             java.util.Arrays.fill(plain, (byte) 0);
         }

@@ -91,7 +91,7 @@ import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
  *         .bucket("acme-backups").prefix("mint/prod")
  *         .region("eu-west-1")
  *         .storageClass(ObjectKind.DATA, "STANDARD_IA")
- *         .encryption(S3Encryption.kms("alias/backups"))
+ *         .serverSideEncryption(S3ServerSideEncryption.kms("alias/backups"))
  *         .build();
  *      Repository repo = Repository.open(sink)) {
  *     ...
@@ -130,7 +130,7 @@ import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
  * <ul>
  *   <li>Storage class per {@link ObjectKind} ({@link Builder#storageClass}); classes that cannot be read at once
  *       (GLACIER, DEEP_ARCHIVE) are refused: use {@link #applyLifecycle} to archive data after some days.</li>
- *   <li>Server-side encryption: {@link S3Encryption}.</li>
+ *   <li>Server-side encryption: {@link S3ServerSideEncryption}.</li>
  *   <li>Versioning: {@link #bucketStatus()} reports it, {@link #enableVersioning()} turns it on, and
  *       {@link #asOf(Instant)} reads the bucket as it was at a past time, so a snapshot deleted or overwritten by
  *       mistake or by an attacker can be restored from the view, or put back with {@link #restoreVersions}.</li>
@@ -161,7 +161,7 @@ public final class S3Sink implements Sink {
     private final String bucket;
     private final String prefix;
     private final Map<ObjectKind, StorageClass> storageClasses;
-    private final S3Encryption encryption;
+    private final S3ServerSideEncryption encryption;
     private final Optional<S3ObjectLock> objectLock;
     private final int partSize;
     private final Semaphore inFlight;
@@ -252,7 +252,7 @@ public final class S3Sink implements Sink {
             if (atomicCreate && asOf.isEmpty()) {
                 set.add(SinkCapability.ATOMIC_CREATE);
             }
-            if (encryption.type() != S3Encryption.Type.NONE) {
+            if (encryption.type() != S3ServerSideEncryption.Type.NONE) {
                 set.add(SinkCapability.SERVER_SIDE_ENCRYPTION);
             }
             if (objectLock.isPresent()) {
@@ -1043,7 +1043,7 @@ public final class S3Sink implements Sink {
         private boolean pathStyle;
         private AwsCredentialsProvider credentials;
         private final Map<ObjectKind, StorageClass> storageClasses = new EnumMap<>(ObjectKind.class);
-        private S3Encryption encryption = S3Encryption.none();
+        private S3ServerSideEncryption encryption = S3ServerSideEncryption.none();
         private S3ObjectLock objectLock;
         private int partSize = DEFAULT_PART_SIZE;
         private int parallelUploads = DEFAULT_PARALLEL_UPLOADS;
@@ -1114,7 +1114,7 @@ public final class S3Sink implements Sink {
         }
 
         /** Server-side encryption; default: none requested. */
-        public Builder encryption(S3Encryption encryption) {
+        public Builder serverSideEncryption(S3ServerSideEncryption encryption) {
             this.encryption = Objects.requireNonNull(encryption, "encryption");
             return this;
         }

@@ -173,7 +173,7 @@ class S3BucketHelpersTest {
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
                 .credentialsProvider(S3TestServer.credentials())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(requests)).build();
-        sink = sinkOn(bucket).client(recorded).encryption(S3Encryption.s3Managed()).build();
+        sink = sinkOn(bucket).client(recorded).serverSideEncryption(S3ServerSideEncryption.s3Managed()).build();
         put(sink, "data/ab/pack", "pack bytes", ObjectKind.DATA);
         assertThat(requests.headersOf("PUT", "/" + bucket + "/repo/data/ab/pack").get("x-amz-server-side-encryption"))
                 .containsExactly("AES256");
