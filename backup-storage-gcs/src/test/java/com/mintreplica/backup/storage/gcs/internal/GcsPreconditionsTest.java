@@ -17,7 +17,7 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** The GCS Sink's own precondition, generation and protection logic, without a server. */
-class PreconditionsTest {
+class GcsPreconditionsTest {
     private static final Instant NOW = Instant.parse("2026-11-24T01:00:00Z");
 
     private static BlobInfo.Builder blob() {
