@@ -46,7 +46,7 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPDataEncryptorBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyDataDecryptorFactory;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator;
 import org.bouncycastle.openpgp.operator.bc.BcSessionKeyDataDecryptorFactory;
-import org.bouncycastle.util.encoders.Hex;
+import java.util.HexFormat;
 
 /**
  * OpenPGP messages with Bouncy Castle's lightweight API (no JCA provider to register): encrypting to public keys,
@@ -61,7 +61,7 @@ public final class Pgp {
 
     /** The fingerprint of a key, upper-case hex. */
     public static String fingerprint(PGPPublicKey key) {
-        return Hex.toHexString(key.getFingerprint()).toUpperCase(Locale.ROOT);
+        return HexFormat.of().withUpperCase().formatHex(key.getFingerprint());
     }
 
     /** A 64-bit key id as GnuPG prints it (16 upper-case hex digits). */
