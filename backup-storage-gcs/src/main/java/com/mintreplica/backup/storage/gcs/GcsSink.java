@@ -18,6 +18,7 @@ import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.ObjectNames;
 import com.mintreplica.backup.core.sink.ObjectLockedException;
+import com.mintreplica.backup.core.sink.RepositoryObjects;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.SinkCapability;
 import com.mintreplica.backup.storage.gcs.internal.GcsPreconditions;
@@ -420,7 +421,9 @@ public final class GcsSink implements Sink {
                     BucketInfo.LifecycleRule.LifecycleAction.newSetStorageClassAction(target),
                     BucketInfo.LifecycleRule.LifecycleCondition.newBuilder()
                             .setAge(lifecycle.archiveDataAfterDays().getAsInt())
-                            .setMatchesPrefix(List.of(prefix + "data/"))
+                            // every prefix the core stores data objects under (packs, single-object entries)
+                            .setMatchesPrefix(RepositoryObjects.namePrefixes(ObjectKind.DATA).stream()
+                                    .map(p -> prefix + p).toList())
                             .build()));
         }
         if (lifecycle.deleteNoncurrentAfterDays().isPresent()) {
