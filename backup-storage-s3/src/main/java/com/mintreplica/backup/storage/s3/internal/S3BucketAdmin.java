@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.AbortIncompleteMultipartUpload;
 import software.amazon.awssdk.services.s3.model.BucketLifecycleConfiguration;
@@ -31,6 +33,7 @@ import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
  * rules for the repository's prefix. The data prefixes come from the core's {@link RepositoryObjects}.
  */
 public final class S3BucketAdmin {
+    private static final Logger LOG = LoggerFactory.getLogger(S3BucketAdmin.class);
     private final S3Place place;
 
     public S3BucketAdmin(S3Place place) {
@@ -42,6 +45,7 @@ public final class S3BucketAdmin {
         try {
             return place.s3().getBucketVersioning(r -> r.bucket(place.bucket())).status() == BucketVersioningStatus.ENABLED;
         } catch (SdkException e) {
+            LOG.debug("cannot read the versioning state of bucket {}: {}", place.bucket(), e.getMessage());
             return false;
         }
     }
