@@ -25,8 +25,8 @@ import java.util.OptionalLong;
  *       {@link ObjectLockedException}.</li>
  * </ul>
  */
-public final class Preconditions {
-    private Preconditions() {
+public final class GcsPreconditions {
+    private GcsPreconditions() {
     }
 
     /** What a failed request means to the Sink. */

@@ -17,7 +17,7 @@ import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** The GCS Sink's own precondition, generation and protection logic, without a server. */
-class PreconditionsTest {
+class GcsPreconditionsTest {
     private static final Instant NOW = Instant.parse("2026-11-24T01:00:00Z");
 
     private static BlobInfo.Builder blob() {
@@ -26,31 +26,31 @@ class PreconditionsTest {
 
     @Test
     void a_create_if_absent_asks_for_generation_zero() {
-        assertThat(Arrays.asList(Preconditions.writeOptions(true, OptionalLong.empty())))
+        assertThat(Arrays.asList(GcsPreconditions.writeOptions(true, OptionalLong.empty())))
                 .contains(Storage.BlobWriteOption.doesNotExist());
-        assertThat(Arrays.asList(Preconditions.targetOptions(true, OptionalLong.empty())))
+        assertThat(Arrays.asList(GcsPreconditions.targetOptions(true, OptionalLong.empty())))
                 .contains(Storage.BlobTargetOption.doesNotExist());
     }
 
     @Test
     void a_replacing_write_names_the_generation_it_replaces_and_a_plain_write_names_none() {
-        assertThat(Arrays.asList(Preconditions.writeOptions(false, OptionalLong.of(42))))
+        assertThat(Arrays.asList(GcsPreconditions.writeOptions(false, OptionalLong.of(42))))
                 .contains(Storage.BlobWriteOption.generationMatch(42))
                 .doesNotContain(Storage.BlobWriteOption.doesNotExist());
-        assertThat(Arrays.asList(Preconditions.targetOptions(false, OptionalLong.of(42))))
+        assertThat(Arrays.asList(GcsPreconditions.targetOptions(false, OptionalLong.of(42))))
                 .contains(Storage.BlobTargetOption.generationMatch(42));
-        assertThat(Arrays.asList(Preconditions.writeOptions(false, OptionalLong.empty())))
+        assertThat(Arrays.asList(GcsPreconditions.writeOptions(false, OptionalLong.empty())))
                 .containsExactly(Storage.BlobWriteOption.disableGzipContent());
     }
 
     @Test
     void status_codes_are_read_as_what_they_mean_to_the_sink() {
-        assertThat(Preconditions.classify(new StorageException(412, "conditionNotMet"))).isEqualTo(Preconditions.Outcome.PRECONDITION_FAILED);
-        assertThat(Preconditions.classify(new StorageException(404, "notFound"))).isEqualTo(Preconditions.Outcome.NOT_FOUND);
-        assertThat(Preconditions.classify(new StorageException(403, "retentionPolicyNotMet"))).isEqualTo(Preconditions.Outcome.FORBIDDEN);
-        assertThat(Preconditions.classify(new StorageException(503, "backendError"))).isEqualTo(Preconditions.Outcome.OTHER);
-        assertThat(Preconditions.classify(new StorageException(new FileAlreadyExistsException("repo/locks/l"))))
-                .isEqualTo(Preconditions.Outcome.PRECONDITION_FAILED);
+        assertThat(GcsPreconditions.classify(new StorageException(412, "conditionNotMet"))).isEqualTo(GcsPreconditions.Outcome.PRECONDITION_FAILED);
+        assertThat(GcsPreconditions.classify(new StorageException(404, "notFound"))).isEqualTo(GcsPreconditions.Outcome.NOT_FOUND);
+        assertThat(GcsPreconditions.classify(new StorageException(403, "retentionPolicyNotMet"))).isEqualTo(GcsPreconditions.Outcome.FORBIDDEN);
+        assertThat(GcsPreconditions.classify(new StorageException(503, "backendError"))).isEqualTo(GcsPreconditions.Outcome.OTHER);
+        assertThat(GcsPreconditions.classify(new StorageException(new FileAlreadyExistsException("repo/locks/l"))))
+                .isEqualTo(GcsPreconditions.Outcome.PRECONDITION_FAILED);
     }
 
     @Test
@@ -59,7 +59,7 @@ class PreconditionsTest {
         BlobInfo retained = blob().setRetention(BlobInfo.Retention.newBuilder().setMode(BlobInfo.Retention.Mode.LOCKED)
                 .setRetainUntilTime(until).build()).build();
 
-        Optional<ObjectLockedException> locked = Preconditions.lockOf("data/ab/pack", retained, NOW, "gs://bucket/repo");
+        Optional<ObjectLockedException> locked = GcsPreconditions.lockOf("data/ab/pack", retained, NOW, "gs://bucket/repo");
 
         assertThat(locked).hasValueSatisfying(e -> {
             assertThat(e.objectName()).isEqualTo("data/ab/pack");
@@ -72,18 +72,18 @@ class PreconditionsTest {
     void an_object_whose_retention_has_ended_is_not_locked() {
         BlobInfo expired = blob().setRetention(BlobInfo.Retention.newBuilder().setMode(BlobInfo.Retention.Mode.UNLOCKED)
                 .setRetainUntilTime(OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC)).build()).build();
-        assertThat(Preconditions.lockOf("data/ab/pack", expired, NOW, "gs://bucket/repo")).isEmpty();
-        assertThat(Preconditions.lockOf("data/ab/pack", blob().build(), NOW, "gs://bucket/repo")).isEmpty();
+        assertThat(GcsPreconditions.lockOf("data/ab/pack", expired, NOW, "gs://bucket/repo")).isEmpty();
+        assertThat(GcsPreconditions.lockOf("data/ab/pack", blob().build(), NOW, "gs://bucket/repo")).isEmpty();
     }
 
     @Test
     void an_object_under_a_temporary_or_event_based_hold_is_locked_without_an_end() {
-        assertThat(Preconditions.lockOf("data/ab/pack", blob().setTemporaryHold(true).build(), NOW, "gs://b"))
+        assertThat(GcsPreconditions.lockOf("data/ab/pack", blob().setTemporaryHold(true).build(), NOW, "gs://b"))
                 .hasValueSatisfying(e -> {
                     assertThat(e.retainUntil()).isEmpty();
                     assertThat(e.getMessage()).contains("temporary hold");
                 });
-        assertThat(Preconditions.lockOf("data/ab/pack", blob().setEventBasedHold(true).build(), NOW, "gs://b"))
+        assertThat(GcsPreconditions.lockOf("data/ab/pack", blob().setEventBasedHold(true).build(), NOW, "gs://b"))
                 .hasValueSatisfying(e -> assertThat(e.getMessage()).contains("event-based hold"));
     }
 }

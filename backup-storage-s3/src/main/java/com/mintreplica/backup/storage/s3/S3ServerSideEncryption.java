@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param type none, SSE-S3 ({@code AES256}) or SSE-KMS ({@code aws:kms})
  * @param kmsKeyId with SSE-KMS, the key id or ARN; empty for the account's default {@code aws/s3} key
  */
-public record S3Encryption(Type type, Optional<String> kmsKeyId) {
+public record S3ServerSideEncryption(Type type, Optional<String> kmsKeyId) {
 
     /** The kinds of server-side encryption. */
     public enum Type {
@@ -22,7 +22,7 @@ public record S3Encryption(Type type, Optional<String> kmsKeyId) {
         KMS
     }
 
-    public S3Encryption {
+    public S3ServerSideEncryption {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(kmsKeyId, "kmsKeyId");
         if (type != Type.KMS && kmsKeyId.isPresent()) {
@@ -31,25 +31,25 @@ public record S3Encryption(Type type, Optional<String> kmsKeyId) {
     }
 
     /** No server-side encryption requested. */
-    public static S3Encryption none() {
-        return new S3Encryption(Type.NONE, Optional.empty());
+    public static S3ServerSideEncryption none() {
+        return new S3ServerSideEncryption(Type.NONE, Optional.empty());
     }
 
     /** SSE-S3 (AES-256 with keys S3 manages). */
-    public static S3Encryption s3Managed() {
-        return new S3Encryption(Type.S3_MANAGED, Optional.empty());
+    public static S3ServerSideEncryption s3Managed() {
+        return new S3ServerSideEncryption(Type.S3_MANAGED, Optional.empty());
     }
 
     /** SSE-KMS with the account's default S3 key. */
-    public static S3Encryption kms() {
-        return new S3Encryption(Type.KMS, Optional.empty());
+    public static S3ServerSideEncryption kms() {
+        return new S3ServerSideEncryption(Type.KMS, Optional.empty());
     }
 
     /** SSE-KMS with the given key id or ARN. */
-    public static S3Encryption kms(String keyId) {
+    public static S3ServerSideEncryption kms(String keyId) {
         if (keyId == null || keyId.isBlank()) {
             throw new IllegalArgumentException("the KMS key id is empty");
         }
-        return new S3Encryption(Type.KMS, Optional.of(keyId));
+        return new S3ServerSideEncryption(Type.KMS, Optional.of(keyId));
     }
 }

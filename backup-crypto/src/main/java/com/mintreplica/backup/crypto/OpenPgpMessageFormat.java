@@ -1,7 +1,7 @@
 package com.mintreplica.backup.crypto;
 
 /** The packet format of the OpenPGP messages this module writes. */
-public enum MessageFormat {
+public enum OpenPgpMessageFormat {
     /**
      * Symmetrically encrypted integrity-protected data v1 (AES-256, with a modification detection code): what GnuPG
      * 2.2 and every other OpenPGP implementation read. The default.
@@ -14,7 +14,7 @@ public enum MessageFormat {
 
     private final String id;
 
-    MessageFormat(String id) {
+    OpenPgpMessageFormat(String id) {
         this.id = id;
     }
 
@@ -23,8 +23,8 @@ public enum MessageFormat {
         return id;
     }
 
-    public static MessageFormat fromId(String id) {
-        for (MessageFormat f : values()) {
+    public static OpenPgpMessageFormat fromId(String id) {
+        for (OpenPgpMessageFormat f : values()) {
             if (f.id.equals(id)) {
                 return f;
             }
