@@ -266,4 +266,23 @@ class RunClaimsTest {
         assertThat(names(locked, RunClaims.PREFIX)).containsExactly(oldRecord,
                 RunClaims.PREFIX + "etc/" + RunClaims.slotName(SLOT.plus(Duration.ofHours(3))) + "/done");
     }
+
+    /**
+     * The scheduler renews on its own timer, beside the run's thread: a renewal that was under way when the run ended
+     * waits for the end to be recorded and then writes nothing, so no lease is left beside the record.
+     */
+    @Test
+    void a_renewal_that_comes_after_the_run_ended_writes_no_lease() throws Exception {
+        FakeClock clock = new FakeClock(SLOT);
+        InMemorySink sink = new InMemorySink();
+        RunClaims.Claim held = ((RunClaims.Claimed) claims(sink, clock, "a").tryClaim(SLOT)).claim();
+        clock.advance(LEASE.dividedBy(2));
+        assertThat(held.renewalDue()).isTrue();
+        held.complete(ok("host-a"));
+
+        assertThat(held.renewalDue()).isFalse();
+        assertThat(held.renew()).as("not lost: there is nothing left to renew").isTrue();
+        assertThat(names(sink, RunClaims.PREFIX)).containsExactly(
+                RunClaims.PREFIX + "etc/" + RunClaims.slotName(SLOT) + "/done");
+    }
 }

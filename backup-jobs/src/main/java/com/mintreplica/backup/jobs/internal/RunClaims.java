@@ -289,6 +289,8 @@ public final class RunClaims {
         /** When the current lease was written: its expiry minus the lease, whenever the store answered. */
         private volatile Instant renewed;
         private volatile boolean lost;
+        /** Completed or released: a renewal that waited for that call writes nothing after it. */
+        private volatile boolean ended;
 
         private Claim(Instant slot, String dir, int generation, Instant written) {
             this.slot = slot;
@@ -309,7 +311,7 @@ public final class RunClaims {
          * enough for its clock to move 60 seconds; its next renewal came too late).
          */
         public boolean renewalDue() {
-            return !lost && !clock.instant().isBefore(renewed.plus(lease.dividedBy(3)));
+            return !lost && !ended && !clock.instant().isBefore(renewed.plus(lease.dividedBy(3)));
         }
 
         /**
@@ -320,6 +322,9 @@ public final class RunClaims {
         public synchronized boolean renew() throws IOException {
             if (lost) {
                 return false;
+            }
+            if (ended) {
+                return true; // the run ended while this renewal waited: its leases are gone, nothing to renew
             }
             Instant now = clock.instant();
             if (!now.isBefore(expires)) {
@@ -343,6 +348,7 @@ public final class RunClaims {
 
         /** Writes the run record, then deletes the leases. */
         public synchronized void complete(JobResult result) throws IOException {
+            ended = true;
             put(dir + DONE, record(result));
             for (int g = 1; g <= generation; g++) {
                 sink.delete(dir + leaseName(g));
@@ -351,6 +357,7 @@ public final class RunClaims {
 
         /** Gives the slot up unfinished: the next generation says it expired now, so another replica may take it. */
         public synchronized void release() throws IOException {
+            ended = true;
             if (lost) {
                 return;
             }
