@@ -40,12 +40,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One backup: reads a Source, cuts content into chunks, and in parallel hashes, encodes and packs the chunks that are
- * new, bounded by a byte budget. Then it stores the index of the new packs and, last, the manifest: until the manifest
- * exists, nothing of this run is visible, and a crash leaves only unreferenced packs behind.
+ * new, bounded by a byte budget. Directory listings become tree blobs as the walk leaves each directory
+ * ({@link TreeBuilder}), compared file by file with the parent snapshot's listing of the same directory, which is loaded
+ * when the walk enters it. Index objects for the new packs are written as packs accumulate and at the end; last comes
+ * the snapshot object, naming the root tree: until it exists, nothing of this run is visible, and a crash leaves only
+ * packs no snapshot refers to.
  */
 public final class BackupRun {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
     private static final long PROGRESS_NANOS = 250_000_000L;
+    /** Warnings kept in the snapshot; more are counted in a last one (a tree of unreadable files must not fill it). */
+    static final int MAX_WARNINGS = 10_000;
+    /** An index object is written once this many stored blobs are unindexed, so their bookkeeping does not grow. */
+    static final int INDEX_EVERY_BLOBS = 65_536;
 
     /** What a run needs besides the repository. */
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
@@ -60,8 +67,18 @@ public final class BackupRun {
     private final AtomicLong bytesNew = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
-    private final List<IndexFile.PackBlobs> storedPacks = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong warningsDropped = new AtomicLong();
+    /** Packs stored and not yet in an index object. */
+    private final List<IndexFile.PackBlobs> unindexed = new ArrayList<>();
+    private int unindexedBlobs;
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
+    /** Chunk and tree tasks not yet finished: a failed run waits for them, so nothing of it is written after it returns. */
+    private final AtomicLong inFlight = new AtomicLong();
+    /** Blobs this run stores: the first worker to claim an id stores it. */
+    private final IdSet claimed = new IdSet();
+    private BlobIndex index;
+    private PackWriter dataPacks;
+    private PackWriter treePacks;
     private ByteBudget packBudget;
     private long entries;
     private long totalBytes;
@@ -84,7 +101,7 @@ public final class BackupRun {
             // [lock] A shared lease for the whole run keeps prune (exclusive) away: see RepositoryLock and docs/prune.md.
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.SHARED, "back up " + options.source().id(),
                     options.lockWait(), RepositoryLock.Settings.DEFAULT);
-            List<Manifest.Item> items;
+            BlobId root;
             Map<String, String> facts;
             BackupContext context = new BackupContext() {
                 @Override
@@ -103,16 +120,14 @@ public final class BackupRun {
                 }
             };
             try (SourceReader reader = options.source().open(context)) {
-                items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
+                root = read(reader, id);
                 facts = reader.facts();
             }
-            if (!storedPacks.isEmpty()) {
-                bytesStored.addAndGet(store.writeIndex(new ArrayList<>(storedPacks)));
-            }
-            // The manifest's own size is not in its stats: it would change what it measures.
+            writeIndex(true);
+            // The snapshot object's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
-            lock.check(); // [lock] no prune can have run since the index was read: the blobs this manifest names exist
-            store.writeManifest(new Manifest(committed, store.config().layout(), items));
+            lock.check(); // [lock] no prune can have run since the index was read: the blobs this snapshot names exist
+            store.writeManifest(Manifest.ofTree(committed, store.config().layout(), root));
             LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
                     options.source().id(), store.location(), entries, bytesRead.get(), bytesNew.get());
             emit(new BackupEvent.Finished(clock.instant(), committed));
@@ -136,43 +151,67 @@ public final class BackupRun {
         return new Snapshot(id, time, options.host(), options.source().id(), options.job(), options.tags(),
                 options.parent().map(m -> m.snapshot().id()),
                 new Snapshot.Stats(entries, totalBytes, bytesRead.get(), bytesNew.get(), bytesStored.get(), millis),
-                facts, new ArrayList<>(warnings), options.toolVersion());
+                facts, warningsToStore(), options.toolVersion());
     }
 
-    // ---- chunked layout
+    private List<Snapshot.Warning> warningsToStore() {
+        List<Snapshot.Warning> out = new ArrayList<>(warnings);
+        long dropped = warningsDropped.get();
+        if (dropped > 0) {
+            out.add(new Snapshot.Warning("", dropped + " more warnings are not listed (the first " + MAX_WARNINGS
+                    + " are); the log has them all"));
+        }
+        return out;
+    }
 
-    private List<Manifest.Item> readChunked(SourceReader reader) throws IOException {
+    // ---- the walk
+
+    /** Reads every entry, stores what is new, and returns the id of the root tree once every tree is stored. */
+    private BlobId read(SourceReader reader, String snapshotId) throws IOException {
         RepoConfig config = store.config();
+        boolean chunked = config.layout() == Layout.CHUNKED;
         FastCdc chunker = new FastCdc(config.chunkMin(), config.chunkAvg(), config.chunkMax(), config.chunkSeed());
         FastCdc.Stream cutter = chunker.newStream();
         // [lock] Read again under the lease: an index cached before it may name blobs a prune has deleted since.
-        BlobIndex index = store.reloadIndex();
-        Set<BlobId> known = ConcurrentHashMap.newKeySet();
-        known.addAll(index.blobIds());
-        PackWriter packer = new PackWriter(codec, config.packSize());
+        index = store.reloadIndex();
+        dataPacks = new PackWriter(codec, config.packSize(), BlobType.DATA);
+        treePacks = new PackWriter(codec, config.packSize(), BlobType.TREE);
         ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget(), 2L * config.chunkMax()));
         // Encoded blobs wait in packs until their pack is stored: bounded too, or N workers each holding a pack
         // being uploaded (and the Sink's own buffers) outgrow a small heap. Room for two full packs at least, so the
         // pack being filled always fits.
         packBudget = new ByteBudget(Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
-        Map<String, Manifest.Item> parentItems = parentItems(index);
-
-        List<PendingItem> pending = new ArrayList<>();
-        List<Future<?>> uploads = Collections.synchronizedList(new ArrayList<>());
+        ParentListing parentRoot = parentRoot();
+        TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
+                options.executor(), this::track, options.source().id().toString());
+        NameSet singleNames = chunked ? null : new NameSet();
         try {
             Optional<SourceEntry> next;
             while ((next = reader.next()).isPresent()) {
                 failFast();
                 SourceEntry sourceEntry = next.get();
                 Entry entry = sourceEntry.entry();
-                if (entry.type() != EntryType.REGULAR) {
-                    pending.add(new PendingItem(Manifest.Item.noContent(entry), null, 0));
+                ParentListing parent = tree.position(entry.path());
+                if (entry.type() == EntryType.DIRECTORY) {
+                    tree.addDirectory(entry);
                     entryDone(entry, 0);
                     continue;
                 }
-                Manifest.Item reused = reusable(entry, parentItems.get(entry.path()), known);
+                if (entry.type() != EntryType.REGULAR) {
+                    tree.add(Manifest.Item.noContent(entry));
+                    entryDone(entry, 0);
+                    continue;
+                }
+                if (!chunked) {
+                    Manifest.Item item = storeSingle(sourceEntry, snapshotId, singleNames);
+                    if (item != null) {
+                        tree.add(item);
+                    }
+                    continue;
+                }
+                Manifest.Item reused = reusable(entry, parent == null ? null : parent.file(entry));
                 if (reused != null) {
-                    pending.add(new PendingItem(reused, null, reused.size()));
+                    tree.add(reused);
                     totalBytes += reused.size();
                     entryDone(entry, reused.size());
                     continue;
@@ -181,7 +220,7 @@ public final class BackupRun {
                 if (content == null) {
                     continue;
                 }
-                List<Future<BlobId>> chunks = new ArrayList<>();
+                List<CompletableFuture<BlobId>> chunks = new ArrayList<>();
                 long size = 0;
                 try (InputStream in = content) {
                     FastCdc.Stream stream = cutter.reset(in);
@@ -191,78 +230,142 @@ public final class BackupRun {
                         size += chunk.length;
                         bytesRead.addAndGet(chunk.length);
                         acquire(budget, chunk.length);
-                        chunks.add(submitChunk(chunk, known, packer, budget, uploads));
+                        chunks.add(submitChunk(chunk, budget));
                         maybeProgress(entry.path());
                     }
                 } catch (NoSuchFileException vanished) {
                     warning(entry.path(), "vanished while it was read; not in this snapshot");
-                    pending.add(new PendingItem(null, new PendingContent(entry, chunks), -1));
                     continue;
                 }
                 totalBytes += size;
-                pending.add(new PendingItem(null, new PendingContent(entry, chunks), size));
+                tree.addFile(entry, size, chunks);
                 entryDone(entry, size);
             }
-            List<Manifest.Item> items = new ArrayList<>(pending.size());
-            for (PendingItem p : pending) {
-                Manifest.Item item = p.resolve();
-                if (p.size >= 0) {
-                    items.add(item);
+            BlobId root = await(tree.finish());
+            for (PackWriter packer : List.of(dataPacks, treePacks)) {
+                Optional<PackWriter.Pack> last = packer.flush();
+                if (last.isPresent()) {
+                    upload(last.get());
                 }
             }
-            Optional<PackWriter.Pack> last = packer.flush();
-            if (last.isPresent()) {
-                upload(last.get());
-            }
-            for (Future<?> upload : new ArrayList<>(uploads)) {
-                await(upload);
-            }
             failFast();
-            return items;
+            return root;
         } catch (RuntimeException | IOException e) {
-            // Let queued and running chunks finish, so that nothing of this run is written after it returns.
-            drain(pending);
+            // Let queued and running chunks and trees finish, so that nothing of this run is written after it returns.
+            drain();
             throw e;
         }
     }
 
-    private Map<String, Manifest.Item> parentItems(BlobIndex index) {
-        if (options.parent().isEmpty() || options.parent().get().layout() != Layout.CHUNKED) {
-            return Map.of();
+    /** The parent snapshot's root listing, or null without a (chunked) parent. */
+    private ParentListing parentRoot() {
+        if (options.parent().isEmpty() || options.parent().get().layout() != Layout.CHUNKED
+                || store.config().layout() != Layout.CHUNKED) {
+            return null;
         }
-        Map<String, Manifest.Item> out = new HashMap<>();
-        for (Manifest.Item item : options.parent().get().items()) {
-            if (item.entry().type() == EntryType.REGULAR && item.entry().changeToken().isPresent()) {
-                out.put(item.entry().path(), item);
+        Manifest parent = options.parent().get();
+        if (!parent.isTree()) {
+            Map<String, Manifest.Item> byPath = new HashMap<>();
+            for (Manifest.Item item : parent.items()) {
+                if (item.entry().type() == EntryType.REGULAR && item.entry().changeToken().isPresent()) {
+                    byPath.put(item.entry().path(), item);
+                }
             }
+            return new ParentListing(byPath, true);
         }
-        return out;
+        try {
+            return ParentListing.of(store.readTree(parent.tree().get(), ""));
+        } catch (RuntimeException e) {
+            LOG.warn("the parent snapshot {} cannot be read ({}); every file is read again", parent.snapshot().id(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The parent snapshot's listing of one directory, by name (or, for a flat parent, every file by path). The walk
+     * loads a subdirectory's listing when it enters it, so only the listings of the open directories are held.
+     */
+    private static final class ParentListing {
+        private final Map<String, Manifest.Item> files;
+        private final Map<String, BlobId> directories;
+        private final boolean flat;
+
+        private ParentListing(Map<String, Manifest.Item> files, boolean flat) {
+            this.files = files;
+            this.directories = Map.of();
+            this.flat = flat;
+        }
+
+        private ParentListing(Map<String, Manifest.Item> files, Map<String, BlobId> directories) {
+            this.files = files;
+            this.directories = directories;
+            this.flat = false;
+        }
+
+        static ParentListing of(TreeFormat.Node node) {
+            Map<String, Manifest.Item> files = new HashMap<>();
+            Map<String, BlobId> directories = new HashMap<>();
+            for (TreeFormat.Child c : node.children()) {
+                if (c.isDirectory()) {
+                    directories.put(c.name(), c.subtree().get());
+                } else if (c.item().entry().type() == EntryType.REGULAR && c.item().entry().changeToken().isPresent()) {
+                    files.put(c.name(), c.item());
+                }
+            }
+            return new ParentListing(files, directories);
+        }
+
+        Manifest.Item file(Entry entry) {
+            String path = entry.path();
+            return files.get(flat ? path : path.substring(path.lastIndexOf('/') + 1));
+        }
+    }
+
+    /** The parent's listing of the subdirectory {@code name} of {@code listing}, loaded now; null when it has none. */
+    private ParentListing descend(ParentListing listing, String name, String path) {
+        if (listing == null) {
+            return null;
+        }
+        if (listing.flat) {
+            return listing;
+        }
+        BlobId subtree = listing.directories.get(name);
+        if (subtree == null) {
+            return null;
+        }
+        try {
+            return ParentListing.of(store.readTree(subtree, path));
+        } catch (RuntimeException e) {
+            LOG.warn("the parent snapshot's listing of '{}' cannot be read ({}); its files are read again", path,
+                    e.getMessage());
+            return null;
+        }
     }
 
     /** The parent's item for this entry when its content is unchanged and all its blobs are still indexed. */
-    private static Manifest.Item reusable(Entry entry, Manifest.Item parent, Set<BlobId> known) {
+    private Manifest.Item reusable(Entry entry, Manifest.Item parent) {
         if (parent == null || entry.changeToken().isEmpty()
-                || !entry.changeToken().equals(parent.entry().changeToken())) {
+                || !entry.changeToken().equals(parent.entry().changeToken()) || parent.object().isPresent()) {
             return null;
         }
         for (BlobId blob : parent.blobs()) {
-            if (!known.contains(blob)) {
+            if (!index.contains(blob) && !claimed.contains(blob)) {
                 return null;
             }
         }
         return Manifest.Item.chunked(entry, parent.size(), parent.blobs());
     }
 
-    private Future<BlobId> submitChunk(byte[] chunk, Set<BlobId> known, PackWriter packer, ByteBudget budget,
-                                       List<Future<?>> uploads) {
-        return CompletableFuture.supplyAsync(() -> {
+    private CompletableFuture<BlobId> submitChunk(byte[] chunk, ByteBudget budget) {
+        return track(CompletableFuture.supplyAsync(() -> {
             try {
                 BlobId id = codec.blobId(chunk);
-                if (known.add(id)) {
+                if (!index.contains(id) && claimed.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
                     acquire(packBudget, encoded.length);
-                    Optional<PackWriter.Pack> full = packer.add(id, encoded, chunk.length);
+                    Optional<PackWriter.Pack> full = dataPacks.add(id, encoded, chunk.length);
                     if (full.isPresent()) {
                         upload(full.get());
                     }
@@ -277,61 +380,120 @@ public final class BackupRun {
             } finally {
                 budget.release(chunk.length);
             }
-        }, options.executor());
+        }, options.executor()));
+    }
+
+    /** Stores a tree blob (on a worker) unless the repository has it: an unchanged directory costs nothing. */
+    private BlobId storeTree(byte[] plain) {
+        try {
+            BlobId id = codec.blobId(plain);
+            if (!index.contains(id) && claimed.add(id)) {
+                Optional<PackWriter.Pack> full = treePacks.add(id, codec.encode(plain), plain.length);
+                if (full.isPresent()) {
+                    upload(full.get());
+                }
+            }
+            return id;
+        } catch (IOException e) {
+            workerFailure.compareAndSet(null, e);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            workerFailure.compareAndSet(null, e);
+            throw e;
+        }
+    }
+
+    /** Counts a task in flight until it completes. */
+    private <T> CompletableFuture<T> track(CompletableFuture<T> task) {
+        inFlight.incrementAndGet();
+        return task.whenComplete((v, e) -> {
+            if (e != null) {
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                workerFailure.compareAndSet(null, cause);
+            }
+            synchronized (inFlight) {
+                inFlight.decrementAndGet();
+                inFlight.notifyAll();
+            }
+        });
     }
 
     private void upload(PackWriter.Pack pack) throws IOException {
         try {
             pack.upload(store.sink());
         } finally {
-            if (packBudget != null) {
+            if (packBudget != null && pack.type() == BlobType.DATA) {
                 pack.blobs().forEach(b -> packBudget.release(b.location().length()));
             }
         }
         bytesStored.addAndGet(pack.size());
-        storedPacks.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+        boolean full;
+        synchronized (unindexed) {
+            unindexed.add(pack.indexEntry());
+            unindexedBlobs += pack.blobs().size();
+            full = unindexedBlobs >= INDEX_EVERY_BLOBS;
+        }
+        if (full) {
+            writeIndex(false);
+        }
+    }
+
+    /**
+     * Writes an index object for the packs stored since the last one ({@code all}: also when there are few). Not added
+     * to the loaded index: {@link #claimed} already knows these blobs for the rest of this run.
+     */
+    private void writeIndex(boolean all) {
+        List<IndexFile.PackBlobs> packs;
+        synchronized (unindexed) {
+            if (unindexed.isEmpty() || (!all && unindexedBlobs < INDEX_EVERY_BLOBS)) {
+                return;
+            }
+            packs = new ArrayList<>(unindexed);
+            unindexed.clear();
+            unindexedBlobs = 0;
+        }
+        bytesStored.addAndGet(store.writeIndex(packs, false));
     }
 
     // ---- single-object layout
 
-    private List<Manifest.Item> readSingle(SourceReader reader, String snapshotId) throws IOException {
-        List<Manifest.Item> items = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        Optional<SourceEntry> next;
-        while ((next = reader.next()).isPresent()) {
-            SourceEntry sourceEntry = next.get();
-            Entry entry = sourceEntry.entry();
-            if (entry.type() != EntryType.REGULAR) {
-                items.add(Manifest.Item.noContent(entry));
-                entryDone(entry, 0);
-                continue;
-            }
-            String name = singleObjectName(snapshotId, entry.path(), names);
-            InputStream content = openOrWarn(sourceEntry);
-            if (content == null) {
-                continue;
-            }
-            try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder)) {
-                store.sink().put(name, encoded, -1, ObjectKind.DATA);
-                long size = encoded.plainBytes();
-                bytesNew.addAndGet(size);
-                bytesStored.addAndGet(encoded.encodedBytes());
-                totalBytes += size;
-                items.add(Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256())));
-                entryDone(entry, size);
-            } catch (NoSuchFileException vanished) {
-                store.delete(name);
-                warning(entry.path(), "vanished while it was read; not in this snapshot");
-            }
+    /** Stores a regular entry as one object; null (with a warning) when it vanished or cannot be read. */
+    private Manifest.Item storeSingle(SourceEntry sourceEntry, String snapshotId, NameSet names) throws IOException {
+        Entry entry = sourceEntry.entry();
+        String name = singleObjectName(snapshotId, entry.path(), names);
+        InputStream content = openOrWarn(sourceEntry);
+        if (content == null) {
+            return null;
         }
-        return items;
+        try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder)) {
+            store.sink().put(name, encoded, -1, ObjectKind.DATA);
+            long size = encoded.plainBytes();
+            bytesNew.addAndGet(size);
+            bytesStored.addAndGet(encoded.encodedBytes());
+            totalBytes += size;
+            entryDone(entry, size);
+            return Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256()));
+        } catch (NoSuchFileException vanished) {
+            store.delete(name);
+            warning(entry.path(), "vanished while it was read; not in this snapshot");
+            return null;
+        }
+    }
+
+    /** Object names used in this snapshot, kept as hashes in an {@link IdSet} rather than as strings. */
+    private static final class NameSet {
+        private final IdSet hashes = new IdSet();
+
+        boolean add(String name) {
+            return hashes.add(Sha256.hash(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
     }
 
     /**
      * {@code files/<snapshot>/<path><suffix>}, with characters that are not portable in object names replaced; in an
      * encrypted repository a keyed hash of the path stands for it.
      */
-    private String singleObjectName(String snapshotId, String path, Set<String> used) {
+    private String singleObjectName(String snapshotId, String path, NameSet used) {
         if (codec.keyed()) {
             // Encrypted: the name must not reveal the entry's path; a keyed hash of it is stable and unique enough.
             path = Hex.encode(java.util.Arrays.copyOf(codec.hash(path.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 16));
@@ -405,7 +567,13 @@ public final class BackupRun {
     }
 
     private void warning(String path, String message) {
-        warnings.add(new Snapshot.Warning(path, message));
+        synchronized (warnings) {
+            if (warnings.size() < MAX_WARNINGS) {
+                warnings.add(new Snapshot.Warning(path, message));
+            } else {
+                warningsDropped.incrementAndGet();
+            }
+        }
         LOG.warn("{}: {}", path, message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
@@ -465,34 +633,17 @@ public final class BackupRun {
         throw new BackupException(t.toString(), t);
     }
 
-    private static void drain(List<PendingItem> pending) {
-        for (PendingItem p : pending) {
-            if (p.content == null) {
-                continue;
-            }
-            for (Future<BlobId> f : p.content.chunks) {
+    /** Waits until no chunk or tree task of this run is queued or running. */
+    private void drain() {
+        synchronized (inFlight) {
+            while (inFlight.get() > 0) {
                 try {
-                    f.get();
-                } catch (Exception ignored) {
-                    // the failure that matters is already being thrown
+                    inFlight.wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
             }
-        }
-    }
-
-    private record PendingContent(Entry entry, List<Future<BlobId>> chunks) {
-    }
-
-    private record PendingItem(Manifest.Item done, PendingContent content, long size) {
-        Manifest.Item resolve() throws IOException {
-            if (done != null) {
-                return done;
-            }
-            List<BlobId> ids = new ArrayList<>(content.chunks.size());
-            for (Future<BlobId> f : content.chunks) {
-                ids.add(await(f));
-            }
-            return Manifest.Item.chunked(content.entry, size, ids);
         }
     }
 }

@@ -1,82 +1,170 @@
 package com.mintreplica.backup.core.internal;
 
 import com.mintreplica.backup.core.CorruptDataException;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * An index object ({@code index/<id>}): which blobs each pack holds and where. A backup writes one after its packs and
- * before its manifest; the union of all index objects is the repository's index. Plaintext format:
+ * An index object ({@code index/<id>}): which blobs each pack holds and where. A backup writes them after its packs and
+ * before its snapshot; the union of all index objects is the repository's index. Plaintext format, version 2 (written
+ * since snapshots are trees of tree blobs, which live in packs of their own):
  * <pre>
- *   "MBI1" | pack count (int32) | per pack: pack id (32) | blob count (int32) |
+ *   "MBI2" | pack count (int32) | per pack: pack id (32) | blob type (1: 0 data, 1 tree) | blob count (int32) |
  *                                 per blob: id (32) | offset (int32) | length (int32) | plain length (int32)
  * </pre>
- * encoded by the chain and sealed in an {@link Envelope}.
+ * Version 1 ({@code "MBI1"}, no type byte: every pack is a data pack) is still read. Encoded by the chain and sealed in
+ * an {@link Envelope}.
  */
 public final class IndexFile {
     public static final String PREFIX = "index/";
-    private static final byte[] MAGIC = {'M', 'B', 'I', '1'};
+    private static final byte[] MAGIC_V1 = {'M', 'B', 'I', '1'};
+    private static final byte[] MAGIC_V2 = {'M', 'B', 'I', '2'};
+    /** Bytes per blob in the plaintext, for estimates. */
+    static final int BYTES_PER_BLOB = BlobId.LENGTH + 12;
 
     private IndexFile() {
     }
 
     /** The blobs of one pack. */
-    public record PackBlobs(BlobId pack, List<Packs.PackedBlob> blobs) {
+    public record PackBlobs(BlobId pack, BlobType type, List<Packs.PackedBlob> blobs) {
+    }
+
+    /** Receives an index object's content without building objects per blob (see {@link #read}). */
+    public interface Visitor {
+        /** A pack; its {@code blobs} blobs follow. {@code id} is only valid during the call. */
+        void pack(byte[] id, BlobType type, int blobs);
+
+        /** A blob of the last pack. {@code id} is only valid during the call. */
+        void blob(byte[] id, int offset, int length, int plainLength);
     }
 
     public static byte[] plaintext(List<PackBlobs> packs) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.write(MAGIC);
-            out.writeInt(packs.size());
-            for (PackBlobs p : packs) {
-                out.write(p.pack().bytes());
-                out.writeInt(p.blobs().size());
-                for (Packs.PackedBlob b : p.blobs()) {
-                    out.write(b.id().bytes());
-                    out.writeInt(b.location().offset());
-                    out.writeInt(b.location().length());
-                    out.writeInt(b.location().plainLength());
-                }
+        Writer w = new Writer(packs.size());
+        for (PackBlobs p : packs) {
+            w.pack(p.pack().raw(), p.type(), p.blobs().size());
+            for (Packs.PackedBlob b : p.blobs()) {
+                w.blob(b.id().raw(), b.location().offset(), b.location().length(), b.location().plainLength());
             }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
-        return bytes.toByteArray();
+        return w.finish();
     }
 
+    /** Writes an index object's plaintext pack by pack, without objects per blob (prune's consolidated index). */
+    public static final class Writer implements Visitor {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final DataOutputStream out = new DataOutputStream(bytes);
+
+        /** @param packs how many packs will follow */
+        public Writer(int packs) {
+            try {
+                out.write(MAGIC_V2);
+                out.writeInt(packs);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void pack(byte[] id, BlobType type, int blobs) {
+            try {
+                out.write(id);
+                out.writeByte(type.code());
+                out.writeInt(blobs);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void blob(byte[] id, int offset, int length, int plainLength) {
+            try {
+                out.write(id);
+                out.writeInt(offset);
+                out.writeInt(length);
+                out.writeInt(plainLength);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        public byte[] finish() {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return bytes.toByteArray();
+        }
+    }
+
+    /** Reads an index object into objects; fine for a few packs, see {@link #read} for the whole index. */
     public static List<PackBlobs> parse(String objectName, byte[] plaintext) {
         List<PackBlobs> out = new ArrayList<>();
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(plaintext))) {
-            byte[] magic = new byte[MAGIC.length];
-            in.readFully(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
-                throw new IOException("not an index object");
+        read(objectName, plaintext, new Visitor() {
+            private BlobId pack;
+            private BlobType type;
+            private List<Packs.PackedBlob> blobs;
+
+            @Override
+            public void pack(byte[] id, BlobType type, int count) {
+                this.pack = BlobId.wrap(id.clone());
+                this.type = type;
+                this.blobs = new ArrayList<>(count);
+                out.add(new PackBlobs(pack, type, blobs));
             }
-            int packs = in.readInt();
+
+            @Override
+            public void blob(byte[] id, int offset, int length, int plainLength) {
+                blobs.add(new Packs.PackedBlob(BlobId.wrap(id.clone()), new BlobLocation(pack, type, offset, length, plainLength)));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Reads an index object, handing every pack and blob to {@code visitor}.
+     *
+     * @throws CorruptDataException naming the object when it is not an index object or is cut short
+     */
+    public static void read(String objectName, byte[] plaintext, Visitor visitor) {
+        ByteBuffer in = ByteBuffer.wrap(plaintext);
+        try {
+            byte[] magic = new byte[4];
+            in.get(magic);
+            boolean v2 = java.util.Arrays.equals(magic, MAGIC_V2);
+            if (!v2 && !java.util.Arrays.equals(magic, MAGIC_V1)) {
+                throw new IllegalArgumentException("not an index object");
+            }
+            int packs = in.getInt();
+            if (packs < 0) {
+                throw new IllegalArgumentException("a negative pack count");
+            }
+            byte[] id = new byte[BlobId.LENGTH];
             for (int i = 0; i < packs; i++) {
-                byte[] packId = new byte[BlobId.LENGTH];
-                in.readFully(packId);
-                BlobId pack = BlobId.wrap(packId);
-                int count = in.readInt();
-                List<Packs.PackedBlob> blobs = new ArrayList<>(count);
-                for (int j = 0; j < count; j++) {
-                    byte[] id = new byte[BlobId.LENGTH];
-                    in.readFully(id);
-                    blobs.add(new Packs.PackedBlob(BlobId.wrap(id),
-                            new BlobLocation(pack, in.readInt(), in.readInt(), in.readInt())));
+                in.get(id);
+                BlobType type = v2 ? BlobType.ofCode(in.get()) : BlobType.DATA;
+                int count = in.getInt();
+                if (count < 0 || (long) count * BYTES_PER_BLOB > in.remaining()) {
+                    throw new IllegalArgumentException("pack " + i + " lists more blobs than the object holds");
                 }
-                out.add(new PackBlobs(pack, blobs));
+                visitor.pack(id, type, count);
+                for (int j = 0; j < count; j++) {
+                    in.get(id);
+                    visitor.blob(id, in.getInt(), in.getInt(), in.getInt());
+                }
             }
-        } catch (IOException e) {
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException(in.remaining() + " bytes follow the last pack");
+            }
+        } catch (BufferUnderflowException e) {
+            throw new CorruptDataException("index object '" + objectName + "' is corrupt: it is cut short", e);
+        } catch (IllegalArgumentException e) {
             throw new CorruptDataException("index object '" + objectName + "' is corrupt: " + e.getMessage(), e);
         }
-        return out;
     }
 }

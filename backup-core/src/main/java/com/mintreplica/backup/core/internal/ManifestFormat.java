@@ -23,12 +23,18 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Manifests as JSON: the snapshot summary first and the entries last, so listing snapshots can stop reading at the
- * entries.
+ * Snapshot objects as JSON: the snapshot summary first and, in a flat snapshot (versions 1 and 2), the entries last,
+ * so listing snapshots can stop reading at the entries. Version 3 names the root tree blob ({@code "tree"}) instead of
+ * listing entries (see {@link TreeFormat}). Entries are encoded by {@link EntryJson}.
  */
 public final class ManifestFormat {
     private static final JsonFactory JSON = new JsonFactory();
-    public static final int VERSION = 1;
+    /** The version of flat snapshots this code writes (only copies of flat snapshots are still written flat). */
+    public static final int FLAT_VERSION = 1;
+    /** The version of tree snapshots: a summary and the id of the root tree blob. */
+    public static final int TREE_VERSION = 3;
+    /** The newest version this code reads. */
+    public static final int VERSION = TREE_VERSION;
 
     private ManifestFormat() {
     }
@@ -39,7 +45,7 @@ public final class ManifestFormat {
             try (JsonGenerator g = JSON.createGenerator(out)) {
                 Snapshot s = manifest.snapshot();
                 g.writeStartObject();
-                g.writeNumberField("version", VERSION);
+                g.writeNumberField("version", manifest.isTree() ? TREE_VERSION : FLAT_VERSION);
                 g.writeStringField("id", s.id());
                 g.writeStringField("time", s.time().toString());
                 g.writeStringField("host", s.host());
@@ -82,11 +88,15 @@ public final class ManifestFormat {
                     g.writeEndObject();
                 }
                 g.writeEndArray();
-                g.writeArrayFieldStart("entries");
-                for (Manifest.Item item : manifest.items()) {
-                    writeItem(g, item);
+                if (manifest.isTree()) {
+                    g.writeStringField("tree", manifest.tree().get().hex());
+                } else {
+                    g.writeArrayFieldStart("entries");
+                    for (Manifest.Item item : manifest.items()) {
+                        writeItem(g, item);
+                    }
+                    g.writeEndArray();
                 }
-                g.writeEndArray();
                 g.writeEndObject();
             }
             return out.toByteArray();
@@ -96,44 +106,8 @@ public final class ManifestFormat {
     }
 
     private static void writeItem(JsonGenerator g, Manifest.Item item) throws IOException {
-        Entry e = item.entry();
         g.writeStartObject();
-        g.writeStringField("path", e.path());
-        g.writeStringField("type", typeName(e.type()));
-        if (e.type() == EntryType.REGULAR) {
-            g.writeNumberField("size", item.size());
-        }
-        if (e.modified().isPresent()) {
-            g.writeStringField("mtime", e.modified().get().toString());
-        }
-        if (e.mode().isPresent()) {
-            g.writeStringField("mode", Integer.toOctalString(e.mode().getAsInt()));
-        }
-        if (e.uid().isPresent()) {
-            g.writeNumberField("uid", e.uid().getAsInt());
-        }
-        if (e.gid().isPresent()) {
-            g.writeNumberField("gid", e.gid().getAsInt());
-        }
-        if (e.owner().isPresent()) {
-            g.writeStringField("user", e.owner().get());
-        }
-        if (e.group().isPresent()) {
-            g.writeStringField("group", e.group().get());
-        }
-        if (e.linkTarget().isPresent()) {
-            g.writeStringField("link", e.linkTarget().get());
-        }
-        if (e.changeToken().isPresent()) {
-            g.writeStringField("token", e.changeToken().get());
-        }
-        if (!e.attributes().isEmpty()) {
-            g.writeObjectFieldStart("attrs");
-            for (Map.Entry<String, String> a : e.attributes().entrySet()) {
-                g.writeStringField(a.getKey(), a.getValue());
-            }
-            g.writeEndObject();
-        }
+        EntryJson.write(g, item.entry(), item.size());
         if (!item.blobs().isEmpty()) {
             g.writeArrayFieldStart("blobs");
             for (BlobId b : item.blobs()) {
@@ -150,23 +124,6 @@ public final class ManifestFormat {
         g.writeEndObject();
     }
 
-    private static String typeName(EntryType t) {
-        return switch (t) {
-            case REGULAR -> "file";
-            case DIRECTORY -> "dir";
-            case SYMLINK -> "symlink";
-        };
-    }
-
-    private static EntryType type(String name) {
-        return switch (name) {
-            case "file" -> EntryType.REGULAR;
-            case "dir" -> EntryType.DIRECTORY;
-            case "symlink" -> EntryType.SYMLINK;
-            default -> throw new IllegalArgumentException("unknown entry type '" + name + "'");
-        };
-    }
-
     /** Reads the whole manifest. */
     public static Manifest read(String objectName, byte[] json) {
         return parse(objectName, json, true);
@@ -175,6 +132,11 @@ public final class ManifestFormat {
     /** Reads only the summary: the entries are skipped. */
     public static Snapshot readSummary(String objectName, byte[] json) {
         return parse(objectName, json, false).snapshot();
+    }
+
+    /** Reads the summary, layout and root tree; a flat snapshot's entries are skipped (its items are empty). */
+    public static Manifest readHead(String objectName, byte[] json) {
+        return parse(objectName, json, false);
     }
 
     private static Manifest parse(String objectName, byte[] json, boolean withEntries) {
@@ -194,16 +156,20 @@ public final class ManifestFormat {
             TreeMap<String, String> facts = new TreeMap<>();
             List<Snapshot.Warning> warnings = new ArrayList<>();
             List<Manifest.Item> items = new ArrayList<>();
+            int version = 1;
+            BlobId tree = null;
             fields:
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
                 switch (field) {
                     case "version" -> {
-                        if (p.getIntValue() > VERSION) {
-                            throw new IllegalArgumentException("manifest version " + p.getIntValue() + " is newer than this mint-backup reads");
+                        version = p.getIntValue();
+                        if (version > VERSION) {
+                            throw new IllegalArgumentException("manifest version " + version + " is newer than this mint-backup reads");
                         }
                     }
+                    case "tree" -> tree = BlobId.fromHex(p.getText());
                     case "id" -> id = p.getText();
                     case "time" -> time = p.getText();
                     case "host" -> host = p.getText();
@@ -242,7 +208,7 @@ public final class ManifestFormat {
                             break fields;
                         }
                         while (p.nextToken() == JsonToken.START_OBJECT) {
-                            items.add(readItem(p));
+                            items.add(readItem(p, version));
                         }
                     }
                     default -> p.skipChildren();
@@ -254,44 +220,27 @@ public final class ManifestFormat {
             Snapshot snapshot = new Snapshot(id, Instant.parse(time), host, new SourceId(kind, sourceName),
                     Optional.ofNullable(job), tags, Optional.ofNullable(parent),
                     new Snapshot.Stats(stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]), facts, warnings, tool);
-            return new Manifest(snapshot, layout, items);
+            if (version >= TREE_VERSION && tree == null) {
+                throw new IllegalArgumentException("a version " + version + " snapshot names no tree");
+            }
+            return new Manifest(snapshot, layout, items, Optional.ofNullable(tree));
         } catch (IOException | RuntimeException e) {
             throw new CorruptDataException("manifest '" + objectName + "' cannot be read: " + e.getMessage(), e);
         }
     }
 
-    private static Manifest.Item readItem(JsonParser p) throws IOException {
-        String path = null;
-        String type = null;
-        long size = 0;
-        String mtime = null;
-        String mode = null;
-        Integer uid = null;
-        Integer gid = null;
-        String user = null;
-        String group = null;
-        String link = null;
-        String token = null;
-        Map<String, String> attrs = Map.of();
+    private static Manifest.Item readItem(JsonParser p, int version) throws IOException {
+        EntryJson.Reader fields = new EntryJson.Reader(version);
         List<BlobId> blobs = new ArrayList<>();
         String object = null;
         String sha = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             p.nextToken();
+            if (fields.accept(field, p)) {
+                continue;
+            }
             switch (field) {
-                case "path" -> path = p.getText();
-                case "type" -> type = p.getText();
-                case "size" -> size = p.getLongValue();
-                case "mtime" -> mtime = p.getText();
-                case "mode" -> mode = p.getText();
-                case "uid" -> uid = p.getIntValue();
-                case "gid" -> gid = p.getIntValue();
-                case "user" -> user = p.getText();
-                case "group" -> group = p.getText();
-                case "link" -> link = p.getText();
-                case "token" -> token = p.getText();
-                case "attrs" -> attrs = stringMapBody(p);
                 case "blobs" -> {
                     while (p.nextToken() != JsonToken.END_ARRAY) {
                         blobs.add(BlobId.fromHex(p.getText()));
@@ -302,41 +251,12 @@ public final class ManifestFormat {
                 default -> p.skipChildren();
             }
         }
-        EntryType entryType = type(type);
-        Entry.Builder b = Entry.builder(path, entryType);
-        if (entryType == EntryType.REGULAR) {
-            b.size(size);
-        }
-        if (mtime != null) {
-            b.modified(Instant.parse(mtime));
-        }
-        if (mode != null) {
-            b.mode(Integer.parseInt(mode, 8));
-        }
-        if (uid != null) {
-            b.uid(uid);
-        }
-        if (gid != null) {
-            b.gid(gid);
-        }
-        if (user != null) {
-            b.owner(user);
-        }
-        if (group != null) {
-            b.group(group);
-        }
-        if (link != null) {
-            b.linkTarget(link);
-        }
-        if (token != null) {
-            b.changeToken(token);
-        }
-        b.attributes(attrs);
-        Entry entry = b.build();
+        Entry entry = fields.entry();
+        long size = fields.size();
         if (object != null) {
             return Manifest.Item.single(entry, size, object, sha == null ? "" : sha);
         }
-        return new Manifest.Item(entry, entryType == EntryType.REGULAR ? size : 0, blobs, Optional.empty(), Optional.empty());
+        return new Manifest.Item(entry, entry.type() == EntryType.REGULAR ? size : 0, blobs, Optional.empty(), Optional.empty());
     }
 
     private static Map<String, String> stringMap(JsonParser p) throws IOException {
@@ -344,7 +264,7 @@ public final class ManifestFormat {
         return stringMapBody(p);
     }
 
-    private static Map<String, String> stringMapBody(JsonParser p) throws IOException {
+    static Map<String, String> stringMapBody(JsonParser p) throws IOException {
         Map<String, String> out = new TreeMap<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
@@ -358,7 +278,7 @@ public final class ManifestFormat {
         return out;
     }
 
-    private static void expect(JsonToken actual, JsonToken expected) throws IOException {
+    static void expect(JsonToken actual, JsonToken expected) throws IOException {
         if (actual != expected) {
             throw new IOException("expected " + expected + " but found " + actual);
         }

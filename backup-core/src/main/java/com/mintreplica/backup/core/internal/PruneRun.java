@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -236,8 +237,8 @@ public final class PruneRun {
 
     // ---- the plan
 
-    /** A pack whose used blobs are worth keeping but not all of whose blobs are used. */
-    private record Partly(BlobId pack, List<Packs.PackedBlob> needed, long neededBytes, long totalBytes) {
+    /** A pack whose used blobs are worth keeping but not all of whose blobs are used ({@code needed}: blob indices). */
+    private record Partly(int pack, BlobId id, int[] needed, long neededBytes, long totalBytes) {
         long unusedBytes() {
             return totalBytes - neededBytes;
         }
@@ -247,104 +248,128 @@ public final class PruneRun {
     private static final class Plan {
         final Set<String> usedObjects = new HashSet<>();
         final Map<String, Long> oldIndex = new TreeMap<>();
-        final Map<BlobId, List<Packs.PackedBlob>> indexed = new TreeMap<>();
-        final Map<BlobId, ObjectInfo> stored = new TreeMap<>();
-        final List<BlobId> keep = new ArrayList<>();
+        final PackTable indexed = new PackTable();
+        /** Stored packs (data and tree) by id. */
+        final Map<BlobId, ObjectInfo> stored = new HashMap<>();
+        final List<Integer> keep = new ArrayList<>();
         final List<Partly> repack = new ArrayList<>();
-        final List<BlobId> delete = new ArrayList<>();
+        final List<Integer> delete = new ArrayList<>();
         final List<BlobId> unindexedOld = new ArrayList<>();
         int indexedMissing;
     }
 
     private Plan plan(List<String> remaining) {
         Plan plan = new Plan();
-        Set<BlobId> used = new HashSet<>();
+        // Every blob a remaining snapshot needs: its trees and its files' content. A subtree shared by many snapshots
+        // is walked once.
+        IdSet used = new IdSet();
+        IdSet visited = new IdSet();
         for (String id : remaining) {
-            for (Manifest.Item item : store.manifest(id).items()) {
-                used.addAll(item.blobs());
-                item.object().ifPresent(plan.usedObjects::add);
+            try {
+                SnapshotWalker.of(store, store.manifest(id)).visited(visited)
+                        .onTree((tree, path) -> used.add(tree))
+                        .forEach(item -> {
+                            for (BlobId blob : item.blobs()) {
+                                used.add(blob);
+                            }
+                            item.object().ifPresent(plan.usedObjects::add);
+                        });
+            } catch (CorruptDataException e) {
+                throw new CorruptDataException("prune stopped before deleting any data: snapshot " + id
+                        + " cannot be read (" + e.getMessage() + "). Run `mint-backup verify` to see which snapshots are"
+                        + " damaged", e);
             }
         }
         for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
-            List<IndexFile.PackBlobs> packs;
+            byte[] content;
             try {
-                packs = IndexFile.parse(o.name(), store.readMetadata(o.name()));
+                content = store.readMetadata(o.name());
             } catch (NotFoundException vanished) {
                 continue;
             }
+            IndexFile.read(o.name(), content, plan.indexed);
             plan.oldIndex.put(o.name(), o.size());
-            for (IndexFile.PackBlobs p : packs) {
-                plan.indexed.putIfAbsent(p.pack(), p.blobs());
+        }
+        for (String prefix : List.of(Packs.PREFIX, Packs.TREE_PREFIX)) {
+            for (ObjectInfo o : store.list(prefix)) {
+                BlobId id = Packs.idOf(o.name());
+                if (id != null && o.name().equals(Packs.objectName(id, Packs.typeOf(o.name())))) {
+                    plan.stored.put(id, o);
+                }
             }
         }
-        for (ObjectInfo o : store.list(Packs.PREFIX)) {
-            BlobId id = Packs.idOf(o.name());
-            if (id != null && o.name().equals(Packs.objectName(id))) {
-                plan.stored.put(id, o);
-            }
-        }
-
-        Set<BlobId> available = new HashSet<>();
-        plan.indexed.forEach((pack, blobs) -> {
-            if (plan.stored.containsKey(pack)) {
-                blobs.forEach(b -> available.add(b.id()));
-            } else {
-                plan.indexedMissing++;
-                LOG.warn("pack '{}' is listed in the index of {} but missing; the new index drops it",
-                        Packs.objectName(pack), store.location());
-            }
-        });
-        List<BlobId> missing = new ArrayList<>();
-        for (BlobId blob : used) {
-            if (!available.contains(blob)) {
-                missing.add(blob);
-            }
-        }
-        if (!missing.isEmpty()) {
-            missing.sort(Comparator.naturalOrder());
-            throw new CorruptDataException("prune stopped before deleting any data: " + missing.size()
-                    + " blob(s) that remaining snapshots need are in no stored pack of " + store.location()
-                    + " (first: " + missing.get(0) + "). Run `mint-backup verify` to see which snapshots are damaged");
-        }
+        PackTable table = plan.indexed;
+        byte[] blobId = new byte[BlobId.LENGTH];
 
         // Packs whose blobs are all used are kept whole; they cover those blobs for every other pack.
-        Set<BlobId> covered = new HashSet<>();
-        List<BlobId> others = new ArrayList<>();
-        plan.indexed.forEach((pack, blobs) -> {
-            if (!plan.stored.containsKey(pack)) {
-                return;
+        IdSet covered = new IdSet();
+        List<Integer> others = new ArrayList<>();
+        long[] usedBytesOf = new long[table.packs()];
+        for (int p = 0; p < table.packs(); p++) {
+            BlobId packId = table.packId(p);
+            if (!plan.stored.containsKey(packId)) {
+                plan.indexedMissing++;
+                LOG.warn("pack '{}' is listed in the index of {} but missing; the new index drops it",
+                        Packs.objectName(packId, table.type(p)), store.location());
+                continue;
             }
-            if (blobs.stream().allMatch(b -> used.contains(b.id()))) {
-                plan.keep.add(pack);
-                blobs.forEach(b -> covered.add(b.id()));
+            boolean all = true;
+            for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
+                if (used.contains(table.blobId(b, blobId))) {
+                    usedBytesOf[p] += table.length(b);
+                } else {
+                    all = false;
+                }
+            }
+            if (all) {
+                plan.keep.add(p);
+                for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
+                    covered.add(table.blobId(b, blobId).clone());
+                }
             } else {
-                others.add(pack);
+                others.add(p);
             }
-        });
+        }
         // The rest, most used first: each used blob is needed from the first pack that holds it.
-        others.sort(Comparator.comparingLong((BlobId p) -> -usedBytes(plan.indexed.get(p), used))
-                .thenComparing(Comparator.naturalOrder()));
+        others.sort(Comparator.comparingLong((Integer p) -> -usedBytesOf[p])
+                .thenComparing(p -> table.packId(p)));
         List<Partly> partly = new ArrayList<>();
         long usedBytes = 0;
-        for (BlobId pack : plan.keep) {
-            usedBytes += totalBytes(plan.indexed.get(pack));
+        for (int pack : plan.keep) {
+            usedBytes += table.totalBytes(pack);
         }
-        for (BlobId pack : others) {
-            List<Packs.PackedBlob> blobs = plan.indexed.get(pack);
-            List<Packs.PackedBlob> needed = new ArrayList<>();
-            for (Packs.PackedBlob b : blobs) {
-                if (used.contains(b.id()) && covered.add(b.id())) {
+        for (int pack : others) {
+            List<Integer> needed = new ArrayList<>();
+            long neededBytes = 0;
+            for (int b = table.first(pack); b < table.first(pack) + table.blobCount(pack); b++) {
+                byte[] id = table.blobId(b, new byte[BlobId.LENGTH]);
+                if (used.contains(id) && covered.add(id)) {
                     needed.add(b);
+                    neededBytes += table.length(b);
                 }
             }
             if (needed.isEmpty()) {
                 plan.delete.add(pack);
             } else {
-                needed.sort(Comparator.comparingInt(b -> b.location().offset()));
-                long neededBytes = totalBytes(needed);
+                needed.sort(Comparator.comparingInt(table::offset));
                 usedBytes += neededBytes;
-                partly.add(new Partly(pack, needed, neededBytes, totalBytes(blobs)));
+                partly.add(new Partly(pack, table.packId(pack), needed.stream().mapToInt(Integer::intValue).toArray(),
+                        neededBytes, table.totalBytes(pack)));
             }
+        }
+
+        // Every used blob must be in a stored pack; checked before anything changes.
+        if (covered.size() < used.size()) {
+            List<BlobId> missing = new ArrayList<>();
+            used.forEach(blob -> {
+                if (!covered.contains(blob)) {
+                    missing.add(blob);
+                }
+            });
+            missing.sort(Comparator.naturalOrder());
+            throw new CorruptDataException("prune stopped before deleting any data: " + missing.size()
+                    + " blob(s) that remaining snapshots need are in no stored pack of " + store.location()
+                    + " (first: " + missing.get(0) + "). Run `mint-backup verify` to see which snapshots are damaged");
         }
 
         // Repack the packs with the largest unused share until the unused rest is within maxUnused of the repository.
@@ -355,7 +380,7 @@ public final class PruneRun {
         double share = options.maxUnused();
         double allowed = share >= 1 ? Double.POSITIVE_INFINITY : usedBytes * share / (1 - share);
         partly.sort(Comparator.comparingDouble((Partly p) -> -(double) p.unusedBytes() / Math.max(1, p.totalBytes()))
-                .thenComparing(Partly::pack));
+                .thenComparing(Partly::id));
         for (Partly p : partly) {
             if (unused > allowed) {
                 plan.repack.add(p);
@@ -364,12 +389,12 @@ public final class PruneRun {
                 plan.keep.add(p.pack());
             }
         }
-        plan.repack.sort(Comparator.comparing(Partly::pack));
+        plan.repack.sort(Comparator.comparing(Partly::id));
         unusedLeft = unused;
 
         Instant horizon = options.lockSettings().clock().instant().minus(options.unindexedGrace());
         plan.stored.forEach((pack, info) -> {
-            if (!plan.indexed.containsKey(pack)) {
+            if (table.number(pack) < 0) {
                 if (info.lastModified().isBefore(horizon)) {
                     plan.unindexedOld.add(pack);
                 } else {
@@ -377,54 +402,40 @@ public final class PruneRun {
                 }
             }
         });
+        plan.unindexedOld.sort(Comparator.naturalOrder());
         return plan;
-    }
-
-    private static long usedBytes(List<Packs.PackedBlob> blobs, Set<BlobId> used) {
-        long n = 0;
-        for (Packs.PackedBlob b : blobs) {
-            if (used.contains(b.id())) {
-                n += b.location().length();
-            }
-        }
-        return n;
-    }
-
-    private static long totalBytes(List<Packs.PackedBlob> blobs) {
-        long n = 0;
-        for (Packs.PackedBlob b : blobs) {
-            n += b.location().length();
-        }
-        return n;
     }
 
     // ---- the data phase
 
     /** Counts what {@link #execute} would do, changing nothing. */
     private void estimate(Plan plan) {
+        PackTable table = plan.indexed;
         long index = 0;
-        for (BlobId pack : plan.keep) {
-            index += BlobId.LENGTH + 4 + plan.indexed.get(pack).size() * (BlobId.LENGTH + 12L);
+        for (int pack : plan.keep) {
+            index += BlobId.LENGTH + 5 + table.blobCount(pack) * (long) IndexFile.BYTES_PER_BLOB;
         }
-        long repackedBytes = 0;
+        Map<BlobType, Long> repackedBytes = new java.util.EnumMap<>(BlobType.class);
         for (Partly p : plan.repack) {
-            repackedBytes += p.neededBytes();
-            index += p.needed().size() * (BlobId.LENGTH + 12L);
+            repackedBytes.merge(table.type(p.pack()), p.neededBytes(), Long::sum);
+            index += p.needed().length * (long) IndexFile.BYTES_PER_BLOB;
             packsRepacked++;
-            bytesDeleted += plan.stored.get(p.pack()).size();
+            bytesDeleted += plan.stored.get(p.id()).size();
         }
         long packSize = store.config().packSize();
-        packsWritten = (repackedBytes + packSize - 1) / packSize;
-        bytesWritten += repackedBytes;
+        for (long bytes : repackedBytes.values()) {
+            packsWritten += (bytes + packSize - 1) / packSize;
+            bytesWritten += bytes;
+        }
         if (plan.oldIndex.size() > 1 || !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0) {
             bytesWritten += index;
             indexWritten = (plan.keep.size() + packsWritten + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT;
             indexDeleted = plan.oldIndex.size();
             bytesDeleted += plan.oldIndex.values().stream().mapToLong(Long::longValue).sum();
         }
-        for (BlobId pack : plan.delete) {
+        for (int pack : plan.delete) {
             packsDeleted++;
-            bytesDeleted += plan.stored.get(pack).size();
+            bytesDeleted += plan.stored.get(table.packId(pack)).size();
         }
         for (BlobId pack : plan.unindexedOld) {
             unindexedDeleted++;
@@ -432,32 +443,59 @@ public final class PruneRun {
         }
     }
 
+    /** A pack of the consolidated index: one the table lists ({@code pack} >= 0) or one repacking wrote. */
+    private record IndexEntry(BlobId id, int pack, IndexFile.PackBlobs written) {
+    }
+
+    /** The plaintext of the consolidated index object holding {@code entries}, written from the compact table. */
+    private static byte[] indexPlaintext(PackTable table, List<IndexEntry> entries) {
+        IndexFile.Writer w = new IndexFile.Writer(entries.size());
+        for (IndexEntry e : entries) {
+            if (e.written() != null) {
+                w.pack(e.id().bytes(), e.written().type(), e.written().blobs().size());
+                for (Packs.PackedBlob b : e.written().blobs()) {
+                    w.blob(b.id().bytes(), b.location().offset(), b.location().length(), b.location().plainLength());
+                }
+            } else {
+                table.writeTo(e.pack(), w);
+            }
+        }
+        return w.finish();
+    }
+
     private void execute(Plan plan) {
+        PackTable table = plan.indexed;
         // 1. Copy the used blobs of the packs to repack into new packs. Nothing refers to them yet.
         guard(true);
         List<IndexFile.PackBlobs> written = repack(plan);
         Set<BlobId> writtenIds = new HashSet<>();
         written.forEach(p -> writtenIds.add(p.pack()));
 
-        // 2. The consolidated index: every kept pack with all its blobs, and the new packs.
-        List<IndexFile.PackBlobs> entries = new ArrayList<>(written);
-        for (BlobId pack : plan.keep) {
-            entries.add(new IndexFile.PackBlobs(pack, plan.indexed.get(pack)));
+        // 2. The consolidated index: every kept pack with all its blobs, and the new packs. Its objects are named by
+        // their content, computed once to compare with the old index and again, one at a time, to be written: the
+        // whole index is never held as bytes beside the table.
+        List<IndexEntry> entries = new ArrayList<>();
+        for (IndexFile.PackBlobs w : written) {
+            entries.add(new IndexEntry(w.pack(), -1, w));
         }
-        entries.sort(Comparator.comparing(IndexFile.PackBlobs::pack));
-        Map<String, byte[]> index = new LinkedHashMap<>();
+        for (int pack : plan.keep) {
+            entries.add(new IndexEntry(table.packId(pack), pack, null));
+        }
+        entries.sort(Comparator.comparing(IndexEntry::id));
+        Map<String, List<IndexEntry>> index = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
-            byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
+            List<IndexEntry> part = entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT));
+            byte[] plain = indexPlaintext(table, part);
             // named like Store.writeIndex names them: keyed in an encrypted repository
-            index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), plain);
+            index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), part);
         }
         if (!index.keySet().equals(plan.oldIndex.keySet())) {
             guard(true);
-            for (Map.Entry<String, byte[]> e : index.entrySet()) {
+            for (Map.Entry<String, List<IndexEntry>> e : index.entrySet()) {
                 if (!plan.oldIndex.containsKey(e.getKey())) {
                     before(Prune.Step.WRITE_INDEX, e.getKey());
                     guard(false);
-                    bytesWritten += store.writeMetadata(e.getKey(), e.getValue(), ObjectKind.INDEX);
+                    bytesWritten += store.writeMetadata(e.getKey(), indexPlaintext(table, e.getValue()), ObjectKind.INDEX);
                     indexWritten++;
                 }
             }
@@ -485,12 +523,12 @@ public final class PruneRun {
             return;
         }
         guard(true);
-        for (BlobId pack : plan.delete) {
-            deletePack(plan, pack);
+        for (int pack : plan.delete) {
+            deletePack(plan, table.packId(pack));
             packsDeleted++;
         }
         for (Partly p : plan.repack) {
-            deletePack(plan, p.pack());
+            deletePack(plan, p.id());
         }
         for (BlobId pack : plan.unindexedOld) {
             if (!writtenIds.contains(pack)) {
@@ -505,29 +543,36 @@ public final class PruneRun {
         if (plan.repack.isEmpty()) {
             return written;
         }
-        PackWriter writer = new PackWriter(store.codec(), store.config().packSize());
+        PackTable table = plan.indexed;
+        Map<BlobType, PackWriter> writers = new java.util.EnumMap<>(BlobType.class);
         try {
             for (Partly p : plan.repack) {
-                String name = Packs.objectName(p.pack());
+                BlobType type = table.type(p.pack());
+                PackWriter writer = writers.computeIfAbsent(type, t -> new PackWriter(store.codec(), store.config().packSize(), t));
+                String name = Packs.objectName(p.id(), type);
                 byte[] bytes = store.readObject(name);
-                for (Packs.PackedBlob b : p.needed()) {
-                    BlobLocation at = b.location();
-                    if (at.offset() < 0 || (long) at.offset() + at.length() > bytes.length) {
+                for (int b : p.needed()) {
+                    int offset = table.offset(b);
+                    int length = table.length(b);
+                    BlobId id = table.blobId(b);
+                    if (offset < 0 || (long) offset + length > bytes.length) {
                         throw new CorruptDataException("prune stopped before deleting any data: pack '" + name
-                                + "' is shorter than its index says (blob " + b.id() + ")");
+                                + "' is shorter than its index says (blob " + id + ")");
                     }
-                    byte[] encoded = Arrays.copyOfRange(bytes, at.offset(), at.offset() + at.length());
-                    store.decodeBlob(b.id(), name, encoded, at.plainLength());
-                    Optional<PackWriter.Pack> full = writer.add(b.id(), encoded, at.plainLength());
+                    byte[] encoded = Arrays.copyOfRange(bytes, offset, offset + length);
+                    store.decodeBlob(id, name, encoded, table.plainLength(b));
+                    Optional<PackWriter.Pack> full = writer.add(id, encoded, table.plainLength(b));
                     if (full.isPresent()) {
                         upload(full.get(), written);
                     }
                 }
                 packsRepacked++;
             }
-            Optional<PackWriter.Pack> last = writer.flush();
-            if (last.isPresent()) {
-                upload(last.get(), written);
+            for (PackWriter writer : writers.values()) {
+                Optional<PackWriter.Pack> last = writer.flush();
+                if (last.isPresent()) {
+                    upload(last.get(), written);
+                }
             }
         } catch (IOException e) {
             throw new BackupException("prune could not repack into " + store.location() + ": " + e.getMessage()
@@ -542,11 +587,11 @@ public final class PruneRun {
         pack.upload(store.sink());
         bytesWritten += pack.size();
         packsWritten++;
-        written.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+        written.add(pack.indexEntry());
     }
 
     private void deletePack(Plan plan, BlobId pack) {
-        String name = Packs.objectName(pack);
+        String name = plan.stored.get(pack).name();
         before(Prune.Step.DELETE_PACK, name);
         guard(false);
         if (deleteUnlessRetained(name)) {

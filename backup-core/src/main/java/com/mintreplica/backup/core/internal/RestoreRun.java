@@ -11,11 +11,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.Executor;
 import java.util.Iterator;
-import java.util.List;
 import java.util.function.Predicate;
 
-/** Restores the selected entries of one manifest into a target, checking every byte before it is handed over. */
+/**
+ * Restores the selected entries of one snapshot into a target, checking every byte before it is handed over. The
+ * snapshot is walked lazily ({@link SnapshotWalker}): one walk fetches blobs ahead, another hands entries to the
+ * target, both reading the same few tree blobs through a small cache, so memory does not grow with the entries.
+ */
 public final class RestoreRun {
+    /** Parsed tree blobs kept between the fetch-ahead walk and the writing walk. */
+    private static final long TREE_CACHE_BYTES = 8L << 20;
     private final Store store;
     private final Manifest manifest;
     private final Executor executor;
@@ -35,15 +40,15 @@ public final class RestoreRun {
     public Counts run(RestoreTarget target, Predicate<String> selection, boolean partial) {
         long entries = 0;
         long bytes = 0;
-        // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries.
-        List<Manifest.Item> selected = manifest.items().stream().filter(i -> selection.test(i.entry().path())).toList();
-        Iterator<BlobId> sequence = selected.stream()
-                .filter(i -> i.entry().type() == EntryType.REGULAR && i.object().isEmpty())
-                .flatMap(i -> i.blobs().stream())
-                .iterator();
+        // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries: its own walk
+        // runs ahead of the one that writes, and the trees both load stay in a small cache between them.
+        SnapshotWalker.Cache trees = new SnapshotWalker.Cache(store, TREE_CACHE_BYTES);
+        Iterator<BlobId> sequence = SnapshotWalker.blobsOf(SnapshotWalker.of(store, manifest).selection(selection).loader(trees));
+        SnapshotWalker selected = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
         try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch)) {
             target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
-            for (Manifest.Item item : selected) {
+            while (selected.hasNext()) {
+                Manifest.Item item = selected.next();
                 try (InputStream content = open(item, blobs)) {
                     target.write(item.entry(), content);
                     // Read what the target left, so corruption at the end of the content is still reported.

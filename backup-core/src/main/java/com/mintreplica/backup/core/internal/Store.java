@@ -234,6 +234,15 @@ public final class Store {
         return writeMetadata(Manifest.objectName(manifest.snapshot().id()), ManifestFormat.write(manifest), ObjectKind.SNAPSHOT);
     }
 
+    /**
+     * Reads and parses a tree blob of the directory {@code directory} ("" for the root).
+     *
+     * @throws CorruptDataException naming the tree when it is missing, damaged or not a listing
+     */
+    public TreeFormat.Node readTree(BlobId id, String directory) {
+        return TreeFormat.decode(id, directory, readBlob(id));
+    }
+
     // ---- index and blobs
 
     /** The repository's index, loaded on first use and extended by this process's backups. */
@@ -260,24 +269,47 @@ public final class Store {
     }
 
     private BlobIndex loadIndex() {
+        List<ObjectInfo> objects = list(IndexFile.PREFIX);
         BlobIndex loaded = new BlobIndex();
-        for (ObjectInfo o : list(IndexFile.PREFIX)) {
+        // Stored index objects are about as large as their plaintext (ids do not compress), so their sizes say how
+        // many blobs to expect: the arrays are allocated once instead of growing by copies.
+        long stored = 0;
+        for (ObjectInfo o : objects) {
+            stored += o.size();
+        }
+        BlobIndex.Builder builder = loaded.builder((int) Math.min(Integer.MAX_VALUE - 16, stored / IndexFile.BYTES_PER_BLOB));
+        for (ObjectInfo o : objects) {
             try {
-                loaded.add(o.name(), IndexFile.parse(o.name(), readMetadata(o.name())));
+                byte[] plain = readMetadata(o.name());
+                IndexFile.read(o.name(), plain, builder);
+                builder.indexObject(o.name());
             } catch (NotFoundException vanished) {
                 // replaced by a concurrent prune; its content lives in the replacement
             }
         }
+        builder.finishInto();
         return loaded;
     }
 
     /** Stores an index object for {@code packs} and adds it to the loaded index; returns the stored size. */
     public long writeIndex(List<IndexFile.PackBlobs> packs) {
+        return writeIndex(packs, true);
+    }
+
+    /**
+     * Stores an index object for {@code packs}; returns the stored size.
+     *
+     * @param addToLoaded also add it to the loaded index (a backup does not: it knows its own blobs, and the loaded
+     *     index then holds only what it read, in one compact run)
+     */
+    public long writeIndex(List<IndexFile.PackBlobs> packs, boolean addToLoaded) {
         byte[] plain = IndexFile.plaintext(packs);
         // Keyed in an encrypted repository: an index object's name must not reveal a hash of its plaintext.
         String name = IndexFile.PREFIX + Hex.encode(codec.hash(plain));
         long size = writeMetadata(name, plain, ObjectKind.INDEX);
-        index().add(name, packs);
+        if (addToLoaded) {
+            index().add(name, packs);
+        }
         return size;
     }
 
