@@ -34,6 +34,11 @@ final class RepositoryOptions {
             description = "An OpenPGP secret key that opens an encrypted repository (repeatable). Default: $" + KEY_ENV + ".")
     List<Path> keys = new ArrayList<>();
 
+    @Option(names = "--no-cache",
+            description = "Keep no local cache of snapshot summaries (by default in $XDG_CACHE_HOME/mint-backup,"
+                    + " or ~/.cache/mint-backup).")
+    boolean noCache;
+
     @Option(names = "--passphrase-file", paramLabel = "F",
             description = "A file whose first line is the secret key's passphrase. Default: $" + PASSPHRASE_ENV + ".")
     Path passphraseFile;
@@ -54,10 +59,29 @@ final class RepositoryOptions {
     /** Opens the repository, unlocked with the given keys when there are any; closing it closes its Sink. */
     Repository open(MintBackup root) {
         List<OpenPgpSecretKey> secretKeys = secretKeys(root);
-        if (secretKeys.isEmpty()) {
-            return Repository.open(location(root));
+        Repository repository = secretKeys.isEmpty() ? Repository.open(location(root))
+                : Repository.open(location(root), OpenPgpEncryption.unlockWith(secretKeys));
+        cacheDirectory(root).ifPresent(repository::withCache);
+        return repository;
+    }
+
+    /**
+     * Where snapshot summaries are cached: {@code $XDG_CACHE_HOME/mint-backup}, else {@code $HOME/.cache/mint-backup};
+     * none with {@code --no-cache} or when neither variable is set.
+     */
+    Optional<Path> cacheDirectory(MintBackup root) {
+        if (noCache) {
+            return Optional.empty();
         }
-        return Repository.open(location(root), OpenPgpEncryption.unlockWith(secretKeys));
+        String xdg = root.env.get("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Optional.of(Path.of(xdg, "mint-backup"));
+        }
+        String home = root.env.get("HOME");
+        if (home != null && !home.isBlank()) {
+            return Optional.of(Path.of(home, ".cache", "mint-backup"));
+        }
+        return Optional.empty();
     }
 
     /** The secret keys given by --key or the environment, unlocked. */

@@ -125,10 +125,11 @@ public final class BackupPipeline {
 
     /** The latest snapshot of the same source on the same host: its unchanged entries need not be read again. */
     private Optional<Manifest> parent(Repository repo) {
-        return repo.snapshots().stream()
-                .filter(s -> s.source().equals(source.id()) && s.host().equals(host))
-                .max(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id))
-                .map(s -> repo.store().manifest(s.id()));
+        return repo.store().heads().stream()
+                .filter(m -> m.snapshot().source().equals(source.id()) && m.snapshot().host().equals(host))
+                .max(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()))
+                // a tree snapshot's head is all of it; a flat one's entries are read now
+                .map(m -> m.isTree() ? m : repo.store().manifest(m.snapshot().id()));
     }
 
     private List<Snapshot> applyRetention(Repository repo, Snapshot created) {

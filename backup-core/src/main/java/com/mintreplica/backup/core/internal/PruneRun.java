@@ -54,6 +54,8 @@ public final class PruneRun {
     private final Store store;
     private final Options options;
     private RepositoryLock lock;
+    /** The snapshot heads read at the start, by id (a tree snapshot's head is all of it). */
+    private Map<String, Manifest> heads = Map.of();
 
     private long packsDeleted;
     private long packsRepacked;
@@ -85,7 +87,11 @@ public final class PruneRun {
             if (lock != null) {
                 staleLocks = lock.removeStale().size();
             }
-            List<Snapshot> all = store.snapshots();
+            List<Manifest> heads = store.heads();
+            Map<String, Manifest> byId = new HashMap<>();
+            heads.forEach(m -> byId.put(m.snapshot().id(), m));
+            this.heads = byId;
+            List<Snapshot> all = heads.stream().map(Manifest::snapshot).toList();
             List<PruneReport.Group> groups = decide(all);
             Set<String> removed = new HashSet<>();
             groups.forEach(g -> g.removed().forEach(s -> removed.add(s.id())));
@@ -266,7 +272,9 @@ public final class PruneRun {
         IdSet visited = new IdSet();
         for (String id : remaining) {
             try {
-                SnapshotWalker.of(store, store.manifest(id)).visited(visited)
+                Manifest head = heads.get(id);
+                Manifest manifest = head != null && head.isTree() ? head : store.manifest(id);
+                SnapshotWalker.of(store, manifest).visited(visited)
                         .onTree((tree, path) -> used.add(tree))
                         .forEach(item -> {
                             for (BlobId blob : item.blobs()) {

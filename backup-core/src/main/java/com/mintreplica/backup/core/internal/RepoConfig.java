@@ -24,8 +24,13 @@ import java.util.TreeMap;
 public record RepoConfig(int version, String id, Instant created, Layout layout, int chunkMin, int chunkAvg, int chunkMax,
                          long chunkSeed, int packSize, List<TransformerSpec> transformers, Map<String, String> extensions) {
 
-    /** The newest repository format this version reads and writes. */
-    public static final int CURRENT_VERSION = 1;
+    /**
+     * The newest repository format this version reads, and the one it creates repositories with. Version 2: snapshots
+     * are trees of tree blobs in {@code tree/} packs (snapshot objects of version 3, index objects of version 2), so
+     * an older mint-backup refuses a new repository at once. A version-1 repository is read, and written to, as it is
+     * (its config is never rewritten): new snapshots in it are trees, which an older version refuses to read.
+     */
+    public static final int CURRENT_VERSION = 2;
     public static final String OBJECT = "config";
 
     public RepoConfig {

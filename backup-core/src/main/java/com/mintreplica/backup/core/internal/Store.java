@@ -36,6 +36,10 @@ public final class Store {
     private final RepoConfig config;
     private final Codec codec;
     private volatile BlobIndex index;
+    private volatile SnapshotCache cache;
+    /** From this many snapshot objects to read, they are read in parallel, on at most {@link #PARALLEL_READS} threads. */
+    private static final int PARALLEL_READS_FROM = 16;
+    private static final int PARALLEL_READS = 8;
 
     private Store(Sink sink, RepoConfig config, Codec codec) {
         this.sink = sink;
@@ -200,29 +204,108 @@ public final class Store {
     // ---- snapshots
 
     public List<String> snapshotIds() {
-        List<String> ids = new ArrayList<>();
-        for (ObjectInfo o : list(Manifest.PREFIX)) {
-            String id = o.name().substring(Manifest.PREFIX.length());
-            if (SnapshotIds.isValid(id)) {
-                ids.add(id);
-            }
-        }
+        List<String> ids = new ArrayList<>(snapshotObjects().keySet());
         ids.sort(Comparator.naturalOrder());
         return ids;
     }
 
+    private java.util.Map<String, ObjectInfo> snapshotObjects() {
+        java.util.Map<String, ObjectInfo> out = new java.util.TreeMap<>();
+        for (ObjectInfo o : list(Manifest.PREFIX)) {
+            String id = o.name().substring(Manifest.PREFIX.length());
+            if (SnapshotIds.isValid(id)) {
+                out.put(id, o);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Keeps summaries of snapshots in a local cache under {@code directory} (see {@link SnapshotCache}); {@code null}
+     * turns it off.
+     */
+    public void useSnapshotCache(java.nio.file.Path directory) {
+        this.cache = directory == null ? null : new SnapshotCache(directory, config.id(), codec);
+    }
+
     public List<Snapshot> snapshots() {
-        List<Snapshot> out = new ArrayList<>();
-        for (String id : snapshotIds()) {
+        return heads().stream().map(Manifest::snapshot).toList();
+    }
+
+    /**
+     * The head of every snapshot: its summary, layout and root tree (a flat snapshot's entries are left out), oldest
+     * first. Snapshot objects are small since format version 3: those not in the local cache are read in parallel.
+     */
+    public List<Manifest> heads() {
+        java.util.Map<String, ObjectInfo> objects = snapshotObjects();
+        SnapshotCache cache = this.cache;
+        List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> toRead = new ArrayList<>();
+        java.util.Set<String> cached = new java.util.HashSet<>();
+        for (java.util.Map.Entry<String, ObjectInfo> e : objects.entrySet()) {
+            Manifest head = cache == null ? null : cache.get(e.getValue(), e.getKey());
+            if (head != null) {
+                out.add(head);
+            } else {
+                toRead.add(e.getKey());
+            }
+            cached.add(SnapshotCache.fileName(e.getValue(), e.getKey()));
+        }
+        java.util.function.Consumer<String> read = id -> {
             String name = Manifest.objectName(id);
             try {
-                out.add(ManifestFormat.readSummary(name, readMetadata(name)));
+                Manifest head = ManifestFormat.readHead(name, readMetadata(name));
+                out.add(head);
+                if (cache != null) {
+                    cache.put(objects.get(id), head);
+                }
             } catch (NotFoundException vanished) {
                 // removed by a concurrent prune between list and read
             }
+        };
+        if (toRead.size() < PARALLEL_READS_FROM) {
+            toRead.forEach(read);
+        } else {
+            readInParallel(toRead, read);
         }
-        out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
-        return out;
+        if (cache != null) {
+            cache.retain(cached);
+        }
+        List<Manifest> sorted = new ArrayList<>(out);
+        sorted.sort(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()));
+        return sorted;
+    }
+
+    /** Reads on a few threads of this call's own, stopped when it returns: snapshot objects are small, latency rules. */
+    private static void readInParallel(List<String> ids, java.util.function.Consumer<String> read) {
+        int threads = Math.min(PARALLEL_READS, ids.size());
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "mint-backup-list-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (String id : ids) {
+                futures.add(pool.submit(() -> read.accept(id)));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new BackupException("cannot read a snapshot: " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("listing snapshots was interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     public Manifest manifest(String snapshotId) {

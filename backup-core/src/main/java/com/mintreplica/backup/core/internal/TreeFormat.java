@@ -112,13 +112,20 @@ public final class TreeFormat {
         try (JsonParser p = JSON.createParser(plaintext)) {
             ManifestFormat.expect(p.nextToken(), JsonToken.START_OBJECT);
             List<Child> children = new ArrayList<>();
+            java.util.Set<String> names = new java.util.HashSet<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
                 if (field.equals("entries")) {
                     ManifestFormat.expect(t, JsonToken.START_ARRAY);
                     while (p.nextToken() == JsonToken.START_OBJECT) {
-                        children.add(readChild(p, directory));
+                        Child child = readChild(p, directory);
+                        // Two entries of one name (a symlink and a directory) would let a crafted tree name a path
+                        // below a link; a backup never writes them.
+                        if (!names.add(child.name())) {
+                            throw new IllegalArgumentException("the name '" + child.name() + "' appears twice");
+                        }
+                        children.add(child);
                     }
                 } else {
                     p.skipChildren();

@@ -37,6 +37,8 @@ public final class TreeReader implements SourceReader {
     private final List<PathMatcher> excludes;
     private final BackupContext context;
     private final Iterator<Path> rootIterator;
+    /** The directories above the roots (few), and which of them were emitted: never every path of the tree. */
+    private final Set<String> aboveRoots = new HashSet<>();
     private final Set<String> emitted = new HashSet<>();
     private final Deque<Frame> stack = new ArrayDeque<>();
     private final Deque<Entry> pendingOut = new ArrayDeque<>();
@@ -67,6 +69,9 @@ public final class TreeReader implements SourceReader {
         this.context = context;
         for (Path root : roots) {
             checkReadable(root);
+            for (Path p = root.getParent(); p != null && p.getParent() != null; p = p.getParent()) {
+                aboveRoots.add(entryPath(p));
+            }
         }
         this.rootIterator = roots.iterator();
     }
@@ -115,7 +120,7 @@ public final class TreeReader implements SourceReader {
         }
         for (Path ancestor : ancestors) {
             String p = entryPath(ancestor);
-            if (emitted.add(p)) {
+            if (markEmitted(p)) {
                 FileAttributes a = FileAttributes.read(ancestor, names);
                 if (a.kind() == FileAttributes.Kind.DIRECTORY) {
                     pendingOut.add(entry(p, a, EntryType.DIRECTORY, null));
@@ -161,7 +166,7 @@ public final class TreeReader implements SourceReader {
                 }
                 if (included) {
                     emitAncestors();
-                    emitted.add(p);
+                    markEmitted(p);
                     pendingOut.add(entry);
                     stack.push(new Frame(path, children, null, true));
                 } else {
@@ -171,7 +176,6 @@ public final class TreeReader implements SourceReader {
             case REGULAR -> {
                 if (included) {
                     emitAncestors();
-                    emitted.add(p);
                     pendingOut.add(entry(p, a, EntryType.REGULAR, null));
                 }
             }
@@ -185,7 +189,6 @@ public final class TreeReader implements SourceReader {
                         return;
                     }
                     emitAncestors();
-                    emitted.add(p);
                     pendingOut.add(entry(p, a, EntryType.SYMLINK, target));
                 }
             }
@@ -199,11 +202,16 @@ public final class TreeReader implements SourceReader {
         while (bottomUp.hasNext()) {
             Frame f = bottomUp.next();
             if (f.pendingEntry != null) {
-                emitted.add(f.pendingEntry.path());
+                markEmitted(f.pendingEntry.path());
                 pendingOut.add(f.pendingEntry);
                 f.pendingEntry = null;
             }
         }
+    }
+
+    /** Records an emitted directory that lies above a root, so a later root does not emit it again. */
+    private boolean markEmitted(String path) {
+        return !aboveRoots.contains(path) || emitted.add(path);
     }
 
     private Iterator<Path> list(Path directory) throws IOException {
