@@ -32,14 +32,16 @@ import java.util.SplittableRandom;
  * {@link ManyFilesIT}. Prints "ok <sha256>" when the restored entries and contents hash to what was generated.
  *
  * <p>The tree: {@code count} files of 600 to 2,600 random bytes, 500 to a directory, the directories two levels deep
- * ({@code g007/d0123/f00042.bin}). The data path's own buffers are set small for the small heap (chunks of 64 KiB to
- * 1 MiB, packs of 2 MiB: at the defaults, chunks and packs in flight alone may take 48 MiB); what this measures is
- * the metadata: the snapshot's listings, the index and the parent comparison.
+ * ({@code g007/d0123/f00042.bin}). The data path's own buffers are set small for the small heap (4 MiB of chunks in
+ * flight, chunks of 64 KiB to 1 MiB, packs of 1 MiB: at the defaults, chunks and packs in flight alone may take 48 MiB);
+ * what this measures is the metadata: the snapshot's listings, the index, the ids a backup stores and the parent
+ * comparison.
  */
 public final class ManyFilesMain {
     static final int PER_DIRECTORY = 500;
     static final int DIRECTORIES_PER_GROUP = 20;
     private static final Instant TIME = Instant.parse("2026-03-01T12:00:00Z");
+    private static final long BUDGET = 4L << 20;
 
     private ManyFilesMain() {
     }
@@ -129,12 +131,14 @@ public final class ManyFilesMain {
         Path repoDir = Path.of(args[0]);
         int count = Integer.parseInt(args[1]);
         RepositorySettings settings = RepositorySettings.defaults()
-                .withChunkSizes(64 * 1024, 256 * 1024, 1024 * 1024).withPackSize(2 * 1024 * 1024);
+                .withChunkSizes(64 * 1024, 256 * 1024, 1024 * 1024).withPackSize(1024 * 1024);
         try (Repository repo = Repository.init(new LocalDirectorySink(repoDir), settings)) {
-            BackupResult first = Backup.pipeline().source(source(count)).to(repo).host("many").build().run();
+            BackupResult first = Backup.pipeline().source(source(count)).to(repo).host("many").memoryBudget(BUDGET)
+                    .build().run();
             System.out.println("first backup: " + first.entries() + " entries, " + first.bytesRead() + " bytes read in "
                     + first.duration());
-            BackupResult second = Backup.pipeline().source(source(count)).to(repo).host("many").build().run();
+            BackupResult second = Backup.pipeline().source(source(count)).to(repo).host("many").memoryBudget(BUDGET)
+                    .build().run();
             System.out.println("unchanged backup: " + second.bytesRead() + " bytes read, " + second.bytesNew()
                     + " new, in " + second.duration());
             if (second.bytesRead() != 0 || second.bytesNew() != 0) {

@@ -10,9 +10,6 @@ import com.mintreplica.backup.core.internal.Manifest;
 import com.mintreplica.backup.core.internal.TreeFormat;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.core.sink.ObjectInfo;
-import com.mintreplica.backup.core.sink.ObjectKind;
-import com.mintreplica.backup.core.sink.Sink;
-import com.mintreplica.backup.core.sink.SinkCapability;
 import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
@@ -36,8 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -285,68 +280,5 @@ class TreeSnapshotTest {
             public void finish() {
             }
         };
-    }
-
-    /** Counts ranged reads of tree packs. */
-    private static final class CountingSink implements Sink {
-        final Sink delegate;
-        final AtomicInteger treeReads = new AtomicInteger();
-
-        CountingSink(Sink delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
-            delegate.put(name, content, length, kind);
-        }
-
-        @Override
-        public boolean putIfAbsent(String name, InputStream content, long length, ObjectKind kind) throws IOException {
-            return delegate.putIfAbsent(name, content, length, kind);
-        }
-
-        @Override
-        public InputStream get(String name) throws IOException {
-            return delegate.get(name);
-        }
-
-        @Override
-        public InputStream get(String name, long offset, long length) throws IOException {
-            if (name.startsWith("tree/")) {
-                treeReads.incrementAndGet();
-            }
-            return delegate.get(name, offset, length);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(String name) throws IOException {
-            return delegate.stat(name);
-        }
-
-        @Override
-        public Stream<ObjectInfo> list(String prefix) throws IOException {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public void delete(String name) throws IOException {
-            delegate.delete(name);
-        }
-
-        @Override
-        public Set<SinkCapability> capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
-        }
     }
 }

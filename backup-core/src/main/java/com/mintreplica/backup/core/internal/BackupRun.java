@@ -68,9 +68,9 @@ public final class BackupRun {
     private final AtomicLong bytesStored = new AtomicLong();
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong warningsDropped = new AtomicLong();
-    /** Packs stored and not yet in an index object. */
-    private final List<IndexFile.PackBlobs> unindexed = new ArrayList<>();
-    private int unindexedBlobs;
+    /** Packs stored and not yet in an index object, written as the object's plaintext (44 bytes a blob). */
+    private final Object indexLock = new Object();
+    private IndexFile.Writer unindexed = new IndexFile.Writer();
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
     /** Chunk and tree tasks not yet finished: a failed run waits for them, so nothing of it is written after it returns. */
     private final AtomicLong inFlight = new AtomicLong();
@@ -428,10 +428,12 @@ public final class BackupRun {
         }
         bytesStored.addAndGet(pack.size());
         boolean full;
-        synchronized (unindexed) {
-            unindexed.add(pack.indexEntry());
-            unindexedBlobs += pack.blobs().size();
-            full = unindexedBlobs >= INDEX_EVERY_BLOBS;
+        synchronized (indexLock) {
+            unindexed.pack(pack.id().bytes(), pack.type(), pack.blobs().size());
+            for (Packs.PackedBlob b : pack.blobs()) {
+                unindexed.blob(b.id().bytes(), b.location().offset(), b.location().length(), b.location().plainLength());
+            }
+            full = unindexed.blobs() >= INDEX_EVERY_BLOBS;
         }
         if (full) {
             writeIndex(false);
@@ -443,16 +445,15 @@ public final class BackupRun {
      * to the loaded index: {@link #claimed} already knows these blobs for the rest of this run.
      */
     private void writeIndex(boolean all) {
-        List<IndexFile.PackBlobs> packs;
-        synchronized (unindexed) {
-            if (unindexed.isEmpty() || (!all && unindexedBlobs < INDEX_EVERY_BLOBS)) {
+        byte[] plain;
+        synchronized (indexLock) {
+            if (unindexed.packs() == 0 || (!all && unindexed.blobs() < INDEX_EVERY_BLOBS)) {
                 return;
             }
-            packs = new ArrayList<>(unindexed);
-            unindexed.clear();
-            unindexedBlobs = 0;
+            plain = unindexed.finish();
+            unindexed = new IndexFile.Writer();
         }
-        bytesStored.addAndGet(store.writeIndex(packs, false));
+        bytesStored.addAndGet(store.writeIndex(plain));
     }
 
     // ---- single-object layout

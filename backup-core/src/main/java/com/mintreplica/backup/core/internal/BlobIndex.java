@@ -219,7 +219,7 @@ public final class BlobIndex {
         @Override
         public void blob(byte[] id, int off, int len, int plainLength) {
             if (size == pack.length) {
-                int capacity = pack.length + (pack.length >> 1) + 16;
+                int capacity = pack.length + (pack.length >> 2) + 16;
                 ids = Arrays.copyOf(ids, capacity * 4);
                 pack = Arrays.copyOf(pack, capacity);
                 offset = Arrays.copyOf(offset, capacity);
@@ -274,9 +274,9 @@ public final class BlobIndex {
             return (long) ids.length * 8 + 4L * (pack.length + offset.length + length.length + plain.length);
         }
 
-        /** The arrays cut to the size (a copy only when they are more than an eighth too long). */
+        /** The arrays cut to the size (a copy, needing both at once, only when they are more than a quarter too long). */
         Run trimmed() {
-            if (pack.length - size <= size / 8) {
+            if (pack.length - size <= size / 4) {
                 return this;
             }
             return new Run(Arrays.copyOf(ids, size * 4), Arrays.copyOf(pack, size), Arrays.copyOf(offset, size),

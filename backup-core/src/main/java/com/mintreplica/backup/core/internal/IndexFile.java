@@ -36,6 +36,17 @@ public final class IndexFile {
 
     /** Receives an index object's content without building objects per blob (see {@link #read}). */
     public interface Visitor {
+        /** A visitor that keeps nothing (to check that an object reads). */
+        Visitor NONE = new Visitor() {
+            @Override
+            public void pack(byte[] id, BlobType type, int blobs) {
+            }
+
+            @Override
+            public void blob(byte[] id, int offset, int length, int plainLength) {
+            }
+        };
+
         /** A pack; its {@code blobs} blobs follow. {@code id} is only valid during the call. */
         void pack(byte[] id, BlobType type, int blobs);
 
@@ -44,7 +55,7 @@ public final class IndexFile {
     }
 
     public static byte[] plaintext(List<PackBlobs> packs) {
-        Writer w = new Writer(packs.size());
+        Writer w = new Writer();
         for (PackBlobs p : packs) {
             w.pack(p.pack().raw(), p.type(), p.blobs().size());
             for (Packs.PackedBlob b : p.blobs()) {
@@ -54,23 +65,38 @@ public final class IndexFile {
         return w.finish();
     }
 
-    /** Writes an index object's plaintext pack by pack, without objects per blob (prune's consolidated index). */
+    /**
+     * Writes an index object's plaintext pack by pack, without objects per blob (prune's consolidated index, a backup's
+     * packs waiting for their index object: 44 bytes a blob).
+     */
     public static final class Writer implements Visitor {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final DataOutputStream out = new DataOutputStream(bytes);
+        private int packs;
+        private int blobs;
 
-        /** @param packs how many packs will follow */
-        public Writer(int packs) {
+        public Writer() {
             try {
                 out.write(MAGIC_V2);
-                out.writeInt(packs);
+                out.writeInt(0); // the pack count, set by finish()
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
         }
 
+        /** Packs written so far. */
+        public int packs() {
+            return packs;
+        }
+
+        /** Blobs written so far. */
+        public int blobs() {
+            return blobs;
+        }
+
         @Override
         public void pack(byte[] id, BlobType type, int blobs) {
+            packs++;
             try {
                 out.write(id);
                 out.writeByte(type.code());
@@ -82,6 +108,7 @@ public final class IndexFile {
 
         @Override
         public void blob(byte[] id, int offset, int length, int plainLength) {
+            blobs++;
             try {
                 out.write(id);
                 out.writeInt(offset);
@@ -92,13 +119,16 @@ public final class IndexFile {
             }
         }
 
+        /** The plaintext; the writer is not used after. */
         public byte[] finish() {
             try {
                 out.flush();
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            return bytes.toByteArray();
+            byte[] plain = bytes.toByteArray();
+            ByteBuffer.wrap(plain, MAGIC_V2.length, 4).putInt(packs);
+            return plain;
         }
     }
 

@@ -457,7 +457,7 @@ public final class PruneRun {
 
     /** The plaintext of the consolidated index object holding {@code entries}, written from the compact table. */
     private static byte[] indexPlaintext(PackTable table, List<IndexEntry> entries) {
-        IndexFile.Writer w = new IndexFile.Writer(entries.size());
+        IndexFile.Writer w = new IndexFile.Writer();
         for (IndexEntry e : entries) {
             if (e.written() != null) {
                 w.pack(e.id().bytes(), e.written().type(), e.written().blobs().size());

@@ -40,6 +40,8 @@ public final class Store {
     /** From this many snapshot objects to read, they are read in parallel, on at most {@link #PARALLEL_READS} threads. */
     private static final int PARALLEL_READS_FROM = 16;
     private static final int PARALLEL_READS = 8;
+    /** The fewest stored bytes an index object takes per blob (compressed), to size the loaded index. */
+    static final int STORED_BYTES_PER_BLOB = 36;
 
     private Store(Sink sink, RepoConfig config, Codec codec) {
         this.sink = sink;
@@ -345,29 +347,53 @@ public final class Store {
 
     /** Reads the index again, to see what other processes wrote. */
     public BlobIndex reloadIndex() {
+        return reloadIndex(null);
+    }
+
+    /**
+     * Reads the index again; with {@code onCorrupt}, an index object that cannot be read is handed to it and left out
+     * instead of failing the load (verify). The index held before is dropped first, so the two are never in memory
+     * together.
+     */
+    public BlobIndex reloadIndex(java.util.function.BiConsumer<String, CorruptDataException> onCorrupt) {
         synchronized (this) {
-            index = loadIndex();
+            index = null;
+            index = loadIndex(onCorrupt);
             return index;
         }
     }
 
     private BlobIndex loadIndex() {
+        return loadIndex(null);
+    }
+
+    private BlobIndex loadIndex(java.util.function.BiConsumer<String, CorruptDataException> onCorrupt) {
         List<ObjectInfo> objects = list(IndexFile.PREFIX);
         BlobIndex loaded = new BlobIndex();
-        // Stored index objects are about as large as their plaintext (ids do not compress), so their sizes say how
-        // many blobs to expect: the arrays are allocated once instead of growing by copies.
+        // An index object takes 44 bytes a blob before compression and about 37 after (ids do not compress), so the
+        // stored sizes say how many blobs to expect, a little high: the arrays are allocated once instead of growing
+        // by copies, which would need their size twice over.
         long stored = 0;
         for (ObjectInfo o : objects) {
             stored += o.size();
         }
-        BlobIndex.Builder builder = loaded.builder((int) Math.min(Integer.MAX_VALUE - 16, stored / IndexFile.BYTES_PER_BLOB));
+        BlobIndex.Builder builder = loaded.builder((int) Math.min(Integer.MAX_VALUE - 16, stored / STORED_BYTES_PER_BLOB));
         for (ObjectInfo o : objects) {
             try {
                 byte[] plain = readMetadata(o.name());
+                if (onCorrupt != null) {
+                    // read through once on its own, so a damaged object adds nothing half-read
+                    IndexFile.read(o.name(), plain, IndexFile.Visitor.NONE);
+                }
                 IndexFile.read(o.name(), plain, builder);
                 builder.indexObject(o.name());
             } catch (NotFoundException vanished) {
                 // replaced by a concurrent prune; its content lives in the replacement
+            } catch (CorruptDataException e) {
+                if (onCorrupt == null) {
+                    throw e;
+                }
+                onCorrupt.accept(o.name(), e);
             }
         }
         builder.finishInto();
@@ -387,13 +413,21 @@ public final class Store {
      */
     public long writeIndex(List<IndexFile.PackBlobs> packs, boolean addToLoaded) {
         byte[] plain = IndexFile.plaintext(packs);
-        // Keyed in an encrypted repository: an index object's name must not reveal a hash of its plaintext.
-        String name = IndexFile.PREFIX + Hex.encode(codec.hash(plain));
-        long size = writeMetadata(name, plain, ObjectKind.INDEX);
+        long size = writeIndex(plain);
         if (addToLoaded) {
-            index().add(name, packs);
+            index().add(indexObjectName(plain), packs);
         }
         return size;
+    }
+
+    /** Stores an index object with this plaintext (not added to the loaded index); returns the stored size. */
+    public long writeIndex(byte[] plain) {
+        return writeMetadata(indexObjectName(plain), plain, ObjectKind.INDEX);
+    }
+
+    private String indexObjectName(byte[] plain) {
+        // Keyed in an encrypted repository: an index object's name must not reveal a hash of its plaintext.
+        return IndexFile.PREFIX + Hex.encode(codec.hash(plain));
     }
 
     /**

@@ -182,29 +182,7 @@ public final class Verifier {
     }
 
     private BlobIndex loadIndexCheckingEach() {
-        BlobIndex index = new BlobIndex();
-        BlobIndex.Builder builder = index.builder(1024);
-        for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
-            try {
-                byte[] content = store.readMetadata(o.name());
-                // parsed on its own first, so a corrupt object adds nothing half-read
-                IndexFile.read(o.name(), content, new IndexFile.Visitor() {
-                    @Override
-                    public void pack(byte[] id, BlobType type, int blobs) {
-                    }
-
-                    @Override
-                    public void blob(byte[] id, int offset, int length, int plainLength) {
-                    }
-                });
-                IndexFile.read(o.name(), content, builder);
-                builder.indexObject(o.name());
-            } catch (CorruptDataException e) {
-                plain.add(new VerifyReport.Problem(o.name(), List.of(), e.getMessage()));
-            }
-        }
-        builder.finishInto();
-        return index;
+        return store.reloadIndex((name, e) -> plain.add(new VerifyReport.Problem(name, List.of(), e.getMessage())));
     }
 
     /** Reads a pack whole and checks the {@code count} needed blobs the index places in it. */
