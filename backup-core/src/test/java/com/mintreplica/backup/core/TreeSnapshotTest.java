@@ -252,6 +252,26 @@ class TreeSnapshotTest {
     }
 
     @Test
+    void prune_and_verify_read_a_tree_shared_by_many_snapshots_once() {
+        CountingSink sink = new CountingSink(new LocalDirectorySink(temp.resolve("repo")));
+        try (Repository repo = Repository.init(sink)) {
+            for (int i = 0; i < 30; i++) {
+                backup(repo, tree(i < 15 ? "1" : "2"));
+            }
+            // two states of the tree: 5 trees, then 2 new ones (a and the root)
+            assertThat(treeBlobs(repo)).hasSize(7);
+            sink.treeReads.set(0);
+            PruneReport dry = repo.prune().policy(com.mintreplica.backup.core.retention.Retention.builder().keepLast(20).build())
+                    .dryRun(true).run();
+            assertThat(dry.removed()).hasSize(10);
+            assertThat(sink.treeReads.get()).as("tree reads planning a prune of 30 snapshots").isLessThanOrEqualTo(7);
+            sink.treeReads.set(0);
+            assertThat(repo.verify(false).problems()).isEmpty();
+            assertThat(sink.treeReads.get()).as("tree reads verifying 30 snapshots").isLessThanOrEqualTo(7);
+        }
+    }
+
+    @Test
     void a_tree_with_two_entries_of_one_name_is_refused() {
         byte[] crafted = ("{\"entries\":[{\"name\":\"evil\",\"type\":\"symlink\",\"link\":\"/etc\"},"
                 + "{\"name\":\"evil\",\"type\":\"dir\",\"tree\":\"" + "00".repeat(32) + "\"}]}").getBytes(StandardCharsets.UTF_8);

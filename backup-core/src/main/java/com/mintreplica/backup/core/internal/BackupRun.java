@@ -158,7 +158,7 @@ public final class BackupRun {
         List<Snapshot.Warning> out = new ArrayList<>(warnings);
         long dropped = warningsDropped.get();
         if (dropped > 0) {
-            out.add(new Snapshot.Warning("", dropped + " more warnings are not listed (the first " + MAX_WARNINGS
+            out.add(new Snapshot.Warning("(more)", dropped + " more warnings are not listed (the first " + MAX_WARNINGS
                     + " are); the log has them all"));
         }
         return out;
