@@ -157,17 +157,19 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
-     * Keeps a local cache of snapshot summaries under {@code directory} (in a subdirectory per repository id), so
-     * that listing snapshots, finding a backup's parent and planning a prune read only the snapshot objects they have
-     * not seen before: a repository of 10,000 snapshots on a remote store lists from one listing request. Cached
-     * summaries are encoded like the repository's objects (encrypted when it is encrypted) and checked when read; the
-     * repository stays the source of truth, and a cache that cannot be written is only logged. The CLI uses
-     * {@code $XDG_CACHE_HOME/mint-backup}. {@code null} turns the cache off (the default).
+     * Keeps a local cache under {@code directory} (in a subdirectory per repository id) of snapshot summaries and of
+     * the packs of directory listings (tree packs), so that listing snapshots, finding a backup's parent and planning a
+     * prune read only the snapshot objects they have not seen before (a repository of 10,000 snapshots on a remote store
+     * lists from one listing request), and a backup's comparison with its parent, a restore and {@code ls} read
+     * directory listings from local files instead of one request per directory. Cached objects are stored as the
+     * repository stores them (encrypted when it is encrypted) and checked when read; the repository stays the source
+     * of truth, and a cache that cannot be written is only logged. An app that backs up to a remote store should give
+     * one. The CLI uses {@code $XDG_CACHE_HOME/mint-backup}. {@code null} turns the cache off (the default).
      *
      * @return this repository
      */
     public Repository withCache(java.nio.file.Path directory) {
-        store.useSnapshotCache(directory);
+        store.useCache(directory);
         return this;
     }
 

@@ -11,11 +11,12 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-/** A Sink that counts reads of tree packs and of snapshot objects, around a real one. */
+/** A Sink that counts reads of tree packs (ranged reads and whole downloads) and of snapshot objects, around a real one. */
 final class CountingSink implements Sink {
     final Sink delegate;
     final AtomicInteger treeReads = new AtomicInteger();
     final AtomicInteger snapshotReads = new AtomicInteger();
+    final AtomicInteger treePackDownloads = new AtomicInteger();
 
     CountingSink(Sink delegate) {
         this.delegate = delegate;
@@ -35,6 +36,9 @@ final class CountingSink implements Sink {
     public InputStream get(String name) throws IOException {
         if (name.startsWith("snapshots/")) {
             snapshotReads.incrementAndGet();
+        }
+        if (name.startsWith("tree/")) {
+            treePackDownloads.incrementAndGet();
         }
         return delegate.get(name);
     }

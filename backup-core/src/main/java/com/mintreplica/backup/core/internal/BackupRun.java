@@ -420,7 +420,7 @@ public final class BackupRun {
 
     private void upload(PackWriter.Pack pack) throws IOException {
         try {
-            pack.upload(store.sink());
+            store.upload(pack);
         } finally {
             if (packBudget != null && pack.type() == BlobType.DATA) {
                 pack.blobs().forEach(b -> packBudget.release(b.location().length()));

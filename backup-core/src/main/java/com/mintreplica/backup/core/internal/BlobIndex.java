@@ -95,6 +95,18 @@ public final class BlobIndex {
         return out;
     }
 
+    /** The object names of every listed pack of {@code type}. */
+    public Set<String> packObjects(BlobType type) {
+        State s = state;
+        Set<String> out = new HashSet<>();
+        for (int i = 0; i < s.packCount; i++) {
+            if (s.packTypes[i] == type.code()) {
+                out.add(Packs.objectName(packId(s, i), type));
+            }
+        }
+        return out;
+    }
+
     public synchronized Set<String> indexObjects() {
         return Set.copyOf(indexObjects);
     }

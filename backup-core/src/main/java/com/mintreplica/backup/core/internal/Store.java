@@ -36,7 +36,7 @@ public final class Store {
     private final RepoConfig config;
     private final Codec codec;
     private volatile BlobIndex index;
-    private volatile SnapshotCache cache;
+    private volatile LocalCache cache;
     /** From this many snapshot objects to read, they are read in parallel, on at most {@link #PARALLEL_READS} threads. */
     private static final int PARALLEL_READS_FROM = 16;
     private static final int PARALLEL_READS = 8;
@@ -223,11 +223,20 @@ public final class Store {
     }
 
     /**
-     * Keeps summaries of snapshots in a local cache under {@code directory} (see {@link SnapshotCache}); {@code null}
-     * turns it off.
+     * Keeps summaries of snapshots and tree packs in a local cache under {@code directory} (see {@link LocalCache});
+     * {@code null} turns it off.
      */
-    public void useSnapshotCache(java.nio.file.Path directory) {
-        this.cache = directory == null ? null : new SnapshotCache(directory, config.id(), codec);
+    public void useCache(java.nio.file.Path directory) {
+        this.cache = directory == null ? null : new LocalCache(directory, config.id(), codec);
+    }
+
+    /** Stores a finished pack; a tree pack also goes to the local cache, for the next backup's parent comparison. */
+    public void upload(PackWriter.Pack pack) throws IOException {
+        pack.upload(sink);
+        LocalCache c = cache;
+        if (c != null && pack.type() == BlobType.TREE) {
+            c.putTree(pack);
+        }
     }
 
     public List<Snapshot> snapshots() {
@@ -240,7 +249,7 @@ public final class Store {
      */
     public List<Manifest> heads() {
         java.util.Map<String, ObjectInfo> objects = snapshotObjects();
-        SnapshotCache cache = this.cache;
+        LocalCache cache = this.cache;
         List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> toRead = new ArrayList<>();
         java.util.Set<String> cached = new java.util.HashSet<>();
@@ -251,7 +260,7 @@ public final class Store {
             } else {
                 toRead.add(e.getKey());
             }
-            cached.add(SnapshotCache.fileName(e.getValue(), e.getKey()));
+            cached.add(LocalCache.fileName(e.getValue(), e.getKey()));
         }
         java.util.function.Consumer<String> read = id -> {
             String name = Manifest.objectName(id);
@@ -397,6 +406,10 @@ public final class Store {
             }
         }
         builder.finishInto();
+        LocalCache c = cache;
+        if (c != null) {
+            c.retainTrees(loaded.packObjects(BlobType.TREE));
+        }
         return loaded;
     }
 
@@ -455,6 +468,25 @@ public final class Store {
 
     public byte[] readBlob(BlobId id, BlobLocation location) {
         String pack = location.packObject();
+        LocalCache c = cache;
+        if (c != null && location.type() == BlobType.TREE) {
+            byte[] cached;
+            try {
+                cached = c.readTree(sink, location);
+            } catch (NoSuchObjectException e) {
+                throw new CorruptDataException("pack '" + pack + "' holding blob " + id + " is missing from " + location());
+            } catch (IOException e) {
+                throw new BackupException("cannot read pack '" + pack + "' from " + location() + ": " + e.getMessage(), e);
+            }
+            if (cached != null) {
+                try {
+                    return decodeBlob(id, pack, cached, location.plainLength());
+                } catch (CorruptDataException e) {
+                    // the cached copy may be what is damaged: read from the repository, which decides
+                    c.evictTree(pack);
+                }
+            }
+        }
         byte[] encoded = new byte[location.length()];
         try (InputStream in = sink.get(pack, location.offset(), location.length())) {
             int n = in.readNBytes(encoded, 0, encoded.length);

@@ -12,15 +12,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The local cache of snapshot summaries: used when it holds a snapshot, never trusted over the repository. */
+/** The local cache of snapshot summaries and tree packs: used when it holds what is read, never trusted over the repository. */
 @Timeout(120)
-class SnapshotCacheTest {
+class LocalCacheTest {
     @TempDir
     Path temp;
 
     private List<Path> cached() throws Exception {
         try (Stream<Path> files = Files.walk(temp.resolve("cache"))) {
-            return files.filter(Files::isRegularFile).toList();
+            return files.filter(Files::isRegularFile).filter(f -> f.toString().contains("/snapshots/")).toList();
         }
     }
 
@@ -73,5 +73,40 @@ class SnapshotCacheTest {
         }
         byte[] file = Files.readAllBytes(cached().get(0));
         assertThat(new String(file, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("a-very-recognisable-host-name");
+    }
+
+    @Test
+    void directory_listings_are_read_from_cached_tree_packs_and_a_damaged_pack_from_the_repository() throws Exception {
+        CountingSink sink = new CountingSink(new LocalDirectorySink(temp.resolve("repo")));
+        Snapshot snapshot;
+        try (Repository repo = Repository.init(sink, PruneFixture.smallSettings()).withCache(temp.resolve("cache"))) {
+            snapshot = PruneFixture.backup(repo, 0, new SourceId("map", "trees"), "host");
+            // the backup kept the tree packs it stored: listing reads none from the repository
+            assertThat(repo.entries(snapshot)).isNotEmpty();
+            assertThat(sink.treeReads.get() + sink.treePackDownloads.get()).isZero();
+        }
+        List<Path> packs;
+        try (Stream<Path> files = Files.walk(temp.resolve("cache"))) {
+            packs = files.filter(Files::isRegularFile).filter(f -> f.toString().contains("/tree/")).toList();
+        }
+        assertThat(packs).hasSize(1);
+        Files.delete(packs.get(0));
+        CountingSink again = new CountingSink(new LocalDirectorySink(temp.resolve("repo")));
+        try (Repository repo = Repository.open(again).withCache(temp.resolve("cache"))) {
+            List<String> first = repo.entries(snapshot).stream().map(e -> e.path()).toList();
+            assertThat(again.treePackDownloads.get()).as("the pack is fetched whole, once").isEqualTo(1);
+            assertThat(again.treeReads.get()).isZero();
+            assertThat(repo.entries(snapshot).stream().map(e -> e.path()).toList()).isEqualTo(first);
+            assertThat(again.treePackDownloads.get()).isEqualTo(1);
+
+            byte[] bytes = Files.readAllBytes(packs.get(0));
+            for (int i = 0; i < bytes.length - 40; i += 7) {
+                bytes[i] ^= 0x55;
+            }
+            Files.write(packs.get(0), bytes);
+            assertThat(repo.entries(snapshot).stream().map(e -> e.path()).toList())
+                    .as("a damaged cached pack is not trusted").isEqualTo(first);
+            assertThat(repo.verify(true).problems()).isEmpty();
+        }
     }
 }
