@@ -152,7 +152,19 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         }
         Map<Long, PGPPrivateKey> mine = new HashMap<>();
         secretKeys.forEach(k -> mine.putAll(k.privateKeys()));
-        List<KeyObject> objects = KeyObjects.readAll(context.sink(), context.repositoryId());
+        List<KeyObject> objects = new ArrayList<>();
+        for (KeyObject object : KeyObjects.readAll(context.sink())) {
+            if (object.repository().equals(context.repositoryId())) {
+                objects.add(object);
+            } else if (KeyObjects.opens(object, mine)) {
+                // Another repository's key object, or one whose clear repository id was damaged: its keys say which.
+                KeyObject.Payload payload = unwrap(object, mine, context);
+                if (payload != null && payload.repository().equals(context.repositoryId())) {
+                    throw new CorruptDataException("key object '" + object.name() + "' in " + context.sink().describe()
+                            + " names repository " + object.repository() + " but wraps the keys of this one: it is damaged");
+                }
+            }
+        }
         if (objects.isEmpty()) {
             throw new AccessDeniedException("the repository at " + context.sink().describe() + " is encrypted but holds no key"
                     + " objects under keys/: its keys were deleted, and nothing in it can be decrypted");
@@ -163,14 +175,13 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             if (!KeyObjects.opens(object, mine)) {
                 continue;
             }
-            KeyObject.Payload payload;
-            try {
-                payload = KeyObjects.unwrap(object, mine);
-            } catch (com.mintreplica.backup.crypto.internal.Pgp.NotARecipientException e) {
+            KeyObject.Payload payload = unwrap(object, mine, context);
+            if (payload == null) {
                 continue; // a hidden recipient that is not us
-            } catch (IOException e) {
+            }
+            if (!payload.repository().equals(object.repository())) {
                 throw new CorruptDataException("key object '" + object.name() + "' in " + context.sink().describe()
-                        + " does not decrypt: " + e.getMessage(), e);
+                        + " wraps the keys of repository " + payload.repository() + ", not of " + object.repository());
             }
             if (idKey == null) {
                 idKey = payload.idKey();
@@ -201,6 +212,18 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             }
         }
         return new Unlocked(context.repositoryId(), idKey, sorted, rings, mine, objects);
+    }
+
+    /** The keys {@code object} wraps, or null when it is for a hidden recipient that is not one of {@code mine}. */
+    private static KeyObject.Payload unwrap(KeyObject object, Map<Long, PGPPrivateKey> mine, Context context) {
+        try {
+            return KeyObjects.unwrap(object, mine);
+        } catch (com.mintreplica.backup.crypto.internal.Pgp.NotARecipientException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("key object '" + object.name() + "' in " + context.sink().describe()
+                    + " does not decrypt: " + e.getMessage(), e);
+        }
     }
 
     static String describe(List<KeyObject> objects) {

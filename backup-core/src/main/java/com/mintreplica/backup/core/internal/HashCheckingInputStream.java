@@ -38,7 +38,10 @@ public final class HashCheckingInputStream extends FilterInputStream {
         int n;
         try {
             n = in.read(b, off, len);
-        } catch (IOException e) {
+        } catch (CorruptDataException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // A decoder meeting damaged bytes may fail with any exception (a third-party transformer, a native codec).
             throw new CorruptDataException(what + " is corrupt: it does not decode (" + e.getMessage() + ")", e);
         }
         if (n < 0) {

@@ -157,9 +157,14 @@ public final class IndexFile {
     }
 
     /**
-     * Reads an index object, handing every pack and blob to {@code visitor}.
+     * Reads an index object, handing every pack and blob to {@code visitor}. Every count and length is checked against
+     * the bytes that are there before anything is allocated, and nothing may follow the last pack: damaged bytes (below
+     * the envelope, only a deliberate change gets here) are a {@link CorruptDataException} naming the object, never an
+     * oversized allocation. A visitor that must not see part of a damaged object reads it through once with
+     * {@link Visitor#NONE} first.
      *
-     * @throws CorruptDataException naming the object when it is not an index object or is cut short
+     * @throws CorruptDataException naming the object when it is not an index object, is cut short or holds
+     *     impossible values
      */
     public static void read(String objectName, byte[] plaintext, Visitor visitor) {
         ByteBuffer in = ByteBuffer.wrap(plaintext);
@@ -171,8 +176,8 @@ public final class IndexFile {
                 throw new IllegalArgumentException("not an index object");
             }
             int packs = in.getInt();
-            if (packs < 0) {
-                throw new IllegalArgumentException("a negative pack count");
+            if (packs < 0 || packs > in.remaining() / (BlobId.LENGTH + 4)) {
+                throw new IllegalArgumentException("it claims " + packs + " packs in " + plaintext.length + " bytes");
             }
             byte[] id = new byte[BlobId.LENGTH];
             for (int i = 0; i < packs; i++) {
@@ -180,12 +185,20 @@ public final class IndexFile {
                 BlobType type = v2 ? BlobType.ofCode(in.get()) : BlobType.DATA;
                 int count = in.getInt();
                 if (count < 0 || (long) count * BYTES_PER_BLOB > in.remaining()) {
-                    throw new IllegalArgumentException("pack " + i + " lists more blobs than the object holds");
+                    throw new IllegalArgumentException("pack " + BlobId.wrap(id.clone()) + " claims " + count
+                            + " blobs in the " + in.remaining() + " bytes that are left");
                 }
                 visitor.pack(id, type, count);
                 for (int j = 0; j < count; j++) {
                     in.get(id);
-                    visitor.blob(id, in.getInt(), in.getInt(), in.getInt());
+                    int offset = in.getInt();
+                    int length = in.getInt();
+                    int plainLength = in.getInt();
+                    if (offset < 0 || length < 0 || plainLength < 0 || offset + (long) length > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException("blob " + BlobId.wrap(id.clone()) + " has offset " + offset
+                                + ", length " + length + " and plain length " + plainLength);
+                    }
+                    visitor.blob(id, offset, length, plainLength);
                 }
             }
             if (in.hasRemaining()) {

@@ -111,10 +111,17 @@ public final class Packs {
     public record PackedBlob(BlobId id, BlobLocation location) {
     }
 
+    /** Reads a data pack; see {@link #parse(BlobId, BlobType, byte[], Codec)}. */
+    public static List<PackedBlob> parse(BlobId packId, byte[] pack, Codec codec) {
+        return parse(packId, BlobType.DATA, pack, codec);
+    }
+
     /**
-     * Reads the blobs of a whole pack held in memory, checking the pack's structure.
+     * Reads the blobs of a whole pack of {@code type} held in memory, checking the pack's structure and that its
+     * encoded header hashes to its name (so a changed byte anywhere in the header or trailer is refused, whatever the
+     * chain).
      *
-     * @throws CorruptDataException naming the pack when the structure is broken
+     * @throws CorruptDataException naming the pack when the structure is broken or the header is not the named one
      */
     public static List<PackedBlob> parse(BlobId packId, BlobType type, byte[] pack, Codec codec) {
         String name = objectName(packId, type);
@@ -129,6 +136,9 @@ public final class Packs {
             throw new CorruptDataException("pack '" + name + "' is corrupt: its trailer is damaged");
         }
         int headerStart = pack.length - TRAILER - headerLength;
+        if (!java.security.MessageDigest.isEqual(Sha256.hash(pack, headerStart, headerLength), packId.bytes())) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not match its name");
+        }
         byte[] header;
         try {
             header = codec.decode(Arrays.copyOfRange(pack, headerStart, headerStart + headerLength), -1);

@@ -99,7 +99,7 @@ public final class RestoreRun {
         InputStream decoded;
         try {
             decoded = store.codec().decoder(raw);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             raw.close();
             throw new CorruptDataException("object '" + object + "' is corrupt: it does not decode (" + e.getMessage() + ")", e);
         }

@@ -270,7 +270,7 @@ public final class Verifier {
             }
         } catch (CorruptDataException e) {
             plain.add(new VerifyReport.Problem(object, List.of(snapshot), e.getMessage()));
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             plain.add(new VerifyReport.Problem(object, List.of(snapshot),
                     "object '" + object + "' cannot be read or decoded: " + e.getMessage()));
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.mintreplica.backup.core.CorruptDataException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -61,31 +62,94 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
         return out.toByteArray();
     }
 
+    /**
+     * Reads a key object. Version 1 key objects have no checksum of their own, so the reader checks what it can: the
+     * JSON must end where the writer ends it (one newline), the armored public key and wrapped message must decode
+     * (their CRC-24 covers every changed bit), and the clear fingerprint, key id and user ids must be those of the
+     * public key they sit beside. Only {@code created} is covered by nothing (see docs/format.md).
+     *
+     * @throws CorruptDataException naming the object when it is damaged
+     * @throws com.mintreplica.backup.core.UnsupportedException when it is of a newer key object version
+     */
     public static KeyObject parse(String name, byte[] bytes) throws IOException {
-        Map<String, Object> m = Json.read(bytes);
-        if (!FORMAT.equals(m.get("format"))) {
-            throw new IOException("'" + name + "' is not a mint-backup key object");
+        Map<String, Object> m;
+        try {
+            if (bytes.length == 0 || bytes[bytes.length - 1] != '\n') {
+                throw new IOException("it does not end with the newline its writer puts there");
+            }
+            m = Json.read(bytes);
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(name, "is not a valid key object (" + e.getMessage() + ")", e);
         }
-        if (!(m.get("version") instanceof Long v) || v != 1) {
-            throw new IOException("'" + name + "' has key object version " + m.get("version")
+        if (!FORMAT.equals(m.get("format"))) {
+            throw corrupt(name, "is not a mint-backup key object", null);
+        }
+        if (!(m.get("version") instanceof Long v) || v < 1) {
+            throw corrupt(name, "has no valid key object version (" + m.get("version") + ")", null);
+        }
+        if (v != 1) {
+            throw new com.mintreplica.backup.core.UnsupportedException("'" + name + "' has key object version " + v
                     + ", which this mint-backup does not read: upgrade it");
         }
-        List<String> userIds = new ArrayList<>();
-        if (m.get("userIds") instanceof List<?> l) {
-            l.forEach(u -> userIds.add(String.valueOf(u)));
-        }
+        KeyObject key;
         try {
-            return new KeyObject(name, Json.string(m, "repository"), Json.string(m, "fingerprint"), Json.string(m, "keyId"),
+            List<String> userIds = new ArrayList<>();
+            if (!(m.get("userIds") instanceof List<?> l)) {
+                throw new IllegalArgumentException("field 'userIds' is missing or not a list");
+            }
+            for (Object u : l) {
+                if (!(u instanceof String s)) {
+                    throw new IllegalArgumentException("a user id is not a string");
+                }
+                userIds.add(s);
+            }
+            key = new KeyObject(name, Json.string(m, "repository"), Json.string(m, "fingerprint"), Json.string(m, "keyId"),
                     userIds, Instant.parse(Json.string(m, "created")), Json.string(m, "publicKey"), Json.string(m, "wrapped"));
         } catch (RuntimeException e) {
-            throw new IOException("'" + name + "' is not a valid key object: " + e.getMessage(), e);
+            throw corrupt(name, "is not a valid key object: " + e.getMessage(), e);
         }
+        key.check();
+        return key;
+    }
+
+    /** The clear fields against the armored key and message beside them; see {@link #parse}. */
+    private void check() {
+        PGPPublicKeyRing ring;
+        List<Long> recipients;
+        try {
+            ring = publicKeyRing();
+            recipients = Pgp.recipients(wrappedMessage());
+        } catch (IOException | RuntimeException e) {
+            throw corrupt(name, "holds a damaged public key or wrapped message (" + e.getMessage() + ")", e);
+        }
+        if (!Pgp.fingerprint(ring.getPublicKey()).equals(fingerprint)) {
+            throw corrupt(name, "names fingerprint " + fingerprint + ", but holds the public key of "
+                    + Pgp.fingerprint(ring.getPublicKey()), null);
+        }
+        if (!Pgp.userIds(ring.getPublicKey()).equals(userIds)) {
+            throw corrupt(name, "names the user ids " + userIds + ", but its public key has " + Pgp.userIds(ring.getPublicKey()), null);
+        }
+        boolean inRing = false;
+        for (org.bouncycastle.openpgp.PGPPublicKey k : ring) {
+            inRing |= Pgp.keyId(k.getKeyID()).equals(keyId);
+        }
+        if (!inRing || !recipients.contains(java.util.HexFormat.fromHexDigitsToLong(keyId))) {
+            throw corrupt(name, "names key id " + keyId + ", which is not the key its wrapped message is encrypted to", null);
+        }
+    }
+
+    private static CorruptDataException corrupt(String name, String what, Throwable cause) {
+        return new CorruptDataException("key object '" + name + "' " + what, cause);
     }
 
     /** The recipient's public key ring. */
     public PGPPublicKeyRing publicKeyRing() throws IOException {
-        return new PGPPublicKeyRing(PGPUtil.getDecoderStream(new java.io.ByteArrayInputStream(
-                publicKey.getBytes(StandardCharsets.US_ASCII))), new BcKeyFingerprintCalculator());
+        // The armor is read to its end first: its CRC-24 is checked only there, and the ring's parser may stop earlier.
+        byte[] binary;
+        try (var in = PGPUtil.getDecoderStream(new java.io.ByteArrayInputStream(publicKey.getBytes(StandardCharsets.US_ASCII)))) {
+            binary = in.readAllBytes();
+        }
+        return new PGPPublicKeyRing(binary, new BcKeyFingerprintCalculator());
     }
 
     /** The wrapped message, binary. */
@@ -176,7 +240,11 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
                 if (p.nextToken() != JsonToken.START_OBJECT) {
                     throw new IOException("expected a JSON object");
                 }
-                return object(p);
+                Map<String, Object> out = object(p);
+                if (p.nextToken() != null) {
+                    throw new IOException("something follows the JSON object");
+                }
+                return out;
             }
         }
 

@@ -29,6 +29,24 @@ public final class KeyObjects {
 
     /** Every key object of repository {@code repositoryId}, oldest first; objects of another repository are ignored. */
     public static List<KeyObject> readAll(Sink sink, String repositoryId) throws IOException {
+        List<KeyObject> out = new ArrayList<>();
+        for (KeyObject key : readAll(sink)) {
+            if (!key.repository().equals(repositoryId)) {
+                LOG.warn("ignoring key object '{}' in {}: it belongs to repository {}, not {}", key.name(), sink.describe(),
+                        key.repository(), repositoryId);
+                continue;
+            }
+            out.add(key);
+        }
+        return out;
+    }
+
+    /**
+     * Every key object under {@code keys/}, whatever repository it names, oldest first.
+     *
+     * @throws com.mintreplica.backup.core.CorruptDataException naming a key object that is damaged
+     */
+    public static List<KeyObject> readAll(Sink sink) throws IOException {
         List<String> names;
         try (Stream<ObjectInfo> objects = sink.list(RepositoryEncryption.KEYS_PREFIX)) {
             names = objects.map(ObjectInfo::name).sorted().toList();
@@ -41,13 +59,7 @@ public final class KeyObjects {
             } catch (com.mintreplica.backup.core.sink.NoSuchObjectException vanished) {
                 continue; // removed by a concurrent key operation
             }
-            KeyObject key = KeyObject.parse(name, bytes);
-            if (!key.repository().equals(repositoryId)) {
-                LOG.warn("ignoring key object '{}' in {}: it belongs to repository {}, not {}", name, sink.describe(),
-                        key.repository(), repositoryId);
-                continue;
-            }
-            out.add(key);
+            out.add(KeyObject.parse(name, bytes));
         }
         out.sort(java.util.Comparator.comparing(KeyObject::created).thenComparing(KeyObject::name));
         return out;
@@ -72,7 +84,14 @@ public final class KeyObjects {
 
     /** Whether any of {@code privateKeys} is a recipient of the object's wrapped message. */
     public static boolean opens(KeyObject key, Map<Long, PGPPrivateKey> privateKeys) throws IOException {
-        for (long id : Pgp.recipients(key.wrappedMessage())) {
+        List<Long> recipients;
+        try {
+            recipients = Pgp.recipients(key.wrappedMessage());
+        } catch (IOException | RuntimeException e) {
+            throw new com.mintreplica.backup.core.CorruptDataException("key object '" + key.name()
+                    + "' holds a damaged wrapped message (" + e.getMessage() + ")", e);
+        }
+        for (long id : recipients) {
             if (id == 0 || privateKeys.containsKey(id)) {
                 return true;
             }
@@ -80,13 +99,9 @@ public final class KeyObjects {
         return false;
     }
 
+    /** The keys {@code key} wraps, as written: the caller compares their repository with the one it names. */
     public static KeyObject.Payload unwrap(KeyObject key, Map<Long, PGPPrivateKey> privateKeys) throws IOException {
         byte[] plain = Pgp.decrypt(key.wrappedMessage(), privateKeys);
-        KeyObject.Payload payload = KeyObject.Payload.parse(key.name(), plain);
-        if (!payload.repository().equals(key.repository())) {
-            throw new IOException("key object '" + key.name() + "' wraps the keys of repository " + payload.repository()
-                    + ", not of " + key.repository());
-        }
-        return payload;
+        return KeyObject.Payload.parse(key.name(), plain);
     }
 }
