@@ -95,6 +95,25 @@ public final class BlobIndex {
         return out;
     }
 
+    /** The ids of every blob of {@code type} (a set of objects: for tests and small repositories). */
+    public Set<BlobId> blobIds(BlobType type) {
+        State s = state;
+        Set<BlobId> out = new HashSet<>();
+        for (Run r : s.runs) {
+            for (int i = 0; i < r.size; i++) {
+                if (s.packTypes[r.pack[i]] == type.code()) {
+                    byte[] id = new byte[BlobId.LENGTH];
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(id);
+                    for (int k = 0; k < 4; k++) {
+                        b.putLong(r.ids[i * 4 + k]);
+                    }
+                    out.add(BlobId.wrap(id));
+                }
+            }
+        }
+        return out;
+    }
+
     /** The object names of every listed pack of {@code type}. */
     public Set<String> packObjects(BlobType type) {
         State s = state;
