@@ -172,6 +172,7 @@ public final class BackupRun {
         boolean chunked = config.layout() == Layout.CHUNKED;
         FastCdc chunker = new FastCdc(config.chunkMin(), config.chunkAvg(), config.chunkMax(), config.chunkSeed());
         FastCdc.Stream cutter = chunker.newStream();
+        store.upgradeFormat();
         // [lock] Read again under the lease: an index cached before it may name blobs a prune has deleted since.
         index = store.reloadIndex();
         dataPacks = new PackWriter(codec, config.packSize(), BlobType.DATA);

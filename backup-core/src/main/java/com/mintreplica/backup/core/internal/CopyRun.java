@@ -90,6 +90,7 @@ public final class CopyRun {
         // this copy relies on (see RepositoryLock and docs/prune.md).
         try (RepositoryLock lock = RepositoryLock.acquire(to, RepositoryLock.Kind.SHARED, "copy from " + from.location(),
                 com.mintreplica.backup.core.BackupPipeline.DEFAULT_LOCK_WAIT, RepositoryLock.Settings.DEFAULT)) {
+            to.upgradeFormat();
             // What other processes stored in the target since it was opened counts too.
             to.reloadIndex();
             dataPacks = new PackWriter(to.codec(), to.config().packSize(), BlobType.DATA);

@@ -86,6 +86,7 @@ public final class PruneRun {
         try {
             if (lock != null) {
                 staleLocks = lock.removeStale().size();
+                store.upgradeFormat();
             }
             List<Manifest> heads = store.heads();
             Map<String, Manifest> byId = new HashMap<>();

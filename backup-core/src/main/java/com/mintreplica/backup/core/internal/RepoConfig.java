@@ -25,10 +25,11 @@ public record RepoConfig(int version, String id, Instant created, Layout layout,
                          long chunkSeed, int packSize, List<TransformerSpec> transformers, Map<String, String> extensions) {
 
     /**
-     * The newest repository format this version reads, and the one it creates repositories with. Version 2: snapshots
-     * are trees of tree blobs in {@code tree/} packs (snapshot objects of version 3, index objects of version 2), so
-     * an older mint-backup refuses a new repository at once. A version-1 repository is read, and written to, as it is
-     * (its config is never rewritten): new snapshots in it are trees, which an older version refuses to read.
+     * The newest repository format this version reads and writes. Version 2: snapshots are trees of tree blobs in
+     * {@code tree/} packs (snapshot objects of version 3, index objects of version 2). A version-1 repository is read
+     * as it is; the first operation that writes to it raises its config to version 2 first
+     * ({@code Store.upgradeFormat}), so an older mint-backup asks to be upgraded instead of meeting objects it cannot
+     * read.
      */
     public static final int CURRENT_VERSION = 2;
     public static final String OBJECT = "config";
@@ -43,6 +44,11 @@ public record RepoConfig(int version, String id, Instant created, Layout layout,
         public TransformerSpec {
             parameters = Map.copyOf(parameters);
         }
+    }
+
+    /** The same config at another format version. */
+    public RepoConfig withVersion(int value) {
+        return new RepoConfig(value, id, created, layout, chunkMin, chunkAvg, chunkMax, chunkSeed, packSize, transformers, extensions);
     }
 
     public RepoConfig withExtensions(Map<String, String> more) {

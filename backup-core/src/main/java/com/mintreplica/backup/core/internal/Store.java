@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class Store {
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     private final Sink sink;
-    private final RepoConfig config;
+    private volatile RepoConfig config;
     private final Codec codec;
     private volatile BlobIndex index;
     private volatile LocalCache cache;
@@ -127,6 +127,32 @@ public final class Store {
             throw new BackupException("cannot create a repository at " + sink.describe() + ": " + e.getMessage(), e);
         }
         return new Store(sink, config, codecFor(config, keys));
+    }
+
+    /**
+     * Raises the config of an older repository to the current format version before this process writes objects of
+     * that format into it (a backup, a copy into it, a prune): an older mint-backup then refuses the repository and
+     * asks to be upgraded, instead of meeting snapshots and index objects it cannot read. The one object rewritten in
+     * place, with the same content but its version: a write that fails (a store that retains the config) is logged,
+     * and the repository works as before.
+     */
+    public synchronized void upgradeFormat() {
+        RepoConfig current = config;
+        if (current.version() >= RepoConfig.CURRENT_VERSION) {
+            return;
+        }
+        RepoConfig upgraded = current.withVersion(RepoConfig.CURRENT_VERSION);
+        byte[] bytes = upgraded.toBytes();
+        try {
+            sink.put(RepoConfig.OBJECT, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.CONFIG);
+            config = upgraded;
+            LOG.info("the repository at {} is now of format version {} (snapshots as trees): mint-backup versions before"
+                    + " it refuse it and ask to be upgraded", location(), RepoConfig.CURRENT_VERSION);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot raise the format version of the repository at {} to {} ({}); older mint-backup versions will"
+                    + " report its new snapshots as damaged instead of asking to be upgraded", location(),
+                    RepoConfig.CURRENT_VERSION, e.toString());
+        }
     }
 
     private static Codec codecFor(RepoConfig config, RepositoryKeys keys) {
