@@ -98,7 +98,7 @@ final class BackupCommand implements Callable<Integer> {
             facts.snapshot = s.id();
             facts.bytes = s.stats().bytesRead();
             for (Snapshot.Warning w : s.warnings()) {
-                root.err.println("warning: " + w.path() + ": " + w.message());
+                root.err.println("warning: " + com.mintreplica.backup.core.source.FileNames.display(w.path()) + ": " + w.message());
             }
             if (json) {
                 root.out.println(Json.write(Json.snapshot(s)));

@@ -15,6 +15,25 @@ import java.util.Map;
 final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    static {
+        // A name that is not valid UTF-8 holds lone surrogates (core's FileNames): written as JSON \\u escapes, the
+        // output stays valid JSON and keeps the name's bytes (Python's json module reads them as surrogateescape).
+        MAPPER.getFactory().setCharacterEscapes(new com.fasterxml.jackson.core.io.CharacterEscapes() {
+            private final int[] ascii = standardAsciiEscapesForJSON();
+
+            @Override
+            public int[] getEscapeCodesForAscii() {
+                return ascii;
+            }
+
+            @Override
+            public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+                return ch >= 0xD800 && ch <= 0xDFFF
+                        ? new com.fasterxml.jackson.core.io.SerializedString(String.format("\\u%04x", ch)) : null;
+            }
+        });
+    }
+
     private Json() {
     }
 
@@ -110,6 +129,14 @@ final class Json {
         e.owner().ifPresent(v -> m.put("user", v));
         e.group().ifPresent(v -> m.put("group", v));
         e.linkTarget().ifPresent(v -> m.put("link", v));
+        e.hardLinkTo().ifPresent(v -> m.put("hardlink", v));
+        e.device().ifPresent(v -> m.put("rdev", v));
+        e.accessed().ifPresent(v -> m.put("atime", v.toString()));
+        if (!e.xattrs().isEmpty()) {
+            List<String> names = new ArrayList<>();
+            e.xattrs().forEach(x -> names.add(x.name()));
+            m.put("xattrs", names);
+        }
         if (!e.attributes().isEmpty()) {
             m.put("attributes", e.attributes());
         }

@@ -3,6 +3,7 @@ package com.mintreplica.backup.cli;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.source.FileNames;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,12 +41,22 @@ final class LsCommand implements Callable<Integer> {
                     case REGULAR -> "-";
                     case DIRECTORY -> "d";
                     case SYMLINK -> "l";
+                    case FIFO -> "p";
+                    case CHAR_DEVICE -> "c";
+                    case BLOCK_DEVICE -> "b";
                 };
                 String mode = e.mode().isPresent() ? String.format("%04o", e.mode().getAsInt()) : "    ";
                 String size = e.size().isPresent() ? Format.bytes(e.size().getAsLong()) : "";
                 String time = e.modified().map(Format::time).orElse("");
-                String link = e.linkTarget().map(t -> " -> " + t).orElse("");
-                root.out.printf("%s %s %10s  %-19s  %s%s%n", type, mode, size, time, e.path(), link);
+                String link = e.linkTarget().map(t -> " -> " + FileNames.display(t))
+                        .or(() -> e.hardLinkTo().map(t -> " => " + FileNames.display(t))).orElse("");
+                if (e.device().isPresent()) {
+                    long rdev = e.device().getAsLong();
+                    // major, minor as glibc's gnu_dev_major/gnu_dev_minor decode them
+                    size = (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & 0xfffff000L)) + ", "
+                            + ((rdev & 0xff) | ((rdev >>> 12) & 0xffffff00L));
+                }
+                root.out.printf("%s %s %10s  %-19s  %s%s%n", type, mode, size, time, FileNames.display(e.path()), link);
             });
         }
         return MintBackup.OK;

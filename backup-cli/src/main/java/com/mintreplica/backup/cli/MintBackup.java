@@ -66,13 +66,23 @@ public final class MintBackup implements Callable<Integer> {
     public static void main(String[] args) {
         configureLogging(args);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-        int code = run(args, out, System.err, System.getenv(), System.console() != null);
+        // UTF-8 whatever the locale (LANG unset makes the JVM's own streams ASCII): names print as they are.
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+        int code = run(args, out, err, System.getenv(), System.console() != null);
+        err.flush();
         out.flush();
         System.exit(code);
     }
 
     /** Runs one command line; for tests and embedding. Never calls System.exit. */
     public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
+        String undecodable = undecodableArgument(args);
+        if (undecodable != null) {
+            err.println("mint-backup: the argument '" + undecodable + "' holds characters that this JVM's locale ("
+                    + System.getProperty("sun.jnu.encoding") + ") cannot decode, so the path it names is unknown:"
+                    + " run mint-backup through bin/mint-backup, or with LANG=C.UTF-8 (or another UTF-8 locale)");
+            return USAGE;
+        }
         MintBackup root = new MintBackup(out, err, env, terminal);
         CommandLine cli = new CommandLine(root);
         // Building picocli's model of a command costs reflection over all its options: a run that names its command
@@ -96,6 +106,23 @@ public final class MintBackup implements Callable<Integer> {
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, root));
         return cli.execute(args);
+    }
+
+    /**
+     * An argument the JVM could not decode (it has U+FFFD where the bytes were) when its file-name encoding is not
+     * UTF-8, as with LANG unset: such an argument cannot name the path the user meant.
+     */
+    static String undecodableArgument(String[] args) {
+        String jnu = System.getProperty("sun.jnu.encoding", "UTF-8");
+        if (jnu.equalsIgnoreCase("UTF-8") || jnu.equalsIgnoreCase("UTF8")) {
+            return null;
+        }
+        for (String a : args) {
+            if (a.indexOf('\ufffd') >= 0) {
+                return a;
+            }
+        }
+        return null;
     }
 
     /** Every command and subcommand answers --help (and -h). */

@@ -43,6 +43,10 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--mirror", description = "Delete what lies under the snapshot's directories but is not in the snapshot.")
     boolean mirror;
 
+    @Option(names = "--no-sparse", description = "Write every byte of a file; by default blocks of zeros become holes,"
+            + " so sparse files come back sparse.")
+    boolean noSparse;
+
     @Option(names = "--target-database", paramLabel = "NAME", description = "Restore a database snapshot into this database name.")
     String targetDatabase;
 
@@ -65,6 +69,9 @@ final class RestoreCommand implements Callable<Integer> {
             Map<String, String> targetOptions = new LinkedHashMap<>(options);
             if (mirror) {
                 targetOptions.put("mirror", "true");
+            }
+            if (noSparse) {
+                targetOptions.put("sparse", "false");
             }
             if (targetDatabase != null) {
                 targetOptions.put("target-database", targetDatabase);

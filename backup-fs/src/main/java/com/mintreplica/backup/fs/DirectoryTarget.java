@@ -29,27 +29,38 @@ import java.util.Optional;
 public final class DirectoryTarget implements RestoreTarget {
     private final Optional<Path> directory;
     private final boolean mirror;
+    private final boolean sparse;
     private TreeWriter writer;
 
-    private DirectoryTarget(Optional<Path> directory, boolean mirror) {
+    private DirectoryTarget(Optional<Path> directory, boolean mirror, boolean sparse) {
         this.directory = directory;
         this.mirror = mirror;
+        this.sparse = sparse;
     }
 
     /** Restores under {@code directory}, which is created when missing. */
     public static DirectoryTarget to(Path directory) {
         Objects.requireNonNull(directory, "directory");
-        return new DirectoryTarget(Optional.of(directory.toAbsolutePath().normalize()), false);
+        return new DirectoryTarget(Optional.of(directory.toAbsolutePath().normalize()), false, true);
     }
 
     /** Restores every entry to its original absolute path. */
     public static DirectoryTarget original() {
-        return new DirectoryTarget(Optional.empty(), false);
+        return new DirectoryTarget(Optional.empty(), false, true);
     }
 
     /** A copy of this target that deletes what the snapshot does not have (within its roots). */
     public DirectoryTarget mirror(boolean value) {
-        return new DirectoryTarget(directory, value);
+        return new DirectoryTarget(directory, value, sparse);
+    }
+
+    /**
+     * A copy of this target that writes blocks of zeros as holes ({@code true}, the default: a sparse file comes back
+     * sparse, and a file full of zeros takes no space) or writes every byte ({@code false}: for file systems or tools
+     * that must have every block allocated).
+     */
+    public DirectoryTarget sparse(boolean value) {
+        return new DirectoryTarget(directory, mirror, value);
     }
 
     /** The directory restored into; empty when restoring to the original locations. */
@@ -64,7 +75,7 @@ public final class DirectoryTarget implements RestoreTarget {
                     + context.snapshot().source().kind() + " source, not a directory tree: restore it to a "
                     + context.snapshot().source().kind() + " target");
         }
-        writer = new TreeWriter(directory.orElse(Path.of("/")), directory.isEmpty(), mirror, context);
+        writer = new TreeWriter(directory.orElse(Path.of("/")), directory.isEmpty(), mirror, sparse, context);
     }
 
     @Override
@@ -86,6 +97,7 @@ public final class DirectoryTarget implements RestoreTarget {
 
     @Override
     public String toString() {
-        return "DirectoryTarget[" + directory.map(Path::toString).orElse("original locations") + (mirror ? ", mirror" : "") + "]";
+        return "DirectoryTarget[" + directory.map(Path::toString).orElse("original locations") + (mirror ? ", mirror" : "")
+                + (sparse ? "" : ", not sparse") + "]";
     }
 }

@@ -79,6 +79,7 @@ public final class BackupRun {
     private BlobIndex index;
     private PackWriter dataPacks;
     private PackWriter treePacks;
+    private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
     private ByteBudget packBudget;
     private long entries;
     private long totalBytes;
@@ -186,6 +187,9 @@ public final class BackupRun {
         TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
                 options.executor(), this::track, options.source().id().toString());
         NameSet singleNames = chunked ? null : new NameSet();
+        // The content of entries that later entries may link to (files with several links), by path: only those, so
+        // memory does not grow with the entries.
+        Map<String, Linkable> linkable = new HashMap<>();
         try {
             Optional<SourceEntry> next;
             while ((next = reader.next()).isPresent()) {
@@ -203,16 +207,29 @@ public final class BackupRun {
                     entryDone(entry, 0);
                     continue;
                 }
+                Linkable first = entry.hardLinkTo().map(linkable::get).orElse(null);
+                if (first != null) {
+                    // The same file under another name: its content once, its blob list twice.
+                    first.addAs(tree, entry);
+                    entryDone(entry, 0);
+                    continue;
+                }
                 if (!chunked) {
                     Manifest.Item item = storeSingle(sourceEntry, snapshotId, singleNames);
                     if (item != null) {
                         tree.add(item);
+                        if (sourceEntry.mayBeHardLinked()) {
+                            linkable.put(entry.path(), new Linkable(item, 0, null));
+                        }
                     }
                     continue;
                 }
                 Manifest.Item reused = reusable(entry, parent == null ? null : parent.file(entry));
                 if (reused != null) {
                     tree.add(reused);
+                    if (sourceEntry.mayBeHardLinked()) {
+                        linkable.put(entry.path(), new Linkable(reused, 0, null));
+                    }
                     totalBytes += reused.size();
                     entryDone(entry, reused.size());
                     continue;
@@ -240,6 +257,9 @@ public final class BackupRun {
                 }
                 totalBytes += size;
                 tree.addFile(entry, size, chunks);
+                if (sourceEntry.mayBeHardLinked()) {
+                    linkable.put(entry.path(), new Linkable(null, size, chunks));
+                }
                 entryDone(entry, size);
             }
             BlobId root = await(tree.finish());
@@ -361,7 +381,7 @@ public final class BackupRun {
     private CompletableFuture<BlobId> submitChunk(byte[] chunk, ByteBudget budget) {
         return track(CompletableFuture.supplyAsync(() -> {
             try {
-                BlobId id = codec.blobId(chunk);
+                BlobId id = blobId(chunk);
                 if (!index.contains(id) && claimed.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
@@ -417,6 +437,30 @@ public final class BackupRun {
                 inFlight.notifyAll();
             }
         });
+    }
+
+    /**
+     * The chunk's id. Runs of zeros (sparse files, preallocated images) give chunks of a few lengths only: their ids
+     * are computed once per length and run, and an all-zero chunk is recognized by a vectorized comparison instead of
+     * a hash.
+     */
+    private BlobId blobId(byte[] chunk) {
+        if (!isZero(chunk)) {
+            return codec.blobId(chunk);
+        }
+        return zeroIds.computeIfAbsent(chunk.length, n -> codec.blobId(chunk));
+    }
+
+    private static final byte[] ZEROS = new byte[64 << 10];
+
+    static boolean isZero(byte[] chunk) {
+        for (int off = 0; off < chunk.length; off += ZEROS.length) {
+            int n = Math.min(ZEROS.length, chunk.length - off);
+            if (java.util.Arrays.mismatch(chunk, off, off + n, ZEROS, 0, n) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void upload(PackWriter.Pack pack) throws IOException {
@@ -514,7 +558,7 @@ public final class BackupRun {
         String base = "files/" + snapshotId + "/" + sb;
         String name = base + codec.fileSuffix();
         for (int n = 2; !used.add(name); n++) {
-            name = base + "~" + n + codec.fileSuffix();
+            name = base + "_" + n + codec.fileSuffix(); // '~' is not a portable object-name character
         }
         return name;
     }
@@ -576,7 +620,7 @@ public final class BackupRun {
                 warningsDropped.incrementAndGet();
             }
         }
-        LOG.warn("{}: {}", path, message);
+        LOG.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
 
@@ -645,6 +689,18 @@ public final class BackupRun {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+        }
+    }
+
+    /** The content of an entry later entries may link to: known ({@code done}), or its chunk ids still coming. */
+    private record Linkable(Manifest.Item done, long size, List<CompletableFuture<BlobId>> chunks) {
+        /** Adds {@code link}, another name of the same file, with this content. */
+        void addAs(TreeBuilder<?> tree, Entry link) {
+            if (done != null) {
+                tree.add(new Manifest.Item(link, done.size(), done.blobs(), done.object(), done.sha256()));
+            } else {
+                tree.addFile(link, size, chunks);
             }
         }
     }

@@ -25,12 +25,18 @@ import java.util.TreeSet;
 /**
  * Snapshot objects as JSON: the snapshot summary first and, in a flat snapshot (versions 1 and 2), the entries last,
  * so listing snapshots can stop reading at the entries. Version 3 names the root tree blob ({@code "tree"}) instead of
- * listing entries (see {@link TreeFormat}). Entries are encoded by {@link EntryJson}.
+ * listing entries (see {@link TreeFormat}). Entries are encoded by {@link EntryJson}, in flat snapshots and in tree
+ * blobs alike.
+ *
+ * <p>Version 2 (written since file trees keep access times, extended attributes, ACLs, hard links, FIFOs, device
+ * nodes and names that are not UTF-8) adds entry fields and types; version 1 manifests read as before. Version 3 (tree
+ * snapshots, repository format 2) carries the version-2 entry fields in its tree blobs. A reader refuses a newer
+ * version ("newer than this mint-backup reads") instead of dropping what it does not know.
  */
 public final class ManifestFormat {
     private static final JsonFactory JSON = new JsonFactory();
     /** The version of flat snapshots this code writes (only copies of flat snapshots are still written flat). */
-    public static final int FLAT_VERSION = 1;
+    public static final int FLAT_VERSION = 2;
     /** The version of tree snapshots: a summary and the id of the root tree blob. */
     public static final int TREE_VERSION = 3;
     /** The newest version this code reads. */
@@ -43,6 +49,7 @@ public final class ManifestFormat {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + manifest.items().size() * 160);
             try (JsonGenerator g = JSON.createGenerator(out)) {
+                g.setCharacterEscapes(EntryJson.ESCAPES);
                 Snapshot s = manifest.snapshot();
                 g.writeStartObject();
                 g.writeNumberField("version", manifest.isTree() ? TREE_VERSION : FLAT_VERSION);

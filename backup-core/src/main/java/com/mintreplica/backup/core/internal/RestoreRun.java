@@ -42,13 +42,52 @@ public final class RestoreRun {
         long bytes = 0;
         // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries: its own walk
         // runs ahead of the one that writes, and the trees both load stay in a small cache between them.
+        // A hard link whose first path is restored too is linked by the target, which then need not read its content:
+        // such entries get content that is fetched only if read, outside the prefetched sequence. The first path comes
+        // before its links in the walk (the Source's order), so "restored too" is "selected": nothing is remembered.
+        Predicate<Manifest.Item> linked = i -> i.entry().type() == EntryType.REGULAR
+                && i.entry().hardLinkTo().isPresent() && selection.test(i.entry().hardLinkTo().get());
         SnapshotWalker.Cache trees = new SnapshotWalker.Cache(store, TREE_CACHE_BYTES);
-        Iterator<BlobId> sequence = SnapshotWalker.blobsOf(SnapshotWalker.of(store, manifest).selection(selection).loader(trees));
+        SnapshotWalker ahead = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
+        Iterator<BlobId> sequence = SnapshotWalker.blobsOf(new java.util.Iterator<>() {
+            private Manifest.Item next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && ahead.hasNext()) {
+                    Manifest.Item i = ahead.next();
+                    if (!linked.test(i)) {
+                        next = i;
+                    }
+                }
+                return next != null;
+            }
+
+            @Override
+            public Manifest.Item next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                Manifest.Item out = next;
+                next = null;
+                return out;
+            }
+        });
         SnapshotWalker selected = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
         try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch)) {
             target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             while (selected.hasNext()) {
                 Manifest.Item item = selected.next();
+                if (linked.test(item)) {
+                    try (LazyContent content = new LazyContent(() -> open(item, null))) {
+                        target.write(item.entry(), content);
+                        if (content.opened()) {
+                            content.transferTo(OutputStream.nullOutputStream());
+                        }
+                    }
+                    entries++;
+                    continue;
+                }
                 try (InputStream content = open(item, blobs)) {
                     target.write(item.entry(), content);
                     // Read what the target left, so corruption at the end of the content is still reported.
@@ -72,6 +111,49 @@ public final class RestoreRun {
             }
             throw e;
         }
+    }
+
+    /** Content opened on its first read: a target that links a hard link never reads (or fetches) it. */
+    private static final class LazyContent extends InputStream {
+        private final SourceEntryOpener opener;
+        private InputStream in;
+
+        LazyContent(SourceEntryOpener opener) {
+            this.opener = opener;
+        }
+
+        boolean opened() {
+            return in != null;
+        }
+
+        private InputStream in() throws IOException {
+            if (in == null) {
+                in = opener.open();
+            }
+            return in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return in().read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return in().read(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) {
+                in.close();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SourceEntryOpener {
+        InputStream open() throws IOException;
     }
 
     /** The checked content of an item (empty for entries without content). */

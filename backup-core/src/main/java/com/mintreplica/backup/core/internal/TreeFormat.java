@@ -67,6 +67,8 @@ public final class TreeFormat {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(64 + children.size() * 200);
             try (JsonGenerator g = JSON.createGenerator(out)) {
+                // Names that are not valid UTF-8 hold lone surrogates: written as \\u escapes (see EntryJson).
+                g.setCharacterEscapes(EntryJson.ESCAPES);
                 g.writeStartObject();
                 g.writeArrayFieldStart("entries");
                 for (Child c : children) {

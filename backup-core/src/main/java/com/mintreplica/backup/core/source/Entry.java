@@ -3,6 +3,7 @@ package com.mintreplica.backup.core.source;
 import com.mintreplica.backup.core.InvalidInputException;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,6 +21,10 @@ import java.util.TreeMap;
  * <p>The {@linkplain #changeToken() change token} lets a backup reuse the content of the parent snapshot's entry of the
  * same path without reading it again: a Source sets it to what identifies an unchanged entry (for files: size,
  * modification time and inode, restic's rule) and leaves it empty when content must always be read.
+ *
+ * <p>Paths and link targets of file trees are {@link FileNames} strings: a name that is not valid UTF-8 keeps its
+ * bytes as escape characters, so every name round-trips exactly. File trees also record access times, extended
+ * attributes (with POSIX ACLs), device numbers and hard links ({@link #hardLinkTo()}); other sources leave them empty.
  */
 public final class Entry {
     private final String path;
@@ -34,6 +39,10 @@ public final class Entry {
     private final String group;
     private final String changeToken;
     private final Map<String, String> attributes;
+    private final Instant accessed;
+    private final Long device;
+    private final String hardLinkTo;
+    private final List<ExtendedAttribute> xattrs;
 
     private Entry(Builder b) {
         this.path = checkPath(b.path);
@@ -48,8 +57,15 @@ public final class Entry {
         this.group = b.group;
         this.changeToken = b.changeToken;
         this.attributes = Collections.unmodifiableMap(new TreeMap<>(b.attributes));
+        this.accessed = b.accessed;
+        this.device = b.device;
+        this.hardLinkTo = b.hardLinkTo == null ? null : checkPath(b.hardLinkTo);
+        this.xattrs = List.copyOf(b.xattrs.values());
         if (type == EntryType.SYMLINK && linkTarget == null) {
             throw new IllegalArgumentException("symlink entry '" + path + "' needs a link target");
+        }
+        if (hardLinkTo != null && (type == EntryType.DIRECTORY || hardLinkTo.equals(path))) {
+            throw new IllegalArgumentException("entry '" + path + "' cannot be a hard link to '" + hardLinkTo + "'");
         }
     }
 
@@ -126,6 +142,29 @@ public final class Entry {
         return attributes;
     }
 
+    /** When the entry was last read, as the Source saw it before reading it (file trees only). */
+    public Optional<Instant> accessed() {
+        return Optional.ofNullable(accessed);
+    }
+
+    /** The device number ({@code st_rdev}) of a {@link EntryType#CHAR_DEVICE} or {@link EntryType#BLOCK_DEVICE}. */
+    public OptionalLong device() {
+        return device == null ? OptionalLong.empty() : OptionalLong.of(device);
+    }
+
+    /**
+     * The path of an earlier entry of the same snapshot that is the same file (a hard link): its content and
+     * attributes are that entry's, and a restore that restores both links them again. Never a directory.
+     */
+    public Optional<String> hardLinkTo() {
+        return Optional.ofNullable(hardLinkTo);
+    }
+
+    /** Extended attributes (POSIX ACLs among them), sorted by name; empty when there are none or the Source has none. */
+    public List<ExtendedAttribute> xattrs() {
+        return xattrs;
+    }
+
     /** A builder holding this entry's values, to derive a changed copy. */
     public Builder toBuilder() {
         Builder b = new Builder(path, type);
@@ -139,6 +178,10 @@ public final class Entry {
         b.group = group;
         b.changeToken = changeToken;
         b.attributes.putAll(attributes);
+        b.accessed = accessed;
+        b.device = device;
+        b.hardLinkTo = hardLinkTo;
+        xattrs.forEach(b::xattr);
         return b;
     }
 
@@ -148,7 +191,9 @@ public final class Entry {
                 && Objects.equals(e.modified, modified) && Objects.equals(e.mode, mode)
                 && Objects.equals(e.linkTarget, linkTarget) && Objects.equals(e.uid, uid)
                 && Objects.equals(e.gid, gid) && Objects.equals(e.owner, owner) && Objects.equals(e.group, group)
-                && Objects.equals(e.changeToken, changeToken) && e.attributes.equals(attributes);
+                && Objects.equals(e.changeToken, changeToken) && e.attributes.equals(attributes)
+                && Objects.equals(e.accessed, accessed) && Objects.equals(e.device, device)
+                && Objects.equals(e.hardLinkTo, hardLinkTo) && e.xattrs.equals(xattrs);
     }
 
     @Override
@@ -198,6 +243,10 @@ public final class Entry {
         private String group;
         private String changeToken;
         private final Map<String, String> attributes = new TreeMap<>();
+        private Instant accessed;
+        private Long device;
+        private String hardLinkTo;
+        private final Map<String, ExtendedAttribute> xattrs = new TreeMap<>();
 
         private Builder(String path, EntryType type) {
             this.path = path;
@@ -257,6 +306,33 @@ public final class Entry {
         public Builder attributes(Map<String, String> values) {
             values.forEach(this::attribute);
             return this;
+        }
+
+        public Builder accessed(Instant accessed) {
+            this.accessed = accessed;
+            return this;
+        }
+
+        /** The device number of a device node ({@code st_rdev}). */
+        public Builder device(long device) {
+            this.device = device;
+            return this;
+        }
+
+        /** Marks this entry as a hard link to the earlier entry at {@code path}. */
+        public Builder hardLinkTo(String path) {
+            this.hardLinkTo = path;
+            return this;
+        }
+
+        /** Adds an extended attribute (replacing one of the same name). */
+        public Builder xattr(ExtendedAttribute attribute) {
+            xattrs.put(attribute.name(), attribute);
+            return this;
+        }
+
+        public Builder xattr(String name, byte[] value) {
+            return xattr(new ExtendedAttribute(name, value));
         }
 
         public Entry build() {

@@ -16,10 +16,39 @@ import java.util.Set;
  * platform has it (mode with setuid/setgid/sticky bits, inode, uid, gid) and falls back to POSIX or basic attributes.
  */
 public record FileAttributes(Kind kind, long size, FileTime modified, int mode, long inode, Integer uid, Integer gid,
-                             String owner, String group) {
+                             String owner, String group, FileTime accessed, long device, long links, long rdev) {
 
     /** What a path is. */
-    public enum Kind { REGULAR, DIRECTORY, SYMLINK, OTHER }
+    public enum Kind {
+        REGULAR, DIRECTORY, SYMLINK, FIFO, CHAR_DEVICE, BLOCK_DEVICE, SOCKET, OTHER;
+
+        /** How a message names it. */
+        public String description() {
+            return switch (this) {
+                case REGULAR -> "a file";
+                case DIRECTORY -> "a directory";
+                case SYMLINK -> "a symbolic link";
+                case FIFO -> "a FIFO (named pipe)";
+                case CHAR_DEVICE -> "a character device";
+                case BLOCK_DEVICE -> "a block device";
+                case SOCKET -> "a socket";
+                case OTHER -> "a special file";
+            };
+        }
+    }
+
+    private static Kind kindOf(int rawMode) {
+        return switch (rawMode & 0170000) {
+            case 0100000 -> Kind.REGULAR;
+            case 0040000 -> Kind.DIRECTORY;
+            case 0120000 -> Kind.SYMLINK;
+            case 0010000 -> Kind.FIFO;
+            case 0020000 -> Kind.CHAR_DEVICE;
+            case 0060000 -> Kind.BLOCK_DEVICE;
+            case 0140000 -> Kind.SOCKET;
+            default -> Kind.OTHER;
+        };
+    }
 
     private static final boolean UNIX_VIEW = Files.getFileAttributeView(Path.of("/"),
             java.nio.file.attribute.PosixFileAttributeView.class) != null && supportsUnix();
@@ -41,18 +70,18 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
     public static FileAttributes read(Path path, Names names) throws IOException {
         if (UNIX_VIEW) {
             // Numeric ids only: resolving names costs a user-database lookup per file, so names are cached per id.
-            Map<String, Object> a = Files.readAttributes(path, "unix:mode,ino,uid,gid,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink",
+            Map<String, Object> a = Files.readAttributes(path, "unix:mode,ino,dev,nlink,rdev,uid,gid,size,lastModifiedTime,lastAccessTime",
                     LinkOption.NOFOLLOW_LINKS);
-            Kind kind = Boolean.TRUE.equals(a.get("isSymbolicLink")) ? Kind.SYMLINK
-                    : Boolean.TRUE.equals(a.get("isDirectory")) ? Kind.DIRECTORY
-                    : Boolean.TRUE.equals(a.get("isRegularFile")) ? Kind.REGULAR : Kind.OTHER;
+            int rawMode = (Integer) a.get("mode");
+            Kind kind = kindOf(rawMode);
             Integer uid = (Integer) a.get("uid");
             Integer gid = (Integer) a.get("gid");
             String owner = names.users.computeIfAbsent(uid, id -> name(path, "unix:owner"));
             String group = names.groups.computeIfAbsent(gid, id -> name(path, "unix:group"));
             return new FileAttributes(kind, (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"),
-                    ((Integer) a.get("mode")) & 07777, (Long) a.get("ino"), uid, gid,
-                    owner.isEmpty() ? null : owner, group.isEmpty() ? null : group);
+                    rawMode & 07777, (Long) a.get("ino"), uid, gid,
+                    owner.isEmpty() ? null : owner, group.isEmpty() ? null : group, (FileTime) a.get("lastAccessTime"),
+                    (Long) a.get("dev"), ((Number) a.get("nlink")).longValue(), (Long) a.get("rdev"));
         }
         BasicFileAttributes basic;
         int mode = -1;
@@ -71,7 +100,7 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
                 : basic.isRegularFile() ? Kind.REGULAR : Kind.OTHER;
         Object key = basic.fileKey();
         return new FileAttributes(kind, basic.size(), basic.lastModifiedTime(), mode, key == null ? 0 : key.hashCode(),
-                null, null, owner, group);
+                null, null, owner, group, basic.lastAccessTime(), 0, 1, 0);
     }
 
     /**

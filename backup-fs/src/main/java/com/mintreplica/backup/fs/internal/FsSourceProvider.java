@@ -52,8 +52,10 @@ public final class FsSourceProvider implements SourceProvider {
         for (Map.Entry<String, String> o : options.entrySet()) {
             if (o.getKey().equals("mirror")) {
                 target = target.mirror(Boolean.parseBoolean(o.getValue()));
+            } else if (o.getKey().equals("sparse")) {
+                target = target.sparse(Boolean.parseBoolean(o.getValue()));
             } else {
-                throw new InvalidInputException("unknown option '" + o.getKey() + "' for a directory target: use mirror");
+                throw new InvalidInputException("unknown option '" + o.getKey() + "' for a directory target: use mirror or sparse");
             }
         }
         return target;

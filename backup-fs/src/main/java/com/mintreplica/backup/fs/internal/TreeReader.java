@@ -5,20 +5,26 @@ import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.ExtendedAttribute;
+import com.mintreplica.backup.core.source.FileNames;
 import com.mintreplica.backup.core.source.SourceEntry;
 import com.mintreplica.backup.core.source.SourceReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -28,34 +34,58 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Walks the roots depth-first in sorted name order, one directory listing in memory per level. With includes,
- * directory entries wait on a stack until something below them is emitted (or they match themselves).
+ * Walks the roots depth-first in name order (names compared as bytes), one directory listing in memory per level.
+ * With includes, directory entries wait on a stack until something below them is emitted (or they match themselves).
+ *
+ * <p>Every path is handled as the {@link Path} the listing gave (which keeps the name's bytes) together with its
+ * bytes, never rebuilt from a string, so names that the JVM's locale cannot decode are read as well as any.
  */
 public final class TreeReader implements SourceReader {
-    private final List<Path> roots;
     private final List<PathMatcher> includes;
     private final List<PathMatcher> excludes;
     private final BackupContext context;
     private final Iterator<Path> rootIterator;
-    /** The directories above the roots (few), and which of them were emitted: never every path of the tree. */
-    private final Set<String> aboveRoots = new HashSet<>();
+    /**
+     * The emitted paths that a later root could emit again: the directories above the roots (few), or, only when one
+     * root lies inside another, every path. Never every path of an ordinary backup, whose memory must not grow with
+     * the tree.
+     */
     private final Set<String> emitted = new HashSet<>();
+    private final Set<String> aboveRoots = new HashSet<>();
+    private final boolean overlapping;
     private final Deque<Frame> stack = new ArrayDeque<>();
-    private final Deque<Entry> pendingOut = new ArrayDeque<>();
+    private final Deque<Out> pendingOut = new ArrayDeque<>();
     private final Map<String, String> facts = new TreeMap<>();
     private final FileAttributes.Names names = new FileAttributes.Names();
+    private final Optional<Posix> posix = Posix.get();
+    /** The first emitted path of each file with several links, by device and inode. */
+    private final Map<Long, Map<Long, String>> linkFirsts = new HashMap<>();
     private Path currentRoot;
     private int rootNumber;
+    private String firstSocket;
+    private int sockets;
+
+    /** A path as listed, and its bytes. */
+    private record Node(Path path, byte[] bytes) {
+        String entryPath() {
+            return FileNames.decode(bytes, 1, bytes.length - 1);
+        }
+    }
+
+    /** An entry ready to be handed out, with the path its content is read from. */
+    private record Out(Entry entry, Path path, boolean firstOfLinks) {
+        Out(Entry entry, Path path) {
+            this(entry, path, false);
+        }
+    }
 
     /** A directory being walked: its remaining children, and its entry if not yet emitted. */
     private static final class Frame {
-        final Path directory;
-        final Iterator<Path> children;
+        final Iterator<Node> children;
         Entry pendingEntry;
         final boolean included;
 
-        Frame(Path directory, Iterator<Path> children, Entry pendingEntry, boolean included) {
-            this.directory = directory;
+        Frame(Iterator<Node> children, Entry pendingEntry, boolean included) {
             this.children = children;
             this.pendingEntry = pendingEntry;
             this.included = included;
@@ -63,25 +93,81 @@ public final class TreeReader implements SourceReader {
     }
 
     public TreeReader(List<Path> roots, List<String> includes, List<String> excludes, BackupContext context) {
-        this.roots = roots;
         this.includes = includes.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
         this.excludes = excludes.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
         this.context = context;
+        List<Path> absolute = new ArrayList<>();
         for (Path root : roots) {
-            checkReadable(root);
+            checkRoot(root);
+            absolute.add(root.toAbsolutePath().normalize());
+            // As startRoot names them.
+            byte[] bytes = PathBytes.parent(PathBytes.of(root));
             for (Path p = root.getParent(); p != null && p.getParent() != null; p = p.getParent()) {
-                aboveRoots.add(entryPath(p));
+                aboveRoots.add(new Node(p, bytes).entryPath());
+                bytes = PathBytes.parent(bytes);
             }
         }
+        boolean overlap = false;
+        for (int i = 0; i < absolute.size() && !overlap; i++) {
+            for (int j = 0; j < absolute.size(); j++) {
+                if (i != j && absolute.get(j).startsWith(absolute.get(i))) {
+                    overlap = true;
+                    break;
+                }
+            }
+        }
+        this.overlapping = overlap;
         this.rootIterator = roots.iterator();
     }
 
-    private static void checkReadable(Path root) {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    /**
+     * A source path must be a file, a directory or a symbolic link to something; FIFOs, sockets and devices inside a
+     * tree are kept, but as the path itself they are surely a mistake (reading a FIFO would block).
+     */
+    private static void checkRoot(Path root) {
+        FileAttributes a;
+        try {
+            a = FileAttributes.read(root);
+        } catch (NoSuchFileException e) {
             throw new InvalidInputException("cannot back up '" + root + "': no such file or directory");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new AccessDeniedException("cannot back up '" + root + "': permission denied (run as a user who can read it)");
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot back up '" + root + "': " + e.getMessage());
+        }
+        switch (a.kind()) {
+            case FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE, OTHER -> throw new InvalidInputException("cannot back up '" + root
+                    + "': it is " + a.kind().description() + "; only files and directories can be source paths"
+                    + " (special files inside a backed-up directory are kept)");
+            case SYMLINK -> {
+                try {
+                    root.toRealPath();
+                } catch (NoSuchFileException e) {
+                    throw new InvalidInputException("cannot back up '" + root + "': it is a symbolic link to '"
+                            + readLinkQuietly(root) + "', which does not exist");
+                } catch (FileSystemException e) {
+                    if (String.valueOf(e.getReason()).toLowerCase(java.util.Locale.ROOT).contains("levels of symbolic links")) {
+                        throw new InvalidInputException("cannot back up '" + root + "': too many levels of symbolic links"
+                                + " (the link leads back to itself)");
+                    }
+                    throw new InvalidInputException("cannot back up '" + root + "': " + e.getMessage());
+                } catch (IOException e) {
+                    throw new InvalidInputException("cannot back up '" + root + "': " + e.getMessage());
+                }
+            }
+            default -> {
+            }
         }
         if (!Files.isReadable(root)) {
             throw new AccessDeniedException("cannot back up '" + root + "': permission denied (run as a user who can read it)");
+        }
+    }
+
+    private static String readLinkQuietly(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return "?";
         }
     }
 
@@ -93,6 +179,7 @@ public final class TreeReader implements SourceReader {
             }
             if (stack.isEmpty()) {
                 if (!rootIterator.hasNext()) {
+                    reportSockets();
                     return Optional.empty();
                 }
                 startRoot(rootIterator.next());
@@ -109,34 +196,40 @@ public final class TreeReader implements SourceReader {
 
     private void startRoot(Path root) throws IOException {
         currentRoot = root;
-        String rootPath = entryPath(root);
+        byte[] rootBytes = PathBytes.of(root);
+        Node rootNode = new Node(root, rootBytes);
+        String rootPath = rootBytes.length == 1 ? "" : rootNode.entryPath();
         facts.put("fs.root." + rootNumber++, rootPath.isEmpty() ? "/" : rootPath);
-        // The directories above the root, so a restore rebuilds them with their metadata.
+        // The directories above the root, so a restore rebuilds them with their metadata. Their bytes are prefixes of
+        // the root's.
+        List<Node> ancestors = new ArrayList<>();
         Path parent = root.getParent();
-        List<Path> ancestors = new ArrayList<>();
+        byte[] parentBytes = PathBytes.parent(rootBytes);
         while (parent != null && parent.getParent() != null) {
-            ancestors.add(0, parent);
+            ancestors.add(0, new Node(parent, parentBytes));
             parent = parent.getParent();
+            parentBytes = PathBytes.parent(parentBytes);
         }
-        for (Path ancestor : ancestors) {
-            String p = entryPath(ancestor);
+        for (Node ancestor : ancestors) {
+            String p = ancestor.entryPath();
             if (markEmitted(p)) {
-                FileAttributes a = FileAttributes.read(ancestor, names);
+                FileAttributes a = FileAttributes.read(ancestor.path(), names);
                 if (a.kind() == FileAttributes.Kind.DIRECTORY) {
-                    pendingOut.add(entry(p, a, EntryType.DIRECTORY, null));
+                    pendingOut.add(new Out(entry(ancestor, p, a, EntryType.DIRECTORY, null), ancestor.path()));
                 }
             }
         }
         if (rootPath.isEmpty()) {
             // backing up "/": its children are the top level
-            stack.push(new Frame(root, list(root), null, includes.isEmpty()));
+            stack.push(new Frame(list(rootNode), null, includes.isEmpty()));
             return;
         }
-        visit(root, includes.isEmpty());
+        visit(rootNode, includes.isEmpty());
     }
 
-    private void visit(Path path, boolean parentIncluded) throws IOException {
-        String p = entryPath(path);
+    private void visit(Node node, boolean parentIncluded) throws IOException {
+        Path path = node.path();
+        String p = node.entryPath();
         if (isExcluded(path)) {
             return;
         }
@@ -151,49 +244,108 @@ public final class TreeReader implements SourceReader {
             return;
         }
         boolean included = parentIncluded || matchesInclude(path);
+        if (a.kind() == FileAttributes.Kind.DIRECTORY) {
+            Entry entry = entry(node, p, a, EntryType.DIRECTORY, null);
+            Iterator<Node> children;
+            try {
+                children = list(node);
+            } catch (java.nio.file.AccessDeniedException denied) {
+                context.warn(p, "directory cannot be listed (permission denied); its contents are not in this snapshot");
+                children = List.<Node>of().iterator();
+            } catch (NoSuchFileException vanished) {
+                context.warn(p, "vanished before it could be read; not in this snapshot");
+                return;
+            }
+            if (included) {
+                emit(new Out(entry, path));
+                stack.push(new Frame(children, null, true));
+            } else {
+                stack.push(new Frame(children, entry, false));
+            }
+            return;
+        }
+        if (!included) {
+            return;
+        }
+        EntryType type;
+        String linkTarget = null;
         switch (a.kind()) {
-            case DIRECTORY -> {
-                Entry entry = entry(p, a, EntryType.DIRECTORY, null);
-                Iterator<Path> children;
+            case REGULAR -> type = EntryType.REGULAR;
+            case FIFO -> type = EntryType.FIFO;
+            case CHAR_DEVICE -> type = EntryType.CHAR_DEVICE;
+            case BLOCK_DEVICE -> type = EntryType.BLOCK_DEVICE;
+            case SYMLINK -> {
+                type = EntryType.SYMLINK;
                 try {
-                    children = list(path);
-                } catch (java.nio.file.AccessDeniedException denied) {
-                    context.warn(p, "directory cannot be listed (permission denied); its contents are not in this snapshot");
-                    children = List.<Path>of().iterator();
+                    linkTarget = readLink(node);
                 } catch (NoSuchFileException vanished) {
                     context.warn(p, "vanished before it could be read; not in this snapshot");
                     return;
                 }
-                if (included) {
-                    emitAncestors();
-                    markEmitted(p);
-                    pendingOut.add(entry);
-                    stack.push(new Frame(path, children, null, true));
-                } else {
-                    stack.push(new Frame(path, children, entry, false));
-                }
             }
-            case REGULAR -> {
-                if (included) {
-                    emitAncestors();
-                    pendingOut.add(entry(p, a, EntryType.REGULAR, null));
+            case SOCKET -> {
+                // As restic: a socket is made by the program that listens on it, so none is stored (one warning).
+                if (sockets++ == 0) {
+                    firstSocket = p;
                 }
+                return;
             }
-            case SYMLINK -> {
-                if (included) {
-                    String target;
-                    try {
-                        target = Files.readSymbolicLink(path).toString();
-                    } catch (NoSuchFileException vanished) {
-                        context.warn(p, "vanished before it could be read; not in this snapshot");
-                        return;
-                    }
-                    emitAncestors();
-                    pendingOut.add(entry(p, a, EntryType.SYMLINK, target));
-                }
+            default -> {
+                context.warn(p, "is " + a.kind().description() + " of a kind this tool does not know; skipped");
+                return;
             }
-            case OTHER -> context.warn(p, "is a socket, FIFO or device file; skipped");
         }
+        Entry entry = entry(node, p, a, type, linkTarget);
+        boolean firstOfLinks = false;
+        if (a.links() > 1) {
+            Map<Long, String> byInode = linkFirsts.computeIfAbsent(a.device(), d -> new HashMap<>());
+            String first = byInode.putIfAbsent(a.inode(), p);
+            if (first != null) {
+                entry = entry.toBuilder().hardLinkTo(first).build();
+            } else {
+                firstOfLinks = true;
+            }
+        }
+        emit(new Out(entry, path, firstOfLinks));
+    }
+
+    private void emit(Out out) {
+        emitAncestors();
+        if (!markEmitted(out.entry().path())) {
+            // Already in the snapshot through an overlapping root (/a and /a/b). Two different names never meet here:
+            // paths are their names' bytes, mapped one to one (FileNames).
+            return;
+        }
+        pendingOut.add(out);
+    }
+
+    private void reportSockets() {
+        if (sockets > 0) {
+            String others = sockets == 1 ? "" : " (and " + (sockets - 1) + " other socket" + (sockets == 2 ? "" : "s") + ")";
+            context.warn(firstSocket, "is a socket; not in this snapshot" + others
+                    + ": sockets are made by the program that listens on them");
+            sockets = 0;
+        }
+    }
+
+    private String readLink(Node node) throws IOException {
+        if (posix.isPresent()) {
+            try {
+                return FileNames.decode(posix.get().readlink(node.bytes()));
+            } catch (Posix.NativeException e) {
+                if (e.errno() == Posix.ENOENT) {
+                    throw new NoSuchFileException(node.path().toString());
+                }
+                throw e;
+            }
+        }
+        Path target = Files.readSymbolicLink(node.path());
+        String s = target.toString();
+        if (s.chars().allMatch(c -> c < 0x80)) {
+            return s;
+        }
+        byte[] bytes = PathBytes.of(target.isAbsolute() ? target : Path.of("/").resolve(target));
+        return FileNames.decode(target.isAbsolute() ? bytes : Arrays.copyOfRange(bytes, 1, bytes.length));
     }
 
     /** Emits the directory entries that waited for something below them to be included. */
@@ -203,26 +355,37 @@ public final class TreeReader implements SourceReader {
             Frame f = bottomUp.next();
             if (f.pendingEntry != null) {
                 markEmitted(f.pendingEntry.path());
-                pendingOut.add(f.pendingEntry);
+                pendingOut.add(new Out(f.pendingEntry, null));
                 f.pendingEntry = null;
             }
         }
     }
 
-    /** Records an emitted directory that lies above a root, so a later root does not emit it again. */
+    /** Records an emitted path a later root could emit again; false when it was emitted before. */
     private boolean markEmitted(String path) {
-        return !aboveRoots.contains(path) || emitted.add(path);
+        return (!overlapping && !aboveRoots.contains(path)) || emitted.add(path);
     }
 
-    private Iterator<Path> list(Path directory) throws IOException {
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
+    private Iterator<Node> list(Node directory) throws IOException {
+        List<Node> children = new ArrayList<>();
+        List<byte[]> nameBytes = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory.path())) {
             for (Path child : stream) {
-                children.add(child);
+                byte[] name = PathBytes.name(child);
+                nameBytes.add(name);
+                children.add(new Node(child, PathBytes.child(directory.bytes(), name)));
             }
         }
-        children.sort((x, y) -> x.getFileName().toString().compareTo(y.getFileName().toString()));
-        return children.iterator();
+        Integer[] order = new Integer[children.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (x, y) -> Arrays.compareUnsigned(nameBytes.get(x), nameBytes.get(y)));
+        List<Node> sorted = new ArrayList<>(order.length);
+        for (Integer i : order) {
+            sorted.add(children.get(i));
+        }
+        return sorted.iterator();
     }
 
     private boolean isExcluded(Path path) {
@@ -246,13 +409,11 @@ public final class TreeReader implements SourceReader {
         return false;
     }
 
-    private static String entryPath(Path absolute) {
-        String s = absolute.toString();
-        return s.startsWith("/") ? s.substring(1) : s;
-    }
-
-    private Entry entry(String path, FileAttributes a, EntryType type, String linkTarget) {
+    private Entry entry(Node node, String path, FileAttributes a, EntryType type, String linkTarget) {
         Entry.Builder b = Entry.builder(path, type).modified(a.modified().toInstant());
+        if (a.accessed() != null) {
+            b.accessed(a.accessed().toInstant());
+        }
         if (a.mode() >= 0) {
             b.mode(a.mode());
         }
@@ -271,15 +432,34 @@ public final class TreeReader implements SourceReader {
         if (type == EntryType.REGULAR) {
             b.size(a.size()).changeToken(a.changeToken());
         }
+        if (type == EntryType.CHAR_DEVICE || type == EntryType.BLOCK_DEVICE) {
+            b.device(a.rdev());
+        }
         if (linkTarget != null) {
             b.linkTarget(linkTarget);
+        }
+        if (posix.isPresent()) {
+            try {
+                for (ExtendedAttribute x : posix.get().xattrs(node.bytes())) {
+                    b.xattr(x);
+                }
+            } catch (Posix.NativeException e) {
+                if (e.errno() != Posix.ENOENT) {
+                    context.warn(path, "extended attributes cannot be read (" + e.getMessage() + "); stored without them");
+                }
+            }
         }
         return b.build();
     }
 
-    private SourceEntry toSourceEntry(Entry entry) {
-        Path file = Path.of("/" + entry.path());
-        return SourceEntry.of(entry, () -> new ChangeDetectingStream(Files.newInputStream(file), file, entry));
+    private SourceEntry toSourceEntry(Out out) {
+        Entry entry = out.entry();
+        Path file = out.path();
+        if (entry.type() != EntryType.REGULAR || file == null) {
+            return SourceEntry.of(entry, InputStream::nullInputStream);
+        }
+        return SourceEntry.of(entry, () -> new ChangeDetectingStream(Files.newInputStream(file), file, entry),
+                out.firstOfLinks());
     }
 
     @Override

@@ -3,6 +3,8 @@ package com.mintreplica.backup.fs.internal;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.ExtendedAttribute;
+import com.mintreplica.backup.core.source.FileNames;
 import com.mintreplica.backup.core.source.RestoreContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -38,17 +41,27 @@ public final class TreeWriter {
     private static final String TEMP_PREFIX = ".mint-restore-";
 
     private final Path base;
+    private final byte[] baseBytes;
     private final boolean original;
     private final boolean mirror;
+    private final boolean sparse;
+    private final Optional<Posix> posix = Posix.get();
+    private final RestoreWarnings warnings = new RestoreWarnings();
+    /** Small files being written by a worker, by destination: a hard link to one waits for it. */
+    private final Map<Path, Future<Void>> writing = new java.util.concurrent.ConcurrentHashMap<>();
+    /** For hard links whose first path is not restored: the entry path that was restored in its place. */
+    private final Map<String, String> linkStandIns = new HashMap<>();
+    /** Directories by whether new entries in them inherit a default ACL. */
+    private final Map<Path, Boolean> inheritsAcl = new HashMap<>();
     private final RestoreContext context;
     private final boolean restoreOwners;
     private final Set<String> restored = new HashSet<>();
-    private final Set<String> symlinks = new HashSet<>();
+    private final Set<Path> symlinks = new HashSet<>();
     private final List<DirectoryMeta> directories = new ArrayList<>();
     private final Map<String, Optional<UserPrincipal>> users = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Path> readyDirectories = new HashSet<>();
     /** Directories this restore created: nothing was in them before, so nothing can stand in an entry's way. */
-    private final Set<Path> freshDirectories = new HashSet<>();
+    private final Set<Path> freshDirectories = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Temporary names: a random prefix per restore and a counter (no random draw per file). */
     private final String tempPrefix = TEMP_PREFIX + Long.toHexString(new java.security.SecureRandom().nextLong()) + "-";
     private final java.util.concurrent.atomic.AtomicLong tempCounter = new java.util.concurrent.atomic.AtomicLong();
@@ -64,10 +77,12 @@ public final class TreeWriter {
     private record DirectoryMeta(Path path, Entry entry) {
     }
 
-    public TreeWriter(Path base, boolean original, boolean mirror, RestoreContext context) throws IOException {
+    public TreeWriter(Path base, boolean original, boolean mirror, boolean sparse, RestoreContext context) throws IOException {
         this.base = base;
+        this.baseBytes = PathBytes.of(base);
         this.original = original;
         this.mirror = mirror;
+        this.sparse = sparse;
         this.context = context;
         this.restoreOwners = runningAsRoot();
         if (Files.exists(base, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(base)) {
@@ -86,41 +101,123 @@ public final class TreeWriter {
     public void write(Entry entry, InputStream content) throws IOException {
         Path dest = destination(entry.path());
         restored.add(entry.path());
+        if (entry.hardLinkTo().isPresent() && entry.type() != EntryType.DIRECTORY && link(dest, entry)) {
+            return;
+        }
         switch (entry.type()) {
             case DIRECTORY -> writeDirectory(dest, entry);
             case REGULAR -> writeFile(dest, entry, content);
             case SYMLINK -> writeSymlink(dest, entry);
+            case FIFO, CHAR_DEVICE, BLOCK_DEVICE -> writeSpecial(dest, entry);
         }
+        if (entry.hardLinkTo().isPresent()) {
+            // the first path of this file is not restored: this one stands in for it
+            linkStandIns.putIfAbsent(entry.hardLinkTo().get(), entry.path());
+        }
+    }
+
+    /** The path of an entry below the base, built from the name's bytes (so in any locale). */
+    private Path toPath(String entryPath) {
+        if (entryPath.chars().allMatch(c -> c < 0x80)) {
+            return base.resolve(entryPath);
+        }
+        return PathBytes.path(bytesOf(entryPath));
+    }
+
+    private byte[] bytesOf(String entryPath) {
+        return PathBytes.child(baseBytes, FileNames.encode(entryPath));
     }
 
     /** Where an entry goes, refusing paths that would leave the target or pass through a link this restore made. */
     private Path destination(String entryPath) throws IOException {
-        Path dest = base.resolve(entryPath).normalize();
+        // Entry paths have no '.', '..' or empty segments (Entry checks): the destination is always below the base.
+        Path dest = toPath(entryPath);
         if (!dest.startsWith(base) || dest.equals(base)) {
-            throw new InvalidInputException("entry '" + entryPath + "' would be restored outside '" + base + "'; refused");
+            throw new InvalidInputException("entry '" + FileNames.display(entryPath) + "' would be restored outside '" + base + "'; refused");
         }
         // Every directory between the base and the entry must be a real directory: never write through a symlink.
         // Directories this restore made or checked are remembered, so each is looked at once, not once per file.
-        String[] parts = entryPath.split("/");
-        StringBuilder prefix = new StringBuilder();
-        Path current = base;
-        for (int i = 0; i < parts.length - 1; i++) {
-            prefix.append(i == 0 ? "" : "/").append(parts[i]);
-            current = current.resolve(parts[i]);
+        List<Path> between = new ArrayList<>();
+        for (Path p = dest.getParent(); p != null && !p.equals(base); p = p.getParent()) {
+            between.add(0, p);
+        }
+        for (Path current : between) {
             if (readyDirectories.contains(current)) {
                 continue;
             }
-            boolean madeHere = symlinks.contains(prefix.toString());
+            boolean madeHere = symlinks.contains(current);
             boolean linkOnDisk = Files.isSymbolicLink(current);
             if (madeHere || (linkOnDisk && !original)) {
-                throw new InvalidInputException("entry '" + entryPath + "' would be written through the symbolic link '"
-                        + prefix + "'; refused (a snapshot must not write outside its target)");
+                throw new InvalidInputException("entry '" + FileNames.display(entryPath) + "' would be written through the symbolic link '"
+                        + FileNames.display(entryPathOf(current)) + "'; refused (a snapshot must not write outside its target)");
             }
             if (!linkOnDisk && Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
                 readyDirectories.add(current);
             }
         }
         return dest;
+    }
+
+    /** The entry path of a path below the base. */
+    private String entryPathOf(Path p) {
+        byte[] bytes = PathBytes.of(p);
+        int skip = baseBytes.length == 1 ? 1 : baseBytes.length + 1;
+        return FileNames.decode(bytes, skip, bytes.length - skip);
+    }
+
+    /**
+     * Restores {@code entry} as a hard link to the file already restored for its first path; false when there is none
+     * (the first path is not part of this restore) or the link cannot be made, so the entry is written on its own.
+     */
+    private boolean link(Path dest, Entry entry) throws IOException {
+        String first = entry.hardLinkTo().get();
+        first = restored.contains(first) ? first : linkStandIns.get(first);
+        if (first == null) {
+            return false;
+        }
+        Path existing = toPath(first);
+        Future<Void> pendingWrite = writing.get(existing);
+        if (pendingWrite != null) {
+            await(pendingWrite);
+        }
+        if (!Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+            return false; // not made (a device node without root, say): nothing to link to
+        }
+        ensureParent(dest);
+        makeWay(dest, entry);
+        Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
+        try {
+            Files.createLink(temp, existing);
+        } catch (IOException | UnsupportedOperationException e) {
+            warnings.warn("hardlink", entry.path(), "hard links cannot be made here (" + e.getMessage()
+                    + "); the linked files are restored as separate copies");
+            return false;
+        }
+        try {
+            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            // rename() does nothing when both names are already links to one file: the temporary name stays
+            Files.deleteIfExists(temp);
+        }
+        if (entry.type() == EntryType.SYMLINK) {
+            symlinks.add(dest);
+            readyDirectories.remove(dest);
+        }
+        return true;
+    }
+
+    private static void await(Future<Void> f) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("the restore was interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
+        }
     }
 
     /** Creates the parent directories of {@code dest} unless this restore already knows they exist. */
@@ -166,14 +263,20 @@ public final class TreeWriter {
             if (next < 0) {
                 byte[] data = n == read.length ? read : java.util.Arrays.copyOf(read, n);
                 acquire(data.length);
-                pending.add(writers.submit(() -> {
+                Future<Void> write = writers.submit(() -> {
                     try {
                         publish(dest, entry, data, null);
                     } finally {
                         inFlight.release(data.length);
+                        writing.remove(dest);
                     }
                     return null;
-                }));
+                });
+                writing.put(dest, write);
+                if (write.isDone()) {
+                    writing.remove(dest);
+                }
+                pending.add(write);
                 throwFailures(false);
                 return;
             }
@@ -191,21 +294,22 @@ public final class TreeWriter {
         inProgress.add(temp);
         boolean published = false;
         try {
-            try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(temp,
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ContentWriter out = new ContentWriter(channel, sparse);
                 if (head != null) {
-                    out.write(head);
+                    out.write(head, 0, head.length);
                 }
                 if (rest != null) {
-                    rest.transferTo(out);
+                    byte[] buffer = new byte[256 << 10];
+                    int n;
+                    while ((n = rest.readNBytes(buffer, 0, buffer.length)) > 0) {
+                        out.write(buffer, 0, n);
+                    }
                 }
+                out.finish();
             }
-            applyOwner(temp, entry, false, true);
-            if (entry.mode().isPresent()) {
-                FileAttributes.setMode(temp, entry.mode().getAsInt());
-            }
-            if (entry.modified().isPresent()) {
-                Files.setLastModifiedTime(temp, FileTime.from(entry.modified().get()));
-            }
+            applyMetadata(temp, tempBytes(entry, temp), entry, true);
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             published = true;
         } finally {
@@ -259,18 +363,174 @@ public final class TreeWriter {
         if (!freshDirectories.contains(dest.getParent())) {
             Files.deleteIfExists(dest);
         }
-        Files.createSymbolicLink(dest, Path.of(entry.linkTarget().orElseThrow()));
-        symlinks.add(entry.path());
+        byte[] target = FileNames.encode(entry.linkTarget().orElseThrow());
+        byte[] destBytes = bytesOf(entry.path());
+        if (posix.isPresent()) {
+            posix.get().symlink(target, destBytes);
+        } else {
+            Files.createSymbolicLink(dest, PathBytes.linkTarget(target));
+        }
+        symlinks.add(dest);
         applyOwner(dest, entry, true, true);
-        if (entry.modified().isPresent()) {
+        setXattrs(dest, destBytes, entry);
+        if (entry.modified().isPresent() || entry.accessed().isPresent()) {
+            if (posix.isPresent()) {
+                try {
+                    posix.get().setTimes(destBytes, entry.accessed().orElse(null), entry.modified().orElse(null));
+                    return;
+                } catch (Posix.NativeException e) {
+                    LOG.debug("utimensat {}: {}", dest, e.getMessage());
+                }
+            }
             try {
+                // the JDK sets a link's own times through lutimes(): to the microsecond
                 Files.getFileAttributeView(dest, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setTimes(FileTime.from(entry.modified().get()), null, null);
+                        .setTimes(entry.modified().map(FileTime::from).orElse(null), entry.accessed().map(FileTime::from).orElse(null), null);
             } catch (IOException | UnsupportedOperationException e) {
-                LOG.debug("cannot set the time of symlink {}: {}", dest, e.toString());
+                warnings.warn("symlink-time", entry.path(), "the times of symbolic links cannot be set here (" + e + ")");
             }
         }
     }
+
+    /** A FIFO or device node: made at a temporary name with its metadata, then renamed into place. */
+    private void writeSpecial(Path dest, Entry entry) throws IOException {
+        ensureParent(dest);
+        makeWay(dest, entry);
+        String kind = entry.type() == EntryType.FIFO ? "fifo" : "device";
+        String what = entry.type() == EntryType.FIFO ? "FIFOs" : "device nodes";
+        if (posix.isEmpty()) {
+            warnings.warn(kind, entry.path(), what + " cannot be made without native access; not restored");
+            restored.remove(entry.path());
+            return;
+        }
+        Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
+        byte[] tempBytes = tempBytes(entry, temp);
+        int type = switch (entry.type()) {
+            case CHAR_DEVICE -> Posix.S_IFCHR;
+            case BLOCK_DEVICE -> Posix.S_IFBLK;
+            default -> Posix.S_IFIFO;
+        };
+        try {
+            posix.get().mknod(tempBytes, type, 0600, entry.device().orElse(0));
+        } catch (Posix.NativeException e) {
+            warnings.warn(kind, entry.path(), what + " cannot be made here (" + e.getMessage() + (e.notPermitted()
+                    && type != Posix.S_IFIFO ? "; only root can make them" : "") + "); not restored");
+            restored.remove(entry.path());
+            return;
+        }
+        inProgress.add(temp);
+        boolean published = false;
+        try {
+            applyMetadata(temp, tempBytes, entry, true);
+            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            published = true;
+        } finally {
+            if (!published) {
+                Files.deleteIfExists(temp);
+            }
+            inProgress.remove(temp);
+        }
+    }
+
+    /** The bytes of a temporary name beside the entry's destination. */
+    private byte[] tempBytes(Entry entry, Path temp) {
+        return PathBytes.child(PathBytes.parent(bytesOf(entry.path())), PathBytes.name(temp));
+    }
+
+    /**
+     * Owner, mode, extended attributes (ACLs among them) and times, in that order: chown clears file capabilities and
+     * setuid bits, so it comes first; the mode comes before the ACL, because a chmod after an ACL rewrites its mask
+     * (the group bits of a file with an ACL are its mask); times come last, as setting anything else may change them.
+     */
+    private void applyMetadata(Path path, byte[] bytes, Entry entry, boolean createdHere) throws IOException {
+        if (posix.isPresent() && inheritsAcl(path.getParent())) {
+            // the new file took the directory's default ACL: keep only what the entry has
+            for (String acl : List.of(ExtendedAttribute.ACL_ACCESS, ExtendedAttribute.ACL_DEFAULT)) {
+                if (entry.xattrs().stream().noneMatch(x -> x.name().equals(acl))) {
+                    posix.get().removeXattr(bytes, acl);
+                }
+            }
+        }
+        applyOwner(path, entry, false, createdHere);
+        if (entry.mode().isPresent()) {
+            FileAttributes.setMode(path, entry.mode().getAsInt());
+        }
+        setXattrs(path, bytes, entry);
+        if (entry.modified().isPresent() || entry.accessed().isPresent()) {
+            if (posix.isPresent()) {
+                // utimensat by name: the JDK's setTimes opens the file, which blocks on a FIFO
+                posix.get().setTimes(bytes, entry.accessed().orElse(null), entry.modified().orElse(null));
+            } else if (entry.type() == EntryType.REGULAR || entry.type() == EntryType.DIRECTORY) {
+                Files.getFileAttributeView(path, BasicFileAttributeView.class)
+                        .setTimes(entry.modified().map(FileTime::from).orElse(null), entry.accessed().map(FileTime::from).orElse(null), null);
+            }
+        }
+    }
+
+    /**
+     * Sets the entry's extended attributes. One that cannot be set is a warning once per kind (user, security,
+     * trusted, ACL) for the whole restore; an ACL that cannot be set leaves the group bits at the ACL's group entry, not
+     * at its mask, so a restore never gives the group more than it had.
+     */
+    private void setXattrs(Path path, byte[] bytes, Entry entry) throws IOException {
+        if (entry.xattrs().isEmpty()) {
+            return;
+        }
+        for (ExtendedAttribute x : entry.xattrs()) {
+            String kind = x.isAcl() ? "acl" : "xattr-" + x.namespace();
+            String what = x.isAcl() ? "POSIX ACLs" : "extended attributes of the " + x.namespace() + " namespace";
+            if (posix.isEmpty()) {
+                warnings.warn(kind, entry.path(), what + " cannot be restored without native access");
+            } else if (!restoreOwners && (x.namespace().equals("trusted") || x.namespace().equals("security"))) {
+                warnings.warn(kind, entry.path(), what + " are restored only when running as root; not restored");
+                continue;
+            } else {
+                try {
+                    posix.get().setXattr(bytes, x);
+                    continue;
+                } catch (Posix.NativeException e) {
+                    if (e.errno() == Posix.ENOENT) {
+                        throw e;
+                    }
+                    warnings.warn(kind, entry.path(), what + " cannot be restored here (" + e.getMessage() + "); not restored");
+                }
+            }
+            if (x.name().equals(ExtendedAttribute.ACL_ACCESS) && entry.mode().isPresent()) {
+                OptionalInt groupObj = Acl.groupObjPermissions(x.value());
+                if (groupObj.isPresent() && entry.type() != EntryType.SYMLINK) {
+                    FileAttributes.setMode(path, (entry.mode().getAsInt() & ~070) | (groupObj.getAsInt() << 3));
+                }
+            }
+        }
+    }
+
+    /** Whether entries made in {@code directory} now inherit a default ACL (cached per directory). */
+    private boolean inheritsAcl(Path directory) {
+        if (directory == null) {
+            return false;
+        }
+        synchronized (inheritsAcl) {
+            Boolean known = inheritsAcl.get(directory);
+            if (known != null) {
+                return known;
+            }
+        }
+        boolean inherits;
+        if (freshDirectories.contains(directory) && !directory.equals(base)) {
+            inherits = inheritsAcl(directory.getParent());
+        } else {
+            try {
+                inherits = posix.get().xattr(PathBytes.of(directory), ExtendedAttribute.ACL_DEFAULT).isPresent();
+            } catch (Posix.NativeException e) {
+                inherits = false;
+            }
+        }
+        synchronized (inheritsAcl) {
+            inheritsAcl.put(directory, inherits);
+        }
+        return inherits;
+    }
+
 
     /** Removes a directory that stands where a file or link is restored (only in mirror mode, when it is not empty). */
     private void clearWay(Path dest, Entry entry) throws IOException {
@@ -370,22 +630,18 @@ public final class TreeWriter {
             deleteExtras();
         }
         // Directory metadata last and deepest first: writing into a directory changes its modification time.
+        // Default ACLs are set here too, after the directory's entries were made, so none of them inherited it.
         for (int i = directories.size() - 1; i >= 0; i--) {
             DirectoryMeta d = directories.get(i);
-            applyOwner(d.path(), d.entry(), true, freshDirectories.contains(d.path()));
-            if (d.entry().mode().isPresent()) {
-                FileAttributes.setMode(d.path(), d.entry().mode().getAsInt());
-            }
-            if (d.entry().modified().isPresent()) {
-                Files.setLastModifiedTime(d.path(), FileTime.from(d.entry().modified().get()));
-            }
+            applyMetadata(d.path(), bytesOf(d.entry().path()), d.entry(), freshDirectories.contains(d.path()));
         }
+        warnings.summarize();
     }
 
     /** Deletes what lies under the snapshot's roots (and within the selection) but is not in the snapshot. */
     private void deleteExtras() throws IOException {
         for (String root : context.snapshot().facts("fs.root.").values()) {
-            Path rootPath = root.equals("/") ? base : base.resolve(root);
+            Path rootPath = root.equals("/") ? base : toPath(root);
             if (!Files.isDirectory(rootPath, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
@@ -416,7 +672,7 @@ public final class TreeWriter {
     }
 
     private String relative(Path p) {
-        return base.relativize(p).toString();
+        return entryPathOf(p);
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -1,0 +1,84 @@
+package com.mintreplica.backup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mintreplica.backup.testkit.fs.HostileTree;
+import com.mintreplica.backup.testkit.fs.TreeFacts;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/mint-backup (the packaged jar) forked with an empty environment, as under cron or on a rescue shell (LANG unset),
+ * and with LANG=C.UTF-8: the hostile tree backs up and restores name for name, attribute for attribute, either way.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class CliLocaleIT {
+    @TempDir
+    Path temp;
+
+    private record Run(int code, String out) {
+    }
+
+    private static Run launcher(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of("..", "bin", "mint-backup").toAbsolutePath().normalize().toString()));
+        command.addAll(List.of(args));
+        return fork(command, env);
+    }
+
+    private static Run fork(List<String> command, Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().clear(); // env -i
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
+    @Test
+    void the_hostile_tree_round_trips_through_the_launcher_with_LANG_unset_and_with_C_UTF_8() throws Exception {
+        HostileTree tree = HostileTree.create(temp.resolve("tree"), 16L << 20);
+        Map<String, Map<String, String>> expected = TreeFacts.describe(tree.root());
+        expected.values().removeIf(f -> f.get("type").equals("socket"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (Map<String, String> locale : List.of(Map.<String, String>of(), Map.of("LANG", "C.UTF-8"))) {
+            Map<String, String> env = new HashMap<>(locale);
+            env.put("JAVA", java); // no PATH under env -i
+            String name = locale.isEmpty() ? "unset" : "utf8";
+            String repo = temp.resolve("repo-" + name).toString();
+            Path restore = temp.resolve("restore-" + name);
+            assertThat(launcher(env, "init", "--repo", repo).code()).isZero();
+            Run backup = launcher(env, "backup", "--repo", repo, tree.root().toString());
+            assertThat(backup.code()).as(backup.out()).isZero();
+            assertThat(backup.out()).doesNotContain("Malformed").doesNotContain("Exception");
+            Run restored = launcher(env, "restore", "--repo", repo, "latest", "--target", restore.toString());
+            assertThat(restored.code()).as(restored.out()).isZero();
+            Map<String, Map<String, String>> actual = TreeFacts.describe(restore.resolve(tree.root().toString().substring(1)));
+            assertThat(TreeFacts.differences(expected, actual, TreeFacts.ATTRIBUTES)).as("LANG %s", name).isEmpty();
+            // a source path that is not ASCII, given as an argument
+            Path unicode = HostileTree.at(tree.root().resolve("names"), "ünïcødé".getBytes(StandardCharsets.UTF_8));
+            Run byName = launcher(env, "backup", "--repo", repo, unicode.toString());
+            assertThat(byName.code()).as(byName.out()).isZero();
+            Run ls = launcher(env, "ls", "--repo", repo, "latest");
+            assertThat(ls.out()).contains("ünïcødé/café €.txt");
+        }
+        // java -jar without the launcher, LANG unset: the argument cannot be decoded, and the CLI says so at once
+        Path unicode = HostileTree.at(tree.root().resolve("names"), "ünïcødé".getBytes(StandardCharsets.UTF_8));
+        Run raw = fork(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                Path.of("target", "mint-backup.jar").toAbsolutePath().toString(), "backup", "--repo",
+                temp.resolve("repo-unset").toString(), unicode.toString()), Map.of());
+        assertThat(raw.code()).as(raw.out()).isEqualTo(2);
+        assertThat(raw.out()).contains("cannot decode").contains("LANG=C.UTF-8");
+        assertThat(Files.exists(temp.resolve("repo-unset"))).isTrue();
+    }
+}
