@@ -114,6 +114,70 @@ class TreeSnapshotTest {
         return repo.store().readTree(tree, "").child(name).subtree().orElseThrow();
     }
 
+    /** A source of one file "a/first" and its hard link "b/second", the first flagged as linkable or not. */
+    private static Source linked(boolean flagged, int[] opens) {
+        byte[] content = "the same inode".getBytes(StandardCharsets.UTF_8);
+        Entry first = Entry.regular("a/first").size(content.length).build();
+        List<SourceEntry> entries = List.of(
+                SourceEntry.of(Entry.directory("a").build(), InputStream::nullInputStream),
+                SourceEntry.of(first, () -> {
+                    opens[0]++;
+                    return new ByteArrayInputStream(content);
+                }, flagged),
+                SourceEntry.of(Entry.directory("b").build(), InputStream::nullInputStream),
+                SourceEntry.of(Entry.regular("b/second").size(content.length).hardLinkTo("a/first").build(), () -> {
+                    opens[1]++;
+                    return new ByteArrayInputStream(content);
+                }));
+        return new Source() {
+            @Override
+            public SourceId id() {
+                return new SourceId("test", "links");
+            }
+
+            @Override
+            public SourceReader open(BackupContext context) {
+                Iterator<SourceEntry> it = entries.iterator();
+                return new SourceReader() {
+                    @Override
+                    public Optional<SourceEntry> next() {
+                        return it.hasNext() ? Optional.of(it.next()) : Optional.empty();
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+    }
+
+    @Test
+    void a_hard_link_takes_the_content_of_a_flagged_first_path_and_reads_its_own_otherwise() throws IOException {
+        for (boolean flagged : new boolean[] {true, false}) {
+            int[] opens = new int[2];
+            try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo-" + flagged)))) {
+                BackupResult result = Backup.pipeline().source(linked(flagged, opens)).to(repo).host("h").build().run();
+                assertThat(opens[0]).isEqualTo(1);
+                assertThat(opens[1]).as("the link's own content is read only when its first path was not flagged")
+                        .isEqualTo(flagged ? 0 : 1);
+                Entry second = repo.entries(result.snapshot()).stream().filter(e -> e.path().equals("b/second"))
+                        .findFirst().orElseThrow();
+                assertThat(second.hardLinkTo()).contains("a/first");
+                // the link alone restores with its content
+                try (InputStream in = repo.openEntry(result.snapshot(), "b/second")) {
+                    assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("the same inode");
+                }
+                List<String> restored = new ArrayList<>();
+                repo.restore(SnapshotSelector.latest()).include("b").to(recording(restored)).run();
+                assertThat(restored).containsExactly("b", "b/second");
+                restored.clear();
+                repo.restore(SnapshotSelector.latest()).to(recording(restored)).run();
+                assertThat(restored).containsExactly("a", "a/first", "b", "b/second");
+            }
+        }
+    }
+
     @Test
     void an_unchanged_directory_costs_no_new_tree_blob_in_the_next_snapshot() {
         try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")))) {
