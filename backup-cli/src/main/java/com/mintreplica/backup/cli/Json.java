@@ -116,6 +116,16 @@ final class Json {
         m.put("warnings", warnings);
         m.put("facts", s.facts());
         m.put("tool", s.toolVersion());
+        m.put("damaged", false);
+        return m;
+    }
+
+    /** A snapshot whose manifest cannot be read: its id and what is wrong. */
+    static Map<String, Object> damaged(com.mintreplica.backup.core.DamagedSnapshot d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", d.id());
+        m.put("damaged", true);
+        m.put("problem", d.problem());
         return m;
     }
 

@@ -1,11 +1,14 @@
 package com.mintreplica.backup.cli;
 
+import com.mintreplica.backup.core.DamagedSnapshot;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.SnapshotListing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,7 +22,8 @@ final class ListCommand implements Callable<Integer> {
     @Mixin
     RepositoryOptions repository;
 
-    @Option(names = "--json", description = "Print a JSON array: id, time (UTC), host, source, job, tags, entries, bytes, ...")
+    @Option(names = "--json", description = "Print a JSON array: id, time (UTC), host, source, job, tags, entries, bytes, ..."
+            + " and damaged (true, with the problem, for a snapshot whose manifest cannot be read).")
     boolean json;
 
     @Option(names = "--tag", paramLabel = "T", description = "Only snapshots with this tag (repeatable: all must match).")
@@ -31,29 +35,56 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Repository repo = repository.open(root)) {
-            List<Snapshot> snapshots = repo.snapshots().stream()
+            // A damaged manifest affects only its own snapshot: the others are listed, and it is marked.
+            SnapshotListing listing = repo.listSnapshots();
+            List<Snapshot> snapshots = listing.snapshots().stream()
                     .filter(s -> s.tags().containsAll(tags))
                     .filter(s -> host == null || s.host().equals(host))
                     .toList();
+            List<DamagedSnapshot> damaged = listing.damaged();
+            for (DamagedSnapshot d : damaged) {
+                root.err.println("warning: snapshot " + d.id() + " cannot be read: " + d.problem());
+            }
+            if (!damaged.isEmpty()) {
+                root.err.println("the other snapshots are not affected; `mint-backup repair snapshots --forget "
+                        + damaged.get(0).id() + "` removes " + (damaged.size() == 1 ? "it" : "one"));
+            }
             if (json) {
                 List<Map<String, Object>> out = new ArrayList<>();
-                snapshots.forEach(s -> out.add(Json.snapshot(s)));
+                forEachInOrder(snapshots, damaged, s -> out.add(Json.snapshot(s)), d -> out.add(Json.damaged(d)));
                 root.out.println(Json.write(out));
                 return MintBackup.OK;
             }
-            if (snapshots.isEmpty()) {
+            if (snapshots.isEmpty() && damaged.isEmpty()) {
                 root.out.println("no snapshots in " + repo.location());
                 return MintBackup.OK;
             }
             String format = "%-24s  %-19s  %-16s  %-16s  %8s  %10s  %s%n";
             root.out.printf(format, "ID", "TIME (UTC)", "HOST", "TAGS", "ENTRIES", "SIZE", "SOURCE");
-            for (Snapshot s : snapshots) {
-                root.out.printf(format, s.id(), Format.time(s.time()), clip(s.host(), 16), clip(String.join(",", s.tags()), 16),
-                        s.stats().entries(), Format.bytes(s.stats().totalBytes()), s.source());
-            }
-            root.out.println(snapshots.size() + " snapshot" + (snapshots.size() == 1 ? "" : "s"));
+            forEachInOrder(snapshots, damaged,
+                    s -> root.out.printf(format, s.id(), Format.time(s.time()), clip(s.host(), 16),
+                            clip(String.join(",", s.tags()), 16), s.stats().entries(), Format.bytes(s.stats().totalBytes()),
+                            s.source()),
+                    d -> root.out.printf("%-24s  DAMAGED: %s%n", d.id(), d.problem()));
+            root.out.println(snapshots.size() + " snapshot" + (snapshots.size() == 1 ? "" : "s")
+                    + (damaged.isEmpty() ? "" : ", " + damaged.size() + " damaged"));
         }
         return MintBackup.OK;
+    }
+
+    /** The readable snapshots in their order, each damaged one before the first readable one with a later id. */
+    private static void forEachInOrder(List<Snapshot> snapshots, List<DamagedSnapshot> damaged,
+                                       Consumer<Snapshot> readable, Consumer<DamagedSnapshot> unreadable) {
+        int next = 0;
+        for (Snapshot s : snapshots) {
+            while (next < damaged.size() && damaged.get(next).id().compareTo(s.id()) < 0) {
+                unreadable.accept(damaged.get(next++));
+            }
+            readable.accept(s);
+        }
+        while (next < damaged.size()) {
+            unreadable.accept(damaged.get(next++));
+        }
     }
 
     private static String clip(String s, int n) {

@@ -23,7 +23,7 @@ public final class MintBackup implements Callable<Integer> {
     /** The subcommands, in the order the usage lists them. */
     static final List<Class<?>> COMMANDS = List.of(InitCommand.class, BackupCommand.class, ListCommand.class,
             LsCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
-            PruneCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
+            PruneCommand.class, RepairCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
             AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class);
 
     public static final int OK = 0;
@@ -169,16 +169,38 @@ public final class MintBackup implements Callable<Integer> {
         if (root.debug) {
             ex.printStackTrace(root.err);
         }
+        java.nio.file.AccessDeniedException denied = deniedCause(ex);
         if (ex instanceof BackupException be) {
-            root.err.println("mint-backup: " + be.getMessage());
-            return be.isCallerError() ? USAGE : FAILED;
+            String message = String.valueOf(be.getMessage());
+            if (denied != null && !message.contains("permission denied")) {
+                message += " (permission denied)";
+            }
+            root.err.println("mint-backup: " + message);
+            // a path this user may not read or write is the caller's to fix, like an unreadable source path
+            return be.isCallerError() || denied != null ? USAGE : FAILED;
         }
         root.err.println("mint-backup: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage())
                 + (root.debug ? "" : " (run with --debug for details)"));
         return FAILED;
     }
 
-    /** slf4j-simple reads its settings once, on first use: set them before anything logs. */
+    /** The file-system refusal behind a failure, if one is: the user may not read or write a path. */
+    private static java.nio.file.AccessDeniedException deniedCause(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.file.AccessDeniedException denied) {
+                return denied;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * slf4j-simple reads its settings once, on first use: set them before anything logs. Only mint-backup's own
+     * loggers reach the terminal (warnings, and information with {@code -v}); the libraries' loggers (the AWS SDK's,
+     * the MongoDB driver's, and java.util.logging and commons-logging, which Google's and Apache's clients use) stay
+     * silent unless {@code --debug}: their lines (a stack trace from a stage of the SDK that failed to close a
+     * stream) say nothing an operator can act on that our own messages do not say better.
+     */
     static void configureLogging(String[] args) {
         String level = "warn";
         for (String a : args) {
@@ -188,14 +210,21 @@ public final class MintBackup implements Callable<Integer> {
                 level = "info";
             }
         }
-        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
+        boolean debug = level.equals("debug");
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", debug ? "debug" : "off");
+        setIfAbsent("org.slf4j.simpleLogger.log.com.mintreplica", level);
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
         setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
-        // Quiet the chatty dependencies unless debugging.
-        if (!level.equals("debug")) {
-            setIfAbsent("org.slf4j.simpleLogger.log.software.amazon", "warn");
-            setIfAbsent("org.slf4j.simpleLogger.log.org.mongodb", "warn");
+        Class<?> command = commandNamed(args);
+        if (!debug && command == BackupCommand.class) {
+            // `backup` prints each warning of the run itself, once, after the progress line is gone.
+            setIfAbsent("org.slf4j.simpleLogger.log." + com.mintreplica.backup.core.BackupPipeline.WARNINGS_LOGGER, "off");
+        }
+        if (!debug) {
+            // java.util.logging (and commons-logging, which finds it) print INFO and above to stderr by default.
+            java.util.logging.LogManager.getLogManager().reset();
+            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
         }
     }
 

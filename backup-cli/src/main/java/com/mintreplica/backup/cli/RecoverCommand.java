@@ -49,7 +49,8 @@ final class RecoverCommand implements Callable<Integer> {
             + " to the --target server of their kind.")
     boolean all;
 
-    @Option(names = "--target-dir", paramLabel = "DIR", description = "With --all: restore each files job into DIR/NAME.")
+    @Option(names = "--target-dir", paramLabel = "DIR", description = "With --all: restore each files job into DIR/NAME."
+            + " Without --all and --restore: the directory the printed restore commands use.")
     Path targetDir;
 
     @Option(names = "--target", paramLabel = "URI", description = "With --all: the server for database snapshots, one per"
@@ -74,9 +75,9 @@ final class RecoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!all && (targetDir != null || !targets.isEmpty())) {
-            throw new InvalidInputException("--target-dir and --target go with --all; to choose one job give"
-                    + " --restore NAME=TARGET");
+        if (!all && !restores.isEmpty() && (targetDir != null || !targets.isEmpty())) {
+            throw new InvalidInputException("--target-dir and --target go with --all (or, without --restore, name the"
+                    + " targets of the commands printed); to choose one job give --restore NAME=TARGET");
         }
         String location = repository.location(root);
         List<OpenPgpSecretKey> keys = repository.secretKeys(root);
@@ -108,7 +109,9 @@ final class RecoverCommand implements Callable<Integer> {
                 m.put("target", Sinks.redact(step.target()));
                 String headline = "restore " + step.group().name() + ": snapshot " + step.group().latest().id() + " ("
                         + Format.time(step.group().latest().time()) + " UTC) to " + Sinks.redact(step.target())
-                        + (step.options().containsKey("target-database") ? " database " + step.options().get("target-database") : "");
+                        + (step.options().containsKey("target-database") ? " database " + step.options().get("target-database") : "")
+                        + ("true".equals(step.options().get(Recovery.ORIGINAL_NAMES)) ? " (databases keep their names: "
+                        + step.group().latest().facts().getOrDefault("mongodb.databases", "as in the snapshot") + ")" : "");
                 if (dryRun) {
                     if (!json) {
                         root.out.println("would " + headline);
@@ -200,27 +203,48 @@ final class RecoverCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Restore commands that run as printed in a POSIX shell: every argument shell-quoted (an {@code &} in an S3 URI
+     * must not end the command), with the {@code --key} and {@code --passphrase-file} this command was given (keys and
+     * passphrases from the environment stay there), and the targets of {@code --target-dir} and {@code --target}
+     * when given.
+     */
     private void printHints(String location, List<Recovery.Group> groups) {
         if (groups.isEmpty()) {
             return;
         }
-        String keys = repository.keys.isEmpty() ? "" : repository.keys.stream().map(k -> " --key " + k)
-                .reduce("", String::concat);
-        String base = "mint-backup recover --repo " + Sinks.redact(location) + keys;
+        StringBuilder base = new StringBuilder("mint-backup recover --repo ").append(Shell.quote(Sinks.redact(location)));
+        repository.keys.forEach(k -> base.append(" --key ").append(Shell.quote(k.toString())));
+        if (repository.passphraseFile != null) {
+            base.append(" --passphrase-file ").append(Shell.quote(repository.passphraseFile.toString()));
+        }
+        String dir = targetDir != null ? targetDir.toString() : "/srv/restore";
+        Map<String, String> servers = new LinkedHashMap<>();
+        servers.put("postgresql", "postgresql://postgres@NEW-HOST:5432/");
+        servers.put("mongodb", "mongodb://NEW-HOST:27017/");
+        for (String t : targets) {
+            String scheme = t.contains(":") ? t.substring(0, t.indexOf(':')) : "";
+            servers.put(scheme.startsWith("mongodb") ? "mongodb" : scheme.startsWith("postgres") ? "postgresql" : scheme, t);
+        }
         root.out.println();
         root.out.println("To restore (add --dry-run to see the plan first):");
         for (Recovery.Group g : groups) {
             String target = switch (g.kind()) {
-                case "fs" -> "/srv/restore/" + g.name().replaceAll("[^A-Za-z0-9._@-]", "_");
-                case "postgresql" -> "postgresql://postgres@NEW-HOST:5432/" + g.latest().facts().getOrDefault("postgresql.database", "");
-                case "mongodb" -> "mongodb://NEW-HOST:27017/";
+                case "fs" -> Path.of(dir, Recovery.safe(g.name())).toString();
+                case "postgresql" -> servers.get("postgresql").endsWith("/") ? servers.get("postgresql")
+                        + g.latest().facts().getOrDefault("postgresql.database", "") : servers.get("postgresql");
+                case "mongodb" -> servers.get("mongodb");
                 default -> "TARGET";
             };
-            root.out.println("  " + base + " --restore " + g.name() + "=" + target);
+            root.out.println("  " + base + " --restore " + Shell.quote(g.name() + "=" + target));
         }
-        root.out.println("  or everything: " + base + " --all --target-dir /srv/restore"
-                + (groups.stream().anyMatch(g -> g.kind().equals("postgresql")) ? " --target postgresql://postgres@NEW-HOST:5432/" : "")
-                + (groups.stream().anyMatch(g -> g.kind().equals("mongodb")) ? " --target mongodb://NEW-HOST:27017/" : ""));
+        StringBuilder everything = new StringBuilder(base).append(" --all --target-dir ").append(Shell.quote(dir));
+        for (String kind : List.of("postgresql", "mongodb")) {
+            if (groups.stream().anyMatch(g -> g.kind().equals(kind))) {
+                everything.append(" --target ").append(Shell.quote(servers.get(kind)));
+            }
+        }
+        root.out.println("  or everything: " + everything);
     }
 
     private static Map<String, Object> group(Recovery.Group g) {

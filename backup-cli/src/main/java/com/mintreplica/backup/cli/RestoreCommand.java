@@ -9,6 +9,7 @@ import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.source.SourceProvider;
 import com.mintreplica.backup.core.source.Sources;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,8 @@ final class RestoreCommand implements Callable<Integer> {
     String snapshot;
 
     @Option(names = "--target", paramLabel = "DIR|URI", description = "Where to restore: a directory, or a database URI."
-            + " Without it, files go back to their original paths.")
+            + " Without it, files go back to their original paths. A MongoDB snapshot restored to a directory is"
+            + " written as a mongodump directory (mongorestore reads it).")
     String target;
 
     @Option(names = "--include", paramLabel = "PATH", description = "Restore only this entry path and what is below it (repeatable).")
@@ -77,11 +79,17 @@ final class RestoreCommand implements Callable<Integer> {
                 targetOptions.put("target-database", targetDatabase);
             }
             Optional<URI> location = Optional.ofNullable(target).map(Sources::toUri);
+            RestoreTarget restoreTarget;
             if (location.isPresent() && !provider.schemes().contains(location.get().getScheme())) {
-                throw new InvalidInputException("snapshot " + s.id() + " is a " + s.source().kind() + " snapshot and cannot be restored to '"
-                        + com.mintreplica.backup.core.sink.Sinks.redact(target) + "': give a " + provider.schemes() + " target");
+                // a directory for a database snapshot: its export in the form its own tools read (a mongodump directory)
+                Optional<RestoreTarget> export = "file".equals(location.get().getScheme())
+                        ? provider.directoryTarget(Path.of(location.get()), targetOptions) : Optional.empty();
+                restoreTarget = export.orElseThrow(() -> new InvalidInputException("snapshot " + s.id() + " is a "
+                        + s.source().kind() + " snapshot and cannot be restored to '"
+                        + com.mintreplica.backup.core.sink.Sinks.redact(target) + "': give a " + provider.schemes() + " target"));
+            } else {
+                restoreTarget = provider.target(location, targetOptions);
             }
-            RestoreTarget restoreTarget = provider.target(location, targetOptions);
             RestoreResult result = repo.restore(SnapshotSelector.id(s.id())).to(restoreTarget).include(includes).run();
             facts.bytes = result.bytes();
             if (!root.quiet) {

@@ -68,6 +68,94 @@ class CliEncryptionTest {
     }
 
     @Test
+    void repair_index_rebuilds_an_encrypted_repositorys_index_from_its_pack_headers() throws Exception {
+        init();
+        Path index = repo.resolve("index");
+        try (Stream<Path> files = Files.list(index)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Path broken = temp.resolve("broken");
+        assertThat(run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", broken.toString())).code())
+                .isNotZero();
+
+        Cli.Result repair = run(withKey(ops, "repair", "index", "--repo", repo.toString()));
+
+        assertThat(repair.code()).as(repair.toString()).isZero();
+        assertThat(repair.out()).contains("1 packs in the new index (1 added");
+        assertThat(run(withKey(ops, "verify", "--repo", repo.toString(), "--read-data")).code()).isZero();
+        Path target = temp.resolve("restore");
+        assertThat(run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", target.toString())).code()).isZero();
+        assertThat(restoredFile(target)).hasContent("alice,5200.00\nbob,4800.00");
+        try (Stream<Path> files = Files.list(index)) {
+            // keyed in an encrypted repository: the name is no plain hash of what it holds
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).hasSize(1).allMatch(n -> n.matches("[0-9a-f]{64}"));
+        }
+    }
+
+    @Test
+    void repair_snapshots_on_an_encrypted_repository_writes_an_encrypted_copy_without_the_lost_entry() throws Exception {
+        init();
+        java.util.Set<Path> packsBefore = files(repo.resolve("data"));
+        Files.writeString(data.resolve("bonus-2026.csv"), "carol,1500.00\n");
+        // an hour later, so that the second snapshot sorts after the first whatever the clock does
+        String later = java.time.Instant.now().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        Cli.Result second = run(withKey(ops, "backup", "--repo", repo.toString(), data.toString(), "--time", later));
+        assertThat(second.code()).as(second.toString()).isZero();
+        String damaged = second.out().split(" ")[1];
+        java.util.Set<Path> newPacks = files(repo.resolve("data"));
+        newPacks.removeAll(packsBefore);
+        assertThat(newPacks).as("bonus-2026.csv is new data: it went into a new pack").isNotEmpty();
+        for (Path pack : newPacks) {
+            Files.delete(pack);
+        }
+        Cli.Result index = run(withKey(ops, "repair", "index", "--repo", repo.toString()));
+        assertThat(index.code()).as(index.toString()).isZero();
+        assertThat(index.out()).contains("drop ");
+
+        Map<Path, String> before = sizes(repo);
+        Cli.Result dry = run(withKey(ops, "repair", "snapshots", "--repo", repo.toString(), "--dry-run"));
+        assertThat(dry.code()).as(dry.toString()).isZero();
+        assertThat(dry.out()).contains("snapshot " + damaged + ": 1 entry lost").contains("bonus-2026.csv")
+                .contains("would write a new snapshot");
+        assertThat(sizes(repo)).as("a dry run changes nothing").isEqualTo(before);
+        Cli.Result repair = run(withKey(ops, "repair", "snapshots", "--repo", repo.toString()));
+        assertThat(repair.code()).as(repair.toString()).isZero();
+        String copy = repair.out().replaceAll("(?s).*wrote snapshot (\\S+) .*", "$1");
+        assertThat(copy).matches("\\S+").isNotEqualTo(damaged);
+
+        // The new manifest is encrypted like every other: no name or content in the clear, and it needs the key.
+        byte[] manifest = Files.readAllBytes(repo.resolve("snapshots").resolve(copy));
+        String raw = new String(manifest, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(raw).doesNotContain("salaries-2026.csv").doesNotContain("bonus-2026.csv").doesNotContain("repair");
+        Cli.Result noKey = run("restore", "--repo", repo.toString(), copy, "--target", temp.resolve("nokey").toString());
+        assertThat(noKey.code()).as(noKey.toString()).isNotZero();
+        assertThat(run(withKey(ops, "verify", "--repo", repo.toString(), copy, "--read-data")).code()).isZero();
+        Path target = temp.resolve("restore");
+        Cli.Result restore = run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", target.toString()));
+        assertThat(restore.code()).as(restore.toString()).isZero();
+        assertThat(restore.out()).as("latest is the repaired copy").contains(copy);
+        assertThat(restoredFile(target)).hasContent("alice,5200.00\nbob,4800.00");
+        assertThat(restoredFile(target).resolveSibling("bonus-2026.csv")).doesNotExist();
+    }
+
+    private static java.util.Set<Path> files(Path dir) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
+        }
+    }
+
+    /** Every file with its size and time: what a dry run must leave as it was. */
+    private static Map<Path, String> sizes(Path dir) throws java.io.IOException {
+        Map<Path, String> out = new java.util.TreeMap<>();
+        for (Path f : files(dir)) {
+            out.put(f, Files.size(f) + "@" + Files.getLastModifiedTime(f).toMillis());
+        }
+        return out;
+    }
+
+    @Test
     void an_encrypted_repository_round_trips_with_the_key_and_stores_no_plaintext() throws Exception {
         init();
         assertThat(run(withKey(ops, "verify", "--repo", repo.toString(), "--read-data")).code()).isZero();

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.gaul.s3proxy.S3Proxy;
@@ -162,6 +163,30 @@ class RecoverS3Test {
         Path one = temp.resolve("just-www");
         run(0, recover("--restore", "www=" + one));
         assertThat(one.resolve(lostWww.toString().substring(1)).resolve("index.html")).hasContent("<h1>Mint</h1>\n");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void the_restore_commands_recover_prints_run_as_printed_in_a_shell() throws Exception {
+        run(0, "run", "--config", site.resolve("jobs.yaml").toString());
+        Path lostEtc = site.resolve("etc");
+        Path restore = temp.resolve("restore here");   // a space, to be quoted too
+        Path bin = temp.resolve("bin");
+        Shells.mintBackupCommand(bin);
+
+        Cli.Result listing = run(0, recover("--target-dir", restore.toString()));
+        String command = listing.out().lines().map(String::strip)
+                .filter(l -> l.startsWith("mint-backup recover") && l.contains(" --restore 'etc=")).findFirst()
+                .orElseThrow(() -> new AssertionError(listing.out()));
+        assertThat(command).as("the URI's & is quoted").contains("'" + repo + "'")
+                .contains("--passphrase-file " + gpg.passphraseFile);
+
+        Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
+                "AWS_ACCESS_KEY_ID", "dr-access", "AWS_SECRET_ACCESS_KEY", "dr-secret-not-real");
+        String output = Shells.run(command, env, temp, 120);
+        assertThat(output).contains("restore etc: snapshot");
+        assertThat(restore.resolve("etc").resolve(lostEtc.toString().substring(1)).resolve("mint/app.yaml"))
+                .hasContent("db: postgresql://db/mint\nversion: 1\n");
     }
 
     @Test

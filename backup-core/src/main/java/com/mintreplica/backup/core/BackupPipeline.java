@@ -32,6 +32,12 @@ public final class BackupPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(BackupPipeline.class);
     /** How long a backup waits for a running prune by default. */
     public static final Duration DEFAULT_LOCK_WAIT = Duration.ofMinutes(10);
+    /**
+     * The SLF4J logger each backup warning (a file that vanished or changed while read) is logged to, at WARN. An app
+     * that shows the warnings itself (from {@link BackupResult} or a listener) can turn this logger off, so that
+     * nothing is said twice.
+     */
+    public static final String WARNINGS_LOGGER = "com.mintreplica.backup.warnings";
 
     private final Source source;
     private final Repository repository;

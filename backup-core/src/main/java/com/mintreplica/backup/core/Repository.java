@@ -3,6 +3,7 @@ package com.mintreplica.backup.core;
 import com.mintreplica.backup.core.encryption.RepositoryEncryption;
 import com.mintreplica.backup.core.encryption.RepositoryKeys;
 import com.mintreplica.backup.core.internal.Manifest;
+import com.mintreplica.backup.core.internal.RepairRun;
 import com.mintreplica.backup.core.internal.RepoConfig;
 import com.mintreplica.backup.core.internal.RestoreRun;
 import com.mintreplica.backup.core.internal.SnapshotWalker;
@@ -42,6 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * itself ({@link #open(String)}).
  */
 public final class Repository implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Repository.class);
     private final Store store;
     private final boolean ownsSink;
 
@@ -202,18 +204,61 @@ public final class Repository implements AutoCloseable {
         return store.sink();
     }
 
-    /** Every committed snapshot, oldest first. */
+    /**
+     * Every committed snapshot whose manifest reads, oldest first. A snapshot whose manifest is damaged is left out
+     * (and logged as a warning): it affects nothing but itself. {@link #listSnapshots()} names the damaged ones too.
+     */
     public List<Snapshot> snapshots() {
-        return store.snapshots();
+        SnapshotListing listing = store.listSnapshots();
+        for (DamagedSnapshot d : listing.damaged()) {
+            LOG.warn("snapshot {} is left out: {}", d.id(), d.problem());
+        }
+        return listing.snapshots();
+    }
+
+    /** The readable snapshots, oldest first, and the ones whose manifest is damaged, from one listing. */
+    public SnapshotListing listSnapshots() {
+        return store.listSnapshots();
     }
 
     /**
-     * The snapshot {@code selector} chooses.
+     * The snapshot {@code selector} chooses, among the readable ones.
      *
      * @throws NotFoundException when there is none
+     * @throws CorruptDataException when the selector names a snapshot by id whose manifest is damaged
      */
     public Snapshot snapshot(SnapshotSelector selector) {
-        return selector.select(snapshots(), location());
+        SnapshotListing listing = store.listSnapshots();
+        String id = selector.idOrPrefix();
+        if (id != null) {
+            for (DamagedSnapshot d : listing.damaged()) {
+                if (d.id().equals(id) || (d.id().startsWith(id)
+                        && listing.snapshots().stream().noneMatch(s -> s.id().startsWith(id)))) {
+                    throw new CorruptDataException("snapshot " + d.id() + " in " + location() + " cannot be read: "
+                            + d.problem() + ". The other snapshots are not affected: `mint-backup list` shows them");
+                }
+            }
+        }
+        Snapshot chosen;
+        try {
+            chosen = selector.select(listing.snapshots(), location());
+        } catch (NotFoundException e) {
+            if (listing.damaged().isEmpty()) {
+                throw e;
+            }
+            // The one that would match may be among those that cannot be read: say so rather than "none".
+            DamagedSnapshot d = listing.damaged().get(listing.damaged().size() - 1);
+            throw new CorruptDataException("found no readable snapshot in " + location() + " for " + selector + ", and "
+                    + listing.damaged().size() + " snapshot" + (listing.damaged().size() == 1 ? "" : "s")
+                    + " cannot be read (the newest, " + d.id() + ": " + d.problem() + ")", e);
+        }
+        for (DamagedSnapshot d : listing.damaged()) {
+            if (id == null && d.id().compareTo(chosen.id()) > 0) {
+                LOG.warn("snapshot {} may be newer than {}, but its manifest cannot be read: {}", d.id(), chosen.id(),
+                        d.problem());
+            }
+        }
+        return chosen;
     }
 
     /**
@@ -278,7 +323,7 @@ public final class Repository implements AutoCloseable {
      * @param readData also read every pack the snapshots need and check every blob against its id
      */
     public VerifyReport verify(boolean readData) {
-        return new Verifier(store).verify(store.snapshotIds(), readData);
+        return new Verifier(store).verify(store.snapshotIds(), readData, true);
     }
 
     /** Checks one snapshot; see {@link #verify(boolean)}. */
@@ -296,6 +341,56 @@ public final class Repository implements AutoCloseable {
         String name = Manifest.objectName(snapshot.id());
         store.readObject(name);
         store.delete(name);
+    }
+
+    /** The tag {@link #repairSnapshots} gives the snapshots it writes. */
+    public static final String REPAIRED_TAG = "repaired";
+
+    /**
+     * Rebuilds the index from the stored packs (restic's {@code repair index}): packs no index object lists are
+     * indexed from their headers, packs that are listed but gone are dropped, damaged index objects are replaced. The
+     * new index objects are written before the old ones are deleted. Takes the exclusive lease (no backup, copy or
+     * prune runs meanwhile) unless {@code dryRun}.
+     *
+     * @param dryRun report what would change, change nothing
+     * @param readAllPacks read and check the header of every pack, not only of those no index object lists
+     * @throws ConflictException when another process holds the repository
+     */
+    public IndexRepairReport repairIndex(boolean dryRun, boolean readAllPacks) {
+        return new RepairRun(store, dryRun, java.time.Duration.ZERO).repairIndex(readAllPacks);
+    }
+
+    /**
+     * Writes, beside each snapshot whose data is partly gone, a new snapshot without the entries whose data is gone
+     * (restic's {@code repair snapshots}), tagged {@value #REPAIRED_TAG}, and reports what was left out. Run
+     * {@link #repairIndex} first when index objects are damaged or missing: this refuses to run while stored packs are
+     * in no index. Takes the exclusive lease unless {@code dryRun}.
+     *
+     * @param snapshotIds ids or unique id prefixes to check; empty: every snapshot
+     * @param dryRun report what would change, change nothing
+     * @param forget also remove each damaged snapshot once its repaired copy is written, and manifests that cannot be
+     *     read at all
+     * @throws NotFoundException when an id matches no snapshot
+     */
+    public SnapshotRepairReport repairSnapshots(List<String> snapshotIds, boolean dryRun, boolean forget) {
+        List<String> all = store.snapshotIds();
+        List<String> ids = new java.util.ArrayList<>();
+        for (String wanted : snapshotIds) {
+            List<String> matching = all.stream().filter(id -> id.equals(wanted)).toList();
+            if (matching.isEmpty()) {
+                matching = all.stream().filter(id -> id.startsWith(wanted)).toList();
+            }
+            if (matching.isEmpty()) {
+                throw new NotFoundException("no snapshot '" + wanted + "' in " + location()
+                        + ": `mint-backup list` shows the snapshots there");
+            }
+            if (matching.size() > 1) {
+                throw new InvalidInputException("'" + wanted + "' matches " + matching.size() + " snapshots in "
+                        + location() + ": give more of the id");
+            }
+            ids.add(matching.get(0));
+        }
+        return new RepairRun(store, dryRun, java.time.Duration.ZERO).repairSnapshots(ids, forget);
     }
 
     /**

@@ -115,6 +115,11 @@ public final class SnapshotSelector {
                         + (snapshots.isEmpty() ? ": the repository has no snapshots yet" : ": `mint-backup list` shows the snapshots there")));
     }
 
+    /** The id or id prefix this selector names, or null when it chooses by time. */
+    String idOrPrefix() {
+        return id;
+    }
+
     @Override
     public String toString() {
         return description;

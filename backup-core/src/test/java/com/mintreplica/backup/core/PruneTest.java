@@ -129,7 +129,8 @@ class PruneTest {
     @Test
     void the_new_index_is_stored_before_old_index_objects_and_then_packs_are_deleted() {
         List<String> steps = new ArrayList<>();
-        assertThat(count(sink, "index/")).isEqualTo(6);
+        // one index object per backup at least; a backup of many packs adds checkpoints (see Checkpoints)
+        assertThat(count(sink, "index/")).isGreaterThanOrEqualTo(6);
 
         repo.prune().policy(keepLast(3)).maxUnused(0).listener((step, object) -> steps.add(step + " " + object)).run();
 

@@ -137,16 +137,64 @@ class RepositoryLockTest {
         }
     }
 
+    /**
+     * The lease's time is a clock the test moves, one second at a time and only once the refresher has written the
+     * time before: a slow or busy machine delays the refreshes, never makes the lease look older than it is (with the
+     * wall clock, a refresher thread starved for 1.5 s lost the lease and failed this test).
+     */
     @Test
+    @org.junit.jupiter.api.Timeout(60)
     void a_lock_is_refreshed_while_held_so_it_never_looks_stale() throws Exception {
-        RepositoryLock.Settings fast = new RepositoryLock.Settings(Duration.ofSeconds(3), Duration.ofMillis(200),
-                Duration.ofMillis(50), Clock.systemUTC());
+        SteppedClock clock = new SteppedClock(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        RepositoryLock.Settings fast = new RepositoryLock.Settings(Duration.ofSeconds(3), Duration.ofMillis(50),
+                Duration.ofMillis(50), clock);
         try (RepositoryLock held = RepositoryLock.acquire(repo.store(), RepositoryLock.Kind.SHARED, "back up slowly",
                 Duration.ZERO, fast)) {
-            Thread.sleep(4000);
+            Instant created = clock.instant();
+            for (int second = 1; second <= 4; second++) {
+                clock.advance(Duration.ofSeconds(1)); // within the lease's half-life (1.5 s) of the last refresh
+                while (!refreshed(held).equals(clock.instant())) {
+                    Thread.sleep(10); // until the refresher has written the new time; @Timeout ends a refresher that never does
+                }
+            }
+            assertThat(Duration.between(created, clock.instant())).as("longer than the stale period").isGreaterThan(
+                    fast.staleAfter());
             held.check();
             assertThatThrownBy(() -> RepositoryLock.acquire(repo.store(), RepositoryLock.Kind.EXCLUSIVE, "prune",
                     Duration.ZERO, fast)).isInstanceOf(ConflictException.class);
+        }
+    }
+
+    private Instant refreshed(RepositoryLock lock) {
+        return RepositoryLock.list(repo.store()).stream().filter(i -> i.name().equals(lock.name())).findFirst()
+                .orElseThrow().refreshed();
+    }
+
+    /** A clock that stands still until the test moves it. */
+    private static final class SteppedClock extends Clock {
+        private volatile Instant now;
+
+        SteppedClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
         }
     }
 

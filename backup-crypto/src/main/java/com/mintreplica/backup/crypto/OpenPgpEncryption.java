@@ -150,7 +150,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             throw new AccessDeniedException("the repository at " + context.sink().describe()
                     + " is encrypted: open it with a secret key (OpenPgpEncryption.unlockWith, CLI --key SECRET.asc)");
         }
-        Map<Long, PGPPrivateKey> mine = new HashMap<>();
+        Map<Long, PGPPrivateKey> mine = new LinkedHashMap<>(); // the order the keys were given: hidden recipients try it
         secretKeys.forEach(k -> mine.putAll(k.privateKeys()));
         List<KeyObject> objects = new ArrayList<>();
         for (KeyObject object : KeyObjects.readAll(context.sink())) {
@@ -268,7 +268,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             if (layout == Layout.CHUNKED) {
                 return new AesGcmTransformer(dataKeys, random);
             }
-            OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random);
+            OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random).repositoryObjects();
             recipients.forEach(r -> b.encryptTo(com.mintreplica.backup.crypto.internal.Pgp.encryptionKey(r)));
             b.encryptTo(RepositoryPgpKey.derive(current()).getPublicKey());
             for (DataKey k : dataKeys) {

@@ -13,7 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,8 +50,18 @@ public final class OpenPgpKeys {
      * @throws InvalidInputException when the file holds no OpenPGP key
      */
     public static List<OpenPgpPublicKey> publicKeys(Path file) {
+        return new ArrayList<>(publicRings(file).stream().map(OpenPgpPublicKey::of).toList());
+    }
+
+    /** Every public key read from {@code in}; {@code what} names the source in messages. */
+    public static List<OpenPgpPublicKey> publicKeys(InputStream in, String what) {
+        return new ArrayList<>(publicRings(in, what).stream().map(OpenPgpPublicKey::of).toList());
+    }
+
+    /** Every public key ring in {@code file}, whether or not it can be encrypted to. */
+    private static List<PGPPublicKeyRing> publicRings(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            return publicKeys(in, file.toString());
+            return publicRings(in, file.toString());
         } catch (NoSuchFileException e) {
             throw new NotFoundException("the key file " + file + " does not exist");
         } catch (IOException e) {
@@ -59,14 +69,13 @@ public final class OpenPgpKeys {
         }
     }
 
-    /** Every public key read from {@code in}; {@code what} names the source in messages. */
-    public static List<OpenPgpPublicKey> publicKeys(InputStream in, String what) {
-        List<OpenPgpPublicKey> out = new ArrayList<>();
+    private static List<PGPPublicKeyRing> publicRings(InputStream in, String what) {
+        List<PGPPublicKeyRing> out = new ArrayList<>();
         for (Object o : objects(in, what)) {
             if (o instanceof PGPPublicKeyRing ring) {
-                out.add(OpenPgpPublicKey.of(ring));
+                out.add(ring);
             } else if (o instanceof PGPSecretKeyRing ring) {
-                out.add(OpenPgpPublicKey.of(Pgp.publicRing(ring)));
+                out.add(Pgp.publicRing(ring));
             }
         }
         if (out.isEmpty()) {
@@ -92,15 +101,19 @@ public final class OpenPgpKeys {
      * @throws NotFoundException when none matches; {@link InvalidInputException} when several do
      */
     public static OpenPgpPublicKey publicKey(Path keyring, String selector) {
-        List<OpenPgpPublicKey> matching = publicKeys(keyring).stream().filter(k -> k.matches(selector)).toList();
+        // Match on the rings first: another key of the keyring that cannot be encrypted to (expired, revoked) must not
+        // end the search for this one.
+        List<PGPPublicKeyRing> matching = publicRings(keyring).stream()
+                .filter(ring -> OpenPgpPublicKey.matches(ring, selector)).toList();
         if (matching.isEmpty()) {
             throw new NotFoundException("no key in " + keyring + " matches '" + selector + "'");
         }
         if (matching.size() > 1) {
-            throw new InvalidInputException("several keys in " + keyring + " match '" + selector + "': " + matching
+            throw new InvalidInputException("several keys in " + keyring + " match '" + selector + "': " + matching.stream()
+                    .map(r -> Pgp.fingerprint(r.getPublicKey()) + " " + Pgp.userIds(r.getPublicKey())).toList()
                     + "; give a fingerprint");
         }
-        return matching.get(0);
+        return OpenPgpPublicKey.of(matching.get(0));
     }
 
     /**
@@ -151,7 +164,7 @@ public final class OpenPgpKeys {
     private static OpenPgpSecretKey unlock(PGPSecretKeyRing ring, String what, PassphraseCallback callback) {
         PGPPublicKeyRing publicRing = Pgp.publicRing(ring);
         String description = Pgp.fingerprint(ring.getPublicKey()) + " " + Pgp.userIds(ring.getPublicKey());
-        Map<Long, PGPPrivateKey> unlocked = new HashMap<>();
+        Map<Long, PGPPrivateKey> unlocked = new LinkedHashMap<>();
         Optional<Secret> passphrase = null;
         for (PGPSecretKey secret : ring) {
             PGPPublicKey pub = secret.getPublicKey();

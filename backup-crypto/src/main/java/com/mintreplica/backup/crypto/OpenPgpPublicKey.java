@@ -65,11 +65,17 @@ public final class OpenPgpPublicKey {
 
     /** Whether {@code selector} names this key: its fingerprint, a key id of any of its keys, or part of a user id. */
     public boolean matches(String selector) {
+        return matches(ring, selector);
+    }
+
+    /** {@link #matches(String)} for a key ring that may have no valid encryption key (so no OpenPgpPublicKey). */
+    static boolean matches(PGPPublicKeyRing ring, String selector) {
+        String fingerprint = Pgp.fingerprint(ring.getPublicKey());
         String s = selector.trim();
         String hex = s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s;
         hex = hex.replace(" ", "").toUpperCase(java.util.Locale.ROOT);
         if (!hex.isEmpty() && hex.matches("[0-9A-F]+")) {
-            if (fingerprint().equals(hex) || (hex.length() >= 8 && fingerprint().endsWith(hex))) {
+            if (fingerprint.equals(hex) || (hex.length() >= 8 && fingerprint.endsWith(hex))) {
                 return true;
             }
             for (PGPPublicKey key : ring) {
@@ -79,7 +85,7 @@ public final class OpenPgpPublicKey {
                 }
             }
         }
-        return !s.isEmpty() && userIds().stream().anyMatch(u -> u.toLowerCase(java.util.Locale.ROOT)
+        return !s.isEmpty() && Pgp.userIds(ring.getPublicKey()).stream().anyMatch(u -> u.toLowerCase(java.util.Locale.ROOT)
                 .contains(s.toLowerCase(java.util.Locale.ROOT)));
     }
 

@@ -1,6 +1,8 @@
 package com.mintreplica.backup.crypto;
 
 import com.mintreplica.backup.crypto.internal.Pgp;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -18,7 +20,7 @@ public final class OpenPgpSecretKey {
 
     OpenPgpSecretKey(PGPPublicKeyRing publicRing, Map<Long, PGPPrivateKey> privateKeys) {
         this.publicRing = publicRing;
-        this.privateKeys = Map.copyOf(privateKeys);
+        this.privateKeys = Collections.unmodifiableMap(new LinkedHashMap<>(privateKeys)); // the ring's order
     }
 
     /** The primary key's fingerprint. */
@@ -37,7 +39,7 @@ public final class OpenPgpSecretKey {
         return Pgp.userIds(publicRing.getPublicKey());
     }
 
-    /** The unlocked private keys by key id. */
+    /** The unlocked private keys by key id, in the key ring's order (primary key first). */
     public Map<Long, PGPPrivateKey> privateKeys() {
         return privateKeys;
     }

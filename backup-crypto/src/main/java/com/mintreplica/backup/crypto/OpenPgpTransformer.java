@@ -11,7 +11,7 @@ import java.io.OutputStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,16 +41,24 @@ public final class OpenPgpTransformer implements Transformer {
     public static final String NAME = "openpgp";
 
     private final List<PGPPublicKey> recipients;
+    /** In the order given: a message to a hidden recipient is tried with each in this order. */
     private final Map<Long, PGPPrivateKey> privateKeys;
+    /** The secret keys given, for messages: {@code FINGERPRINT (subkeys [ID, ...])} or {@code subkey ID}. */
+    private final List<String> secretKeyNames;
     private final MessageFormat format;
     private final SecureRandom random;
+    /** Whether it decodes a repository's objects: see {@link Builder#repositoryObjects()}. */
+    private final boolean repositoryObjects;
 
-    private OpenPgpTransformer(List<PGPPublicKey> recipients, Map<Long, PGPPrivateKey> privateKeys, MessageFormat format,
-                               SecureRandom random) {
+    private OpenPgpTransformer(List<PGPPublicKey> recipients, Map<Long, PGPPrivateKey> privateKeys,
+                               List<String> secretKeyNames, MessageFormat format, SecureRandom random,
+                               boolean repositoryObjects) {
         this.recipients = List.copyOf(recipients);
-        this.privateKeys = Map.copyOf(privateKeys);
+        this.privateKeys = Collections.unmodifiableMap(new LinkedHashMap<>(privateKeys));
+        this.secretKeyNames = List.copyOf(secretKeyNames);
         this.format = format;
         this.random = random;
+        this.repositoryObjects = repositoryObjects;
     }
 
     public static Builder builder() {
@@ -93,7 +101,18 @@ public final class OpenPgpTransformer implements Transformer {
             throw new AccessDeniedException("this openpgp transformer has no secret key and cannot decrypt: build it with"
                     + " decryptWith(OpenPgpKeys.secretKey(...)) or open the repository with OpenPgpEncryption.unlockWith(...)");
         }
-        return Pgp.decryptor(in, privateKeys);
+        try {
+            return Pgp.decryptor(in, privateKeys);
+        } catch (Pgp.NotARecipientException e) {
+            if (repositoryObjects) {
+                throw new IOException("it is not encrypted to any key of this repository (" + e.detail()
+                        + "): it was replaced or damaged", e);
+            }
+            in.close();
+            throw new AccessDeniedException("none of the secret keys given (" + String.join("; ", secretKeyNames)
+                    + ") opens this OpenPGP message: " + e.detail() + ". Give the secret key it is encrypted to"
+                    + " (CLI: --key SECRET.asc)", e);
+        }
     }
 
     @Override
@@ -107,7 +126,13 @@ public final class OpenPgpTransformer implements Transformer {
      */
     public static TransformerProvider provider(List<OpenPgpPublicKey> publicKeys, List<OpenPgpSecretKey> secretKeys) {
         List<OpenPgpPublicKey> known = new ArrayList<>(publicKeys);
-        secretKeys.forEach(s -> known.add(OpenPgpPublicKey.of(s.publicRing())));
+        for (OpenPgpSecretKey s : secretKeys) {
+            try {
+                known.add(OpenPgpPublicKey.of(s.publicRing()));
+            } catch (InvalidInputException cannotBeEncryptedTo) {
+                // an expired or revoked encryption subkey: no recipient of new data, but it still decrypts old data
+            }
+        }
         return new TransformerProvider() {
             @Override
             public String name() {
@@ -204,9 +229,11 @@ public final class OpenPgpTransformer implements Transformer {
     /** Builds an {@link OpenPgpTransformer}. */
     public static final class Builder {
         private final List<PGPPublicKey> recipients = new ArrayList<>();
-        private final Map<Long, PGPPrivateKey> privateKeys = new HashMap<>();
+        private final Map<Long, PGPPrivateKey> privateKeys = new LinkedHashMap<>();
+        private final List<String> secretKeyNames = new ArrayList<>();
         private MessageFormat format = MessageFormat.SEIPD_V1;
         private SecureRandom random;
+        private boolean repositoryObjects;
 
         private Builder() {
         }
@@ -228,15 +255,20 @@ public final class OpenPgpTransformer implements Transformer {
             return this;
         }
 
-        /** Decrypts messages encrypted to any unlocked subkey of {@code key}. */
+        /**
+         * Decrypts messages encrypted to any unlocked subkey of {@code key}. A message to a hidden recipient
+         * ({@code gpg --throw-keyids}) is tried with the keys in the order they were given.
+         */
         public Builder decryptWith(OpenPgpSecretKey key) {
             privateKeys.putAll(key.privateKeys());
+            secretKeyNames.add(key.fingerprint() + " (subkeys " + key.keyIds() + ")");
             return this;
         }
 
         /** Decrypts messages encrypted to this private key. */
         public Builder decryptWith(PGPPrivateKey key) {
             privateKeys.put(key.getKeyID(), key);
+            secretKeyNames.add("subkey " + Pgp.keyId(key.getKeyID()));
             return this;
         }
 
@@ -251,11 +283,22 @@ public final class OpenPgpTransformer implements Transformer {
             return this;
         }
 
+        /**
+         * For the objects of an unlocked repository ({@link OpenPgpEncryption}): each is encrypted to a key the
+         * repository holds, so one that none of the keys opens was replaced or damaged. Decoding it then fails with an
+         * IOException (corrupt data, named by verify and restore), not with access denied as for a wrong key.
+         */
+        Builder repositoryObjects() {
+            this.repositoryObjects = true;
+            return this;
+        }
+
         public OpenPgpTransformer build() {
             if (recipients.isEmpty() && privateKeys.isEmpty()) {
                 throw new InvalidInputException("an openpgp transformer needs recipients (encryptTo) or secret keys (decryptWith)");
             }
-            return new OpenPgpTransformer(recipients, privateKeys, format, random != null ? random : new SecureRandom());
+            return new OpenPgpTransformer(recipients, privateKeys, secretKeyNames, format,
+                    random != null ? random : new SecureRandom(), repositoryObjects);
         }
     }
 }

@@ -143,6 +143,40 @@ class EncryptedRepositoryTest {
         }
     }
 
+    /**
+     * In a repository, every object is encrypted to a key the unlocked repository holds: an object that none of them
+     * opens was replaced (here by a valid OpenPGP message to another key) and is corrupt, named by verify and restore,
+     * never "access denied" for a key that is right.
+     */
+    @Test
+    void an_object_replaced_by_a_message_to_another_key_is_corrupt_and_named_not_a_wrong_key() throws Exception {
+        InMemorySink sink = new InMemorySink();
+        Map<String, byte[]> files = Fixtures.data();
+        try (Repository repo = Repository.init(sink, RepositorySettings.defaults().withLayout(Layout.SINGLE),
+                OpenPgpEncryption.to(keys.edPublic()))) {
+            Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
+        }
+        String object = sink.objects().keySet().stream().filter(n -> n.startsWith("files/")).sorted().findFirst()
+                .orElseThrow();
+        OpenPgpPublicKey stranger;
+        try (var in = EncryptedRepositoryTest.class.getResourceAsStream("/hidden-recipients/rsa4096.public.asc")) {
+            stranger = OpenPgpKeys.publicKeys(in, "rsa4096.public.asc").get(0);
+        }
+        byte[] foreign = OpenPgpTransformer.builder().encryptTo(stranger).build().encode(sink.objects().get(object));
+        sink.put(object, new java.io.ByteArrayInputStream(foreign), foreign.length,
+                com.mintreplica.backup.core.sink.ObjectKind.DATA);
+
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            VerifyReport report = repo.verify(true);
+            assertThat(report.ok()).isFalse();
+            assertThat(report.problems()).singleElement().satisfies(p -> assertThat(p.object() + " " + p.message())
+                    .contains(object).contains("not encrypted to any key of this repository"));
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(new MemoryTarget()).run())
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining(object);
+        }
+    }
+
     @Test
     void a_wrong_key_or_no_key_is_refused_naming_the_expected_keys_and_nothing_reaches_the_target() {
         InMemorySink sink = new InMemorySink();

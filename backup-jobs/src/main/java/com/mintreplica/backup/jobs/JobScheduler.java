@@ -159,8 +159,12 @@ public final class JobScheduler implements AutoCloseable {
             next = round().sleep();
         } catch (RuntimeException e) {
             LOG.warn("scheduler round failed: {}", e.toString());
+        } catch (Error e) {
+            // a scheduler that silently stops ticking is the worst outcome: say so loudly, and keep ticking
+            LOG.error("scheduler round failed", e);
+        } finally {
+            scheduleTick(next.compareTo(tickEvery) < 0 ? next : tickEvery);
         }
-        scheduleTick(next.compareTo(tickEvery) < 0 ? next : tickEvery);
     }
 
     /**

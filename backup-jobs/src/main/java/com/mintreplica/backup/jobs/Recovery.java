@@ -44,6 +44,8 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class Recovery {
+    /** The MongoDB target's option that allows restoring under the snapshot's own database names. */
+    public static final String ORIGINAL_NAMES = "original-names";
     private Recovery() {
     }
 
@@ -78,7 +80,8 @@ public final class Recovery {
      *
      * @param group what is restored (its latest snapshot)
      * @param target where to: a directory, or a database URI (never with a password: give it in the environment)
-     * @param options the restore target's options (for PostgreSQL {@code target-database})
+     * @param options the restore target's options (for PostgreSQL {@code target-database}; for MongoDB
+     *     {@code original-names=true} when the server URI names no database)
      */
     public record Step(Group group, String target, Map<String, String> options) {
         public Step {
@@ -158,7 +161,7 @@ public final class Recovery {
                     if (group.kind().equals("fs")) {
                         checkEmpty(Path.of(explicit), problems);
                     }
-                    steps.add(new Step(group, explicit, optionsFor(group.kind(), options, Map.of())));
+                    steps.add(new Step(group, explicit, optionsFor(group.kind(), options, serverDefaults(group, explicit))));
                 }
                 continue;
             }
@@ -184,7 +187,7 @@ public final class Recovery {
                     steps.add(new Step(group, server, optionsFor(group.kind(), options,
                             database == null ? Map.of() : Map.of("target-database", database))));
                 } else {
-                    steps.add(new Step(group, server, optionsFor(group.kind(), options, Map.of())));
+                    steps.add(new Step(group, server, optionsFor(group.kind(), options, serverDefaults(group, server))));
                 }
             }
         }
@@ -216,6 +219,20 @@ public final class Recovery {
                     + Sinks.redact(step.target()) + ": " + e.getMessage(), e);
         }
         return repository.restore(SnapshotSelector.id(snapshot.id())).to(target).run();
+    }
+
+    /**
+     * What recovering to a server means without more words: a MongoDB server URI that names no database restores each
+     * database under its own name (the target still refuses databases that hold collections).
+     */
+    private static Map<String, String> serverDefaults(Group group, String target) {
+        if (group.kind().equals("mongodb")) {
+            String path = Sources.toUri(target).getRawPath();
+            if (path == null || path.length() <= 1) {
+                return Map.of(ORIGINAL_NAMES, "true");
+            }
+        }
+        return Map.of();
     }
 
     private static Map<String, String> optionsFor(String kind, Map<String, String> options, Map<String, String> base) {
@@ -271,8 +288,8 @@ public final class Recovery {
         };
     }
 
-    /** A group name as a directory name. */
-    static String safe(String name) {
+    /** A group name as a directory name: what {@code --all} restores a files group under. */
+    public static String safe(String name) {
         return name.replaceAll("[^A-Za-z0-9._@-]", "_").replaceAll("^\\.+", "_");
     }
 }

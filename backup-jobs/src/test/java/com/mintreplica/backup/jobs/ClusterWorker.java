@@ -4,7 +4,12 @@ import com.mintreplica.backup.jobs.config.JobConfig;
 import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.config.SourceConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,24 +18,36 @@ import java.time.ZoneOffset;
 
 /**
  * One replica of the app for {@link ClusterIT}: a scheduler with a job every 10 minutes on a shared repository, on a
- * clock that runs {@code scale} times faster than real time from a start both replicas agree on. Each run backs up for
- * real, then takes 3 simulated minutes. Prints {@code START slot} and {@code END slot outcome} lines; runs until
- * killed.
+ * simulated clock that the test moves (a file both replicas read). Each run reads for 3 simulated minutes, then backs
+ * up for real. Prints {@code START slot time}, {@code COMMIT slot time} (reading is over, the backup starts) and
+ * {@code END slot outcome snapshot} lines; runs until killed.
  */
 public final class ClusterWorker {
+    static final Duration READING = Duration.ofMinutes(3);
+
     private ClusterWorker() {
     }
 
-    /** Simulated time: {@code simStart + (now - realStart) * scale}. */
-    static final class ScaledClock extends Clock {
-        private final Instant simStart;
-        private final long realStart;
-        private final long scale;
+    /**
+     * Simulated time: the instant written in a file, which only the test changes (atomically). The replicas' time thus
+     * never runs ahead of what the test has checked, however slow the machine: a stalled JVM cannot let a lease expire.
+     */
+    static final class FileClock extends Clock {
+        private final Path file;
 
-        ScaledClock(Instant simStart, long realStartMillis, long scale) {
-            this.simStart = simStart;
-            this.realStart = realStartMillis;
-            this.scale = scale;
+        FileClock(Path file) {
+            this.file = file;
+        }
+
+        /** Sets the time of every FileClock reading {@code file}. */
+        static void set(Path file, Instant time) {
+            try {
+                Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+                Files.writeString(temp, time.toString(), StandardCharsets.UTF_8);
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         @Override
@@ -45,7 +62,11 @@ public final class ClusterWorker {
 
         @Override
         public Instant instant() {
-            return simStart.plusMillis((System.currentTimeMillis() - realStart) * scale);
+            try {
+                return Instant.parse(Files.readString(file, StandardCharsets.UTF_8).strip());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
@@ -67,17 +88,19 @@ public final class ClusterWorker {
         Path repo = Path.of(args[0]);
         Path data = Path.of(args[1]);
         String name = args[2];
-        ScaledClock clock = new ScaledClock(Instant.parse(args[3]), Long.parseLong(args[4]), Long.parseLong(args[5]));
+        FileClock clock = new FileClock(Path.of(args[3]));
         JobsConfig config = config(repo, data);
         JobRunner runner = JobRunner.builder(config).clock(clock).host(name).build();
         JobScheduler scheduler = JobScheduler.builder(config).clock(clock).host(name).tickEvery(Duration.ofMillis(50))
                 .action((job, slot) -> {
-                    say("START " + slot + " " + clock.instant());
+                    Instant start = clock.instant();
+                    say("START " + slot + " " + start);
                     // The long part of a backup, reading, comes before its commit: a replica killed here leaves no snapshot.
-                    Instant end = clock.instant().plus(Duration.ofMinutes(3));
+                    Instant end = start.plus(READING);
                     while (clock.instant().isBefore(end)) {
                         Thread.sleep(10);
                     }
+                    say("COMMIT " + slot + " " + clock.instant());
                     JobResult result = runner.run(job, slot);
                     say("END " + slot + " " + result.outcome() + " " + result.snapshot().orElse("-"));
                     return result;

@@ -12,10 +12,9 @@ import com.mintreplica.backup.jobs.config.KeyConfig;
 import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.config.SecretRef;
 import com.mintreplica.backup.jobs.config.SourceConfig;
+import com.mintreplica.backup.testkit.ClosedPort;
 import com.mintreplica.backup.testkit.FakeClock;
 import com.mintreplica.backup.testkit.gpg.GnuPG;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,15 +156,12 @@ class DoctorTest {
 
     @Test
     void an_unreachable_repository_is_a_problem_naming_it_and_what_to_check() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
-        }
-        String location = "s3://backups/mint?region=us-east-1&endpoint=http://127.0.0.1:" + closed
+        ClosedPort closed = ClosedPort.reserve(); // refuses connections until closed; no other process can take it
+        String location = "s3://backups/mint?region=us-east-1&endpoint=http://127.0.0.1:" + closed.port()
                 + "&pathStyle=true&maxAttempts=1";
         System.setProperty("aws.accessKeyId", "doctor-access");
         System.setProperty("aws.secretAccessKey", "doctor-secret-not-real");
-        try {
+        try (closed) {
             JobsConfig config = base().repository(RepositoryConfig.of("offsite", location)).build();
 
             DoctorReport report = Doctor.builder(config).tempDir(temp).build().run();

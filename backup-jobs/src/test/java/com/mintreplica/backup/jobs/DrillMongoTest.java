@@ -121,29 +121,29 @@ class DrillMongoTest {
 
     @Test
     void the_doctor_connects_to_a_mongodb_jobs_server_and_reports_one_that_does_not_answer() throws Exception {
-        int closed;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closed = s.getLocalPort();
+        // refuses connections for the whole test; no other process can take the port meanwhile
+        try (com.mintreplica.backup.testkit.ClosedPort closedPort = com.mintreplica.backup.testkit.ClosedPort.reserve()) {
+            int closed = closedPort.port();
+            JobsConfig config = JobsConfig.builder()
+                    .repository(RepositoryConfig.of("primary", temp.resolve("repo").toString()))
+                    .job(JobConfig.builder("mongo").repository("primary").source(SourceConfig.location(uri).build()).build())
+                    .job(JobConfig.builder("gone").repository("primary").source(SourceConfig.location(
+                            "mongodb://127.0.0.1:" + closed + "/?serverSelectionTimeoutMS=500").build()).build())
+                    .build();
+
+            DoctorReport report = Doctor.builder(config).tempDir(temp).build().run();
+
+            assertThat(report.findings()).filteredOn(f -> f.subject().equals("jobs.mongo")).singleElement()
+                    .satisfies(f -> {
+                        assertThat(f.severity()).isEqualTo(DoctorReport.Severity.OK);
+                        assertThat(f.message()).startsWith("connected to MongoDB");
+                    });
+            assertThat(report.findings()).filteredOn(f -> f.subject().equals("jobs.gone")).singleElement()
+                    .satisfies(f -> {
+                        assertThat(f.severity()).isEqualTo(DoctorReport.Severity.PROBLEM);
+                        assertThat(f.message()).contains("cannot reach MongoDB at [127.0.0.1:" + closed + "]");
+                    });
         }
-        JobsConfig config = JobsConfig.builder()
-                .repository(RepositoryConfig.of("primary", temp.resolve("repo").toString()))
-                .job(JobConfig.builder("mongo").repository("primary").source(SourceConfig.location(uri).build()).build())
-                .job(JobConfig.builder("gone").repository("primary").source(SourceConfig.location(
-                        "mongodb://127.0.0.1:" + closed + "/?serverSelectionTimeoutMS=500").build()).build())
-                .build();
-
-        DoctorReport report = Doctor.builder(config).tempDir(temp).build().run();
-
-        assertThat(report.findings()).filteredOn(f -> f.subject().equals("jobs.mongo")).singleElement()
-                .satisfies(f -> {
-                    assertThat(f.severity()).isEqualTo(DoctorReport.Severity.OK);
-                    assertThat(f.message()).startsWith("connected to MongoDB");
-                });
-        assertThat(report.findings()).filteredOn(f -> f.subject().equals("jobs.gone")).singleElement()
-                .satisfies(f -> {
-                    assertThat(f.severity()).isEqualTo(DoctorReport.Severity.PROBLEM);
-                    assertThat(f.message()).contains("cannot reach MongoDB at [127.0.0.1:" + closed + "]");
-                });
     }
 
     /** The real source with one more order recorded than dumped (as if one vanished between count and read). */

@@ -8,6 +8,7 @@ import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.jobs.internal.RunClaims;
 import com.mintreplica.backup.storage.s3.S3Sink;
 import com.mintreplica.backup.testkit.FakeClock;
+import com.mintreplica.backup.testkit.FaultInjectingSink;
 import com.mintreplica.backup.testkit.InMemorySink;
 import java.net.URI;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -167,6 +169,33 @@ class RunClaimsTest {
             held.release();
             assertThat(claims(sink, clock, "b").tryClaim(SLOT)).isInstanceOf(RunClaims.Claimed.class);
             assertThat(claims(sink, clock, "c").lastSlot()).as("a slot nobody finished is not counted as run").isEmpty();
+        }
+    }
+
+    /**
+     * A store slow to confirm a write, during which the clock moves on (as a loaded machine or a slow S3 does): the next
+     * renewal is due a third of a lease after the time the lease states, so a holder always renews while two thirds of
+     * its lease are left. (Counted from when the store answered, the renewal came 60 seconds late here, and ClusterIT's
+     * replica let its lease run down to 40 seconds.)
+     */
+    @Test
+    void renewals_are_timed_from_the_lease_written_not_from_when_a_slow_store_confirmed_it() throws Exception {
+        FakeClock clock = new FakeClock(SLOT);
+        FaultInjectingSink slow = new FaultInjectingSink(new InMemorySink());
+        RunClaims claims = claims(slow, clock, "a");
+        slow.afterWrite(name -> clock.advance(Duration.ofSeconds(30)));
+        RunClaims.Claim held = ((RunClaims.Claimed) claims.tryClaim(SLOT)).claim(); // the store answers at +30 s
+        slow.afterWrite(name -> { });
+        clock.set(SLOT.plus(LEASE.dividedBy(3)));
+        assertThat(held.renewalDue()).as("a third of the first lease has passed").isTrue();
+
+        slow.afterWrite(name -> clock.advance(Duration.ofSeconds(30)));
+        assertThat(held.renew()).isTrue(); // written at +40 s, confirmed at +70 s
+        slow.afterWrite(name -> { });
+        clock.set(SLOT.plus(LEASE.dividedBy(3)).plus(LEASE.dividedBy(3)));
+        assertThat(held.renewalDue()).as("a third of the renewed lease has passed").isTrue();
+        try (Stream<ObjectInfo> leases = slow.list(RunClaims.PREFIX)) {
+            assertThat(leases.count()).isEqualTo(2);
         }
     }
 }

@@ -25,6 +25,8 @@ public final class MongoFacts {
     /** When reading started and ended (ISO-8601, from the backup's clock): the window a non point-in-time dump spans. */
     public static final String DUMP_STARTED = "mongodb.dump.started";
     public static final String DUMP_FINISHED = "mongodb.dump.finished";
+    /** For a snapshot imported from a mongodump directory ({@link MongoDumpSource}): that directory. */
+    public static final String IMPORTED_FROM = "mongodb.importedFrom";
 
     private MongoFacts() {
     }

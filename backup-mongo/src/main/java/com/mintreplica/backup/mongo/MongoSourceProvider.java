@@ -6,6 +6,7 @@ import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceProvider;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -19,9 +20,19 @@ import java.util.TreeSet;
  *
  * <p>Source options: {@code databases} (comma-separated names), {@code include} and {@code exclude} (comma-separated
  * namespace patterns such as {@code mint.ledger*}), {@code batch-size}, {@code consistency}
- * ({@code auto}, {@code snapshot}, {@code none}). Target options: {@code target-database}, {@code drop}
- * ({@code true}/{@code false}; empty means true), {@code batch-size}, {@code fail-on-mismatch}. A restore needs a
- * location: a snapshot records its hosts but never credentials.
+ * ({@code auto}, {@code snapshot}, {@code none}). Target options: {@code target-database}, {@code drop},
+ * {@code merge}, {@code original-names} ({@code true}/{@code false}; empty means true), {@code batch-size},
+ * {@code fail-on-mismatch}. A restore needs a location: a snapshot records its hosts but never credentials.
+ *
+ * <p>A target location that names a database ({@code mongodb://host/restored}) restores into that database, as
+ * {@code mongorestore --uri} does (and as {@code target-database} does; giving both with different names is refused);
+ * one that names none restores under the snapshot's own database names, which {@code original-names=true} must
+ * allow. A target database that holds collections needs {@code drop=true} or {@code merge=true}. See
+ * {@link MongoTarget}.
+ *
+ * <p>{@code mongodump:DIR} locations name a mongodump directory: as a source it is imported
+ * ({@link MongoDumpSource}), as a target the snapshot is exported there ({@link MongoDumpTarget}), which is also what
+ * {@link #directoryTarget} gives {@code restore --target DIR}.
  *
  * <p>Passwords stay out of command lines: when the location names a user without a password, the password is taken
  * from the environment variable {@value #PASSWORD_ENV} (of the environment given to {@link #withEnvironment}).
@@ -29,9 +40,12 @@ import java.util.TreeSet;
 public final class MongoSourceProvider implements SourceProvider {
     /** The environment variable that holds the password for a location that names only the user. */
     public static final String PASSWORD_ENV = "MINT_BACKUP_MONGODB_PASSWORD";
+    /** The scheme of a mongodump directory: {@code mongodump:/srv/dumps/2026-11-24} (a source to import, or a target). */
+    public static final String DUMP_SCHEME = "mongodump";
 
     private static final Set<String> SOURCE_OPTIONS = Set.of("databases", "include", "exclude", "batch-size", "consistency");
-    private static final Set<String> TARGET_OPTIONS = Set.of("target-database", "drop", "batch-size", "fail-on-mismatch");
+    private static final Set<String> TARGET_OPTIONS = Set.of("target-database", "drop", "merge", "original-names",
+            "batch-size", "fail-on-mismatch");
 
     private final Map<String, String> environment;
 
@@ -75,7 +89,7 @@ public final class MongoSourceProvider implements SourceProvider {
 
     @Override
     public Set<String> schemes() {
-        return Set.of("mongodb", "mongodb+srv");
+        return Set.of("mongodb", "mongodb+srv", DUMP_SCHEME);
     }
 
     @Override
@@ -85,6 +99,10 @@ public final class MongoSourceProvider implements SourceProvider {
 
     @Override
     public Source source(URI location, Map<String, String> options) {
+        if (DUMP_SCHEME.equals(location.getScheme())) {
+            check(options, Set.of(), "mongodump import");
+            return MongoDumpSource.of(dumpDirectory(location));
+        }
         check(options, SOURCE_OPTIONS, "source");
         MongoSource.Builder b = MongoSource.builder().connectionString(Secret.of(location.toString()));
         environmentPassword(location).ifPresent(password -> b.connectionString(Secret.of(withoutUser(location)))
@@ -112,14 +130,28 @@ public final class MongoSourceProvider implements SourceProvider {
         check(options, TARGET_OPTIONS, "restore target");
         URI uri = location.orElseThrow(() -> new InvalidInputException("a MongoDB restore needs a target such as"
                 + " --target mongodb://host/: snapshots record where they came from, but never the credentials"));
+        if (DUMP_SCHEME.equals(uri.getScheme())) {
+            return directoryTarget(dumpDirectory(uri), options).orElseThrow();
+        }
         MongoTarget.Builder b = MongoTarget.builder().connectionString(Secret.of(uri.toString()));
         environmentPassword(uri).ifPresent(password -> b.connectionString(Secret.of(withoutUser(uri)))
                 .credentials(user(uri), password));
-        if (options.containsKey("target-database")) {
-            b.targetDatabase(options.get("target-database").trim());
+        Optional<String> named = uriDatabase(uri);
+        Optional<String> option = Optional.ofNullable(options.get("target-database")).map(String::trim);
+        if (named.isPresent() && option.isPresent() && !named.get().equals(option.get())) {
+            throw new InvalidInputException("the target " + redacted(uri) + " names database " + named.get()
+                    + ", but target-database is " + option.get() + ": give the database once, in the URI or as"
+                    + " target-database");
         }
+        named.or(() -> option).ifPresent(b::targetDatabase);
         if (options.containsKey("drop")) {
             b.drop(bool("drop", options.get("drop")));
+        }
+        if (options.containsKey("merge")) {
+            b.merge(bool("merge", options.get("merge")));
+        }
+        if (options.containsKey("original-names")) {
+            b.originalNames(bool("original-names", options.get("original-names")));
         }
         if (options.containsKey("batch-size")) {
             b.batchSize(integer("batch-size", options.get("batch-size")));
@@ -128,6 +160,37 @@ public final class MongoSourceProvider implements SourceProvider {
             b.failOnMismatch(bool("fail-on-mismatch", options.get("fail-on-mismatch")));
         }
         return b.build();
+    }
+
+    /** A mongodump directory: {@code mongodump:/abs/dir}, {@code mongodump:///abs/dir} or {@code mongodump:relative/dir}. */
+    private static Path dumpDirectory(URI location) {
+        String path = location.getPath() != null && !location.getPath().isEmpty() ? location.getPath()
+                : location.getSchemeSpecificPart();
+        if (path == null || path.isEmpty()) {
+            throw new InvalidInputException("'" + location + "' names no directory: give mongodump:/path/to/dump");
+        }
+        return Path.of(path);
+    }
+
+    /** A mongodump directory export ({@link MongoDumpTarget}): {@code restore SNAPSHOT --target DIR}. */
+    @Override
+    public Optional<RestoreTarget> directoryTarget(Path directory, Map<String, String> options) {
+        check(options, Set.of(), "mongodump export");
+        return Optional.of(MongoDumpTarget.to(directory));
+    }
+
+    /** The database a connection string's path names ({@code mongodb://host/NAME?...}), if any. */
+    static Optional<String> uriDatabase(URI location) {
+        String path = location.getRawPath();
+        if (path == null || path.length() <= 1) {
+            return Optional.empty();
+        }
+        String name = java.net.URLDecoder.decode(path.substring(1), java.nio.charset.StandardCharsets.UTF_8);
+        return name.isEmpty() ? Optional.empty() : Optional.of(name);
+    }
+
+    private static String redacted(URI location) {
+        return com.mintreplica.backup.core.sink.Sinks.redact(location.toString());
     }
 
     @Override

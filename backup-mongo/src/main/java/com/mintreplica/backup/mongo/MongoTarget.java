@@ -21,12 +21,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.bson.BsonDocument;
 import org.bson.RawBsonDocument;
 import org.slf4j.Logger;
@@ -49,9 +53,16 @@ import org.slf4j.LoggerFactory;
  * MongoRestoreReport report = target.report().orElseThrow();
  * }</pre>
  *
- * <p>Existing collections are kept unless {@link Builder#drop} is set; then each restored collection (only those) is
- * dropped before it is recreated. When a check fails, {@link #finish()} throws a {@link MongoCheckException} naming
- * the collections (unless {@link Builder#failOnMismatch} is off); the report is available either way.
+ * <p>Where the data goes is always said, never guessed: into {@link Builder#targetDatabase} (one database of the
+ * snapshot, renamed), or, only when {@link Builder#originalNames} allows it, into databases of the snapshot's own
+ * names; restoring under an original name (for example over the production database) needs that option too, and is
+ * logged as a warning before anything is written. A target database that already holds collections is refused unless
+ * {@link Builder#drop} (each restored collection, only those, is dropped before it is recreated) or
+ * {@link Builder#merge} (documents are added to what exists) says what to do with them. All of it is checked in
+ * {@link #begin}, before anything is written.
+ *
+ * <p>When a check fails, {@link #finish()} throws a {@link MongoCheckException} naming the collections (unless
+ * {@link Builder#failOnMismatch} is off); the report is available either way.
  */
 public final class MongoTarget implements RestoreTarget {
     private static final Logger LOG = LoggerFactory.getLogger(MongoTarget.class);
@@ -61,6 +72,8 @@ public final class MongoTarget implements RestoreTarget {
     private final Connection connection;
     private final String targetDatabase;
     private final boolean drop;
+    private final boolean merge;
+    private final boolean originalNames;
     private final int batchSize;
     private final long batchBytes;
     private final boolean failOnMismatch;
@@ -70,6 +83,7 @@ public final class MongoTarget implements RestoreTarget {
     private String renamedFrom;
     private final Map<String, Restored> restored = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
+    private final Set<String> checkedDatabases = new HashSet<>();
     private MongoRestoreReport report;
 
     /** What happened to one collection. */
@@ -103,6 +117,8 @@ public final class MongoTarget implements RestoreTarget {
         this.connection = connection;
         this.targetDatabase = b.targetDatabase;
         this.drop = b.drop;
+        this.merge = b.merge;
+        this.originalNames = b.originalNames;
         this.batchSize = b.batchSize;
         this.batchBytes = b.batchBytes;
         this.failOnMismatch = b.failOnMismatch;
@@ -124,14 +140,97 @@ public final class MongoTarget implements RestoreTarget {
                     + ", not a MongoDB backup: restore it with the target of its kind");
         }
         this.context = context;
-        checkSingleDatabase(context);
         this.restored.clear();
         this.problems.clear();
         this.renamedFrom = null;
         this.report = null;
+        this.checkedDatabases.clear();
+        SortedSet<String> databases = selectedDatabases(context);
+        if (!databases.isEmpty()) {
+            checkNames(context, databases);
+        }
         this.handle = connection.open("mint-backup-restore");
-        LOG.info("restoring snapshot {} into {}{}", context.snapshot().id(), connection.describe(),
-                targetDatabase == null ? "" : " (database " + targetDatabase + ")");
+        try {
+            for (String db : databases) {
+                checkTargetDatabase(targetDatabaseFor(db));
+            }
+        } catch (MongoException e) {
+            throw connection.failure("cannot look at the databases snapshot " + context.snapshot().id()
+                    + " would be restored into", e);
+        }
+        if (!databases.isEmpty() && (targetDatabase == null || databases.contains(targetDatabase))) {
+            LOG.warn("restoring snapshot {} over the original database name{} {} on {}{}", context.snapshot().id(),
+                    databases.size() == 1 ? "" : "s", String.join(", ", databases), connection.describe(),
+                    drop ? ", dropping each restored collection first" : merge ? ", adding to what the collections hold" : "");
+        } else {
+            LOG.info("restoring snapshot {} into {} (database {})", context.snapshot().id(), connection.describe(),
+                    targetDatabase);
+        }
+    }
+
+    /** The databases of the snapshot whose collections the restore selects, from the recorded counts. */
+    private static SortedSet<String> selectedDatabases(RestoreContext context) {
+        SortedSet<String> databases = new TreeSet<>();
+        for (String ns : MongoFacts.counts(context.snapshot().facts()).keySet()) {
+            int dot = ns.indexOf('.');
+            String db = ns.substring(0, dot);
+            if (context.selection().test(DumpPaths.data(db, ns.substring(dot + 1)))) {
+                databases.add(db);
+            }
+        }
+        return databases;
+    }
+
+    /**
+     * Refuses, before connecting, what was not asked for explicitly: several databases into one, and the original
+     * names without {@link Builder#originalNames}.
+     */
+    private void checkNames(RestoreContext context, SortedSet<String> databases) {
+        String id = context.snapshot().id();
+        if (targetDatabase != null && databases.size() > 1) {
+            throw new InvalidInputException("snapshot " + id + " holds databases " + String.join(" and ", databases)
+                    + ", but a target database (" + targetDatabase + ") takes only one: restore one database at a time"
+                    + " (include " + databases.first() + "), each into its own target database, or restore into the"
+                    + " original names on a server that does not hold them (no target database, original-names=true)");
+        }
+        if (originalNames) {
+            return;
+        }
+        if (targetDatabase == null) {
+            throw new InvalidInputException("snapshot " + id + " holds database" + (databases.size() == 1 ? " " : "s ")
+                    + String.join(", ", databases) + " and no target database was named: name the database to restore"
+                    + " into (the target URI's path, mongodb://host/NAME, or target-database NAME), or restore under the"
+                    + " original name" + (databases.size() == 1 ? "" : "s") + " with original-names=true");
+        }
+        if (databases.contains(targetDatabase)) {
+            throw new InvalidInputException("'" + targetDatabase + "' is the name of the database snapshot " + id
+                    + " was taken of: restoring over the original needs original-names=true; or name another database");
+        }
+    }
+
+    /**
+     * Refuses a target database that holds collections unless drop or merge says what to do with them; checked once
+     * per database, before anything is written into it.
+     */
+    private void checkTargetDatabase(String db) {
+        if (!checkedDatabases.add(db) || drop || merge) {
+            return;
+        }
+        List<String> existing = new ArrayList<>();
+        for (String name : client().getDatabase(db).listCollectionNames()) {
+            if (!name.startsWith("system.")) {
+                existing.add(name);
+            }
+        }
+        if (!existing.isEmpty()) {
+            java.util.Collections.sort(existing);
+            throw new InvalidInputException("database " + db + " on " + connection.describe() + " already holds "
+                    + existing.size() + (existing.size() == 1 ? " collection (" : " collections (")
+                    + String.join(", ", existing.subList(0, Math.min(5, existing.size())))
+                    + (existing.size() > 5 ? ", ..." : "") + "): restore into a new or empty database, or say what to do"
+                    + " with what it holds: drop=true replaces each restored collection (only those), merge=true adds"
+                    + " the snapshot's documents to them");
+        }
     }
 
     @Override
@@ -143,8 +242,17 @@ public final class MongoTarget implements RestoreTarget {
             return;
         }
         DumpPaths.Parsed p = parsed.get();
-        Restored r = restored.computeIfAbsent(p.namespace(),
-                ns -> new Restored(p.database(), p.collection(), targetDatabaseFor(p.database())));
+        Restored r = restored.get(p.namespace());
+        if (r == null) {
+            String targetDb = targetDatabaseFor(p.database());
+            try {
+                checkTargetDatabase(targetDb); // a database the recorded counts did not name (views only)
+            } catch (MongoException e) {
+                throw connection.failure("cannot look at database " + targetDb, e);
+            }
+            r = new Restored(p.database(), p.collection(), targetDb);
+            restored.put(p.namespace(), r);
+        }
         try {
             if (p.kind() == DumpPaths.Kind.METADATA) {
                 byte[] json = content.readNBytes(MAX_METADATA + 1);
@@ -166,36 +274,19 @@ public final class MongoTarget implements RestoreTarget {
         }
     }
 
-    /** With a target database, refuses before writing anything when the selected entries span several databases. */
-    private void checkSingleDatabase(RestoreContext context) {
-        if (targetDatabase == null) {
-            return;
-        }
-        java.util.TreeSet<String> databases = new java.util.TreeSet<>();
-        for (String ns : MongoFacts.counts(context.snapshot().facts()).keySet()) {
-            int dot = ns.indexOf('.');
-            String db = ns.substring(0, dot);
-            if (context.selection().test(DumpPaths.data(db, ns.substring(dot + 1)))) {
-                databases.add(db);
-            }
-        }
-        if (databases.size() > 1) {
-            throw new InvalidInputException("snapshot " + context.snapshot().id() + " holds databases "
-                    + String.join(" and ", databases) + ", but a target database renames only one: restore one database"
-                    + " at a time (include " + databases.first() + ") or restore without a target database");
-        }
-    }
-
     private String targetDatabaseFor(String sourceDb) {
-        if (targetDatabase == null) {
-            return sourceDb;
+        if (targetDatabase == null || targetDatabase.equals(sourceDb)) {
+            if (!originalNames) {
+                checkNames(context, new TreeSet<>(Set.of(sourceDb)));
+            }
+            if (targetDatabase == null) {
+                return sourceDb;
+            }
         }
         if (renamedFrom == null) {
             renamedFrom = sourceDb;
         } else if (!renamedFrom.equals(sourceDb)) {
-            throw new InvalidInputException("snapshot " + context.snapshot().id() + " holds databases " + renamedFrom
-                    + " and " + sourceDb + ", but a target database renames only one: restore one database at a time"
-                    + " (include " + renamedFrom + ") or restore without a target database");
+            checkNames(context, new TreeSet<>(Set.of(renamedFrom, sourceDb)));
         }
         return targetDatabase;
     }
@@ -358,6 +449,8 @@ public final class MongoTarget implements RestoreTarget {
         private MongoClient client;
         private String targetDatabase;
         private boolean drop;
+        private boolean merge;
+        private boolean originalNames;
         private int batchSize = 1000;
         private long batchBytes = 16L << 20;
         private boolean failOnMismatch = true;
@@ -385,8 +478,8 @@ public final class MongoTarget implements RestoreTarget {
         }
 
         /**
-         * Restore into this database instead of the one the data came from (the snapshot, or the entries selected,
-         * must then hold one database).
+         * Restore into this database (the snapshot, or the entries selected, must then hold one database). Without it,
+         * the restore goes under the snapshot's own database names, which {@link #originalNames} must allow.
          */
         public Builder targetDatabase(String name) {
             if (name != null && (name.isBlank() || name.contains(".") || name.contains("/") || name.contains(" ")
@@ -397,9 +490,32 @@ public final class MongoTarget implements RestoreTarget {
             return this;
         }
 
-        /** Drop each restored collection before recreating it (default: keep what exists and add to it). */
+        /**
+         * Allow a target database that holds collections, and drop each restored collection (only those) before
+         * recreating it, as {@code mongorestore --drop} does. Default false: such a database is refused.
+         */
         public Builder drop(boolean value) {
             this.drop = value;
+            return this;
+        }
+
+        /**
+         * Allow a target database that holds collections, and add the snapshot's documents to them, keeping the
+         * documents and options they have (documents whose {@code _id} exists are refused by the server and reported).
+         * Default false: such a database is refused.
+         */
+        public Builder merge(boolean value) {
+            this.merge = value;
+            return this;
+        }
+
+        /**
+         * Allow restoring under the snapshot's own database names: without a {@link #targetDatabase}, or with one that
+         * is the original's name. Default false, so that a restore never lands on the original database (perhaps
+         * production) by omission; when allowed, the restore logs a warning naming the databases before it starts.
+         */
+        public Builder originalNames(boolean value) {
+            this.originalNames = value;
             return this;
         }
 
@@ -424,6 +540,10 @@ public final class MongoTarget implements RestoreTarget {
             }
             if (client != null && (user != null || password != null)) {
                 throw new InvalidInputException("credentials(...) apply to a connection string; a client(...) brings its own");
+            }
+            if (drop && merge) {
+                throw new InvalidInputException("drop and merge exclude each other: drop replaces the restored"
+                        + " collections, merge adds to them; choose one");
             }
             Connection connection = client != null ? Connection.of(client)
                     : Connection.of(Objects.requireNonNull(connectionString), user, password);

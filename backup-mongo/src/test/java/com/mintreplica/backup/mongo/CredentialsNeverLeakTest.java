@@ -149,7 +149,8 @@ class CredentialsNeverLeakTest {
             BackupResult backup = Backup.pipeline().source(MongoSource.builder()
                     .connectionString(Secret.of(server.uri(USER, PASSWORD))).databases("mint").build())
                     .to(repo).host("test").build().run();
-            MongoTarget target = MongoTarget.builder().connectionString(Secret.of(server.uri(USER, WRONG))).build();
+            MongoTarget target = MongoTarget.builder().connectionString(Secret.of(server.uri(USER, WRONG)))
+                    .originalNames(true).build();
 
             Throwable failure = catchThrowable(() -> repo.restore(SnapshotSelector.id(backup.snapshotId())).to(target).run());
 

@@ -54,7 +54,7 @@ class MongoSourceContractTest extends SourceContract {
     protected RestoreTarget newTarget() {
         InProcessMongo target = InProcessMongo.start();
         targets.add(target);
-        return MongoTarget.builder().connectionString(Secret.of(target.uri())).build();
+        return MongoTarget.builder().connectionString(Secret.of(target.uri())).originalNames(true).build();
     }
 
     @Override

@@ -73,9 +73,46 @@ class RestoreTargetTest {
         ledger.insertOne(new BsonDocument("_id", new BsonString("stray")));
         assertThat(MongoAssertions.digest(mint)).isNotEqualTo(before);
 
-        restore(target().drop(true).build());
+        restore(target().originalNames(true).drop(true).build());
 
         assertThat(MongoAssertions.digest(mint)).isEqualTo(before);
+    }
+
+    @Test
+    void without_a_target_database_the_original_names_must_be_allowed_and_nothing_is_written_before() {
+        MongoDatabase mint = server.client().getDatabase("mint");
+        mint.getCollection("ledger").deleteMany(new BsonDocument("seq", new BsonDocument("$lt", new org.bson.BsonInt64(10))));
+        String before = MongoAssertions.digest(mint);
+
+        assertThatThrownBy(() -> restore(target().build()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("holds database mint and no target database was named")
+                .hasMessageContaining("original-names=true");
+        assertThatThrownBy(() -> restore(target().targetDatabase("mint").drop(true).build()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("'mint' is the name of the database snapshot " + backup.snapshotId() + " was taken of")
+                .hasMessageContaining("original-names=true");
+
+        assertThat(MongoAssertions.digest(mint)).as("the deleted documents stay deleted").isEqualTo(before);
+    }
+
+    @Test
+    void a_target_database_that_holds_collections_needs_drop_or_merge_and_is_left_alone_without() {
+        MongoDatabase drill = server.client().getDatabase("mint_drill");
+        drill.getCollection("notes", BsonDocument.class).insertOne(new BsonDocument("_id", new BsonString("keep me")));
+        String before = MongoAssertions.digest(drill);
+
+        assertThatThrownBy(() -> restore(target().targetDatabase("mint_drill").build()))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("database mint_drill on mongodb://" + server.hostAndPort() + " already holds 1 collection (notes)")
+                .hasMessageContaining("drop=true").hasMessageContaining("merge=true");
+        assertThat(MongoAssertions.digest(drill)).isEqualTo(before);
+        assertThatThrownBy(() -> target().drop(true).merge(true).build()).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("drop and merge exclude each other");
+
+        restore(target().targetDatabase("mint_drill").merge(true).build());
+        assertThat(drill.getCollection("notes").countDocuments()).isEqualTo(1);
+        MongoAssertions.assertSameDocuments(server.client().getDatabase("mint"), drill, "ledger");
     }
 
     @Test
@@ -83,7 +120,7 @@ class RestoreTargetTest {
         // the target already holds documents in one collection, and the restore is told to keep what exists
         server.client().getDatabase("mint_drill").getCollection("ledger", BsonDocument.class)
                 .insertOne(new BsonDocument("_id", new BsonString("left over from an earlier drill")));
-        MongoTarget target = target().targetDatabase("mint_drill").build();
+        MongoTarget target = target().targetDatabase("mint_drill").merge(true).build();
 
         assertThatThrownBy(() -> restore(target))
                 .isInstanceOf(MongoCheckException.class)
@@ -106,7 +143,7 @@ class RestoreTargetTest {
     void documents_the_server_refuses_are_reported_and_drop_replaces_them() {
         MongoCollection<BsonDocument> drill = server.client().getDatabase("mint_drill").getCollection("ledger", BsonDocument.class);
         drill.insertOne(new BsonDocument("_id", new org.bson.BsonObjectId(FinanceData.id(7))).append("stale", new BsonInt32(1)));
-        MongoTarget keep = target().targetDatabase("mint_drill").build();
+        MongoTarget keep = target().targetDatabase("mint_drill").merge(true).build();
 
         assertThatThrownBy(() -> restore(keep)).isInstanceOf(MongoCheckException.class)
                 .hasMessageContaining("mint.ledger: the server refused 1 documents in mint_drill.ledger")
@@ -123,7 +160,7 @@ class RestoreTargetTest {
     void without_fail_on_mismatch_the_restore_completes_and_keeps_the_report() {
         server.client().getDatabase("mint_drill").getCollection("sessions", BsonDocument.class)
                 .insertOne(new BsonDocument("_id", new BsonString("extra")));
-        MongoTarget target = target().targetDatabase("mint_drill").failOnMismatch(false).build();
+        MongoTarget target = target().targetDatabase("mint_drill").merge(true).failOnMismatch(false).build();
 
         restore(target);
 

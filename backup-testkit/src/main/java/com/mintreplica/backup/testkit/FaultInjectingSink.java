@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -32,6 +33,7 @@ public final class FaultInjectingSink implements Sink {
     private volatile int failAfter = Integer.MAX_VALUE;
     private volatile Predicate<String> matching = name -> true;
     private volatile Predicate<String> retained = name -> false;
+    private volatile Consumer<String> afterWrite = name -> { };
 
     public FaultInjectingSink(Sink delegate) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -54,6 +56,15 @@ public final class FaultInjectingSink implements Sink {
      */
     public FaultInjectingSink retain(Predicate<String> which) {
         this.retained = Objects.requireNonNull(which, "which");
+        return this;
+    }
+
+    /**
+     * Runs {@code action} after each write (put or create) has reached the real Sink, before the caller sees it return:
+     * a store that is slow to answer, for example one during which a test's clock moves on.
+     */
+    public FaultInjectingSink afterWrite(Consumer<String> action) {
+        this.afterWrite = Objects.requireNonNull(action, "action");
         return this;
     }
 
@@ -94,6 +105,7 @@ public final class FaultInjectingSink implements Sink {
         maybeFail(name);
         delegate.put(name, content, length, kind);
         puts.add(name);
+        afterWrite.accept(name);
     }
 
     @Override
@@ -103,6 +115,7 @@ public final class FaultInjectingSink implements Sink {
         if (created) {
             puts.add(name);
         }
+        afterWrite.accept(name);
         return created;
     }
 

@@ -51,9 +51,10 @@ public abstract class RetentionPolicyContract {
         return group;
     }
 
+    /** Five fixed groups (seeds 1 to 5): the same input on every run, so a failure can be reproduced. */
     @RepeatedTest(5)
-    void every_snapshot_is_either_kept_or_removed() {
-        List<Snapshot> group = randomGroup(System.nanoTime(), 300);
+    void every_snapshot_is_either_kept_or_removed(org.junit.jupiter.api.RepetitionInfo repetition) {
+        List<Snapshot> group = randomGroup(repetition.getCurrentRepetition(), 300);
         RetentionDecision decision = newPolicy().apply(group);
         Set<String> kept = new HashSet<>();
         decision.kept().forEach(k -> kept.add(k.snapshot().id()));

@@ -48,11 +48,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRun {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
+    private static final Logger WARNINGS = LoggerFactory.getLogger(com.mintreplica.backup.core.BackupPipeline.WARNINGS_LOGGER);
     private static final long PROGRESS_NANOS = 250_000_000L;
     /** Warnings kept in the snapshot; more are counted in a last one (a tree of unreadable files must not fill it). */
     static final int MAX_WARNINGS = 10_000;
-    /** An index object is written once this many stored blobs are unindexed, so their bookkeeping does not grow. */
-    static final int INDEX_EVERY_BLOBS = 65_536;
 
     /** What a run needs besides the repository. */
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
@@ -68,9 +67,8 @@ public final class BackupRun {
     private final AtomicLong bytesStored = new AtomicLong();
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong warningsDropped = new AtomicLong();
-    /** Packs stored and not yet in an index object, written as the object's plaintext (44 bytes a blob). */
-    private final Object indexLock = new Object();
-    private IndexFile.Writer unindexed = new IndexFile.Writer();
+    /** [checkpoint] Index objects written while the run goes, so a killed run's packs are reused: see Checkpoints. */
+    private final Checkpoints checkpoints;
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
     /** Chunk and tree tasks not yet finished: a failed run waits for them, so nothing of it is written after it returns. */
     private final AtomicLong inFlight = new AtomicLong();
@@ -89,6 +87,7 @@ public final class BackupRun {
         this.store = store;
         this.options = options;
         this.codec = store.codec();
+        this.checkpoints = new Checkpoints(store);
     }
 
     public Snapshot run() {
@@ -124,7 +123,7 @@ public final class BackupRun {
                 root = read(reader, id);
                 facts = reader.facts();
             }
-            writeIndex(true);
+            bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
             // The snapshot object's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
             lock.check(); // [lock] no prune can have run since the index was read: the blobs this snapshot names exist
@@ -472,33 +471,7 @@ public final class BackupRun {
             }
         }
         bytesStored.addAndGet(pack.size());
-        boolean full;
-        synchronized (indexLock) {
-            unindexed.pack(pack.id().bytes(), pack.type(), pack.blobs().size());
-            for (Packs.PackedBlob b : pack.blobs()) {
-                unindexed.blob(b.id().bytes(), b.location().offset(), b.location().length(), b.location().plainLength());
-            }
-            full = unindexed.blobs() >= INDEX_EVERY_BLOBS;
-        }
-        if (full) {
-            writeIndex(false);
-        }
-    }
-
-    /**
-     * Writes an index object for the packs stored since the last one ({@code all}: also when there are few). Not added
-     * to the loaded index: {@link #claimed} already knows these blobs for the rest of this run.
-     */
-    private void writeIndex(boolean all) {
-        byte[] plain;
-        synchronized (indexLock) {
-            if (unindexed.packs() == 0 || (!all && unindexed.blobs() < INDEX_EVERY_BLOBS)) {
-                return;
-            }
-            plain = unindexed.finish();
-            unindexed = new IndexFile.Writer();
-        }
-        bytesStored.addAndGet(store.writeIndex(plain));
+        bytesStored.addAndGet(checkpoints.packStored(pack)); // [checkpoint]
     }
 
     // ---- single-object layout
@@ -549,13 +522,9 @@ public final class BackupRun {
             if (sb.length() > 0) {
                 sb.append('/');
             }
-            String clean = segment.replaceAll("[^A-Za-z0-9._-]", "_");
-            if (clean.startsWith(".")) {
-                clean = "_" + clean;
-            }
-            sb.append(clean);
+            sb.append(SingleObjectNames.segment(segment));
         }
-        String base = "files/" + snapshotId + "/" + sb;
+        String base = SingleObjectNames.directory(options.job(), snapshotId) + sb; // files/<job>/<snapshot>/<path>
         String name = base + codec.fileSuffix();
         for (int n = 2; !used.add(name); n++) {
             name = base + "_" + n + codec.fileSuffix(); // '~' is not a portable object-name character
@@ -620,7 +589,7 @@ public final class BackupRun {
                 warningsDropped.incrementAndGet();
             }
         }
-        LOG.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
+        WARNINGS.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
 

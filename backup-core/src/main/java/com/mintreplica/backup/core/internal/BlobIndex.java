@@ -95,6 +95,25 @@ public final class BlobIndex {
         return out;
     }
 
+    /**
+     * Where the last blob the index places in each pack ends (offset plus length), by pack object name: what a stored
+     * pack's size is checked against. One entry per pack, not per blob.
+     */
+    public Map<String, Long> packEnds() {
+        State s = state;
+        long[] ends = new long[s.packCount];
+        for (Run r : s.runs) {
+            for (int i = 0; i < r.size; i++) {
+                ends[r.pack[i]] = Math.max(ends[r.pack[i]], (long) r.offset[i] + r.length[i]);
+            }
+        }
+        Map<String, Long> out = new HashMap<>();
+        for (int i = 0; i < s.packCount; i++) {
+            out.put(Packs.objectName(packId(s, i), BlobType.ofCode(s.packTypes[i])), ends[i]);
+        }
+        return out;
+    }
+
     /** The ids of every blob of {@code type} (a set of objects: for tests and small repositories). */
     public Set<BlobId> blobIds(BlobType type) {
         State s = state;

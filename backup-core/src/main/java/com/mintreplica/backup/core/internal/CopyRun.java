@@ -349,7 +349,7 @@ public final class CopyRun {
     private void copyObject(Manifest.Item item, String source, String target, byte[] sha256) {
         InputStream raw;
         try {
-            raw = from.sink().get(source);
+            raw = SinkReadException.marking(from.sink().get(source));
         } catch (NoSuchObjectException e) {
             throw new CorruptDataException("object '" + source + "' holding entry '" + item.entry().path()
                     + "' is missing from " + from.location());

@@ -38,6 +38,8 @@ public final class HashCheckingInputStream extends FilterInputStream {
         int n;
         try {
             n = in.read(b, off, len);
+        } catch (SinkReadException e) {
+            throw e; // the store's connection failed, not the data
         } catch (CorruptDataException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

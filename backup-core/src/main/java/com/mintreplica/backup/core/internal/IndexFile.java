@@ -54,6 +54,35 @@ public final class IndexFile {
         void blob(byte[] id, int offset, int length, int plainLength);
     }
 
+    /**
+     * The plaintext of an index object in the format a repository of {@code formatVersion} uses: version 1
+     * ({@code "MBI1"}, data packs only) in a format-1 repository, so that what a repair writes there is read by the
+     * versions that wrote it; version 2 otherwise (and whenever a tree pack is listed).
+     */
+    public static byte[] plaintext(List<PackBlobs> packs, int formatVersion) {
+        if (formatVersion >= 2 || packs.stream().anyMatch(p -> p.type() != BlobType.DATA)) {
+            return plaintext(packs);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(MAGIC_V1);
+            out.writeInt(packs.size());
+            for (PackBlobs p : packs) {
+                out.write(p.pack().raw());
+                out.writeInt(p.blobs().size());
+                for (Packs.PackedBlob b : p.blobs()) {
+                    out.write(b.id().raw());
+                    out.writeInt(b.location().offset());
+                    out.writeInt(b.location().length());
+                    out.writeInt(b.location().plainLength());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     public static byte[] plaintext(List<PackBlobs> packs) {
         Writer w = new Writer();
         for (PackBlobs p : packs) {

@@ -117,6 +117,84 @@ public final class Packs {
     }
 
     /**
+     * Reads a pack's header from its tail alone (the encoded header followed by the trailer, as the last bytes of a
+     * pack of {@code type} blobs and {@code packSize} bytes), checking that the header hashes to the pack's name: this
+     * is how the index is rebuilt without reading whole packs.
+     *
+     * @throws CorruptDataException naming the pack when the tail is damaged or does not match the name
+     */
+    public static List<PackedBlob> parseTail(BlobId packId, BlobType type, byte[] tail, long packSize, Codec codec) {
+        String name = objectName(packId, type);
+        if (tail.length < TRAILER) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: truncated to " + tail.length + " bytes");
+        }
+        ByteBuffer trailer = ByteBuffer.wrap(tail, tail.length - TRAILER, TRAILER);
+        int headerLength = trailer.getInt();
+        byte[] magic = new byte[MAGIC.length];
+        trailer.get(magic);
+        if (!Arrays.equals(magic, MAGIC) || headerLength < 0 || headerLength != tail.length - TRAILER) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: its trailer is damaged");
+        }
+        if (!java.security.MessageDigest.isEqual(Sha256.hash(tail, 0, headerLength), packId.bytes())) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not match its name");
+        }
+        long headerStart = packSize - tail.length;
+        return entries(name, packId, type, Arrays.copyOf(tail, headerLength), headerStart, codec);
+    }
+
+    /** How many bytes {@link #parseTail} needs, from the trailer (the last {@value #TRAILER} bytes); -1 when damaged. */
+    public static int tailLength(byte[] trailer, long packSize) {
+        if (trailer.length != TRAILER) {
+            return -1;
+        }
+        ByteBuffer b = ByteBuffer.wrap(trailer);
+        int headerLength = b.getInt();
+        byte[] magic = new byte[MAGIC.length];
+        b.get(magic);
+        if (!Arrays.equals(magic, MAGIC) || headerLength < 0 || headerLength > packSize - TRAILER) {
+            return -1;
+        }
+        return headerLength + TRAILER;
+    }
+
+    /** The size of a pack's trailer, which says how long its header is. */
+    public static int trailerLength() {
+        return TRAILER;
+    }
+
+    private static List<PackedBlob> entries(String name, BlobId packId, BlobType type, byte[] encodedHeader,
+                                            long headerStart, Codec codec) {
+        byte[] header;
+        try {
+            header = codec.decode(encodedHeader, -1);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not decode (" + e.getMessage() + ")", e);
+        }
+        List<PackedBlob> out = new ArrayList<>();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(header))) {
+            int count = in.readInt();
+            long offset = 0;
+            for (int i = 0; i < count; i++) {
+                byte[] id = new byte[BlobId.LENGTH];
+                in.readFully(id);
+                int length = in.readInt();
+                int plain = in.readInt();
+                if (length < 0 || plain < 0 || offset + length > headerStart) {
+                    throw new IOException("blob " + i + " lies outside the pack");
+                }
+                out.add(new PackedBlob(BlobId.wrap(id), new BlobLocation(packId, type, (int) offset, length, plain)));
+                offset += length;
+            }
+            if (offset != headerStart) {
+                throw new IOException("the blobs end at " + offset + ", but the header starts at " + headerStart);
+            }
+        } catch (IOException e) {
+            throw new CorruptDataException("pack '" + name + "' is corrupt: its header is damaged (" + e.getMessage() + ")", e);
+        }
+        return out;
+    }
+
+    /**
      * Reads the blobs of a whole pack of {@code type} held in memory, checking the pack's structure and that its
      * encoded header hashes to its name (so a changed byte anywhere in the header or trailer is refused, whatever the
      * chain).
@@ -139,33 +217,6 @@ public final class Packs {
         if (!java.security.MessageDigest.isEqual(Sha256.hash(pack, headerStart, headerLength), packId.bytes())) {
             throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not match its name");
         }
-        byte[] header;
-        try {
-            header = codec.decode(Arrays.copyOfRange(pack, headerStart, headerStart + headerLength), -1);
-        } catch (IOException | RuntimeException e) {
-            throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not decode (" + e.getMessage() + ")", e);
-        }
-        List<PackedBlob> out = new ArrayList<>();
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(header))) {
-            int count = in.readInt();
-            int offset = 0;
-            for (int i = 0; i < count; i++) {
-                byte[] id = new byte[BlobId.LENGTH];
-                in.readFully(id);
-                int length = in.readInt();
-                int plain = in.readInt();
-                if (length < 0 || plain < 0 || offset + (long) length > headerStart) {
-                    throw new IOException("blob " + i + " lies outside the pack");
-                }
-                out.add(new PackedBlob(BlobId.wrap(id), new BlobLocation(packId, type, offset, length, plain)));
-                offset += length;
-            }
-            if (offset != headerStart) {
-                throw new IOException("the blobs end at " + offset + ", but the header starts at " + headerStart);
-            }
-        } catch (IOException e) {
-            throw new CorruptDataException("pack '" + name + "' is corrupt: its header is damaged (" + e.getMessage() + ")", e);
-        }
-        return out;
+        return entries(name, packId, type, Arrays.copyOfRange(pack, headerStart, headerStart + headerLength), headerStart, codec);
     }
 }

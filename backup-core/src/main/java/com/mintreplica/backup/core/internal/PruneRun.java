@@ -88,7 +88,16 @@ public final class PruneRun {
                 staleLocks = lock.removeStale().size();
                 store.upgradeFormat();
             }
-            List<Manifest> heads = store.heads();
+            Store.Heads listing = store.headsListing();
+            if (!listing.damaged().isEmpty()) {
+                // A snapshot whose object cannot be read may still need any blob: nothing can be deleted safely.
+                com.mintreplica.backup.core.DamagedSnapshot d = listing.damaged().get(0);
+                throw new CorruptDataException("prune stopped before changing anything: the manifest of snapshot " + d.id()
+                        + " cannot be read (" + d.problem() + "), so the data it needs is unknown. Put it back (from a"
+                        + " versioned bucket or a copy), or remove it with `mint-backup repair snapshots --forget " + d.id()
+                        + "`, then prune again");
+            }
+            List<Manifest> heads = listing.heads();
             Map<String, Manifest> byId = new HashMap<>();
             heads.forEach(m -> byId.put(m.snapshot().id(), m));
             this.heads = byId;
@@ -616,9 +625,7 @@ public final class PruneRun {
             if (plan.usedObjects.contains(o.name())) {
                 continue;
             }
-            String rest = o.name().substring(FILES_PREFIX.length());
-            int slash = rest.indexOf('/');
-            boolean ofRemoved = slash > 0 && removed.contains(rest.substring(0, slash));
+            boolean ofRemoved = SingleObjectNames.snapshotOf(o.name()).filter(removed::contains).isPresent();
             if (!ofRemoved && !o.lastModified().isBefore(horizon)) {
                 continue; // perhaps of a backup still running: its manifest is not written yet
             }

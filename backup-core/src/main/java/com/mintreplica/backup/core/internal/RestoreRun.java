@@ -74,10 +74,12 @@ public final class RestoreRun {
             }
         });
         SnapshotWalker selected = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
+        Manifest.Item current = null;
         try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch)) {
             target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             while (selected.hasNext()) {
                 Manifest.Item item = selected.next();
+                current = item;
                 if (linked.test(item)) {
                     try (LazyContent content = new LazyContent(() -> open(item, null))) {
                         target.write(item.entry(), content);
@@ -106,11 +108,34 @@ public final class RestoreRun {
             // Blob and object corruption gets the snapshot's name; a target's own failures (a subclass, such as a
             // row-count report) pass unchanged, so callers can still catch them by type.
             if (e.getClass() == CorruptDataException.class) {
+                if (current != null && current.object().isPresent() && intactInStore(current)) {
+                    // Streamed straight into the target, a single object cannot be read again in place: say that the
+                    // store holds it intact, so that running the restore again is the cure.
+                    throw new TransitDamageException(e.getMessage() + " (snapshot " + manifest.snapshot().id()
+                            + "): it arrived damaged, but read again it is intact in the store: damage in transit."
+                            + " Nothing corrupt was restored; run the restore again", e);
+                }
                 throw new CorruptDataException(e.getMessage() + " (snapshot " + manifest.snapshot().id()
                         + "); nothing corrupt was restored", e);
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether a single object that failed its check on the way is intact in the store: read again (up to
+     * {@link Store#READ_ATTEMPTS} - 1 more times), it decodes and matches the manifest.
+     */
+    private boolean intactInStore(Manifest.Item item) {
+        for (int attempt = 2; attempt <= Store.READ_ATTEMPTS; attempt++) {
+            try (InputStream content = open(item, null)) {
+                content.transferTo(OutputStream.nullOutputStream());
+                return true;
+            } catch (CorruptDataException | IOException again) {
+                // damaged again (or unreadable): try once more, then leave it to the first verdict
+            }
+        }
+        return false;
     }
 
     /** Content opened on its first read: a target that links a hard link never reads (or fetches) it. */
@@ -173,7 +198,7 @@ public final class RestoreRun {
         String object = item.object().get();
         InputStream raw;
         try {
-            raw = store.sink().get(object);
+            raw = SinkReadException.marking(store.sink().get(object));
         } catch (NoSuchObjectException e) {
             throw new CorruptDataException("object '" + object + "' holding entry '" + item.entry().path()
                     + "' is missing from " + store.location());
@@ -181,6 +206,9 @@ public final class RestoreRun {
         InputStream decoded;
         try {
             decoded = store.codec().decoder(raw);
+        } catch (SinkReadException e) {
+            raw.close();
+            throw e;
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw new CorruptDataException("object '" + object + "' is corrupt: it does not decode (" + e.getMessage() + ")", e);

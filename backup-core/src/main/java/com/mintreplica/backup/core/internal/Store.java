@@ -4,6 +4,8 @@ import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.ConflictException;
 import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.DamagedSnapshot;
+import com.mintreplica.backup.core.SnapshotListing;
 import com.mintreplica.backup.core.NotFoundException;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.UnsupportedException;
@@ -32,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Store {
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
+    /** How many times an object that fails its check is read in all before it is called damaged. */
+    public static final int READ_ATTEMPTS = 3;
     private final Sink sink;
     private volatile RepoConfig config;
     private final Codec codec;
@@ -61,16 +65,16 @@ public final class Store {
      * @throws AccessDeniedException when the repository is encrypted and no encryption is given
      */
     public static Store open(Sink sink, RepositoryEncryption encryption) {
-        byte[] configBytes;
-        try (InputStream in = sink.get(RepoConfig.OBJECT)) {
-            configBytes = in.readAllBytes();
-        } catch (NoSuchObjectException e) {
-            throw new NotFoundException("there is no repository at " + sink.describe()
-                    + " (no 'config' object): create one with `mint-backup init --repo " + sink.describe() + "`");
-        } catch (IOException e) {
-            throw new BackupException("cannot read the repository config at " + sink.describe() + ": " + e.getMessage(), e);
-        }
-        RepoConfig config = RepoConfig.parse(configBytes, sink.describe());
+        RepoConfig config = readChecked(sink, "'" + RepoConfig.OBJECT + "'", () -> {
+            try (InputStream in = sink.get(RepoConfig.OBJECT)) {
+                return in.readAllBytes();
+            } catch (NoSuchObjectException e) {
+                throw new NotFoundException("there is no repository at " + sink.describe()
+                        + " (no 'config' object): create one with `mint-backup init --repo " + sink.describe() + "`");
+            } catch (IOException e) {
+                throw new BackupException("cannot read the repository config at " + sink.describe() + ": " + e.getMessage(), e);
+            }
+        }, bytes -> RepoConfig.parse(bytes, sink.describe()));
         String scheme = config.extensions().get(RepositoryEncryption.SCHEME_EXTENSION);
         if (scheme == null) {
             if (encryption != null) {
@@ -181,13 +185,72 @@ public final class Store {
 
     // ---- metadata objects
 
+    /**
+     * Reads a metadata object, checks its envelope and decodes it. A damaged read is read again before it is called
+     * corrupt (see {@link #readChecked}).
+     */
     public byte[] readMetadata(String name) {
-        byte[] sealed = readObject(name);
-        byte[] encoded = Envelope.open(name, sealed);
-        try {
-            return codec.decode(encoded, -1);
-        } catch (IOException | RuntimeException e) {
-            throw new CorruptDataException("'" + name + "' in " + location() + " does not decode: " + e.getMessage(), e);
+        return readChecked(sink, "'" + name + "'", () -> readObject(name), sealed -> {
+            byte[] encoded = Envelope.open(name, sealed);
+            try {
+                return codec.decode(encoded, -1);
+            } catch (IOException | RuntimeException e) {
+                throw new CorruptDataException("'" + name + "' in " + location() + " does not decode: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** Reads whole objects (or ranges) for {@link #readChecked}. */
+    @FunctionalInterface
+    public interface Read {
+        byte[] bytes();
+    }
+
+    /** Checks what was read; throws {@link CorruptDataException} when it is damaged. */
+    @FunctionalInterface
+    public interface Check<T> {
+        T apply(byte[] bytes);
+    }
+
+    /**
+     * Reads and checks an object, telling damage in the store from damage in transit. A read that fails its check is
+     * read again, up to {@value #READ_ATTEMPTS} times in all: when a later read passes, the damage happened on the way
+     * (a warning, no failure); when two reads fail with the same bytes, the stored object is damaged
+     * ({@link CorruptDataException}); when every read fails with different bytes, something between here and the store
+     * damages data, and the stored object may well be intact: a {@link TransitDamageException} that says so, not a
+     * {@code CorruptDataException}. A missing object and I/O errors pass through unchanged.
+     *
+     * @param what the object for messages, e.g. {@code 'index/3fa2...'} or {@code blob 3fa2... in pack 'data/..'}
+     */
+    public static <T> T readChecked(Sink sink, String what, Read read, Check<T> check) {
+        List<byte[]> badDigests = new ArrayList<>();
+        CorruptDataException first = null;
+        for (int attempt = 1; ; attempt++) {
+            byte[] bytes = read.bytes();
+            try {
+                T value = check.apply(bytes);
+                if (first != null) {
+                    LOG.warn("{} arrived damaged from {} and read intact on attempt {}: damage in transit, not in the store ({})",
+                            what, sink.describe(), attempt, first.getMessage());
+                }
+                return value;
+            } catch (CorruptDataException e) {
+                if (first == null) {
+                    first = e;
+                }
+                byte[] digest = Sha256.hash(bytes);
+                if (badDigests.stream().anyMatch(d -> java.util.Arrays.equals(d, digest))) {
+                    throw new CorruptDataException(e.getMessage() + " (read " + attempt
+                            + " times with the same result: the stored object is damaged)", e);
+                }
+                badDigests.add(digest);
+                if (attempt >= READ_ATTEMPTS) {
+                    throw new TransitDamageException(what + " arrived damaged " + attempt + " times from " + sink.describe()
+                            + ", different bytes each time: something between here and the store damages data in transit;"
+                            + " the stored object may be intact, try again (first: " + first.getMessage() + ")", first);
+                }
+                LOG.debug("{} from {} failed its check ({}); reading it again", what, sink.describe(), e.getMessage());
+            }
         }
     }
 
@@ -265,18 +328,75 @@ public final class Store {
         }
     }
 
+    /**
+     * Every snapshot, oldest first; fails when any snapshot object is damaged. For what must see every snapshot's data
+     * (prune: a snapshot it cannot read still needs its blobs).
+     */
     public List<Snapshot> snapshots() {
-        return heads().stream().map(Manifest::snapshot).toList();
+        Heads all = headsListing();
+        if (!all.damaged().isEmpty()) {
+            DamagedSnapshot d = all.damaged().get(0);
+            throw new CorruptDataException("snapshot " + d.id() + " cannot be read: " + d.problem());
+        }
+        return all.heads().stream().map(Manifest::snapshot).toList();
     }
 
     /**
-     * The head of every snapshot: its summary, layout and root tree (a flat snapshot's entries are left out), oldest
-     * first. Snapshot objects are small since format version 3: those not in the local cache are read in parallel.
+     * The readable snapshots (oldest first) and the damaged ones: a snapshot object that is stored damaged, or a tree
+     * snapshot whose root tree blob cannot be read, affects only its own snapshot. Read errors that are not damage
+     * (I/O, damage in transit) fail the listing. Each distinct root tree is read once (through the local cache of tree
+     * packs, so a listing reads what it has not seen before); a damaged tree deeper down is named by verify.
+     */
+    public SnapshotListing listSnapshots() {
+        Heads all = headsListing();
+        List<Snapshot> out = new ArrayList<>();
+        List<DamagedSnapshot> damaged = new ArrayList<>(all.damaged());
+        java.util.Map<BlobId, String> rootProblems = new java.util.HashMap<>();
+        for (Manifest head : all.heads()) {
+            String problem = null;
+            if (head.isTree()) {
+                BlobId root = head.tree().orElseThrow();
+                problem = rootProblems.computeIfAbsent(root, r -> {
+                    try {
+                        readTree(r, "");
+                        return "";
+                    } catch (CorruptDataException e) {
+                        return "its root tree cannot be read: " + e.getMessage();
+                    }
+                });
+            }
+            if (problem == null || problem.isEmpty()) {
+                out.add(head.snapshot());
+            } else {
+                String id = head.snapshot().id();
+                damaged.add(new DamagedSnapshot(id, Manifest.objectName(id), problem));
+            }
+        }
+        damaged.sort(Comparator.comparing(DamagedSnapshot::id));
+        return new SnapshotListing(out, damaged);
+    }
+
+    /** The readable heads (oldest first) and the snapshots whose object is damaged (by id). */
+    public record Heads(List<Manifest> heads, List<DamagedSnapshot> damaged) {
+    }
+
+    /**
+     * The head of every snapshot whose object reads: its summary, layout and root tree (a flat snapshot's entries are
+     * left out), oldest first; a damaged snapshot object is left out (see {@link #headsListing}).
      */
     public List<Manifest> heads() {
+        return headsListing().heads();
+    }
+
+    /**
+     * The head of every snapshot, oldest first, and the snapshots whose object is damaged. Snapshot objects are small
+     * since format version 3: those not in the local cache are read in parallel.
+     */
+    public Heads headsListing() {
         java.util.Map<String, ObjectInfo> objects = snapshotObjects();
         LocalCache cache = this.cache;
         List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<DamagedSnapshot> damaged = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> toRead = new ArrayList<>();
         java.util.Set<String> cached = new java.util.HashSet<>();
         for (java.util.Map.Entry<String, ObjectInfo> e : objects.entrySet()) {
@@ -298,6 +418,8 @@ public final class Store {
                 }
             } catch (NotFoundException vanished) {
                 // removed by a concurrent prune between list and read
+            } catch (CorruptDataException e) {
+                damaged.add(new DamagedSnapshot(id, name, e.getMessage()));
             }
         };
         if (toRead.size() < PARALLEL_READS_FROM) {
@@ -310,7 +432,9 @@ public final class Store {
         }
         List<Manifest> sorted = new ArrayList<>(out);
         sorted.sort(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()));
-        return sorted;
+        List<DamagedSnapshot> bad = new ArrayList<>(damaged);
+        bad.sort(Comparator.comparing(DamagedSnapshot::id));
+        return new Heads(sorted, bad);
     }
 
     /** Reads on a few threads of this call's own, stopped when it returns: snapshot objects are small, latency rules. */
@@ -386,11 +510,11 @@ public final class Store {
     }
 
     /**
-     * Reads the index again; with {@code onCorrupt}, an index object that cannot be read is handed to it and left out
-     * instead of failing the load (verify). The index held before is dropped first, so the two are never in memory
+     * Reads the index again; with {@code onCorrupt}, an index object that is damaged (stored, or every read of it in
+     * transit) is handed to it and left out instead of failing the load (verify, repair index). The index held before is dropped first, so the two are never in memory
      * together.
      */
-    public BlobIndex reloadIndex(java.util.function.BiConsumer<String, CorruptDataException> onCorrupt) {
+    public BlobIndex reloadIndex(java.util.function.BiConsumer<String, BackupException> onCorrupt) {
         synchronized (this) {
             index = null;
             index = loadIndex(onCorrupt);
@@ -402,7 +526,7 @@ public final class Store {
         return loadIndex(null);
     }
 
-    private BlobIndex loadIndex(java.util.function.BiConsumer<String, CorruptDataException> onCorrupt) {
+    private BlobIndex loadIndex(java.util.function.BiConsumer<String, BackupException> onCorrupt) {
         List<ObjectInfo> objects = list(IndexFile.PREFIX);
         BlobIndex loaded = new BlobIndex();
         // An index object takes 44 bytes a blob before compression and about 37 after (ids do not compress), so the
@@ -424,7 +548,7 @@ public final class Store {
                 builder.indexObject(o.name());
             } catch (NotFoundException vanished) {
                 // replaced by a concurrent prune; its content lives in the replacement
-            } catch (CorruptDataException e) {
+            } catch (CorruptDataException | TransitDamageException e) {
                 if (onCorrupt == null) {
                     throw e;
                 }
@@ -492,6 +616,7 @@ public final class Store {
         }
     }
 
+    /** Reads one blob from where {@code location} says and checks it against its id, reading again when damaged. */
     public byte[] readBlob(BlobId id, BlobLocation location) {
         String pack = location.packObject();
         LocalCache c = cache;
@@ -513,19 +638,23 @@ public final class Store {
                 }
             }
         }
-        byte[] encoded = new byte[location.length()];
-        try (InputStream in = sink.get(pack, location.offset(), location.length())) {
-            int n = in.readNBytes(encoded, 0, encoded.length);
-            if (n != encoded.length) {
-                throw new CorruptDataException("pack '" + pack + "' is corrupt: it ends before blob " + id
-                        + " (" + n + " of " + encoded.length + " bytes)");
+        return readChecked(sink, "blob " + id + " in pack '" + pack + "'", () -> {
+            byte[] encoded = new byte[location.length()];
+            try (InputStream in = sink.get(pack, location.offset(), location.length())) {
+                int n = in.readNBytes(encoded, 0, encoded.length);
+                return n == encoded.length ? encoded : java.util.Arrays.copyOf(encoded, n);
+            } catch (NoSuchObjectException e) {
+                throw new CorruptDataException("pack '" + pack + "' holding blob " + id + " is missing from " + location());
+            } catch (IOException e) {
+                throw new BackupException("cannot read pack '" + pack + "' from " + location() + ": " + e.getMessage(), e);
             }
-        } catch (NoSuchObjectException e) {
-            throw new CorruptDataException("pack '" + pack + "' holding blob " + id + " is missing from " + location());
-        } catch (IOException e) {
-            throw new BackupException("cannot read pack '" + pack + "' from " + location() + ": " + e.getMessage(), e);
-        }
-        return decodeBlob(id, pack, encoded, location.plainLength());
+        }, encoded -> {
+            if (encoded.length != location.length()) {
+                throw new CorruptDataException("pack '" + pack + "' is corrupt: it ends before blob " + id
+                        + " (" + encoded.length + " of " + location.length() + " bytes)");
+            }
+            return decodeBlob(id, pack, encoded, location.plainLength());
+        });
     }
 
     public byte[] decodeBlob(BlobId id, String pack, byte[] encoded, int plainLength) {

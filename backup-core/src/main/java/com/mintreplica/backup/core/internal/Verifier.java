@@ -58,6 +58,15 @@ public final class Verifier {
      * @param snapshotIds the snapshots to check
      */
     public VerifyReport verify(List<String> snapshotIds, boolean readData) {
+        return verify(snapshotIds, readData, false);
+    }
+
+    /**
+     * @param snapshotIds the snapshots to check
+     * @param wholeRepository whether these are all the repository's snapshots: then every indexed pack's size is
+     *     checked, not only those of packs the snapshots need
+     */
+    public VerifyReport verify(List<String> snapshotIds, boolean readData, boolean wholeRepository) {
         BlobIndex index = loadIndexCheckingEach();
         Map<String, ObjectInfo> packs = new HashMap<>();
         for (String prefix : List.of(Packs.PREFIX, Packs.TREE_PREFIX)) {
@@ -74,9 +83,11 @@ public final class Verifier {
             Manifest manifest;
             try {
                 manifest = store.manifest(id);
-            } catch (CorruptDataException e) {
+            } catch (CorruptDataException | TransitDamageException e) {
                 plain.add(new VerifyReport.Problem(name, List.of(id), e.getMessage()));
                 continue;
+            } catch (com.mintreplica.backup.core.NotFoundException vanished) {
+                continue; // removed by a prune since the listing
             }
             checked.add(manifest.snapshot());
             manifests.add(head(manifest));
@@ -114,12 +125,28 @@ public final class Verifier {
             neededPerPack.merge(location.get().packObject(), 1, Integer::sum);
         });
         Map<String, Found> packProblems = new HashMap<>();
+        Map<String, Long> ends = index.packEnds();
         for (Map.Entry<String, Integer> use : neededPerPack.entrySet()) {
             String pack = use.getKey();
+            String truncated = packs.containsKey(pack) ? truncated(pack, packs.get(pack), ends.getOrDefault(pack, 0L)) : null;
             if (!packs.containsKey(pack)) {
                 packProblems.put(pack, problem(pack, "pack '" + pack + "' is missing"));
+            } else if (truncated != null) {
+                // a truncated pack: reading it whole would only say the same at greater cost
+                packProblems.put(pack, problem(pack, truncated));
             } else if (readData) {
                 checkPack(pack, use.getValue(), needed, index, packProblems);
+            }
+        }
+        if (wholeRepository) {
+            // Packs no checked snapshot needs are damage too, if less urgent: check their sizes as well.
+            for (Map.Entry<String, Long> end : ends.entrySet()) {
+                ObjectInfo stored = packs.get(end.getKey());
+                String why = stored == null || neededPerPack.containsKey(end.getKey()) ? null
+                        : truncated(end.getKey(), stored, end.getValue());
+                if (why != null) {
+                    plain.add(new VerifyReport.Problem(end.getKey(), List.of(), why));
+                }
             }
         }
         if (!packProblems.isEmpty()) {
@@ -182,33 +209,74 @@ public final class Verifier {
     }
 
     private BlobIndex loadIndexCheckingEach() {
-        return store.reloadIndex((name, e) -> plain.add(new VerifyReport.Problem(name, List.of(), e.getMessage())));
+        return store.reloadIndex((name, e) -> plain.add(new VerifyReport.Problem(name, List.of(), e.getMessage()
+                + "; `mint-backup repair index` rebuilds the index from the packs")));
     }
 
-    /** Reads a pack whole and checks the {@code count} needed blobs the index places in it. */
+    /**
+     * Compares a pack's stored size (from the listing, no read) with what the index says: its blobs, then a header and
+     * the trailer. A pack cut short fails this without a byte being read; only {@code readData} finds a flipped byte.
+     *
+     * @return why the pack is truncated, or {@code null} when its size is possible
+     */
+    private static String truncated(String pack, ObjectInfo stored, long end) {
+        long minimum = end + Packs.TRAILER + 1; // at least one byte of header after the last blob
+        if (stored.size() < minimum) {
+            return "pack '" + pack + "' is truncated: it has " + stored.size()
+                    + " bytes, but the index places blobs up to byte " + end + " and a header and trailer after them";
+        }
+        return null;
+    }
+
+    /**
+     * Reads a pack whole and checks the {@code count} needed blobs the index places in it. A pack that fails its checks
+     * is read again before it is called damaged (see {@link Store#readChecked}): the same bytes twice is damage in the
+     * store, a good later read was damage on the way.
+     */
     private void checkPack(String pack, int count, IdSet needed, BlobIndex index, Map<String, Found> packProblems) {
-        byte[] bytes;
         try {
-            bytes = store.readObject(pack);
+            Store.readChecked(store.sink(), "pack '" + pack + "'", () -> {
+                byte[] bytes = store.readObject(pack);
+                objectsRead++;
+                bytesRead += bytes.length;
+                return bytes;
+            }, bytes -> {
+                PackDamage damage = packProblems(pack, bytes, count, needed, index);
+                if (damage != null) {
+                    throw damage;
+                }
+                return bytes;
+            });
+        } catch (CorruptDataException e) {
+            PackDamage damage = e instanceof PackDamage d ? d : e.getCause() instanceof PackDamage d ? d : null;
+            if (damage == null) {
+                packProblems.put(pack, problem(pack, e.getMessage()));
+                return;
+            }
+            String stored = e == damage ? "" : " (read twice with the same result: the stored pack is damaged)";
+            if (damage.whole != null) {
+                packProblems.put(pack, problem(pack, damage.whole + stored));
+            }
+            damage.blobs.forEach((blob, message) -> mark(blob, problem(pack, message + stored)));
         } catch (BackupException e) {
             packProblems.put(pack, problem(pack, e.getMessage()));
-            return;
         }
-        objectsRead++;
-        bytesRead += bytes.length;
+    }
+
+    /** The problems of one pack read whole, or {@code null} when it is sound. */
+    private PackDamage packProblems(String pack, byte[] bytes, int count, IdSet needed, BlobIndex index) {
         BlobId packId = Packs.idOf(pack);
         BlobType type = Packs.typeOf(pack);
         if (packId == null || !Packs.matchesName(packId, bytes)) {
-            packProblems.put(pack, problem(pack, "pack '" + pack + "' is corrupt: its header does not match its name"));
-            return;
+            return new PackDamage("pack '" + pack + "' is corrupt: its header does not match its name", Map.of());
         }
         List<Packs.PackedBlob> contents;
         try {
             contents = Packs.parse(packId, type, bytes, store.codec());
         } catch (CorruptDataException e) {
-            packProblems.put(pack, problem(pack, e.getMessage()));
-            return;
+            return new PackDamage(e.getMessage(), Map.of());
         }
+        Map<BlobId, String> bad = new java.util.LinkedHashMap<>();
         int matched = 0;
         for (Packs.PackedBlob b : contents) {
             if (!needed.contains(b.id())) {
@@ -227,7 +295,7 @@ public final class Verifier {
                 store.decodeBlob(b.id(), pack, java.util.Arrays.copyOfRange(bytes, actual.offset(), actual.offset() + actual.length()),
                         actual.plainLength());
             } catch (CorruptDataException e) {
-                mark(b.id(), problem(pack, e.getMessage()));
+                bad.putIfAbsent(b.id(), e.getMessage());
             }
         }
         if (matched < count) {
@@ -243,9 +311,23 @@ public final class Verifier {
             needed.forEach(blob -> {
                 if (!present.contains(blob) && !badIds.containsKey(blob)) {
                     index.find(blob).filter(l -> l.packObject().equals(pack)).ifPresent(l ->
-                            mark(blob, problem(pack, "pack '" + pack + "' does not hold blob " + blob + " where the index says")));
+                            bad.putIfAbsent(blob, "pack '" + pack + "' does not hold blob " + blob + " where the index says"));
                 }
             });
+        }
+        return bad.isEmpty() ? null : new PackDamage(null, bad);
+    }
+
+    /** Every problem found in one read of a pack: the whole pack's, or its blobs'. */
+    private static final class PackDamage extends CorruptDataException {
+        private static final long serialVersionUID = 1L;
+        private final String whole;
+        private final transient Map<BlobId, String> blobs;
+
+        PackDamage(String whole, Map<BlobId, String> blobs) {
+            super(whole != null ? whole : blobs.values().iterator().next());
+            this.whole = whole;
+            this.blobs = blobs;
         }
     }
 
@@ -254,25 +336,66 @@ public final class Verifier {
         try {
             var info = store.sink().stat(object);
             if (info.isEmpty()) {
-                plain.add(new VerifyReport.Problem(object, List.of(snapshot),
-                        "object '" + object + "' holding entry '" + item.entry().path() + "' is missing"));
+                problem(object, snapshot, "object '" + object + "' holding entry '" + item.entry().path() + "' is missing");
                 return;
             }
             if (!readData) {
                 return;
             }
-            objectsRead++;
-            bytesRead += info.get().size();
-            InputStream raw = store.sink().get(object);
-            try (InputStream checked = new HashCheckingInputStream(store.codec().decoder(raw),
-                    Hex.decode(item.sha256().orElse("")), item.size(), "object '" + object + "'")) {
-                checked.transferTo(OutputStream.nullOutputStream());
+            // Read again before calling it damaged, as Store.readChecked does: the same stored bytes twice is damage
+            // in the store, a good second read was damage on the way.
+            List<byte[]> badDigests = new ArrayList<>();
+            CorruptDataException first = null;
+            for (int attempt = 1; attempt <= Store.READ_ATTEMPTS; attempt++) {
+                objectsRead++;
+                bytesRead += info.get().size();
+                java.security.MessageDigest stored = Sha256.newDigest();
+                InputStream raw = new java.security.DigestInputStream(SinkReadException.marking(store.sink().get(object)), stored);
+                CorruptDataException damage;
+                try {
+                    InputStream checked = new HashCheckingInputStream(store.codec().decoder(raw),
+                            Hex.decode(item.sha256().orElse("")), item.size(), "object '" + object + "'");
+                    checked.transferTo(OutputStream.nullOutputStream());
+                    if (first != null) {
+                        org.slf4j.LoggerFactory.getLogger(Verifier.class).warn("{} arrived damaged from {} and read intact"
+                                + " on attempt {}: damage in transit, not in the store", object, store.location(), attempt);
+                    }
+                    return;
+                } catch (SinkReadException e) {
+                    throw e;
+                } catch (CorruptDataException e) {
+                    damage = e;
+                } catch (IOException | RuntimeException e) {
+                    // A decoder meeting damaged bytes may fail with any exception (a native codec, a transformer).
+                    damage = new CorruptDataException("object '" + object + "' is corrupt: it does not decode ("
+                            + e.getMessage() + ")", e);
+                } finally {
+                    try {
+                        raw.transferTo(OutputStream.nullOutputStream()); // the whole stored object goes into the digest
+                    } finally {
+                        raw.close();
+                    }
+                }
+                byte[] digest = stored.digest();
+                if (badDigests.stream().anyMatch(d -> java.util.Arrays.equals(d, digest))) {
+                    problem(object, snapshot, damage.getMessage() + " (read " + attempt
+                            + " times with the same result: the stored object is damaged)");
+                    return;
+                }
+                badDigests.add(digest);
+                first = first == null ? damage : first;
             }
+            problem(object, snapshot, "object '" + object + "' arrived damaged " + Store.READ_ATTEMPTS
+                    + " times, different bytes each time: something between here and the store damages data in transit;"
+                    + " the stored object may be intact, verify again (first: " + first.getMessage() + ")");
         } catch (CorruptDataException e) {
-            plain.add(new VerifyReport.Problem(object, List.of(snapshot), e.getMessage()));
+            problem(object, snapshot, e.getMessage());
         } catch (IOException | RuntimeException e) {
-            plain.add(new VerifyReport.Problem(object, List.of(snapshot),
-                    "object '" + object + "' cannot be read or decoded: " + e.getMessage()));
+            problem(object, snapshot, "object '" + object + "' cannot be read or decoded: " + e.getMessage());
         }
+    }
+
+    private void problem(String object, String snapshot, String message) {
+        plain.add(new VerifyReport.Problem(object, List.of(snapshot), message));
     }
 }

@@ -6,10 +6,13 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import com.mintreplica.backup.core.InvalidInputException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -32,15 +35,29 @@ import java.util.stream.Stream;
  * final name. {@link #putIfAbsent} publishes with a hard link, which the file system refuses atomically when the name
  * exists.
  *
- * <p>Temporary files start with {@code .tmp-} and are never listed; ones left by a crash can be removed by hand or by
- * {@link #cleanTemporaryFiles()}.
+ * <p>Temporary files start with {@code .tmp-} and are never listed. Their names carry their writer (a tag of the host
+ * and PID namespace, and the process id: {@code .tmp-<host tag>-<pid>-<random>}), so that the first write of each
+ * Sink removes the ones a dead process left behind (a backup killed with {@code kill -9} can leave a pack's worth),
+ * before they fill the disk that the next lock needs: those of a process of this host that no longer runs, and any
+ * other (of another host sharing the directory, or named before writers were recorded) once nothing has changed it
+ * for {@link #STALE_TEMPORARY_AGE}. A live writer's temporary file is never removed: its process runs, and its file
+ * changes as it writes. (Even if one were, its rename would fail, and no object would be damaged.) A write that fails
+ * removes its own temporary file at once. {@link #cleanTemporaryFiles()} removes them all, for when no writer runs.
+ *
+ * <p>A root that is a file (or lies below one) is refused when the Sink is made, with an
+ * {@link InvalidInputException} that says so; a file or directory this process may not read or write fails with a
+ * {@link java.nio.file.AccessDeniedException} whose message says "permission denied" and names the path and the user.
  */
 public final class LocalDirectorySink implements Sink {
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*");
     private static final String TEMP_PREFIX = ".tmp-";
+    /** How long a temporary file whose writer cannot be asked must stay unchanged before it is removed: a day. */
+    public static final java.time.Duration STALE_TEMPORARY_AGE = java.time.Duration.ofHours(24);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalDirectorySink.class);
 
     private final Path root;
     private final boolean fsync;
+    private volatile boolean staleTemporariesRemoved;
 
     /** A Sink on {@code root}, which is created on the first write if it does not exist. */
     public LocalDirectorySink(Path root) {
@@ -52,10 +69,27 @@ public final class LocalDirectorySink implements Sink {
      *
      * @param fsync whether writes are forced to the device before they are published; only tests and throwaway
      *     repositories should turn this off
+     * @throws com.mintreplica.backup.core.InvalidInputException when {@code root} is a regular file
      */
     public LocalDirectorySink(Path root, boolean fsync) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         this.fsync = fsync;
+        refuseFile(this.root);
+    }
+
+    /** A repository is a directory: a root that is a file, or lies below one, is a mistake to say plainly. */
+    private static void refuseFile(Path root) {
+        for (Path p = root; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) {
+                return;
+            }
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p)) {
+                String what = Files.isRegularFile(p) ? "is a file" : "is not a directory";
+                throw new InvalidInputException((p.equals(root) ? root + " " + what + ", not a repository"
+                        : root + " cannot be a repository: " + p + " " + what)
+                        + ": give the repository's directory (or, for init, a new one)");
+            }
+        }
     }
 
     /** The directory this Sink stores in. */
@@ -72,10 +106,16 @@ public final class LocalDirectorySink implements Sink {
     public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
         Path target = resolve(name);
         Path temp = writeTemp(target, content);
+        moveInto(temp, target);
+    }
+
+    private void moveInto(Path temp, Path target) throws IOException {
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AccessDeniedException e) {
+            throw denied(target, "cannot replace it", e);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -95,6 +135,8 @@ public final class LocalDirectorySink implements Sink {
             return true;
         } catch (FileAlreadyExistsException e) {
             return false;
+        } catch (AccessDeniedException e) {
+            throw denied(target.getParent(), "cannot create a file in this directory", e);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -107,6 +149,8 @@ public final class LocalDirectorySink implements Sink {
             return Files.newInputStream(path);
         } catch (NoSuchFileException e) {
             throw notFound(name);
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot read it", e);
         }
     }
 
@@ -121,6 +165,8 @@ public final class LocalDirectorySink implements Sink {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw notFound(name);
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot read it", e);
         }
         channel.position(offset);
         return new RangeInputStream(channel, length);
@@ -137,6 +183,8 @@ public final class LocalDirectorySink implements Sink {
             return Optional.of(new ObjectInfo(name, attributes.size(), attributes.lastModifiedTime().toInstant()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (AccessDeniedException e) {
+            throw denied(path.getParent(), "cannot look into this directory", e);
         }
     }
 
@@ -179,12 +227,19 @@ public final class LocalDirectorySink implements Sink {
             }
         } catch (NoSuchFileException vanished) {
             // a concurrent delete removed the directory: nothing to list in it
+        } catch (AccessDeniedException e) {
+            throw denied(directory, "cannot list this directory", e);
         }
     }
 
     @Override
     public void delete(String name) throws IOException {
-        Files.deleteIfExists(resolve(name));
+        Path path = resolve(name);
+        try {
+            Files.deleteIfExists(path);
+        } catch (AccessDeniedException e) {
+            throw denied(path, "cannot delete it", e);
+        }
     }
 
     @Override
@@ -192,7 +247,10 @@ public final class LocalDirectorySink implements Sink {
         return root.toString();
     }
 
-    /** Removes temporary files left by writes that crashed, in the whole tree. */
+    /**
+     * Removes every temporary file in the whole tree, whoever wrote it: only for when no process writes to this
+     * repository. (The stale ones of dead writers go by themselves, at the first write of a Sink.)
+     */
     public void cleanTemporaryFiles() throws IOException {
         if (!Files.isDirectory(root)) {
             return;
@@ -213,11 +271,67 @@ public final class LocalDirectorySink implements Sink {
         return "LocalDirectorySink[" + root + "]";
     }
 
+    /**
+     * Removes, once per Sink, the temporary files whose writer is gone (see the class description): before the first
+     * write, so that the leftovers of a killed run cannot make the next run's lock fail for want of space. Costs one
+     * walk over the tree (about a second for 100,000 packs).
+     */
+    private void removeStaleTemporaries() {
+        if (staleTemporariesRemoved) {
+            return;
+        }
+        synchronized (this) {
+            if (staleTemporariesRemoved || !Files.isDirectory(root)) {
+                staleTemporariesRemoved = true;
+                return;
+            }
+            staleTemporariesRemoved = true;
+            java.time.Instant horizon = java.time.Instant.now().minus(STALE_TEMPORARY_AGE);
+            try {
+                Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                        String name = file.getFileName().toString();
+                        if (name.startsWith(TEMP_PREFIX) && attributes.isRegularFile()
+                                && TemporaryNames.isStale(name.substring(TEMP_PREFIX.length()),
+                                attributes.lastModifiedTime().toInstant(), horizon)) {
+                            try {
+                                Files.deleteIfExists(file);
+                                LOG.info("removed {}, a temporary file its writer left behind", file);
+                            } catch (IOException e) {
+                                LOG.debug("cannot remove the stale temporary file {}: {}", file, e.toString());
+                            }
+                        }
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                        return java.nio.file.FileVisitResult.CONTINUE; // vanished meanwhile, or unreadable: not ours to judge
+                    }
+                });
+            } catch (IOException e) {
+                LOG.debug("cannot look for stale temporary files in {}: {}", root, e.toString());
+            }
+        }
+    }
+
     private Path writeTemp(Path target, InputStream content) throws IOException {
+        removeStaleTemporaries();
         Path directory = target.getParent();
-        Files.createDirectories(directory);
-        Path temp = directory.resolve(TEMP_PREFIX + UUID.randomUUID());
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try {
+            Files.createDirectories(directory);
+        } catch (AccessDeniedException e) {
+            throw denied(e.getFile() == null ? directory : Path.of(e.getFile()), "cannot create this directory", e);
+        }
+        Path temp = directory.resolve(TEMP_PREFIX + TemporaryNames.ownerTag() + "-" + UUID.randomUUID());
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (AccessDeniedException e) {
+            throw denied(directory, "cannot create a file in this directory", e);
+        }
+        try (FileChannel channel = opened) {
             OutputStream out = Channels.newOutputStream(channel);
             content.transferTo(out);
             out.flush();
@@ -251,6 +365,17 @@ public final class LocalDirectorySink implements Sink {
 
     private String relativeName(Path directory) {
         return root.relativize(directory).toString().replace('\\', '/');
+    }
+
+    /**
+     * "permission denied" with the path and the user, instead of the JDK's bare path: what an operator running as a
+     * user who may not read or write the repository needs to read.
+     */
+    private static AccessDeniedException denied(Path path, String what, AccessDeniedException cause) {
+        AccessDeniedException e = new AccessDeniedException(path.toString(), null, "permission denied: " + what
+                + " as user " + System.getProperty("user.name") + " (run as a user who may, or fix its owner and mode)");
+        e.initCause(cause);
+        return e;
     }
 
     private NoSuchObjectException notFound(String name) {

@@ -3,12 +3,12 @@ package com.mintreplica.backup.core.sink;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.UnsupportedException;
+import com.mintreplica.backup.core.internal.ServiceProviders;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.ServiceLoader;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -48,9 +48,15 @@ public final class Sinks {
 
     /** Opens the Sink for {@code uri}; see {@link #open(String)}. */
     public static Sink open(URI uri) {
+        return open(uri, Sinks.class.getClassLoader());
+    }
+
+    /** {@link #open(URI)} with the providers {@code loader} finds (tests). */
+    static Sink open(URI uri, ClassLoader loader) {
         String scheme = uri.getScheme() == null ? "file" : uri.getScheme().toLowerCase(Locale.ROOT);
         TreeSet<String> available = new TreeSet<>();
-        for (SinkProvider provider : ServiceLoader.load(SinkProvider.class, Sinks.class.getClassLoader())) {
+        ServiceProviders.Loaded<SinkProvider> loaded = ServiceProviders.load(SinkProvider.class, loader);
+        for (SinkProvider provider : loaded.providers()) {
             if (provider.schemes().contains(scheme)) {
                 try {
                     return provider.open(uri);
@@ -66,7 +72,7 @@ public final class Sinks {
             default -> "";
         };
         throw new UnsupportedException("no Sink handles '" + scheme + "://' repositories." + hint
-                + " Schemes available: " + available + ".");
+                + " Schemes available: " + available + "." + loaded.failureNote());
     }
 
     /**

@@ -2,6 +2,7 @@ package com.mintreplica.backup.core.source;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -38,6 +39,16 @@ public interface SourceProvider {
      * the data came from, when the provider supports that).
      */
     RestoreTarget target(Optional<URI> location, Map<String, String> options) throws IOException;
+
+    /**
+     * A target that writes snapshots of this kind into {@code directory} as the files the kind's own tools read (for
+     * MongoDB, the directory {@code mongodump} writes and {@code mongorestore} reads): an export, what
+     * {@code restore --target DIR} does with a snapshot that is not a directory tree. Empty when the kind has no such
+     * form.
+     */
+    default Optional<RestoreTarget> directoryTarget(Path directory, Map<String, String> options) throws IOException {
+        return Optional.empty();
+    }
 
     /**
      * This provider reading settings (credentials, tool paths) from {@code environment} instead of the process

@@ -2,13 +2,13 @@ package com.mintreplica.backup.core.source;
 
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.UnsupportedException;
+import com.mintreplica.backup.core.internal.ServiceProviders;
 import com.mintreplica.backup.core.sink.Sinks;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -42,21 +42,32 @@ public final class Sources {
      * @throws UnsupportedException naming the module to add when none is on the class path
      */
     public static SourceProvider forLocation(URI location) {
+        return forLocation(location, Sources.class.getClassLoader());
+    }
+
+    /** {@link #forLocation(URI)} with the providers {@code loader} finds (tests). */
+    static SourceProvider forLocation(URI location, ClassLoader loader) {
         String scheme = location.getScheme() == null ? "file" : location.getScheme().toLowerCase(Locale.ROOT);
         TreeSet<String> available = new TreeSet<>();
-        for (SourceProvider p : ServiceLoader.load(SourceProvider.class, Sources.class.getClassLoader())) {
+        ServiceProviders.Loaded<SourceProvider> loaded = ServiceProviders.load(SourceProvider.class, loader);
+        for (SourceProvider p : loaded.providers()) {
             if (p.schemes().contains(scheme)) {
                 return p;
             }
             available.addAll(p.schemes());
         }
         throw new UnsupportedException("no source handles '" + scheme + ":' locations" + moduleHint(scheme)
-                + ". Available: " + available + ".");
+                + ". Available: " + available + "." + loaded.failureNote());
     }
 
     /** The provider for a recorded source kind, if its module is on the class path. */
     public static Optional<SourceProvider> forKind(String kind) {
-        for (SourceProvider p : ServiceLoader.load(SourceProvider.class, Sources.class.getClassLoader())) {
+        return forKind(kind, Sources.class.getClassLoader());
+    }
+
+    /** {@link #forKind(String)} with the providers {@code loader} finds (tests). */
+    static Optional<SourceProvider> forKind(String kind, ClassLoader loader) {
+        for (SourceProvider p : ServiceProviders.load(SourceProvider.class, loader).providers()) {
             if (p.kind().equals(kind)) {
                 return Optional.of(p);
             }
@@ -76,7 +87,7 @@ public final class Sources {
         return switch (schemeOrKind) {
             case "file", "fs" -> ": add com.mintreplica.backup:backup-fs";
             case "postgresql", "postgres", "jdbc" -> ": add com.mintreplica.backup:backup-postgres";
-            case "mongodb", "mongodb+srv" -> ": add com.mintreplica.backup:backup-mongo";
+            case "mongodb", "mongodb+srv", "mongodump" -> ": add com.mintreplica.backup:backup-mongo";
             default -> "";
         };
     }

@@ -2,9 +2,9 @@ package com.mintreplica.backup.core.transform;
 
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.UnsupportedException;
+import com.mintreplica.backup.core.internal.ServiceProviders;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeSet;
 
 /** Factory methods for the built-in transformers, and the lookup of recorded ones by name. */
@@ -54,8 +54,14 @@ public final class Transformers {
      * @throws UnsupportedException when no provider on the class path has that name
      */
     public static Transformer create(String name, Map<String, String> parameters) {
+        return create(name, parameters, Transformers.class.getClassLoader());
+    }
+
+    /** {@link #create(String, Map)} with the providers {@code loader} finds (tests). */
+    static Transformer create(String name, Map<String, String> parameters, ClassLoader loader) {
         TreeSet<String> available = new TreeSet<>();
-        for (TransformerProvider provider : ServiceLoader.load(TransformerProvider.class, Transformers.class.getClassLoader())) {
+        ServiceProviders.Loaded<TransformerProvider> loaded = ServiceProviders.load(TransformerProvider.class, loader);
+        for (TransformerProvider provider : loaded.providers()) {
             if (provider.name().equals(name)) {
                 return provider.create(parameters);
             }
@@ -64,6 +70,6 @@ public final class Transformers {
         String hint = name.equals("openpgp") || name.equals("aes-gcm")
                 ? " Add the module com.mintreplica.backup:backup-crypto to the class path." : "";
         throw new UnsupportedException("this repository uses the transformer '" + name + "', which is not available."
-                + hint + " Available: " + available + ".");
+                + hint + " Available: " + available + "." + loaded.failureNote());
     }
 }

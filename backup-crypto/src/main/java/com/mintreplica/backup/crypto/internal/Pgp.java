@@ -13,9 +13,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Date;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.bouncycastle.bcpg.AEADAlgorithmTags;
 import org.bouncycastle.bcpg.ArmoredOutputStream;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
@@ -34,6 +36,7 @@ import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyEncryptedData;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.PGPSessionKey;
 import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureList;
 import org.bouncycastle.openpgp.PGPSignatureSubpacketVector;
@@ -42,6 +45,7 @@ import org.bouncycastle.openpgp.bc.BcPGPObjectFactory;
 import org.bouncycastle.openpgp.operator.bc.BcPGPDataEncryptorBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyDataDecryptorFactory;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator;
+import org.bouncycastle.openpgp.operator.bc.BcSessionKeyDataDecryptorFactory;
 import org.bouncycastle.util.encoders.Hex;
 
 /**
@@ -219,29 +223,65 @@ public final class Pgp {
         return out.toByteArray();
     }
 
-    /** Thrown when none of the private keys given is a recipient of a message. */
+    /**
+     * Thrown when none of the private keys given opens a message: none is a recipient named in it, and none fits a
+     * hidden recipient (key id 0). A wrong key, not damaged data: callers report it as access denied.
+     */
     public static final class NotARecipientException extends IOException {
         private static final long serialVersionUID = 1L;
         private final List<Long> recipients;
+        private final List<Long> tried;
 
-        NotARecipientException(List<Long> recipients) {
-            super("the message is encrypted to the key ids " + recipients.stream().map(Pgp::keyId).toList()
-                    + ", and none of the secret keys given is one of them");
+        NotARecipientException(List<Long> recipients, List<Long> tried) {
+            super("no secret key given opens the OpenPGP message: " + detail(recipients, tried));
             this.recipients = List.copyOf(recipients);
+            this.tried = List.copyOf(tried);
         }
 
+        /** The key ids the message is encrypted to, in its order; 0 for each hidden recipient. */
         public List<Long> recipients() {
             return recipients;
+        }
+
+        /** The ids of the keys tried (those named as recipients, or all for a hidden recipient), in the order tried. */
+        public List<Long> tried() {
+            return tried;
+        }
+
+        /** What the message is encrypted to and what was tried; key ids only, never secrets. */
+        public String detail() {
+            return detail(recipients, tried);
+        }
+
+        private static String detail(List<Long> recipients, List<Long> tried) {
+            if (recipients.isEmpty()) {
+                return "it has no public-key encrypted session key (it may be encrypted with a passphrase only)";
+            }
+            List<String> named = recipients.stream().filter(id -> id != 0).map(Pgp::keyId).distinct().toList();
+            boolean hidden = recipients.contains(0L);
+            String hides = "hidden recipients (key id 0, as `gpg --throw-keyids` writes)";
+            String to = named.isEmpty() ? "it hides its recipients (key id 0, as `gpg --throw-keyids` writes)"
+                    : "it is encrypted to the key ids " + named + (hidden ? " and to " + hides : " only");
+            if (!hidden) {
+                return to;
+            }
+            return to + ", and " + (tried.isEmpty() ? "no key was given to try"
+                    : "none of the keys tried (" + tried.stream().map(Pgp::keyId).toList() + ") decrypts its session key");
         }
     }
 
     /**
      * The literal data of the OpenPGP message read from {@code in} (armored or binary, compressed or not), decrypted
-     * with whichever of {@code keys} (by key id) it is encrypted to. Integrity is checked at the end: a changed byte
-     * fails the last read with an IOException, never a normal end. Messages without integrity protection are refused.
-     * Closing the stream closes {@code in}.
+     * with whichever of {@code keys} (by key id) it is encrypted to. For a hidden recipient (key id 0, {@code gpg
+     * --throw-keyids}) each key is tried in the map's iteration order; a key that does not fit never ends the search,
+     * however Bouncy Castle fails on it (a bad checksum, or an unchecked {@code DataLengthException} for an RSA key
+     * whose modulus is smaller than the ciphertext, or a {@code ClassCastException} for a key of another algorithm).
+     * Only the session key is recovered while trying keys, so no message data is read until the right key is found.
+     * Integrity is checked at the end: a changed byte fails the last read with an IOException, never a normal end.
+     * Messages without integrity protection are refused. Closing the stream closes {@code in}.
      *
-     * @throws NotARecipientException when none of {@code keys} is a recipient
+     * @throws NotARecipientException when none of {@code keys} opens the message (a wrong key); any other IOException
+     *     means the message is damaged or not an OpenPGP message
      */
     public static InputStream decryptor(InputStream in, Map<Long, PGPPrivateKey> keys) throws IOException {
         try {
@@ -254,35 +294,46 @@ public final class Pgp {
                 throw new IOException("not an OpenPGP encrypted message");
             }
             List<Long> recipients = new ArrayList<>();
+            Set<Long> tried = new LinkedHashSet<>();
+            IOException damaged = null;
+            List<Exception> misfits = new ArrayList<>();
             for (PGPEncryptedData d : list) {
                 if (!(d instanceof PGPPublicKeyEncryptedData pk)) {
                     continue;
                 }
                 long id = pk.getKeyIdentifier() != null ? pk.getKeyIdentifier().getKeyId() : pk.getKeyID();
                 recipients.add(id);
-                List<PGPPrivateKey> candidates = new ArrayList<>();
-                if (id == 0) {
-                    candidates.addAll(keys.values()); // hidden recipient (gpg --throw-keyids): try each
-                } else if (keys.containsKey(id)) {
-                    candidates.add(keys.get(id));
-                }
+                Collection<PGPPrivateKey> candidates = id == 0 ? keys.values() // hidden recipient: try each
+                        : keys.containsKey(id) ? List.of(keys.get(id)) : List.of();
                 for (PGPPrivateKey key : candidates) {
-                    InputStream clear;
+                    tried.add(key.getKeyID());
+                    PGPSessionKey sessionKey;
                     try {
-                        clear = pk.getDataStream(new BcPublicKeyDataDecryptorFactory(key));
-                    } catch (PGPException e) {
-                        if (id == 0) {
-                            continue;
+                        sessionKey = pk.getSessionKey(new BcPublicKeyDataDecryptorFactory(key));
+                    } catch (PGPException | RuntimeException e) {
+                        if (id != 0) {
+                            // the key named in the packet does not open it: the packet is damaged (or another key has
+                            // the same id); another recipient packet may still open the message
+                            damaged = new IOException("the session key encrypted to key " + keyId(id)
+                                    + " does not decrypt with that key: " + e, e);
+                        } else {
+                            misfits.add(e); // not this key: try the next
                         }
-                        throw new IOException("the session key does not decrypt with key " + keyId(id) + ": " + e.getMessage(), e);
+                        continue;
                     }
                     if (!pk.isIntegrityProtected() && !pk.isAEAD()) {
                         throw new IOException("the message has no integrity protection (no MDC): refusing to decrypt it");
                     }
+                    InputStream clear = pk.getDataStream(new BcSessionKeyDataDecryptorFactory(sessionKey));
                     return new Verifying(literal(clear), pk, in);
                 }
             }
-            throw new NotARecipientException(recipients);
+            if (damaged != null) {
+                throw damaged;
+            }
+            NotARecipientException wrongKeys = new NotARecipientException(recipients, List.copyOf(tried));
+            misfits.forEach(wrongKeys::addSuppressed);
+            throw wrongKeys;
         } catch (PGPException e) {
             throw new IOException("cannot decrypt the OpenPGP message: " + e.getMessage(), e);
         } catch (RuntimeException e) {

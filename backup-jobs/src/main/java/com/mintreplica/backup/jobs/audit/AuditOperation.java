@@ -21,7 +21,9 @@ public enum AuditOperation {
     /** A restore drill ran. */
     DRILL,
     /** A repository was created. */
-    INIT;
+    INIT,
+    /** The index or snapshots were repaired after damage. */
+    REPAIR;
 
     /** The name written in the log. */
     public String text() {

@@ -135,13 +135,13 @@ public final class RunClaims {
                 LOG.info("the claim of {} on job {} slot {} expired at {}: taking it over", l.get("host"), job, slot, expires);
             }
             int generation = highest + 1;
-            Instant expires = clock.instant().plus(lease);
-            if (create(dir + leaseName(generation), lease(slot, generation, expires))) {
+            Instant written = clock.instant();
+            if (create(dir + leaseName(generation), lease(slot, generation, written, written.plus(lease)))) {
                 if (readDone(dir).isPresent()) {
                     sink.delete(dir + leaseName(generation));
                     return new Done(readDone(dir).get());
                 }
-                return new Claimed(new Claim(slot, dir, generation, expires));
+                return new Claimed(new Claim(slot, dir, generation, written));
             }
         }
         // Lost every race: someone else holds it now.
@@ -245,7 +245,7 @@ public final class RunClaims {
         sink.put(name, new ByteArrayInputStream(content), content.length, ObjectKind.SNAPSHOT);
     }
 
-    private byte[] lease(Instant slot, int generation, Instant expires) throws IOException {
+    private byte[] lease(Instant slot, int generation, Instant written, Instant expires) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("job", job);
         m.put("slot", slot.toString());
@@ -253,7 +253,7 @@ public final class RunClaims {
         m.put("holder", holder);
         m.put("host", host);
         m.put("pid", ProcessHandle.current().pid());
-        m.put("written", clock.instant().toString());
+        m.put("written", written.toString());
         m.put("expires", expires.toString());
         return json(m);
     }
@@ -264,22 +264,28 @@ public final class RunClaims {
         private final String dir;
         private volatile int generation;
         private volatile Instant expires;
+        /** When the current lease was written: its expiry minus the lease, whenever the store answered. */
         private volatile Instant renewed;
         private volatile boolean lost;
 
-        private Claim(Instant slot, String dir, int generation, Instant expires) {
+        private Claim(Instant slot, String dir, int generation, Instant written) {
             this.slot = slot;
             this.dir = dir;
             this.generation = generation;
-            this.expires = expires;
-            this.renewed = clock.instant();
+            this.expires = written.plus(lease);
+            this.renewed = written;
         }
 
         public Instant slot() {
             return slot;
         }
 
-        /** Whether a renewal is due: a third of the lease has passed since the last one. */
+        /**
+         * Whether a renewal is due: a third of the lease has passed since the current lease was written. Counted from
+         * the time the lease states, not from when the store confirmed it: a slow store must not push the next renewal
+         * past the point where the lease has less than two thirds left (ClusterIT saw a replica whose write took long
+         * enough for its clock to move 60 seconds; its next renewal came too late).
+         */
         public boolean renewalDue() {
             return !lost && !clock.instant().isBefore(renewed.plus(lease.dividedBy(3)));
         }
@@ -293,18 +299,19 @@ public final class RunClaims {
             if (lost) {
                 return false;
             }
-            if (!clock.instant().isBefore(expires)) {
+            Instant now = clock.instant();
+            if (!now.isBefore(expires)) {
                 LOG.warn("the claim on job {} slot {} expired at {} before it was renewed", job, slot, expires);
             }
             int next = generation + 1;
-            Instant newExpiry = clock.instant().plus(lease);
-            if (!create(dir + leaseName(next), lease(slot, next, newExpiry))) {
+            Instant newExpiry = now.plus(lease);
+            if (!create(dir + leaseName(next), lease(slot, next, now, newExpiry))) {
                 lost = true;
                 return false;
             }
             generation = next;
             expires = newExpiry;
-            renewed = clock.instant();
+            renewed = now;
             return true;
         }
 
@@ -326,7 +333,8 @@ public final class RunClaims {
                 return;
             }
             int next = generation + 1;
-            if (create(dir + leaseName(next), lease(slot, next, clock.instant()))) {
+            Instant now = clock.instant();
+            if (create(dir + leaseName(next), lease(slot, next, now, now))) {
                 generation = next;
             }
             lost = true;

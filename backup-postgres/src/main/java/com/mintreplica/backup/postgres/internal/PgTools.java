@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * Finds pg_dump, pg_restore, pg_dumpall and psql: in the configured directory only, when there is one; otherwise the
- * first of PATH, {@code /usr/lib/postgresql/<server major>/bin} and newer {@code /usr/lib/postgresql/<N>/bin} whose
- * major version is at least the server's. Versions are compared as PostgreSQL compares majors: 15 for 15.x, 9.6 for
+ * first of PATH, {@code /usr/lib/postgresql/<server major>/bin} and newer {@code /usr/lib/postgresql/<N>/bin} that
+ * runs and whose major version is at least the server's (one that fails {@code --version} is passed over). Versions are compared as PostgreSQL compares majors: 15 for 15.x, 9.6 for
  * 9.6.x.
  */
 public final class PgTools {
@@ -82,14 +82,30 @@ public final class PgTools {
                     + name);
         }
         Tool first = null;
+        List<String> unusable = new ArrayList<>();
         for (Path candidate : candidates) {
-            Tool tool = version(name, candidate);
+            Tool tool;
+            try {
+                tool = version(name, candidate);
+            } catch (BackupException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                // a binary that does not run or does not answer as pg_dump does never hides a later one that works
+                unusable.add(e.getMessage());
+                continue;
+            }
             if (first == null) {
                 first = tool;
             }
             if (tool.major() >= wantedMajor) {
                 return tool;
             }
+        }
+        if (first == null) {
+            throw new UnsupportedException("no " + name + " found that runs: " + String.join("; ", unusable)
+                    + ". Install the PostgreSQL " + majorText(wantedMajor) + " client tools (Debian: postgresql-client-"
+                    + majorText(wantedMajor) + ") or set pg-bin-dir to the directory holding " + name);
         }
         checkVersion(first, wantedMajor, serverDescription);
         return first;

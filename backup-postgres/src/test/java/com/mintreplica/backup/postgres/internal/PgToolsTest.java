@@ -72,6 +72,30 @@ class PgToolsTest {
     }
 
     @Test
+    void a_pg_dump_on_path_that_does_not_run_gives_way_to_one_that_does() throws Exception {
+        Path broken = dir.resolve("path/pg_dump");
+        Files.createDirectories(broken.getParent());
+        Files.writeString(broken, "#!/bin/sh\necho 'Error: no cluster to choose a version from' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path notPgDump = fakeTool(dir.resolve("other"), "pg_dump", "x");
+        Files.writeString(notPgDump, "#!/bin/sh\necho 'some other tool 1.0'\n");
+        Path working = fakeTool(dir.resolve("root/16/bin"), "pg_dump", "16.2");
+        String path = broken.getParent() + ":" + notPgDump.getParent();
+        PgTools tools = new PgTools(Optional.empty(), Map.of("PATH", path), dir.resolve("root"));
+
+        PgTools.Tool found = tools.find("pg_dump", PgTools.majorOf("16.0"), "the server 16.1");
+        assertThat(found.path()).isEqualTo(working);
+
+        // with nothing that runs, the error names each one and why
+        PgTools none = new PgTools(Optional.empty(), Map.of("PATH", path), dir.resolve("empty-root"));
+        assertThatThrownBy(() -> none.find("pg_dump", PgTools.majorOf("16.0"), "the server 16.1"))
+                .isInstanceOf(UnsupportedException.class)
+                .hasMessageContaining(broken.toString()).hasMessageContaining("exit code 1")
+                .hasMessageContaining(notPgDump.toString()).hasMessageContaining("names no PostgreSQL version")
+                .hasMessageContaining("postgresql-client-16");
+    }
+
+    @Test
     void a_pg_dump_older_than_the_server_fails_naming_both_versions_and_the_binary() throws Exception {
         Path old = fakeTool(dir.resolve("path"), "pg_dump", "12.3");
         PgTools tools = new PgTools(Optional.empty(), Map.of("PATH", old.getParent().toString()), dir.resolve("root"));

@@ -69,6 +69,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoncurrentVersionExpiration;
 import software.amazon.awssdk.services.s3.model.ObjectLockConfiguration;
 import software.amazon.awssdk.services.s3.model.ObjectLockLegalHoldStatus;
@@ -113,15 +114,17 @@ import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
  *       writer (a lease id).</li>
  *   <li>Reads are ranged GETs. A connection that breaks in the middle of a body is resumed from where it broke,
  *       pinned to the same object version by its ETag.</li>
- *   <li>Listing pages through ListObjectsV2 lazily, 1000 keys a page.</li>
+ *   <li>Listing pages through ListObjectsV2 lazily, 1000 keys a page; a page whose response breaks off (a connection
+ *       reset in the middle of its XML, which the SDK does not retry) is asked for again.</li>
  * </ul>
  *
  * <h2>Retries</h2>
  * Every request goes through the SDK's standard retry strategy ({@link Builder#maxAttempts}, default 5 attempts):
  * throttling ({@code 429}, {@code 503 SlowDown} and the other throttling error codes), server errors ({@code 500},
  * {@code 502}, {@code 503}, {@code 504}) and I/O errors (refused, reset or timed-out connections) are retried with
- * exponential backoff and full jitter; other {@code 4xx} errors are not. Request bodies are held in memory, so a
- * retried upload part sends the same bytes again.
+ * exponential backoff and full jitter; other {@code 4xx} errors are not, nor is {@code 501 Not Implemented}: its
+ * message says that the store lacks what the request needs, not that it should be tried again. Request bodies are
+ * held in memory, so a retried upload part sends the same bytes again.
  *
  * <h2>Protection of earlier data</h2>
  * <ul>
@@ -168,6 +171,7 @@ public final class S3Sink implements Sink {
     private final String endpointDescription;
     private final boolean atomicCreate;
     private final Optional<Instant> asOf;
+    private final int maxAttempts;
     private final Map<String, Optional<VersionSelector.Version>> asOfVersions = new ConcurrentHashMap<>();
     private volatile Set<SinkCapability> capabilities;
 
@@ -197,6 +201,7 @@ public final class S3Sink implements Sink {
         this.endpointDescription = b.endpoint == null ? "" : " at " + b.endpoint.getScheme() + "://" + b.endpoint.getAuthority();
         this.atomicCreate = b.atomicCreate;
         this.asOf = Optional.empty();
+        this.maxAttempts = b.maxAttempts;
     }
 
     /** A read-only view of {@code base} as of {@code time}. */
@@ -216,6 +221,7 @@ public final class S3Sink implements Sink {
         this.endpointDescription = base.endpointDescription;
         this.atomicCreate = false;
         this.asOf = Optional.of(time);
+        this.maxAttempts = base.maxAttempts;
     }
 
     /** A new builder. {@link Builder#bucket} is required. */
@@ -536,34 +542,59 @@ public final class S3Sink implements Sink {
             return VersionSelector.currentAt(versions(full), asOf.get()).values().stream()
                     .map(v -> new ObjectInfo(v.key().substring(prefix.length()), v.size(), v.lastModified()));
         }
-        Iterator<S3Object> objects;
-        try {
-            objects = s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(full)).contents().iterator();
-        } catch (SdkException e) {
-            throw io("list", namePrefix + "*", e);
-        }
+        // Paged by hand rather than with the SDK's paginator: a page whose body breaks off (a connection reset in the
+        // middle of the XML) fails to parse, which the SDK does not retry. A LIST changes nothing, so each page is
+        // asked for again, up to maxAttempts times.
+        ListObjectsV2Response first = listPage(full, null, namePrefix);
         Iterator<ObjectInfo> infos = new Iterator<>() {
+            private Iterator<S3Object> page = first.contents().iterator();
+            private String token = first.nextContinuationToken();
+            private boolean last = !Boolean.TRUE.equals(first.isTruncated()) || token == null;
+
             @Override
             public boolean hasNext() {
-                try {
-                    return objects.hasNext();
-                } catch (SdkException e) {
-                    throw new UncheckedIOException(io("list", namePrefix + "*", e));
+                while (!page.hasNext() && !last) {
+                    try {
+                        ListObjectsV2Response response = listPage(full, token, namePrefix);
+                        page = response.contents().iterator();
+                        token = response.nextContinuationToken();
+                        last = !Boolean.TRUE.equals(response.isTruncated()) || token == null;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
                 }
+                return page.hasNext();
             }
 
             @Override
             public ObjectInfo next() {
-                S3Object o;
-                try {
-                    o = objects.next();
-                } catch (SdkException e) {
-                    throw new UncheckedIOException(io("list", namePrefix + "*", e));
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
                 }
+                S3Object o = page.next();
                 return new ObjectInfo(o.key().substring(prefix.length()), o.size(), o.lastModified());
             }
         };
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(infos, Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    /** One page of a listing; a page that broke off on the way is asked for again. */
+    private ListObjectsV2Response listPage(String keyPrefix, String token, String namePrefix) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return s3.listObjectsV2(r -> r.bucket(bucket).prefix(keyPrefix).continuationToken(token));
+            } catch (S3Exception e) {
+                throw io("list", namePrefix + "*", e);
+            } catch (SdkClientException e) {
+                if (e.getCause() instanceof InterruptedException || attempt >= maxAttempts) {
+                    throw io("list", namePrefix + "*", e);
+                }
+                LOG.debug("listing '{}*' in {} broke off ({}); asking again", namePrefix, describe(), e.getMessage());
+                pause(attempt);
+            } catch (SdkException e) {
+                throw io("list", namePrefix + "*", e);
+            }
+        }
     }
 
     // ---- deleting
@@ -943,6 +974,10 @@ public final class S3Sink implements Sink {
                 case 404 -> " (check that the bucket exists and the region is right)";
                 case 301, 400 -> code != null && code.contains("Region") || code != null && code.contains("Redirect")
                         ? " (the bucket is in another region: set region=...)" : "";
+                case 501 -> " (the store does not implement this request: this is not a failure to retry, the store lacks a"
+                        + " feature mint-backup uses here" + (action.equals("store") && atomicCreate
+                        ? "; conditional writes (If-None-Match): set atomicCreate=false in the repository URI" : "")
+                        + ")";
                 default -> s3e.statusCode() >= 500 ? " (the store kept failing after retries; try again later)" : "";
             };
             return new IOException(what + "HTTP " + s3e.statusCode() + (code != null ? " " + code : "")

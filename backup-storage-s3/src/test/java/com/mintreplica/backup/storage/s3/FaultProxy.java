@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A small HTTP/1.1 proxy on loopback, in front of the test S3 server, that injects faults into chosen requests: it
  * answers {@code 503 SlowDown} without forwarding, cuts the connection in the middle of a request body (an upload),
  * cuts it in the middle of a response body (a download), or answers {@code 403} as S3 does for a delete refused by
- * Object Lock. Everything else is forwarded byte for byte (so SigV4 signatures stay valid).
+ * Object Lock; it resets the connection part way into a response body (a LIST whose XML is cut off), flips one byte
+ * of a response body (damage in transit: the stored object is intact), or answers {@code 501 NotImplemented} as a
+ * store does for a request it does not implement. Everything else is forwarded byte for byte (so SigV4 signatures
+ * stay valid).
  *
  * <p>It parses only what it needs: the request line and headers, and a body framed by Content-Length (what the AWS
  * SDK sends). Responses are piped through unparsed.
@@ -29,8 +32,21 @@ final class FaultProxy implements AutoCloseable {
 
     /** What to do with one request. */
     enum Fault {
-        NONE, SLOW_DOWN_503, DROP_DURING_UPLOAD, DROP_DURING_DOWNLOAD, DENY_OBJECT_LOCKED
+        NONE, SLOW_DOWN_503, DROP_DURING_UPLOAD, DROP_DURING_DOWNLOAD, DENY_OBJECT_LOCKED,
+        /** Forwards the request, then resets the connection (TCP RST) after the response head and 64 body bytes. */
+        RESET_IN_RESPONSE_BODY,
+        /** Forwards the request and flips one bit of the response body's byte at {@link #FLIPPED_BODY_BYTE}. */
+        FLIP_BYTE_IN_RESPONSE_BODY,
+        /** Answers {@code 501 NotImplemented} without forwarding. */
+        NOT_IMPLEMENTED_501
     }
+
+    /**
+     * Which byte of a response body {@link Fault#FLIP_BYTE_IN_RESPONSE_BODY} damages the first time; each later flip
+     * is 7 bytes further on, so that damage in transit differs from read to read, as it does on a real network.
+     */
+    static final int FLIPPED_BODY_BYTE = 20;
+    private final AtomicInteger flips = new AtomicInteger();
 
     /** Chooses the fault for a request: {@code method}, path with query, and how many requests came before. */
     interface Plan {
@@ -92,7 +108,7 @@ final class FaultProxy implements AutoCloseable {
             open.add(up);
             InputStream fromClient = client.getInputStream();
             OutputStream toUpstream = up.getOutputStream();
-            ResponsePump pump = new ResponsePump(up.getInputStream(), client.getOutputStream(), client, up);
+            ResponsePump pump = new ResponsePump(up.getInputStream(), client.getOutputStream(), client, up, flips);
             Thread pumpThread = new Thread(pump, "fault-proxy-pump");
             pumpThread.setDaemon(true);
             pumpThread.start();
@@ -122,6 +138,19 @@ final class FaultProxy implements AutoCloseable {
                         respond(client, 403, "AccessDenied", "Access Denied because object protected by object lock.");
                         return;
                     }
+                    case NOT_IMPLEMENTED_501 -> {
+                        if (!expectContinue) {
+                            fromClient.skipNBytes(length);
+                        }
+                        respond(client, 501, "NotImplemented", "A header you provided implies functionality that is not implemented.");
+                        return;
+                    }
+                    case RESET_IN_RESPONSE_BODY, FLIP_BYTE_IN_RESPONSE_BODY -> {
+                        pump.armBodyFault(fault);
+                        toUpstream.write(head);
+                        copy(fromClient, toUpstream, length);
+                        toUpstream.flush();
+                    }
                     case DROP_DURING_UPLOAD -> {
                         toUpstream.write(head);
                         toUpstream.flush();
@@ -136,6 +165,7 @@ final class FaultProxy implements AutoCloseable {
                         toUpstream.flush();
                     }
                     default -> {
+                        pump.armBodyFault(null);
                         toUpstream.write(head);
                         copy(fromClient, toUpstream, length);
                         toUpstream.flush();
@@ -150,7 +180,7 @@ final class FaultProxy implements AutoCloseable {
     private static void respond(Socket client, int status, String code, String message) throws IOException {
         byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message
                 + "</Message><RequestId>fault-proxy</RequestId></Error>").getBytes(StandardCharsets.UTF_8);
-        String reason = status == 503 ? "Service Unavailable" : "Forbidden";
+        String reason = status == 503 ? "Service Unavailable" : status == 501 ? "Not Implemented" : "Forbidden";
         String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/xml\r\nContent-Length: "
                 + body.length + "\r\nConnection: close\r\n\r\n";
         OutputStream out = client.getOutputStream();
@@ -210,8 +240,17 @@ final class FaultProxy implements AutoCloseable {
         private final Socket client;
         private final Socket up;
         private volatile long cutAfter = -1;
+        /** A fault for the body of the next response, and where the pump is in that response. */
+        private volatile Fault bodyFault;
+        private int headMatched;
+        private long bodyBytes;
+        private boolean inBody;
+        private long flipAt;
 
-        ResponsePump(InputStream in, OutputStream out, Socket client, Socket up) {
+        private final AtomicInteger flips;
+
+        ResponsePump(InputStream in, OutputStream out, Socket client, Socket up, AtomicInteger flips) {
+            this.flips = flips;
             this.in = in;
             this.out = out;
             this.client = client;
@@ -222,6 +261,56 @@ final class FaultProxy implements AutoCloseable {
             cutAfter = n;
         }
 
+        /**
+         * Applies {@code fault} to the body of the next response (the client does not pipeline requests); {@code null}
+         * clears a fault a shorter response did not reach.
+         */
+        void armBodyFault(Fault fault) {
+            flipAt = fault == null ? -1 : FLIPPED_BODY_BYTE + 7L * flips.getAndIncrement();
+            headMatched = 0;
+            bodyBytes = 0;
+            inBody = false;
+            bodyFault = fault;
+        }
+
+        /**
+         * Applies an armed body fault to {@code n} bytes just read; returns how many of them to send, or -1 when the
+         * connection was reset after sending them.
+         */
+        private int applyBodyFault(byte[] buffer, int n) throws IOException {
+            Fault fault = bodyFault;
+            if (fault == null) {
+                return n;
+            }
+            for (int i = 0; i < n; i++) {
+                if (!inBody) {
+                    byte b = buffer[i];
+                    headMatched = (b == '\r' && (headMatched == 0 || headMatched == 2)) || (b == '\n' && (headMatched == 1 || headMatched == 3))
+                            ? headMatched + 1 : (b == '\r' ? 1 : 0);
+                    inBody = headMatched == 4;
+                    continue;
+                }
+                if (fault == Fault.FLIP_BYTE_IN_RESPONSE_BODY && bodyBytes == flipAt) {
+                    buffer[i] ^= 0x01;
+                    bodyFault = null;
+                    return n;
+                }
+                if (fault == Fault.RESET_IN_RESPONSE_BODY && bodyBytes == 64) {
+                    synchronized (out) {
+                        out.write(buffer, 0, i);
+                        out.flush();
+                    }
+                    bodyFault = null;
+                    client.setSoLinger(true, 0); // close with a TCP reset, as a broken connection does
+                    client.close();
+                    up.close();
+                    return -1;
+                }
+                bodyBytes++;
+            }
+            return n;
+        }
+
         @Override
         public void run() {
             byte[] buffer = new byte[16 * 1024];
@@ -229,6 +318,10 @@ final class FaultProxy implements AutoCloseable {
                 long sinceCutArmed = 0;
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    n = applyBodyFault(buffer, n);
+                    if (n < 0) {
+                        return;
+                    }
                     long cut = cutAfter;
                     if (cut >= 0) {
                         sinceCutArmed += n;

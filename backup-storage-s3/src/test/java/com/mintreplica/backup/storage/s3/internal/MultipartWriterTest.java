@@ -7,9 +7,12 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,9 +45,19 @@ class MultipartWriterTest {
         permits.acquireUninterruptibly();   // the caller holds a permit for the first part
         byte[] first = PartBuffers.readUpTo(in, PART);
 
+        // Part 1 does not finish before part 2 has started: so the parts overlap whatever the machine's speed (a pause
+        // alone made the overlap likely, not certain). A writer that uploaded one part at a time would wait here in vain.
+        CountDownLatch secondStarted = new CountDownLatch(1);
+        AtomicBoolean overlapped = new AtomicBoolean();
         List<String> parts = new MultipartWriter<String>(pool, permits, PART).write(first, in, -1, (number, part) -> {
             most.accumulateAndGet(running.incrementAndGet(), Math::max);
             try {
+                if (number == 2) {
+                    secondStarted.countDown();
+                }
+                if (number == 1) {
+                    overlapped.set(secondStarted.await(60, TimeUnit.SECONDS));
+                }
                 Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -52,6 +65,7 @@ class MultipartWriterTest {
             running.decrementAndGet();
             return number + ":" + part.length + ":" + part[0];
         });
+        assertThat(overlapped).as("part 2 was uploading while part 1 was").isTrue();
 
         assertThat(parts).hasSize(21);
         for (int i = 0; i < 20; i++) {

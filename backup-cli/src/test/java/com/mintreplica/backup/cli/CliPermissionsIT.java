@@ -1,0 +1,136 @@
+package com.mintreplica.backup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A repository this user may not write (or read) fails with "permission denied" and the path, exit 2. Permissions do
+ * not stop root, so when the tests run as root (as here) the CLI runs as {@code nobody} through {@code runuser} (or
+ * {@code setpriv}), from the packaged jar (this is an IT: it runs after {@code package}); as any other user it runs
+ * as that user. As root without either tool the test is skipped, and says why.
+ */
+@Timeout(180)
+class CliPermissionsIT {
+    private static final Path JAR = Path.of("target", "mint-backup.jar").toAbsolutePath();
+    private Path dir;
+
+    @BeforeEach
+    void directory() throws IOException {
+        // not @TempDir: its mode is 700, and the other user must reach what is inside
+        dir = Files.createTempDirectory("mint-permissions-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwx------" : "rw-------"));
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static boolean root() throws Exception {
+        Process p = new ProcessBuilder("id", "-u").start();
+        String uid = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        p.waitFor();
+        return uid.equals("0");
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+    }
+
+    /** How to run a command as a user permissions apply to: nothing (not root), runuser or setpriv. */
+    private static List<String> asOtherUser() throws Exception {
+        if (!root()) {
+            return List.of();
+        }
+        if (onPath("runuser")) {
+            return List.of("runuser", "-u", "nobody", "--");
+        }
+        if (onPath("setpriv")) {
+            return List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
+        }
+        assumeTrue(false, "the tests run as root, and neither runuser nor setpriv is here to run the CLI as a user"
+                + " file permissions apply to: skipped");
+        return List.of();
+    }
+
+    private record Run(int code, String output) {
+    }
+
+    private static Run cli(String... args) throws Exception {
+        assertThat(JAR).as("the packaged CLI (this IT runs after package)").exists();
+        List<String> command = new ArrayList<>(asOtherUser());
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private static void chmod(Path root, String directories, String files) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? directories : files));
+            }
+        }
+    }
+
+    @Test
+    void a_read_only_repository_says_permission_denied_with_the_path() throws Exception {
+        Path source = Files.writeString(dir.resolve("app.yaml"), "db: mint\n");
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rw-r--r--"));
+        Path repo = dir.resolve("repo");
+        assertThat(Cli.run("init", "--repo", repo.toString()).code()).isZero();
+        assertThat(Cli.run("backup", "--repo", repo.toString(), source.toString()).code()).isZero();
+        chmod(repo, "r-xr-xr-x", "r--r--r--");
+
+        Run list = cli("list", "--repo", repo.toString());
+        assertThat(list.code()).as(list.output()).isZero();   // reading needs no write access
+
+        Run backup = cli("backup", "--repo", repo.toString(), source.toString());
+        assertThat(backup.code()).as(backup.output()).isEqualTo(2);
+        assertThat(backup.output()).contains(repo.resolve("locks") + ": permission denied").doesNotContain("\tat ");
+
+        Path readOnlyParent = Files.createDirectories(dir.resolve("readonly"));
+        Files.setPosixFilePermissions(readOnlyParent, PosixFilePermissions.fromString("r-xr-xr-x"));
+        Run init = cli("init", "--repo", readOnlyParent.resolve("new").toString());
+        assertThat(init.code()).as(init.output()).isEqualTo(2);
+        assertThat(init.output()).contains(readOnlyParent.resolve("new") + ": permission denied");
+    }
+
+    @Test
+    void an_unreadable_repository_says_permission_denied_with_the_path() throws Exception {
+        Path repo = dir.resolve("private");
+        assertThat(Cli.run("init", "--repo", repo.toString()).code()).isZero();
+        chmod(repo, "rwx------", "rw-------");
+
+        Run list = cli("list", "--repo", repo.toString());
+        assertThat(list.code()).as(list.output()).isEqualTo(2);
+        assertThat(list.output()).contains(repo.resolve("config") + ": permission denied").doesNotContain("\tat ");
+    }
+}

@@ -1,0 +1,550 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.DamagedSnapshot;
+import com.mintreplica.backup.core.IndexRepairReport;
+import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.NotFoundException;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.SnapshotRepairReport;
+import com.mintreplica.backup.core.Version;
+import com.mintreplica.backup.core.VerifyReport;
+import com.mintreplica.backup.core.sink.NoSuchObjectException;
+import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.source.EntryType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Repairs what damage left behind, as restic's {@code repair index} and {@code repair snapshots} do. Both take the
+ * exclusive lease (as prune does: no backup, copy or prune runs meanwhile) unless they only report (dry run), and both
+ * write new objects before they delete old ones, so a repair killed at any point leaves the repository no worse:
+ * <ul>
+ *   <li>{@link #repairIndex}: the index is rebuilt from what is stored. Packs a readable index object lists are
+ *       taken from it (with {@code readAllPacks}, their headers are read and checked too); every other stored pack's
+ *       header is read from its tail (two ranged reads, checked against the pack's name). Packs that are listed but
+ *       not stored are dropped. Data packs and tree packs alike. The new index (4096 packs per object, named as prune
+ *       names them, in the index format of the repository's format version: MBI2 in format 2, MBI1 in format 1) is
+ *       written, then every old index object is deleted.</li>
+ *   <li>{@link #repairSnapshots}: every entry of a snapshot whose blobs are all indexed, in stored packs long enough to
+ *       hold them (or whose single object is stored) is kept; when any entry lost data, a new snapshot with the same
+ *       time (a millisecond later, so it sorts after it), host, source, job and tags plus
+ *       {@value Repository#REPAIRED_TAG} is written beside it, naming the lost
+ *       entries in its warnings and facts. The damaged one stays unless {@code forget} removes it (after the new one
+ *       is written); with {@code forget}, manifests that cannot be read at all are removed too. A tree snapshot
+ *       (format 2) is repaired tree by tree: a directory whose tree blob cannot be read (its pack gone, truncated or
+ *       damaged, or not indexed) is left out whole and named as lost; a directory with a lost entry gets a new tree
+ *       blob, and so does every directory above it, while unchanged subtrees keep their ids; the new trees go into new
+ *       tree packs, indexed, before the new snapshot object (version 3) is written. A tree snapshot whose root tree
+ *       cannot be read is unreadable, as a damaged manifest is.</li>
+ * </ul>
+ */
+public final class RepairRun {
+    private static final Logger LOG = LoggerFactory.getLogger(RepairRun.class);
+    /** Packs per index object: as prune writes them. */
+    static final int PACKS_PER_INDEX_OBJECT = PruneRun.PACKS_PER_INDEX_OBJECT;
+
+    private final Store store;
+    private final boolean dryRun;
+    private final Duration lockWait;
+
+    public RepairRun(Store store, boolean dryRun, Duration lockWait) {
+        this.store = store;
+        this.dryRun = dryRun;
+        this.lockWait = lockWait;
+    }
+
+    // ---- repair index
+
+    public IndexRepairReport repairIndex(boolean readAllPacks) {
+        long start = System.nanoTime();
+        try (RepositoryLock lock = lock("repair index")) {
+            Map<BlobId, ObjectInfo> stored = storedPacks();
+            Map<String, Long> oldIndex = new TreeMap<>();
+            List<VerifyReport.Problem> damagedIndex = new ArrayList<>();
+            Map<BlobId, List<Packs.PackedBlob>> indexed = new TreeMap<>();
+            for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
+                oldIndex.put(o.name(), o.size());
+                try {
+                    for (IndexFile.PackBlobs p : IndexFile.parse(o.name(), store.readMetadata(o.name()))) {
+                        if (stored.containsKey(p.pack()) && typeOf(stored.get(p.pack())) != p.type()) {
+                            continue; // listed under the wrong type: its header is read again below
+                        }
+                        indexed.putIfAbsent(p.pack(), p.blobs());
+                    }
+                } catch (CorruptDataException | TransitDamageException e) {
+                    damagedIndex.add(new VerifyReport.Problem(o.name(), List.of(), e.getMessage()));
+                } catch (NotFoundException vanished) {
+                    oldIndex.remove(o.name());
+                }
+            }
+            List<String> dropped = new ArrayList<>();
+            indexed.keySet().forEach(pack -> {
+                if (!stored.containsKey(pack)) {
+                    List<Packs.PackedBlob> blobs = indexed.get(pack);
+                    dropped.add(blobs.isEmpty() ? Packs.objectName(pack) : blobs.get(0).location().packObject());
+                }
+            });
+            Map<BlobId, List<Packs.PackedBlob>> rebuilt = new TreeMap<>();
+            List<String> added = new ArrayList<>();
+            List<VerifyReport.Problem> damagedPacks = new ArrayList<>();
+            long headersRead = 0;
+            for (Map.Entry<BlobId, ObjectInfo> pack : stored.entrySet()) {
+                List<Packs.PackedBlob> listed = indexed.get(pack.getKey());
+                if (listed != null && !readAllPacks) {
+                    rebuilt.put(pack.getKey(), listed);
+                    continue;
+                }
+                headersRead++;
+                try {
+                    List<Packs.PackedBlob> fromHeader = readHeader(pack.getKey(), typeOf(pack.getValue()),
+                            pack.getValue().size());
+                    rebuilt.put(pack.getKey(), fromHeader);
+                    if (listed == null) {
+                        added.add(pack.getValue().name());
+                    }
+                } catch (CorruptDataException | TransitDamageException e) {
+                    damagedPacks.add(new VerifyReport.Problem(pack.getValue().name(), List.of(), e.getMessage()));
+                    if (listed != null) {
+                        rebuilt.put(pack.getKey(), listed); // the index still knows where its blobs are
+                    }
+                }
+            }
+
+            List<IndexFile.PackBlobs> entries = new ArrayList<>();
+            rebuilt.forEach((pack, blobs) -> entries.add(new IndexFile.PackBlobs(pack, typeOf(stored.get(pack)), blobs)));
+            Map<String, byte[]> index = new LinkedHashMap<>();
+            int formatVersion = store.config().version();
+            for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
+                byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)),
+                        formatVersion);
+                index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), plain);
+            }
+            long written = 0;
+            long deleted = 0;
+            if (!index.keySet().equals(oldIndex.keySet())) {
+                for (Map.Entry<String, byte[]> e : index.entrySet()) {
+                    if (!oldIndex.containsKey(e.getKey())) {
+                        if (!dryRun) {
+                            lock.check();
+                            store.writeMetadata(e.getKey(), e.getValue(), ObjectKind.INDEX);
+                        }
+                        written++;
+                    }
+                }
+                // Only once the new index is complete do the old objects go: a repair killed in between leaves both.
+                for (String old : oldIndex.keySet()) {
+                    if (!index.containsKey(old)) {
+                        if (!dryRun) {
+                            lock.checkLease();
+                            store.delete(old);
+                        }
+                        deleted++;
+                    }
+                }
+            }
+            if (!dryRun) {
+                store.reloadIndex();
+            }
+            LOG.info("repair index of {}{}: {} packs indexed, {} added from their headers, {} dropped, {} damaged",
+                    store.location(), dryRun ? " (dry run)" : "", rebuilt.size(), added.size(), dropped.size(),
+                    damagedPacks.size());
+            return new IndexRepairReport(dryRun, rebuilt.size(), added, dropped, headersRead, damagedPacks, damagedIndex,
+                    written, deleted, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** Reads a pack's header from its tail: the trailer says how long the header is. */
+    private List<Packs.PackedBlob> readHeader(BlobId pack, BlobType type, long size) {
+        String name = Packs.objectName(pack, type);
+        return Store.readChecked(store.sink(), "the header of pack '" + name + "'", () -> {
+            byte[] trailer = range(name, size - Packs.trailerLength(), Packs.trailerLength());
+            int tail = Packs.tailLength(trailer, size);
+            return tail < 0 ? trailer : range(name, size - tail, tail);
+        }, tail -> Packs.parseTail(pack, type, tail, size, store.codec()));
+    }
+
+    private byte[] range(String name, long offset, int length) {
+        if (offset < 0) {
+            return new byte[0];
+        }
+        try (InputStream in = store.sink().get(name, offset, length)) {
+            return in.readNBytes(length);
+        } catch (NoSuchObjectException e) {
+            throw new CorruptDataException("pack '" + name + "' vanished while it was read");
+        } catch (IOException e) {
+            throw new BackupException("cannot read '" + name + "' from " + store.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---- repair snapshots
+
+    /**
+     * @param ids the snapshots to check (ids as listed); empty: every snapshot
+     * @param forget whether to remove each damaged snapshot once its repaired copy is written, and manifests that
+     *     cannot be read at all
+     */
+    public SnapshotRepairReport repairSnapshots(List<String> ids, boolean forget) {
+        long start = System.nanoTime();
+        try (RepositoryLock lock = lock("repair snapshots")) {
+            Map<BlobId, ObjectInfo> stored = storedPacks();
+            BlobIndex index = store.reloadIndex();
+            Set<BlobId> indexedPacks = index.packs();
+            List<String> unindexed = new ArrayList<>();
+            stored.forEach((pack, info) -> {
+                if (!indexedPacks.contains(pack)) {
+                    unindexed.add(info.name());
+                }
+            });
+            if (!unindexed.isEmpty()) {
+                // Their blobs would look lost although they are stored: the index must know them first.
+                throw new BackupException("repair snapshots changed nothing: " + unindexed.size() + " stored pack"
+                        + (unindexed.size() == 1 ? " is" : "s are") + " in no index object of " + store.location()
+                        + " (first: " + unindexed.get(0) + "), so data that is there would look lost. Run"
+                        + " `mint-backup repair index` first, then repair the snapshots");
+            }
+            Set<String> objects = new HashSet<>();
+            for (ObjectInfo o : store.list(PruneRun.FILES_PREFIX)) {
+                objects.add(o.name());
+            }
+            List<String> chosen = ids.isEmpty() ? store.snapshotIds() : ids;
+            List<SnapshotRepairReport.Repaired> repaired = new ArrayList<>();
+            List<String> intact = new ArrayList<>();
+            List<DamagedSnapshot> unreadable = new ArrayList<>();
+            List<String> forgotten = new ArrayList<>();
+            for (String id : chosen) {
+                String name = Manifest.objectName(id);
+                Manifest manifest;
+                try {
+                    manifest = store.manifest(id);
+                } catch (CorruptDataException e) {
+                    unreadable.add(new DamagedSnapshot(id, name, e.getMessage()));
+                    if (forget && !dryRun) {
+                        lock.check();
+                        store.delete(name);
+                    }
+                    if (forget) {
+                        forgotten.add(id);
+                    }
+                    continue;
+                } catch (NotFoundException vanished) {
+                    continue;
+                }
+                if (manifest.isTree()) {
+                    TreeRepair trees = new TreeRepair(index, stored, objects);
+                    BlobId root;
+                    try {
+                        root = trees.repair(manifest.tree().get(), "");
+                    } catch (LostTree e) {
+                        unreadable.add(new DamagedSnapshot(id, name, "its root tree cannot be read: " + e.getMessage()));
+                        if (forget && !dryRun) {
+                            lock.check();
+                            store.delete(name);
+                        }
+                        if (forget) {
+                            forgotten.add(id);
+                        }
+                        continue;
+                    }
+                    if (trees.lost.isEmpty()) {
+                        intact.add(id);
+                        continue;
+                    }
+                    Optional<String> replacement = Optional.empty();
+                    if (!dryRun) {
+                        Snapshot copy = repairedSnapshot(manifest.snapshot(), trees.lost, trees.entries, trees.bytes);
+                        lock.check();
+                        trees.store(store); // the new trees, in tree packs, and their index: before the snapshot
+                        lock.check();
+                        store.writeManifest(Manifest.ofTree(copy, manifest.layout(), root));
+                        replacement = Optional.of(copy.id());
+                        LOG.info("snapshot {} of {} repaired as {}: {} entries lost", id, store.location(), copy.id(),
+                                trees.lost.size());
+                        if (forget) {
+                            lock.checkLease();
+                            store.delete(name);
+                        }
+                    }
+                    if (forget) {
+                        forgotten.add(id);
+                    }
+                    repaired.add(new SnapshotRepairReport.Repaired(id, replacement, trees.entries, trees.lost));
+                    continue;
+                }
+                List<Manifest.Item> kept = new ArrayList<>();
+                List<SnapshotRepairReport.LostEntry> lost = new ArrayList<>();
+                for (Manifest.Item item : manifest.items()) {
+                    Optional<String> reason = lostReason(item, index, stored, objects);
+                    if (reason.isPresent()) {
+                        lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(), reason.get()));
+                    } else {
+                        kept.add(item);
+                    }
+                }
+                if (lost.isEmpty()) {
+                    intact.add(id);
+                    continue;
+                }
+                Optional<String> replacement = Optional.empty();
+                if (!dryRun) {
+                    Manifest copy = repairedManifest(manifest, kept, lost);
+                    lock.check();
+                    store.writeManifest(copy);
+                    replacement = Optional.of(copy.snapshot().id());
+                    LOG.info("snapshot {} of {} repaired as {}: {} entries lost", id, store.location(),
+                            copy.snapshot().id(), lost.size());
+                    if (forget) {
+                        lock.checkLease();
+                        store.delete(name);
+                    }
+                }
+                if (forget) {
+                    forgotten.add(id);
+                }
+                repaired.add(new SnapshotRepairReport.Repaired(id, replacement, kept.size(), lost));
+            }
+            return new SnapshotRepairReport(dryRun, repaired, intact, unreadable, forgotten,
+                    Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** Why an entry's content is gone, or empty when all of it is there. */
+    private static Optional<String> lostReason(Manifest.Item item, BlobIndex index, Map<BlobId, ObjectInfo> stored,
+                                               Set<String> objects) {
+        if (item.entry().type() != EntryType.REGULAR) {
+            return Optional.empty();
+        }
+        if (item.object().isPresent()) {
+            return objects.contains(item.object().get()) ? Optional.empty()
+                    : Optional.of("object '" + item.object().get() + "' is missing");
+        }
+        for (BlobId blob : item.blobs()) {
+            Optional<BlobLocation> at = index.find(blob);
+            if (at.isEmpty()) {
+                return Optional.of("blob " + blob + " is in no index object");
+            }
+            ObjectInfo pack = stored.get(at.get().pack());
+            if (pack == null) {
+                return Optional.of("pack '" + at.get().packObject() + "' holding blob " + blob + " is missing");
+            }
+            if (pack.size() < (long) at.get().offset() + at.get().length() + Packs.trailerLength()) {
+                return Optional.of("pack '" + at.get().packObject() + "' is truncated before blob " + blob);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Manifest repairedManifest(Manifest manifest, List<Manifest.Item> kept,
+                                             List<SnapshotRepairReport.LostEntry> lost) {
+        long total = 0;
+        for (Manifest.Item item : kept) {
+            total += item.size();
+        }
+        Snapshot copy = repairedSnapshot(manifest.snapshot(), lost, kept.size(), total);
+        return new Manifest(copy, manifest.layout() == null ? Layout.CHUNKED : manifest.layout(), kept);
+    }
+
+    /** The summary of a repaired copy of {@code s}: its entries and bytes are what is kept. */
+    private static Snapshot repairedSnapshot(Snapshot s, List<SnapshotRepairReport.LostEntry> lost, long entries,
+                                             long total) {
+        Set<String> tags = new TreeSet<>(s.tags());
+        tags.add(Repository.REPAIRED_TAG);
+        Map<String, String> facts = new TreeMap<>(s.facts());
+        facts.put("repair.of", s.id());
+        facts.put("repair.lostEntries", String.valueOf(lost.size()));
+        List<Snapshot.Warning> warnings = new ArrayList<>(s.warnings());
+        for (SnapshotRepairReport.LostEntry l : lost) {
+            warnings.add(new Snapshot.Warning(l.path(), "left out by `repair snapshots` from snapshot " + s.id()
+                    + ": its data is gone (" + l.reason() + ")"));
+        }
+        // A millisecond after the original: the same second to the reader, and it sorts right after it, so that
+        // `latest` picks the repaired copy rather than the damaged original.
+        Instant time = s.time().plusMillis(1);
+        return new Snapshot(SnapshotIds.next(time), time, s.host(), s.source(), s.job(), tags,
+                s.parent(), new Snapshot.Stats(entries, total, 0, 0, 0, 0), facts, warnings, Version.tool());
+    }
+
+    /** A directory whose tree blob cannot be read: everything below it is lost. */
+    private static final class LostTree extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        LostTree(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Repairs one tree snapshot's trees: walks them, leaves out entries whose data is gone and directories whose tree
+     * cannot be read, and encodes a new tree blob for each directory that changed (and so for each directory above
+     * it). Subtrees found whole are remembered with their counts, so a subtree shared by the snapshot's directories
+     * (or met again) is walked once. The new tree blobs wait in memory until {@link #store}: a repair changes few.
+     */
+    private final class TreeRepair {
+        private final BlobIndex index;
+        private final Map<BlobId, ObjectInfo> stored;
+        private final Set<String> objects;
+        /** Whole subtrees: entries and bytes below them. */
+        private final Map<BlobId, long[]> whole = new java.util.HashMap<>();
+        /** New tree blobs, by id, in the order they were made (children before parents). */
+        private final Map<BlobId, byte[]> made = new LinkedHashMap<>();
+        final List<SnapshotRepairReport.LostEntry> lost = new ArrayList<>();
+        long entries;
+        long bytes;
+
+        TreeRepair(BlobIndex index, Map<BlobId, ObjectInfo> stored, Set<String> objects) {
+            this.index = index;
+            this.stored = stored;
+            this.objects = objects;
+        }
+
+        /** The id of the repaired tree of directory {@code path} (its own id when nothing below it is lost). */
+        BlobId repair(BlobId id, String path) throws LostTree {
+            long[] counts = whole.get(id);
+            if (counts != null) {
+                entries += counts[0];
+                bytes += counts[1];
+                return id;
+            }
+            TreeFormat.Node node = read(id, path);
+            int lostBefore = lost.size();
+            long entriesBefore = entries;
+            long bytesBefore = bytes;
+            List<TreeFormat.Child> kept = new ArrayList<>(node.children().size());
+            boolean changed = false;
+            for (TreeFormat.Child c : node.children()) {
+                Manifest.Item item = c.item();
+                if (c.isDirectory()) {
+                    BlobId sub;
+                    try {
+                        sub = repair(c.subtree().get(), item.entry().path());
+                    } catch (LostTree e) {
+                        lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(),
+                                "directory with everything below it: " + e.getMessage()));
+                        changed = true;
+                        continue;
+                    }
+                    changed |= !sub.equals(c.subtree().get());
+                    kept.add(new TreeFormat.Child(c.name(), item, Optional.of(sub), c.implicit()));
+                } else {
+                    Optional<String> reason = lostReason(item, index, stored, objects);
+                    if (reason.isPresent()) {
+                        lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(), reason.get()));
+                        changed = true;
+                        continue;
+                    }
+                    kept.add(c);
+                    bytes += item.size();
+                }
+                if (!c.implicit()) {
+                    entries++;
+                }
+            }
+            if (!changed) {
+                whole.put(id, new long[] {entries - entriesBefore, bytes - bytesBefore});
+                return id;
+            }
+            assert lost.size() > lostBefore;
+            byte[] plain = TreeFormat.encode(kept);
+            BlobId repaired = store.codec().blobId(plain);
+            made.putIfAbsent(repaired, plain);
+            return repaired;
+        }
+
+        /** Reads a tree blob that the index places in a stored pack long enough to hold it. */
+        private TreeFormat.Node read(BlobId id, String path) throws LostTree {
+            String what = "tree " + id + (path.isEmpty() ? "" : " of directory '" + path + "'");
+            Optional<BlobLocation> at = index.find(id);
+            if (at.isEmpty()) {
+                throw new LostTree(what + " is in no index object");
+            }
+            ObjectInfo pack = stored.get(at.get().pack());
+            if (pack == null) {
+                // The local cache of tree packs may still hold it, but the repository does not: it is lost there.
+                throw new LostTree("pack '" + at.get().packObject() + "' holding " + what + " is missing");
+            }
+            if (pack.size() < (long) at.get().offset() + at.get().length() + Packs.trailerLength()) {
+                throw new LostTree("pack '" + at.get().packObject() + "' is truncated before " + what);
+            }
+            try {
+                return store.readTree(id, path);
+            } catch (CorruptDataException e) {
+                throw new LostTree(e.getMessage());
+            }
+        }
+
+        /** Stores the new tree blobs the repository does not hold yet in tree packs, and indexes them. */
+        void store(Store store) {
+            PackWriter packs = new PackWriter(store.codec(), store.config().packSize(), BlobType.TREE);
+            List<PackWriter.Pack> written = new ArrayList<>();
+            try {
+                for (Map.Entry<BlobId, byte[]> tree : made.entrySet()) {
+                    if (index.contains(tree.getKey()) && stored.containsKey(index.find(tree.getKey()).get().pack())) {
+                        continue; // stored already (an earlier repair, or a snapshot with the same directory)
+                    }
+                    Optional<PackWriter.Pack> full = packs.add(tree.getKey(), store.codec().encode(tree.getValue()),
+                            tree.getValue().length);
+                    if (full.isPresent()) {
+                        store.upload(full.get());
+                        written.add(full.get());
+                    }
+                }
+                Optional<PackWriter.Pack> last = packs.flush();
+                if (last.isPresent()) {
+                    store.upload(last.get());
+                    written.add(last.get());
+                }
+            } catch (java.io.IOException e) {
+                throw new BackupException("cannot store the repaired trees in " + store.location() + ": " + e.getMessage(), e);
+            }
+            if (!written.isEmpty()) {
+                store.writeIndex(written.stream().map(PackWriter.Pack::indexEntry).toList());
+                for (PackWriter.Pack p : written) {
+                    stored.put(p.id(), new ObjectInfo(p.objectName(), p.size(), Instant.now()));
+                }
+            }
+        }
+    }
+
+    // ---- helpers
+
+    private RepositoryLock lock(String operation) {
+        if (dryRun) {
+            return null; // a dry run reads only, as a dry-run prune: it works with read-only credentials
+        }
+        return RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, operation, lockWait, RepositoryLock.Settings.DEFAULT);
+    }
+
+    /** Every stored pack, data and tree packs alike, by id. */
+    private Map<BlobId, ObjectInfo> storedPacks() {
+        Map<BlobId, ObjectInfo> stored = new TreeMap<>();
+        for (String prefix : List.of(Packs.PREFIX, Packs.TREE_PREFIX)) {
+            for (ObjectInfo o : store.list(prefix)) {
+                BlobId id = Packs.idOf(o.name());
+                if (id != null && o.name().equals(Packs.objectName(id, Packs.typeOf(o.name())))) {
+                    stored.put(id, o);
+                }
+            }
+        }
+        return stored;
+    }
+
+    private static BlobType typeOf(ObjectInfo pack) {
+        return Packs.typeOf(pack.name());
+    }
+}
