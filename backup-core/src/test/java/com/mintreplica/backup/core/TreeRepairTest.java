@@ -262,7 +262,7 @@ class TreeRepairTest {
             SnapshotListing listing = repo.listSnapshots();
             assertThat(listing.snapshots()).extracting(Snapshot::id).containsExactly(one.id(), three.id());
             assertThat(listing.damaged()).extracting(DamagedSnapshot::id).containsExactly(two.id());
-            assertThat(listing.damaged().get(0).problem()).contains("root tree").contains(lostPack);
+            assertThat(listing.damaged().get(0).problem()).contains("root tree").contains(lostPack).contains("missing");
             assertThat(restore(repo, one.id())).isEqualTo(files(base()));
             assertThatThrownBy(() -> restore(repo, three.id())).isInstanceOf(CorruptDataException.class)
                     .hasMessageContaining(lostPack);
