@@ -295,7 +295,7 @@ public final class PruneRun {
             } catch (CorruptDataException e) {
                 throw new CorruptDataException("prune stopped before deleting any data: snapshot " + id
                         + " cannot be read (" + e.getMessage() + "). Run `mint-backup verify` to see which snapshots are"
-                        + " damaged", e);
+                        + " damaged; `mint-backup repair snapshots --forget` replaces them with what is left of them", e);
             }
         }
         for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
