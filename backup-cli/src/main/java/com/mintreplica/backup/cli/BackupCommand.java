@@ -64,6 +64,9 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
 
+    @Mixin
+    StallOption stall;
+
     @Override
     public Integer call() throws Exception {
         CliAudit.Facts facts = new CliAudit.Facts();
@@ -72,10 +75,12 @@ final class BackupCommand implements Callable<Integer> {
 
     private int backup(CliAudit.Facts facts) throws Exception {
         facts.repository = repository.location(root);
+        stall.get(); // a bad duration is reported before anything is read
         Source source = source();
         Instant at = time == null ? null : parseTime(time);
         try (Repository repo = repository.open(root)) {
-            BackupPipeline.Builder pipeline = Backup.pipeline().source(source).to(repo).tags(tags.toArray(String[]::new));
+            BackupPipeline.Builder pipeline = Backup.pipeline().source(source).to(repo).tags(tags.toArray(String[]::new))
+                    .stallTimeout(stall.get());
             if (at != null) {
                 pipeline.time(at);
             }

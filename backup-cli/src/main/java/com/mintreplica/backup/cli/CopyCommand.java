@@ -43,6 +43,9 @@ final class CopyCommand implements Callable<Integer> {
             description = "The snapshots to copy: ids, 'latest', ... Default: all of them.")
     List<String> snapshots = new ArrayList<>();
 
+    @picocli.CommandLine.Mixin
+    StallOption stall;
+
     @Override
     public Integer call() throws Exception {
         CliAudit.Facts facts = new CliAudit.Facts();
@@ -51,6 +54,7 @@ final class CopyCommand implements Callable<Integer> {
     }
 
     private int copy(CliAudit.Facts facts) {
+        stall.get(); // a bad duration is reported before anything is read
         try (Repository source = options(from).open(root); Repository target = options(to).open(root)) {
             List<Snapshot> chosen;
             if (snapshots.isEmpty()) {
@@ -63,7 +67,7 @@ final class CopyCommand implements Callable<Integer> {
                 }
                 chosen = new ArrayList<>(byId.values());
             }
-            CopyResult result = source.copyTo(target, chosen);
+            CopyResult result = source.copyTo(target, chosen, stall.get());
             facts.bytes = result.bytesCopied();
             facts.snapshot = result.copied().size() == 1 ? result.copied().get(0) : null;
             facts.detail = "from " + com.mintreplica.backup.core.sink.Sinks.redact(from) + ": " + result.copied().size()

@@ -81,6 +81,9 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Show what would be removed and freed; change nothing.")
     boolean dryRun;
 
+    @picocli.CommandLine.Mixin
+    StallOption stall;
+
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
@@ -133,9 +136,10 @@ final class PruneCommand implements Callable<Integer> {
             }
         }
         Retention retention = policy.build();
+        stall.get(); // a bad duration is reported before anything is read
         try (Repository repo = repository.open(root)) {
             PruneReport report = repo.prune().policy(retention).groupBy(GroupBy.parse(groupBy)).dryRun(dryRun)
-                    .maxUnused(maxUnusedPercent / 100.0).protectNewest(!allowEmptyGroups).run();
+                    .maxUnused(maxUnusedPercent / 100.0).protectNewest(!allowEmptyGroups).stallTimeout(stall.get()).run();
             facts.bytes = report.bytesFreed();
             facts.detail = (dryRun ? "dry run: " : "") + report.removed().size() + " snapshots removed, "
                     + report.packsDeleted() + " packs deleted, " + report.packsRepacked() + " repacked";

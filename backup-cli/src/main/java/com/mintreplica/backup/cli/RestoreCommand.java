@@ -55,6 +55,9 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--option", paramLabel = "KEY=VALUE", description = "A target option (repeatable).")
     Map<String, String> options = new LinkedHashMap<>();
 
+    @picocli.CommandLine.Mixin
+    StallOption stall;
+
     @Override
     public Integer call() throws Exception {
         CliAudit.Facts facts = new CliAudit.Facts();
@@ -63,6 +66,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     private int restore(CliAudit.Facts facts) throws Exception {
         facts.repository = repository.location(root);
+        stall.get(); // a bad duration is reported before anything is read
         try (Repository repo = repository.open(root)) {
             Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
             facts.snapshot = s.id();
@@ -90,7 +94,8 @@ final class RestoreCommand implements Callable<Integer> {
             } else {
                 restoreTarget = provider.target(location, targetOptions);
             }
-            RestoreResult result = repo.restore(SnapshotSelector.id(s.id())).to(restoreTarget).include(includes).run();
+            RestoreResult result = repo.restore(SnapshotSelector.id(s.id())).to(restoreTarget).include(includes)
+                    .stallTimeout(stall.get()).run();
             facts.bytes = result.bytes();
             if (!root.quiet) {
                 root.out.printf("restored snapshot %s: %d entries, %s in %s%n", s.id(), result.entries(),

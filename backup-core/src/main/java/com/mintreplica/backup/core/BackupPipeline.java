@@ -56,6 +56,7 @@ public final class BackupPipeline {
     private final long memoryBudget;
     private final boolean useParent;
     private final Duration lockWait;
+    private final Duration stallTimeout;
 
     private BackupPipeline(Builder b) {
         this.source = b.source;
@@ -75,6 +76,7 @@ public final class BackupPipeline {
         this.memoryBudget = b.memoryBudget;
         this.useParent = b.useParent;
         this.lockWait = b.lockWait;
+        this.stallTimeout = b.stallTimeout;
     }
 
     /**
@@ -91,12 +93,19 @@ public final class BackupPipeline {
             Optional<Manifest> parent = useParent ? parent(repo) : Optional.empty();
             ExecutorService pool = executor != null ? executor : Repository.newExecutor("mint-backup-worker", parallelism);
             Snapshot snapshot;
+            boolean done = false;
             try {
                 snapshot = new BackupRun(repo.store(), new BackupRun.Options(source, tags, job, host, time, clock,
-                        listeners, parent, pool, memoryBudget, Version.tool(), lockWait)).run();
+                        listeners, parent, pool, memoryBudget, Version.tool(), lockWait, stallTimeout)).run();
+                done = true;
             } finally {
                 if (executor == null) {
-                    pool.shutdown();
+                    // After a failure, chunks still queued are dropped and stuck workers interrupted.
+                    if (done) {
+                        pool.shutdown();
+                    } else {
+                        pool.shutdownNow();
+                    }
                 }
             }
             List<Snapshot> forgotten = retention == null ? List.of() : applyRetention(repo, snapshot);
@@ -184,6 +193,7 @@ public final class BackupPipeline {
         private long memoryBudget = defaultMemoryBudget();
         private boolean useParent = true;
         private Duration lockWait = DEFAULT_LOCK_WAIT;
+        private Duration stallTimeout = Repository.DEFAULT_STALL_TIMEOUT;
 
         Builder() {
         }
@@ -313,6 +323,21 @@ public final class BackupPipeline {
                 throw new InvalidInputException("lockWait must be zero or positive: " + value);
             }
             this.lockWait = value;
+            return this;
+        }
+
+        /**
+         * How long a run may make no progress (no bytes read from the source or moved to the store, no entry done)
+         * before it is abandoned with a {@link StallException} that says what each stage waits for (default
+         * {@link Repository#DEFAULT_STALL_TIMEOUT}, 10 minutes; {@link Duration#ZERO}: wait forever). An abandoned run
+         * commits nothing and releases its lease, and returns even when a Sink call never does. Time a Source spends
+         * preparing its next entry, and waiting for a prune's lock ({@link #lockWait}), does not count.
+         */
+        public Builder stallTimeout(Duration value) {
+            if (value == null || value.isNegative()) {
+                throw new InvalidInputException("stallTimeout must be zero (off) or positive: " + value);
+            }
+            this.stallTimeout = value;
             return this;
         }
 

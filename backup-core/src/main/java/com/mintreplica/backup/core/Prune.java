@@ -79,6 +79,7 @@ public final class Prune {
     private Duration lockWait = Duration.ZERO;
     private Clock clock = Clock.systemUTC();
     private Listener listener = (step, object) -> { };
+    private Duration stallTimeout = Repository.DEFAULT_STALL_TIMEOUT;
 
     Prune(Repository repository) {
         this.repository = repository;
@@ -162,16 +163,32 @@ public final class Prune {
     }
 
     /**
+     * How long the prune may make no progress (no object read, written or deleted) before it is abandoned with a
+     * {@link StallException} naming what it waits for (default {@link Repository#DEFAULT_STALL_TIMEOUT}, 10 minutes;
+     * {@link Duration#ZERO}: wait forever). Every step of a prune is safe to interrupt: the next prune finishes the
+     * work. Waiting for running backups ({@link #lockWait}) does not count.
+     */
+    public Prune stallTimeout(Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new InvalidInputException("stallTimeout must be zero (off) or positive: " + value);
+        }
+        this.stallTimeout = value;
+        return this;
+    }
+
+    /**
      * Runs the prune.
      *
      * @throws ConflictException when a backup or another prune holds the repository past {@link #lockWait}, or the
      *     lock was lost while pruning (nothing more is changed then)
      * @throws CorruptDataException when a remaining snapshot needs data the repository does not have: the prune stops
      *     before deleting any data
+     * @throws StallException when the prune made no progress for its {@link #stallTimeout}
      */
     public PruneReport run() {
         PruneRun.Options options = new PruneRun.Options(Optional.ofNullable(policy), groupBy, dryRun, protectNewest,
-                maxUnused, unindexedGrace, lockWait, RepositoryLock.Settings.DEFAULT.withClock(clock), listener);
+                maxUnused, unindexedGrace, lockWait, RepositoryLock.Settings.DEFAULT.withClock(clock), listener,
+                stallTimeout);
         return new PruneRun(repository.store(), options).run();
     }
 }

@@ -44,6 +44,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Repository implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Repository.class);
+    /**
+     * How long a backup, restore, copy or prune may make no progress before it is abandoned with a
+     * {@link StallException} (unless the caller sets another): 10 minutes, far above any pause of a store that works
+     * (retries with backoff, a slow link still moving bytes), and far below "never".
+     */
+    public static final java.time.Duration DEFAULT_STALL_TIMEOUT = java.time.Duration.ofMinutes(10);
+
     private final Store store;
     private final boolean ownsSink;
 
@@ -421,7 +428,20 @@ public final class Repository implements AutoCloseable {
      * @throws InvalidInputException when {@code target} is this repository
      */
     public CopyResult copyTo(Repository target, List<Snapshot> snapshots) {
+        return copyTo(target, snapshots, DEFAULT_STALL_TIMEOUT);
+    }
+
+    /**
+     * Like {@link #copyTo(Repository, List)}, abandoning the copy with a {@link StallException} (naming what it waits
+     * for) when it makes no progress for {@code stallTimeout} ({@link java.time.Duration#ZERO}: wait forever).
+     * Snapshots copied before then stay copied, each complete; the one being copied is not committed, and running the
+     * copy again resumes it.
+     */
+    public CopyResult copyTo(Repository target, List<Snapshot> snapshots, java.time.Duration stallTimeout) {
         Objects.requireNonNull(target, "target");
+        if (stallTimeout == null || stallTimeout.isNegative()) {
+            throw new InvalidInputException("stallTimeout must be zero (off) or positive: " + stallTimeout);
+        }
         Objects.requireNonNull(snapshots, "snapshots");
         if (target == this || target.store().sink() == store.sink()) {
             throw new InvalidInputException("cannot copy " + location() + " into itself: give another repository as the target");
@@ -431,7 +451,7 @@ public final class Repository implements AutoCloseable {
         ExecutorService executor = newExecutor("mint-backup-copy", parallelism);
         try {
             com.mintreplica.backup.core.internal.CopyRun.Counts counts = new com.mintreplica.backup.core.internal.CopyRun(
-                    store, target.store(), executor, parallelism)
+                    store, target.store(), executor, parallelism, stallTimeout)
                     .run(snapshots.stream()
                             .sorted(java.util.Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id))
                             .map(Snapshot::id).toList());
@@ -456,7 +476,8 @@ public final class Repository implements AutoCloseable {
         ExecutorService executor = restore.executor() != null ? null : newExecutor("mint-backup-restore", restore.parallelism());
         try {
             RestoreRun.Counts counts = new RestoreRun(store, manifest,
-                    restore.executor() != null ? restore.executor() : executor, restore.parallelism())
+                    restore.executor() != null ? restore.executor() : executor, restore.parallelism(),
+                    restore.stallTimeout())
                     .run(restore.target(), restore.selection(), restore.isPartial());
             return new RestoreResult(snapshot, counts.entries(), counts.bytes(),
                     java.time.Duration.ofNanos(System.nanoTime() - start));

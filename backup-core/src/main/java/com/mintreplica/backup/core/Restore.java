@@ -1,6 +1,7 @@
 package com.mintreplica.backup.core;
 
 import com.mintreplica.backup.core.source.RestoreTarget;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -26,6 +27,7 @@ public final class Restore {
     private Executor executor;
     // Blob reads wait on the store (disk, network) more than on the CPU: a few more than the processors keep both busy.
     private int parallelism = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private Duration stallTimeout = Repository.DEFAULT_STALL_TIMEOUT;
 
     Restore(Repository repository, SnapshotSelector selector) {
         this.repository = repository;
@@ -74,10 +76,26 @@ public final class Restore {
     }
 
     /**
+     * How long the restore may make no progress (no bytes handed to the target, no blob fetched) before it is
+     * abandoned with a {@link StallException} naming what it waits for, e.g. blob B of pack P (default
+     * {@link Repository#DEFAULT_STALL_TIMEOUT}, 10 minutes; {@link Duration#ZERO}: wait forever). The target is told
+     * to abort. A target's own work before the first and after the last entry (pg_restore building indexes) does not
+     * count.
+     */
+    public Restore stallTimeout(Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new InvalidInputException("stallTimeout must be zero (off) or positive: " + value);
+        }
+        this.stallTimeout = value;
+        return this;
+    }
+
+    /**
      * Runs the restore.
      *
      * @throws NotFoundException when the snapshot or an included path does not exist
      * @throws CorruptDataException when stored data is damaged; nothing corrupt reaches the target
+     * @throws StallException when the restore made no progress for its {@link #stallTimeout}
      */
     public RestoreResult run() {
         if (target == null) {
@@ -100,6 +118,10 @@ public final class Restore {
 
     int parallelism() {
         return parallelism;
+    }
+
+    Duration stallTimeout() {
+        return stallTimeout;
     }
 
     boolean isPartial() {

@@ -13,7 +13,6 @@ import com.mintreplica.backup.crypto.internal.DataKey;
 import com.mintreplica.backup.crypto.internal.KeyObject;
 import com.mintreplica.backup.crypto.internal.KeyObjects;
 import java.io.IOException;
-import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,11 +83,7 @@ public final class KeyManager implements AutoCloseable {
             }
             List<KeyObject> keys = new ArrayList<>();
             for (String name : names) {
-                try (InputStream in = sink.get(name)) {
-                    keys.add(KeyObject.parse(name, in.readAllBytes()));
-                } catch (com.mintreplica.backup.core.sink.NoSuchObjectException vanished) {
-                    // removed meanwhile
-                }
+                KeyObjects.read(sink, name).ifPresent(keys::add); // absent: removed meanwhile
             }
             keys.sort(java.util.Comparator.comparing(KeyObject::created));
             return group(keys);

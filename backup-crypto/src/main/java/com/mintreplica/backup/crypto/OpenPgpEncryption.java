@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.openpgp.PGPKeyPair;
@@ -153,16 +154,21 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         Map<Long, PGPPrivateKey> mine = new LinkedHashMap<>(); // the order the keys were given: hidden recipients try it
         secretKeys.forEach(k -> mine.putAll(k.privateKeys()));
         List<KeyObject> objects = new ArrayList<>();
-        for (KeyObject object : KeyObjects.readAll(context.sink())) {
-            if (object.repository().equals(context.repositoryId())) {
-                objects.add(object);
-            } else if (KeyObjects.opens(object, mine)) {
-                // Another repository's key object, or one whose clear repository id was damaged: its keys say which.
+        // Another repository's key object, or one whose clear repository id was damaged: its keys say which. Checked
+        // while the object is read, so that an id damaged on the way (not in the store) is read again.
+        UnaryOperator<KeyObject> namesItsRepository = object -> {
+            if (!object.repository().equals(context.repositoryId()) && opens(object, mine)) {
                 KeyObject.Payload payload = unwrap(object, mine, context);
                 if (payload != null && payload.repository().equals(context.repositoryId())) {
                     throw new CorruptDataException("key object '" + object.name() + "' in " + context.sink().describe()
                             + " names repository " + object.repository() + " but wraps the keys of this one: it is damaged");
                 }
+            }
+            return object;
+        };
+        for (KeyObject object : KeyObjects.readAll(context.sink(), namesItsRepository)) {
+            if (object.repository().equals(context.repositoryId())) {
+                objects.add(object);
             }
         }
         if (objects.isEmpty()) {
@@ -212,6 +218,14 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             }
         }
         return new Unlocked(context.repositoryId(), idKey, sorted, rings, mine, objects);
+    }
+
+    private static boolean opens(KeyObject object, Map<Long, PGPPrivateKey> mine) {
+        try {
+            return KeyObjects.opens(object, mine);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The keys {@code object} wraps, or null when it is for a hidden recipient that is not one of {@code mine}. */

@@ -149,6 +149,81 @@ class KeyObjectCorruptionTest {
         assertThatThrownBy(() -> KeyManager.recipients(sink)).isInstanceOf(CorruptDataException.class).hasMessageContaining(name);
     }
 
+    @Test
+    void a_key_object_damaged_on_the_way_is_read_again_and_damage_on_every_read_is_not_called_corrupt() throws IOException {
+        InMemorySink sink = new InMemorySink();
+        try (Repository repo = Repository.init(sink, RepositorySettings.defaults(), OpenPgpEncryption.to(keys.edPublic()))) {
+            assertThat(repo.encryption()).contains("openpgp");
+        }
+        String name;
+        try (var listed = sink.list(RepositoryEncryption.KEYS_PREFIX)) {
+            name = listed.toList().get(0).name();
+        }
+        // The first read of the key object arrives with one bit flipped: read again, it is intact.
+        int[] reads = {0};
+        com.mintreplica.backup.core.sink.Sink once = flippingKeyReads(sink, () -> ++reads[0] == 1);
+        try (Repository repo = Repository.open(once, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            assertThat(repo.encryption()).contains("openpgp");
+        }
+        assertThat(reads[0]).as("read again after the damaged read").isEqualTo(2);
+        int[] listed = {0};
+        assertThat(KeyManager.recipients(flippingKeyReads(sink, () -> ++listed[0] == 1))).hasSize(1);
+
+        // The clear repository id, which only the wrapped keys check, damaged on the first read: read again too.
+        int[] idReads = {0};
+        com.mintreplica.backup.core.sink.Sink idOnce = flippingKeyReads(sink, () -> ++idReads[0] == 1, bytes -> {
+            int at = new String(bytes, StandardCharsets.ISO_8859_1).indexOf("\"repository\"");
+            while (!Character.isDigit(bytes[at])) {
+                at++;
+            }
+            bytes[at] ^= 0x01; // another digit: still a well-formed id, of another repository
+        });
+        try (Repository repo = Repository.open(idOnce, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            assertThat(repo.encryption()).contains("openpgp");
+        }
+        assertThat(idReads[0]).as("read again after the damaged read").isEqualTo(2);
+
+        // Every read damaged differently: the stored object may be intact, and that is what is said.
+        assertThatThrownBy(() -> Repository.open(flippingKeyReads(sink, () -> true), OpenPgpEncryption.unlockWith(keys.edSecret())))
+                .isNotInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("key object '" + name + "' arrived damaged 3 times")
+                .hasMessageContaining("different bytes each time").hasMessageContaining("the stored object may be intact");
+    }
+
+    /**
+     * {@code sink}, whose reads of key objects flip one bit (a different one each read, as damage on a network does)
+     * while {@code damage} says so.
+     */
+    private static com.mintreplica.backup.core.sink.Sink flippingKeyReads(InMemorySink sink,
+                                                                          java.util.function.BooleanSupplier damage) {
+        int[] flips = {0};
+        return flippingKeyReads(sink, damage, bytes -> bytes[20 + 7 * flips[0]++] ^= 0x01);
+    }
+
+    private static com.mintreplica.backup.core.sink.Sink flippingKeyReads(InMemorySink sink,
+            java.util.function.BooleanSupplier damage, java.util.function.Consumer<byte[]> flip) {
+        return (com.mintreplica.backup.core.sink.Sink) java.lang.reflect.Proxy.newProxyInstance(
+                KeyObjectCorruptionTest.class.getClassLoader(), new Class<?>[] {com.mintreplica.backup.core.sink.Sink.class},
+                (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(sink, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("get") && args.length == 1
+                            && ((String) args[0]).startsWith(RepositoryEncryption.KEYS_PREFIX) && damage.getAsBoolean()) {
+                        byte[] bytes;
+                        try (InputStream in = (InputStream) result) {
+                            bytes = in.readAllBytes();
+                        }
+                        flip.accept(bytes);
+                        return new ByteArrayInputStream(bytes);
+                    }
+                    return result;
+                });
+    }
+
     /** Which fields differ, for the message. */
     static String difference(Unlocked expected, Unlocked got) {
         List<String> out = new ArrayList<>();

@@ -168,7 +168,7 @@ public final class DrillRunner {
                     for (Scratch.Part part : scratch.parts()) {
                         try {
                             RestoreResult r = repo.restore(SnapshotSelector.id(s.id())).to(part.target())
-                                    .include(part.includes()).run();
+                                    .include(part.includes()).stallTimeout(config.stallTimeout()).run();
                             entries += r.entries();
                             bytes += r.bytes();
                         } catch (RuntimeException e) {

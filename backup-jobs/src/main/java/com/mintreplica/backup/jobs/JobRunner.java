@@ -113,7 +113,8 @@ public final class JobRunner implements JobAction {
             try {
                 Source source = source(job, redactor);
                 BackupPipeline.Builder pipeline = Backup.pipeline().source(source).to(repo).job(job.name())
-                        .host(snapshotHost).clock(clock).tags(job.tags().toArray(String[]::new));
+                        .host(snapshotHost).clock(clock).tags(job.tags().toArray(String[]::new))
+                        .stallTimeout(config.stallTimeout());
                 result = pipeline.build().run();
             } catch (RuntimeException | IOException e) {
                 audit(AuditRecord.builder(AuditOperation.BACKUP, started).job(job.name()).repository(repoConfig.location())
@@ -170,7 +171,8 @@ public final class JobRunner implements JobAction {
         try (Sink sink = Sinks.open(repository.location());
              Repository repo = openRepository(repository, sink, redactor)) {
             try {
-                PruneReport report = repo.prune().clock(clock).lockWait(PRUNE_LOCK_WAIT).run();
+                PruneReport report = repo.prune().clock(clock).lockWait(PRUNE_LOCK_WAIT)
+                        .stallTimeout(config.stallTimeout()).run();
                 audit(AuditRecord.builder(AuditOperation.PRUNE, started).repository(repository.location())
                         .bytes(report.bytesFreed()).duration(report.duration())
                         .detail(report.packsDeleted() + " packs deleted, " + report.packsRepacked() + " repacked, "
@@ -198,7 +200,7 @@ public final class JobRunner implements JobAction {
         try (Sink targetSink = Sinks.open(targetConfig.location());
              Repository target = openRepository(targetConfig, targetSink, redactor)) {
             try {
-                long copiedBytes = from.copyTo(target, List.of(snapshot)).bytesCopied();
+                long copiedBytes = from.copyTo(target, List.of(snapshot), config.stallTimeout()).bytesCopied();
                 audit(AuditRecord.builder(AuditOperation.COPY, started).job(job.name()).snapshot(snapshot.id())
                         .repository(targetConfig.location()).bytes(copiedBytes).duration(Duration.ofNanos(System.nanoTime() - t0))
                         .detail("from " + Sinks.redact(config.repository(job.repository()).location())), auditSink);

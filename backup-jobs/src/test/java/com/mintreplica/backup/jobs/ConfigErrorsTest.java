@@ -50,6 +50,22 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void the_stall_timeout_is_read_from_the_top_level_defaults_to_ten_minutes_and_must_be_a_duration() throws Exception {
+        Path file = temp.resolve("jobs.yaml");
+        Files.writeString(file, VALID);
+        assertThat(JobsConfig.load(file).stallTimeout()).isEqualTo(java.time.Duration.ofMinutes(10));
+        Files.writeString(file, "stallTimeout: 90s\n" + VALID);
+        assertThat(JobsConfig.load(file).stallTimeout()).isEqualTo(java.time.Duration.ofSeconds(90));
+        Files.writeString(file, "stallTimeout: 0\n" + VALID);
+        assertThat(JobsConfig.load(file).stallTimeout()).isZero();
+
+        ConfigProblem p = only(problems("stallTimeout: soon\n" + VALID));
+        assertThat(p.field()).isEqualTo("stallTimeout");
+        assertThat(p.line()).isEqualTo(1);
+        assertThat(p.message()).contains("'soon' is not a duration");
+    }
+
+    @Test
     void a_valid_config_loads() throws Exception {
         Path file = temp.resolve("jobs.yaml");
         Files.writeString(file, VALID);

@@ -24,6 +24,7 @@ class ConfigExampleTest {
         assertThat(config.host()).contains("mint-replica");
         assertThat(config.zone()).isEqualTo(ZoneId.of("Europe/Berlin"));
         assertThat(config.lease()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.stallTimeout()).isEqualTo(Duration.ofMinutes(10));
         assertThat(config.audit().file()).contains(Path.of("/var/log/mint-backup/audit.jsonl"));
         assertThat(config.audit().repository()).isTrue();
 

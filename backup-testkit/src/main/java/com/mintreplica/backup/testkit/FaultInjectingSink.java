@@ -18,16 +18,30 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * Wraps a Sink to count what is written and to make writes fail, for tests of what the repository does when a store
- * breaks in the middle (a killed backup or copy). Not a mock: every call that is not failed goes to the real Sink.
+ * Wraps a Sink to count what is written and to make calls fail, hang or crawl, for tests of what the repository does
+ * when a store breaks in the middle (a killed backup or copy, a connection that never answers, a slow link). Not a
+ * mock: every call that is not failed goes to the real Sink (a hung call too, once released).
  *
  * <pre>{@code
  * FaultInjectingSink faulty = new FaultInjectingSink(sink);
  * faulty.failPutsAfter(3, name -> name.startsWith("data/"));   // the 4th pack write throws
+ * faulty.hang(name -> name.startsWith("data/"), Call.PUT);    // pack writes never return (until release())
+ * faulty.throttle(16 * 1024, Duration.ofMillis(50));          // every read of content crawls, but moves
  * }</pre>
  */
 public final class FaultInjectingSink implements Sink {
+    /** The calls {@link #hang} can make hang. */
+    public enum Call {
+        PUT, GET, STAT, LIST, DELETE
+    }
+
     private final Sink delegate;
+    private volatile Predicate<String> hanging = name -> false;
+    private volatile Set<Call> hangingCalls = java.util.EnumSet.noneOf(Call.class);
+    private volatile java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+    private final AtomicInteger hangingNow = new AtomicInteger();
+    private volatile int throttleBytes;
+    private volatile long throttlePauseMillis;
     private final List<String> puts = new CopyOnWriteArrayList<>();
     private final AtomicInteger matchingPuts = new AtomicInteger();
     private volatile int failAfter = Integer.MAX_VALUE;
@@ -74,6 +88,104 @@ public final class FaultInjectingSink implements Sink {
         return this;
     }
 
+    /**
+     * Makes the given calls on names matching {@code which} (for {@link Call#LIST}: on prefixes matching it) hang
+     * before they reach the real Sink, as a connection that never answers does: they ignore interrupts and wait until
+     * {@link #release()}, then go on to the real Sink.
+     */
+    public FaultInjectingSink hang(Predicate<String> which, Call... calls) {
+        this.released = new java.util.concurrent.CountDownLatch(1);
+        this.hangingCalls = calls.length == 0 ? java.util.EnumSet.allOf(Call.class)
+                : java.util.EnumSet.copyOf(java.util.Arrays.asList(calls));
+        this.hanging = Objects.requireNonNull(which, "which");
+        return this;
+    }
+
+    /** Lets every hung call go on to the real Sink, and stops hanging new ones. */
+    public FaultInjectingSink release() {
+        this.hanging = name -> false;
+        this.released.countDown();
+        return this;
+    }
+
+    /** How many calls are hanging now. */
+    public int hangingCalls() {
+        return hangingNow.get();
+    }
+
+    /**
+     * Makes every read of content crawl: puts read at most {@code bytesPerRead} bytes of their content per read and
+     * gets hand out at most that many per read, each after {@code pause}. Bytes keep moving, slowly, as over a poor
+     * link. {@code bytesPerRead} 0 stops throttling.
+     */
+    public FaultInjectingSink throttle(int bytesPerRead, java.time.Duration pause) {
+        this.throttlePauseMillis = pause.toMillis();
+        this.throttleBytes = bytesPerRead;
+        return this;
+    }
+
+    private void maybeHang(Call call, String name) {
+        if (!hangingCalls.contains(call) || !hanging.test(name)) {
+            return;
+        }
+        java.util.concurrent.CountDownLatch latch = released;
+        hangingNow.incrementAndGet();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    latch.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // a call stuck in the network does not answer interrupts
+                }
+            }
+        } finally {
+            hangingNow.decrementAndGet();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private InputStream throttled(InputStream in) {
+        int bytes = throttleBytes;
+        long pause = throttlePauseMillis;
+        if (bytes <= 0) {
+            return in;
+        }
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while crawling");
+                }
+                return in.read(b, off, Math.min(len, bytes));
+            }
+
+            @Override
+            public long transferTo(java.io.OutputStream out) throws IOException {
+                byte[] buffer = new byte[bytes];
+                long total = 0;
+                int n;
+                while ((n = read(buffer, 0, buffer.length)) >= 0) {
+                    out.write(buffer, 0, n);
+                    total += n;
+                }
+                return total;
+            }
+        };
+    }
+
     /** The names of the objects written through this wrapper (put or created), in order. */
     public List<String> puts() {
         return List.copyOf(puts);
@@ -103,7 +215,8 @@ public final class FaultInjectingSink implements Sink {
     @Override
     public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
         maybeFail(name);
-        delegate.put(name, content, length, kind);
+        maybeHang(Call.PUT, name);
+        delegate.put(name, throttled(content), length, kind);
         puts.add(name);
         afterWrite.accept(name);
     }
@@ -111,7 +224,8 @@ public final class FaultInjectingSink implements Sink {
     @Override
     public boolean putIfAbsent(String name, InputStream content, long length, ObjectKind kind) throws IOException {
         maybeFail(name);
-        boolean created = delegate.putIfAbsent(name, content, length, kind);
+        maybeHang(Call.PUT, name);
+        boolean created = delegate.putIfAbsent(name, throttled(content), length, kind);
         if (created) {
             puts.add(name);
         }
@@ -121,26 +235,31 @@ public final class FaultInjectingSink implements Sink {
 
     @Override
     public InputStream get(String name) throws IOException {
-        return delegate.get(name);
+        maybeHang(Call.GET, name);
+        return throttled(delegate.get(name));
     }
 
     @Override
     public InputStream get(String name, long offset, long length) throws IOException {
-        return delegate.get(name, offset, length);
+        maybeHang(Call.GET, name);
+        return throttled(delegate.get(name, offset, length));
     }
 
     @Override
     public Optional<ObjectInfo> stat(String name) throws IOException {
+        maybeHang(Call.STAT, name);
         return delegate.stat(name);
     }
 
     @Override
     public Stream<ObjectInfo> list(String prefix) throws IOException {
+        maybeHang(Call.LIST, prefix);
         return delegate.list(prefix);
     }
 
     @Override
     public void delete(String name) throws IOException {
+        maybeHang(Call.DELETE, name);
         if (retained.test(name)) {
             throw new ObjectLockedException(name, java.util.Optional.empty(), "'" + name + "' is retained (injected)");
         }

@@ -56,12 +56,14 @@ public final class BackupRun {
     /** What a run needs besides the repository. */
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
                           Clock clock, List<BackupListener> listeners, Optional<Manifest> parent,
-                          ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait) {
+                          ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait,
+                          Duration stallTimeout) {
     }
 
     private final Store store;
     private final Options options;
     private final Codec codec;
+    private final Watchdog watch;
     private final AtomicLong bytesRead = new AtomicLong();
     private final AtomicLong bytesNew = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
@@ -75,19 +77,24 @@ public final class BackupRun {
     /** Blobs this run stores: the first worker to claim an id stores it. */
     private final IdSet claimed = new IdSet();
     private BlobIndex index;
-    private PackWriter dataPacks;
-    private PackWriter treePacks;
+    /** The open data pack and the budget of data blobs in packs; the same for tree blobs: see PackBudget. */
+    private PackBudget dataPacks;
+    private PackBudget treePacks;
     private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
-    private ByteBudget packBudget;
     private long entries;
     private long totalBytes;
     private long lastProgress;
 
     public BackupRun(Store store, Options options) {
-        this.store = store;
         this.options = options;
         this.codec = store.codec();
-        this.checkpoints = new Checkpoints(store);
+        this.watch = Watchdog.of("backup of " + options.source().id() + " to " + store.location(),
+                "no snapshot was committed and its lease was released", options.stallTimeout());
+        // Every store call of this run goes through the watchdog's view (data packs, tree packs, index objects, the
+        // snapshot object): progress, what waits, and no write once the run is abandoned.
+        this.store = store.withSink(watch.watch(store.sink()));
+        // [checkpoint] through the watched store too: no checkpoint is written once the run is abandoned.
+        this.checkpoints = new Checkpoints(this.store);
     }
 
     public Snapshot run() {
@@ -96,11 +103,32 @@ public final class BackupRun {
         Instant time = options.time().orElseGet(clock::instant);
         String id = SnapshotIds.next(time);
         emit(new BackupEvent.Started(clock.instant(), options.source().id(), store.location()));
+        try {
+            Snapshot committed = watch.run("mint-backup-backup", () -> commit(id, time, clock, startNanos));
+            LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
+                    options.source().id(), store.location(), committed.stats().entries(), committed.stats().bytesRead(),
+                    committed.stats().bytesNew());
+            emit(new BackupEvent.Finished(clock.instant(), committed));
+            return committed;
+        } catch (IOException e) {
+            BackupException failure = new BackupException("backup of " + options.source().id() + " failed: " + e.getMessage(), e);
+            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), failure));
+            throw failure;
+        } catch (RuntimeException e) {
+            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), e));
+            throw e;
+        }
+    }
+
+    /** The run itself, on the watchdog's thread: lease, read and store, index, snapshot object. */
+    private Snapshot commit(String id, Instant time, Clock clock, long startNanos) throws IOException {
         RepositoryLock lock = null;
         try {
             // [lock] A shared lease for the whole run keeps prune (exclusive) away: see RepositoryLock and docs/prune.md.
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.SHARED, "back up " + options.source().id(),
-                    options.lockWait(), RepositoryLock.Settings.DEFAULT);
+                    options.lockWait(), RepositoryLock.Settings.DEFAULT, watch);
+            RepositoryLock lease = lock;
+            watch.onAbandon(() -> lease.abandon(Duration.ofSeconds(2)));
             BlobId root;
             Map<String, String> facts;
             BackupContext context = new BackupContext() {
@@ -119,26 +147,28 @@ public final class BackupRun {
                     return store.config().layout();
                 }
             };
-            try (SourceReader reader = options.source().open(context)) {
+            SourceReader opened;
+            // A Source's own preparation (a transaction, a connection) moves no bytes the watchdog could see.
+            try (Watchdog.Activity a = watch.exempt("reader", () -> "opening the source " + options.source().id())) {
+                opened = options.source().open(context);
+            }
+            try (SourceReader reader = opened) {
                 root = read(reader, id);
                 facts = reader.facts();
             }
-            bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
+            try (Watchdog.Activity a = watch.activity("main", () -> "writing the last index object of the run")) {
+                bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
+            }
             // The snapshot object's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
             lock.check(); // [lock] no prune can have run since the index was read: the blobs this snapshot names exist
-            store.writeManifest(Manifest.ofTree(committed, store.config().layout(), root));
-            LOG.info("snapshot {} of {} committed to {}: {} entries, {} bytes read, {} bytes new", id,
-                    options.source().id(), store.location(), entries, bytesRead.get(), bytesNew.get());
-            emit(new BackupEvent.Finished(clock.instant(), committed));
+            watch.check();
+            // The commit point: once this object is written the snapshot exists, even if the run stalls afterwards.
+            watch.expectCommit(Manifest.objectName(id), committed);
+            try (Watchdog.Activity a = watch.activity("main", () -> "writing the snapshot object of " + id)) {
+                store.writeManifest(Manifest.ofTree(committed, store.config().layout(), root));
+            }
             return committed;
-        } catch (IOException e) {
-            BackupException failure = new BackupException("backup of " + options.source().id() + " failed: " + e.getMessage(), e);
-            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), failure));
-            throw failure;
-        } catch (RuntimeException e) {
-            emit(new BackupEvent.Failed(clock.instant(), options.source().id(), e));
-            throw e;
         } finally {
             if (lock != null) {
                 lock.close(); // [lock]
@@ -175,23 +205,25 @@ public final class BackupRun {
         store.upgradeFormat();
         // [lock] Read again under the lease: an index cached before it may name blobs a prune has deleted since.
         index = store.reloadIndex();
-        dataPacks = new PackWriter(codec, config.packSize(), BlobType.DATA);
-        treePacks = new PackWriter(codec, config.packSize(), BlobType.TREE);
+        // Three budgets bound memory (see ByteBudget and PackBudget for why none can deadlock): chunks cut but not yet
+        // hashed and encoded, together with the listings of closed directories whose tree blobs are not stored yet;
+        // encoded data blobs in packs (the open one and those being uploaded); encoded tree blobs in tree packs. The
+        // floors only keep packs at their full size in the usual case; correctness does not depend on them.
         ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget(), 2L * config.chunkMax()));
-        // Encoded blobs wait in packs until their pack is stored: bounded too, or N workers each holding a pack
-        // being uploaded (and the Sink's own buffers) outgrow a small heap. Room for two full packs at least, so the
-        // pack being filled always fits.
-        packBudget = new ByteBudget(Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
+        dataPacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.DATA),
+                Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
+        treePacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.TREE),
+                Math.max(options.memoryBudget() / 4, 2L * config.packSize()));
         ParentListing parentRoot = parentRoot();
         TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
-                options.executor(), this::track, options.source().id().toString());
+                options.executor(), this::track, options.source().id().toString(), treeAdmission(budget));
         NameSet singleNames = chunked ? null : new NameSet();
         // The content of entries that later entries may link to (files with several links), by path: only those, so
         // memory does not grow with the entries.
         Map<String, Linkable> linkable = new HashMap<>();
         try {
             Optional<SourceEntry> next;
-            while ((next = reader.next()).isPresent()) {
+            while ((next = nextEntry(reader)).isPresent()) {
                 failFast();
                 SourceEntry sourceEntry = next.get();
                 Entry entry = sourceEntry.entry();
@@ -239,16 +271,26 @@ public final class BackupRun {
                 }
                 List<CompletableFuture<BlobId>> chunks = new ArrayList<>();
                 long size = 0;
-                try (InputStream in = content) {
-                    FastCdc.Stream stream = cutter.reset(in);
+                long[] readSoFar = new long[1];
+                try (InputStream in = content;
+                     Watchdog.Activity reading = watch.activity("reader", () -> "reading '" + entry.path()
+                             + "' from the source (" + readSoFar[0] + " bytes so far)")) {
+                    FastCdc.Stream stream = cutter.reset(new ProgressInputStream(in, entry.path()));
                     byte[] chunk;
                     while ((chunk = stream.next()) != null) {
                         failFast();
                         size += chunk.length;
-                        bytesRead.addAndGet(chunk.length);
-                        acquire(budget, chunk.length);
+                        readSoFar[0] = size;
+                        if (!budget.tryAcquire(chunk.length)) {
+                            int length = chunk.length;
+                            try (Watchdog.Activity waiting = watch.activity("reader", () -> "waiting for "
+                                    + ByteBudget.cost(length) + " bytes of the chunk budget (" + budget.describe()
+                                    + ": chunks of '" + entry.path() + "' and earlier entries queued for the workers,"
+                                    + " listings of closed directories waiting for their tree blobs)")) {
+                                acquire(budget, length);
+                            }
+                        }
                         chunks.add(submitChunk(chunk, budget));
-                        maybeProgress(entry.path());
                     }
                 } catch (NoSuchFileException vanished) {
                     warning(entry.path(), "vanished while it was read; not in this snapshot");
@@ -261,20 +303,59 @@ public final class BackupRun {
                 }
                 entryDone(entry, size);
             }
-            BlobId root = await(tree.finish());
-            for (PackWriter packer : List.of(dataPacks, treePacks)) {
-                Optional<PackWriter.Pack> last = packer.flush();
+            BlobId root;
+            try (Watchdog.Activity a = watch.activity("reader", () -> "all entries read; waiting for the workers to"
+                    + " hash and store the chunks and tree blobs still in flight (" + inFlight.get() + " tasks; data "
+                    + dataPacks.describe() + "; trees " + treePacks.describe() + ")")) {
+                root = await(tree.finish());
+            }
+            for (PackBudget packs : List.of(dataPacks, treePacks)) {
+                Optional<PackWriter.Pack> last = packs.flush();
                 if (last.isPresent()) {
-                    upload(last.get());
+                    upload(packs, last.get());
                 }
             }
             failFast();
             return root;
         } catch (RuntimeException | IOException e) {
-            // Let queued and running chunks and trees finish, so that nothing of this run is written after it returns.
+            // Let queued and running chunks and trees finish, so that nothing of this run is written after it returns
+            // (an abandoned run does not wait: its store view refuses every write already).
             drain();
             throw e;
         }
+    }
+
+    /** The source's next entry: its own work between entries is not timed by the watchdog. */
+    private Optional<SourceEntry> nextEntry(SourceReader reader) throws IOException {
+        try (Watchdog.Activity a = watch.exempt("reader", () -> "the source preparing its entry after " + entries
+                + " entries")) {
+            return reader.next();
+        }
+    }
+
+    /**
+     * The chunk budget taken by the listing of a closed directory until its tree blob is stored: the reader waits for
+     * it like for a chunk's, so a walk through many small directories cannot queue tree tasks without bound. It waits
+     * only on chunks and trees already handed to the workers, which never wait on the reader.
+     */
+    private TreeBuilder.Admission treeAdmission(ByteBudget budget) {
+        return new TreeBuilder.Admission() {
+            @Override
+            public void acquire(long bytes, String directory) {
+                if (!budget.tryAcquire(bytes)) {
+                    try (Watchdog.Activity waiting = watch.activity("reader", () -> "waiting for "
+                            + ByteBudget.cost(bytes) + " bytes of the chunk budget for the listing of '" + directory
+                            + "' (" + budget.describe() + ")")) {
+                        BackupRun.acquire(budget, bytes);
+                    }
+                }
+            }
+
+            @Override
+            public void release(long bytes) {
+                budget.release(bytes);
+            }
+        };
     }
 
     /** The parent snapshot's root listing, or null without a (chunked) parent. */
@@ -380,16 +461,14 @@ public final class BackupRun {
     private CompletableFuture<BlobId> submitChunk(byte[] chunk, ByteBudget budget) {
         return track(CompletableFuture.supplyAsync(() -> {
             try {
+                watch.check();
                 BlobId id = blobId(chunk);
                 if (!index.contains(id) && claimed.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
-                    acquire(packBudget, encoded.length);
-                    Optional<PackWriter.Pack> full = dataPacks.add(id, encoded, chunk.length);
-                    if (full.isPresent()) {
-                        upload(full.get());
-                    }
+                    pack(dataPacks, id, encoded, chunk.length);
                 }
+                watch.progress();
                 return id;
             } catch (IOException e) {
                 workerFailure.compareAndSet(null, e);
@@ -406,13 +485,12 @@ public final class BackupRun {
     /** Stores a tree blob (on a worker) unless the repository has it: an unchanged directory costs nothing. */
     private BlobId storeTree(byte[] plain) {
         try {
+            watch.check();
             BlobId id = codec.blobId(plain);
             if (!index.contains(id) && claimed.add(id)) {
-                Optional<PackWriter.Pack> full = treePacks.add(id, codec.encode(plain), plain.length);
-                if (full.isPresent()) {
-                    upload(full.get());
-                }
+                pack(treePacks, id, codec.encode(plain), plain.length);
             }
+            watch.progress();
             return id;
         } catch (IOException e) {
             workerFailure.compareAndSet(null, e);
@@ -462,16 +540,43 @@ public final class BackupRun {
         return true;
     }
 
-    private void upload(PackWriter.Pack pack) throws IOException {
-        try {
-            store.upload(pack);
-        } finally {
-            if (packBudget != null && pack.type() == BlobType.DATA) {
-                pack.blobs().forEach(b -> packBudget.release(b.location().length()));
+    /**
+     * Puts an encoded blob into the open pack of {@code packs} (data or trees), uploading packs as {@link PackBudget}
+     * asks; see there.
+     */
+    private void pack(PackBudget packs, BlobId id, byte[] encoded, int plainLength) throws IOException {
+        while (true) {
+            PackBudget.Step step = packs.tryAdd(id, encoded, plainLength);
+            if (step.upload().isPresent()) {
+                upload(packs, step.upload().get());
+            } else if (!step.added()) {
+                try (Watchdog.Activity waiting = watch.activity("worker", () -> "waiting for "
+                        + ByteBudget.cost(encoded.length) + " bytes of the " + (packs == treePacks ? "tree" : "data")
+                        + " pack budget for blob " + id + " (" + packs.describe() + ")")) {
+                    packs.awaitChange(step.version());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("the backup was interrupted");
+                }
+            }
+            if (step.added()) {
+                return;
             }
         }
+    }
+
+    private void upload(PackBudget packs, PackWriter.Pack pack) throws IOException {
+        try (Watchdog.Activity a = watch.activity("worker", () -> "storing pack '" + pack.objectName() + "' ("
+                + pack.blobs().size() + " blobs, " + Watchdog.bytes(pack.size()) + ")")) {
+            store.upload(pack);
+        } finally {
+            packs.uploaded(pack);
+        }
         bytesStored.addAndGet(pack.size());
-        bytesStored.addAndGet(checkpoints.packStored(pack)); // [checkpoint]
+        try (Watchdog.Activity a = watch.activity("worker", () -> "indexing stored packs (a checkpoint, or waiting for"
+                + " another worker's)")) {
+            bytesStored.addAndGet(checkpoints.packStored(pack)); // [checkpoint]
+        }
     }
 
     // ---- single-object layout
@@ -484,7 +589,8 @@ public final class BackupRun {
         if (content == null) {
             return null;
         }
-        try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder)) {
+        try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder);
+             Watchdog.Activity a = watch.activity("reader", () -> "storing '" + entry.path() + "' as '" + name + "'")) {
             store.sink().put(name, encoded, -1, ObjectKind.DATA);
             long size = encoded.plainBytes();
             bytesNew.addAndGet(size);
@@ -532,7 +638,7 @@ public final class BackupRun {
         return name;
     }
 
-    /** Counts bytes read for progress while a single-layout entry streams. */
+    /** Counts bytes read from the source, for progress events and the watchdog. */
     private final class ProgressInputStream extends java.io.FilterInputStream {
         private final String path;
 
@@ -546,9 +652,20 @@ public final class BackupRun {
             int n = in.read(b, off, len);
             if (n > 0) {
                 bytesRead.addAndGet(n);
+                watch.progress();
                 maybeProgress(path);
             }
             return n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                bytesRead.incrementAndGet();
+                watch.progress();
+            }
+            return b;
         }
     }
 
@@ -569,6 +686,7 @@ public final class BackupRun {
 
     private void entryDone(Entry entry, long size) {
         entries++;
+        watch.progress();
         emit(new BackupEvent.EntryDone(options.clock().instant(), entry.path(), size));
         maybeProgress(entry.path());
     }
@@ -648,10 +766,10 @@ public final class BackupRun {
         throw new BackupException(t.toString(), t);
     }
 
-    /** Waits until no chunk or tree task of this run is queued or running. */
+    /** Waits until no chunk or tree task of this run is queued or running (not once the run is abandoned). */
     private void drain() {
         synchronized (inFlight) {
-            while (inFlight.get() > 0) {
+            while (inFlight.get() > 0 && !watch.abandoned()) {
                 try {
                     inFlight.wait(1000);
                 } catch (InterruptedException e) {

@@ -19,13 +19,23 @@ public final class BlobPrefetcher implements AutoCloseable {
     private final Iterator<BlobId> ids;
     private final Executor executor;
     private final int ahead;
-    private final Deque<CompletableFuture<byte[]>> queue = new ArrayDeque<>();
+    private final Watchdog watch;
+    private final Deque<Fetch> queue = new ArrayDeque<>();
+
+    private record Fetch(BlobId id, CompletableFuture<byte[]> blob) {
+    }
 
     public BlobPrefetcher(Store store, Iterator<BlobId> ids, Executor executor, int ahead) {
+        this(store, ids, executor, ahead, Watchdog.off("restore"));
+    }
+
+    /** A prefetcher whose waits and fetches are registered with {@code watch}, the restore's stall watchdog. */
+    public BlobPrefetcher(Store store, Iterator<BlobId> ids, Executor executor, int ahead, Watchdog watch) {
         this.store = store;
         this.ids = ids;
         this.executor = executor;
         this.ahead = Math.max(1, ahead);
+        this.watch = watch;
     }
 
     /** The next blob of the sequence, checked. */
@@ -34,10 +44,12 @@ public final class BlobPrefetcher implements AutoCloseable {
         if (queue.isEmpty()) {
             throw new IllegalStateException("no more blobs in the sequence");
         }
-        CompletableFuture<byte[]> head = queue.removeFirst();
+        Fetch head = queue.removeFirst();
         fill();
-        try {
-            return head.join();
+        try (Watchdog.Activity waiting = watch.activity("restore", () -> "waiting for blob " + head.id() + where(head.id()))) {
+            byte[] blob = head.blob().join();
+            watch.progress();
+            return blob;
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
@@ -49,13 +61,23 @@ public final class BlobPrefetcher implements AutoCloseable {
     private void fill() {
         while (queue.size() < ahead && ids.hasNext()) {
             BlobId id = ids.next();
-            queue.add(CompletableFuture.supplyAsync(() -> store.readBlob(id), executor));
+            queue.add(new Fetch(id, CompletableFuture.supplyAsync(() -> {
+                try (Watchdog.Activity a = watch.activity("fetcher", () -> "reading blob " + id + where(id))) {
+                    watch.check();
+                    return store.readBlob(id);
+                }
+            }, executor)));
         }
+    }
+
+    /** {@code  of pack 'data/..'}, for diagnostics. */
+    private String where(BlobId id) {
+        return store.index().find(id).map(l -> " of pack '" + l.packObject() + "'").orElse("");
     }
 
     @Override
     public void close() {
-        queue.forEach(f -> f.cancel(false));
+        queue.forEach(f -> f.blob().cancel(false));
         queue.clear();
     }
 }

@@ -70,9 +70,23 @@ public final class CopyRun {
     private long plainBytes;
     private long storedBytes;
 
+    private final Watchdog watch;
+
     public CopyRun(Store from, Store to, Executor executor, int parallelism) {
-        this.from = from;
-        this.to = to;
+        this(from, to, executor, parallelism, java.time.Duration.ZERO);
+    }
+
+    /**
+     * A copy abandoned with a {@link com.mintreplica.backup.core.StallException} when it makes no progress for
+     * {@code stallTimeout} (zero: never). Snapshots copied before then stay copied (each is complete); the one being
+     * copied is not committed.
+     */
+    public CopyRun(Store from, Store to, Executor executor, int parallelism, java.time.Duration stallTimeout) {
+        this.watch = stallTimeout.isZero() ? Watchdog.off("copy")
+                : Watchdog.of("copy from " + from.location() + " to " + to.location(),
+                "the snapshot being copied was not committed in the target and the lease was released", stallTimeout);
+        this.from = from.withSink(watch.watch(from.sink()));
+        this.to = to.withSink(watch.watch(to.sink()));
         this.executor = executor;
         this.parallelism = Math.max(1, parallelism);
         this.sameIds = !from.codec().keyed() && !to.codec().keyed();
@@ -80,6 +94,14 @@ public final class CopyRun {
 
     /** Copies the snapshots with these ids, in the order given (oldest first is best: later ones share its blobs). */
     public Counts run(List<String> snapshotIds) {
+        try {
+            return watch.run("mint-backup-copy", () -> copy(snapshotIds));
+        } catch (IOException e) {
+            throw new BackupException("copy to " + to.location() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Counts copy(List<String> snapshotIds) {
         List<String> ids = new ArrayList<>(new LinkedHashSet<>(snapshotIds));
         if (ids.stream().allMatch(id -> exists(Manifest.objectName(id)))) {
             // Nothing to do: a copy that finds everything there writes nothing at all, not even a lease.
@@ -89,7 +111,8 @@ public final class CopyRun {
         // Like a backup, a copy writes into the target under a shared lease, so a prune there cannot delete blobs
         // this copy relies on (see RepositoryLock and docs/prune.md).
         try (RepositoryLock lock = RepositoryLock.acquire(to, RepositoryLock.Kind.SHARED, "copy from " + from.location(),
-                com.mintreplica.backup.core.BackupPipeline.DEFAULT_LOCK_WAIT, RepositoryLock.Settings.DEFAULT)) {
+                com.mintreplica.backup.core.BackupPipeline.DEFAULT_LOCK_WAIT, RepositoryLock.Settings.DEFAULT, watch)) {
+            watch.onAbandon(() -> lock.abandon(java.time.Duration.ofSeconds(2)));
             to.upgradeFormat();
             // What other processes stored in the target since it was opened counts too.
             to.reloadIndex();
@@ -109,7 +132,7 @@ public final class CopyRun {
             }
             Manifest manifest = from.manifest(id);
             Manifest copy;
-            try {
+            try (Watchdog.Activity a = watch.activity("copy", () -> "copying snapshot " + id)) {
                 if (manifest.isTree()) {
                     BlobId root = copyTree(manifest.tree().get(), "", manifest.layout() == Layout.SINGLE);
                     copy = Manifest.ofTree(manifest.snapshot(), manifest.layout(), root);
@@ -117,11 +140,12 @@ public final class CopyRun {
                     copy = manifest.layout() == Layout.CHUNKED ? copyChunked(manifest) : copySingle(manifest);
                 }
                 flush();
+                lock.check();
+                watch.check();
+                storedBytes += to.writeManifest(copy);
             } catch (IOException e) {
                 throw new BackupException("copy of snapshot " + id + " to " + to.location() + " failed: " + e.getMessage(), e);
             }
-            lock.check();
-            storedBytes += to.writeManifest(copy);
             copied.add(id);
             LOG.info("snapshot {} copied from {} to {}", id, from.location(), to.location());
         }
@@ -152,7 +176,12 @@ public final class CopyRun {
         if (done != null) {
             return done;
         }
-        byte[] plain = from.readBlob(id);
+        byte[] plain;
+        try (Watchdog.Activity a = watch.activity("reader", () -> "reading the tree of '" + path + "' (" + id + ") from "
+                + from.location())) {
+            watch.check();
+            plain = from.readBlob(id);
+        }
         TreeFormat.Node node = TreeFormat.decode(id, path, plain);
         LinkedHashSet<BlobId> content = new LinkedHashSet<>();
         for (TreeFormat.Child c : node.children()) {
@@ -192,6 +221,7 @@ public final class CopyRun {
         } else {
             idMap.put(id, target);
         }
+        watch.progress();
         return target;
     }
 
@@ -243,7 +273,13 @@ public final class CopyRun {
                     BlobId id = next.next();
                     window.add(CompletableFuture.supplyAsync(() -> encode(id), executor));
                 }
-                Encoded blob = join(window.removeFirst());
+                CompletableFuture<Encoded> head = window.removeFirst();
+                Encoded blob;
+                try (Watchdog.Activity a = watch.activity("copy", () -> "waiting for the next blob to be read from "
+                        + from.location() + " (" + blobs + " blobs copied so far)")) {
+                    blob = join(head);
+                }
+                watch.progress();
                 if (!sameIds) {
                     idMap.put(blob.sourceId(), blob.id());
                 }
@@ -270,7 +306,13 @@ public final class CopyRun {
     }
 
     private Encoded encode(BlobId sourceId) {
-        byte[] plain = from.readBlob(sourceId);
+        byte[] plain;
+        try (Watchdog.Activity a = watch.activity("reader", () -> "reading blob " + sourceId
+                + from.index().find(sourceId).map(l -> " of pack '" + l.packObject() + "'").orElse("") + " from "
+                + from.location())) {
+            watch.check();
+            plain = from.readBlob(sourceId);
+        }
         // readBlob checked the plaintext against its source id; with plain SHA-256 ids on both sides it is the same id
         BlobId id = sameIds ? sourceId : to.codec().blobId(plain);
         if (!sameIds && targetHas(id)) {
@@ -284,7 +326,10 @@ public final class CopyRun {
     }
 
     private void store(PackWriter.Pack pack) throws IOException {
-        pack.upload(to.sink());
+        try (Watchdog.Activity a = watch.activity("copy", () -> "storing pack '" + pack.objectName() + "' ("
+                + Watchdog.bytes(pack.size()) + ") in " + to.location())) {
+            pack.upload(to.sink());
+        }
         storedBytes += pack.size();
         unindexed.add(pack.indexEntry());
         if (unindexed.size() >= INDEX_EVERY_PACKS) {

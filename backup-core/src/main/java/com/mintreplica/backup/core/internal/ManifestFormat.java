@@ -46,8 +46,17 @@ public final class ManifestFormat {
     }
 
     public static byte[] write(Manifest manifest) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + manifest.items().size() * 160);
+        write(manifest, out);
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes the manifest's JSON into {@code out} as it goes, without holding it whole (a tree of a few hundred
+     * thousand files makes tens of MiB of JSON). Closes {@code out}.
+     */
+    public static void write(Manifest manifest, java.io.OutputStream out) {
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + manifest.items().size() * 160);
             try (JsonGenerator g = JSON.createGenerator(out)) {
                 g.setCharacterEscapes(EntryJson.ESCAPES);
                 Snapshot s = manifest.snapshot();
@@ -106,7 +115,6 @@ public final class ManifestFormat {
                 }
                 g.writeEndObject();
             }
-            return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -48,14 +48,17 @@ public final class PruneRun {
     /** What the run needs; see {@link Prune} for each. */
     public record Options(Optional<RetentionPolicy> policy, GroupBy groupBy, boolean dryRun, boolean protectNewest,
                           double maxUnused, Duration unindexedGrace, Duration lockWait,
-                          RepositoryLock.Settings lockSettings, Prune.Listener listener) {
+                          RepositoryLock.Settings lockSettings, Prune.Listener listener, Duration stallTimeout) {
     }
 
     private final Store store;
     private final Options options;
+    private final Watchdog watch;
     private RepositoryLock lock;
     /** The snapshot heads read at the start, by id (a tree snapshot's head is all of it). */
     private Map<String, Manifest> heads = Map.of();
+    /** What the prune is doing, for a stall diagnostic. */
+    private volatile String phase = "starting";
 
     private long packsDeleted;
     private long packsRepacked;
@@ -73,17 +76,33 @@ public final class PruneRun {
     private long unusedLeft;
 
     public PruneRun(Store store, Options options) {
-        this.store = store;
         this.options = options;
+        this.watch = options.stallTimeout().isZero() ? Watchdog.off("prune")
+                : Watchdog.of("prune" + (options.dryRun() ? " (dry run)" : "") + " of " + store.location(),
+                "it stopped between two of its steps, each safe to interrupt, and released its lock; run it again to finish",
+                options.stallTimeout());
+        this.store = store.withSink(watch.watch(store.sink()));
     }
 
     public PruneReport run() {
+        try {
+            return watch.run("mint-backup-prune", this::prune);
+        } catch (IOException e) {
+            throw new BackupException("prune of " + store.location() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private PruneReport prune() {
         long start = System.nanoTime();
         if (!options.dryRun()) {
+            phase = "taking the repository's exclusive lock";
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, "prune", options.lockWait(),
-                    options.lockSettings());
+                    options.lockSettings(), watch);
+            RepositoryLock held = lock;
+            watch.onAbandon(() -> held.abandon(Duration.ofSeconds(2)));
         }
-        try {
+        try (Watchdog.Activity a = watch.activity("prune", () -> phase)) {
+            phase = "reading the snapshots and planning";
             if (lock != null) {
                 staleLocks = lock.removeStale().size();
                 store.upgradeFormat();
@@ -568,6 +587,7 @@ public final class PruneRun {
                 BlobType type = table.type(p.pack());
                 PackWriter writer = writers.computeIfAbsent(type, t -> new PackWriter(store.codec(), store.config().packSize(), t));
                 String name = Packs.objectName(p.id(), type);
+                phase = "reading pack '" + name + "' to repack it";
                 byte[] bytes = store.readObject(name);
                 for (int b : p.needed()) {
                     int offset = table.offset(b);
@@ -648,6 +668,8 @@ public final class PruneRun {
     // ---- helpers
 
     private void before(Prune.Step step, String object) {
+        watch.check();
+        phase = step.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " '" + object + "'";
         options.listener().before(step, object);
     }
 

@@ -152,7 +152,7 @@ public final class RepositoryLock implements AutoCloseable {
     private ScheduledExecutorService refresher;
     private volatile Instant validUntil;
     private volatile String lost;
-    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private RepositoryLock(Store store, Kind kind, String operation, Settings settings, Identity self, String name,
                            Instant created) {
@@ -173,6 +173,15 @@ public final class RepositoryLock implements AutoCloseable {
      * @throws ConflictException when a conflicting lock is still held after {@code wait}, naming its holder
      */
     public static RepositoryLock acquire(Store store, Kind kind, String operation, Duration wait, Settings settings) {
+        return acquire(store, kind, operation, wait, settings, Watchdog.off(operation));
+    }
+
+    /**
+     * Like {@link #acquire(Store, Kind, String, Duration, Settings)}, for a run with a stall watchdog: the pauses
+     * between attempts are waits with their own limit ({@code wait}), not a stall.
+     */
+    public static RepositoryLock acquire(Store store, Kind kind, String operation, Duration wait, Settings settings,
+                                         Watchdog watch) {
         Identity self = Identity.current();
         Clock clock = settings.clock();
         Instant deadline = clock.instant().plus(wait);
@@ -211,7 +220,9 @@ public final class RepositoryLock implements AutoCloseable {
             pause = pause / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, pause));
             pause = Math.min(pause, Math.max(1, Duration.between(after, deadline).toMillis()));
             LOG.info("{} waits for {}", operation, conflicts.get(0).describe());
-            try {
+            Info holder = conflicts.get(0);
+            try (Watchdog.Activity waiting = watch.exempt("lease", () -> "waiting until " + deadline + " for "
+                    + holder.describe() + " to release the repository")) {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -311,7 +322,7 @@ public final class RepositoryLock implements AutoCloseable {
 
     /** Rewrites the lock with the time, unless the lease is already lost. */
     void refresh() {
-        if (closed || lost != null) {
+        if (closed.get() || lost != null) {
             return;
         }
         Instant start = settings.clock().instant();
@@ -336,10 +347,9 @@ public final class RepositoryLock implements AutoCloseable {
     /** Stops refreshing and deletes the lock. */
     @Override
     public void close() {
-        if (closed) {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
         if (refresher != null) {
             refresher.shutdownNow();
             try {
@@ -352,6 +362,39 @@ public final class RepositoryLock implements AutoCloseable {
             store.sink().delete(name);
         } catch (IOException e) {
             LOG.warn("cannot remove the lock '{}' from {}: {}; it is ignored once stale", name, store.location(), e.toString());
+        }
+    }
+
+    /**
+     * Gives the lease back for a run that was abandoned while its own thread may be stuck in a store call: stops
+     * refreshing at once and deletes the lock object on the refresher's thread, waiting at most {@code wait} for the
+     * store. If the store does not answer, the lock is left to go stale ({@code staleAfter} after its last refresh);
+     * it is never refreshed again. Safe to call from any thread; {@link #close()} afterwards does nothing.
+     */
+    public void abandon(Duration wait) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        ScheduledExecutorService r = refresher;
+        if (r == null) {
+            return;
+        }
+        // Queued behind a refresh that may be running; the periodic refresh itself sees closed and does nothing.
+        java.util.concurrent.Future<?> deleted = r.submit(() -> {
+            try {
+                store.sink().delete(name);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot remove the lock '{}' from {}: {}; it is ignored once stale", name, store.location(),
+                        e.toString());
+            }
+        });
+        r.shutdown();
+        try {
+            deleted.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.warn("the lock '{}' on {} could not be removed in time; it is ignored once stale", name, store.location());
         }
     }
 

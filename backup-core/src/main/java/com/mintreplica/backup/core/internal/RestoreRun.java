@@ -6,9 +6,12 @@ import com.mintreplica.backup.core.source.EntryType;
 import com.mintreplica.backup.core.source.RestoreContext;
 import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.Iterator;
 import java.util.function.Predicate;
@@ -25,12 +28,24 @@ public final class RestoreRun {
     private final Manifest manifest;
     private final Executor executor;
     private final int prefetch;
+    private final Watchdog watch;
 
     public RestoreRun(Store store, Manifest manifest, Executor executor, int prefetch) {
-        this.store = store;
+        this(store, manifest, executor, prefetch, Duration.ZERO);
+    }
+
+    /**
+     * A restore abandoned with a {@link com.mintreplica.backup.core.StallException} when it makes no progress for
+     * {@code stallTimeout} (zero: never).
+     */
+    public RestoreRun(Store store, Manifest manifest, Executor executor, int prefetch, Duration stallTimeout) {
         this.manifest = manifest;
         this.executor = executor;
         this.prefetch = prefetch;
+        this.watch = stallTimeout.isZero() ? Watchdog.off("restore")
+                : Watchdog.of("restore of snapshot " + manifest.snapshot().id() + " from " + store.location(),
+                "the restore target was told to abort", stallTimeout);
+        this.store = store.withSink(watch.watch(store.sink()));
     }
 
     /** Result counts of a restore. */
@@ -38,6 +53,14 @@ public final class RestoreRun {
     }
 
     public Counts run(RestoreTarget target, Predicate<String> selection, boolean partial) {
+        try {
+            return watch.run("mint-backup-restore", () -> restore(target, selection, partial));
+        } catch (IOException e) {
+            throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Counts restore(RestoreTarget target, Predicate<String> selection, boolean partial) {
         long entries = 0;
         long bytes = 0;
         // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries: its own walk
@@ -75,30 +98,43 @@ public final class RestoreRun {
         });
         SnapshotWalker selected = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
         Manifest.Item current = null;
-        try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch)) {
-            target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
-            while (selected.hasNext()) {
+        try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch, watch)) {
+            // A target's own work before the first and after the last entry (pg_restore building indexes) moves no
+            // bytes the watchdog could see.
+            try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
+                target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
+            }
+            while (nextEntry(selected)) {
                 Manifest.Item item = selected.next();
                 current = item;
                 if (linked.test(item)) {
-                    try (LazyContent content = new LazyContent(() -> open(item, null))) {
+                    try (LazyContent lazy = new LazyContent(() -> open(item, null));
+                         Handed content = new Handed(lazy);
+                         Watchdog.Activity a = watch.activity("target", () -> "the restore target linking '"
+                                 + item.entry().path() + "' (" + content.handed + " bytes of its content read)")) {
                         target.write(item.entry(), content);
-                        if (content.opened()) {
+                        if (lazy.opened()) {
                             content.transferTo(OutputStream.nullOutputStream());
                         }
                     }
                     entries++;
+                    watch.progress();
                     continue;
                 }
-                try (InputStream content = open(item, blobs)) {
+                try (Handed content = new Handed(open(item, blobs));
+                     Watchdog.Activity a = watch.activity("target", () -> "the restore target writing '"
+                             + item.entry().path() + "' (" + content.handed + " of " + item.size() + " bytes handed to it)")) {
                     target.write(item.entry(), content);
                     // Read what the target left, so corruption at the end of the content is still reported.
                     content.transferTo(OutputStream.nullOutputStream());
                     bytes += item.size();
                 }
                 entries++;
+                watch.progress();
             }
-            target.finish();
+            try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
+                target.finish();
+            }
             return new Counts(entries, bytes);
         } catch (IOException e) {
             target.abort(e);
@@ -119,6 +155,57 @@ public final class RestoreRun {
                         + "); nothing corrupt was restored", e);
             }
             throw e;
+        }
+    }
+
+    /** Walks on to the next selected entry; a tree blob read on the way is a stage the stall diagnostic names. */
+    private boolean nextEntry(SnapshotWalker selected) {
+        try (Watchdog.Activity a = watch.activity("trees", () -> "reading the snapshot's tree blobs")) {
+            return selected.hasNext();
+        }
+    }
+
+    /** Content handed to the target: what it reads is progress. */
+    private final class Handed extends FilterInputStream {
+        volatile long handed;
+
+        Handed(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                moved(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                moved(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long transferTo(OutputStream out) throws IOException {
+            long n = in.transferTo(new FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    moved(len);
+                }
+            });
+            return n;
+        }
+
+        private void moved(long n) {
+            handed += n;
+            watch.progress();
         }
     }
 

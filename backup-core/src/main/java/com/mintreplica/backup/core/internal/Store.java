@@ -37,20 +37,45 @@ public final class Store {
     /** How many times an object that fails its check is read in all before it is called damaged. */
     public static final int READ_ATTEMPTS = 3;
     private final Sink sink;
-    private volatile RepoConfig config;
     private final Codec codec;
-    private volatile BlobIndex index;
-    private volatile LocalCache cache;
     /** From this many snapshot objects to read, they are read in parallel, on at most {@link #PARALLEL_READS} threads. */
     private static final int PARALLEL_READS_FROM = 16;
     private static final int PARALLEL_READS = 8;
     /** The fewest stored bytes an index object takes per blob (compressed), to size the loaded index. */
     static final int STORED_BYTES_PER_BLOB = 36;
+    /** The loaded index, the local cache and the config (raised by {@link #upgradeFormat}), shared with the views {@link #withSink} makes. */
+    private final Shared shared;
+
+    /**
+     * What this process knows of the repository, shared by a Store and its views: the index as loaded and extended by
+     * this process, the tree-pack cache and the config. Its monitor guards loading the index and raising the config.
+     */
+    private static final class Shared {
+        volatile BlobIndex index;
+        volatile LocalCache cache;
+        volatile RepoConfig config;
+
+        Shared(RepoConfig config) {
+            this.config = config;
+        }
+    }
 
     private Store(Sink sink, RepoConfig config, Codec codec) {
+        this(sink, codec, new Shared(config));
+    }
+
+    private Store(Sink sink, Codec codec, Shared shared) {
         this.sink = sink;
-        this.config = config;
         this.codec = codec;
+        this.shared = shared;
+    }
+
+    /**
+     * The same repository through another Sink object (a run's watched view of this Store's Sink): config, codec,
+     * loaded index and tree-pack cache are shared, so what the view stores is known to this Store too.
+     */
+    public Store withSink(Sink view) {
+        return view == sink ? this : new Store(view, codec, shared);
     }
 
     /** Opens the repository on {@code sink}. */
@@ -140,8 +165,14 @@ public final class Store {
      * place, with the same content but its version: a write that fails (a store that retains the config) is logged,
      * and the repository works as before.
      */
-    public synchronized void upgradeFormat() {
-        RepoConfig current = config;
+    public void upgradeFormat() {
+        synchronized (shared) {
+            upgradeFormatLocked();
+        }
+    }
+
+    private void upgradeFormatLocked() {
+        RepoConfig current = shared.config;
         if (current.version() >= RepoConfig.CURRENT_VERSION) {
             return;
         }
@@ -149,7 +180,7 @@ public final class Store {
         byte[] bytes = upgraded.toBytes();
         try {
             sink.put(RepoConfig.OBJECT, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.CONFIG);
-            config = upgraded;
+            shared.config = upgraded;
             LOG.info("the repository at {} is now of format version {} (snapshots as trees): mint-backup versions before"
                     + " it refuse it and ask to be upgraded", location(), RepoConfig.CURRENT_VERSION);
         } catch (IOException | RuntimeException e) {
@@ -172,7 +203,7 @@ public final class Store {
     }
 
     public RepoConfig config() {
-        return config;
+        return shared.config;
     }
 
     public Codec codec() {
@@ -316,13 +347,13 @@ public final class Store {
      * {@code null} turns it off.
      */
     public void useCache(java.nio.file.Path directory) {
-        this.cache = directory == null ? null : new LocalCache(directory, config.id(), codec);
+        shared.cache = directory == null ? null : new LocalCache(directory, config().id(), codec);
     }
 
     /** Stores a finished pack; a tree pack also goes to the local cache, for the next backup's parent comparison. */
     public void upload(PackWriter.Pack pack) throws IOException {
         pack.upload(sink);
-        LocalCache c = cache;
+        LocalCache c = shared.cache;
         if (c != null && pack.type() == BlobType.TREE) {
             c.putTree(pack);
         }
@@ -415,7 +446,7 @@ public final class Store {
      */
     public Heads headsListing() {
         java.util.Map<String, ObjectInfo> objects = snapshotObjects();
-        LocalCache cache = this.cache;
+        LocalCache cache = shared.cache;
         List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
         List<DamagedSnapshot> damaged = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> toRead = new ArrayList<>();
@@ -495,8 +526,34 @@ public final class Store {
         return ManifestFormat.read(name, readMetadata(name));
     }
 
+    /**
+     * Stores a manifest: the same bytes as {@link #writeMetadata} of its JSON, but the JSON is encoded as it is
+     * written, so only the encoded manifest is held in memory, never the plaintext beside it (which, for a backup of
+     * a few hundred thousand small files, is what would not fit a small heap).
+     */
     public long writeManifest(Manifest manifest) {
-        return writeMetadata(Manifest.objectName(manifest.snapshot().id()), ManifestFormat.write(manifest), ObjectKind.SNAPSHOT);
+        String name = Manifest.objectName(manifest.snapshot().id());
+        Buffer sealed = new Buffer(64 * 1024 + manifest.items().size() * 48);
+        java.security.MessageDigest sha256 = Sha256.newDigest();
+        try {
+            ManifestFormat.write(manifest, codec.encoder(new java.security.DigestOutputStream(sealed, sha256)));
+            sealed.write(sha256.digest()); // the Envelope trailer: SHA-256 of the encoded payload
+            sink.put(name, sealed.asInputStream(), sealed.size(), ObjectKind.SNAPSHOT);
+            return sealed.size();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A byte array output stream that hands its bytes out without copying them. */
+    private static final class Buffer extends java.io.ByteArrayOutputStream {
+        Buffer(int size) {
+            super(size);
+        }
+
+        InputStream asInputStream() {
+            return new ByteArrayInputStream(buf, 0, count);
+        }
     }
 
     /**
@@ -512,13 +569,13 @@ public final class Store {
 
     /** The repository's index, loaded on first use and extended by this process's backups. */
     public BlobIndex index() {
-        BlobIndex current = index;
+        BlobIndex current = shared.index;
         if (current == null) {
-            synchronized (this) {
-                current = index;
+            synchronized (shared) {
+                current = shared.index;
                 if (current == null) {
                     current = loadIndex();
-                    index = current;
+                    shared.index = current;
                 }
             }
         }
@@ -532,14 +589,15 @@ public final class Store {
 
     /**
      * Reads the index again; with {@code onCorrupt}, an index object that is damaged (stored, or every read of it in
-     * transit) is handed to it and left out instead of failing the load (verify, repair index). The index held before is dropped first, so the two are never in memory
-     * together.
+     * transit) is handed to it and left out instead of failing the load (verify, repair index). The index held before
+     * is dropped first, so the two are never in memory together.
      */
     public BlobIndex reloadIndex(java.util.function.BiConsumer<String, BackupException> onCorrupt) {
-        synchronized (this) {
-            index = null;
-            index = loadIndex(onCorrupt);
-            return index;
+        synchronized (shared) {
+            shared.index = null;
+            BlobIndex loaded = loadIndex(onCorrupt);
+            shared.index = loaded;
+            return loaded;
         }
     }
 
@@ -577,7 +635,7 @@ public final class Store {
             }
         }
         builder.finishInto();
-        LocalCache c = cache;
+        LocalCache c = shared.cache;
         if (c != null) {
             c.retainTrees(loaded.packObjects(BlobType.TREE));
         }
@@ -640,7 +698,7 @@ public final class Store {
     /** Reads one blob from where {@code location} says and checks it against its id, reading again when damaged. */
     public byte[] readBlob(BlobId id, BlobLocation location) {
         String pack = location.packObject();
-        LocalCache c = cache;
+        LocalCache c = shared.cache;
         if (c != null && location.type() == BlobType.TREE) {
             byte[] cached;
             try {

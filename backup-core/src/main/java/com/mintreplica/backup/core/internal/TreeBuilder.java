@@ -34,6 +34,31 @@ final class TreeBuilder<P> {
         BlobId store(byte[] plaintext);
     }
 
+    /**
+     * Memory taken by the listing of a closed directory until its tree blob is stored (the caller's chunk budget):
+     * {@link #acquire} may wait, on the caller's thread, for chunks and trees already handed to workers; the builder
+     * gives the bytes back when the tree task ends, stored or failed.
+     */
+    interface Admission {
+        /** No budget: nothing waits. */
+        Admission NONE = new Admission() {
+            @Override
+            public void acquire(long bytes, String directory) {
+            }
+
+            @Override
+            public void release(long bytes) {
+            }
+        };
+
+        void acquire(long bytes, String directory);
+
+        void release(long bytes);
+    }
+
+    /** What a listing held in memory costs per entry besides its name and blob ids (an estimate, on the high side). */
+    static final long BYTES_PER_CHILD = 320;
+
     /** What the caller keeps for a subdirectory, from what it keeps for the directory and the name. */
     @FunctionalInterface
     interface Descend<P> {
@@ -45,6 +70,7 @@ final class TreeBuilder<P> {
     private final Executor executor;
     private final Function<CompletableFuture<BlobId>, CompletableFuture<BlobId>> track;
     private final String sourceName;
+    private final Admission admission;
     private final Deque<Dir<P>> stack = new ArrayDeque<>();
     private CompletableFuture<BlobId> root;
 
@@ -95,9 +121,12 @@ final class TreeBuilder<P> {
      * @param rootCompanion what the caller keeps for the root directory
      * @param track wraps every tree future the builder makes (the run counts them in flight)
      * @param sourceName names the Source in messages about its order
+     * @param admission the budget a closed directory's listing takes until its tree blob is stored
      */
     TreeBuilder(P rootCompanion, Descend<P> descend, TreeStore trees, Executor executor,
-                Function<CompletableFuture<BlobId>, CompletableFuture<BlobId>> track, String sourceName) {
+                Function<CompletableFuture<BlobId>, CompletableFuture<BlobId>> track, String sourceName,
+                Admission admission) {
+        this.admission = admission;
         this.descend = descend;
         this.trees = trees;
         this.executor = executor;
@@ -188,6 +217,10 @@ final class TreeBuilder<P> {
                 waits.add(p.subtree);
             }
         }
+        // The listing stays in memory until its tree task ends: it takes budget now (the caller may wait for work
+        // already handed out) and gives it back then, whether the tree was stored or not.
+        long cost = cost(children);
+        admission.acquire(cost, dir.path);
         CompletableFuture<BlobId> tree;
         if (waits.isEmpty() || waits.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
             // Everything is known (unchanged files reused from the parent, directories done): no hop to a worker.
@@ -196,11 +229,22 @@ final class TreeBuilder<P> {
             tree = track.apply(CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]))
                     .thenApplyAsync(v -> encode(children), executor));
         }
+        tree.whenComplete((v, e) -> admission.release(cost));
         if (dir.self == null) {
             root = tree;
         } else {
             dir.self.subtree = tree;
         }
+    }
+
+    /** What a closed directory's listing and its tree blob cost in memory, roughly, until the blob is stored. */
+    static long cost(List<Pending> children) {
+        long bytes = 0;
+        for (Pending p : children) {
+            // the name twice (in the listing, then in the encoded blob), the entry, and a content id per chunk
+            bytes += BYTES_PER_CHILD + 4L * p.name.length() + 48L * (p.chunks != null ? p.chunks.size() : p.item.blobs().size());
+        }
+        return bytes;
     }
 
     private BlobId encode(List<Pending> children) {

@@ -45,12 +45,15 @@ import java.util.regex.Pattern;
  * @param audit where audit lines go
  * @param lease how long a replica's claim on a run lasts without being renewed (default 2 minutes): when its holder
  *     dies, another replica takes the run over this long after the last renewal
+ * @param stallTimeout how long a backup, copy, prune or drill restore may make no progress before it fails with a
+ *     {@link com.mintreplica.backup.core.StallException} saying what it waits for (default 10 minutes; zero: never)
  * @param keys OpenPGP keys by name
  * @param repositories repositories by name
  * @param jobs jobs by name, in config order
  * @param drills restore drills by name
  */
 public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zone, AuditConfig audit, Duration lease,
+                         Duration stallTimeout,
                          Map<String, KeyConfig> keys, Map<String, RepositoryConfig> repositories,
                          Map<String, JobConfig> jobs, Map<String, DrillConfig> drills) {
 
@@ -66,6 +69,7 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
         Objects.requireNonNull(zone, "zone");
         Objects.requireNonNull(audit, "audit");
         Objects.requireNonNull(lease, "lease");
+        Objects.requireNonNull(stallTimeout, "stallTimeout");
         keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys));
         repositories = Collections.unmodifiableMap(new LinkedHashMap<>(repositories));
         jobs = Collections.unmodifiableMap(new LinkedHashMap<>(jobs));
@@ -130,6 +134,9 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
         List<ConfigProblem> out = new ArrayList<>();
         if (lease.compareTo(Duration.ofSeconds(10)) < 0) {
             out.add(ConfigProblem.of("lease", "a lease of " + lease + " is too short to be renewed reliably: give at least 10s"));
+        }
+        if (stallTimeout.isNegative()) {
+            out.add(ConfigProblem.of("stallTimeout", "the stall timeout cannot be negative: give e.g. 10m, or 0 to wait forever"));
         }
         host.ifPresent(h -> {
             if (h.isBlank()) {
@@ -403,6 +410,7 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
         private ZoneId zone = ZoneOffset.UTC;
         private AuditConfig audit = AuditConfig.none();
         private Duration lease = DEFAULT_LEASE;
+        private Duration stallTimeout = com.mintreplica.backup.core.Repository.DEFAULT_STALL_TIMEOUT;
         private final Map<String, KeyConfig> keys = new LinkedHashMap<>();
         private final Map<String, RepositoryConfig> repositories = new LinkedHashMap<>();
         private final Map<String, JobConfig> jobs = new LinkedHashMap<>();
@@ -429,6 +437,14 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
 
         public Builder audit(AuditConfig value) {
             audit = Objects.requireNonNull(value, "audit");
+            return this;
+        }
+
+        /**
+         * How long a run may make no progress before it fails (default 10 minutes; {@link Duration#ZERO}: never).
+         */
+        public Builder stallTimeout(Duration value) {
+            stallTimeout = Objects.requireNonNull(value, "stallTimeout");
             return this;
         }
 
@@ -459,7 +475,7 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
 
         /** The config, without checking it; {@link #build()} is what callers want. */
         public JobsConfig buildUnchecked() {
-            return new JobsConfig(Optional.ofNullable(file), Optional.ofNullable(host), zone, audit, lease, keys,
+            return new JobsConfig(Optional.ofNullable(file), Optional.ofNullable(host), zone, audit, lease, stallTimeout, keys,
                     repositories, jobs, drills);
         }
 

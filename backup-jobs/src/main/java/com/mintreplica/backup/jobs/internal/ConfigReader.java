@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * references), located at the field they concern.
  */
 public final class ConfigReader {
-    private static final Set<String> TOP = Set.of("version", "host", "timezone", "lease", "audit", "keys", "repositories", "jobs", "drills");
+    private static final Set<String> TOP = Set.of("version", "host", "timezone", "lease", "stallTimeout", "audit", "keys", "repositories", "jobs", "drills");
     private static final Set<String> AUDIT = Set.of("file", "repository");
     private static final Set<String> KEY = Set.of("public", "secret", "passphrase");
     private static final Set<String> REPOSITORY = Set.of("location", "encryption", "copies", "prune", "create");
@@ -118,6 +118,12 @@ public final class ConfigReader {
             Duration d = duration(f.value(), "lease");
             if (d != null) {
                 b.lease(d);
+            }
+        });
+        field(top, "stallTimeout").ifPresent(f -> {
+            Duration d = duration(f.value(), "stallTimeout");
+            if (d != null) {
+                b.stallTimeout(d);
             }
         });
         field(top, "audit").ifPresent(f -> b.audit(audit(f.value())));

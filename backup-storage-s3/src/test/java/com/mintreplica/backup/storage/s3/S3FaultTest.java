@@ -12,6 +12,7 @@ import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.ObjectLockedException;
 import com.mintreplica.backup.testkit.DigestTarget;
 import com.mintreplica.backup.testkit.SampleSource;
+import com.mintreplica.backup.testkit.http.FaultProxy;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.Random;

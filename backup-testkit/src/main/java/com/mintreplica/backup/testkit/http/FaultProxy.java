@@ -1,4 +1,4 @@
-package com.mintreplica.backup.storage.s3;
+package com.mintreplica.backup.testkit.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,12 +27,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>It parses only what it needs: the request line and headers, and a body framed by Content-Length (what the AWS
  * SDK sends). Responses are piped through unparsed.
+ *
+ * <pre>{@code
+ * try (FaultProxy proxy = new FaultProxy(s3Endpoint)) {
+ *     proxy.plan((method, target, n) -> method.equals("GET") && target.contains("list-type=2")
+ *             ? FaultProxy.Fault.RESET_IN_RESPONSE_BODY : FaultProxy.Fault.NONE);
+ *     // point the client (or an s3:// repository URI's endpoint) at proxy.endpoint()
+ * }
+ * }</pre>
  */
-final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
 
     /** What to do with one request. */
-    enum Fault {
-        NONE, SLOW_DOWN_503, DROP_DURING_UPLOAD, DROP_DURING_DOWNLOAD, DENY_OBJECT_LOCKED,
+    public enum Fault {
+        /** Forwards the request and its response unchanged. */
+        NONE,
+        /** Answers {@code 503 SlowDown} without forwarding. */
+        SLOW_DOWN_503,
+        /** Forwards the request head and half its body, then closes the connection. */
+        DROP_DURING_UPLOAD,
+        /** Forwards the request, then closes the connection after 64 KiB of the response. */
+        DROP_DURING_DOWNLOAD,
+        /** Answers {@code 403 AccessDenied} as S3 does for a delete refused by Object Lock, without forwarding. */
+        DENY_OBJECT_LOCKED,
         /** Forwards the request, then resets the connection (TCP RST) after the response head and 64 body bytes. */
         RESET_IN_RESPONSE_BODY,
         /** Forwards the request and flips one bit of the response body's byte at {@link #FLIPPED_BODY_BYTE}. */
@@ -45,16 +62,19 @@ final class FaultProxy implements AutoCloseable {
      * Which byte of a response body {@link Fault#FLIP_BYTE_IN_RESPONSE_BODY} damages the first time; each later flip
      * is 7 bytes further on, so that damage in transit differs from read to read, as it does on a real network.
      */
-    static final int FLIPPED_BODY_BYTE = 20;
+    public static final int FLIPPED_BODY_BYTE = 20;
     private final AtomicInteger flips = new AtomicInteger();
 
-    /** Chooses the fault for a request: {@code method}, path with query, and how many requests came before. */
-    interface Plan {
+    /**
+     * Chooses the fault for a request from its {@code method}, its {@code target} (path with query, as sent) and its
+     * {@code number} (1 for the first request the proxy saw, counting every connection).
+     */
+    public interface Plan {
         Fault decide(String method, String target, int number);
     }
 
     /** A request the proxy saw. */
-    record Seen(String method, String target, Fault fault) {
+    public record Seen(String method, String target, Fault fault) {
     }
 
     private final ServerSocket server;
@@ -65,7 +85,8 @@ final class FaultProxy implements AutoCloseable {
     private volatile Plan plan = (m, t, n) -> Fault.NONE;
     private volatile boolean closed;
 
-    FaultProxy(URI upstream) throws IOException {
+    /** Starts the proxy on a free loopback port, in front of the HTTP server at {@code upstream} (host and port). */
+    public FaultProxy(URI upstream) throws IOException {
         this.upstream = new InetSocketAddress(upstream.getHost(), upstream.getPort());
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::acceptLoop, "fault-proxy-accept");
@@ -73,19 +94,23 @@ final class FaultProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    URI endpoint() {
+    /** Where clients connect: {@code http://127.0.0.1:PORT}. */
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
 
-    void plan(Plan plan) {
+    /** Chooses the faults of the requests from now on; until called, every request is forwarded unchanged. */
+    public void plan(Plan plan) {
         this.plan = plan;
     }
 
-    List<Seen> seen() {
+    /** Every request seen so far, in order, with the fault applied to it. */
+    public List<Seen> seen() {
         return List.copyOf(seen);
     }
 
-    long faults() {
+    /** How many requests got a fault other than {@link Fault#NONE}. */
+    public long faults() {
         return seen.stream().filter(s -> s.fault() != Fault.NONE).count();
     }
 
@@ -352,6 +377,7 @@ final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /** Stops accepting and closes every open connection. */
     @Override
     public void close() throws IOException {
         closed = true;
