@@ -28,11 +28,30 @@ final class DaemonCommand implements Callable<Integer> {
             description = "How long running jobs may finish when stopped (default: ${DEFAULT-VALUE}).")
     long shutdownTimeout;
 
+    @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = "Serve the jobs' meters for Prometheus at http://HOST:PORT/metrics (:PORT: every interface).")
+    String metricsAddress;
+
     @Override
     public Integer call() {
         JobsConfig cfg = JobsSupport.load(config);
         CountDownLatch stop = new CountDownLatch(1);
-        JobScheduler scheduler = JobsSupport.scheduler(root, cfg).shutdownTimeout(Duration.ofSeconds(shutdownTimeout))
+        MetricsServer metrics = metricsAddress == null ? null : MetricsServer.start(metricsAddress);
+        try {
+            return run(cfg, stop, metrics);
+        } finally {
+            if (metrics != null) {
+                metrics.close();
+            }
+        }
+    }
+
+    private Integer run(JobsConfig cfg, CountDownLatch stop, MetricsServer metrics) {
+        JobScheduler.Builder builder = JobsSupport.scheduler(root, cfg);
+        if (metrics != null) {
+            builder.listener(metrics.metrics());
+        }
+        JobScheduler scheduler = builder.shutdownTimeout(Duration.ofSeconds(shutdownTimeout))
                 .listener(new JobListener() {
                     @Override
                     public void started(JobConfig job, Instant slot) {
@@ -56,8 +75,14 @@ final class DaemonCommand implements Callable<Integer> {
             scheduler.close();
         }, "mint-backup-daemon-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (metrics != null) {
+            metrics.register(JobsSupport.runner(root, cfg), scheduler.names(), java.time.Clock.systemUTC());
+        }
         scheduler.start();
         root.out.println("mint-backup daemon: " + cfg.jobs().size() + " jobs scheduled from " + config + "; stop with SIGTERM");
+        if (metrics != null) {
+            root.out.println("mint-backup daemon: metrics for Prometheus at " + metrics.url());
+        }
         try {
             stop.await();
         } catch (InterruptedException e) {

@@ -31,6 +31,17 @@ public final class JobMetrics implements JobListener {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
+    /**
+     * Registers {@code job}'s meters before its first run in this process, so that they exist from the start: the
+     * failures counter at 0 (a rate then sees the first failure) and, when given, when the job last succeeded (say,
+     * its newest snapshot, read from the repository at start), so that a backup that stopped before this process
+     * started still shows as old. A later success replaces it.
+     */
+    public void register(String job, java.util.Optional<java.time.Instant> lastSuccess) {
+        failures(job);
+        lastSuccess.ifPresent(t -> lastSuccess(job).accumulateAndGet(t.getEpochSecond(), Math::max));
+    }
+
     @Override
     public void succeeded(JobResult result) {
         lastSuccess(result.job()).set(result.finished().getEpochSecond());
@@ -42,8 +53,12 @@ public final class JobMetrics implements JobListener {
     @Override
     public void failed(JobResult result) {
         timer(result).record(result.duration());
-        Counter.builder("mint.backup.job.failures").tag("job", result.job())
-                .description("Runs that failed or were stopped").register(registry).increment();
+        failures(result.job()).increment();
+    }
+
+    private Counter failures(String job) {
+        return Counter.builder("mint.backup.job.failures").tag("job", job)
+                .description("Runs that failed or were stopped").register(registry);
     }
 
     private Timer timer(JobResult result) {

@@ -4,6 +4,7 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.jobs.config.DrillConfig;
 import com.mintreplica.backup.jobs.config.JobConfig;
 import com.mintreplica.backup.jobs.internal.Redactor;
 import com.mintreplica.backup.jobs.internal.RunClaims;
@@ -101,6 +102,33 @@ public record JobStatus(String job, Optional<String> schedule, Optional<JobResul
         }
         return new JobStatus(job.name(), job.schedule().map(CronSchedule::toString), lastRun, next,
                 lastGood.map(Snapshot::id), lastGood.map(Snapshot::time), warnings);
+    }
+
+    /**
+     * How the scheduled drill {@code drill} stands at {@code now}, read from its job's repository: its newest run
+     * record (named {@code _drill-<drill>}, any replica's) and its next slot, with a warning when that run failed
+     * (a backup that cannot be restored is no backup). {@code lastGood} is the snapshot the last passing drill
+     * restored. A drill without a schedule leaves no run record: its status has no last run.
+     */
+    public static JobStatus check(JobRunner runner, DrillConfig drill, Instant now) {
+        String name = DrillRunner.SCHEDULED_PREFIX + drill.name();
+        List<String> warnings = new ArrayList<>();
+        Optional<JobResult> lastRun = Optional.empty();
+        Redactor redactor = new Redactor();
+        JobConfig job = runner.config().job(drill.job());
+        String location = runner.config().repository(job.repository()).location();
+        try (Sink sink = Sinks.open(location)) {
+            lastRun = new RunClaims(sink, name, Clock.fixed(now, java.time.ZoneOffset.UTC), runner.config().lease(),
+                    "status", runner.host()).history().stream().max(Comparator.comparing(JobResult::finished));
+        } catch (Exception e) {
+            warnings.add("cannot read its repository " + Sinks.redact(location) + ": " + redactor.message(e));
+        }
+        lastRun.filter(r -> r.outcome() == JobResult.Outcome.FAILED)
+                .ifPresent(r -> warnings.add("its last drill (" + r.slot() + " on " + r.host() + ") failed: "
+                        + r.error().orElse("no reason recorded")));
+        Optional<JobResult> passed = lastRun.filter(JobResult::succeeded);
+        return new JobStatus(name, drill.schedule().map(CronSchedule::toString), lastRun,
+                drill.schedule().map(s -> s.next(now)), passed.flatMap(JobResult::snapshot), Optional.empty(), warnings);
     }
 
     private static Duration clamp(Duration d, Duration min, Duration max) {

@@ -91,6 +91,22 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
         return ConfigReader.read(yaml, name);
     }
 
+    /**
+     * Reads a config from flattened properties, as Spring's {@code application.yml} (below a prefix), a
+     * {@code .properties} file or system properties hold it, with the same checks as {@link #load(Path)}. Keys are
+     * the YAML config's paths: {@code repositories.primary.location}, {@code jobs.etc.source.paths[0]},
+     * {@code jobs.etc.retention.keepDaily} ({@code keep-daily} and {@code keepdaily} are read as {@code keepDaily});
+     * a name that holds dots is written in brackets ({@code jobs.[db.main].schedule}). Values are strings, numbers or
+     * booleans; a string that reads as a number or a boolean in YAML counts as one. Lists are indexed items, not
+     * comma-separated text. Problems name the field ({@code jobs.etc.schedule}) but no line: {@code name} stands for
+     * the file. Relative paths are resolved against {@code base}.
+     *
+     * @throws ConfigException listing every problem
+     */
+    public static JobsConfig fromProperties(Map<String, ?> properties, String name, Path base) {
+        return ConfigReader.read(properties, name, base);
+    }
+
     public static Builder builder() {
         return new Builder();
     }

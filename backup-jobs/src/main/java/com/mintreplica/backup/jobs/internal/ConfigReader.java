@@ -67,10 +67,26 @@ public final class ConfigReader {
     private final Path base;
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final Map<String, int[]> locations = new HashMap<>();
+    /** Properties spell keys loosely ({@code keep-daily}, {@code keepdaily}): {@link #known} renames them. */
+    private boolean relaxed;
 
     private ConfigReader(String file, Path base) {
         this.file = file;
         this.base = base;
+    }
+
+    /**
+     * Reads flattened properties ({@code jobs.etc.source.paths[0]}) through the same checks as a file; see
+     * {@link JobsConfig#fromProperties}.
+     */
+    public static JobsConfig read(Map<String, ?> properties, String name, Path base) {
+        ConfigReader reader = new ConfigReader(name, base);
+        reader.relaxed = true;
+        Optional<Node> root = PropertyTree.build(properties, name, reader.problems);
+        if (!reader.problems.isEmpty()) {
+            throw new ConfigException(reader.problems);
+        }
+        return reader.parse(root);
     }
 
     /** Reads {@code path}; relative paths in it are resolved against its directory. */
@@ -97,6 +113,10 @@ public final class ConfigReader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
+        return parse(root);
+    }
+
+    private JobsConfig parse(Optional<Node> root) {
         if (root.isEmpty() || !(root.get() instanceof MapNode top)) {
             throw new ConfigException(List.of(new ConfigProblem(Optional.of(file), root.map(Node::line).orElse(1),
                     root.map(Node::column).orElse(1), "", "a config is a mapping with the sections repositories and jobs"
@@ -430,6 +450,9 @@ public final class ConfigReader {
     }
 
     private void known(MapNode m, String at, Set<String> allowed) {
+        if (relaxed) {
+            relax(m, at, allowed);
+        }
         for (Field f : m.fields().values()) {
             if (!allowed.contains(f.key())) {
                 String path = at.isEmpty() ? f.key() : at + "." + f.key();
@@ -438,6 +461,34 @@ public final class ConfigReader {
                 problems.add(new ConfigProblem(Optional.of(file), f.line(), f.column(), path, "unknown key '" + f.key() + "'" + hint));
             }
         }
+    }
+
+    /**
+     * Renames the keys of {@code m} spelt as Spring's relaxed binding allows ({@code keep-daily}, {@code keep_daily},
+     * {@code keepdaily}) to the config's own ({@code keepDaily}); a key given in two spellings is a problem.
+     */
+    private void relax(MapNode m, String at, Set<String> allowed) {
+        Map<String, String> canonical = new HashMap<>();
+        for (String key : allowed) {
+            canonical.put(loose(key), key);
+        }
+        List<Field> fields = new ArrayList<>(m.fields().values());
+        Map<String, String> spelt = new HashMap<>();
+        m.fields().clear();
+        for (Field f : fields) {
+            String key = allowed.contains(f.key()) ? f.key() : canonical.getOrDefault(loose(f.key()), f.key());
+            String previous = spelt.putIfAbsent(key, f.key());
+            if (previous != null) {
+                problems.add(new ConfigProblem(Optional.of(file), f.line(), f.column(), at.isEmpty() ? key : at + "." + key,
+                        "'" + f.key() + "' and '" + previous + "' are the same key: keep one"));
+                continue;
+            }
+            m.fields().put(key, new Field(key, f.line(), f.column(), f.value()));
+        }
+    }
+
+    private static String loose(String key) {
+        return key.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
     }
 
     private Optional<String> string(MapNode m, String key, String at) {
