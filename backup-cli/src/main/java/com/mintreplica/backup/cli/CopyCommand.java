@@ -39,6 +39,11 @@ final class CopyCommand implements Callable<Integer> {
             description = "A file whose first line is the secret key's passphrase. Default: $" + RepositoryOptions.PASSPHRASE_ENV + ".")
     Path passphraseFile;
 
+    @Option(names = "--writer-key", paramLabel = "F",
+            description = "Copy into an encrypted target with this writer key only (mint-backup key writer export): no"
+                    + " secret key of the target needed. Default: $" + RepositoryOptions.WRITER_KEY_ENV + ".")
+    Path writerKey;
+
     @Parameters(paramLabel = "SNAPSHOT", arity = "0..*",
             description = "The snapshots to copy: ids, 'latest', ... Default: all of them.")
     List<String> snapshots = new ArrayList<>();
@@ -55,7 +60,9 @@ final class CopyCommand implements Callable<Integer> {
 
     private int copy(CliAudit.Facts facts) {
         stall.get(); // a bad duration is reported before anything is read
-        try (Repository source = options(from).open(root); Repository target = options(to).open(root)) {
+        RepositoryOptions targetOptions = options(to);
+        targetOptions.writerKey = writerKey;
+        try (Repository source = openReadable(options(from)); Repository target = openTarget(targetOptions)) {
             List<Snapshot> chosen;
             if (snapshots.isEmpty()) {
                 chosen = source.snapshots();
@@ -81,6 +88,22 @@ final class CopyCommand implements Callable<Integer> {
                     + Format.bytes(result.bytesStored()) + " stored; " + result.skipped().size() + " already there");
         }
         return MintBackup.OK;
+    }
+
+    /** The source is read: with --key, never with a writer key. */
+    private Repository openReadable(RepositoryOptions options) {
+        List<com.mintreplica.backup.crypto.OpenPgpSecretKey> secret = options.secretKeys(root);
+        return secret.isEmpty() ? Repository.open(options.location(root))
+                : Repository.open(options.location(root), com.mintreplica.backup.crypto.OpenPgpEncryption.unlockWith(secret));
+    }
+
+    /** The target: with the writer key when one is given (it needs no secret key), else like the source. */
+    private Repository openTarget(RepositoryOptions options) {
+        java.util.Optional<com.mintreplica.backup.crypto.WriterKey> writer = options.writerKey(root);
+        if (writer.isPresent()) {
+            return Repository.open(options.location(root), com.mintreplica.backup.crypto.OpenPgpEncryption.writeWith(writer.get()));
+        }
+        return openReadable(options);
     }
 
     private RepositoryOptions options(String location) {

@@ -3,6 +3,7 @@ package com.mintreplica.backup.cli;
 import com.mintreplica.backup.core.DamagedSnapshot;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.UntrustedSnapshot;
 import com.mintreplica.backup.core.SnapshotListing;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,7 @@ final class ListCommand implements Callable<Integer> {
                     .filter(s -> s.tags().containsAll(tags))
                     .filter(s -> host == null || s.host().equals(host))
                     .toList();
+            List<UntrustedSnapshot> untrusted = repo.untrustedSnapshots();
             List<DamagedSnapshot> damaged = listing.damaged();
             for (DamagedSnapshot d : damaged) {
                 root.err.println("warning: snapshot " + d.id() + " cannot be read: " + d.problem());
@@ -53,8 +55,11 @@ final class ListCommand implements Callable<Integer> {
                 List<Map<String, Object>> out = new ArrayList<>();
                 forEachInOrder(snapshots, damaged, s -> out.add(Json.snapshot(s)), d -> out.add(Json.damaged(d)));
                 root.out.println(Json.write(out));
+                untrusted.forEach(u -> root.err.println("warning: snapshot " + u.snapshot().id() + " is not trusted and not"
+                        + " listed: " + u.reason()));
                 return MintBackup.OK;
             }
+            printUntrusted(untrusted);
             if (snapshots.isEmpty() && damaged.isEmpty()) {
                 root.out.println("no snapshots in " + repo.location());
                 return MintBackup.OK;
@@ -70,6 +75,19 @@ final class ListCommand implements Callable<Integer> {
                     + (damaged.isEmpty() ? "" : ", " + damaged.size() + " damaged"));
         }
         return MintBackup.OK;
+    }
+
+    /** Snapshots the keys do not trust: never listed as snapshots, never silent. */
+    private void printUntrusted(List<UntrustedSnapshot> untrusted) {
+        if (untrusted.isEmpty()) {
+            return;
+        }
+        root.out.println(untrusted.size() + " snapshot" + (untrusted.size() == 1 ? " is" : "s are") + " NOT TRUSTED and"
+                + " left out below (not restored, not counted by retention, kept by prune until forgotten):");
+        for (UntrustedSnapshot u : untrusted) {
+            root.out.printf("  %-24s  %-19s  %s: %s%n", u.snapshot().id(), Format.time(u.snapshot().time()),
+                    clip(u.snapshot().host(), 16), u.reason());
+        }
     }
 
     /** The readable snapshots in their order, each damaged one before the first readable one with a later id. */

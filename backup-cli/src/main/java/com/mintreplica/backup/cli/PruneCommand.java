@@ -148,6 +148,10 @@ final class PruneCommand implements Callable<Integer> {
             } else {
                 print(report);
             }
+            for (com.mintreplica.backup.core.UntrustedSnapshot u : repo.untrustedSnapshots()) {
+                root.err.println("warning: snapshot " + u.snapshot().id() + " is not trusted (" + u.reason() + "); prune"
+                        + " kept it and its data, and no retention rule counted it");
+            }
         }
         return MintBackup.OK;
     }

@@ -10,6 +10,7 @@ import com.mintreplica.backup.crypto.OpenPgpEncryption;
 import com.mintreplica.backup.crypto.OpenPgpKeys;
 import com.mintreplica.backup.crypto.OpenPgpSecretKey;
 import com.mintreplica.backup.crypto.PassphraseCallback;
+import com.mintreplica.backup.crypto.WriterKey;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,13 +18,16 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --repo}, and the secret keys that open an encrypted repository, shared by every command that works on one.
- * Passphrases come from a file or the environment, never from an argument.
+ * {@code --repo}, and the keys that open an encrypted repository, shared by every command that works on one: secret
+ * keys (readers), or a writer key (write-only: backups and copies into the repository). Passphrases come from a file
+ * or the environment, never from an argument.
  */
 final class RepositoryOptions {
     static final String REPOSITORY_ENV = "MINT_BACKUP_REPOSITORY";
     static final String KEY_ENV = "MINT_BACKUP_KEY_FILE";
     static final String PASSPHRASE_ENV = "MINT_BACKUP_PASSPHRASE";
+    static final String WRITER_KEY_ENV = "MINT_BACKUP_WRITER_KEY_FILE";
+    static final String CACHE_ENV = "XDG_CACHE_HOME";
 
     @Option(names = {"-r", "--repo"}, paramLabel = "R",
             description = "The repository: a directory, file:///..., s3://bucket/prefix or gs://bucket/prefix."
@@ -43,6 +47,16 @@ final class RepositoryOptions {
             description = "A file whose first line is the secret key's passphrase. Default: $" + PASSPHRASE_ENV + ".")
     Path passphraseFile;
 
+    @Option(names = "--writer-key", paramLabel = "F",
+            description = "A writer key file (mint-backup key writer export): back up into an encrypted repository with"
+                    + " public material only; it reads nothing. Used when no --key is given. Default: $" + WRITER_KEY_ENV + ".")
+    Path writerKey;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "The local cache: snapshot summaries and tree packs (readers), or a writer's cache of unchanged"
+                    + " files. Default: $" + CACHE_ENV + "/mint-backup, else ~/.cache/mint-backup.")
+    Path cacheDir;
+
     String location(MintBackup root) {
         String location = repo != null ? repo : root.env.get(REPOSITORY_ENV);
         if (location == null || location.isBlank()) {
@@ -56,24 +70,53 @@ final class RepositoryOptions {
         return Sinks.open(location(root));
     }
 
-    /** Opens the repository, unlocked with the given keys when there are any; closing it closes its Sink. */
+    /**
+     * Opens the repository, unlocked with the given secret keys when there are any, else with the writer key when there
+     * is one; closing it closes its Sink.
+     */
     Repository open(MintBackup root) {
         List<OpenPgpSecretKey> secretKeys = secretKeys(root);
-        Repository repository = secretKeys.isEmpty() ? Repository.open(location(root))
-                : Repository.open(location(root), OpenPgpEncryption.unlockWith(secretKeys));
+        Repository repository;
+        if (!secretKeys.isEmpty()) {
+            repository = Repository.open(location(root), OpenPgpEncryption.unlockWith(secretKeys));
+        } else {
+            Optional<WriterKey> writer = writerKey(root);
+            repository = writer.isPresent() ? Repository.open(location(root), OpenPgpEncryption.writeWith(writer.get()))
+                    : Repository.open(location(root));
+        }
         cacheDirectory(root).ifPresent(repository::withCache);
         return repository;
     }
 
+    /** The writer key given by --writer-key or the environment, with its cache directory. */
+    Optional<WriterKey> writerKey(MintBackup root) {
+        Path file = writerKey;
+        if (file == null && root.env.get(WRITER_KEY_ENV) != null && !root.env.get(WRITER_KEY_ENV).isBlank()) {
+            file = Path.of(root.env.get(WRITER_KEY_ENV));
+        }
+        if (file == null) {
+            return Optional.empty();
+        }
+        // A writer's parent cache is what lets it skip unchanged files at all: it is kept even with --no-cache.
+        Path cache = cacheDir != null ? cacheDir
+                : envCacheDirectory(root).orElse(Path.of(System.getProperty("user.home"), ".cache", "mint-backup"));
+        return Optional.of(WriterKey.load(file).withCacheDirectory(cache));
+    }
+
     /**
-     * Where snapshot summaries are cached: {@code $XDG_CACHE_HOME/mint-backup}, else {@code $HOME/.cache/mint-backup};
-     * none with {@code --no-cache} or when neither variable is set.
+     * Where snapshot summaries and tree packs are cached (a reader's): --cache-dir, else
+     * {@code $XDG_CACHE_HOME/mint-backup}, else {@code $HOME/.cache/mint-backup}; none with {@code --no-cache} or
+     * when none of these is set.
      */
     Optional<Path> cacheDirectory(MintBackup root) {
         if (noCache) {
             return Optional.empty();
         }
-        String xdg = root.env.get("XDG_CACHE_HOME");
+        return cacheDir != null ? Optional.of(cacheDir) : envCacheDirectory(root);
+    }
+
+    private static Optional<Path> envCacheDirectory(MintBackup root) {
+        String xdg = root.env.get(CACHE_ENV);
         if (xdg != null && !xdg.isBlank()) {
             return Optional.of(Path.of(xdg, "mint-backup"));
         }

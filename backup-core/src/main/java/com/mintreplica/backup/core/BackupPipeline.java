@@ -90,6 +90,12 @@ public final class BackupPipeline {
         Repository repo = repository != null ? repository : openOrInit();
         try {
             checkTransformers(repo);
+            if (retention != null && !repo.canRead()) {
+                // Checked before anything is stored: a run that backs up and then cannot apply its retention fails late.
+                throw new InvalidInputException("this pipeline applies a retention policy, which reads the repository's"
+                        + " snapshots: that needs a reader's key, and the repository at " + repo.location() + " was opened"
+                        + " with write-only keys. Drop retention(...) here and prune where a recipient's key is");
+            }
             Optional<Manifest> parent = useParent ? parent(repo) : Optional.empty();
             ExecutorService pool = executor != null ? executor : Repository.newExecutor("mint-backup-worker", parallelism);
             Snapshot snapshot;
@@ -138,10 +144,20 @@ public final class BackupPipeline {
         }
     }
 
-    /** The latest snapshot of the same source on the same host: its unchanged entries need not be read again. */
+    /**
+     * The latest snapshot of the same source on the same host: its unchanged entries need not be read again. A writer
+     * cannot read manifests and takes it from its local cache instead; a reader takes only snapshots readers wrote, so
+     * that no writer key can make a reader's backup reuse blobs it did not read itself.
+     */
     private Optional<Manifest> parent(Repository repo) {
+        if (!repo.canRead()) {
+            return repo.store().cachedParent(host, source.id());
+        }
+        // heads() read every snapshot object (or took it from the local cache, which holds only readers' snapshots),
+        // so whether a writer wrote each is known; snapshots the keys do not trust are not among them
         return repo.store().heads().stream()
                 .filter(m -> m.snapshot().source().equals(source.id()) && m.snapshot().host().equals(host))
+                .filter(m -> !repo.store().writtenByWriter(m.snapshot().id()))
                 .max(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()))
                 // a tree snapshot's head is all of it; a flat one's entries are read now
                 .map(m -> m.isTree() ? m : repo.store().manifest(m.snapshot().id()));

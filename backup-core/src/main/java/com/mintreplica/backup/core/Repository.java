@@ -201,6 +201,25 @@ public final class Repository implements AutoCloseable {
         return Optional.ofNullable(store.config().extensions().get(RepositoryEncryption.SCHEME_EXTENSION));
     }
 
+    /**
+     * Whether the keys the repository was opened with read what is stored. False when it was opened with write-only
+     * material (a writer key): then it can back up and copy into it, and everything that reads (list, restore, verify,
+     * prune, copy from it) fails with an {@link AccessDeniedException} saying that a reader's key is needed.
+     */
+    public boolean canRead() {
+        return store.canRead();
+    }
+
+    /**
+     * Snapshots whose manifests are authentic but not trusted by the keys (written by a writer after it was revoked),
+     * with why. They are left out of {@link #snapshots()}, so neither restores nor retention see them; prune keeps them
+     * and their data until someone {@link #forget}s them.
+     */
+    public List<UntrustedSnapshot> untrustedSnapshots() {
+        store.listSnapshots();
+        return store.untrusted().stream().map(u -> new UntrustedSnapshot(u.snapshot(), u.reason())).toList();
+    }
+
     /** The transformer chain every stored blob or entry goes through. */
     public List<Transformer> transformers() {
         return store.codec().chain();
@@ -295,6 +314,7 @@ public final class Repository implements AutoCloseable {
      * @throws NotFoundException when the snapshot has no such entry
      */
     public InputStream openEntry(Snapshot snapshot, String path) {
+        store.requireReader("reading an entry");
         Manifest manifest = store.manifest(snapshot.id());
         Manifest.Item item = findEntry(manifest, path)
                 .orElseThrow(() -> new NotFoundException("snapshot " + snapshot.id() + " has no entry '" + path
@@ -330,11 +350,13 @@ public final class Repository implements AutoCloseable {
      * @param readData also read every pack the snapshots need and check every blob against its id
      */
     public VerifyReport verify(boolean readData) {
+        store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
         return new Verifier(store).verify(store.snapshotIds(), readData, true);
     }
 
     /** Checks one snapshot; see {@link #verify(boolean)}. */
     public VerifyReport verify(SnapshotSelector selector, boolean readData) {
+        store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
         Snapshot snapshot = snapshot(selector);
         return new Verifier(store).verify(List.of(snapshot.id()), readData);
     }
@@ -345,6 +367,7 @@ public final class Repository implements AutoCloseable {
      * @throws NotFoundException when no such snapshot exists
      */
     public void forget(Snapshot snapshot) {
+        store.requireReader("forgetting a snapshot");
         String name = Manifest.objectName(snapshot.id());
         store.readObject(name);
         store.delete(name);
@@ -364,6 +387,7 @@ public final class Repository implements AutoCloseable {
      * @throws ConflictException when another process holds the repository
      */
     public IndexRepairReport repairIndex(boolean dryRun, boolean readAllPacks) {
+        store.requireReader("repairing the index");
         return new RepairRun(store, dryRun, java.time.Duration.ZERO).repairIndex(readAllPacks);
     }
 
@@ -380,6 +404,7 @@ public final class Repository implements AutoCloseable {
      * @throws NotFoundException when an id matches no snapshot
      */
     public SnapshotRepairReport repairSnapshots(List<String> snapshotIds, boolean dryRun, boolean forget) {
+        store.requireReader("repairing snapshots");
         List<String> all = store.snapshotIds();
         List<String> ids = new java.util.ArrayList<>();
         for (String wanted : snapshotIds) {
@@ -443,6 +468,7 @@ public final class Repository implements AutoCloseable {
             throw new InvalidInputException("stallTimeout must be zero (off) or positive: " + stallTimeout);
         }
         Objects.requireNonNull(snapshots, "snapshots");
+        store.requireReader("copying snapshots out of a repository");
         if (target == this || target.store().sink() == store.sink()) {
             throw new InvalidInputException("cannot copy " + location() + " into itself: give another repository as the target");
         }
@@ -462,6 +488,50 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    /**
+     * For key managers (backup-crypto's {@code KeyManager}): runs {@code change} while no backup, copy or prune runs (an
+     * exclusive lease, waiting up to {@code wait} for those that do), then, if the keys now say the repository has
+     * writers, lists every indexed pack in an index object with a writer-readable id part, so that writers deduplicate
+     * against everything stored before them too. Returns what {@code change} returned.
+     *
+     * @throws ConflictException when the lease cannot be had within {@code wait}
+     */
+    public <T> T changeKeys(String operation, java.time.Duration wait, java.util.function.Supplier<T> change) {
+        store.requireReader(operation);
+        try (com.mintreplica.backup.core.internal.RepositoryLock lock = com.mintreplica.backup.core.internal.RepositoryLock
+                .acquire(store, com.mintreplica.backup.core.internal.RepositoryLock.Kind.EXCLUSIVE, operation, wait,
+                        com.mintreplica.backup.core.internal.RepositoryLock.Settings.DEFAULT)) {
+            T result = change.get();
+            store.beginWrite().close(); // lets the keys see what change did (a writers list)
+            if (store.writesIdParts()) {
+                lock.check();
+                addIdParts();
+            }
+            return result;
+        }
+    }
+
+    /** Writes one index object with an id part for the packs that only index objects without one list. */
+    private void addIdParts() {
+        java.util.Map<com.mintreplica.backup.core.internal.BlobId, com.mintreplica.backup.core.internal.IndexFile.PackBlobs>
+                missing = new java.util.TreeMap<>();
+        java.util.Set<com.mintreplica.backup.core.internal.BlobId> covered = new java.util.HashSet<>();
+        for (com.mintreplica.backup.core.sink.ObjectInfo o : store.list(com.mintreplica.backup.core.internal.IndexFile.PREFIX)) {
+            com.mintreplica.backup.core.internal.Store.IndexObject read = store.readIndexObject(o.name());
+            for (com.mintreplica.backup.core.internal.IndexFile.PackBlobs p : read.packs().orElseThrow()) {
+                if (read.ids().isPresent()) {
+                    covered.add(p.pack());
+                } else {
+                    missing.putIfAbsent(p.pack(), p);
+                }
+            }
+        }
+        covered.forEach(missing::remove);
+        if (!missing.isEmpty()) {
+            store.writeIndex(new java.util.ArrayList<>(missing.values()));
+        }
+    }
+
     /** The engine behind this repository; not API. */
     Store store() {
         return store;
@@ -470,6 +540,7 @@ public final class Repository implements AutoCloseable {
     /** Runs a restore prepared by {@link Restore}. */
     RestoreResult runRestore(Restore restore) {
         long start = System.nanoTime();
+        store.requireReader("restoring a snapshot");
         Snapshot snapshot = snapshot(restore.selector());
         Manifest manifest = store.manifest(snapshot.id());
         restore.checkIncludesExist(include -> SnapshotWalker.hasPathOrBelow(store, manifest, include), snapshot);

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * What {@link Repository#verify} found.
  *
- * @param snapshots the snapshots checked
+ * @param snapshots the snapshots checked, oldest first (by the time each was taken, as a listing shows them)
  * @param problems every problem found; empty when the repository is sound
  * @param objectsRead how many stored objects were read whole (with {@code readData})
  * @param bytesRead how many stored bytes were read

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code repair index} and {@code repair snapshots} on tree snapshots (repository format 2): the rebuilt index lists
- * tree packs too (typed, MBI2); a snapshot whose data pack is gone is written anew with new tree blobs for the
+ * tree packs too (typed, MBI3); a snapshot whose data pack is gone is written anew with new tree blobs for the
  * directories that changed and the others shared; a lost tree pack costs the directories it listed, and a snapshot
  * whose root tree is gone is unreadable (and marked so by a listing) while the others restore.
  */
@@ -168,11 +168,11 @@ class TreeRepairTest {
 
             assertThat(report.packsAdded()).containsAll(treePacks).containsAll(names(repo, "data/"));
             assertThat(report.packsIndexed()).isEqualTo(treePacks.size() + names(repo, "data/").size());
-            // Every new index object is MBI2, and lists the tree packs as tree packs.
+            // Every new index object is MBI3, and lists the tree packs as tree packs.
             Set<String> indexedTrees = new HashSet<>();
             for (String index : names(repo, IndexFile.PREFIX)) {
                 byte[] plain = repo.store().readMetadata(index);
-                assertThat(new String(plain, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("MBI2");
+                assertThat(new String(plain, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("MBI3");
                 for (IndexFile.PackBlobs p : IndexFile.parse(index, plain)) {
                     if (p.type() == BlobType.TREE) {
                         indexedTrees.add(p.blobs().get(0).location().packObject());

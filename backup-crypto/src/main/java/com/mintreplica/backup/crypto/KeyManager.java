@@ -10,15 +10,21 @@ import com.mintreplica.backup.core.encryption.RepositoryEncryption;
 import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.crypto.internal.DataKey;
+import com.mintreplica.backup.crypto.internal.Ed25519;
 import com.mintreplica.backup.crypto.internal.KeyObject;
 import com.mintreplica.backup.crypto.internal.KeyObjects;
+import com.mintreplica.backup.crypto.internal.RepositoryPgpKey;
+import com.mintreplica.backup.crypto.internal.Signatures;
+import com.mintreplica.backup.crypto.internal.WritersList;
 import java.io.IOException;
+import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,7 +115,7 @@ public final class KeyManager implements AutoCloseable {
             throw new ConflictException("the key " + key + " already opens the repository at " + sink.describe());
         }
         try {
-            KeyObject object = KeyObjects.wrap(key.ring(), unlocked.payload(), random);
+            KeyObject object = KeyObjects.wrap(key.ring(), withSessions(unlocked), random);
             KeyObjects.write(sink, object);
             LOG.info("key {} added to the repository at {} ({})", key, sink.describe(), object.name());
             return group(List.of(object)).get(0);
@@ -170,8 +176,9 @@ public final class KeyManager implements AutoCloseable {
         DataKey next = DataKey.generate(random, latest(unlocked).isAfter(Instant.now()) ? latest(unlocked).plusSeconds(1) : Instant.now());
         List<DataKey> keys = new ArrayList<>(unlocked.dataKeys());
         keys.add(next);
-        KeyObject.Payload payload = new KeyObject.Payload(unlocked.repositoryId(), unlocked.idKey(), keys);
+        KeyObject.Payload payload;
         try {
+            payload = new KeyObject.Payload(unlocked.repositoryId(), unlocked.idKey(), keys, sessionKeys(unlocked));
             // write every new key object before deleting an old one: a crash leaves both, never neither
             List<String> old = new ArrayList<>();
             Map<String, Boolean> done = new LinkedHashMap<>();
@@ -189,6 +196,179 @@ public final class KeyManager implements AutoCloseable {
         return next.idHex();
     }
 
+    // ---- writers
+
+    /** How long writer key changes wait for running backups and prunes to end. */
+    static final java.time.Duration WRITERS_WAIT = java.time.Duration.ofMinutes(10);
+
+    /**
+     * Exports a new writer key: registers a new writer in the repository's writers list (signed with the repository's
+     * authority key) and returns its key, to be written to a file ({@link WriterKey#write}) and deployed on one backup
+     * host. The writer encrypts to the repository's current recipients. Runs while no backup or prune runs; the first
+     * writer also makes the index readable to writers (ids only), so that they deduplicate against what is stored.
+     *
+     * @param name what the writer is called in lists and messages, usually the host's name
+     */
+    public WriterKey exportWriter(String name) {
+        if (name == null || name.isBlank() || name.chars().anyMatch(c -> c < 0x20) || name.length() > 200) {
+            throw new InvalidInputException("a writer needs a name of one line (the host it is for, e.g. app1): '" + name + "'");
+        }
+        return repository.changeKeys("export a writer key", WRITERS_WAIT, () -> {
+            try {
+                OpenPgpEncryption.Unlocked unlocked = unlocked();
+                Ed25519 authority = unlocked.authority();
+                Instant now = Instant.now();
+                Optional<WritersList> current = WritersList.latest(sink, unlocked.repositoryId(), authority.publicKey());
+                if (current.isPresent() && current.get().writers().stream().anyMatch(w -> w.name().equals(name) && !w.isRevoked())) {
+                    throw new ConflictException("the repository at " + sink.describe() + " has a valid writer named '" + name
+                            + "' already: choose another name, or revoke it first (mint-backup key writer revoke)");
+                }
+                WritersList base = current.orElseGet(() -> WritersList.first(unlocked.repositoryId(), now,
+                        repository.layout() == com.mintreplica.backup.core.Layout.SINGLE
+                                ? Optional.of(unsignedManifests()) : Optional.empty()));
+                byte[] seed = new byte[Ed25519.SEED];
+                random.nextBytes(seed);
+                byte[] id = new byte[Signatures.SIGNER];
+                random.nextBytes(id);
+                String writerId = org.bouncycastle.util.encoders.Hex.toHexString(id);
+                Ed25519 signer = Ed25519.fromSeed(seed);
+                WritersList next = base.with(new WritersList.Writer(writerId, name, signer.publicKey(), now, Optional.empty(),
+                        Map.of()), now);
+                if (!next.store(sink, authority)) {
+                    throw new ConflictException("another key change wrote the writers list of " + sink.describe()
+                            + " at the same time: run the command again");
+                }
+                LOG.info("writer '{}' ({}) added to the repository at {}", name, writerId, sink.describe());
+                return new WriterKey(unlocked.repositoryId(), writerId, name, now,
+                        repository.layout().name().toLowerCase(java.util.Locale.ROOT), unlocked.idKey(), seed,
+                        authority.publicKey(), unlocked.recipients(),
+                        List.of(RepositoryPgpKey.derive(unlocked.current()).getPublicKey()), Optional.empty(), true);
+            } catch (IOException e) {
+                throw new BackupException("cannot register a writer in " + sink.describe() + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** The repository's writers, as the writers list in force says (its signature checked); empty when it has none. */
+    public List<WriterInfo> writers() {
+        try {
+            OpenPgpEncryption.Unlocked unlocked = unlocked();
+            return WritersList.latest(sink, unlocked.repositoryId(), unlocked.authority().publicKey())
+                    .map(l -> l.writers().stream().map(KeyManager::info).toList()).orElse(List.of());
+        } catch (IOException e) {
+            throw new BackupException("cannot read the writers list of " + sink.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Revokes a writer key: from now on readers reject every manifest it signs (its snapshots are left out of lists,
+     * restores and retention), and writers stop deduplicating against the index objects it signs; the writer itself
+     * refuses to run. What it wrote before stays trusted: every manifest and index object it signed that is stored now
+     * (and, with {@code keepWrittenBefore}, only those the store dates before that time; {@code Instant.EPOCH} keeps
+     * none, for a key that may have been stolen long ago), vouched for by its exact bytes. Other writers are untouched.
+     *
+     * @param selector the writer's name, or its id (or a prefix of at least 8 hex digits)
+     * @throws NotFoundException when no writer matches
+     * @throws ConflictException when it is revoked already
+     */
+    public WriterInfo revokeWriter(String selector, Optional<Instant> keepWrittenBefore) {
+        return repository.changeKeys("revoke a writer key", WRITERS_WAIT, () -> {
+            try {
+                OpenPgpEncryption.Unlocked unlocked = unlocked();
+                Ed25519 authority = unlocked.authority();
+                WritersList list = WritersList.latest(sink, unlocked.repositoryId(), authority.publicKey())
+                        .orElseThrow(() -> new NotFoundException("the repository at " + sink.describe() + " has no writers"));
+                List<WritersList.Writer> matching = list.writers().stream().filter(w -> info(w).matches(selector)).toList();
+                if (matching.isEmpty()) {
+                    throw new NotFoundException("no writer of the repository at " + sink.describe() + " matches '" + selector
+                            + "'; its writers: " + list.writers().stream().map(KeyManager::info).toList());
+                }
+                if (matching.size() > 1) {
+                    throw new InvalidInputException("several writers match '" + selector + "': "
+                            + matching.stream().map(KeyManager::info).toList() + "; give an id");
+                }
+                WritersList.Writer writer = matching.get(0);
+                if (writer.isRevoked()) {
+                    throw new ConflictException("the " + writer.describe() + " was revoked already, on " + writer.revoked().get());
+                }
+                Instant now = Instant.now();
+                Map<String, String> kept = signedBy(writer.id(), keepWrittenBefore.orElse(now.plusSeconds(3600)));
+                WritersList.Writer revoked = new WritersList.Writer(writer.id(), writer.name(), writer.publicKey(),
+                        writer.added(), Optional.of(now), kept);
+                if (!list.with(revoked, now).store(sink, authority)) {
+                    throw new ConflictException("another key change wrote the writers list of " + sink.describe()
+                            + " at the same time: run the command again");
+                }
+                LOG.info("{} revoked in the repository at {}; {} objects it wrote before stay trusted", writer.describe(),
+                        sink.describe(), kept.size());
+                return info(revoked);
+            } catch (IOException e) {
+                throw new BackupException("cannot revoke a writer in " + sink.describe() + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private static WriterInfo info(WritersList.Writer w) {
+        return new WriterInfo(w.id(), w.name(), w.added(), w.revoked(), w.kept().size());
+    }
+
+    /** Manifests and index objects signed by writer {@code id} and stored before {@code before}: name to SHA-256. */
+    private Map<String, String> signedBy(String id, Instant before) throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (String prefix : List.of("snapshots/", "index/")) {
+            List<ObjectInfo> objects;
+            try (Stream<ObjectInfo> listed = sink.list(prefix)) {
+                objects = listed.toList();
+            }
+            for (ObjectInfo o : objects) {
+                if (!o.lastModified().isBefore(before)) {
+                    continue;
+                }
+                byte[] stored;
+                try (InputStream in = sink.get(o.name())) {
+                    stored = in.readAllBytes();
+                } catch (com.mintreplica.backup.core.sink.NoSuchObjectException vanished) {
+                    continue;
+                }
+                Optional<Signatures.SignedObject> signed = Signatures.parseObject(stored);
+                if (signed.isPresent() && signed.get().signerHex().equalsIgnoreCase(id)) {
+                    out.put(o.name(), Signatures.sha256Hex(stored));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The unsigned manifests and index objects of a single-layout repository, which readers keep trusting once it has
+     * writers. (A single-layout repository of format 2 has index objects too: its tree packs are indexed.)
+     */
+    private Map<String, String> unsignedManifests() {
+        try {
+            Map<String, String> out = new java.util.TreeMap<>();
+            List<ObjectInfo> objects = new java.util.ArrayList<>();
+            for (String prefix : List.of("snapshots/", "index/")) {
+                try (Stream<ObjectInfo> listed = sink.list(prefix)) {
+                    objects.addAll(listed.toList());
+                }
+            }
+            for (ObjectInfo o : objects) {
+                byte[] stored;
+                try (InputStream in = sink.get(o.name())) {
+                    stored = in.readAllBytes();
+                } catch (com.mintreplica.backup.core.sink.NoSuchObjectException vanished) {
+                    continue;
+                }
+                if (Signatures.parseObject(stored).isEmpty()) {
+                    out.put(o.name(), Signatures.sha256Hex(stored));
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new BackupException("cannot read the manifests of " + sink.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
     private static Instant latest(OpenPgpEncryption.Unlocked unlocked) {
         return unlocked.current().created();
     }
@@ -202,6 +382,20 @@ public final class KeyManager implements AutoCloseable {
                         + e.getMessage() + "; run the command again", e);
             }
         }
+    }
+
+    /**
+     * The writers' session keys this reader opens (see {@code ReaderAccess#sessionKeys}). A recipient added later is
+     * not among the recipients of the {@code sessions/} objects stored before, so key objects written for it carry
+     * them; a key object rewritten for a rotation carries them on.
+     */
+    private List<DataKey> sessionKeys(OpenPgpEncryption.Unlocked unlocked) throws IOException {
+        return unlocked.access(new RepositoryEncryption.Context(sink, repository.id(), repository.layout(), Map.of()), random)
+                .sessionKeys();
+    }
+
+    private KeyObject.Payload withSessions(OpenPgpEncryption.Unlocked unlocked) throws IOException {
+        return new KeyObject.Payload(unlocked.repositoryId(), unlocked.idKey(), unlocked.dataKeys(), sessionKeys(unlocked));
     }
 
     private OpenPgpEncryption.Unlocked unlocked() {

@@ -11,6 +11,7 @@ import com.mintreplica.backup.crypto.internal.AesGcmTransformer;
 import com.mintreplica.backup.crypto.internal.DataKey;
 import com.mintreplica.backup.crypto.internal.KeyObject;
 import com.mintreplica.backup.crypto.internal.KeyObjects;
+import com.mintreplica.backup.crypto.internal.ReaderAccess;
 import com.mintreplica.backup.crypto.internal.RepositoryPgpKey;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -85,13 +86,24 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
     /** For {@code Repository.open}: unlock an encrypted repository with any of these secret keys. */
     public static OpenPgpEncryption unlockWith(List<OpenPgpSecretKey> keys) {
         if (keys.isEmpty()) {
-            throw new InvalidInputException("opening an encrypted repository needs a secret key (--key SECRET.asc)");
+            throw new InvalidInputException("opening an encrypted repository to read it or manage its keys needs a reader's key: the secret key of a recipient (--key SECRET.asc)");
         }
         return new OpenPgpEncryption(List.of(), keys, MessageFormat.SEIPD_V1, new SecureRandom());
     }
 
     public static OpenPgpEncryption unlockWith(OpenPgpSecretKey... keys) {
         return unlockWith(Arrays.asList(keys));
+    }
+
+    /**
+     * For {@code Repository.open} on a backup host: write to the repository with a writer key only (no secret key, no
+     * passphrase). The repository opened this way backs up and copies into it; everything that reads fails with an
+     * {@link AccessDeniedException} saying that a reader's key is needed. Opening refuses (with an
+     * {@code AccessDeniedException}, writing nothing) when the repository's recipients differ from those the writer key
+     * was exported with, or when the writer key was revoked. See {@link WriterKey}.
+     */
+    public static RepositoryEncryption writeWith(WriterKey key) {
+        return new WriterEncryption(java.util.Objects.requireNonNull(key, "key"), new SecureRandom());
     }
 
     /**
@@ -128,13 +140,13 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         }
         Unlocked unlocked = new Unlocked(context.repositoryId(), idKey, List.of(dataKey),
                 recipients.stream().map(OpenPgpPublicKey::ring).toList(), Map.of());
-        return unlocked.repositoryKeys(context.layout(), format, random, extensions);
+        return unlocked.repositoryKeys(context, format, random, extensions);
     }
 
     @Override
     public RepositoryKeys unlock(Context context) throws IOException {
         MessageFormat recorded = MessageFormat.fromId(context.extensions().getOrDefault(FORMAT_EXTENSION, MessageFormat.SEIPD_V1.id()));
-        return unlockKeys(context).repositoryKeys(context.layout(), recorded, random, Map.of());
+        return unlockKeys(context).repositoryKeys(context, recorded, random, Map.of());
     }
 
     /** Deletes the key objects of a repository whose creation lost a race. */
@@ -177,6 +189,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         }
         byte[] idKey = null;
         Map<String, DataKey> dataKeys = new LinkedHashMap<>();
+        Map<String, DataKey> sessions = new LinkedHashMap<>();
         for (KeyObject object : objects) {
             if (!KeyObjects.opens(object, mine)) {
                 continue;
@@ -196,6 +209,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
                         + " holds another id key than the other key objects: the keys/ objects were tampered with");
             }
             payload.dataKeys().forEach(k -> dataKeys.putIfAbsent(k.idHex(), k));
+            payload.sessions().forEach(k -> sessions.putIfAbsent(k.idHex(), k));
         }
         if (idKey == null) {
             throw new AccessDeniedException("none of the secret keys given (" + secretKeys.stream()
@@ -217,7 +231,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
                 }
             }
         }
-        return new Unlocked(context.repositoryId(), idKey, sorted, rings, mine, objects);
+        return new Unlocked(context.repositoryId(), idKey, sorted, rings, mine, objects, List.copyOf(sessions.values()));
     }
 
     private static boolean opens(KeyObject object, Map<Long, PGPPrivateKey> mine) {
@@ -260,27 +274,41 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
 
     /** A repository's unlocked keys and what they were found in. */
     record Unlocked(String repositoryId, byte[] idKey, List<DataKey> dataKeys, List<PGPPublicKeyRing> recipients,
-                    Map<Long, PGPPrivateKey> privateKeys, List<KeyObject> objects) {
+                    Map<Long, PGPPrivateKey> privateKeys, List<KeyObject> objects, List<DataKey> sessions) {
         Unlocked(String repositoryId, byte[] idKey, List<DataKey> dataKeys, List<PGPPublicKeyRing> recipients,
                  Map<Long, PGPPrivateKey> privateKeys) {
-            this(repositoryId, idKey, dataKeys, recipients, privateKeys, List.of());
+            this(repositoryId, idKey, dataKeys, recipients, privateKeys, List.of(), List.of());
         }
 
         DataKey current() {
             return dataKeys.get(dataKeys.size() - 1);
         }
 
+        /** What this reader's key objects wrap, with the session keys its key objects carry. */
         KeyObject.Payload payload() {
-            return new KeyObject.Payload(repositoryId, idKey, dataKeys);
+            return new KeyObject.Payload(repositoryId, idKey, dataKeys, sessions);
         }
 
-        RepositoryKeys repositoryKeys(Layout layout, MessageFormat format, SecureRandom random, Map<String, String> extensions) {
-            return new RepositoryKeys(transformer(layout, format, random), new SecretKeySpec(idKey, "HmacSHA256"), extensions);
+        /** The repository's authority key (signs the writers list and, once there are writers, what readers write). */
+        com.mintreplica.backup.crypto.internal.Ed25519 authority() {
+            return ReaderAccess.authority(dataKeys.get(0));
         }
 
-        Transformer transformer(Layout layout, MessageFormat format, SecureRandom random) {
+        ReaderAccess access(Context context, SecureRandom random) {
+            return new ReaderAccess(context.sink(), repositoryId, context.layout(), dataKeys, idKey, privateKeys, sessions,
+                    random);
+        }
+
+        RepositoryKeys repositoryKeys(Context context, MessageFormat format, SecureRandom random, Map<String, String> extensions) {
+            ReaderAccess access = access(context, random);
+            Transformer sealing = transformer(context.layout(), format, random, access);
+            access.sealing(sealing);
+            return new RepositoryKeys(sealing, new SecretKeySpec(idKey, "HmacSHA256"), extensions, access);
+        }
+
+        Transformer transformer(Layout layout, MessageFormat format, SecureRandom random, ReaderAccess access) {
             if (layout == Layout.CHUNKED) {
-                return new AesGcmTransformer(dataKeys, random);
+                return new AesGcmTransformer(access.keys(), random);
             }
             OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random).repositoryObjects();
             recipients.forEach(r -> b.encryptTo(com.mintreplica.backup.crypto.internal.Pgp.encryptionKey(r)));

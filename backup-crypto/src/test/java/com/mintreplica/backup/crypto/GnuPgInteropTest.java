@@ -49,6 +49,40 @@ class GnuPgInteropTest {
     }
 
     @Test
+    void a_writers_single_layout_objects_open_with_gpg_and_zstd_and_readers_restore_them(@org.junit.jupiter.api.io.TempDir Path temp)
+            throws Exception {
+        InMemorySink sink = new InMemorySink();
+        Map<String, byte[]> files = Fixtures.data();
+        try (Repository ignored = Repository.init(sink, RepositorySettings.defaults().withLayout(Layout.SINGLE),
+                OpenPgpEncryption.to(keys.rsaPublic(), keys.edPublic()))) {
+            // created empty
+        }
+        Path file = temp.resolve("writer.key");
+        try (KeyManager manager = KeyManager.open(sink, keys.rsaSecret())) {
+            manager.exportWriter("app1").write(file);
+        }
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.writeWith(WriterKey.load(file).withoutCache()))) {
+            Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
+        }
+        List<String> objects = sink.objects().keySet().stream().filter(n -> n.startsWith("files/")).toList();
+        assertThat(objects).hasSize(files.size()).allMatch(n -> n.endsWith(".zst.gpg"));
+        List<byte[]> restored = new java.util.ArrayList<>();
+        for (String name : objects) {
+            GnuPG.Result decrypted = keys.gpg.run(sink.objects().get(name), "--decrypt");
+            assertThat(decrypted.exit()).as("gpg --decrypt %s: %s", name, decrypted.stderr()).isZero();
+            restored.add(GnuPG.pipe(decrypted.stdout(), "/usr/bin/zstd", "-d", "-c"));
+        }
+        assertThat(restored).usingElementComparator(java.util.Arrays::compare)
+                .containsExactlyInAnyOrderElementsOf(files.values());
+        // and readers restore what the writer wrote
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            com.mintreplica.backup.testkit.MemoryTarget target = new com.mintreplica.backup.testkit.MemoryTarget();
+            repo.restore(SnapshotSelector.latest()).to(target).run();
+            files.forEach((path, content) -> assertThat(target.files().get(path)).as(path).isEqualTo(content));
+        }
+    }
+
+    @Test
     void the_library_decrypts_what_gpg_encrypt_made_for_rsa_and_ed25519_keys() throws Exception {
         byte[] plain = Fixtures.ledger(200_000);
         Path in = keys.gpg.home.resolve("ledger.csv");

@@ -105,12 +105,50 @@ public final class Doctor {
         for (JobConfig job : config.jobs().values()) {
             database(job, out, redactor);
         }
+        writeOnly(out);
         for (DrillConfig drill : config.drills().values()) {
             drillServer(drill, out, redactor);
         }
         tempSpace(latestSizes, out);
         auditLog(out);
         return new DoctorReport(out);
+    }
+
+    // ---- write-only repositories
+
+    /**
+     * What cannot run on a host that only writes to a repository: prune, retention, drills and copies out of it need a
+     * reader's key. Config validation refuses these; a config built without checking reaches the doctor with them.
+     */
+    private void writeOnly(List<Finding> out) {
+        for (RepositoryConfig repository : config.repositories().values()) {
+            if (!JobsConfig.writeOnly(repository)) {
+                continue;
+            }
+            String subject = "repositories." + repository.name();
+            String fix = "run it where a recipient's secret key is (a config with unlock), and remove it from this host's config";
+            repository.prune().ifPresent(p -> out.add(Finding.problem("access", subject, subject + " is write-only here"
+                    + " (a writer key), and its prune needs a reader's key", fix)));
+            for (JobConfig job : config.jobs().values()) {
+                if (!job.repository().equals(repository.name())) {
+                    continue;
+                }
+                job.retention().ifPresent(r -> out.add(Finding.problem("access", "jobs." + job.name(), "job " + job.name()
+                        + " has a retention, which needs a reader's key: " + subject + " is write-only here", fix)));
+                if (!config.copiesOf(job).isEmpty()) {
+                    out.add(Finding.problem("access", "jobs." + job.name(), "job " + job.name() + " copies out of " + subject
+                            + ", which is write-only here: a copy reads the snapshot, which needs a reader's key",
+                            "back up into a repository this host reads and copy from there"));
+                }
+                for (DrillConfig drill : config.drills().values()) {
+                    if (drill.job().equals(job.name())) {
+                        out.add(Finding.problem("access", "drills." + drill.name(), "drill " + drill.name() + " restores"
+                                + " job " + job.name() + " from " + subject + ", which is write-only here: a drill needs a"
+                                + " reader's key", fix));
+                    }
+                }
+            }
+        }
     }
 
     // ---- keys
@@ -333,6 +371,17 @@ public final class Doctor {
                             + subject + ".create is false", "create it: mint-backup init --repo " + where
                             + (repository.encryption().isPresent() ? " --encrypt-to PUBLIC-KEY.asc" : "")
                             + ", or set " + subject + ".create: true"));
+                }
+                return;
+            }
+            if (JobsConfig.writeOnly(repository)) {
+                // A write-only host: opening checks the writer key (this repository's, not revoked) and that the
+                // recipients are those it encrypts to; it reads no snapshot.
+                try (Repository repo = Repository.open(sink, OpenPgpEncryption.writeWith(
+                        jobs.writerKey(repository.encryption().get())))) {
+                    out.add(Finding.ok("repository", subject, "opens with the writer key "
+                            + repository.encryption().get().writer().get() + " (write-only: backs up and copies into it,"
+                            + " reads nothing); its recipients are those the key encrypts to"));
                 }
                 return;
             }

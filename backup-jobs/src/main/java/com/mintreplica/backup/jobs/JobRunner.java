@@ -21,6 +21,7 @@ import com.mintreplica.backup.crypto.OpenPgpKeys;
 import com.mintreplica.backup.crypto.OpenPgpPublicKey;
 import com.mintreplica.backup.crypto.OpenPgpSecretKey;
 import com.mintreplica.backup.crypto.PassphraseCallback;
+import com.mintreplica.backup.crypto.WriterKey;
 import com.mintreplica.backup.fs.DirectorySource;
 import com.mintreplica.backup.jobs.audit.AuditLog;
 import com.mintreplica.backup.jobs.audit.AuditOperation;
@@ -223,6 +224,15 @@ public final class JobRunner implements JobAction {
 
     /** Opens the repository of {@code config} on {@code sink}, creating it when it is missing and may be created. */
     Repository openRepository(RepositoryConfig repo, Sink sink, Redactor redactor) {
+        if (JobsConfig.writeOnly(repo)) {
+            // A backup host with a writer key: it neither creates the repository nor reads it.
+            if (!Repository.exists(sink)) {
+                throw new NotFoundException("there is no repository at " + Sinks.redact(repo.location()) + " (repositories."
+                        + repo.name() + "): a writer key only writes to an existing one. Create it where a recipient's"
+                        + " key is (mint-backup init --encrypt-to KEY.asc) and export the writer key from it");
+            }
+            return Repository.open(sink, OpenPgpEncryption.writeWith(writerKey(repo.encryption().get())));
+        }
         Optional<OpenPgpEncryption> unlock = repo.encryption().map(e -> OpenPgpEncryption.unlockWith(secretKeys(e.unlock(), redactor)));
         if (!Repository.exists(sink)) {
             if (!repo.create()) {
@@ -243,6 +253,16 @@ public final class JobRunner implements JobAction {
             }
         }
         return unlock.isPresent() ? Repository.open(sink, unlock.get()) : Repository.open(sink);
+    }
+
+    /** The writer key of a write-only repository, with its cache ({@code encryption.cache}, else the XDG default). */
+    WriterKey writerKey(com.mintreplica.backup.jobs.config.EncryptionConfig encryption) {
+        java.nio.file.Path cache = encryption.cache().orElseGet(() -> {
+            String xdg = environment.get("XDG_CACHE_HOME");
+            return xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg, "mint-backup")
+                    : java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "mint-backup");
+        });
+        return WriterKey.load(encryption.writer().orElseThrow()).withCacheDirectory(cache);
     }
 
     private List<OpenPgpSecretKey> secretKeys(List<String> names, Redactor redactor) {

@@ -64,17 +64,22 @@ public record JobStatus(String job, Optional<String> schedule, Optional<JobResul
     public static JobStatus check(JobRunner runner, JobConfig job, Instant now) {
         List<String> warnings = new ArrayList<>();
         Optional<JobResult> lastRun = Optional.empty();
-        Optional<Snapshot> lastGood = Optional.empty();
+        Optional<Good> lastGood = Optional.empty();
         Redactor redactor = new Redactor();
         String location = runner.config().repository(job.repository()).location();
         try (Sink sink = Sinks.open(location)) {
             List<JobResult> history = new RunClaims(sink, job.name(), Clock.fixed(now, java.time.ZoneOffset.UTC), runner.config().lease(), "status",
                     runner.host()).history();
             lastRun = history.stream().max(Comparator.comparing(JobResult::finished));
-            if (Repository.exists(sink)) {
+            if (com.mintreplica.backup.jobs.config.JobsConfig.writeOnly(runner.config().repository(job.repository()))) {
+                // A write-only host cannot read snapshots: its run records say what it committed, and when.
+                lastGood = history.stream().filter(r -> r.succeeded() && r.snapshot().isPresent())
+                        .max(Comparator.comparing(JobResult::finished))
+                        .map(r -> new Good(r.snapshot().get(), timeOf(r.snapshot().get()).orElse(r.started())));
+            } else if (Repository.exists(sink)) {
                 try (Repository repo = runner.openRepository(runner.config().repository(job.repository()), sink, redactor)) {
                     lastGood = repo.snapshots().stream().filter(s -> s.job().filter(job.name()::equals).isPresent())
-                            .max(Comparator.comparing(Snapshot::time));
+                            .max(Comparator.comparing(Snapshot::time)).map(s -> new Good(s.id(), s.time()));
                 }
             }
         } catch (Exception e) {
@@ -101,7 +106,20 @@ public record JobStatus(String job, Optional<String> schedule, Optional<JobResul
             }
         }
         return new JobStatus(job.name(), job.schedule().map(CronSchedule::toString), lastRun, next,
-                lastGood.map(Snapshot::id), lastGood.map(Snapshot::time), warnings);
+                lastGood.map(Good::id), lastGood.map(Good::time), warnings);
+    }
+
+    private record Good(String id, Instant time) {
+    }
+
+    /** The time a snapshot id starts with ({@code yyyyMMdd-HHmmss}, UTC). */
+    private static Optional<Instant> timeOf(String snapshotId) {
+        try {
+            return Optional.of(java.time.LocalDateTime.parse(snapshotId.substring(0, 15),
+                    java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")).toInstant(java.time.ZoneOffset.UTC));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -102,4 +102,22 @@ class RepositoryRoundTripTest {
             assertThat(target.finished()).isFalse();
         }
     }
+
+    @Test
+    void verify_reports_snapshots_of_one_second_in_the_order_they_were_taken() {
+        // Ids carry the second and a random part, so snapshots taken within one second sort by chance; the report
+        // must follow the time each was taken (as a listing does), not the ids: 8 of them leave 1 in 40,320 to luck.
+        InMemorySink sink = new InMemorySink();
+        try (Repository repo = Repository.init(sink, RepositorySettings.defaults())) {
+            java.time.Instant second = java.time.Instant.parse("2026-12-05T00:17:36Z");
+            java.util.List<String> taken = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                java.time.Clock at = java.time.Clock.fixed(second.plusMillis(100L * i + 1), java.time.ZoneOffset.UTC);
+                taken.add(Backup.pipeline().source(mapSource(Map.of("f", new byte[] {(byte) i}))).to(repo).clock(at)
+                        .build().run().snapshotId());
+            }
+            assertThat(repo.snapshots()).extracting(s -> s.id()).containsExactlyElementsOf(taken);
+            assertThat(repo.verify(true).snapshots()).extracting(s -> s.id()).containsExactlyElementsOf(taken);
+        }
+    }
 }

@@ -53,6 +53,14 @@ public interface RepositoryEncryption {
     RepositoryKeys unlock(Context context) throws IOException;
 
     /**
+     * Whether this encryption holds write-only material (a writer): it then never opens an unencrypted repository,
+     * where it would store in clear what its owner meant to encrypt. The default is false.
+     */
+    default boolean writeOnly() {
+        return false;
+    }
+
+    /**
      * Removes what {@link #create} stored, when the repository could not be created after all (another process
      * created one at the same location first). The default does nothing.
      */

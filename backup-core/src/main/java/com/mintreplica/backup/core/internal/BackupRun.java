@@ -84,6 +84,11 @@ public final class BackupRun {
     private long entries;
     private long totalBytes;
     private long lastProgress;
+    /**
+     * A writer's files for its parent cache (it cannot read the trees it stores back), or null for a reader: each
+     * regular file with a change token, with its content ids, collected as the tree blobs are made.
+     */
+    private List<Manifest.Item> cacheFiles;
 
     public BackupRun(Store store, Options options) {
         this.options = options;
@@ -168,6 +173,12 @@ public final class BackupRun {
             try (Watchdog.Activity a = watch.activity("main", () -> "writing the snapshot object of " + id)) {
                 store.writeManifest(Manifest.ofTree(committed, store.config().layout(), root));
             }
+            if (cacheFiles != null) {
+                // After the commit: a writer's next backup compares with what this one stored (see ParentCache).
+                List<Manifest.Item> files = new ArrayList<>(cacheFiles);
+                files.sort(java.util.Comparator.comparing(i -> i.entry().path()));
+                store.saveCachedParent(new Manifest(committed, store.config().layout(), files));
+            }
             return committed;
         } finally {
             if (lock != null) {
@@ -217,6 +228,15 @@ public final class BackupRun {
         ParentListing parentRoot = parentRoot();
         TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
                 options.executor(), this::track, options.source().id().toString(), treeAdmission(budget));
+        if (chunked && store.keepsParentCache()) {
+            List<Manifest.Item> files = Collections.synchronizedList(new ArrayList<>());
+            tree.onFile(item -> {
+                if (item.entry().changeToken().isPresent() && item.object().isEmpty()) {
+                    files.add(item);
+                }
+            });
+            cacheFiles = files;
+        }
         NameSet singleNames = chunked ? null : new NameSet();
         // The content of entries that later entries may link to (files with several links), by path: only those, so
         // memory does not grow with the entries.
@@ -365,6 +385,9 @@ public final class BackupRun {
             return null;
         }
         Manifest parent = options.parent().get();
+        if (parent.isTree() && !store.canRead()) {
+            return null; // a writer cannot read trees: its parent is the flat one of its cache (BackupPipeline)
+        }
         if (!parent.isTree()) {
             Map<String, Manifest.Item> byPath = new HashMap<>();
             for (Manifest.Item item : parent.items()) {

@@ -18,6 +18,10 @@ import java.util.Set;
  * <p>The index loaded at start is one sorted run; index objects added later (by this process's backups and copies)
  * become further runs, and runs of similar size are merged, so there are only ever a few to search. Readers never
  * lock: they see an immutable state that {@link #add} replaces.
+ *
+ * <p>A writer (write-only keys) knows only which blobs exist, from the id parts of index objects, not where they
+ * are: those ids (data and tree blobs alike) are kept in an {@link IdSet} beside the runs, and only {@link #contains}
+ * and {@link #size} see them.
  */
 public final class BlobIndex {
     /** An immutable view: the runs and the pack table. */
@@ -27,6 +31,8 @@ public final class BlobIndex {
     private volatile State state = new State(new Run[0], new long[0], new byte[0], 0);
     private final Map<BlobId, Integer> packNumbers = new HashMap<>();
     private final Set<String> indexObjects = new HashSet<>();
+    /** Ids known without a location (a writer's, from id parts). */
+    private final IdSet idsOnly = new IdSet();
 
     /** Adds one index object's packs (as a new run). */
     public synchronized void add(String indexObject, List<IndexFile.PackBlobs> packs) {
@@ -44,6 +50,18 @@ public final class BlobIndex {
             }
         }
         b.finishInto();
+    }
+
+    /** Adds the blob ids of an index object's id part (sorted ids, 32 bytes each) whose locations these keys cannot read. */
+    public void addIds(String indexObject, byte[] idPart) {
+        synchronized (this) {
+            indexObjects.add(indexObject);
+        }
+        byte[] id = new byte[BlobId.LENGTH];
+        for (int i = 0; i + BlobId.LENGTH <= idPart.length; i += BlobId.LENGTH) {
+            System.arraycopy(idPart, i, id, 0, BlobId.LENGTH);
+            idsOnly.add(id);
+        }
     }
 
     /** A builder for many index objects at once (see {@link Store}): one run, sorted once. */
@@ -82,7 +100,7 @@ public final class BlobIndex {
                 return true;
             }
         }
-        return false;
+        return idsOnly.contains(key);
     }
 
     /** Every pack some index object lists. */
@@ -155,7 +173,7 @@ public final class BlobIndex {
         for (Run r : state.runs) {
             n += r.size;
         }
-        return n;
+        return n + idsOnly.size();
     }
 
     /** Sorted runs held; a test checks that they stay few. */
@@ -169,7 +187,7 @@ public final class BlobIndex {
      */
     public long estimatedBytes() {
         State s = state;
-        long n = (long) s.packIds.length * 8 + s.packTypes.length;
+        long n = (long) s.packIds.length * 8 + s.packTypes.length + idsOnly.estimatedBytes();
         for (Run r : s.runs) {
             n += r.estimatedBytes();
         }

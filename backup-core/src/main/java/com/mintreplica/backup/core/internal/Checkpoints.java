@@ -39,7 +39,7 @@ final class Checkpoints {
     static final int MAX_BLOBS = 65_536;
 
     private final Store store;
-    /** The packs stored since the last checkpoint, as the next index object's plaintext (format MBI2, typed packs). */
+    /** The packs stored since the last checkpoint, as the next index object's plaintext (format MBI3, typed packs). */
     private IndexFile.Writer unindexed = new IndexFile.Writer();
     private long packsStored;
     private long lastWrite = System.nanoTime();

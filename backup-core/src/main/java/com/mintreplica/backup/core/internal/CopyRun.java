@@ -142,7 +142,7 @@ public final class CopyRun {
                 flush();
                 lock.check();
                 watch.check();
-                storedBytes += to.writeManifest(copy);
+                storedBytes += to.writeManifest(copy, false);
             } catch (IOException e) {
                 throw new BackupException("copy of snapshot " + id + " to " + to.location() + " failed: " + e.getMessage(), e);
             }
@@ -152,9 +152,13 @@ public final class CopyRun {
         return new Counts(copied, skipped, blobs, objects, plainBytes, storedBytes);
     }
 
+    /**
+     * Whether the target has {@code name}, by listing rather than reading it: a writer (write-only keys) may list the
+     * repository but not read its manifests or data (its S3 policy has no GetObject there, which HEAD needs too).
+     */
     private boolean exists(String name) {
-        try {
-            return to.sink().stat(name).isPresent();
+        try (java.util.stream.Stream<com.mintreplica.backup.core.sink.ObjectInfo> listed = to.sink().list(name)) {
+            return listed.anyMatch(o -> o.name().equals(name));
         } catch (IOException e) {
             throw new BackupException("cannot read '" + name + "' in " + to.location() + ": " + e.getMessage(), e);
         }

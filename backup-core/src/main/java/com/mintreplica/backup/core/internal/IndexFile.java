@@ -7,23 +7,37 @@ import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * An index object ({@code index/<id>}): which blobs each pack holds and where. A backup writes them after its packs and
- * before its snapshot; the union of all index objects is the repository's index. Plaintext format, version 2 (written
+ * before its snapshot; the union of all index objects is the repository's index. Plaintext format {@code "MBI3"} (written
  * since snapshots are trees of tree blobs, which live in packs of their own):
  * <pre>
- *   "MBI2" | pack count (int32) | per pack: pack id (32) | blob type (1: 0 data, 1 tree) | blob count (int32) |
+ *   "MBI3" | pack count (int32) | per pack: pack id (32) | blob type (1: 0 data, 1 tree) | blob count (int32) |
  *                                 per blob: id (32) | offset (int32) | length (int32) | plain length (int32)
  * </pre>
  * Version 1 ({@code "MBI1"}, no type byte: every pack is a data pack) is still read. Encoded by the chain and sealed in
- * an {@link Envelope}.
+ * an {@link Envelope}. (Version 2 was taken by the stored form below, so the typed plaintext is {@code "MBI3"}.)
+ *
+ * <p>The stored form with an id part ({@code "MBI2"}), written in encrypted repositories that have writers (write-only
+ * keys), puts a part that writers can read in front: the sorted ids of the blobs it lists (data and tree blobs alike),
+ * sealed with the keys readers and writers share, so that a writer deduplicates against everything stored, unchanged
+ * directories included, without learning where anything is:
+ * <pre>
+ *   "MBI2" | id part length (int32) | id part: sealed(sorted blob ids, 32 bytes each) | envelope(chain(MBI1 or MBI3 plaintext))
+ * </pre>
+ * The whole object is then signed by whoever wrote it (see {@code AccessControl#seal}), so that nobody who can only
+ * write to the bucket can make a writer skip storing a chunk by listing its id.
  */
 public final class IndexFile {
     public static final String PREFIX = "index/";
     private static final byte[] MAGIC_V1 = {'M', 'B', 'I', '1'};
-    private static final byte[] MAGIC_V2 = {'M', 'B', 'I', '2'};
+    /** The typed plaintext (data and tree packs). */
+    private static final byte[] MAGIC_V3 = {'M', 'B', 'I', '3'};
+    /** The stored form with a writer-readable id part in front (not a plaintext). */
+    private static final byte[] MAGIC_2 = {'M', 'B', 'I', '2'};
     /** Bytes per blob in the plaintext, for estimates. */
     static final int BYTES_PER_BLOB = BlobId.LENGTH + 12;
 
@@ -57,7 +71,7 @@ public final class IndexFile {
     /**
      * The plaintext of an index object in the format a repository of {@code formatVersion} uses: version 1
      * ({@code "MBI1"}, data packs only) in a format-1 repository, so that what a repair writes there is read by the
-     * versions that wrote it; version 2 otherwise (and whenever a tree pack is listed).
+     * versions that wrote it; {@code "MBI3"} otherwise (and whenever a tree pack is listed).
      */
     public static byte[] plaintext(List<PackBlobs> packs, int formatVersion) {
         if (formatVersion >= 2 || packs.stream().anyMatch(p -> p.type() != BlobType.DATA)) {
@@ -106,7 +120,7 @@ public final class IndexFile {
 
         public Writer() {
             try {
-                out.write(MAGIC_V2);
+                out.write(MAGIC_V3);
                 out.writeInt(0); // the pack count, set by finish()
             } catch (IOException e) {
                 throw new IllegalStateException(e);
@@ -156,7 +170,7 @@ public final class IndexFile {
                 throw new IllegalStateException(e);
             }
             byte[] plain = bytes.toByteArray();
-            ByteBuffer.wrap(plain, MAGIC_V2.length, 4).putInt(packs);
+            ByteBuffer.wrap(plain, MAGIC_V3.length, 4).putInt(packs);
             return plain;
         }
     }
@@ -200,8 +214,8 @@ public final class IndexFile {
         try {
             byte[] magic = new byte[4];
             in.get(magic);
-            boolean v2 = java.util.Arrays.equals(magic, MAGIC_V2);
-            if (!v2 && !java.util.Arrays.equals(magic, MAGIC_V1)) {
+            boolean v3 = java.util.Arrays.equals(magic, MAGIC_V3);
+            if (!v3 && !java.util.Arrays.equals(magic, MAGIC_V1)) {
                 throw new IllegalArgumentException("not an index object");
             }
             int packs = in.getInt();
@@ -211,7 +225,7 @@ public final class IndexFile {
             byte[] id = new byte[BlobId.LENGTH];
             for (int i = 0; i < packs; i++) {
                 in.get(id);
-                BlobType type = v2 ? BlobType.ofCode(in.get()) : BlobType.DATA;
+                BlobType type = v3 ? BlobType.ofCode(in.get()) : BlobType.DATA;
                 int count = in.getInt();
                 if (count < 0 || (long) count * BYTES_PER_BLOB > in.remaining()) {
                     throw new IllegalArgumentException("pack " + BlobId.wrap(id.clone()) + " claims " + count
@@ -238,5 +252,82 @@ public final class IndexFile {
         } catch (IllegalArgumentException e) {
             throw new CorruptDataException("index object '" + objectName + "' is corrupt: " + e.getMessage(), e);
         }
+    }
+
+    /** The blob ids of {@code packs}, sorted, as the id part lists them. */
+    public static byte[] idPart(List<PackBlobs> packs) {
+        java.util.TreeSet<BlobId> ids = new java.util.TreeSet<>();
+        packs.forEach(p -> p.blobs().forEach(b -> ids.add(b.id())));
+        byte[] out = new byte[ids.size() * BlobId.LENGTH];
+        int i = 0;
+        for (BlobId id : ids) {
+            System.arraycopy(id.bytes(), 0, out, i, BlobId.LENGTH);
+            i += BlobId.LENGTH;
+        }
+        return out;
+    }
+
+    /**
+     * The id part of an index object from its plaintext (either version): its blob ids, sorted and once each, so the
+     * same plaintext always gives the same id part.
+     */
+    public static byte[] idPart(String objectName, byte[] plaintext) {
+        java.util.TreeSet<BlobId> ids = new java.util.TreeSet<>();
+        read(objectName, plaintext, new Visitor() {
+            @Override
+            public void pack(byte[] id, BlobType type, int blobs) {
+            }
+
+            @Override
+            public void blob(byte[] id, int offset, int length, int plainLength) {
+                ids.add(BlobId.wrap(id.clone()));
+            }
+        });
+        byte[] out = new byte[ids.size() * BlobId.LENGTH];
+        int i = 0;
+        for (BlobId id : ids) {
+            System.arraycopy(id.raw(), 0, out, i, BlobId.LENGTH);
+            i += BlobId.LENGTH;
+        }
+        return out;
+    }
+
+    /** The ids of an id part. */
+    public static List<BlobId> parseIdPart(String objectName, byte[] idPart) {
+        if (idPart.length % BlobId.LENGTH != 0) {
+            throw new CorruptDataException("index object '" + objectName + "' is corrupt: its id part has "
+                    + idPart.length + " bytes, not a multiple of " + BlobId.LENGTH);
+        }
+        List<BlobId> out = new ArrayList<>(idPart.length / BlobId.LENGTH);
+        for (int i = 0; i < idPart.length; i += BlobId.LENGTH) {
+            out.add(BlobId.wrap(Arrays.copyOfRange(idPart, i, i + BlobId.LENGTH)));
+        }
+        return out;
+    }
+
+    /** A format 2 object: {@code sealedIds} (the id part, sealed) in front of {@code format1} (a sealed format 1 object). */
+    public static byte[] frame(byte[] sealedIds, byte[] format1) {
+        byte[] out = new byte[MAGIC_2.length + 4 + sealedIds.length + format1.length];
+        java.nio.ByteBuffer.wrap(out).put(MAGIC_2).putInt(sealedIds.length).put(sealedIds).put(format1);
+        return out;
+    }
+
+    /** A stored index object split into its parts: the sealed id part (format 2 only) and the format 1 object. */
+    public record Framed(java.util.Optional<byte[]> sealedIds, byte[] format1) {
+    }
+
+    /** Splits what {@link #frame} made; a format 1 object comes back whole, without an id part. */
+    public static Framed unframe(String objectName, byte[] stored) {
+        if (stored.length < MAGIC_2.length + 4 || !Arrays.equals(stored, 0, MAGIC_2.length, MAGIC_2, 0, MAGIC_2.length)) {
+            return new Framed(java.util.Optional.empty(), stored);
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(stored, MAGIC_2.length, stored.length - MAGIC_2.length);
+        int length = b.getInt();
+        int start = MAGIC_2.length + 4;
+        if (length < 0 || length > stored.length - start) {
+            throw new CorruptDataException("index object '" + objectName + "' is corrupt: its id part is cut off");
+        }
+        return new Framed(java.util.Optional.of(Arrays.copyOfRange(stored, start, start + length)),
+                Arrays.copyOfRange(stored, start + length, stored.length));
     }
 }

@@ -94,6 +94,7 @@ public final class PruneRun {
 
     private PruneReport prune() {
         long start = System.nanoTime();
+        store.requireReader("pruning");
         if (!options.dryRun()) {
             phase = "taking the repository's exclusive lock";
             lock = RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, "prune", options.lockWait(),
@@ -129,6 +130,13 @@ public final class PruneRun {
                 if (!removed.contains(s.id())) {
                     remaining.add(s.id());
                 }
+            }
+            // Snapshots the keys do not trust (a revoked writer's) are in no retention group and never removed here:
+            // their data stays until a person forgets them. Deleting what a reader may still want is not prune's call.
+            for (Store.Untrusted u : store.untrusted()) {
+                remaining.add(u.snapshot().id());
+                LOG.warn("prune keeps snapshot {} of {} and its data: it is not trusted ({}); forget it to remove it",
+                        u.snapshot().id(), store.location(), u.reason());
             }
             // Planned before anything changes: a damaged repository stops the prune before it removes a snapshot.
             Plan plan = plan(remaining);
@@ -284,6 +292,8 @@ public final class PruneRun {
         final Set<String> usedObjects = new HashSet<>();
         final Map<String, Long> oldIndex = new TreeMap<>();
         final PackTable indexed = new PackTable();
+        /** Old index objects without an id part, rewritten with one when the repository has writers. */
+        final Set<String> withoutIdPart = new HashSet<>();
         /** Stored packs (data and tree) by id. */
         final Map<BlobId, ObjectInfo> stored = new HashMap<>();
         final List<Integer> keep = new ArrayList<>();
@@ -302,7 +312,8 @@ public final class PruneRun {
         for (String id : remaining) {
             try {
                 Manifest head = heads.get(id);
-                Manifest manifest = head != null && head.isTree() ? head : store.manifest(id);
+                // an untrusted snapshot (a revoked writer's) is not among the heads: its data is kept all the same
+                Manifest manifest = head != null && head.isTree() ? head : store.manifest(id, true);
                 SnapshotWalker.of(store, manifest).visited(visited)
                         .onTree((tree, path) -> used.add(tree))
                         .forEach(item -> {
@@ -320,7 +331,11 @@ public final class PruneRun {
         for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
             byte[] content;
             try {
-                content = store.readMetadata(o.name());
+                Store.IndexPlaintext read = store.readIndexPlaintext(o.name());
+                content = read.plaintext();
+                if (!read.hasIdPart()) {
+                    plan.withoutIdPart.add(o.name());
+                }
             } catch (NotFoundException vanished) {
                 continue;
             }
@@ -338,6 +353,11 @@ public final class PruneRun {
         PackTable table = plan.indexed;
         byte[] blobId = new byte[BlobId.LENGTH];
 
+        // A blob stored in more than one pack (concurrent backups stored it twice, a prune was interrupted, or an index
+        // object of a writer lists an id it does not hold): every copy is read and checked, and a bad one never counts
+        // as holding the blob, so prune never drops the only good copy. With all copies good nothing changes.
+        Set<Integer> bad = badCopies(plan, used);
+
         // Packs whose blobs are all used are kept whole; they cover those blobs for every other pack.
         IdSet covered = new IdSet();
         List<Integer> others = new ArrayList<>();
@@ -352,7 +372,7 @@ public final class PruneRun {
             }
             boolean all = true;
             for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
-                if (used.contains(table.blobId(b, blobId))) {
+                if (used.contains(table.blobId(b, blobId)) && (bad.isEmpty() || !bad.contains(b))) {
                     usedBytesOf[p] += table.length(b);
                 } else {
                     all = false;
@@ -380,7 +400,7 @@ public final class PruneRun {
             long neededBytes = 0;
             for (int b = table.first(pack); b < table.first(pack) + table.blobCount(pack); b++) {
                 byte[] id = table.blobId(b, new byte[BlobId.LENGTH]);
-                if (used.contains(id) && covered.add(id)) {
+                if (used.contains(id) && (bad.isEmpty() || !bad.contains(b)) && covered.add(id)) {
                     needed.add(b);
                     neededBytes += table.length(b);
                 }
@@ -429,6 +449,7 @@ public final class PruneRun {
         plan.repack.sort(Comparator.comparing(Partly::id));
         unusedLeft = unused;
 
+
         Instant horizon = options.lockSettings().clock().instant().minus(options.unindexedGrace());
         plan.stored.forEach((pack, info) -> {
             if (table.number(pack) < 0) {
@@ -443,6 +464,67 @@ public final class PruneRun {
         return plan;
     }
 
+    /**
+     * The copies (blob numbers of the table) of used blobs that more than one stored pack holds and that do not read
+     * back as the blob. Stops the prune when no copy of such a blob is good.
+     */
+    private Set<Integer> badCopies(Plan plan, IdSet used) {
+        PackTable table = plan.indexed;
+        IdSet seen = new IdSet();
+        IdSet twice = new IdSet();
+        byte[] id = new byte[BlobId.LENGTH];
+        for (int p = 0; p < table.packs(); p++) {
+            if (!plan.stored.containsKey(table.packId(p))) {
+                continue;
+            }
+            for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
+                table.blobId(b, id);
+                if (used.contains(id) && !seen.add(id)) {
+                    twice.add(id);
+                }
+            }
+        }
+        Set<Integer> bad = new HashSet<>();
+        if (twice.size() == 0) {
+            return bad;
+        }
+        Map<BlobId, List<int[]>> holders = new TreeMap<>();
+        for (int p = 0; p < table.packs(); p++) {
+            if (!plan.stored.containsKey(table.packId(p))) {
+                continue;
+            }
+            for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
+                table.blobId(b, id);
+                if (twice.contains(id)) {
+                    holders.computeIfAbsent(BlobId.wrap(id.clone()), k -> new ArrayList<>(2)).add(new int[] {p, b});
+                }
+            }
+        }
+        for (Map.Entry<BlobId, List<int[]>> h : holders.entrySet()) {
+            String why = null;
+            int good = 0;
+            for (int[] copy : h.getValue()) {
+                int p = copy[0];
+                int b = copy[1];
+                BlobLocation at = new BlobLocation(table.packId(p), table.type(p), table.offset(b), table.length(b),
+                        table.plainLength(b));
+                try {
+                    store.readBlob(h.getKey(), at);
+                    good++;
+                } catch (CorruptDataException e) {
+                    why = e.getMessage();
+                    bad.add(b);
+                    LOG.warn("prune: a copy of blob {} is bad and does not count: {}", h.getKey(), e.getMessage());
+                }
+            }
+            if (good == 0) {
+                throw new CorruptDataException("prune stopped before deleting any data: no stored copy of blob "
+                        + h.getKey() + " in " + store.location() + " is good (" + why + "). Run `mint-backup verify`"
+                        + " to see which snapshots are damaged");
+            }
+        }
+        return bad;
+    }
     // ---- the data phase
 
     /** Counts what {@link #execute} would do, changing nothing. */
@@ -522,17 +604,22 @@ public final class PruneRun {
         Map<String, List<IndexEntry>> index = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
             List<IndexEntry> part = entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT));
-            byte[] plain = indexPlaintext(table, part);
             // named like Store.writeIndex names them: keyed in an encrypted repository
-            index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), part);
+            index.put(store.encodeIndex(indexPlaintext(table, part)).name(), part);
         }
-        if (!index.keySet().equals(plan.oldIndex.keySet())) {
+        Set<String> rewrite = new HashSet<>();
+        if (store.writesIdParts()) {
+            rewrite.addAll(plan.withoutIdPart);
+            rewrite.retainAll(index.keySet());
+        }
+        if (!index.keySet().equals(plan.oldIndex.keySet()) || !rewrite.isEmpty()) {
             guard(true);
             for (Map.Entry<String, List<IndexEntry>> e : index.entrySet()) {
-                if (!plan.oldIndex.containsKey(e.getKey())) {
+                if (!plan.oldIndex.containsKey(e.getKey()) || rewrite.contains(e.getKey())) {
                     before(Prune.Step.WRITE_INDEX, e.getKey());
                     guard(false);
-                    bytesWritten += store.writeMetadata(e.getKey(), indexPlaintext(table, e.getValue()), ObjectKind.INDEX);
+                    // encoded like Store.writeIndex does (with an id part and signed when the repository has writers)
+                    bytesWritten += store.putIndex(store.encodeIndex(indexPlaintext(table, e.getValue())));
                     indexWritten++;
                 }
             }
@@ -560,12 +647,18 @@ public final class PruneRun {
             return;
         }
         guard(true);
+        // A repacked pack is named by its header: when it lists exactly the blobs of a pack being dropped (whose copies
+        // were bad, or covered elsewhere), it has that pack's name and has just replaced it. It is indexed: keep it.
         for (int pack : plan.delete) {
-            deletePack(plan, table.packId(pack));
-            packsDeleted++;
+            if (!writtenIds.contains(table.packId(pack))) {
+                deletePack(plan, table.packId(pack));
+                packsDeleted++;
+            }
         }
         for (Partly p : plan.repack) {
-            deletePack(plan, p.id());
+            if (!writtenIds.contains(p.id())) {
+                deletePack(plan, p.id());
+            }
         }
         for (BlobId pack : plan.unindexedOld) {
             if (!writtenIds.contains(pack)) {

@@ -13,7 +13,6 @@ import com.mintreplica.backup.core.Version;
 import com.mintreplica.backup.core.VerifyReport;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
 import com.mintreplica.backup.core.sink.ObjectInfo;
-import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.source.EntryType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *       taken from it (with {@code readAllPacks}, their headers are read and checked too); every other stored pack's
  *       header is read from its tail (two ranged reads, checked against the pack's name). Packs that are listed but
  *       not stored are dropped. Data packs and tree packs alike. The new index (4096 packs per object, named as prune
- *       names them, in the index format of the repository's format version: MBI2 in format 2, MBI1 in format 1) is
+ *       names them, in the index format of the repository's format version: MBI3 in format 2, MBI1 in format 1) is
  *       written, then every old index object is deleted.</li>
  *   <li>{@link #repairSnapshots}: every entry of a snapshot whose blobs are all indexed, in stored packs long enough to
  *       hold them (or whose single object is stored) is kept; when any entry lost data, a new snapshot with the same
@@ -82,7 +81,15 @@ public final class RepairRun {
             for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
                 oldIndex.put(o.name(), o.size());
                 try {
-                    for (IndexFile.PackBlobs p : IndexFile.parse(o.name(), store.readMetadata(o.name()))) {
+                    Store.IndexObject read = store.readIndexObject(o.name());
+                    if (read.untrusted().isPresent()) {
+                        // A revoked writer's listing is not taken over into index objects readers sign: its packs
+                        // are indexed from their headers, like packs no index lists.
+                        damagedIndex.add(new VerifyReport.Problem(o.name(), List.of(), "index object '" + o.name()
+                                + "' is not trusted (" + read.untrusted().get() + "): its packs are indexed from their headers"));
+                        continue;
+                    }
+                    for (IndexFile.PackBlobs p : read.packs().orElseThrow()) {
                         if (stored.containsKey(p.pack()) && typeOf(stored.get(p.pack())) != p.type()) {
                             continue; // listed under the wrong type: its header is read again below
                         }
@@ -129,21 +136,23 @@ public final class RepairRun {
 
             List<IndexFile.PackBlobs> entries = new ArrayList<>();
             rebuilt.forEach((pack, blobs) -> entries.add(new IndexFile.PackBlobs(pack, typeOf(stored.get(pack)), blobs)));
-            Map<String, byte[]> index = new LinkedHashMap<>();
+            // Encoded as every index object is (with an id part and signed, once the repository has writers)
+            Map<String, Store.EncodedIndex> index = new LinkedHashMap<>();
             int formatVersion = store.config().version();
             for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
                 byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)),
                         formatVersion);
-                index.put(IndexFile.PREFIX + Hex.encode(store.codec().hash(plain)), plain);
+                Store.EncodedIndex encoded = store.encodeIndex(plain);
+                index.put(encoded.name(), encoded);
             }
             long written = 0;
             long deleted = 0;
             if (!index.keySet().equals(oldIndex.keySet())) {
-                for (Map.Entry<String, byte[]> e : index.entrySet()) {
+                for (Map.Entry<String, Store.EncodedIndex> e : index.entrySet()) {
                     if (!oldIndex.containsKey(e.getKey())) {
                         if (!dryRun) {
                             lock.check();
-                            store.writeMetadata(e.getKey(), e.getValue(), ObjectKind.INDEX);
+                            store.putIndex(e.getValue());
                         }
                         written++;
                     }
@@ -233,6 +242,10 @@ public final class RepairRun {
                 Manifest manifest;
                 try {
                     manifest = store.manifest(id);
+                } catch (com.mintreplica.backup.core.AccessDeniedException untrusted) {
+                    // a revoked writer's later snapshot: not a reader's to repair (or to forget unasked)
+                    LOG.info("snapshot {} of {} is left alone: {}", id, store.location(), untrusted.getMessage());
+                    continue;
                 } catch (CorruptDataException e) {
                     unreadable.add(new DamagedSnapshot(id, name, e.getMessage()));
                     if (forget && !dryRun) {

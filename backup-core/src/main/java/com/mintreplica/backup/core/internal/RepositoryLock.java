@@ -150,6 +150,8 @@ public final class RepositoryLock implements AutoCloseable {
     private final String name;
     private final Instant created;
     private ScheduledExecutorService refresher;
+    /** The write session a shared lease holds (a writer's session key lives as long as it). */
+    private com.mintreplica.backup.core.encryption.AccessControl.Session session;
     private volatile Instant validUntil;
     private volatile String lost;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -186,6 +188,22 @@ public final class RepositoryLock implements AutoCloseable {
         Clock clock = settings.clock();
         Instant deadline = clock.instant().plus(wait);
         String name = PREFIX + UUID.randomUUID().toString().replace("-", "");
+        // The write session starts before the lock is written: the keys see the repository as it is now (a writer
+        // checks it is not revoked, and writes nothing if it is; readers learn whether there are writers, which decides
+        // how the lock itself is sealed), and a writer's session key lives as long as this lease.
+        com.mintreplica.backup.core.encryption.AccessControl.Session session = store.beginWrite();
+        try {
+            return acquire(store, kind, operation, settings, self, clock, deadline, name, session, watch);
+        } catch (RuntimeException | Error e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    private static RepositoryLock acquire(Store store, Kind kind, String operation, Settings settings, Identity self,
+                                          Clock clock, Instant deadline, String name,
+                                          com.mintreplica.backup.core.encryption.AccessControl.Session session,
+                                          Watchdog watch) {
         while (true) {
             Instant now = clock.instant();
             write(store, name, kind, operation, self, now, now, true);
@@ -203,6 +221,7 @@ public final class RepositoryLock implements AutoCloseable {
                 throw e;
             }
             if (conflicts.isEmpty()) {
+                lock.session = session;
                 lock.startRefreshing();
                 LOG.debug("{} lock {} taken on {} for {}", kind, name, store.location(), operation);
                 return lock;
@@ -350,6 +369,9 @@ public final class RepositoryLock implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        if (session != null) {
+            session.close();
+        }
         if (refresher != null) {
             refresher.shutdownNow();
             try {
@@ -374,6 +396,9 @@ public final class RepositoryLock implements AutoCloseable {
     public void abandon(Duration wait) {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (session != null) {
+            session.close(); // a writer forgets its session key with the lease
         }
         ScheduledExecutorService r = refresher;
         if (r == null) {
@@ -409,7 +434,9 @@ public final class RepositoryLock implements AutoCloseable {
                 g.writeStartObject();
                 g.writeNumberField("version", 1);
                 g.writeBooleanField("exclusive", kind == Kind.EXCLUSIVE);
-                g.writeStringField("operation", operation);
+                // In an encrypted repository every key holder reads leases, writers too: name the kind of operation, never
+                // what it backs up or copies (paths, database names, addresses).
+                g.writeStringField("operation", store.codec().keyed() ? kindOf(operation) : operation);
                 g.writeStringField("host", self.host());
                 g.writeNumberField("pid", self.pid());
                 g.writeStringField("pidNamespace", self.pidNamespace());
@@ -417,7 +444,8 @@ public final class RepositoryLock implements AutoCloseable {
                 g.writeStringField("refreshed", refreshed.toString());
                 g.writeEndObject();
             }
-            sealed = Envelope.seal(store.codec().encode(out.toByteArray()));
+            // Sealed with what readers and writers share, so each sees the other's leases.
+            sealed = store.encodeLock(name, out.toByteArray());
         } catch (IOException e) {
             throw new BackupException("cannot encode the lock '" + name + "': " + e.getMessage(), e);
         }
@@ -436,10 +464,22 @@ public final class RepositoryLock implements AutoCloseable {
         }
     }
 
+    /** The words of {@code operation} before the first that names something ({@code back up fs:/etc} gives {@code back up}). */
+    static String kindOf(String operation) {
+        StringBuilder out = new StringBuilder();
+        for (String word : operation.split(" ")) {
+            if (word.contains(":") || word.contains("/") || word.contains("@")) {
+                break;
+            }
+            out.append(out.length() == 0 ? "" : " ").append(word);
+        }
+        return out.toString();
+    }
+
     private static Optional<Info> read(Store store, ObjectInfo object) {
         byte[] plain;
         try {
-            plain = store.readMetadata(object.name());
+            plain = store.readLock(object.name());
         } catch (com.mintreplica.backup.core.NotFoundException vanished) {
             return Optional.empty();
         } catch (CorruptDataException e) {

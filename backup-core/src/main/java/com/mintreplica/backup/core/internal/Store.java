@@ -9,6 +9,7 @@ import com.mintreplica.backup.core.SnapshotListing;
 import com.mintreplica.backup.core.NotFoundException;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.UnsupportedException;
+import com.mintreplica.backup.core.encryption.AccessControl;
 import com.mintreplica.backup.core.encryption.RepositoryEncryption;
 import com.mintreplica.backup.core.encryption.RepositoryKeys;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
@@ -23,7 +24,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +36,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads and writes a repository's objects on its Sink: config, manifests, indexes, packs and blobs. Metadata objects
  * are encoded by the chain and sealed in an {@link Envelope}; every blob read is checked against its id.
+ *
+ * <p>In an encrypted repository, manifests and index objects also pass the keys' {@link AccessControl} (which signs
+ * and checks them), and leases use the transformer readers and writers share. Opened with write-only keys (a writer),
+ * the Store refuses everything that reads stored content, writes through a {@link WriterSink} (which never replaces
+ * or deletes anything but its own leases), reads only the id parts of index objects, and keeps the parent of the next
+ * backup in a local {@link ParentCache}.
  */
 public final class Store {
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
@@ -45,6 +56,17 @@ public final class Store {
     static final int STORED_BYTES_PER_BLOB = 36;
     /** The loaded index, the local cache and the config (raised by {@link #upgradeFormat}), shared with the views {@link #withSink} makes. */
     private final Shared shared;
+    /** Leases: readable by every holder of the repository's keys, writers included. */
+    private final Codec lockCodec;
+    /** The id parts of index objects: sealed only, like leases. */
+    private final Codec idCodec;
+    /** Null for an unencrypted repository. */
+    private final AccessControl access;
+    private final ParentCache parentCache;
+    /** Snapshots whose manifest the keys do not trust, with why; filled by {@link #snapshots()}. */
+    private final Map<String, Untrusted> untrusted;
+    /** Snapshots that a writer (not a reader) wrote; filled as manifests are read. */
+    private final Map<String, Boolean> byWriter;
 
     /**
      * What this process knows of the repository, shared by a Store and its views: the index as loaded and extended by
@@ -60,22 +82,49 @@ public final class Store {
         }
     }
 
-    private Store(Sink sink, RepoConfig config, Codec codec) {
-        this(sink, codec, new Shared(config));
+    /** A snapshot the keys do not trust, with why (for example, written by a revoked writer). */
+    public record Untrusted(Snapshot snapshot, String reason) {
     }
 
-    private Store(Sink sink, Codec codec, Shared shared) {
-        this.sink = sink;
+    private Store(Sink sink, RepoConfig config, Codec codec, RepositoryKeys keys) {
+        this.access = keys == null ? null : keys.access();
+        boolean writer = access != null && !access.canRead();
+        this.sink = writer ? new WriterSink(sink) : sink;
         this.codec = codec;
-        this.shared = shared;
+        if (keys == null) {
+            this.lockCodec = codec;
+            this.idCodec = codec;
+        } else {
+            this.lockCodec = new Codec(codec.chain(), access.shared(), keys.blobIdKey());
+            this.idCodec = new Codec(List.of(), access.shared(), keys.blobIdKey());
+        }
+        this.parentCache = access == null ? null
+                : access.parentCache().map(c -> new ParentCache(c, config.id())).orElse(null);
+        this.untrusted = new ConcurrentHashMap<>();
+        this.byWriter = new ConcurrentHashMap<>();
+        this.shared = new Shared(config);
+    }
+
+    /** A view of {@code of} through another Sink: everything but the Sink is shared. */
+    private Store(Store of, Sink view) {
+        // A writer never overwrites or deletes, through whatever view (a view normally wraps the WriterSink already).
+        this.sink = of.access != null && !of.access.canRead() && !(view instanceof WriterSink) ? new WriterSink(view) : view;
+        this.codec = of.codec;
+        this.lockCodec = of.lockCodec;
+        this.idCodec = of.idCodec;
+        this.access = of.access;
+        this.parentCache = of.parentCache;
+        this.untrusted = of.untrusted;
+        this.byWriter = of.byWriter;
+        this.shared = of.shared;
     }
 
     /**
-     * The same repository through another Sink object (a run's watched view of this Store's Sink): config, codec,
+     * The same repository through another Sink object (a run's watched view of this Store's Sink): config, codec, keys,
      * loaded index and tree-pack cache are shared, so what the view stores is known to this Store too.
      */
     public Store withSink(Sink view) {
-        return view == sink ? this : new Store(view, codec, shared);
+        return view == sink ? this : new Store(this, view);
     }
 
     /** Opens the repository on {@code sink}. */
@@ -102,11 +151,16 @@ public final class Store {
         }, bytes -> RepoConfig.parse(bytes, sink.describe()));
         String scheme = config.extensions().get(RepositoryEncryption.SCHEME_EXTENSION);
         if (scheme == null) {
+            if (encryption != null && encryption.writeOnly()) {
+                throw new AccessDeniedException("the repository at " + sink.describe() + " is not encrypted, but the"
+                        + " keys given (" + encryption + ") are write-only keys of an encrypted repository: a writer"
+                        + " never stores anything in clear; check the repository address");
+            }
             if (encryption != null) {
                 LOG.warn("the repository at {} is not encrypted: the {} keys given are not used", sink.describe(),
                         encryption.scheme());
             }
-            return new Store(sink, config, codecFor(config, null));
+            return new Store(sink, config, codecFor(config, null), null);
         }
         String recipients = config.extensions().getOrDefault(RepositoryEncryption.RECIPIENTS_EXTENSION, "");
         if (encryption == null) {
@@ -125,7 +179,7 @@ public final class Store {
         } catch (IOException e) {
             throw new BackupException("cannot read the keys of the repository at " + sink.describe() + ": " + e.getMessage(), e);
         }
-        return new Store(sink, config, codecFor(config, keys));
+        return new Store(sink, config, codecFor(config, keys), keys);
     }
 
     /** Creates a repository on {@code sink} with {@code config}; fails if one exists. */
@@ -155,7 +209,7 @@ public final class Store {
         } catch (IOException e) {
             throw new BackupException("cannot create a repository at " + sink.describe() + ": " + e.getMessage(), e);
         }
-        return new Store(sink, config, codecFor(config, keys));
+        return new Store(sink, config, codecFor(config, keys), keys);
     }
 
     /**
@@ -174,6 +228,11 @@ public final class Store {
     private void upgradeFormatLocked() {
         RepoConfig current = shared.config;
         if (current.version() >= RepoConfig.CURRENT_VERSION) {
+            return;
+        }
+        if (!canRead()) {
+            // A writer never replaces an object (WriterSink, and its S3 policy): the next reader that writes raises it.
+            LOG.debug("a writer leaves the format version of {} at {}", location(), current.version());
             return;
         }
         RepoConfig upgraded = current.withVersion(RepoConfig.CURRENT_VERSION);
@@ -214,21 +273,95 @@ public final class Store {
         return sink.describe();
     }
 
-    // ---- metadata objects
+    // ---- access
+
+    /** Whether the keys read what is stored: false for a writer's (write-only) keys. */
+    public boolean canRead() {
+        return access == null || access.canRead();
+    }
 
     /**
-     * Reads a metadata object, checks its envelope and decodes it. A damaged read is read again before it is called
-     * corrupt (see {@link #readChecked}).
+     * Fails unless the keys read what is stored.
+     *
+     * @param what what needs reading, e.g. {@code "restoring a snapshot"}
+     * @throws AccessDeniedException naming what is needed
      */
-    public byte[] readMetadata(String name) {
-        return readChecked(sink, "'" + name + "'", () -> readObject(name), sealed -> {
-            byte[] encoded = Envelope.open(name, sealed);
-            try {
-                return codec.decode(encoded, -1);
-            } catch (IOException | RuntimeException e) {
-                throw new CorruptDataException("'" + name + "' in " + location() + " does not decode: " + e.getMessage(), e);
-            }
+    public void requireReader(String what) {
+        if (!canRead()) {
+            throw new AccessDeniedException(what + " needs a reader's key: the repository at " + location()
+                    + " was opened with " + access.describe() + ", which can only add snapshots and decrypts nothing"
+                    + " stored. Give the secret key of one of its recipients (--key SECRET.asc)");
+        }
+    }
+
+    /** Starts a write session (see {@link AccessControl#beginWrite}); held for the length of a shared lease. */
+    public AccessControl.Session beginWrite() {
+        if (access == null) {
+            return () -> {
+            };
+        }
+        try {
+            return access.beginWrite();
+        } catch (IOException e) {
+            throw new BackupException("cannot start writing to " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether index objects are written with a writer-readable id part (the repository has writers). */
+    public boolean writesIdParts() {
+        return access != null && access.writesIdParts();
+    }
+
+    /** The codec of lease objects, which readers and writers both read. */
+    public Codec lockCodec() {
+        return lockCodec;
+    }
+
+    // ---- metadata objects
+
+    /** A metadata object opened (signature checked) and decoded. */
+    private record OpenedObject(AccessControl.Opened opened, byte[] plaintext) {
+    }
+
+    /** Opening (signature) and decoding in one check, so that damage found by either is read again. */
+    private OpenedObject openAndDecode(String name) {
+        return readChecked(sink, "'" + name + "'", () -> readObject(name), stored -> {
+            AccessControl.Opened opened = open(name, stored);
+            return new OpenedObject(opened, decodeMetadata(name, opened.content()));
         });
+    }
+
+    private AccessControl.Opened open(String name, byte[] stored) {
+        if (access == null) {
+            return AccessControl.Opened.byReader(stored);
+        }
+        try {
+            return access.open(name, stored);
+        } catch (IOException e) {
+            throw new CorruptDataException("'" + name + "' in " + location() + " cannot be checked: " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] seal(String name, byte[] content) {
+        if (access == null) {
+            return content;
+        }
+        try {
+            return access.seal(name, content);
+        } catch (IOException e) {
+            throw new BackupException("cannot sign '" + name + "' for " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] decodeMetadata(String name, byte[] enveloped) {
+        byte[] encoded = Envelope.open(name, enveloped);
+        try {
+            return codec.decode(encoded, -1);
+        } catch (AccessDeniedException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("'" + name + "' in " + location() + " does not decode: " + e.getMessage(), e);
+        }
     }
 
     /** Reads whole objects (or ranges) for {@link #readChecked}. */
@@ -285,14 +418,49 @@ public final class Store {
         }
     }
 
-    /** Encodes, seals and stores a metadata object; returns the stored size. */
+    /**
+     * Reads, checks and decodes a manifest or an index object of format 1 (index objects of either format:
+     * {@link #readIndexObject}). A damaged read is read again before it is called corrupt (see {@link #readChecked}).
+     */
+    public byte[] readMetadata(String name) {
+        requireReader("reading '" + name + "'");
+        return openAndDecode(name).plaintext();
+    }
+
+    /** Encodes, seals, signs and stores a metadata object; returns the stored size. */
     public long writeMetadata(String name, byte[] plaintext, ObjectKind kind) {
         try {
-            byte[] sealed = Envelope.seal(codec.encode(plaintext));
-            sink.put(name, new ByteArrayInputStream(sealed), sealed.length, kind);
-            return sealed.length;
+            return put(name, seal(name, Envelope.seal(codec.encode(plaintext))), kind);
         } catch (IOException e) {
             throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private long put(String name, byte[] stored, ObjectKind kind) {
+        try {
+            sink.put(name, new ByteArrayInputStream(stored), stored.length, kind);
+            return stored.length;
+        } catch (IOException e) {
+            throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A lease object as stored: the JSON encoded by the lock codec, in an envelope. */
+    public byte[] encodeLock(String name, byte[] json) {
+        try {
+            return Envelope.seal(lockCodec.encode(json));
+        } catch (IOException e) {
+            throw new BackupException("cannot encode the lock '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** The JSON of a lease object. */
+    public byte[] readLock(String name) {
+        byte[] encoded = Envelope.open(name, readObject(name));
+        try {
+            return lockCodec.decode(encoded, -1);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("'" + name + "' in " + location() + " does not decode: " + e.getMessage(), e);
         }
     }
 
@@ -347,7 +515,8 @@ public final class Store {
      * {@code null} turns it off.
      */
     public void useCache(java.nio.file.Path directory) {
-        shared.cache = directory == null ? null : new LocalCache(directory, config().id(), codec);
+        // A writer reads neither snapshot objects nor tree packs: it has nothing to cache.
+        shared.cache = directory == null || !canRead() ? null : new LocalCache(directory, config().id(), codec);
     }
 
     /** Stores a finished pack; a tree pack also goes to the local cache, for the next backup's parent comparison. */
@@ -445,6 +614,7 @@ public final class Store {
      * since format version 3: those not in the local cache are read in parallel.
      */
     public Heads headsListing() {
+        requireReader("listing snapshots");
         java.util.Map<String, ObjectInfo> objects = snapshotObjects();
         LocalCache cache = shared.cache;
         List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -460,12 +630,22 @@ public final class Store {
             }
             cached.add(LocalCache.fileName(e.getValue(), e.getKey()));
         }
+        Map<String, Untrusted> notTrusted = new ConcurrentHashMap<>();
         java.util.function.Consumer<String> read = id -> {
             String name = Manifest.objectName(id);
             try {
-                Manifest head = ManifestFormat.readHead(name, readMetadata(name));
+                OpenedObject opened = openAndDecode(name);
+                Manifest head = ManifestFormat.readHead(name, opened.plaintext());
+                byWriter.put(id, opened.opened().writer());
+                if (opened.opened().untrusted().isPresent()) {
+                    // A tree snapshot too: its root tree (and so every subtree) is reached only through its head.
+                    notTrusted.put(id, new Untrusted(head.snapshot(), opened.opened().untrusted().get()));
+                    return;
+                }
                 out.add(head);
-                if (cache != null) {
+                // Only what a reader wrote is cached: a writer's snapshot that is trusted now stops being trusted
+                // when the writer is revoked without keeping it, so it is checked on every listing.
+                if (cache != null && !opened.opened().writer()) {
                     cache.put(objects.get(id), head);
                 }
             } catch (NotFoundException vanished) {
@@ -482,6 +662,8 @@ public final class Store {
         if (cache != null) {
             cache.retain(cached);
         }
+        untrusted.clear();
+        untrusted.putAll(notTrusted);
         List<Manifest> sorted = new ArrayList<>(out);
         sorted.sort(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()));
         List<DamagedSnapshot> bad = new ArrayList<>(damaged);
@@ -521,28 +703,113 @@ public final class Store {
         }
     }
 
+    /** The snapshots the last {@link #snapshots()} left out because the keys do not trust them, oldest first. */
+    public List<Untrusted> untrusted() {
+        List<Untrusted> out = new ArrayList<>(untrusted.values());
+        out.sort(Comparator.comparing((Untrusted u) -> u.snapshot().time()).thenComparing(u -> u.snapshot().id()));
+        return out;
+    }
+
+    /** Whether a writer (not a reader) wrote the snapshot, as far as its manifest was read by this Store. */
+    public boolean writtenByWriter(String snapshotId) {
+        return byWriter.getOrDefault(snapshotId, false);
+    }
+
+    /**
+     * The manifest of a trusted snapshot.
+     *
+     * @throws AccessDeniedException when the keys cannot read it, or do not trust it (saying why)
+     */
     public Manifest manifest(String snapshotId) {
+        return manifest(snapshotId, false);
+    }
+
+    /**
+     * The manifest of a snapshot; with {@code evenUntrusted}, also of one the keys do not trust (prune keeps the data
+     * of those: deleting it is a person's decision).
+     */
+    public Manifest manifest(String snapshotId, boolean evenUntrusted) {
+        requireReader("reading snapshot " + snapshotId);
         String name = Manifest.objectName(snapshotId);
-        return ManifestFormat.read(name, readMetadata(name));
+        OpenedObject read = openAndDecode(name);
+        AccessControl.Opened opened = read.opened();
+        byWriter.put(snapshotId, opened.writer());
+        if (!evenUntrusted && opened.untrusted().isPresent()) {
+            throw new AccessDeniedException("snapshot " + snapshotId + " in " + location() + " is not trusted: "
+                    + opened.untrusted().get());
+        }
+        return ManifestFormat.read(name, read.plaintext());
+    }
+
+    /** Stores a backup's manifest, the commit point of a snapshot; a writer then updates its parent cache. */
+    public long writeManifest(Manifest manifest) {
+        return writeManifest(manifest, true);
+    }
+
+    /**
+     * Stores a manifest.
+     *
+     * @param asParent whether a writer keeps it in its parent cache (true for its own backups, false for copies)
+     */
+    public long writeManifest(Manifest manifest, boolean asParent) {
+        long size = writeManifestObject(manifest);
+        if (asParent && parentCache != null && !manifest.isTree()) {
+            parentCache.save(manifest);
+        }
+        return size;
+    }
+
+    /**
+     * Whether this Store keeps a writer's parent cache: a backup of a tree snapshot then hands its files to
+     * {@link #saveCachedParent} after the commit, since the snapshot object (a head) does not list them.
+     */
+    public boolean keepsParentCache() {
+        return parentCache != null;
+    }
+
+    /**
+     * Replaces a writer's parent cache of the snapshot's host and source with {@code files} (a flat manifest of its
+     * regular files; see {@link ParentCache}), once the snapshot is committed. Does nothing for a reader.
+     */
+    public void saveCachedParent(Manifest files) {
+        if (parentCache != null) {
+            parentCache.save(files);
+        }
     }
 
     /**
      * Stores a manifest: the same bytes as {@link #writeMetadata} of its JSON, but the JSON is encoded as it is
      * written, so only the encoded manifest is held in memory, never the plaintext beside it (which, for a backup of
-     * a few hundred thousand small files, is what would not fit a small heap).
+     * a few hundred thousand small files, is what would not fit a small heap). In an encrypted repository the keys
+     * then sign it (a copy of the encoded bytes).
      */
-    public long writeManifest(Manifest manifest) {
+    private long writeManifestObject(Manifest manifest) {
         String name = Manifest.objectName(manifest.snapshot().id());
         Buffer sealed = new Buffer(64 * 1024 + manifest.items().size() * 48);
         java.security.MessageDigest sha256 = Sha256.newDigest();
         try {
             ManifestFormat.write(manifest, codec.encoder(new java.security.DigestOutputStream(sealed, sha256)));
             sealed.write(sha256.digest()); // the Envelope trailer: SHA-256 of the encoded payload
-            sink.put(name, sealed.asInputStream(), sealed.size(), ObjectKind.SNAPSHOT);
-            return sealed.size();
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
         }
+        if (access != null) {
+            return put(name, seal(name, sealed.toByteArray()), ObjectKind.SNAPSHOT);
+        }
+        try {
+            sink.put(name, sealed.asInputStream(), sealed.size(), ObjectKind.SNAPSHOT);
+            return sealed.size();
+        } catch (IOException e) {
+            throw new BackupException("cannot write '" + name + "' to " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A writer's parent for the next backup of {@code host} and {@code source}: what its local cache says its last
+     * backup stored (it cannot read manifests). Empty for readers, and when the cache has nothing valid.
+     */
+    public Optional<Manifest> cachedParent(String host, com.mintreplica.backup.core.source.SourceId source) {
+        return parentCache == null ? Optional.empty() : parentCache.load(host, source);
     }
 
     /** A byte array output stream that hands its bytes out without copying them. */
@@ -589,7 +856,8 @@ public final class Store {
 
     /**
      * Reads the index again; with {@code onCorrupt}, an index object that is damaged (stored, or every read of it in
-     * transit) is handed to it and left out instead of failing the load (verify, repair index). The index held before
+     * transit) is handed to it and left out instead of failing the load (verify, repair index). An object whose id part
+     * does not match its locations, or whose signer the keys do not trust, is handed to it too, but kept. The index held before
      * is dropped first, so the two are never in memory together.
      */
     public BlobIndex reloadIndex(java.util.function.BiConsumer<String, BackupException> onCorrupt) {
@@ -618,16 +886,32 @@ public final class Store {
         BlobIndex.Builder builder = loaded.builder((int) Math.min(Integer.MAX_VALUE - 16, stored / STORED_BYTES_PER_BLOB));
         for (ObjectInfo o : objects) {
             try {
-                byte[] plain = readMetadata(o.name());
-                if (onCorrupt != null) {
-                    // read through once on its own, so a damaged object adds nothing half-read
-                    IndexFile.read(o.name(), plain, IndexFile.Visitor.NONE);
+                RawIndex read = readChecked(sink, "'" + o.name() + "'", () -> readObject(o.name()),
+                        bytes -> rawIndex(o.name(), bytes));
+                if (read.plaintext() != null) {
+                    byte[] plain = read.plaintext();
+                    if (onCorrupt != null) {
+                        // read through once on its own, so a damaged object adds nothing half-read
+                        IndexFile.read(o.name(), plain, IndexFile.Visitor.NONE);
+                    }
+                    IndexFile.read(o.name(), plain, builder);
+                    builder.indexObject(o.name());
+                    if (onCorrupt != null) {
+                        checkForWriters(o.name(), read, plain, onCorrupt);
+                    }
+                } else if (read.idPart() != null) {
+                    loaded.addIds(o.name(), read.idPart());
+                } else {
+                    LOG.debug("a writer does not deduplicate against index object '{}': {}", o.name(), read.untrusted().orElse(""));
                 }
-                IndexFile.read(o.name(), plain, builder);
-                builder.indexObject(o.name());
             } catch (NotFoundException vanished) {
                 // replaced by a concurrent prune; its content lives in the replacement
             } catch (CorruptDataException | TransitDamageException e) {
+                if (!canRead()) {
+                    // A writer leaves out what it cannot use and stores those chunks again; readers report it (verify).
+                    LOG.warn("a writer ignores index object '{}' of {}: {}", o.name(), location(), e.getMessage());
+                    continue;
+                }
                 if (onCorrupt == null) {
                     throw e;
                 }
@@ -642,6 +926,127 @@ public final class Store {
         return loaded;
     }
 
+    /**
+     * What writers rely on in an index object a reader loaded, handed to {@code onProblem} (its locations stay in the
+     * index): its id part, which writers deduplicate against, must list exactly the blobs it locates (an id listed but
+     * not stored would make every writer skip storing that chunk), and its signer must be trusted.
+     */
+    private void checkForWriters(String name, RawIndex read, byte[] plain,
+                                 java.util.function.BiConsumer<String, BackupException> onProblem) {
+        if (read.idPart() != null && !java.util.Arrays.equals(read.idPart(), IndexFile.idPart(name, plain))) {
+            onProblem.accept(name, new CorruptDataException("index object '" + name + "' is inconsistent: its id part,"
+                    + " which writers deduplicate against, does not list exactly the blobs it locates"));
+        }
+        read.untrusted().ifPresent(why -> onProblem.accept(name, new CorruptDataException("index object '" + name
+                + "' is not trusted: " + why)));
+    }
+
+    /**
+     * An index object as these keys read it, without objects per blob.
+     *
+     * @param plaintext its plaintext ({@code MBI1} or {@code MBI3}); null for a writer
+     * @param idPart its id part, decoded (sorted ids); null when it has none, or a writer does not trust it
+     * @param untrusted why a writer does not use it, or empty
+     */
+    private record RawIndex(byte[] plaintext, byte[] idPart, Optional<String> untrusted) {
+    }
+
+    private RawIndex rawIndex(String name, byte[] stored) {
+        AccessControl.Opened opened = open(name, stored);
+        IndexFile.Framed framed = IndexFile.unframe(name, opened.content());
+        byte[] ids = null;
+        if (framed.sealedIds().isPresent() && (canRead() || opened.untrusted().isEmpty())) {
+            try {
+                ids = idCodec.decode(framed.sealedIds().get(), -1);
+            } catch (IOException | RuntimeException e) {
+                throw new CorruptDataException("index object '" + name + "' in " + location()
+                        + " is corrupt: its id part does not decode (" + e.getMessage() + ")", e);
+            }
+            if (ids.length % BlobId.LENGTH != 0) {
+                throw new CorruptDataException("index object '" + name + "' is corrupt: its id part has "
+                        + ids.length + " bytes, not a multiple of " + BlobId.LENGTH);
+            }
+        }
+        if (!canRead()) {
+            Optional<String> why = opened.untrusted().or(() -> framed.sealedIds().isPresent() ? Optional.empty()
+                    : Optional.of("it has no id part a writer can read (format 1)"));
+            return new RawIndex(null, why.isPresent() ? null : ids, why);
+        }
+        return new RawIndex(decodeMetadata(name, framed.format1()), ids, opened.untrusted());
+    }
+
+    /**
+     * What an index object says, as far as the keys read it: a reader gets the packs (and the id part of an
+     * {@code MBI2} object, to check it); a writer gets only the ids of an {@code MBI2} object it trusts, and nothing else.
+     *
+     * @param packs where its blobs are (readers only)
+     * @param ids the blob ids of its id part ({@code MBI2} only)
+     * @param untrusted why a writer does not use it (no id part, unsigned, or signed by a revoked writer), or empty
+     */
+    public record IndexObject(Optional<List<IndexFile.PackBlobs>> packs, Optional<List<BlobId>> ids, Optional<String> untrusted) {
+    }
+
+    /**
+     * Reads an index object of either stored form; see {@link IndexObject}. A damaged read is read again before it is
+     * called corrupt (see {@link #readChecked}).
+     */
+    public IndexObject readIndexObject(String name) {
+        return readChecked(sink, "'" + name + "'", () -> readObject(name), stored -> {
+            RawIndex raw = rawIndex(name, stored);
+            return new IndexObject(
+                    raw.plaintext() == null ? Optional.empty() : Optional.of(IndexFile.parse(name, raw.plaintext())),
+                    raw.idPart() == null ? Optional.empty() : Optional.of(IndexFile.parseIdPart(name, raw.idPart())),
+                    raw.untrusted());
+        });
+    }
+
+    /** An index object's plaintext ({@code MBI1} or {@code MBI3}) and whether it is stored with an id part. */
+    public record IndexPlaintext(byte[] plaintext, boolean hasIdPart) {
+    }
+
+    /**
+     * Reads an index object's plaintext (a reader's), without objects per blob. A damaged read is read again before it
+     * is called corrupt (see {@link #readChecked}).
+     */
+    public IndexPlaintext readIndexPlaintext(String name) {
+        requireReader("reading '" + name + "'");
+        RawIndex raw = readChecked(sink, "'" + name + "'", () -> readObject(name), stored -> rawIndex(name, stored));
+        return new IndexPlaintext(raw.plaintext(), raw.idPart() != null);
+    }
+
+    /** An index object ready to store: its name and bytes. */
+    public record EncodedIndex(String name, byte[] stored) {
+    }
+
+    /**
+     * Encodes an index object for {@code packs} (plaintext {@code MBI3}); see {@link #encodeIndex(byte[])}.
+     */
+    public EncodedIndex encodeIndex(List<IndexFile.PackBlobs> packs) {
+        return encodeIndex(IndexFile.plaintext(packs));
+    }
+
+    /**
+     * Encodes an index object with this plaintext: {@code envelope(chain(plaintext))}, with a writer-readable id part
+     * in front ({@code MBI2}) when the keys say the repository has writers; signed as the keys sign. Its name is a
+     * (keyed, when encrypted) hash of the plaintext, so the same packs always give the same name.
+     */
+    public EncodedIndex encodeIndex(byte[] plain) {
+        String name = indexObjectName(plain);
+        try {
+            byte[] format1 = Envelope.seal(codec.encode(plain));
+            byte[] content = access != null && access.writesIdParts()
+                    ? IndexFile.frame(idCodec.encode(IndexFile.idPart(name, plain)), format1) : format1;
+            return new EncodedIndex(name, seal(name, content));
+        } catch (IOException e) {
+            throw new BackupException("cannot encode '" + name + "' for " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stores an encoded index object; returns the stored size. */
+    public long putIndex(EncodedIndex encoded) {
+        return put(encoded.name(), encoded.stored(), ObjectKind.INDEX);
+    }
+
     /** Stores an index object for {@code packs} and adds it to the loaded index; returns the stored size. */
     public long writeIndex(List<IndexFile.PackBlobs> packs) {
         return writeIndex(packs, true);
@@ -654,17 +1059,17 @@ public final class Store {
      *     index then holds only what it read, in one compact run)
      */
     public long writeIndex(List<IndexFile.PackBlobs> packs, boolean addToLoaded) {
-        byte[] plain = IndexFile.plaintext(packs);
-        long size = writeIndex(plain);
+        EncodedIndex encoded = encodeIndex(packs);
+        long size = putIndex(encoded);
         if (addToLoaded) {
-            index().add(indexObjectName(plain), packs);
+            index().add(encoded.name(), packs);
         }
         return size;
     }
 
     /** Stores an index object with this plaintext (not added to the loaded index); returns the stored size. */
     public long writeIndex(byte[] plain) {
-        return writeMetadata(indexObjectName(plain), plain, ObjectKind.INDEX);
+        return putIndex(encodeIndex(plain));
     }
 
     private String indexObjectName(byte[] plain) {
@@ -678,6 +1083,7 @@ public final class Store {
      * @throws CorruptDataException naming the blob and its pack when it is missing, does not decode or does not match
      */
     public byte[] readBlob(BlobId id) {
+        requireReader("reading blob " + id);
         BlobLocation location = index().find(id).orElse(null);
         if (location == null) {
             location = reloadIndex().find(id).orElseThrow(() -> new CorruptDataException(

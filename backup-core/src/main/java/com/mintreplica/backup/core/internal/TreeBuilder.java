@@ -73,6 +73,8 @@ final class TreeBuilder<P> {
     private final Admission admission;
     private final Deque<Dir<P>> stack = new ArrayDeque<>();
     private CompletableFuture<BlobId> root;
+    /** Sees every regular file's item once its content ids are known (on a worker), or null. */
+    private volatile java.util.function.Consumer<Manifest.Item> onFile;
 
     /** A directory's listing while it is open; {@code self} is its entry in its parent's listing. */
     private static final class Dir<P> {
@@ -167,6 +169,14 @@ final class TreeBuilder<P> {
         return stack.peek().companion;
     }
 
+    /**
+     * Hands every regular file's item, with its content ids, to {@code files} as its directory's tree blob is made (on
+     * workers, in no particular order): a writer keeps them in its parent cache, since it cannot read trees back.
+     */
+    void onFile(java.util.function.Consumer<Manifest.Item> files) {
+        this.onFile = files;
+    }
+
     /** Adds a directory entry at the position {@link #position} prepared; it becomes the current directory. */
     void addDirectory(Entry entry) {
         open(entry, false);
@@ -249,8 +259,13 @@ final class TreeBuilder<P> {
 
     private BlobId encode(List<Pending> children) {
         List<TreeFormat.Child> resolved = new ArrayList<>(children.size());
+        java.util.function.Consumer<Manifest.Item> files = onFile;
         for (Pending p : children) {
-            resolved.add(p.resolve());
+            TreeFormat.Child child = p.resolve();
+            resolved.add(child);
+            if (files != null && child.item().entry().type() == com.mintreplica.backup.core.source.EntryType.REGULAR) {
+                files.accept(child.item());
+            }
         }
         return trees.store(TreeFormat.encode(resolved));
     }

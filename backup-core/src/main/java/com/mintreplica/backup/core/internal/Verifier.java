@@ -67,6 +67,7 @@ public final class Verifier {
      *     checked, not only those of packs the snapshots need
      */
     public VerifyReport verify(List<String> snapshotIds, boolean readData, boolean wholeRepository) {
+        store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
         BlobIndex index = loadIndexCheckingEach();
         Map<String, ObjectInfo> packs = new HashMap<>();
         for (String prefix : List.of(Packs.PREFIX, Packs.TREE_PREFIX)) {
@@ -83,7 +84,8 @@ public final class Verifier {
             Manifest manifest;
             try {
                 manifest = store.manifest(id);
-            } catch (CorruptDataException | TransitDamageException e) {
+            } catch (CorruptDataException | TransitDamageException | com.mintreplica.backup.core.AccessDeniedException e) {
+                // AccessDenied: a manifest the keys do not trust (a revoked writer's); the keys read, as checked above
                 plain.add(new VerifyReport.Problem(name, List.of(id), e.getMessage()));
                 continue;
             } catch (com.mintreplica.backup.core.NotFoundException vanished) {
@@ -171,6 +173,9 @@ public final class Verifier {
         for (Found f : found) {
             problems.add(new VerifyReport.Problem(f.object, List.copyOf(f.snapshots), f.message));
         }
+        // Ids sort by the second they were taken in, then by a random part: two snapshots of one second would come
+        // out in either order. The manifest's time is exact, so order by it, as a listing does.
+        checked.sort(java.util.Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
         return new VerifyReport(checked, problems, objectsRead, bytesRead, unreferenced);
     }
 

@@ -41,27 +41,78 @@ public final class AesGcmTransformer implements Transformer {
     static final int SEGMENT = 16 * 1024;
     private static final String INFO = "mint-backup aes-256-gcm object key";
 
-    private final Map<String, DataKey> keys;
-    private final DataKey current;
+    private final Keys keys;
     private final SecureRandom random;
+
+    /**
+     * Where the keys come from: the key new objects are sealed under, and the key a stored object's header names. A
+     * reader's keys are its data keys (and writers' session keys, fetched when first named); a writer's current key is
+     * its session key, and it finds none (it decrypts nothing).
+     */
+    public interface Keys {
+        /** The key new objects are sealed under. */
+        DataKey current() throws IOException;
+
+        /**
+         * The key with this id (16 upper-case hex digits), or null when it is unknown.
+         *
+         * @throws IOException when looking it up fails, or these keys may not decrypt (a writer's)
+         */
+        DataKey find(String idHex) throws IOException;
+
+        /** The ids known, for messages. */
+        String describe();
+    }
+
+    /** A fixed list of keys, the newest last; objects are written with the newest. */
+    public static Keys fixed(List<DataKey> list) {
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("no data key");
+        }
+        Map<String, DataKey> byId = new LinkedHashMap<>();
+        list.forEach(k -> byId.put(k.idHex(), k));
+        DataKey newest = list.get(list.size() - 1);
+        return new Keys() {
+            @Override
+            public DataKey current() {
+                return newest;
+            }
+
+            @Override
+            public DataKey find(String idHex) {
+                return byId.get(idHex);
+            }
+
+            @Override
+            public String describe() {
+                return byId.keySet().toString();
+            }
+        };
+    }
 
     /**
      * @param keys every data key the repository may have used, the newest last; objects are written with the newest
      */
     public AesGcmTransformer(List<DataKey> keys, SecureRandom random) {
-        if (keys.isEmpty()) {
-            throw new IllegalArgumentException("no data key");
-        }
-        Map<String, DataKey> byId = new LinkedHashMap<>();
-        keys.forEach(k -> byId.put(k.idHex(), k));
-        this.keys = byId;
-        this.current = keys.get(keys.size() - 1);
+        this(fixed(keys), random);
+    }
+
+    public AesGcmTransformer(Keys keys, SecureRandom random) {
+        this.keys = keys;
         this.random = random;
     }
 
-    /** The id of the data key new objects are written with. */
-    public String currentKeyId() {
-        return current.idHex();
+    /** The id of the key new objects are written with. */
+    public String currentKeyId() throws IOException {
+        return keys.current().idHex();
+    }
+
+    /** The id of the key an object sealed by this transformer names in its header, or empty when it is not one. */
+    public static java.util.Optional<String> keyIdOf(byte[] sealed) {
+        if (sealed.length < HEADER || !Arrays.equals(sealed, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(Hex.toHexString(sealed, MAGIC.length, DataKey.ID_LENGTH).toUpperCase(java.util.Locale.ROOT));
     }
 
     @Override
@@ -152,6 +203,7 @@ public final class AesGcmTransformer implements Transformer {
         private int segment;
 
         Sealer() throws IOException {
+            DataKey current = keys.current();
             byte[] salt = new byte[SALT];
             random.nextBytes(salt);
             ByteBuffer.wrap(header).put(MAGIC).put(current.id()).put(salt);
@@ -186,10 +238,10 @@ public final class AesGcmTransformer implements Transformer {
                 throw new IOException("not an object encrypted by mint-backup (no MBE1 header)");
             }
             String id = Hex.toHexString(header, MAGIC.length, DataKey.ID_LENGTH).toUpperCase(java.util.Locale.ROOT);
-            DataKey dataKey = keys.get(id);
+            DataKey dataKey = keys.find(id);
             if (dataKey == null) {
-                throw new IOException("the object is encrypted under data key " + id + ", which is not among the keys unlocked ("
-                        + keys.keySet() + "): the key object holding it may have been removed");
+                throw new IOException("the object is encrypted under key " + id + ", which is not among the keys unlocked ("
+                        + keys.describe() + "): the key object holding it may have been removed");
             }
             byte[] salt = Arrays.copyOfRange(header, MAGIC.length + DataKey.ID_LENGTH, HEADER);
             key = new SecretKeySpec(dataKey.derive(salt, INFO, 32), "AES");
@@ -348,6 +400,6 @@ public final class AesGcmTransformer implements Transformer {
 
     @Override
     public String toString() {
-        return NAME + "(data key " + current.idHex() + ")";
+        return NAME + "(keys " + keys.describe() + ")";
     }
 }

@@ -78,6 +78,29 @@ public final class DataKey {
         }
     }
 
+    /**
+     * The key every holder of a repository's keys shares, readers and writers alike (it is derived from the blob id
+     * key, which both hold): it seals leases and the id parts of index objects.
+     */
+    public static DataKey shared(byte[] idKey) {
+        byte[] bytes = hkdf(idKey, "mint-backup shared key (leases, index id parts)");
+        return new DataKey(bytes, Instant.EPOCH);
+    }
+
+    /** HKDF-SHA256 of {@code key} with an empty salt and {@code info}, 32 bytes. */
+    public static byte[] hkdf(byte[] key, String info) {
+        byte[] prk = hmac(new byte[32], key);
+        byte[] infoBytes = info.getBytes(StandardCharsets.US_ASCII);
+        byte[] t = Arrays.copyOf(infoBytes, infoBytes.length + 1);
+        t[infoBytes.length] = 1;
+        return hmac(prk, t);
+    }
+
+    /** Forgets the key (best effort: derived keys and copies the JVM made may remain until collected). */
+    public void destroy() {
+        Arrays.fill(key, (byte) 0);
+    }
+
     @Override
     public String toString() {
         return "DataKey[" + idHex() + ", created " + created + "]";

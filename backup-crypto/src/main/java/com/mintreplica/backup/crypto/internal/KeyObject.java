@@ -160,12 +160,19 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
     }
 
     /**
-     * What a key object wraps: the repository it belongs to, the blob id key, and every data key (oldest first).
+     * What a key object wraps: the repository it belongs to, the blob id key, every data key (oldest first), and the
+     * session keys of writers (write-only keys) that were stored before this recipient was added, whose
+     * {@code sessions/} objects are not encrypted to it. Without sessions the bytes are exactly those of format 1.
      */
-    public record Payload(String repository, byte[] idKey, List<DataKey> dataKeys) {
+    public record Payload(String repository, byte[] idKey, List<DataKey> dataKeys, List<DataKey> sessions) {
         public Payload {
             idKey = idKey.clone();
             dataKeys = List.copyOf(dataKeys);
+            sessions = List.copyOf(sessions);
+        }
+
+        public Payload(String repository, byte[] idKey, List<DataKey> dataKeys) {
+            this(repository, idKey, dataKeys, List.of());
         }
 
         @Override
@@ -190,6 +197,17 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
                     g.writeEndObject();
                 }
                 g.writeEndArray();
+                if (!sessions.isEmpty()) {
+                    g.writeArrayFieldStart("sessions");
+                    for (DataKey k : sessions) {
+                        g.writeStartObject();
+                        g.writeStringField("id", k.idHex());
+                        g.writeStringField("key", b64.encodeToString(k.bytes()));
+                        g.writeStringField("created", k.created().toString());
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                }
                 g.writeEndObject();
             } catch (IOException e) {
                 throw new IllegalStateException(e);
@@ -197,28 +215,41 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
             return out.toByteArray();
         }
 
+        private static List<DataKey> keys(Object list, String what) throws IOException {
+            List<DataKey> keys = new ArrayList<>();
+            for (Object o : (List<?>) list) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> k = (Map<String, Object>) o;
+                DataKey key = DataKey.of(Base64.getDecoder().decode(Json.string(k, "key")),
+                        Instant.parse(Json.string(k, "created")));
+                if (!key.idHex().equals(Json.string(k, "id"))) {
+                    throw new IOException(what + " " + Json.string(k, "id") + " does not match its id");
+                }
+                keys.add(key);
+            }
+            return keys;
+        }
+
         public static Payload parse(String name, byte[] bytes) throws IOException {
             try {
                 Map<String, Object> m = Json.read(bytes);
                 Base64.Decoder b64 = Base64.getDecoder();
-                List<DataKey> keys = new ArrayList<>();
                 if (!(m.get("dataKeys") instanceof List<?> list) || list.isEmpty()) {
                     throw new IOException("it holds no data key");
                 }
-                for (Object o : list) {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> k = (Map<String, Object>) o;
-                    DataKey key = DataKey.of(b64.decode(Json.string(k, "key")), Instant.parse(Json.string(k, "created")));
-                    if (!key.idHex().equals(Json.string(k, "id"))) {
-                        throw new IOException("data key " + Json.string(k, "id") + " does not match its id");
+                List<DataKey> keys = keys(list, "data key");
+                List<DataKey> sessions = List.of();
+                if (m.containsKey("sessions")) {
+                    if (!(m.get("sessions") instanceof List<?> s)) {
+                        throw new IOException("its sessions are not a list");
                     }
-                    keys.add(key);
+                    sessions = keys(s, "session key");
                 }
                 byte[] idKey = b64.decode(Json.string(m, "idKey"));
                 if (idKey.length != 32) {
                     throw new IOException("its id key has " + idKey.length + " bytes, not 32");
                 }
-                return new Payload(Json.string(m, "repository"), idKey, keys);
+                return new Payload(Json.string(m, "repository"), idKey, keys, sessions);
             } catch (IOException | RuntimeException e) {
                 throw new IOException("the keys wrapped in '" + name + "' are damaged: " + e.getMessage(), e);
             }
@@ -226,7 +257,7 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
 
         @Override
         public String toString() {
-            return "Payload[" + repository + ", " + dataKeys + "]";
+            return "Payload[" + repository + ", " + dataKeys + ", " + sessions.size() + " session keys]";
         }
     }
 

@@ -145,6 +145,13 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
         return job.host().or(() -> host);
     }
 
+    private static final String READER_NEEDED = "this needs a reader's key";
+
+    /** Whether this host only writes to {@code repository} (a writer key, no key that reads it). */
+    public static boolean writeOnly(RepositoryConfig repository) {
+        return repository.encryption().map(EncryptionConfig::writeOnly).orElse(false);
+    }
+
     /** Every problem of this config (empty when it is valid), located by field. */
     public List<ConfigProblem> problems() {
         List<ConfigProblem> out = new ArrayList<>();
@@ -190,9 +197,22 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
                         out.add(ConfigProblem.of(at + ".encryption.recipients[" + i + "]", unknown("key", k, keys.keySet())));
                     }
                 }
-                if (e.unlock().isEmpty()) {
-                    out.add(ConfigProblem.of(at + ".encryption.unlock", "an encrypted repository needs a key to open it"
-                            + " (unlock: [KEY]): backups seal new data with its data key, which only a secret key unwraps"));
+                if (e.unlock().isEmpty() && e.writer().isEmpty()) {
+                    out.add(ConfigProblem.of(at + ".encryption.unlock", "an encrypted repository needs a key to open it:"
+                            + " a secret key that reads it (unlock: [KEY]), or on a backup host a writer key that only"
+                            + " writes to it (writer: FILE, from mint-backup key writer export)"));
+                }
+                if (!e.unlock().isEmpty() && e.writer().isPresent()) {
+                    out.add(ConfigProblem.of(at + ".encryption.writer", "give either unlock (a secret key: this host reads"
+                            + " the repository) or writer (a writer key: this host only writes to it), not both"));
+                }
+                if (e.cache().isPresent() && e.writer().isEmpty()) {
+                    out.add(ConfigProblem.of(at + ".encryption.cache", "the cache is a writer's: add writer, or remove cache"));
+                }
+                if (e.writeOnly()) {
+                    repo.prune().ifPresent(p -> out.add(ConfigProblem.of(at + ".prune", READER_NEEDED
+                            + ": prune reads every snapshot and deletes data. Schedule it in the config of a host that holds"
+                            + " a recipient's secret key (unlock), and remove it here")));
                 }
                 for (int i = 0; i < e.unlock().size(); i++) {
                     String k = e.unlock().get(i);
@@ -232,6 +252,26 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
                 }
             });
             job.retention().ifPresent(r -> checkRetention(out, at + ".retention", r));
+            RepositoryConfig own = repositories.get(job.repository());
+            if (own != null && writeOnly(own)) {
+                job.retention().ifPresent(r -> out.add(ConfigProblem.of(at + ".retention", READER_NEEDED + ": repository '"
+                        + own.name() + "' is write-only here, and retention reads its snapshots to choose what to forget."
+                        + " Prune with this retention where a recipient's secret key is, and remove it here")));
+                if (!copiesOf(job).isEmpty()) {
+                    out.add(ConfigProblem.of(at + ".copies", READER_NEEDED + ": repository '" + own.name() + "' is"
+                            + " write-only here, and a copy reads the snapshot it copies. Back up into a repository this"
+                            + " host reads (a local one) and copy from there into '" + own.name() + "'"));
+                }
+            }
+            for (CopyConfig copy : own != null ? copiesOf(job) : job.copies().orElse(List.<CopyConfig>of())) {
+                RepositoryConfig target = repositories.get(copy.repository());
+                if (target != null && writeOnly(target) && (copy.retention().isPresent() || job.retention().isPresent())) {
+                    out.add(ConfigProblem.of(at + ".copies", READER_NEEDED + ": repository '" + target.name() + "' is"
+                            + " write-only here, and retention there reads its snapshots. Remove the retention of this copy"
+                            + " (and of the job, which copies inherit) and prune '" + target.name() + "' where a"
+                            + " recipient's secret key is"));
+                }
+            }
             for (String tag : job.tags()) {
                 if (tag.isBlank() || tag.contains(",")) {
                     out.add(ConfigProblem.of(at + ".tags", "tag '" + tag + "' is empty or contains a comma"));
@@ -248,6 +288,12 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
             JobConfig job = jobs.get(drill.job());
             if (job != null) {
                 checkDrill(out, at, drill, job);
+                RepositoryConfig repo = repositories.get(job.repository());
+                if (repo != null && writeOnly(repo)) {
+                    out.add(ConfigProblem.of(at + ".job", READER_NEEDED + ": job '" + job.name() + "' backs up into '"
+                            + repo.name() + "', which is write-only here, and a drill restores its latest snapshot. Run"
+                            + " drills where a recipient's secret key is"));
+                }
             }
         });
         return out;

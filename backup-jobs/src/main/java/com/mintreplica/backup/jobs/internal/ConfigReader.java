@@ -52,7 +52,7 @@ public final class ConfigReader {
     private static final Set<String> AUDIT = Set.of("file", "repository");
     private static final Set<String> KEY = Set.of("public", "secret", "passphrase");
     private static final Set<String> REPOSITORY = Set.of("location", "encryption", "copies", "prune", "create");
-    private static final Set<String> ENCRYPTION = Set.of("recipients", "unlock");
+    private static final Set<String> ENCRYPTION = Set.of("recipients", "unlock", "writer", "cache");
     private static final Set<String> PRUNE = Set.of("schedule", "timezone");
     private static final Set<String> JOB = Set.of("source", "repository", "schedule", "timezone", "jitter", "tags",
             "retention", "copies", "host", "alertAfter");
@@ -236,7 +236,9 @@ public final class ConfigReader {
             }
             known(e, at + ".encryption", ENCRYPTION);
             return new EncryptionConfig(strings(e, "recipients", at + ".encryption.recipients"),
-                    strings(e, "unlock", at + ".encryption.unlock"));
+                    strings(e, "unlock", at + ".encryption.unlock"),
+                    string(e, "writer", at + ".encryption.writer").map(this::path),
+                    string(e, "cache", at + ".encryption.cache").map(this::path));
         });
         List<String> copies = strings(m, "copies", at + ".copies");
         Optional<CronSchedule> prune = field(m, "prune").map(f -> {

@@ -1,0 +1,164 @@
+package com.mintreplica.backup.core.encryption;
+
+import com.mintreplica.backup.core.transform.Transformer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import javax.crypto.SecretKey;
+
+/**
+ * What a repository's unlocked keys may do, and how the metadata objects they write are authenticated. Part of the
+ * {@link RepositoryKeys} an encryption returns.
+ *
+ * <p>A <em>reader</em> (a recipient's secret key) decrypts everything. A <em>writer</em> (write-only material, such as
+ * backup-crypto's writer key file) can only add snapshots: it decrypts nothing stored, so the core never asks it for a
+ * manifest, a pack or the locations of an index object, and commands that need to read fail with an
+ * {@link com.mintreplica.backup.core.AccessDeniedException} saying that a reader's key is needed. Index objects then
+ * carry a writer-readable part listing their blob ids (sealed with {@link #shared()} and authenticated by
+ * {@link #seal}), so that writers still deduplicate against everything stored.
+ *
+ * <p>The core calls {@link #seal} on every manifest and index object it stores (on the bytes it would otherwise
+ * store) and {@link #open} on every one it reads; an implementation signs and checks there, and decides which
+ * snapshots are trusted.
+ */
+public interface AccessControl {
+
+    /** Whether these keys decrypt what is stored; false for write-only material. */
+    boolean canRead();
+
+    /** The keys, for messages: never secret material. */
+    String describe();
+
+    /**
+     * Whether index objects are written with a writer-readable id part (index format 2): true once a repository has
+     * writers, so that they deduplicate against what readers store too.
+     */
+    boolean writesIdParts();
+
+    /**
+     * What to store for a manifest ({@code snapshots/...}) or index object ({@code index/...}) whose bytes would be
+     * {@code content}: the same bytes, or the bytes signed. Unsigned content begins with the sealing transformer's
+     * output (the core appends its checksum, never prepends).
+     */
+    byte[] seal(String objectName, byte[] content) throws IOException;
+
+    /**
+     * Checks a stored manifest or index object and returns what {@link #seal} was given, with whether it is trusted.
+     *
+     * @throws com.mintreplica.backup.core.CorruptDataException when it is damaged or its signature does not verify
+     * @throws com.mintreplica.backup.core.AccessDeniedException when these keys cannot check it
+     */
+    Opened open(String objectName, byte[] stored) throws IOException;
+
+    /**
+     * The transformer for what every holder of the repository's keys reads and writes, readers and writers alike: lease
+     * objects ({@code locks/}) and the id parts of index objects.
+     */
+    Transformer shared();
+
+    /**
+     * Starts a write session: the core holds one for the length of every shared lease (a backup or a copy into the
+     * repository) and closes it when the lease ends. A writer seals what it stores in a session under a key it forgets
+     * when the session closes.
+     */
+    Session beginWrite() throws IOException;
+
+    /** Where a writer keeps the local cache that replaces the parent snapshot it cannot read, if anywhere. */
+    Optional<ParentCache> parentCache();
+
+    /**
+     * What {@link #open} found.
+     *
+     * @param content what {@link #seal} was given
+     * @param author who wrote it, for messages ({@code reader}, or the writer's name and id)
+     * @param writer whether a writer (not a reader) wrote it
+     * @param untrusted why the object must not be trusted (a snapshot of a revoked writer), or empty
+     */
+    record Opened(byte[] content, String author, boolean writer, Optional<String> untrusted) {
+        public Opened {
+            Objects.requireNonNull(content, "content");
+            Objects.requireNonNull(author, "author");
+            Objects.requireNonNull(untrusted, "untrusted");
+        }
+
+        /** Content a reader wrote, trusted. */
+        public static Opened byReader(byte[] content) {
+            return new Opened(content, "reader", false, Optional.empty());
+        }
+    }
+
+    /** A write session; closing it ends it. */
+    interface Session extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * A writer's local cache of what it backed up last, per host and source.
+     *
+     * @param directory where cache files live (e.g. {@code ~/.cache/mint-backup})
+     * @param key seals the cache files (AES-GCM), so a changed file is detected and ignored
+     */
+    record ParentCache(Path directory, SecretKey key) {
+        public ParentCache {
+            Objects.requireNonNull(directory, "directory");
+            Objects.requireNonNull(key, "key");
+        }
+
+        @Override
+        public String toString() {
+            return "ParentCache[" + directory + ", key ***]";
+        }
+    }
+
+    /**
+     * The access of keys that read everything and sign nothing (every encryption before writers existed): objects are
+     * stored as they are, all are trusted, and {@code shared} is the sealing transformer itself.
+     */
+    static AccessControl readerOnly(Transformer sealing) {
+        Objects.requireNonNull(sealing, "sealing");
+        return new AccessControl() {
+            @Override
+            public boolean canRead() {
+                return true;
+            }
+
+            @Override
+            public String describe() {
+                return "a reader's key";
+            }
+
+            @Override
+            public boolean writesIdParts() {
+                return false;
+            }
+
+            @Override
+            public byte[] seal(String objectName, byte[] content) {
+                return content;
+            }
+
+            @Override
+            public Opened open(String objectName, byte[] stored) {
+                return Opened.byReader(stored);
+            }
+
+            @Override
+            public Transformer shared() {
+                return sealing;
+            }
+
+            @Override
+            public Session beginWrite() {
+                return () -> {
+                };
+            }
+
+            @Override
+            public Optional<ParentCache> parentCache() {
+                return Optional.empty();
+            }
+        };
+    }
+}

@@ -1,0 +1,120 @@
+package com.mintreplica.backup.crypto.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * The two signed formats of the repository, both Ed25519:
+ * <ul>
+ *   <li><b>signed objects</b> (manifests and index objects that writers write, and those readers write once a
+ *       repository has writers): {@code "MBW1" | signer id (16 bytes, all zero for the repository's authority key) |
+ *       signature (64) | content}. The signature covers the purpose, the repository id, the object's name and the
+ *       SHA-256 of the content, so a signed object cannot be replayed under another name or into another repository.
+ *   <li><b>signed documents</b> (the writers list, session objects): the JSON body, then one line
+ *       {@code mint-backup-signature ed25519 SIGNER BASE64}. Readable with {@code cat}; the signature covers the
+ *       purpose, the repository id and the body.
+ * </ul>
+ */
+public final class Signatures {
+    static final byte[] MAGIC = {'M', 'B', 'W', '1'};
+    public static final int SIGNER = 16;
+    private static final int HEADER = MAGIC.length + SIGNER + Ed25519.SIGNATURE;
+    private static final String OBJECT_DOMAIN = "mint-backup signed object v1";
+    private static final String TRAILER = "\nmint-backup-signature ed25519 ";
+    /** The signer id of the repository's authority key. */
+    public static final byte[] AUTHORITY = new byte[SIGNER];
+    public static final String AUTHORITY_NAME = "authority";
+
+    private Signatures() {
+    }
+
+    /** A parsed signed object. */
+    public record SignedObject(byte[] signer, byte[] signature, byte[] content) {
+        public boolean byAuthority() {
+            return Arrays.equals(signer, AUTHORITY);
+        }
+
+        public String signerHex() {
+            return org.bouncycastle.util.encoders.Hex.toHexString(signer);
+        }
+    }
+
+    public static byte[] signObject(Ed25519 key, byte[] signer, String repositoryId, String objectName, byte[] content) {
+        byte[] signature = key.sign(objectMessage(repositoryId, objectName, content));
+        return ByteBuffer.allocate(HEADER + content.length).put(MAGIC).put(signer).put(signature).put(content).array();
+    }
+
+    /** The signed object in {@code stored}, or empty when it is not one. */
+    public static Optional<SignedObject> parseObject(byte[] stored) {
+        if (stored.length < HEADER || !Arrays.equals(stored, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            return Optional.empty();
+        }
+        return Optional.of(new SignedObject(Arrays.copyOfRange(stored, MAGIC.length, MAGIC.length + SIGNER),
+                Arrays.copyOfRange(stored, MAGIC.length + SIGNER, HEADER), Arrays.copyOfRange(stored, HEADER, stored.length)));
+    }
+
+    public static boolean verifyObject(byte[] publicKey, String repositoryId, String objectName, SignedObject object) {
+        return Ed25519.verify(publicKey, objectMessage(repositoryId, objectName, object.content()), object.signature());
+    }
+
+    private static byte[] objectMessage(String repositoryId, String objectName, byte[] content) {
+        return Ed25519.message(OBJECT_DOMAIN, repositoryId.getBytes(StandardCharsets.UTF_8),
+                objectName.getBytes(StandardCharsets.UTF_8), sha256(content));
+    }
+
+    // ---- documents
+
+    /** A parsed signed document. */
+    public record SignedDocument(byte[] body, String signer, byte[] signature) {
+    }
+
+    public static byte[] signDocument(Ed25519 key, String signer, String domain, String repositoryId, byte[] body) {
+        byte[] signature = key.sign(documentMessage(domain, repositoryId, body));
+        String trailer = TRAILER + signer + " " + Base64.getEncoder().encodeToString(signature) + "\n";
+        byte[] t = trailer.getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(body.length + t.length).put(body).put(t).array();
+    }
+
+    public static SignedDocument parseDocument(String name, byte[] stored) throws IOException {
+        String text = new String(stored, StandardCharsets.ISO_8859_1);
+        int at = text.lastIndexOf(TRAILER);
+        if (at < 0) {
+            throw new IOException("'" + name + "' carries no signature");
+        }
+        String[] words = text.substring(at + TRAILER.length()).trim().split(" ");
+        if (words.length != 2) {
+            throw new IOException("the signature line of '" + name + "' is malformed");
+        }
+        try {
+            return new SignedDocument(Arrays.copyOf(stored, at), words[0], Base64.getDecoder().decode(words[1]));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the signature of '" + name + "' is not base64", e);
+        }
+    }
+
+    public static boolean verifyDocument(byte[] publicKey, String domain, String repositoryId, SignedDocument document) {
+        return Ed25519.verify(publicKey, documentMessage(domain, repositoryId, document.body()), document.signature());
+    }
+
+    private static byte[] documentMessage(String domain, String repositoryId, byte[] body) {
+        return Ed25519.message(domain, repositoryId.getBytes(StandardCharsets.UTF_8), body);
+    }
+
+    public static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    public static String sha256Hex(byte[] data) {
+        return org.bouncycastle.util.encoders.Hex.toHexString(sha256(data));
+    }
+}

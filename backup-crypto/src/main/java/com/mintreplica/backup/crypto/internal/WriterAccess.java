@@ -1,0 +1,213 @@
+package com.mintreplica.backup.crypto.internal;
+
+import com.mintreplica.backup.core.AccessDeniedException;
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.encryption.AccessControl;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkCapability;
+import com.mintreplica.backup.core.transform.Transformer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.util.encoders.Hex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a writer (a writer key file: public material, a signing key and the blob id key) may do. It decrypts nothing
+ * stored. It seals each write session's objects under a fresh random session key, which it wraps for the recipients in
+ * {@code sessions/<key id>} and forgets when the session ends; it signs every manifest and index object it writes with
+ * its own Ed25519 key; it reads only the id parts of index objects signed by the repository's authority key or by a
+ * writer the writers list names and has not revoked, so that nobody who can merely write to the bucket can make it
+ * skip storing a chunk.
+ */
+public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys {
+    private static final Logger LOG = LoggerFactory.getLogger(WriterAccess.class);
+    private final Sink sink;
+    private final String repositoryId;
+    private final String writerId;
+    private final String name;
+    private final byte[] signerId;
+    private final Ed25519 signer;
+    private final byte[] authorityPublic;
+    private final List<PGPPublicKey> recipients;
+    private final DataKey shared;
+    private final Optional<Path> cacheDirectory;
+    private final SecureRandom random;
+    private volatile WritersList writers;
+    private DataKey session;
+    private int sessionUsers;
+
+    public WriterAccess(Sink sink, String repositoryId, String writerId, String name, byte[] signingSeed, byte[] idKey,
+                        byte[] authorityPublic, List<PGPPublicKey> recipients, WritersList writers,
+                        Optional<Path> cacheDirectory, SecureRandom random) {
+        this.sink = sink;
+        this.repositoryId = repositoryId;
+        this.writerId = writerId;
+        this.name = name;
+        this.signerId = Hex.decode(writerId);
+        this.signer = Ed25519.fromSeed(signingSeed);
+        this.authorityPublic = authorityPublic.clone();
+        this.recipients = List.copyOf(recipients);
+        this.shared = DataKey.shared(idKey);
+        this.cacheDirectory = cacheDirectory;
+        this.random = random;
+        this.writers = writers;
+        this.cacheKey = new SecretKeySpec(DataKey.hkdf(signingSeed, "mint-backup writer parent cache key"), "HmacSHA256");
+    }
+
+    private final SecretKeySpec cacheKey;
+
+    /**
+     * Checks that the writers list names this writer and has not revoked it; returns the list.
+     *
+     * @throws AccessDeniedException when it is revoked or not listed
+     */
+    public static WritersList check(Sink sink, String repositoryId, String writerId, String name, byte[] authorityPublic) {
+        Optional<WritersList> list;
+        try {
+            list = WritersList.latest(sink, repositoryId, authorityPublic);
+        } catch (IOException e) {
+            throw new BackupException("cannot read the writers list of " + sink.describe() + ": " + e.getMessage(), e);
+        }
+        Optional<WritersList.Writer> me = list.flatMap(l -> l.writer(writerId));
+        if (me.isEmpty()) {
+            throw new AccessDeniedException("the writer key '" + name + "' (" + writerId + ") is not in the writers list of"
+                    + " the repository at " + sink.describe() + (list.isEmpty() ? " (it has none, or none that verifies)" : "")
+                    + ": readers would not trust its snapshots, so it writes nothing. Export a writer key from this"
+                    + " repository (mint-backup key writer export)");
+        }
+        if (me.get().isRevoked()) {
+            throw new AccessDeniedException("the writer key '" + name + "' (" + writerId + ") was revoked on "
+                    + me.get().revoked().get() + " in the repository at " + sink.describe() + ": readers reject what it"
+                    + " writes now, so it writes nothing. Ask for a new writer key (mint-backup key writer export)");
+        }
+        return list.get();
+    }
+
+    // ---- session keys (AesGcmTransformer.Keys)
+
+    @Override
+    public synchronized DataKey current() throws IOException {
+        if (session == null) {
+            DataKey key = DataKey.generate(random, Instant.now());
+            byte[] stored = SessionObject.create(key, repositoryId, writerId, signer, recipients, random);
+            String objectName = SessionObject.objectName(key.idHex());
+            boolean created;
+            if (sink.capabilities().contains(SinkCapability.ATOMIC_CREATE)) {
+                created = sink.putIfAbsent(objectName, new ByteArrayInputStream(stored), stored.length, ObjectKind.CONFIG);
+            } else {
+                sink.put(objectName, new ByteArrayInputStream(stored), stored.length, ObjectKind.CONFIG);
+                created = true;
+            }
+            if (!created) {
+                throw new IOException("session object '" + objectName + "' exists already");
+            }
+            LOG.debug("write session {} started in {}", key.idHex(), sink.describe());
+            session = key;
+        }
+        return session;
+    }
+
+    @Override
+    public DataKey find(String idHex) {
+        throw new AccessDeniedException("decrypting needs a reader's key: " + describe() + " only encrypts (the object"
+                + " is sealed under key " + idHex + ")");
+    }
+
+    private synchronized void end() {
+        if (--sessionUsers <= 0) {
+            sessionUsers = 0;
+            if (session != null) {
+                LOG.debug("write session {} ended: its key is forgotten", session.idHex());
+                session.destroy();
+                session = null;
+            }
+        }
+    }
+
+    // ---- AccessControl
+
+    @Override
+    public boolean canRead() {
+        return false;
+    }
+
+    @Override
+    public String describe() {
+        return "writer key '" + name + "' (" + writerId + ")";
+    }
+
+    @Override
+    public boolean writesIdParts() {
+        return true;
+    }
+
+    @Override
+    public byte[] seal(String objectName, byte[] content) {
+        return Signatures.signObject(signer, signerId, repositoryId, objectName, content);
+    }
+
+    @Override
+    public Opened open(String objectName, byte[] stored) {
+        Optional<Signatures.SignedObject> signed = Signatures.parseObject(stored);
+        if (signed.isEmpty()) {
+            return new Opened(stored, "unknown", false, Optional.of("it is not signed"));
+        }
+        Signatures.SignedObject object = signed.get();
+        // A writer cannot repair anything: what it cannot trust it leaves out (and stores those chunks again), so that
+        // a planted or damaged object never stops backups. Readers report it (verify).
+        if (object.byAuthority()) {
+            if (!Signatures.verifyObject(authorityPublic, repositoryId, objectName, object)) {
+                return new Opened(object.content(), "unknown", false,
+                        Optional.of("its signature does not verify with the repository's authority key"));
+            }
+            return Opened.byReader(object.content());
+        }
+        Optional<WritersList.Writer> writer = writers.writer(object.signerHex());
+        if (writer.isEmpty()) {
+            return new Opened(object.content(), "unknown writer", true,
+                    Optional.of("it is signed by writer " + object.signerHex() + ", which the writers list does not name"));
+        }
+        WritersList.Writer w = writer.get();
+        if (!Signatures.verifyObject(w.publicKey(), repositoryId, objectName, object)) {
+            return new Opened(object.content(), w.describe(), true,
+                    Optional.of("its signature does not verify with the key of " + w.describe()));
+        }
+        if (w.isRevoked()) {
+            return new Opened(object.content(), w.describe(), true, Optional.of("it was written by " + w.describe()
+                    + ", which was revoked on " + w.revoked().get()));
+        }
+        return new Opened(object.content(), w.describe(), true, Optional.empty());
+    }
+
+    @Override
+    public Transformer shared() {
+        return new AesGcmTransformer(AesGcmTransformer.fixed(List.of(shared)), random);
+    }
+
+    @Override
+    public synchronized Session beginWrite() {
+        // Revoked since this repository was opened? Then stop before writing anything more.
+        writers = check(sink, repositoryId, writerId, name, authorityPublic);
+        sessionUsers++;
+        return this::end;
+    }
+
+    @Override
+    public Optional<ParentCache> parentCache() {
+        return cacheDirectory.map(dir -> new ParentCache(dir, cacheKey));
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
