@@ -2,9 +2,10 @@
 # The main job on the embedded default, a local-directory repository: back up examples/sample-data, list, verify,
 # restore into a temporary directory and show that the restored tree is identical (content and metadata).
 # Run it after building: ./mvnw -q -B -DskipTests package && examples/demo.sh
+# MINT_BACKUP=/usr/bin/mint-backup examples/demo.sh runs it through another mint-backup (the installed package's).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd -P)
-mb="$here/bin/mint-backup"
+mb="${MINT_BACKUP:-$here/bin/mint-backup}"
 sample="$here/examples/sample-data"
 work="$here/target/demo"
 rm -rf "$work"

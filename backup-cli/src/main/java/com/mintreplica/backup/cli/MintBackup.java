@@ -109,6 +109,20 @@ public final class MintBackup implements Callable<Integer> {
     }
 
     /**
+     * The whole command model (every command, subcommand and option) without running anything: what the build
+     * generates the man pages and the shell completion from ({@link Manuals}).
+     */
+    static CommandLine model() {
+        CommandLine cli = new CommandLine(new MintBackup(System.out, System.err, Map.of(), false));
+        for (Class<?> command : COMMANDS) {
+            cli.addSubcommand(command);
+        }
+        cli.addSubcommand(new CommandLine.HelpCommand());
+        withHelpOptions(cli);
+        return cli;
+    }
+
+    /**
      * An argument the JVM could not decode (it has U+FFFD where the bytes were) when its file-name encoding is not
      * UTF-8, as with LANG unset: such an argument cannot name the path the user meant.
      */
