@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.HexFormat;
 
 /**
  * Key rotation of an encrypted repository without re-uploading data: who can open it changes by rewrapping its keys,
@@ -230,7 +231,7 @@ public final class KeyManager implements AutoCloseable {
                 random.nextBytes(seed);
                 byte[] id = new byte[Signatures.SIGNER];
                 random.nextBytes(id);
-                String writerId = org.bouncycastle.util.encoders.Hex.toHexString(id);
+                String writerId = HexFormat.of().formatHex(id);
                 Ed25519 signer = Ed25519.fromSeed(seed);
                 WritersList next = base.with(new WritersList.Writer(writerId, name, signer.publicKey(), now, Optional.empty(),
                         Map.of()), now);

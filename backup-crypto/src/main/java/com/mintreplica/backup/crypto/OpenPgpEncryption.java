@@ -60,10 +60,10 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
 
     private final List<OpenPgpPublicKey> recipients;
     private final List<OpenPgpSecretKey> secretKeys;
-    private final MessageFormat format;
+    private final OpenPgpMessageFormat format;
     private final SecureRandom random;
 
-    private OpenPgpEncryption(List<OpenPgpPublicKey> recipients, List<OpenPgpSecretKey> secretKeys, MessageFormat format,
+    private OpenPgpEncryption(List<OpenPgpPublicKey> recipients, List<OpenPgpSecretKey> secretKeys, OpenPgpMessageFormat format,
                               SecureRandom random) {
         this.recipients = List.copyOf(recipients);
         this.secretKeys = List.copyOf(secretKeys);
@@ -76,7 +76,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         if (recipients.isEmpty()) {
             throw new InvalidInputException("an encrypted repository needs at least one recipient: give a public key (--encrypt-to KEY.asc)");
         }
-        return new OpenPgpEncryption(distinct(recipients), List.of(), MessageFormat.SEIPD_V1, new SecureRandom());
+        return new OpenPgpEncryption(distinct(recipients), List.of(), OpenPgpMessageFormat.SEIPD_V1, new SecureRandom());
     }
 
     public static OpenPgpEncryption to(OpenPgpPublicKey... recipients) {
@@ -88,7 +88,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
         if (keys.isEmpty()) {
             throw new InvalidInputException("opening an encrypted repository to read it or manage its keys needs a reader's key: the secret key of a recipient (--key SECRET.asc)");
         }
-        return new OpenPgpEncryption(List.of(), keys, MessageFormat.SEIPD_V1, new SecureRandom());
+        return new OpenPgpEncryption(List.of(), keys, OpenPgpMessageFormat.SEIPD_V1, new SecureRandom());
     }
 
     public static OpenPgpEncryption unlockWith(OpenPgpSecretKey... keys) {
@@ -107,10 +107,10 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
     }
 
     /**
-     * The OpenPGP message format of a new single-object repository (default {@link MessageFormat#SEIPD_V1}, which
-     * GnuPG 2.2 reads; {@link MessageFormat#SEIPD_V2_AEAD} is the RFC 9580 opt-in).
+     * The OpenPGP message format of a new single-object repository (default {@link OpenPgpMessageFormat#SEIPD_V1}, which
+     * GnuPG 2.2 reads; {@link OpenPgpMessageFormat#SEIPD_V2_AEAD} is the RFC 9580 opt-in).
      */
-    public OpenPgpEncryption withMessageFormat(MessageFormat value) {
+    public OpenPgpEncryption withMessageFormat(OpenPgpMessageFormat value) {
         return new OpenPgpEncryption(recipients, secretKeys, Objects.requireNonNull(value, "format"), random);
     }
 
@@ -145,7 +145,7 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
 
     @Override
     public RepositoryKeys unlock(Context context) throws IOException {
-        MessageFormat recorded = MessageFormat.fromId(context.extensions().getOrDefault(FORMAT_EXTENSION, MessageFormat.SEIPD_V1.id()));
+        OpenPgpMessageFormat recorded = OpenPgpMessageFormat.fromId(context.extensions().getOrDefault(FORMAT_EXTENSION, OpenPgpMessageFormat.SEIPD_V1.id()));
         return unlockKeys(context).repositoryKeys(context, recorded, random, Map.of());
     }
 
@@ -299,14 +299,14 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
                     random);
         }
 
-        RepositoryKeys repositoryKeys(Context context, MessageFormat format, SecureRandom random, Map<String, String> extensions) {
+        RepositoryKeys repositoryKeys(Context context, OpenPgpMessageFormat format, SecureRandom random, Map<String, String> extensions) {
             ReaderAccess access = access(context, random);
             Transformer sealing = transformer(context.layout(), format, random, access);
             access.sealing(sealing);
             return new RepositoryKeys(sealing, new SecretKeySpec(idKey, "HmacSHA256"), extensions, access);
         }
 
-        Transformer transformer(Layout layout, MessageFormat format, SecureRandom random, ReaderAccess access) {
+        Transformer transformer(Layout layout, OpenPgpMessageFormat format, SecureRandom random, ReaderAccess access) {
             if (layout == Layout.CHUNKED) {
                 return new AesGcmTransformer(access.keys(), random);
             }

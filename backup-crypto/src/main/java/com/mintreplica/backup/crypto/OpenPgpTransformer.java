@@ -45,13 +45,13 @@ public final class OpenPgpTransformer implements Transformer {
     private final Map<Long, PGPPrivateKey> privateKeys;
     /** The secret keys given, for messages: {@code FINGERPRINT (subkeys [ID, ...])} or {@code subkey ID}. */
     private final List<String> secretKeyNames;
-    private final MessageFormat format;
+    private final OpenPgpMessageFormat format;
     private final SecureRandom random;
     /** Whether it decodes a repository's objects: see {@link Builder#repositoryObjects()}. */
     private final boolean repositoryObjects;
 
     private OpenPgpTransformer(List<PGPPublicKey> recipients, Map<Long, PGPPrivateKey> privateKeys,
-                               List<String> secretKeyNames, MessageFormat format, SecureRandom random,
+                               List<String> secretKeyNames, OpenPgpMessageFormat format, SecureRandom random,
                                boolean repositoryObjects) {
         this.recipients = List.copyOf(recipients);
         this.privateKeys = Collections.unmodifiableMap(new LinkedHashMap<>(privateKeys));
@@ -146,7 +146,7 @@ public final class OpenPgpTransformer implements Transformer {
 
             @Override
             public Transformer create(Map<String, String> parameters) {
-                Builder b = builder().format(MessageFormat.fromId(parameters.getOrDefault("format", MessageFormat.SEIPD_V1.id())));
+                Builder b = builder().format(OpenPgpMessageFormat.fromId(parameters.getOrDefault("format", OpenPgpMessageFormat.SEIPD_V1.id())));
                 for (String id : recipientIds(parameters)) {
                     OpenPgpPublicKey key = known.stream().filter(k -> k.encryptionKeyId().equals(id)).findFirst()
                             .orElseThrow(() -> new InvalidInputException("the openpgp transformer encrypts to key " + id
@@ -231,7 +231,7 @@ public final class OpenPgpTransformer implements Transformer {
         private final List<PGPPublicKey> recipients = new ArrayList<>();
         private final Map<Long, PGPPrivateKey> privateKeys = new LinkedHashMap<>();
         private final List<String> secretKeyNames = new ArrayList<>();
-        private MessageFormat format = MessageFormat.SEIPD_V1;
+        private OpenPgpMessageFormat format = OpenPgpMessageFormat.SEIPD_V1;
         private SecureRandom random;
         private boolean repositoryObjects;
 
@@ -272,8 +272,8 @@ public final class OpenPgpTransformer implements Transformer {
             return this;
         }
 
-        /** The packet format written (default {@link MessageFormat#SEIPD_V1}, which GnuPG 2.2 reads). */
-        public Builder format(MessageFormat value) {
+        /** The packet format written (default {@link OpenPgpMessageFormat#SEIPD_V1}, which GnuPG 2.2 reads). */
+        public Builder format(OpenPgpMessageFormat value) {
             this.format = java.util.Objects.requireNonNull(value, "format");
             return this;
         }

@@ -67,8 +67,8 @@ final class WriterEncryption implements RepositoryEncryption {
         if (context.layout() == Layout.CHUNKED) {
             sealing = new AesGcmTransformer(access, random);
         } else {
-            MessageFormat format = MessageFormat.fromId(context.extensions()
-                    .getOrDefault(OpenPgpEncryption.FORMAT_EXTENSION, MessageFormat.SEIPD_V1.id()));
+            OpenPgpMessageFormat format = OpenPgpMessageFormat.fromId(context.extensions()
+                    .getOrDefault(OpenPgpEncryption.FORMAT_EXTENSION, OpenPgpMessageFormat.SEIPD_V1.id()));
             OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random);
             encryptTo.forEach(b::encryptTo);
             key.repositoryKeys().forEach(b::encryptTo);

@@ -2,11 +2,10 @@ package com.mintreplica.backup.crypto;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.NotFoundException;
+import com.mintreplica.backup.core.json.JsonTree;
 import com.mintreplica.backup.crypto.internal.Ed25519;
 import com.mintreplica.backup.crypto.internal.Pgp;
 import java.io.ByteArrayInputStream;
@@ -131,8 +130,8 @@ public final class WriterKey {
             throw new InvalidInputException(what + " is not a mint-backup writer key: export one with"
                     + " `mint-backup key writer export --repo R --key SECRET.asc --name NAME --out writer.key`");
         }
-        try (JsonParser p = new JsonFactory().createParser(text.substring(start))) {
-            Map<String, Object> m = object(p, p.nextToken());
+        try {
+            Map<String, Object> m = JsonTree.parseObject(text.substring(start).getBytes(StandardCharsets.UTF_8));
             if (!FORMAT.equals(m.get("format"))) {
                 throw new IOException("it is not a writer key");
             }
@@ -143,12 +142,12 @@ public final class WriterKey {
             Map<String, Object> writer = (Map<String, Object>) m.get("writer");
             Base64.Decoder b64 = Base64.getDecoder();
             List<PGPPublicKeyRing> rings = new ArrayList<>();
-            for (Object r : list(m, "recipients")) {
+            for (Object r : JsonTree.list(m, "recipients")) {
                 rings.add(new PGPPublicKeyRing(PGPUtil.getDecoderStream(new ByteArrayInputStream(
                         String.valueOf(r).getBytes(StandardCharsets.US_ASCII))), new BcKeyFingerprintCalculator()));
             }
             List<PGPPublicKey> repoKeys = new ArrayList<>();
-            for (Object r : list(m, "repositoryKeys")) {
+            for (Object r : JsonTree.list(m, "repositoryKeys")) {
                 // a bare public key packet: the repository's own key has no user id and no self-signature
                 org.bouncycastle.bcpg.Packet packet = new org.bouncycastle.bcpg.BCPGInputStream(
                         new ByteArrayInputStream(b64.decode(String.valueOf(r)))).readPacket();
@@ -160,14 +159,14 @@ public final class WriterKey {
             if (rings.isEmpty()) {
                 throw new IOException("it names no recipient");
             }
-            byte[] idKey = b64.decode(string(m, "idKey"));
-            byte[] seed = b64.decode(string(m, "signingKey"));
-            byte[] authority = b64.decode(string(m, "authority"));
+            byte[] idKey = b64.decode(JsonTree.string(m, "idKey"));
+            byte[] seed = b64.decode(JsonTree.string(m, "signingKey"));
+            byte[] authority = b64.decode(JsonTree.string(m, "authority"));
             if (idKey.length != 32 || seed.length != Ed25519.SEED || authority.length != Ed25519.PUBLIC) {
                 throw new IOException("a key in it has the wrong length");
             }
-            return new WriterKey(string(m, "repository"), string(writer, "id"), string(writer, "name"),
-                    Instant.parse(string(writer, "created")), string(m, "layout"), idKey, seed, authority, rings, repoKeys,
+            return new WriterKey(JsonTree.string(m, "repository"), JsonTree.string(writer, "id"), JsonTree.string(writer, "name"),
+                    Instant.parse(JsonTree.string(writer, "created")), JsonTree.string(m, "layout"), idKey, seed, authority, rings, repoKeys,
                     Optional.empty(), true);
         } catch (IOException | RuntimeException | org.bouncycastle.openpgp.PGPException e) {
             throw new InvalidInputException(what + " is not a valid mint-backup writer key: " + e.getMessage(), e);
@@ -329,52 +328,5 @@ public final class WriterKey {
     @Override
     public String toString() {
         return "writer key '" + name + "' (" + writerId + ") for repository " + repositoryId;
-    }
-
-    // ---- small JSON reading
-
-    private static Map<String, Object> object(JsonParser p, JsonToken start) throws IOException {
-        if (start != JsonToken.START_OBJECT) {
-            throw new IOException("expected a JSON object");
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            out.put(field, value(p, p.nextToken()));
-        }
-        return out;
-    }
-
-    private static Object value(JsonParser p, JsonToken t) throws IOException {
-        return switch (t) {
-            case START_OBJECT -> object(p, t);
-            case START_ARRAY -> {
-                List<Object> l = new ArrayList<>();
-                JsonToken next;
-                while ((next = p.nextToken()) != JsonToken.END_ARRAY) {
-                    l.add(value(p, next));
-                }
-                yield l;
-            }
-            case VALUE_STRING -> p.getText();
-            case VALUE_NUMBER_INT -> p.getLongValue();
-            case VALUE_TRUE -> Boolean.TRUE;
-            case VALUE_FALSE -> Boolean.FALSE;
-            default -> null;
-        };
-    }
-
-    private static String string(Map<String, Object> m, String key) throws IOException {
-        if (!(m != null && m.get(key) instanceof String s)) {
-            throw new IOException("field '" + key + "' is missing");
-        }
-        return s;
-    }
-
-    private static List<Object> list(Map<String, Object> m, String key) throws IOException {
-        if (!(m.get(key) instanceof List<?> l)) {
-            throw new IOException("field '" + key + "' is missing");
-        }
-        return new ArrayList<>(l);
     }
 }

@@ -117,7 +117,7 @@ class GnuPgInteropTest {
         assertThat(decrypted.stdout()).isEqualTo(plain);
 
         OpenPgpTransformer aead = OpenPgpTransformer.builder().encryptTo(keys.edPublic()).decryptWith(keys.edSecret())
-                .format(MessageFormat.SEIPD_V2_AEAD).build();
+                .format(OpenPgpMessageFormat.SEIPD_V2_AEAD).build();
         byte[] v6 = aead.encode(plain);
         assertThat(aead.decode(v6, plain.length)).isEqualTo(plain);
         assertThat(v6).isNotEqualTo(message);

@@ -9,12 +9,13 @@ import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
-import com.mintreplica.backup.core.source.Source;
-import com.mintreplica.backup.crypto.OpenPgpEncryption;
-import com.mintreplica.backup.crypto.OpenPgpKeys;
-import com.mintreplica.backup.crypto.OpenPgpPublicKey;
-import com.mintreplica.backup.crypto.OpenPgpSecretKey;
-import com.mintreplica.backup.crypto.PassphraseCallback;
+import com.mintreplica.backup.core.drill.DrillSupport;
+import com.mintreplica.backup.core.drill.Preflight;
+import com.mintreplica.backup.core.encryption.EncryptionProvider;
+import com.mintreplica.backup.core.encryption.EncryptionProvider.KeyInfo;
+import com.mintreplica.backup.core.encryption.EncryptionProvider.UnlockedKey;
+import com.mintreplica.backup.core.source.SourceProvider;
+import com.mintreplica.backup.core.source.Sources;
 import com.mintreplica.backup.jobs.DoctorReport.Finding;
 import com.mintreplica.backup.jobs.config.DrillConfig;
 import com.mintreplica.backup.jobs.config.JobConfig;
@@ -22,8 +23,6 @@ import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.jobs.config.KeyConfig;
 import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.internal.Redactor;
-import com.mintreplica.backup.jobs.internal.doctor.MongoChecks;
-import com.mintreplica.backup.jobs.internal.doctor.PostgresChecks;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,8 +40,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import org.bouncycastle.openpgp.PGPPublicKey;
-import org.bouncycastle.openpgp.PGPPublicKeyRing;
 
 /**
  * Checks that a config's jobs can run here, before they have to: {@code mint-backup doctor}. Each finding says what
@@ -97,7 +94,7 @@ public final class Doctor {
     public DoctorReport run() {
         List<Finding> out = new ArrayList<>();
         Redactor redactor = new Redactor();
-        Map<String, OpenPgpSecretKey> unlocked = keys(out, redactor);
+        Map<String, UnlockedKey> unlocked = keys(out, redactor);
         Map<String, Long> latestSizes = new LinkedHashMap<>();
         for (RepositoryConfig repository : config.repositories().values()) {
             repository(repository, unlocked, latestSizes, out, redactor);
@@ -105,7 +102,6 @@ public final class Doctor {
         for (JobConfig job : config.jobs().values()) {
             database(job, out, redactor);
         }
-        writeOnly(out);
         for (DrillConfig drill : config.drills().values()) {
             drillServer(drill, out, redactor);
         }
@@ -114,55 +110,31 @@ public final class Doctor {
         return new DoctorReport(out);
     }
 
-    // ---- write-only repositories
-
-    /**
-     * What cannot run on a host that only writes to a repository: prune, retention, drills and copies out of it need a
-     * reader's key. Config validation refuses these; a config built without checking reaches the doctor with them.
-     */
-    private void writeOnly(List<Finding> out) {
-        for (RepositoryConfig repository : config.repositories().values()) {
-            if (!JobsConfig.writeOnly(repository)) {
-                continue;
-            }
-            String subject = "repositories." + repository.name();
-            String fix = "run it where a recipient's secret key is (a config with unlock), and remove it from this host's config";
-            repository.prune().ifPresent(p -> out.add(Finding.problem("access", subject, subject + " is write-only here"
-                    + " (a writer key), and its prune needs a reader's key", fix)));
-            for (JobConfig job : config.jobs().values()) {
-                if (!job.repository().equals(repository.name())) {
-                    continue;
-                }
-                job.retention().ifPresent(r -> out.add(Finding.problem("access", "jobs." + job.name(), "job " + job.name()
-                        + " has a retention, which needs a reader's key: " + subject + " is write-only here", fix)));
-                if (!config.copiesOf(job).isEmpty()) {
-                    out.add(Finding.problem("access", "jobs." + job.name(), "job " + job.name() + " copies out of " + subject
-                            + ", which is write-only here: a copy reads the snapshot, which needs a reader's key",
-                            "back up into a repository this host reads and copy from there"));
-                }
-                for (DrillConfig drill : config.drills().values()) {
-                    if (drill.job().equals(job.name())) {
-                        out.add(Finding.problem("access", "drills." + drill.name(), "drill " + drill.name() + " restores"
-                                + " job " + job.name() + " from " + subject + ", which is write-only here: a drill needs a"
-                                + " reader's key", fix));
-                    }
-                }
-            }
-        }
-    }
-
     // ---- keys
 
-    private Map<String, OpenPgpSecretKey> keys(List<Finding> out, Redactor redactor) {
-        Map<String, OpenPgpSecretKey> unlocked = new LinkedHashMap<>();
+    private Map<String, UnlockedKey> keys(List<Finding> out, Redactor redactor) {
+        Map<String, UnlockedKey> unlocked = new LinkedHashMap<>();
+        if (config.keys().isEmpty()) {
+            return unlocked;
+        }
+        EncryptionProvider encryption;
+        try {
+            encryption = JobRunner.encryption();
+        } catch (BackupException e) {
+            for (KeyConfig key : config.keys().values()) {
+                out.add(Finding.problem("key", "keys." + key.name(), redactor.message(e), "add the module of the keys'"
+                        + " scheme (" + com.mintreplica.backup.jobs.config.EncryptionConfig.SCHEME + ") to the class path"));
+            }
+            return unlocked;
+        }
         for (KeyConfig key : config.keys().values()) {
             String subject = "keys." + key.name();
             if (key.publicKey().isPresent()) {
                 Path file = key.publicKey().get();
                 try {
-                    for (OpenPgpPublicKey k : OpenPgpKeys.publicKeys(file)) {
-                        out.add(expiry(subject, "public key " + k.fingerprint() + " " + k.userIds() + " in " + file,
-                                k.fingerprint(), file, k.ring()));
+                    for (KeyInfo k : encryption.publicKeys(file)) {
+                        out.add(expiry(encryption, subject, "public key " + k.fingerprint() + " " + k.userIds() + " in "
+                                + file, k, file));
                     }
                 } catch (BackupException e) {
                     out.add(Finding.problem("key", subject, "cannot read the public key file " + file + ": "
@@ -181,11 +153,11 @@ public final class Doctor {
                     continue;
                 }
                 try {
-                    OpenPgpSecretKey secret = OpenPgpKeys.secretKey(file,
-                            passphrase.map(PassphraseCallback::of).orElse(PassphraseCallback.none()));
+                    UnlockedKey secret = encryption.unlock(file, passphrase);
                     unlocked.put(key.name(), secret);
-                    out.add(expiry(subject, "secret key " + secret.fingerprint() + " " + secret.userIds() + " in " + file
-                            + " unlocks", secret.fingerprint(), file, secret.publicRing()));
+                    KeyInfo info = secret.info();
+                    out.add(expiry(encryption, subject, "secret key " + info.fingerprint() + " " + info.userIds() + " in "
+                            + file + " unlocks", info, file));
                 } catch (AccessDeniedException e) {
                     out.add(Finding.problem("key", subject, redactor.message(e), key.passphrase().isPresent()
                             ? "put the key's passphrase where " + subject + ".passphrase (" + key.passphrase().get()
@@ -201,55 +173,31 @@ public final class Doctor {
         return unlocked;
     }
 
-    private Finding expiry(String subject, String what, String fingerprint, Path file, PGPPublicKeyRing ring) {
-        Optional<Instant> expires;
-        try {
-            expires = expiry(ring);
-        } catch (BackupException e) {
-            return Finding.problem("key", subject, what + ": " + e.getMessage(), renewal(fingerprint, file));
+    private Finding expiry(EncryptionProvider encryption, String subject, String what, KeyInfo key, Path file) {
+        String renewal = encryption.renewal(key, file);
+        if (key.problem().isPresent()) {
+            return Finding.problem("key", subject, what + ": " + key.problem().get(), renewal);
         }
+        Optional<Instant> expires = key.expires();
         Instant now = clock.instant();
         if (expires.isEmpty()) {
             return Finding.ok("key", subject, what + ", never expires");
         }
         if (!expires.get().isAfter(now)) {
             return Finding.problem("key", subject, what + ", expired on " + expires.get()
-                    + ": nothing can be encrypted to it", renewal(fingerprint, file));
+                    + ": nothing can be encrypted to it", renewal);
         }
         Duration left = Duration.between(now, expires.get());
         if (left.compareTo(KEY_WARNING) < 0) {
             return Finding.warning("key", subject, what + ", expires on " + expires.get() + ", in "
-                    + JobStatus.words(left), renewal(fingerprint, file));
+                    + JobStatus.words(left), renewal);
         }
         return Finding.ok("key", subject, what + ", valid until " + expires.get());
     }
 
-    /** When the key stops working: the earlier of its primary key's and its encryption subkey's expiry. */
-    static Optional<Instant> expiry(PGPPublicKeyRing ring) {
-        PGPPublicKey primary = ring.getPublicKey();
-        PGPPublicKey encryption = OpenPgpPublicKey.of(ring).encryptionKey();
-        Optional<Instant> a = expiryOf(primary);
-        Optional<Instant> b = encryption == primary ? Optional.empty() : expiryOf(encryption);
-        if (a.isPresent() && b.isPresent()) {
-            return Optional.of(a.get().isBefore(b.get()) ? a.get() : b.get());
-        }
-        return a.or(() -> b);
-    }
-
-    private static Optional<Instant> expiryOf(PGPPublicKey key) {
-        long seconds = key.getValidSeconds();
-        return seconds <= 0 ? Optional.empty() : Optional.of(key.getCreationTime().toInstant().plusSeconds(seconds));
-    }
-
-    private static String renewal(String fingerprint, Path file) {
-        return "extend it (gpg --quick-set-expire " + fingerprint + " 2y, and for its subkeys gpg --quick-set-expire "
-                + fingerprint + " 2y '*'), then export it again to " + file + "; or add a new key to the repositories"
-                + " (mint-backup key add) and remove this one (mint-backup key remove)";
-    }
-
     // ---- repositories and the clock
 
-    private void repository(RepositoryConfig repository, Map<String, OpenPgpSecretKey> unlocked,
+    private void repository(RepositoryConfig repository, Map<String, UnlockedKey> unlocked,
                             Map<String, Long> latestSizes, List<Finding> out, Redactor redactor) {
         String subject = "repositories." + repository.name();
         String where = Sinks.redact(repository.location());
@@ -357,7 +305,7 @@ public final class Doctor {
                 + DrillReport.words(tolerance.plus(SKEW_WARNING)) + ")");
     }
 
-    private void state(RepositoryConfig repository, Sink sink, Map<String, OpenPgpSecretKey> unlocked,
+    private void state(RepositoryConfig repository, Sink sink, Map<String, UnlockedKey> unlocked,
                        Map<String, Long> latestSizes, List<Finding> out, Redactor redactor) {
         String subject = "repositories." + repository.name();
         String where = Sinks.redact(repository.location());
@@ -377,8 +325,7 @@ public final class Doctor {
             if (JobsConfig.writeOnly(repository)) {
                 // A write-only host: opening checks the writer key (this repository's, not revoked) and that the
                 // recipients are those it encrypts to; it reads no snapshot.
-                try (Repository repo = Repository.open(sink, OpenPgpEncryption.writeWith(
-                        jobs.writerKey(repository.encryption().get())))) {
+                try (Repository repo = Repository.open(sink, jobs.writer(repository.encryption().get()))) {
                     out.add(Finding.ok("repository", subject, "opens with the writer key "
                             + repository.encryption().get().writer().get() + " (write-only: backs up and copies into it,"
                             + " reads nothing); its recipients are those the key encrypts to"));
@@ -388,13 +335,13 @@ public final class Doctor {
             Repository repo;
             if (repository.encryption().isPresent()) {
                 List<String> names = repository.encryption().get().unlock();
-                List<OpenPgpSecretKey> keys = names.stream().filter(unlocked::containsKey).map(unlocked::get).toList();
+                List<UnlockedKey> keys = names.stream().filter(unlocked::containsKey).map(unlocked::get).toList();
                 if (keys.isEmpty()) {
                     out.add(Finding.problem("repository", subject, where + " is encrypted and none of its unlock keys "
                             + names + " could be read (see keys above)", "fix the keys above"));
                     return;
                 }
-                repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys));
+                repo = Repository.open(sink, JobRunner.encryption().unlockWith(keys));
             } else {
                 repo = Repository.open(sink);
             }
@@ -420,54 +367,64 @@ public final class Doctor {
 
     // ---- databases
 
+    /** A job's source, by its kind's {@link Preflight}: the login works, the tools are there and fit the server. */
     private void database(JobConfig job, List<Finding> out, Redactor redactor) {
-        Optional<String> kind = JobsConfig.kindOf(job);
+        Optional<SourceProvider> provider = JobsConfig.providerOf(job);
+        Optional<Preflight> preflight = provider.flatMap(SourceProvider::preflight);
+        if (preflight.isEmpty() || job.source().location().isEmpty()) {
+            return;
+        }
         String subject = "jobs." + job.name();
-        if (kind.isPresent() && kind.get().equals("mongodb")) {
-            try {
-                Map<String, String> env = jobs.environment("mongodb", job.source().environment(), job.source().password(),
-                        subject + ".source", redactor);
-                out.add(MongoChecks.server(job.source().location().orElseThrow(), env, subject, subject + ".source", redactor));
-            } catch (BackupException e) {
-                out.add(Finding.problem("database", subject, redactor.message(e), "set what " + subject
-                        + ".source refers to (its password or environment)"));
-            }
-            return;
-        }
-        if (kind.isEmpty() || !kind.get().equals("postgresql")) {
-            return;
-        }
-        Source source;
+        List<Preflight.Finding> found;
         try {
-            source = jobs.source(job, redactor);
+            Map<String, String> env = jobs.environment(provider.get(), job.source().environment(), job.source().password(),
+                    subject + ".source", redactor);
+            found = preflight.get().source(Sources.toUri(job.source().location().get()), job.source().options(), env,
+                    subject + ".source");
         } catch (BackupException | IOException e) {
             out.add(Finding.problem("database", subject, redactor.message(e), "set what " + subject
                     + ".source refers to (its password or environment)"));
             return;
         }
-        out.addAll(PostgresChecks.source(source, subject, subject + ".source", redactor));
+        found.forEach(f -> out.add(finding(f, subject, redactor)));
     }
 
+    /** A drill's server (not a directory), by its kind's {@link Preflight}. */
     private void drillServer(DrillConfig drill, List<Finding> out, Redactor redactor) {
         JobConfig job = config.jobs().get(drill.job());
-        if (drill.target().isEmpty() || job == null || !JobsConfig.kindOf(job).orElse("").equals("postgresql")) {
+        if (drill.target().isEmpty() || job == null) {
+            return;
+        }
+        Optional<SourceProvider> provider = JobsConfig.providerOf(job);
+        Optional<Preflight> preflight = provider.flatMap(SourceProvider::preflight);
+        if (preflight.isEmpty() || provider.get().drills().map(DrillSupport::directoryTarget).orElse(true)) {
             return;
         }
         String subject = "drills." + drill.name();
         Map<String, String> env;
         try {
-            env = jobs.environment("postgresql", drill.environment(), drill.password(), subject, redactor);
+            env = jobs.environment(provider.get(), drill.environment(), drill.password(), subject, redactor);
         } catch (BackupException e) {
             out.add(Finding.problem("database", subject, redactor.message(e), "set what " + subject
                     + " refers to (its password or environment)"));
             return;
         }
         try {
-            out.addAll(PostgresChecks.server(drill.target().get(), env, drill.options(), subject, subject, redactor));
+            preflight.get().restoreServer(Sources.toUri(drill.target().get()), drill.options(), env, subject)
+                    .forEach(f -> out.add(finding(f, subject, redactor)));
         } catch (BackupException | IOException e) {
             out.add(Finding.problem("database", subject, redactor.message(e), "correct " + subject + ".target and "
                     + subject + ".options"));
         }
+    }
+
+    private static Finding finding(Preflight.Finding f, String subject, Redactor redactor) {
+        DoctorReport.Severity severity = switch (f.severity()) {
+            case OK -> DoctorReport.Severity.OK;
+            case WARNING -> DoctorReport.Severity.WARNING;
+            case PROBLEM -> DoctorReport.Severity.PROBLEM;
+        };
+        return new Finding(f.check(), subject, severity, redactor.redact(f.message()), f.fix().map(redactor::redact));
     }
 
     // ---- temporary space and the audit log
@@ -478,13 +435,12 @@ public final class Doctor {
         needs.put(tempDir, 0L);
         for (JobConfig job : config.jobs().values()) {
             long size = latestSizes.getOrDefault(job.name(), 0L);
-            String kind = JobsConfig.kindOf(job).orElse("");
-            if (kind.equals("postgresql")) {
-                Path dir = Optional.ofNullable(job.source().options().get("temp-dir")).map(Path::of).orElse(tempDir);
-                boolean throughTemp = "directory".equals(job.source().options().get("format"))
-                        || Integer.parseInt(job.source().options().getOrDefault("jobs", "1").strip()) > 1;
-                needs.merge(dir, throughTemp ? size : 0L, Math::max);
-            } else if (kind.equals("fs")) {
+            Optional<SourceProvider> provider = JobsConfig.providerOf(job);
+            Optional<Preflight.Spool> spool = provider.flatMap(SourceProvider::preflight)
+                    .flatMap(p -> p.restoreSpool(job.source().options(), tempDir));
+            if (spool.isPresent()) {
+                needs.merge(spool.get().directory(), spool.get().wholeSnapshot() ? size : 0L, Math::max);
+            } else if (provider.flatMap(SourceProvider::drills).map(DrillSupport::directoryTarget).orElse(false)) {
                 List<DrillConfig> drills = config.drills().values().stream().filter(d -> d.job().equals(job.name())).toList();
                 if (drills.isEmpty()) {
                     needs.merge(tempDir, size, Math::max); // mint-backup drill restores it into the temporary directory

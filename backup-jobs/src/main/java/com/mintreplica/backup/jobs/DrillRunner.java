@@ -7,6 +7,11 @@ import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.SnapshotSelector;
 import com.mintreplica.backup.core.UnsupportedException;
 import com.mintreplica.backup.core.VerifyReport;
+import com.mintreplica.backup.core.drill.DrillCheck;
+import com.mintreplica.backup.core.drill.DrillSupport;
+import com.mintreplica.backup.core.drill.Scratch;
+import com.mintreplica.backup.core.source.SourceProvider;
+import com.mintreplica.backup.core.source.Sources;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.jobs.DrillReport.Check;
@@ -17,8 +22,7 @@ import com.mintreplica.backup.jobs.config.JobConfig;
 import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.internal.Redactor;
-import com.mintreplica.backup.jobs.internal.drill.Scratch;
-import com.mintreplica.backup.jobs.internal.drill.Scratches;
+import com.mintreplica.backup.jobs.internal.drill.DrillScratches;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,11 +30,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -180,7 +184,10 @@ public final class DrillRunner {
                     restoreTime = Optional.of(took);
                     Optional<RestoreResult> result = failure.isPresent() ? Optional.empty()
                             : Optional.of(new RestoreResult(s, entries, bytes, took));
-                    checks.addAll(scratch.checks(result, failure, redactor));
+                    checks.add(restoreCheck(result, failure, scratch.restoredInto(), redactor));
+                    for (DrillCheck c : scratch.checks(result, failure)) {
+                        checks.add(DrillScratches.check(c, redactor));
+                    }
                     if (drill.checks().contains(DrillConfig.VERIFY)) {
                         step = DrillConfig.VERIFY;
                         checks.add(verify(repo, s));
@@ -225,39 +232,46 @@ public final class DrillRunner {
         return report;
     }
 
+    /**
+     * The scratch target of the snapshot's kind, made by the {@link DrillSupport} its module offers: a directory under
+     * the drill's target, or a database on the drill's server or the job's own.
+     */
     private Scratch scratch(DrillConfig drill, JobConfig job, Snapshot s, Repository repo, Redactor redactor)
             throws IOException {
         String kind = s.source().kind();
-        switch (kind) {
-            case "fs": {
-                Path base = drill.target().map(Path::of).orElse(tempDir);
-                return Scratches.directory(base, drill.name(), repo.entries(s), drill.wants(DrillConfig.FILE_HASHES));
-            }
-            case "postgresql":
-            case "mongodb": {
-                String server;
-                Map<String, String> environment;
-                Map<String, String> options = new LinkedHashMap<>();
-                if (drill.target().isPresent()) {
-                    server = drill.target().get();
-                    environment = jobs.environment(kind, drill.environment(), drill.password(), "drills." + drill.name(),
-                            redactor);
-                } else {
-                    server = job.source().location().orElseThrow(() -> new UnsupportedException("job " + job.name()
-                            + " has no database location, yet its snapshot " + s.id() + " is of " + s.source()
-                            + ": give the drill a target server"));
-                    environment = jobs.environment(kind, job.source().environment(), job.source().password(),
-                            "jobs." + job.name() + ".source", redactor);
-                    options.putAll(job.source().options());
+        SourceProvider provider = Sources.requireKind(kind); // names the module to add when it is missing
+        DrillSupport support = provider.drills().orElseThrow(() -> new UnsupportedException("drills restore the kinds"
+                + " whose module offers them; snapshot " + s.id() + " is of a " + kind + " source (" + s.source()
+                + "), and " + provider.module() + " offers no drills"));
+        Map<String, String> environment = Map.of();
+        Map<String, String> sourceOptions = Map.of();
+        if (!support.directoryTarget()) {
+            if (drill.target().isPresent()) {
+                environment = jobs.environment(provider, drill.environment(), drill.password(), "drills." + drill.name(),
+                        redactor);
+            } else {
+                if (job.source().location().isEmpty()) {
+                    throw new UnsupportedException("job " + job.name() + " has no database location, yet its snapshot "
+                            + s.id() + " is of " + s.source() + ": give the drill a target server");
                 }
-                options.putAll(drill.options());
-                return kind.equals("postgresql") ? Scratches.postgres(server, environment, options, s, tempDir)
-                        : Scratches.mongo(server, environment, drill.options(), s, repo.entries(s));
+                environment = jobs.environment(provider, job.source().environment(), job.source().password(),
+                        "jobs." + job.name() + ".source", redactor);
+                sourceOptions = job.source().options();
             }
-            default:
-                throw new UnsupportedException("drills restore directories, PostgreSQL and MongoDB databases; snapshot " + s.id()
-                        + " is of a " + kind + " source (" + s.source() + ")");
         }
+        Set<String> wanted = support.checks().stream().filter(drill::wants).collect(Collectors.toSet());
+        return support.scratch(new DrillSupport.Request(drill.name(), s, repo.entries(s), drill.target(),
+                job.source().location(), environment, sourceOptions, drill.options(), wanted, tempDir));
+    }
+
+    /** The {@code restore} check from how the restore ended. */
+    private static Check restoreCheck(Optional<RestoreResult> result, Optional<Exception> failure, String where,
+                                      Redactor redactor) {
+        if (failure.isPresent()) {
+            return Check.failed("restore", redactor.message(failure.get()));
+        }
+        RestoreResult r = result.orElseThrow();
+        return Check.passed("restore", "restored " + r.entries() + " entries, " + r.bytes() + " bytes, into " + where);
     }
 
     private static Check verify(Repository repo, Snapshot s) {
@@ -282,13 +296,13 @@ public final class DrillRunner {
             return Optional.of(Check.skipped(DrillConfig.SMOKE, "the restore failed"));
         }
         if (drill.smoke().isPresent()) {
-            Check query = scratch.smokeQuery(drill.smoke().get());
+            Check query = DrillScratches.check(scratch.smokeQuery(drill.smoke().get()), redactor);
             if (query.status() != DrillReport.Status.PASSED || callback.isEmpty()) {
                 return Optional.of(new Check(query.name(), query.status(), redactor.redact(query.detail())));
             }
         }
         try {
-            callback.get().check(scratch);
+            callback.get().check(DrillScratches.view(scratch));
             return Optional.of(Check.passed(DrillConfig.SMOKE, "the application's smoke check passed"
                     + (drill.smoke().isPresent() ? ", and the smoke query returned a true value" : "")));
         } catch (Exception e) {

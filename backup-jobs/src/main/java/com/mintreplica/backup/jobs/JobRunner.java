@@ -11,22 +11,19 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.Secret;
 import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.encryption.EncryptionProvider;
+import com.mintreplica.backup.core.encryption.Encryptions;
+import com.mintreplica.backup.core.encryption.RepositoryEncryption;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceProvider;
 import com.mintreplica.backup.core.source.Sources;
-import com.mintreplica.backup.crypto.OpenPgpEncryption;
-import com.mintreplica.backup.crypto.OpenPgpKeys;
-import com.mintreplica.backup.crypto.OpenPgpPublicKey;
-import com.mintreplica.backup.crypto.OpenPgpSecretKey;
-import com.mintreplica.backup.crypto.PassphraseCallback;
-import com.mintreplica.backup.crypto.WriterKey;
-import com.mintreplica.backup.fs.DirectorySource;
 import com.mintreplica.backup.jobs.audit.AuditLog;
 import com.mintreplica.backup.jobs.audit.AuditOperation;
 import com.mintreplica.backup.jobs.audit.AuditRecord;
 import com.mintreplica.backup.jobs.config.CopyConfig;
+import com.mintreplica.backup.jobs.config.EncryptionConfig;
 import com.mintreplica.backup.jobs.config.JobConfig;
 import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.jobs.config.KeyConfig;
@@ -65,8 +62,6 @@ public final class JobRunner implements JobAction {
     public static final String PRUNE_PREFIX = "_prune-";
     /** How long a scheduled prune waits for running backups to release the repository. */
     static final Duration PRUNE_LOCK_WAIT = Duration.ofMinutes(30);
-    private static final String POSTGRES_PASSWORD = "PGPASSWORD";
-    private static final String MONGODB_PASSWORD = "MINT_BACKUP_MONGODB_PASSWORD";
 
     private final JobsConfig config;
     private final Clock clock;
@@ -231,9 +226,9 @@ public final class JobRunner implements JobAction {
                         + repo.name() + "): a writer key only writes to an existing one. Create it where a recipient's"
                         + " key is (mint-backup init --encrypt-to KEY.asc) and export the writer key from it");
             }
-            return Repository.open(sink, OpenPgpEncryption.writeWith(writerKey(repo.encryption().get())));
+            return Repository.open(sink, writer(repo.encryption().get()));
         }
-        Optional<OpenPgpEncryption> unlock = repo.encryption().map(e -> OpenPgpEncryption.unlockWith(secretKeys(e.unlock(), redactor)));
+        Optional<RepositoryEncryption> unlock = repo.encryption().map(e -> encryption().unlockWith(secretKeys(e.unlock(), redactor)));
         if (!Repository.exists(sink)) {
             if (!repo.create()) {
                 throw new NotFoundException("there is no repository at " + Sinks.redact(repo.location()) + " (repositories."
@@ -242,7 +237,7 @@ public final class JobRunner implements JobAction {
             Instant started = clock.instant();
             try {
                 Repository created = repo.encryption().isPresent()
-                        ? Repository.init(sink, RepositorySettings.defaults(), OpenPgpEncryption.to(publicKeys(repo.encryption().get().recipients())))
+                        ? Repository.init(sink, RepositorySettings.defaults(), encryption().create(publicKeys(repo.encryption().get().recipients())))
                         : Repository.init(sink);
                 audit(AuditRecord.builder(AuditOperation.INIT, started).repository(repo.location())
                         .detail(repo.encryption().isPresent() ? "encrypted to " + repo.encryption().get().recipients() : "not encrypted"), sink);
@@ -255,32 +250,44 @@ public final class JobRunner implements JobAction {
         return unlock.isPresent() ? Repository.open(sink, unlock.get()) : Repository.open(sink);
     }
 
-    /** The writer key of a write-only repository, with its cache ({@code encryption.cache}, else the XDG default). */
-    WriterKey writerKey(com.mintreplica.backup.jobs.config.EncryptionConfig encryption) {
+    /**
+     * The encryption provider of the config's keys ({@link EncryptionConfig#SCHEME}), found on the class path.
+     *
+     * @throws com.mintreplica.backup.core.UnsupportedException naming the module to add when it is missing
+     */
+    static EncryptionProvider encryption() {
+        return Encryptions.require(EncryptionConfig.SCHEME);
+    }
+
+    /**
+     * The write-only encryption of a repository this host only writes to: its writer key, with its cache
+     * ({@code encryption.cache}, else the XDG default).
+     */
+    RepositoryEncryption writer(EncryptionConfig encryption) {
         java.nio.file.Path cache = encryption.cache().orElseGet(() -> {
             String xdg = environment.get("XDG_CACHE_HOME");
             return xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg, "mint-backup")
                     : java.nio.file.Path.of(System.getProperty("user.home"), ".cache", "mint-backup");
         });
-        return WriterKey.load(encryption.writer().orElseThrow()).withCacheDirectory(cache);
+        return encryption().writeWith(encryption.writer().orElseThrow(), cache);
     }
 
-    private List<OpenPgpSecretKey> secretKeys(List<String> names, Redactor redactor) {
-        List<OpenPgpSecretKey> out = new ArrayList<>();
+    private List<EncryptionProvider.UnlockedKey> secretKeys(List<String> names, Redactor redactor) {
+        EncryptionProvider provider = encryption();
+        List<EncryptionProvider.UnlockedKey> out = new ArrayList<>();
         for (String name : names) {
             KeyConfig key = config.keys().get(name);
             Optional<Secret> passphrase = key.passphrase().map(ref -> redactor.track(ref.resolve(environment, "keys." + name + ".passphrase")));
-            out.add(OpenPgpKeys.secretKey(key.secretKey().orElseThrow(),
-                    passphrase.map(PassphraseCallback::of).orElse(PassphraseCallback.none())));
+            out.add(provider.unlock(key.secretKey().orElseThrow(), passphrase));
         }
         return out;
     }
 
-    private List<OpenPgpPublicKey> publicKeys(List<String> names) {
-        List<OpenPgpPublicKey> out = new ArrayList<>();
+    private List<java.nio.file.Path> publicKeys(List<String> names) {
+        List<java.nio.file.Path> out = new ArrayList<>();
         for (String name : names) {
             KeyConfig key = config.keys().get(name);
-            out.addAll(OpenPgpKeys.publicKeys(key.publicKey().or(key::secretKey).orElseThrow()));
+            out.add(key.publicKey().or(key::secretKey).orElseThrow());
         }
         return out;
     }
@@ -289,22 +296,25 @@ public final class JobRunner implements JobAction {
     Source source(JobConfig job, Redactor redactor) throws IOException {
         SourceConfig s = job.source();
         if (s.isFiles()) {
-            return DirectorySource.builder().roots(s.paths()).excludes(s.exclude()).includes(s.include()).build();
+            // the provider of file: locations (backup-fs) takes several roots and their globs
+            List<URI> roots = s.paths().stream().map(java.nio.file.Path::toUri).toList();
+            return Sources.forLocation(roots.get(0)).source(roots, s.include(), s.exclude(), Map.of());
         }
         URI uri = Sources.toUri(s.location().orElseThrow());
         SourceProvider provider = Sources.forLocation(uri);
-        Map<String, String> env = environment(provider.kind(), s.environment(), s.password(), "jobs." + job.name() + ".source",
+        Map<String, String> env = environment(provider, s.environment(), s.password(), "jobs." + job.name() + ".source",
                 redactor);
         return provider.withEnvironment(env).source(uri, s.options());
     }
 
     /**
-     * The environment a source or target of {@code kind} is given: the runner's, then {@code variables}, then the
-     * password in the variable the kind reads. Every secret resolved is tracked by {@code redactor}.
+     * The environment a source or target of {@code provider}'s kind is given: the runner's, then {@code variables}, then
+     * the password in the variable the kind reads ({@link SourceProvider#passwordVariable()}). Every secret resolved is
+     * tracked by {@code redactor}.
      *
      * @param field where these come from in the config, for messages ({@code jobs.NAME.source})
      */
-    Map<String, String> environment(String kind, Map<String, SecretRef> variables, Optional<SecretRef> passwordRef,
+    Map<String, String> environment(SourceProvider provider, Map<String, SecretRef> variables, Optional<SecretRef> passwordRef,
                                     String field, Redactor redactor) {
         Map<String, String> env = new HashMap<>(environment);
         variables.forEach((variable, ref) -> {
@@ -316,12 +326,9 @@ public final class JobRunner implements JobAction {
         });
         if (passwordRef.isPresent()) {
             Secret password = redactor.track(passwordRef.get().resolve(environment, field + ".password"));
-            String variable = switch (kind) {
-                case "postgresql" -> POSTGRES_PASSWORD;
-                case "mongodb" -> MONGODB_PASSWORD;
-                default -> throw new InvalidInputException(field + ".password: a " + kind
-                        + " source takes no password here: give its credentials through environment");
-            };
+            String variable = provider.passwordVariable().orElseThrow(() -> new InvalidInputException(field
+                    + ".password: a " + provider.kind() + " source takes no password here: give its credentials"
+                    + " through environment"));
             env.put(variable, password.reveal());
         }
         return env;

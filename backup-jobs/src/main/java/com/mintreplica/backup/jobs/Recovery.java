@@ -132,7 +132,7 @@ public final class Recovery {
         Map<String, String> serverByKind = new LinkedHashMap<>();
         for (String target : databaseTargets) {
             Optional<String> kind = kindOf(target, problems, "--target " + Sinks.redact(target));
-            if (kind.isPresent() && kind.get().equals("fs")) {
+            if (kind.isPresent() && directories(kind.get())) {
                 problems.add("--target " + target + " is a directory: give directories with --target-dir, and database"
                         + " servers with --target (postgresql://user@host:5432/, mongodb://host/)");
             } else if (kind.isPresent() && serverByKind.putIfAbsent(kind.get(), target) != null) {
@@ -158,17 +158,18 @@ public final class Recovery {
                     problems.add(group.name() + " holds " + group.kind() + " snapshots (" + group.source()
                             + ") and cannot be restored to '" + Sinks.redact(explicit) + "': give " + example(group.kind()));
                 } else if (kind.isPresent()) {
-                    if (group.kind().equals("fs")) {
+                    if (directories(group.kind())) {
                         checkEmpty(Path.of(explicit), problems);
                     }
-                    steps.add(new Step(group, explicit, optionsFor(group.kind(), options, serverDefaults(group, explicit))));
+                    steps.add(new Step(group, explicit, optionsFor(group.kind(), options,
+                            serverDefaults(group, explicit, true))));
                 }
                 continue;
             }
             if (!all) {
                 continue;
             }
-            if (group.kind().equals("fs")) {
+            if (directories(group.kind())) {
                 if (targetDir.isEmpty()) {
                     problems.add(group.name() + " holds files: give --target-dir DIR (it is restored under DIR/"
                             + safe(group.name()) + ") or --restore " + group.name() + "=DIR");
@@ -182,12 +183,9 @@ public final class Recovery {
                 if (server == null) {
                     problems.add(group.name() + " holds " + group.kind() + " snapshots (" + group.source()
                             + "): give --target " + example(group.kind()) + " or --restore " + group.name() + "=URI");
-                } else if (group.kind().equals("postgresql")) {
-                    String database = group.latest().facts().get("postgresql.database");
-                    steps.add(new Step(group, server, optionsFor(group.kind(), options,
-                            database == null ? Map.of() : Map.of("target-database", database))));
                 } else {
-                    steps.add(new Step(group, server, optionsFor(group.kind(), options, serverDefaults(group, server))));
+                    steps.add(new Step(group, server, optionsFor(group.kind(), options,
+                            serverDefaults(group, server, false))));
                 }
             }
         }
@@ -222,21 +220,24 @@ public final class Recovery {
     }
 
     /**
-     * What recovering to a server means without more words: a MongoDB server URI that names no database restores each
-     * database under its own name (the target still refuses databases that hold collections).
+     * What recovering to a server means without more words, as the kind's provider says
+     * ({@link SourceProvider#recoveryOptions}): for MongoDB, a server URI that names no database restores each
+     * database under its own name; for PostgreSQL, every group restored to one server keeps its database's name.
+     *
+     * @param chosen whether the target was chosen for this group ({@code --restore NAME=URI})
      */
-    private static Map<String, String> serverDefaults(Group group, String target) {
-        if (group.kind().equals("mongodb")) {
-            String path = Sources.toUri(target).getRawPath();
-            if (path == null || path.length() <= 1) {
-                return Map.of(ORIGINAL_NAMES, "true");
-            }
-        }
-        return Map.of();
+    private static Map<String, String> serverDefaults(Group group, String target, boolean chosen) {
+        return Sources.forKind(group.kind()).map(p -> p.recoveryOptions(group.latest(), Sources.toUri(target), chosen))
+                .orElse(Map.of());
+    }
+
+    /** Whether snapshots of {@code kind} restore to directories (its provider opens {@code file:} locations). */
+    private static boolean directories(String kind) {
+        return Sources.forKind(kind).map(p -> p.schemes().contains("file")).orElse(false);
     }
 
     private static Map<String, String> optionsFor(String kind, Map<String, String> options, Map<String, String> base) {
-        if (kind.equals("fs")) {
+        if (directories(kind)) {
             return base;
         }
         Map<String, String> out = new LinkedHashMap<>(base);
@@ -280,12 +281,7 @@ public final class Recovery {
     }
 
     private static String example(String kind) {
-        return switch (kind) {
-            case "fs" -> "a directory";
-            case "postgresql" -> "a server such as postgresql://postgres@new-db:5432/";
-            case "mongodb" -> "a server such as mongodb://new-mongo:27017/";
-            default -> "a " + kind + " target";
-        };
+        return Sources.forKind(kind).map(SourceProvider::targetExample).orElse("a " + kind + " target");
     }
 
     /** A group name as a directory name: what {@code --all} restores a files group under. */

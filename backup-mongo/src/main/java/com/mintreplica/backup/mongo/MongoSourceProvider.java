@@ -5,6 +5,13 @@ import com.mintreplica.backup.core.Secret;
 import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceProvider;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.drill.DrillSupport;
+import com.mintreplica.backup.core.drill.Preflight;
+import com.mintreplica.backup.core.drill.Scratch;
+import com.mintreplica.backup.mongo.internal.MongoChecks;
+import com.mintreplica.backup.mongo.internal.MongoScratch;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -80,6 +87,59 @@ public final class MongoSourceProvider implements SourceProvider {
 
     private static String user(URI location) {
         return java.net.URLDecoder.decode(location.getRawUserInfo(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The password of a config's {@code password:} goes into the connection, never into its URI. */
+    @Override
+    public Optional<String> passwordVariable() {
+        return Optional.of(PASSWORD_ENV);
+    }
+
+    /**
+     * Drills restore each database of the snapshot into a new one on the job's server or the drill's, and check every
+     * collection's document count.
+     */
+    @Override
+    public Optional<DrillSupport> drills() {
+        return Optional.of(new DrillSupport() {
+            @Override
+            public Set<String> checks() {
+                return Set.of(MongoScratch.DOCUMENT_COUNTS);
+            }
+
+            @Override
+            public boolean directoryTarget() {
+                return false;
+            }
+
+            @Override
+            public Scratch scratch(Request request) throws IOException {
+                String server = request.target().or(request::sourceLocation).orElseThrow();
+                return MongoScratch.create(server, request.environment(), request.options(), request.snapshot(),
+                        request.entries());
+            }
+        });
+    }
+
+    /** The server answers and the login works. */
+    @Override
+    public Optional<Preflight> preflight() {
+        return Optional.of(new MongoChecks());
+    }
+
+    /**
+     * A server URI that names no database restores each database under its own name (the target still refuses
+     * databases that hold collections).
+     */
+    @Override
+    public Map<String, String> recoveryOptions(Snapshot latest, URI server, boolean chosen) {
+        String path = server.getRawPath();
+        return path == null || path.length() <= 1 ? Map.of("original-names", "true") : Map.of();
+    }
+
+    @Override
+    public String targetExample() {
+        return "a server such as mongodb://new-mongo:27017/";
     }
 
     @Override

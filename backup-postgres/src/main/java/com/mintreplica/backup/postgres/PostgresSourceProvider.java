@@ -5,8 +5,16 @@ import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceProvider;
 import com.mintreplica.backup.postgres.internal.ConnectionUri;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.drill.DrillSupport;
+import com.mintreplica.backup.core.drill.Preflight;
+import com.mintreplica.backup.core.drill.Scratch;
+import com.mintreplica.backup.postgres.internal.PostgresChecks;
+import com.mintreplica.backup.postgres.internal.PostgresScratch;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -116,6 +124,63 @@ public final class PostgresSourceProvider implements SourceProvider {
         option(options, "temp-dir").map(Path::of).ifPresent(b::tempDir);
         option(options, "read-data").map(v -> bool("read-data", v)).ifPresent(b::readData);
         return Optional.of(b.build());
+    }
+
+    /** The password of a config's {@code password:} goes where libpq reads it. */
+    @Override
+    public Optional<String> passwordVariable() {
+        return Optional.of("PGPASSWORD");
+    }
+
+    /**
+     * Drills restore into a new database on the job's server or the drill's, run VACUUM ANALYZE and compare every
+     * table's row count with the snapshot's; smoke queries are SQL.
+     */
+    @Override
+    public Optional<DrillSupport> drills() {
+        return Optional.of(new DrillSupport() {
+            @Override
+            public Set<String> checks() {
+                return Set.of(PostgresScratch.VACUUM_ANALYZE, PostgresScratch.ROW_COUNTS);
+            }
+
+            @Override
+            public boolean directoryTarget() {
+                return false;
+            }
+
+            @Override
+            public boolean smokeQueries() {
+                return true;
+            }
+
+            @Override
+            public Scratch scratch(Request request) throws IOException {
+                String server = request.target().or(request::sourceLocation).orElseThrow();
+                Map<String, String> options = new LinkedHashMap<>(request.sourceOptions());
+                options.putAll(request.options());
+                return PostgresScratch.create(server, request.environment(), options, request.snapshot(),
+                        request.tempDir());
+            }
+        });
+    }
+
+    /** The login, and pg_dump and pg_restore against the server's version, found exactly where a backup looks. */
+    @Override
+    public Optional<Preflight> preflight() {
+        return Optional.of(new PostgresChecks());
+    }
+
+    /** A recovery of every group to one server keeps each database's name. */
+    @Override
+    public Map<String, String> recoveryOptions(Snapshot latest, URI server, boolean chosen) {
+        String database = latest.facts().get("postgresql.database");
+        return chosen || database == null ? Map.of() : Map.of("target-database", database);
+    }
+
+    @Override
+    public String targetExample() {
+        return "a server such as postgresql://postgres@new-db:5432/";
     }
 
     private static String url(URI location) {

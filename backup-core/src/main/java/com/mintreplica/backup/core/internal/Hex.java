@@ -1,47 +1,29 @@
 package com.mintreplica.backup.core.internal;
 
-/** Lower-case hexadecimal. */
+import java.util.HexFormat;
+
+/** Lower-case hexadecimal, as object names and manifests write it: the JDK's {@link HexFormat}. */
 public final class Hex {
-    private static final char[] DIGITS = "0123456789abcdef".toCharArray();
+    private static final HexFormat HEX = HexFormat.of();
 
     private Hex() {
     }
 
     public static String encode(byte[] bytes) {
-        char[] out = new char[bytes.length * 2];
-        for (int i = 0; i < bytes.length; i++) {
-            out[2 * i] = DIGITS[(bytes[i] >> 4) & 0xf];
-            out[2 * i + 1] = DIGITS[bytes[i] & 0xf];
-        }
-        return new String(out);
+        return HEX.formatHex(bytes);
     }
 
+    /** Decodes hexadecimal of either case; throws IllegalArgumentException naming the text that is not hex. */
     public static byte[] decode(String hex) {
-        if (hex.length() % 2 != 0) {
-            throw new IllegalArgumentException("odd length hex: " + hex);
+        try {
+            return HEX.parseHex(hex);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not hex: " + hex, e);
         }
-        byte[] out = new byte[hex.length() / 2];
-        for (int i = 0; i < out.length; i++) {
-            int hi = Character.digit(hex.charAt(2 * i), 16);
-            int lo = Character.digit(hex.charAt(2 * i + 1), 16);
-            if (hi < 0 || lo < 0) {
-                throw new IllegalArgumentException("not hex: " + hex);
-            }
-            out[i] = (byte) ((hi << 4) | lo);
-        }
-        return out;
     }
 
+    /** Whether {@code s} is exactly {@code length} lower-case hexadecimal digits (as object names are). */
     public static boolean isHex(String s, int length) {
-        if (s.length() != length) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
-                return false;
-            }
-        }
-        return true;
+        return s.length() == length && s.chars().allMatch(c -> HexFormat.isHexDigit(c) && !Character.isUpperCase(c));
     }
 }

@@ -1,9 +1,8 @@
 package com.mintreplica.backup.core.internal;
 
+import com.mintreplica.backup.core.json.JsonTree;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.Layout;
 import com.mintreplica.backup.core.UnsupportedException;
@@ -104,114 +103,37 @@ public record RepoConfig(int version, String id, Instant created, Layout layout,
 
     public static RepoConfig parse(byte[] sealed, String location) {
         byte[] json = Envelope.open(OBJECT, sealed);
-        try (JsonParser p = new JsonFactory().createParser(json)) {
-            Map<String, Object> root = Json.readObject(p);
-            int version = Json.intValue(root, "version");
+        try {
+            Map<String, Object> root = JsonTree.parseObject(json);
+            int version = JsonTree.intValue(root, "version");
             if (version > CURRENT_VERSION) {
                 throw new UnsupportedException("the repository at " + location + " has format version " + version
                         + ", newer than this mint-backup understands (" + CURRENT_VERSION + "): upgrade mint-backup to use it");
             }
-            Map<String, Object> chunker = Json.object(root, "chunker");
+            Map<String, Object> chunker = JsonTree.object(root, "chunker");
             List<TransformerSpec> transformers = new ArrayList<>();
-            for (Object t : Json.list(root, "transformers")) {
+            for (Object t : JsonTree.list(root, "transformers")) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> tm = (Map<String, Object>) t;
                 Map<String, String> params = new LinkedHashMap<>();
-                Json.object(tm, "parameters").forEach((k, v) -> params.put(k, String.valueOf(v)));
-                transformers.add(new TransformerSpec(Json.string(tm, "name"), params));
+                JsonTree.object(tm, "parameters").forEach((k, v) -> params.put(k, String.valueOf(v)));
+                transformers.add(new TransformerSpec(JsonTree.string(tm, "name"), params));
             }
             Map<String, String> extensions = new TreeMap<>();
             Object ext = root.get("extensions");
             if (ext instanceof Map<?, ?> m) {
                 m.forEach((k, v) -> extensions.put(String.valueOf(k), String.valueOf(v)));
             }
-            return new RepoConfig(version, Json.string(root, "id"), Instant.parse(Json.string(root, "created")),
-                    Layout.valueOf(Json.string(root, "layout").toUpperCase(java.util.Locale.ROOT)),
-                    Json.intValue(chunker, "min"), Json.intValue(chunker, "avg"), Json.intValue(chunker, "max"),
-                    Long.parseUnsignedLong(Json.string(chunker, "seed"), 16), Json.intValue(root, "packSize"),
+            return new RepoConfig(version, JsonTree.string(root, "id"), Instant.parse(JsonTree.string(root, "created")),
+                    Layout.valueOf(JsonTree.string(root, "layout").toUpperCase(java.util.Locale.ROOT)),
+                    JsonTree.intValue(chunker, "min"), JsonTree.intValue(chunker, "avg"), JsonTree.intValue(chunker, "max"),
+                    Long.parseUnsignedLong(JsonTree.string(chunker, "seed"), 16), JsonTree.intValue(root, "packSize"),
                     transformers, extensions);
         } catch (IOException | RuntimeException e) {
             if (e instanceof UnsupportedException u) {
                 throw u;
             }
             throw new CorruptDataException("'config' in " + location + " is not a valid repository config: " + e.getMessage(), e);
-        }
-    }
-
-    /** Parsed JSON value helpers for small documents. */
-    static final class Json {
-        private Json() {
-        }
-
-        static Map<String, Object> readObject(JsonParser p) throws IOException {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("expected a JSON object");
-            }
-            return objectBody(p);
-        }
-
-        private static Map<String, Object> objectBody(JsonParser p) throws IOException {
-            Map<String, Object> out = new LinkedHashMap<>();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                out.put(name, value(p, p.nextToken()));
-            }
-            return out;
-        }
-
-        private static Object value(JsonParser p, JsonToken t) throws IOException {
-            return switch (t) {
-                case START_OBJECT -> objectBody(p);
-                case START_ARRAY -> {
-                    List<Object> list = new ArrayList<>();
-                    JsonToken next;
-                    while ((next = p.nextToken()) != JsonToken.END_ARRAY) {
-                        list.add(value(p, next));
-                    }
-                    yield list;
-                }
-                case VALUE_STRING -> p.getText();
-                case VALUE_NUMBER_INT -> p.getLongValue();
-                case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
-                case VALUE_TRUE -> Boolean.TRUE;
-                case VALUE_FALSE -> Boolean.FALSE;
-                case VALUE_NULL -> null;
-                default -> throw new IOException("unexpected JSON token " + t);
-            };
-        }
-
-        static String string(Map<String, Object> m, String key) {
-            Object v = m.get(key);
-            if (!(v instanceof String s)) {
-                throw new IllegalArgumentException("field '" + key + "' is missing or not a string");
-            }
-            return s;
-        }
-
-        static int intValue(Map<String, Object> m, String key) {
-            Object v = m.get(key);
-            if (!(v instanceof Long l)) {
-                throw new IllegalArgumentException("field '" + key + "' is missing or not a number");
-            }
-            return Math.toIntExact(l);
-        }
-
-        @SuppressWarnings("unchecked")
-        static Map<String, Object> object(Map<String, Object> m, String key) {
-            Object v = m.get(key);
-            if (!(v instanceof Map)) {
-                throw new IllegalArgumentException("field '" + key + "' is missing or not an object");
-            }
-            return (Map<String, Object>) v;
-        }
-
-        @SuppressWarnings("unchecked")
-        static List<Object> list(Map<String, Object> m, String key) {
-            Object v = m.get(key);
-            if (!(v instanceof List)) {
-                throw new IllegalArgumentException("field '" + key + "' is missing or not a list");
-            }
-            return (List<Object>) v;
         }
     }
 }

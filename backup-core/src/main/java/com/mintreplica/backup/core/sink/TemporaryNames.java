@@ -32,11 +32,7 @@ final class TemporaryNames {
         if (tag == null) {
             RepositoryLock.Identity self = RepositoryLock.Identity.current();
             byte[] hash = Sha256.hash((self.host() + "\n" + self.pidNamespace()).getBytes(StandardCharsets.UTF_8));
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < 4; i++) {
-                sb.append(String.format("%02x", hash[i] & 0xff));
-            }
-            tag = sb.toString();
+            tag = java.util.HexFormat.of().formatHex(hash, 0, 4);
             hostTag = tag;
         }
         return tag;

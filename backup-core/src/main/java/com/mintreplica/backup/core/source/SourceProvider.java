@@ -3,6 +3,7 @@ package com.mintreplica.backup.core.source;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -65,5 +66,55 @@ public interface SourceProvider {
      */
     default Optional<RestoreTarget> verifier(Map<String, String> options) {
         return Optional.empty();
+    }
+
+    /**
+     * A Source of several locations of this kind at once, with globs of what to leave out ({@code exclude}) and of the
+     * only entries to keep ({@code include}): a directory job's roots. The default takes one location and no globs and
+     * is {@link #source(URI, Map)}; a provider whose kind has no such form refuses the rest.
+     *
+     * @throws com.mintreplica.backup.core.InvalidInputException when this kind takes one location, or no globs
+     */
+    default Source source(List<URI> locations, List<String> include, List<String> exclude, Map<String, String> options)
+            throws IOException {
+        if (locations.size() != 1 || !include.isEmpty() || !exclude.isEmpty()) {
+            throw new com.mintreplica.backup.core.InvalidInputException("a " + kind() + " source takes one location and"
+                    + " no include or exclude globs (" + locations.size() + " locations given)");
+        }
+        return source(locations.get(0), options);
+    }
+
+    /**
+     * The environment variable this kind reads its password from ({@code PGPASSWORD}), when it takes one: the config's
+     * {@code password:} reference is resolved into it, so the password never appears in a URI or an argument.
+     */
+    default Optional<String> passwordVariable() {
+        return Optional.empty();
+    }
+
+    /** How snapshots of this kind are drilled, when they can be. */
+    default Optional<com.mintreplica.backup.core.drill.DrillSupport> drills() {
+        return Optional.empty();
+    }
+
+    /** The doctor's checks of sources and restore servers of this kind, when it has any. */
+    default Optional<com.mintreplica.backup.core.drill.Preflight> preflight() {
+        return Optional.empty();
+    }
+
+    /**
+     * The target options a recovery to {@code server} starts from for {@code latest} (the operator's options are put
+     * over them): for MongoDB, restoring each database under its own name when the URI names none.
+     *
+     * @param chosen whether the operator chose this target for this snapshot's group (else it is the server given for
+     *     every group of the kind)
+     */
+    default Map<String, String> recoveryOptions(com.mintreplica.backup.core.Snapshot latest, URI server, boolean chosen) {
+        return Map.of();
+    }
+
+    /** What a restore target of this kind looks like, for messages: {@code a server such as postgresql://host:5432/}. */
+    default String targetExample() {
+        return "a " + kind() + " target";
     }
 }

@@ -60,6 +60,11 @@ public final class Sources {
                 + ". Available: " + available + "." + loaded.failureNote());
     }
 
+    /** Every source provider on the class path (those that fail to load are left out, and logged). */
+    public static java.util.List<SourceProvider> all() {
+        return ServiceProviders.load(SourceProvider.class, Sources.class.getClassLoader()).providers();
+    }
+
     /** The provider for a recorded source kind, if its module is on the class path. */
     public static Optional<SourceProvider> forKind(String kind) {
         return forKind(kind, Sources.class.getClassLoader());

@@ -78,6 +78,11 @@ public final class GzipTransformer implements Transformer {
         }
 
         @Override
+        public String module() {
+            return "backup-core";
+        }
+
+        @Override
         public Transformer create(Map<String, String> parameters) {
             return new GzipTransformer(Integer.parseInt(parameters.getOrDefault("level", Integer.toString(DEFAULT_LEVEL))));
         }

@@ -150,6 +150,11 @@ public final class ZstdTransformer implements Transformer {
         }
 
         @Override
+        public String module() {
+            return "backup-core";
+        }
+
+        @Override
         public Transformer create(Map<String, String> parameters) {
             return new ZstdTransformer(Integer.parseInt(parameters.getOrDefault("level", Integer.toString(DEFAULT_LEVEL))));
         }

@@ -28,6 +28,11 @@ class ServiceProvidersTest {
         }
 
         @Override
+        public String module() {
+            return "backup-core-tests";
+        }
+
+        @Override
         public Transformer create(Map<String, String> parameters) {
             throw new AssertionError();
         }
@@ -38,6 +43,11 @@ class ServiceProvidersTest {
         @Override
         public String name() {
             return "working";
+        }
+
+        @Override
+        public String module() {
+            return "backup-core-tests";
         }
 
         @Override

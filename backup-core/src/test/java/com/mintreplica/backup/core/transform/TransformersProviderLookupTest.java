@@ -27,6 +27,11 @@ class TransformersProviderLookupTest {
         }
 
         @Override
+        public String module() {
+            return "backup-core-tests";
+        }
+
+        @Override
         public Transformer create(Map<String, String> parameters) {
             throw new AssertionError();
         }

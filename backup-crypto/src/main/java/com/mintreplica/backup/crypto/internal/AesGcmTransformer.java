@@ -16,7 +16,7 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.util.encoders.Hex;
+import java.util.HexFormat;
 
 /**
  * Authenticated encryption of every stored object of a chunked repository with the JDK's AES-256-GCM (hardware
@@ -112,7 +112,7 @@ public final class AesGcmTransformer implements Transformer {
         if (sealed.length < HEADER || !Arrays.equals(sealed, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(Hex.toHexString(sealed, MAGIC.length, DataKey.ID_LENGTH).toUpperCase(java.util.Locale.ROOT));
+        return java.util.Optional.of(HexFormat.of().withUpperCase().formatHex(sealed, MAGIC.length, MAGIC.length + DataKey.ID_LENGTH));
     }
 
     @Override
@@ -237,7 +237,7 @@ public final class AesGcmTransformer implements Transformer {
             if (!Arrays.equals(header, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
                 throw new IOException("not an object encrypted by mint-backup (no MBE1 header)");
             }
-            String id = Hex.toHexString(header, MAGIC.length, DataKey.ID_LENGTH).toUpperCase(java.util.Locale.ROOT);
+            String id = HexFormat.of().withUpperCase().formatHex(header, MAGIC.length, MAGIC.length + DataKey.ID_LENGTH);
             DataKey dataKey = keys.find(id);
             if (dataKey == null) {
                 throw new IOException("the object is encrypted under key " + id + ", which is not among the keys unlocked ("

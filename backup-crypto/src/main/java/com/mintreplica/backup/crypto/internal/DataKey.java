@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.util.encoders.Hex;
+import java.util.HexFormat;
 
 /**
  * One generation of a repository's data key: 32 random bytes from which the per-object AES-256-GCM keys (HKDF with a
@@ -47,7 +47,7 @@ public final class DataKey {
     }
 
     public String idHex() {
-        return Hex.toHexString(id).toUpperCase(Locale.ROOT);
+        return HexFormat.of().withUpperCase().formatHex(id);
     }
 
     public Instant created() {

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
+import java.util.HexFormat;
 
 /**
  * Ed25519 signatures (RFC 8032) from a 32-byte seed, deterministic: the same seed always gives the same key pair, so a
@@ -81,6 +82,6 @@ public final class Ed25519 {
 
     @Override
     public String toString() {
-        return "Ed25519[public " + org.bouncycastle.util.encoders.Hex.toHexString(publicKey) + "]";
+        return "Ed25519[public " + HexFormat.of().formatHex(publicKey) + "]";
     }
 }

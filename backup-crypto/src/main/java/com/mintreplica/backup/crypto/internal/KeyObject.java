@@ -1,9 +1,8 @@
 package com.mintreplica.backup.crypto.internal;
 
+import com.mintreplica.backup.core.json.JsonTree;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.mintreplica.backup.core.CorruptDataException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -77,7 +76,7 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
             if (bytes.length == 0 || bytes[bytes.length - 1] != '\n') {
                 throw new IOException("it does not end with the newline its writer puts there");
             }
-            m = Json.read(bytes);
+            m = JsonTree.parseObject(bytes);
         } catch (IOException | RuntimeException e) {
             throw corrupt(name, "is not a valid key object (" + e.getMessage() + ")", e);
         }
@@ -103,8 +102,8 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
                 }
                 userIds.add(s);
             }
-            key = new KeyObject(name, Json.string(m, "repository"), Json.string(m, "fingerprint"), Json.string(m, "keyId"),
-                    userIds, Instant.parse(Json.string(m, "created")), Json.string(m, "publicKey"), Json.string(m, "wrapped"));
+            key = new KeyObject(name, JsonTree.string(m, "repository"), JsonTree.string(m, "fingerprint"), JsonTree.string(m, "keyId"),
+                    userIds, Instant.parse(JsonTree.string(m, "created")), JsonTree.string(m, "publicKey"), JsonTree.string(m, "wrapped"));
         } catch (RuntimeException e) {
             throw corrupt(name, "is not a valid key object: " + e.getMessage(), e);
         }
@@ -220,10 +219,10 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
             for (Object o : (List<?>) list) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> k = (Map<String, Object>) o;
-                DataKey key = DataKey.of(Base64.getDecoder().decode(Json.string(k, "key")),
-                        Instant.parse(Json.string(k, "created")));
-                if (!key.idHex().equals(Json.string(k, "id"))) {
-                    throw new IOException(what + " " + Json.string(k, "id") + " does not match its id");
+                DataKey key = DataKey.of(Base64.getDecoder().decode(JsonTree.string(k, "key")),
+                        Instant.parse(JsonTree.string(k, "created")));
+                if (!key.idHex().equals(JsonTree.string(k, "id"))) {
+                    throw new IOException(what + " " + JsonTree.string(k, "id") + " does not match its id");
                 }
                 keys.add(key);
             }
@@ -232,7 +231,7 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
 
         public static Payload parse(String name, byte[] bytes) throws IOException {
             try {
-                Map<String, Object> m = Json.read(bytes);
+                Map<String, Object> m = JsonTree.parseObject(bytes);
                 Base64.Decoder b64 = Base64.getDecoder();
                 if (!(m.get("dataKeys") instanceof List<?> list) || list.isEmpty()) {
                     throw new IOException("it holds no data key");
@@ -245,11 +244,11 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
                     }
                     sessions = keys(s, "session key");
                 }
-                byte[] idKey = b64.decode(Json.string(m, "idKey"));
+                byte[] idKey = b64.decode(JsonTree.string(m, "idKey"));
                 if (idKey.length != 32) {
                     throw new IOException("its id key has " + idKey.length + " bytes, not 32");
                 }
-                return new Payload(Json.string(m, "repository"), idKey, keys, sessions);
+                return new Payload(JsonTree.string(m, "repository"), idKey, keys, sessions);
             } catch (IOException | RuntimeException e) {
                 throw new IOException("the keys wrapped in '" + name + "' are damaged: " + e.getMessage(), e);
             }
@@ -258,61 +257,6 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
         @Override
         public String toString() {
             return "Payload[" + repository + ", " + dataKeys + ", " + sessions.size() + " session keys]";
-        }
-    }
-
-    /** Small JSON documents as maps, lists, strings and longs. */
-    static final class Json {
-        private Json() {
-        }
-
-        static Map<String, Object> read(byte[] bytes) throws IOException {
-            try (JsonParser p = new JsonFactory().createParser(bytes)) {
-                if (p.nextToken() != JsonToken.START_OBJECT) {
-                    throw new IOException("expected a JSON object");
-                }
-                Map<String, Object> out = object(p);
-                if (p.nextToken() != null) {
-                    throw new IOException("something follows the JSON object");
-                }
-                return out;
-            }
-        }
-
-        private static Map<String, Object> object(JsonParser p) throws IOException {
-            Map<String, Object> out = new LinkedHashMap<>();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                out.put(name, value(p, p.nextToken()));
-            }
-            return out;
-        }
-
-        private static Object value(JsonParser p, JsonToken t) throws IOException {
-            return switch (t) {
-                case START_OBJECT -> object(p);
-                case START_ARRAY -> {
-                    List<Object> list = new ArrayList<>();
-                    JsonToken next;
-                    while ((next = p.nextToken()) != JsonToken.END_ARRAY) {
-                        list.add(value(p, next));
-                    }
-                    yield list;
-                }
-                case VALUE_STRING -> p.getText();
-                case VALUE_NUMBER_INT -> p.getLongValue();
-                case VALUE_TRUE -> Boolean.TRUE;
-                case VALUE_FALSE -> Boolean.FALSE;
-                case VALUE_NULL -> null;
-                default -> throw new IOException("unexpected JSON token " + t);
-            };
-        }
-
-        static String string(Map<String, Object> m, String key) {
-            if (!(m.get(key) instanceof String s)) {
-                throw new IllegalArgumentException("field '" + key + "' is missing or not a string");
-            }
-            return s;
         }
     }
 }

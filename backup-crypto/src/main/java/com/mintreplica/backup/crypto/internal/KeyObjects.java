@@ -24,9 +24,9 @@ import java.util.stream.Stream;
 import org.bouncycastle.openpgp.PGPPrivateKey;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
-import org.bouncycastle.util.encoders.Hex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.HexFormat;
 
 /** Reads, writes, wraps and unwraps the {@code keys/} objects of a repository. */
 public final class KeyObjects {
@@ -147,8 +147,8 @@ public final class KeyObjects {
         byte[] id = new byte[16];
         random.nextBytes(id);
         byte[] message = Pgp.encrypt(payload.toBytes(), List.of(encryptionKey),
-                com.mintreplica.backup.crypto.MessageFormat.SEIPD_V1, random);
-        return new KeyObject(RepositoryEncryption.KEYS_PREFIX + Hex.toHexString(id), payload.repository(),
+                com.mintreplica.backup.crypto.OpenPgpMessageFormat.SEIPD_V1, random);
+        return new KeyObject(RepositoryEncryption.KEYS_PREFIX + HexFormat.of().formatHex(id), payload.repository(),
                 Pgp.fingerprint(recipient.getPublicKey()), Pgp.keyId(encryptionKey.getKeyID()),
                 Pgp.userIds(recipient.getPublicKey()), Instant.now(), Pgp.armor(recipient.getEncoded()), Pgp.armor(message));
     }

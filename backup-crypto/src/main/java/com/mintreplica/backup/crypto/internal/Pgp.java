@@ -1,7 +1,7 @@
 package com.mintreplica.backup.crypto.internal;
 
 import com.mintreplica.backup.core.InvalidInputException;
-import com.mintreplica.backup.crypto.MessageFormat;
+import com.mintreplica.backup.crypto.OpenPgpMessageFormat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -46,7 +46,7 @@ import org.bouncycastle.openpgp.operator.bc.BcPGPDataEncryptorBuilder;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyDataDecryptorFactory;
 import org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator;
 import org.bouncycastle.openpgp.operator.bc.BcSessionKeyDataDecryptorFactory;
-import org.bouncycastle.util.encoders.Hex;
+import java.util.HexFormat;
 
 /**
  * OpenPGP messages with Bouncy Castle's lightweight API (no JCA provider to register): encrypting to public keys,
@@ -61,7 +61,7 @@ public final class Pgp {
 
     /** The fingerprint of a key, upper-case hex. */
     public static String fingerprint(PGPPublicKey key) {
-        return Hex.toHexString(key.getFingerprint()).toUpperCase(Locale.ROOT);
+        return HexFormat.of().withUpperCase().formatHex(key.getFingerprint());
     }
 
     /** A 64-bit key id as GnuPG prints it (16 upper-case hex digits). */
@@ -148,11 +148,11 @@ public final class Pgp {
      * A stream that encrypts what is written to it, as the literal data of one OpenPGP message to {@code recipients},
      * into {@code out}. Closing it finishes the message and closes {@code out}.
      */
-    public static OutputStream encryptor(OutputStream out, Collection<PGPPublicKey> recipients, MessageFormat format,
+    public static OutputStream encryptor(OutputStream out, Collection<PGPPublicKey> recipients, OpenPgpMessageFormat format,
                                          SecureRandom random) throws IOException {
         BcPGPDataEncryptorBuilder data = new BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
                 .setSecureRandom(random);
-        if (format == MessageFormat.SEIPD_V2_AEAD) {
+        if (format == OpenPgpMessageFormat.SEIPD_V2_AEAD) {
             data.setWithAEAD(AEADAlgorithmTags.OCB, 16).setUseV6AEAD();
         } else {
             data.setWithIntegrityPacket(true);
@@ -214,7 +214,7 @@ public final class Pgp {
     }
 
     /** Encrypts a whole buffer; see {@link #encryptor}. */
-    public static byte[] encrypt(byte[] plain, Collection<PGPPublicKey> recipients, MessageFormat format, SecureRandom random)
+    public static byte[] encrypt(byte[] plain, Collection<PGPPublicKey> recipients, OpenPgpMessageFormat format, SecureRandom random)
             throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(plain.length + 512);
         try (OutputStream encryptor = encryptor(out, recipients, format, random)) {

@@ -1,8 +1,9 @@
 package com.mintreplica.backup.crypto.internal;
 
+import com.mintreplica.backup.core.json.JsonTree;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.mintreplica.backup.crypto.MessageFormat;
+import com.mintreplica.backup.crypto.OpenPgpMessageFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +53,7 @@ public final class SessionObject {
         byte[] plain = inner.toByteArray();
         byte[] wrapped;
         try {
-            wrapped = Pgp.encrypt(plain, recipients, MessageFormat.SEIPD_V1, random);
+            wrapped = Pgp.encrypt(plain, recipients, OpenPgpMessageFormat.SEIPD_V1, random);
         } finally {
             java.util.Arrays.fill(plain, (byte) 0);
         }
@@ -79,7 +80,7 @@ public final class SessionObject {
 
     public static Parsed parse(String name, byte[] stored) throws IOException {
         Signatures.SignedDocument doc = Signatures.parseDocument(name, stored);
-        Map<String, Object> m = KeyObject.Json.read(doc.body());
+        Map<String, Object> m = JsonTree.parseObject(doc.body());
         if (!FORMAT.equals(m.get("format"))) {
             throw new IOException("'" + name + "' is not a session object");
         }
@@ -88,8 +89,8 @@ public final class SessionObject {
                     + " does not read: upgrade it");
         }
         try {
-            return new Parsed(doc, KeyObject.Json.string(m, "repository"), KeyObject.Json.string(m, "session"),
-                    KeyObject.Json.string(m, "writer"), KeyObject.Json.string(m, "wrapped"));
+            return new Parsed(doc, JsonTree.string(m, "repository"), JsonTree.string(m, "session"),
+                    JsonTree.string(m, "writer"), JsonTree.string(m, "wrapped"));
         } catch (RuntimeException e) {
             throw new IOException("'" + name + "' is not a valid session object: " + e.getMessage(), e);
         }
@@ -115,9 +116,9 @@ public final class SessionObject {
         }
         byte[] plain = Pgp.decrypt(message, privateKeys);
         try {
-            Map<String, Object> m = KeyObject.Json.read(plain);
-            DataKey key = DataKey.of(Base64.getDecoder().decode(KeyObject.Json.string(m, "key")),
-                    Instant.parse(KeyObject.Json.string(m, "created")));
+            Map<String, Object> m = JsonTree.parseObject(plain);
+            DataKey key = DataKey.of(Base64.getDecoder().decode(JsonTree.string(m, "key")),
+                    Instant.parse(JsonTree.string(m, "created")));
             if (!key.idHex().equals(parsed.session()) || !repositoryId.equals(m.get("repository"))) {
                 throw new IOException("the key wrapped in '" + name + "' is not the session key it names");
             }

@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.HexFormat;
 
 /**
  * The two signed formats of the repository, both Ed25519:
@@ -41,7 +42,7 @@ public final class Signatures {
         }
 
         public String signerHex() {
-            return org.bouncycastle.util.encoders.Hex.toHexString(signer);
+            return HexFormat.of().formatHex(signer);
         }
     }
 
@@ -115,6 +116,6 @@ public final class Signatures {
     }
 
     public static String sha256Hex(byte[] data) {
-        return org.bouncycastle.util.encoders.Hex.toHexString(sha256(data));
+        return HexFormat.of().formatHex(sha256(data));
     }
 }

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Optional;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.openpgp.PGPPublicKey;
-import org.bouncycastle.util.encoders.Hex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.HexFormat;
 
 /**
  * What a writer (a writer key file: public material, a signing key and the blob id key) may do. It decrypts nothing
@@ -52,7 +52,7 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
         this.repositoryId = repositoryId;
         this.writerId = writerId;
         this.name = name;
-        this.signerId = Hex.decode(writerId);
+        this.signerId = HexFormat.of().parseHex(writerId);
         this.signer = Ed25519.fromSeed(signingSeed);
         this.authorityPublic = authorityPublic.clone();
         this.recipients = List.copyOf(recipients);

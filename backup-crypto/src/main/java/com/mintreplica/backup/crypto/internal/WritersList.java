@@ -1,5 +1,6 @@
 package com.mintreplica.backup.crypto.internal;
 
+import com.mintreplica.backup.core.json.JsonTree;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
@@ -183,7 +184,7 @@ public final class WritersList {
 
     @SuppressWarnings("unchecked")
     static WritersList parse(String name, byte[] body) throws IOException {
-        Map<String, Object> m = KeyObject.Json.read(body);
+        Map<String, Object> m = JsonTree.parseObject(body);
         if (!FORMAT.equals(m.get("format"))) {
             throw new IOException("'" + name + "' is not a writers list");
         }
@@ -199,9 +200,9 @@ public final class WritersList {
                 if (w.get("kept") instanceof Map<?, ?> k) {
                     k.forEach((a, b) -> kept.put(String.valueOf(a), String.valueOf(b)));
                 }
-                writers.add(new Writer(KeyObject.Json.string(w, "id"), KeyObject.Json.string(w, "name"),
-                        Base64.getDecoder().decode(KeyObject.Json.string(w, "publicKey")),
-                        Instant.parse(KeyObject.Json.string(w, "added")),
+                writers.add(new Writer(JsonTree.string(w, "id"), JsonTree.string(w, "name"),
+                        Base64.getDecoder().decode(JsonTree.string(w, "publicKey")),
+                        Instant.parse(JsonTree.string(w, "added")),
                         w.get("revoked") instanceof String r ? Optional.of(Instant.parse(r)) : Optional.empty(), kept));
             }
             Optional<Map<String, String>> unsigned = Optional.empty();
@@ -210,8 +211,8 @@ public final class WritersList {
                 u.forEach((a, b) -> out.put(String.valueOf(a), String.valueOf(b)));
                 unsigned = Optional.of(out);
             }
-            return new WritersList(KeyObject.Json.string(m, "repository"), (Long) m.get("sequence"),
-                    Instant.parse(KeyObject.Json.string(m, "created")), writers, unsigned);
+            return new WritersList(JsonTree.string(m, "repository"), (Long) m.get("sequence"),
+                    Instant.parse(JsonTree.string(m, "created")), writers, unsigned);
         } catch (RuntimeException e) {
             throw new IOException("'" + name + "' is not a valid writers list: " + e.getMessage(), e);
         }

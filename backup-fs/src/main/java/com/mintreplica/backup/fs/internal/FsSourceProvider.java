@@ -6,16 +6,22 @@ import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceProvider;
 import com.mintreplica.backup.fs.DirectorySource;
 import com.mintreplica.backup.fs.DirectoryTarget;
+import com.mintreplica.backup.core.drill.DrillSupport;
+import com.mintreplica.backup.core.drill.Scratch;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Opens directory sources and targets for plain paths and {@code file:} URIs. Options: {@code exclude} and
- * {@code include} (globs, several separated by newlines) for sources; {@code mirror} ({@code true}) for targets.
+ * {@code include} (globs, several separated by newlines) for sources; {@code mirror} ({@code true}) for targets. A
+ * source of several roots takes its globs as lists. Drills restore into a new directory and hash every file
+ * ({@code file-hashes}).
  */
 public final class FsSourceProvider implements SourceProvider {
     @Override
@@ -59,6 +65,43 @@ public final class FsSourceProvider implements SourceProvider {
             }
         }
         return target;
+    }
+
+    @Override
+    public Source source(List<URI> locations, List<String> include, List<String> exclude, Map<String, String> options) {
+        if (!options.isEmpty()) {
+            throw new InvalidInputException("unknown options " + options.keySet() + " for a directory source of several"
+                    + " roots: give exclude and include as lists");
+        }
+        return DirectorySource.builder().roots(locations.stream().map(Path::of).toList()).excludes(exclude)
+                .includes(include).build();
+    }
+
+    @Override
+    public Optional<DrillSupport> drills() {
+        return Optional.of(new DrillSupport() {
+            @Override
+            public Set<String> checks() {
+                return Set.of(DirectoryScratch.FILE_HASHES);
+            }
+
+            @Override
+            public boolean directoryTarget() {
+                return true;
+            }
+
+            @Override
+            public Scratch scratch(Request request) throws IOException {
+                Path base = request.target().map(Path::of).orElse(request.tempDir());
+                return DirectoryScratch.create(base, request.drill(), request.entries(),
+                        request.checks().contains(DirectoryScratch.FILE_HASHES));
+            }
+        });
+    }
+
+    @Override
+    public String targetExample() {
+        return "a directory";
     }
 
     private static java.util.List<String> lines(String value) {

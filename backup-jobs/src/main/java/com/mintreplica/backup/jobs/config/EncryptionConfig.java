@@ -17,6 +17,12 @@ import java.util.Optional;
  *     {@code ~/.cache/mint-backup})
  */
 public record EncryptionConfig(List<String> recipients, List<String> unlock, Optional<Path> writer, Optional<Path> cache) {
+    /**
+     * The scheme of the config's keys, by which its {@code EncryptionProvider} is found on the class path (backup-crypto
+     * provides it): the jobs layer names no encryption module.
+     */
+    public static final String SCHEME = "openpgp";
+
     public EncryptionConfig {
         recipients = List.copyOf(recipients);
         unlock = List.copyOf(unlock);

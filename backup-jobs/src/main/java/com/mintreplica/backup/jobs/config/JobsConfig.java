@@ -5,8 +5,11 @@ import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.retention.Retention;
 import com.mintreplica.backup.core.retention.RetentionPeriod;
 import com.mintreplica.backup.jobs.internal.Retentions;
+import com.mintreplica.backup.core.drill.DrillSupport;
+import com.mintreplica.backup.core.source.SourceProvider;
 import com.mintreplica.backup.core.source.Sources;
 import com.mintreplica.backup.jobs.internal.ConfigReader;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -300,50 +303,65 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
     }
 
     /**
-     * The kind of snapshots {@code job} makes ({@code fs}, {@code postgresql}, {@code mongodb}), when its source's
-     * module is on the class path.
+     * The kind of snapshots {@code job} makes ({@code fs}, {@code postgresql}, ...), when its source's module is on the
+     * class path.
      */
     public static Optional<String> kindOf(JobConfig job) {
-        if (job.source().isFiles()) {
-            return Optional.of("fs");
-        }
+        return providerOf(job).map(SourceProvider::kind);
+    }
+
+    /**
+     * The provider of {@code job}'s source (for paths, the provider of {@code file:} locations), when its module is on
+     * the class path: what the jobs layer asks about the kind, instead of naming it.
+     */
+    public static Optional<SourceProvider> providerOf(JobConfig job) {
         try {
-            return Optional.of(Sources.forLocation(Sources.toUri(job.source().location().orElseThrow())).kind());
-        } catch (BackupException e) {
+            URI location = job.source().isFiles() ? job.source().paths().get(0).toUri()
+                    : Sources.toUri(job.source().location().orElseThrow());
+            return Optional.of(Sources.forLocation(location));
+        } catch (BackupException | IndexOutOfBoundsException | java.util.NoSuchElementException e) {
             return Optional.empty();
         }
     }
 
+    /** Every check a drill may list: the common ones and those of every kind on the class path. */
+    private static Set<String> knownChecks() {
+        Set<String> out = new java.util.TreeSet<>(DrillConfig.CHECKS);
+        for (SourceProvider p : Sources.all()) {
+            p.drills().ifPresent(d -> out.addAll(d.checks()));
+        }
+        return out;
+    }
+
     private static void checkDrill(List<ConfigProblem> out, String at, DrillConfig drill, JobConfig job) {
-        Optional<String> kind = kindOf(job);
-        if (kind.isEmpty()) {
+        Optional<SourceProvider> provider = providerOf(job);
+        if (provider.isEmpty()) {
             return; // the job's own source problem is reported
         }
-        Set<String> applies = switch (kind.get()) {
-            case "fs" -> Set.of(DrillConfig.FILE_HASHES, DrillConfig.VERIFY, DrillConfig.SMOKE);
-            case "postgresql" -> Set.of(DrillConfig.VACUUM_ANALYZE, DrillConfig.ROW_COUNTS, DrillConfig.VERIFY, DrillConfig.SMOKE);
-            case "mongodb" -> Set.of(DrillConfig.DOCUMENT_COUNTS, DrillConfig.VERIFY, DrillConfig.SMOKE);
-            default -> Set.of(DrillConfig.VERIFY, DrillConfig.SMOKE);
-        };
+        String kind = provider.get().kind();
+        Optional<DrillSupport> support = provider.get().drills();
+        Set<String> applies = new java.util.TreeSet<>(Set.of(DrillConfig.VERIFY, DrillConfig.SMOKE));
+        support.ifPresent(d -> applies.addAll(d.checks()));
+        Set<String> known = knownChecks();
         for (int i = 0; i < drill.checks().size(); i++) {
             String check = drill.checks().get(i);
-            if (!DrillConfig.CHECKS.contains(check)) {
+            if (!known.contains(check)) {
                 out.add(ConfigProblem.of(at + ".checks[" + i + "]", "unknown check '" + check + "': use some of "
-                        + new java.util.TreeSet<>(DrillConfig.CHECKS)));
+                        + known));
             } else if (!applies.contains(check)) {
                 out.add(ConfigProblem.of(at + ".checks[" + i + "]", "check '" + check + "' does not apply to job '"
-                        + job.name() + "', a " + kind.get() + " job: its checks are " + new java.util.TreeSet<>(applies)));
+                        + job.name() + "', a " + kind + " job: its checks are " + applies));
             }
         }
-        if (drill.smoke().isPresent() && !kind.get().equals("postgresql")) {
+        if (drill.smoke().isPresent() && !support.map(DrillSupport::smokeQueries).orElse(false)) {
             out.add(ConfigProblem.of(at + ".smoke", "a smoke query is SQL, for PostgreSQL jobs; job '" + job.name()
-                    + "' is a " + kind.get() + " job: give the application's smoke check in Java instead"));
+                    + "' is a " + kind + " job: give the application's smoke check in Java instead"));
         }
         if (drill.smoke().isPresent() && drill.smoke().get().isBlank()) {
             out.add(ConfigProblem.of(at + ".smoke", "the smoke query is empty"));
         }
         Optional<String> target = drill.target();
-        if (kind.get().equals("fs")) {
+        if (support.map(DrillSupport::directoryTarget).orElse(false)) {
             if (target.isPresent() && target.get().matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")) {
                 out.add(ConfigProblem.of(at + ".target", "job '" + job.name() + "' backs up files: the target is the"
                         + " directory scratch directories are made in, not a URI"));
@@ -354,8 +372,8 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
         } else if (target.isPresent()) {
             try {
                 String targetKind = Sources.forLocation(Sources.toUri(target.get())).kind();
-                if (!targetKind.equals(kind.get())) {
-                    out.add(ConfigProblem.of(at + ".target", "job '" + job.name() + "' makes " + kind.get()
+                if (!targetKind.equals(kind)) {
+                    out.add(ConfigProblem.of(at + ".target", "job '" + job.name() + "' makes " + kind
                             + " snapshots, which cannot be restored to a " + targetKind + " target"));
                 }
             } catch (BackupException e) {
@@ -406,6 +424,13 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
             }
             if (source.password().isPresent()) {
                 out.add(ConfigProblem.of(at + ".password", "a password is for a location, not for paths"));
+            }
+            if (source.paths().stream().allMatch(Path::isAbsolute)) {
+                try {
+                    Sources.forLocation(source.paths().get(0).toUri());
+                } catch (BackupException e) {
+                    out.add(ConfigProblem.of(at + ".paths", e.getMessage()));
+                }
             }
         }
         checkEnvironment(out, at + ".environment", source.environment());
@@ -535,8 +560,15 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
             return this;
         }
 
-        /** The config, without checking it; {@link #build()} is what callers want. */
-        public JobsConfig buildUnchecked() {
+        /**
+         * What {@link #build()} would refuse, without building: the config reader places each problem at its line
+         * before it builds. There is no public way to a config that was never checked.
+         */
+        public List<ConfigProblem> problems() {
+            return buildUnchecked().problems();
+        }
+
+        private JobsConfig buildUnchecked() {
             return new JobsConfig(Optional.ofNullable(file), Optional.ofNullable(host), zone, audit, lease, stallTimeout, keys,
                     repositories, jobs, drills);
         }

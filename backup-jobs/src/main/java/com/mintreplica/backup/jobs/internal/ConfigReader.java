@@ -180,15 +180,14 @@ public final class ConfigReader {
         if (!problems.isEmpty()) {
             throw new ConfigException(sorted());
         }
-        JobsConfig config = b.buildUnchecked();
-        for (ConfigProblem p : config.problems()) {
+        for (ConfigProblem p : b.problems()) {
             int[] at = locationOf(p.field());
             problems.add(new ConfigProblem(Optional.of(file), at[0], at[1], p.field(), p.message()));
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(sorted());
         }
-        return config;
+        return b.build();
     }
 
     // ---- sections

@@ -18,9 +18,10 @@ import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.ObjectNames;
 import com.mintreplica.backup.core.sink.ObjectLockedException;
+import com.mintreplica.backup.core.sink.RepositoryObjects;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.SinkCapability;
-import com.mintreplica.backup.storage.gcs.internal.Preconditions;
+import com.mintreplica.backup.storage.gcs.internal.GcsPreconditions;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -167,7 +168,7 @@ public final class GcsSink implements Sink {
         }
         try {
             if (whole && !ifAbsent) {
-                storage.create(info, first, Preconditions.targetOptions(false, OptionalLong.empty()));
+                storage.create(info, first, GcsPreconditions.targetOptions(false, OptionalLong.empty()));
                 return true;
             }
             // Resumable upload: content longer than a chunk, and every create-if-absent (its precondition is checked
@@ -179,7 +180,7 @@ public final class GcsSink implements Sink {
             }
             return true;
         } catch (StorageException e) {
-            if (ifAbsent && Preconditions.classify(e) == Preconditions.Outcome.PRECONDITION_FAILED) {
+            if (ifAbsent && GcsPreconditions.classify(e) == GcsPreconditions.Outcome.PRECONDITION_FAILED) {
                 return whole && first.length <= SMALL_CREATE && storedContentEquals(name, first);
             }
             throw io("store", name, e);
@@ -187,7 +188,7 @@ public final class GcsSink implements Sink {
     }
 
     private long upload(String name, BlobInfo info, byte[] first, InputStream rest, boolean ifAbsent) throws IOException {
-        WriteChannel writer = storage.writer(info, Preconditions.writeOptions(ifAbsent, OptionalLong.empty()));
+        WriteChannel writer = storage.writer(info, GcsPreconditions.writeOptions(ifAbsent, OptionalLong.empty()));
         writer.setChunkSize(chunkSize);
         long total = 0;
         boolean ok = false;
@@ -291,7 +292,7 @@ public final class GcsSink implements Sink {
                 }
             };
         } catch (StorageException e) {
-            if (Preconditions.classify(e) == Preconditions.Outcome.NOT_FOUND) {
+            if (GcsPreconditions.classify(e) == GcsPreconditions.Outcome.NOT_FOUND) {
                 throw notFound(name);
             }
             throw io("read", name, e);
@@ -303,7 +304,7 @@ public final class GcsSink implements Sink {
             Blob blob = storage.get(BlobId.of(bucket, key(name)));
             return blob == null || blob.getSize() == null && blob.getGeneration() == null ? Optional.empty() : Optional.of(blob);
         } catch (StorageException e) {
-            if (Preconditions.classify(e) == Preconditions.Outcome.NOT_FOUND) {
+            if (GcsPreconditions.classify(e) == GcsPreconditions.Outcome.NOT_FOUND) {
                 return Optional.empty();
             }
             throw io("stat", name, e);
@@ -373,13 +374,13 @@ public final class GcsSink implements Sink {
         try {
             storage.delete(BlobId.of(bucket, key(name)));
         } catch (StorageException e) {
-            if (Preconditions.classify(e) == Preconditions.Outcome.NOT_FOUND) {
+            if (GcsPreconditions.classify(e) == GcsPreconditions.Outcome.NOT_FOUND) {
                 return;
             }
-            if (Preconditions.classify(e) == Preconditions.Outcome.FORBIDDEN) {
+            if (GcsPreconditions.classify(e) == GcsPreconditions.Outcome.FORBIDDEN) {
                 Optional<Blob> blob = blob(name);
                 if (blob.isPresent()) {
-                    Optional<ObjectLockedException> locked = Preconditions.lockOf(name, blob.get(), clock.instant(), describe());
+                    Optional<ObjectLockedException> locked = GcsPreconditions.lockOf(name, blob.get(), clock.instant(), describe());
                     if (locked.isPresent()) {
                         throw locked.get();
                     }
@@ -420,7 +421,9 @@ public final class GcsSink implements Sink {
                     BucketInfo.LifecycleRule.LifecycleAction.newSetStorageClassAction(target),
                     BucketInfo.LifecycleRule.LifecycleCondition.newBuilder()
                             .setAge(lifecycle.archiveDataAfterDays().getAsInt())
-                            .setMatchesPrefix(List.of(prefix + "data/"))
+                            // every prefix the core stores data objects under (packs, single-object entries)
+                            .setMatchesPrefix(RepositoryObjects.namePrefixes(ObjectKind.DATA).stream()
+                                    .map(p -> prefix + p).toList())
                             .build()));
         }
         if (lifecycle.deleteNoncurrentAfterDays().isPresent()) {

@@ -185,7 +185,7 @@ class GcsJsonApiTest {
         String body = squeeze(bodies.get(sent));
         assertThat(body).contains("\"lifecycle\":{\"rule\":[");
         assertThat(body).contains("{\"action\":{\"storageClass\":\"COLDLINE\",\"type\":\"SetStorageClass\"},"
-                + "\"condition\":{\"age\":30,\"matchesPrefix\":[\"mint/prod/data/\"]}}");
+                + "\"condition\":{\"age\":30,\"matchesPrefix\":[\"mint/prod/data/\",\"mint/prod/files/\"]}}");
         assertThat(body).contains("{\"action\":{\"type\":\"Delete\"},\"condition\":{\"daysSinceNoncurrentTime\":60,"
                 + "\"isLive\":false,\"matchesPrefix\":[\"mint/prod/\"]}}");
         assertThat(body).contains("{\"action\":{\"type\":\"Delete\"},\"condition\":{\"age\":400,\"matchesPrefix\":[\"mint/prod/\"]}}");

@@ -1,87 +1,51 @@
 package com.mintreplica.backup.storage.s3;
 
 import com.mintreplica.backup.core.InvalidInputException;
-import com.mintreplica.backup.core.sink.NoSuchObjectException;
 import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
-import com.mintreplica.backup.core.sink.ObjectNames;
 import com.mintreplica.backup.core.sink.ObjectLockedException;
+import com.mintreplica.backup.core.sink.ObjectNames;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.SinkCapability;
-import com.mintreplica.backup.storage.s3.internal.MultipartWriter;
-import com.mintreplica.backup.storage.s3.internal.PartBuffers;
-import com.mintreplica.backup.storage.s3.internal.ResumingInputStream;
+import com.mintreplica.backup.storage.s3.internal.S3BucketAdmin;
+import com.mintreplica.backup.storage.s3.internal.S3Errors;
+import com.mintreplica.backup.storage.s3.internal.S3ObjectLocks;
+import com.mintreplica.backup.storage.s3.internal.S3Place;
+import com.mintreplica.backup.storage.s3.internal.S3PointInTime;
+import com.mintreplica.backup.storage.s3.internal.S3Reads;
+import com.mintreplica.backup.storage.s3.internal.S3Uploads;
 import com.mintreplica.backup.storage.s3.internal.VersionSelector;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.Spliterator;
-import java.util.Spliterators;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.AbortIncompleteMultipartUpload;
-import software.amazon.awssdk.services.s3.model.BucketLifecycleConfiguration;
-import software.amazon.awssdk.services.s3.model.BucketVersioningStatus;
-import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.DefaultRetention;
-import software.amazon.awssdk.services.s3.model.ExpirationStatus;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
-import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
-import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
-import software.amazon.awssdk.services.s3.model.NoncurrentVersionExpiration;
-import software.amazon.awssdk.services.s3.model.ObjectLockConfiguration;
-import software.amazon.awssdk.services.s3.model.ObjectLockLegalHoldStatus;
-import software.amazon.awssdk.services.s3.model.ObjectLockMode;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
-import software.amazon.awssdk.services.s3.model.Transition;
-import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
-import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
 
 /**
  * A {@link Sink} on Amazon S3 or an S3-compatible store, on the AWS SDK v2 (synchronous client, Apache HTTP).
@@ -91,7 +55,7 @@ import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
  *         .bucket("acme-backups").prefix("mint/prod")
  *         .region("eu-west-1")
  *         .storageClass(ObjectKind.DATA, "STANDARD_IA")
- *         .encryption(S3Encryption.kms("alias/backups"))
+ *         .serverSideEncryption(S3ServerSideEncryption.kms("alias/backups"))
  *         .build();
  *      Repository repo = Repository.open(sink)) {
  *     ...
@@ -130,7 +94,7 @@ import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
  * <ul>
  *   <li>Storage class per {@link ObjectKind} ({@link Builder#storageClass}); classes that cannot be read at once
  *       (GLACIER, DEEP_ARCHIVE) are refused: use {@link #applyLifecycle} to archive data after some days.</li>
- *   <li>Server-side encryption: {@link S3Encryption}.</li>
+ *   <li>Server-side encryption: {@link S3ServerSideEncryption}.</li>
  *   <li>Versioning: {@link #bucketStatus()} reports it, {@link #enableVersioning()} turns it on, and
  *       {@link #asOf(Instant)} reads the bucket as it was at a past time, so a snapshot deleted or overwritten by
  *       mistake or by an attacker can be restored from the view, or put back with {@link #restoreVersions}.</li>
@@ -143,17 +107,17 @@ import software.amazon.awssdk.services.s3.model.VersioningConfiguration;
  * role) unless an application passes its own {@link AwsCredentialsProvider}; they never appear in
  * {@link #describe()}. The Sink is safe for concurrent use. Closing it closes the client and the upload threads it
  * created, never a client or executor it was given.
+ *
+ * <p>This class is the Sink's front: its work is done by the parts in {@code internal} (uploads, reads, deletes under
+ * Object Lock, bucket administration, the point-in-time view, error mapping), which share the bucket, the prefix and
+ * the client.
  */
 public final class S3Sink implements Sink {
-    private static final Logger LOG = LoggerFactory.getLogger(S3Sink.class);
-
     /** The smallest part S3 accepts (except for the last part). */
     public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
     public static final int DEFAULT_PART_SIZE = 8 * 1024 * 1024;
     public static final int DEFAULT_PARALLEL_UPLOADS = 4;
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
-    private static final int MAX_RESUMES = 3;
-    private static final int CONFLICT_RETRIES = 5;
     private static final Set<StorageClass> NOT_INSTANT = EnumSet.of(StorageClass.GLACIER, StorageClass.DEEP_ARCHIVE);
 
     private final S3Client s3;
@@ -161,7 +125,7 @@ public final class S3Sink implements Sink {
     private final String bucket;
     private final String prefix;
     private final Map<ObjectKind, StorageClass> storageClasses;
-    private final S3Encryption encryption;
+    private final S3ServerSideEncryption encryption;
     private final Optional<S3ObjectLock> objectLock;
     private final int partSize;
     private final Semaphore inFlight;
@@ -170,9 +134,14 @@ public final class S3Sink implements Sink {
     private final Clock clock;
     private final String endpointDescription;
     private final boolean atomicCreate;
-    private final Optional<Instant> asOf;
     private final int maxAttempts;
-    private final Map<String, Optional<VersionSelector.Version>> asOfVersions = new ConcurrentHashMap<>();
+    /** Present in a read-only view of the past ({@link #asOf}). */
+    private final Optional<S3PointInTime> past;
+    private final S3Place place;
+    private final S3Reads reads;
+    private final S3Uploads uploads;
+    private final S3ObjectLocks deletes;
+    private final S3BucketAdmin admin;
     private volatile Set<SinkCapability> capabilities;
 
     private S3Sink(Builder b, S3Client s3, boolean ownsClient) {
@@ -200,8 +169,13 @@ public final class S3Sink implements Sink {
         this.clock = b.clock;
         this.endpointDescription = b.endpoint == null ? "" : " at " + b.endpoint.getScheme() + "://" + b.endpoint.getAuthority();
         this.atomicCreate = b.atomicCreate;
-        this.asOf = Optional.empty();
         this.maxAttempts = b.maxAttempts;
+        this.past = Optional.empty();
+        this.place = new S3Place(s3, bucket, prefix, this::describe, atomicCreate);
+        this.reads = new S3Reads(place, maxAttempts);
+        this.uploads = new S3Uploads(place, storageClasses, encryption, objectLock, partSize, inFlight, executor, clock, reads);
+        this.deletes = new S3ObjectLocks(place, objectLock, clock);
+        this.admin = new S3BucketAdmin(place);
     }
 
     /** A read-only view of {@code base} as of {@code time}. */
@@ -220,8 +194,13 @@ public final class S3Sink implements Sink {
         this.clock = base.clock;
         this.endpointDescription = base.endpointDescription;
         this.atomicCreate = false;
-        this.asOf = Optional.of(time);
         this.maxAttempts = base.maxAttempts;
+        this.place = new S3Place(s3, bucket, prefix, this::describe, false);
+        this.past = Optional.of(new S3PointInTime(place, time));
+        this.reads = new S3Reads(place, maxAttempts);
+        this.uploads = null;
+        this.deletes = null;
+        this.admin = new S3BucketAdmin(place);
     }
 
     /** A new builder. {@link Builder#bucket} is required. */
@@ -249,21 +228,17 @@ public final class S3Sink implements Sink {
         Set<SinkCapability> current = capabilities;
         if (current == null) {
             EnumSet<SinkCapability> set = EnumSet.of(SinkCapability.STORAGE_CLASSES);
-            if (atomicCreate && asOf.isEmpty()) {
+            if (atomicCreate && past.isEmpty()) {
                 set.add(SinkCapability.ATOMIC_CREATE);
             }
-            if (encryption.type() != S3Encryption.Type.NONE) {
+            if (encryption.type() != S3ServerSideEncryption.Type.NONE) {
                 set.add(SinkCapability.SERVER_SIDE_ENCRYPTION);
             }
             if (objectLock.isPresent()) {
                 set.add(SinkCapability.IMMUTABILITY);
             }
-            try {
-                if (s3.getBucketVersioning(r -> r.bucket(bucket)).status() == BucketVersioningStatus.ENABLED) {
-                    set.add(SinkCapability.VERSIONING);
-                }
-            } catch (SdkException e) {
-                LOG.debug("cannot read the versioning state of bucket {}: {}", bucket, e.getMessage());
+            if (admin.versioningEnabled()) {
+                set.add(SinkCapability.VERSIONING);
             }
             current = Collections.unmodifiableSet(set);
             capabilities = current;
@@ -275,7 +250,8 @@ public final class S3Sink implements Sink {
 
     @Override
     public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
-        write(name, content, length, kind, false);
+        checkWritable(name);
+        uploads.write(name, content, length, kind, false);
     }
 
     @Override
@@ -283,161 +259,8 @@ public final class S3Sink implements Sink {
         if (!capabilities().contains(SinkCapability.ATOMIC_CREATE)) {
             throw new UnsupportedOperationException(describe() + " was built without atomic create (If-None-Match)");
         }
-        return write(name, content, length, kind, true);
-    }
-
-    private boolean write(String name, InputStream content, long length, ObjectKind kind, boolean ifAbsent) throws IOException {
         checkWritable(name);
-        Objects.requireNonNull(kind, "kind");
-        String key = key(name);
-        // A permit stands for one part buffer of this Sink: taken before the first part is read, handed over to the
-        // multipart writer, or given back when a single PUT is done.
-        acquirePermit();
-        boolean handedOver = false;
-        try {
-            byte[] first = PartBuffers.readUpTo(content, partSize, length);
-            if (length >= 0 && first.length < partSize && first.length != length) {
-                throw new IOException("content of '" + name + "' has " + first.length + " bytes, not the " + length + " declared");
-            }
-            if (first.length < partSize) {
-                return putSingle(name, key, first, kind, ifAbsent);
-            }
-            String uploadId = startMultipart(name, key, kind);
-            handedOver = true;
-            return putMultipart(name, key, uploadId, first, content, length, kind, ifAbsent);
-        } finally {
-            if (!handedOver) {
-                inFlight.release();
-            }
-        }
-    }
-
-    private void acquirePermit() throws InterruptedIOException {
-        try {
-            inFlight.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting to upload to " + describe());
-        }
-    }
-
-    private boolean putSingle(String name, String key, byte[] data, ObjectKind kind, boolean ifAbsent) throws IOException {
-        PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(bucket).key(key)
-                .contentLength((long) data.length)
-                .contentMD5(PartBuffers.md5Base64(data));
-        storageClass(kind).ifPresent(request::storageClass);
-        applyEncryption(request::serverSideEncryption, request::ssekmsKeyId);
-        lockFor(kind).ifPresent(until -> request.objectLockMode(lockMode()).objectLockRetainUntilDate(until));
-        if (ifAbsent) {
-            request.ifNoneMatch("*");
-        }
-        PutObjectRequest built = request.build();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                s3.putObject(built, RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data), data.length,
-                        "application/octet-stream"));
-                return true;
-            } catch (S3Exception e) {
-                if (ifAbsent && e.statusCode() == 412) {
-                    // The SDK may have retried a PUT that S3 had applied (the answer was lost): then the object holds
-                    // exactly our bytes, and this call created it.
-                    return storedContentEquals(name, data);
-                }
-                if (ifAbsent && e.statusCode() == 409 && attempt < CONFLICT_RETRIES) {
-                    pause(attempt);
-                    continue;
-                }
-                throw io("store", name, e);
-            } catch (SdkException e) {
-                throw io("store", name, e);
-            }
-        }
-    }
-
-    private boolean storedContentEquals(String name, byte[] content) throws IOException {
-        try (InputStream in = get(name)) {
-            return java.util.Arrays.equals(in.readNBytes(content.length + 1), content);
-        } catch (NoSuchObjectException vanished) {
-            return false;
-        }
-    }
-
-    private String startMultipart(String name, String key, ObjectKind kind) throws IOException {
-        CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
-                .contentType("application/octet-stream");
-        storageClass(kind).ifPresent(create::storageClass);
-        applyEncryption(create::serverSideEncryption, create::ssekmsKeyId);
-        lockFor(kind).ifPresent(until -> create.objectLockMode(lockMode()).objectLockRetainUntilDate(until));
-        try {
-            return s3.createMultipartUpload(create.build()).uploadId();
-        } catch (SdkException e) {
-            throw io("start an upload of", name, e);
-        }
-    }
-
-    /** Uploads {@code first} (holding a permit, which this takes over) and the rest of {@code content} as parts. */
-    private boolean putMultipart(String name, String key, String uploadId, byte[] first, InputStream content, long length,
-                                 ObjectKind kind, boolean ifAbsent) throws IOException {
-        boolean completed = false;
-        try {
-            CountingInputStream counted = new CountingInputStream(content);
-            List<CompletedPart> parts = new MultipartWriter<CompletedPart>(executor, inFlight, partSize)
-                    .write(first, counted, length >= 0 ? Math.max(0, length - first.length) : -1,
-                            (number, data) -> uploadPart(name, key, uploadId, number, data));
-            long total = first.length + counted.count();
-            if (length >= 0 && total != length) {
-                throw new IOException("content of '" + name + "' has " + total + " bytes, not the " + length + " declared");
-            }
-            CompleteMultipartUploadRequest.Builder complete = CompleteMultipartUploadRequest.builder()
-                    .bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build());
-            if (ifAbsent) {
-                complete.ifNoneMatch("*");
-            }
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    s3.completeMultipartUpload(complete.build());
-                    completed = true;
-                    return true;
-                } catch (S3Exception e) {
-                    if (ifAbsent && e.statusCode() == 412) {
-                        return false;
-                    }
-                    if (ifAbsent && e.statusCode() == 409 && attempt < CONFLICT_RETRIES) {
-                        pause(attempt);
-                        continue;
-                    }
-                    throw io("complete the upload of", name, e);
-                } catch (SdkException e) {
-                    throw io("complete the upload of", name, e);
-                }
-            }
-        } finally {
-            if (!completed) {
-                abort(name, key, uploadId);
-            }
-        }
-    }
-
-    private CompletedPart uploadPart(String name, String key, String uploadId, int number, byte[] data) throws IOException {
-        try {
-            String etag = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(number)
-                            .contentLength((long) data.length).contentMD5(PartBuffers.md5Base64(data)),
-                    RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data), data.length,
-                            "application/octet-stream")).eTag();
-            return CompletedPart.builder().partNumber(number).eTag(etag).build();
-        } catch (SdkException e) {
-            throw io("upload part " + number + " of", name, e);
-        }
-    }
-
-    private void abort(String name, String key, String uploadId) {
-        try {
-            s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
-        } catch (SdkException e) {
-            LOG.warn("could not abort the multipart upload of '{}' in {} ({}); a lifecycle rule that aborts incomplete "
-                    + "uploads removes it", name, describe(), e.getMessage());
-        }
+        return uploads.write(name, content, length, kind, true);
     }
 
     // ---- reading
@@ -454,147 +277,30 @@ public final class S3Sink implements Sink {
         }
         if (length == 0) {
             if (stat(name).isEmpty()) {
-                throw notFound(name);
+                throw S3Errors.notFound(name, describe());
             }
             return InputStream.nullInputStream();
         }
         return open(name, offset, offset + length);
     }
 
-    /** Opens {@code [from, end)} of the object ({@code end == -1}: to its end), resuming broken connections. */
     private InputStream open(String name, long from, long end) throws IOException {
-        String key = key(name);
         Optional<String> versionId = Optional.empty();
-        if (asOf.isPresent()) {
-            VersionSelector.Version v = versionAsOf(name).orElseThrow(() -> notFound(name));
+        if (past.isPresent()) {
+            VersionSelector.Version v = past.get().versionOf(name).orElseThrow(() -> S3Errors.notFound(name, describe()));
             versionId = Optional.of(v.versionId());
         }
-        Optional<String> version = versionId;
-        InputStream first;
-        GetObjectResponse response;
-        try {
-            var stream = s3.getObject(rangeRequest(key, version, from, end, null));
-            first = stream;
-            response = stream.response();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 416) {
-                if (stat(name).isEmpty()) {
-                    throw notFound(name);
-                }
-                return InputStream.nullInputStream();
-            }
-            if (e.statusCode() == 404) {
-                throw notFound(name);
-            }
-            throw io("read", name, e);
-        } catch (SdkException e) {
-            throw io("read", name, e);
-        }
-        String etag = response.eTag();
-        long actualEnd = from + response.contentLength();
-        return new ResumingInputStream(first, from, actualEnd, (resumeFrom, resumeEnd) -> {
-            LOG.debug("resuming the read of '{}' in {} at byte {}", name, describe(), resumeFrom);
-            if (resumeFrom >= resumeEnd) {
-                return InputStream.nullInputStream();
-            }
-            try {
-                return s3.getObject(rangeRequest(key, version, resumeFrom, resumeEnd, etag));
-            } catch (SdkException e) {
-                throw io("resume reading", name, e);
-            }
-        }, MAX_RESUMES);
-    }
-
-    private GetObjectRequest rangeRequest(String key, Optional<String> versionId, long from, long end, String ifMatch) {
-        GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(bucket).key(key);
-        versionId.ifPresent(b::versionId);
-        if (from > 0 || end >= 0) {
-            b.range("bytes=" + from + "-" + (end >= 0 ? String.valueOf(end - 1) : ""));
-        }
-        if (ifMatch != null) {
-            b.ifMatch(ifMatch);
-        }
-        return b.build();
+        return reads.open(name, from, end, versionId);
     }
 
     @Override
     public Optional<ObjectInfo> stat(String name) throws IOException {
-        if (asOf.isPresent()) {
-            return versionAsOf(name).map(v -> new ObjectInfo(name, v.size(), v.lastModified()));
-        }
-        try {
-            HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(key(name)));
-            return Optional.of(new ObjectInfo(name, head.contentLength(), head.lastModified()));
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return Optional.empty();
-            }
-            throw io("stat", name, e);
-        } catch (SdkException e) {
-            throw io("stat", name, e);
-        }
+        return past.isPresent() ? past.get().stat(name) : reads.stat(name);
     }
 
     @Override
     public Stream<ObjectInfo> list(String namePrefix) throws IOException {
-        String full = key(namePrefix, true);
-        if (asOf.isPresent()) {
-            return VersionSelector.currentAt(versions(full), asOf.get()).values().stream()
-                    .map(v -> new ObjectInfo(v.key().substring(prefix.length()), v.size(), v.lastModified()));
-        }
-        // Paged by hand rather than with the SDK's paginator: a page whose body breaks off (a connection reset in the
-        // middle of the XML) fails to parse, which the SDK does not retry. A LIST changes nothing, so each page is
-        // asked for again, up to maxAttempts times.
-        ListObjectsV2Response first = listPage(full, null, namePrefix);
-        Iterator<ObjectInfo> infos = new Iterator<>() {
-            private Iterator<S3Object> page = first.contents().iterator();
-            private String token = first.nextContinuationToken();
-            private boolean last = !Boolean.TRUE.equals(first.isTruncated()) || token == null;
-
-            @Override
-            public boolean hasNext() {
-                while (!page.hasNext() && !last) {
-                    try {
-                        ListObjectsV2Response response = listPage(full, token, namePrefix);
-                        page = response.contents().iterator();
-                        token = response.nextContinuationToken();
-                        last = !Boolean.TRUE.equals(response.isTruncated()) || token == null;
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-                return page.hasNext();
-            }
-
-            @Override
-            public ObjectInfo next() {
-                if (!hasNext()) {
-                    throw new java.util.NoSuchElementException();
-                }
-                S3Object o = page.next();
-                return new ObjectInfo(o.key().substring(prefix.length()), o.size(), o.lastModified());
-            }
-        };
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(infos, Spliterator.ORDERED | Spliterator.NONNULL), false);
-    }
-
-    /** One page of a listing; a page that broke off on the way is asked for again. */
-    private ListObjectsV2Response listPage(String keyPrefix, String token, String namePrefix) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return s3.listObjectsV2(r -> r.bucket(bucket).prefix(keyPrefix).continuationToken(token));
-            } catch (S3Exception e) {
-                throw io("list", namePrefix + "*", e);
-            } catch (SdkClientException e) {
-                if (e.getCause() instanceof InterruptedException || attempt >= maxAttempts) {
-                    throw io("list", namePrefix + "*", e);
-                }
-                LOG.debug("listing '{}*' in {} broke off ({}); asking again", namePrefix, describe(), e.getMessage());
-                pause(attempt);
-            } catch (SdkException e) {
-                throw io("list", namePrefix + "*", e);
-            }
-        }
+        return past.isPresent() ? past.get().list(namePrefix) : reads.list(namePrefix);
     }
 
     // ---- deleting
@@ -610,128 +316,20 @@ public final class S3Sink implements Sink {
     @Override
     public void delete(String name) throws IOException {
         checkWritable(name);
-        String key = key(name);
-        if (objectLock.isPresent()) {
-            Optional<ObjectLockedException> locked = lockOf(name, key);
-            if (locked.isPresent()) {
-                throw locked.get();
-            }
-        }
-        try {
-            s3.deleteObject(r -> r.bucket(bucket).key(key));
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return;
-            }
-            if (e.statusCode() == 403) {
-                Optional<ObjectLockedException> locked = lockOf(name, key);
-                if (locked.isPresent()) {
-                    throw locked.get();
-                }
-                String message = String.valueOf(e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage());
-                if (message.toLowerCase(Locale.ROOT).contains("object lock")) {
-                    throw new ObjectLockedException(name, Optional.empty(), "S3 refused to delete '" + name + "' in "
-                            + describe() + ": it is protected by Object Lock (" + message + "); it stays until its retention ends");
-                }
-            }
-            throw io("delete", name, e);
-        } catch (SdkException e) {
-            throw io("delete", name, e);
-        }
-    }
-
-    /**
-     * The lock that protects the object now, as S3 stores it (GetObjectRetention, GetObjectLegalHold); empty when it is
-     * not protected, is gone, or the store keeps no Object Lock.
-     */
-    private Optional<ObjectLockedException> lockOf(String name, String key) throws IOException {
-        try {
-            var retention = s3.getObjectRetention(r -> r.bucket(bucket).key(key)).retention();
-            Instant until = retention == null ? null : retention.retainUntilDate();
-            if (until != null && until.isAfter(clock.instant())) {
-                return Optional.of(new ObjectLockedException(name, Optional.of(until), "'" + name + "' in " + describe()
-                        + " is under Object Lock " + retention.modeAsString() + " retention until " + until
-                        + ": it cannot be deleted before then; it is kept and a later prune removes it"));
-            }
-        } catch (S3Exception e) {
-            if (!noLockConfiguration(e)) {
-                throw io("read the retention of", name, e);
-            }
-        } catch (SdkException e) {
-            throw io("read the retention of", name, e);
-        }
-        try {
-            var hold = s3.getObjectLegalHold(r -> r.bucket(bucket).key(key)).legalHold();
-            if (hold != null && hold.status() == ObjectLockLegalHoldStatus.ON) {
-                return Optional.of(new ObjectLockedException(name, Optional.empty(), "'" + name + "' in " + describe()
-                        + " is under an Object Lock legal hold: it cannot be deleted until the hold is removed"));
-            }
-        } catch (S3Exception e) {
-            if (!noLockConfiguration(e)) {
-                throw io("read the legal hold of", name, e);
-            }
-        } catch (SdkException e) {
-            throw io("read the legal hold of", name, e);
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * Whether an error says there is no Object Lock here: no such object (404), no retention or no lock configuration
-     * (AWS: 404 or 400 InvalidRequest), or a store that does not implement Object Lock (405, 501).
-     */
-    private static boolean noLockConfiguration(S3Exception e) {
-        return e.statusCode() == 404 || e.statusCode() == 400 || e.statusCode() == 405 || e.statusCode() == 501;
+        deletes.delete(name);
     }
 
     // ---- versioning, lifecycle, Object Lock
 
     /** Reads the bucket's versioning and Object Lock state. */
     public S3BucketStatus bucketStatus() throws IOException {
-        S3BucketStatus.Versioning versioning;
-        try {
-            BucketVersioningStatus status = s3.getBucketVersioning(r -> r.bucket(bucket)).status();
-            versioning = status == BucketVersioningStatus.ENABLED ? S3BucketStatus.Versioning.ENABLED
-                    : status == BucketVersioningStatus.SUSPENDED ? S3BucketStatus.Versioning.SUSPENDED
-                    : S3BucketStatus.Versioning.UNVERSIONED;
-        } catch (SdkException e) {
-            throw io("read the versioning state of", "bucket " + bucket, e);
-        }
-        boolean lockEnabled = false;
-        Optional<S3ObjectLock> retention = Optional.empty();
-        try {
-            ObjectLockConfiguration config = s3.getObjectLockConfiguration(r -> r.bucket(bucket)).objectLockConfiguration();
-            if (config != null && "Enabled".equals(config.objectLockEnabledAsString())) {
-                lockEnabled = true;
-                DefaultRetention d = config.rule() == null ? null : config.rule().defaultRetention();
-                if (d != null && d.mode() != null) {
-                    Duration period = d.days() != null ? Duration.ofDays(d.days())
-                            : d.years() != null ? Duration.ofDays(365L * d.years()) : null;
-                    if (period != null) {
-                        retention = Optional.of(new S3ObjectLock(S3ObjectLock.Mode.valueOf(d.modeAsString()), period));
-                    }
-                }
-            }
-        } catch (S3Exception e) {
-            // AWS: 404 ObjectLockConfigurationNotFoundError; others: 400, or 501 where the store has no Object Lock
-            if (!noLockConfiguration(e)) {
-                throw io("read the Object Lock configuration of", "bucket " + bucket, e);
-            }
-        } catch (SdkException e) {
-            throw io("read the Object Lock configuration of", "bucket " + bucket, e);
-        }
-        return new S3BucketStatus(versioning, lockEnabled, retention);
+        return admin.status();
     }
 
     /** Turns versioning on for the bucket (needs {@code s3:PutBucketVersioning}). */
     public void enableVersioning() throws IOException {
-        try {
-            s3.putBucketVersioning(r -> r.bucket(bucket)
-                    .versioningConfiguration(VersioningConfiguration.builder().status(BucketVersioningStatus.ENABLED).build()));
-            capabilities = null;
-        } catch (SdkException e) {
-            throw io("enable versioning on", "bucket " + bucket, e);
-        }
+        admin.enableVersioning();
+        capabilities = null;
     }
 
     /**
@@ -742,49 +340,15 @@ public final class S3Sink implements Sink {
      * @return the rules sent, for logs and tests
      */
     public List<LifecycleRule> applyLifecycle(S3Lifecycle lifecycle) throws IOException {
-        List<LifecycleRule> rules = lifecycleRules(lifecycle);
-        if (rules.isEmpty()) {
-            throw new InvalidInputException("the lifecycle has no rule: give days to archive data, to expire noncurrent "
-                    + "versions, or to abort incomplete uploads");
-        }
-        try {
-            s3.putBucketLifecycleConfiguration(r -> r.bucket(bucket)
-                    .lifecycleConfiguration(BucketLifecycleConfiguration.builder().rules(rules).build()));
-        } catch (SdkException e) {
-            throw io("set the lifecycle of", "bucket " + bucket, e);
-        }
-        return rules;
+        return admin.apply(lifecycle);
     }
 
-    /** The lifecycle rules {@link #applyLifecycle} sends for this Sink's prefix. */
+    /**
+     * The lifecycle rules {@link #applyLifecycle} sends for this Sink's prefix: data objects (under every prefix the
+     * core stores them: packs and single-object entries) are archived, and the whole prefix cleaned up.
+     */
     public List<LifecycleRule> lifecycleRules(S3Lifecycle lifecycle) {
-        List<LifecycleRule> rules = new ArrayList<>();
-        if (lifecycle.archiveDataAfterDays().isPresent()) {
-            TransitionStorageClass target = TransitionStorageClass.fromValue(lifecycle.archiveClass().orElseThrow());
-            if (target == TransitionStorageClass.UNKNOWN_TO_SDK_VERSION) {
-                throw new InvalidInputException("'" + lifecycle.archiveClass().get() + "' is not an S3 storage class to "
-                        + "transition to: use GLACIER_IR, GLACIER, DEEP_ARCHIVE, STANDARD_IA, ONEZONE_IA or INTELLIGENT_TIERING");
-            }
-            rules.add(LifecycleRule.builder()
-                    .id("mint-backup-archive-data")
-                    .filter(LifecycleRuleFilter.builder().prefix(prefix + "data/").build())
-                    .status(ExpirationStatus.ENABLED)
-                    .transitions(Transition.builder().days(lifecycle.archiveDataAfterDays().getAsInt())
-                            .storageClass(target).build())
-                    .build());
-        }
-        if (lifecycle.expireNoncurrentAfterDays().isPresent() || lifecycle.abortIncompleteUploadsAfterDays().isPresent()) {
-            LifecycleRule.Builder rule = LifecycleRule.builder()
-                    .id("mint-backup-cleanup")
-                    .filter(LifecycleRuleFilter.builder().prefix(prefix).build())
-                    .status(ExpirationStatus.ENABLED);
-            lifecycle.expireNoncurrentAfterDays().ifPresent(days -> rule.noncurrentVersionExpiration(
-                    NoncurrentVersionExpiration.builder().noncurrentDays(days).build()));
-            lifecycle.abortIncompleteUploadsAfterDays().ifPresent(days -> rule.abortIncompleteMultipartUpload(
-                    AbortIncompleteMultipartUpload.builder().daysAfterInitiation(days).build()));
-            rules.add(rule.build());
-        }
-        return rules;
+        return admin.rules(lifecycle);
     }
 
     /**
@@ -809,85 +373,14 @@ public final class S3Sink implements Sink {
     /**
      * Puts back, as current objects, the versions that were current at {@code time} under {@code namePrefix} and
      * differ from what is current now (deleted or overwritten since). Objects created after {@code time} are left
-     * alone: nothing is deleted.
+     * alone: nothing is deleted. Each object is stored again as its kind (storage class, retention), which the
+     * core's {@link com.mintreplica.backup.core.sink.RepositoryObjects} gives by name.
      *
      * @return the names of the objects put back
      */
     public List<String> restoreVersions(Instant time, String namePrefix) throws IOException {
         checkWritable(namePrefix);
-        String full = key(namePrefix, true);
-        List<VersionSelector.Version> all = versions(full);
-        Map<String, VersionSelector.Version> then = VersionSelector.currentAt(all, time);
-        Map<String, VersionSelector.Version> now = VersionSelector.currentAt(all, Instant.MAX);
-        List<String> restored = new ArrayList<>();
-        for (VersionSelector.Version old : then.values()) {
-            VersionSelector.Version current = now.get(old.key());
-            if (current != null && (current.versionId().equals(old.versionId())
-                    || !old.etag().isEmpty() && current.etag().equals(old.etag()))) {
-                continue;   // still current, or already put back with the same content
-            }
-            String name = old.key().substring(prefix.length());
-            try (InputStream in = s3.getObject(r -> r.bucket(bucket).key(old.key()).versionId(old.versionId()))) {
-                put(name, in, old.size(), kindOf(name));
-            } catch (SdkException e) {
-                throw io("read version " + old.versionId() + " of", name, e);
-            }
-            restored.add(name);
-        }
-        LOG.info("restored {} objects of {} as of {}", restored.size(), describe(), time);
-        return restored;
-    }
-
-    private Optional<VersionSelector.Version> versionAsOf(String name) throws IOException {
-        Optional<VersionSelector.Version> cached = asOfVersions.get(name);
-        if (cached != null) {
-            return cached;
-        }
-        String key = key(name);
-        List<VersionSelector.Version> ofKey = new ArrayList<>();
-        for (VersionSelector.Version v : versions(key)) {
-            if (v.key().equals(key)) {
-                ofKey.add(v);
-            }
-        }
-        Optional<VersionSelector.Version> found = VersionSelector.currentOfKeyAt(ofKey, asOf.orElseThrow());
-        asOfVersions.put(name, found);
-        return found;
-    }
-
-    private List<VersionSelector.Version> versions(String keyPrefix) throws IOException {
-        List<VersionSelector.Version> out = new ArrayList<>();
-        try {
-            for (ListObjectVersionsResponse page : s3.listObjectVersionsPaginator(r -> r.bucket(bucket).prefix(keyPrefix))) {
-                page.versions().forEach(v -> out.add(new VersionSelector.Version(v.key(), v.versionId(), v.lastModified(),
-                        false, v.size() == null ? 0 : v.size(), Boolean.TRUE.equals(v.isLatest()),
-                        v.eTag() == null ? "" : v.eTag())));
-                page.deleteMarkers().forEach(d -> out.add(new VersionSelector.Version(d.key(), d.versionId(), d.lastModified(),
-                        true, 0, Boolean.TRUE.equals(d.isLatest()), "")));
-            }
-        } catch (SdkException e) {
-            throw io("list the versions of", keyPrefix + "*", e);
-        }
-        return out;
-    }
-
-    private static ObjectKind kindOf(String name) {
-        if (name.equals("config")) {
-            return ObjectKind.CONFIG;
-        }
-        if (name.startsWith("keys/")) {
-            return ObjectKind.KEY;
-        }
-        if (name.startsWith("snapshots/")) {
-            return ObjectKind.SNAPSHOT;
-        }
-        if (name.startsWith("index/")) {
-            return ObjectKind.INDEX;
-        }
-        if (name.startsWith("locks/")) {
-            return ObjectKind.LOCK;
-        }
-        return ObjectKind.DATA;
+        return S3PointInTime.restore(place, time, namePrefix, this::put);
     }
 
     // ---- the rest
@@ -898,7 +391,7 @@ public final class S3Sink implements Sink {
         if (where.endsWith("/") && !prefix.isEmpty()) {
             where = where.substring(0, where.length() - 1);
         }
-        return where + endpointDescription + asOf.map(t -> " as of " + t).orElse("");
+        return where + endpointDescription + past.map(p -> " as of " + p.time()).orElse("");
     }
 
     @Override
@@ -918,116 +411,8 @@ public final class S3Sink implements Sink {
     }
 
     private void checkWritable(String name) throws IOException {
-        if (asOf.isPresent()) {
+        if (past.isPresent()) {
             throw new IOException(describe() + " is a read-only view of the past: cannot change '" + name + "'");
-        }
-    }
-
-    private Optional<StorageClass> storageClass(ObjectKind kind) {
-        return Optional.ofNullable(storageClasses.get(kind));
-    }
-
-    private void applyEncryption(java.util.function.Consumer<ServerSideEncryption> sse,
-                                 java.util.function.Consumer<String> kmsKey) {
-        switch (encryption.type()) {
-            case S3_MANAGED -> sse.accept(ServerSideEncryption.AES256);
-            case KMS -> {
-                sse.accept(ServerSideEncryption.AWS_KMS);
-                encryption.kmsKeyId().ifPresent(kmsKey);
-            }
-            default -> {
-            }
-        }
-    }
-
-    /** The retain-until date for a new object of {@code kind}, when this Sink writes with Object Lock. */
-    private Optional<Instant> lockFor(ObjectKind kind) {
-        if (objectLock.isEmpty() || kind == ObjectKind.LOCK) {
-            return Optional.empty();
-        }
-        return Optional.of(clock.instant().plus(objectLock.get().retention()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-    }
-
-    private ObjectLockMode lockMode() {
-        return ObjectLockMode.fromValue(objectLock.orElseThrow().mode().name());
-    }
-
-    private String key(String name) {
-        return key(name, false);
-    }
-
-    private String key(String name, boolean isPrefix) {
-        return prefix + ObjectNames.check(name, isPrefix);
-    }
-
-    private NoSuchObjectException notFound(String name) {
-        return new NoSuchObjectException(name, "no object '" + name + "' in " + describe());
-    }
-
-    private IOException io(String action, String name, SdkException e) {
-        String what = "cannot " + action + " '" + name + "' in " + describe() + ": ";
-        if (e instanceof S3Exception s3e) {
-            String code = s3e.awsErrorDetails() != null ? s3e.awsErrorDetails().errorCode() : null;
-            String message = s3e.awsErrorDetails() != null ? s3e.awsErrorDetails().errorMessage() : s3e.getMessage();
-            String hint = switch (s3e.statusCode()) {
-                case 403 -> " (access denied: check that the credentials of the default chain may use this bucket and key)";
-                case 404 -> " (check that the bucket exists and the region is right)";
-                case 301, 400 -> code != null && code.contains("Region") || code != null && code.contains("Redirect")
-                        ? " (the bucket is in another region: set region=...)" : "";
-                case 501 -> " (the store does not implement this request: this is not a failure to retry, the store lacks a"
-                        + " feature mint-backup uses here" + (action.equals("store") && atomicCreate
-                        ? "; conditional writes (If-None-Match): set atomicCreate=false in the repository URI" : "")
-                        + ")";
-                default -> s3e.statusCode() >= 500 ? " (the store kept failing after retries; try again later)" : "";
-            };
-            return new IOException(what + "HTTP " + s3e.statusCode() + (code != null ? " " + code : "")
-                    + (message != null ? ": " + message : "") + hint, e);
-        }
-        if (e instanceof SdkClientException && e.getCause() instanceof InterruptedException) {
-            InterruptedIOException interrupted = new InterruptedIOException(what + "interrupted");
-            interrupted.initCause(e);
-            return interrupted;
-        }
-        return new IOException(what + e.getMessage(), e);
-    }
-
-    private static void pause(int attempt) throws InterruptedIOException {
-        try {
-            Thread.sleep((long) (50L * attempt * (0.5 + Math.random())));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        }
-    }
-
-    /** Counts the bytes read through it. */
-    private static final class CountingInputStream extends java.io.FilterInputStream {
-        private long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
         }
     }
 
@@ -1043,7 +428,7 @@ public final class S3Sink implements Sink {
         private boolean pathStyle;
         private AwsCredentialsProvider credentials;
         private final Map<ObjectKind, StorageClass> storageClasses = new EnumMap<>(ObjectKind.class);
-        private S3Encryption encryption = S3Encryption.none();
+        private S3ServerSideEncryption encryption = S3ServerSideEncryption.none();
         private S3ObjectLock objectLock;
         private int partSize = DEFAULT_PART_SIZE;
         private int parallelUploads = DEFAULT_PARALLEL_UPLOADS;
@@ -1114,7 +499,7 @@ public final class S3Sink implements Sink {
         }
 
         /** Server-side encryption; default: none requested. */
-        public Builder encryption(S3Encryption encryption) {
+        public Builder serverSideEncryption(S3ServerSideEncryption encryption) {
             this.encryption = Objects.requireNonNull(encryption, "encryption");
             return this;
         }

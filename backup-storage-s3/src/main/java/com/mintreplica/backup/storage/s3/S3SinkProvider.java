@@ -75,10 +75,10 @@ public final class S3SinkProvider implements SinkProvider {
                 case "storageclass" -> b.storageClass(ObjectKind.DATA, value);
                 case "sse" -> {
                     switch (value.toLowerCase(Locale.ROOT)) {
-                        case "aes256", "s3" -> b.encryption(S3Encryption.s3Managed());
-                        case "kms", "aws:kms" -> b.encryption(params.containsKey("kmsKeyId")
-                                ? S3Encryption.kms(params.get("kmsKeyId")) : S3Encryption.kms());
-                        case "none" -> b.encryption(S3Encryption.none());
+                        case "aes256", "s3" -> b.serverSideEncryption(S3ServerSideEncryption.s3Managed());
+                        case "kms", "aws:kms" -> b.serverSideEncryption(params.containsKey("kmsKeyId")
+                                ? S3ServerSideEncryption.kms(params.get("kmsKeyId")) : S3ServerSideEncryption.kms());
+                        case "none" -> b.serverSideEncryption(S3ServerSideEncryption.none());
                         default -> throw new InvalidInputException("sse=" + value + " in '" + shown
                                 + "' is not known: use sse=aes256 or sse=kms (with kmsKeyId=...)");
                     }

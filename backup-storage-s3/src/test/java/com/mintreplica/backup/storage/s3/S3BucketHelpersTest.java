@@ -78,15 +78,19 @@ class S3BucketHelpersTest {
         sink.applyLifecycle(S3Lifecycle.defaults().withArchiveDataAfter(30, "GLACIER").withExpireNoncurrentAfter(90));
 
         List<LifecycleRule> stored = client.getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules();
-        assertThat(stored).hasSize(2);
-        LifecycleRule archive = stored.stream().filter(r -> r.id().equals("mint-backup-archive-data")).findFirst().orElseThrow();
-        assertThat(archive.filter().prefix()).isEqualTo("repo/data/");
-        assertThat(archive.statusAsString()).isEqualTo("Enabled");
-        assertThat(archive.transitions()).singleElement().satisfies(t -> {
-            assertThat(t.days()).isEqualTo(30);
-            assertThat(t.storageClass()).isEqualTo(TransitionStorageClass.GLACIER);
-        });
-        assertThat(archive.noncurrentVersionExpiration()).isNull();
+        assertThat(stored).hasSize(3);
+        // data objects live under every prefix the core's layout gives DATA: packs and single-object entries
+        for (String[] idAndPrefix : new String[][] {{"mint-backup-archive-data", "repo/data/"},
+                {"mint-backup-archive-files", "repo/files/"}}) {
+            LifecycleRule archive = stored.stream().filter(r -> r.id().equals(idAndPrefix[0])).findFirst().orElseThrow();
+            assertThat(archive.filter().prefix()).isEqualTo(idAndPrefix[1]);
+            assertThat(archive.statusAsString()).isEqualTo("Enabled");
+            assertThat(archive.transitions()).singleElement().satisfies(t -> {
+                assertThat(t.days()).isEqualTo(30);
+                assertThat(t.storageClass()).isEqualTo(TransitionStorageClass.GLACIER);
+            });
+            assertThat(archive.noncurrentVersionExpiration()).isNull();
+        }
         LifecycleRule cleanup = stored.stream().filter(r -> r.id().equals("mint-backup-cleanup")).findFirst().orElseThrow();
         assertThat(cleanup.filter().prefix()).isEqualTo("repo/");
         assertThat(cleanup.noncurrentVersionExpiration().noncurrentDays()).isEqualTo(90);
@@ -173,7 +177,7 @@ class S3BucketHelpersTest {
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
                 .credentialsProvider(S3TestServer.credentials())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(requests)).build();
-        sink = sinkOn(bucket).client(recorded).encryption(S3Encryption.s3Managed()).build();
+        sink = sinkOn(bucket).client(recorded).serverSideEncryption(S3ServerSideEncryption.s3Managed()).build();
         put(sink, "data/ab/pack", "pack bytes", ObjectKind.DATA);
         assertThat(requests.headersOf("PUT", "/" + bucket + "/repo/data/ab/pack").get("x-amz-server-side-encryption"))
                 .containsExactly("AES256");

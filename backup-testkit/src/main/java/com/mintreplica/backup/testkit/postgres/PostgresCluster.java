@@ -162,33 +162,38 @@ public final class PostgresCluster implements AutoCloseable {
 
     /** Creates a database owned by the superuser. */
     public void createDatabase(String name) {
-        sql("postgres", "create database " + quoteIdentifier(name));
+        psql("postgres", "create database :\"name\"", false, Map.of("name", name));
     }
 
     /** Drops a database if it exists, terminating its sessions. */
     public void dropDatabase(String name) {
-        sql("postgres", "drop database if exists " + quoteIdentifier(name) + " with (force)");
+        psql("postgres", "drop database if exists :\"name\" with (force)", false, Map.of("name", name));
     }
 
     /** Whether the database exists. */
     public boolean databaseExists(String name) {
-        return !query("postgres", "select 1 from pg_database where datname = '" + name.replace("'", "''") + "'")
+        return !psql("postgres", "select 1 from pg_database where datname = :'name'", true, Map.of("name", name))
                 .isBlank();
     }
 
     /** Runs an SQL script in {@code database} with psql, stopping at the first error. */
     public void sql(String database, String script) {
-        psql(database, script, false);
+        psql(database, script, false, Map.of());
     }
 
     /** Runs a query and returns psql's unaligned, tuples-only output ({@code |} between columns, a row a line). */
     public String query(String database, String sql) {
-        return psql(database, sql, true);
+        return psql(database, sql, true, Map.of());
     }
 
-    private String psql(String database, String script, boolean tuplesOnly) {
+    /**
+     * Runs {@code script} with psql variables: psql quotes {@code :"v"} as an identifier and {@code :'v'} as a
+     * literal (libpq's escaping), so no name is quoted by hand here.
+     */
+    private String psql(String database, String script, boolean tuplesOnly, Map<String, String> variables) {
         List<String> cmd = new ArrayList<>(List.of(binDir.resolve("psql").toString(), "-X", "-q",
                 "-v", "ON_ERROR_STOP=1", "-d", database));
+        variables.forEach((k, v) -> cmd.addAll(List.of("-v", k + "=" + v)));
         if (tuplesOnly) {
             cmd.add("-At");
         }
@@ -303,10 +308,6 @@ public final class PostgresCluster implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
-    }
-
-    private static String quoteIdentifier(String name) {
-        return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -1,0 +1,68 @@
+package com.mintreplica.backup.storage.s3.internal;
+
+import com.mintreplica.backup.core.sink.NoSuchObjectException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * What an S3 failure means to a caller of the Sink: an {@link IOException} whose message names the action, the object
+ * and the store, the HTTP status and S3's error code, and what to do; an interrupted request as an
+ * {@link InterruptedIOException}. Also the short pause between tries of a conflicting conditional write.
+ */
+public final class S3Errors {
+    private S3Errors() {
+    }
+
+    /** The error of {@code action} on {@code name} in {@code where}; {@code atomicCreate} adds the hint for a 501 PUT. */
+    public static IOException io(String action, String name, String where, boolean atomicCreate, SdkException e) {
+        String what = "cannot " + action + " '" + name + "' in " + where + ": ";
+        if (e instanceof S3Exception s3e) {
+            String code = s3e.awsErrorDetails() != null ? s3e.awsErrorDetails().errorCode() : null;
+            String message = s3e.awsErrorDetails() != null ? s3e.awsErrorDetails().errorMessage() : s3e.getMessage();
+            String hint = switch (s3e.statusCode()) {
+                case 403 -> " (access denied: check that the credentials of the default chain may use this bucket and key)";
+                case 404 -> " (check that the bucket exists and the region is right)";
+                case 301, 400 -> code != null && code.contains("Region") || code != null && code.contains("Redirect")
+                        ? " (the bucket is in another region: set region=...)" : "";
+                case 501 -> " (the store does not implement this request: this is not a failure to retry, the store lacks a"
+                        + " feature mint-backup uses here" + (action.equals("store") && atomicCreate
+                        ? "; conditional writes (If-None-Match): set atomicCreate=false in the repository URI" : "")
+                        + ")";
+                default -> s3e.statusCode() >= 500 ? " (the store kept failing after retries; try again later)" : "";
+            };
+            return new IOException(what + "HTTP " + s3e.statusCode() + (code != null ? " " + code : "")
+                    + (message != null ? ": " + message : "") + hint, e);
+        }
+        if (e instanceof SdkClientException && e.getCause() instanceof InterruptedException) {
+            InterruptedIOException interrupted = new InterruptedIOException(what + "interrupted");
+            interrupted.initCause(e);
+            return interrupted;
+        }
+        return new IOException(what + e.getMessage(), e);
+    }
+
+    public static NoSuchObjectException notFound(String name, String where) {
+        return new NoSuchObjectException(name, "no object '" + name + "' in " + where);
+    }
+
+    /**
+     * Whether an error says there is no Object Lock here: no such object (404), no retention or no lock configuration
+     * (AWS: 404 or 400 InvalidRequest), or a store that does not implement Object Lock (405, 501).
+     */
+    public static boolean noLockConfiguration(S3Exception e) {
+        return e.statusCode() == 404 || e.statusCode() == 400 || e.statusCode() == 405 || e.statusCode() == 501;
+    }
+
+    /** Waits a little, longer with each attempt, before a conditional write or a broken listing is tried again. */
+    public static void pause(int attempt) throws InterruptedIOException {
+        try {
+            Thread.sleep((long) (50L * attempt * (0.5 + Math.random())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+    }
+}
