@@ -234,7 +234,7 @@ public final class PostgresScratch implements Scratch {
                     s.executeQuery().close();
                 }
                 try (Statement s = c.createStatement()) {
-                    s.execute("drop database if exists " + quote(name));
+                    s.execute("drop database if exists " + Catalog.quoteIdent(name));
                 }
                 if (exists(c, name)) {
                     throw new IOException("database " + name + " on " + admin.host() + ":" + admin.port()
@@ -244,15 +244,11 @@ public final class PostgresScratch implements Scratch {
             }
         } catch (SQLException e) {
             throw new IOException("cannot drop the drill's database " + database + " on " + admin.host() + ":"
-                    + admin.port() + ": " + e.getMessage() + ": drop it by hand (drop database " + quote(database)
+                    + admin.port() + ": " + e.getMessage() + ": drop it by hand (drop database " + Catalog.quoteIdent(database)
                     + ")", e);
         }
         return dropped.isEmpty() ? "nothing left on " + admin.host() + ":" + admin.port() + " (the restore removed "
                 + database + " itself)" : "dropped database " + String.join(", ", dropped) + " on " + admin.host() + ":"
                 + admin.port();
-    }
-
-    private static String quote(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 }
