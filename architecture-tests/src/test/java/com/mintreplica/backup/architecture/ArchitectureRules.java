@@ -147,16 +147,65 @@ final class ArchitectureRules {
                 && !mods.contains(JavaModifier.SYNTHETIC) && !mods.contains(JavaModifier.BRIDGE);
     }
 
+    /** The library modules: what an app embeds, whose public API must not tie it to a third-party library's types. */
+    static final List<String> LIBRARY_PACKAGES = List.of(ROOT + ".core", ROOT + ".fs", ROOT + ".postgres",
+            ROOT + ".mongo", ROOT + ".crypto", ROOT + ".storage.s3", ROOT + ".storage.gcs", ROOT + ".jobs");
+
+    /**
+     * The third-party types a library module may show on purpose, by module: an adapter takes its own SDK's client
+     * (an app brings an {@code S3Client}, a GCS {@code Storage} or a {@code MongoClient} configured as it likes, as
+     * users of those SDKs expect), and the jobs layer binds its meters to the app's Micrometer registry (the metrics
+     * facade the app already uses). Nothing else: Bouncy Castle, Jackson and the like stay implementation details.
+     */
+    static final Map<String, List<String>> SHOWN_ON_PURPOSE = Map.of(
+            ROOT + ".storage.s3", List.of("software.amazon.awssdk."),
+            ROOT + ".storage.gcs", List.of("com.google.cloud.", "com.google.auth."),
+            ROOT + ".mongo", List.of("com.mongodb."),
+            ROOT + ".jobs", List.of("io.micrometer."));
+
+    /**
+     * No third-party type in a signature a caller of a library module can see, beyond {@link #SHOWN_ON_PURPOSE}:
+     * the JDK's and our own types only, so a dependency can be upgraded or replaced without breaking an app (jclouds
+     * learned it the hard way). The CLI, the Spring Boot starter and the test kit are not libraries an app calls this
+     * way (picocli, Spring and JUnit types are their point).
+     */
+    static final ArchRule NO_THIRD_PARTY_TYPE_IN_LIBRARY_SIGNATURES = classes()
+            .that(arePublicApi()).and(DescribedPredicate.describe("are in a library module",
+                    (JavaClass c) -> libraryOf(c).isPresent()))
+            .should(exposeNo("third-party type", ArchitectureRules::isThirdPartyNotShownOnPurpose))
+            .allowEmptyShould(true)
+            .because("a third-party type in a library's public signature makes that library part of our API");
+
+    static Optional<String> libraryOf(JavaClass c) {
+        String p = c.getPackageName();
+        return LIBRARY_PACKAGES.stream().filter(l -> p.equals(l) || p.startsWith(l + ".")).findFirst();
+    }
+
+    static boolean isThirdPartyNotShownOnPurpose(JavaClass owner, JavaClass type) {
+        String p = baseType(type).getPackageName() + ".";
+        if (p.equals(".") || p.startsWith("java.") || p.startsWith("javax.") || p.startsWith(ROOT + ".")) {
+            return false;
+        }
+        List<String> allowed = libraryOf(owner).map(l -> SHOWN_ON_PURPOSE.getOrDefault(l, List.of())).orElse(List.of());
+        return allowed.stream().noneMatch(p::startsWith);
+    }
+
     private static ArchCondition<JavaClass> exposeNoInternalType() {
-        return new ArchCondition<>("expose no type of an internal package") {
+        return exposeNo("type of an internal package", (owner, type) -> isInternal(type));
+    }
+
+    private static ArchCondition<JavaClass> exposeNo(String what,
+            java.util.function.BiPredicate<JavaClass, JavaClass> badIn) {
+        return new ArchCondition<>("expose no " + what) {
             @Override
             public void check(JavaClass c, ConditionEvents events) {
+                java.util.function.Predicate<JavaClass> bad = type -> badIn.test(c, type);
                 List<String> found = new ArrayList<>();
-                c.getSuperclass().ifPresent(s -> report(found, "extends", s));
-                c.getInterfaces().forEach(i -> report(found, "implements", i));
+                c.getSuperclass().ifPresent(s -> report(found, "extends", s, bad));
+                c.getInterfaces().forEach(i -> report(found, "implements", i, bad));
                 for (JavaField f : c.getFields()) {
                     if (visible(f)) {
-                        report(found, "field " + f.getName(), f.getType());
+                        report(found, "field " + f.getName(), f.getType(), bad);
                     }
                 }
                 for (JavaCodeUnit u : c.getCodeUnits()) {
@@ -164,11 +213,11 @@ final class ArchitectureRules {
                         continue;
                     }
                     String what = (u.isConstructor() ? "constructor" : "method " + u.getName()) + "()";
-                    report(found, what + " returns", u.getReturnType());
-                    u.getParameterTypes().forEach(p -> report(found, what + " takes", p));
-                    u.getExceptionTypes().forEach(e -> report(found, what + " throws", e));
+                    report(found, what + " returns", u.getReturnType(), bad);
+                    u.getParameterTypes().forEach(p -> report(found, what + " takes", p, bad));
+                    u.getExceptionTypes().forEach(e -> report(found, what + " throws", e, bad));
                     for (JavaTypeVariable<?> v : u.getTypeParameters()) {
-                        report(found, what + " type parameter " + v.getName(), v);
+                        report(found, what + " type parameter " + v.getName(), v, bad);
                     }
                 }
                 for (String f : found) {
@@ -178,9 +227,10 @@ final class ArchitectureRules {
         };
     }
 
-    private static void report(Collection<String> found, String where, JavaType type) {
+    private static void report(Collection<String> found, String where, JavaType type,
+            java.util.function.Predicate<JavaClass> bad) {
         for (JavaClass raw : type.getAllInvolvedRawTypes()) {
-            if (isInternal(raw)) {
+            if (bad.test(raw)) {
                 found.add(where + " " + baseType(raw).getName());
             }
         }

@@ -74,4 +74,22 @@ class ArchitectureRulesTest {
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("com.mintreplica.backup.storage.s3.S3Sink");
     }
+
+    @ParameterizedTest
+    @ValueSource(classes = {com.mintreplica.backup.crypto.archfixture.ShowsThirdPartyTypes.ReturnsBouncyCastle.class,
+            com.mintreplica.backup.crypto.archfixture.ShowsThirdPartyTypes.TakesAnotherModulesSdk.class})
+    void a_third_party_type_in_a_library_signature_breaks_the_rule(Class<?> exposing) {
+        assertThatThrownBy(() -> ArchitectureRules.NO_THIRD_PARTY_TYPE_IN_LIBRARY_SIGNATURES.check(only(exposing)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining(exposing.getName() + ":")
+                .hasMessageMatching("(?s).*(org\\.bouncycastle|software\\.amazon\\.awssdk).*");
+    }
+
+    @ParameterizedTest
+    @ValueSource(classes = {com.mintreplica.backup.crypto.archfixture.ShowsThirdPartyTypes.UsesBouncyCastlePrivately.class,
+            com.mintreplica.backup.storage.s3.archfixture.TakesItsOwnSdk.class})
+    void a_third_party_type_no_caller_sees_or_an_adapters_own_sdk_keeps_the_rule(Class<?> c) {
+        assertThatCode(() -> ArchitectureRules.NO_THIRD_PARTY_TYPE_IN_LIBRARY_SIGNATURES.check(only(c)))
+                .doesNotThrowAnyException();
+    }
 }

@@ -50,6 +50,11 @@ class ArchitectureTest {
      * that could only shrink; it is empty now, and a new need of the jobs layer for an adapter belongs behind an SPI.)
      */
     @Test
+    void no_third_party_type_appears_in_a_library_modules_public_signature() {
+        ArchitectureRules.NO_THIRD_PARTY_TYPE_IN_LIBRARY_SIGNATURES.check(classes);
+    }
+
+    @Test
     void the_jobs_layer_imports_no_adapter() {
         ArchitectureRules.jobsImportNoAdapter(Map.of()).check(classes);
         assertThat(ArchitectureRules.jobsAdapterImports(classes)).isEmpty();

@@ -26,7 +26,7 @@ public final class OpenPgpPublicKey {
      *
      * @throws com.mintreplica.backup.core.InvalidInputException when it has no valid encryption key
      */
-    public static OpenPgpPublicKey of(PGPPublicKeyRing ring) {
+    static OpenPgpPublicKey of(PGPPublicKeyRing ring) {
         return new OpenPgpPublicKey(ring);
     }
 
@@ -45,12 +45,12 @@ public final class OpenPgpPublicKey {
     }
 
     /** The Bouncy Castle key ring. */
-    public PGPPublicKeyRing ring() {
+    PGPPublicKeyRing ring() {
         return ring;
     }
 
     /** The key data is encrypted to. */
-    public PGPPublicKey encryptionKey() {
+    PGPPublicKey encryptionKey() {
         return encryptionKey;
     }
 

@@ -40,12 +40,12 @@ public final class OpenPgpSecretKey {
     }
 
     /** The unlocked private keys by key id, in the key ring's order (primary key first). */
-    public Map<Long, PGPPrivateKey> privateKeys() {
+    Map<Long, PGPPrivateKey> privateKeys() {
         return privateKeys;
     }
 
     /** The public part. */
-    public PGPPublicKeyRing publicRing() {
+    PGPPublicKeyRing publicRing() {
         return publicRing;
     }
 

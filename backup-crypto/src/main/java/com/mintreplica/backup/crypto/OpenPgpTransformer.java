@@ -250,7 +250,7 @@ public final class OpenPgpTransformer implements Transformer {
         }
 
         /** Encrypts to this exact (sub)key. */
-        public Builder encryptTo(PGPPublicKey key) {
+        Builder encryptTo(PGPPublicKey key) {
             recipients.add(key);
             return this;
         }
@@ -266,7 +266,7 @@ public final class OpenPgpTransformer implements Transformer {
         }
 
         /** Decrypts messages encrypted to this private key. */
-        public Builder decryptWith(PGPPrivateKey key) {
+        Builder decryptWith(PGPPrivateKey key) {
             privateKeys.put(key.getKeyID(), key);
             secretKeyNames.add("subkey " + Pgp.keyId(key.getKeyID()));
             return this;

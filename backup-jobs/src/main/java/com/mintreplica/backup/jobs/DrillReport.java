@@ -152,7 +152,7 @@ public record DrillReport(String drill, String job, String repository, Optional<
     }
 
     /** Writes the report as one JSON object, for callers that put several into one document. */
-    public void write(JsonGenerator g) throws IOException {
+    void write(JsonGenerator g) throws IOException {
         g.writeStartObject();
         g.writeStringField("drill", drill);
         g.writeStringField("job", job);

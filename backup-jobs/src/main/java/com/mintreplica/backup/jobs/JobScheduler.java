@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +21,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -66,9 +68,12 @@ import org.slf4j.LoggerFactory;
  * schedule run as {@code _drill-<drill>} ({@link DrillRunner}), claimed on their job's repository like any job; a drill
  * that fails is a failed run for the listeners.
  *
- * <p>Time comes from the injected {@link Clock}. {@link #tick()} does one round of the work (due jobs, renewals) at the
- * clock's time: {@link #start()} calls it on the executor until {@link #close()}; tests and apps with their own timer
- * may call it directly instead.
+ * <p>Time comes from the injected {@link Clock}. {@link #tick()} does one round of the work (due jobs) at the clock's
+ * time: {@link #start()} runs rounds on the executor until {@link #close()}; tests and apps with their own timer may
+ * call it directly instead. No call to a Sink is made while the scheduler's lock is held: claims, records and lease
+ * renewals run on the executor's threads, each task on its own, so a store that stops answering holds up only the
+ * tasks that use it, never {@link #isRunning}, another task's run or renewal, or {@link #close()} (docs/architecture.md,
+ * "The scheduler and its lock").
  */
 public final class JobScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobScheduler.class);
@@ -82,17 +87,26 @@ public final class JobScheduler implements AutoCloseable {
     private final DrillRunner drills;
     private final List<JobListener> listeners;
     private final Duration tickEvery;
+    private final Duration renewCheckEvery;
     private final Duration shutdownTimeout;
     private final Random random;
     private final String host;
     private final String holder = UUID.randomUUID().toString().replace("-", "");
     private final ScheduledExecutorService givenExecutor;
-    private ScheduledExecutorService ownExecutor;
+    /**
+     * Guards the scheduling state: each task's {@code busy}, {@code lastSlot} and jitter, the ticker and the executor.
+     * Held only for decisions and bookkeeping, never across a call to a Sink, a runner or a listener: a store that
+     * stops answering must not stop {@link #isRunning}, the end of another run or {@link #close()}.
+     */
+    private final Object lock = new Object();
     private final Map<String, JobState> states = new LinkedHashMap<>();
-    private final Map<String, Sink> sinks = new HashMap<>();
+    private final Map<String, Sink> sinks = new ConcurrentHashMap<>();
+    private ScheduledExecutorService ownExecutor;
     private volatile boolean started;
     private volatile boolean closing;
     private ScheduledFuture<?> ticker;
+    /** A round was asked for while one was in progress: the ticker runs the next one at once. */
+    private boolean roundAgain;
 
     private JobScheduler(Builder b) {
         this.config = b.config;
@@ -106,6 +120,11 @@ public final class JobScheduler implements AutoCloseable {
         this.runner = JobRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
         this.action = b.action != null ? b.action : runner;
         this.drills = DrillRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
+        // A renewal falls due a third of a lease after the lease written; looking six times a lease (or every tick, if
+        // that is more often) renews while at least half of the lease is left.
+        Duration sixth = config.lease().dividedBy(6);
+        Duration every = tickEvery.compareTo(sixth) < 0 ? tickEvery : sixth;
+        this.renewCheckEvery = every.compareTo(Duration.ofMillis(10)) < 0 ? Duration.ofMillis(10) : every;
         for (JobConfig job : config.jobs().values()) {
             states.put(job.name(), new JobState(job));
         }
@@ -133,26 +152,34 @@ public final class JobScheduler implements AutoCloseable {
     }
 
     /**
+     * How many threads the scheduler may use at once, which its own pool has and an executor given to it should have:
+     * one for each task (job, scheduled prune, scheduled drill) to claim and run its slot, one for each task's lease
+     * renewals (a renewal that waits on a slow store must not hold up another task's), and one for the rounds.
+     */
+    public int threadsNeeded() {
+        return 2 * states.size() + 1;
+    }
+
+    /**
      * Starts running jobs on their schedules, on the executor. Returns at once.
      *
      * @throws IllegalStateException when started already or closed
      */
-    public synchronized void start() {
-        if (started || closing) {
-            throw new IllegalStateException(closing ? "the scheduler is closed" : "the scheduler is running already");
+    public void start() {
+        synchronized (lock) {
+            if (started || closing) {
+                throw new IllegalStateException(closing ? "the scheduler is closed" : "the scheduler is running already");
+            }
+            started = true;
+            ticker = executor().schedule(this::tickLoop, 0, TimeUnit.MILLISECONDS);
         }
-        started = true;
-        scheduleTick(Duration.ZERO);
-        LOG.info("scheduler started: {} jobs, host {}", config.jobs().size(), host);
+        LOG.info("scheduler started: {} jobs, {} tasks, host {}", config.jobs().size(), states.size(), host);
     }
 
-    private synchronized void scheduleTick(Duration delay) {
-        if (closing) {
-            return;
-        }
-        ticker = executor().schedule(this::tickLoop, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
-    }
-
+    /**
+     * The ticker: one round, then the next after the round's sleep (at most {@code tickEvery}). There is exactly one
+     * ticker at a time; {@link #wake()} moves it forward instead of starting another.
+     */
     private void tickLoop() {
         Duration next = tickEvery;
         try {
@@ -163,68 +190,200 @@ public final class JobScheduler implements AutoCloseable {
             // a scheduler that silently stops ticking is the worst outcome: say so loudly, and keep ticking
             LOG.error("scheduler round failed", e);
         } finally {
-            scheduleTick(next.compareTo(tickEvery) < 0 ? next : tickEvery);
+            synchronized (lock) {
+                if (!closing) {
+                    Duration delay = roundAgain ? Duration.ZERO : next.compareTo(tickEvery) < 0 ? next : tickEvery;
+                    roundAgain = false;
+                    try {
+                        ticker = executor().schedule(this::tickLoop, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+                    } catch (RejectedExecutionException e) {
+                        LOG.warn("the executor refused the next scheduler round: the scheduler stops ticking");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Asks for a round soon (a run ended, a task learned its last slot): brings the pending round forward. */
+    private void wake() {
+        synchronized (lock) {
+            if (!started || closing || ticker == null) {
+                return;
+            }
+            if (ticker.cancel(false)) {
+                try {
+                    ticker = executor().schedule(this::tickLoop, 0, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    LOG.warn("the executor refused a scheduler round: {}", e.toString());
+                }
+            } else {
+                roundAgain = true; // the round is running now: it schedules the next at once
+            }
         }
     }
 
     /**
-     * One round at the clock's time: renews the leases of running jobs, and starts every job whose newest slot is due
-     * and not yet run (here or by another replica).
+     * One round at the clock's time: starts every job whose newest slot is due and not yet run (here or by another
+     * replica), and waits until each has been claimed or found taken. The claims are made on the executor's threads;
+     * leases of running jobs are renewed on their own timers, not by rounds.
      *
      * @return the runs started in this round
      */
     public List<Future<JobResult>> tick() {
-        return round().started();
-    }
-
-    private record Round(List<Future<JobResult>> started, Duration sleep) {
-    }
-
-    private synchronized Round round() {
         List<Future<JobResult>> startedNow = new ArrayList<>();
+        for (Dispatch d : round().dispatched()) {
+            if (d.claimed.join()) {
+                startedNow.add(d.result);
+            }
+        }
+        return startedNow;
+    }
+
+    private record Round(List<Dispatch> dispatched, Duration sleep) {
+    }
+
+    /** A task handed to the executor to claim its slot (after learning its last slot, if need be) and run it. */
+    private static final class Dispatch {
+        final JobState st;
+        final Instant now;
+        /** Completes with whether the slot was claimed (then {@link #result} completes when the run ends). */
+        final CompletableFuture<Boolean> claimed = new CompletableFuture<>();
+        final CompletableFuture<JobResult> result = new CompletableFuture<>();
+
+        Dispatch(JobState st, Instant now) {
+            this.st = st;
+            this.now = now;
+        }
+    }
+
+    /**
+     * Decides, under the lock and without I/O, which tasks need their slot claimed now, marks them busy and hands them
+     * to the executor. A task whose last slot is not known yet (the first round) is handed over too: it reads the
+     * repository's records on its own thread.
+     */
+    private Round round() {
         Instant now = clock.instant();
-        renewLeases();
+        List<Dispatch> dispatched = new ArrayList<>();
         Duration sleep = tickEvery;
-        if (closing) {
-            return new Round(startedNow, sleep);
-        }
-        for (JobState st : states.values()) {
-            if (st.schedule.isEmpty() || st.running != null) {
-                continue;
+        synchronized (lock) {
+            if (closing) {
+                return new Round(List.of(), sleep);
             }
+            for (JobState st : states.values()) {
+                if (st.schedule.isEmpty() || st.busy) {
+                    continue;
+                }
+                if (st.lastSlot != null) {
+                    Optional<Duration> wait = waitFor(st, now);
+                    if (wait.isPresent()) {
+                        sleep = min(sleep, wait.get());
+                        continue;
+                    }
+                }
+                st.busy = true;
+                dispatched.add(new Dispatch(st, now));
+            }
+        }
+        List<Dispatch> handed = new ArrayList<>();
+        for (Dispatch d : dispatched) {
             try {
-                if (st.lastSlot == null) {
-                    // A job that never ran waits for its first slot; one less than a minute old counts as coming.
-                    st.lastSlot = claims(st).lastSlot()
-                            .orElse(st.schedule.get().previousOrSame(now.minus(Duration.ofMinutes(1))));
-                }
-                Instant latest = st.schedule.get().previousOrSame(now);
-                if (!latest.isAfter(st.lastSlot)) {
-                    Instant nextDue = due(st, st.schedule.get().next(st.lastSlot));
-                    sleep = min(sleep, Duration.between(now, nextDue));
-                    continue;
-                }
-                Instant due = due(st, latest);
-                if (now.isBefore(due)) {
-                    sleep = min(sleep, Duration.between(now, due));
-                    continue;
-                }
-                RunClaims.Attempt attempt = claims(st).tryClaim(latest);
-                if (attempt instanceof RunClaims.Claimed claimed) {
-                    st.lastSlot = latest;
-                    startedNow.add(launch(st, claimed.claim()));
-                } else if (attempt instanceof RunClaims.Done done) {
-                    st.lastSlot = latest;
-                    LOG.debug("job {} slot {} was run by {}", st.name, latest, done.record().host());
-                    notify(JobResult.skipped(st.name, latest, host, now, "run by " + done.record().host()));
-                } else if (attempt instanceof RunClaims.Held held) {
-                    LOG.debug("job {} slot {} is running on {} (lease until {})", st.name, latest, held.host(), held.expires());
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot schedule job {}: {}", st.name, new Redactor().message(e));
+                executor().execute(() -> attempt(d));
+                handed.add(d);
+            } catch (RejectedExecutionException e) {
+                LOG.warn("cannot schedule job {}: the executor refused it ({})", d.st.name, e.toString());
+                idle(d.st);
+                d.claimed.complete(false);
             }
         }
-        return new Round(startedNow, sleep);
+        return new Round(handed, sleep);
+    }
+
+    /** How long until {@code st}'s newest slot is due, or empty when it is due now. Under the lock. */
+    private Optional<Duration> waitFor(JobState st, Instant now) {
+        Instant latest = st.schedule.get().previousOrSame(now);
+        if (!latest.isAfter(st.lastSlot)) {
+            return Optional.of(Duration.between(now, due(st, st.schedule.get().next(st.lastSlot))));
+        }
+        Instant due = due(st, latest);
+        return now.isBefore(due) ? Optional.of(Duration.between(now, due)) : Optional.empty();
+    }
+
+    /** On the executor: the I/O of one dispatched task, with no lock held. */
+    private void attempt(Dispatch d) {
+        JobState st = d.st;
+        Instant now = d.now;
+        boolean claimedIt = false;
+        try {
+            if (closing) {
+                return;
+            }
+            RunClaims claims = claims(st);
+            boolean known;
+            synchronized (lock) {
+                known = st.lastSlot != null;
+            }
+            if (!known) {
+                // A job that never ran waits for its first slot; one less than a minute old counts as coming.
+                Optional<Instant> recorded = claims.lastSlot();
+                boolean due;
+                synchronized (lock) {
+                    if (st.lastSlot == null) {
+                        st.lastSlot = recorded.orElse(st.schedule.get().previousOrSame(now.minus(Duration.ofMinutes(1))));
+                    }
+                    due = waitFor(st, now).isEmpty();
+                }
+                if (!due) {
+                    idle(st);
+                    wake(); // the next round knows when it is due now
+                    return;
+                }
+            }
+            Instant slot = st.schedule.get().previousOrSame(now);
+            RunClaims.Attempt attempt = claims.tryClaim(slot);
+            if (attempt instanceof RunClaims.Claimed c) {
+                Running running = new Running(slot, c.claim());
+                boolean closed;
+                synchronized (lock) {
+                    st.lastSlot = slot;
+                    closed = closing;
+                    if (!closed) {
+                        st.running = running;
+                    }
+                }
+                if (closed) {
+                    LOG.info("job {} slot {} was claimed as the scheduler closed: giving it up", st.name, slot);
+                    c.claim().release();
+                    return;
+                }
+                claimedIt = true;
+                d.claimed.complete(true);
+                d.result.complete(execute(st, running));
+            } else if (attempt instanceof RunClaims.Done done) {
+                synchronized (lock) {
+                    st.lastSlot = slot;
+                }
+                LOG.debug("job {} slot {} was run by {}", st.name, slot, done.record().host());
+                notify(JobResult.skipped(st.name, slot, host, now, "run by " + done.record().host()));
+            } else if (attempt instanceof RunClaims.Held held) {
+                LOG.debug("job {} slot {} is running on {} (lease until {})", st.name, slot, held.host(), held.expires());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot schedule job {}: {}", st.name, new Redactor().message(e));
+            if (claimedIt && !d.result.isDone()) {
+                d.result.completeExceptionally(e);
+            }
+        } finally {
+            if (!claimedIt) {
+                idle(st);
+                d.claimed.complete(false);
+            }
+        }
+    }
+
+    private void idle(JobState st) {
+        synchronized (lock) {
+            st.busy = false;
+        }
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -241,30 +400,38 @@ public final class JobScheduler implements AutoCloseable {
         return slot.plus(st.jitterOffset);
     }
 
-    private void renewLeases() {
-        for (JobState st : states.values()) {
-            Running r = st.running;
-            if (r == null || r.claim == null || !r.claim.renewalDue()) {
-                continue;
-            }
-            try {
-                if (!r.claim.renew()) {
-                    LOG.warn("job {} lost its claim on slot {} to another replica: stopping it", st.name, r.slot);
-                    r.stop();
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot renew the claim of job {} slot {}: {}", st.name, r.slot, e.toString());
-            }
+    /**
+     * Renews the lease of a running task on its own timer, on the executor: a renewal that waits on a slow store holds
+     * up only this task's next renewal, never a round or another task's renewal.
+     */
+    private void startRenewals(JobState st, Running r) {
+        if (r.claim == null) {
+            return;
+        }
+        long every = renewCheckEvery.toMillis();
+        try {
+            r.renewer = executor().scheduleWithFixedDelay(() -> renew(st, r), every, every, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            LOG.warn("cannot renew the claim of job {} slot {}: the executor refused the timer", st.name, r.slot);
         }
     }
 
-    private Future<JobResult> launch(JobState st, RunClaims.Claim claim) {
-        Running running = new Running(claim.slot(), claim);
-        st.running = running;
-        return executor().submit(() -> execute(st, running));
+    private void renew(JobState st, Running r) {
+        if (r.claim == null || r.ended.getCount() == 0 || !r.claim.renewalDue()) {
+            return;
+        }
+        try {
+            if (!r.claim.renew()) {
+                LOG.warn("job {} lost its claim on slot {} to another replica: stopping it", st.name, r.slot);
+                r.stop();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot renew the claim of job {} slot {}: {}", st.name, r.slot, e.toString());
+        }
     }
 
     private JobResult execute(JobState st, Running running) {
+        startRenewals(st, running);
         JobConfig job = st.job;
         String name = st.name;
         JobResult result;
@@ -287,6 +454,9 @@ public final class JobScheduler implements AutoCloseable {
         }
         running.thread = null;
         Thread.interrupted(); // an interrupt meant for the run must not reach the recording
+        if (running.renewer != null) {
+            running.renewer.cancel(false);
+        }
         try {
             if (running.stopRequested || (running.claim != null && running.claim.lost())) {
                 result = new JobResult(name, running.slot, host, result.started(), clock.instant(),
@@ -305,8 +475,9 @@ public final class JobScheduler implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot record the run of job {} slot {}: {}", name, running.slot, e.toString());
         } finally {
-            synchronized (this) {
+            synchronized (lock) {
                 st.running = null;
+                st.busy = false;
             }
         }
         try {
@@ -314,9 +485,7 @@ public final class JobScheduler implements AutoCloseable {
         } finally {
             running.ended.countDown(); // close() returns only after the listeners have heard of the end
         }
-        if (started && !closing) {
-            scheduleTick(Duration.ZERO);
-        }
+        wake(); // a slot that came while it ran is due now
         return result;
     }
 
@@ -359,12 +528,18 @@ public final class JobScheduler implements AutoCloseable {
             config.job(name); // throws, naming the jobs there are
         }
         Instant now = clock.instant();
+        synchronized (lock) {
+            if (st.busy) {
+                Running r = st.running;
+                return JobResult.skipped(name, r != null ? r.slot : now, host, now, r != null
+                        ? "running now in this process" : "its slot is being claimed in this process now");
+            }
+            st.busy = true;
+        }
         RunClaims.Claim claim = null;
         Instant slot = now;
-        synchronized (this) {
-            if (st.running != null) {
-                return JobResult.skipped(name, st.running.slot, host, now, "running now in this process");
-            }
+        boolean handedOver = false;
+        try {
             if (!force && st.schedule.isPresent()) {
                 slot = st.schedule.get().previousOrSame(now);
                 RunClaims.Attempt attempt;
@@ -388,32 +563,30 @@ public final class JobScheduler implements AutoCloseable {
                     return r;
                 }
                 claim = ((RunClaims.Claimed) attempt).claim();
-                st.lastSlot = slot;
             }
-            st.running = new Running(slot, claim);
-        }
-        Running running = st.running;
-        ScheduledFuture<?> renewer = null;
-        if (claim != null) {
-            long every = Math.max(50, Math.min(tickEvery.toMillis(), config.lease().dividedBy(3).toMillis()));
-            renewer = executor().scheduleWithFixedDelay(this::renewLeases, every, every, TimeUnit.MILLISECONDS);
-        }
-        try {
+            Running running = new Running(slot, claim);
+            synchronized (lock) {
+                if (claim != null) {
+                    st.lastSlot = slot;
+                }
+                st.running = running;
+            }
+            handedOver = true;
             return execute(st, running);
         } finally {
-            if (renewer != null) {
-                renewer.cancel(false);
+            if (!handedOver) {
+                idle(st);
             }
         }
     }
 
-    /** Whether a run of {@code job} is in progress in this process. */
-    public synchronized boolean isRunning(String job) {
+    /** Whether a run of {@code job} is in progress in this process. Never waits: it reads what the runs set. */
+    public boolean isRunning(String job) {
         JobState st = states.get(job);
         return st != null && st.running != null;
     }
 
-    private synchronized RunClaims claims(JobState st) {
+    private RunClaims claims(JobState st) {
         Sink sink = sinks.computeIfAbsent(st.repository, r -> Sinks.open(config.repository(r).location()));
         String recordedHost = st.job != null && st.drill == null ? config.hostOf(st.job).orElse(host) : config.host().orElse(host);
         return new RunClaims(sink, st.name, clock, config.lease(), holder, recordedHost);
@@ -427,30 +600,34 @@ public final class JobScheduler implements AutoCloseable {
         return List.copyOf(states.keySet());
     }
 
-    private synchronized ScheduledExecutorService executor() {
+    private ScheduledExecutorService executor() {
         if (givenExecutor != null) {
             return givenExecutor;
         }
-        if (ownExecutor == null) {
-            AtomicInteger n = new AtomicInteger();
-            ownExecutor = Executors.newScheduledThreadPool(config.jobs().size() + 2, r -> {
-                Thread t = new Thread(r, "mint-backup-jobs-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+        synchronized (lock) {
+            if (ownExecutor == null) {
+                AtomicInteger n = new AtomicInteger();
+                // Threads are made as tasks need them, up to one per task, one per task's renewals and one for rounds.
+                ownExecutor = Executors.newScheduledThreadPool(threadsNeeded(), r -> {
+                    Thread t = new Thread(r, "mint-backup-jobs-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            return ownExecutor;
         }
-        return ownExecutor;
     }
 
     /**
      * Stops: starts no new run, waits up to the shutdown timeout for running jobs to finish, then interrupts them and
      * gives their slots up (another replica may run them), waits a little more, and releases what it created (its
-     * own threads, the Sinks it opened; never the executor it was given).
+     * own threads, the Sinks it opened; never the executor it was given). A claim still waiting on a store is not
+     * waited for: if it wins after this, it gives its slot up at once.
      */
     @Override
     public void close() {
         List<Running> running = new ArrayList<>();
-        synchronized (this) {
+        synchronized (lock) {
             if (closing) {
                 return;
             }
@@ -480,19 +657,19 @@ public final class JobScheduler implements AutoCloseable {
                 LOG.error("a run of slot {} did not stop within 30 seconds of being interrupted", r.slot);
             }
         }
-        synchronized (this) {
+        synchronized (lock) {
             if (ownExecutor != null) {
                 ownExecutor.shutdownNow();
             }
-            for (Sink sink : sinks.values()) {
-                try {
-                    sink.close();
-                } catch (Exception e) {
-                    LOG.debug("closing {}: {}", sink.describe(), e.toString());
-                }
-            }
-            sinks.clear();
         }
+        for (Sink sink : List.copyOf(sinks.values())) {
+            try {
+                sink.close();
+            } catch (Exception e) {
+                LOG.debug("closing {}: {}", sink.describe(), e.toString());
+            }
+        }
+        sinks.clear();
     }
 
     private static boolean await(Running r, long deadlineNanos) {
@@ -516,9 +693,13 @@ public final class JobScheduler implements AutoCloseable {
         final Optional<CronSchedule> schedule;
         final String repository;
         final Duration jitter;
+        /** Guarded by the scheduler's lock: the newest slot run or given up to another replica. */
         Instant lastSlot;
         Instant jitterSlot;
         Duration jitterOffset = Duration.ZERO;
+        /** Guarded by the scheduler's lock: a claim or a run of this task is in progress (at most one at a time). */
+        boolean busy;
+        /** The run in progress, once its slot is claimed; read without the lock. */
         volatile Running running;
 
         JobState(JobConfig job) {
@@ -558,6 +739,7 @@ public final class JobScheduler implements AutoCloseable {
         final CountDownLatch ended = new CountDownLatch(1);
         volatile boolean stopRequested;
         volatile Thread thread;
+        volatile ScheduledFuture<?> renewer;
 
         Running(Instant slot, RunClaims.Claim claim) {
             this.slot = slot;
@@ -598,8 +780,10 @@ public final class JobScheduler implements AutoCloseable {
         }
 
         /**
-         * Runs the scheduler's rounds and the jobs on {@code value}, which it never shuts down. It needs a thread for
-         * each job that may run at once, and one more. Default: its own threads, stopped by {@link #close()}.
+         * Runs the scheduler's rounds, claims, lease renewals and runs on {@code value}, which it never shuts down. It
+         * needs {@link JobScheduler#threadsNeeded()} threads (two per job, scheduled prune and scheduled drill, and one
+         * more): with fewer, runs wait in its queue while their leases run down. Default: its own pool of that size
+         * (threads made as needed), stopped by {@link #close()}.
          */
         public Builder executor(ScheduledExecutorService value) {
             executor = Objects.requireNonNull(value, "executor");
@@ -618,8 +802,9 @@ public final class JobScheduler implements AutoCloseable {
         }
 
         /**
-         * The longest pause between two rounds (default 15 seconds): how soon a clock jump, a takeover or a renewal is
-         * seen. Rounds also happen when a slot is due and when a run ends.
+         * The longest pause between two rounds (default 15 seconds): how soon a clock jump or a takeover is seen. Rounds
+         * also happen when a slot is due and when a run ends. Leases are looked at on their own timer, every sixth of the
+         * lease or every {@code tickEvery}, whichever is shorter.
          */
         public Builder tickEvery(Duration value) {
             tickEvery = Objects.requireNonNull(value, "tickEvery");

@@ -1,9 +1,12 @@
 package com.mintreplica.backup.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.ObjectLockedException;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.jobs.internal.RunClaims;
 import com.mintreplica.backup.storage.s3.S3Sink;
@@ -197,5 +200,89 @@ class RunClaimsTest {
         try (Stream<ObjectInfo> leases = slow.list(RunClaims.PREFIX)) {
             assertThat(leases.count()).isEqualTo(2);
         }
+    }
+
+    /** What an S3 Sink with Object Lock writes with a retention date: everything but locks and run records. */
+    private static final ObjectKind[] RETAINED = {ObjectKind.CONFIG, ObjectKind.KEY, ObjectKind.SNAPSHOT, ObjectKind.INDEX,
+            ObjectKind.DATA, ObjectKind.AUDIT};
+
+    private static void runSlot(RunClaims claims, Instant slot) throws Exception {
+        RunClaims.Claim claim = ((RunClaims.Claimed) claims.tryClaim(slot)).claim();
+        claim.complete(new JobResult("etc", slot, "host-a", slot, slot.plusSeconds(30), JobResult.Outcome.SUCCEEDED,
+                Optional.of("snap-" + slot.getEpochSecond()), 10, Optional.empty(), List.of()));
+    }
+
+    private static List<String> names(Sink sink, String prefix) throws Exception {
+        try (Stream<ObjectInfo> listed = sink.list(prefix)) {
+            return listed.map(ObjectInfo::name).sorted().toList();
+        }
+    }
+
+    @Test
+    void run_records_are_not_snapshots_so_their_cleanup_goes_on_while_the_snapshots_stay_locked() throws Exception {
+        FakeClock clock = new FakeClock(SLOT);
+        FaultInjectingSink locked = new FaultInjectingSink(new InMemorySink()).retainWrittenAs(RETAINED);
+        locked.put("snapshots/s1", new java.io.ByteArrayInputStream(new byte[] {1}), 1, ObjectKind.SNAPSHOT);
+        RunClaims claims = claims(locked, clock, "a");
+        for (int hour = 0; hour < 5; hour++) {
+            runSlot(claims, SLOT.plus(Duration.ofHours(hour)));
+        }
+        String newest = RunClaims.PREFIX + "etc/" + RunClaims.slotName(SLOT.plus(Duration.ofHours(4))) + "/done";
+        assertThat(locked.kindOf(newest)).contains(ObjectKind.RECORD);
+
+        assertThat(claims.prune(2)).as("nothing left behind").isZero();
+
+        assertThat(names(locked, RunClaims.PREFIX)).containsExactly(
+                RunClaims.PREFIX + "etc/" + RunClaims.slotName(SLOT.plus(Duration.ofHours(3))) + "/done", newest);
+        assertThat(claims.lastSlot()).contains(SLOT.plus(Duration.ofHours(4)));
+        assertThatThrownBy(() -> locked.delete("snapshots/s1")).as("the snapshot is still locked")
+                .isInstanceOf(ObjectLockedException.class);
+    }
+
+    @Test
+    void records_written_as_snapshots_by_earlier_versions_are_still_read_and_cleanup_steps_over_those_still_locked()
+            throws Exception {
+        FakeClock clock = new FakeClock(SLOT);
+        // An earlier version wrote the record of the first slot with the snapshots' kind: it is under retention.
+        InMemorySink scratch = new InMemorySink();
+        runSlot(claims(scratch, clock, "old"), SLOT);
+        String oldRecord = RunClaims.PREFIX + "etc/" + RunClaims.slotName(SLOT) + "/done";
+        byte[] oldBytes;
+        try (java.io.InputStream in = scratch.get(oldRecord)) {
+            oldBytes = in.readAllBytes();
+        }
+        FaultInjectingSink locked = new FaultInjectingSink(new InMemorySink()).retainWrittenAs(RETAINED);
+        locked.put(oldRecord, new java.io.ByteArrayInputStream(oldBytes), oldBytes.length, ObjectKind.SNAPSHOT);
+        RunClaims claims = claims(locked, clock, "a");
+        assertThat(claims.tryClaim(SLOT)).as("the old record still says the slot ran").isInstanceOf(RunClaims.Done.class);
+        for (int hour = 1; hour < 4; hour++) {
+            runSlot(claims, SLOT.plus(Duration.ofHours(hour)));
+        }
+        assertThat(claims.history()).extracting(JobResult::slot).containsExactly(SLOT, SLOT.plus(Duration.ofHours(1)),
+                SLOT.plus(Duration.ofHours(2)), SLOT.plus(Duration.ofHours(3)));
+
+        assertThat(claims.prune(1)).as("the locked old record is left for a later prune").isEqualTo(1);
+
+        assertThat(names(locked, RunClaims.PREFIX)).containsExactly(oldRecord,
+                RunClaims.PREFIX + "etc/" + RunClaims.slotName(SLOT.plus(Duration.ofHours(3))) + "/done");
+    }
+
+    /**
+     * The scheduler renews on its own timer, beside the run's thread: a renewal that was under way when the run ended
+     * waits for the end to be recorded and then writes nothing, so no lease is left beside the record.
+     */
+    @Test
+    void a_renewal_that_comes_after_the_run_ended_writes_no_lease() throws Exception {
+        FakeClock clock = new FakeClock(SLOT);
+        InMemorySink sink = new InMemorySink();
+        RunClaims.Claim held = ((RunClaims.Claimed) claims(sink, clock, "a").tryClaim(SLOT)).claim();
+        clock.advance(LEASE.dividedBy(2));
+        assertThat(held.renewalDue()).isTrue();
+        held.complete(ok("host-a"));
+
+        assertThat(held.renewalDue()).isFalse();
+        assertThat(held.renew()).as("not lost: there is nothing left to renew").isTrue();
+        assertThat(names(sink, RunClaims.PREFIX)).containsExactly(
+                RunClaims.PREFIX + "etc/" + RunClaims.slotName(SLOT) + "/done");
     }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -94,6 +95,34 @@ class SchedulerLifecycleTest {
         scheduler.close();
         assertThat(appExecutor.isShutdown()).isFalse();
         assertThat(appExecutor.submit(() -> "still usable").get()).isEqualTo("still usable");
+    }
+
+    /**
+     * A run's end brings the next round forward; it must not start a second ticker beside the first (each would then
+     * reschedule itself for ever, one more per run). Rounds are an hour apart here, so every ticker there is waits in
+     * the executor's queue where the test can count it.
+     */
+    @Test
+    void the_end_of_a_run_brings_the_round_forward_without_starting_another_ticker() throws Exception {
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(3);
+        pool.setRemoveOnCancelPolicy(true); // a round brought forward leaves no cancelled task behind
+        try {
+            JobScheduler scheduler = JobScheduler.builder(config).clock(clock).executor(pool).tickEvery(Duration.ofHours(1))
+                    .listener(recorder()).build();
+            assertThat(scheduler.tick()).as("a round before the start learns the job's last slot: nothing due").isEmpty();
+            scheduler.start(); // its first round finds nothing due before 01:00, the next is a minute away
+            for (int hour = 1; hour <= 3; hour++) {
+                clock.set(Instant.parse("2026-11-24T00:00:00Z").plus(Duration.ofHours(hour)));
+                scheduler.tick(); // this round or the ticker's starts the slot
+                int runs = hour;
+                await("the run of hour " + hour, () -> results.size() == runs);
+            }
+            assertThat(results).allSatisfy(r -> assertThat(r.succeeded()).isTrue());
+            await("one ticker left, waiting for its round", () -> pool.getActiveCount() == 0 && pool.getQueue().size() == 1);
+            scheduler.close();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -47,6 +47,8 @@ public final class FaultInjectingSink implements Sink {
     private volatile int failAfter = Integer.MAX_VALUE;
     private volatile Predicate<String> matching = name -> true;
     private volatile Predicate<String> retained = name -> false;
+    private volatile Set<ObjectKind> retainedKinds = java.util.EnumSet.noneOf(ObjectKind.class);
+    private final java.util.Map<String, ObjectKind> kinds = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Consumer<String> afterWrite = name -> { };
 
     public FaultInjectingSink(Sink delegate) {
@@ -71,6 +73,22 @@ public final class FaultInjectingSink implements Sink {
     public FaultInjectingSink retain(Predicate<String> which) {
         this.retained = Objects.requireNonNull(which, "which");
         return this;
+    }
+
+    /**
+     * Refuses deletes of objects last written with one of {@code written} kinds with an {@link ObjectLockedException},
+     * as a store under Object Lock does for what the Sink wrote with a retention date (a test double: neither test
+     * server here enforces retention). Which kinds a real Sink protects is that Sink's rule, tested with it.
+     */
+    public FaultInjectingSink retainWrittenAs(ObjectKind... written) {
+        this.retainedKinds = written.length == 0 ? java.util.EnumSet.noneOf(ObjectKind.class)
+                : java.util.EnumSet.copyOf(java.util.Arrays.asList(written));
+        return this;
+    }
+
+    /** The kind {@code name} was last written with through this wrapper, if it was. */
+    public Optional<ObjectKind> kindOf(String name) {
+        return Optional.ofNullable(kinds.get(name));
     }
 
     /**
@@ -218,6 +236,7 @@ public final class FaultInjectingSink implements Sink {
         maybeHang(Call.PUT, name);
         delegate.put(name, throttled(content), length, kind);
         puts.add(name);
+        kinds.put(name, kind);
         afterWrite.accept(name);
     }
 
@@ -228,6 +247,7 @@ public final class FaultInjectingSink implements Sink {
         boolean created = delegate.putIfAbsent(name, throttled(content), length, kind);
         if (created) {
             puts.add(name);
+            kinds.put(name, kind);
         }
         afterWrite.accept(name);
         return created;
@@ -260,10 +280,12 @@ public final class FaultInjectingSink implements Sink {
     @Override
     public void delete(String name) throws IOException {
         maybeHang(Call.DELETE, name);
-        if (retained.test(name)) {
+        ObjectKind kind = kinds.get(name);
+        if (retained.test(name) || kind != null && retainedKinds.contains(kind)) {
             throw new ObjectLockedException(name, java.util.Optional.empty(), "'" + name + "' is retained (injected)");
         }
         delegate.delete(name);
+        kinds.remove(name);
     }
 
     @Override

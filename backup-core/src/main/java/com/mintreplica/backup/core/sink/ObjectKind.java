@@ -20,6 +20,17 @@ public enum ObjectKind {
      * prune, so keep them as readily readable as {@link #INDEX}; never archive them with {@link #DATA}.
      */
     TREE,
-    /** Short-lived locks and leases ({@code locks/}). */
-    LOCK
+    /** Short-lived locks and leases ({@code locks/}, the scheduler's {@code jobs/.../lease-*}). */
+    LOCK,
+    /**
+     * Records the jobs layer keeps about runs: the scheduler's run records ({@code jobs/<job>/<slot>/done}). Not
+     * snapshots: they are deleted by count (the newest few hundred per job are kept), so a Sink that protects data
+     * with retention (S3 Object Lock) writes them without it.
+     */
+    RECORD,
+    /**
+     * Copies of audit log lines ({@code audit/}). Evidence, not backup data: a Sink that protects objects with retention
+     * keeps them under it (a rewritten audit file is caught by copies nobody can change), and nothing deletes them.
+     */
+    AUDIT
 }

@@ -104,7 +104,7 @@ public final class AuditLog {
         for (Sink sink : copies) {
             byte[] bytes = line.text().getBytes(StandardCharsets.UTF_8);
             try {
-                sink.put(line.objectName(), new ByteArrayInputStream(bytes), bytes.length, ObjectKind.SNAPSHOT);
+                sink.put(line.objectName(), new ByteArrayInputStream(bytes), bytes.length, ObjectKind.AUDIT);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("cannot store audit line {} in {}: {}", line.seq(), sink.describe(), e.toString());
             }

@@ -8,6 +8,7 @@ import com.mintreplica.backup.core.UnsupportedException;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
 import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.ObjectLockedException;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.SinkCapability;
 import com.mintreplica.backup.jobs.JobResult;
@@ -42,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * jobs/&lt;job&gt;/&lt;slot&gt;/lease-000002   its renewal (or a takeover after it expired), and so on
  * jobs/&lt;job&gt;/&lt;slot&gt;/done           the run record, written when the run ended; then the leases are deleted
  * </pre>
+ *
+ * <p>Leases are written as {@link ObjectKind#LOCK}, records as {@link ObjectKind#RECORD}: neither is a snapshot, so a
+ * Sink with Object Lock puts no retention on them and {@link #prune} can delete old records. Records written before
+ * that kind existed (as {@code SNAPSHOT}, possibly under retention) are read like any other, and {@link #prune} steps
+ * over those the store still protects.
  *
  * <p>Rules: generation n+1 is created only by the holder of n (renewal, before n expires) or by anyone once n has
  * expired (takeover); atomic create lets exactly one of them have it. A holder that fails to create its renewal has
@@ -195,18 +201,30 @@ public final class RunClaims {
         return latest;
     }
 
-    /** Deletes the records of all but the newest {@code keep} runs. */
-    public void prune(int keep) throws IOException {
+    /**
+     * Deletes the records of all but the newest {@code keep} runs. A record the store still protects (one written
+     * before records had their own kind, under S3 Object Lock retention) is left for a later prune; the others go.
+     *
+     * @return how many objects were left because the store protects them
+     */
+    public int prune(int keep) throws IOException {
         TreeMap<String, List<String>> bySlot = new TreeMap<>();
         for (String name : objectNames()) {
             String rest = name.substring(PREFIX.length() + job.length() + 1);
             bySlot.computeIfAbsent(rest.substring(0, rest.indexOf('/')), k -> new ArrayList<>()).add(name);
         }
+        int protectedLeft = 0;
         while (bySlot.size() > keep) {
             for (String name : bySlot.pollFirstEntry().getValue()) {
-                sink.delete(name);
+                try {
+                    sink.delete(name);
+                } catch (ObjectLockedException e) {
+                    protectedLeft++;
+                    LOG.debug("run record {} is protected by the store and stays for now: {}", name, e.getMessage());
+                }
             }
         }
+        return protectedLeft;
     }
 
     private List<String> objectNames() throws IOException {
@@ -242,7 +260,7 @@ public final class RunClaims {
     }
 
     private void put(String name, byte[] content) throws IOException {
-        sink.put(name, new ByteArrayInputStream(content), content.length, ObjectKind.SNAPSHOT);
+        sink.put(name, new ByteArrayInputStream(content), content.length, ObjectKind.RECORD);
     }
 
     private byte[] lease(Instant slot, int generation, Instant written, Instant expires) throws IOException {
@@ -258,7 +276,11 @@ public final class RunClaims {
         return json(m);
     }
 
-    /** A claim this process holds. Renew it before it expires; complete or release it when the run ends. */
+    /**
+     * A claim this process holds. Renew it before it expires; complete or release it when the run ends. Renewing,
+     * completing and releasing exclude each other, so a renewal on the scheduler's timer never writes a lease after
+     * the run's end deleted them.
+     */
     public final class Claim {
         private final Instant slot;
         private final String dir;
@@ -267,6 +289,8 @@ public final class RunClaims {
         /** When the current lease was written: its expiry minus the lease, whenever the store answered. */
         private volatile Instant renewed;
         private volatile boolean lost;
+        /** Completed or released: a renewal that waited for that call writes nothing after it. */
+        private volatile boolean ended;
 
         private Claim(Instant slot, String dir, int generation, Instant written) {
             this.slot = slot;
@@ -287,7 +311,7 @@ public final class RunClaims {
          * enough for its clock to move 60 seconds; its next renewal came too late).
          */
         public boolean renewalDue() {
-            return !lost && !clock.instant().isBefore(renewed.plus(lease.dividedBy(3)));
+            return !lost && !ended && !clock.instant().isBefore(renewed.plus(lease.dividedBy(3)));
         }
 
         /**
@@ -295,9 +319,12 @@ public final class RunClaims {
          *
          * @return false when another process created it first (it took the slot over): the claim is lost
          */
-        public boolean renew() throws IOException {
+        public synchronized boolean renew() throws IOException {
             if (lost) {
                 return false;
+            }
+            if (ended) {
+                return true; // the run ended while this renewal waited: its leases are gone, nothing to renew
             }
             Instant now = clock.instant();
             if (!now.isBefore(expires)) {
@@ -320,7 +347,8 @@ public final class RunClaims {
         }
 
         /** Writes the run record, then deletes the leases. */
-        public void complete(JobResult result) throws IOException {
+        public synchronized void complete(JobResult result) throws IOException {
+            ended = true;
             put(dir + DONE, record(result));
             for (int g = 1; g <= generation; g++) {
                 sink.delete(dir + leaseName(g));
@@ -328,7 +356,8 @@ public final class RunClaims {
         }
 
         /** Gives the slot up unfinished: the next generation says it expired now, so another replica may take it. */
-        public void release() throws IOException {
+        public synchronized void release() throws IOException {
+            ended = true;
             if (lost) {
                 return;
             }

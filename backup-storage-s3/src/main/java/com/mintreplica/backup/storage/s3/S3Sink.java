@@ -98,7 +98,8 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
  *   <li>Versioning: {@link #bucketStatus()} reports it, {@link #enableVersioning()} turns it on, and
  *       {@link #asOf(Instant)} reads the bucket as it was at a past time, so a snapshot deleted or overwritten by
  *       mistake or by an attacker can be restored from the view, or put back with {@link #restoreVersions}.</li>
- *   <li>Object Lock ({@link Builder#objectLock}): every object but locks is written with a retention date. On such a
+ *   <li>Object Lock ({@link Builder#objectLock}): every object but locks and run records ({@link ObjectKind#LOCK},
+ *       {@link ObjectKind#RECORD}) is written with a retention date. On such a
  *       Sink, {@link #delete} of an object still under retention or legal hold throws {@link ObjectLockedException}
  *       (and writes no delete marker), so a prune can skip it and go on.</li>
  * </ul>
@@ -504,7 +505,10 @@ public final class S3Sink implements Sink {
             return this;
         }
 
-        /** Writes every object but locks with this Object Lock retention (the bucket must have Object Lock). */
+        /**
+         * Writes every object but locks and run records with this Object Lock retention (the bucket must have Object
+         * Lock).
+         */
         public Builder objectLock(S3ObjectLock objectLock) {
             this.objectLock = objectLock;
             return this;

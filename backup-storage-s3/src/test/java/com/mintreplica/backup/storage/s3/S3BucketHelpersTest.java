@@ -213,4 +213,43 @@ class S3BucketHelpersTest {
         // no delete marker was written over the protected object either
         assertThat(client.listObjectVersions(r -> r.bucket(bucket).prefix("repo/data/")).deleteMarkers()).isEmpty();
     }
+
+    @Test
+    void run_records_and_leases_get_no_retention_so_they_are_cleaned_up_while_snapshots_stay_locked() throws IOException {
+        String bucket = newBucket();
+        client.createBucket(r -> r.bucket(bucket).objectLockEnabledForBucket(true));
+        RecordingInterceptor requests = new RecordingInterceptor();
+        S3Client recorded = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + S3_MOCK.getHttpPort()))
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(S3TestServer.credentials())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(requests)).build();
+        sink = sinkOn(bucket).client(recorded).objectLock(S3ObjectLock.governance(Duration.ofDays(7))).build();
+
+        put(sink, "snapshots/s1", "manifest", ObjectKind.SNAPSHOT);
+        put(sink, "jobs/etc/20261124T0100Z/done", "{\"outcome\":\"SUCCEEDED\"}", ObjectKind.RECORD);
+        put(sink, "jobs/etc/20261124T0200Z/lease-000001", "{\"holder\":\"a\"}", ObjectKind.LOCK);
+        put(sink, "audit/6f1c/000000000001", "{\"seq\":1}", ObjectKind.AUDIT);
+
+        for (String name : List.of("snapshots/s1", "audit/6f1c/000000000001")) {
+            assertThat(requests.headersOf("PUT", "/" + bucket + "/repo/" + name).get("x-amz-object-lock-mode")).as(name)
+                    .containsExactly("GOVERNANCE");
+        }
+        for (String name : List.of("jobs/etc/20261124T0100Z/done", "jobs/etc/20261124T0200Z/lease-000001")) {
+            assertThat(requests.headersOf("PUT", "/" + bucket + "/repo/" + name)).as(name)
+                    .doesNotContainKey("x-amz-object-lock-mode").doesNotContainKey("x-amz-object-lock-retain-until-date");
+        }
+        // what S3 keeps from those headers (S3Mock does not take it from a PUT, so it is set as S3 would)
+        Instant until = Instant.now().plus(Duration.ofDays(7));
+        client.putObjectRetention(r -> r.bucket(bucket).key("repo/snapshots/s1")
+                .retention(x -> x.mode(ObjectLockRetentionMode.GOVERNANCE).retainUntilDate(until)));
+
+        // the jobs layer's cleanup of old run records goes on while the snapshot stays locked
+        sink.delete("jobs/etc/20261124T0100Z/done");
+        sink.delete("jobs/etc/20261124T0200Z/lease-000001");
+        assertThat(sink.stat("jobs/etc/20261124T0100Z/done")).isEmpty();
+        assertThat(sink.stat("jobs/etc/20261124T0200Z/lease-000001")).isEmpty();
+        assertThatThrownBy(() -> sink.delete("snapshots/s1")).isInstanceOf(ObjectLockedException.class);
+        assertThat(read(sink, "snapshots/s1")).isEqualTo("manifest");
+        recorded.close();
+    }
 }

@@ -241,9 +241,12 @@ public final class S3Uploads {
         }
     }
 
-    /** The retain-until date for a new object of {@code kind}, when this Sink writes with Object Lock. */
+    /**
+     * The retain-until date for a new object of {@code kind}, when this Sink writes with Object Lock. Locks and run
+     * records get none: they are deleted while the snapshots they concern are still protected.
+     */
     private Optional<Instant> lockFor(ObjectKind kind) {
-        if (objectLock.isEmpty() || kind == ObjectKind.LOCK) {
+        if (objectLock.isEmpty() || kind == ObjectKind.LOCK || kind == ObjectKind.RECORD) {
             return Optional.empty();
         }
         return Optional.of(clock.instant().plus(objectLock.get().retention()).truncatedTo(ChronoUnit.SECONDS));
