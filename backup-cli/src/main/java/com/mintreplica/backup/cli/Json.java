@@ -45,6 +45,57 @@ final class Json {
         }
     }
 
+    /**
+     * A JSON array written element by element to {@code out} (which stays open), for listings too long to hold:
+     * {@code ls --json} of a snapshot of millions of entries.
+     */
+    static final class ArrayWriter implements AutoCloseable {
+        private final java.io.PrintStream out;
+        private final com.fasterxml.jackson.databind.SequenceWriter writer;
+
+        ArrayWriter(java.io.PrintStream printer) {
+            this.out = printer;
+            try {
+                this.writer = MAPPER.writer().writeValuesAsArray(new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        printer.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        printer.write(b, off, len);
+                    }
+
+                    @Override
+                    public void close() {
+                        printer.flush();
+                    }
+                });
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void write(Object value) {
+            try {
+                writer.write(value);
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                writer.close();
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            out.println();
+        }
+    }
+
     static Map<String, Object> snapshot(Snapshot s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", s.id());

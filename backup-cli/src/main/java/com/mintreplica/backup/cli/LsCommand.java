@@ -3,11 +3,7 @@ package com.mintreplica.backup.cli;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.SnapshotSelector;
-import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.FileNames;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,14 +29,14 @@ final class LsCommand implements Callable<Integer> {
     public Integer call() {
         try (Repository repo = repository.open(root)) {
             Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
-            List<Entry> entries = repo.entries(s);
+            // Entry by entry as the snapshot's directories are read: a listing of millions needs no more memory.
             if (json) {
-                List<Map<String, Object>> out = new ArrayList<>();
-                entries.forEach(e -> out.add(Json.entry(e)));
-                root.out.println(Json.write(out));
+                try (Json.ArrayWriter out = new Json.ArrayWriter(root.out)) {
+                    repo.forEachEntry(s, e -> out.write(Json.entry(e)));
+                }
                 return MintBackup.OK;
             }
-            for (Entry e : entries) {
+            repo.forEachEntry(s, e -> {
                 String type = switch (e.type()) {
                     case REGULAR -> "-";
                     case DIRECTORY -> "d";
@@ -61,7 +57,7 @@ final class LsCommand implements Callable<Integer> {
                             + ((rdev & 0xff) | ((rdev >>> 12) & 0xffffff00L));
                 }
                 root.out.printf("%s %s %10s  %-19s  %s%s%n", type, mode, size, time, FileNames.display(e.path()), link);
-            }
+            });
         }
         return MintBackup.OK;
     }

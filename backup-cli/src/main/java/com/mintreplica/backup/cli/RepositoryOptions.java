@@ -38,6 +38,11 @@ final class RepositoryOptions {
             description = "An OpenPGP secret key that opens an encrypted repository (repeatable). Default: $" + KEY_ENV + ".")
     List<Path> keys = new ArrayList<>();
 
+    @Option(names = "--no-cache",
+            description = "Keep no local cache of snapshot summaries (by default in $XDG_CACHE_HOME/mint-backup,"
+                    + " or ~/.cache/mint-backup).")
+    boolean noCache;
+
     @Option(names = "--passphrase-file", paramLabel = "F",
             description = "A file whose first line is the secret key's passphrase. Default: $" + PASSPHRASE_ENV + ".")
     Path passphraseFile;
@@ -48,8 +53,8 @@ final class RepositoryOptions {
     Path writerKey;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Where a writer keeps its cache of unchanged files. Default: $" + CACHE_ENV
-                    + "/mint-backup, else ~/.cache/mint-backup.")
+            description = "The local cache: snapshot summaries and tree packs (readers), or a writer's cache of unchanged"
+                    + " files. Default: $" + CACHE_ENV + "/mint-backup, else ~/.cache/mint-backup.")
     Path cacheDir;
 
     String location(MintBackup root) {
@@ -71,14 +76,16 @@ final class RepositoryOptions {
      */
     Repository open(MintBackup root) {
         List<OpenPgpSecretKey> secretKeys = secretKeys(root);
+        Repository repository;
         if (!secretKeys.isEmpty()) {
-            return Repository.open(location(root), OpenPgpEncryption.unlockWith(secretKeys));
+            repository = Repository.open(location(root), OpenPgpEncryption.unlockWith(secretKeys));
+        } else {
+            Optional<WriterKey> writer = writerKey(root);
+            repository = writer.isPresent() ? Repository.open(location(root), OpenPgpEncryption.writeWith(writer.get()))
+                    : Repository.open(location(root));
         }
-        Optional<WriterKey> writer = writerKey(root);
-        if (writer.isPresent()) {
-            return Repository.open(location(root), OpenPgpEncryption.writeWith(writer.get()));
-        }
-        return Repository.open(location(root));
+        cacheDirectory(root).ifPresent(repository::withCache);
+        return repository;
     }
 
     /** The writer key given by --writer-key or the environment, with its cache directory. */
@@ -90,18 +97,34 @@ final class RepositoryOptions {
         if (file == null) {
             return Optional.empty();
         }
-        return Optional.of(WriterKey.load(file).withCacheDirectory(cacheDirectory(root)));
+        // A writer's parent cache is what lets it skip unchanged files at all: it is kept even with --no-cache.
+        Path cache = cacheDir != null ? cacheDir
+                : envCacheDirectory(root).orElse(Path.of(System.getProperty("user.home"), ".cache", "mint-backup"));
+        return Optional.of(WriterKey.load(file).withCacheDirectory(cache));
     }
 
-    Path cacheDirectory(MintBackup root) {
-        if (cacheDir != null) {
-            return cacheDir;
+    /**
+     * Where snapshot summaries and tree packs are cached (a reader's): --cache-dir, else
+     * {@code $XDG_CACHE_HOME/mint-backup}, else {@code $HOME/.cache/mint-backup}; none with {@code --no-cache} or
+     * when none of these is set.
+     */
+    Optional<Path> cacheDirectory(MintBackup root) {
+        if (noCache) {
+            return Optional.empty();
         }
+        return cacheDir != null ? Optional.of(cacheDir) : envCacheDirectory(root);
+    }
+
+    private static Optional<Path> envCacheDirectory(MintBackup root) {
         String xdg = root.env.get(CACHE_ENV);
         if (xdg != null && !xdg.isBlank()) {
-            return Path.of(xdg, "mint-backup");
+            return Optional.of(Path.of(xdg, "mint-backup"));
         }
-        return Path.of(System.getProperty("user.home"), ".cache", "mint-backup");
+        String home = root.env.get("HOME");
+        if (home != null && !home.isBlank()) {
+            return Optional.of(Path.of(home, ".cache", "mint-backup"));
+        }
+        return Optional.empty();
     }
 
     /** The secret keys given by --key or the environment, unlocked. */

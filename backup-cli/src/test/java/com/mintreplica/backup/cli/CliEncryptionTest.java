@@ -83,7 +83,8 @@ class CliEncryptionTest {
         Cli.Result repair = run(withKey(ops, "repair", "index", "--repo", repo.toString()));
 
         assertThat(repair.code()).as(repair.toString()).isZero();
-        assertThat(repair.out()).contains("1 packs in the new index (1 added");
+        // One data pack and one tree pack (the snapshot's directory listings): both indexed from their headers.
+        assertThat(repair.out()).contains("2 packs in the new index (2 added").contains("index data/").contains("index tree/");
         assertThat(run(withKey(ops, "verify", "--repo", repo.toString(), "--read-data")).code()).isZero();
         Path target = temp.resolve("restore");
         assertThat(run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", target.toString())).code()).isZero();

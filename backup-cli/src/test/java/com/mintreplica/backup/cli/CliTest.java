@@ -145,13 +145,13 @@ class CliTest {
         ok("init", "--repo", repo.toString());
         Path config = repo.resolve("config");
         byte[] sealed = Files.readAllBytes(config);
-        String json = new String(sealed, 0, sealed.length - 32, StandardCharsets.UTF_8).replace("\"version\" : 1", "\"version\" : 2");
+        String json = new String(sealed, 0, sealed.length - 32, StandardCharsets.UTF_8).replace("\"version\" : 2", "\"version\" : 3");
         byte[] payload = json.getBytes(StandardCharsets.UTF_8);
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(payload);
         byte[] resealed = Arrays.copyOf(payload, payload.length + 32);
         System.arraycopy(hash, 0, resealed, payload.length, 32);
         Files.write(config, resealed);
-        assertUsageError(Cli.run("list", "--repo", repo.toString()), "format version 2", "upgrade mint-backup");
+        assertUsageError(Cli.run("list", "--repo", repo.toString()), "format version 3", "upgrade mint-backup");
     }
 
     @Test

@@ -32,8 +32,12 @@ public final class ManySmallEntriesMain {
     private ManySmallEntriesMain() {
     }
 
+    /**
+     * 500 entries to a directory, one directory after the other: a Source emits all entries below a directory together
+     * (the order snapshots as trees rely on), and names sort in the order they come.
+     */
     static String path(int i) {
-        return String.format("spool/%03d/mail-%07d.eml", i % 500, i);
+        return String.format("spool/%03d/mail-%07d.eml", i / 500, i);
     }
 
     /** 40 to 400 bytes of mail-like text, different for every entry. */

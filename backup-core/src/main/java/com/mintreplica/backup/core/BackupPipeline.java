@@ -153,12 +153,14 @@ public final class BackupPipeline {
         if (!repo.canRead()) {
             return repo.store().cachedParent(host, source.id());
         }
-        // snapshots() read every manifest, so whether a writer wrote each is known
-        return repo.snapshots().stream()
-                .filter(s -> s.source().equals(source.id()) && s.host().equals(host))
-                .filter(s -> !repo.store().writtenByWriter(s.id()))
-                .max(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id))
-                .map(s -> repo.store().manifest(s.id()));
+        // heads() read every snapshot object (or took it from the local cache, which holds only readers' snapshots),
+        // so whether a writer wrote each is known; snapshots the keys do not trust are not among them
+        return repo.store().heads().stream()
+                .filter(m -> m.snapshot().source().equals(source.id()) && m.snapshot().host().equals(host))
+                .filter(m -> !repo.store().writtenByWriter(m.snapshot().id()))
+                .max(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()))
+                // a tree snapshot's head is all of it; a flat one's entries are read now
+                .map(m -> m.isTree() ? m : repo.store().manifest(m.snapshot().id()));
     }
 
     private List<Snapshot> applyRetention(Repository repo, Snapshot created) {

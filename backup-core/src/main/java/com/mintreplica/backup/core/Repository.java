@@ -6,6 +6,7 @@ import com.mintreplica.backup.core.internal.Manifest;
 import com.mintreplica.backup.core.internal.RepairRun;
 import com.mintreplica.backup.core.internal.RepoConfig;
 import com.mintreplica.backup.core.internal.RestoreRun;
+import com.mintreplica.backup.core.internal.SnapshotWalker;
 import com.mintreplica.backup.core.internal.Store;
 import com.mintreplica.backup.core.internal.Verifier;
 import com.mintreplica.backup.core.sink.Sink;
@@ -164,6 +165,23 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps a local cache under {@code directory} (in a subdirectory per repository id) of snapshot summaries and of
+     * the packs of directory listings (tree packs), so that listing snapshots, finding a backup's parent and planning a
+     * prune read only the snapshot objects they have not seen before (a repository of 10,000 snapshots on a remote store
+     * lists from one listing request), and a backup's comparison with its parent, a restore and {@code ls} read
+     * directory listings from local files instead of one request per directory. Cached objects are stored as the
+     * repository stores them (encrypted when it is encrypted) and checked when read; the repository stays the source
+     * of truth, and a cache that cannot be written is only logged. An app that backs up to a remote store should give
+     * one. The CLI uses {@code $XDG_CACHE_HOME/mint-backup}. {@code null} turns the cache off (the default).
+     *
+     * @return this repository
+     */
+    public Repository withCache(java.nio.file.Path directory) {
+        store.useCache(directory);
+        return this;
+    }
+
     /** Where the repository is, for messages. */
     public String location() {
         return store.location();
@@ -269,9 +287,25 @@ public final class Repository implements AutoCloseable {
         return chosen;
     }
 
-    /** The entries of a snapshot, in snapshot order. */
+    /**
+     * The entries of a snapshot, in snapshot order, in one list. A snapshot of millions of entries needs a heap to
+     * match: {@link #forEachEntry} hands them over one at a time instead.
+     */
     public List<Entry> entries(Snapshot snapshot) {
-        return store.manifest(snapshot.id()).items().stream().map(Manifest.Item::entry).toList();
+        List<Entry> out = new java.util.ArrayList<>();
+        forEachEntry(snapshot, out::add);
+        return out;
+    }
+
+    /**
+     * Hands every entry of a snapshot to {@code action}, in snapshot order (a directory before what it holds), reading
+     * the snapshot's directory listings only as it reaches them: memory stays small however many entries there are.
+     *
+     * @throws CorruptDataException when a directory listing of the snapshot is missing or damaged
+     */
+    public void forEachEntry(Snapshot snapshot, java.util.function.Consumer<Entry> action) {
+        Objects.requireNonNull(action, "action");
+        SnapshotWalker.of(store, store.manifest(snapshot.id())).forEach(item -> action.accept(item.entry()));
     }
 
     /**
@@ -282,9 +316,7 @@ public final class Repository implements AutoCloseable {
     public InputStream openEntry(Snapshot snapshot, String path) {
         store.requireReader("reading an entry");
         Manifest manifest = store.manifest(snapshot.id());
-        Manifest.Item item = manifest.items().stream()
-                .filter(i -> i.entry().path().equals(path))
-                .findFirst()
+        Manifest.Item item = findEntry(manifest, path)
                 .orElseThrow(() -> new NotFoundException("snapshot " + snapshot.id() + " has no entry '" + path
                         + "': `mint-backup ls` lists its entries"));
         if (item.entry().type() != EntryType.REGULAR) {
@@ -296,6 +328,15 @@ public final class Repository implements AutoCloseable {
         } catch (IOException e) {
             throw new BackupException("cannot read entry '" + path + "' of snapshot " + snapshot.id() + ": " + e.getMessage(), e);
         }
+    }
+
+    private Optional<Manifest.Item> findEntry(Manifest manifest, String path) {
+        try {
+            Entry.checkPath(path);
+        } catch (InvalidInputException e) {
+            return Optional.empty();
+        }
+        return SnapshotWalker.find(store, manifest, path);
     }
 
     /** Starts describing a restore of the snapshot {@code selector} chooses. */
@@ -502,7 +543,7 @@ public final class Repository implements AutoCloseable {
         store.requireReader("restoring a snapshot");
         Snapshot snapshot = snapshot(restore.selector());
         Manifest manifest = store.manifest(snapshot.id());
-        restore.checkIncludesExist(manifest.items().stream().map(i -> i.entry().path()).toList(), snapshot);
+        restore.checkIncludesExist(include -> SnapshotWalker.hasPathOrBelow(store, manifest, include), snapshot);
         ExecutorService executor = restore.executor() != null ? null : newExecutor("mint-backup-restore", restore.parallelism());
         try {
             RestoreRun.Counts counts = new RestoreRun(store, manifest,

@@ -144,9 +144,10 @@ public final class Restore {
         };
     }
 
-    void checkIncludesExist(List<String> paths, Snapshot snapshot) {
+    /** Checks every include with {@code exists} (whether the snapshot has the path, or anything below it). */
+    void checkIncludesExist(Predicate<String> exists, Snapshot snapshot) {
         for (String include : includes) {
-            boolean found = paths.stream().anyMatch(p -> p.equals(include) || p.startsWith(include + "/"));
+            boolean found = exists.test(include);
             if (!found) {
                 throw new NotFoundException("snapshot " + snapshot.id() + " has no entry '" + include
                         + "': `mint-backup ls " + snapshot.id() + "` lists its entries");

@@ -371,7 +371,7 @@ class CodecCorruptionTest {
     }
 
     /**
-     * Below the envelope: damaged plaintext of an index object, a manifest and a pack header (in a repository with
+     * Below the envelope: damaged plaintext of an index object, a manifest, a tree blob and a pack header (in a repository with
      * no transformers, the header on disk is this plaintext) may parse to other plausible values, but never throws
      * anything other than {@link CorruptDataException}.
      */
@@ -389,6 +389,13 @@ class CodecCorruptionTest {
             String name = Manifest.objectName(id);
             byte[] json = store.readMetadata(name);
             forEachDamage(json, (what, damaged) -> onlyCorrupt(name, what, () -> ManifestFormat.read(name, damaged), failures));
+        }
+        // tree blobs (snapshot format 3): the error names the tree
+        for (com.mintreplica.backup.core.internal.BlobId tree
+                : store.reloadIndex().blobIds(com.mintreplica.backup.core.internal.BlobType.TREE)) {
+            byte[] json = store.readBlob(tree);
+            forEachDamage(json, (what, damaged) -> onlyCorrupt(tree.hex(), what,
+                    () -> com.mintreplica.backup.core.internal.TreeFormat.decode(tree, "d", damaged), failures));
         }
         for (String name : f.objects(Packs.PREFIX)) {
             BlobId packId = Packs.idOf(name);

@@ -60,9 +60,10 @@ class PruneDuplicateCopiesTest {
         try (Repository clone = Repository.open(new LocalDirectorySink(b, false))) {
             onlyX = backup(clone, Map.of("x", x), 2);
         }
-        // Bring those packs, their index object and the snapshot into the first repository, with every blob copy in
-        // them damaged: each blob of x is now indexed twice, once good and once bad.
-        for (String prefix : List.of("data", "index", "snapshots")) {
+        // Bring those packs, their index object and the snapshot (with its tree pack: snapshots are trees) into the
+        // first repository, with every data blob copy in them damaged: each blob of x is now indexed twice, once good
+        // and once bad.
+        for (String prefix : List.of("data", "tree", "index", "snapshots")) {
             for (Path f : files(b, prefix)) {
                 Path target = a.resolve(b.relativize(f).toString());
                 if (!Files.exists(target) && !before.contains(f)) {

@@ -3,6 +3,7 @@ package com.mintreplica.backup.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.core.internal.BlobId;
+import com.mintreplica.backup.core.internal.BlobType;
 import com.mintreplica.backup.core.internal.RepoConfig;
 import com.mintreplica.backup.core.internal.Store;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
@@ -55,11 +56,11 @@ class ShiftedContentDedupTest {
                 RepositorySettings.DEFAULT_CHUNK_MAX, 0x5eed0f0c0ffee001L, RepositorySettings.DEFAULT_PACK_SIZE, List.of(), Map.of()));
         try (Repository repo = Repository.open(sink)) {
             Snapshot first = backup(repo, false, Instant.parse("2026-01-01T01:00:00Z"));
-            Set<BlobId> before = new HashSet<>(repo.store().reloadIndex().blobIds());
+            Set<BlobId> before = new HashSet<>(repo.store().reloadIndex().blobIds(BlobType.DATA));
             assertThat(before).as("blobs of 64 MiB in chunks of 512 KiB to 8 MiB").hasSizeBetween(8, 128);
 
             Snapshot second = backup(repo, true, Instant.parse("2026-01-02T01:00:00Z"));
-            Set<BlobId> added = new HashSet<>(repo.store().reloadIndex().blobIds());
+            Set<BlobId> added = new HashSet<>(repo.store().reloadIndex().blobIds(BlobType.DATA));
             added.removeAll(before);
 
             assertThat(added).as("new blobs after inserting one byte at the start").hasSizeBetween(1, 2);

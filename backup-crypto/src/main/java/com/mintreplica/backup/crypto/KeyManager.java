@@ -340,13 +340,18 @@ public final class KeyManager implements AutoCloseable {
         return out;
     }
 
-    /** The unsigned manifests of a single-layout repository, which readers keep trusting once it has writers. */
+    /**
+     * The unsigned manifests and index objects of a single-layout repository, which readers keep trusting once it has
+     * writers. (A single-layout repository of format 2 has index objects too: its tree packs are indexed.)
+     */
     private Map<String, String> unsignedManifests() {
         try {
             Map<String, String> out = new java.util.TreeMap<>();
-            List<ObjectInfo> objects;
-            try (Stream<ObjectInfo> listed = sink.list("snapshots/")) {
-                objects = listed.toList();
+            List<ObjectInfo> objects = new java.util.ArrayList<>();
+            for (String prefix : List.of("snapshots/", "index/")) {
+                try (Stream<ObjectInfo> listed = sink.list(prefix)) {
+                    objects.addAll(listed.toList());
+                }
             }
             for (ObjectInfo o : objects) {
                 byte[] stored;

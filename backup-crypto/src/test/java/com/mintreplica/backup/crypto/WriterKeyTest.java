@@ -454,4 +454,99 @@ class WriterKeyTest {
                     .contains(signedName, "index/" + "cd".repeat(32));
         }
     }
+
+    /** Files in nested directories (several tree blobs), in Source order: all entries below a directory together. */
+    static CountingSource nested() {
+        CountingSource s = new CountingSource();
+        s.put("etc/app/a.conf", "a = 1\n".getBytes(StandardCharsets.UTF_8), "t1");
+        s.put("etc/app/b.conf", Fixtures.random(200_000, 11), "t2");
+        s.put("etc/hosts", "127.0.0.1 localhost\n".getBytes(StandardCharsets.UTF_8), "t3");
+        s.put("readme", "nested".getBytes(StandardCharsets.UTF_8), "t4");
+        s.put("var/log/x.log", Fixtures.random(150_000, 12), "t5");
+        s.put("var/log/y.log", Fixtures.random(90_000, 13), "t6");
+        return s;
+    }
+
+    private static java.util.Set<String> objects(InMemorySink sink, String prefix) {
+        return sink.objects().keySet().stream().filter(n -> n.startsWith(prefix))
+                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    @Test
+    void a_writer_writes_tree_snapshots_that_readers_restore_and_unchanged_directories_store_no_new_tree_blobs() {
+        InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
+        WriterKey app1 = export(sink, "app1");
+        WriterKey app2 = export(sink, "app2");
+        CountingSource source = nested();
+        Snapshot first = backup(sink, app1, source).snapshot();
+        java.util.Set<String> trees = objects(sink, "tree/");
+        assertThat(trees).as("a writer's snapshot is a tree of per-directory tree blobs, in tree packs").isNotEmpty();
+        Map<String, byte[]> restored = restore(sink, first.id());
+        assertThat(restored.keySet()).containsExactlyInAnyOrderElementsOf(source.files.keySet());
+        source.files.forEach((path, content) -> assertThat(restored.get(path)).as(path).isEqualTo(content));
+
+        // The same writer again: its parent comes from its local cache (it cannot read trees), so nothing is read,
+        // and every tree blob is already listed in an id part: no tree pack is written.
+        int opened = source.opened.get();
+        BackupResult second = backup(sink, app1, source);
+        assertThat(source.opened.get()).as("files read by the second backup").isEqualTo(opened);
+        assertThat(second.snapshot().parent()).contains(first.id());
+        assertThat(objects(sink, "tree/")).as("tree packs after the second backup").isEqualTo(trees);
+
+        // Another writer, without any parent: it reads every file, and deduplicates data and trees against the id
+        // parts of the index objects app1 wrote (which list tree blob ids too).
+        BackupResult third = backup(sink, app2, source);
+        assertThat(source.opened.get()).isEqualTo(opened + source.files.size());
+        assertThat(third.snapshot().stats().bytesNew()).isZero();
+        assertThat(objects(sink, "tree/")).as("tree packs after another writer's backup").isEqualTo(trees);
+        Map<String, byte[]> again = restore(sink, third.snapshot().id());
+        source.files.forEach((path, content) -> assertThat(again.get(path)).as(path).isEqualTo(content));
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            assertThat(repo.snapshots()).extracting(Snapshot::id)
+                    .containsExactly(first.id(), second.snapshot().id(), third.snapshot().id());
+            assertThat(repo.verify(true).ok()).as(repo.verify(true).toString()).isTrue();
+        }
+    }
+
+    @Test
+    void an_untrusted_writers_tree_snapshot_is_not_listed_restored_cached_or_taken_as_a_readers_parent() {
+        InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
+        WriterKey app1 = export(sink, "app1");
+        CountingSource source = nested();
+        Snapshot written = backup(sink, app1, source).snapshot();
+        Path cache = temp.resolve("reader-cache");
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret())).withCache(cache)) {
+            // trusted while app1 is not revoked, and listed through the reader's local cache of snapshot heads
+            assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactly(written.id());
+        }
+        try (KeyManager manager = KeyManager.open(sink, keys.edSecret())) {
+            // a stolen key: nothing it signed is kept, so its tree snapshot (root and subtrees) is no longer trusted
+            manager.revokeWriter("app1", Optional.of(java.time.Instant.EPOCH));
+        }
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret())).withCache(cache)) {
+            assertThat(repo.snapshots()).as("the cache must not vouch for a writer's snapshot").isEmpty();
+            assertThat(repo.untrustedSnapshots()).extracting(u -> u.snapshot().id()).containsExactly(written.id());
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.parse(written.id())).to(new MemoryTarget()).run())
+                    .isInstanceOf(com.mintreplica.backup.core.BackupException.class);
+            assertThatThrownBy(() -> repo.openEntry(written, "etc/hosts"))
+                    .isInstanceOf(com.mintreplica.backup.core.BackupException.class);
+
+            // A reader's backup of the same host and source does not take the writer's tree as its parent (it would
+            // reuse the blob ids the writer put in its trees without reading the files): every file is read.
+            int opened = source.opened.get();
+            BackupResult mine = Backup.pipeline().source(source).to(repo).host("app1").build().run();
+            assertThat(mine.snapshot().parent()).isEmpty();
+            assertThat(source.opened.get() - opened).isEqualTo(source.files.size());
+            assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactly(mine.snapshot().id());
+        }
+        Map<String, byte[]> restored = restore(sink, nestedLatest(sink));
+        source.files.forEach((path, content) -> assertThat(restored.get(path)).as(path).isEqualTo(content));
+    }
+
+    private String nestedLatest(InMemorySink sink) {
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            List<Snapshot> all = repo.snapshots();
+            return all.get(all.size() - 1).id();
+        }
+    }
 }

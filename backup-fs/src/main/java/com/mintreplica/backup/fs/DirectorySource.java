@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  * <p>Entries are named by their absolute path without the leading {@code /} ({@code /etc/mint/app.yaml} becomes
  * {@code etc/mint/app.yaml}), so a restore to the original location and a restore into another directory both know
  * where each file goes. The directories above each root are entries too (with their metadata). Within a tree,
- * directories come before their contents and names are in sorted order.
+ * directories come before their contents and names are in sorted order; the roots are walked in sorted order, so the
+ * entries below any directory come together, as {@link SourceReader} asks.
  *
  * <ul>
  *   <li>Regular files, directories (empty ones too) and symbolic links (stored as links, never followed); POSIX
@@ -44,7 +45,14 @@ public final class DirectorySource implements Source {
         if (b.roots.isEmpty()) {
             throw new InvalidInputException("a directory source needs at least one path to back up");
         }
-        this.roots = List.copyOf(b.roots);
+        // A root inside another root is already part of it: walking it again would list its entries twice.
+        List<Path> kept = new ArrayList<>();
+        for (Path root : b.roots) {
+            if (kept.stream().noneMatch(root::startsWith)) {
+                kept.add(root);
+            }
+        }
+        this.roots = List.copyOf(kept);
         this.includes = List.copyOf(b.includes);
         this.excludes = List.copyOf(b.excludes);
     }
@@ -58,7 +66,7 @@ public final class DirectorySource implements Source {
         return new Builder();
     }
 
-    /** The absolute, normalized roots, sorted. */
+    /** The absolute, normalized roots, sorted; a root inside another one is left out (the outer one holds it). */
     public List<Path> roots() {
         return roots;
     }

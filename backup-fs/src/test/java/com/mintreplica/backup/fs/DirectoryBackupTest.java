@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mintreplica.backup.core.Backup;
+import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.BackupResult;
 import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.InvalidInputException;
@@ -17,6 +18,8 @@ import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.RestoreContext;
+import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceEntry;
 import com.mintreplica.backup.core.source.SourceId;
@@ -269,18 +272,32 @@ class DirectoryBackupTest {
     void an_entry_that_would_escape_the_target_through_a_symlink_is_refused() throws Exception {
         Path outside = temp.resolve("outside");
         Files.createDirectories(outside);
+        Entry[] hostile = {
+                Entry.directory("hostile").build(),
+                Entry.symlink("hostile/evil", outside.toString()).build(),
+                Entry.regular("hostile/evil/passwd").build()};
         try (Repository repo = Repository.init(new InMemorySink())) {
-            Backup.pipeline().source(entries(
-                    Entry.directory("hostile").build(),
-                    Entry.symlink("hostile/evil", outside.toString()).build(),
-                    Entry.regular("hostile/evil/passwd").build())).to(repo).build().run();
-            Path restore = temp.resolve("r");
-            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run())
-                    .isInstanceOf(InvalidInputException.class)
+            // A snapshot is a tree of directories: a symlink with an entry below it cannot even be stored.
+            assertThatThrownBy(() -> Backup.pipeline().source(entries(hostile)).to(repo).build().run())
+                    .isInstanceOf(BackupException.class)
                     .hasMessageContaining("hostile/evil/passwd")
-                    .hasMessageContaining("symbolic link");
-            assertThat(outside.resolve("passwd")).doesNotExist();
+                    .hasMessageContaining("out of order");
+            assertThat(repo.snapshots()).isEmpty();
         }
+        // A flat snapshot of format version 1 or 2 could list such entries: the target refuses to write through the link.
+        Path restore = temp.resolve("r");
+        RestoreTarget target = DirectoryTarget.to(restore);
+        Snapshot snapshot = new Snapshot("20260101-000000-00000000", java.time.Instant.EPOCH, "h", new SourceId("fs", "/hostile"),
+                Optional.empty(), java.util.Set.of(), Optional.empty(), new Snapshot.Stats(3, 6, 6, 6, 6, 0),
+                java.util.Map.of(), List.of(), "test");
+        target.begin(new RestoreContext(snapshot, path -> true, false));
+        target.write(hostile[0], InputStream.nullInputStream());
+        target.write(hostile[1], InputStream.nullInputStream());
+        assertThatThrownBy(() -> target.write(hostile[2], new ByteArrayInputStream("owned\n".getBytes())))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("hostile/evil/passwd")
+                .hasMessageContaining("symbolic link");
+        assertThat(outside.resolve("passwd")).doesNotExist();
     }
 
     @Test

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link Source} and its {@link RestoreTarget} must have: what is backed up restores to the same
- * data, in both layouts; entries are valid, unique and in restore order; unchanged data costs little in the next
- * backup. An adapter's test extends this class over data it prepares:
+ * data, in both layouts; entries are valid, unique and in restore order (a directory before its entries, the entries
+ * below a directory together: see {@link SourceReader}); unchanged data costs little in the next backup. An adapter's test extends this class over data it prepares:
  *
  * <pre>{@code
  * class DirectorySourceTest extends SourceContract {
@@ -104,6 +104,45 @@ public abstract class SourceContract {
                 }
             }
         }
+    }
+
+    /**
+     * The order {@link SourceReader} asks for: the entries below a directory come together (a backup stores one listing
+     * per directory, written when it leaves the directory), and nothing lies below a file or symlink. Directories that
+     * are not entries themselves are fine.
+     */
+    @Test
+    void the_entries_below_a_directory_come_together_and_nothing_lies_below_a_file() throws Exception {
+        java.util.Deque<String> open = new java.util.ArrayDeque<>();
+        open.push("");
+        Set<String> left = new HashSet<>();
+        Set<String> notDirectories = new HashSet<>();
+        for (Entry e : read(newSource())) {
+            String path = e.path();
+            int slash = path.lastIndexOf('/');
+            String directory = slash < 0 ? "" : path.substring(0, slash);
+            while (!within(directory, open.peek())) {
+                left.add(open.pop());
+            }
+            while (!open.peek().equals(directory)) {
+                String top = open.peek();
+                int end = directory.indexOf('/', top.isEmpty() ? 0 : top.length() + 1);
+                String next = end < 0 ? directory : directory.substring(0, end);
+                assertThat(left).as("%s comes after the entries below %s were done", path, next).doesNotContain(next);
+                assertThat(notDirectories).as("%s lies below %s, which is not a directory", path, next).doesNotContain(next);
+                open.push(next);
+            }
+            if (e.type() == EntryType.DIRECTORY) {
+                assertThat(left).as("directory %s comes after entries below it", path).doesNotContain(path);
+                open.push(path);
+            } else {
+                notDirectories.add(path);
+            }
+        }
+    }
+
+    private static boolean within(String path, String directory) {
+        return directory.isEmpty() || path.equals(directory) || path.startsWith(directory + "/");
     }
 
     @Test

@@ -66,7 +66,9 @@ class BackupNeverHangsPropertyTest {
                 default -> r.nextInt(50) == 0 ? r.nextInt(256 << 10) : r.nextInt(2048);
             };
             size = (int) Math.min(size, budget);
-            String path = "d" + (n % 7) + "/f-" + n;
+            // Seven directories, each one block of consecutive entries: a Source emits all entries below a directory
+            // together (the order snapshots as trees rely on).
+            String path = "d" + (n * 7L / count) + "/f-" + n;
             if (size > 64 << 10 && r.nextInt(3) == 0) {
                 b.generated(path, size, r.nextLong()); // generated as it is read
                 budget -= size;
@@ -114,6 +116,53 @@ class BackupNeverHangsPropertyTest {
             assertThat(target.finished()).as("%s", c).isTrue();
             assertThat(target.digests()).as("%s", c).isEqualTo(source.digests());
         }
+    }
+
+    /**
+     * Snapshots are trees of per-directory tree blobs: a tree of many tiny directories (most with one small file or
+     * none, nested up to eight deep) puts more tree blobs than chunks through the pipeline. Tree blobs take the tree
+     * pack budget and closed listings the chunk budget, from budgets of a few bytes to a few MiB and packs smaller than
+     * a single tree blob: nothing may wait forever, and every backup restores identically.
+     */
+    @Test
+    @Timeout(600)
+    void no_tree_of_many_tiny_directories_deadlocks_and_every_backup_restores_identically() {
+        SplittableRandom random = new SplittableRandom(SEED ^ 0x7ee5L);
+        for (int i = 0; i < TREE_CASES; i++) {
+            long caseSeed = random.nextLong();
+            SampleSource source = tinyDirectories(caseSeed);
+            Case c = parameters(i, caseSeed, source, random);
+            Case tight = new Case(c.index(), c.seed(), c.entries(), c.totalBytes(), logUniform(random, 64, 64 << 10),
+                    c.chunkMin(), c.chunkAvg(), c.chunkMax(), logUniform(random, 1, 1 << 20), c.parallelism(),
+                    c.compressed());
+            assertTimeoutPreemptively(PER_CASE, () -> backUpAndRestore(tight, source),
+                    () -> "backup or restore of a tree of tiny directories did not finish within " + PER_CASE + ": "
+                            + tight);
+        }
+    }
+
+    private static final int TREE_CASES = 60;
+
+    /** Up to 3,000 directories in a random tree, depth first (the order a Source emits), each with 0 to 2 tiny files. */
+    private static SampleSource tinyDirectories(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        SampleSource.Builder b = SampleSource.builder();
+        int directories = 1 + r.nextInt(3000);
+        java.util.ArrayDeque<String> stack = new java.util.ArrayDeque<>();
+        stack.push("t");
+        for (int d = 0; d < directories; d++) {
+            // go up a few levels, then one down: a new directory below the current one
+            while (stack.size() > 1 && (stack.size() > 8 || r.nextInt(3) == 0)) {
+                stack.pop();
+            }
+            String dir = stack.peek() + "/d" + d;
+            stack.push(dir);
+            int files = r.nextInt(3);
+            for (int f = 0; f < files; f++) {
+                b.add(dir + "/f" + f, r.nextInt(4) == 0 ? new byte[0] : text(r, r.nextInt(300)));
+            }
+        }
+        return b.build();
     }
 
     private static int logUniform(SplittableRandom random, int min, int max) {

@@ -115,6 +115,58 @@ class StallWatchdogTest {
         assertThat(objects("locks/")).isEmpty();
     }
 
+    /** 2,000 directories, each with one tiny file: far more tree blobs than a 64 KiB tree pack holds. */
+    private static SampleSource tinyDirectories() {
+        SampleSource.Builder b = SampleSource.builder();
+        for (int d = 0; d < 2000; d++) {
+            b.add("srv/d" + d + "/f", ("file " + d + "\n").getBytes());
+        }
+        return b.build();
+    }
+
+    /**
+     * Snapshots are trees: directory listings go into tree packs through the same watched store. When the tree pack
+     * uploads hang, the backup fails within the stall timeout naming the tree pack, workers with trees to store wait
+     * for the tree pack budget (held by the stuck uploads) instead of piling tree blobs up in memory, and nothing is
+     * committed; once the uploads return, the next backup of the same tree works.
+     */
+    @Test
+    void a_backup_whose_tree_pack_uploads_hang_fails_within_the_stall_timeout_and_trees_wait_for_their_budget()
+            throws Exception {
+        SampleSource source = tinyDirectories();
+        try (Repository repo = Repository.init(store, smallPacks())) {
+            store.hang(under("tree/"), Call.PUT);
+            long start = System.nanoTime();
+            StallException stall = catchThrowableOfType(() -> Backup.pipeline().source(source).to(repo)
+                    .memoryBudget(64 << 10).parallelism(3).stallTimeout(STALL).build().run(), StallException.class);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(stall).as("the backup fails with a stall").isNotNull();
+            assertThat(millis).as("it returns promptly though the uploads never return").isLessThan(PROMPT_MILLIS);
+            assertThat(store.hangingCalls()).as("the stuck tree pack uploads are still stuck").isPositive();
+            assertThat(stall.getMessage())
+                    .contains("backup of sample:test", "made no progress for 1.0 s", "no snapshot was committed")
+                    .containsPattern("worker \\[[^]]+\\]: Sink.put of 'tree/[0-9a-f]{2}/[0-9a-f]{64}' \\(\\d+ bytes")
+                    .containsPattern("worker \\[[^]]+\\]: waiting for \\d+ bytes of the tree pack budget for blob"
+                            + " [0-9a-f]{64} \\(\\d+ of \\d+ bytes held: \\d+ by the open pack \\(\\d+ blobs\\), \\d+ by \\d+"
+                            + " packs? being uploaded\\)")
+                    .containsPattern("reader \\[mint-backup-backup\\]: waiting for \\d+ bytes of the chunk budget");
+            assertThat(objects("snapshots/")).as("no snapshot object").isEmpty();
+            assertThat(objects("locks/")).as("the lease is released").isEmpty();
+        }
+        store.release();
+        awaitRunThreadsGone();
+        assertThat(objects("snapshots/")).as("nothing is committed late").isEmpty();
+        try (Repository repo = Repository.open(memory)) {
+            BackupResult again = Backup.pipeline().source(source).to(repo).memoryBudget(64 << 10).parallelism(3).build()
+                    .run();
+            DigestTarget target = new DigestTarget();
+            repo.restore(SnapshotSelector.id(again.snapshotId())).to(target).run();
+            assertThat(target.digests()).isEqualTo(source.digests());
+            assertThat(repo.verify(true).ok()).isTrue();
+        }
+    }
+
     @Test
     void a_manifest_whose_write_was_stuck_when_the_run_was_abandoned_is_deleted_when_it_returns() throws Exception {
         try (Repository repo = Repository.init(store)) {

@@ -40,13 +40,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One backup: reads a Source, cuts content into chunks, and in parallel hashes, encodes and packs the chunks that are
- * new, bounded by a byte budget. Then it stores the index of the new packs and, last, the manifest: until the manifest
- * exists, nothing of this run is visible, and a crash leaves only unreferenced packs behind.
+ * new, bounded by a byte budget. Directory listings become tree blobs as the walk leaves each directory
+ * ({@link TreeBuilder}), compared file by file with the parent snapshot's listing of the same directory, which is loaded
+ * when the walk enters it. Index objects for the new packs are written as packs accumulate and at the end; last comes
+ * the snapshot object, naming the root tree: until it exists, nothing of this run is visible, and a crash leaves only
+ * packs no snapshot refers to.
  */
 public final class BackupRun {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
     private static final Logger WARNINGS = LoggerFactory.getLogger(com.mintreplica.backup.core.BackupPipeline.WARNINGS_LOGGER);
     private static final long PROGRESS_NANOS = 250_000_000L;
+    /** Warnings kept in the snapshot; more are counted in a last one (a tree of unreadable files must not fill it). */
+    static final int MAX_WARNINGS = 10_000;
 
     /** What a run needs besides the repository. */
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
@@ -63,22 +68,35 @@ public final class BackupRun {
     private final AtomicLong bytesNew = new AtomicLong();
     private final AtomicLong bytesStored = new AtomicLong();
     private final List<Snapshot.Warning> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong warningsDropped = new AtomicLong();
     /** [checkpoint] Index objects written while the run goes, so a killed run's packs are reused: see Checkpoints. */
     private final Checkpoints checkpoints;
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
+    /** Chunk and tree tasks not yet finished: a failed run waits for them, so nothing of it is written after it returns. */
+    private final AtomicLong inFlight = new AtomicLong();
+    /** Blobs this run stores: the first worker to claim an id stores it. */
+    private final IdSet claimed = new IdSet();
+    private BlobIndex index;
+    /** The open data pack and the budget of data blobs in packs; the same for tree blobs: see PackBudget. */
+    private PackBudget dataPacks;
+    private PackBudget treePacks;
     private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
-    private PackBudget packs;
     private long entries;
     private long totalBytes;
     private long lastProgress;
+    /**
+     * A writer's files for its parent cache (it cannot read the trees it stores back), or null for a reader: each
+     * regular file with a change token, with its content ids, collected as the tree blobs are made.
+     */
+    private List<Manifest.Item> cacheFiles;
 
     public BackupRun(Store store, Options options) {
         this.options = options;
         this.codec = store.codec();
         this.watch = Watchdog.of("backup of " + options.source().id() + " to " + store.location(),
                 "no snapshot was committed and its lease was released", options.stallTimeout());
-        // Every store call of this run goes through the watchdog's view: progress, what waits, and no write once the
-        // run is abandoned.
+        // Every store call of this run goes through the watchdog's view (data packs, tree packs, index objects, the
+        // snapshot object): progress, what waits, and no write once the run is abandoned.
         this.store = store.withSink(watch.watch(store.sink()));
         // [checkpoint] through the watched store too: no checkpoint is written once the run is abandoned.
         this.checkpoints = new Checkpoints(this.store);
@@ -107,7 +125,7 @@ public final class BackupRun {
         }
     }
 
-    /** The run itself, on the watchdog's thread: lease, read and store, index, manifest. */
+    /** The run itself, on the watchdog's thread: lease, read and store, index, snapshot object. */
     private Snapshot commit(String id, Instant time, Clock clock, long startNanos) throws IOException {
         RepositoryLock lock = null;
         try {
@@ -116,7 +134,7 @@ public final class BackupRun {
                     options.lockWait(), RepositoryLock.Settings.DEFAULT, watch);
             RepositoryLock lease = lock;
             watch.onAbandon(() -> lease.abandon(Duration.ofSeconds(2)));
-            List<Manifest.Item> items;
+            BlobId root;
             Map<String, String> facts;
             BackupContext context = new BackupContext() {
                 @Override
@@ -140,20 +158,26 @@ public final class BackupRun {
                 opened = options.source().open(context);
             }
             try (SourceReader reader = opened) {
-                items = store.config().layout() == Layout.CHUNKED ? readChunked(reader) : readSingle(reader, id);
+                root = read(reader, id);
                 facts = reader.facts();
             }
             try (Watchdog.Activity a = watch.activity("main", () -> "writing the last index object of the run")) {
                 bytesStored.addAndGet(checkpoints.finish()); // [checkpoint] the packs since the last checkpoint
             }
-            // The manifest's own size is not in its stats: it would change what it measures.
+            // The snapshot object's own size is not in its stats: it would change what it measures.
             Snapshot committed = snapshot(id, time, facts, startNanos);
-            lock.check(); // [lock] no prune can have run since the index was read: the blobs this manifest names exist
+            lock.check(); // [lock] no prune can have run since the index was read: the blobs this snapshot names exist
             watch.check();
             // The commit point: once this object is written the snapshot exists, even if the run stalls afterwards.
             watch.expectCommit(Manifest.objectName(id), committed);
-            try (Watchdog.Activity a = watch.activity("main", () -> "writing the manifest of snapshot " + id)) {
-                store.writeManifest(new Manifest(committed, store.config().layout(), items));
+            try (Watchdog.Activity a = watch.activity("main", () -> "writing the snapshot object of " + id)) {
+                store.writeManifest(Manifest.ofTree(committed, store.config().layout(), root));
+            }
+            if (cacheFiles != null) {
+                // After the commit: a writer's next backup compares with what this one stored (see ParentCache).
+                List<Manifest.Item> files = new ArrayList<>(cacheFiles);
+                files.sort(java.util.Comparator.comparing(i -> i.entry().path()));
+                store.saveCachedParent(new Manifest(committed, store.config().layout(), files));
             }
             return committed;
         } finally {
@@ -168,55 +192,95 @@ public final class BackupRun {
         return new Snapshot(id, time, options.host(), options.source().id(), options.job(), options.tags(),
                 options.parent().map(m -> m.snapshot().id()),
                 new Snapshot.Stats(entries, totalBytes, bytesRead.get(), bytesNew.get(), bytesStored.get(), millis),
-                facts, new ArrayList<>(warnings), options.toolVersion());
+                facts, warningsToStore(), options.toolVersion());
     }
 
-    // ---- chunked layout
+    private List<Snapshot.Warning> warningsToStore() {
+        List<Snapshot.Warning> out = new ArrayList<>(warnings);
+        long dropped = warningsDropped.get();
+        if (dropped > 0) {
+            out.add(new Snapshot.Warning("(more)", dropped + " more warnings are not listed (the first " + MAX_WARNINGS
+                    + " are); the log has them all"));
+        }
+        return out;
+    }
 
-    private List<Manifest.Item> readChunked(SourceReader reader) throws IOException {
+    // ---- the walk
+
+    /** Reads every entry, stores what is new, and returns the id of the root tree once every tree is stored. */
+    private BlobId read(SourceReader reader, String snapshotId) throws IOException {
         RepoConfig config = store.config();
+        boolean chunked = config.layout() == Layout.CHUNKED;
         FastCdc chunker = new FastCdc(config.chunkMin(), config.chunkAvg(), config.chunkMax(), config.chunkSeed());
         FastCdc.Stream cutter = chunker.newStream();
+        store.upgradeFormat();
         // [lock] Read again under the lease: an index cached before it may name blobs a prune has deleted since.
-        BlobIndex index = store.reloadIndex();
-        Set<BlobId> known = ConcurrentHashMap.newKeySet();
-        known.addAll(index.blobIds());
-        // Two budgets bound memory (see ByteBudget and PackBudget for why neither can deadlock): chunks cut but not
-        // yet hashed and encoded, and encoded blobs in packs (the open one and those being uploaded). The floors only
-        // keep packs at their full size in the usual case; correctness does not depend on them.
+        index = store.reloadIndex();
+        // Three budgets bound memory (see ByteBudget and PackBudget for why none can deadlock): chunks cut but not yet
+        // hashed and encoded, together with the listings of closed directories whose tree blobs are not stored yet;
+        // encoded data blobs in packs (the open one and those being uploaded); encoded tree blobs in tree packs. The
+        // floors only keep packs at their full size in the usual case; correctness does not depend on them.
         ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget(), 2L * config.chunkMax()));
-        packs = new PackBudget(new PackWriter(codec, config.packSize()),
+        dataPacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.DATA),
                 Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
-        Map<String, Manifest.Item> parentItems = parentItems(index);
-        // Regular entries of this run by path (their place in pending), so a hard link to one takes its content
-        // without reading it again. A place, not the item: resolveDone replaces a stored entry's item by its manifest
-        // item, and the futures of its chunks must not stay reachable through this map.
-        Map<String, Integer> linkable = new HashMap<>();
-
-        List<PendingItem> pending = new ArrayList<>();
-        int resolved = 0;
+        treePacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.TREE),
+                Math.max(options.memoryBudget() / 4, 2L * config.packSize()));
+        ParentListing parentRoot = parentRoot();
+        TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
+                options.executor(), this::track, options.source().id().toString(), treeAdmission(budget));
+        if (chunked && store.keepsParentCache()) {
+            List<Manifest.Item> files = Collections.synchronizedList(new ArrayList<>());
+            tree.onFile(item -> {
+                if (item.entry().changeToken().isPresent() && item.object().isEmpty()) {
+                    files.add(item);
+                }
+            });
+            cacheFiles = files;
+        }
+        NameSet singleNames = chunked ? null : new NameSet();
+        // The content of entries that later entries may link to (files with several links), by path: only those, so
+        // memory does not grow with the entries.
+        Map<String, Linkable> linkable = new HashMap<>();
         try {
             Optional<SourceEntry> next;
             while ((next = nextEntry(reader)).isPresent()) {
                 failFast();
                 SourceEntry sourceEntry = next.get();
                 Entry entry = sourceEntry.entry();
-                if (entry.type() != EntryType.REGULAR) {
-                    pending.add(new PendingItem(Manifest.Item.noContent(entry), null, 0));
+                ParentListing parent = tree.position(entry.path());
+                if (entry.type() == EntryType.DIRECTORY) {
+                    tree.addDirectory(entry);
                     entryDone(entry, 0);
                     continue;
                 }
-                Integer first = entry.hardLinkTo().map(linkable::get).orElse(null);
+                if (entry.type() != EntryType.REGULAR) {
+                    tree.add(Manifest.Item.noContent(entry));
+                    entryDone(entry, 0);
+                    continue;
+                }
+                Linkable first = entry.hardLinkTo().map(linkable::get).orElse(null);
                 if (first != null) {
                     // The same file under another name: its content once, its blob list twice.
-                    pending.add(pending.get(first).as(entry));
+                    first.addAs(tree, entry);
                     entryDone(entry, 0);
                     continue;
                 }
-                Manifest.Item reused = reusable(entry, parentItems.get(entry.path()), known);
+                if (!chunked) {
+                    Manifest.Item item = storeSingle(sourceEntry, snapshotId, singleNames);
+                    if (item != null) {
+                        tree.add(item);
+                        if (sourceEntry.mayBeHardLinked()) {
+                            linkable.put(entry.path(), new Linkable(item, 0, null));
+                        }
+                    }
+                    continue;
+                }
+                Manifest.Item reused = reusable(entry, parent == null ? null : parent.file(entry));
                 if (reused != null) {
-                    linkable.put(entry.path(), pending.size());
-                    pending.add(new PendingItem(reused, null, reused.size()));
+                    tree.add(reused);
+                    if (sourceEntry.mayBeHardLinked()) {
+                        linkable.put(entry.path(), new Linkable(reused, 0, null));
+                    }
                     totalBytes += reused.size();
                     entryDone(entry, reused.size());
                     continue;
@@ -225,7 +289,7 @@ public final class BackupRun {
                 if (content == null) {
                     continue;
                 }
-                List<Future<BlobId>> chunks = new ArrayList<>();
+                List<CompletableFuture<BlobId>> chunks = new ArrayList<>();
                 long size = 0;
                 long[] readSoFar = new long[1];
                 try (InputStream in = content;
@@ -241,44 +305,42 @@ public final class BackupRun {
                             int length = chunk.length;
                             try (Watchdog.Activity waiting = watch.activity("reader", () -> "waiting for "
                                     + ByteBudget.cost(length) + " bytes of the chunk budget (" + budget.describe()
-                                    + ": chunks of '" + entry.path() + "' and earlier entries queued for the workers)")) {
+                                    + ": chunks of '" + entry.path() + "' and earlier entries queued for the workers,"
+                                    + " listings of closed directories waiting for their tree blobs)")) {
                                 acquire(budget, length);
                             }
                         }
-                        chunks.add(submitChunk(chunk, known, budget));
+                        chunks.add(submitChunk(chunk, budget));
                     }
                 } catch (NoSuchFileException vanished) {
                     warning(entry.path(), "vanished while it was read; not in this snapshot");
-                    pending.add(new PendingItem(null, new PendingContent(entry, chunks), -1));
                     continue;
                 }
                 totalBytes += size;
-                linkable.put(entry.path(), pending.size());
-                pending.add(new PendingItem(null, new PendingContent(entry, chunks), size));
+                tree.addFile(entry, size, chunks);
+                if (sourceEntry.mayBeHardLinked()) {
+                    linkable.put(entry.path(), new Linkable(null, size, chunks));
+                }
                 entryDone(entry, size);
-                resolved = resolveDone(pending, resolved);
             }
-            List<Manifest.Item> items = new ArrayList<>(pending.size());
+            BlobId root;
             try (Watchdog.Activity a = watch.activity("reader", () -> "all entries read; waiting for the workers to"
-                    + " hash and store the chunks of " + (pending.size() - items.size()) + " of " + pending.size()
-                    + " entries (" + packs.describe() + ")")) {
-                for (PendingItem p : pending) {
-                    Manifest.Item item = p.resolve();
-                    if (p.size >= 0) {
-                        items.add(item);
-                    }
+                    + " hash and store the chunks and tree blobs still in flight (" + inFlight.get() + " tasks; data "
+                    + dataPacks.describe() + "; trees " + treePacks.describe() + ")")) {
+                root = await(tree.finish());
+            }
+            for (PackBudget packs : List.of(dataPacks, treePacks)) {
+                Optional<PackWriter.Pack> last = packs.flush();
+                if (last.isPresent()) {
+                    upload(packs, last.get());
                 }
             }
-            Optional<PackWriter.Pack> last = packs.flush();
-            if (last.isPresent()) {
-                upload(last.get());
-            }
             failFast();
-            return items;
+            return root;
         } catch (RuntimeException | IOException e) {
-            // Let queued and running chunks finish, so that nothing of this run is written after it returns (an
-            // abandoned run does not wait: its store view refuses every write already).
-            drain(pending);
+            // Let queued and running chunks and trees finish, so that nothing of this run is written after it returns
+            // (an abandoned run does not wait: its store view refuses every write already).
+            drain();
             throw e;
         }
     }
@@ -291,42 +353,143 @@ public final class BackupRun {
         }
     }
 
-    private Map<String, Manifest.Item> parentItems(BlobIndex index) {
-        if (options.parent().isEmpty() || options.parent().get().layout() != Layout.CHUNKED) {
-            return Map.of();
-        }
-        Map<String, Manifest.Item> out = new HashMap<>();
-        for (Manifest.Item item : options.parent().get().items()) {
-            if (item.entry().type() == EntryType.REGULAR && item.entry().changeToken().isPresent()) {
-                out.put(item.entry().path(), item);
+    /**
+     * The chunk budget taken by the listing of a closed directory until its tree blob is stored: the reader waits for
+     * it like for a chunk's, so a walk through many small directories cannot queue tree tasks without bound. It waits
+     * only on chunks and trees already handed to the workers, which never wait on the reader.
+     */
+    private TreeBuilder.Admission treeAdmission(ByteBudget budget) {
+        return new TreeBuilder.Admission() {
+            @Override
+            public void acquire(long bytes, String directory) {
+                if (!budget.tryAcquire(bytes)) {
+                    try (Watchdog.Activity waiting = watch.activity("reader", () -> "waiting for "
+                            + ByteBudget.cost(bytes) + " bytes of the chunk budget for the listing of '" + directory
+                            + "' (" + budget.describe() + ")")) {
+                        BackupRun.acquire(budget, bytes);
+                    }
+                }
             }
+
+            @Override
+            public void release(long bytes) {
+                budget.release(bytes);
+            }
+        };
+    }
+
+    /** The parent snapshot's root listing, or null without a (chunked) parent. */
+    private ParentListing parentRoot() {
+        if (options.parent().isEmpty() || options.parent().get().layout() != Layout.CHUNKED
+                || store.config().layout() != Layout.CHUNKED) {
+            return null;
         }
-        return out;
+        Manifest parent = options.parent().get();
+        if (parent.isTree() && !store.canRead()) {
+            return null; // a writer cannot read trees: its parent is the flat one of its cache (BackupPipeline)
+        }
+        if (!parent.isTree()) {
+            Map<String, Manifest.Item> byPath = new HashMap<>();
+            for (Manifest.Item item : parent.items()) {
+                if (item.entry().type() == EntryType.REGULAR && item.entry().changeToken().isPresent()) {
+                    byPath.put(item.entry().path(), item);
+                }
+            }
+            return new ParentListing(byPath, true);
+        }
+        try {
+            return ParentListing.of(store.readTree(parent.tree().get(), ""));
+        } catch (RuntimeException e) {
+            LOG.warn("the parent snapshot {} cannot be read ({}); every file is read again", parent.snapshot().id(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The parent snapshot's listing of one directory, by name (or, for a flat parent, every file by path). The walk
+     * loads a subdirectory's listing when it enters it, so only the listings of the open directories are held.
+     */
+    private static final class ParentListing {
+        private final Map<String, Manifest.Item> files;
+        private final Map<String, BlobId> directories;
+        private final boolean flat;
+
+        private ParentListing(Map<String, Manifest.Item> files, boolean flat) {
+            this.files = files;
+            this.directories = Map.of();
+            this.flat = flat;
+        }
+
+        private ParentListing(Map<String, Manifest.Item> files, Map<String, BlobId> directories) {
+            this.files = files;
+            this.directories = directories;
+            this.flat = false;
+        }
+
+        static ParentListing of(TreeFormat.Node node) {
+            Map<String, Manifest.Item> files = new HashMap<>();
+            Map<String, BlobId> directories = new HashMap<>();
+            for (TreeFormat.Child c : node.children()) {
+                if (c.isDirectory()) {
+                    directories.put(c.name(), c.subtree().get());
+                } else if (c.item().entry().type() == EntryType.REGULAR && c.item().entry().changeToken().isPresent()) {
+                    files.put(c.name(), c.item());
+                }
+            }
+            return new ParentListing(files, directories);
+        }
+
+        Manifest.Item file(Entry entry) {
+            String path = entry.path();
+            return files.get(flat ? path : path.substring(path.lastIndexOf('/') + 1));
+        }
+    }
+
+    /** The parent's listing of the subdirectory {@code name} of {@code listing}, loaded now; null when it has none. */
+    private ParentListing descend(ParentListing listing, String name, String path) {
+        if (listing == null) {
+            return null;
+        }
+        if (listing.flat) {
+            return listing;
+        }
+        BlobId subtree = listing.directories.get(name);
+        if (subtree == null) {
+            return null;
+        }
+        try {
+            return ParentListing.of(store.readTree(subtree, path));
+        } catch (RuntimeException e) {
+            LOG.warn("the parent snapshot's listing of '{}' cannot be read ({}); its files are read again", path,
+                    e.getMessage());
+            return null;
+        }
     }
 
     /** The parent's item for this entry when its content is unchanged and all its blobs are still indexed. */
-    private static Manifest.Item reusable(Entry entry, Manifest.Item parent, Set<BlobId> known) {
+    private Manifest.Item reusable(Entry entry, Manifest.Item parent) {
         if (parent == null || entry.changeToken().isEmpty()
-                || !entry.changeToken().equals(parent.entry().changeToken())) {
+                || !entry.changeToken().equals(parent.entry().changeToken()) || parent.object().isPresent()) {
             return null;
         }
         for (BlobId blob : parent.blobs()) {
-            if (!known.contains(blob)) {
+            if (!index.contains(blob) && !claimed.contains(blob)) {
                 return null;
             }
         }
         return Manifest.Item.chunked(entry, parent.size(), parent.blobs());
     }
 
-    private Future<BlobId> submitChunk(byte[] chunk, Set<BlobId> known, ByteBudget budget) {
-        return CompletableFuture.supplyAsync(() -> {
+    private CompletableFuture<BlobId> submitChunk(byte[] chunk, ByteBudget budget) {
+        return track(CompletableFuture.supplyAsync(() -> {
             try {
                 watch.check();
                 BlobId id = blobId(chunk);
-                if (known.add(id)) {
+                if (!index.contains(id) && claimed.add(id)) {
                     byte[] encoded = codec.encode(chunk);
                     bytesNew.addAndGet(chunk.length);
-                    pack(id, encoded, chunk.length);
+                    pack(dataPacks, id, encoded, chunk.length);
                 }
                 watch.progress();
                 return id;
@@ -339,29 +502,41 @@ public final class BackupRun {
             } finally {
                 budget.release(chunk.length);
             }
-        }, options.executor());
+        }, options.executor()));
     }
 
-    /** Puts an encoded blob into the open pack, uploading packs as {@link PackBudget} asks; see there. */
-    private void pack(BlobId id, byte[] encoded, int plainLength) throws IOException {
-        while (true) {
-            PackBudget.Step step = packs.tryAdd(id, encoded, plainLength);
-            if (step.upload().isPresent()) {
-                upload(step.upload().get());
-            } else if (!step.added()) {
-                try (Watchdog.Activity waiting = watch.activity("worker", () -> "waiting for "
-                        + ByteBudget.cost(encoded.length) + " bytes of the pack budget for blob " + id + " ("
-                        + packs.describe() + ")")) {
-                    packs.awaitChange(step.version());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new BackupException("the backup was interrupted");
-                }
+    /** Stores a tree blob (on a worker) unless the repository has it: an unchanged directory costs nothing. */
+    private BlobId storeTree(byte[] plain) {
+        try {
+            watch.check();
+            BlobId id = codec.blobId(plain);
+            if (!index.contains(id) && claimed.add(id)) {
+                pack(treePacks, id, codec.encode(plain), plain.length);
             }
-            if (step.added()) {
-                return;
-            }
+            watch.progress();
+            return id;
+        } catch (IOException e) {
+            workerFailure.compareAndSet(null, e);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            workerFailure.compareAndSet(null, e);
+            throw e;
         }
+    }
+
+    /** Counts a task in flight until it completes. */
+    private <T> CompletableFuture<T> track(CompletableFuture<T> task) {
+        inFlight.incrementAndGet();
+        return task.whenComplete((v, e) -> {
+            if (e != null) {
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                workerFailure.compareAndSet(null, cause);
+            }
+            synchronized (inFlight) {
+                inFlight.decrementAndGet();
+                inFlight.notifyAll();
+            }
+        });
     }
 
     /**
@@ -388,70 +563,85 @@ public final class BackupRun {
         return true;
     }
 
-    private void upload(PackWriter.Pack pack) throws IOException {
+    /**
+     * Puts an encoded blob into the open pack of {@code packs} (data or trees), uploading packs as {@link PackBudget}
+     * asks; see there.
+     */
+    private void pack(PackBudget packs, BlobId id, byte[] encoded, int plainLength) throws IOException {
+        while (true) {
+            PackBudget.Step step = packs.tryAdd(id, encoded, plainLength);
+            if (step.upload().isPresent()) {
+                upload(packs, step.upload().get());
+            } else if (!step.added()) {
+                try (Watchdog.Activity waiting = watch.activity("worker", () -> "waiting for "
+                        + ByteBudget.cost(encoded.length) + " bytes of the " + (packs == treePacks ? "tree" : "data")
+                        + " pack budget for blob " + id + " (" + packs.describe() + ")")) {
+                    packs.awaitChange(step.version());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("the backup was interrupted");
+                }
+            }
+            if (step.added()) {
+                return;
+            }
+        }
+    }
+
+    private void upload(PackBudget packs, PackWriter.Pack pack) throws IOException {
         try (Watchdog.Activity a = watch.activity("worker", () -> "storing pack '" + pack.objectName() + "' ("
                 + pack.blobs().size() + " blobs, " + Watchdog.bytes(pack.size()) + ")")) {
-            pack.upload(store.sink());
+            store.upload(pack);
         } finally {
             packs.uploaded(pack);
         }
         bytesStored.addAndGet(pack.size());
         try (Watchdog.Activity a = watch.activity("worker", () -> "indexing stored packs (a checkpoint, or waiting for"
                 + " another worker's)")) {
-            bytesStored.addAndGet(checkpoints.packStored(new IndexFile.PackBlobs(pack.id(), pack.blobs()))); // [checkpoint]
+            bytesStored.addAndGet(checkpoints.packStored(pack)); // [checkpoint]
         }
     }
 
     // ---- single-object layout
 
-    private List<Manifest.Item> readSingle(SourceReader reader, String snapshotId) throws IOException {
-        List<Manifest.Item> items = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        Map<String, Manifest.Item> linkable = new HashMap<>();
-        Optional<SourceEntry> next;
-        while ((next = nextEntry(reader)).isPresent()) {
-            SourceEntry sourceEntry = next.get();
-            Entry entry = sourceEntry.entry();
-            if (entry.type() != EntryType.REGULAR) {
-                items.add(Manifest.Item.noContent(entry));
-                entryDone(entry, 0);
-                continue;
-            }
-            Manifest.Item first = entry.hardLinkTo().map(linkable::get).orElse(null);
-            if (first != null) {
-                items.add(new Manifest.Item(entry, first.size(), first.blobs(), first.object(), first.sha256()));
-                entryDone(entry, 0);
-                continue;
-            }
-            String name = singleObjectName(snapshotId, entry.path(), names);
-            InputStream content = openOrWarn(sourceEntry);
-            if (content == null) {
-                continue;
-            }
-            try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder);
-                 Watchdog.Activity a = watch.activity("reader", () -> "storing '" + entry.path() + "' as '" + name + "'")) {
-                store.sink().put(name, encoded, -1, ObjectKind.DATA);
-                long size = encoded.plainBytes();
-                bytesNew.addAndGet(size);
-                bytesStored.addAndGet(encoded.encodedBytes());
-                totalBytes += size;
-                Manifest.Item item = Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256()));
-                items.add(item);
-                linkable.put(entry.path(), item);
-                entryDone(entry, size);
-            } catch (NoSuchFileException vanished) {
-                store.delete(name);
-                warning(entry.path(), "vanished while it was read; not in this snapshot");
-            }
+    /** Stores a regular entry as one object; null (with a warning) when it vanished or cannot be read. */
+    private Manifest.Item storeSingle(SourceEntry sourceEntry, String snapshotId, NameSet names) throws IOException {
+        Entry entry = sourceEntry.entry();
+        String name = singleObjectName(snapshotId, entry.path(), names);
+        InputStream content = openOrWarn(sourceEntry);
+        if (content == null) {
+            return null;
         }
-        return items;
+        try (EncodingInputStream encoded = new EncodingInputStream(new ProgressInputStream(content, entry.path()), codec::encoder);
+             Watchdog.Activity a = watch.activity("reader", () -> "storing '" + entry.path() + "' as '" + name + "'")) {
+            store.sink().put(name, encoded, -1, ObjectKind.DATA);
+            long size = encoded.plainBytes();
+            bytesNew.addAndGet(size);
+            bytesStored.addAndGet(encoded.encodedBytes());
+            totalBytes += size;
+            entryDone(entry, size);
+            return Manifest.Item.single(entry, size, name, Hex.encode(encoded.plainSha256()));
+        } catch (NoSuchFileException vanished) {
+            store.delete(name);
+            warning(entry.path(), "vanished while it was read; not in this snapshot");
+            return null;
+        }
+    }
+
+    /** Object names used in this snapshot, kept as hashes in an {@link IdSet} rather than as strings. */
+    private static final class NameSet {
+        private final IdSet hashes = new IdSet();
+
+        boolean add(String name) {
+            return hashes.add(Sha256.hash(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
     }
 
     /**
      * {@code files/<snapshot>/<path><suffix>}, with characters that are not portable in object names replaced; in an
      * encrypted repository a keyed hash of the path stands for it.
      */
-    private String singleObjectName(String snapshotId, String path, Set<String> used) {
+    private String singleObjectName(String snapshotId, String path, NameSet used) {
         if (codec.keyed()) {
             // Encrypted: the name must not reveal the entry's path; a keyed hash of it is stable and unique enough.
             path = Hex.encode(java.util.Arrays.copyOf(codec.hash(path.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 16));
@@ -533,7 +723,13 @@ public final class BackupRun {
     }
 
     private void warning(String path, String message) {
-        warnings.add(new Snapshot.Warning(path, message));
+        synchronized (warnings) {
+            if (warnings.size() < MAX_WARNINGS) {
+                warnings.add(new Snapshot.Warning(path, message));
+            } else {
+                warningsDropped.incrementAndGet();
+            }
+        }
         WARNINGS.warn("{}: {}", com.mintreplica.backup.core.source.FileNames.display(path), message);
         emit(new BackupEvent.Warned(options.clock().instant(), path, message));
     }
@@ -593,69 +789,29 @@ public final class BackupRun {
         throw new BackupException(t.toString(), t);
     }
 
-    private void drain(List<PendingItem> pending) {
-        for (PendingItem p : pending) {
-            if (p.content == null) {
-                continue;
-            }
-            for (Future<BlobId> f : p.content.chunks) {
-                if (watch.abandoned()) {
-                    return;
-                }
+    /** Waits until no chunk or tree task of this run is queued or running (not once the run is abandoned). */
+    private void drain() {
+        synchronized (inFlight) {
+            while (inFlight.get() > 0 && !watch.abandoned()) {
                 try {
-                    f.get();
+                    inFlight.wait(1000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
-                } catch (Exception ignored) {
-                    // the failure that matters is already being thrown
                 }
             }
         }
     }
 
-    /**
-     * Replaces the entries at the front of {@code pending} whose chunks are all stored by their manifest items, so that
-     * a tree of many small files does not keep a future per chunk until the end; returns the new front.
-     */
-    private static int resolveDone(List<PendingItem> pending, int from) throws IOException {
-        int i = from;
-        while (i < pending.size()) {
-            PendingItem p = pending.get(i);
-            if (p.content != null) {
-                for (Future<BlobId> f : p.content.chunks) {
-                    if (!f.isDone() || ((CompletableFuture<BlobId>) f).isCompletedExceptionally()) {
-                        return i;
-                    }
-                }
-                pending.set(i, new PendingItem(p.resolve(), null, p.size));
-            }
-            i++;
-        }
-        return i;
-    }
-
-    private record PendingContent(Entry entry, List<Future<BlobId>> chunks) {
-    }
-
-    private record PendingItem(Manifest.Item done, PendingContent content, long size) {
-        /** The same content for another entry (a hard link). */
-        PendingItem as(Entry entry) {
+    /** The content of an entry later entries may link to: known ({@code done}), or its chunk ids still coming. */
+    private record Linkable(Manifest.Item done, long size, List<CompletableFuture<BlobId>> chunks) {
+        /** Adds {@code link}, another name of the same file, with this content. */
+        void addAs(TreeBuilder<?> tree, Entry link) {
             if (done != null) {
-                return new PendingItem(new Manifest.Item(entry, done.size(), done.blobs(), done.object(), done.sha256()), null, size);
+                tree.add(new Manifest.Item(link, done.size(), done.blobs(), done.object(), done.sha256()));
+            } else {
+                tree.addFile(link, size, chunks);
             }
-            return new PendingItem(null, new PendingContent(entry, content.chunks), size);
-        }
-
-        Manifest.Item resolve() throws IOException {
-            if (done != null) {
-                return done;
-            }
-            List<BlobId> ids = new ArrayList<>(content.chunks.size());
-            for (Future<BlobId> f : content.chunks) {
-                ids.add(await(f));
-            }
-            return Manifest.Item.chunked(content.entry, size, ids);
         }
     }
 }

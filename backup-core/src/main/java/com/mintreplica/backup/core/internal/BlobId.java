@@ -30,6 +30,11 @@ public final class BlobId implements Comparable<BlobId> {
         return bytes.clone();
     }
 
+    /** The bytes themselves, not a copy: for compact tables in this package, which only read them. */
+    byte[] raw() {
+        return bytes;
+    }
+
     public String hex() {
         return Hex.encode(bytes);
     }

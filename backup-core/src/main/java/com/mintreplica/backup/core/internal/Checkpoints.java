@@ -1,7 +1,5 @@
 package com.mintreplica.backup.core.internal;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +32,15 @@ final class Checkpoints {
     static final int SHARE = 16;
     /** A checkpoint is written at least this often while packs are stored: 5 minutes. */
     static final long EVERY_NANOS = 5L * 60 * 1_000_000_000;
+    /**
+     * A checkpoint is written once this many blobs wait for one, whatever the share, so that what waits (44 bytes a
+     * blob in an {@link IndexFile.Writer}) stays bounded in a run of millions of small files.
+     */
+    static final int MAX_BLOBS = 65_536;
 
     private final Store store;
-    private final List<IndexFile.PackBlobs> unindexed = new ArrayList<>();
+    /** The packs stored since the last checkpoint, as the next index object's plaintext (format MBI3, typed packs). */
+    private IndexFile.Writer unindexed = new IndexFile.Writer();
     private long packsStored;
     private long lastWrite = System.nanoTime();
 
@@ -45,14 +49,18 @@ final class Checkpoints {
     }
 
     /**
-     * A pack of this run is stored; writes a checkpoint when it is time.
+     * A pack of this run (data or tree) is stored; writes a checkpoint when it is time.
      *
      * @return the bytes of index written (0 when no checkpoint was written)
      */
-    synchronized long packStored(IndexFile.PackBlobs pack) {
-        unindexed.add(pack);
+    synchronized long packStored(PackWriter.Pack pack) {
+        unindexed.pack(pack.id().bytes(), pack.type(), pack.blobs().size());
+        for (Packs.PackedBlob b : pack.blobs()) {
+            unindexed.blob(b.id().bytes(), b.location().offset(), b.location().length(), b.location().plainLength());
+        }
         packsStored++;
-        if (unindexed.size() < Math.max(MIN_PACKS, packsStored / SHARE) && System.nanoTime() - lastWrite < EVERY_NANOS) {
+        if (unindexed.packs() < Math.max(MIN_PACKS, packsStored / SHARE) && unindexed.blobs() < MAX_BLOBS
+                && System.nanoTime() - lastWrite < EVERY_NANOS) {
             return 0;
         }
         return write();
@@ -60,13 +68,18 @@ final class Checkpoints {
 
     /** Indexes the packs since the last checkpoint: the run's last index object. Returns the bytes written. */
     synchronized long finish() {
-        return unindexed.isEmpty() ? 0 : write();
+        return unindexed.packs() == 0 ? 0 : write();
     }
 
+    /**
+     * Not added to the loaded index: the run's own claimed-id set already knows these blobs, and the loaded index then
+     * holds only what it read, in one compact run.
+     */
     private long write() {
-        long size = store.writeIndex(new ArrayList<>(unindexed));
-        LOG.debug("checkpoint: indexed {} pack(s) in {}", unindexed.size(), store.location());
-        unindexed.clear();
+        int packs = unindexed.packs();
+        long size = store.writeIndex(unindexed.finish());
+        unindexed = new IndexFile.Writer();
+        LOG.debug("checkpoint: indexed {} pack(s) in {}", packs, store.location());
         lastWrite = System.nanoTime();
         return size;
     }

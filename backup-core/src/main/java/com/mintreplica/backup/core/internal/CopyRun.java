@@ -10,14 +10,10 @@ import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -27,20 +23,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Copies snapshots from one repository into another, whatever their Sinks and transformer chains:
  * <ul>
- *   <li>a snapshot whose manifest the target already has is skipped: that is how a killed copy resumes;</li>
+ *   <li>a snapshot whose snapshot object the target already has is skipped: that is how a killed copy resumes;</li>
  *   <li>of a chunked snapshot, only the blobs the target's index lacks are read (each checked against its id), decoded
  *       with the source's chain, encoded with the target's, packed and stored; an index object is written every
  *       {@value #INDEX_EVERY_PACKS} packs and at the end, so blobs a killed copy already stored are not sent again.
  *       Where either repository is encrypted, blob ids are keyed and differ between the two: then every blob of the
  *       snapshot is read to compute its id in the target, only the ones the target lacks are stored, and the copied
- *       manifest names the target's ids;</li>
- *   <li>of a single-object snapshot, every object is streamed through (decoded, checked against the manifest's
+ *       snapshot names the target's ids (its tree blobs are written again with them);</li>
+ *   <li>of a single-object snapshot, every object is streamed through (decoded, checked against the recorded
  *       SHA-256, encoded again); objects already in the target are skipped;</li>
- *   <li>the manifest, with the same snapshot id, is written last: until then the snapshot is not visible in the
+ *   <li>the snapshot object, with the same snapshot id, is written last: until then the snapshot is not visible in the
  *       target.</li>
  * </ul>
- * A snapshot keeps its layout: a chunked snapshot stays chunked in a target whose own backups use the single-object
- * layout, and the other way round; restores read the layout from each manifest.
+ * A tree snapshot is copied directory by directory, depth first (a directory's tree blob after its entries'), with a
+ * set of trees already copied in this run, so memory stays bounded as in a backup; a flat (version 1 or 2) snapshot
+ * stays flat. A snapshot keeps its layout: a chunked snapshot stays chunked in a target whose own backups use the
+ * single-object layout, and the other way round; restores read the layout from each snapshot.
  */
 public final class CopyRun {
     private static final Logger LOG = LoggerFactory.getLogger(CopyRun.class);
@@ -55,10 +53,18 @@ public final class CopyRun {
     private final Store to;
     private final Executor executor;
     private final int parallelism;
+    private final boolean sameIds;
     private final List<String> copied = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
-    /** Source blob id to target blob id, for blobs read in this run (they differ where either repository is keyed). */
-    private final Map<BlobId, BlobId> idMap = new HashMap<>();
+    /** Source blob (and tree) id to target id, for what this run read, where either side is keyed (ids differ). */
+    private final IdSet idMap = IdSet.map();
+    /** With the same ids on both sides: the trees this run copied (or found in the target) with all below them. */
+    private final IdSet doneTrees = new IdSet();
+    /** Target blob ids stored by this run (its index objects are not added to the target's loaded index). */
+    private final IdSet sent = new IdSet();
+    private final List<IndexFile.PackBlobs> unindexed = new ArrayList<>();
+    private PackWriter dataPacks;
+    private PackWriter treePacks;
     private long blobs;
     private long objects;
     private long plainBytes;
@@ -83,6 +89,7 @@ public final class CopyRun {
         this.to = to.withSink(watch.watch(to.sink()));
         this.executor = executor;
         this.parallelism = Math.max(1, parallelism);
+        this.sameIds = !from.codec().keyed() && !to.codec().keyed();
     }
 
     /** Copies the snapshots with these ids, in the order given (oldest first is best: later ones share its blobs). */
@@ -106,8 +113,11 @@ public final class CopyRun {
         try (RepositoryLock lock = RepositoryLock.acquire(to, RepositoryLock.Kind.SHARED, "copy from " + from.location(),
                 com.mintreplica.backup.core.BackupPipeline.DEFAULT_LOCK_WAIT, RepositoryLock.Settings.DEFAULT, watch)) {
             watch.onAbandon(() -> lock.abandon(java.time.Duration.ofSeconds(2)));
+            to.upgradeFormat();
             // What other processes stored in the target since it was opened counts too.
             to.reloadIndex();
+            dataPacks = new PackWriter(to.codec(), to.config().packSize(), BlobType.DATA);
+            treePacks = new PackWriter(to.codec(), to.config().packSize(), BlobType.TREE);
             return copyAll(ids, lock);
         }
     }
@@ -123,10 +133,18 @@ public final class CopyRun {
             Manifest manifest = from.manifest(id);
             Manifest copy;
             try (Watchdog.Activity a = watch.activity("copy", () -> "copying snapshot " + id)) {
-                copy = manifest.layout() == Layout.CHUNKED ? copyChunked(manifest) : copySingle(manifest);
+                if (manifest.isTree()) {
+                    BlobId root = copyTree(manifest.tree().get(), "", manifest.layout() == Layout.SINGLE);
+                    copy = Manifest.ofTree(manifest.snapshot(), manifest.layout(), root);
+                } else {
+                    copy = manifest.layout() == Layout.CHUNKED ? copyChunked(manifest) : copySingle(manifest);
+                }
+                flush();
                 lock.check();
                 watch.check();
                 storedBytes += to.writeManifest(copy, false);
+            } catch (IOException e) {
+                throw new BackupException("copy of snapshot " + id + " to " + to.location() + " failed: " + e.getMessage(), e);
             }
             copied.add(id);
             LOG.info("snapshot {} copied from {} to {}", id, from.location(), to.location());
@@ -146,25 +164,82 @@ public final class CopyRun {
         }
     }
 
-    // ---- chunked snapshots
+    /** Whether the target has this blob (stored before, or by this run). */
+    private boolean targetHas(BlobId id) {
+        return sent.contains(id) || to.index().contains(id);
+    }
 
-    private Manifest copyChunked(Manifest manifest) {
+    // ---- tree snapshots
+
+    /**
+     * Copies the tree {@code id} (of the directory {@code path}) and everything below it; returns its id in the
+     * target. Its files' blobs go first, then its subdirectories, then the tree blob itself.
+     */
+    private BlobId copyTree(BlobId id, String path, boolean single) throws IOException {
+        BlobId done = sameIds ? (doneTrees.contains(id) ? id : null) : idMap.get(id);
+        if (done != null) {
+            return done;
+        }
+        byte[] plain;
+        try (Watchdog.Activity a = watch.activity("reader", () -> "reading the tree of '" + path + "' (" + id + ") from "
+                + from.location())) {
+            watch.check();
+            plain = from.readBlob(id);
+        }
+        TreeFormat.Node node = TreeFormat.decode(id, path, plain);
+        LinkedHashSet<BlobId> content = new LinkedHashSet<>();
+        for (TreeFormat.Child c : node.children()) {
+            content.addAll(c.item().blobs());
+        }
+        transfer(content);
+        List<TreeFormat.Child> mapped = new ArrayList<>(node.children().size());
+        for (TreeFormat.Child c : node.children()) {
+            Manifest.Item item = c.item();
+            Optional<BlobId> subtree = Optional.empty();
+            if (c.isDirectory()) {
+                subtree = Optional.of(copyTree(c.subtree().get(), item.entry().path(), single));
+            }
+            if (!item.blobs().isEmpty() && !sameIds) {
+                List<BlobId> ids = new ArrayList<>(item.blobs().size());
+                for (BlobId b : item.blobs()) {
+                    ids.add(idMap.get(b));
+                }
+                item = item.withBlobs(ids);
+            }
+            if (single && item.object().isPresent()) {
+                item = copySingleItem(item);
+            }
+            mapped.add(new TreeFormat.Child(c.name(), item, subtree, c.implicit()));
+        }
+        byte[] targetPlain = sameIds && !single ? plain : TreeFormat.encode(mapped);
+        BlobId target = sameIds && !single ? id : to.codec().blobId(targetPlain);
+        if (!targetHas(target)) {
+            sent.add(target);
+            Optional<PackWriter.Pack> full = treePacks.add(target, to.codec().encode(targetPlain), targetPlain.length);
+            if (full.isPresent()) {
+                store(full.get());
+            }
+        }
+        if (sameIds) {
+            doneTrees.add(id);
+        } else {
+            idMap.put(id, target);
+        }
+        watch.progress();
+        return target;
+    }
+
+    // ---- blobs
+
+    private Manifest copyChunked(Manifest manifest) throws IOException {
         // Where both repositories name blobs by plain SHA-256, a blob keeps its id and the target's index says, before
         // anything is read, which blobs it lacks. Where either names them with a key (an encrypted repository), every
         // blob of the snapshot is read to learn its id in the target; only those the target lacks are stored.
-        boolean sameIds = !from.codec().keyed() && !to.codec().keyed();
-        BlobIndex target = to.index();
-        Set<BlobId> toRead = new LinkedHashSet<>();
+        LinkedHashSet<BlobId> content = new LinkedHashSet<>();
         for (Manifest.Item item : manifest.items()) {
-            for (BlobId id : item.blobs()) {
-                if (sameIds ? !target.contains(id) : !idMap.containsKey(id)) {
-                    toRead.add(id);
-                }
-            }
+            content.addAll(item.blobs());
         }
-        if (!toRead.isEmpty()) {
-            transfer(manifest, toRead, sameIds);
-        }
+        transfer(content);
         if (sameIds) {
             return manifest;
         }
@@ -174,22 +249,33 @@ public final class CopyRun {
             for (BlobId id : item.blobs()) {
                 mapped.add(idMap.get(id));
             }
-            items.add(new Manifest.Item(item.entry(), item.size(), mapped, item.object(), item.sha256()));
+            items.add(item.withBlobs(mapped));
         }
         return new Manifest(manifest.snapshot(), manifest.layout(), items);
     }
 
-    private void transfer(Manifest manifest, Set<BlobId> toRead, boolean sameIds) {
-        PackWriter packer = new PackWriter(to.codec(), to.config().packSize());
-        List<IndexFile.PackBlobs> unindexed = new ArrayList<>();
+    /**
+     * Makes every source blob of {@code content} present in the target and, with keyed ids, its target id known
+     * ({@link #idMap}):
+     * with the same ids on both sides only the blobs the target lacks are read; otherwise every blob not mapped yet.
+     */
+    private void transfer(LinkedHashSet<BlobId> content) throws IOException {
+        List<BlobId> toRead = new ArrayList<>();
+        for (BlobId id : content) {
+            if (sameIds ? !targetHas(id) : idMap.get(id) == null) {
+                toRead.add(id);
+            }
+        }
+        if (toRead.isEmpty()) {
+            return;
+        }
         Deque<CompletableFuture<Encoded>> window = new ArrayDeque<>();
         Iterator<BlobId> next = toRead.iterator();
-        Set<BlobId> packed = new HashSet<>();
         try {
             while (next.hasNext() || !window.isEmpty()) {
                 while (window.size() < parallelism && next.hasNext()) {
                     BlobId id = next.next();
-                    window.add(CompletableFuture.supplyAsync(() -> encode(id, manifest, sameIds), executor));
+                    window.add(CompletableFuture.supplyAsync(() -> encode(id), executor));
                 }
                 CompletableFuture<Encoded> head = window.removeFirst();
                 Encoded blob;
@@ -198,25 +284,20 @@ public final class CopyRun {
                     blob = join(head);
                 }
                 watch.progress();
-                idMap.put(blob.sourceId(), blob.id());
-                if (blob.encoded() == null || !packed.add(blob.id())) {
+                if (!sameIds) {
+                    idMap.put(blob.sourceId(), blob.id());
+                }
+                if (blob.encoded() == null || targetHas(blob.id())) {
                     continue;   // the target has it already
                 }
-                Optional<PackWriter.Pack> full = packer.add(blob.id(), blob.encoded(), blob.plainLength());
+                sent.add(blob.id());
+                Optional<PackWriter.Pack> full = dataPacks.add(blob.id(), blob.encoded(), blob.plainLength());
                 blobs++;
                 plainBytes += blob.plainLength();
                 if (full.isPresent()) {
-                    store(full.get(), unindexed);
+                    store(full.get());
                 }
             }
-            Optional<PackWriter.Pack> last = packer.flush();
-            if (last.isPresent()) {
-                store(last.get(), unindexed);
-            }
-            writeIndex(unindexed);
-        } catch (IOException e) {
-            throw new BackupException("copy of snapshot " + manifest.snapshot().id() + " to " + to.location()
-                    + " failed: " + e.getMessage(), e);
         } finally {
             for (CompletableFuture<Encoded> f : window) {
                 f.cancel(false);
@@ -228,7 +309,7 @@ public final class CopyRun {
     private record Encoded(BlobId sourceId, BlobId id, byte[] encoded, int plainLength) {
     }
 
-    private Encoded encode(BlobId sourceId, Manifest manifest, boolean sameIds) {
+    private Encoded encode(BlobId sourceId) {
         byte[] plain;
         try (Watchdog.Activity a = watch.activity("reader", () -> "reading blob " + sourceId
                 + from.index().find(sourceId).map(l -> " of pack '" + l.packObject() + "'").orElse("") + " from "
@@ -238,7 +319,7 @@ public final class CopyRun {
         }
         // readBlob checked the plaintext against its source id; with plain SHA-256 ids on both sides it is the same id
         BlobId id = sameIds ? sourceId : to.codec().blobId(plain);
-        if (!sameIds && to.index().contains(id)) {
+        if (!sameIds && targetHas(id)) {
             return new Encoded(sourceId, id, null, plain.length);
         }
         try {
@@ -248,21 +329,32 @@ public final class CopyRun {
         }
     }
 
-    private void store(PackWriter.Pack pack, List<IndexFile.PackBlobs> unindexed) throws IOException {
+    private void store(PackWriter.Pack pack) throws IOException {
         try (Watchdog.Activity a = watch.activity("copy", () -> "storing pack '" + pack.objectName() + "' ("
                 + Watchdog.bytes(pack.size()) + ") in " + to.location())) {
             pack.upload(to.sink());
         }
         storedBytes += pack.size();
-        unindexed.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+        unindexed.add(pack.indexEntry());
         if (unindexed.size() >= INDEX_EVERY_PACKS) {
-            writeIndex(unindexed);
+            writeIndex();
         }
     }
 
-    private void writeIndex(List<IndexFile.PackBlobs> unindexed) {
+    /** Stores the packs in progress and indexes them: the end of one snapshot's content. */
+    private void flush() throws IOException {
+        for (PackWriter packer : List.of(dataPacks, treePacks)) {
+            Optional<PackWriter.Pack> last = packer.flush();
+            if (last.isPresent()) {
+                store(last.get());
+            }
+        }
+        writeIndex();
+    }
+
+    private void writeIndex() {
         if (!unindexed.isEmpty()) {
-            storedBytes += to.writeIndex(new ArrayList<>(unindexed));
+            storedBytes += to.writeIndex(new ArrayList<>(unindexed), false);
             unindexed.clear();
         }
     }
@@ -285,31 +377,31 @@ public final class CopyRun {
 
     private Manifest copySingle(Manifest manifest) {
         List<Manifest.Item> items = new ArrayList<>(manifest.items().size());
-        Set<String> used = new HashSet<>();
         for (Manifest.Item item : manifest.items()) {
-            if (item.object().isEmpty()) {
-                items.add(item);
-                continue;
-            }
-            String source = item.object().get();
-            String target = targetName(source, used);
-            byte[] sha256 = Hex.decode(item.sha256().orElseThrow(() -> new CorruptDataException(
-                    "manifest of snapshot " + manifest.snapshot().id() + " has no checksum for '" + source + "'")));
-            if (!exists(target)) {
-                copyObject(manifest, item, source, target, sha256);
-            }
-            items.add(Manifest.Item.single(item.entry(), item.size(), target, item.sha256().get()));
+            items.add(item.object().isEmpty() ? item : copySingleItem(item));
         }
         return new Manifest(manifest.snapshot(), manifest.layout(), items);
     }
 
-    private void copyObject(Manifest manifest, Manifest.Item item, String source, String target, byte[] sha256) {
+    /** Streams one entry object into the target (unless it is there) and returns the item naming the target's object. */
+    private Manifest.Item copySingleItem(Manifest.Item item) {
+        String source = item.object().get();
+        String target = targetName(source);
+        byte[] sha256 = Hex.decode(item.sha256().orElseThrow(() -> new CorruptDataException(
+                "entry '" + item.entry().path() + "' has no checksum for '" + source + "'")));
+        if (!exists(target)) {
+            copyObject(item, source, target, sha256);
+        }
+        return Manifest.Item.single(item.entry(), item.size(), target, item.sha256().get());
+    }
+
+    private void copyObject(Manifest.Item item, String source, String target, byte[] sha256) {
         InputStream raw;
         try {
             raw = SinkReadException.marking(from.sink().get(source));
         } catch (NoSuchObjectException e) {
-            throw new CorruptDataException("object '" + source + "' holding entry '" + item.entry().path() + "' of snapshot "
-                    + manifest.snapshot().id() + " is missing from " + from.location());
+            throw new CorruptDataException("object '" + source + "' holding entry '" + item.entry().path()
+                    + "' is missing from " + from.location());
         } catch (IOException e) {
             throw new BackupException("cannot read '" + source + "' from " + from.location() + ": " + e.getMessage(), e);
         }
@@ -333,14 +425,13 @@ public final class CopyRun {
         }
     }
 
-    /** The source object's name with the source chain's suffix replaced by the target's. */
-    private String targetName(String source, Set<String> used) {
+    /**
+     * The source object's name with the source chain's suffix replaced by the target's. Within a snapshot every source
+     * name ends with the same suffix, so distinct sources keep distinct names.
+     */
+    private String targetName(String source) {
         String suffix = from.codec().fileSuffix();
         String base = !suffix.isEmpty() && source.endsWith(suffix) ? source.substring(0, source.length() - suffix.length()) : source;
-        String name = base + to.codec().fileSuffix();
-        for (int n = 2; !used.add(name); n++) {
-            name = base + "~c" + n + to.codec().fileSuffix();
-        }
-        return name;
+        return base + to.codec().fileSuffix();
     }
 }

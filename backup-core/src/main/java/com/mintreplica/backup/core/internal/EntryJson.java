@@ -15,9 +15,11 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * The JSON form of an {@link Entry}'s metadata: the one place that knows it, so that the manifest (and a later
- * per-directory tree format) write and read entries alike. Fields of version 1: path, type, size, mtime, mode, uid, gid,
- * user, group, link, token, attrs. Version 2 adds atime, rdev, hardlink, xattrs and the types fifo, chardev and
+ * The JSON form of an {@link Entry}'s metadata: the one place that knows it, so that flat manifests (snapshot objects
+ * of versions 1 and 2, where an entry is named by its {@code path}) and tree blobs (snapshot objects of version 3,
+ * where it is named by its {@code name} in its directory, see {@link TreeFormat}) write and read entries alike, and an
+ * attribute added here appears in both. Fields of version 1: path, type, size, mtime, mode, uid, gid, user, group,
+ * link, token, attrs. Version 2 adds atime, rdev, hardlink, xattrs and the types fifo, chardev and
  * blockdev; names that are not valid UTF-8 travel as {@code \\udcXX} escapes (see {@link #ESCAPES}).
  */
 final class EntryJson {
@@ -47,6 +49,19 @@ final class EntryJson {
     /** Writes the entry's fields (not the object's braces); {@code size} is the stored size of a regular entry. */
     static void write(JsonGenerator g, Entry e, long size) throws IOException {
         g.writeStringField("path", e.path());
+        writeAttributes(g, e, size);
+    }
+
+    /**
+     * Writes the entry's fields named by {@code name} (its last path segment) instead of its path, as a tree blob
+     * lists it. A hard link's {@code hardlink} stays the full path of its first link.
+     */
+    static void writeNamed(JsonGenerator g, String name, Entry e, long size) throws IOException {
+        g.writeStringField("name", name);
+        writeAttributes(g, e, size);
+    }
+
+    private static void writeAttributes(JsonGenerator g, Entry e, long size) throws IOException {
         g.writeStringField("type", typeName(e.type()));
         if (e.type() == EntryType.REGULAR) {
             g.writeNumberField("size", size);
@@ -189,9 +204,19 @@ final class EntryJson {
             return size;
         }
 
+        String typeName() {
+            return type;
+        }
+
+        /** The entry, named by the {@code path} field. */
         Entry entry() {
+            return entry(path);
+        }
+
+        /** The entry, named {@code entryPath} (a tree blob's entries carry only their name). */
+        Entry entry(String entryPath) {
             EntryType entryType = type(type, version);
-            Entry.Builder b = Entry.builder(path, entryType);
+            Entry.Builder b = Entry.builder(entryPath, entryType);
             if (entryType == EntryType.REGULAR) {
                 b.size(size);
             }

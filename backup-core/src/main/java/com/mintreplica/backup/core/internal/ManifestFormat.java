@@ -23,16 +23,24 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Manifests as JSON: the snapshot summary first and the entries last, so listing snapshots can stop reading at the
- * entries. Entries are encoded by {@link EntryJson}.
+ * Snapshot objects as JSON: the snapshot summary first and, in a flat snapshot (versions 1 and 2), the entries last,
+ * so listing snapshots can stop reading at the entries. Version 3 names the root tree blob ({@code "tree"}) instead of
+ * listing entries (see {@link TreeFormat}). Entries are encoded by {@link EntryJson}, in flat snapshots and in tree
+ * blobs alike.
  *
  * <p>Version 2 (written since file trees keep access times, extended attributes, ACLs, hard links, FIFOs, device
- * nodes and names that are not UTF-8) adds entry fields and types; version 1 manifests read as before. A reader of
- * version 1 refuses version 2 ("newer than this mint-backup reads") instead of dropping what it does not know.
+ * nodes and names that are not UTF-8) adds entry fields and types; version 1 manifests read as before. Version 3 (tree
+ * snapshots, repository format 2) carries the version-2 entry fields in its tree blobs. A reader refuses a newer
+ * version ("newer than this mint-backup reads") instead of dropping what it does not know.
  */
 public final class ManifestFormat {
     private static final JsonFactory JSON = new JsonFactory();
-    public static final int VERSION = 2;
+    /** The version of flat snapshots this code writes (only copies of flat snapshots are still written flat). */
+    public static final int FLAT_VERSION = 2;
+    /** The version of tree snapshots: a summary and the id of the root tree blob. */
+    public static final int TREE_VERSION = 3;
+    /** The newest version this code reads. */
+    public static final int VERSION = TREE_VERSION;
 
     private ManifestFormat() {
     }
@@ -53,7 +61,7 @@ public final class ManifestFormat {
                 g.setCharacterEscapes(EntryJson.ESCAPES);
                 Snapshot s = manifest.snapshot();
                 g.writeStartObject();
-                g.writeNumberField("version", VERSION);
+                g.writeNumberField("version", manifest.isTree() ? TREE_VERSION : FLAT_VERSION);
                 g.writeStringField("id", s.id());
                 g.writeStringField("time", s.time().toString());
                 g.writeStringField("host", s.host());
@@ -96,11 +104,15 @@ public final class ManifestFormat {
                     g.writeEndObject();
                 }
                 g.writeEndArray();
-                g.writeArrayFieldStart("entries");
-                for (Manifest.Item item : manifest.items()) {
-                    writeItem(g, item);
+                if (manifest.isTree()) {
+                    g.writeStringField("tree", manifest.tree().get().hex());
+                } else {
+                    g.writeArrayFieldStart("entries");
+                    for (Manifest.Item item : manifest.items()) {
+                        writeItem(g, item);
+                    }
+                    g.writeEndArray();
                 }
-                g.writeEndArray();
                 g.writeEndObject();
             }
         } catch (IOException e) {
@@ -137,6 +149,11 @@ public final class ManifestFormat {
         return parse(objectName, json, false).snapshot();
     }
 
+    /** Reads the summary, layout and root tree; a flat snapshot's entries are skipped (its items are empty). */
+    public static Manifest readHead(String objectName, byte[] json) {
+        return parse(objectName, json, false);
+    }
+
     private static Manifest parse(String objectName, byte[] json, boolean withEntries) {
         try (JsonParser p = JSON.createParser(json)) {
             expect(p.nextToken(), JsonToken.START_OBJECT);
@@ -155,6 +172,7 @@ public final class ManifestFormat {
             List<Snapshot.Warning> warnings = new ArrayList<>();
             List<Manifest.Item> items = new ArrayList<>();
             int version = 1;
+            BlobId tree = null;
             fields:
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -166,6 +184,7 @@ public final class ManifestFormat {
                             throw new IllegalArgumentException("manifest version " + version + " is newer than this mint-backup reads");
                         }
                     }
+                    case "tree" -> tree = BlobId.fromHex(p.getText());
                     case "id" -> id = p.getText();
                     case "time" -> time = p.getText();
                     case "host" -> host = p.getText();
@@ -216,7 +235,10 @@ public final class ManifestFormat {
             Snapshot snapshot = new Snapshot(id, Instant.parse(time), host, new SourceId(kind, sourceName),
                     Optional.ofNullable(job), tags, Optional.ofNullable(parent),
                     new Snapshot.Stats(stats[0], stats[1], stats[2], stats[3], stats[4], stats[5]), facts, warnings, tool);
-            return new Manifest(snapshot, layout, items);
+            if (version >= TREE_VERSION && tree == null) {
+                throw new IllegalArgumentException("a version " + version + " snapshot names no tree");
+            }
+            return new Manifest(snapshot, layout, items, Optional.ofNullable(tree));
         } catch (IOException | RuntimeException e) {
             throw new CorruptDataException("manifest '" + objectName + "' cannot be read: " + e.getMessage(), e);
         }
@@ -271,7 +293,7 @@ public final class ManifestFormat {
         return out;
     }
 
-    private static void expect(JsonToken actual, JsonToken expected) throws IOException {
+    static void expect(JsonToken actual, JsonToken expected) throws IOException {
         if (actual != expected) {
             throw new IOException("expected " + expected + " but found " + actual);
         }

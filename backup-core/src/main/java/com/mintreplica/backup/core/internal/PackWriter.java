@@ -1,6 +1,5 @@
 package com.mintreplica.backup.core.internal;
 
-import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -8,20 +7,31 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Collects encoded blobs into packs of about {@code targetSize} bytes. Thread-safe: workers add blobs concurrently;
+ * Collects encoded blobs of one {@link BlobType} into packs of about {@code targetSize} bytes. Thread-safe: workers add blobs concurrently;
  * whoever fills a pack gets it back and uploads it outside the lock.
  */
 public final class PackWriter {
     private final Codec codec;
     private final int targetSize;
+    private final BlobType type;
 
     private List<byte[]> parts = new ArrayList<>();
     private List<Packs.HeaderEntry> header = new ArrayList<>();
     private int size;
 
+    /** A writer of data packs. */
     public PackWriter(Codec codec, int targetSize) {
+        this(codec, targetSize, BlobType.DATA);
+    }
+
+    public PackWriter(Codec codec, int targetSize, BlobType type) {
         this.codec = codec;
         this.targetSize = targetSize;
+        this.type = type;
+    }
+
+    public BlobType type() {
+        return type;
     }
 
     /** Adds a blob; returns the finished pack when this blob filled it. */
@@ -46,11 +56,11 @@ public final class PackWriter {
         List<Packs.PackedBlob> blobs = new ArrayList<>(header.size());
         int offset = 0;
         for (Packs.HeaderEntry e : header) {
-            blobs.add(new Packs.PackedBlob(e.id(), new BlobLocation(packId, offset, e.length(), e.plainLength())));
+            blobs.add(new Packs.PackedBlob(e.id(), new BlobLocation(packId, type, offset, e.length(), e.plainLength())));
             offset += e.length();
         }
         long total = (long) size + encodedHeader.length + trailer.length;
-        Pack pack = new Pack(packId, List.copyOf(parts), total, List.copyOf(blobs));
+        Pack pack = new Pack(packId, type, List.copyOf(parts), total, List.copyOf(blobs));
         parts = new ArrayList<>();
         header = new ArrayList<>();
         size = 0;
@@ -58,13 +68,18 @@ public final class PackWriter {
     }
 
     /** A finished pack, ready to upload. */
-    public record Pack(BlobId id, List<byte[]> parts, long size, List<Packs.PackedBlob> blobs) {
+    public record Pack(BlobId id, BlobType type, List<byte[]> parts, long size, List<Packs.PackedBlob> blobs) {
         public String objectName() {
-            return Packs.objectName(id);
+            return Packs.objectName(id, type);
         }
 
         public void upload(Sink sink) throws IOException {
-            sink.put(objectName(), new ByteArraysInputStream(parts), size, ObjectKind.DATA);
+            sink.put(objectName(), new ByteArraysInputStream(parts), size, type.objectKind());
+        }
+
+        /** This pack as an index object lists it. */
+        public IndexFile.PackBlobs indexEntry() {
+            return new IndexFile.PackBlobs(id, type, blobs);
         }
     }
 }

@@ -18,7 +18,7 @@ import java.util.List;
  *   header plaintext: count (int32), then per blob: id (32 bytes), encoded length (int32), plain length (int32)
  * </pre>
  * Blob offsets follow from the lengths, and the blobs fill the pack up to the header exactly. A pack's name is
- * {@code data/<2 hex>/<SHA-256 of its encoded header>}: the header holds every blob's id and length, and every blob is
+ * {@code data/<2 hex>/<SHA-256 of its encoded header>} ({@code tree/...} for packs of tree blobs, see {@link BlobType}): the header holds every blob's id and length, and every blob is
  * checked against its id when it is read, so every byte of a pack is covered without a second hash over all stored
  * data (which would cost as much as hashing the content once more). The header makes each pack self-describing: the
  * index can be rebuilt from the packs alone.
@@ -26,7 +26,9 @@ import java.util.List;
 public final class Packs {
     static final byte[] MAGIC = {'M', 'B', 'P', '1'};
     static final int TRAILER = 8;
+    /** Where packs of file content live; packs of tree blobs are under {@link #TREE_PREFIX}. */
     public static final String PREFIX = "data/";
+    public static final String TREE_PREFIX = "tree/";
 
     private Packs() {
     }
@@ -52,18 +54,34 @@ public final class Packs {
         return java.security.MessageDigest.isEqual(Sha256.hash(pack, headerStart, headerLength), packId.bytes());
     }
 
+    /** The name of a data pack. */
     public static String objectName(BlobId packId) {
-        String hex = packId.hex();
-        return PREFIX + hex.substring(0, 2) + "/" + hex;
+        return objectName(packId, BlobType.DATA);
     }
 
-    /** The pack id of a {@code data/xx/<hex>} name, or {@code null} when the name is not a pack's. */
+    /** {@code data/xx/<hex>} or {@code tree/xx/<hex>}. */
+    public static String objectName(BlobId packId, BlobType type) {
+        String hex = packId.hex();
+        return type.prefix() + hex.substring(0, 2) + "/" + hex;
+    }
+
+    /** The pack id of a {@code data/xx/<hex>} or {@code tree/xx/<hex>} name, or {@code null} when the name is not a pack's. */
     public static BlobId idOf(String objectName) {
-        if (!objectName.startsWith(PREFIX)) {
+        if (typeOf(objectName) == null) {
             return null;
         }
         String hex = objectName.substring(objectName.lastIndexOf('/') + 1);
         return Hex.isHex(hex, 64) ? BlobId.fromHex(hex) : null;
+    }
+
+    /** The type of the blobs in the pack of this name, or {@code null} when the name is not under a pack prefix. */
+    public static BlobType typeOf(String objectName) {
+        for (BlobType t : BlobType.values()) {
+            if (objectName.startsWith(t.prefix())) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /** One blob as the header records it. */
@@ -93,15 +111,20 @@ public final class Packs {
     public record PackedBlob(BlobId id, BlobLocation location) {
     }
 
+    /** Reads a data pack; see {@link #parse(BlobId, BlobType, byte[], Codec)}. */
+    public static List<PackedBlob> parse(BlobId packId, byte[] pack, Codec codec) {
+        return parse(packId, BlobType.DATA, pack, codec);
+    }
+
     /**
      * Reads a pack's header from its tail alone (the encoded header followed by the trailer, as the last bytes of a
-     * pack of {@code packSize} bytes), checking that the header hashes to the pack's name: this is how the index is
-     * rebuilt without reading whole packs.
+     * pack of {@code type} blobs and {@code packSize} bytes), checking that the header hashes to the pack's name: this
+     * is how the index is rebuilt without reading whole packs.
      *
      * @throws CorruptDataException naming the pack when the tail is damaged or does not match the name
      */
-    public static List<PackedBlob> parseTail(BlobId packId, byte[] tail, long packSize, Codec codec) {
-        String name = objectName(packId);
+    public static List<PackedBlob> parseTail(BlobId packId, BlobType type, byte[] tail, long packSize, Codec codec) {
+        String name = objectName(packId, type);
         if (tail.length < TRAILER) {
             throw new CorruptDataException("pack '" + name + "' is corrupt: truncated to " + tail.length + " bytes");
         }
@@ -116,7 +139,7 @@ public final class Packs {
             throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not match its name");
         }
         long headerStart = packSize - tail.length;
-        return entries(name, packId, Arrays.copyOf(tail, headerLength), headerStart, codec);
+        return entries(name, packId, type, Arrays.copyOf(tail, headerLength), headerStart, codec);
     }
 
     /** How many bytes {@link #parseTail} needs, from the trailer (the last {@value #TRAILER} bytes); -1 when damaged. */
@@ -139,7 +162,8 @@ public final class Packs {
         return TRAILER;
     }
 
-    private static List<PackedBlob> entries(String name, BlobId packId, byte[] encodedHeader, long headerStart, Codec codec) {
+    private static List<PackedBlob> entries(String name, BlobId packId, BlobType type, byte[] encodedHeader,
+                                            long headerStart, Codec codec) {
         byte[] header;
         try {
             header = codec.decode(encodedHeader, -1);
@@ -158,7 +182,7 @@ public final class Packs {
                 if (length < 0 || plain < 0 || offset + length > headerStart) {
                     throw new IOException("blob " + i + " lies outside the pack");
                 }
-                out.add(new PackedBlob(BlobId.wrap(id), new BlobLocation(packId, (int) offset, length, plain)));
+                out.add(new PackedBlob(BlobId.wrap(id), new BlobLocation(packId, type, (int) offset, length, plain)));
                 offset += length;
             }
             if (offset != headerStart) {
@@ -171,13 +195,14 @@ public final class Packs {
     }
 
     /**
-     * Reads the blobs of a whole pack held in memory, checking the pack's structure and that its encoded header
-     * hashes to its name (so a changed byte anywhere in the header or trailer is refused, whatever the chain).
+     * Reads the blobs of a whole pack of {@code type} held in memory, checking the pack's structure and that its
+     * encoded header hashes to its name (so a changed byte anywhere in the header or trailer is refused, whatever the
+     * chain).
      *
      * @throws CorruptDataException naming the pack when the structure is broken or the header is not the named one
      */
-    public static List<PackedBlob> parse(BlobId packId, byte[] pack, Codec codec) {
-        String name = objectName(packId);
+    public static List<PackedBlob> parse(BlobId packId, BlobType type, byte[] pack, Codec codec) {
+        String name = objectName(packId, type);
         if (pack.length < TRAILER) {
             throw new CorruptDataException("pack '" + name + "' is corrupt: truncated to " + pack.length + " bytes");
         }
@@ -192,6 +217,6 @@ public final class Packs {
         if (!java.security.MessageDigest.isEqual(Sha256.hash(pack, headerStart, headerLength), packId.bytes())) {
             throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not match its name");
         }
-        return entries(name, packId, Arrays.copyOfRange(pack, headerStart, headerStart + headerLength), headerStart, codec);
+        return entries(name, packId, type, Arrays.copyOfRange(pack, headerStart, headerStart + headerLength), headerStart, codec);
     }
 }

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,8 @@ public final class PruneRun {
     private final Options options;
     private final Watchdog watch;
     private RepositoryLock lock;
+    /** The snapshot heads read at the start, by id (a tree snapshot's head is all of it). */
+    private Map<String, Manifest> heads = Map.of();
     /** What the prune is doing, for a stall diagnostic. */
     private volatile String phase = "starting";
 
@@ -103,17 +106,22 @@ public final class PruneRun {
             phase = "reading the snapshots and planning";
             if (lock != null) {
                 staleLocks = lock.removeStale().size();
+                store.upgradeFormat();
             }
-            com.mintreplica.backup.core.SnapshotListing listing = store.listSnapshots();
+            Store.Heads listing = store.headsListing();
             if (!listing.damaged().isEmpty()) {
-                // A snapshot whose manifest cannot be read may still need any blob: nothing can be deleted safely.
+                // A snapshot whose object cannot be read may still need any blob: nothing can be deleted safely.
                 com.mintreplica.backup.core.DamagedSnapshot d = listing.damaged().get(0);
                 throw new CorruptDataException("prune stopped before changing anything: the manifest of snapshot " + d.id()
                         + " cannot be read (" + d.problem() + "), so the data it needs is unknown. Put it back (from a"
                         + " versioned bucket or a copy), or remove it with `mint-backup repair snapshots --forget " + d.id()
                         + "`, then prune again");
             }
-            List<Snapshot> all = listing.snapshots();
+            List<Manifest> heads = listing.heads();
+            Map<String, Manifest> byId = new HashMap<>();
+            heads.forEach(m -> byId.put(m.snapshot().id(), m));
+            this.heads = byId;
+            List<Snapshot> all = heads.stream().map(Manifest::snapshot).toList();
             List<PruneReport.Group> groups = decide(all);
             Set<String> removed = new HashSet<>();
             groups.forEach(g -> g.removed().forEach(s -> removed.add(s.id())));
@@ -272,8 +280,8 @@ public final class PruneRun {
 
     // ---- the plan
 
-    /** A pack whose used blobs are worth keeping but not all of whose blobs are used. */
-    private record Partly(BlobId pack, List<Packs.PackedBlob> needed, long neededBytes, long totalBytes) {
+    /** A pack whose used blobs are worth keeping but not all of whose blobs are used ({@code needed}: blob indices). */
+    private record Partly(int pack, BlobId id, int[] needed, long neededBytes, long totalBytes) {
         long unusedBytes() {
             return totalBytes - neededBytes;
         }
@@ -283,117 +291,142 @@ public final class PruneRun {
     private static final class Plan {
         final Set<String> usedObjects = new HashSet<>();
         final Map<String, Long> oldIndex = new TreeMap<>();
-        /** Old index objects without an id part (format 1), rewritten with one when the repository has writers. */
+        final PackTable indexed = new PackTable();
+        /** Old index objects without an id part, rewritten with one when the repository has writers. */
         final Set<String> withoutIdPart = new HashSet<>();
-        final Map<BlobId, List<Packs.PackedBlob>> indexed = new TreeMap<>();
-        final Map<BlobId, ObjectInfo> stored = new TreeMap<>();
-        final List<BlobId> keep = new ArrayList<>();
+        /** Stored packs (data and tree) by id. */
+        final Map<BlobId, ObjectInfo> stored = new HashMap<>();
+        final List<Integer> keep = new ArrayList<>();
         final List<Partly> repack = new ArrayList<>();
-        final List<BlobId> delete = new ArrayList<>();
+        final List<Integer> delete = new ArrayList<>();
         final List<BlobId> unindexedOld = new ArrayList<>();
         int indexedMissing;
     }
 
     private Plan plan(List<String> remaining) {
         Plan plan = new Plan();
-        Set<BlobId> used = new HashSet<>();
+        // Every blob a remaining snapshot needs: its trees and its files' content. A subtree shared by many snapshots
+        // is walked once.
+        IdSet used = new IdSet();
+        IdSet visited = new IdSet();
         for (String id : remaining) {
-            for (Manifest.Item item : store.manifest(id, true).items()) {
-                used.addAll(item.blobs());
-                item.object().ifPresent(plan.usedObjects::add);
+            try {
+                Manifest head = heads.get(id);
+                // an untrusted snapshot (a revoked writer's) is not among the heads: its data is kept all the same
+                Manifest manifest = head != null && head.isTree() ? head : store.manifest(id, true);
+                SnapshotWalker.of(store, manifest).visited(visited)
+                        .onTree((tree, path) -> used.add(tree))
+                        .forEach(item -> {
+                            for (BlobId blob : item.blobs()) {
+                                used.add(blob);
+                            }
+                            item.object().ifPresent(plan.usedObjects::add);
+                        });
+            } catch (CorruptDataException e) {
+                throw new CorruptDataException("prune stopped before deleting any data: snapshot " + id
+                        + " cannot be read (" + e.getMessage() + "). Run `mint-backup verify` to see which snapshots are"
+                        + " damaged; `mint-backup repair snapshots --forget` replaces them with what is left of them", e);
             }
         }
         for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
-            List<IndexFile.PackBlobs> packs;
+            byte[] content;
             try {
-                Store.IndexObject read = store.readIndexObject(o.name());
-                packs = read.packs().orElseThrow();
-                if (read.ids().isEmpty()) {
+                Store.IndexPlaintext read = store.readIndexPlaintext(o.name());
+                content = read.plaintext();
+                if (!read.hasIdPart()) {
                     plan.withoutIdPart.add(o.name());
                 }
             } catch (NotFoundException vanished) {
                 continue;
             }
+            IndexFile.read(o.name(), content, plan.indexed);
             plan.oldIndex.put(o.name(), o.size());
-            for (IndexFile.PackBlobs p : packs) {
-                plan.indexed.putIfAbsent(p.pack(), p.blobs());
+        }
+        for (String prefix : List.of(Packs.PREFIX, Packs.TREE_PREFIX)) {
+            for (ObjectInfo o : store.list(prefix)) {
+                BlobId id = Packs.idOf(o.name());
+                if (id != null && o.name().equals(Packs.objectName(id, Packs.typeOf(o.name())))) {
+                    plan.stored.put(id, o);
+                }
             }
         }
-        for (ObjectInfo o : store.list(Packs.PREFIX)) {
-            BlobId id = Packs.idOf(o.name());
-            if (id != null && o.name().equals(Packs.objectName(id))) {
-                plan.stored.put(id, o);
-            }
-        }
-
-        Set<BlobId> available = new HashSet<>();
-        plan.indexed.forEach((pack, blobs) -> {
-            if (plan.stored.containsKey(pack)) {
-                blobs.forEach(b -> available.add(b.id()));
-            } else {
-                plan.indexedMissing++;
-                LOG.warn("pack '{}' is listed in the index of {} but missing; the new index drops it",
-                        Packs.objectName(pack), store.location());
-            }
-        });
-        List<BlobId> missing = new ArrayList<>();
-        for (BlobId blob : used) {
-            if (!available.contains(blob)) {
-                missing.add(blob);
-            }
-        }
-        if (!missing.isEmpty()) {
-            missing.sort(Comparator.naturalOrder());
-            throw new CorruptDataException("prune stopped before deleting any data: " + missing.size()
-                    + " blob(s) that remaining snapshots need are in no stored pack of " + store.location()
-                    + " (first: " + missing.get(0) + "). Run `mint-backup verify` to see which snapshots are damaged");
-        }
+        PackTable table = plan.indexed;
+        byte[] blobId = new byte[BlobId.LENGTH];
 
         // A blob stored in more than one pack (concurrent backups stored it twice, a prune was interrupted, or an index
         // object of a writer lists an id it does not hold): every copy is read and checked, and a bad one never counts
         // as holding the blob, so prune never drops the only good copy. With all copies good nothing changes.
-        Set<PackAndBlob> bad = badCopies(plan, used);
-        java.util.function.BiPredicate<BlobId, BlobId> usedIn = (pack, blob) -> used.contains(blob)
-                && (bad.isEmpty() || !bad.contains(new PackAndBlob(pack, blob)));
+        Set<Integer> bad = badCopies(plan, used);
 
         // Packs whose blobs are all used are kept whole; they cover those blobs for every other pack.
-        Set<BlobId> covered = new HashSet<>();
-        List<BlobId> others = new ArrayList<>();
-        plan.indexed.forEach((pack, blobs) -> {
-            if (!plan.stored.containsKey(pack)) {
-                return;
+        IdSet covered = new IdSet();
+        List<Integer> others = new ArrayList<>();
+        long[] usedBytesOf = new long[table.packs()];
+        for (int p = 0; p < table.packs(); p++) {
+            BlobId packId = table.packId(p);
+            if (!plan.stored.containsKey(packId)) {
+                plan.indexedMissing++;
+                LOG.warn("pack '{}' is listed in the index of {} but missing; the new index drops it",
+                        Packs.objectName(packId, table.type(p)), store.location());
+                continue;
             }
-            if (blobs.stream().allMatch(b -> usedIn.test(pack, b.id()))) {
-                plan.keep.add(pack);
-                blobs.forEach(b -> covered.add(b.id()));
+            boolean all = true;
+            for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
+                if (used.contains(table.blobId(b, blobId)) && (bad.isEmpty() || !bad.contains(b))) {
+                    usedBytesOf[p] += table.length(b);
+                } else {
+                    all = false;
+                }
+            }
+            if (all) {
+                plan.keep.add(p);
+                for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
+                    covered.add(table.blobId(b, blobId).clone());
+                }
             } else {
-                others.add(pack);
+                others.add(p);
             }
-        });
+        }
         // The rest, most used first: each used blob is needed from the first pack that holds it.
-        others.sort(Comparator.comparingLong((BlobId p) -> -usedBytes(p, plan.indexed.get(p), usedIn))
-                .thenComparing(Comparator.naturalOrder()));
+        others.sort(Comparator.comparingLong((Integer p) -> -usedBytesOf[p])
+                .thenComparing(p -> table.packId(p)));
         List<Partly> partly = new ArrayList<>();
         long usedBytes = 0;
-        for (BlobId pack : plan.keep) {
-            usedBytes += totalBytes(plan.indexed.get(pack));
+        for (int pack : plan.keep) {
+            usedBytes += table.totalBytes(pack);
         }
-        for (BlobId pack : others) {
-            List<Packs.PackedBlob> blobs = plan.indexed.get(pack);
-            List<Packs.PackedBlob> needed = new ArrayList<>();
-            for (Packs.PackedBlob b : blobs) {
-                if (usedIn.test(pack, b.id()) && covered.add(b.id())) {
+        for (int pack : others) {
+            List<Integer> needed = new ArrayList<>();
+            long neededBytes = 0;
+            for (int b = table.first(pack); b < table.first(pack) + table.blobCount(pack); b++) {
+                byte[] id = table.blobId(b, new byte[BlobId.LENGTH]);
+                if (used.contains(id) && (bad.isEmpty() || !bad.contains(b)) && covered.add(id)) {
                     needed.add(b);
+                    neededBytes += table.length(b);
                 }
             }
             if (needed.isEmpty()) {
                 plan.delete.add(pack);
             } else {
-                needed.sort(Comparator.comparingInt(b -> b.location().offset()));
-                long neededBytes = totalBytes(needed);
+                needed.sort(Comparator.comparingInt(table::offset));
                 usedBytes += neededBytes;
-                partly.add(new Partly(pack, needed, neededBytes, totalBytes(blobs)));
+                partly.add(new Partly(pack, table.packId(pack), needed.stream().mapToInt(Integer::intValue).toArray(),
+                        neededBytes, table.totalBytes(pack)));
             }
+        }
+
+        // Every used blob must be in a stored pack; checked before anything changes.
+        if (covered.size() < used.size()) {
+            List<BlobId> missing = new ArrayList<>();
+            used.forEach(blob -> {
+                if (!covered.contains(blob)) {
+                    missing.add(blob);
+                }
+            });
+            missing.sort(Comparator.naturalOrder());
+            throw new CorruptDataException("prune stopped before deleting any data: " + missing.size()
+                    + " blob(s) that remaining snapshots need are in no stored pack of " + store.location()
+                    + " (first: " + missing.get(0) + "). Run `mint-backup verify` to see which snapshots are damaged");
         }
 
         // Repack the packs with the largest unused share until the unused rest is within maxUnused of the repository.
@@ -404,7 +437,7 @@ public final class PruneRun {
         double share = options.maxUnused();
         double allowed = share >= 1 ? Double.POSITIVE_INFINITY : usedBytes * share / (1 - share);
         partly.sort(Comparator.comparingDouble((Partly p) -> -(double) p.unusedBytes() / Math.max(1, p.totalBytes()))
-                .thenComparing(Partly::pack));
+                .thenComparing(Partly::id));
         for (Partly p : partly) {
             if (unused > allowed) {
                 plan.repack.add(p);
@@ -413,13 +446,13 @@ public final class PruneRun {
                 plan.keep.add(p.pack());
             }
         }
-        plan.repack.sort(Comparator.comparing(Partly::pack));
+        plan.repack.sort(Comparator.comparing(Partly::id));
         unusedLeft = unused;
 
 
         Instant horizon = options.lockSettings().clock().instant().minus(options.unindexedGrace());
         plan.stored.forEach((pack, info) -> {
-            if (!plan.indexed.containsKey(pack)) {
+            if (table.number(pack) < 0) {
                 if (info.lastModified().isBefore(horizon)) {
                     plan.unindexedOld.add(pack);
                 } else {
@@ -427,42 +460,61 @@ public final class PruneRun {
                 }
             }
         });
+        plan.unindexedOld.sort(Comparator.naturalOrder());
         return plan;
     }
 
-    private record PackAndBlob(BlobId pack, BlobId blob) {
-    }
-
     /**
-     * The copies of used blobs that more than one stored pack holds and that do not read back as the blob. Stops the
-     * prune when no copy of such a blob is good.
+     * The copies (blob numbers of the table) of used blobs that more than one stored pack holds and that do not read
+     * back as the blob. Stops the prune when no copy of such a blob is good.
      */
-    private Set<PackAndBlob> badCopies(Plan plan, Set<BlobId> used) {
-        Map<BlobId, List<Packs.PackedBlob>> holders = new java.util.HashMap<>();
-        plan.indexed.forEach((pack, blobs) -> {
-            if (plan.stored.containsKey(pack)) {
-                for (Packs.PackedBlob b : blobs) {
-                    if (used.contains(b.id())) {
-                        holders.computeIfAbsent(b.id(), k -> new ArrayList<>(1)).add(b);
-                    }
-                }
-            }
-        });
-        Set<PackAndBlob> bad = new HashSet<>();
-        for (Map.Entry<BlobId, List<Packs.PackedBlob>> h : holders.entrySet()) {
-            if (h.getValue().size() < 2) {
+    private Set<Integer> badCopies(Plan plan, IdSet used) {
+        PackTable table = plan.indexed;
+        IdSet seen = new IdSet();
+        IdSet twice = new IdSet();
+        byte[] id = new byte[BlobId.LENGTH];
+        for (int p = 0; p < table.packs(); p++) {
+            if (!plan.stored.containsKey(table.packId(p))) {
                 continue;
             }
+            for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
+                table.blobId(b, id);
+                if (used.contains(id) && !seen.add(id)) {
+                    twice.add(id);
+                }
+            }
+        }
+        Set<Integer> bad = new HashSet<>();
+        if (twice.size() == 0) {
+            return bad;
+        }
+        Map<BlobId, List<int[]>> holders = new TreeMap<>();
+        for (int p = 0; p < table.packs(); p++) {
+            if (!plan.stored.containsKey(table.packId(p))) {
+                continue;
+            }
+            for (int b = table.first(p); b < table.first(p) + table.blobCount(p); b++) {
+                table.blobId(b, id);
+                if (twice.contains(id)) {
+                    holders.computeIfAbsent(BlobId.wrap(id.clone()), k -> new ArrayList<>(2)).add(new int[] {p, b});
+                }
+            }
+        }
+        for (Map.Entry<BlobId, List<int[]>> h : holders.entrySet()) {
             String why = null;
             int good = 0;
-            for (Packs.PackedBlob copy : h.getValue()) {
+            for (int[] copy : h.getValue()) {
+                int p = copy[0];
+                int b = copy[1];
+                BlobLocation at = new BlobLocation(table.packId(p), table.type(p), table.offset(b), table.length(b),
+                        table.plainLength(b));
                 try {
-                    store.readBlob(copy.id(), copy.location());
+                    store.readBlob(h.getKey(), at);
                     good++;
                 } catch (CorruptDataException e) {
                     why = e.getMessage();
-                    bad.add(new PackAndBlob(copy.location().pack(), copy.id()));
-                    LOG.warn("prune: a copy of blob {} is bad and does not count: {}", copy.id(), e.getMessage());
+                    bad.add(b);
+                    LOG.warn("prune: a copy of blob {} is bad and does not count: {}", h.getKey(), e.getMessage());
                 }
             }
             if (good == 0) {
@@ -473,52 +525,36 @@ public final class PruneRun {
         }
         return bad;
     }
-
-    private static long usedBytes(BlobId pack, List<Packs.PackedBlob> blobs, java.util.function.BiPredicate<BlobId, BlobId> usedIn) {
-        long n = 0;
-        for (Packs.PackedBlob b : blobs) {
-            if (usedIn.test(pack, b.id())) {
-                n += b.location().length();
-            }
-        }
-        return n;
-    }
-
-    private static long totalBytes(List<Packs.PackedBlob> blobs) {
-        long n = 0;
-        for (Packs.PackedBlob b : blobs) {
-            n += b.location().length();
-        }
-        return n;
-    }
-
     // ---- the data phase
 
     /** Counts what {@link #execute} would do, changing nothing. */
     private void estimate(Plan plan) {
+        PackTable table = plan.indexed;
         long index = 0;
-        for (BlobId pack : plan.keep) {
-            index += BlobId.LENGTH + 4 + plan.indexed.get(pack).size() * (BlobId.LENGTH + 12L);
+        for (int pack : plan.keep) {
+            index += BlobId.LENGTH + 5 + table.blobCount(pack) * (long) IndexFile.BYTES_PER_BLOB;
         }
-        long repackedBytes = 0;
+        Map<BlobType, Long> repackedBytes = new java.util.EnumMap<>(BlobType.class);
         for (Partly p : plan.repack) {
-            repackedBytes += p.neededBytes();
-            index += p.needed().size() * (BlobId.LENGTH + 12L);
+            repackedBytes.merge(table.type(p.pack()), p.neededBytes(), Long::sum);
+            index += p.needed().length * (long) IndexFile.BYTES_PER_BLOB;
             packsRepacked++;
-            bytesDeleted += plan.stored.get(p.pack()).size();
+            bytesDeleted += plan.stored.get(p.id()).size();
         }
         long packSize = store.config().packSize();
-        packsWritten = (repackedBytes + packSize - 1) / packSize;
-        bytesWritten += repackedBytes;
+        for (long bytes : repackedBytes.values()) {
+            packsWritten += (bytes + packSize - 1) / packSize;
+            bytesWritten += bytes;
+        }
         if (plan.oldIndex.size() > 1 || !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0) {
             bytesWritten += index;
             indexWritten = (plan.keep.size() + packsWritten + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT;
             indexDeleted = plan.oldIndex.size();
             bytesDeleted += plan.oldIndex.values().stream().mapToLong(Long::longValue).sum();
         }
-        for (BlobId pack : plan.delete) {
+        for (int pack : plan.delete) {
             packsDeleted++;
-            bytesDeleted += plan.stored.get(pack).size();
+            bytesDeleted += plan.stored.get(table.packId(pack)).size();
         }
         for (BlobId pack : plan.unindexedOld) {
             unindexedDeleted++;
@@ -526,24 +562,50 @@ public final class PruneRun {
         }
     }
 
+    /** A pack of the consolidated index: one the table lists ({@code pack} >= 0) or one repacking wrote. */
+    private record IndexEntry(BlobId id, int pack, IndexFile.PackBlobs written) {
+    }
+
+    /** The plaintext of the consolidated index object holding {@code entries}, written from the compact table. */
+    private static byte[] indexPlaintext(PackTable table, List<IndexEntry> entries) {
+        IndexFile.Writer w = new IndexFile.Writer();
+        for (IndexEntry e : entries) {
+            if (e.written() != null) {
+                w.pack(e.id().bytes(), e.written().type(), e.written().blobs().size());
+                for (Packs.PackedBlob b : e.written().blobs()) {
+                    w.blob(b.id().bytes(), b.location().offset(), b.location().length(), b.location().plainLength());
+                }
+            } else {
+                table.writeTo(e.pack(), w);
+            }
+        }
+        return w.finish();
+    }
+
     private void execute(Plan plan) {
+        PackTable table = plan.indexed;
         // 1. Copy the used blobs of the packs to repack into new packs. Nothing refers to them yet.
         guard(true);
         List<IndexFile.PackBlobs> written = repack(plan);
         Set<BlobId> writtenIds = new HashSet<>();
         written.forEach(p -> writtenIds.add(p.pack()));
 
-        // 2. The consolidated index: every kept pack with all its blobs, and the new packs.
-        List<IndexFile.PackBlobs> entries = new ArrayList<>(written);
-        for (BlobId pack : plan.keep) {
-            entries.add(new IndexFile.PackBlobs(pack, plan.indexed.get(pack)));
+        // 2. The consolidated index: every kept pack with all its blobs, and the new packs. Its objects are named by
+        // their content, computed once to compare with the old index and again, one at a time, to be written: the
+        // whole index is never held as bytes beside the table.
+        List<IndexEntry> entries = new ArrayList<>();
+        for (IndexFile.PackBlobs w : written) {
+            entries.add(new IndexEntry(w.pack(), -1, w));
         }
-        entries.sort(Comparator.comparing(IndexFile.PackBlobs::pack));
-        Map<String, Store.EncodedIndex> index = new LinkedHashMap<>();
+        for (int pack : plan.keep) {
+            entries.add(new IndexEntry(table.packId(pack), pack, null));
+        }
+        entries.sort(Comparator.comparing(IndexEntry::id));
+        Map<String, List<IndexEntry>> index = new LinkedHashMap<>();
         for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
-            // named and encoded like Store.writeIndex does (with an id part and signed when the repository has writers)
-            Store.EncodedIndex encoded = store.encodeIndex(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
-            index.put(encoded.name(), encoded);
+            List<IndexEntry> part = entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT));
+            // named like Store.writeIndex names them: keyed in an encrypted repository
+            index.put(store.encodeIndex(indexPlaintext(table, part)).name(), part);
         }
         Set<String> rewrite = new HashSet<>();
         if (store.writesIdParts()) {
@@ -552,11 +614,12 @@ public final class PruneRun {
         }
         if (!index.keySet().equals(plan.oldIndex.keySet()) || !rewrite.isEmpty()) {
             guard(true);
-            for (Map.Entry<String, Store.EncodedIndex> e : index.entrySet()) {
+            for (Map.Entry<String, List<IndexEntry>> e : index.entrySet()) {
                 if (!plan.oldIndex.containsKey(e.getKey()) || rewrite.contains(e.getKey())) {
                     before(Prune.Step.WRITE_INDEX, e.getKey());
                     guard(false);
-                    bytesWritten += store.putIndex(e.getValue());
+                    // encoded like Store.writeIndex does (with an id part and signed when the repository has writers)
+                    bytesWritten += store.putIndex(store.encodeIndex(indexPlaintext(table, e.getValue())));
                     indexWritten++;
                 }
             }
@@ -586,15 +649,15 @@ public final class PruneRun {
         guard(true);
         // A repacked pack is named by its header: when it lists exactly the blobs of a pack being dropped (whose copies
         // were bad, or covered elsewhere), it has that pack's name and has just replaced it. It is indexed: keep it.
-        for (BlobId pack : plan.delete) {
-            if (!writtenIds.contains(pack)) {
-                deletePack(plan, pack);
+        for (int pack : plan.delete) {
+            if (!writtenIds.contains(table.packId(pack))) {
+                deletePack(plan, table.packId(pack));
                 packsDeleted++;
             }
         }
         for (Partly p : plan.repack) {
-            if (!writtenIds.contains(p.pack())) {
-                deletePack(plan, p.pack());
+            if (!writtenIds.contains(p.id())) {
+                deletePack(plan, p.id());
             }
         }
         for (BlobId pack : plan.unindexedOld) {
@@ -610,30 +673,37 @@ public final class PruneRun {
         if (plan.repack.isEmpty()) {
             return written;
         }
-        PackWriter writer = new PackWriter(store.codec(), store.config().packSize());
+        PackTable table = plan.indexed;
+        Map<BlobType, PackWriter> writers = new java.util.EnumMap<>(BlobType.class);
         try {
             for (Partly p : plan.repack) {
-                String name = Packs.objectName(p.pack());
+                BlobType type = table.type(p.pack());
+                PackWriter writer = writers.computeIfAbsent(type, t -> new PackWriter(store.codec(), store.config().packSize(), t));
+                String name = Packs.objectName(p.id(), type);
                 phase = "reading pack '" + name + "' to repack it";
                 byte[] bytes = store.readObject(name);
-                for (Packs.PackedBlob b : p.needed()) {
-                    BlobLocation at = b.location();
-                    if (at.offset() < 0 || (long) at.offset() + at.length() > bytes.length) {
+                for (int b : p.needed()) {
+                    int offset = table.offset(b);
+                    int length = table.length(b);
+                    BlobId id = table.blobId(b);
+                    if (offset < 0 || (long) offset + length > bytes.length) {
                         throw new CorruptDataException("prune stopped before deleting any data: pack '" + name
-                                + "' is shorter than its index says (blob " + b.id() + ")");
+                                + "' is shorter than its index says (blob " + id + ")");
                     }
-                    byte[] encoded = Arrays.copyOfRange(bytes, at.offset(), at.offset() + at.length());
-                    store.decodeBlob(b.id(), name, encoded, at.plainLength());
-                    Optional<PackWriter.Pack> full = writer.add(b.id(), encoded, at.plainLength());
+                    byte[] encoded = Arrays.copyOfRange(bytes, offset, offset + length);
+                    store.decodeBlob(id, name, encoded, table.plainLength(b));
+                    Optional<PackWriter.Pack> full = writer.add(id, encoded, table.plainLength(b));
                     if (full.isPresent()) {
                         upload(full.get(), written);
                     }
                 }
                 packsRepacked++;
             }
-            Optional<PackWriter.Pack> last = writer.flush();
-            if (last.isPresent()) {
-                upload(last.get(), written);
+            for (PackWriter writer : writers.values()) {
+                Optional<PackWriter.Pack> last = writer.flush();
+                if (last.isPresent()) {
+                    upload(last.get(), written);
+                }
             }
         } catch (IOException e) {
             throw new BackupException("prune could not repack into " + store.location() + ": " + e.getMessage()
@@ -648,11 +718,11 @@ public final class PruneRun {
         pack.upload(store.sink());
         bytesWritten += pack.size();
         packsWritten++;
-        written.add(new IndexFile.PackBlobs(pack.id(), pack.blobs()));
+        written.add(pack.indexEntry());
     }
 
     private void deletePack(Plan plan, BlobId pack) {
-        String name = Packs.objectName(pack);
+        String name = plan.stored.get(pack).name();
         before(Prune.Step.DELETE_PACK, name);
         guard(false);
         if (deleteUnlessRetained(name)) {

@@ -38,14 +38,20 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #repairIndex}: the index is rebuilt from what is stored. Packs a readable index object lists are
  *       taken from it (with {@code readAllPacks}, their headers are read and checked too); every other stored pack's
  *       header is read from its tail (two ranged reads, checked against the pack's name). Packs that are listed but
- *       not stored are dropped. The new index (4096 packs per object, named as prune names them) is written, then
- *       every old index object is deleted.</li>
+ *       not stored are dropped. Data packs and tree packs alike. The new index (4096 packs per object, named as prune
+ *       names them, in the index format of the repository's format version: MBI3 in format 2, MBI1 in format 1) is
+ *       written, then every old index object is deleted.</li>
  *   <li>{@link #repairSnapshots}: every entry of a snapshot whose blobs are all indexed, in stored packs long enough to
  *       hold them (or whose single object is stored) is kept; when any entry lost data, a new snapshot with the same
  *       time (a millisecond later, so it sorts after it), host, source, job and tags plus
  *       {@value Repository#REPAIRED_TAG} is written beside it, naming the lost
  *       entries in its warnings and facts. The damaged one stays unless {@code forget} removes it (after the new one
- *       is written); with {@code forget}, manifests that cannot be read at all are removed too.</li>
+ *       is written); with {@code forget}, manifests that cannot be read at all are removed too. A tree snapshot
+ *       (format 2) is repaired tree by tree: a directory whose tree blob cannot be read (its pack gone, truncated or
+ *       damaged, or not indexed) is left out whole and named as lost; a directory with a lost entry gets a new tree
+ *       blob, and so does every directory above it, while unchanged subtrees keep their ids; the new trees go into new
+ *       tree packs, indexed, before the new snapshot object (version 3) is written. A tree snapshot whose root tree
+ *       cannot be read is unreadable, as a damaged manifest is.</li>
  * </ul>
  */
 public final class RepairRun {
@@ -84,6 +90,9 @@ public final class RepairRun {
                         continue;
                     }
                     for (IndexFile.PackBlobs p : read.packs().orElseThrow()) {
+                        if (stored.containsKey(p.pack()) && typeOf(stored.get(p.pack())) != p.type()) {
+                            continue; // listed under the wrong type: its header is read again below
+                        }
                         indexed.putIfAbsent(p.pack(), p.blobs());
                     }
                 } catch (CorruptDataException | TransitDamageException e) {
@@ -95,7 +104,8 @@ public final class RepairRun {
             List<String> dropped = new ArrayList<>();
             indexed.keySet().forEach(pack -> {
                 if (!stored.containsKey(pack)) {
-                    dropped.add(Packs.objectName(pack));
+                    List<Packs.PackedBlob> blobs = indexed.get(pack);
+                    dropped.add(blobs.isEmpty() ? Packs.objectName(pack) : blobs.get(0).location().packObject());
                 }
             });
             Map<BlobId, List<Packs.PackedBlob>> rebuilt = new TreeMap<>();
@@ -110,7 +120,8 @@ public final class RepairRun {
                 }
                 headersRead++;
                 try {
-                    List<Packs.PackedBlob> fromHeader = readHeader(pack.getKey(), pack.getValue().size());
+                    List<Packs.PackedBlob> fromHeader = readHeader(pack.getKey(), typeOf(pack.getValue()),
+                            pack.getValue().size());
                     rebuilt.put(pack.getKey(), fromHeader);
                     if (listed == null) {
                         added.add(pack.getValue().name());
@@ -124,11 +135,14 @@ public final class RepairRun {
             }
 
             List<IndexFile.PackBlobs> entries = new ArrayList<>();
-            rebuilt.forEach((pack, blobs) -> entries.add(new IndexFile.PackBlobs(pack, blobs)));
+            rebuilt.forEach((pack, blobs) -> entries.add(new IndexFile.PackBlobs(pack, typeOf(stored.get(pack)), blobs)));
             // Encoded as every index object is (with an id part and signed, once the repository has writers)
             Map<String, Store.EncodedIndex> index = new LinkedHashMap<>();
+            int formatVersion = store.config().version();
             for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
-                Store.EncodedIndex encoded = store.encodeIndex(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)));
+                byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)),
+                        formatVersion);
+                Store.EncodedIndex encoded = store.encodeIndex(plain);
                 index.put(encoded.name(), encoded);
             }
             long written = 0;
@@ -166,13 +180,13 @@ public final class RepairRun {
     }
 
     /** Reads a pack's header from its tail: the trailer says how long the header is. */
-    private List<Packs.PackedBlob> readHeader(BlobId pack, long size) {
-        String name = Packs.objectName(pack);
+    private List<Packs.PackedBlob> readHeader(BlobId pack, BlobType type, long size) {
+        String name = Packs.objectName(pack, type);
         return Store.readChecked(store.sink(), "the header of pack '" + name + "'", () -> {
             byte[] trailer = range(name, size - Packs.trailerLength(), Packs.trailerLength());
             int tail = Packs.tailLength(trailer, size);
             return tail < 0 ? trailer : range(name, size - tail, tail);
-        }, tail -> Packs.parseTail(pack, tail, size, store.codec()));
+        }, tail -> Packs.parseTail(pack, type, tail, size, store.codec()));
     }
 
     private byte[] range(String name, long offset, int length) {
@@ -200,8 +214,7 @@ public final class RepairRun {
         try (RepositoryLock lock = lock("repair snapshots")) {
             Map<BlobId, ObjectInfo> stored = storedPacks();
             BlobIndex index = store.reloadIndex();
-            Set<BlobId> indexedPacks = new HashSet<>();
-            index.locations().values().forEach(l -> indexedPacks.add(l.pack()));
+            Set<BlobId> indexedPacks = index.packs();
             List<String> unindexed = new ArrayList<>();
             stored.forEach((pack, info) -> {
                 if (!indexedPacks.contains(pack)) {
@@ -244,6 +257,47 @@ public final class RepairRun {
                     }
                     continue;
                 } catch (NotFoundException vanished) {
+                    continue;
+                }
+                if (manifest.isTree()) {
+                    TreeRepair trees = new TreeRepair(index, stored, objects);
+                    BlobId root;
+                    try {
+                        root = trees.repair(manifest.tree().get(), "");
+                    } catch (LostTree e) {
+                        unreadable.add(new DamagedSnapshot(id, name, "its root tree cannot be read: " + e.getMessage()));
+                        if (forget && !dryRun) {
+                            lock.check();
+                            store.delete(name);
+                        }
+                        if (forget) {
+                            forgotten.add(id);
+                        }
+                        continue;
+                    }
+                    if (trees.lost.isEmpty()) {
+                        intact.add(id);
+                        continue;
+                    }
+                    Optional<String> replacement = Optional.empty();
+                    if (!dryRun) {
+                        Snapshot copy = repairedSnapshot(manifest.snapshot(), trees.lost, trees.entries, trees.bytes);
+                        lock.check();
+                        trees.store(store); // the new trees, in tree packs, and their index: before the snapshot
+                        lock.check();
+                        store.writeManifest(Manifest.ofTree(copy, manifest.layout(), root));
+                        replacement = Optional.of(copy.id());
+                        LOG.info("snapshot {} of {} repaired as {}: {} entries lost", id, store.location(), copy.id(),
+                                trees.lost.size());
+                        if (forget) {
+                            lock.checkLease();
+                            store.delete(name);
+                        }
+                    }
+                    if (forget) {
+                        forgotten.add(id);
+                    }
+                    repaired.add(new SnapshotRepairReport.Repaired(id, replacement, trees.entries, trees.lost));
                     continue;
                 }
                 List<Manifest.Item> kept = new ArrayList<>();
@@ -311,7 +365,17 @@ public final class RepairRun {
 
     private static Manifest repairedManifest(Manifest manifest, List<Manifest.Item> kept,
                                              List<SnapshotRepairReport.LostEntry> lost) {
-        Snapshot s = manifest.snapshot();
+        long total = 0;
+        for (Manifest.Item item : kept) {
+            total += item.size();
+        }
+        Snapshot copy = repairedSnapshot(manifest.snapshot(), lost, kept.size(), total);
+        return new Manifest(copy, manifest.layout() == null ? Layout.CHUNKED : manifest.layout(), kept);
+    }
+
+    /** The summary of a repaired copy of {@code s}: its entries and bytes are what is kept. */
+    private static Snapshot repairedSnapshot(Snapshot s, List<SnapshotRepairReport.LostEntry> lost, long entries,
+                                             long total) {
         Set<String> tags = new TreeSet<>(s.tags());
         tags.add(Repository.REPAIRED_TAG);
         Map<String, String> facts = new TreeMap<>(s.facts());
@@ -322,16 +386,152 @@ public final class RepairRun {
             warnings.add(new Snapshot.Warning(l.path(), "left out by `repair snapshots` from snapshot " + s.id()
                     + ": its data is gone (" + l.reason() + ")"));
         }
-        long total = 0;
-        for (Manifest.Item item : kept) {
-            total += item.size();
-        }
         // A millisecond after the original: the same second to the reader, and it sorts right after it, so that
         // `latest` picks the repaired copy rather than the damaged original.
         Instant time = s.time().plusMillis(1);
-        Snapshot copy = new Snapshot(SnapshotIds.next(time), time, s.host(), s.source(), s.job(), tags,
-                s.parent(), new Snapshot.Stats(kept.size(), total, 0, 0, 0, 0), facts, warnings, Version.tool());
-        return new Manifest(copy, manifest.layout() == null ? Layout.CHUNKED : manifest.layout(), kept);
+        return new Snapshot(SnapshotIds.next(time), time, s.host(), s.source(), s.job(), tags,
+                s.parent(), new Snapshot.Stats(entries, total, 0, 0, 0, 0), facts, warnings, Version.tool());
+    }
+
+    /** A directory whose tree blob cannot be read: everything below it is lost. */
+    private static final class LostTree extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        LostTree(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Repairs one tree snapshot's trees: walks them, leaves out entries whose data is gone and directories whose tree
+     * cannot be read, and encodes a new tree blob for each directory that changed (and so for each directory above
+     * it). Subtrees found whole are remembered with their counts, so a subtree shared by the snapshot's directories
+     * (or met again) is walked once. The new tree blobs wait in memory until {@link #store}: a repair changes few.
+     */
+    private final class TreeRepair {
+        private final BlobIndex index;
+        private final Map<BlobId, ObjectInfo> stored;
+        private final Set<String> objects;
+        /** Whole subtrees: entries and bytes below them. */
+        private final Map<BlobId, long[]> whole = new java.util.HashMap<>();
+        /** New tree blobs, by id, in the order they were made (children before parents). */
+        private final Map<BlobId, byte[]> made = new LinkedHashMap<>();
+        final List<SnapshotRepairReport.LostEntry> lost = new ArrayList<>();
+        long entries;
+        long bytes;
+
+        TreeRepair(BlobIndex index, Map<BlobId, ObjectInfo> stored, Set<String> objects) {
+            this.index = index;
+            this.stored = stored;
+            this.objects = objects;
+        }
+
+        /** The id of the repaired tree of directory {@code path} (its own id when nothing below it is lost). */
+        BlobId repair(BlobId id, String path) throws LostTree {
+            long[] counts = whole.get(id);
+            if (counts != null) {
+                entries += counts[0];
+                bytes += counts[1];
+                return id;
+            }
+            TreeFormat.Node node = read(id, path);
+            int lostBefore = lost.size();
+            long entriesBefore = entries;
+            long bytesBefore = bytes;
+            List<TreeFormat.Child> kept = new ArrayList<>(node.children().size());
+            boolean changed = false;
+            for (TreeFormat.Child c : node.children()) {
+                Manifest.Item item = c.item();
+                if (c.isDirectory()) {
+                    BlobId sub;
+                    try {
+                        sub = repair(c.subtree().get(), item.entry().path());
+                    } catch (LostTree e) {
+                        lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(),
+                                "directory with everything below it: " + e.getMessage()));
+                        changed = true;
+                        continue;
+                    }
+                    changed |= !sub.equals(c.subtree().get());
+                    kept.add(new TreeFormat.Child(c.name(), item, Optional.of(sub), c.implicit()));
+                } else {
+                    Optional<String> reason = lostReason(item, index, stored, objects);
+                    if (reason.isPresent()) {
+                        lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(), reason.get()));
+                        changed = true;
+                        continue;
+                    }
+                    kept.add(c);
+                    bytes += item.size();
+                }
+                if (!c.implicit()) {
+                    entries++;
+                }
+            }
+            if (!changed) {
+                whole.put(id, new long[] {entries - entriesBefore, bytes - bytesBefore});
+                return id;
+            }
+            assert lost.size() > lostBefore;
+            byte[] plain = TreeFormat.encode(kept);
+            BlobId repaired = store.codec().blobId(plain);
+            made.putIfAbsent(repaired, plain);
+            return repaired;
+        }
+
+        /** Reads a tree blob that the index places in a stored pack long enough to hold it. */
+        private TreeFormat.Node read(BlobId id, String path) throws LostTree {
+            String what = "tree " + id + (path.isEmpty() ? "" : " of directory '" + path + "'");
+            Optional<BlobLocation> at = index.find(id);
+            if (at.isEmpty()) {
+                throw new LostTree(what + " is in no index object");
+            }
+            ObjectInfo pack = stored.get(at.get().pack());
+            if (pack == null) {
+                // The local cache of tree packs may still hold it, but the repository does not: it is lost there.
+                throw new LostTree("pack '" + at.get().packObject() + "' holding " + what + " is missing");
+            }
+            if (pack.size() < (long) at.get().offset() + at.get().length() + Packs.trailerLength()) {
+                throw new LostTree("pack '" + at.get().packObject() + "' is truncated before " + what);
+            }
+            try {
+                return store.readTree(id, path);
+            } catch (CorruptDataException e) {
+                throw new LostTree(e.getMessage());
+            }
+        }
+
+        /** Stores the new tree blobs the repository does not hold yet in tree packs, and indexes them. */
+        void store(Store store) {
+            PackWriter packs = new PackWriter(store.codec(), store.config().packSize(), BlobType.TREE);
+            List<PackWriter.Pack> written = new ArrayList<>();
+            try {
+                for (Map.Entry<BlobId, byte[]> tree : made.entrySet()) {
+                    if (index.contains(tree.getKey()) && stored.containsKey(index.find(tree.getKey()).get().pack())) {
+                        continue; // stored already (an earlier repair, or a snapshot with the same directory)
+                    }
+                    Optional<PackWriter.Pack> full = packs.add(tree.getKey(), store.codec().encode(tree.getValue()),
+                            tree.getValue().length);
+                    if (full.isPresent()) {
+                        store.upload(full.get());
+                        written.add(full.get());
+                    }
+                }
+                Optional<PackWriter.Pack> last = packs.flush();
+                if (last.isPresent()) {
+                    store.upload(last.get());
+                    written.add(last.get());
+                }
+            } catch (java.io.IOException e) {
+                throw new BackupException("cannot store the repaired trees in " + store.location() + ": " + e.getMessage(), e);
+            }
+            if (!written.isEmpty()) {
+                store.writeIndex(written.stream().map(PackWriter.Pack::indexEntry).toList());
+                for (PackWriter.Pack p : written) {
+                    stored.put(p.id(), new ObjectInfo(p.objectName(), p.size(), Instant.now()));
+                }
+            }
+        }
     }
 
     // ---- helpers
@@ -343,14 +543,21 @@ public final class RepairRun {
         return RepositoryLock.acquire(store, RepositoryLock.Kind.EXCLUSIVE, operation, lockWait, RepositoryLock.Settings.DEFAULT);
     }
 
+    /** Every stored pack, data and tree packs alike, by id. */
     private Map<BlobId, ObjectInfo> storedPacks() {
         Map<BlobId, ObjectInfo> stored = new TreeMap<>();
-        for (ObjectInfo o : store.list(Packs.PREFIX)) {
-            BlobId id = Packs.idOf(o.name());
-            if (id != null && o.name().equals(Packs.objectName(id))) {
-                stored.put(id, o);
+        for (String prefix : List.of(Packs.PREFIX, Packs.TREE_PREFIX)) {
+            for (ObjectInfo o : store.list(prefix)) {
+                BlobId id = Packs.idOf(o.name());
+                if (id != null && o.name().equals(Packs.objectName(id, Packs.typeOf(o.name())))) {
+                    stored.put(id, o);
+                }
             }
         }
         return stored;
+    }
+
+    private static BlobType typeOf(ObjectInfo pack) {
+        return Packs.typeOf(pack.name());
     }
 }

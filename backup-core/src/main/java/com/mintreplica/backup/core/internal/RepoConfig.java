@@ -23,8 +23,14 @@ import java.util.TreeMap;
 public record RepoConfig(int version, String id, Instant created, Layout layout, int chunkMin, int chunkAvg, int chunkMax,
                          long chunkSeed, int packSize, List<TransformerSpec> transformers, Map<String, String> extensions) {
 
-    /** The newest repository format this version reads and writes. */
-    public static final int CURRENT_VERSION = 1;
+    /**
+     * The newest repository format this version reads and writes. Version 2: snapshots are trees of tree blobs in
+     * {@code tree/} packs (snapshot objects of version 3, index objects of version 2). A version-1 repository is read
+     * as it is; the first operation that writes to it raises its config to version 2 first
+     * ({@code Store.upgradeFormat}), so an older mint-backup asks to be upgraded instead of meeting objects it cannot
+     * read.
+     */
+    public static final int CURRENT_VERSION = 2;
     public static final String OBJECT = "config";
 
     public RepoConfig {
@@ -37,6 +43,11 @@ public record RepoConfig(int version, String id, Instant created, Layout layout,
         public TransformerSpec {
             parameters = Map.copyOf(parameters);
         }
+    }
+
+    /** The same config at another format version. */
+    public RepoConfig withVersion(int value) {
+        return new RepoConfig(value, id, created, layout, chunkMin, chunkAvg, chunkMax, chunkSeed, packSize, transformers, extensions);
     }
 
     public RepoConfig withExtensions(Map<String, String> more) {

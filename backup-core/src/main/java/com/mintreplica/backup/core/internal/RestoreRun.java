@@ -14,11 +14,16 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.Iterator;
-import java.util.List;
 import java.util.function.Predicate;
 
-/** Restores the selected entries of one manifest into a target, checking every byte before it is handed over. */
+/**
+ * Restores the selected entries of one snapshot into a target, checking every byte before it is handed over. The
+ * snapshot is walked lazily ({@link SnapshotWalker}): one walk fetches blobs ahead, another hands entries to the
+ * target, both reading the same few tree blobs through a small cache, so memory does not grow with the entries.
+ */
 public final class RestoreRun {
+    /** Parsed tree blobs kept between the fetch-ahead walk and the writing walk. */
+    private static final long TREE_CACHE_BYTES = 8L << 20;
     private final Store store;
     private final Manifest manifest;
     private final Executor executor;
@@ -58,23 +63,40 @@ public final class RestoreRun {
     private Counts restore(RestoreTarget target, Predicate<String> selection, boolean partial) {
         long entries = 0;
         long bytes = 0;
-        // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries.
-        List<Manifest.Item> selected = manifest.items().stream().filter(i -> selection.test(i.entry().path())).toList();
-        // A hard link whose first path is restored too is linked by the target, which then need not read its
-        // content: such entries get content that is fetched only if read, outside the prefetched sequence.
-        java.util.Set<String> restoredFirst = new java.util.HashSet<>();
-        java.util.Set<Manifest.Item> linked = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (Manifest.Item i : selected) {
-            if (i.entry().hardLinkTo().isPresent() && restoredFirst.contains(i.entry().hardLinkTo().get())) {
-                linked.add(i);
-            } else if (i.entry().type() == EntryType.REGULAR) {
-                restoredFirst.add(i.entry().path());
+        // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries: its own walk
+        // runs ahead of the one that writes, and the trees both load stay in a small cache between them.
+        // A hard link whose first path is restored too is linked by the target, which then need not read its content:
+        // such entries get content that is fetched only if read, outside the prefetched sequence. The first path comes
+        // before its links in the walk (the Source's order), so "restored too" is "selected": nothing is remembered.
+        Predicate<Manifest.Item> linked = i -> i.entry().type() == EntryType.REGULAR
+                && i.entry().hardLinkTo().isPresent() && selection.test(i.entry().hardLinkTo().get());
+        SnapshotWalker.Cache trees = new SnapshotWalker.Cache(store, TREE_CACHE_BYTES);
+        SnapshotWalker ahead = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
+        Iterator<BlobId> sequence = SnapshotWalker.blobsOf(new java.util.Iterator<>() {
+            private Manifest.Item next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && ahead.hasNext()) {
+                    Manifest.Item i = ahead.next();
+                    if (!linked.test(i)) {
+                        next = i;
+                    }
+                }
+                return next != null;
             }
-        }
-        Iterator<BlobId> sequence = selected.stream()
-                .filter(i -> i.entry().type() == EntryType.REGULAR && i.object().isEmpty() && !linked.contains(i))
-                .flatMap(i -> i.blobs().stream())
-                .iterator();
+
+            @Override
+            public Manifest.Item next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                Manifest.Item out = next;
+                next = null;
+                return out;
+            }
+        });
+        SnapshotWalker selected = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
         Manifest.Item current = null;
         try (BlobPrefetcher blobs = new BlobPrefetcher(store, sequence, executor, 2 * prefetch, watch)) {
             // A target's own work before the first and after the last entry (pg_restore building indexes) moves no
@@ -82,9 +104,10 @@ public final class RestoreRun {
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
                 target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             }
-            for (Manifest.Item item : selected) {
+            while (nextEntry(selected)) {
+                Manifest.Item item = selected.next();
                 current = item;
-                if (linked.contains(item)) {
+                if (linked.test(item)) {
                     try (LazyContent lazy = new LazyContent(() -> open(item, null));
                          Handed content = new Handed(lazy);
                          Watchdog.Activity a = watch.activity("target", () -> "the restore target linking '"
@@ -132,6 +155,13 @@ public final class RestoreRun {
                         + "); nothing corrupt was restored", e);
             }
             throw e;
+        }
+    }
+
+    /** Walks on to the next selected entry; a tree blob read on the way is a stage the stall diagnostic names. */
+    private boolean nextEntry(SnapshotWalker selected) {
+        try (Watchdog.Activity a = watch.activity("trees", () -> "reading the snapshot's tree blobs")) {
+            return selected.hasNext();
         }
     }
 

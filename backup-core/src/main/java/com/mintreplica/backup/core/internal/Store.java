@@ -48,8 +48,14 @@ public final class Store {
     /** How many times an object that fails its check is read in all before it is called damaged. */
     public static final int READ_ATTEMPTS = 3;
     private final Sink sink;
-    private final RepoConfig config;
     private final Codec codec;
+    /** From this many snapshot objects to read, they are read in parallel, on at most {@link #PARALLEL_READS} threads. */
+    private static final int PARALLEL_READS_FROM = 16;
+    private static final int PARALLEL_READS = 8;
+    /** The fewest stored bytes an index object takes per blob (compressed), to size the loaded index. */
+    static final int STORED_BYTES_PER_BLOB = 36;
+    /** The loaded index, the local cache and the config (raised by {@link #upgradeFormat}), shared with the views {@link #withSink} makes. */
+    private final Shared shared;
     /** Leases: readable by every holder of the repository's keys, writers included. */
     private final Codec lockCodec;
     /** The id parts of index objects: sealed only, like leases. */
@@ -61,12 +67,19 @@ public final class Store {
     private final Map<String, Untrusted> untrusted;
     /** Snapshots that a writer (not a reader) wrote; filled as manifests are read. */
     private final Map<String, Boolean> byWriter;
-    /** The loaded index, shared with the views {@link #withSink} makes. */
-    private final Indexes indexes;
 
-    /** The index as loaded and extended by this process; its monitor guards loading. */
-    private static final class Indexes {
+    /**
+     * What this process knows of the repository, shared by a Store and its views: the index as loaded and extended by
+     * this process, the tree-pack cache and the config. Its monitor guards loading the index and raising the config.
+     */
+    private static final class Shared {
         volatile BlobIndex index;
+        volatile LocalCache cache;
+        volatile RepoConfig config;
+
+        Shared(RepoConfig config) {
+            this.config = config;
+        }
     }
 
     /** A snapshot the keys do not trust, with why (for example, written by a revoked writer). */
@@ -77,7 +90,6 @@ public final class Store {
         this.access = keys == null ? null : keys.access();
         boolean writer = access != null && !access.canRead();
         this.sink = writer ? new WriterSink(sink) : sink;
-        this.config = config;
         this.codec = codec;
         if (keys == null) {
             this.lockCodec = codec;
@@ -90,14 +102,13 @@ public final class Store {
                 : access.parentCache().map(c -> new ParentCache(c, config.id())).orElse(null);
         this.untrusted = new ConcurrentHashMap<>();
         this.byWriter = new ConcurrentHashMap<>();
-        this.indexes = new Indexes();
+        this.shared = new Shared(config);
     }
 
     /** A view of {@code of} through another Sink: everything but the Sink is shared. */
     private Store(Store of, Sink view) {
         // A writer never overwrites or deletes, through whatever view (a view normally wraps the WriterSink already).
         this.sink = of.access != null && !of.access.canRead() && !(view instanceof WriterSink) ? new WriterSink(view) : view;
-        this.config = of.config;
         this.codec = of.codec;
         this.lockCodec = of.lockCodec;
         this.idCodec = of.idCodec;
@@ -105,12 +116,12 @@ public final class Store {
         this.parentCache = of.parentCache;
         this.untrusted = of.untrusted;
         this.byWriter = of.byWriter;
-        this.indexes = of.indexes;
+        this.shared = of.shared;
     }
 
     /**
-     * The same repository through another Sink object (a run's watched view of this Store's Sink): config, codec, keys
-     * and loaded index are shared, so what the view stores is known to this Store too.
+     * The same repository through another Sink object (a run's watched view of this Store's Sink): config, codec, keys,
+     * loaded index and tree-pack cache are shared, so what the view stores is known to this Store too.
      */
     public Store withSink(Sink view) {
         return view == sink ? this : new Store(this, view);
@@ -201,6 +212,43 @@ public final class Store {
         return new Store(sink, config, codecFor(config, keys), keys);
     }
 
+    /**
+     * Raises the config of an older repository to the current format version before this process writes objects of
+     * that format into it (a backup, a copy into it, a prune): an older mint-backup then refuses the repository and
+     * asks to be upgraded, instead of meeting snapshots and index objects it cannot read. The one object rewritten in
+     * place, with the same content but its version: a write that fails (a store that retains the config) is logged,
+     * and the repository works as before.
+     */
+    public void upgradeFormat() {
+        synchronized (shared) {
+            upgradeFormatLocked();
+        }
+    }
+
+    private void upgradeFormatLocked() {
+        RepoConfig current = shared.config;
+        if (current.version() >= RepoConfig.CURRENT_VERSION) {
+            return;
+        }
+        if (!canRead()) {
+            // A writer never replaces an object (WriterSink, and its S3 policy): the next reader that writes raises it.
+            LOG.debug("a writer leaves the format version of {} at {}", location(), current.version());
+            return;
+        }
+        RepoConfig upgraded = current.withVersion(RepoConfig.CURRENT_VERSION);
+        byte[] bytes = upgraded.toBytes();
+        try {
+            sink.put(RepoConfig.OBJECT, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.CONFIG);
+            shared.config = upgraded;
+            LOG.info("the repository at {} is now of format version {} (snapshots as trees): mint-backup versions before"
+                    + " it refuse it and ask to be upgraded", location(), RepoConfig.CURRENT_VERSION);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot raise the format version of the repository at {} to {} ({}); older mint-backup versions will"
+                    + " report its new snapshots as damaged instead of asking to be upgraded", location(),
+                    RepoConfig.CURRENT_VERSION, e.toString());
+        }
+    }
+
     private static Codec codecFor(RepoConfig config, RepositoryKeys keys) {
         List<Transformer> chain = new ArrayList<>();
         for (RepoConfig.TransformerSpec t : config.transformers()) {
@@ -214,7 +262,7 @@ public final class Store {
     }
 
     public RepoConfig config() {
-        return config;
+        return shared.config;
     }
 
     public Codec codec() {
@@ -446,63 +494,213 @@ public final class Store {
     // ---- snapshots
 
     public List<String> snapshotIds() {
-        List<String> ids = new ArrayList<>();
-        for (ObjectInfo o : list(Manifest.PREFIX)) {
-            String id = o.name().substring(Manifest.PREFIX.length());
-            if (SnapshotIds.isValid(id)) {
-                ids.add(id);
-            }
-        }
+        List<String> ids = new ArrayList<>(snapshotObjects().keySet());
         ids.sort(Comparator.naturalOrder());
         return ids;
     }
 
-    /**
-     * Every snapshot the keys trust, oldest first; fails when any manifest is damaged. For what must see every
-     * snapshot's data (prune: a snapshot it cannot read still needs its blobs). Snapshots whose manifest is authentic
-     * but not trusted (written by a revoked writer after its revocation) are left out and listed by {@link #untrusted()}.
-     */
-    public List<Snapshot> snapshots() {
-        SnapshotListing listing = listSnapshots();
-        if (!listing.damaged().isEmpty()) {
-            DamagedSnapshot d = listing.damaged().get(0);
-            throw new CorruptDataException("snapshot " + d.id() + " cannot be read: " + d.problem());
+    private java.util.Map<String, ObjectInfo> snapshotObjects() {
+        java.util.Map<String, ObjectInfo> out = new java.util.TreeMap<>();
+        for (ObjectInfo o : list(Manifest.PREFIX)) {
+            String id = o.name().substring(Manifest.PREFIX.length());
+            if (SnapshotIds.isValid(id)) {
+                out.put(id, o);
+            }
         }
-        return listing.snapshots();
+        return out;
     }
 
     /**
-     * The readable snapshots the keys trust (oldest first) and the damaged ones: a manifest that is stored damaged
-     * affects only its own snapshot. Read errors that are not damage (I/O, damage in transit) fail the listing.
-     * Untrusted snapshots are left out and listed by {@link #untrusted()}.
+     * Keeps summaries of snapshots and tree packs in a local cache under {@code directory} (see {@link LocalCache});
+     * {@code null} turns it off.
+     */
+    public void useCache(java.nio.file.Path directory) {
+        // A writer reads neither snapshot objects nor tree packs: it has nothing to cache.
+        shared.cache = directory == null || !canRead() ? null : new LocalCache(directory, config().id(), codec);
+    }
+
+    /** Stores a finished pack; a tree pack also goes to the local cache, for the next backup's parent comparison. */
+    public void upload(PackWriter.Pack pack) throws IOException {
+        pack.upload(sink);
+        LocalCache c = shared.cache;
+        if (c != null && pack.type() == BlobType.TREE) {
+            c.putTree(pack);
+        }
+    }
+
+    /**
+     * Every snapshot, oldest first; fails when any snapshot object is damaged. For what must see every snapshot's data
+     * (prune: a snapshot it cannot read still needs its blobs).
+     */
+    public List<Snapshot> snapshots() {
+        Heads all = headsListing();
+        if (!all.damaged().isEmpty()) {
+            DamagedSnapshot d = all.damaged().get(0);
+            throw new CorruptDataException("snapshot " + d.id() + " cannot be read: " + d.problem());
+        }
+        return all.heads().stream().map(Manifest::snapshot).toList();
+    }
+
+    /**
+     * The readable snapshots (oldest first) and the damaged ones: a snapshot object that is stored damaged, or a tree
+     * snapshot whose root tree is lost, affects only its own snapshot. Read errors that are not damage (I/O, damage in
+     * transit) fail the listing. A root tree is lost when the index does not list it, or lists it in a tree pack that
+     * is not stored or is cut short before it: checked from the index and one listing of {@code tree/}, without
+     * reading a blob, so a listing of 10,000 snapshots stays as fast as their objects read. A root tree that is
+     * stored but damaged, and damage deeper in a tree, are named by verify and by a restore of that snapshot.
      */
     public SnapshotListing listSnapshots() {
-        requireReader("listing snapshots");
+        Heads all = headsListing();
         List<Snapshot> out = new ArrayList<>();
-        List<DamagedSnapshot> damaged = new ArrayList<>();
-        Map<String, Untrusted> notTrusted = new LinkedHashMap<>();
-        for (String id : snapshotIds()) {
+        List<DamagedSnapshot> damaged = new ArrayList<>(all.damaged());
+        java.util.Map<String, ObjectInfo> treePacks = null;
+        boolean[] reloaded = {false};
+        for (Manifest head : all.heads()) {
+            String problem = null;
+            if (head.isTree()) {
+                if (treePacks == null) {
+                    treePacks = new java.util.HashMap<>();
+                    for (ObjectInfo o : list(Packs.TREE_PREFIX)) {
+                        treePacks.put(o.name(), o);
+                    }
+                }
+                problem = rootProblem(head.tree().orElseThrow(), treePacks, reloaded);
+            }
+            if (problem == null) {
+                out.add(head.snapshot());
+            } else {
+                String id = head.snapshot().id();
+                damaged.add(new DamagedSnapshot(id, Manifest.objectName(id), problem));
+            }
+        }
+        damaged.sort(Comparator.comparing(DamagedSnapshot::id));
+        return new SnapshotListing(out, damaged);
+    }
+
+    /** Why a snapshot's root tree is lost, or {@code null} when the index places it in a stored tree pack. */
+    private String rootProblem(BlobId root, java.util.Map<String, ObjectInfo> treePacks, boolean[] reloaded) {
+        BlobLocation at = index().find(root).orElse(null);
+        if (at == null && !reloaded[0]) {
+            reloaded[0] = true;
+            at = reloadIndex().find(root).orElse(null); // a backup in another process may have indexed it since
+        }
+        if (at == null) {
+            return "its root tree " + root + " is in no index object (`mint-backup repair index` rebuilds the index)";
+        }
+        ObjectInfo pack = treePacks.get(at.packObject());
+        if (pack == null) {
+            return "its root tree cannot be read: pack '" + at.packObject() + "' holding tree " + root + " is missing";
+        }
+        if (pack.size() < (long) at.offset() + at.length() + Packs.TRAILER) {
+            return "its root tree cannot be read: pack '" + at.packObject() + "' is truncated before tree " + root;
+        }
+        return null;
+    }
+
+    /** The readable heads (oldest first) and the snapshots whose object is damaged (by id). */
+    public record Heads(List<Manifest> heads, List<DamagedSnapshot> damaged) {
+    }
+
+    /**
+     * The head of every snapshot whose object reads: its summary, layout and root tree (a flat snapshot's entries are
+     * left out), oldest first; a damaged snapshot object is left out (see {@link #headsListing}).
+     */
+    public List<Manifest> heads() {
+        return headsListing().heads();
+    }
+
+    /**
+     * The head of every snapshot, oldest first, and the snapshots whose object is damaged. Snapshot objects are small
+     * since format version 3: those not in the local cache are read in parallel.
+     */
+    public Heads headsListing() {
+        requireReader("listing snapshots");
+        java.util.Map<String, ObjectInfo> objects = snapshotObjects();
+        LocalCache cache = shared.cache;
+        List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<DamagedSnapshot> damaged = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> toRead = new ArrayList<>();
+        java.util.Set<String> cached = new java.util.HashSet<>();
+        for (java.util.Map.Entry<String, ObjectInfo> e : objects.entrySet()) {
+            Manifest head = cache == null ? null : cache.get(e.getValue(), e.getKey());
+            if (head != null) {
+                out.add(head);
+            } else {
+                toRead.add(e.getKey());
+            }
+            cached.add(LocalCache.fileName(e.getValue(), e.getKey()));
+        }
+        Map<String, Untrusted> notTrusted = new ConcurrentHashMap<>();
+        java.util.function.Consumer<String> read = id -> {
             String name = Manifest.objectName(id);
             try {
-                OpenedObject read = openAndDecode(name);
-                AccessControl.Opened opened = read.opened();
-                Snapshot summary = ManifestFormat.readSummary(name, read.plaintext());
-                byWriter.put(id, opened.writer());
-                if (opened.untrusted().isPresent()) {
-                    notTrusted.put(id, new Untrusted(summary, opened.untrusted().get()));
-                } else {
-                    out.add(summary);
+                OpenedObject opened = openAndDecode(name);
+                Manifest head = ManifestFormat.readHead(name, opened.plaintext());
+                byWriter.put(id, opened.opened().writer());
+                if (opened.opened().untrusted().isPresent()) {
+                    // A tree snapshot too: its root tree (and so every subtree) is reached only through its head.
+                    notTrusted.put(id, new Untrusted(head.snapshot(), opened.opened().untrusted().get()));
+                    return;
+                }
+                out.add(head);
+                // Only what a reader wrote is cached: a writer's snapshot that is trusted now stops being trusted
+                // when the writer is revoked without keeping it, so it is checked on every listing.
+                if (cache != null && !opened.opened().writer()) {
+                    cache.put(objects.get(id), head);
                 }
             } catch (NotFoundException vanished) {
                 // removed by a concurrent prune between list and read
             } catch (CorruptDataException e) {
                 damaged.add(new DamagedSnapshot(id, name, e.getMessage()));
             }
+        };
+        if (toRead.size() < PARALLEL_READS_FROM) {
+            toRead.forEach(read);
+        } else {
+            readInParallel(toRead, read);
+        }
+        if (cache != null) {
+            cache.retain(cached);
         }
         untrusted.clear();
         untrusted.putAll(notTrusted);
-        out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
-        return new SnapshotListing(out, damaged);
+        List<Manifest> sorted = new ArrayList<>(out);
+        sorted.sort(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()));
+        List<DamagedSnapshot> bad = new ArrayList<>(damaged);
+        bad.sort(Comparator.comparing(DamagedSnapshot::id));
+        return new Heads(sorted, bad);
+    }
+
+    /** Reads on a few threads of this call's own, stopped when it returns: snapshot objects are small, latency rules. */
+    private static void readInParallel(List<String> ids, java.util.function.Consumer<String> read) {
+        int threads = Math.min(PARALLEL_READS, ids.size());
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "mint-backup-list-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (String id : ids) {
+                futures.add(pool.submit(() -> read.accept(id)));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new BackupException("cannot read a snapshot: " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("listing snapshots was interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** The snapshots the last {@link #snapshots()} left out because the keys do not trust them, oldest first. */
@@ -555,10 +753,28 @@ public final class Store {
      */
     public long writeManifest(Manifest manifest, boolean asParent) {
         long size = writeManifestObject(manifest);
-        if (asParent && parentCache != null) {
+        if (asParent && parentCache != null && !manifest.isTree()) {
             parentCache.save(manifest);
         }
         return size;
+    }
+
+    /**
+     * Whether this Store keeps a writer's parent cache: a backup of a tree snapshot then hands its files to
+     * {@link #saveCachedParent} after the commit, since the snapshot object (a head) does not list them.
+     */
+    public boolean keepsParentCache() {
+        return parentCache != null;
+    }
+
+    /**
+     * Replaces a writer's parent cache of the snapshot's host and source with {@code files} (a flat manifest of its
+     * regular files; see {@link ParentCache}), once the snapshot is committed. Does nothing for a reader.
+     */
+    public void saveCachedParent(Manifest files) {
+        if (parentCache != null) {
+            parentCache.save(files);
+        }
     }
 
     /**
@@ -607,17 +823,26 @@ public final class Store {
         }
     }
 
+    /**
+     * Reads and parses a tree blob of the directory {@code directory} ("" for the root).
+     *
+     * @throws CorruptDataException naming the tree when it is missing, damaged or not a listing
+     */
+    public TreeFormat.Node readTree(BlobId id, String directory) {
+        return TreeFormat.decode(id, directory, readBlob(id));
+    }
+
     // ---- index and blobs
 
     /** The repository's index, loaded on first use and extended by this process's backups. */
     public BlobIndex index() {
-        BlobIndex current = indexes.index;
+        BlobIndex current = shared.index;
         if (current == null) {
-            synchronized (indexes) {
-                current = indexes.index;
+            synchronized (shared) {
+                current = shared.index;
                 if (current == null) {
                     current = loadIndex();
-                    indexes.index = current;
+                    shared.index = current;
                 }
             }
         }
@@ -626,75 +851,167 @@ public final class Store {
 
     /** Reads the index again, to see what other processes wrote. */
     public BlobIndex reloadIndex() {
-        synchronized (indexes) {
-            BlobIndex loaded = loadIndex();
-            indexes.index = loaded;
+        return reloadIndex(null);
+    }
+
+    /**
+     * Reads the index again; with {@code onCorrupt}, an index object that is damaged (stored, or every read of it in
+     * transit) is handed to it and left out instead of failing the load (verify, repair index). An object whose id part
+     * does not match its locations, or whose signer the keys do not trust, is handed to it too, but kept. The index held before
+     * is dropped first, so the two are never in memory together.
+     */
+    public BlobIndex reloadIndex(java.util.function.BiConsumer<String, BackupException> onCorrupt) {
+        synchronized (shared) {
+            shared.index = null;
+            BlobIndex loaded = loadIndex(onCorrupt);
+            shared.index = loaded;
             return loaded;
         }
     }
 
     private BlobIndex loadIndex() {
+        return loadIndex(null);
+    }
+
+    private BlobIndex loadIndex(java.util.function.BiConsumer<String, BackupException> onCorrupt) {
+        List<ObjectInfo> objects = list(IndexFile.PREFIX);
         BlobIndex loaded = new BlobIndex();
-        for (ObjectInfo o : list(IndexFile.PREFIX)) {
+        // An index object takes 44 bytes a blob before compression and about 37 after (ids do not compress), so the
+        // stored sizes say how many blobs to expect, a little high: the arrays are allocated once instead of growing
+        // by copies, which would need their size twice over.
+        long stored = 0;
+        for (ObjectInfo o : objects) {
+            stored += o.size();
+        }
+        BlobIndex.Builder builder = loaded.builder((int) Math.min(Integer.MAX_VALUE - 16, stored / STORED_BYTES_PER_BLOB));
+        for (ObjectInfo o : objects) {
             try {
-                IndexObject read = readIndexObject(o.name());
-                if (read.packs().isPresent()) {
-                    loaded.add(o.name(), read.packs().get());
-                } else if (read.ids().isPresent()) {
-                    loaded.addIds(o.name(), read.ids().get());
+                RawIndex read = readChecked(sink, "'" + o.name() + "'", () -> readObject(o.name()),
+                        bytes -> rawIndex(o.name(), bytes));
+                if (read.plaintext() != null) {
+                    byte[] plain = read.plaintext();
+                    if (onCorrupt != null) {
+                        // read through once on its own, so a damaged object adds nothing half-read
+                        IndexFile.read(o.name(), plain, IndexFile.Visitor.NONE);
+                    }
+                    IndexFile.read(o.name(), plain, builder);
+                    builder.indexObject(o.name());
+                    if (onCorrupt != null) {
+                        checkForWriters(o.name(), read, plain, onCorrupt);
+                    }
+                } else if (read.idPart() != null) {
+                    loaded.addIds(o.name(), read.idPart());
                 } else {
                     LOG.debug("a writer does not deduplicate against index object '{}': {}", o.name(), read.untrusted().orElse(""));
                 }
             } catch (NotFoundException vanished) {
                 // replaced by a concurrent prune; its content lives in the replacement
-            } catch (CorruptDataException e) {
-                if (canRead()) {
+            } catch (CorruptDataException | TransitDamageException e) {
+                if (!canRead()) {
+                    // A writer leaves out what it cannot use and stores those chunks again; readers report it (verify).
+                    LOG.warn("a writer ignores index object '{}' of {}: {}", o.name(), location(), e.getMessage());
+                    continue;
+                }
+                if (onCorrupt == null) {
                     throw e;
                 }
-                // A writer leaves out what it cannot use and stores those chunks again; readers report it (verify).
-                LOG.warn("a writer ignores index object '{}' of {}: {}", o.name(), location(), e.getMessage());
+                onCorrupt.accept(o.name(), e);
             }
+        }
+        builder.finishInto();
+        LocalCache c = shared.cache;
+        if (c != null) {
+            c.retainTrees(loaded.packObjects(BlobType.TREE));
         }
         return loaded;
     }
 
     /**
-     * What an index object says, as far as the keys read it: a reader gets the packs (and the id part of a format 2
-     * object, to check it); a writer gets only the ids of a format 2 object it trusts, and nothing else.
-     *
-     * @param packs where its blobs are (readers only)
-     * @param ids the blob ids of its id part (format 2 only)
-     * @param untrusted why a writer does not use it (format 1, unsigned, or signed by a revoked writer), or empty
+     * What writers rely on in an index object a reader loaded, handed to {@code onProblem} (its locations stay in the
+     * index): its id part, which writers deduplicate against, must list exactly the blobs it locates (an id listed but
+     * not stored would make every writer skip storing that chunk), and its signer must be trusted.
      */
-    public record IndexObject(Optional<List<IndexFile.PackBlobs>> packs, Optional<List<BlobId>> ids, Optional<String> untrusted) {
+    private void checkForWriters(String name, RawIndex read, byte[] plain,
+                                 java.util.function.BiConsumer<String, BackupException> onProblem) {
+        if (read.idPart() != null && !java.util.Arrays.equals(read.idPart(), IndexFile.idPart(name, plain))) {
+            onProblem.accept(name, new CorruptDataException("index object '" + name + "' is inconsistent: its id part,"
+                    + " which writers deduplicate against, does not list exactly the blobs it locates"));
+        }
+        read.untrusted().ifPresent(why -> onProblem.accept(name, new CorruptDataException("index object '" + name
+                + "' is not trusted: " + why)));
     }
 
     /**
-     * Reads an index object of either format; see {@link IndexObject}. A damaged read is read again before it is
-     * called corrupt (see {@link #readChecked}).
+     * An index object as these keys read it, without objects per blob.
+     *
+     * @param plaintext its plaintext ({@code MBI1} or {@code MBI3}); null for a writer
+     * @param idPart its id part, decoded (sorted ids); null when it has none, or a writer does not trust it
+     * @param untrusted why a writer does not use it, or empty
      */
-    public IndexObject readIndexObject(String name) {
-        return readChecked(sink, "'" + name + "'", () -> readObject(name), stored -> indexObject(name, stored));
+    private record RawIndex(byte[] plaintext, byte[] idPart, Optional<String> untrusted) {
     }
 
-    private IndexObject indexObject(String name, byte[] stored) {
+    private RawIndex rawIndex(String name, byte[] stored) {
         AccessControl.Opened opened = open(name, stored);
         IndexFile.Framed framed = IndexFile.unframe(name, opened.content());
-        Optional<List<BlobId>> ids = Optional.empty();
+        byte[] ids = null;
         if (framed.sealedIds().isPresent() && (canRead() || opened.untrusted().isEmpty())) {
             try {
-                ids = Optional.of(IndexFile.parseIdPart(name, idCodec.decode(framed.sealedIds().get(), -1)));
+                ids = idCodec.decode(framed.sealedIds().get(), -1);
             } catch (IOException | RuntimeException e) {
                 throw new CorruptDataException("index object '" + name + "' in " + location()
                         + " is corrupt: its id part does not decode (" + e.getMessage() + ")", e);
+            }
+            if (ids.length % BlobId.LENGTH != 0) {
+                throw new CorruptDataException("index object '" + name + "' is corrupt: its id part has "
+                        + ids.length + " bytes, not a multiple of " + BlobId.LENGTH);
             }
         }
         if (!canRead()) {
             Optional<String> why = opened.untrusted().or(() -> framed.sealedIds().isPresent() ? Optional.empty()
                     : Optional.of("it has no id part a writer can read (format 1)"));
-            return new IndexObject(Optional.empty(), why.isPresent() ? Optional.empty() : ids, why);
+            return new RawIndex(null, why.isPresent() ? null : ids, why);
         }
-        return new IndexObject(Optional.of(IndexFile.parse(name, decodeMetadata(name, framed.format1()))), ids, opened.untrusted());
+        return new RawIndex(decodeMetadata(name, framed.format1()), ids, opened.untrusted());
+    }
+
+    /**
+     * What an index object says, as far as the keys read it: a reader gets the packs (and the id part of an
+     * {@code MBI2} object, to check it); a writer gets only the ids of an {@code MBI2} object it trusts, and nothing else.
+     *
+     * @param packs where its blobs are (readers only)
+     * @param ids the blob ids of its id part ({@code MBI2} only)
+     * @param untrusted why a writer does not use it (no id part, unsigned, or signed by a revoked writer), or empty
+     */
+    public record IndexObject(Optional<List<IndexFile.PackBlobs>> packs, Optional<List<BlobId>> ids, Optional<String> untrusted) {
+    }
+
+    /**
+     * Reads an index object of either stored form; see {@link IndexObject}. A damaged read is read again before it is
+     * called corrupt (see {@link #readChecked}).
+     */
+    public IndexObject readIndexObject(String name) {
+        return readChecked(sink, "'" + name + "'", () -> readObject(name), stored -> {
+            RawIndex raw = rawIndex(name, stored);
+            return new IndexObject(
+                    raw.plaintext() == null ? Optional.empty() : Optional.of(IndexFile.parse(name, raw.plaintext())),
+                    raw.idPart() == null ? Optional.empty() : Optional.of(IndexFile.parseIdPart(name, raw.idPart())),
+                    raw.untrusted());
+        });
+    }
+
+    /** An index object's plaintext ({@code MBI1} or {@code MBI3}) and whether it is stored with an id part. */
+    public record IndexPlaintext(byte[] plaintext, boolean hasIdPart) {
+    }
+
+    /**
+     * Reads an index object's plaintext (a reader's), without objects per blob. A damaged read is read again before it
+     * is called corrupt (see {@link #readChecked}).
+     */
+    public IndexPlaintext readIndexPlaintext(String name) {
+        requireReader("reading '" + name + "'");
+        RawIndex raw = readChecked(sink, "'" + name + "'", () -> readObject(name), stored -> rawIndex(name, stored));
+        return new IndexPlaintext(raw.plaintext(), raw.idPart() != null);
     }
 
     /** An index object ready to store: its name and bytes. */
@@ -702,18 +1019,23 @@ public final class Store {
     }
 
     /**
-     * Encodes an index object for {@code packs}: format 1, or format 2 (with a writer-readable id part) when the keys
-     * say the repository has writers; signed as the keys sign. Its name is a (keyed, when encrypted) hash of the
-     * locations, so the same packs always give the same name.
+     * Encodes an index object for {@code packs} (plaintext {@code MBI3}); see {@link #encodeIndex(byte[])}.
      */
     public EncodedIndex encodeIndex(List<IndexFile.PackBlobs> packs) {
-        byte[] plain = IndexFile.plaintext(packs);
-        // Keyed in an encrypted repository: an index object's name must not reveal a hash of its plaintext.
-        String name = IndexFile.PREFIX + Hex.encode(codec.hash(plain));
+        return encodeIndex(IndexFile.plaintext(packs));
+    }
+
+    /**
+     * Encodes an index object with this plaintext: {@code envelope(chain(plaintext))}, with a writer-readable id part
+     * in front ({@code MBI2}) when the keys say the repository has writers; signed as the keys sign. Its name is a
+     * (keyed, when encrypted) hash of the plaintext, so the same packs always give the same name.
+     */
+    public EncodedIndex encodeIndex(byte[] plain) {
+        String name = indexObjectName(plain);
         try {
             byte[] format1 = Envelope.seal(codec.encode(plain));
             byte[] content = access != null && access.writesIdParts()
-                    ? IndexFile.frame(idCodec.encode(IndexFile.idPart(packs)), format1) : format1;
+                    ? IndexFile.frame(idCodec.encode(IndexFile.idPart(name, plain)), format1) : format1;
             return new EncodedIndex(name, seal(name, content));
         } catch (IOException e) {
             throw new BackupException("cannot encode '" + name + "' for " + location() + ": " + e.getMessage(), e);
@@ -727,10 +1049,32 @@ public final class Store {
 
     /** Stores an index object for {@code packs} and adds it to the loaded index; returns the stored size. */
     public long writeIndex(List<IndexFile.PackBlobs> packs) {
+        return writeIndex(packs, true);
+    }
+
+    /**
+     * Stores an index object for {@code packs}; returns the stored size.
+     *
+     * @param addToLoaded also add it to the loaded index (a backup does not: it knows its own blobs, and the loaded
+     *     index then holds only what it read, in one compact run)
+     */
+    public long writeIndex(List<IndexFile.PackBlobs> packs, boolean addToLoaded) {
         EncodedIndex encoded = encodeIndex(packs);
         long size = putIndex(encoded);
-        index().add(encoded.name(), packs);
+        if (addToLoaded) {
+            index().add(encoded.name(), packs);
+        }
         return size;
+    }
+
+    /** Stores an index object with this plaintext (not added to the loaded index); returns the stored size. */
+    public long writeIndex(byte[] plain) {
+        return putIndex(encodeIndex(plain));
+    }
+
+    private String indexObjectName(byte[] plain) {
+        // Keyed in an encrypted repository: an index object's name must not reveal a hash of its plaintext.
+        return IndexFile.PREFIX + Hex.encode(codec.hash(plain));
     }
 
     /**
@@ -760,6 +1104,25 @@ public final class Store {
     /** Reads one blob from where {@code location} says and checks it against its id, reading again when damaged. */
     public byte[] readBlob(BlobId id, BlobLocation location) {
         String pack = location.packObject();
+        LocalCache c = shared.cache;
+        if (c != null && location.type() == BlobType.TREE) {
+            byte[] cached;
+            try {
+                cached = c.readTree(sink, location);
+            } catch (NoSuchObjectException e) {
+                throw new CorruptDataException("pack '" + pack + "' holding blob " + id + " is missing from " + location());
+            } catch (IOException e) {
+                throw new BackupException("cannot read pack '" + pack + "' from " + location() + ": " + e.getMessage(), e);
+            }
+            if (cached != null) {
+                try {
+                    return decodeBlob(id, pack, cached, location.plainLength());
+                } catch (CorruptDataException e) {
+                    // the cached copy may be what is damaged: read from the repository, which decides
+                    c.evictTree(pack);
+                }
+            }
+        }
         return readChecked(sink, "blob " + id + " in pack '" + pack + "'", () -> {
             byte[] encoded = new byte[location.length()];
             try (InputStream in = sink.get(pack, location.offset(), location.length())) {

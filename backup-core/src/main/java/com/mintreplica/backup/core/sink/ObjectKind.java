@@ -15,6 +15,11 @@ public enum ObjectKind {
     INDEX,
     /** Packs of blobs, or whole entries in the single-object layout. */
     DATA,
+    /**
+     * Packs of directory listings ({@code tree/}): read by every backup (to compare with the parent), by listing and by
+     * prune, so keep them as readily readable as {@link #INDEX}; never archive them with {@link #DATA}.
+     */
+    TREE,
     /** Short-lived locks and leases ({@code locks/}, the scheduler's {@code jobs/.../lease-*}). */
     LOCK,
     /**

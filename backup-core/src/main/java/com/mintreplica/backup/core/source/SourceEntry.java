@@ -18,9 +18,29 @@ public interface SourceEntry {
      */
     InputStream openContent() throws IOException;
 
+    /**
+     * Whether later entries of this backup may name this one as their {@link Entry#hardLinkTo()} (a file with several
+     * links): the pipeline then remembers its content ids, so a link takes them without reading the file again. It
+     * remembers nothing of other entries, so its memory does not grow with the entries; a link to an entry that did
+     * not say so has its own content read (the same blobs, deduplicated). Default false.
+     */
+    default boolean mayBeHardLinked() {
+        return false;
+    }
+
     /** A source entry without content (a directory or a symlink), or with content from a supplier. */
     static SourceEntry of(Entry entry, ContentSupplier content) {
+        return of(entry, content, false);
+    }
+
+    /** Like {@link #of(Entry, ContentSupplier)}, saying whether later entries may be hard links to this one. */
+    static SourceEntry of(Entry entry, ContentSupplier content, boolean mayBeHardLinked) {
         return new SourceEntry() {
+            @Override
+            public boolean mayBeHardLinked() {
+                return mayBeHardLinked;
+            }
+
             @Override
             public Entry entry() {
                 return entry;

@@ -8,6 +8,21 @@ import java.util.Optional;
 /**
  * One read of a {@link Source}: its entries, one at a time, then the facts the Source wants recorded in the manifest.
  * Not thread-safe: the pipeline calls it from one thread.
+ *
+ * <p>Entries come in restore order, as a depth-first walk of a tree would give them:
+ * <ul>
+ *   <li>a directory entry comes before the entries below it;</li>
+ *   <li>the entries below a directory come together: once an entry outside a directory follows entries inside it,
+ *       no later entry lies inside it (a snapshot is stored as one listing per directory, written when the backup
+ *       leaves the directory, so memory does not grow with the number of entries);</li>
+ *   <li>the directories above an entry need not be entries themselves: a Source may name {@code mydb/orders.bson}
+ *       without a {@code mydb} entry, or a single {@code shop.dump}; such directories are implicit, neither listed
+ *       nor restored;</li>
+ *   <li>a path comes once, and a path below a non-directory (a file, a symlink) never comes;</li>
+ *   <li>within a directory, entries keep the order they came in: a restore hands them to the target in that order.</li>
+ * </ul>
+ * A backup of a reader that breaks this order fails with a message naming the entry. {@code SourceContract}
+ * (backup-testkit) checks it.
  */
 public interface SourceReader extends Closeable {
 

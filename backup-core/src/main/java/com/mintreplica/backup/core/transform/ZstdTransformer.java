@@ -94,8 +94,24 @@ public final class ZstdTransformer implements Transformer {
     @Override
     public byte[] decode(byte[] data, int decodedLength) throws IOException {
         if (decodedLength < 0) {
-            return Transformer.super.decode(data, decodedLength);
+            // A frame written by encode() records its content size: metadata objects (snapshot summaries, index objects)
+            // then decode in one call instead of through a stream and its buffers. Sizes a frame could not plausibly
+            // hold (zstd expands at most about 1:1000 here) go through the stream, which allocates as it reads.
+            long size = data.length >= 4 ? Zstd.getFrameContentSize(data) : -1;
+            if (size <= 0 || size > ONE_SHOT_MAX || size > 1024L * data.length + 65536) {
+                return Transformer.super.decode(data, decodedLength);
+            }
+            try {
+                return decodeKnown(data, (int) size);
+            } catch (IOException e) {
+                // more than one frame, or a size that lies: the stream decides
+                return Transformer.super.decode(data, decodedLength);
+            }
         }
+        return decodeKnown(data, decodedLength);
+    }
+
+    private static byte[] decodeKnown(byte[] data, int decodedLength) throws IOException {
         try {
             byte[] out = new byte[decodedLength];
             int n = DECOMPRESSORS.get().decompressByteArray(out, 0, out.length, data, 0, data.length);
@@ -107,6 +123,9 @@ public final class ZstdTransformer implements Transformer {
             throw new IOException("invalid zstd data: " + e.getMessage(), e);
         }
     }
+
+    /** The largest content decoded in one call when the length comes from the frame itself. */
+    private static final long ONE_SHOT_MAX = 64L << 20;
 
     @Override
     public boolean equals(Object o) {

@@ -84,9 +84,14 @@ class ManifestFormatTest {
                 {"version":1,"id":"i","time":"2024-01-01T00:00:00Z","entries":[{"path":"f","type":"fifo"}]}""";
         assertThatThrownBy(() -> ManifestFormat.read("snapshots/x", v1fifo.getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(CorruptDataException.class).hasMessageContaining("unknown entry type 'fifo'");
+        // version 3 is a tree snapshot: it must name its root tree
         String v3 = """
                 {"version":3,"id":"i","time":"2024-01-01T00:00:00Z","entries":[]}""";
         assertThatThrownBy(() -> ManifestFormat.read("snapshots/x", v3.getBytes(StandardCharsets.UTF_8)))
-                .hasMessageContaining("manifest version 3 is newer than this mint-backup reads");
+                .isInstanceOf(CorruptDataException.class).hasMessageContaining("a version 3 snapshot names no tree");
+        String v4 = """
+                {"version":4,"id":"i","time":"2024-01-01T00:00:00Z","tree":"%s"}""".formatted("aa".repeat(32));
+        assertThatThrownBy(() -> ManifestFormat.read("snapshots/x", v4.getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("manifest version 4 is newer than this mint-backup reads");
     }
 }

@@ -19,6 +19,7 @@ class RepositoryObjectsTest {
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.INDEX)).containsExactly(IndexFile.PREFIX);
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.DATA)).containsExactly(Packs.PREFIX, SingleObjectNames.PREFIX);
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.LOCK)).containsExactly(RepositoryLock.PREFIX);
+        assertThat(RepositoryObjects.namePrefixes(ObjectKind.TREE)).containsExactly(Packs.TREE_PREFIX);
     }
 
     @Test
@@ -31,6 +32,7 @@ class RepositoryObjectsTest {
         assertThat(RepositoryObjects.kindOf("data/00/00ff")).contains(ObjectKind.DATA);
         assertThat(RepositoryObjects.kindOf("files/20261119-010000-3fa2c1d0/x")).contains(ObjectKind.DATA);
         assertThat(RepositoryObjects.kindOf("locks/x")).contains(ObjectKind.LOCK);
+        assertThat(RepositoryObjects.kindOf("tree/00/00ff")).contains(ObjectKind.TREE);
         assertThat(RepositoryObjects.kindOf("writers/list")).isEqualTo(Optional.empty());
     }
 }

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * { "format": "mint-backup writers", "version": 1, "repository": id, "sequence": n, "created": time,
  *   "writers": [ { "id": hex, "name": text, "publicKey": base64 Ed25519, "added": time,
  *                  "revoked": time (absent while valid), "kept": { object name: SHA-256 hex } } ],
- *   "unsigned": { object name: SHA-256 hex } }      (single-object layout: manifests written before any writer)
+ *   "unsigned": { object name: SHA-256 hex } }      (single-object layout: manifests and index objects written before any writer)
  * </pre>
  * A revoked writer's signed objects are trusted only if {@code kept} names them with their exact stored bytes: those
  * are what it wrote before it was revoked, vouched for by whoever revoked it.

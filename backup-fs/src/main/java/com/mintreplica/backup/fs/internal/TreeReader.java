@@ -45,7 +45,14 @@ public final class TreeReader implements SourceReader {
     private final List<PathMatcher> excludes;
     private final BackupContext context;
     private final Iterator<Path> rootIterator;
+    /**
+     * The emitted paths that a later root could emit again: the directories above the roots (few), or, only when one
+     * root lies inside another, every path. Never every path of an ordinary backup, whose memory must not grow with
+     * the tree.
+     */
     private final Set<String> emitted = new HashSet<>();
+    private final Set<String> aboveRoots = new HashSet<>();
+    private final boolean overlapping;
     private final Deque<Frame> stack = new ArrayDeque<>();
     private final Deque<Out> pendingOut = new ArrayDeque<>();
     private final Map<String, String> facts = new TreeMap<>();
@@ -66,7 +73,10 @@ public final class TreeReader implements SourceReader {
     }
 
     /** An entry ready to be handed out, with the path its content is read from. */
-    private record Out(Entry entry, Path path) {
+    private record Out(Entry entry, Path path, boolean firstOfLinks) {
+        Out(Entry entry, Path path) {
+            this(entry, path, false);
+        }
     }
 
     /** A directory being walked: its remaining children, and its entry if not yet emitted. */
@@ -86,9 +96,27 @@ public final class TreeReader implements SourceReader {
         this.includes = includes.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
         this.excludes = excludes.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
         this.context = context;
+        List<Path> absolute = new ArrayList<>();
         for (Path root : roots) {
             checkRoot(root);
+            absolute.add(root.toAbsolutePath().normalize());
+            // As startRoot names them.
+            byte[] bytes = PathBytes.parent(PathBytes.of(root));
+            for (Path p = root.getParent(); p != null && p.getParent() != null; p = p.getParent()) {
+                aboveRoots.add(new Node(p, bytes).entryPath());
+                bytes = PathBytes.parent(bytes);
+            }
         }
+        boolean overlap = false;
+        for (int i = 0; i < absolute.size() && !overlap; i++) {
+            for (int j = 0; j < absolute.size(); j++) {
+                if (i != j && absolute.get(j).startsWith(absolute.get(i))) {
+                    overlap = true;
+                    break;
+                }
+            }
+        }
+        this.overlapping = overlap;
         this.rootIterator = roots.iterator();
     }
 
@@ -184,7 +212,7 @@ public final class TreeReader implements SourceReader {
         }
         for (Node ancestor : ancestors) {
             String p = ancestor.entryPath();
-            if (emitted.add(p)) {
+            if (markEmitted(p)) {
                 FileAttributes a = FileAttributes.read(ancestor.path(), names);
                 if (a.kind() == FileAttributes.Kind.DIRECTORY) {
                     pendingOut.add(new Out(entry(ancestor, p, a, EntryType.DIRECTORY, null), ancestor.path()));
@@ -268,19 +296,22 @@ public final class TreeReader implements SourceReader {
             }
         }
         Entry entry = entry(node, p, a, type, linkTarget);
+        boolean firstOfLinks = false;
         if (a.links() > 1) {
             Map<Long, String> byInode = linkFirsts.computeIfAbsent(a.device(), d -> new HashMap<>());
             String first = byInode.putIfAbsent(a.inode(), p);
             if (first != null) {
                 entry = entry.toBuilder().hardLinkTo(first).build();
+            } else {
+                firstOfLinks = true;
             }
         }
-        emit(new Out(entry, path));
+        emit(new Out(entry, path, firstOfLinks));
     }
 
     private void emit(Out out) {
         emitAncestors();
-        if (!emitted.add(out.entry().path())) {
+        if (!markEmitted(out.entry().path())) {
             // Already in the snapshot through an overlapping root (/a and /a/b). Two different names never meet here:
             // paths are their names' bytes, mapped one to one (FileNames).
             return;
@@ -323,11 +354,16 @@ public final class TreeReader implements SourceReader {
         while (bottomUp.hasNext()) {
             Frame f = bottomUp.next();
             if (f.pendingEntry != null) {
-                emitted.add(f.pendingEntry.path());
+                markEmitted(f.pendingEntry.path());
                 pendingOut.add(new Out(f.pendingEntry, null));
                 f.pendingEntry = null;
             }
         }
+    }
+
+    /** Records an emitted path a later root could emit again; false when it was emitted before. */
+    private boolean markEmitted(String path) {
+        return (!overlapping && !aboveRoots.contains(path)) || emitted.add(path);
     }
 
     private Iterator<Node> list(Node directory) throws IOException {
@@ -422,7 +458,8 @@ public final class TreeReader implements SourceReader {
         if (entry.type() != EntryType.REGULAR || file == null) {
             return SourceEntry.of(entry, InputStream::nullInputStream);
         }
-        return SourceEntry.of(entry, () -> new ChangeDetectingStream(Files.newInputStream(file), file, entry));
+        return SourceEntry.of(entry, () -> new ChangeDetectingStream(Files.newInputStream(file), file, entry),
+                out.firstOfLinks());
     }
 
     @Override

@@ -1,0 +1,286 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.source.Entry;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * Builds a snapshot's tree blobs bottom-up from entries in Source order, with a stack of open directories: a
+ * directory's tree blob is encoded and stored when the walk leaves it, once the content ids of its files (futures of
+ * the workers that hash their chunks) are known. Only the open directories and the directories whose content is still
+ * being hashed are held, so memory is bounded by the depth and width of the tree and the bytes in flight, not by the
+ * number of entries.
+ *
+ * <p>The order contract of {@link com.mintreplica.backup.core.source.SourceReader}: a directory before its entries,
+ * and all entries below a directory together (once an entry outside it follows, nothing inside it may come again).
+ * Directories that were never entries (a Source that names {@code db/orders.bson} but no {@code db}) are created as
+ * implicit directories. An entry that breaks the contract fails the backup with a message naming it.
+ *
+ * @param <P> what the caller keeps per open directory (the parent snapshot's listing of it, for unchanged files)
+ */
+final class TreeBuilder<P> {
+    /** Stores a tree blob's plaintext (on a worker) and returns its id. */
+    @FunctionalInterface
+    interface TreeStore {
+        BlobId store(byte[] plaintext);
+    }
+
+    /**
+     * Memory taken by the listing of a closed directory until its tree blob is stored (the caller's chunk budget):
+     * {@link #acquire} may wait, on the caller's thread, for chunks and trees already handed to workers; the builder
+     * gives the bytes back when the tree task ends, stored or failed.
+     */
+    interface Admission {
+        /** No budget: nothing waits. */
+        Admission NONE = new Admission() {
+            @Override
+            public void acquire(long bytes, String directory) {
+            }
+
+            @Override
+            public void release(long bytes) {
+            }
+        };
+
+        void acquire(long bytes, String directory);
+
+        void release(long bytes);
+    }
+
+    /** What a listing held in memory costs per entry besides its name and blob ids (an estimate, on the high side). */
+    static final long BYTES_PER_CHILD = 320;
+
+    /** What the caller keeps for a subdirectory, from what it keeps for the directory and the name. */
+    @FunctionalInterface
+    interface Descend<P> {
+        P descend(P parent, String name, String path);
+    }
+
+    private final Descend<P> descend;
+    private final TreeStore trees;
+    private final Executor executor;
+    private final Function<CompletableFuture<BlobId>, CompletableFuture<BlobId>> track;
+    private final String sourceName;
+    private final Admission admission;
+    private final Deque<Dir<P>> stack = new ArrayDeque<>();
+    private CompletableFuture<BlobId> root;
+    /** Sees every regular file's item once its content ids are known (on a worker), or null. */
+    private volatile java.util.function.Consumer<Manifest.Item> onFile;
+
+    /** A directory's listing while it is open; {@code self} is its entry in its parent's listing. */
+    private static final class Dir<P> {
+        final String path;
+        final P companion;
+        final List<Pending> children = new ArrayList<>();
+        final Set<String> names = new HashSet<>();
+        final Pending self;
+
+        Dir(String path, P companion, Pending self) {
+            this.path = path;
+            this.companion = companion;
+            this.self = self;
+        }
+    }
+
+    /** An entry of a listing whose content ids (or subtree id) may still be coming. */
+    private static final class Pending {
+        final String name;
+        final Manifest.Item item;
+        final List<CompletableFuture<BlobId>> chunks;
+        final boolean implicit;
+        CompletableFuture<BlobId> subtree;
+
+        Pending(String name, Manifest.Item item, List<CompletableFuture<BlobId>> chunks, boolean implicit) {
+            this.name = name;
+            this.item = item;
+            this.chunks = chunks;
+            this.implicit = implicit;
+        }
+
+        TreeFormat.Child resolve() {
+            Manifest.Item resolved = item;
+            if (chunks != null) {
+                List<BlobId> ids = new ArrayList<>(chunks.size());
+                for (CompletableFuture<BlobId> f : chunks) {
+                    ids.add(f.join());
+                }
+                resolved = item.withBlobs(ids);
+            }
+            return new TreeFormat.Child(name, resolved, Optional.ofNullable(subtree).map(CompletableFuture::join), implicit);
+        }
+    }
+
+    /**
+     * @param rootCompanion what the caller keeps for the root directory
+     * @param track wraps every tree future the builder makes (the run counts them in flight)
+     * @param sourceName names the Source in messages about its order
+     * @param admission the budget a closed directory's listing takes until its tree blob is stored
+     */
+    TreeBuilder(P rootCompanion, Descend<P> descend, TreeStore trees, Executor executor,
+                Function<CompletableFuture<BlobId>, CompletableFuture<BlobId>> track, String sourceName,
+                Admission admission) {
+        this.admission = admission;
+        this.descend = descend;
+        this.trees = trees;
+        this.executor = executor;
+        this.track = track;
+        this.sourceName = sourceName;
+        stack.push(new Dir<>("", rootCompanion, null));
+    }
+
+    /**
+     * Makes the directory of {@code path} the current one: closes the directories the walk has left, opens implicit
+     * ones on the way down, and checks that {@code path} is new there.
+     *
+     * @return the caller's companion of that directory
+     * @throws BackupException when the Source broke the order contract
+     */
+    P position(String path) {
+        int slash = path.lastIndexOf('/');
+        String directory = slash < 0 ? "" : path.substring(0, slash);
+        while (!within(directory, stack.peek().path)) {
+            close(stack.pop());
+        }
+        while (!stack.peek().path.equals(directory)) {
+            Dir<P> top = stack.peek();
+            int from = top.path.isEmpty() ? 0 : top.path.length() + 1;
+            int end = directory.indexOf('/', from);
+            String name = directory.substring(from, end < 0 ? directory.length() : end);
+            String childPath = top.path.isEmpty() ? name : top.path + "/" + name;
+            if (top.names.contains(name)) {
+                throw disorder("'" + path + "' comes after '" + childPath + "', which is not a directory or whose"
+                        + " entries came earlier");
+            }
+            open(Entry.directory(childPath).build(), true);
+        }
+        String name = slash < 0 ? path : path.substring(slash + 1);
+        if (stack.peek().names.contains(name)) {
+            throw disorder("'" + path + "' comes twice, or after entries below it");
+        }
+        return stack.peek().companion;
+    }
+
+    /**
+     * Hands every regular file's item, with its content ids, to {@code files} as its directory's tree blob is made (on
+     * workers, in no particular order): a writer keeps them in its parent cache, since it cannot read trees back.
+     */
+    void onFile(java.util.function.Consumer<Manifest.Item> files) {
+        this.onFile = files;
+    }
+
+    /** Adds a directory entry at the position {@link #position} prepared; it becomes the current directory. */
+    void addDirectory(Entry entry) {
+        open(entry, false);
+    }
+
+    /** Adds an entry whose content is known (not a directory). */
+    void add(Manifest.Item item) {
+        Dir<P> top = stack.peek();
+        String name = nameOf(item.entry().path());
+        top.names.add(name);
+        top.children.add(new Pending(name, item, null, false));
+    }
+
+    /** Adds a regular entry whose chunk ids come from workers. */
+    void addFile(Entry entry, long size, List<CompletableFuture<BlobId>> chunks) {
+        Dir<P> top = stack.peek();
+        String name = nameOf(entry.path());
+        top.names.add(name);
+        top.children.add(new Pending(name, Manifest.Item.chunked(entry, size, List.of()), List.copyOf(chunks), false));
+    }
+
+    /** Closes every open directory; the future completes with the root tree's id once all trees are stored. */
+    CompletableFuture<BlobId> finish() {
+        while (stack.size() > 1) {
+            close(stack.pop());
+        }
+        close(stack.pop());
+        return root;
+    }
+
+    private void open(Entry entry, boolean implicit) {
+        Dir<P> top = stack.peek();
+        String name = nameOf(entry.path());
+        Pending self = new Pending(name, Manifest.Item.noContent(entry), null, implicit);
+        top.names.add(name);
+        top.children.add(self);
+        stack.push(new Dir<>(entry.path(), descend.descend(top.companion, name, entry.path()), self));
+    }
+
+    private void close(Dir<P> dir) {
+        List<Pending> children = dir.children;
+        List<CompletableFuture<?>> waits = new ArrayList<>();
+        for (Pending p : children) {
+            if (p.chunks != null) {
+                waits.addAll(p.chunks);
+            }
+            if (p.subtree != null) {
+                waits.add(p.subtree);
+            }
+        }
+        // The listing stays in memory until its tree task ends: it takes budget now (the caller may wait for work
+        // already handed out) and gives it back then, whether the tree was stored or not.
+        long cost = cost(children);
+        admission.acquire(cost, dir.path);
+        CompletableFuture<BlobId> tree;
+        if (waits.isEmpty() || waits.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
+            // Everything is known (unchanged files reused from the parent, directories done): no hop to a worker.
+            tree = track.apply(CompletableFuture.completedFuture(null).thenApplyAsync(v -> encode(children), executor));
+        } else {
+            tree = track.apply(CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]))
+                    .thenApplyAsync(v -> encode(children), executor));
+        }
+        tree.whenComplete((v, e) -> admission.release(cost));
+        if (dir.self == null) {
+            root = tree;
+        } else {
+            dir.self.subtree = tree;
+        }
+    }
+
+    /** What a closed directory's listing and its tree blob cost in memory, roughly, until the blob is stored. */
+    static long cost(List<Pending> children) {
+        long bytes = 0;
+        for (Pending p : children) {
+            // the name twice (in the listing, then in the encoded blob), the entry, and a content id per chunk
+            bytes += BYTES_PER_CHILD + 4L * p.name.length() + 48L * (p.chunks != null ? p.chunks.size() : p.item.blobs().size());
+        }
+        return bytes;
+    }
+
+    private BlobId encode(List<Pending> children) {
+        List<TreeFormat.Child> resolved = new ArrayList<>(children.size());
+        java.util.function.Consumer<Manifest.Item> files = onFile;
+        for (Pending p : children) {
+            TreeFormat.Child child = p.resolve();
+            resolved.add(child);
+            if (files != null && child.item().entry().type() == com.mintreplica.backup.core.source.EntryType.REGULAR) {
+                files.accept(child.item());
+            }
+        }
+        return trees.store(TreeFormat.encode(resolved));
+    }
+
+    private static boolean within(String path, String directory) {
+        return directory.isEmpty() || path.equals(directory) || path.startsWith(directory + "/");
+    }
+
+    private static String nameOf(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    private BackupException disorder(String what) {
+        return new BackupException("the source " + sourceName + " emitted its entries out of order: " + what
+                + ". A SourceReader emits a directory before its entries and all entries below a directory together;"
+                + " this is a bug of the source");
+    }
+}
