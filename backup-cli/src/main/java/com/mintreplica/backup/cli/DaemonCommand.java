@@ -29,7 +29,8 @@ final class DaemonCommand implements Callable<Integer> {
     long shutdownTimeout;
 
     @Option(names = "--metrics-address", paramLabel = "HOST:PORT",
-            description = "Serve the jobs' meters for Prometheus at http://HOST:PORT/metrics (:PORT: every interface).")
+            description = "Serve the jobs' meters for Prometheus at http://HOST:PORT/metrics, and the HTML report"
+                    + " (mint-backup report) at /report (:PORT: every interface).")
     String metricsAddress;
 
     @Override
@@ -77,11 +78,13 @@ final class DaemonCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         if (metrics != null) {
             metrics.register(JobsSupport.runner(root, cfg), scheduler.names(), java.time.Clock.systemUTC());
+            metrics.serveReport(() -> ReportCommand.render(root, cfg, Instant.now()));
         }
         scheduler.start();
         root.out.println("mint-backup daemon: " + cfg.jobs().size() + " jobs scheduled from " + config + "; stop with SIGTERM");
         if (metrics != null) {
             root.out.println("mint-backup daemon: metrics for Prometheus at " + metrics.url());
+            root.out.println("mint-backup daemon: the HTML report at " + metrics.reportUrl());
         }
         try {
             stop.await();

@@ -28,11 +28,15 @@ final class MetricsServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final JobMetrics metrics;
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService handlers;
+    /** One report built at a time: it reads every repository, and must not take the threads scrapes need. */
+    private final java.util.concurrent.Semaphore reportBuilds = new java.util.concurrent.Semaphore(1);
 
-    private MetricsServer(PrometheusMeterRegistry registry, HttpServer server) {
+    private MetricsServer(PrometheusMeterRegistry registry, HttpServer server, java.util.concurrent.ExecutorService handlers) {
         this.registry = registry;
         this.metrics = new JobMetrics(registry);
         this.server = server;
+        this.handlers = handlers;
     }
 
     /**
@@ -80,8 +84,59 @@ final class MetricsServer implements AutoCloseable {
                 }
             }
         });
+        // A few handler threads (not the server's one dispatcher thread): a slow /report leaves /metrics answering.
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService handlers = java.util.concurrent.Executors.newFixedThreadPool(3, r -> {
+            Thread t = new Thread(r, "mint-backup-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(handlers);
         server.start();
-        return new MetricsServer(registry, server);
+        return new MetricsServer(registry, server, handlers);
+    }
+
+    /**
+     * Also serves {@code page} at {@code /report} (an HTML page built on each request: {@code mint-backup report}'s).
+     * A page that cannot be built answers 500 with the reason, as text; a request while another builds the page
+     * answers 503 (one build at a time, so scrapes of /metrics always find a thread).
+     */
+    void serveReport(java.util.function.Supplier<String> page) {
+        server.createContext("/report", exchange -> {
+            try (exchange) {
+                int status = 200;
+                String type = "text/html; charset=utf-8";
+                String text;
+                if (!reportBuilds.tryAcquire()) {
+                    status = 503;
+                    type = "text/plain; charset=utf-8";
+                    text = "the report is being built for another request: try again in a moment\n";
+                    exchange.getResponseHeaders().set("Retry-After", "5");
+                } else {
+                    try {
+                        text = page.get();
+                    } catch (RuntimeException e) {
+                        status = 500;
+                        type = "text/plain; charset=utf-8";
+                        text = "cannot build the report: " + e.getMessage() + "\n";
+                    } finally {
+                        reportBuilds.release();
+                    }
+                }
+                byte[] body = text.getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", type);
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                exchange.sendResponseHeaders(status, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        });
+    }
+
+    /** {@code http://HOST:PORT/report}. */
+    String reportUrl() {
+        return url().substring(0, url().length() - "/metrics".length()) + "/report";
     }
 
     /** The listener that updates the meters. */
@@ -118,6 +173,7 @@ final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        handlers.shutdownNow();
         registry.close();
     }
 }

@@ -24,7 +24,8 @@ public final class MintBackup implements Callable<Integer> {
     static final List<Class<?>> COMMANDS = List.of(InitCommand.class, BackupCommand.class, ListCommand.class,
             LsCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
             PruneCommand.class, RepairCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
-            AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class);
+            AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class,
+            ReportCommand.class);
 
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -50,6 +50,21 @@ public final class Retentions {
         return b.build();
     }
 
+    /** A job's retention groups: the snapshots of one job and host (see {@link #forget}). */
+    private static final GroupBy GROUP_BY = GroupBy.of(GroupBy.Field.HOST, GroupBy.Field.JOB);
+
+    /**
+     * What {@code policy} decides for {@code snapshots} (a job's), group by group as {@link #forget} applies it, without
+     * forgetting anything: for reports.
+     */
+    public static List<RetentionDecision> decide(List<Snapshot> snapshots, RetentionPolicy policy) {
+        List<RetentionDecision> out = new ArrayList<>();
+        for (var group : GROUP_BY.group(snapshots)) {
+            out.add(policy.apply(group.snapshots()));
+        }
+        return out;
+    }
+
     /**
      * Applies {@code policy} in {@code repository} to the group of {@code snapshot}: the snapshots of the same job and
      * host. Not by source and host (the pipeline's default): two jobs of one source, such as "daily" and "hourly" dumps
@@ -57,7 +72,7 @@ public final class Retentions {
      * snapshots forgotten.
      */
     public static List<Snapshot> forget(Repository repository, Snapshot snapshot, RetentionPolicy policy) {
-        GroupBy groupBy = GroupBy.of(GroupBy.Field.HOST, GroupBy.Field.JOB);
+        GroupBy groupBy = GROUP_BY;
         Object key = groupBy.keyOf(snapshot);
         List<Snapshot> group = repository.snapshots().stream().filter(s -> groupBy.keyOf(s).equals(key)).toList();
         RetentionDecision decision = policy.apply(group);
