@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -104,6 +105,13 @@ public final class JobScheduler implements AutoCloseable {
     private ScheduledExecutorService ownExecutor;
     private volatile boolean started;
     private volatile boolean closing;
+    /**
+     * The threads in a task's claim phase (reading the last slot, claiming): {@link #close} interrupts them and waits
+     * a little for them, so no claim writes to a repository after close returned, yet a store that does not answer
+     * cannot hold close up.
+     */
+    private final Set<Thread> claiming = ConcurrentHashMap.newKeySet();
+    private static final Duration CLAIM_GRACE = Duration.ofSeconds(2);
     private ScheduledFuture<?> ticker;
     /** A round was asked for while one was in progress: the ticker runs the next one at once. */
     private boolean roundAgain;
@@ -313,6 +321,7 @@ public final class JobScheduler implements AutoCloseable {
         JobState st = d.st;
         Instant now = d.now;
         boolean claimedIt = false;
+        claiming.add(Thread.currentThread());
         try {
             if (closing) {
                 return;
@@ -338,6 +347,9 @@ public final class JobScheduler implements AutoCloseable {
                     return;
                 }
             }
+            if (closing) {
+                return; // the store answered only as the scheduler closed: claim nothing
+            }
             Instant slot = st.schedule.get().previousOrSame(now);
             RunClaims.Attempt attempt = claims.tryClaim(slot);
             if (attempt instanceof RunClaims.Claimed c) {
@@ -356,6 +368,7 @@ public final class JobScheduler implements AutoCloseable {
                     return;
                 }
                 claimedIt = true;
+                endClaim();
                 d.claimed.complete(true);
                 d.result.complete(execute(st, running));
             } else if (attempt instanceof RunClaims.Done done) {
@@ -373,10 +386,17 @@ public final class JobScheduler implements AutoCloseable {
                 d.result.completeExceptionally(e);
             }
         } finally {
+            endClaim();
             if (!claimedIt) {
                 idle(st);
                 d.claimed.complete(false);
             }
+        }
+    }
+
+    private void endClaim() {
+        synchronized (claiming) {
+            claiming.remove(Thread.currentThread());
         }
     }
 
@@ -661,6 +681,23 @@ public final class JobScheduler implements AutoCloseable {
             if (ownExecutor != null) {
                 ownExecutor.shutdownNow();
             }
+        }
+        // Claims still under way (on the app's executor too): interrupted, and given a moment to end, so none writes
+        // to a repository once close returned; a claim stuck on a store that does not answer is left behind.
+        synchronized (claiming) {
+            claiming.forEach(Thread::interrupt); // under the monitor endClaim takes: never a thread that moved on
+        }
+        long claimsEnd = System.nanoTime() + CLAIM_GRACE.toNanos();
+        while (!claiming.isEmpty() && System.nanoTime() < claimsEnd) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!claiming.isEmpty()) {
+            LOG.warn("{} claim(s) of a slot still wait on their store after the scheduler closed", claiming.size());
         }
         for (Sink sink : List.copyOf(sinks.values())) {
             try {

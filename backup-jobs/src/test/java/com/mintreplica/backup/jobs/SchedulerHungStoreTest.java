@@ -236,6 +236,37 @@ class SchedulerHungStoreTest {
     }
 
     @Test
+    void close_returns_once_claims_under_way_have_ended_when_the_store_answers_within_a_moment() throws Exception {
+        // Reading the runs of every repository hangs, so every task is in its claim phase when close is called; the
+        // stores answer again 300 ms later. Close gives claims under way a moment (2 s) to end, so that none is
+        // still at work on a repository once it returned (a daemon's test directory was once deleted under one).
+        HangingSinkProvider.hang((root, name) -> name.startsWith("jobs/"), FaultInjectingSink.Call.values());
+        java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(21);
+        appExecutor = pool;
+        scheduler = scheduler().executor(appExecutor).build();
+        scheduler.start();
+        clock.set(SLOT);
+        await("the claims hanging", () -> HangingSinkProvider.hanging() >= 5);
+        Thread answers = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            HangingSinkProvider.releaseAll();
+        });
+        answers.start();
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> scheduler.close());
+        long settled = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+        while (pool.getActiveCount() > 0 && System.nanoTime() < settled) {
+            Thread.sleep(5);
+        }
+        assertThat(pool.getActiveCount()).as("tasks still at work on a repository after close returned").isZero();
+        assertThat(actions).as("nothing ran: every claim came after close").isEmpty();
+        answers.join();
+    }
+
+    @Test
     void ten_tasks_due_at_once_all_run_at_once_on_the_schedulers_own_threads_and_keep_their_leases() throws Exception {
         // The prunes and drills wait on their repositories (reading the config hangs), the jobs on the test: all ten
         // tasks of the example config's size are in progress at once.
