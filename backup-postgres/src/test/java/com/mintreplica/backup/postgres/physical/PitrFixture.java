@@ -138,6 +138,22 @@ final class PitrFixture implements AutoCloseable {
         return builder.repository(repository).dataDir(dataDir).build().run();
     }
 
+    /** Stops the server of a restored copy. */
+    void stopCopy(Path dataDir) {
+        PointInTimeRestore.stopServer(dataDir, version(), java.util.Optional.of(pg.binDir()));
+    }
+
+    /** A JDBC connection to the source cluster. */
+    Connection connectSource() {
+        return PostgresConnection.builder().url(pg.uri("postgres")).password(pg.password()).environment(Map.of())
+                .build().connect();
+    }
+
+    /** The server's clock, as an ISO instant. */
+    static String now(Connection c) throws SQLException {
+        return one(c, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+    }
+
     String version() {
         return pg.query("postgres", "show server_version").strip();
     }
