@@ -85,6 +85,15 @@ public interface SourceProvider {
     }
 
     /**
+     * What is wrong with a job's source of this kind, checked when a config is loaded (before anything runs): options
+     * it lacks or cannot take, each a sentence saying what to give. The default finds nothing; {@link #source} still
+     * refuses what it cannot open.
+     */
+    default List<String> problems(URI location, Map<String, String> options) {
+        return List.of();
+    }
+
+    /**
      * The environment variable this kind reads its password from ({@code PGPASSWORD}), when it takes one: the config's
      * {@code password:} reference is resolved into it, so the password never appears in a URI or an argument.
      */

@@ -1,0 +1,100 @@
+package com.mintreplica.backup.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.sink.LocalDirectorySink;
+import com.mintreplica.backup.jobs.config.ConfigException;
+import com.mintreplica.backup.jobs.config.JobsConfig;
+import com.mintreplica.backup.testkit.postgres.PostgresCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A {@code postgresql-physical} job runs from YAML on a real PostgreSQL 15 (archiving into a directory): a base backup
+ * lands in the repository as a snapshot of that kind with its LSNs; a physical job without its cluster name is refused
+ * when the config loads, saying what to add. The jobs layer names neither: the provider of the location's scheme does.
+ */
+class PhysicalJobIT {
+    private static PostgresCluster pg;
+    @TempDir
+    static Path temp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path archive = Files.createDirectories(temp.resolve("archive"));
+        Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        pg = PostgresCluster.builder().setting("archive_mode", "on").setting("full_page_writes", "on").start();
+        pg.sql("postgres", "alter system set archive_command = 'cp %p " + archive + "/%f'; select pg_reload_conf();"
+                + " create table t as select generate_series(1, 10000) i;");
+    }
+
+    @AfterAll
+    static void stop() {
+        pg.close();
+    }
+
+    @Test
+    void aPhysicalJobRunsFromYaml() throws Exception {
+        Path file = temp.resolve("jobs.yaml");
+        Files.writeString(file, """
+                repositories:
+                  primary:
+                    location: %s
+                jobs:
+                  base:
+                    source:
+                      location: postgresql-physical://postgres@127.0.0.1:%d/postgres
+                      password: env:PG_TEST_PASSWORD
+                      options:
+                        cluster: mint-test
+                        archive-wait: 2m
+                    repository: primary
+                    schedule: "30 2 * * *"
+                    retention:
+                      keepLast: 3
+                """.formatted(temp.resolve("repo"), pg.port()));
+        JobsConfig config = JobsConfig.load(file);
+        JobResult r = JobRunner.builder(config).environment(Map.of("PG_TEST_PASSWORD", pg.password().reveal()))
+                .host("db-host").build().run(config.job("base"), Instant.now());
+        assertThat(r.succeeded()).as(r.toString()).isTrue();
+        try (Repository repo = Repository.open(new LocalDirectorySink(temp.resolve("repo")))) {
+            Snapshot s = repo.snapshots().get(0);
+            assertThat(s.source().kind()).isEqualTo("postgresql-physical");
+            assertThat(s.source().name()).isEqualTo("mint-test");
+            assertThat(s.facts()).containsKeys("postgresql.physical.startLsn", "postgresql.physical.stopLsn",
+                    "postgresql.physical.stopTime", "postgresql.physical.systemIdentifier");
+            assertThat(s.facts().toString()).doesNotContain(pg.password().reveal());
+        }
+    }
+
+    @Test
+    void aPhysicalJobWithoutItsClusterNameIsRefusedWhenTheConfigLoads() throws Exception {
+        Path file = temp.resolve("bad.yaml");
+        Files.writeString(file, """
+                repositories:
+                  primary:
+                    location: /srv/backup
+                jobs:
+                  base:
+                    source:
+                      location: postgresql-physical://postgres@db:5432/postgres
+                      options:
+                        pgdata: relative/dir
+                    repository: primary
+                """);
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> JobsConfig.load(file));
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("jobs.base.source").contains("needs options.cluster")
+                .contains("options.pgdata 'relative/dir' is relative");
+    }
+}
