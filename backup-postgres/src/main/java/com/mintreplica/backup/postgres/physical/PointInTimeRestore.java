@@ -94,7 +94,8 @@ public final class PointInTimeRestore {
     /** Chooses the base backup, checks the window and the directories, then restores. */
     public Result run() {
         Predicate<Snapshot> filter = s -> b.job.map(j -> s.job().map(j::equals).orElse(false)).orElse(true)
-                && b.source.map(n -> s.source().name().equals(n)).orElse(true);
+                && b.source.map(n -> s.source().name().equals(n)).orElse(true)
+                && b.snapshot.map(id -> s.id().equals(id)).orElse(true);
         List<Snapshot> all = baseBackups(b.repository, filter);
         if (all.isEmpty()) {
             throw new NotFoundException("no physical base backup" + b.job.map(j -> " of job '" + j + "'").orElse("")
@@ -187,6 +188,7 @@ public final class PointInTimeRestore {
         private Repository repository;
         private Optional<String> job = Optional.empty();
         private Optional<String> source = Optional.empty();
+        private Optional<String> snapshot = Optional.empty();
         private Path dataDir;
         private RecoveryTarget target = RecoveryTarget.latest();
         private String restoreCommand;
@@ -216,6 +218,12 @@ public final class PointInTimeRestore {
         /** Only base backups of this cluster (the source's name). */
         public Builder source(String value) {
             this.source = Optional.of(value);
+            return this;
+        }
+
+        /** This base backup (its snapshot id) instead of the newest that ends before the target. */
+        public Builder snapshot(String id) {
+            this.snapshot = Optional.of(id);
             return this;
         }
 

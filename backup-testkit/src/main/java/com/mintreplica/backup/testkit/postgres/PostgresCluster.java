@@ -119,14 +119,6 @@ public final class PostgresCluster implements AutoCloseable {
         return new Builder();
     }
 
-    /**
-     * The cluster's data directory (owned by {@code postgres} when the JVM runs as root), for tests of physical
-     * backups that read it as the database host would.
-     */
-    public Path dataDir() {
-        return dataDir;
-    }
-
     /** {@code 127.0.0.1}. */
     public String host() {
         return "127.0.0.1";
