@@ -12,7 +12,10 @@ import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import com.mintreplica.backup.postgres.wal.WalArchive;
+import com.mintreplica.backup.postgres.wal.WalFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,6 +78,86 @@ class PhysicalJobIT {
                     "postgresql.physical.stopTime", "postgresql.physical.systemIdentifier");
             assertThat(s.facts().toString()).doesNotContain(pg.password().reveal());
         }
+    }
+
+    /**
+     * Retention of base backups drives the WAL archive's expiry: with {@code keepLast: 1}, the second run forgets the
+     * first base backup and the job removes the archived WAL before the second one's start LSN, keeping what it needs.
+     * The segments reach the repository's WAL archive through {@code WalArchive.push} from the directory PostgreSQL's
+     * archive_command copied them into (the same objects wal-push stores).
+     */
+    @Test
+    void retentionOfBaseBackupsExpiresTheWalNoRetainedBaseBackupNeeds() throws Exception {
+        Path repoDir = temp.resolve("repo-expire");
+        Path file = temp.resolve("expire.yaml");
+        Files.writeString(file, """
+                repositories:
+                  primary:
+                    location: %s
+                jobs:
+                  base:
+                    source:
+                      location: postgresql-physical://postgres@127.0.0.1:%d/postgres
+                      password: env:PG_TEST_PASSWORD
+                      options:
+                        cluster: ledger
+                    repository: primary
+                    retention:
+                      keepLast: 1
+                """.formatted(repoDir, pg.port()));
+        JobsConfig config = JobsConfig.load(file);
+        JobRunner runner = JobRunner.builder(config).environment(Map.of("PG_TEST_PASSWORD", pg.password().reveal()))
+                .host("db-host").build();
+        assertThat(runner.run(config.job("base"), Instant.now()).succeeded()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            pg.sql("postgres", "insert into t select generate_series(1, 1000); select pg_switch_wal();");
+        }
+        pushArchived(repoDir);
+        long before;
+        try (Repository repo = Repository.open(new LocalDirectorySink(repoDir))) {
+            before = WalArchive.open(repo, "ledger").list().stream()
+                    .filter(w -> w.type() == WalFile.Type.SEGMENT).count();
+        }
+        assertThat(before).isGreaterThanOrEqualTo(4);
+
+        JobResult second = runner.run(config.job("base"), Instant.now());
+        assertThat(second.succeeded()).as(second.toString()).isTrue();
+        try (Repository repo = Repository.open(new LocalDirectorySink(repoDir))) {
+            List<Snapshot> kept = repo.snapshots();
+            assertThat(kept).hasSize(1);
+            long start = WalArchive.parseLsn(kept.get(0).facts().get("postgresql.physical.startLsn"));
+            List<WalFile> left = WalArchive.open(repo, "ledger").list();
+            assertThat(left).filteredOn(w -> w.type() == WalFile.Type.SEGMENT)
+                    .allMatch(w -> Long.compareUnsigned(w.endLsn(), start) > 0);
+            assertThat(left.stream().filter(w -> w.type() == WalFile.Type.SEGMENT).count()).isLessThan(before);
+        }
+        pushArchived(repoDir); // the segment the retained base backup starts in, archived during its pg_backup_stop
+        try (Repository repo = Repository.open(new LocalDirectorySink(repoDir))) {
+            long start = WalArchive.parseLsn(repo.snapshots().get(0).facts().get("postgresql.physical.startLsn"));
+            assertThat(WalArchive.open(repo, "ledger").list()).anyMatch(w -> w.type() == WalFile.Type.SEGMENT
+                    && Long.compareUnsigned(w.startLsn(), start) <= 0 && Long.compareUnsigned(w.endLsn(), start) > 0);
+        }
+    }
+
+    private static void pushArchived(Path repoDir) throws Exception {
+        Path archive = temp.resolve("archive");
+        try (Repository repo = Repository.open(new LocalDirectorySink(repoDir));
+             java.util.stream.Stream<Path> files = Files.list(archive)) {
+            WalArchive wal = WalArchive.open(repo, "ledger");
+            for (Path f : files.sorted().toList()) {
+                String name = f.getFileName().toString();
+                List<String> have = wal.list().stream().map(WalFile::name).toList();
+                if (WalArchive.isWalFileName(name) && !have.contains(name) && !expiredBefore(wal, name)) {
+                    wal.push(f);
+                }
+            }
+        }
+    }
+
+    /** Segments older than what the archive holds were expired: pushing them again would undo the expiry. */
+    private static boolean expiredBefore(WalArchive wal, String name) {
+        return name.length() == 24 && wal.list().stream().filter(w -> w.type() == WalFile.Type.SEGMENT)
+                .map(WalFile::name).min(String::compareTo).map(min -> name.compareTo(min) < 0).orElse(false);
     }
 
     @Test

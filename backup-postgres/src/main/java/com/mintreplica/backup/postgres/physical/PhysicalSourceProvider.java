@@ -1,6 +1,10 @@
 package com.mintreplica.backup.postgres.physical;
 
 import com.mintreplica.backup.core.InvalidInputException;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.postgres.wal.WalArchive;
+import com.mintreplica.backup.postgres.wal.WalFile;
 import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceProvider;
@@ -120,6 +124,40 @@ public final class PhysicalSourceProvider implements SourceProvider {
             out.add("the location '" + ConnectionUri.redact(location.toString()) + "' names no server: give postgresql-physical://USER@HOST:PORT/postgres");
         }
         return out;
+    }
+
+    /**
+     * Expires the job's WAL archive ({@code options.cluster}) up to the start of the oldest retained base backup, on
+     * its timeline and that timeline's ancestors ({@link WalArchive#expire}): WAL a retained base backup needs, later
+     * timelines and history files stay. Nothing is removed when no completed base backup is retained.
+     */
+    @Override
+    public Optional<String> afterRetention(Repository repository, URI location, Map<String, String> options,
+                                           List<Snapshot> retained) {
+        Optional<String> cluster = option(options, "cluster");
+        if (cluster.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<PhysicalFacts> oldest = retained.stream().map(PhysicalFacts::of).flatMap(Optional::stream)
+                .min(java.util.Comparator.comparing(PhysicalFacts::startLsn));
+        if (oldest.isEmpty()) {
+            return Optional.empty();
+        }
+        PhysicalFacts f = oldest.get();
+        WalArchive archive = WalArchive.open(repository, cluster.get());
+        if (!f.systemIdentifier().isEmpty()) {
+            archive = archive.system(Long.parseUnsignedLong(f.systemIdentifier()));
+        }
+        if (archive.list().isEmpty()) {
+            return Optional.empty();
+        }
+        List<WalFile> removed = archive.expire(f.timeline(), f.startLsn().value(), false);
+        if (removed.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("WAL archive '" + cluster.get() + "': removed " + removed.size() + " file"
+                + (removed.size() == 1 ? "" : "s") + " before " + f.startLsn() + " on timeline " + f.timeline()
+                + " (the start of the oldest retained base backup)");
     }
 
     /**
