@@ -160,6 +160,61 @@ class PhysicalJobIT {
                 .map(WalFile::name).min(String::compareTo).map(min -> name.compareTo(min) < 0).orElse(false);
     }
 
+    /**
+     * A point-in-time drill: the base backup is restored into a scratch data directory with a target drawn at random
+     * between its end and the archive's end, started on a free port, recovered (paused at the target), smoke-queried
+     * and removed; the report has the measured RTO (files, replay and start) and the achieved RPO.
+     */
+    @Test
+    void aPointInTimeDrillRecoversToARandomMomentInsideTheWindowAndRemovesItsScratch() throws Exception {
+        Path repoDir = temp.resolve("repo-drill");
+        Path scratch = Files.createDirectories(temp.resolve("scratch"));
+        Path file = temp.resolve("drill.yaml");
+        Files.writeString(file, """
+                repositories:
+                  primary:
+                    location: %s
+                jobs:
+                  base:
+                    source:
+                      location: postgresql-physical://postgres@127.0.0.1:%d/postgres
+                      password: env:PG_TEST_PASSWORD
+                      options:
+                        cluster: ledger
+                    repository: primary
+                drills:
+                  pitr:
+                    job: base
+                    options:
+                      restore-command: cp %s/%%f %%p
+                      timeout: 3m
+                    checks: [recovery, smoke]
+                    smoke: "select count(*) >= 10000 from t"
+                """.formatted(repoDir, pg.port(), temp.resolve("archive")));
+        JobsConfig config = JobsConfig.load(file);
+        Map<String, String> env = Map.of("PG_TEST_PASSWORD", pg.password().reveal());
+        assertThat(JobRunner.builder(config).environment(env).host("db-host").build().run(config.job("base"),
+                Instant.now()).succeeded()).isTrue();
+        for (int i = 0; i < 4; i++) {
+            Thread.sleep(700);
+            pg.sql("postgres", "insert into t select generate_series(1, 100); select pg_switch_wal();");
+        }
+        Thread.sleep(500);
+        pushArchived(repoDir);
+
+        DrillReport report = DrillRunner.builder(config).environment(env).host("db-host").tempDir(scratch).build()
+                .run(config.drills().get("pitr"));
+        assertThat(report.passed()).as(report.summary()).isTrue();
+        String recovery = report.check("recovery").orElseThrow().detail();
+        assertThat(recovery).contains("recovered to 20").contains("drawn at random between the base backup's end")
+                .contains("server paused").contains("achieved RPO");
+        assertThat(report.check("smoke").orElseThrow().detail()).contains("true");
+        assertThat(report.restoreTime()).isPresent();
+        try (java.util.stream.Stream<Path> left = Files.list(scratch)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
     @Test
     void aPhysicalJobWithoutItsClusterNameIsRefusedWhenTheConfigLoads() throws Exception {
         Path file = temp.resolve("bad.yaml");

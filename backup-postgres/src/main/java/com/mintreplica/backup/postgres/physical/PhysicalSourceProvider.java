@@ -9,7 +9,10 @@ import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.source.SourceProvider;
 import com.mintreplica.backup.postgres.internal.ConnectionUri;
+import com.mintreplica.backup.core.drill.DrillSupport;
+import com.mintreplica.backup.core.drill.Scratch;
 import com.mintreplica.backup.postgres.physical.internal.PgDataTarget;
+import com.mintreplica.backup.postgres.physical.internal.PitrScratch;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,6 +127,42 @@ public final class PhysicalSourceProvider implements SourceProvider {
             out.add("the location '" + ConnectionUri.redact(location.toString()) + "' names no server: give postgresql-physical://USER@HOST:PORT/postgres");
         }
         return out;
+    }
+
+    /**
+     * Point-in-time drills: the base backup is restored into a scratch data directory with a recovery target drawn at
+     * random inside the archived window, started on a free port (archive_mode off) until recovery ended, checked
+     * ({@code recovery}: the target reached, the RTO with replay, the achieved RPO) and smoke-queried, then removed.
+     * Drill options: {@code restore-command} (required), {@code run-as} (the server's user when run as root, default
+     * postgres), {@code timeout} (default 30m), {@code pg-bin-dir}.
+     */
+    @Override
+    public Optional<DrillSupport> drills() {
+        return Optional.of(new DrillSupport() {
+            @Override
+            public Set<String> checks() {
+                return Set.of(PitrScratch.RECOVERY);
+            }
+
+            @Override
+            public boolean directoryTarget() {
+                return false;
+            }
+
+            @Override
+            public boolean smokeQueries() {
+                return true;
+            }
+
+            @Override
+            public Scratch scratch(Request request) throws java.io.IOException {
+                if (request.target().isPresent()) {
+                    throw new InvalidInputException("a point-in-time drill restores into a scratch data directory on"
+                            + " this host and starts its own server: give it no target");
+                }
+                return PitrScratch.create(request);
+            }
+        });
     }
 
     /**
