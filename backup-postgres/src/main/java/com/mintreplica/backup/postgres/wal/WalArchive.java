@@ -159,7 +159,8 @@ public final class WalArchive {
 
     /**
      * Archives the WAL file {@code file} (named as in {@code pg_wal}): a segment, a {@code .partial} segment, a backup
-     * history file or a timeline history file. Returns once it is durable in the repository.
+     * history file or a timeline history file. Returns once it is durable in the repository. A {@code .partial}
+     * segment with other content than the archived one supersedes it (it grows while it is streamed).
      *
      * @return the archived file, and whether this call stored it (false: it was archived already with this content)
      * @throws ConflictException when a file of that name is archived with other content (both hashes named)
@@ -199,6 +200,9 @@ public final class WalArchive {
                     LOG.debug("{} is archived already as {}", name, existing.get().object());
                     return new Pushed(existing.get(), false);
                 }
+                if (parsed.type() == WalFile.Type.PARTIAL) {
+                    return pushPartial(file, parsed, sha, time, prefix, sysid, segmentSize);
+                }
                 throw new ConflictException("WAL file " + name + " is archived already with other content: the archive's"
                         + " copy '" + existing.get().object() + "' has SHA-256 " + existing.get().sha256() + ", '" + file
                         + "' has " + sha + ". Nothing was overwritten. Two clusters with the same system identifier archive"
@@ -220,6 +224,35 @@ public final class WalArchive {
         } catch (IOException e) {
             throw new BackupException("cannot archive '" + file + "' to " + repository.location() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A {@code .partial} segment grows while it is streamed (wal-receive pushes it again as it fills): a newer one
+     * supersedes the archived one. The new object is stored first, then the older ones are removed (a writer, which
+     * deletes nothing, leaves them: {@link #fetch} takes the newest).
+     */
+    private Pushed pushPartial(Path file, WalNames.Parsed parsed, String sha, Instant time, String prefix, long sysid,
+                               long segmentSize) throws IOException {
+        String object = prefix + sha + "-" + TIME.format(time) + repository.objectSuffix();
+        MessageDigest digest = newDigest();
+        boolean created;
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            created = repository.putObject(object, in, ObjectKind.WAL);
+        }
+        if (created && !HexFormat.of().formatHex(digest.digest()).equals(sha)) {
+            deleteQuietly(object);
+            throw new ConflictException("'" + file + "' changed while it was archived: archive it again");
+        }
+        String base = systemPrefix(sysid);
+        try (Stream<ObjectInfo> s = sink().list(prefix)) {
+            for (ObjectInfo o : (Iterable<ObjectInfo>) s::iterator) {
+                if (!o.name().equals(object) && parseObject(o, base, segmentSize).isPresent()) {
+                    deleteQuietly(o.name());
+                }
+            }
+        }
+        long stored = sink().stat(object).map(ObjectInfo::size).orElse(-1L);
+        return new Pushed(fileOf(parsed, sha, time, object, stored, segmentSize), created);
     }
 
     /**
@@ -602,6 +635,9 @@ public final class WalArchive {
         }
         if (found.size() > 1) {
             found.sort(Comparator.comparing(WalFile::time));
+            if (found.get(0).type() == WalFile.Type.PARTIAL) {
+                return Optional.of(found.get(found.size() - 1)); // the newest: a partial segment only grows
+            }
             if (found.stream().map(WalFile::sha256).distinct().count() > 1) {
                 throw new CorruptDataException("the WAL archive holds " + found.size() + " different copies of "
                         + found.get(0).name() + ": " + found.stream().map(WalFile::object).toList()
