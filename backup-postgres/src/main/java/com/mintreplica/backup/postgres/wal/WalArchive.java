@@ -159,7 +159,8 @@ public final class WalArchive {
 
     /**
      * Archives the WAL file {@code file} (named as in {@code pg_wal}): a segment, a {@code .partial} segment, a backup
-     * history file or a timeline history file. Returns once it is durable in the repository.
+     * history file or a timeline history file. Returns once it is durable in the repository. A {@code .partial}
+     * segment with other content than the archived one supersedes it (it grows while it is streamed).
      *
      * @return the archived file, and whether this call stored it (false: it was archived already with this content)
      * @throws ConflictException when a file of that name is archived with other content (both hashes named)
@@ -199,6 +200,9 @@ public final class WalArchive {
                     LOG.debug("{} is archived already as {}", name, existing.get().object());
                     return new Pushed(existing.get(), false);
                 }
+                if (parsed.type() == WalFile.Type.PARTIAL) {
+                    return pushPartial(file, parsed, sha, time, prefix, sysid, segmentSize);
+                }
                 throw new ConflictException("WAL file " + name + " is archived already with other content: the archive's"
                         + " copy '" + existing.get().object() + "' has SHA-256 " + existing.get().sha256() + ", '" + file
                         + "' has " + sha + ". Nothing was overwritten. Two clusters with the same system identifier archive"
@@ -220,6 +224,35 @@ public final class WalArchive {
         } catch (IOException e) {
             throw new BackupException("cannot archive '" + file + "' to " + repository.location() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A {@code .partial} segment grows while it is streamed (wal-receive pushes it again as it fills): a newer one
+     * supersedes the archived one. The new object is stored first, then the older ones are removed (a writer, which
+     * deletes nothing, leaves them: {@link #fetch} takes the newest).
+     */
+    private Pushed pushPartial(Path file, WalNames.Parsed parsed, String sha, Instant time, String prefix, long sysid,
+                               long segmentSize) throws IOException {
+        String object = prefix + sha + "-" + TIME.format(time) + repository.objectSuffix();
+        MessageDigest digest = newDigest();
+        boolean created;
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            created = repository.putObject(object, in, ObjectKind.WAL);
+        }
+        if (created && !HexFormat.of().formatHex(digest.digest()).equals(sha)) {
+            deleteQuietly(object);
+            throw new ConflictException("'" + file + "' changed while it was archived: archive it again");
+        }
+        String base = systemPrefix(sysid);
+        try (Stream<ObjectInfo> s = sink().list(prefix)) {
+            for (ObjectInfo o : (Iterable<ObjectInfo>) s::iterator) {
+                if (!o.name().equals(object) && parseObject(o, base, segmentSize).isPresent()) {
+                    deleteQuietly(o.name());
+                }
+            }
+        }
+        long stored = sink().stat(object).map(ObjectInfo::size).orElse(-1L);
+        return new Pushed(fileOf(parsed, sha, time, object, stored, segmentSize), created);
     }
 
     /**
@@ -449,6 +482,83 @@ public final class WalArchive {
         return removed;
     }
 
+    // ---- copy
+
+    /**
+     * Copies every archived file of every system of this cluster that {@code target} lacks into the same cluster's
+     * archive there (a second bucket): each is read, checked against its hash, and stored encoded for the target's
+     * chain and keys, under the same name, hash and time. Files the target has (same name and hash) are skipped; a file
+     * the target has with other content is an error naming both. Needs a reader's key here; a writer's is enough there.
+     *
+     * @return the files copied
+     */
+    public List<WalFile> copyTo(Repository target) {
+        List<WalFile> copied = new ArrayList<>();
+        for (long sysid : system != null ? List.of(system) : systemIdentifiers()) {
+            long segmentSize = segmentSize(sysid);
+            WalArchive there = new WalArchive(target, cluster, sysid);
+            Map<String, WalFile> theirs = new java.util.HashMap<>();
+            there.list(sysid).forEach(f -> theirs.merge(f.name(), f, (a, b) -> a.time().isAfter(b.time()) ? a : b));
+            String info = systemPrefix(sysid) + INFO;
+            try {
+                if (sink().stat(info).isPresent() && target.sink().stat(info).isEmpty()) {
+                    try (InputStream in = sink().get(info)) {
+                        byte[] bytes = in.readAllBytes();
+                        target.sink().put(info, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.WAL);
+                    }
+                }
+                for (WalFile f : list(sysid)) {
+                    WalFile have = theirs.get(f.name());
+                    if (have != null && have.sha256().equals(f.sha256())) {
+                        continue;
+                    }
+                    if (have != null && f.type() != WalFile.Type.PARTIAL) {
+                        throw new ConflictException("WAL file " + f.name() + " is in the target " + target.location()
+                                + " with other content (" + have.sha256() + ", here " + f.sha256() + "): nothing was"
+                                + " overwritten; find out which one is right before copying again");
+                    }
+                    String name = f.object().substring(0, f.object().length() - objectSuffixOf(f.object()).length());
+                    String object = name + target.objectSuffix();
+                    MessageDigest digest = newDigest();
+                    try (InputStream in = new DigestInputStream(repository.openObject(f.object()), digest)) {
+                        target.putObject(object, in, ObjectKind.WAL);
+                    } catch (IOException | RuntimeException e) {
+                        if (e instanceof BackupException be && !(e instanceof CorruptDataException)) {
+                            throw be;
+                        }
+                        throw new CorruptDataException("archived WAL file " + f.name() + " (object '" + f.object()
+                                + "') is damaged: it does not decode (" + e.getMessage() + ")", e);
+                    }
+                    String actual = HexFormat.of().formatHex(digest.digest());
+                    if (!actual.equals(f.sha256())) {
+                        try {
+                            target.sink().delete(object);
+                        } catch (IOException ignored) {
+                            // reported below
+                        }
+                        throw new CorruptDataException("archived WAL file " + f.name() + " (object '" + f.object()
+                                + "') is damaged: its content has SHA-256 " + actual + ", it was archived with "
+                                + f.sha256() + "; it was not copied");
+                    }
+                    copied.add(f);
+                }
+            } catch (IOException e) {
+                throw new BackupException("cannot copy the WAL archive '" + cluster + "' to " + target.location() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return copied;
+    }
+
+    /** The encoding suffix of an object name ({@code .zst.gpg}): what follows the time. */
+    private static String objectSuffixOf(String object) {
+        Matcher m = OBJECT.matcher(object.substring(object.lastIndexOf('/') + 1));
+        if (m.matches() && m.group(5) != null) {
+            return m.group(5);
+        }
+        return "";
+    }
+
     // ---- LSNs
 
     /** An LSN as PostgreSQL writes it: {@code 0/3000028}. */
@@ -602,6 +712,9 @@ public final class WalArchive {
         }
         if (found.size() > 1) {
             found.sort(Comparator.comparing(WalFile::time));
+            if (found.get(0).type() == WalFile.Type.PARTIAL) {
+                return Optional.of(found.get(found.size() - 1)); // the newest: a partial segment only grows
+            }
             if (found.stream().map(WalFile::sha256).distinct().count() > 1) {
                 throw new CorruptDataException("the WAL archive holds " + found.size() + " different copies of "
                         + found.get(0).name() + ": " + found.stream().map(WalFile::object).toList()
