@@ -105,6 +105,9 @@ final class PitrRestore {
                     + " into postgresql.auto.conf: give --restore-command (with the credentials in the server's"
                     + " environment)");
         }
+        if (!location.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")) {
+            location = Path.of(location).toAbsolutePath().normalize().toString(); // the server runs elsewhere
+        }
         String launcher = Optional.ofNullable(root.env.get("MINT_BACKUP_LAUNCHER")).filter(s -> !s.isBlank())
                 .orElse("mint-backup");
         List<String> words = new ArrayList<>(List.of(launcher, "wal-fetch", "--repo", location));
