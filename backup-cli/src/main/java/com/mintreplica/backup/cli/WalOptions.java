@@ -5,6 +5,7 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.jobs.JobRunner;
+import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.postgres.wal.WalArchive;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Where a WAL command's archive is: a jobs config and a job ({@code --config F --job J}: the job's repository and
- * keys, the job's name as the cluster name), or a repository and a cluster name ({@code --repo R --cluster C}, keys as
+ * keys, the job's {@code options.cluster} as the cluster name, else the job's name), or a repository and a cluster name ({@code --repo R --cluster C}, keys as
  * for every command).
  */
 final class WalOptions {
@@ -22,11 +23,11 @@ final class WalOptions {
     @Option(names = "--config", paramLabel = "F", description = "A jobs config (YAML): the archive is the job's (--job).")
     Path config;
 
-    @Option(names = "--job", paramLabel = "J", description = "The job whose repository and keys to use; its name names the cluster.")
+    @Option(names = "--job", paramLabel = "J", description = "The job whose repository and keys to use; its options.cluster (else its name) names the cluster.")
     String job;
 
     @Option(names = "--cluster", paramLabel = "C", description = "The cluster's name in the archive (with --repo; with"
-            + " --config, the job's name unless given).")
+            + " --config, the job's options.cluster, else its name, unless given).")
     String cluster;
 
     @Option(names = "--system-id", paramLabel = "ID", description = "The cluster's system identifier, when the archive"
@@ -55,7 +56,8 @@ final class WalOptions {
             if (config == null || job == null) {
                 throw new InvalidInputException("--config and --job go together: the job names the repository and the cluster");
             }
-            JobRunner runner = JobsSupport.runner(root, JobsSupport.load(config));
+            JobsConfig jobs = JobsSupport.load(config);
+            JobRunner runner = JobsSupport.runner(root, jobs);
             sink = Sinks.open(runner.repositoryLocation(job));
             try {
                 repo = runner.openJobRepository(job, sink);
@@ -64,7 +66,7 @@ final class WalOptions {
                 throw e;
             }
             if (name == null) {
-                name = job;
+                name = clusterOf(jobs, job);
             }
         } else {
             if (name == null) {
@@ -88,6 +90,15 @@ final class WalOptions {
             throw e;
         }
         return new Opened(archive, repo, sink);
+    }
+
+    /**
+     * The cluster a job's WAL is archived under: its source's {@code options.cluster} (what a postgresql-physical job
+     * requires, so base backups and WAL share one name), else the job's name.
+     */
+    static String clusterOf(JobsConfig jobs, String job) {
+        String option = jobs.job(job).source().options().get("cluster");
+        return option == null || option.isBlank() ? job : option.strip();
     }
 
     private static void closeQuietly(Sink sink) {

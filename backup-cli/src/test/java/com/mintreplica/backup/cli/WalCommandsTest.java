@@ -110,6 +110,40 @@ class WalCommandsTest {
         assertThat(Cli.run(concat(new String[] {"wal-push"}, where, second.toString())).code()).isNotZero();
     }
 
+    @Test
+    void a_physical_jobs_options_cluster_names_the_archive_of_its_wal_commands() throws Exception {
+        Path repo = temp.resolve("repo");
+        Path config = temp.resolve("jobs.yaml");
+        Files.writeString(config, """
+                repositories:
+                  primary:
+                    location: %s
+                    create: false
+                jobs:
+                  ledger-nightly:
+                    source:
+                      location: postgresql-physical://backup@localhost:5432/postgres
+                      options:
+                        cluster: ledger
+                    repository: primary
+                """.formatted(repo));
+        assertThat(Cli.run("init", "--repo", repo.toString()).code()).isZero();
+        Path first = segment(temp.resolve("data/pg_wal"), 1, (byte) 1);
+        String[] where = {"--config", config.toString(), "--job", "ledger-nightly", "--no-cache"};
+        Cli.Result push = Cli.run(concat(new String[] {"wal-push"}, where, first.toString()));
+        assertThat(push.code()).as(push.toString()).isZero();
+        // stored under the cluster the job's base backups name, not under the job's name
+        Cli.Result asCluster = Cli.run("wal", "list", "--files", "--repo", repo.toString(), "--cluster", "ledger", "--no-cache");
+        assertThat(asCluster.out()).as(asCluster.toString()).contains("000000010000000000000001");
+        Cli.Result asJob = Cli.run("wal", "list", "--files", "--repo", repo.toString(), "--cluster", "ledger-nightly", "--no-cache");
+        assertThat(asJob.out()).doesNotContain("000000010000000000000001");
+        // and the job's other WAL commands read the same archive
+        Path dest = temp.resolve("RECOVERYXLOG");
+        Cli.Result fetch = Cli.run(concat(new String[] {"wal-fetch"}, where, first.getFileName().toString(), dest.toString()));
+        assertThat(fetch.code()).as(fetch.toString()).isZero();
+        assertThat(Files.mismatch(dest, first)).isEqualTo(-1);
+    }
+
     private static String[] concat(String[] a, String[] b, String... c) {
         return Stream.of(a, b, c).flatMap(Stream::of).toArray(String[]::new);
     }
