@@ -97,7 +97,10 @@ final class PitrRestore {
         return names.get(0);
     }
 
-    /** This launcher's wal-fetch of the same repository and cluster, for restore_command. */
+    /**
+     * This launcher's wal-fetch of the same repository and cluster, for restore_command: with the same secret key files
+     * and passphrase file (an encrypted repository), never a secret itself.
+     */
     private static String walFetch(MintBackup root, RepositoryOptions repository, String cluster) {
         String location = repository.location(root);
         if (!Sinks.redact(location).equals(location)) {
@@ -111,9 +114,22 @@ final class PitrRestore {
         String launcher = Optional.ofNullable(root.env.get("MINT_BACKUP_LAUNCHER")).filter(s -> !s.isBlank())
                 .orElse("mint-backup");
         List<String> words = new ArrayList<>(List.of(launcher, "wal-fetch", "--repo", location));
-        for (Path key : repository.keys) {
+        // The restored server runs wal-fetch with its own environment: the keys and the passphrase go in as files
+        // (named, never their content: postgresql.auto.conf and process arguments hold no secret).
+        List<Path> keys = repository.keyFiles(root);
+        for (Path key : keys) {
             words.add("--key");
-            words.add(key.toAbsolutePath().toString());
+            words.add(key.toAbsolutePath().normalize().toString());
+        }
+        if (!keys.isEmpty() && repository.passphraseFile != null) {
+            words.add("--passphrase-file");
+            words.add(repository.passphraseFile.toAbsolutePath().normalize().toString());
+        } else if (repository.passphraseFromEnvironment(root)
+                && !keys.stream().allMatch(RepositoryOptions::opensWithoutPassphrase)) {
+            throw new InvalidInputException("the secret key's passphrase came from $" + RepositoryOptions.PASSPHRASE_ENV
+                    + ", which the restored server's restore_command does not have and which must not be written into"
+                    + " postgresql.auto.conf: give it with --passphrase-file F (a file the server's user can read), or"
+                    + " give --restore-command (for example wal-fetch --config F --job J)");
         }
         words.addAll(List.of("--cluster", cluster, "%f", "%p"));
         StringBuilder b = new StringBuilder();

@@ -127,12 +127,33 @@ final class RepositoryOptions {
         return Optional.empty();
     }
 
-    /** The secret keys given by --key or the environment, unlocked. */
-    List<OpenPgpSecretKey> secretKeys(MintBackup root) {
+    /** The secret key files given by --key, else by the environment. */
+    List<Path> keyFiles(MintBackup root) {
         List<Path> files = new ArrayList<>(keys);
         if (files.isEmpty() && root.env.get(KEY_ENV) != null && !root.env.get(KEY_ENV).isBlank()) {
             files.add(Path.of(root.env.get(KEY_ENV)));
         }
+        return files;
+    }
+
+    /** Whether the secret keys' passphrase came from the environment rather than from a file. */
+    boolean passphraseFromEnvironment(MintBackup root) {
+        return passphraseFile == null && root.env.get(PASSPHRASE_ENV) != null;
+    }
+
+    /** Whether the secret key in {@code file} opens without a passphrase. */
+    static boolean opensWithoutPassphrase(Path file) {
+        try {
+            OpenPgpKeys.secretKey(file, PassphraseCallback.none());
+            return true;
+        } catch (AccessDeniedException e) {
+            return false;
+        }
+    }
+
+    /** The secret keys given by --key or the environment, unlocked. */
+    List<OpenPgpSecretKey> secretKeys(MintBackup root) {
+        List<Path> files = keyFiles(root);
         List<OpenPgpSecretKey> out = new ArrayList<>();
         Optional<Secret> passphrase = passphrase(root);
         for (Path file : files) {
