@@ -34,7 +34,7 @@ final class PitrRestore {
                    List<String> tablespaceMap) {
     }
 
-    static int run(MintBackup root, RepositoryOptions repository, Request r) {
+    static int run(MintBackup root, RepositoryOptions repository, Request r, CliAudit.Facts facts) {
         RecoveryTarget target = PhysicalSourceProvider.recoveryTarget(r.targetOptions());
         Map<String, String> map = new LinkedHashMap<>();
         for (String pair : r.tablespaceMap()) {
@@ -65,7 +65,12 @@ final class PitrRestore {
             r.port().ifPresent(b::port);
             archiveEnd(repo, cluster).ifPresent(b::archiveEnd);
             b.restoreCommand(r.restoreCommand().orElseGet(() -> walFetch(root, repository, cluster)));
+            facts.detail = "to " + r.dataDir() + ", recovery target " + target + " (cluster " + cluster + ")";
             PointInTimeRestore.Result result = b.build().run();
+            facts.snapshot = result.snapshot().id();
+            facts.detail = "to " + r.dataDir() + ", recovery target " + target + " (cluster " + cluster + ", base backup"
+                    + " ended " + result.facts().stopTime() + ")" + result.server().map(s -> ": server " + s.state()
+                    + s.stoppedAt().map(x -> ", " + x).orElse("")).orElse("");
             if (!root.quiet) {
                 PhysicalFacts f = result.facts();
                 root.out.printf("restored base backup %s (ended %s at %s, timeline %d) into %s; recovery target: %s%n",

@@ -135,8 +135,26 @@ final class WalCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             MintBackup root = parent.root;
             long at = WalArchive.parseLsn(lsn);
+            if (dryRun) {
+                return expire(root, at, new CliAudit.Facts());
+            }
+            // Deletions are audited like prune's: one line per expiry, naming the archive and what went.
+            CliAudit.Facts facts = new CliAudit.Facts();
+            return CliAudit.around(root, com.mintreplica.backup.jobs.audit.AuditOperation.PRUNE, facts,
+                    () -> expire(root, at, facts));
+        }
+
+        private int expire(MintBackup root, long at, CliAudit.Facts facts) throws Exception {
             try (WalOptions.Opened opened = wal.open(root)) {
+                facts.repository = opened.repository().location();
+                facts.detail = "WAL archive '" + opened.archive().cluster() + "': expiring before " + lsn + " on timeline "
+                        + timeline;
                 List<WalFile> removed = opened.archive().expire(timeline, at, dryRun);
+                facts.bytes = removed.stream().mapToLong(WalFile::storedSize).sum();
+                facts.detail = "WAL archive '" + opened.archive().cluster() + "': removed " + removed.size() + " file"
+                        + (removed.size() == 1 ? "" : "s") + " before " + lsn + " on timeline " + timeline
+                        + removed.stream().map(WalFile::name).sorted().findFirst().map(f -> " (" + f + " to "
+                        + removed.stream().map(WalFile::name).sorted().reduce((a, b) -> b).orElse(f) + ")").orElse("");
                 if (!root.quiet) {
                     root.out.printf("%s %d file%s of the WAL archive '%s'%n", dryRun ? "would remove" : "removed", removed.size(),
                             removed.size() == 1 ? "" : "s", opened.archive().cluster());

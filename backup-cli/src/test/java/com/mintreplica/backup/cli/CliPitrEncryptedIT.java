@@ -162,13 +162,23 @@ class CliPitrEncryptedIT {
         Path data = postgresDir(temp.resolve("restored"));
         started.add(data);
         Map<String, String> env = Map.of("MINT_BACKUP_LAUNCHER", launcher.toString(), "HOME", temp.toString());
-        Cli.Result restore = Cli.run(env, "restore", "--repo", repo.toString(), "--no-cache", "--key",
+        Path audit = temp.resolve("audit.jsonl");
+        Cli.Result restore = Cli.run(env, "restore", "--audit-log", audit.toString(), "--repo", repo.toString(), "--no-cache", "--key",
                 readerKey.toString(), "--passphrase-file", readerPassphrase.toString(), "latest", "--target-dir",
                 data.toString(), "--to-time", target, "--start", "--start-timeout", "5m");
         assertThat(restore.code()).as(restore.toString()).isZero();
         String autoConf = Files.readString(data.resolve("postgresql.auto.conf"));
         assertThat(autoConf).contains("--key " + readerKey).contains("--passphrase-file " + readerPassphrase)
                 .doesNotContain(GnuPG.PASSPHRASE);
+        // the restore to a point is audited: the base backup it started from, the target, where replay stopped
+        String base = restore.out().replaceAll("(?s).*restored base backup (\\S+) .*", "$1");
+        assertThat(com.mintreplica.backup.jobs.audit.AuditLog.at(audit).read()).singleElement().satisfies(l -> {
+            assertThat(l.get("operation")).isEqualTo("restore");
+            assertThat(l.get("result")).isEqualTo("ok");
+            assertThat(l.get("snapshot")).isEqualTo(base);
+            assertThat(l.get("detail")).contains("to " + data).contains("recovery target").contains("cluster mint")
+                    .contains("server paused");
+        });
         Matcher m = Pattern.compile("server on port (\\d+) paused").matcher(restore.out());
         assertThat(m.find()).as(restore.out()).isTrue();
         int port = Integer.parseInt(m.group(1));

@@ -144,6 +144,31 @@ class WalCommandsTest {
         assertThat(Files.mismatch(dest, first)).isEqualTo(-1);
     }
 
+    @Test
+    void wal_expire_writes_an_audit_line_and_wal_push_writes_none() throws Exception {
+        Path repo = temp.resolve("repo");
+        Path audit = temp.resolve("audit.jsonl");
+        assertThat(Cli.run("init", "--repo", repo.toString()).code()).isZero();
+        String[] where = {"--repo", repo.toString(), "--cluster", "db1", "--no-cache", "--audit-log", audit.toString()};
+        Path pgWal = temp.resolve("data/pg_wal");
+        for (int i = 1; i <= 3; i++) {
+            Cli.Result push = Cli.run(concat(new String[] {"wal-push"}, where, segment(pgWal, i, (byte) i).toString()));
+            assertThat(push.code()).as(push.toString()).isZero();
+        }
+        assertThat(audit).as("wal-push writes no line per segment").doesNotExist();
+        Cli.Result dry = Cli.run(concat(new String[] {"wal", "expire", "--timeline", "1", "--before", "0/3000000", "-n"}, where));
+        assertThat(dry.out()).as(dry.toString()).contains("would remove 2 files");
+        assertThat(audit).as("a dry run deletes nothing, audits nothing").doesNotExist();
+        Cli.Result expire = Cli.run(concat(new String[] {"wal", "expire", "--timeline", "1", "--before", "0/3000000"}, where));
+        assertThat(expire.out()).as(expire.toString()).contains("removed 2 files");
+        assertThat(com.mintreplica.backup.jobs.audit.AuditLog.at(audit).read()).singleElement().satisfies(l -> {
+                    assertThat(l.get("operation")).isEqualTo("prune");
+                    assertThat(l.get("result")).isEqualTo("ok");
+                    assertThat(l.get("detail")).isEqualTo("WAL archive 'db1': removed 2 files before 0/3000000 on"
+                            + " timeline 1 (000000010000000000000001 to 000000010000000000000002)");
+                });
+    }
+
     private static String[] concat(String[] a, String[] b, String... c) {
         return Stream.of(a, b, c).flatMap(Stream::of).toArray(String[]::new);
     }

@@ -134,8 +134,9 @@ public final class JobRunner implements JobAction {
             }
             if (job.retention().isPresent() && job.source().location().isPresent()) {
                 try {
+                    // what a provider deletes after retention (PostgreSQL: expired WAL) is a deletion, audited as prune
                     afterRetention(job, repo, snapshot, redactor).ifPresent(what -> audit(AuditRecord.builder(
-                            AuditOperation.FORGET, clock.instant()).job(job.name()).repository(repoConfig.location())
+                            AuditOperation.PRUNE, clock.instant()).job(job.name()).repository(repoConfig.location())
                             .detail(what), sink));
                 } catch (RuntimeException | IOException e) {
                     copyErrors.add("after retention: " + redactor.message(e));

@@ -90,7 +90,10 @@ class PhysicalJobIT {
     void retentionOfBaseBackupsExpiresTheWalNoRetainedBaseBackupNeeds() throws Exception {
         Path repoDir = temp.resolve("repo-expire");
         Path file = temp.resolve("expire.yaml");
+        Path audit = temp.resolve("expire-audit.jsonl");
         Files.writeString(file, """
+                audit:
+                  file: %s
                 repositories:
                   primary:
                     location: %s
@@ -104,7 +107,7 @@ class PhysicalJobIT {
                     repository: primary
                     retention:
                       keepLast: 1
-                """.formatted(repoDir, pg.port()));
+                """.formatted(audit, repoDir, pg.port()));
         JobsConfig config = JobsConfig.load(file);
         JobRunner runner = JobRunner.builder(config).environment(Map.of("PG_TEST_PASSWORD", pg.password().reveal()))
                 .host("db-host").build();
@@ -131,6 +134,11 @@ class PhysicalJobIT {
                     .allMatch(w -> Long.compareUnsigned(w.endLsn(), start) > 0);
             assertThat(left.stream().filter(w -> w.type() == WalFile.Type.SEGMENT).count()).isLessThan(before);
         }
+        // the WAL deleted is audited as a deletion (prune), naming the archive and how much went
+        assertThat(com.mintreplica.backup.jobs.audit.AuditLog.at(audit).read())
+                .filteredOn(l -> "prune".equals(l.get("operation")) && "base".equals(l.get("job")))
+                .singleElement().satisfies(l -> assertThat(l.get("detail")).contains("WAL archive 'ledger': removed ")
+                        .contains("(the start of the oldest retained base backup)"));
         pushArchived(repoDir); // the segment the retained base backup starts in, archived during its pg_backup_stop
         try (Repository repo = Repository.open(new LocalDirectorySink(repoDir))) {
             long start = WalArchive.parseLsn(repo.snapshots().get(0).facts().get("postgresql.physical.startLsn"));
