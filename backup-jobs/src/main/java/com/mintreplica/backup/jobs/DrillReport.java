@@ -26,7 +26,9 @@ import java.util.Optional;
  * @param started when the drill started
  * @param finished when it ended (after the scratch target was removed)
  * @param restoreTime how long the restore took, checks of the restore target included: the measured RTO
- * @param snapshotAge the snapshot's age when the drill started: what would have been lost had the primary gone then
+ * @param snapshotAge the RPO: the age, when the drill started, of the newest moment the repository restores to (the
+ *     snapshot's time; for a point-in-time drill the WAL archive's newest file): what would have been lost had the
+ *     primary gone then
  * @param scratch where it was restored to (a directory, {@code host:port/database}), never with credentials
  * @param restoredBytes content bytes restored
  * @param checks every check, in the order they ran; {@code cleanup} is last

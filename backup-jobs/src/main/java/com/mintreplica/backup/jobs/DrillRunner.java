@@ -147,6 +147,7 @@ public final class DrillRunner {
         List<Check> checks = new ArrayList<>();
         Optional<Snapshot> snapshot = Optional.empty();
         Optional<Duration> restoreTime = Optional.empty();
+        Optional<Instant> recoverableUntil = Optional.empty();
         String scratchText = "-";
         long bytes = 0;
         String step = "repository";
@@ -159,11 +160,16 @@ public final class DrillRunner {
             }
             try (Repository repo = jobs.openRepository(repository, sink, redactor)) {
                 step = "snapshot";
-                Snapshot s = repo.snapshot(SnapshotSelector.latest().job(job.name()));
-                snapshot = Optional.of(s);
+                Snapshot latest = repo.snapshot(SnapshotSelector.latest().job(job.name()));
+                snapshot = Optional.of(latest);
                 step = "scratch";
-                Scratch scratch = scratch(drill, job, s, repo, redactor);
+                Scratch scratch = scratch(drill, job, latest, repo, redactor);
                 scratchText = scratch.describe();
+                Optional<String> chosen = scratch.snapshot().filter(id -> !id.equals(latest.id()));
+                // the kind may restore another snapshot (a point-in-time drill: the base backup before its moment)
+                Snapshot s = chosen.isPresent() ? repo.snapshot(SnapshotSelector.id(chosen.get())) : latest;
+                snapshot = Optional.of(s);
+                recoverableUntil = scratch.recoverableUntil();
                 try {
                     step = "restore";
                     Optional<Exception> failure = Optional.empty();
@@ -211,7 +217,8 @@ public final class DrillRunner {
             checks.add(Check.failed(step, message));
         }
         Instant finished = clock.instant();
-        Optional<Duration> age = snapshot.map(s -> Duration.between(s.time(), started))
+        Optional<Instant> newest = recoverableUntil.isPresent() ? recoverableUntil : snapshot.map(Snapshot::time);
+        Optional<Duration> age = newest.map(t -> Duration.between(t, started))
                 .map(d -> d.isNegative() ? Duration.ZERO : d);
         DrillReport report = new DrillReport(drill.name(), job.name(), Sinks.redact(repository.location()),
                 snapshot.map(Snapshot::id), snapshot.map(Snapshot::time), started, finished, restoreTime, age,

@@ -11,6 +11,7 @@ import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -214,10 +215,102 @@ class PhysicalJobIT {
                 .run(config.drills().get("pitr"));
         assertThat(report.passed()).as(report.summary()).isTrue();
         String recovery = report.check("recovery").orElseThrow().detail();
-        assertThat(recovery).contains("recovered to 20").contains("drawn at random between the base backup's end")
+        assertThat(recovery).contains("recovered to 20").contains("drawn at random between the oldest base backup's end")
                 .contains("server paused").contains("achieved RPO");
         assertThat(report.check("smoke").orElseThrow().detail()).contains("true");
         assertThat(report.restoreTime()).isPresent();
+        try (java.util.stream.Stream<Path> left = Files.list(scratch)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    /**
+     * A drill's moment may lie anywhere in the retained window, also before the newest base backup: the drill restores
+     * the base backup that ended before it (the older one here), recovers to it (the rows of that moment, not later
+     * ones), and reports as RPO the age of the archive's newest WAL, not of the restored base backup.
+     */
+    @Test
+    void aPointInTimeDrillBeforeTheNewestBaseBackupRestoresTheOneBeforeItsMoment() throws Exception {
+        Path repoDir = temp.resolve("repo-window");
+        Path scratch = Files.createDirectories(temp.resolve("scratch-window"));
+        String jobs = """
+                repositories:
+                  primary:
+                    location: %s
+                jobs:
+                  base:
+                    source:
+                      location: postgresql-physical://postgres@127.0.0.1:%d/postgres
+                      password: env:PG_TEST_PASSWORD
+                      options:
+                        cluster: ledger
+                    repository: primary
+                """.formatted(repoDir, pg.port());
+        Path file = temp.resolve("window.yaml");
+        Files.writeString(file, jobs);
+        JobsConfig config = JobsConfig.load(file);
+        Map<String, String> env = Map.of("PG_TEST_PASSWORD", pg.password().reveal());
+        JobRunner runner = JobRunner.builder(config).environment(env).host("db-host").build();
+        pg.sql("postgres", "create table w(v int)");
+        assertThat(runner.run(config.job("base"), Instant.now()).succeeded()).isTrue();
+        pg.sql("postgres", "insert into w values (1)");
+        Thread.sleep(1500);
+        String moment = pg.query("postgres", "select to_char(clock_timestamp() at time zone 'UTC',"
+                + " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").strip();
+        Thread.sleep(1500);
+        pg.sql("postgres", "insert into w values (2); select pg_switch_wal();");
+        Thread.sleep(1000);
+        assertThat(runner.run(config.job("base"), Instant.now()).succeeded()).isTrue();
+        pg.sql("postgres", "insert into w values (3); select pg_switch_wal();");
+        Thread.sleep(1000);
+        pushArchived(repoDir);
+        String older;
+        Instant archiveEnd;
+        try (Repository repo = Repository.open(new LocalDirectorySink(repoDir))) {
+            List<Snapshot> bases = repo.snapshots().stream()
+                    .sorted(java.util.Comparator.comparing(Snapshot::time)).toList();
+            assertThat(bases).hasSize(2);
+            older = bases.get(0).id();
+            archiveEnd = WalArchive.open(repo, "ledger").list().stream().map(WalFile::time)
+                    .max(Instant::compareTo).orElseThrow();
+        }
+        Files.writeString(file, jobs + """
+                drills:
+                  fixed:
+                    job: base
+                    options:
+                      restore-command: cp %s/%%f %%p
+                      target-time: "%s"
+                      timeout: 3m
+                    checks: [recovery, smoke]
+                    smoke: "select count(*) = 1 and max(v) = 1 from w"
+                  random:
+                    job: base
+                    options:
+                      restore-command: cp %s/%%f %%p
+                      timeout: 3m
+                    checks: [recovery]
+                """.formatted(temp.resolve("archive"), moment, temp.resolve("archive")));
+        config = JobsConfig.load(file);
+        DrillRunner drills = DrillRunner.builder(config).environment(env).host("db-host").tempDir(scratch).build();
+        DrillReport report = drills.run(config.drills().get("fixed"));
+        assertThat(report.passed()).as(report.summary()).isTrue();
+        assertThat(report.snapshot()).contains(older);
+        assertThat(report.check("recovery").orElseThrow().detail()).contains("recovered to " + Instant.parse(moment))
+                .contains("from base backup " + older);
+        assertThat(report.check("smoke").orElseThrow().detail()).contains("true");
+        // the RPO is the archive's newest WAL's age when the drill started, not the restored base backup's
+        assertThat(report.snapshotAge()).contains(Duration.between(archiveEnd, report.started()));
+
+        Instant olderEnd;
+        try (Repository repo = Repository.open(new LocalDirectorySink(repoDir))) {
+            olderEnd = com.mintreplica.backup.postgres.physical.PhysicalFacts.of(repo.snapshot(
+                    com.mintreplica.backup.core.SnapshotSelector.id(older))).orElseThrow().stopTime();
+        }
+        DrillReport random = drills.run(config.drills().get("random"));
+        assertThat(random.passed()).as(random.summary()).isTrue();
+        assertThat(random.check("recovery").orElseThrow().detail())
+                .contains("drawn at random between the oldest base backup's end " + olderEnd);
         try (java.util.stream.Stream<Path> left = Files.list(scratch)) {
             assertThat(left).isEmpty();
         }

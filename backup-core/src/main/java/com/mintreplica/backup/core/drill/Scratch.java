@@ -38,6 +38,24 @@ public interface Scratch {
     }
 
     /**
+     * The id of the snapshot this scratch restores, when the kind chose another than the one requested (a
+     * point-in-time drill draws a moment over the whole recoverable window and restores the base backup before it);
+     * empty: the requested snapshot.
+     */
+    default Optional<String> snapshot() {
+        return Optional.empty();
+    }
+
+    /**
+     * The newest moment the repository can restore this job's data to, when that is later than the snapshot's time
+     * (PostgreSQL: the time of the WAL archive's newest file). The drill's RPO is measured from it: what a restore
+     * would have lost had the primary gone when the drill started. Empty: the snapshot's time.
+     */
+    default Optional<java.time.Instant> recoverableUntil() {
+        return Optional.empty();
+    }
+
+    /**
      * The restores the drill runs, in order: one of the whole snapshot unless the kind needs several (a MongoDB
      * snapshot of several databases is restored one database at a time).
      */

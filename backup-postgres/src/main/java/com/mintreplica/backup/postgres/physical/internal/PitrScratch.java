@@ -2,6 +2,7 @@ package com.mintreplica.backup.postgres.physical.internal;
 
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.RestoreResult;
+import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.drill.DrillCheck;
 import com.mintreplica.backup.core.drill.DrillSupport;
 import com.mintreplica.backup.core.drill.Scratch;
@@ -10,6 +11,7 @@ import com.mintreplica.backup.core.source.RestoreContext;
 import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.postgres.PostgresConnection;
 import com.mintreplica.backup.postgres.physical.PhysicalFacts;
+import com.mintreplica.backup.postgres.physical.PointInTimeRestore;
 import com.mintreplica.backup.postgres.wal.WalArchive;
 import com.mintreplica.backup.postgres.wal.WalFile;
 import java.io.IOException;
@@ -35,7 +37,8 @@ import java.util.stream.Stream;
 
 /**
  * A point-in-time drill's scratch: a data directory under the temporary directory, restored from the base backup with
- * a recovery target drawn at random between the base backup's end and the end of the WAL archive, started on a free
+ * a recovery target drawn at random over the whole retained window (the oldest base backup's end to the end of the WAL
+ * archive; {@code options.target-time} fixes it), from the newest base backup that ended before it, started on a free
  * port (with {@code archive_mode = off}, so a drill never archives into the archive it reads), and removed afterwards.
  * The server is started and recovery waited for in the restore's {@code finish}, so the drill's measured restore time
  * (its RTO) includes WAL replay.
@@ -46,6 +49,8 @@ public final class PitrScratch implements Scratch {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path dir;
+    private final String snapshot;
+    private final Instant windowStart;
     private final PhysicalFacts facts;
     private final Optional<Instant> target;
     private final Optional<Instant> archiveEnd;
@@ -57,10 +62,12 @@ public final class PitrScratch implements Scratch {
     private ServerStarter.Outcome outcome;
     private Instant restoreStarted;
 
-    private PitrScratch(Path dir, PhysicalFacts facts, Optional<Instant> target, Optional<Instant> archiveEnd,
-                        Map<String, String> settings, Map<String, String> tablespaces, Path binDir, Duration timeout,
-                        PostgresConnection login) {
+    private PitrScratch(Path dir, String snapshot, PhysicalFacts facts, Instant windowStart, Optional<Instant> target,
+                        Optional<Instant> archiveEnd, Map<String, String> settings, Map<String, String> tablespaces,
+                        Path binDir, Duration timeout, PostgresConnection login) {
         this.dir = dir;
+        this.snapshot = snapshot;
+        this.windowStart = windowStart;
         this.facts = facts;
         this.target = target;
         this.archiveEnd = archiveEnd;
@@ -72,27 +79,63 @@ public final class PitrScratch implements Scratch {
     }
 
     public static PitrScratch create(DrillSupport.Request r) throws IOException {
-        PhysicalFacts facts = PhysicalFacts.of(r.snapshot()).orElseThrow(() -> new InvalidInputException("snapshot "
+        PhysicalFacts requested = PhysicalFacts.of(r.snapshot()).orElseThrow(() -> new InvalidInputException("snapshot "
                 + r.snapshot().id() + " is not a completed physical base backup"));
         String restoreCommand = Optional.ofNullable(r.options().get("restore-command")).filter(v -> !v.isBlank())
                 .orElseThrow(() -> new InvalidInputException("a point-in-time drill needs options.restore-command, the"
                         + " restore_command its server fetches WAL with: mint-backup wal-fetch --config F --job J"
                         + " --cluster C %f %p"));
         String cluster = Optional.ofNullable(r.sourceOptions().get("cluster")).orElse(r.snapshot().source().name());
+        // The window is the whole retained one: from the oldest base backup of this cluster's end to the archive's end.
+        List<Snapshot> bases = List.of(r.snapshot());
         Optional<Instant> end = Optional.empty();
-        if (r.repository().isPresent() && !WalArchive.clusters(r.repository().get()).isEmpty()) {
-            WalArchive archive = WalArchive.open(r.repository().get(), cluster);
-            if (!facts.systemIdentifier().isEmpty()) {
-                archive = archive.system(Long.parseUnsignedLong(facts.systemIdentifier()));
+        if (r.repository().isPresent()) {
+            List<Snapshot> same = PointInTimeRestore.baseBackups(r.repository().get(), s -> s.source().name()
+                    .equals(r.snapshot().source().name()) && PhysicalFacts.of(s).map(f -> f.systemIdentifier()
+                    .equals(requested.systemIdentifier())).orElse(false));
+            if (!same.isEmpty()) {
+                bases = same;
             }
-            end = archive.list().stream().filter(f -> f.type() == WalFile.Type.SEGMENT || f.type() == WalFile.Type.PARTIAL)
-                    .map(WalFile::time).max(Comparator.naturalOrder());
+            if (!WalArchive.clusters(r.repository().get()).isEmpty()) {
+                WalArchive archive = WalArchive.open(r.repository().get(), cluster);
+                if (!requested.systemIdentifier().isEmpty()) {
+                    archive = archive.system(Long.parseUnsignedLong(requested.systemIdentifier()));
+                }
+                end = archive.list().stream().filter(f -> f.type() == WalFile.Type.SEGMENT
+                        || f.type() == WalFile.Type.PARTIAL).map(WalFile::time).max(Comparator.naturalOrder());
+            }
         }
+        Instant windowStart = PhysicalFacts.of(bases.get(0)).orElseThrow().stopTime();
         Optional<Instant> target = Optional.empty();
-        if (end.isPresent() && end.get().isAfter(facts.stopTime())) {
-            long span = Duration.between(facts.stopTime(), end.get()).toMillis();
-            target = Optional.of(facts.stopTime().plusMillis((long) (RANDOM.nextDouble() * span)));
+        Optional<String> fixed = Optional.ofNullable(r.options().get("target-time")).filter(v -> !v.isBlank());
+        if (fixed.isPresent()) {
+            Instant t;
+            try {
+                t = Instant.parse(fixed.get().strip());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new InvalidInputException("options.target-time '" + fixed.get() + "' is not a time: give an ISO"
+                        + " instant such as 2026-12-05T03:35:07Z");
+            }
+            Instant last = end.filter(e -> e.isAfter(windowStart)).orElse(windowStart);
+            if (t.isBefore(windowStart) || t.isAfter(last)) {
+                throw new InvalidInputException("options.target-time " + t + " is outside the recoverable window "
+                        + windowStart + " to " + last);
+            }
+            target = Optional.of(t);
+        } else if (end.isPresent() && end.get().isAfter(windowStart)) {
+            long span = Duration.between(windowStart, end.get()).toMillis();
+            target = Optional.of(windowStart.plusMillis((long) (RANDOM.nextDouble() * span)));
         }
+        // the base backup to restore: the newest that ended at or before the moment (without one: the requested)
+        Snapshot chosen = r.snapshot();
+        if (target.isPresent()) {
+            for (Snapshot s : bases) {
+                if (!PhysicalFacts.of(s).orElseThrow().stopTime().isAfter(target.get())) {
+                    chosen = s;
+                }
+            }
+        }
+        PhysicalFacts facts = PhysicalFacts.of(chosen).orElseThrow();
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("restore_command", restoreCommand);
         settings.put("archive_mode", "off");
@@ -103,7 +146,7 @@ public final class PitrScratch implements Scratch {
         Path dir = Files.createTempDirectory(r.tempDir(), "mint-pitr-drill-" + r.drill().replaceAll("[^A-Za-z0-9_-]", "_")
                 + "-");
         Map<String, String> tablespaces = new LinkedHashMap<>();
-        r.snapshot().facts().forEach((k, v) -> {
+        chosen.facts().forEach((k, v) -> {
             if (k.startsWith("postgresql.physical.tablespace.")) {
                 String oid = k.substring("postgresql.physical.tablespace.".length());
                 tablespaces.put(oid, dir.resolve("tablespaces").resolve(oid).toString());
@@ -128,12 +171,23 @@ public final class PitrScratch implements Scratch {
         Duration timeout = Optional.ofNullable(r.options().get("timeout")).map(v -> Duration.parse("PT" + v.strip()
                 .toUpperCase(java.util.Locale.ROOT))).orElse(Duration.ofMinutes(30));
         Path bin = ServerStarter.binDir(Optional.ofNullable(r.options().get("pg-bin-dir")).map(Path::of), facts.version());
-        return new PitrScratch(dir, facts, target, end, settings, tablespaces, bin, timeout, login);
+        return new PitrScratch(dir, chosen.id(), facts, windowStart, target, end, settings, tablespaces, bin, timeout,
+                login);
     }
 
     @Override
     public String kind() {
         return PhysicalFacts.KIND;
+    }
+
+    @Override
+    public Optional<String> snapshot() {
+        return Optional.of(snapshot);
+    }
+
+    @Override
+    public Optional<Instant> recoverableUntil() {
+        return archiveEnd;
     }
 
     @Override
@@ -181,8 +235,9 @@ public final class PitrScratch implements Scratch {
             return List.of(DrillCheck.skipped(RECOVERY, "the restore failed"));
         }
         StringBuilder b = new StringBuilder();
-        b.append(target.map(t -> "recovered to " + t + " (drawn at random between the base backup's end "
-                + facts.stopTime() + " and the archive's end " + archiveEnd.orElseThrow() + ")")
+        b.append(target.map(t -> "recovered to " + t + " (drawn at random between the oldest base backup's end "
+                + windowStart + " and the archive's end " + archiveEnd.orElseThrow() + "; from base backup " + snapshot
+                + ", which ended " + facts.stopTime() + ")")
                 .orElse("recovered to the end of the archive (no archived WAL after the base backup's end "
                         + facts.stopTime() + ")"));
         b.append(": server ").append(outcome.state());
