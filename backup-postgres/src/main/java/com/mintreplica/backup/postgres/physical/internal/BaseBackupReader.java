@@ -152,7 +152,41 @@ public final class BaseBackupReader implements SourceReader {
         return out;
     }
 
+    /** A relation's file: relfilenode, then a fork ({@code _fsm}, {@code _vm}, {@code _init}) and/or a segment number. */
+    private static final java.util.regex.Pattern RELATION_FILE =
+            java.util.regex.Pattern.compile("(\\d+)(_fsm|_vm|_init)?(\\.\\d+)?");
+
+    /**
+     * Whether {@code file} is a fork of an unlogged relation other than its init fork: a relation file whose directory
+     * holds {@code <relfilenode>_init}. PostgreSQL replaces those forks by the init fork when recovery ends, so they are
+     * left out (as pg_basebackup and pgBackRest do); {@code initForks} caches each directory's init forks.
+     */
+    static boolean unloggedNonInitFork(Path file, Map<Path, Set<String>> initForks) throws IOException {
+        java.util.regex.Matcher m = RELATION_FILE.matcher(file.getFileName().toString());
+        if (!m.matches() || "_init".equals(m.group(2))) {
+            return false;
+        }
+        Path dir = file.getParent();
+        Set<String> inits = initForks.get(dir);
+        if (inits == null) {
+            inits = new java.util.HashSet<>();
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    String n = p.getFileName().toString();
+                    if (n.endsWith("_init")) {
+                        inits.add(n.substring(0, n.length() - "_init".length()));
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                // the database was dropped while we looked: replay drops it too
+            }
+            initForks.put(dir, inits);
+        }
+        return inits.contains(m.group(1));
+    }
+
     private static void walk(Path root, String prefix, List<Item> out, boolean isPgdata) throws IOException {
+        Map<Path, Set<String>> initForks = new java.util.HashMap<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
@@ -174,13 +208,16 @@ public final class BaseBackupReader implements SourceReader {
             }
 
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 String rel = root.relativize(file).toString();
                 String base = file.getFileName().toString();
                 if (isPgdata && TOP_FILES.contains(rel)) {
                     return FileVisitResult.CONTINUE;
                 }
                 if (base.equals("pg_internal.init") || base.startsWith("pgsql_tmp")) {
+                    return FileVisitResult.CONTINUE;
+                }
+                if (!(isPgdata && rel.startsWith("global/")) && unloggedNonInitFork(file, initForks)) {
                     return FileVisitResult.CONTINUE;
                 }
                 out.add(new Item(file, prefix + "/" + rel, false));
