@@ -33,7 +33,7 @@ public record WalHeader(int magic, int timeline, long pageAddress, long systemId
         ByteBuffer buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         int magic = buf.getShort(0) & 0xffff;
         int info = buf.getShort(2) & 0xffff;
-        if ((magic & 0xff00) != 0xd000 || (info & XLP_LONG_HEADER) == 0) {
+        if (magic < 0xd000 || magic >= 0xd200 || (info & XLP_LONG_HEADER) == 0) { // D097 (10) ... D110 (15), D113 (16)
             // a big-endian machine's WAL would show a byte-swapped magic; PostgreSQL runs little-endian here
             throw new InvalidInputException("'" + file + "' is not a WAL segment: its first page has no long page header"
                     + String.format(" (magic %04X, info %04X)", magic, info));
