@@ -214,6 +214,89 @@ public final class WalArchive {
     public record Pushed(WalFile file, boolean stored) {
     }
 
+    /**
+     * Archives {@code file}, a {@code <segment>.partial} that grows: {@code wal-receive} pushes the segment being filled
+     * again and again while WAL arrives. Unlike {@link #push}, a {@code .partial} archived already with other content
+     * is superseded, not refused: the new object is stored first (named with the push time, so it is the newest), then
+     * the older ones are removed; a crash in between leaves two, and {@link #fetch} takes the newest. Returns once the
+     * new object is durable.
+     *
+     * @throws InvalidInputException when {@code file} is not a {@code .partial} WAL segment
+     */
+    public Pushed pushPartial(Path file) {
+        String name = file.getFileName().toString();
+        WalNames.Parsed parsed = WalNames.require(name);
+        if (parsed.type() != WalFile.Type.PARTIAL) {
+            throw new InvalidInputException("'" + file + "' is not a .partial WAL segment: archive it with push");
+        }
+        try {
+            WalHeader header = WalHeader.read(file, parsed);
+            long sysid = header.systemIdentifier();
+            if (system != null && system != sysid) {
+                throw new InvalidInputException("'" + file + "' belongs to the cluster of system identifier "
+                        + Long.toUnsignedString(sysid) + ", not " + Long.toUnsignedString(system));
+            }
+            long segmentSize = header.segmentSize();
+            ensureInfo(sysid, segmentSize, header.magic());
+            String sha = sha256(file);
+            String prefix = systemPrefix(sysid) + directoryOf(parsed) + name + "-";
+            String base = systemPrefix(sysid);
+            List<WalFile> older = new ArrayList<>();
+            try (Stream<ObjectInfo> s = sink().list(prefix)) {
+                s.forEach(o -> parseObject(o, base, segmentSize).ifPresent(older::add));
+            }
+            older.sort(Comparator.comparing(WalFile::time));
+            if (!older.isEmpty() && older.get(older.size() - 1).sha256().equals(sha)) {
+                return new Pushed(older.get(older.size() - 1), false);
+            }
+            Instant time = Instant.now();
+            if (!older.isEmpty() && !time.isAfter(older.get(older.size() - 1).time())) {
+                time = older.get(older.size() - 1).time().plusMillis(1); // a clock that went back: still the newest
+            }
+            String object = prefix + sha + "-" + TIME.format(time) + repository.objectSuffix();
+            MessageDigest digest = newDigest();
+            try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+                repository.putObject(object, in, ObjectKind.WAL);
+            }
+            if (!HexFormat.of().formatHex(digest.digest()).equals(sha)) {
+                deleteQuietly(object);
+                throw new ConflictException("'" + file + "' changed while it was archived: archive it again");
+            }
+            for (WalFile f : older) {
+                deleteQuietly(f.object());
+            }
+            long stored = sink().stat(object).map(ObjectInfo::size).orElse(-1L);
+            return new Pushed(fileOf(parsed, sha, time, object, stored, segmentSize), true);
+        } catch (IOException e) {
+            throw new BackupException("cannot archive '" + file + "' to " + repository.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the archived {@code .partial} copies of segment {@code segmentName} ({@code 000000010000000000000003}),
+     * once the whole segment is archived: they are superseded. Returns how many were removed.
+     */
+    public int removePartials(String segmentName) {
+        WalNames.Parsed parsed = WalNames.require(segmentName);
+        if (parsed.type() != WalFile.Type.SEGMENT) {
+            throw new InvalidInputException("'" + segmentName + "' is not a WAL segment name");
+        }
+        long sysid = resolveSystem(null);
+        if (sysid == 0) {
+            return 0;
+        }
+        String prefix = systemPrefix(sysid) + directoryOf(parsed) + segmentName + ".partial-";
+        List<String> objects = new ArrayList<>();
+        try (Stream<ObjectInfo> s = sink().list(prefix)) {
+            s.forEach(o -> objects.add(o.name()));
+        } catch (IOException e) {
+            throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location() + ": "
+                    + e.getMessage(), e);
+        }
+        objects.forEach(this::deleteQuietly);
+        return objects.size();
+    }
+
     // ---- fetch
 
     /**
@@ -237,6 +320,17 @@ public final class WalArchive {
         } catch (IOException e) {
             throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location() + ": "
                     + e.getMessage(), e);
+        }
+        if (found.isEmpty() && parsed.type() == WalFile.Type.SEGMENT) {
+            // The segment wal-receive was filling when the source stopped: its newest .partial (the segment's size,
+            // zeros after the streamed WAL) is the end of the archived WAL, as with pg_receivewal's .partial files.
+            try {
+                found = find(systemPrefix(sysid) + directoryOf(parsed) + walFileName + ".partial-", sysid, segmentSize);
+            } catch (IOException e) {
+                throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location()
+                        + ": " + e.getMessage(), e);
+            }
+            found.ifPresent(p -> LOG.info("serving {} from its streamed partial copy {}", walFileName, p.object()));
         }
         if (found.isEmpty()) {
             return false;
@@ -585,6 +679,9 @@ public final class WalArchive {
         }
         if (found.size() > 1) {
             found.sort(Comparator.comparing(WalFile::time));
+            if (found.get(0).type() == WalFile.Type.PARTIAL) {
+                return Optional.of(found.get(found.size() - 1)); // pushPartial's newest; older ones are superseded
+            }
             if (found.stream().map(WalFile::sha256).distinct().count() > 1) {
                 throw new CorruptDataException("the WAL archive holds " + found.size() + " different copies of "
                         + found.get(0).name() + ": " + found.stream().map(WalFile::object).toList()
