@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>The promise: the slot's flush position (the point before which PostgreSQL may remove WAL) is reported only up to
  * the end of WAL held by an object the archive has confirmed durable. The segment being filled is pushed as
  * {@code <segment>.partial} (the whole segment's size, zeros after what was received, as pg_receivewal keeps it) at
- * most once per {@link Builder#partialInterval} (1 s) while new WAL arrives, at once when WAL arrives after a quiet
+ * most once per {@link Builder#partialInterval} (500 ms) while new WAL arrives, at once when WAL arrives after a quiet
  * spell; a completed segment is pushed under its own name and its {@code .partial} object removed. After a crash or a
  * lost connection the receiver starts again from the slot (at the start of the segment holding its position), so no
  * WAL the server removed was missing from the archive, and it never pushes a {@code .partial} shorter than one it may
@@ -214,6 +214,30 @@ public final class WalReceiver {
                            Optional<Instant> lastPush, long partialPushes, long segmentsPushed) {
     }
 
+    /** The archive as the receiver's destination. */
+    record ArchiveDestination(WalArchive archive) implements WalDestination {
+        @Override
+        public void push(Path file) {
+            if (file.getFileName().toString().endsWith(".partial")) {
+                archive.pushPartial(file);
+            } else {
+                archive.push(file);
+            }
+        }
+
+        @Override
+        public WalDestination forSystem(String systemId) {
+            return new ArchiveDestination(archive.system(Long.parseUnsignedLong(systemId)));
+        }
+
+        @Override
+        public void remove(String fileName) {
+            if (fileName.endsWith(".partial")) {
+                archive.removePartials(fileName.substring(0, fileName.length() - ".partial".length()));
+            }
+        }
+    }
+
     /** Builds a {@link WalReceiver}. */
     public static final class Builder {
         private PostgresConnection connection;
@@ -221,7 +245,7 @@ public final class WalReceiver {
         private boolean createSlot;
         private WalDestination destination;
         private Path spool;
-        private Duration partialInterval = Duration.ofSeconds(1);
+        private Duration partialInterval = Duration.ofMillis(500);
         private Duration statusInterval = Duration.ofSeconds(10);
         private Clock clock = Clock.systemUTC();
 
@@ -250,7 +274,17 @@ public final class WalReceiver {
             return this;
         }
 
-        /** Where the streamed WAL goes. */
+        /**
+         * The WAL archive to stream into: segments are {@link WalArchive#push pushed}, the segment being filled
+         * {@link WalArchive#pushPartial pushed as .partial}, superseded partials {@link WalArchive#removePartials
+         * removed}.
+         */
+        public Builder archive(WalArchive value) {
+            Objects.requireNonNull(value, "archive");
+            return destination(new ArchiveDestination(value));
+        }
+
+        /** Where the streamed WAL goes (tests: a directory). */
         Builder destination(WalDestination value) {
             this.destination = Objects.requireNonNull(value, "destination");
             return this;
@@ -265,7 +299,12 @@ public final class WalReceiver {
             return this;
         }
 
-        /** How often, at most, the segment being filled is pushed while WAL arrives (default 1 s; 100 ms to 1 h). */
+        /**
+         * How often, at most, the segment being filled is pushed while WAL arrives, counted from the start of one push
+         * to the start of the next (default 500 ms; 100 ms to 1 h). WAL the server has flushed is durable in the
+         * archive within this interval plus one push's duration: with 500 ms, a commit older than a second is in the
+         * archive unless pushes take longer than half a second.
+         */
         public Builder partialInterval(Duration value) {
             if (value.compareTo(Duration.ofMillis(100)) < 0 || value.compareTo(Duration.ofHours(1)) > 0) {
                 throw new InvalidInputException("the .partial push interval must be between 100 ms and 1 h, not "

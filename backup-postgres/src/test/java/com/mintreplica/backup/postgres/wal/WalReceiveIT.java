@@ -2,6 +2,8 @@ package com.mintreplica.backup.postgres.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.postgres.PostgresConnection;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.nio.file.Files;
@@ -17,7 +19,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,8 +37,9 @@ class WalReceiveIT {
 
     @Test
     void immediateShutdownLosesNothingOlderThanOneSecond() throws Exception {
-        Path archiveDir = Files.createDirectories(temp.resolve("archive"));
-        DirectoryDestination archive = new DirectoryDestination(archiveDir);
+        Repository repository = Repository.init(new LocalDirectorySink(temp.resolve("repo")));
+        WalArchive walArchive = WalArchive.open(repository, "ledger");
+        LosableDestination archive = new LosableDestination(walArchive);
         try (PostgresCluster pg = PostgresCluster.builder().allowReplication()
                 .setting("synchronous_commit", "on").start()) {
             WalReceiver receiver = WalReceiver.builder()
@@ -73,7 +75,7 @@ class WalReceiveIT {
                     assertThat(receiver.awaitStopped(Duration.ofSeconds(15))).as("receiver stops in time").isTrue();
                     thread.join(5000);
 
-                    fetchAll(archiveDir, restored.walDirectory());
+                    fetchAll(walArchive, restored.walDirectory());
                     restored.recover();
                     Map<Long, Instant> recovered = new TreeMap<>();
                     for (String line : restored.query("select id, extract(epoch from at) from ticks").split("\n")) {
@@ -117,20 +119,19 @@ class WalReceiveIT {
         }
     }
 
-    /** What wal-fetch does for each name recovery asks for: the segment, else its .partial. */
-    static void fetchAll(Path archive, Path walDir) throws Exception {
-        try (Stream<Path> files = Files.list(archive)) {
-            for (Path f : files.toList()) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(".partial")) {
-                    String whole = name.substring(0, name.length() - ".partial".length());
-                    if (!Files.exists(archive.resolve(whole))) {
-                        Files.copy(f, walDir.resolve(whole));
-                    }
-                } else if (!name.endsWith(".tmp")) {
-                    Files.copy(f, walDir.resolve(name));
-                }
-            }
+    /**
+     * Fetches, through {@link WalArchive#fetch} as {@code wal-fetch} does, every WAL file recovery will ask for into
+     * the directory the restored server's {@code restore_command} copies from (a restore_command running the CLI is
+     * backup-cli's test; here the server runs as another user than the test's class path). A segment that only has
+     * {@code .partial} copies is asked for by its own name, as recovery asks.
+     */
+    static void fetchAll(WalArchive archive, Path walDir) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (WalFile f : archive.list()) {
+            names.add(f.type() == WalFile.Type.PARTIAL ? f.name().substring(0, 24) : f.name());
+        }
+        for (String name : names) {
+            assertThat(archive.fetch(name, walDir.resolve(name))).as("fetch " + name).isTrue();
         }
     }
 }

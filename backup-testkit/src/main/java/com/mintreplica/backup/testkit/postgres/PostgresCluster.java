@@ -226,11 +226,6 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    /** The cluster's data directory (owned by the {@code postgres} user when the JVM runs as root). */
-    public Path dataDirectory() {
-        return dataDir;
-    }
-
     /**
      * Stops the server as a crash would ({@code pg_ctl stop -m immediate}: no checkpoint, no final WAL flush by
      * background processes), keeping its directory until {@link #close()}.

@@ -55,7 +55,7 @@ public final class ReplicationSession {
     private final PostgresConnection connection;
     private final String slot;
     private final boolean createSlot;
-    private final WalDestination destination;
+    private WalDestination destination;
     private final Path spool;
     private final Duration partialInterval;
     private final Duration statusInterval;
@@ -93,6 +93,7 @@ public final class ReplicationSession {
 
     private void stream(Connection c, long knownDurable) throws SQLException, IOException {
         Identity id = identify(c);
+        destination = destination.forSystem(id.systemId);
         long segmentSize = Lsn.parseSize(single(c, "SHOW wal_segment_size"));
         SlotPosition position = readSlot(c);
         if (position == null) {
@@ -168,8 +169,8 @@ public final class ReplicationSession {
                         return;
                     }
                     if (segment.dirty && pos >= floor && !clock.instant().isBefore(nextPartial)) {
+                        nextPartial = clock.instant().plus(partialInterval); // from the push's start: a steady rate
                         pushPartial(stream, segment, pos);
-                        nextPartial = clock.instant().plus(partialInterval);
                     }
                     sleep(5);
                     continue;
@@ -197,8 +198,8 @@ public final class ReplicationSession {
                     }
                 }
                 if (segment.dirty && pos >= floor && !clock.instant().isBefore(nextPartial)) {
-                    pushPartial(stream, segment, pos);
                     nextPartial = clock.instant().plus(partialInterval);
+                    pushPartial(stream, segment, pos);
                 }
             }
         } finally {

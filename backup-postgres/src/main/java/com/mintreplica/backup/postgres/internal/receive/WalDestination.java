@@ -15,6 +15,11 @@ public interface WalDestination {
      */
     void push(Path file) throws IOException;
 
+    /** This destination for the server of system identifier {@code systemId} (as IDENTIFY_SYSTEM prints it). */
+    default WalDestination forSystem(String systemId) {
+        return this;
+    }
+
     /** Removes the object {@code fileName} (a superseded {@code .partial}); nothing when there is none. */
     void remove(String fileName) throws IOException;
 }
