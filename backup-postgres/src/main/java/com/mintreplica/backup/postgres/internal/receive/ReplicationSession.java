@@ -192,8 +192,8 @@ public final class ReplicationSession {
                     progress.received(timeline, pos);
                     if (pos == segmentEnd) {
                         segment.complete();
+                        progress.durable(segmentEnd, true); // durable first, then told to the server
                         report(stream, segmentEnd);
-                        progress.durable(segmentEnd, true);
                         segment = new Segment(timeline, segmentEnd, segmentSize);
                     }
                 }
@@ -209,8 +209,8 @@ public final class ReplicationSession {
 
     private void pushPartial(PGReplicationStream stream, Segment segment, long pos) throws IOException, SQLException {
         segment.pushPartial();
-        report(stream, pos);
         progress.durable(pos, false);
+        report(stream, pos);
     }
 
     private static void report(PGReplicationStream stream, long lsn) throws SQLException {
