@@ -217,6 +217,21 @@ public final class JobRunner implements JobAction {
         }
     }
 
+    /**
+     * Opens the repository job {@code jobName} writes to, with the keys the config gives it (a writer key on a
+     * write-only host), on {@code sink}, which the caller opens ({@code Sinks.open(repositoryLocation(jobName))}) and
+     * closes after the repository. For commands that act for a job outside a run: the WAL archive's
+     * {@code wal-push --config F --job J}.
+     */
+    public Repository openJobRepository(String jobName, Sink sink) {
+        return openRepository(config.repository(config.job(jobName).repository()), sink, new Redactor());
+    }
+
+    /** The location of the repository job {@code jobName} writes to (may hold credentials: never print it). */
+    public String repositoryLocation(String jobName) {
+        return config.repository(config.job(jobName).repository()).location();
+    }
+
     /** Opens the repository of {@code config} on {@code sink}, creating it when it is missing and may be created. */
     Repository openRepository(RepositoryConfig repo, Sink sink, Redactor redactor) {
         if (JobsConfig.writeOnly(repo)) {

@@ -20,6 +20,8 @@ class RepositoryObjectsTest {
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.DATA)).containsExactly(Packs.PREFIX, SingleObjectNames.PREFIX);
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.LOCK)).containsExactly(RepositoryLock.PREFIX);
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.TREE)).containsExactly(Packs.TREE_PREFIX);
+        // the WAL archive's (backup-postgres): no prefix of the core's own writers starts with it
+        assertThat(RepositoryObjects.namePrefixes(ObjectKind.WAL)).containsExactly("wal/");
     }
 
     @Test
@@ -34,5 +36,7 @@ class RepositoryObjectsTest {
         assertThat(RepositoryObjects.kindOf("locks/x")).contains(ObjectKind.LOCK);
         assertThat(RepositoryObjects.kindOf("tree/00/00ff")).contains(ObjectKind.TREE);
         assertThat(RepositoryObjects.kindOf("writers/list")).isEqualTo(Optional.empty());
+        assertThat(RepositoryObjects.kindOf("wal/db1/7312/0000000100000000/000000010000000000000003-ab-x.zst"))
+                .contains(ObjectKind.WAL);
     }
 }

@@ -116,7 +116,24 @@ public final class WalArchive {
         return repository;
     }
 
-    /** The system identifiers archived under this cluster name, in no particular order. */
+    /** The names of the clusters that have a WAL archive in {@code repository}, sorted. */
+    public static List<String> clusters(Repository repository) {
+        TreeSet<String> names = new TreeSet<>();
+        try (Stream<ObjectInfo> s = repository.sink().list(RepositoryObjects.WAL_PREFIX)) {
+            s.forEach(o -> {
+                String rest = o.name().substring(RepositoryObjects.WAL_PREFIX.length());
+                int slash = rest.indexOf('/');
+                if (slash > 0 && CLUSTER.matcher(rest.substring(0, slash)).matches()) {
+                    names.add(rest.substring(0, slash));
+                }
+            });
+        } catch (IOException e) {
+            throw new BackupException("cannot list the WAL archives in " + repository.location() + ": " + e.getMessage(), e);
+        }
+        return List.copyOf(names);
+    }
+
+    /** The system identifiers archived under this cluster name, in ascending order. */
     public List<Long> systemIdentifiers() {
         TreeSet<Long> ids = new TreeSet<>();
         try (Stream<ObjectInfo> s = sink().list(clusterPrefix())) {
