@@ -6,6 +6,7 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.postgres.PostgresConnection;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
+import com.mintreplica.backup.testkit.postgres.RecoveredCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -52,7 +53,7 @@ class WalReceiveIT {
             try {
                 awaitDurable(receiver);
                 pg.sql("postgres", "create table ticks(id bigint primary key, at timestamptz not null)");
-                try (RecoveredServer restored = RecoveredServer.baseBackup(pg)) {
+                try (RecoveredCluster restored = RecoveredCluster.baseBackup(pg)) {
                     Map<Long, Instant> committed = new ConcurrentSkipListMap<>();
                     Instant shutdown;
                     try (Connection c = connection(pg).connect(); Statement st = c.createStatement()) {

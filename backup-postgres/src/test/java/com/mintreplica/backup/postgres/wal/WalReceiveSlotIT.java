@@ -8,6 +8,7 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.postgres.internal.receive.Lsn;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
+import com.mintreplica.backup.testkit.postgres.RecoveredCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +65,7 @@ class WalReceiveSlotIT {
         Thread ta = new Thread(a::run, "receiver-a");
         ta.start();
         long lost;
-        try (RecoveredServer restored = RecoveredServer.baseBackup(pg)) {
+        try (RecoveredCluster restored = RecoveredCluster.baseBackup(pg)) {
             try {
                 WalReceiveIT.awaitDurable(a);
                 // While rows arrive, the slot's position is never past what the archive confirmed.

@@ -1,6 +1,5 @@
-package com.mintreplica.backup.postgres.wal;
+package com.mintreplica.backup.testkit.postgres;
 
-import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -16,12 +15,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Test helper: a base backup taken with the real {@code pg_basebackup -X none} from a {@link PostgresCluster}, then
- * recovered by a real server whose {@code restore_command} copies WAL from a directory, to the end of the WAL it finds
- * ({@code recovery_target_timeline=latest}). Runs the server as the {@code postgres} user when the JVM is root, as
- * the test kit does.
+ * A base backup taken with the real {@code pg_basebackup -X none} from a {@link PostgresCluster} (built with
+ * {@link PostgresCluster.Builder#allowReplication()}), then recovered by a real server whose {@code restore_command}
+ * is the test's (or copies WAL from {@link #walDirectory()}), to the end of the WAL it finds
+ * ({@code recovery_target_timeline=latest}), and queried. Without WAL in the backup, every byte of WAL the recovery
+ * replays comes through the restore_command: what WAL archiving tests need. Runs the server as the {@code postgres}
+ * user when the JVM is root, as {@link PostgresCluster} does; {@link #close()} stops it and deletes everything.
  */
-final class RecoveredServer implements AutoCloseable {
+public final class RecoveredCluster implements AutoCloseable {
     private final Path binDir;
     private final Path root;
     private final Path data;
@@ -30,7 +31,7 @@ final class RecoveredServer implements AutoCloseable {
     private final boolean asPostgres;
     private int port = -1;
 
-    private RecoveredServer(Path binDir, Path root, String password) {
+    private RecoveredCluster(Path binDir, Path root, String password) {
         this.binDir = binDir;
         this.root = root;
         this.data = root.resolve("data");
@@ -40,9 +41,10 @@ final class RecoveredServer implements AutoCloseable {
     }
 
     /** Takes a base backup of {@code source} (without WAL: the archive has to provide it). */
-    static RecoveredServer baseBackup(PostgresCluster source) throws Exception {
+    public static RecoveredCluster baseBackup(PostgresCluster source) throws Exception {
         Path root = Files.createTempDirectory("mint-recovered-");
-        RecoveredServer s = new RecoveredServer(source.binDir(), root, source.password().reveal());
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        RecoveredCluster s = new RecoveredCluster(source.binDir(), root, source.password().reveal());
         Files.createDirectories(s.walDir);
         s.chown(root);
         s.run(List.of(s.bin("pg_basebackup"), "-h", source.host(), "-p", Integer.toString(source.port()), "-U",
@@ -52,14 +54,25 @@ final class RecoveredServer implements AutoCloseable {
     }
 
     /** Where the WAL the restore_command serves goes (the test fills it from the archive). */
-    Path walDirectory() {
+    public Path walDirectory() {
         return walDir;
     }
 
     /** Starts recovery to the end of the WAL in {@link #walDirectory()} and waits (at most 180 s) until it ended. */
-    void recover() throws Exception {
+    public void recover() throws Exception {
+        recover("cp " + walDir + "/%f %p");
+    }
+
+    /**
+     * Starts recovery with {@code restoreCommand} ({@code %f}, {@code %p} as PostgreSQL passes them; no single quote)
+     * to the end of the WAL it gets, and waits (at most 180 s) until recovery ended and the server was promoted.
+     */
+    public void recover(String restoreCommand) throws Exception {
+        if (restoreCommand.contains("'")) {
+            throw new IllegalArgumentException("the restore_command must not hold a single quote: " + restoreCommand);
+        }
         chown(root);
-        Files.writeString(data.resolve("postgresql.auto.conf"), "\nrestore_command = 'cp " + walDir + "/%f %p'\n"
+        Files.writeString(data.resolve("postgresql.auto.conf"), "\nrestore_command = '" + restoreCommand + "'\n"
                 + "recovery_target_timeline = 'latest'\narchive_mode = off\n", StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
         Files.writeString(data.resolve("recovery.signal"), "");
@@ -71,7 +84,7 @@ final class RecoveredServer implements AutoCloseable {
                 "180", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
                         + " -c fsync=off", "start"), Map.of());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (!query("select pg_is_in_recovery()").strip().equals("f")) {
+        while (!inRecoveryAnswer().equals("f")) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("recovery did not end in 180 s: " + log());
             }
@@ -79,13 +92,22 @@ final class RecoveredServer implements AutoCloseable {
         }
     }
 
-    String log() throws IOException {
+    private String inRecoveryAnswer() throws Exception {
+        try {
+            return query("select pg_is_in_recovery()").strip();
+        } catch (IOException notYet) {
+            return "not accepting connections yet";
+        }
+    }
+
+    /** The recovered server's log. */
+    public String log() throws IOException {
         Path log = root.resolve("server.log");
         return Files.exists(log) ? Files.readString(log) : "(no server log)";
     }
 
     /** psql's unaligned, tuples-only output of {@code sql} in database {@code postgres}. */
-    String query(String sql) throws Exception {
+    public String query(String sql) throws Exception {
         return run(List.of(bin("psql"), "-X", "-q", "-At", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U",
                 "postgres", "-d", "postgres", "-c", sql), Map.of("PGPASSWORD", password));
     }
