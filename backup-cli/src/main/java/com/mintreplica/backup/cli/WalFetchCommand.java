@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "wal-fetch", description = {"Fetch an archived PostgreSQL WAL file: for restore_command.",
-    "  restore_command = 'mint-backup wal-fetch --config /etc/mint-backup/jobs.yaml --job db --spool /var/tmp/mint-fetch-db %f %p'",
+    "  restore_command = 'mint-backup wal-fetch --config /etc/mint-backup/jobs.yaml --job db --spool /var/tmp/mint-fetch-db %%f %%p'",
     "Exits 0 when fetched (checked against its hash), 1 when the archive has no such file, 2 on bad input. With"
         + " --spool, also fetches the next segments (--prefetch) into the spool, so the next restore_command is a move"
         + " done by the launcher without Java."})
@@ -33,10 +33,10 @@ final class WalFetchCommand implements Callable<Integer> {
             description = "Segments prefetched at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The WAL file's name (%f).")
+    @Parameters(index = "0", paramLabel = "NAME", description = "The WAL file's name (%%f).")
     String name;
 
-    @Parameters(index = "1", paramLabel = "DEST", description = "Where to write it (%p).")
+    @Parameters(index = "1", paramLabel = "DEST", description = "Where to write it (%%p).")
     Path destination;
 
     @Override

@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "wal-push", description = {"Archive a PostgreSQL WAL file: for archive_command.",
-    "  archive_command = 'mint-backup wal-push --config /etc/mint-backup/jobs.yaml --job db --spool /var/spool/mint-backup/db %p'",
+    "  archive_command = 'mint-backup wal-push --config /etc/mint-backup/jobs.yaml --job db --spool /var/spool/mint-backup/db %%p'",
     "With --spool, also pushes the other segments PostgreSQL has marked ready (up to --batch), in parallel, and leaves"
         + " an acknowledgement for each in the spool once it is stored: PostgreSQL's next archive_command for one of them"
         + " then returns at once from the launcher, without starting Java. Exits 0 only once the file is stored in the"
@@ -34,7 +34,7 @@ final class WalPushCommand implements Callable<Integer> {
             description = "Files pushed at once (default: ${DEFAULT-VALUE}).")
     int parallel;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The WAL file (%p), relative to the data directory.")
+    @Parameters(index = "0", paramLabel = "FILE", description = "The WAL file (%%p), relative to the data directory.")
     Path file;
 
     @Override
