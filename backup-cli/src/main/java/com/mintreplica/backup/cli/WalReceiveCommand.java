@@ -63,10 +63,12 @@ final class WalReceiveCommand implements Callable<Integer> {
                     .archive(opened.archive()).partialInterval(Duration.ofMillis(partialInterval))
                     .spoolDirectory(spool == null ? java.nio.file.Files.createTempDirectory("mint-wal-receive-") : spool)
                     .build();
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 receiver.stop();
                 try {
-                    if (!receiver.awaitStopped(Duration.ofSeconds(stopTimeout))) {
+                    // The JVM ends when this hook returns: wait until the command has said where it stopped.
+                    if (!done.await(stopTimeout, java.util.concurrent.TimeUnit.SECONDS)) {
                         root.err.println("mint-backup wal-receive: the last push did not end in " + stopTimeout
                                 + " s; stopping anyway (the slot keeps what was not archived)");
                     }
@@ -79,17 +81,19 @@ final class WalReceiveCommand implements Callable<Integer> {
                     + "' into the WAL archive '" + opened.archive().cluster() + "'; stop with SIGTERM");
             try {
                 receiver.run();
+                WalReceiver.Progress p = receiver.progress();
+                root.out.println("mint-backup wal-receive: stopped; archived up to " + p.durable().orElse("nothing")
+                        + " on timeline " + p.timeline() + " (" + p.segmentsPushed() + " segments, "
+                        + p.partialPushes() + " partial pushes)");
+                root.out.flush();
             } finally {
+                done.countDown();
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {
                     // the hook is running: it waits for us
                 }
             }
-            WalReceiver.Progress p = receiver.progress();
-            root.out.println("mint-backup wal-receive: stopped; archived up to " + p.durable().orElse("nothing")
-                    + " on timeline " + p.timeline() + " (" + p.segmentsPushed() + " segments, " + p.partialPushes()
-                    + " partial pushes)");
             return MintBackup.OK;
         }
     }
