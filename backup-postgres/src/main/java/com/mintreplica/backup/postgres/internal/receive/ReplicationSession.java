@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicationSession {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationSession.class);
+    /** How long a quiet stream waits before it asks the server whether its timeline changed. */
+    private static final long PROBE_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(3);
 
     /** What the session tells its receiver. */
     public interface Progress {
@@ -149,9 +151,12 @@ public final class ReplicationSession {
         long reported = Math.max(segmentStart, knownDurable);
         report(stream, reported);
         Segment segment = new Segment(timeline, segmentStart, segmentSize);
+        Connection probe = null;
         try {
             long pos = segmentStart;
             Instant nextPartial = Instant.MIN;
+            long lastData = System.nanoTime();
+            long lastProbe = System.nanoTime();
             while (true) {
                 if (stopping.getAsBoolean()) {
                     if (segment.dirty && pos >= floor) {
@@ -172,9 +177,29 @@ public final class ReplicationSession {
                         nextPartial = clock.instant().plus(partialInterval); // from the push's start: a steady rate
                         pushPartial(stream, segment, pos);
                     }
+                    long now = System.nanoTime();
+                    if (now - lastData > PROBE_AFTER_NANOS && now - lastProbe > PROBE_AFTER_NANOS) {
+                        // A timeline that ends (a promotion) ends the stream with CopyDone, which the driver does not
+                        // surface: the stream just goes quiet. So a quiet stream asks the server which timeline it
+                        // is on, on a second replication connection kept for that.
+                        lastProbe = now;
+                        if (probe == null) {
+                            probe = open();
+                        }
+                        int current = identify(probe).timeline;
+                        if (current != timeline) {
+                            if (segment.dirty && pos >= floor) {
+                                pushPartial(stream, segment, pos);
+                            }
+                            LOG.info("the server is on timeline {} now: the stream of timeline {} ended at {}",
+                                    current, timeline, Lsn.format(pos));
+                            return;
+                        }
+                    }
                     sleep(5);
                     continue;
                 }
+                lastData = System.nanoTime();
                 long end = stream.getLastReceiveLSN().asLong();
                 long begin = end - data.remaining();
                 if (begin != pos) {
@@ -204,6 +229,9 @@ public final class ReplicationSession {
             }
         } finally {
             segment.discard();
+            if (probe != null) {
+                probe.close();
+            }
         }
     }
 
