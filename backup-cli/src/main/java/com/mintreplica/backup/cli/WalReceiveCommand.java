@@ -59,10 +59,12 @@ final class WalReceiveCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PostgresConnection server = server();
         try (WalOptions.Opened opened = wal.open(root)) {
-            WalReceiver receiver = WalReceiver.builder().connection(server).slot(slot).createSlot(createSlot)
-                    .archive(opened.archive()).partialInterval(Duration.ofMillis(partialInterval))
-                    .spoolDirectory(spool == null ? java.nio.file.Files.createTempDirectory("mint-wal-receive-") : spool)
-                    .build();
+            WalReceiver.Builder builder = WalReceiver.builder().connection(server).slot(slot).createSlot(createSlot)
+                    .archive(opened.archive()).partialInterval(Duration.ofMillis(partialInterval));
+            if (spool != null) {
+                builder.spoolDirectory(spool); // else a temporary directory, removed at the end
+            }
+            WalReceiver receiver = builder.build();
             java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 receiver.stop();

@@ -143,6 +143,67 @@ class WalHealthCliIT {
         assertThat(code.get()).isZero();
     }
 
+    /** A job with {@code wal-receive: true}: the daemon streams its WAL into the job's archive while it runs. */
+    @Test
+    void theDaemonStreamsAJobsWal() throws Exception {
+        try (PostgresCluster source = PostgresCluster.builder().allowReplication().start()) {
+            Path repo = temp.resolve("stream-repo");
+            Path config = temp.resolve("stream.yaml");
+            Files.writeString(config, """
+                    repositories:
+                      primary:
+                        location: %s
+                    jobs:
+                      books:
+                        source:
+                          location: %s
+                          password: env:BOOKS_PASSWORD
+                          options:
+                            wal-receive: true
+                            wal-slot: daemon_slot
+                            wal-create-slot: true
+                        repository: primary
+                    """.formatted(repo, source.uri("postgres")));
+            assertThat(Cli.run("init", "--repo", repo.toString()).code()).isZero();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            AtomicInteger code = new AtomicInteger(-1);
+            Thread daemon = new Thread(() -> {
+                try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+                    code.set(MintBackup.run(new String[] {"daemon", "--config", config.toString()}, o, o,
+                            Map.of("BOOKS_PASSWORD", source.password().reveal()), false));
+                }
+            });
+            daemon.start();
+            try {
+                source.sql("postgres", "create table t(x int); insert into t select generate_series(1, 1000)");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!hasPartial(repo)) {
+                    assertThat(System.nanoTime()).as("the daemon streams WAL within 60 s: %s", out).isLessThan(deadline);
+                    Thread.sleep(200);
+                }
+                assertThat(out.toString(StandardCharsets.UTF_8)).contains("job books: streaming WAL from")
+                        .doesNotContain(source.password().reveal());
+                assertThat(source.query("postgres", "select active from pg_replication_slots where slot_name ="
+                        + " 'daemon_slot'").strip()).isEqualTo("t");
+            } finally {
+                daemon.interrupt();
+                daemon.join(60_000);
+            }
+            assertThat(daemon.isAlive()).isFalse();
+            assertThat(code.get()).isZero();
+        }
+    }
+
+    private static boolean hasPartial(Path repo) throws Exception {
+        Path wal = repo.resolve("wal");
+        if (!Files.exists(wal)) {
+            return false;
+        }
+        try (var files = Files.walk(wal)) {
+            return files.anyMatch(p -> p.getFileName().toString().contains(".partial-"));
+        }
+    }
+
     private static double value(String scrape, String metric) {
         Matcher m = Pattern.compile("^" + Pattern.quote(metric) + "\\{[^}]*backup_job=\"ledger\"[^}]*} (\\S+)$",
                 Pattern.MULTILINE).matcher(scrape);
