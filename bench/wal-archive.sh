@@ -2,8 +2,8 @@
 # Sustained WAL archive throughput: a throwaway PostgreSQL cluster with archive_mode=on and archive_command calling
 # bin/mint-backup wal-push into a local-directory repository, after pgbench -i -s SCALE. Two figures: under load
 # (pgbench -c 4 -j 2 -T SECONDS with the archiver running: segments per second until the archiver has the last one, and
-# how far behind it was when the load ended), and capacity (the same load with archiving off, then the backlog of ready
-# segments drained: segments per second). Once with the spool (batches, acknowledgements, the launcher's fast path)
+# how far behind it was when the load ended), and capacity (with archiving off, pgbench -i at scale BACKLOG_SCALE
+# (default 30) and the same load again, then the backlog of ready segments drained: segments per second). Once with the spool (batches, acknowledgements, the launcher's fast path)
 # and once without it (one JVM per segment), each on a fresh cluster and repository.
 #
 #   bench/wal-archive.sh [SECONDS] [SCALE]     (defaults 20 and 5; needs a build: ./mvnw -q -DskipTests package)
@@ -15,6 +15,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd -P)
 seconds=${1:-20}
 scale=${2:-5}
+backlog=${BACKLOG_SCALE:-30}
 pgbin=${PGBIN:-/usr/lib/postgresql/15/bin}
 mb="$here/bin/mint-backup"
 [ -f "$here/backup-cli/target/mint-backup.jar" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 2; }
@@ -44,9 +45,9 @@ now() { date +%s.%N; }
 
 run() { # $1: label, $2: extra wal-push options
   as_pg "$pgbin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$work/data" "$work/repo" "$work/spool"
-  mkdir -p "$work/data" "$work/spool"
-  [ "$(id -u)" = 0 ] && chown postgres: "$work/data" "$work/spool"
+  rm -rf "$work/data" "$work/repo" "$work/spool" "$work/log"
+  mkdir -p "$work/data" "$work/spool" "$work/log"
+  [ "$(id -u)" = 0 ] && chown postgres: "$work/data" "$work/spool" "$work/log"
   as_pg "$pgbin/initdb" -D "$work/data" -U postgres --auth=trust -E UTF8 --locale=C --no-sync >/dev/null
   "$mb" init --repo "$work/repo" -q >/dev/null
   [ "$(id -u)" = 0 ] && chown -R postgres: "$work/repo"
@@ -60,7 +61,7 @@ max_wal_size = 4GB
 archive_mode = on
 CONF
   command="JAVA=$java $mb wal-push --repo $work/repo --cluster bench --no-cache $2 %p"
-  as_pg "$pgbin/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >/dev/null
+  as_pg "$pgbin/pg_ctl" -D "$work/data" -l "$work/log/server.log" -w start >/dev/null
   "$pgbin/psql" -XAqc "alter system set archive_command = '$command'" -c "select pg_reload_conf()" >/dev/null
   "$pgbin/pgbench" -i -s "$scale" -q >/dev/null 2>&1
   archived_up_to "$("$pgbin/psql" -XAtc "select pg_walfile_name(pg_switch_wal())")"
@@ -76,9 +77,10 @@ CONF
   awk -v l="$1" -v n="$segs" -v s="$start" -v e="$end" -v d="$loaded" -v t="$tps" 'BEGIN {
     printf "%-34s under load: %4d segments in %5.1f s (%5.2f/s; %4.1f s behind at the end); pgbench %.0f tps\n",
       l, n, e - s, n / (e - s), e - d, t }'
-  # 2. capacity: a backlog made with archiving off, then drained
+  # 2. capacity: a backlog made with archiving off (pgbench -i at scale BACKLOG_SCALE, then the same load), drained
   "$pgbin/psql" -XAqc "alter system set archive_command = ''" -c "select pg_reload_conf()" >/dev/null
   first=$("$pgbin/psql" -XAtc "select pg_walfile_name(pg_current_wal_lsn())")
+  "$pgbin/pgbench" -i -s "$backlog" -q >/dev/null 2>&1
   "$pgbin/pgbench" -c 4 -j 2 -T "$seconds" -n >/dev/null 2>&1
   last=$("$pgbin/psql" -XAtc "select pg_walfile_name(pg_switch_wal())")
   start=$(now)
@@ -92,6 +94,6 @@ CONF
       l, n, e - s, n / (e - s), 16 * n / (e - s), f }'
 }
 
-echo "pgbench -c 4 -j 2 -T $seconds at scale $scale; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pgbench -c 4 -j 2 -T $seconds at scale $scale, backlog from scale $backlog; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run "batched (--spool, --batch 64)" "--spool $work/spool --batch 64 --parallel 2"
 run "one JVM per segment (no --spool)" ""

@@ -159,7 +159,8 @@ public final class WalArchive {
 
     /**
      * Archives the WAL file {@code file} (named as in {@code pg_wal}): a segment, a {@code .partial} segment, a backup
-     * history file or a timeline history file. Returns once it is durable in the repository.
+     * history file or a timeline history file. Returns once it is durable in the repository. A {@code .partial}
+     * segment with other content than the archived one supersedes it (it grows while it is streamed).
      *
      * @return the archived file, and whether this call stored it (false: it was archived already with this content)
      * @throws ConflictException when a file of that name is archived with other content (both hashes named)
@@ -199,6 +200,9 @@ public final class WalArchive {
                     LOG.debug("{} is archived already as {}", name, existing.get().object());
                     return new Pushed(existing.get(), false);
                 }
+                if (parsed.type() == WalFile.Type.PARTIAL) {
+                    return pushPartial(file, parsed, sha, time, prefix, sysid, segmentSize);
+                }
                 throw new ConflictException("WAL file " + name + " is archived already with other content: the archive's"
                         + " copy '" + existing.get().object() + "' has SHA-256 " + existing.get().sha256() + ", '" + file
                         + "' has " + sha + ". Nothing was overwritten. Two clusters with the same system identifier archive"
@@ -223,70 +227,41 @@ public final class WalArchive {
     }
 
     /**
+     * A {@code .partial} segment grows while it is streamed (wal-receive pushes it again as it fills): a newer one
+     * supersedes the archived one. The new object is stored first, then the older ones are removed (a writer, which
+     * deletes nothing, leaves them: {@link #fetch} takes the newest).
+     */
+    private Pushed pushPartial(Path file, WalNames.Parsed parsed, String sha, Instant time, String prefix, long sysid,
+                               long segmentSize) throws IOException {
+        String object = prefix + sha + "-" + TIME.format(time) + repository.objectSuffix();
+        MessageDigest digest = newDigest();
+        boolean created;
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            created = repository.putObject(object, in, ObjectKind.WAL);
+        }
+        if (created && !HexFormat.of().formatHex(digest.digest()).equals(sha)) {
+            deleteQuietly(object);
+            throw new ConflictException("'" + file + "' changed while it was archived: archive it again");
+        }
+        String base = systemPrefix(sysid);
+        try (Stream<ObjectInfo> s = sink().list(prefix)) {
+            for (ObjectInfo o : (Iterable<ObjectInfo>) s::iterator) {
+                if (!o.name().equals(object) && parseObject(o, base, segmentSize).isPresent()) {
+                    deleteQuietly(o.name());
+                }
+            }
+        }
+        long stored = sink().stat(object).map(ObjectInfo::size).orElse(-1L);
+        return new Pushed(fileOf(parsed, sha, time, object, stored, segmentSize), created);
+    }
+
+    /**
      * What {@link #push} did.
      *
      * @param file the archived file
      * @param stored true if this push stored it, false if it was archived already with the same content
      */
     public record Pushed(WalFile file, boolean stored) {
-    }
-
-    /**
-     * Archives {@code file}, a {@code <segment>.partial} that grows: {@code wal-receive} pushes the segment being filled
-     * again and again while WAL arrives. Unlike {@link #push}, a {@code .partial} archived already with other content
-     * is superseded, not refused: the new object is stored first (named with the push time, so it is the newest), then
-     * the older ones are removed; a crash in between leaves two, and {@link #fetch} takes the newest. Returns once the
-     * new object is durable.
-     *
-     * @throws InvalidInputException when {@code file} is not a {@code .partial} WAL segment
-     */
-    public Pushed pushPartial(Path file) {
-        String name = file.getFileName().toString();
-        WalNames.Parsed parsed = WalNames.require(name);
-        if (parsed.type() != WalFile.Type.PARTIAL) {
-            throw new InvalidInputException("'" + file + "' is not a .partial WAL segment: archive it with push");
-        }
-        try {
-            WalHeader header = WalHeader.read(file, parsed);
-            long sysid = header.systemIdentifier();
-            if (system != null && system != sysid) {
-                throw new InvalidInputException("'" + file + "' belongs to the cluster of system identifier "
-                        + Long.toUnsignedString(sysid) + ", not " + Long.toUnsignedString(system));
-            }
-            long segmentSize = header.segmentSize();
-            ensureInfo(sysid, segmentSize, header.magic());
-            String sha = sha256(file);
-            String prefix = systemPrefix(sysid) + directoryOf(parsed) + name + "-";
-            String base = systemPrefix(sysid);
-            List<WalFile> older = new ArrayList<>();
-            try (Stream<ObjectInfo> s = sink().list(prefix)) {
-                s.forEach(o -> parseObject(o, base, segmentSize).ifPresent(older::add));
-            }
-            older.sort(Comparator.comparing(WalFile::time));
-            if (!older.isEmpty() && older.get(older.size() - 1).sha256().equals(sha)) {
-                return new Pushed(older.get(older.size() - 1), false);
-            }
-            Instant time = Instant.now();
-            if (!older.isEmpty() && !time.isAfter(older.get(older.size() - 1).time())) {
-                time = older.get(older.size() - 1).time().plusMillis(1); // a clock that went back: still the newest
-            }
-            String object = prefix + sha + "-" + TIME.format(time) + repository.objectSuffix();
-            MessageDigest digest = newDigest();
-            try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-                repository.putObject(object, in, ObjectKind.WAL);
-            }
-            if (!HexFormat.of().formatHex(digest.digest()).equals(sha)) {
-                deleteQuietly(object);
-                throw new ConflictException("'" + file + "' changed while it was archived: archive it again");
-            }
-            for (WalFile f : older) {
-                deleteQuietly(f.object());
-            }
-            long stored = sink().stat(object).map(ObjectInfo::size).orElse(-1L);
-            return new Pushed(fileOf(parsed, sha, time, object, stored, segmentSize), true);
-        } catch (IOException e) {
-            throw new BackupException("cannot archive '" + file + "' to " + repository.location() + ": " + e.getMessage(), e);
-        }
     }
 
     /**
@@ -697,7 +672,7 @@ public final class WalArchive {
         if (found.size() > 1) {
             found.sort(Comparator.comparing(WalFile::time));
             if (found.get(0).type() == WalFile.Type.PARTIAL) {
-                return Optional.of(found.get(found.size() - 1)); // pushPartial's newest; older ones are superseded
+                return Optional.of(found.get(found.size() - 1)); // the newest: a partial segment only grows
             }
             if (found.stream().map(WalFile::sha256).distinct().count() > 1) {
                 throw new CorruptDataException("the WAL archive holds " + found.size() + " different copies of "

@@ -218,11 +218,7 @@ public final class WalReceiver {
     record ArchiveDestination(WalArchive archive) implements WalDestination {
         @Override
         public void push(Path file) {
-            if (file.getFileName().toString().endsWith(".partial")) {
-                archive.pushPartial(file);
-            } else {
-                archive.push(file);
-            }
+            archive.push(file); // a .partial with new content supersedes the archived one
         }
 
         @Override
@@ -275,9 +271,9 @@ public final class WalReceiver {
         }
 
         /**
-         * The WAL archive to stream into: segments are {@link WalArchive#push pushed}, the segment being filled
-         * {@link WalArchive#pushPartial pushed as .partial}, superseded partials {@link WalArchive#removePartials
-         * removed}.
+         * The WAL archive to stream into: segments and the segment being filled ({@code .partial}, superseding the
+         * archived one) are {@link WalArchive#push pushed}, partials of a completed segment
+         * {@link WalArchive#removePartials removed}.
          */
         public Builder archive(WalArchive value) {
             Objects.requireNonNull(value, "archive");

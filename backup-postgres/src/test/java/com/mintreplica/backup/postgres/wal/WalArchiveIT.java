@@ -287,6 +287,29 @@ class WalArchiveIT {
     }
 
     @Test
+    void a_growing_partial_segment_supersedes_the_archived_one(@TempDir Path temp) throws Exception {
+        try (Repository repo = repository(temp.resolve("repo"), "plain")) {
+            WalArchive archive = WalArchive.open(repo, "db1");
+            byte[] whole = Files.readAllBytes(segments.get(0));
+            Path partial = Files.createDirectories(temp.resolve("recv")).resolve(segments.get(0).getFileName() + ".partial");
+            byte[] half = whole.clone();
+            java.util.Arrays.fill(half, 65_536, half.length, (byte) 0); // what had been streamed earlier
+            Files.write(partial, half);
+            assertThat(archive.push(partial).stored()).isTrue();
+            Files.write(partial, whole);
+            Files.setLastModifiedTime(partial, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(1)));
+            assertThat(archive.push(partial).stored()).isTrue();
+            assertThat(archive.list()).singleElement().satisfies(f -> {
+                assertThat(f.type()).isEqualTo(WalFile.Type.PARTIAL);
+                assertThat(f.sha256()).isEqualTo(sha256(partial));
+            });
+            Path back = temp.resolve("back");
+            assertThat(archive.fetch(partial.getFileName().toString(), back)).isTrue();
+            assertThat(Files.readAllBytes(back)).isEqualTo(whole);
+        }
+    }
+
+    @Test
     void wal_objects_have_their_own_kind_and_prefix() throws Exception {
         assertThat(RepositoryObjects.kindOf("wal/db1/7312/0000000100000000/000000010000000000000003-ab-20261205T000000000Z.zst"))
                 .contains(ObjectKind.WAL);
