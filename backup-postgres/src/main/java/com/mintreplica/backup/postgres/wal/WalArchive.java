@@ -518,6 +518,83 @@ public final class WalArchive {
         return removed;
     }
 
+    // ---- copy
+
+    /**
+     * Copies every archived file of every system of this cluster that {@code target} lacks into the same cluster's
+     * archive there (a second bucket): each is read, checked against its hash, and stored encoded for the target's
+     * chain and keys, under the same name, hash and time. Files the target has (same name and hash) are skipped; a file
+     * the target has with other content is an error naming both. Needs a reader's key here; a writer's is enough there.
+     *
+     * @return the files copied
+     */
+    public List<WalFile> copyTo(Repository target) {
+        List<WalFile> copied = new ArrayList<>();
+        for (long sysid : system != null ? List.of(system) : systemIdentifiers()) {
+            long segmentSize = segmentSize(sysid);
+            WalArchive there = new WalArchive(target, cluster, sysid);
+            Map<String, WalFile> theirs = new java.util.HashMap<>();
+            there.list(sysid).forEach(f -> theirs.merge(f.name(), f, (a, b) -> a.time().isAfter(b.time()) ? a : b));
+            String info = systemPrefix(sysid) + INFO;
+            try {
+                if (sink().stat(info).isPresent() && target.sink().stat(info).isEmpty()) {
+                    try (InputStream in = sink().get(info)) {
+                        byte[] bytes = in.readAllBytes();
+                        target.sink().put(info, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.WAL);
+                    }
+                }
+                for (WalFile f : list(sysid)) {
+                    WalFile have = theirs.get(f.name());
+                    if (have != null && have.sha256().equals(f.sha256())) {
+                        continue;
+                    }
+                    if (have != null && f.type() != WalFile.Type.PARTIAL) {
+                        throw new ConflictException("WAL file " + f.name() + " is in the target " + target.location()
+                                + " with other content (" + have.sha256() + ", here " + f.sha256() + "): nothing was"
+                                + " overwritten; find out which one is right before copying again");
+                    }
+                    String name = f.object().substring(0, f.object().length() - objectSuffixOf(f.object()).length());
+                    String object = name + target.objectSuffix();
+                    MessageDigest digest = newDigest();
+                    try (InputStream in = new DigestInputStream(repository.openObject(f.object()), digest)) {
+                        target.putObject(object, in, ObjectKind.WAL);
+                    } catch (IOException | RuntimeException e) {
+                        if (e instanceof BackupException be && !(e instanceof CorruptDataException)) {
+                            throw be;
+                        }
+                        throw new CorruptDataException("archived WAL file " + f.name() + " (object '" + f.object()
+                                + "') is damaged: it does not decode (" + e.getMessage() + ")", e);
+                    }
+                    String actual = HexFormat.of().formatHex(digest.digest());
+                    if (!actual.equals(f.sha256())) {
+                        try {
+                            target.sink().delete(object);
+                        } catch (IOException ignored) {
+                            // reported below
+                        }
+                        throw new CorruptDataException("archived WAL file " + f.name() + " (object '" + f.object()
+                                + "') is damaged: its content has SHA-256 " + actual + ", it was archived with "
+                                + f.sha256() + "; it was not copied");
+                    }
+                    copied.add(f);
+                }
+            } catch (IOException e) {
+                throw new BackupException("cannot copy the WAL archive '" + cluster + "' to " + target.location() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return copied;
+    }
+
+    /** The encoding suffix of an object name ({@code .zst.gpg}): what follows the time. */
+    private static String objectSuffixOf(String object) {
+        Matcher m = OBJECT.matcher(object.substring(object.lastIndexOf('/') + 1));
+        if (m.matches() && m.group(5) != null) {
+            return m.group(5);
+        }
+        return "";
+    }
+
     // ---- LSNs
 
     /** An LSN as PostgreSQL writes it: {@code 0/3000028}. */

@@ -310,6 +310,27 @@ class WalArchiveIT {
     }
 
     @Test
+    void copy_to_a_second_repository_keeps_names_hashes_and_times_and_re_encodes_for_its_keys(@TempDir Path temp) throws Exception {
+        try (Repository plain = repository(temp.resolve("plain"), "plain");
+             Repository encrypted = repository(temp.resolve("encrypted"), "encrypted")) {
+            WalArchive archive = WalArchive.open(plain, "db1");
+            segments.forEach(archive::push);
+            assertThat(archive.copyTo(encrypted)).hasSize(segments.size());
+            assertThat(archive.copyTo(encrypted)).isEmpty(); // again: nothing to send
+            WalArchive copy = WalArchive.open(encrypted, "db1");
+            List<WalFile> there = copy.list();
+            assertThat(there).extracting(WalFile::name, WalFile::sha256, WalFile::time, WalFile::startLsn)
+                    .containsExactlyElementsOf(archive.list().stream().map(f -> org.assertj.core.groups.Tuple.tuple(
+                            f.name(), f.sha256(), f.time(), f.startLsn())).toList());
+            assertThat(there).allMatch(f -> f.object().endsWith(".zst.gpg"));
+            assertThat(copy.verify(true).ok()).isTrue();
+            Path back = temp.resolve("back");
+            assertThat(copy.fetch(segments.get(1).getFileName().toString(), back)).isTrue();
+            assertThat(Files.mismatch(back, segments.get(1))).isEqualTo(-1);
+        }
+    }
+
+    @Test
     void wal_objects_have_their_own_kind_and_prefix() throws Exception {
         assertThat(RepositoryObjects.kindOf("wal/db1/7312/0000000100000000/000000010000000000000003-ab-20261205T000000000Z.zst"))
                 .contains(ObjectKind.WAL);
