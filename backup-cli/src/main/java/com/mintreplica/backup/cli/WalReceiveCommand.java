@@ -113,6 +113,6 @@ final class WalReceiveCommand implements Callable<Integer> {
         String location = job.source().location().orElseThrow(() -> new InvalidInputException("job '" + wal.job
                 + "' backs up files, not a PostgreSQL server: give --connection"));
         Map<String, String> env = runner.sourceEnvironment(wal.job);
-        return PostgresConnection.builder().url(location).environment(env).build();
+        return PostgresConnection.builder().url(WalServices.libpq(location)).environment(env).build();
     }
 }

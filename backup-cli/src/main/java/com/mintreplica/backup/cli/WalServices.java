@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the daemon runs beside the scheduler for continuous WAL archiving:
  * <ul>
- *   <li>a {@link WalReceiver} for each PostgreSQL job whose source options say {@code wal-receive: true} (slot
- *   {@code wal-slot}, default {@code mint_backup}; created only with {@code wal-create-slot: true}), into the job's
- *   WAL archive (named {@code wal-cluster}, default the job's name), with the job's login;</li>
+ *   <li>a {@link WalReceiver} for each PostgreSQL job (logical or physical kind) whose source options say
+ *   {@code wal-receive: true} (slot {@code wal-slot}, default {@code mint_backup}; created only with
+ *   {@code wal-create-slot: true}), into the job's WAL archive (named {@code wal-cluster}, else the physical kind's
+ *   {@code cluster}, else the job's name), with the job's login;</li>
  *   <li>with metrics, the continuity check of each job that has one ({@code wal-stall-after}) every
  *   {@code --wal-check-interval}, into the {@code mint_backup_wal_*} meters.</li>
  * </ul>
@@ -86,8 +87,10 @@ final class WalServices implements AutoCloseable {
             closeQuietly(sink);
             throw e;
         }
-        WalArchive archive = WalArchive.open(repository, options.getOrDefault("wal-cluster", job.name()).strip());
-        PostgresConnection server = PostgresConnection.builder().url(job.source().location().get())
+        // the logical kind's wal-cluster, the physical kind's cluster, else the job's name
+        WalArchive archive = WalArchive.open(repository,
+                options.getOrDefault("wal-cluster", options.getOrDefault("cluster", job.name())).strip());
+        PostgresConnection server = PostgresConnection.builder().url(libpq(job.source().location().get()))
                 .environment(runner.sourceEnvironment(job.name())).build();
         WalReceiver receiver = WalReceiver.builder().connection(server)
                 .slot(options.getOrDefault("wal-slot", "mint_backup").strip())
@@ -129,6 +132,13 @@ final class WalServices implements AutoCloseable {
                 closeQuietly(r.sink());
             }
         }
+    }
+
+    /** A postgresql-physical:// location as the libpq URI it stands for. */
+    static String libpq(String location) {
+        String prefix = "postgresql-physical://";
+        return location.regionMatches(true, 0, prefix, 0, prefix.length())
+                ? "postgresql://" + location.substring(prefix.length()) : location;
     }
 
     private static boolean bool(String value) {
