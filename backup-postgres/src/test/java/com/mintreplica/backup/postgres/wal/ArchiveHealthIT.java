@@ -107,6 +107,14 @@ class ArchiveHealthIT {
                 assertThat(f.message()).contains("the newest WAL in the repository for 'db'")
                         .contains("more than wal-stall-after 10m");
             });
+            // The physical kind checks the archive its cluster option names.
+            Map<String, String> env = pg.environment("postgres");
+            Continuity physical = new com.mintreplica.backup.postgres.physical.PhysicalSourceProvider(env).preflight()
+                    .orElseThrow().continuity(URI.create("postgresql-physical://postgres@" + pg.host() + ":" + pg.port()
+                            + "/postgres"), Map.of("cluster", "db", "wal-stall-after", "10m"), env, repo, "nightly",
+                            now).orElseThrow();
+            assertThat(physical.newestInRepository()).isEqualTo(fresh.newestInRepository());
+            assertThat(physical.ok()).as(physical.findings().toString()).isTrue();
             // Without wal-stall-after, nothing is checked.
             assertThat(new PostgresSourceProvider(pg.environment("postgres")).preflight().orElseThrow()
                     .continuity(URI.create(pg.uri("postgres")), Map.of(), pg.environment("postgres"), repo, "db",
