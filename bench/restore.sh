@@ -1,7 +1,8 @@
 #!/bin/sh
 # Restore only, side by side: one encrypted mint-backup repository and one restic repository of the same tree, restored
 # by each of the given mint-backup launchers (for an A/B of two builds on the same data: the repository is made once,
-# by the first launcher) and by restic, interleaved, ROUNDS times. Prints every round's seconds and the range.
+# by the first launcher) and by restic, interleaved, ROUNDS times. Prints every round's wall-clock and CPU seconds and
+# their ranges.
 #
 #   bench/restore.sh mixed [SIZE_MIB]         the bench/compare-restic.sh tree (bench/gen_tree.py, default 1024 MiB)
 #   bench/restore.sh many [COUNT]             the bench/many-files.sh tree (bench/gen_many.py, default 200000)
@@ -52,16 +53,18 @@ if [ ! -f "$work/ready" ]; then
   touch "$work/ready"
 fi
 
-now() { date +%s.%N; }
+# Prints "wall-seconds cpu-seconds" (user + system, of the command and its children: steadier than wall time on a
+# busy machine) of a restore; the first round also checks the restored tree (not timed).
 timed() { # name command...
   name=$1; shift
   rm -rf "$work/restore"
   sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
-  t0=$(now); "$@" >"$work/$name.log" 2>&1 || { echo "$name failed: see $work/$name.log" >&2; exit 1; }; t1=$(now)
-  if [ "$i" = 1 ]; then  # the first round checks the restored tree (not timed)
+  /usr/bin/time -f '%e %U %S' -o "$work/$name.time" "$@" >"$work/$name.log" 2>&1 \
+    || { echo "$name failed: see $work/$name.log" >&2; exit 1; }
+  if [ "$i" = 1 ]; then
     diff -r -q "$tree" "$work/restore$tree" >/dev/null || { echo "$name: the restored tree DIFFERS" >&2; exit 1; }
   fi
-  echo "$t1 - $t0" | bc
+  awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$work/$name.time"
 }
 
 echo "$kind tree: $size ($(du -sb "$tree" | cut -f1) bytes, $(find "$tree" -type f | wc -l) files); restic $(restic version | cut -d' ' -f2);" \
@@ -72,14 +75,16 @@ for i in $(seq "$rounds"); do
     name=${l%%=*}; launcher=${l#*=}
     # shellcheck disable=SC2086
     s=$(timed "mb-$name" "$launcher" restore -q --no-cache --repo "$work/mb-repo" $key latest --target "$work/restore")
-    echo "round $i: mint-backup ($name) $s s"
-    results="$results mb-$name:$s"
+    echo "round $i: mint-backup ($name) wall ${s% *} s, cpu ${s#* } s"
+    results="$results mb-$name:${s% *}:${s#* }"
   done
   s=$(timed restic restic restore -q --repo "$work/restic-repo" latest --target "$work/restore")
-  echo "round $i: restic $s s"
-  results="$results restic:$s"
+  echo "round $i: restic wall ${s% *} s, cpu ${s#* } s"
+  results="$results restic:${s% *}:${s#* }"
 done
 rm -rf "$work/restore"
-echo "$results" | tr ' ' '\n' | awk -F: 'NF == 2 { n = $1; v = $2; if (!(n in lo) || v < lo[n]) lo[n] = v; if (!(n in hi) || v > hi[n]) hi[n] = v }
-  END { for (n in lo) printf "%-24s %8.2f - %8.2f s\n", n, lo[n], hi[n] }' | sort
+echo "$results" | tr ' ' '\n' | awk -F: 'NF == 3 { n = $1
+    if (!(n in wl) || $2 < wl[n]) wl[n] = $2; if (!(n in wh) || $2 > wh[n]) wh[n] = $2
+    if (!(n in cl) || $3 < cl[n]) cl[n] = $3; if (!(n in ch) || $3 > ch[n]) ch[n] = $3 }
+  END { for (n in wl) printf "%-20s wall %7.2f - %7.2f s   cpu %7.2f - %7.2f s\n", n, wl[n], wh[n], cl[n], ch[n] }' | sort
 echo "(load at the end: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -16,9 +16,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * every other file is restored; the restore then fails with a {@link CorruptDataException} naming the damage and the
  * files it cost. Any other failure (the target cannot write, the store cannot be read) stops the restore at once.
  *
+ * <p>Two batches are under way at most, each within half the budget: the packs of one are read while the restore's
+ * thread plans the next (walks the trees, makes directories, opens files), so neither waits for the other.
+ *
  * <p>Hard-linked files (their content may already be on disk under their first path) and single objects are streamed
  * to the target's {@code write} as before: hard links at the end of their batch, once every file of it is complete;
  * single objects in snapshot order.
@@ -48,6 +49,8 @@ final class PackOrderRestore {
     /** Estimated heap bytes of a planned file, beside its path, and of a planned piece (a blob at an offset). */
     private static final int FILE_COST = 400;
     private static final int PIECE_COST = 120;
+    /** Bytes of decoded blobs waiting for a writer. */
+    private static final int WRITE_BUDGET = 16 << 20;
     /** How many damaged files a message names. */
     private static final int NAMED = 10;
 
@@ -60,6 +63,8 @@ final class PackOrderRestore {
     private final Store store;
     private final Watchdog watch;
     private final Executor executor;
+    private final java.util.concurrent.ExecutorService writers;
+    private final java.util.concurrent.Semaphore writeBudget = new java.util.concurrent.Semaphore(WRITE_BUDGET);
     private final long budget;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private final AtomicBoolean reloaded = new AtomicBoolean();
@@ -68,11 +73,21 @@ final class PackOrderRestore {
     private final List<String> damagedPaths = new ArrayList<>();
     private final AtomicReference<CorruptDataException> firstDamage = new AtomicReference<>();
 
-    PackOrderRestore(Store store, Watchdog watch, Executor executor, long budget) {
+    /**
+     * @param executor reads packs (the restore's executor)
+     * @param writers how many threads write files; they belong to this restore and end with {@link #run}
+     */
+    PackOrderRestore(Store store, Watchdog watch, Executor executor, int writers, long budget) {
         this.store = store;
         this.watch = watch;
         this.executor = executor;
         this.budget = budget;
+        AtomicInteger n = new AtomicInteger();
+        this.writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, writers), r -> {
+            Thread t = new Thread(r, "mint-backup-restore-writer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** The batch budget for a heap: a sixteenth of it, between 2 and 64 MiB. */
@@ -128,11 +143,13 @@ final class PackOrderRestore {
     /** The blobs a batch needs from one pack. */
     private static final class PackJob {
         final String pack;
+        final Batch batch;
         final List<Need> needs = new ArrayList<>();
         volatile int done;
 
-        PackJob(String pack) {
+        PackJob(String pack, Batch batch) {
             this.pack = pack;
+            this.batch = batch;
         }
     }
 
@@ -141,6 +158,25 @@ final class PackOrderRestore {
         final Map<BlobId, Need> needs = new HashMap<>();
         final List<Manifest.Item> deferred = new ArrayList<>();
         long cost;
+        List<PackJob> jobs;
+        /** Pack reads and blob writes of this batch not ended yet. */
+        final AtomicInteger open = new AtomicInteger();
+
+        void taskEnded() {
+            if (open.decrementAndGet() == 0) {
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+        }
+
+        /** Waits up to {@code millis} for every task to end; whether they all have. */
+        synchronized boolean await(long millis) throws InterruptedException {
+            if (open.get() > 0) {
+                wait(millis);
+            }
+            return open.get() == 0;
+        }
     }
 
     /**
@@ -151,8 +187,19 @@ final class PackOrderRestore {
      */
     long run(Iterator<Manifest.Item> entries, RestoreTarget target, PositionalFiles files, Streamer streamer,
              Runnable onEntry) throws IOException {
+        try {
+            return runBatches(entries, target, files, streamer, onEntry);
+        } finally {
+            writers.shutdown();
+        }
+    }
+
+    private long runBatches(Iterator<Manifest.Item> entries, RestoreTarget target, PositionalFiles files,
+                            Streamer streamer, Runnable onEntry) throws IOException {
         long streamed = 0;
         Batch batch = new Batch();
+        // Two batches at most: the packs of one are read while the next is planned (the tree walked, files opened).
+        Batch reading = null;
         while (next(entries)) {
             Manifest.Item item = entries.next();
             onEntry.run();
@@ -167,12 +214,16 @@ final class PackOrderRestore {
             } else {
                 plan(batch, item, files);
             }
-            if (batch.cost >= budget) {
-                streamed += flush(batch, streamer);
+            if (batch.cost >= budget / 2) {
+                streamed += end(reading, streamer);
+                start(batch);
+                reading = batch;
                 batch = new Batch();
             }
         }
-        streamed += flush(batch, streamer);
+        streamed += end(reading, streamer);
+        start(batch);
+        streamed += end(batch, streamer);
         CorruptDataException damage = firstDamage.get();
         if (damage != null) {
             long n = damagedFiles.get();
@@ -224,7 +275,7 @@ final class PackOrderRestore {
             if (need == null) {
                 need = new Need(ids.get(i), location);
                 batch.needs.put(need.id, need);
-                batch.packs.computeIfAbsent(location.pack(), p -> new PackJob(location.packObject())).needs.add(need);
+                batch.packs.computeIfAbsent(location.pack(), p -> new PackJob(location.packObject(), batch)).needs.add(need);
             }
             need.pieces.add(new Piece(file, offset));
             offset += location.plainLength();
@@ -240,11 +291,11 @@ final class PackOrderRestore {
         return location;
     }
 
-    /** Reads the batch's packs, each once, on the executor; then streams its hard links. */
-    private long flush(Batch batch, Streamer streamer) throws IOException {
-        List<PackJob> jobs = new ArrayList<>(batch.packs.values());
-        CountDownLatch done = new CountDownLatch(jobs.size());
-        for (PackJob job : jobs) {
+    /** Starts reading the batch's packs, each once, on the executor. */
+    private void start(Batch batch) {
+        batch.jobs = new ArrayList<>(batch.packs.values());
+        batch.open.set(batch.jobs.size());
+        for (PackJob job : batch.jobs) {
             try {
                 executor.execute(() -> {
                     try {
@@ -254,16 +305,23 @@ final class PackOrderRestore {
                     } catch (Throwable t) {
                         fatal.compareAndSet(null, t);
                     } finally {
-                        done.countDown();
+                        batch.taskEnded();
                     }
                 });
             } catch (RuntimeException e) {
                 fatal.compareAndSet(null, e);
-                done.countDown();
+                batch.taskEnded();
             }
         }
-        try (Watchdog.Activity a = watch.activity("restore", () -> waitingFor(jobs))) {
-            while (!done.await(200, TimeUnit.MILLISECONDS)) {
+    }
+
+    /** Waits until every pack of a started batch was read and written (null: none), then streams its hard links. */
+    private long end(Batch batch, Streamer streamer) throws IOException {
+        if (batch == null) {
+            return 0;
+        }
+        try (Watchdog.Activity a = watch.activity("restore", () -> waitingFor(batch.jobs))) {
+            while (!batch.await(200)) {
                 watch.check();
             }
         } catch (InterruptedException e) {
@@ -424,15 +482,50 @@ final class PackOrderRestore {
         }
     }
 
-    /** Writes a checked blob (null: damaged) to every file and offset that needs it. */
+    /**
+     * Hands a checked blob (null: damaged) to a writer, which writes it to every file and offset that needs it: the
+     * reader goes on decoding while files are created, written, completed and renamed on the writers' threads. Blobs
+     * waiting for a writer hold part of a byte budget, so a reader waits when the writers lag.
+     */
     private void deliver(PackJob job, Need need, byte[] plain) throws IOException {
+        int held = plain == null ? 0 : Math.min(plain.length, WRITE_BUDGET);
+        try {
+            writeBudget.acquire(held);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("the restore was interrupted");
+        }
+        job.batch.open.incrementAndGet();
+        try {
+            writers.execute(() -> {
+                try (Watchdog.Activity a = watch.activity("writer", () -> "writing blob " + need.id + " of pack '"
+                        + job.pack + "' to " + need.pieces.size() + " file(s), the first '"
+                        + need.pieces.get(0).file.item.entry().path() + "'")) {
+                    if (fatal.get() == null) {
+                        write(need, plain);
+                    }
+                } catch (Throwable t) {
+                    fatal.compareAndSet(null, t);
+                } finally {
+                    writeBudget.release(held);
+                    job.batch.taskEnded();
+                }
+            });
+        } catch (RuntimeException e) {
+            writeBudget.release(held);
+            job.batch.taskEnded();
+            throw e;
+        }
+        job.done++;
+    }
+
+    private void write(Need need, byte[] plain) throws IOException {
         for (Piece p : need.pieces) {
             if (plain != null && p.file.damaged == null) {
                 p.file.out.write(p.offset, plain, 0, plain.length);
             }
             p.file.pieceDone();
         }
-        job.done++;
         watch.progress();
     }
 

@@ -229,7 +229,7 @@ public final class RestoreRun {
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
                 target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             }
-            long bytes = new PackOrderRestore(store, watch, executor, batchBudget)
+            long bytes = new PackOrderRestore(store, watch, executor, Math.max(4, prefetch), batchBudget)
                     .run(selected, target, files, streamer, () -> entries[0]++);
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
                 target.finish();
