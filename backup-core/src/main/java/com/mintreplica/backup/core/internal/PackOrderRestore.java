@@ -49,6 +49,7 @@ final class PackOrderRestore {
     /** Estimated heap bytes of a planned file, beside its path, and of a planned piece (a blob at an offset). */
     private static final int FILE_COST = 400;
     private static final int PIECE_COST = 120;
+    private static final int RANGE_BUFFER = 256 << 10;
     /** Bytes of decoded blobs waiting for a writer. */
     private static final int WRITE_BUDGET = 16 << 20;
     /** How many damaged files a message names. */
@@ -394,15 +395,17 @@ final class PackOrderRestore {
     /** One ranged read; false when the pack is missing (every blob of it was dealt with). */
     private boolean readRange(PackJob job, List<Need> needs, long start, long end, AtomicBoolean firstDamaged)
             throws IOException {
-        InputStream in;
+        InputStream raw;
         try {
-            in = SinkReadException.marking(store.sink().get(job.pack, start, end - start));
+            raw = SinkReadException.marking(store.sink().get(job.pack, start, end - start));
         } catch (NoSuchObjectException e) {
             missingPack(job);
             return false;
         } catch (IOException e) {
             throw new BackupException("cannot read pack '" + job.pack + "' from " + store.location() + ": " + e.getMessage(), e);
         }
+        // a run of small blobs is read in large reads, not one read (or more) per blob
+        InputStream in = end - start > RANGE_BUFFER ? new java.io.BufferedInputStream(raw, RANGE_BUFFER) : raw;
         int k = 0;
         try (in) {
             long position = start;

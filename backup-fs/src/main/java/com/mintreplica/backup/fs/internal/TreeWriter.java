@@ -326,6 +326,8 @@ public final class TreeWriter {
         private java.nio.channels.FileChannel channel;
         private boolean created;
         private int writing;
+        /** The file's length as written so far: the end of its last byte written, or its size when made as a hole. */
+        private long extent;
 
         Pieces(Path dest, Path temp, Entry entry, long length) {
             this.dest = dest;
@@ -353,6 +355,7 @@ public final class TreeWriter {
                 }
                 if (length > PRESIZE && posix.isPresent()) {
                     posix.get().truncate(tempBytes(entry, temp), length);
+                    extent = length;
                 }
             } else {
                 channel = java.nio.channels.FileChannel.open(temp, StandardOpenOption.WRITE);
@@ -377,10 +380,12 @@ public final class TreeWriter {
                 c = channel();
                 writing++;
             }
+            long end = offset;
             try {
-                ContentWriter.writeAt(c, offset, bytes, off, len, sparse);
+                end = ContentWriter.writeAt(c, offset, bytes, off, len, sparse);
             } finally {
                 synchronized (this) {
+                    extent = Math.max(extent, end);
                     if (--writing == 0 && openChannels.get() > MAX_OPEN) {
                         close();
                     }
@@ -393,7 +398,7 @@ public final class TreeWriter {
             boolean published = false;
             try {
                 java.nio.channels.FileChannel c = channel();
-                if (c.size() < length) {
+                if (extent < length) {
                     // ends in a hole that was not made when it was created: one zero byte at the end sets the length
                     ContentWriter.writeAt(c, length - 1, new byte[1], 0, 1, false);
                 }
