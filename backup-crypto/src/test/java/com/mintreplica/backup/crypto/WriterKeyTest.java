@@ -154,6 +154,20 @@ class WriterKeyTest {
     }
 
     @Test
+    void key_material_is_stored_as_key_objects_so_a_sink_can_tell_it_from_the_config() {
+        InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
+        WriterKey writer = export(sink, "app1");
+        backup(sink, writer, source());
+        List<String> keyMaterial = sink.objects().keySet().stream()
+                .filter(name -> name.startsWith("keys/") || name.startsWith("writers/") || name.startsWith("sessions/"))
+                .toList();
+        assertThat(keyMaterial).anyMatch(n -> n.startsWith("keys/")).anyMatch(n -> n.startsWith("writers/"))
+                .anyMatch(n -> n.startsWith("sessions/"));
+        keyMaterial.forEach(name -> assertThat(sink.kindOf(name)).as(name).contains(com.mintreplica.backup.core.sink.ObjectKind.KEY));
+        assertThat(sink.kindOf("config")).contains(com.mintreplica.backup.core.sink.ObjectKind.CONFIG);
+    }
+
+    @Test
     void a_writer_decrypts_nothing_not_even_its_own_snapshot_and_says_a_readers_key_is_needed() {
         InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
         WriterKey writer = export(sink, "app1");

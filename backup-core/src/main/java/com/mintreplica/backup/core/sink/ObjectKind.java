@@ -7,7 +7,7 @@ package com.mintreplica.backup.core.sink;
 public enum ObjectKind {
     /** The repository's {@code config}. */
     CONFIG,
-    /** Wrapped data keys ({@code keys/}). */
+    /** Key material: wrapped data keys ({@code keys/}), the writers list ({@code writers/}), writers' session keys ({@code sessions/}). */
     KEY,
     /** Snapshot manifests ({@code snapshots/}). */
     SNAPSHOT,

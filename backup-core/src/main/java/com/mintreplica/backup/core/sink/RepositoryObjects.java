@@ -20,17 +20,19 @@ public final class RepositoryObjects {
      * The name prefixes under which objects of {@code kind} are stored ({@link ObjectKind#CONFIG}: the one object
      * name {@value #CONFIG}). {@link ObjectKind#DATA} has two: packs of blobs ({@code data/}) and the entries of the
      * single-object layout ({@code files/}); {@link ObjectKind#TREE}, the tree packs of format 2 ({@code tree/}), is
-     * apart from them so that a lifecycle rule archiving data never archives trees. Empty for a kind the core stores under no fixed prefix.
+     * apart from them so that a lifecycle rule archiving data never archives trees. {@link ObjectKind#KEY} covers all key
+     * material: wrapped data keys, and the writers list and writers' session keys of a repository with writers. Empty for a kind the core stores under no fixed prefix.
      */
     public static List<String> namePrefixes(ObjectKind kind) {
         return switch (kind) {
             case CONFIG -> List.of(CONFIG);
-            case KEY -> List.of("keys/");
+            case KEY -> List.of("keys/", "writers/", "sessions/");
             case SNAPSHOT -> List.of("snapshots/");
             case INDEX -> List.of("index/");
             case DATA -> List.of("data/", "files/");
             case TREE -> List.of("tree/");
             case LOCK -> List.of("locks/");
+            case AUDIT -> List.of("audit/");
             default -> List.of();
         };
     }

@@ -14,7 +14,8 @@ class RepositoryObjectsTest {
     @Test
     void the_published_prefixes_are_the_ones_the_core_writes_under() {
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.CONFIG)).containsExactly(RepoConfig.OBJECT);
-        assertThat(RepositoryObjects.namePrefixes(ObjectKind.KEY)).containsExactly(RepositoryEncryption.KEYS_PREFIX);
+        assertThat(RepositoryObjects.namePrefixes(ObjectKind.KEY)).containsExactly(RepositoryEncryption.KEYS_PREFIX, "writers/", "sessions/");
+        assertThat(RepositoryObjects.namePrefixes(ObjectKind.AUDIT)).containsExactly("audit/");
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.SNAPSHOT)).containsExactly(Manifest.PREFIX);
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.INDEX)).containsExactly(IndexFile.PREFIX);
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.DATA)).containsExactly(Packs.PREFIX, SingleObjectNames.PREFIX);
@@ -33,6 +34,9 @@ class RepositoryObjectsTest {
         assertThat(RepositoryObjects.kindOf("files/20261119-010000-3fa2c1d0/x")).contains(ObjectKind.DATA);
         assertThat(RepositoryObjects.kindOf("locks/x")).contains(ObjectKind.LOCK);
         assertThat(RepositoryObjects.kindOf("tree/00/00ff")).contains(ObjectKind.TREE);
-        assertThat(RepositoryObjects.kindOf("writers/list")).isEqualTo(Optional.empty());
+        assertThat(RepositoryObjects.kindOf("writers/00000001")).contains(ObjectKind.KEY);
+        assertThat(RepositoryObjects.kindOf("sessions/ab12")).contains(ObjectKind.KEY);
+        assertThat(RepositoryObjects.kindOf("audit/2026/12/05.log")).contains(ObjectKind.AUDIT);
+        assertThat(RepositoryObjects.kindOf("jobs/nightly/lease-1")).isEqualTo(Optional.empty());
     }
 }

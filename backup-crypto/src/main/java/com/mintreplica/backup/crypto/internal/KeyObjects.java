@@ -155,7 +155,7 @@ public final class KeyObjects {
 
     public static void write(Sink sink, KeyObject key) throws IOException {
         byte[] bytes = key.toBytes();
-        sink.put(key.name(), new ByteArrayInputStream(bytes), bytes.length, ObjectKind.CONFIG);
+        sink.put(key.name(), new ByteArrayInputStream(bytes), bytes.length, ObjectKind.KEY);
     }
 
     /** Whether any of {@code privateKeys} is a recipient of the object's wrapped message. */

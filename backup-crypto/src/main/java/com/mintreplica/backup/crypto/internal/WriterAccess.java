@@ -102,9 +102,9 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
             String objectName = SessionObject.objectName(key.idHex());
             boolean created;
             if (sink.capabilities().contains(SinkCapability.ATOMIC_CREATE)) {
-                created = sink.putIfAbsent(objectName, new ByteArrayInputStream(stored), stored.length, ObjectKind.CONFIG);
+                created = sink.putIfAbsent(objectName, new ByteArrayInputStream(stored), stored.length, ObjectKind.KEY);
             } else {
-                sink.put(objectName, new ByteArrayInputStream(stored), stored.length, ObjectKind.CONFIG);
+                sink.put(objectName, new ByteArrayInputStream(stored), stored.length, ObjectKind.KEY);
                 created = true;
             }
             if (!created) {

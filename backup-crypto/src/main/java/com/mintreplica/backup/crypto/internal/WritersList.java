@@ -222,12 +222,12 @@ public final class WritersList {
     public boolean store(Sink sink, Ed25519 authority) throws IOException {
         byte[] stored = Signatures.signDocument(authority, Signatures.AUTHORITY_NAME, DOMAIN, repository, body());
         if (sink.capabilities().contains(SinkCapability.ATOMIC_CREATE)) {
-            return sink.putIfAbsent(objectName(), new ByteArrayInputStream(stored), stored.length, ObjectKind.CONFIG);
+            return sink.putIfAbsent(objectName(), new ByteArrayInputStream(stored), stored.length, ObjectKind.KEY);
         }
         if (sink.stat(objectName()).isPresent()) {
             return false;
         }
-        sink.put(objectName(), new ByteArrayInputStream(stored), stored.length, ObjectKind.CONFIG);
+        sink.put(objectName(), new ByteArrayInputStream(stored), stored.length, ObjectKind.KEY);
         return true;
     }
 
