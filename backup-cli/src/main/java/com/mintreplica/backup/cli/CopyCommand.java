@@ -86,6 +86,13 @@ final class CopyCommand implements Callable<Integer> {
                     + " to " + target.location() + ": " + result.blobsCopied() + " blobs and " + result.objectsCopied()
                     + " objects sent, " + Format.bytes(result.bytesCopied()) + " of data, "
                     + Format.bytes(result.bytesStored()) + " stored; " + result.skipped().size() + " already there");
+            if (snapshots.isEmpty()) {
+                // the whole repository: its PostgreSQL WAL archives too (wal/, outside snapshots)
+                for (String cluster : com.mintreplica.backup.postgres.wal.WalArchive.clusters(source)) {
+                    int n = com.mintreplica.backup.postgres.wal.WalArchive.open(source, cluster).copyTo(target).size();
+                    root.out.println("copied " + n + " WAL file" + (n == 1 ? "" : "s") + " of cluster '" + cluster + "'");
+                }
+            }
         }
         return MintBackup.OK;
     }

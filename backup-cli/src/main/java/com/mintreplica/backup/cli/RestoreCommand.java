@@ -58,6 +58,56 @@ final class RestoreCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     StallOption stall;
 
+    @Option(names = "--target-dir", paramLabel = "PGDATA", description = "PostgreSQL point-in-time restore: the new, empty"
+            + " data directory. SNAPSHOT latest picks the newest base backup that ends before the target.")
+    Path targetDir;
+
+    @Option(names = "--to-time", paramLabel = "TIME", description = "Recover to this time (2026-12-05T03:14:00Z); outside"
+            + " the archived window it is refused before anything is written.")
+    String toTime;
+
+    @Option(names = "--to-lsn", paramLabel = "LSN", description = "Recover to this WAL position (0/3000028).")
+    String toLsn;
+
+    @Option(names = "--to-name", paramLabel = "NAME", description = "Recover to this restore point (pg_create_restore_point).")
+    String toName;
+
+    @Option(names = "--to-xid", paramLabel = "XID", description = "Recover to the commit of this transaction.")
+    String toXid;
+
+    @Option(names = "--target-action", paramLabel = "ACTION", description = "At the target: pause (default: read-only,"
+            + " inspect, then pg_wal_replay_resume() promotes), promote or shutdown.")
+    String targetAction;
+
+    @Option(names = "--exclusive", description = "Stop just before the target instead of just after it.")
+    boolean exclusive;
+
+    @Option(names = "--target-timeline", paramLabel = "TL", description = "The timeline to recover along: latest"
+            + " (default), current or a number.")
+    String targetTimeline;
+
+    @Option(names = "--tablespace-map", paramLabel = "OID=DIR", description = "Restore a tablespace (its OID or its"
+            + " original directory) into DIR instead (repeatable).")
+    List<String> tablespaceMap = new ArrayList<>();
+
+    @Option(names = "--restore-command", paramLabel = "CMD", description = "The restored server's restore_command"
+            + " (default: this launcher's wal-fetch of the same repository and cluster).")
+    String restoreCommand;
+
+    @Option(names = "--cluster", paramLabel = "C", description = "The cluster whose base backups and WAL to use, when the"
+            + " repository holds several.")
+    String cluster;
+
+    @Option(names = "--start", description = "Start the server (as the directory's owner) and wait until recovery ended.")
+    boolean start;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "With --start: the port (default: a free one).")
+    Integer port;
+
+    @Option(names = "--start-timeout", paramLabel = "DURATION", description = "With --start: how long recovery may take"
+            + " (default 30m).")
+    String startTimeout;
+
     @Override
     public Integer call() throws Exception {
         CliAudit.Facts facts = new CliAudit.Facts();
@@ -66,6 +116,9 @@ final class RestoreCommand implements Callable<Integer> {
 
     private int restore(CliAudit.Facts facts) throws Exception {
         facts.repository = repository.location(root);
+        if (targetDir != null || toTime != null || toLsn != null || toName != null || toXid != null) {
+            return pointInTime(facts);
+        }
         stall.get(); // a bad duration is reported before anything is read
         try (Repository repo = repository.open(root)) {
             Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
@@ -103,5 +156,31 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         return MintBackup.OK;
+    }
+
+    private int pointInTime(CliAudit.Facts facts) {
+        if (targetDir == null) {
+            throw new InvalidInputException("--to-time, --to-lsn, --to-name and --to-xid restore a PostgreSQL cluster:"
+                    + " give the new data directory with --target-dir");
+        }
+        if (target != null || !includes.isEmpty() || mirror || targetDatabase != null || !options.isEmpty()) {
+            throw new InvalidInputException("--target-dir restores a whole PostgreSQL data directory: --target,"
+                    + " --include, --mirror, --target-database and --option do not apply");
+        }
+        Map<String, String> targetOptions = new LinkedHashMap<>();
+        Optional.ofNullable(toTime).ifPresent(v -> targetOptions.put("to-time", v));
+        Optional.ofNullable(toLsn).ifPresent(v -> targetOptions.put("to-lsn", v));
+        Optional.ofNullable(toName).ifPresent(v -> targetOptions.put("to-name", v));
+        Optional.ofNullable(toXid).ifPresent(v -> targetOptions.put("to-xid", v));
+        Optional.ofNullable(targetAction).ifPresent(v -> targetOptions.put("target-action", v));
+        Optional.ofNullable(targetTimeline).ifPresent(v -> targetOptions.put("timeline", v));
+        if (exclusive) {
+            targetOptions.put("inclusive", "false");
+        }
+        facts.detail = "to " + targetDir;
+        return PitrRestore.run(root, repository, new PitrRestore.Request(snapshot, targetDir, targetOptions,
+                Optional.ofNullable(restoreCommand), Optional.ofNullable(cluster), start, Optional.ofNullable(port),
+                startTimeout == null ? java.time.Duration.ofMinutes(30) : StallOption.parse(startTimeout),
+                tablespaceMap));
     }
 }

@@ -52,6 +52,10 @@ final class VerifyCommand implements Callable<Integer> {
             if (readData && report.ok()) {
                 problems.addAll(sourceChecks(repo, report.snapshots()));
             }
+            int walArchives = 0;
+            if (snapshot == null) {
+                walArchives = walChecks(repo, problems);
+            }
             if (!problems.isEmpty()) {
                 for (String p : problems) {
                     root.err.println("error: " + p);
@@ -69,9 +73,31 @@ final class VerifyCommand implements Callable<Integer> {
                         readData ? ", " + report.objectsRead() + " object" + (report.objectsRead() == 1 ? "" : "s") + " (" + Format.bytes(report.bytesRead()) + ") read" : "",
                         report.unreferencedPacks() > 0 ? "; " + report.unreferencedPacks()
                                 + " unreferenced packs from interrupted backups (prune removes them)" : "");
+                if (walArchives > 0) {
+                    root.out.printf("no problems found in %d WAL archive%s%n", walArchives, walArchives == 1 ? "" : "s");
+                }
             }
         }
         return MintBackup.OK;
+    }
+
+    /**
+     * The chain of every WAL archive in the repository ({@code wal/<cluster>/<system id>/}): a missing segment is a
+     * problem naming it and the LSN range it breaks. Returns how many archives were checked.
+     */
+    private int walChecks(Repository repo, List<String> problems) {
+        int checked = 0;
+        for (String cluster : com.mintreplica.backup.postgres.wal.WalArchive.clusters(repo)) {
+            com.mintreplica.backup.postgres.wal.WalArchive archive = com.mintreplica.backup.postgres.wal.WalArchive.open(repo, cluster);
+            for (long system : archive.systemIdentifiers()) {
+                var report = archive.system(system).verify(readData);
+                String where = "WAL archive '" + cluster + "' (system " + Long.toUnsignedString(system) + "): ";
+                report.gaps().forEach(g -> problems.add(where + g + ": recovery cannot pass it"));
+                report.problems().forEach(p -> problems.add(where + p));
+                checked++;
+            }
+        }
+        return checked;
     }
 
     /** Runs each snapshot's source-specific check (pg_restore --list) where its module offers one. */

@@ -9,6 +9,7 @@ import com.mintreplica.backup.core.internal.RestoreRun;
 import com.mintreplica.backup.core.internal.SnapshotWalker;
 import com.mintreplica.backup.core.internal.Store;
 import com.mintreplica.backup.core.internal.Verifier;
+import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.core.source.Entry;
@@ -96,7 +97,9 @@ public final class Repository implements AutoCloseable {
         Map<String, String> extensions = new TreeMap<>(keys.extensions());
         extensions.put(RepositoryEncryption.SCHEME_EXTENSION, encryption.scheme());
         try {
-            return new Repository(Store.create(sink, config.withExtensions(extensions), keys), false);
+            Store store = Store.create(sink, config.withExtensions(extensions), keys);
+            store.createdWith(encryption);
+            return new Repository(store, false);
         } catch (ConflictException e) {
             try {
                 encryption.discard(context, keys);
@@ -223,6 +226,80 @@ public final class Repository implements AutoCloseable {
     /** The transformer chain every stored blob or entry goes through. */
     public List<Transformer> transformers() {
         return store.codec().chain();
+    }
+
+    /**
+     * The file name suffix of {@linkplain #putObject standalone objects} ({@code .zst}, {@code .zst.gpg}): the chain's,
+     * and {@code .gpg} when the repository is encrypted, whatever its layout.
+     */
+    public String objectSuffix() {
+        return store.objectCodec().fileSuffix();
+    }
+
+    /**
+     * Stores {@code content} as one standalone object, outside snapshots (archived PostgreSQL WAL): encoded by the
+     * repository's chain as an entry of the single-object layout is, so that {@code zstd -d} (and {@code gpg --decrypt}
+     * with a recipient's key when the repository is encrypted, in either layout) opens it, with the recipients' public
+     * material only, so write-only hosts (writers) store them too. The object is created only if no object of that name
+     * exists where the Sink can create atomically; the caller names it (ending with {@link #objectSuffix()}) and
+     * records what it needs to check it (a hash of the content in its name, say). Prune, copy and verify of snapshots
+     * never look at such objects. Reads {@code content} to its end and does not close it.
+     *
+     * @return false when an object of that name existed already (nothing was written), true once the object is stored
+     *     as the Sink stores (for a local directory: file and directory fsynced; for S3: the PUT returned)
+     */
+    public boolean putObject(String name, InputStream content, ObjectKind kind) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(content, "content");
+        Sink sink = store.sink();
+        try {
+            var encoded = new com.mintreplica.backup.core.internal.EncodingInputStream(content, store.objectCodec()::encoder);
+            if (sink.capabilities().contains(com.mintreplica.backup.core.sink.SinkCapability.ATOMIC_CREATE)) {
+                return sink.putIfAbsent(name, encoded, -1, kind);
+            }
+            sink.put(name, encoded, -1, kind);
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } catch (IOException e) {
+            throw new BackupException("cannot store '" + name + "' in " + store.location() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens the standalone object {@code name} (see {@link #putObject}) decoded. The caller checks the content (its
+     * hash); a decoding that fails (damage, a wrong key) throws from the stream's reads. Needs a reader's key.
+     *
+     * @throws NotFoundException when there is no such object
+     */
+    public InputStream openObject(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!store.canRead()) {
+            throw new AccessDeniedException("reading '" + name + "' from " + store.location() + " needs a reader's key:"
+                    + " the repository was opened with write-only keys");
+        }
+        InputStream raw;
+        try {
+            raw = store.sink().get(name);
+        } catch (com.mintreplica.backup.core.sink.NoSuchObjectException e) {
+            throw new NotFoundException("there is no object '" + name + "' in " + store.location());
+        } catch (IOException e) {
+            throw new BackupException("cannot read '" + name + "' from " + store.location() + ": " + e.getMessage(), e);
+        }
+        try {
+            return store.objectCodec().decoder(raw);
+        } catch (IOException | RuntimeException e) {
+            try {
+                raw.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof BackupException be) {
+                throw be;
+            }
+            throw new CorruptDataException("object '" + name + "' in " + store.location() + " does not decode: "
+                    + e.getMessage(), e);
+        }
     }
 
     /** The Sink the repository is stored on. */

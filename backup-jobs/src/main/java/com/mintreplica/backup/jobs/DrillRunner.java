@@ -261,7 +261,8 @@ public final class DrillRunner {
         }
         Set<String> wanted = support.checks().stream().filter(drill::wants).collect(Collectors.toSet());
         return support.scratch(new DrillSupport.Request(drill.name(), s, repo.entries(s), drill.target(),
-                job.source().location(), environment, sourceOptions, drill.options(), wanted, tempDir));
+                job.source().location(), environment, sourceOptions, drill.options(), wanted, tempDir,
+                Optional.of(repo)));
     }
 
     /** The {@code restore} check from how the restore ended. */

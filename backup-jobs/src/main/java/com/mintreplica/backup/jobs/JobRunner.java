@@ -132,6 +132,15 @@ public final class JobRunner implements JobAction {
                             .repository(repoConfig.location()).detail("retention forgot " + ids(forgotten)), sink);
                 }
             }
+            if (job.retention().isPresent() && job.source().location().isPresent()) {
+                try {
+                    afterRetention(job, repo, snapshot, redactor).ifPresent(what -> audit(AuditRecord.builder(
+                            AuditOperation.FORGET, clock.instant()).job(job.name()).repository(repoConfig.location())
+                            .detail(what), sink));
+                } catch (RuntimeException | IOException e) {
+                    copyErrors.add("after retention: " + redactor.message(e));
+                }
+            }
             for (CopyConfig copy : config.copiesOf(job)) {
                 try {
                     copy(job, copy, repo, snapshot, redactor, sink);
@@ -217,6 +226,21 @@ public final class JobRunner implements JobAction {
         }
     }
 
+    /**
+     * Opens the repository job {@code jobName} writes to, with the keys the config gives it (a writer key on a
+     * write-only host), on {@code sink}, which the caller opens ({@code Sinks.open(repositoryLocation(jobName))}) and
+     * closes after the repository. For commands that act for a job outside a run: the WAL archive's
+     * {@code wal-push --config F --job J}.
+     */
+    public Repository openJobRepository(String jobName, Sink sink) {
+        return openRepository(config.repository(config.job(jobName).repository()), sink, new Redactor());
+    }
+
+    /** The location of the repository job {@code jobName} writes to (may hold credentials: never print it). */
+    public String repositoryLocation(String jobName) {
+        return config.repository(config.job(jobName).repository()).location();
+    }
+
     /** Opens the repository of {@code config} on {@code sink}, creating it when it is missing and may be created. */
     Repository openRepository(RepositoryConfig repo, Sink sink, Redactor redactor) {
         if (JobsConfig.writeOnly(repo)) {
@@ -290,6 +314,20 @@ public final class JobRunner implements JobAction {
             out.add(key.publicKey().or(key::secretKey).orElseThrow());
         }
         return out;
+    }
+
+    /**
+     * Lets the job's kind remove what it keeps beside its snapshots and no retained snapshot needs (the WAL older than
+     * the oldest retained base backup), through {@link SourceProvider#afterRetention}: the jobs layer names no kind.
+     */
+    private Optional<String> afterRetention(JobConfig job, Repository repo, Snapshot latest, Redactor redactor)
+            throws IOException {
+        URI uri = Sources.toUri(job.source().location().orElseThrow());
+        List<Snapshot> retained = repo.snapshots().stream()
+                .filter(s -> s.job().map(job.name()::equals).orElse(false) && s.source().equals(latest.source()))
+                .sorted(java.util.Comparator.comparing(Snapshot::time).reversed())
+                .toList();
+        return Sources.forLocation(uri).afterRetention(repo, uri, job.source().options(), retained);
     }
 
     /** The job's Source: a directory tree, or what the provider of its location's scheme opens. */

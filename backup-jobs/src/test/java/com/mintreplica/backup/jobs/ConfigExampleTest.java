@@ -37,7 +37,14 @@ class ConfigExampleTest {
         assertThat(config.repository("primary").encryption().orElseThrow().recipients()).containsExactly("ops", "escrow");
         assertThat(config.repository("primary").prune()).isPresent();
 
-        assertThat(config.jobs()).containsOnlyKeys("postgres-daily", "postgres-hourly", "mongodb-daily", "config-files", "logs");
+        assertThat(config.jobs()).containsOnlyKeys("postgres-daily", "postgres-hourly", "ledger", "mongodb-daily", "config-files",
+                "logs");
+        // point-in-time recovery: a nightly base backup, 30 days of window, WAL through wal-push --job ledger
+        assertThat(config.job("ledger").source().location()).hasValueSatisfying(l -> assertThat(l)
+                .startsWith("postgresql-physical://"));
+        assertThat(config.job("ledger").source().options()).containsEntry("cluster", "ledger");
+        assertThat(config.job("ledger").retention().orElseThrow().keepDaily()).isEqualTo(30);
+        assertThat(JobsConfig.kindOf(config.job("ledger"))).contains("postgresql-physical");
         JobConfig daily = config.job("postgres-daily");
         JobConfig hourly = config.job("postgres-hourly");
         assertThat(daily.source().location()).hasValueSatisfying(l -> assertThat(l).startsWith("postgresql://"));
@@ -58,7 +65,8 @@ class ConfigExampleTest {
         assertThat(config.copiesOf(config.job("config-files"))).extracting(CopyConfig::repository).containsExactly("s3", "gcs");
         assertThat(config.job("logs").retention().orElseThrow().keepWithin()).isEqualTo(Optional.of("90d"));
 
-        assertThat(config.drills()).containsOnlyKeys("postgres-monthly", "config-weekly");
+        assertThat(config.drills()).containsOnlyKeys("postgres-monthly", "ledger-pitr", "config-weekly");
+        assertThat(config.drills().get("ledger-pitr").checks()).containsExactly("recovery", "smoke");
         assertThat(config.drills().get("postgres-monthly").job()).isEqualTo("postgres-daily");
         assertThat(config.drills().get("postgres-monthly").options()).containsEntry("no-owner", "true");
         assertThat(config.drills().get("postgres-monthly").smoke()).hasValueSatisfying(q -> assertThat(q).startsWith("select"));

@@ -54,11 +54,24 @@ public interface DrillSupport {
      * @param options the drill's options
      * @param checks the checks of {@link #checks()} the drill wants
      * @param tempDir the temporary directory
+     * @param repository the repository the snapshot is in, when the drill runner gives it: for kinds that keep data
+     *     beside snapshots (PostgreSQL's WAL archive, whose listing bounds a point-in-time drill's window)
      */
     record Request(String drill, Snapshot snapshot, List<Entry> entries, Optional<String> target,
                    Optional<String> sourceLocation, Map<String, String> environment, Map<String, String> sourceOptions,
-                   Map<String, String> options, Set<String> checks, Path tempDir) {
+                   Map<String, String> options, Set<String> checks, Path tempDir,
+                   Optional<com.mintreplica.backup.core.Repository> repository) {
+        /** A request without the repository (as before it was given). */
+        public Request(String drill, Snapshot snapshot, List<Entry> entries, Optional<String> target,
+                       Optional<String> sourceLocation, Map<String, String> environment,
+                       Map<String, String> sourceOptions, Map<String, String> options, Set<String> checks,
+                       Path tempDir) {
+            this(drill, snapshot, entries, target, sourceLocation, environment, sourceOptions, options, checks, tempDir,
+                    Optional.empty());
+        }
+
         public Request {
+            Objects.requireNonNull(repository, "repository");
             Objects.requireNonNull(drill, "drill");
             Objects.requireNonNull(snapshot, "snapshot");
             entries = List.copyOf(entries);

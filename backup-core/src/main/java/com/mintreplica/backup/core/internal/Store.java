@@ -76,6 +76,10 @@ public final class Store {
         volatile BlobIndex index;
         volatile LocalCache cache;
         volatile RepoConfig config;
+        /** The encryption the repository was opened with (null: none), for {@link #objectCodec()}. */
+        volatile RepositoryEncryption encryption;
+        /** The codec of standalone objects, made on first use. */
+        volatile Codec objectCodec;
 
         Shared(RepoConfig config) {
             this.config = config;
@@ -179,7 +183,51 @@ public final class Store {
         } catch (IOException e) {
             throw new BackupException("cannot read the keys of the repository at " + sink.describe() + ": " + e.getMessage(), e);
         }
-        return new Store(sink, config, codecFor(config, keys), keys);
+        Store store = new Store(sink, config, codecFor(config, keys), keys);
+        store.shared.encryption = encryption;
+        return store;
+    }
+
+    /**
+     * The codec of standalone objects (archived WAL): the recorded chain, then in an encrypted repository the sealing of
+     * the single-object layout (an OpenPGP message to the recipients, which {@code gpg --decrypt} opens), whatever this
+     * repository's layout. In a single-object or unencrypted repository that is {@link #codec()}; in an encrypted
+     * chunked one the encryption is unlocked a second time, as for a single-object repository, so a writer (public
+     * material only) seals for the recipients exactly as it does there.
+     */
+    /** Records the encryption a new repository was created with, for {@link #objectCodec()}. */
+    public void createdWith(RepositoryEncryption encryption) {
+        shared.encryption = encryption;
+    }
+
+    public Codec objectCodec() {
+        Codec c = shared.objectCodec;
+        if (c != null) {
+            return c;
+        }
+        synchronized (shared) {
+            if (shared.objectCodec == null) {
+                RepoConfig config = shared.config;
+                if (access == null || config.layout() == com.mintreplica.backup.core.Layout.SINGLE) {
+                    shared.objectCodec = codec;
+                } else {
+                    if (shared.encryption == null) {
+                        throw new UnsupportedException("the repository at " + sink.describe() + " was created by this"
+                                + " process and its encryption is not known here: open it again to store standalone objects");
+                    }
+                    RepositoryKeys objectKeys;
+                    try {
+                        objectKeys = shared.encryption.unlock(new RepositoryEncryption.Context(sink, config.id(),
+                                com.mintreplica.backup.core.Layout.SINGLE, config.extensions()));
+                    } catch (IOException e) {
+                        throw new BackupException("cannot read the keys of the repository at " + sink.describe() + ": "
+                                + e.getMessage(), e);
+                    }
+                    shared.objectCodec = codecFor(config, objectKeys);
+                }
+            }
+            return shared.objectCodec;
+        }
     }
 
     /** Creates a repository on {@code sink} with {@code config}; fails if one exists. */

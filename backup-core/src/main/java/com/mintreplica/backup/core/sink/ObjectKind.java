@@ -32,5 +32,11 @@ public enum ObjectKind {
      * Copies of audit log lines ({@code audit/}). Evidence, not backup data: a Sink that protects objects with retention
      * keeps them under it (a rewritten audit file is caught by copies nobody can change), and nothing deletes them.
      */
-    AUDIT
+    AUDIT,
+    /**
+     * Archived PostgreSQL WAL files ({@code wal/}: segments, timeline history files, backup history files), one object
+     * per file. Read by every point-in-time restore, in order, so never archive them to a class that must be restored
+     * before it is read; a Sink that protects data with retention keeps them under it, like {@link #DATA}.
+     */
+    WAL
 }

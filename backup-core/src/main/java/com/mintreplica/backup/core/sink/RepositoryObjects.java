@@ -12,6 +12,11 @@ import java.util.Optional;
 public final class RepositoryObjects {
     /** The repository's config object. */
     public static final String CONFIG = "config";
+    /**
+     * Where archived PostgreSQL WAL is kept ({@code wal/<cluster>/<system id>/...}, one object per WAL file): not
+     * snapshots and not packs, so prune and the snapshot engines never touch it.
+     */
+    public static final String WAL_PREFIX = "wal/";
 
     private RepositoryObjects() {
     }
@@ -20,7 +25,8 @@ public final class RepositoryObjects {
      * The name prefixes under which objects of {@code kind} are stored ({@link ObjectKind#CONFIG}: the one object
      * name {@value #CONFIG}). {@link ObjectKind#DATA} has two: packs of blobs ({@code data/}) and the entries of the
      * single-object layout ({@code files/}); {@link ObjectKind#TREE}, the tree packs of format 2 ({@code tree/}), is
-     * apart from them so that a lifecycle rule archiving data never archives trees. {@link ObjectKind#KEY} covers all key
+     * apart from them so that a lifecycle rule archiving data never archives trees; {@link ObjectKind#WAL} is apart
+     * too, as a restore reads archived WAL at once and in order. {@link ObjectKind#KEY} covers all key
      * material: wrapped data keys, and the writers list and writers' session keys of a repository with writers. Empty for a kind the core stores under no fixed prefix.
      */
     public static List<String> namePrefixes(ObjectKind kind) {
@@ -33,6 +39,7 @@ public final class RepositoryObjects {
             case TREE -> List.of("tree/");
             case LOCK -> List.of("locks/");
             case AUDIT -> List.of("audit/");
+            case WAL -> List.of(WAL_PREFIX);
             default -> List.of();
         };
     }

@@ -85,6 +85,30 @@ public interface SourceProvider {
     }
 
     /**
+     * What is wrong with a job's source of this kind, checked when a config is loaded (before anything runs): options
+     * it lacks or cannot take, each a sentence saying what to give. The default finds nothing; {@link #source} still
+     * refuses what it cannot open.
+     */
+    default List<String> problems(URI location, Map<String, String> options) {
+        return List.of();
+    }
+
+    /**
+     * Called by a job after its retention ran, with the job's snapshots that remain (newest first): a kind that keeps
+     * data of its own beside its snapshots in the repository (PostgreSQL's WAL archive) removes what none of them needs,
+     * and never what one of them needs. Returns what it removed, for the audit log, when it removed something. The
+     * default keeps nothing of its own and does nothing.
+     *
+     * @param location the job's source location
+     * @param options the job's source options
+     */
+    default Optional<String> afterRetention(com.mintreplica.backup.core.Repository repository, URI location,
+                                            Map<String, String> options, List<com.mintreplica.backup.core.Snapshot> retained)
+            throws IOException {
+        return Optional.empty();
+    }
+
+    /**
      * The environment variable this kind reads its password from ({@code PGPASSWORD}), when it takes one: the config's
      * {@code password:} reference is resolved into it, so the password never appears in a URI or an argument.
      */

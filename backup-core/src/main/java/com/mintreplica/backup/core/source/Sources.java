@@ -91,7 +91,7 @@ public final class Sources {
     private static String moduleHint(String schemeOrKind) {
         return switch (schemeOrKind) {
             case "file", "fs" -> ": add com.mintreplica.backup:backup-fs";
-            case "postgresql", "postgres", "jdbc" -> ": add com.mintreplica.backup:backup-postgres";
+            case "postgresql", "postgres", "jdbc", "postgresql-physical" -> ": add com.mintreplica.backup:backup-postgres";
             case "mongodb", "mongodb+srv", "mongodump" -> ": add com.mintreplica.backup:backup-mongo";
             default -> "";
         };

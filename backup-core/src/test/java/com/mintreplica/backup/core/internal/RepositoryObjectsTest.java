@@ -21,6 +21,8 @@ class RepositoryObjectsTest {
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.DATA)).containsExactly(Packs.PREFIX, SingleObjectNames.PREFIX);
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.LOCK)).containsExactly(RepositoryLock.PREFIX);
         assertThat(RepositoryObjects.namePrefixes(ObjectKind.TREE)).containsExactly(Packs.TREE_PREFIX);
+        // the WAL archive's (backup-postgres): no prefix of the core's own writers starts with it
+        assertThat(RepositoryObjects.namePrefixes(ObjectKind.WAL)).containsExactly("wal/");
     }
 
     @Test
@@ -34,6 +36,8 @@ class RepositoryObjectsTest {
         assertThat(RepositoryObjects.kindOf("files/20261119-010000-3fa2c1d0/x")).contains(ObjectKind.DATA);
         assertThat(RepositoryObjects.kindOf("locks/x")).contains(ObjectKind.LOCK);
         assertThat(RepositoryObjects.kindOf("tree/00/00ff")).contains(ObjectKind.TREE);
+        assertThat(RepositoryObjects.kindOf("wal/db1/7312/0000000100000000/000000010000000000000003-ab-x.zst"))
+                .contains(ObjectKind.WAL);
         assertThat(RepositoryObjects.kindOf("writers/00000001")).contains(ObjectKind.KEY);
         assertThat(RepositoryObjects.kindOf("sessions/ab12")).contains(ObjectKind.KEY);
         assertThat(RepositoryObjects.kindOf("audit/2026/12/05.log")).contains(ObjectKind.AUDIT);

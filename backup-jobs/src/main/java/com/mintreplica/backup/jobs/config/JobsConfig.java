@@ -408,7 +408,10 @@ public record JobsConfig(Optional<String> file, Optional<String> host, ZoneId zo
                 out.add(ConfigProblem.of(at + ".exclude", "exclude and include are for paths; a location takes options"));
             }
             try {
-                Sources.forLocation(Sources.toUri(source.location().get()));
+                URI location = Sources.toUri(source.location().get());
+                for (String problem : Sources.forLocation(location).problems(location, source.options())) {
+                    out.add(ConfigProblem.of(at, problem));
+                }
             } catch (BackupException e) {
                 out.add(ConfigProblem.of(at + ".location", e.getMessage()));
             }

@@ -96,6 +96,19 @@ public final class PostgresCluster implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
+    /**
+     * The cluster's data directory (PGDATA): its {@code pg_wal/} for WAL tests. Owned by the {@code postgres} user when
+     * the tests run as root.
+     */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Whether the server runs as the {@code postgres} user (the tests run as root), so files it must read are shared. */
+    public boolean runsAsPostgresUser() {
+        return asPostgresUser;
+    }
+
     /** Starts a cluster with the default settings. */
     public static PostgresCluster start() {
         return builder().start();

@@ -1,0 +1,205 @@
+package com.mintreplica.backup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mintreplica.backup.postgres.PostgresConnection;
+import com.mintreplica.backup.testkit.postgres.PostgresCluster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The issue's headline test end to end through mint-backup: a real PostgreSQL 15 archives with
+ * {@code archive_command = 'bin/mint-backup wal-push ...'}; a table gets a row with {@code clock_timestamp()} every
+ * 100 ms while pgbench writes and {@code mint-backup backup postgresql-physical://...} takes a base backup; then
+ * {@code mint-backup restore --target-dir D --to-time T --start} (restore_command: the launcher's wal-fetch) recovers
+ * to T: the newest row at most 1 s before T and none after, pgbench's invariant holds. A time outside the window exits
+ * 2 with the window named and the directory still empty.
+ */
+@Timeout(900)
+class CliPitrIT {
+    static PostgresCluster pg;
+    @TempDir
+    static Path temp;
+    static Path repo;
+    static Map<String, String> env;
+    static Path launcher;
+    static final List<Path> started = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        launcher = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/mint-backup");
+        assertThat(launcher.getParent().getParent().resolve("backup-cli/target/mint-backup.jar"))
+                .as("the CLI jar the launcher runs (package phase)").exists();
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        repo = temp.resolve("repo");
+        env = Map.of("PGPASSWORD", "unset", "MINT_BACKUP_LAUNCHER", launcher.toString());
+        assertThat(Cli.run(env, "init", "--repo", repo.toString()).code()).isZero();
+        chmodTree(repo); // PostgreSQL's archive_command runs as postgres and writes wal/ into it
+        pg = PostgresCluster.builder().setting("archive_mode", "on").setting("full_page_writes", "on").start();
+        env = Map.of("PGPASSWORD", pg.password().reveal(), "MINT_BACKUP_LAUNCHER", launcher.toString());
+        pg.sql("postgres", "alter system set archive_command = '" + launcher + " wal-push --no-cache --repo " + repo
+                + " --cluster mint %p'; select pg_reload_conf();");
+        bench(Duration.ofMinutes(5), "-i", "-s", "2", "-q");
+        pg.sql("postgres", "create table ticks(at timestamptz not null)");
+    }
+
+    @AfterAll
+    static void stop() {
+        for (Path dir : started) {
+            try {
+                new ProcessBuilder("runuser", "-u", "postgres", "--", pg.binDir().resolve("pg_ctl").toString(), "-D",
+                        dir.toString(), "-m", "immediate", "stop").start().waitFor(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // gone already
+            }
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    void restoreToATimeInTheMiddleThroughWalPushAndWalFetch() throws Exception {
+        AtomicBoolean ticking = new AtomicBoolean(true);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread ticker = new Thread(() -> {
+            try (Connection c = source(); Statement st = c.createStatement()) {
+                while (ticking.get()) {
+                    st.execute("insert into ticks values (clock_timestamp())");
+                    Thread.sleep(100);
+                }
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        ticker.start();
+        Process bench = benchProcess("-c", "2", "-T", "16", "-n");
+        Thread.sleep(3000);
+        Cli.Result backup = Cli.run(env, "backup", "--repo", repo.toString(), "--no-cache",
+                "postgresql-physical://postgres@127.0.0.1:" + pg.port() + "/postgres", "--option", "cluster=mint",
+                "--job", "base");
+        assertThat(backup.code()).as(backup.toString()).isZero();
+        Thread.sleep(3000);
+        String target;
+        try (Connection c = source()) {
+            target = one(c, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
+        }
+        Thread.sleep(3000);
+        ticking.set(false);
+        ticker.join(10_000);
+        assertThat(bench.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(failure.get()).isNull();
+        String segment = pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + segment + "' from pg_stat_archiver")
+                .strip().equals("f")) {
+            assertThat(System.nanoTime()).as("segment " + segment + " archived by wal-push within 120 s: "
+                    + pg.query("postgres", "select * from pg_stat_archiver")).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+
+        Path data = postgresDir(temp.resolve("restored"));
+        Cli.Result early = Cli.run(env, "restore", "--repo", repo.toString(), "--no-cache", "latest", "--target-dir",
+                data.toString(), "--to-time", "2001-01-01T00:00:00Z");
+        assertThat(early.code()).as(early.toString()).isEqualTo(2);
+        assertThat(early.err()).contains("the recoverable window is 20").contains("nothing was written")
+                .doesNotContain("Exception");
+        Cli.Result late = Cli.run(env, "restore", "--repo", repo.toString(), "--no-cache", "latest", "--target-dir",
+                data.toString(), "--to-time", "2099-01-01T00:00:00Z");
+        assertThat(late.code()).as(late.toString()).isEqualTo(2);
+        assertThat(late.err()).contains("after the newest archived WAL");
+        try (Stream<Path> s = Files.list(data)) {
+            assertThat(s).isEmpty();
+        }
+
+        started.add(data);
+        Cli.Result restore = Cli.run(env, "restore", "--repo", repo.toString(), "--no-cache", "latest", "--target-dir",
+                data.toString(), "--to-time", target, "--start", "--start-timeout", "5m");
+        assertThat(restore.code()).as(restore.toString()).isZero();
+        assertThat(Files.readString(data.resolve("postgresql.auto.conf")))
+                .contains("restore_command = '" + launcher + " wal-fetch --repo");
+        Matcher m = Pattern.compile("server on port (\\d+) paused").matcher(restore.out());
+        assertThat(m.find()).as(restore.out()).isTrue();
+        int port = Integer.parseInt(m.group(1));
+        try (Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
+                .user("postgres").password(pg.password()).environment(Map.of()).build().connect()) {
+            assertThat(one(c, "select count(*) from ticks where at > '" + target + "'")).isEqualTo("0");
+            double gap = Double.parseDouble(one(c, "select extract(epoch from ('" + target + "'::timestamptz - max(at)))"
+                    + " from ticks"));
+            assertThat(gap).isBetween(0.0, 1.0);
+            String accounts = one(c, "select sum(abalance) from pgbench_accounts");
+            assertThat(one(c, "select sum(tbalance) from pgbench_tellers")).isEqualTo(accounts);
+            assertThat(one(c, "select sum(bbalance) from pgbench_branches")).isEqualTo(accounts);
+            assertThat(one(c, "select count(*) from pgbench_history")).isNotEqualTo("0");
+        }
+    }
+
+    private static Connection source() {
+        return PostgresConnection.builder().url(pg.uri("postgres")).password(pg.password()).environment(Map.of())
+                .build().connect();
+    }
+
+    private static String one(Connection c, String sql) throws Exception {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static Process benchProcess(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(pg.binDir().resolve("pgbench").toString(), "-h", pg.host(), "-p",
+                Integer.toString(pg.port()), "-U", pg.user()));
+        cmd.addAll(List.of(args));
+        cmd.add("postgres");
+        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(temp.resolve("pgbench-" + System.nanoTime() + ".log").toFile());
+        b.environment().put("PGPASSWORD", pg.password().reveal());
+        return b.start();
+    }
+
+    private static void bench(Duration timeout, String... args) throws Exception {
+        Process p = benchProcess(args);
+        assertThat(p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+    }
+
+    private static Path postgresDir(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        var users = dir.getFileSystem().getUserPrincipalLookupService();
+        PosixFileAttributeView v = Files.getFileAttributeView(dir, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        v.setOwner(users.lookupPrincipalByName("postgres"));
+        v.setGroup(users.lookupPrincipalByGroupName("postgres"));
+        return dir;
+    }
+
+    private static void chmodTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx"
+                        : "rw-rw-rw-"));
+            }
+        }
+    }
+}
