@@ -5,11 +5,13 @@
 # Usage: bench/crypto.sh [MiB of data, default 512] [rounds, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cp_file=$(mktemp)
-trap 'rm -f "$cp_file"' EXIT
-./mvnw -q -o -pl backup-crypto -am test-compile dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
-cp="backup-crypto/target/test-classes:backup-crypto/target/classes:backup-core/target/classes:backup-testkit/target/classes:$(cat "$cp_file")"
+# The modules' classes as built, then the CLI's jar for every library they use; the bench and its keys are test code.
+# (The classpath used to come from maven-dependency-plugin's build-classpath, which an offline build often cannot
+# resolve: the script then stopped without a word, its output sent to /dev/null.)
+jar=backup-cli/target/mint-backup.jar
+[ -f "$jar" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 2; }
+./mvnw -q -o -pl backup-crypto -am test-compile >/dev/null || { echo "compiling the bench failed: run ./mvnw -pl backup-crypto -am test-compile" >&2; exit 1; }
+cp="backup-crypto/target/test-classes:backup-crypto/target/classes:backup-core/target/classes:backup-testkit/target/classes:$jar"
 # the JIT settings bin/mint-backup uses (see there)
 jit="-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01"
 jit="$jit -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01"

@@ -33,6 +33,11 @@ final class DaemonCommand implements Callable<Integer> {
                     + " (mint-backup report) at /report (:PORT: every interface).")
     String metricsAddress;
 
+    @Option(names = "--wal-check-interval", paramLabel = "SECONDS", defaultValue = "60",
+            description = "With --metrics-address: how often the WAL archiving of jobs with wal-stall-after is checked"
+                    + " for the mint_backup_wal_* meters (default: ${DEFAULT-VALUE}).")
+    long walCheckInterval;
+
     @Override
     public Integer call() {
         JobsConfig cfg = JobsSupport.load(config);
@@ -80,6 +85,9 @@ final class DaemonCommand implements Callable<Integer> {
             metrics.register(JobsSupport.runner(root, cfg), scheduler.names(), java.time.Clock.systemUTC());
             metrics.serveReport(() -> ReportCommand.render(root, cfg, Instant.now()));
         }
+        // wal-receive for jobs that ask for it, and the WAL archiving meters (the CLI names the adapter; jobs does not).
+        WalServices wal = WalServices.start(root, JobsSupport.runner(root, cfg), metrics == null ? null : metrics.metrics(),
+                Duration.ofSeconds(Math.max(1, walCheckInterval)));
         scheduler.start();
         root.out.println("mint-backup daemon: " + cfg.jobs().size() + " jobs scheduled from " + config + "; stop with SIGTERM");
         if (metrics != null) {
@@ -92,6 +100,7 @@ final class DaemonCommand implements Callable<Integer> {
             Thread.currentThread().interrupt(); // embedded use: interrupting the thread stops the daemon
         } finally {
             scheduler.close();
+            wal.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

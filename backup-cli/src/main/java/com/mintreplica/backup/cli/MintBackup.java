@@ -25,7 +25,7 @@ public final class MintBackup implements Callable<Integer> {
             LsCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
             PruneCommand.class, RepairCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
             AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class,
-            ReportCommand.class, WalPushCommand.class, WalFetchCommand.class, WalCommand.class);
+            ReportCommand.class, WalPushCommand.class, WalFetchCommand.class, WalCommand.class, WalReceiveCommand.class);
 
     public static final int OK = 0;
     public static final int FAILED = 1;

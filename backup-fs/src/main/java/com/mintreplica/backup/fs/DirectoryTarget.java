@@ -2,6 +2,7 @@ package com.mintreplica.backup.fs;
 
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.PositionalFiles;
 import com.mintreplica.backup.core.source.RestoreContext;
 import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.fs.internal.TreeWriter;
@@ -81,6 +82,15 @@ public final class DirectoryTarget implements RestoreTarget {
     @Override
     public void write(Entry entry, InputStream content) throws IOException {
         writer.write(entry, content);
+    }
+
+    /**
+     * Files are written in pieces: a restore reads each pack once, in order, and writes its blobs into the files that
+     * need them from several threads; each file is still published under its name only when complete and checked.
+     */
+    @Override
+    public Optional<PositionalFiles> positionalFiles() {
+        return Optional.of((entry, length) -> writer.open(entry, length));
     }
 
     @Override

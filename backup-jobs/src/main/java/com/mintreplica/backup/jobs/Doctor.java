@@ -387,6 +387,10 @@ public final class Doctor {
             return;
         }
         found.forEach(f -> out.add(finding(f, subject, redactor)));
+        // Continuous archiving (PostgreSQL with wal-stall-after): stalled or failing on the server, stale in the
+        // repository.
+        JobStatus.continuity(jobs, job, clock.instant())
+                .ifPresent(c -> c.findings().forEach(f -> out.add(finding(f, subject, redactor))));
     }
 
     /** A drill's server (not a directory), by its kind's {@link Preflight}. */

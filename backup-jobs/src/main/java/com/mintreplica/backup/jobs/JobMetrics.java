@@ -20,12 +20,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code time() - value} to catch a backup that stopped silently;</li>
  *   <li>{@code mint.backup.job.duration} (timer, also tagged {@code outcome}): how long runs take;</li>
  *   <li>{@code mint.backup.job.bytes} (distribution summary, bytes): content bytes read per successful run;</li>
- *   <li>{@code mint.backup.job.failures} (counter): failed or stopped runs.</li>
+ *   <li>{@code mint.backup.job.failures} (counter): failed or stopped runs;</li>
+ *   <li>for jobs whose source archives continuously (PostgreSQL with {@code wal-stall-after}), once
+ *       {@link #continuity} has been called: {@code mint.backup.wal.archiving.stalled} (gauge, 1 or 0: archiving has
+ *       stalled for longer than the job allows, or is failing), {@code mint.backup.wal.archive.failures} (gauge: the
+ *       failures the server counts, {@code pg_stat_archiver.failed_count}) and {@code mint.backup.wal.last.archived}
+ *       (gauge, seconds since the epoch: the newest WAL file in the repository).</li>
  * </ul>
  */
 public final class JobMetrics implements JobListener {
     private final MeterRegistry registry;
     private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong[]> continuity = new ConcurrentHashMap<>();
 
     public JobMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -54,6 +60,30 @@ public final class JobMetrics implements JobListener {
     public void failed(JobResult result) {
         timer(result).record(result.duration());
         failures(result.job()).increment();
+    }
+
+    /**
+     * Records how continuous archiving of {@code job} stands ({@link JobStatus#continuity}); the daemon calls it every
+     * minute. The first call registers the job's WAL meters.
+     */
+    public void continuity(String job, com.mintreplica.backup.core.drill.Preflight.Continuity value) {
+        AtomicLong[] v = continuity.computeIfAbsent(job, j -> {
+            AtomicLong[] values = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+            Gauge.builder("mint.backup.wal.archiving.stalled", values[0], AtomicLong::doubleValue).tag("job", j)
+                    .description("1 when WAL archiving has stalled for longer than the job allows, or is failing")
+                    .register(registry);
+            Gauge.builder("mint.backup.wal.archive.failures", values[1], AtomicLong::doubleValue).tag("job", j)
+                    .description("WAL archiving failures the server counts (pg_stat_archiver.failed_count)")
+                    .register(registry);
+            Gauge.builder("mint.backup.wal.last.archived", values[2], AtomicLong::doubleValue).tag("job", j)
+                    .baseUnit("seconds")
+                    .description("When the newest WAL file in the repository was archived, in seconds since the epoch")
+                    .register(registry);
+            return values;
+        });
+        v[0].set(value.stalled() || value.failing() ? 1 : 0);
+        v[1].set(value.failures());
+        value.newestInRepository().ifPresent(t -> v[2].set(t.getEpochSecond()));
     }
 
     private Counter failures(String job) {

@@ -347,6 +347,24 @@ public final class JobRunner implements JobAction {
     }
 
     /**
+     * The environment job {@code jobName}'s source is given: the runner's, the job's {@code environment}, and its
+     * {@code password} in the variable its kind reads. For tools that reach the job's source themselves
+     * ({@code mint-backup wal-receive --config F --job J}); it holds secrets, so never log or print it.
+     *
+     * @throws com.mintreplica.backup.core.InvalidInputException when there is no such job, or a secret cannot be read
+     */
+    public Map<String, String> sourceEnvironment(String jobName) {
+        JobConfig job = config.job(jobName);
+        SourceConfig s = job.source();
+        if (s.isFiles()) {
+            return Map.copyOf(environment);
+        }
+        SourceProvider provider = Sources.forLocation(Sources.toUri(s.location().orElseThrow()));
+        return Map.copyOf(environment(provider, s.environment(), s.password(), "jobs." + job.name() + ".source",
+                new Redactor()));
+    }
+
+    /**
      * The environment a source or target of {@code provider}'s kind is given: the runner's, then {@code variables}, then
      * the password in the variable the kind reads ({@link SourceProvider#passwordVariable()}). Every secret resolved is
      * tracked by {@code redactor}.

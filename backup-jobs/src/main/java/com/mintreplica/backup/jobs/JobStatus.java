@@ -2,6 +2,9 @@ package com.mintreplica.backup.jobs;
 
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
+import com.mintreplica.backup.core.drill.Preflight;
+import com.mintreplica.backup.core.source.SourceProvider;
+import com.mintreplica.backup.core.source.Sources;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.jobs.config.DrillConfig;
@@ -14,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -105,8 +109,38 @@ public record JobStatus(String job, Optional<String> schedule, Optional<JobResul
                         + " old: the run of " + expected + " should have made one by " + expected.plus(grace));
             }
         }
+        continuity(runner, job, now).ifPresent(c -> c.findings().stream()
+                .filter(f -> f.severity() != Preflight.Severity.OK)
+                .forEach(f -> warnings.add(f.check() + ": " + redactor.redact(f.message()))));
         return new JobStatus(job.name(), job.schedule().map(CronSchedule::toString), lastRun, next,
                 lastGood.map(Good::id), lastGood.map(Good::time), warnings);
+    }
+
+    /**
+     * How continuous archiving of {@code job}'s source stands at {@code now}, when its kind checks it and its options
+     * ask for it (PostgreSQL: {@code wal-stall-after}): WAL archiving stalled or failing on the server, nothing new in
+     * the repository. Empty too when the repository or the job's secrets cannot be read (status and doctor report
+     * that themselves).
+     */
+    public static Optional<Preflight.Continuity> continuity(JobRunner runner, JobConfig job, Instant now) {
+        Optional<SourceProvider> provider = com.mintreplica.backup.jobs.config.JobsConfig.providerOf(job);
+        Optional<Preflight> preflight = provider.flatMap(SourceProvider::preflight);
+        if (preflight.isEmpty() || job.source().location().isEmpty()) {
+            return Optional.empty();
+        }
+        Redactor redactor = new Redactor();
+        String location = runner.config().repository(job.repository()).location();
+        try (Sink sink = Sinks.open(location)) {
+            Map<String, String> env = runner.environment(provider.get(), job.source().environment(),
+                    job.source().password(), "jobs." + job.name() + ".source", redactor);
+            try (Repository repo = runner.openJobRepository(job.name(), sink)) {
+                return preflight.get().continuity(Sources.toUri(job.source().location().get()), job.source().options(),
+                        env, repo, job.name(), now);
+            }
+        } catch (Exception e) {
+            // The repository or the job's secrets cannot be read: status and doctor say so on their own.
+            return Optional.empty();
+        }
     }
 
     private record Good(String id, Instant time) {

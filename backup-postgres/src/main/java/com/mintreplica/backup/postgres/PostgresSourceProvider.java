@@ -29,8 +29,10 @@ import java.util.TreeSet;
  * {@code jobs}, {@code globals}, {@code compression}, {@code pg-bin-dir}, {@code temp-dir}; for a restore
  * {@code target-database}, {@code jobs}, {@code terminate-sessions}, {@code replace}, {@code no-owner},
  * {@code globals}, {@code pg-bin-dir}, {@code temp-dir}; for verify {@code pg-bin-dir}, {@code temp-dir},
- * {@code read-data}. An option name it does not know fails; an option of another operation is ignored, so one set of
- * options can serve backup, restore and verify.
+ * {@code read-data}; for status, doctor and metrics {@code wal-stall-after} (a duration such as {@code 15m}: checks
+ * WAL archiving, see {@code docs/postgresql-pitr.md}) and {@code wal-cluster} (the WAL archive's name, default the
+ * job's); for the daemon {@code wal-receive}, {@code wal-slot}, {@code wal-create-slot}. An option name it does not
+ * know fails; an option of another operation is ignored, so one set of options can serve backup, restore and verify.
  *
  * <p>The libpq environment and {@code ~/.pgpass} are read from {@link System#getenv()}, or from the map given to
  * {@link #PostgresSourceProvider(Map)}.
@@ -41,6 +43,12 @@ public final class PostgresSourceProvider implements SourceProvider {
     private static final Set<String> TARGET_OPTIONS = Set.of("target-database", "jobs", "terminate-sessions", "replace",
             "no-owner", "globals", "pg-bin-dir", "temp-dir");
     private static final Set<String> VERIFY_OPTIONS = Set.of("pg-bin-dir", "temp-dir", "read-data");
+    /**
+     * Continuous archiving: when archiving counts as stalled (status, doctor, metrics), the archive's name, and whether
+     * the daemon streams the job's WAL (wal-receive) through which slot.
+     */
+    private static final Set<String> CONTINUITY_OPTIONS = Set.of("wal-stall-after", "wal-cluster", "wal-receive",
+            "wal-slot", "wal-create-slot");
 
     private final Map<String, String> environment;
 
@@ -197,11 +205,15 @@ public final class PostgresSourceProvider implements SourceProvider {
         TreeSet<String> known = new TreeSet<>(SOURCE_OPTIONS);
         known.addAll(TARGET_OPTIONS);
         known.addAll(VERIFY_OPTIONS);
+        known.addAll(CONTINUITY_OPTIONS);
         for (String name : options.keySet()) {
             if (!known.contains(name)) {
                 throw new InvalidInputException("unknown PostgreSQL option '" + name + "': use one of " + known);
             }
         }
+        Optional.ofNullable(options.get("wal-stall-after"))
+                .ifPresent(v -> com.mintreplica.backup.postgres.internal.receive.ArchiveHealth.parseDuration(
+                        "wal-stall-after", v));
     }
 
     private static Optional<String> option(Map<String, String> options, String name) {

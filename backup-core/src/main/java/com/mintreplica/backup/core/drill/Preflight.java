@@ -42,6 +42,53 @@ public interface Preflight {
     }
 
     /**
+     * How continuous protection of {@code location} stands, for {@code status}, {@code doctor} and the daemon's
+     * metrics: for PostgreSQL, WAL archiving as {@code pg_stat_archiver} shows it, and the newest WAL the repository
+     * holds. Empty when the kind has nothing continuous or the source's options do not ask for the check (PostgreSQL:
+     * {@code wal-stall-after}). The default: empty. Nothing here changes the source or the repository.
+     *
+     * @param repository the job's repository, open (read-only use: listings)
+     * @param name the job's name, which names its WAL archive
+     * @param now the time to measure ages against
+     */
+    default Optional<Continuity> continuity(URI location, Map<String, String> options, Map<String, String> environment,
+                                            com.mintreplica.backup.core.Repository repository, String name,
+                                            java.time.Instant now) throws java.io.IOException {
+        return Optional.empty();
+    }
+
+    /**
+     * How continuous archiving stands.
+     *
+     * @param stallAfter the configured time after which archiving counts as stalled
+     * @param lastArchived when the source last archived something (PostgreSQL: {@code last_archived_time}), if known
+     * @param lastFailed when archiving last failed ({@code last_failed_time}), if it ever did
+     * @param failures how many times archiving failed ({@code failed_count}, since the statistics were reset)
+     * @param newestInRepository when the newest file of the repository's archive was archived, if there is one
+     * @param stalled whether archiving has stalled for longer than {@code stallAfter} (on the source or as seen from
+     *     the repository)
+     * @param failing whether archiving is failing now (its last attempt failed)
+     * @param findings what was found, for status and doctor; never a secret
+     */
+    record Continuity(java.time.Duration stallAfter, Optional<java.time.Instant> lastArchived,
+                      Optional<java.time.Instant> lastFailed, long failures,
+                      Optional<java.time.Instant> newestInRepository, boolean stalled, boolean failing,
+                      List<Finding> findings) {
+        public Continuity {
+            Objects.requireNonNull(stallAfter, "stallAfter");
+            Objects.requireNonNull(lastArchived, "lastArchived");
+            Objects.requireNonNull(lastFailed, "lastFailed");
+            Objects.requireNonNull(newestInRepository, "newestInRepository");
+            findings = List.copyOf(findings);
+        }
+
+        /** Whether nothing needs attention. */
+        public boolean ok() {
+            return findings.stream().allMatch(f -> f.severity() == Severity.OK);
+        }
+    }
+
+    /**
      * A directory restores write temporary files to.
      *
      * @param directory where

@@ -3,6 +3,7 @@ package com.mintreplica.backup.core.internal;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.PositionalFiles;
 import com.mintreplica.backup.core.source.RestoreContext;
 import com.mintreplica.backup.core.source.RestoreTarget;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
@@ -29,6 +30,7 @@ public final class RestoreRun {
     private final Executor executor;
     private final int prefetch;
     private final Watchdog watch;
+    private long batchBudget = PackOrderRestore.defaultBudget();
 
     public RestoreRun(Store store, Manifest manifest, Executor executor, int prefetch) {
         this(store, manifest, executor, prefetch, Duration.ZERO);
@@ -48,6 +50,15 @@ public final class RestoreRun {
         this.store = store.withSink(watch.watch(store.sink()));
     }
 
+    /**
+     * The memory a restore in pack order plans with: the files of one batch, and the blobs they need, estimated in
+     * bytes (default: a sixteenth of the heap, 2 to 64 MiB). Each pack is read once per batch that needs it.
+     */
+    public RestoreRun batchBudget(long value) {
+        this.batchBudget = Math.max(1, value);
+        return this;
+    }
+
     /** Result counts of a restore. */
     public record Counts(long entries, long bytes) {
     }
@@ -61,6 +72,10 @@ public final class RestoreRun {
     }
 
     private Counts restore(RestoreTarget target, Predicate<String> selection, boolean partial) {
+        java.util.Optional<PositionalFiles> files = target.positionalFiles();
+        if (files.isPresent()) {
+            return restoreInPackOrder(target, files.get(), selection, partial);
+        }
         long entries = 0;
         long bytes = 0;
         // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries: its own walk
@@ -147,6 +162,87 @@ public final class RestoreRun {
                 if (current != null && current.object().isPresent() && intactInStore(current)) {
                     // Streamed straight into the target, a single object cannot be read again in place: say that the
                     // store holds it intact, so that running the restore again is the cure.
+                    throw new TransitDamageException(e.getMessage() + " (snapshot " + manifest.snapshot().id()
+                            + "): it arrived damaged, but read again it is intact in the store: damage in transit."
+                            + " Nothing corrupt was restored; run the restore again", e);
+                }
+                throw new CorruptDataException(e.getMessage() + " (snapshot " + manifest.snapshot().id()
+                        + "); nothing corrupt was restored", e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The restore into a target that takes files in pieces: packs read once each, in order, their blobs written to
+     * every file that needs them from several threads ({@link PackOrderRestore}). Hard links and single objects are
+     * streamed to the target's {@code write} one at a time, as in the other restore.
+     */
+    private Counts restoreInPackOrder(RestoreTarget target, PositionalFiles files, Predicate<String> selection,
+                                      boolean partial) {
+        long[] entries = {0};
+        Manifest.Item[] current = {null};
+        boolean[] streaming = {false};
+        Predicate<Manifest.Item> linked = i -> i.entry().type() == EntryType.REGULAR
+                && i.entry().hardLinkTo().isPresent() && selection.test(i.entry().hardLinkTo().get());
+        SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection);
+        Iterator<Manifest.Item> selected = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return walker.hasNext();
+            }
+
+            @Override
+            public Manifest.Item next() {
+                current[0] = walker.next();
+                return current[0];
+            }
+        };
+        PackOrderRestore.Streamer streamer = item -> {
+            current[0] = item;
+            streaming[0] = true;
+            if (linked.test(item)) {
+                try (LazyContent lazy = new LazyContent(() -> open(item, null));
+                     Handed content = new Handed(lazy);
+                     Watchdog.Activity a = watch.activity("target", () -> "the restore target linking '"
+                             + item.entry().path() + "' (" + content.handed + " bytes of its content read)")) {
+                    target.write(item.entry(), content);
+                    if (lazy.opened()) {
+                        content.transferTo(OutputStream.nullOutputStream());
+                    }
+                }
+                streaming[0] = false;
+                watch.progress();
+                return 0;
+            }
+            try (Handed content = new Handed(open(item, null));
+                 Watchdog.Activity a = watch.activity("target", () -> "the restore target writing '"
+                         + item.entry().path() + "' (" + content.handed + " of " + item.size() + " bytes handed to it)")) {
+                target.write(item.entry(), content);
+                content.transferTo(OutputStream.nullOutputStream());
+            }
+            streaming[0] = false;
+            watch.progress();
+            return item.size();
+        };
+        try {
+            try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
+                target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
+            }
+            long bytes = new PackOrderRestore(store, watch, executor, Math.max(4, prefetch), batchBudget)
+                    .run(selected, target, files, streamer, () -> entries[0]++);
+            try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
+                target.finish();
+            }
+            return new Counts(entries[0], bytes);
+        } catch (IOException e) {
+            target.abort(e);
+            throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            target.abort(e);
+            if (e.getClass() == CorruptDataException.class) {
+                Manifest.Item item = current[0];
+                if (item != null && streaming[0] && item.object().isPresent() && intactInStore(item)) {
                     throw new TransitDamageException(e.getMessage() + " (snapshot " + manifest.snapshot().id()
                             + "): it arrived damaged, but read again it is intact in the store: damage in transit."
                             + " Nothing corrupt was restored; run the restore again", e);

@@ -2,6 +2,7 @@ package com.mintreplica.backup.core.source;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Optional;
 
 /**
  * The restore side of a {@link Source}: rebuilds a directory tree, a database, ... from a snapshot's entries. A target
@@ -13,6 +14,10 @@ import java.io.InputStream;
  * failure. Content streams check every block against its hash and throw
  * {@link com.mintreplica.backup.core.CorruptDataException} before handing over corrupt bytes; a target should write
  * to a temporary name and publish only complete content, so a failed restore leaves nothing corrupt behind.
+ *
+ * <p>A target that can write files at offsets from several threads says so through {@link #positionalFiles()}: its
+ * regular files then come through {@link PositionalFiles} instead of {@link #write}, in the order of the repository's
+ * packs (see there for the order of calls).
  */
 public interface RestoreTarget {
 
@@ -27,6 +32,15 @@ public interface RestoreTarget {
 
     /** Completes the restore: directory times, deletion of extra files, checks against recorded facts. */
     void finish() throws IOException;
+
+    /**
+     * The target's writer of files in pieces, when it has one (a directory tree): a restore then reads each pack of the
+     * repository once, in order, and writes each blob wherever it is needed, from several threads. The default is
+     * empty: every entry's content is streamed to {@link #write} in snapshot order (a database restore).
+     */
+    default Optional<PositionalFiles> positionalFiles() {
+        return Optional.empty();
+    }
 
     /** Cleans up after a failed restore. The default does nothing. */
     default void abort(Exception cause) {

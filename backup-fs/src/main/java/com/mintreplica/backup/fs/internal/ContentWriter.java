@@ -55,6 +55,20 @@ final class ContentWriter {
         }
     }
 
+    /**
+     * Writes {@code len} bytes at {@code at} in a new file, skipping aligned blocks of zeros when {@code sparse}: the
+     * positional writes of a restore in pack order, which may come from several threads at once (a file channel's
+     * positional writes do not share a position). Returns where the last byte written ends (before {@code at + len}
+     * when the write ends in zeros skipped).
+     */
+    static long writeAt(FileChannel channel, long at, byte[] b, int off, int len, boolean sparse) throws IOException {
+        ContentWriter w = new ContentWriter(channel, sparse);
+        w.position = at;
+        w.extent = at;
+        w.write(b, off, len);
+        return w.extent;
+    }
+
     /** Sets the length when the content ends in a hole (one zero byte at the end). */
     void finish() throws IOException {
         if (position > extent) {

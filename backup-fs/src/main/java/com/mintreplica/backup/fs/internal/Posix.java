@@ -56,6 +56,8 @@ public final class Posix {
         NativeLong readlink(byte[] path, byte[] buffer, NativeLong size) throws LastErrorException;
 
         int symlink(byte[] target, byte[] linkPath) throws LastErrorException;
+
+        int truncate(byte[] path, long length) throws LastErrorException;
     }
 
     /** A failed call, with its errno. */
@@ -241,6 +243,15 @@ public final class Posix {
             }
         } catch (LastErrorException e) {
             throw new NativeException(type == S_IFIFO ? "mkfifo" : "mknod", path, e.getErrorCode());
+        }
+    }
+
+    /** Sets a regular file's length: a longer file gets a hole at its end, which takes no space. */
+    public void truncate(byte[] path, long length) throws NativeException {
+        try {
+            libc.truncate(PathBytes.c(path), length);
+        } catch (LastErrorException e) {
+            throw new NativeException("truncate", path, e.getErrorCode());
         }
     }
 

@@ -73,6 +73,14 @@ public final class TreeWriter {
     private final java.util.concurrent.ExecutorService writers;
     private final Map<String, Optional<GroupPrincipal>> groups = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Path> inProgress = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Files written in pieces take its read lock to create their temporary file, {@link #abort} its write lock. */
+    private final java.util.concurrent.locks.ReadWriteLock creating = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private volatile boolean aborted;
+    /** Open channels of files written in pieces; above {@link #MAX_OPEN} a file's channel is closed between pieces. */
+    private final java.util.concurrent.atomic.AtomicInteger openChannels = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int MAX_OPEN = 256;
+    /** Files larger than this written in pieces get their length when created (a hole), before their pieces come. */
+    private static final long PRESIZE = 1 << 20;
 
     private record DirectoryMeta(Path path, Entry entry) {
     }
@@ -286,6 +294,138 @@ public final class TreeWriter {
             return;
         }
         publish(dest, entry, null, content);
+    }
+
+    /**
+     * Starts a regular file whose content comes in pieces (a restore in pack order): checked and prepared here, in
+     * snapshot order, like {@link #write}; its temporary file is made with its first piece, by whichever thread
+     * writes it. Hard links never come here: the restore hands them to {@link #write} after their first path.
+     */
+    public com.mintreplica.backup.core.source.PositionalFiles.Content open(Entry entry, long length) throws IOException {
+        if (entry.type() != EntryType.REGULAR || entry.hardLinkTo().isPresent()) {
+            throw new IllegalArgumentException("only regular files without hard links are written in pieces: " + entry.path());
+        }
+        Path dest = destination(entry.path());
+        restored.add(entry.path());
+        ensureParent(dest);
+        makeWay(dest, entry);
+        Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
+        return new Pieces(dest, temp, entry, length);
+    }
+
+    /**
+     * A file written in pieces, at their offsets, from several threads; published like any other file: metadata on the
+     * temporary name once every piece is written, then renamed into place. Its channel stays open between pieces
+     * unless too many are open.
+     */
+    private final class Pieces implements com.mintreplica.backup.core.source.PositionalFiles.Content {
+        private final Path dest;
+        private final Path temp;
+        private final Entry entry;
+        private final long length;
+        private java.nio.channels.FileChannel channel;
+        private boolean created;
+        private int writing;
+        /** The file's length as written so far: the end of its last byte written, or its size when made as a hole. */
+        private long extent;
+
+        Pieces(Path dest, Path temp, Entry entry, long length) {
+            this.dest = dest;
+            this.temp = temp;
+            this.entry = entry;
+            this.length = length;
+        }
+
+        /** Under this object's lock: the open channel, creating the temporary file with the first piece. */
+        private java.nio.channels.FileChannel channel() throws IOException {
+            if (channel != null) {
+                return channel;
+            }
+            if (!created) {
+                creating.readLock().lock();
+                try {
+                    if (aborted) {
+                        throw new java.io.InterruptedIOException("the restore was aborted");
+                    }
+                    inProgress.add(temp);
+                    channel = java.nio.channels.FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    created = true;
+                } finally {
+                    creating.readLock().unlock();
+                }
+                if (length > PRESIZE && posix.isPresent()) {
+                    posix.get().truncate(tempBytes(entry, temp), length);
+                    extent = length;
+                }
+            } else {
+                channel = java.nio.channels.FileChannel.open(temp, StandardOpenOption.WRITE);
+            }
+            openChannels.incrementAndGet();
+            return channel;
+        }
+
+        private void close() throws IOException {
+            if (channel != null) {
+                openChannels.decrementAndGet();
+                java.nio.channels.FileChannel c = channel;
+                channel = null;
+                c.close();
+            }
+        }
+
+        @Override
+        public void write(long offset, byte[] bytes, int off, int len) throws IOException {
+            java.nio.channels.FileChannel c;
+            synchronized (this) {
+                c = channel();
+                writing++;
+            }
+            long end = offset;
+            try {
+                end = ContentWriter.writeAt(c, offset, bytes, off, len, sparse);
+            } finally {
+                synchronized (this) {
+                    extent = Math.max(extent, end);
+                    if (--writing == 0 && openChannels.get() > MAX_OPEN) {
+                        close();
+                    }
+                }
+            }
+        }
+
+        @Override
+        public synchronized void complete() throws IOException {
+            boolean published = false;
+            try {
+                java.nio.channels.FileChannel c = channel();
+                if (extent < length) {
+                    // ends in a hole that was not made when it was created: one zero byte at the end sets the length
+                    ContentWriter.writeAt(c, length - 1, new byte[1], 0, 1, false);
+                }
+                close();
+                applyMetadata(temp, tempBytes(entry, temp), entry, true);
+                Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                published = true;
+            } finally {
+                if (!published) {
+                    discard();
+                }
+                inProgress.remove(temp);
+            }
+        }
+
+        @Override
+        public synchronized void discard() {
+            try {
+                close();
+                if (created) {
+                    Files.deleteIfExists(temp);
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot remove the partial file {}: {}", temp, e.toString());
+            }
+            inProgress.remove(temp);
+        }
     }
 
     /** Writes {@code head} then {@code rest} to a temporary name, applies metadata, renames into place. */
@@ -692,6 +832,13 @@ public final class TreeWriter {
     }
 
     public void abort() {
+        // Files written in pieces make no temporary file from now on.
+        creating.writeLock().lock();
+        try {
+            aborted = true;
+        } finally {
+            creating.writeLock().unlock();
+        }
         // Let running writes end (each deletes its own temporary file when it fails), start no more.
         pending.forEach(f -> f.cancel(false));
         writers.shutdown();

@@ -59,6 +59,14 @@ public final class Jdbc {
         }
     }
 
+    /**
+     * A clear error for a failed login or connection of {@code connection}, for code that opens its own kind of
+     * connection (the WAL receiver's replication connection).
+     */
+    public static BackupException failure(SQLException e, PostgresConnection connection) {
+        return translate(e, connection, connection.credentials());
+    }
+
     /** A clear error for a failed login or connection. */
     static BackupException translate(SQLException e, PostgresConnection connection,
                                      PostgresConnection.Credentials credentials) {

@@ -37,6 +37,22 @@ public final class PostgresChecks implements Preflight {
         return check(source, field, Set.of("pg_restore"));
     }
 
+    /**
+     * With {@code wal-stall-after}: WAL archiving on the server ({@code pg_stat_archiver}, the files waiting) and the
+     * newest WAL of the job's archive in the repository.
+     */
+    @Override
+    public Optional<Continuity> continuity(URI location, Map<String, String> options, Map<String, String> environment,
+                                           com.mintreplica.backup.core.Repository repository, String name,
+                                           java.time.Instant now) {
+        if (!options.containsKey(com.mintreplica.backup.postgres.internal.receive.ArchiveHealth.STALL_AFTER)) {
+            return Optional.empty();
+        }
+        PostgresSource source = (PostgresSource) new PostgresSourceProvider(environment).source(location, options);
+        return com.mintreplica.backup.postgres.internal.receive.ArchiveHealth.check(source.connection(), options,
+                repository, name, now);
+    }
+
     /** Directory-format and parallel restores go through {@code temp-dir} (default: the temporary directory). */
     @Override
     public Optional<Spool> restoreSpool(Map<String, String> options, Path tempDir) {

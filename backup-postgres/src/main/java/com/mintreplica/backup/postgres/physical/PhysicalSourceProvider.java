@@ -48,6 +48,13 @@ public final class PhysicalSourceProvider implements SourceProvider {
     private static final Set<String> TARGET_OPTIONS = Set.of("restore-command", "to-time", "to-lsn", "to-name", "to-xid",
             "target-action", "inclusive", "timeline", "tablespace-map");
 
+    /**
+     * Continuous archiving (i16-receive): wal-stall-after turns the status/doctor/metrics check on; wal-receive,
+     * wal-slot and wal-create-slot make the daemon stream the job's WAL (into the archive named by cluster).
+     */
+    private static final Set<String> CONTINUITY_OPTIONS = Set.of("wal-stall-after", "wal-receive", "wal-slot",
+            "wal-create-slot");
+
     private final Map<String, String> environment;
 
     /** The provider {@code ServiceLoader} creates: the process environment. */
@@ -220,6 +227,30 @@ public final class PhysicalSourceProvider implements SourceProvider {
         return Optional.of(target(Optional.of(directory.toUri()), options));
     }
 
+    /**
+     * With {@code wal-stall-after}: WAL archiving on the server and the newest WAL of the archive named by
+     * {@code cluster}, as for the logical kind ({@code docs/postgresql-pitr.md}); no other doctor checks yet.
+     */
+    @Override
+    public Optional<com.mintreplica.backup.core.drill.Preflight> preflight() {
+        return Optional.of(new com.mintreplica.backup.core.drill.Preflight() {
+            @Override
+            public List<Finding> source(URI location, Map<String, String> options, Map<String, String> env,
+                                        String field) {
+                return List.of();
+            }
+
+            @Override
+            public Optional<Continuity> continuity(URI location, Map<String, String> options, Map<String, String> env,
+                                                   Repository repository, String name, Instant now) {
+                com.mintreplica.backup.postgres.PostgresConnection server = com.mintreplica.backup.postgres
+                        .PostgresConnection.builder().url(libpqUri(location)).environment(env).build();
+                return com.mintreplica.backup.postgres.internal.receive.ArchiveHealth.check(server, options, repository,
+                        option(options, "cluster").orElse(name), now);
+            }
+        });
+    }
+
     @Override
     public String targetExample() {
         return "an empty directory (the new PGDATA)";
@@ -314,6 +345,7 @@ public final class PhysicalSourceProvider implements SourceProvider {
     private static void check(Map<String, String> options) {
         TreeSet<String> known = new TreeSet<>(SOURCE_OPTIONS);
         known.addAll(TARGET_OPTIONS);
+        known.addAll(CONTINUITY_OPTIONS);
         for (String name : options.keySet()) {
             if (!known.contains(name)) {
                 throw new InvalidInputException("unknown postgresql-physical option '" + name + "': use one of " + known);

@@ -264,6 +264,31 @@ public final class WalArchive {
     public record Pushed(WalFile file, boolean stored) {
     }
 
+    /**
+     * Removes the archived {@code .partial} copies of segment {@code segmentName} ({@code 000000010000000000000003}),
+     * once the whole segment is archived: they are superseded. Returns how many were removed.
+     */
+    public int removePartials(String segmentName) {
+        WalNames.Parsed parsed = WalNames.require(segmentName);
+        if (parsed.type() != WalFile.Type.SEGMENT) {
+            throw new InvalidInputException("'" + segmentName + "' is not a WAL segment name");
+        }
+        long sysid = resolveSystem(null);
+        if (sysid == 0) {
+            return 0;
+        }
+        String prefix = systemPrefix(sysid) + directoryOf(parsed) + segmentName + ".partial-";
+        List<String> objects = new ArrayList<>();
+        try (Stream<ObjectInfo> s = sink().list(prefix)) {
+            s.forEach(o -> objects.add(o.name()));
+        } catch (IOException e) {
+            throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location() + ": "
+                    + e.getMessage(), e);
+        }
+        objects.forEach(this::deleteQuietly);
+        return objects.size();
+    }
+
     // ---- fetch
 
     /**
@@ -287,6 +312,17 @@ public final class WalArchive {
         } catch (IOException e) {
             throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location() + ": "
                     + e.getMessage(), e);
+        }
+        if (found.isEmpty() && parsed.type() == WalFile.Type.SEGMENT) {
+            // The segment wal-receive was filling when the source stopped: its newest .partial (the segment's size,
+            // zeros after the streamed WAL) is the end of the archived WAL, as with pg_receivewal's .partial files.
+            try {
+                found = find(systemPrefix(sysid) + directoryOf(parsed) + walFileName + ".partial-", sysid, segmentSize);
+            } catch (IOException e) {
+                throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location()
+                        + ": " + e.getMessage(), e);
+            }
+            found.ifPresent(p -> LOG.info("serving {} from its streamed partial copy {}", walFileName, p.object()));
         }
         if (found.isEmpty()) {
             return false;

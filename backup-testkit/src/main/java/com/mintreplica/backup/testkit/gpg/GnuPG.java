@@ -138,10 +138,14 @@ public final class GnuPG implements AutoCloseable {
         } catch (IOException | InterruptedException ignored) {
             // best effort
         }
-        try (Stream<Path> files = Files.walk(home)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
+        // The agent removes its sockets as it exits, possibly while this walks: a file that vanished is not an error
+        // (Files.walk threw UncheckedIOException out of close, failing a test class that had passed).
+        for (int attempt = 0; attempt < 3 && Files.exists(home); attempt++) {
+            try (Stream<Path> files = Files.walk(home)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException | UncheckedIOException ignored) {
+                // best effort: try again
+            }
         }
     }
 }

@@ -70,6 +70,11 @@ public final class PostgresCluster implements AutoCloseable {
         // Only TCP on 127.0.0.1, with a password, as a remote server is reached.
         Files.writeString(dataDir.resolve("pg_hba.conf"),
                 "host all all 127.0.0.1/32 scram-sha-256\n", StandardCharsets.UTF_8);
+        if (b.replication) {
+            // Replication connections (pg_basebackup, pg_receivewal, the WAL receiver) too, with a password.
+            Files.writeString(dataDir.resolve("pg_hba.conf"), "host replication all 127.0.0.1/32 scram-sha-256\n",
+                    StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        }
         int chosen = -1;
         IOException lastFailure = null;
         for (int attempt = 0; attempt < 3 && chosen < 0; attempt++) {
@@ -221,6 +226,22 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server as a crash would ({@code pg_ctl stop -m immediate}: no checkpoint, no final WAL flush by
+     * background processes), keeping its directory until {@link #close()}.
+     */
+    public void stopImmediately() {
+        try {
+            run(List.of(binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w",
+                    "stop"), Map.of(), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the PostgreSQL test cluster", e);
+        }
+    }
+
     /** Stops the server and deletes its directory. */
     @Override
     public void close() {
@@ -339,6 +360,7 @@ public final class PostgresCluster implements AutoCloseable {
         private Path binDir;
         private Secret password = Secret.of("pg-test-" + Long.toHexString(new java.security.SecureRandom().nextLong()));
         private final List<String> settings = new ArrayList<>();
+        private boolean replication;
 
         private Builder() {
         }
@@ -358,6 +380,15 @@ public final class PostgresCluster implements AutoCloseable {
         /** A server setting, e.g. {@code setting("max_wal_size", "1GB")}. */
         public Builder setting(String name, String value) {
             settings.add("-c " + name + "=" + value);
+            return this;
+        }
+
+        /**
+         * Lets replication connections in (a {@code host replication all 127.0.0.1/32 scram-sha-256} line in
+         * pg_hba.conf), for pg_basebackup and WAL streaming as the superuser.
+         */
+        public Builder allowReplication() {
+            this.replication = true;
             return this;
         }
 

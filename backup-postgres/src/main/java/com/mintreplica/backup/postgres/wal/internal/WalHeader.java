@@ -43,7 +43,9 @@ public record WalHeader(int magic, int timeline, long pageAddress, long systemId
             throw new InvalidInputException("'" + file + "' is not a WAL segment: its header gives a segment size of "
                     + h.segmentSize + " bytes");
         }
-        if (h.timeline != name.timeline() || h.pageAddress != name.startLsn(h.segmentSize)) {
+        // The first segment of a new timeline is a copy of the old one up to the switch point: its first page keeps
+        // the older timeline's id (PostgreSQL only checks that page timelines never go backwards).
+        if (h.timeline > name.timeline() || h.timeline < 1 || h.pageAddress != name.startLsn(h.segmentSize)) {
             throw new InvalidInputException("'" + file + "' does not hold WAL segment " + name.segmentName()
                     + ": its header says timeline " + h.timeline + " at " + WalNames.lsnText(h.pageAddress)
                     + ", the name timeline " + name.timeline() + " at " + WalNames.lsnText(name.startLsn(h.segmentSize)));

@@ -1,0 +1,49 @@
+package com.mintreplica.backup.core.source;
+
+import java.io.IOException;
+
+/**
+ * A {@link RestoreTarget} that can take a regular file's content in pieces, at their offsets, in any order and from
+ * several threads (a directory of files can; a database stream cannot). A restore into such a target reads the
+ * repository's packs in order, each once, and writes every blob to every file and offset that needs it, from several
+ * threads, instead of streaming each file's content in turn: see {@link RestoreTarget#positionalFiles()}.
+ *
+ * <p>Order: {@link #open} is called on the restore's thread, in snapshot order, in place of
+ * {@link RestoreTarget#write} for the regular entries whose content comes in pieces (so every directory above a file
+ * was written before it is opened). The pieces, then {@link Content#complete} or {@link Content#discard}, come later,
+ * from other threads, interleaved with the target's {@code write} calls for other entries. Every opened file is
+ * completed or discarded before {@link RestoreTarget#finish}; after a failure {@link RestoreTarget#abort} may come while
+ * pieces are still being written, and then removes what is not complete.
+ */
+public interface PositionalFiles {
+
+    /**
+     * Starts restoring the regular file {@code entry}, whose content is {@code length} bytes.
+     *
+     * @return where its pieces go
+     */
+    Content open(Entry entry, long length) throws IOException;
+
+    /** One file being restored in pieces. */
+    interface Content {
+
+        /**
+         * Writes {@code len} bytes of {@code bytes}, from {@code off}, at {@code offset} in the file. Each range of
+         * the file is written once; calls for one file may come from several threads at once. The bytes were checked
+         * against their blob's id.
+         */
+        void write(long offset, byte[] bytes, int off, int len) throws IOException;
+
+        /**
+         * Every piece was written and checked: apply the entry's metadata and publish the file under its name. Called
+         * once, after every {@link #write} of the file returned.
+         */
+        void complete() throws IOException;
+
+        /**
+         * The content cannot be restored (a blob of it is damaged): remove what was written, publish nothing. Called
+         * at most once instead of {@link #complete}, after every {@link #write} of the file returned.
+         */
+        void discard();
+    }
+}

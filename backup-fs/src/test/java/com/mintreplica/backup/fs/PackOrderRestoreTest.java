@@ -1,0 +1,334 @@
+package com.mintreplica.backup.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.Backup;
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.RepositorySettings;
+import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.sink.LocalDirectorySink;
+import com.mintreplica.backup.core.sink.ObjectInfo;
+import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkCapability;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.PositionalFiles;
+import com.mintreplica.backup.core.source.RestoreContext;
+import com.mintreplica.backup.core.source.RestoreTarget;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A restore into a directory reads the repository's packs in order, each once, and writes the files from several
+ * threads (restic 0.17's design): counted here through a Sink that counts reads, and compared with the restore that
+ * streams each file in turn (a target that does not offer positional writes).
+ */
+class PackOrderRestoreTest {
+    /** Small chunks and packs, so that a small tree spreads over many packs and large files over several. */
+    private static final RepositorySettings SMALL = RepositorySettings.defaults()
+            .withChunkSizes(16 * 1024, 32 * 1024, 64 * 1024).withPackSize(96 * 1024);
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void each_pack_is_read_once_when_the_files_of_a_snapshot_share_packs_in_interleaved_order() throws Exception {
+        Path tree = temp.resolve("tree");
+        for (int i = 0; i < 40; i++) {
+            Trees.writeRandom(tree.resolve(String.format("d%d/f%02d.bin", i / 10, i)), 20_000 + 97L * i, i);
+        }
+        Trees.writeRandom(tree.resolve("big.bin"), 700_000, 99);
+        CountingSink sink = new CountingSink(new LocalDirectorySink(temp.resolve("repo")));
+        try (Repository repo = Repository.init(sink, SMALL)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            // Every other file changes: the second snapshot's files alternate between the first backup's packs and
+            // the second's, so a restore in file order goes back and forth between packs.
+            for (int i = 1; i < 40; i += 2) {
+                Trees.writeRandom(tree.resolve(String.format("d%d/f%02d.bin", i / 10, i)), 20_000 + 97L * i, 1000 + i);
+            }
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            sink.reads.clear();
+            Path restored = temp.resolve("restored");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run();
+
+            Trees.assertSameTree(tree, Trees.restoredRoot(restored, tree));
+            Map<String, AtomicInteger> dataReads = new java.util.TreeMap<>();
+            sink.reads.forEach((name, n) -> {
+                if (name.startsWith("data/")) {
+                    dataReads.put(name, n);
+                }
+            });
+            assertThat(dataReads).as("data packs read").hasSizeGreaterThan(5);
+            assertThat(dataReads.values()).as("reads of each data pack: %s", dataReads)
+                    .allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+        }
+    }
+
+    @Test
+    void files_written_by_several_threads_come_back_as_a_streaming_restore_gives_them() throws Exception {
+        Path tree = temp.resolve("tree");
+        for (int i = 0; i < 60; i++) {
+            Path f = tree.resolve(String.format("small/%02d/f%02d.txt", i % 6, i));
+            Trees.writeRandom(f, 500 + 313L * i, i);
+            Files.setAttribute(f, "unix:mode", i % 3 == 0 ? 0600 : 0644);
+            Trees.setTime(f, "2020-01-0" + (1 + i % 9) + "T10:00:00.12345678" + (i % 10) + "Z");
+        }
+        Trees.writeRandom(tree.resolve("large/one.bin"), 1_500_000, 1);
+        Trees.writeRandom(tree.resolve("large/two.bin"), 900_000, 2);
+        Files.write(tree.resolve("large/empty"), new byte[0]);
+        try (RandomAccessFile sparse = new RandomAccessFile(tree.resolve("large/sparse.bin").toFile(), "rw")) {
+            sparse.seek(3_000_000);
+            sparse.write(new byte[] {1, 2, 3});
+            sparse.setLength(4_000_000);
+        }
+        Files.createDirectories(tree.resolve("links"));
+        Files.writeString(tree.resolve("links/first.txt"), "linked content\n");
+        Files.createLink(tree.resolve("links/second.txt"), tree.resolve("links/first.txt"));
+        Files.createLink(tree.resolve("small/00/third.txt"), tree.resolve("links/first.txt"));
+        Files.createSymbolicLink(tree.resolve("links/symlink"), Path.of("first.txt"));
+        Files.setAttribute(tree.resolve("large"), "unix:mode", 0750);
+        Trees.setTime(tree.resolve("large"), "2019-05-05T05:05:05Z");
+        Trees.setTime(tree.resolve("small/03"), "2018-03-03T03:03:03.333333333Z");
+
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")), SMALL)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+
+            Set<String> writers = ConcurrentHashMap.newKeySet();
+            AtomicInteger pieces = new AtomicInteger();
+            Path positional = temp.resolve("positional");
+            repo.restore(SnapshotSelector.latest()).parallelism(4)
+                    .to(new Delegating(DirectoryTarget.to(positional), true) {
+                        @Override
+                        public Optional<PositionalFiles> positionalFiles() {
+                            PositionalFiles files = target.positionalFiles().orElseThrow();
+                            return Optional.of((entry, length) -> {
+                                PositionalFiles.Content content = files.open(entry, length);
+                                return new PositionalFiles.Content() {
+                                    @Override
+                                    public void write(long offset, byte[] bytes, int off, int len) throws IOException {
+                                        writers.add(Thread.currentThread().getName());
+                                        pieces.incrementAndGet();
+                                        content.write(offset, bytes, off, len);
+                                    }
+
+                                    @Override
+                                    public void complete() throws IOException {
+                                        content.complete();
+                                    }
+
+                                    @Override
+                                    public void discard() {
+                                        content.discard();
+                                    }
+                                };
+                            });
+                        }
+                    }).run();
+            Path streamed = temp.resolve("streamed");
+            repo.restore(SnapshotSelector.latest()).to(new Delegating(DirectoryTarget.to(streamed), false)).run();
+
+            assertThat(writers).as("threads that wrote pieces of files").hasSizeGreaterThan(1);
+            assertThat(pieces.get()).isGreaterThan(60);
+            Path a = Trees.restoredRoot(positional, tree);
+            Path b = Trees.restoredRoot(streamed, tree);
+            Trees.assertSameTree(tree, a);
+            Trees.assertSameTree(b, a);
+            for (Path root : List.of(a, b)) {
+                Object inode = Files.getAttribute(root.resolve("links/first.txt"), "unix:ino");
+                assertThat(Files.getAttribute(root.resolve("links/second.txt"), "unix:ino")).isEqualTo(inode);
+                assertThat(Files.getAttribute(root.resolve("small/00/third.txt"), "unix:ino")).isEqualTo(inode);
+                assertThat(Files.getAttribute(root.resolve("large/sparse.bin"), "unix:nlink")).isEqualTo(1);
+            }
+            long allocated = (Long) Files.getAttribute(a.resolve("large/sparse.bin"), "unix:size");
+            assertThat(allocated).isEqualTo(4_000_000L);
+            assertThat(blocks(a.resolve("large/sparse.bin"))).as("512-byte blocks of the sparse file").isLessThan(64);
+            assertThat(temporaryFiles(positional)).isEmpty();
+        }
+    }
+
+    @Test
+    void a_damaged_pack_costs_only_the_files_that_need_it_and_every_other_file_is_restored() throws Exception {
+        Path tree = temp.resolve("tree");
+        int files = 30;
+        for (int i = 0; i < files; i++) {
+            Trees.writeRandom(tree.resolve(String.format("f%02d.bin", i)), 30_000, i);
+        }
+        Path repoDir = temp.resolve("repo");
+        try (Repository repo = Repository.init(new LocalDirectorySink(repoDir), SMALL)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+        }
+        // The pack written first holds the first files of the walk: a restore in file order would stop there.
+        Path damaged;
+        try (Stream<Path> all = Files.walk(repoDir.resolve("data"))) {
+            damaged = all.filter(Files::isRegularFile).min((x, y) -> {
+                try {
+                    return Files.getLastModifiedTime(x).compareTo(Files.getLastModifiedTime(y));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).orElseThrow();
+        }
+        try (RandomAccessFile pack = new RandomAccessFile(damaged.toFile(), "rw")) {
+            pack.seek(100);
+            int b = pack.read();
+            pack.seek(100);
+            pack.write(b ^ 0x55);
+        }
+        String packName = repoDir.relativize(damaged).toString();
+        Path restored = temp.resolve("restored");
+        try (Repository repo = Repository.open(new LocalDirectorySink(repoDir))) {
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run())
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining(packName).hasMessageContaining("not restored")
+                    .hasMessageContaining("every other entry was").hasMessageContaining("nothing corrupt was restored");
+        }
+        Path root = Trees.restoredRoot(restored, tree);
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            String name = String.format("f%02d.bin", i);
+            if (Files.exists(root.resolve(name))) {
+                assertThat(root.resolve(name)).hasSameBinaryContentAs(tree.resolve(name));
+            } else {
+                missing.add(name);
+            }
+        }
+        // A pack of 96 KiB holds at most 4 files of 30,000 bytes (they do not compress): no more may be lost.
+        assertThat(missing).as("files not restored").isNotEmpty().hasSizeLessThanOrEqualTo(4);
+        assertThat(temporaryFiles(restored)).as("partial files left").isEmpty();
+    }
+
+    private static long blocks(Path file) throws IOException {
+        Process p = new ProcessBuilder("stat", "-c", "%b", file.toString()).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor(30, TimeUnit.SECONDS);
+            return Long.parseLong(out);
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static List<Path> temporaryFiles(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            return all.filter(p -> p.getFileName().toString().startsWith(".mint-restore-")).toList();
+        }
+    }
+
+    /** A target around a directory target, offering its positional writes or not (then each file is streamed). */
+    private static class Delegating implements RestoreTarget {
+        final DirectoryTarget target;
+        private final boolean positional;
+
+        Delegating(DirectoryTarget target, boolean positional) {
+            this.target = target;
+            this.positional = positional;
+        }
+
+        @Override
+        public void begin(RestoreContext context) throws IOException {
+            target.begin(context);
+        }
+
+        @Override
+        public void write(Entry entry, InputStream content) throws IOException {
+            target.write(entry, content);
+        }
+
+        @Override
+        public Optional<PositionalFiles> positionalFiles() {
+            return positional ? target.positionalFiles() : Optional.empty();
+        }
+
+        @Override
+        public void finish() throws IOException {
+            target.finish();
+        }
+
+        @Override
+        public void abort(Exception cause) {
+            target.abort(cause);
+        }
+    }
+
+    /** Counts reads of each object (ranged or whole) around a real Sink. */
+    private static final class CountingSink implements Sink {
+        final Sink delegate;
+        final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
+
+        CountingSink(Sink delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Set<SinkCapability> capabilities() {
+            return delegate.capabilities();
+        }
+
+        @Override
+        public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
+            delegate.put(name, content, length, kind);
+        }
+
+        @Override
+        public boolean putIfAbsent(String name, InputStream content, long length, ObjectKind kind) throws IOException {
+            return delegate.putIfAbsent(name, content, length, kind);
+        }
+
+        @Override
+        public InputStream get(String name) throws IOException {
+            reads.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+            return delegate.get(name);
+        }
+
+        @Override
+        public InputStream get(String name, long offset, long length) throws IOException {
+            reads.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+            return delegate.get(name, offset, length);
+        }
+
+        @Override
+        public Optional<ObjectInfo> stat(String name) throws IOException {
+            return delegate.stat(name);
+        }
+
+        @Override
+        public Stream<ObjectInfo> list(String prefix) throws IOException {
+            return delegate.list(prefix);
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            delegate.delete(name);
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void close() throws IOException {
+            delegate.close();
+        }
+    }
+}
