@@ -216,12 +216,26 @@ public final class JobRunner implements JobAction {
                         .failed(redactor.message(e)), auditSink);
                 throw e;
             }
+            if (job.source().location().isPresent()) {
+                // what the kind keeps beside its snapshots (PostgreSQL: the WAL archive) goes along, through its provider
+                URI uri = Sources.toUri(job.source().location().get());
+                Instant walStarted = clock.instant();
+                Sources.forLocation(uri).afterCopy(from, target, uri, job.source().options()).ifPresent(what ->
+                        audit(AuditRecord.builder(AuditOperation.COPY, walStarted).job(job.name())
+                                .repository(targetConfig.location()).detail(what + " from "
+                                        + Sinks.redact(config.repository(job.repository()).location())), auditSink));
+            }
             Optional<RetentionConfig> retention = copy.retention().or(job::retention);
             if (retention.isPresent()) {
                 List<Snapshot> forgotten = Retentions.forget(target, snapshot, Retentions.policy(retention.get(), zoneOf(job), clock));
                 if (!forgotten.isEmpty()) {
                     audit(AuditRecord.builder(AuditOperation.FORGET, clock.instant()).job(job.name())
                             .repository(targetConfig.location()).detail("retention forgot " + ids(forgotten)), auditSink);
+                }
+                if (job.source().location().isPresent()) {
+                    afterRetention(job, target, snapshot, redactor).ifPresent(what -> audit(AuditRecord.builder(
+                            AuditOperation.PRUNE, clock.instant()).job(job.name()).repository(targetConfig.location())
+                            .detail(what), auditSink));
                 }
             }
         }

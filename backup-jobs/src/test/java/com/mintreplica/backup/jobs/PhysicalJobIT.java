@@ -316,6 +316,56 @@ class PhysicalJobIT {
         }
     }
 
+    /** A job's copy target gets the WAL archive along with the base backups (through the kind's afterCopy hook). */
+    @Test
+    void aCopyTargetOfAPhysicalJobGetsTheWalArchiveToo() throws Exception {
+        Path repoDir = temp.resolve("repo-copied");
+        Path offsite = temp.resolve("repo-offsite");
+        Path audit = temp.resolve("copy-audit.jsonl");
+        Path file = temp.resolve("copy.yaml");
+        Files.writeString(file, """
+                audit:
+                  file: %s
+                repositories:
+                  primary:
+                    location: %s
+                    copies: [offsite]
+                  offsite:
+                    location: %s
+                jobs:
+                  base:
+                    source:
+                      location: postgresql-physical://postgres@127.0.0.1:%d/postgres
+                      password: env:PG_TEST_PASSWORD
+                      options:
+                        cluster: ledger
+                    repository: primary
+                """.formatted(audit, repoDir, offsite, pg.port()));
+        JobsConfig config = JobsConfig.load(file);
+        JobRunner runner = JobRunner.builder(config).environment(Map.of("PG_TEST_PASSWORD", pg.password().reveal()))
+                .host("db-host").build();
+        assertThat(runner.run(config.job("base"), Instant.now()).succeeded()).isTrue();
+        pg.sql("postgres", "insert into t select generate_series(1, 100); select pg_switch_wal();");
+        Thread.sleep(500);
+        pushArchived(repoDir);
+        List<String> archived;
+        try (Repository repo = Repository.open(new LocalDirectorySink(repoDir))) {
+            archived = WalArchive.open(repo, "ledger").list().stream().map(WalFile::name).toList();
+        }
+        assertThat(archived).isNotEmpty();
+        JobResult second = runner.run(config.job("base"), Instant.now());
+        assertThat(second.succeeded()).as(second.toString()).isTrue();
+        try (Repository repo = Repository.open(new LocalDirectorySink(offsite))) {
+            assertThat(repo.snapshots()).hasSize(2);
+            assertThat(WalArchive.open(repo, "ledger").list().stream().map(WalFile::name).toList())
+                    .containsAll(archived);
+        }
+        assertThat(com.mintreplica.backup.jobs.audit.AuditLog.at(audit).read())
+                .filteredOn(l -> "copy".equals(l.get("operation")) && l.get("detail") != null
+                        && l.get("detail").startsWith("WAL archive 'ledger': copied "))
+                .singleElement();
+    }
+
     @Test
     void aPhysicalJobWithoutItsClusterNameIsRefusedWhenTheConfigLoads() throws Exception {
         Path file = temp.resolve("bad.yaml");

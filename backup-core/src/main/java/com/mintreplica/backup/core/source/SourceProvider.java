@@ -109,6 +109,20 @@ public interface SourceProvider {
     }
 
     /**
+     * Called by a job after it copied a snapshot to one of its copy targets: a kind that keeps data of its own beside
+     * its snapshots (PostgreSQL's WAL archive) copies what {@code target} lacks of it, so the copy restores as the
+     * original does. Returns what it copied, for the audit log, when it copied something. The default does nothing.
+     *
+     * @param location the job's source location
+     * @param options the job's source options
+     */
+    default Optional<String> afterCopy(com.mintreplica.backup.core.Repository repository,
+                                       com.mintreplica.backup.core.Repository target, URI location,
+                                       Map<String, String> options) throws IOException {
+        return Optional.empty();
+    }
+
+    /**
      * The environment variable this kind reads its password from ({@code PGPASSWORD}), when it takes one: the config's
      * {@code password:} reference is resolved into it, so the password never appears in a URI or an argument.
      */

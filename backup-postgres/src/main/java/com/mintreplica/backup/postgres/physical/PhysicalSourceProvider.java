@@ -177,6 +177,25 @@ public final class PhysicalSourceProvider implements SourceProvider {
      * its timeline and that timeline's ancestors ({@link WalArchive#expire}): WAL a retained base backup needs, later
      * timelines and history files stay. Nothing is removed when no completed base backup is retained.
      */
+    /**
+     * Copies the job's WAL archive ({@code options.cluster}) into the copy target: every file the target lacks
+     * ({@link WalArchive#copyTo}), so a restore to a point works from the copy as from the original.
+     */
+    @Override
+    public Optional<String> afterCopy(Repository repository, Repository target, URI location,
+                                      Map<String, String> options) {
+        Optional<String> cluster = option(options, "cluster");
+        if (cluster.isEmpty() || !WalArchive.clusters(repository).contains(cluster.get())) {
+            return Optional.empty();
+        }
+        List<WalFile> copied = WalArchive.open(repository, cluster.get()).copyTo(target);
+        if (copied.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("WAL archive '" + cluster.get() + "': copied " + copied.size() + " file"
+                + (copied.size() == 1 ? "" : "s"));
+    }
+
     @Override
     public Optional<String> afterRetention(Repository repository, URI location, Map<String, String> options,
                                            List<Snapshot> retained) {
