@@ -3,6 +3,7 @@ package com.mintreplica.backup.postgres.physical;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.InvalidInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,6 +141,23 @@ class PointInTimeRestoreIT {
         } finally {
             f.stopCopy(data);
         }
+    }
+
+    @Test
+    void aServerThatEndsRecoveryShortOfItsTargetIsAFailedRestoreNotAShutdown() throws Exception {
+        f.baseBackup();
+        f.archiveCurrentWal();
+        Path data = f.postgresDir("short-of-target");
+        // No restore point of that name exists: PostgreSQL replays every archived segment, then stops with FATAL
+        // "recovery ended before configured recovery target was reached" and the postmaster shuts down. That is a
+        // restore that did not reach its target, never a "shut down at the target".
+        assertThatThrownBy(() -> f.restore(PointInTimeRestore.builder().restoreCommand(f.restoreCommand())
+                .target(RecoveryTarget.name("never-created")).tablespace(tablespace.toString(),
+                        f.postgresDir("short-of-target-ts")).start(true).timeout(Duration.ofMinutes(5))
+                .binDir(f.pg.binDir()), data))
+                .isInstanceOf(BackupException.class)
+                .hasMessageContaining("stopped before recovery ended")
+                .hasMessageContaining("recovery ended before configured recovery target was reached");
     }
 
     @Test

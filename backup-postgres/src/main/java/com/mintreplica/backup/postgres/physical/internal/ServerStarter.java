@@ -89,12 +89,16 @@ public final class ServerStarter {
                 state = "paused";
             } else if (text.contains("database system is ready to accept connections")) {
                 state = "promoted";
-            } else if (text.contains("shutdown at recovery target") || text.contains("database system is shut down")) {
-                state = "shut down";
-            } else if (!running(dataDir) && (text.contains("FATAL") || Duration.between(began, Instant.now()).toSeconds() > 10)) {
+            } else if (text.contains("shutdown at recovery target")) {
+                state = "shut down"; // recovery_target_action = shutdown, at the target
+            } else if (!running(dataDir) && (text.contains("FATAL") || text.contains("database system is shut down")
+                    || Duration.between(began, Instant.now()).toSeconds() > 10)) {
+                // A server that stopped without reaching its target (FATAL "recovery ended before configured recovery
+                // target was reached", a missing segment before consistency...) also logs "database system is shut
+                // down": that is a failed restore, not the shutdown recovery_target_action asks for.
                 Thread.sleep(200);
                 text = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-                if (!text.contains("database system is shut down") && !text.contains("shutdown at recovery target")) {
+                if (!text.contains("shutdown at recovery target")) {
                     throw new BackupException("the restored server in " + dataDir + " stopped before recovery ended:\n"
                             + tail(text, 12));
                 }
