@@ -59,6 +59,7 @@ final class WalCommand implements Callable<Integer> {
                             t.endLsn() < 0 ? "-" : WalArchive.lsnText(t.endLsn()), t.segments(), time(t.firstTime()),
                             time(t.lastTime()), t.gaps().size());
                 }
+                window(root, archive, timelines);
                 if (files) {
                     root.out.println();
                     for (WalFile f : archive.list()) {
@@ -68,6 +69,40 @@ final class WalCommand implements Callable<Integer> {
                 }
             }
             return MintBackup.OK;
+        }
+    }
+
+    /**
+     * The cluster's base backups and the window they and the archive make recoverable: from the oldest base backup's end
+     * to the newest archived WAL file's push time (what {@code restore --to-time} accepts).
+     */
+    private static void window(MintBackup root, WalArchive archive, List<WalTimeline> timelines) {
+        List<com.mintreplica.backup.core.Snapshot> bases = com.mintreplica.backup.postgres.physical.PointInTimeRestore
+                .baseBackups(archive.repository(), s -> s.source().name().equals(archive.cluster()));
+        root.out.println();
+        if (bases.isEmpty()) {
+            root.out.println("no base backup of cluster '" + archive.cluster() + "': nothing is recoverable from this"
+                    + " archive until one is taken");
+            return;
+        }
+        root.out.printf("%-26s %-20s %-12s %-12s %s%n", "BASE BACKUP", "ENDED", "START", "STOP", "TIMELINE");
+        for (com.mintreplica.backup.core.Snapshot s : bases) {
+            var f = com.mintreplica.backup.postgres.physical.PhysicalFacts.of(s).orElseThrow();
+            root.out.printf("%-26s %-20s %-12s %-12s %d%n", s.id(), time(f.stopTime()), f.startLsn(), f.stopLsn(),
+                    f.timeline());
+        }
+        java.time.Instant from = com.mintreplica.backup.postgres.physical.PhysicalFacts.of(bases.get(0)).orElseThrow()
+                .stopTime();
+        java.time.Instant to = PitrRestore.archiveEnd(archive.repository(), archive.cluster()).orElse(null);
+        int gaps = timelines.stream().mapToInt(t -> t.gaps().size()).sum();
+        if (to == null || to.isBefore(from)) {
+            root.out.printf("recoverable window: none yet (no WAL archived after the oldest base backup ended, %s)%n",
+                    time(from));
+        } else {
+            // ISO-8601 as restore --to-time takes it, to the instant the refusal compares with
+            root.out.printf("recoverable window: %s to %s (%d base backup%s)%s%n", from, to, bases.size(),
+                    bases.size() == 1 ? "" : "s", gaps == 0 ? "" : "; " + gaps + " gap" + (gaps == 1 ? "" : "s")
+                            + " break it: see wal verify");
         }
     }
 

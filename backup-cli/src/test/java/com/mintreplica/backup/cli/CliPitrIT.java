@@ -120,6 +120,11 @@ class CliPitrIT {
             Thread.sleep(200);
         }
 
+        // wal list shows the base backup and the window the restore below checks its target against
+        Cli.Result walList = Cli.run(env, "wal", "list", "--repo", repo.toString(), "--no-cache", "--cluster", "mint");
+        assertThat(walList.code()).as(walList.toString()).isZero();
+        assertThat(walList.out()).contains("BASE BACKUP").containsPattern("recoverable window: 20\\S+ to 20\\S+ \\(1 base backup\\)");
+
         Path data = postgresDir(temp.resolve("restored"));
         Cli.Result early = Cli.run(env, "restore", "--repo", repo.toString(), "--no-cache", "latest", "--target-dir",
                 data.toString(), "--to-time", "2001-01-01T00:00:00Z");
