@@ -15,4 +15,7 @@ cp="backup-crypto/target/test-classes:backup-crypto/target/classes:backup-core/t
 # the JIT settings bin/mint-backup uses (see there)
 jit="-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01"
 jit="$jit -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01"
-exec java -Xmx3g $jit -cp "$cp" com.mintreplica.backup.crypto.CryptoBench "${1:-512}" "${2:-3}"
+# JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=crypto.jfr to profile, or -Dbench.modes=encrypted
+# to run one mode only. The runs' own log lines are left out (warnings still show).
+exec java -Xmx3g $jit -Dorg.slf4j.simpleLogger.defaultLogLevel=warn ${JAVA_OPTS:-} -cp "$cp" \
+  com.mintreplica.backup.crypto.CryptoBench "${1:-512}" "${2:-3}"
