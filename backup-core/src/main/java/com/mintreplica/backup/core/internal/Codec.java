@@ -82,13 +82,11 @@ public final class Codec {
         }
     }
 
-    /**
-     * Encodes a buffer through the chain. zstd followed by another transformer (encryption) compresses into a buffer its
-     * thread reuses, which the next transformer reads in place: an encrypted blob is then copied as often as an
-     * unencrypted one (the final array only).
-     */
     public byte[] encode(byte[] data) throws IOException {
         byte[] out = data;
+        // zstd followed by another transformer (encryption) compresses into a buffer its thread reuses, which the next
+        // transformer reads in place: an encrypted blob is then copied as often as an unencrypted one (once, into the
+        // array returned)
         for (int i = 0; i < applied.size(); i++) {
             if (scratch[i] != null && i + 1 < applied.size()) {
                 ZstdScratch.Output compressed = scratch[i].compress(out, 0, out.length);
