@@ -19,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
     "  restore_command = 'mint-backup wal-fetch --config /etc/mint-backup/jobs.yaml --job db --spool /var/tmp/mint-fetch-db %%f %%p'",
     "Exits 0 when fetched (checked against its hash), 1 when the archive was read and has no such file, 2 on bad input."
         + " A failure to read the archive is tried again (3 attempts); under PostgreSQL's targeted or end-of-archive"
-        + " recovery (recovery.signal in the data directory, no standby.signal) any failure other than absence exits 126,"
+        + " recovery (recovery.signal in the data directory, no standby.signal) any failure other than absence exits 255,"
         + " so that PostgreSQL stops the recovery instead of ending it early as if the archive held no more WAL. With"
         + " --spool, also fetches the next segments (--prefetch) into the spool, so the next restore_command is a move"
         + " done by the launcher without Java."})
@@ -122,7 +122,10 @@ final class WalFetchCommand implements Callable<Integer> {
         return false;
     }
 
-    /** Reports {@code failure} and exits 126, which PostgreSQL takes as a failed command, not a missing file. */
+    /**
+     * Reports {@code failure} and exits 255, which PostgreSQL takes as a failed command, not a missing file (above
+     * 125; not 126 or 127, which its log would call "command not executable" and "command not found").
+     */
     static int abortRecovery(Exception failure, MintBackup root) {
         if (root.debug) {
             failure.printStackTrace(root.err);
@@ -135,5 +138,5 @@ final class WalFetchCommand implements Callable<Integer> {
     }
 
     /** An exit status above 125, which PostgreSQL's startup process treats as fatal for restore_command. */
-    static final int STOP_RECOVERY = 126;
+    static final int STOP_RECOVERY = 255;
 }

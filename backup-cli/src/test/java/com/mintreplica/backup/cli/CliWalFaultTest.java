@@ -31,7 +31,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * front of s3proxy (both in this JVM). With half the requests failing (503s, uploads cut off, responses reset after
  * the object was stored), every wal-push that exits 0 has its segment stored intact, and wal-fetch still fetches.
  * With the store down, wal-fetch never answers "not archived" (exit 1) when PostgreSQL's recovery would end on it and
- * open a database older than the archive: it exits 126, which PostgreSQL takes as a failed command and stops. Segments
+ * open a database older than the archive: it exits 255, which PostgreSQL takes as a failed command and stops. Segments
  * are synthetic (the long page header PostgreSQL 15 writes); real ones are in WalArchiveIT and CliPitrIT.
  */
 @Timeout(300)
