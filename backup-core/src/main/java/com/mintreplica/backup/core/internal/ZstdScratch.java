@@ -15,33 +15,37 @@ public final class ZstdScratch {
     private static final ConcurrentHashMap<Integer, ZstdScratch> BY_LEVEL = new ConcurrentHashMap<>();
 
     private final int level;
-    private final ThreadLocal<Output> outputs;
+    private final ThreadLocal<State> states;
 
-    /** A thread's compression context and buffer; what {@link #compress} returns, valid until the thread's next call. */
-    public static final class Output {
-        private final ZstdCompressCtx ctx;
-        private byte[] buffer = new byte[0];
-        private int length;
+    /**
+     * The largest buffer a thread keeps between calls: enough for the largest default chunk. A larger input (a big
+     * manifest or index object) is compressed into a buffer of its own, so that a long-lived thread does not hold on to
+     * the largest buffer it ever needed.
+     */
+    static final int KEEP_MAX = 16 << 20;
 
-        Output(int level) {
+    /** A thread's compression context and the buffer it reuses. */
+    private static final class State {
+        final ZstdCompressCtx ctx;
+        byte[] buffer = new byte[0];
+
+        State(int level) {
             ctx = new ZstdCompressCtx();
             ctx.setLevel(level);
             ctx.setChecksum(true);
         }
+    }
 
-        /** The buffer holding the frame from offset 0; longer than the frame. */
-        public byte[] buffer() {
-            return buffer;
-        }
-
-        public int length() {
-            return length;
-        }
+    /**
+     * A compressed frame: {@code length} bytes of {@code buffer} from offset 0. The buffer is the thread's, overwritten
+     * by its next call at the same level: use it before then.
+     */
+    public record Output(byte[] buffer, int length) {
     }
 
     private ZstdScratch(int level) {
         this.level = level;
-        this.outputs = ThreadLocal.withInitial(() -> new Output(level));
+        this.states = ThreadLocal.withInitial(() -> new State(level));
     }
 
     public static ZstdScratch forLevel(int level) {
@@ -57,12 +61,16 @@ public final class ZstdScratch {
      * overwritten by the thread's next call at this level: use it before then.
      */
     public Output compress(byte[] data, int offset, int length) {
-        Output out = outputs.get();
-        int bound = (int) Zstd.compressBound(length);
-        if (out.buffer.length < bound) {
-            out.buffer = new byte[bound];
+        State state = states.get();
+        int bound = (int) Math.min(Integer.MAX_VALUE - 16, Zstd.compressBound(length));
+        byte[] buffer = state.buffer;
+        if (buffer.length < bound) {
+            buffer = new byte[bound];
+            if (bound <= KEEP_MAX) {
+                state.buffer = buffer;
+            }
         }
-        out.length = out.ctx.compressByteArray(out.buffer, 0, out.buffer.length, data, offset, length);
-        return out;
+        int n = state.ctx.compressByteArray(buffer, 0, buffer.length, data, offset, length);
+        return new Output(buffer, n);
     }
 }
