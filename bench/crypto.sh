@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Encryption is not the bottleneck: backs up the same generated data into an unencrypted and an encrypted chunked
-# repository (local directory, zstd, default chunking), and through a writer key, and prints the throughputs, their
-# ratios (target >= 0.90) and the CPU time per GiB of each (steadier than wall time on a busy machine).
+# repository (local directory, zstd, default chunking), and through a writer key, inside one JVM: a warm-up round of
+# each first (not counted), then the rounds, the order of the modes rotating from round to round. Prints each mode's
+# best and median throughput and CPU time per GiB, and the ratios to unencrypted (target >= 0.90): of the bests, of
+# the medians, and the median of the ratios within each round. CPU time is steadier than wall time on a busy machine.
 # Usage: bench/crypto.sh [MiB of data, default 512] [rounds, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +14,15 @@ jar=backup-cli/target/mint-backup.jar
 [ -f "$jar" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 2; }
 ./mvnw -q -o -pl backup-crypto -am test-compile >/dev/null || { echo "compiling the bench failed: run ./mvnw -pl backup-crypto -am test-compile" >&2; exit 1; }
 cp="backup-crypto/target/test-classes:backup-crypto/target/classes:backup-core/target/classes:backup-testkit/target/classes:$jar"
-# the JIT settings bin/mint-backup uses (see there)
+# the JIT settings and the collector bin/mint-backup uses (see there): what the command runs is what is measured
+# (with the JVM's default collector, G1 on most machines, CPU time varies more from run to run)
 jit="-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01"
 jit="$jit -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01"
-exec java -Xmx3g $jit -cp "$cp" com.mintreplica.backup.crypto.CryptoBench "${1:-512}" "${2:-3}"
+case " ${JAVA_OPTS:-} " in
+  *" -XX:+Use"*"GC "*) ;;
+  *) jit="$jit -XX:+UseSerialGC" ;;
+esac
+# JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=crypto.jfr to profile, or -Dbench.modes=encrypted
+# to run one mode only. The runs' own log lines are left out (warnings still show).
+exec java -Xmx3g $jit -Dorg.slf4j.simpleLogger.defaultLogLevel=warn ${JAVA_OPTS:-} -cp "$cp" \
+  com.mintreplica.backup.crypto.CryptoBench "${1:-512}" "${2:-3}"

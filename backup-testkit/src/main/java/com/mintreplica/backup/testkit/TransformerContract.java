@@ -1,6 +1,7 @@
 package com.mintreplica.backup.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.mintreplica.backup.core.transform.Transformer;
@@ -18,8 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour every {@link Transformer} must have: it reverses exactly, in streams and in buffers, and a
- * repository that recorded its name and parameters can rebuild it. An implementation's test extends this class:
+ * The behaviour every {@link Transformer} must have: it reverses exactly, in streams, in buffers and in ranges of
+ * buffers, and a repository that recorded its name and parameters can rebuild it. An implementation's test extends this class:
  *
  * <pre>{@code
  * class ZstdTransformerTest extends TransformerContract {
@@ -103,6 +104,22 @@ public abstract class TransformerContract {
         byte[] data = text(2 * 1024 * 1024);
         assertThat(t.decode(t.encode(data), data.length)).isEqualTo(data);
         assertThat(t.decode(t.encode(data), -1)).isEqualTo(data);
+    }
+
+    @Test
+    void a_range_of_a_larger_buffer_encodes_as_that_range_alone() throws Exception {
+        Transformer t = newTransformer();
+        byte[] data = text(300_000);
+        byte[] around = random(data.length + 20, 5);
+        System.arraycopy(data, 0, around, 7, data.length);
+        byte[] before = around.clone();
+        byte[] encoded = t.encode(around, 7, data.length);
+        assertThat(around).as("the input buffer is only read").isEqualTo(before);
+        assertThat(t.decode(encoded, data.length)).isEqualTo(data);
+        assertThat(decodeStream(t, encoded)).isEqualTo(data);
+        assertThat(t.decode(t.encode(around, around.length, 0), 0)).isEmpty();
+        assertThatThrownBy(() -> t.encode(around, 21, data.length)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> t.encode(around, -1, 10)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test

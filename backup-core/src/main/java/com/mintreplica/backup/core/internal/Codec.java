@@ -1,6 +1,7 @@
 package com.mintreplica.backup.core.internal;
 
 import com.mintreplica.backup.core.transform.Transformer;
+import com.mintreplica.backup.core.transform.ZstdTransformer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,6 +21,8 @@ public final class Codec {
     private final List<Transformer> chain;
     private final List<Transformer> applied;
     private final SecretKey idKey;
+    /** For each zstd transformer of the chain, its per-thread compression buffer (null for the others). */
+    private final ZstdScratch[] scratch;
 
     public Codec(List<Transformer> chain) {
         this(chain, null, null);
@@ -37,6 +40,12 @@ public final class Codec {
         }
         this.applied = List.copyOf(all);
         this.idKey = idKey;
+        this.scratch = new ZstdScratch[applied.size()];
+        for (int i = 0; i < applied.size(); i++) {
+            if (applied.get(i) instanceof ZstdTransformer zstd) {
+                scratch[i] = ZstdScratch.forLevel(zstd.level());
+            }
+        }
     }
 
     /** The recorded chain (without the encryption's transformer). */
@@ -75,8 +84,17 @@ public final class Codec {
 
     public byte[] encode(byte[] data) throws IOException {
         byte[] out = data;
-        for (Transformer t : applied) {
-            out = t.encode(out);
+        // zstd followed by another transformer (encryption) compresses into a buffer its thread reuses, which the next
+        // transformer reads in place: an encrypted blob is then copied as often as an unencrypted one (once, into the
+        // array returned)
+        for (int i = 0; i < applied.size(); i++) {
+            if (scratch[i] != null && i + 1 < applied.size()) {
+                ZstdScratch.Output compressed = scratch[i].compress(out, 0, out.length);
+                i++;
+                out = applied.get(i).encode(compressed.buffer(), 0, compressed.length());
+            } else {
+                out = applied.get(i).encode(out);
+            }
         }
         return out;
     }

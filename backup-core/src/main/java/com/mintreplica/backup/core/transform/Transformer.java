@@ -49,6 +49,18 @@ public interface Transformer {
     }
 
     /**
+     * Encodes {@code length} bytes of {@code data} from {@code offset}: a chain hands the next transformer the previous
+     * one's output this way, in a buffer it reuses, instead of copying it into an array of its own. The result is a new
+     * array; {@code data} is only read, and only during the call. The default copies the range (unless it is the whole
+     * buffer) and calls {@link #encode(byte[])}.
+     */
+    default byte[] encode(byte[] data, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, data.length);
+        return encode(offset == 0 && length == data.length ? data
+                : java.util.Arrays.copyOfRange(data, offset, offset + length));
+    }
+
+    /**
      * Decodes a whole buffer.
      *
      * @param decodedLength the length of the decoded data when the caller knows it, or {@code -1}

@@ -1,11 +1,11 @@
 package com.mintreplica.backup.core.transform;
 
 import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
+import com.mintreplica.backup.core.internal.ZstdScratch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,27 +19,9 @@ public final class ZstdTransformer implements Transformer {
     static final int DEFAULT_LEVEL = 3;
 
     private final int level;
-    /**
-     * One compression context and output buffer per thread: creating a context per blob costs as much as compressing
-     * a small one, and a fresh output array per blob would be garbage the size of the data.
-     */
-    private final ThreadLocal<Compressor> compressors = ThreadLocal.withInitial(this::newCompressor);
+    /** One compression context and output buffer per thread (shared with the codecs that compress at this level). */
+    private final ZstdScratch compressor;
     private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESSORS = ThreadLocal.withInitial(ZstdDecompressCtx::new);
-
-    private static final class Compressor {
-        final ZstdCompressCtx ctx;
-        byte[] out = new byte[0];
-
-        Compressor(int level) {
-            ctx = new ZstdCompressCtx();
-            ctx.setLevel(level);
-            ctx.setChecksum(true);
-        }
-    }
-
-    private Compressor newCompressor() {
-        return new Compressor(level);
-    }
 
     public ZstdTransformer(int level) {
         if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
@@ -47,6 +29,7 @@ public final class ZstdTransformer implements Transformer {
                     + Zstd.maxCompressionLevel() + ": " + level);
         }
         this.level = level;
+        this.compressor = ZstdScratch.forLevel(level);
     }
 
     public int level() {
@@ -82,13 +65,14 @@ public final class ZstdTransformer implements Transformer {
 
     @Override
     public byte[] encode(byte[] data) {
-        Compressor c = compressors.get();
-        int bound = (int) Zstd.compressBound(data.length);
-        if (c.out.length < bound) {
-            c.out = new byte[bound];
-        }
-        int n = c.ctx.compressByteArray(c.out, 0, c.out.length, data, 0, data.length);
-        return java.util.Arrays.copyOf(c.out, n);
+        return encode(data, 0, data.length);
+    }
+
+    @Override
+    public byte[] encode(byte[] data, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, data.length);
+        ZstdScratch.Output out = compressor.compress(data, offset, length);
+        return java.util.Arrays.copyOf(out.buffer(), out.length());
     }
 
     @Override

@@ -134,14 +134,21 @@ public final class AesGcmTransformer implements Transformer {
 
     @Override
     public byte[] encode(byte[] data) throws IOException {
-        int segments = Math.max(1, (data.length + SEGMENT - 1) / SEGMENT);
-        byte[] out = new byte[HEADER + data.length + segments * TAG];
+        return encode(data, 0, data.length);
+    }
+
+    @Override
+    public byte[] encode(byte[] data, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, data.length);
+        int segments = Math.max(1, (length + SEGMENT - 1) / SEGMENT);
+        byte[] out = new byte[HEADER + length + segments * TAG];
         Sealer sealer = new Sealer();
         System.arraycopy(sealer.header, 0, out, 0, HEADER);
-        int in = 0;
+        int in = offset;
+        int end = offset + length;
         int pos = HEADER;
         for (int i = 0; i < segments; i++) {
-            int n = Math.min(SEGMENT, data.length - in);
+            int n = Math.min(SEGMENT, end - in);
             pos += sealer.seal(data, in, n, i == segments - 1, out, pos);
             in += n;
         }
@@ -187,19 +194,31 @@ public final class AesGcmTransformer implements Transformer {
         return ByteBuffer.allocate(12).position(7).putInt(segment).put((byte) (last ? 1 : 0)).array();
     }
 
+    /**
+     * One AES-GCM cipher per thread, initialised afresh for every segment: {@code Cipher.getInstance} per object (a
+     * provider look-up, reflection, a new key schedule) cost more than sealing a small object. Each segment is a whole
+     * init, AAD, doFinal cycle on the calling thread, so objects sealed or opened alternately on one thread (an
+     * encoder stream left open while buffers are encoded) never see each other's state.
+     */
+    private static final ThreadLocal<Cipher> CIPHERS = new ThreadLocal<>();
+
     private static Cipher gcm() throws IOException {
-        try {
-            return Cipher.getInstance("AES/GCM/NoPadding");
-        } catch (GeneralSecurityException e) {
-            throw new IOException("the JDK has no AES-GCM", e);
+        Cipher cipher = CIPHERS.get();
+        if (cipher == null) {
+            try {
+                cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            } catch (GeneralSecurityException e) {
+                throw new IOException("the JDK has no AES-GCM", e);
+            }
+            CIPHERS.set(cipher);
         }
+        return cipher;
     }
 
     /** Encrypts the segments of one object. */
     private final class Sealer {
         final byte[] header = new byte[HEADER];
         private final SecretKeySpec key;
-        private final Cipher cipher;
         private int segment;
 
         Sealer() throws IOException {
@@ -208,10 +227,10 @@ public final class AesGcmTransformer implements Transformer {
             random.nextBytes(salt);
             ByteBuffer.wrap(header).put(MAGIC).put(current.id()).put(salt);
             key = new SecretKeySpec(current.derive(salt, INFO, 32), "AES");
-            cipher = gcm();
         }
 
         int seal(byte[] in, int off, int len, boolean last, byte[] out, int outOff) throws IOException {
+            Cipher cipher = gcm();
             try {
                 cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce(segment++, last)));
                 cipher.updateAAD(header);
@@ -226,7 +245,6 @@ public final class AesGcmTransformer implements Transformer {
     private final class Opener {
         private final byte[] header;
         private final SecretKeySpec key;
-        private final Cipher cipher;
         private int segment;
 
         Opener(byte[] source, int offset) throws IOException {
@@ -245,13 +263,13 @@ public final class AesGcmTransformer implements Transformer {
             }
             byte[] salt = Arrays.copyOfRange(header, MAGIC.length + DataKey.ID_LENGTH, HEADER);
             key = new SecretKeySpec(dataKey.derive(salt, INFO, 32), "AES");
-            cipher = gcm();
         }
 
         int open(byte[] in, int off, int len, boolean last, byte[] out, int outOff) throws IOException {
             if (len < TAG) {
                 throw new IOException("the encrypted object is truncated in segment " + segment);
             }
+            Cipher cipher = gcm();
             try {
                 cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce(segment, last)));
                 cipher.updateAAD(header);

@@ -68,9 +68,16 @@ public final class DataKey {
         return Arrays.copyOf(hmac(prk, t), length);
     }
 
+    /** One HMAC per thread: {@code Mac.getInstance} (a provider look-up) cost more than the two HMACs of an object key. */
+    private static final ThreadLocal<Mac> MACS = new ThreadLocal<>();
+
     static byte[] hmac(byte[] key, byte[] data) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = MACS.get();
+            if (mac == null) {
+                mac = Mac.getInstance("HmacSHA256");
+                MACS.set(mac);
+            }
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return mac.doFinal(data);
         } catch (GeneralSecurityException e) {

@@ -56,6 +56,11 @@ final class SharedTransformer implements Transformer {
     }
 
     @Override
+    public byte[] encode(byte[] data, int offset, int length) throws IOException {
+        return writing().encode(data, offset, length);
+    }
+
+    @Override
     public byte[] decode(byte[] data, int decodedLength) throws IOException {
         return pick(Arrays.copyOf(data, Math.min(4, data.length))).decode(data, decodedLength);
     }
