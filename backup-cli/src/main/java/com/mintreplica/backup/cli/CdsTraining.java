@@ -45,10 +45,30 @@ final class CdsTraining {
             run(quiet, env, "verify", "--repo", repo, "--read-data");
             run(quiet, env, "restore", "--repo", repo, "latest", "--target", work.resolve("restored").toString());
             encrypted(work, data, quiet);
+            everyCommandsHelp(quiet);
         } finally {
             try (Stream<Path> paths = Files.walk(work)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    /**
+     * {@code --version} and every command's {@code --help}: each start builds the whole command model, which loads
+     * classes of commands the session above does not run (key writers, repair, jobs...); archived, they are not read
+     * from the jar at every start. (picocli's own classes are Java 5 class files, which the archive cannot hold.)
+     */
+    private static void everyCommandsHelp(PrintStream quiet) {
+        MintBackup.run(new String[] {"--version"}, quiet, quiet, Map.of(), false);
+        MintBackup.run(new String[] {"--help"}, quiet, quiet, Map.of(), false);
+        help(MintBackup.model(), new String[0], quiet);
+    }
+
+    private static void help(picocli.CommandLine cli, String[] path, PrintStream quiet) {
+        for (Map.Entry<String, picocli.CommandLine> sub : cli.getSubcommands().entrySet()) {
+            String[] at = concat(path, sub.getKey());
+            MintBackup.run(concat(at, "--help"), quiet, quiet, Map.of(), false);
+            help(sub.getValue(), at, quiet);
         }
     }
 

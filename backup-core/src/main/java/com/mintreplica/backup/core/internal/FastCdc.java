@@ -72,23 +72,33 @@ public final class FastCdc {
     }
 
     /**
-     * A chunker for streams, one at a time: its buffer (2 x max) is allocated once and reused for every stream, so a
-     * tree of many small files does not allocate (and zero) a large buffer per file.
+     * A chunker for streams, one at a time: its buffer is reused for every stream, so a tree of many small files does
+     * not allocate (and zero) a large buffer per file. The buffer starts small and grows (up to 2 x max) only as far
+     * as a stream needs: a backup of small files, or an unchanged one that reads no file, does not hold (and make
+     * resident) 16 MiB for the default 8 MiB chunk maximum.
      */
     public Stream newStream() {
         return new Stream();
     }
 
+    /** The first size of a {@link Stream}'s buffer. */
+    static final int INITIAL_BUFFER = 256 * 1024;
+
     /** Chunks of one input stream at a time. Not thread-safe. */
     public final class Stream {
-        private final byte[] buffer;
+        private byte[] buffer;
         private InputStream in;
         private int start;
         private int end;
         private boolean eof;
 
         private Stream() {
-            this.buffer = new byte[2 * max];
+            this.buffer = new byte[Math.min(2 * max, INITIAL_BUFFER)];
+        }
+
+        /** The buffer's current size (for tests). */
+        int capacity() {
+            return buffer.length;
         }
 
         /** Starts on the next stream; the previous one is abandoned. */
@@ -122,7 +132,13 @@ public final class FastCdc {
                 end -= start;
                 start = 0;
             }
-            while (end < buffer.length) {
+            while (true) {
+                if (end == buffer.length) {
+                    if (buffer.length >= 2 * max) {
+                        return;
+                    }
+                    buffer = Arrays.copyOf(buffer, (int) Math.min(2L * max, 2L * buffer.length));
+                }
                 // At most 1 MiB per read: a file channel copies through a temporary direct buffer of the read's size.
                 int n = in.read(buffer, end, Math.min(buffer.length - end, 1 << 20));
                 if (n < 0) {

@@ -236,6 +236,33 @@ class FastCdcTest {
         return fresh;
     }
 
+    /**
+     * The stream's buffer grows only as far as the input needs: a backup of small files (or one that reads no file)
+     * keeps a small buffer instead of 2 x max (16 MiB with the default sizes, all of it resident once zeroed), and a
+     * large input still gets the whole buffer and the same cut points as a cut of the whole array.
+     */
+    @Test
+    void the_stream_buffer_grows_only_as_far_as_the_input_needs() throws IOException {
+        FastCdc cdc = new FastCdc(512 * KIB, MIB, 8 * MIB, 0x5eed0f0c0ffee001L);
+        FastCdc.Stream stream = cdc.newStream();
+        for (int i = 0; i < 100; i++) {
+            byte[] small = random(1 + 1000 * i, i);
+            stream.reset(new Trickle(new ByteArrayInputStream(small)));
+            assertThat(stream.next()).isEqualTo(small);
+            assertThat(stream.next()).isNull();
+        }
+        assertThat(stream.capacity()).isLessThanOrEqualTo(FastCdc.INITIAL_BUFFER).isLessThan(2 * 8 * MIB);
+
+        byte[] large = random(20 * MIB, 7);
+        stream.reset(new ByteArrayInputStream(large));
+        List<Integer> cuts = new ArrayList<>();
+        for (byte[] chunk; (chunk = stream.next()) != null; ) {
+            cuts.add(chunk.length);
+        }
+        assertThat(cuts).isEqualTo(lengths(cdc, large));
+        assertThat(stream.capacity()).isEqualTo(2 * 8 * MIB);
+    }
+
     /** Delivers at most a few hundred bytes per read, in changing sizes. */
     static final class Trickle extends FilterInputStream {
         private int next = 1;
