@@ -87,20 +87,26 @@ public final class Codec {
     }
 
     /**
-     * Buffers a thread reuses across {@link #decode(byte[], int, int, int, byte[], Scratch)} calls for the stages
-     * between the stored and the plain form (an encryption's output, which the decompression reads).
+     * Buffers for the stages between the stored and the plain form of {@link #decode(byte[], int, int, int, byte[],
+     * Scratch)} (an encryption's output, which the decompression reads), taken from a source the caller may reuse
+     * arrays through ({@link #recycle}), instead of one fresh array per blob.
      */
     public static final class Scratch {
-        private byte[] first = new byte[0];
-        private byte[] second = new byte[0];
+        private final java.util.function.IntFunction<byte[]> source;
+        private byte[] first;
+        private byte[] second;
         private boolean flip;
+
+        public Scratch(java.util.function.IntFunction<byte[]> source) {
+            this.source = source;
+        }
 
         /** A buffer of at least {@code length} bytes other than the one handed out last. */
         byte[] next(int length) {
             flip = !flip;
             byte[] b = flip ? first : second;
-            if (b.length < length) {
-                b = new byte[Math.max(length, b.length + (b.length >> 1))];
+            if (b == null || b.length < length) {
+                b = source.apply(length); // (a smaller one taken before, for a third stage, is left to the collector)
                 if (flip) {
                     first = b;
                 } else {
@@ -108,6 +114,19 @@ public final class Codec {
                 }
             }
             return b;
+        }
+
+        /** Hands the buffers taken to {@code sink} (they are no longer used) and forgets them. */
+        public void recycle(java.util.function.Consumer<byte[]> sink) {
+            if (first != null) {
+                sink.accept(first);
+            }
+            if (second != null) {
+                sink.accept(second);
+            }
+            first = null;
+            second = null;
+            flip = false;
         }
     }
 

@@ -76,9 +76,6 @@ final class PackOrderRestore {
     private final List<String> damagedPaths = new ArrayList<>();
     private final AtomicReference<CorruptDataException> firstDamage = new AtomicReference<>();
     private final Buffers buffers;
-    /** Each reading thread's buffers for a blob as stored and its stages in between, handed from pack to pack. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<ReaderBuffers> readerBuffers =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /**
      * @param executor reads packs (the restore's executor)
@@ -89,7 +86,7 @@ final class PackOrderRestore {
         this.watch = watch;
         this.executor = executor;
         this.budget = budget;
-        this.buffers = new Buffers(Math.min(WRITE_BUDGET + (8L << 20), Runtime.getRuntime().maxMemory() / 8));
+        this.buffers = new Buffers(Math.min(WRITE_BUDGET, Runtime.getRuntime().maxMemory() / 16));
         AtomicInteger n = new AtomicInteger();
         this.writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, writers), r -> {
             Thread t = new Thread(r, "mint-backup-restore-writer-" + n.incrementAndGet());
@@ -137,11 +134,12 @@ final class PackOrderRestore {
     }
 
     /**
-     * The arrays decoded blobs are handed to the writers in, given back once written and taken again by the readers:
-     * without them a restore allocated every blob's plaintext (and its stored and decrypted forms) anew, about three
-     * times the data restored in garbage of large arrays, and the collector's copying and full collections took
-     * about a tenth of a restore's CPU time (measured on the bench tree, 1 GiB in 1 MiB blobs, at -Xmx256m). An
-     * array is reused for a blob of at least half its size; the arrays kept free hold at most {@code cap} bytes.
+     * Arrays for blobs, reused: a blob as stored and its decrypted form (given back once decoded), and its plaintext
+     * (handed to a writer, given back once written). Without them a restore allocated each of the three anew for
+     * every blob, about three times the data restored in garbage of large arrays, and the collector's copying and
+     * full collections took about a tenth of a restore's CPU time (measured on the bench tree, 1 GiB in 1 MiB blobs,
+     * at -Xmx256m). An array is reused for a blob of at least half its size; the arrays kept free hold at most
+     * {@code cap} bytes (the heap a restore holds stays as before: what it keeps free it no longer allocates).
      */
     private static final class Buffers {
         private final long cap;
@@ -186,19 +184,6 @@ final class PackOrderRestore {
                     held += b.length;
                 }
             }
-        }
-    }
-
-    /** A reading thread's buffers: a blob as stored, and the stages between that and its plaintext. */
-    private static final class ReaderBuffers {
-        byte[] stored = new byte[0];
-        final Codec.Scratch scratch = new Codec.Scratch();
-
-        byte[] stored(int length) {
-            if (stored.length < length) {
-                stored = new byte[Math.max(length, stored.length + (stored.length >> 1))];
-            }
-            return stored;
         }
     }
 
@@ -445,8 +430,6 @@ final class PackOrderRestore {
         List<Need> needs = job.needs;
         needs.sort(Comparator.comparingInt(n -> n.location.offset()));
         AtomicBoolean firstDamaged = new AtomicBoolean(true);
-        ReaderBuffers own = readerBuffers.poll();
-        ReaderBuffers reader = own == null ? new ReaderBuffers() : own;
         try (Watchdog.Activity a = watch.activity("fetcher", () -> "reading pack '" + job.pack + "' ("
                 + job.done + " of " + needs.size() + " blobs written)")) {
             int i = 0;
@@ -459,19 +442,17 @@ final class PackOrderRestore {
                     end = needs.get(j).location.offset() + needs.get(j).location.length();
                     j++;
                 }
-                if (!readRange(job, needs.subList(i, j), start, end, firstDamaged, reader)) {
+                if (!readRange(job, needs.subList(i, j), start, end, firstDamaged)) {
                     return;
                 }
                 i = j;
             }
-        } finally {
-            readerBuffers.add(reader);
         }
     }
 
     /** One ranged read; false when the pack is missing (every blob of it was dealt with). */
-    private boolean readRange(PackJob job, List<Need> needs, long start, long end, AtomicBoolean firstDamaged,
-                              ReaderBuffers reader) throws IOException {
+    private boolean readRange(PackJob job, List<Need> needs, long start, long end, AtomicBoolean firstDamaged)
+            throws IOException {
         InputStream raw;
         try {
             raw = SinkReadException.marking(store.sink().get(job.pack, start, end - start));
@@ -484,6 +465,7 @@ final class PackOrderRestore {
         // a run of small blobs is read in large reads, not one read (or more) per blob
         InputStream in = end - start > RANGE_BUFFER ? new java.io.BufferedInputStream(raw, RANGE_BUFFER) : raw;
         int k = 0;
+        Codec.Scratch scratch = new Codec.Scratch(buffers::take);
         try (in) {
             long position = start;
             for (; k < needs.size(); k++) {
@@ -493,22 +475,29 @@ final class PackOrderRestore {
                 Need need = needs.get(k);
                 in.skipNBytes(need.location.offset() - position);
                 int length = need.location.length();
-                byte[] stored = reader.stored(length);
+                byte[] stored = buffers.take(length);
                 int n = in.readNBytes(stored, 0, length);
                 position = need.location.offset() + n;
                 if (n < length) {
+                    buffers.give(stored);
                     break; // the pack ends early: each blob left is read on its own, which names the damage
                 }
                 byte[] plain = buffers.take(need.location.plainLength());
+                boolean intact = false;
                 try {
-                    store.decodeBlob(need.id, job.pack, stored, 0, length, need.location.plainLength(), plain,
-                            reader.scratch);
+                    store.decodeBlob(need.id, job.pack, stored, 0, length, need.location.plainLength(), plain, scratch);
+                    intact = true;
                 } catch (CorruptDataException damaged) {
                     buffers.give(plain);
-                    deliver(job, need, readAgain(need, firstDamaged), false);
-                    continue;
+                } finally {
+                    buffers.give(stored);
+                    scratch.recycle(buffers::give);
                 }
-                deliver(job, need, plain, true);
+                if (intact) {
+                    deliver(job, need, plain, true);
+                } else {
+                    deliver(job, need, readAgain(need, firstDamaged), false);
+                }
             }
         } catch (java.io.EOFException e) {
             // skipNBytes past the end: as above
