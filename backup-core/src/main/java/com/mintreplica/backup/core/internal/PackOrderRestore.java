@@ -56,6 +56,8 @@ final class PackOrderRestore {
     private static final int NAMED = 10;
     /** Decoded blobs at least this large go through {@link Buffers}; smaller ones are cheap to allocate. */
     private static final int POOLED_MIN = 64 << 10;
+    /** At most this many bytes of free arrays are kept for reuse (see {@link Buffers}). */
+    private static final long BUFFERS_KEPT = 24L << 20;
 
     /** Streams one entry to the target the old way (entry order, one thread); returns its content bytes. */
     @FunctionalInterface
@@ -86,7 +88,7 @@ final class PackOrderRestore {
         this.watch = watch;
         this.executor = executor;
         this.budget = budget;
-        this.buffers = new Buffers(Math.min(WRITE_BUDGET, Runtime.getRuntime().maxMemory() / 16));
+        this.buffers = new Buffers(Math.min(BUFFERS_KEPT, Runtime.getRuntime().maxMemory() / 10));
         AtomicInteger n = new AtomicInteger();
         this.writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, writers), r -> {
             Thread t = new Thread(r, "mint-backup-restore-writer-" + n.incrementAndGet());
@@ -138,49 +140,56 @@ final class PackOrderRestore {
      * (handed to a writer, given back once written). Without them a restore allocated each of the three anew for
      * every blob, about three times the data restored in garbage of large arrays, and the collector's copying and
      * full collections took about a tenth of a restore's CPU time (measured on the bench tree, 1 GiB in 1 MiB blobs,
-     * at -Xmx256m). An array is reused for a blob of at least half its size; the arrays kept free hold at most
-     * {@code cap} bytes (the heap a restore holds stays as before: what it keeps free it no longer allocates).
+     * at -Xmx256m). Arrays come in lengths a quarter of a power of two apart (at most a fifth of one unused), so
+     * that a free array fits the next blob of its class; the arrays kept free hold at most {@code cap} bytes.
      */
     private static final class Buffers {
         private final long cap;
-        private final List<byte[]> free = new ArrayList<>();
+        /** Free arrays by length: lengths are classes a quarter of a power of two apart, so any array of a class fits. */
+        private final Map<Integer, java.util.ArrayDeque<byte[]>> free = new HashMap<>();
         private long held;
 
         Buffers(long cap) {
             this.cap = cap;
         }
 
+        /** The smallest class length of at least {@code length}: 1, 1.25, 1.5 or 1.75 times a power of two. */
+        static int classLength(int length) {
+            int power = Integer.highestOneBit(Math.max(length, 4));
+            for (int quarter = 0; quarter < 4; quarter++) {
+                long l = power + (long) quarter * (power >> 2);
+                if (l >= length) {
+                    return (int) Math.min(l, Integer.MAX_VALUE - 8);
+                }
+            }
+            return (int) Math.min(2L * power, Integer.MAX_VALUE - 8);
+        }
+
         /** An array of at least {@code length} bytes. */
         byte[] take(int length) {
-            if (length >= POOLED_MIN) {
-                synchronized (this) {
-                    int best = -1;
-                    for (int i = 0; i < free.size(); i++) {
-                        int l = free.get(i).length;
-                        if (l >= length && l / 2 <= length && (best < 0 || l < free.get(best).length)) {
-                            best = i;
-                        }
-                    }
-                    if (best >= 0) {
-                        byte[] b = free.remove(best);
-                        held -= b.length;
-                        return b;
-                    }
-                }
-                // rounded up, so that the next blobs of about this size fit it
-                return new byte[(int) Math.min(Integer.MAX_VALUE - 8, (length + (128L << 10) - 1) & -(128L << 10))];
+            if (length < POOLED_MIN) {
+                return new byte[length];
             }
-            return new byte[length];
+            int size = classLength(length);
+            synchronized (this) {
+                java.util.ArrayDeque<byte[]> arrays = free.get(size);
+                byte[] b = arrays == null ? null : arrays.pollLast();
+                if (b != null) {
+                    held -= b.length;
+                    return b;
+                }
+            }
+            return new byte[size];
         }
 
         /** Gives back an array from {@link #take} that nothing uses any more. */
         void give(byte[] b) {
-            if (b.length < POOLED_MIN) {
+            if (b.length < POOLED_MIN || b.length != classLength(b.length)) {
                 return;
             }
             synchronized (this) {
                 if (held + b.length <= cap) {
-                    free.add(b);
+                    free.computeIfAbsent(b.length, l -> new java.util.ArrayDeque<>()).add(b);
                     held += b.length;
                 }
             }
