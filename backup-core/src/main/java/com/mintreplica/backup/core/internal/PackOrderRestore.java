@@ -147,6 +147,8 @@ final class PackOrderRestore {
         private final long cap;
         /** Free arrays by length: lengths are classes a quarter of a power of two apart, so any array of a class fits. */
         private final Map<Integer, java.util.ArrayDeque<byte[]>> free = new HashMap<>();
+        /** The free arrays, the least recently given first. */
+        private final java.util.ArrayDeque<byte[]> order = new java.util.ArrayDeque<>();
         private long held;
 
         Buffers(long cap) {
@@ -175,6 +177,7 @@ final class PackOrderRestore {
                 java.util.ArrayDeque<byte[]> arrays = free.get(size);
                 byte[] b = arrays == null ? null : arrays.pollLast();
                 if (b != null) {
+                    order.removeLastOccurrence(b);
                     held -= b.length;
                     return b;
                 }
@@ -188,8 +191,17 @@ final class PackOrderRestore {
                 return;
             }
             synchronized (this) {
+                // Room is made by dropping the least recently given arrays of other classes: arrays of a class no
+                // longer asked for must not keep out the ones in use (the free arrays follow the blobs' sizes).
+                while (held + b.length > cap && !order.isEmpty()) {
+                    byte[] old = order.pollFirst();
+                    if (free.get(old.length).removeFirstOccurrence(old)) {
+                        held -= old.length;
+                    }
+                }
                 if (held + b.length <= cap) {
                     free.computeIfAbsent(b.length, l -> new java.util.ArrayDeque<>()).add(b);
+                    order.addLast(b);
                     held += b.length;
                 }
             }
