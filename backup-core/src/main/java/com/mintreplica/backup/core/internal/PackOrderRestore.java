@@ -50,6 +50,8 @@ final class PackOrderRestore {
     private static final int FILE_COST = 400;
     private static final int PIECE_COST = 120;
     private static final int RANGE_BUFFER = 256 << 10;
+    /** The first batch is planned to this share of a batch's budget, the next ones to twice the one before. */
+    private static final int FIRST_BATCH_SHARE = 32;
     /** Bytes of decoded blobs waiting for a writer. */
     private static final int WRITE_BUDGET = 16 << 20;
     /** How many damaged files a message names. */
@@ -280,6 +282,9 @@ final class PackOrderRestore {
         Batch batch = new Batch();
         // Two batches at most: the packs of one are read while the next is planned (the tree walked, files opened).
         Batch reading = null;
+        // The first batches are small, so that packs are read and files written while the rest is planned: planned
+        // whole first (a tree of a few thousand files is one batch), the restore's other threads waited for the walk.
+        long limit = Math.max(1, budget / 2 / FIRST_BATCH_SHARE);
         while (next(entries)) {
             Manifest.Item item = entries.next();
             onEntry.run();
@@ -294,11 +299,12 @@ final class PackOrderRestore {
             } else {
                 plan(batch, item, files);
             }
-            if (batch.cost >= budget / 2) {
+            if (batch.cost >= limit) {
                 streamed += end(reading, streamer);
                 start(batch);
                 reading = batch;
                 batch = new Batch();
+                limit = Math.min(budget / 2, limit * 2);
             }
         }
         streamed += end(reading, streamer);
