@@ -300,15 +300,17 @@ final class PackOrderRestore {
                 plan(batch, item, files);
             }
             if (batch.cost >= limit) {
-                streamed += end(reading, streamer);
+                // Queued before the previous batch's last packs end, so the readers and writers never run dry at a
+                // batch boundary (a tail of one or two slow packs); still two batches at most.
                 start(batch);
+                streamed += end(reading, streamer);
                 reading = batch;
                 batch = new Batch();
                 limit = Math.min(budget / 2, limit * 2);
             }
         }
-        streamed += end(reading, streamer);
         start(batch);
+        streamed += end(reading, streamer);
         streamed += end(batch, streamer);
         CorruptDataException damage = firstDamage.get();
         if (damage != null) {

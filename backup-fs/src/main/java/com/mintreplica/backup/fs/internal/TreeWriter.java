@@ -55,7 +55,12 @@ public final class TreeWriter {
     private final Map<Path, Boolean> inheritsAcl = new HashMap<>();
     private final RestoreContext context;
     private final boolean restoreOwners;
-    private final Set<String> restored = new HashSet<>();
+    /**
+     * Entry paths written (a hard link's first path, and in mirror mode what not to delete): hashes, a few bytes a path
+     * ({@link PathSet}); the few written and then given up (a device node without root) are in {@link #unrestored}.
+     */
+    private final PathSet restored = new PathSet();
+    private final Set<String> unrestored = new HashSet<>();
     private final Set<Path> symlinks = new HashSet<>();
     private final List<DirectoryMeta> directories = new ArrayList<>();
     private final Map<String, Optional<UserPrincipal>> users = new java.util.concurrent.ConcurrentHashMap<>();
@@ -124,6 +129,10 @@ public final class TreeWriter {
         }
     }
 
+    private boolean wasRestored(String entryPath) {
+        return restored.contains(entryPath) && !unrestored.contains(entryPath);
+    }
+
     /** The path of an entry below the base, built from the name's bytes (so in any locale). */
     private Path toPath(String entryPath) {
         if (entryPath.chars().allMatch(c -> c < 0x80)) {
@@ -179,7 +188,7 @@ public final class TreeWriter {
      */
     private boolean link(Path dest, Entry entry) throws IOException {
         String first = entry.hardLinkTo().get();
-        first = restored.contains(first) ? first : linkStandIns.get(first);
+        first = wasRestored(first) ? first : linkStandIns.get(first);
         if (first == null) {
             return false;
         }
@@ -540,7 +549,7 @@ public final class TreeWriter {
         String what = entry.type() == EntryType.FIFO ? "FIFOs" : "device nodes";
         if (posix.isEmpty()) {
             warnings.warn(kind, entry.path(), what + " cannot be made without native access; not restored");
-            restored.remove(entry.path());
+            unrestored.add(entry.path());
             return;
         }
         Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
@@ -555,7 +564,7 @@ public final class TreeWriter {
         } catch (Posix.NativeException e) {
             warnings.warn(kind, entry.path(), what + " cannot be made here (" + e.getMessage() + (e.notPermitted()
                     && type != Posix.S_IFIFO ? "; only root can make them" : "") + "); not restored");
-            restored.remove(entry.path());
+            unrestored.add(entry.path());
             return;
         }
         inProgress.add(temp);
@@ -808,7 +817,7 @@ public final class TreeWriter {
     }
 
     private boolean isExtra(String entryPath) {
-        return !restored.contains(entryPath) && context.selection().test(entryPath);
+        return !wasRestored(entryPath) && context.selection().test(entryPath);
     }
 
     private String relative(Path p) {
