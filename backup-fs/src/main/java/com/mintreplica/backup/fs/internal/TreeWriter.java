@@ -318,8 +318,7 @@ public final class TreeWriter {
         restored.add(entry.path());
         ensureParent(dest);
         makeWay(dest, entry);
-        Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
-        return new Pieces(dest, temp, entry, length);
+        return new Pieces(dest, entry, length);
     }
 
     /**
@@ -329,7 +328,8 @@ public final class TreeWriter {
      */
     private final class Pieces implements com.mintreplica.backup.core.source.PositionalFiles.Content {
         private final Path dest;
-        private final Path temp;
+        /** Named when the first piece comes: a restore plans thousands of files before they are written. */
+        private Path temp;
         private final Entry entry;
         private final long length;
         private java.nio.channels.FileChannel channel;
@@ -338,9 +338,8 @@ public final class TreeWriter {
         /** The file's length as written so far: the end of its last byte written, or its size when made as a hole. */
         private long extent;
 
-        Pieces(Path dest, Path temp, Entry entry, long length) {
+        Pieces(Path dest, Entry entry, long length) {
             this.dest = dest;
-            this.temp = temp;
             this.entry = entry;
             this.length = length;
         }
@@ -356,6 +355,7 @@ public final class TreeWriter {
                     if (aborted) {
                         throw new java.io.InterruptedIOException("the restore was aborted");
                     }
+                    temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
                     inProgress.add(temp);
                     channel = java.nio.channels.FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                     created = true;
@@ -419,7 +419,9 @@ public final class TreeWriter {
                 if (!published) {
                     discard();
                 }
-                inProgress.remove(temp);
+                if (temp != null) {
+                    inProgress.remove(temp);
+                }
             }
         }
 
@@ -433,7 +435,9 @@ public final class TreeWriter {
             } catch (IOException e) {
                 LOG.warn("cannot remove the partial file {}: {}", temp, e.toString());
             }
-            inProgress.remove(temp);
+            if (temp != null) {
+                inProgress.remove(temp);
+            }
         }
     }
 
