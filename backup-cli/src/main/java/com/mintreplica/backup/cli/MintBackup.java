@@ -100,6 +100,9 @@ public final class MintBackup implements Callable<Integer> {
         cli.setErr(new PrintWriter(err, true));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setParameterExceptionHandler((ex, a) -> {
+            if (named == WalFetchCommand.class && WalFetchCommand.stopsRecovery(lastPath(args))) {
+                return WalFetchCommand.abortRecovery(ex, root); // a typo in restore_command is no end of the archive
+            }
             err.println("mint-backup: " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
             err.println("Run 'mint-backup " + commandPath(ex.getCommandLine()) + "--help' for usage.");
@@ -107,6 +110,15 @@ public final class MintBackup implements Callable<Integer> {
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, root));
         return cli.execute(args);
+    }
+
+    /** The last argument as a path, or null (restore_command's %p comes last). */
+    private static java.nio.file.Path lastPath(String[] args) {
+        try {
+            return args.length == 0 ? null : java.nio.file.Path.of(args[args.length - 1]);
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
     }
 
     /**

@@ -31,7 +31,7 @@ final class PitrRestore {
 
     record Request(String snapshot, Path dataDir, Map<String, String> targetOptions, Optional<String> restoreCommand,
                    Optional<String> cluster, boolean start, Optional<Integer> port, Duration timeout,
-                   List<String> tablespaceMap) {
+                   List<String> tablespaceMap, boolean silent) {
     }
 
     static int run(MintBackup root, RepositoryOptions repository, Request r, CliAudit.Facts facts) {
@@ -71,7 +71,7 @@ final class PitrRestore {
             facts.detail = "to " + r.dataDir() + ", recovery target " + target + " (cluster " + cluster + ", base backup"
                     + " ended " + result.facts().stopTime() + ")" + result.server().map(s -> ": server " + s.state()
                     + s.stoppedAt().map(x -> ", " + x).orElse("")).orElse("");
-            if (!root.quiet) {
+            if (!root.quiet && !r.silent()) {
                 PhysicalFacts f = result.facts();
                 root.out.printf("restored base backup %s (ended %s at %s, timeline %d) into %s; recovery target: %s%n",
                         result.snapshot().id(), f.stopTime(), f.stopLsn(), f.timeline(), r.dataDir(), target);

@@ -10,6 +10,7 @@ import com.mintreplica.backup.crypto.OpenPgpSecretKey;
 import com.mintreplica.backup.jobs.JobStatus;
 import com.mintreplica.backup.jobs.Recovery;
 import com.mintreplica.backup.jobs.audit.AuditOperation;
+import com.mintreplica.backup.postgres.physical.PhysicalFacts;
 import com.mintreplica.backup.storage.s3.S3Sink;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,6 +129,11 @@ final class RecoverCommand implements Callable<Integer> {
                 facts.snapshot = step.group().latest().id();
                 facts.detail = "recover " + step.group().name() + " to " + Sinks.redact(step.target());
                 Instant start = Instant.now();
+                if (step.group().kind().equals(PhysicalFacts.KIND)) {
+                    failed |= !recoverCluster(step, facts, start, m);
+                    done.add(m);
+                    continue;
+                }
                 try {
                     RestoreResult r = Recovery.restore(repo, step, root.env);
                     facts.bytes = r.bytes();
@@ -157,6 +163,40 @@ final class RecoverCommand implements Callable<Integer> {
                         : "all " + plan.size() + " restores done");
             }
             return failed ? MintBackup.FAILED : MintBackup.OK;
+        }
+    }
+
+    /**
+     * A PostgreSQL physical base backup, recovered as {@code restore --target-dir DIR} does to the end of the WAL
+     * archive: the data directory with recovery.signal and a restore_command of this launcher's wal-fetch (the same
+     * repository and key files), for the operator to start. The restore_command reads the repository as it is now.
+     */
+    private boolean recoverCluster(Recovery.Step step, CliAudit.Facts facts, Instant start, Map<String, Object> m) {
+        try {
+            if (asOf != null) {
+                throw new InvalidInputException("--as-of reads old object versions, but a recovered cluster's"
+                        + " restore_command reads the WAL archive as it is now: recover " + step.group().name()
+                        + " without --as-of");
+            }
+            try {
+                java.nio.file.Files.createDirectories(Path.of(step.target()));
+            } catch (java.io.IOException e) {
+                throw new com.mintreplica.backup.core.BackupException("cannot create the data directory " + step.target()
+                        + ": " + e.getMessage(), e);
+            }
+            PitrRestore.run(root, repository, new PitrRestore.Request(step.group().latest().id(), Path.of(step.target()),
+                    Map.of(), Optional.empty(), Optional.of(step.group().latest().source().name()), false,
+                    Optional.empty(), Duration.ofMinutes(30), List.of(), json), facts);
+            CliAudit.record(root, AuditOperation.RESTORE, start, facts, null);
+            m.put("result", "ok");
+            m.put("durationMillis", Duration.between(start, Instant.now()).toMillis());
+            return true;
+        } catch (RuntimeException e) {
+            CliAudit.record(root, AuditOperation.RESTORE, start, facts, e);
+            m.put("result", "failed");
+            m.put("error", e.getMessage());
+            root.err.println("  FAILED: " + step.group().name() + ": " + e.getMessage());
+            return false;
         }
     }
 
@@ -193,7 +233,8 @@ final class RecoverCommand implements Callable<Integer> {
         if (groups.isEmpty()) {
             return;
         }
-        String format = "%-24s %-8s %-16s %5s  %-24s %-19s %8s %10s  %s%n";
+        int kindWidth = Math.max(8, groups.stream().mapToInt(g -> g.kind().length()).max().orElse(0));
+        String format = "%-24s %-" + kindWidth + "s %-16s %5s  %-24s %-19s %8s %10s  %s%n";
         root.out.printf(format, "NAME", "KIND", "HOST", "SNAPS", "LATEST SNAPSHOT", "TAKEN (UTC)", "AGE", "SIZE", "SOURCE");
         Instant now = Instant.now();
         for (Recovery.Group g : groups) {
@@ -230,7 +271,7 @@ final class RecoverCommand implements Callable<Integer> {
         root.out.println("To restore (add --dry-run to see the plan first):");
         for (Recovery.Group g : groups) {
             String target = switch (g.kind()) {
-                case "fs" -> Path.of(dir, Recovery.safe(g.name())).toString();
+                case "fs", PhysicalFacts.KIND -> Path.of(dir, Recovery.safe(g.name())).toString();
                 case "postgresql" -> servers.get("postgresql").endsWith("/") ? servers.get("postgresql")
                         + g.latest().facts().getOrDefault("postgresql.database", "") : servers.get("postgresql");
                 case "mongodb" -> servers.get("mongodb");

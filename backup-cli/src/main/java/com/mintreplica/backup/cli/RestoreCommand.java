@@ -181,6 +181,6 @@ final class RestoreCommand implements Callable<Integer> {
         return PitrRestore.run(root, repository, new PitrRestore.Request(snapshot, targetDir, targetOptions,
                 Optional.ofNullable(restoreCommand), Optional.ofNullable(cluster), start, Optional.ofNullable(port),
                 startTimeout == null ? java.time.Duration.ofMinutes(30) : StallOption.parse(startTimeout),
-                tablespaceMap), facts);
+                tablespaceMap, false), facts);
     }
 }

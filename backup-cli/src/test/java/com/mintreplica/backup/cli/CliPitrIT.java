@@ -161,6 +161,125 @@ class CliPitrIT {
         }
     }
 
+    @Test
+    void aDamagedSegmentStopsARecoveryToTheEndOfTheArchiveInsteadOfOpeningAnOlderDatabase() throws Exception {
+        pg.sql("postgres", "create table marks(label text)");
+        Cli.Result backup = Cli.run(env, "backup", "--repo", repo.toString(), "--no-cache",
+                "postgresql-physical://postgres@127.0.0.1:" + pg.port() + "/postgres", "--option", "cluster=mint",
+                "--job", "base");
+        assertThat(backup.code()).as(backup.toString()).isZero();
+        String snapshot = backup.out().split(" ")[1];
+        // the segment to damage holds the insert and nothing of the base backup (else no recovery could begin)
+        // (the insert position: the test cluster commits asynchronously, so the write position may lag behind)
+        String backupEnd = pg.query("postgres", "select pg_walfile_name(pg_current_wal_insert_lsn())").strip();
+        pg.sql("postgres", "insert into marks values ('filler')");
+        pg.query("postgres", "select pg_switch_wal()");
+        pg.sql("postgres", "insert into marks values ('after the base backup')");
+        String damaged = pg.query("postgres", "select pg_walfile_name(pg_current_wal_insert_lsn())").strip();
+        assertThat(damaged).isGreaterThan(backupEnd);
+        pg.query("postgres", "select pg_switch_wal()");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + damaged + "' from pg_stat_archiver")
+                .strip().equals("f")) {
+            assertThat(System.nanoTime()).as(damaged + " archived within 120 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        Path object;
+        try (Stream<Path> s = Files.walk(repo.resolve("wal"))) {
+            object = s.filter(p -> p.getFileName().toString().startsWith(damaged + "-")).findFirst().orElseThrow();
+        }
+        byte[] good = Files.readAllBytes(object);
+        byte[] bad = good.clone();
+        bad[bad.length / 2] ^= 0x40;
+        Files.write(object, bad);
+
+        // Recovery to the end of the archive: "not archived" here would end it before the insert and open the
+        // database on a new timeline without it. A damaged segment stops the server instead.
+        Path data = postgresDir(temp.resolve("restored-past-damage"));
+        started.add(data);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Cli.Result restore = Cli.run(env, "restore", "--repo", repo.toString(), "--no-cache", snapshot, "--target-dir",
+                data.toString(), "--start", "--port", Integer.toString(port), "--start-timeout", "3m");
+        assertThat(restore.code()).as(restore.toString()).isNotZero();
+        assertThat(restore.err()).as(restore.toString()).contains("stopped before recovery ended")
+                .contains("could not restore file \"" + damaged + "\"").contains("exit code 255");
+
+        // mended, the same data directory goes on from where recovery stopped
+        Files.write(object, good);
+        Process start = new ProcessBuilder("runuser", "-u", "postgres", "--", pg.binDir().resolve("pg_ctl").toString(),
+                "-D", data.toString(), "-l", data.resolve("restart.log").toString(), "-o", "-p " + port
+                        + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", "-w", "-t", "120", "start")
+                .redirectErrorStream(true).redirectOutput(temp.resolve("restart-pg_ctl.log").toFile()).start();
+        assertThat(start.waitFor(150, TimeUnit.SECONDS)).isTrue();
+        assertThat(start.exitValue()).as(Files.readString(data.resolve("restart.log"))).isZero();
+        try (Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
+                .user("postgres").password(pg.password()).environment(Map.of()).build().connect()) {
+            long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (one(c, "select pg_is_in_recovery()").equals("t")) { // hot standby answers while it replays
+                assertThat(System.nanoTime()).as("recovery ended within 120 s").isLessThan(deadline2);
+                Thread.sleep(200);
+            }
+            assertThat(one(c, "select string_agg(label, ',' order by label) from marks")).isEqualTo("after the base backup,filler");
+        }
+    }
+
+    @Test
+    void recoverAllWritesTheNewestBaseBackupWithARestoreCommandThatReplaysTheWholeArchive() throws Exception {
+        pg.sql("postgres", "create table dr(label text)");
+        pg.sql("postgres", "insert into dr values ('before the base backup')");
+        Cli.Result backup = Cli.run(env, "backup", "--repo", repo.toString(), "--no-cache",
+                "postgresql-physical://postgres@127.0.0.1:" + pg.port() + "/postgres", "--option", "cluster=mint",
+                "--job", "base");
+        assertThat(backup.code()).as(backup.toString()).isZero();
+        pg.sql("postgres", "insert into dr values ('after the base backup')");
+        String last = pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + last + "' from pg_stat_archiver")
+                .strip().equals("f")) {
+            assertThat(System.nanoTime()).as(last + " archived within 120 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+
+        Path into = temp.resolve("recovered");
+        Cli.Result hints = Cli.run(env, "recover", "--repo", repo.toString(), "--no-cache", "--target-dir", into.toString());
+        assertThat(hints.code()).as(hints.toString()).isZero();
+        assertThat(hints.out()).contains("--restore base=" + into.resolve("base"));
+        Cli.Result recover = Cli.run(env, "recover", "--repo", repo.toString(), "--no-cache", "--all", "--target-dir",
+                into.toString());
+        assertThat(recover.code()).as(recover.toString()).isZero();
+        assertThat(recover.out()).contains("restore base: snapshot").contains("all 1 restores done");
+        Path data = into.resolve("base");
+        assertThat(data.resolve("recovery.signal")).exists();
+        assertThat(Files.readString(data.resolve("postgresql.auto.conf"))).contains(launcher + " wal-fetch --repo");
+
+        // as the operator does: give it to postgres and start it
+        started.add(data);
+        new ProcessBuilder("chown", "-R", "postgres:postgres", into.toString()).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Process start = new ProcessBuilder("runuser", "-u", "postgres", "--", pg.binDir().resolve("pg_ctl").toString(),
+                "-D", data.toString(), "-l", data.resolve("recovered.log").toString(), "-o", "-p " + port
+                        + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", "-w", "-t", "120", "start")
+                .redirectErrorStream(true).redirectOutput(temp.resolve("recovered-pg_ctl.log").toFile()).start();
+        assertThat(start.waitFor(150, TimeUnit.SECONDS)).isTrue();
+        assertThat(start.exitValue()).as(Files.readString(data.resolve("recovered.log"))).isZero();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        try (Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
+                .user("postgres").password(pg.password()).environment(Map.of()).build().connect()) {
+            while (one(c, "select pg_is_in_recovery()").equals("t")) {
+                assertThat(System.nanoTime()).as("recovery ended within 120 s").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            assertThat(one(c, "select string_agg(label, ',' order by label) from dr"))
+                    .isEqualTo("after the base backup,before the base backup");
+        }
+    }
+
     private static Connection source() {
         return PostgresConnection.builder().url(pg.uri("postgres")).password(pg.password()).environment(Map.of())
                 .build().connect();

@@ -154,7 +154,8 @@ public final class Recovery {
             String explicit = chosen.get(group.name());
             if (explicit != null) {
                 Optional<String> kind = kindOf(explicit, problems, group.name() + "=" + Sinks.redact(explicit));
-                if (kind.isPresent() && !kind.get().equals(group.kind())) {
+                boolean directory = kind.isPresent() && directories(group.kind()) && directories(kind.get());
+                if (kind.isPresent() && !kind.get().equals(group.kind()) && !directory) {
                     problems.add(group.name() + " holds " + group.kind() + " snapshots (" + group.source()
                             + ") and cannot be restored to '" + Sinks.redact(explicit) + "': give " + example(group.kind()));
                 } else if (kind.isPresent()) {
@@ -171,7 +172,8 @@ public final class Recovery {
             }
             if (directories(group.kind())) {
                 if (targetDir.isEmpty()) {
-                    problems.add(group.name() + " holds files: give --target-dir DIR (it is restored under DIR/"
+                    problems.add(group.name() + (group.kind().equals("fs") ? " holds files" : " holds " + group.kind()
+                            + " snapshots, recovered into a directory") + ": give --target-dir DIR (it is restored under DIR/"
                             + safe(group.name()) + ") or --restore " + group.name() + "=DIR");
                 } else {
                     Path dir = targetDir.get().resolve(safe(group.name()));
@@ -231,9 +233,9 @@ public final class Recovery {
                 .orElse(Map.of());
     }
 
-    /** Whether snapshots of {@code kind} restore to directories (its provider opens {@code file:} locations). */
+    /** Whether snapshots of {@code kind} are recovered into directories ({@link SourceProvider#recoversIntoDirectory}). */
     private static boolean directories(String kind) {
-        return Sources.forKind(kind).map(p -> p.schemes().contains("file")).orElse(false);
+        return Sources.forKind(kind).map(SourceProvider::recoversIntoDirectory).orElse(false);
     }
 
     private static Map<String, String> optionsFor(String kind, Map<String, String> options, Map<String, String> base) {

@@ -151,6 +151,15 @@ public interface SourceProvider {
         return Map.of();
     }
 
+    /**
+     * Whether a snapshot of this kind is recovered into a directory (disaster recovery's {@code --target-dir}) rather
+     * than to a server: directory trees, and a PostgreSQL physical base backup (the new data directory). By default,
+     * the kinds that read {@code file:} locations.
+     */
+    default boolean recoversIntoDirectory() {
+        return schemes().contains("file");
+    }
+
     /** What a restore target of this kind looks like, for messages: {@code a server such as postgresql://host:5432/}. */
     default String targetExample() {
         return "a " + kind() + " target";

@@ -275,6 +275,12 @@ public final class PhysicalSourceProvider implements SourceProvider {
         return "an empty directory (the new PGDATA)";
     }
 
+    /** A base backup is recovered into a new data directory. */
+    @Override
+    public boolean recoversIntoDirectory() {
+        return true;
+    }
+
     /** The recovery target the options {@code to-time}, {@code to-lsn}, ... give (latest when none). */
     public static RecoveryTarget recoveryTarget(Map<String, String> options) {
         List<String> given = new ArrayList<>();

@@ -702,9 +702,14 @@ public final class WalArchive {
                 return Long.parseLong(p.getProperty("segment-size", Long.toString(WalNames.DEFAULT_SEGMENT_SIZE)));
             } catch (com.mintreplica.backup.core.sink.NoSuchObjectException e) {
                 return WalNames.DEFAULT_SEGMENT_SIZE;
-            } catch (IOException | NumberFormatException e) {
-                LOG.warn("cannot read {} ({}): taking 16 MiB segments", name, e.toString());
-                return WalNames.DEFAULT_SEGMENT_SIZE;
+            } catch (IOException e) {
+                // Not "16 MiB": a cluster made with another --wal-segsize would then look for its segments under
+                // the wrong names, and a restore_command would answer "not archived" for WAL that is.
+                throw new BackupException("cannot read " + name + " of the WAL archive '" + cluster + "' in "
+                        + repository.location() + ": " + e.getMessage(), e);
+            } catch (NumberFormatException e) {
+                throw new CorruptDataException(name + " of the WAL archive '" + cluster + "' in " + repository.location()
+                        + " has no valid segment-size (" + e.getMessage() + "): write segment-size=<bytes> there", e);
             }
         });
     }
