@@ -50,8 +50,6 @@ final class PackOrderRestore {
     private static final int FILE_COST = 400;
     private static final int PIECE_COST = 120;
     private static final int RANGE_BUFFER = 256 << 10;
-    /** The first batch is planned to this share of a batch's budget, the next ones to twice the one before. */
-    private static final int FIRST_BATCH_SHARE = 32;
     /** Bytes of decoded blobs waiting for a writer. */
     private static final int WRITE_BUDGET = 16 << 20;
     /** How many damaged files a message names. */
@@ -59,7 +57,9 @@ final class PackOrderRestore {
     /** Decoded blobs at least this large go through {@link Buffers}; smaller ones are cheap to allocate. */
     private static final int POOLED_MIN = 64 << 10;
     /** At most this many bytes of free arrays are kept for reuse (see {@link Buffers}). */
-    private static final long BUFFERS_KEPT = 24L << 20;
+    private static final long BUFFERS_KEPT = 8L << 20;
+    /** Larger arrays are not kept: the few blobs of several MiB would hold the pool (and the heap) for little reuse. */
+    private static final int POOLED_MAX = 2 << 20;
 
     /** Streams one entry to the target the old way (entry order, one thread); returns its content bytes. */
     @FunctionalInterface
@@ -90,7 +90,7 @@ final class PackOrderRestore {
         this.watch = watch;
         this.executor = executor;
         this.budget = budget;
-        this.buffers = new Buffers(Math.min(BUFFERS_KEPT, Runtime.getRuntime().maxMemory() / 10));
+        this.buffers = new Buffers(Math.min(BUFFERS_KEPT, Runtime.getRuntime().maxMemory() / 32));
         AtomicInteger n = new AtomicInteger();
         this.writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, writers), r -> {
             Thread t = new Thread(r, "mint-backup-restore-writer-" + n.incrementAndGet());
@@ -189,7 +189,7 @@ final class PackOrderRestore {
 
         /** Gives back an array from {@link #take} that nothing uses any more. */
         void give(byte[] b) {
-            if (b.length < POOLED_MIN || b.length != classLength(b.length)) {
+            if (b.length < POOLED_MIN || b.length > POOLED_MAX || b.length != classLength(b.length)) {
                 return;
             }
             synchronized (this) {
@@ -282,9 +282,6 @@ final class PackOrderRestore {
         Batch batch = new Batch();
         // Two batches at most: the packs of one are read while the next is planned (the tree walked, files opened).
         Batch reading = null;
-        // The first batches are small, so that packs are read and files written while the rest is planned: planned
-        // whole first (a tree of a few thousand files is one batch), the restore's other threads waited for the walk.
-        long limit = Math.max(1, budget / 2 / FIRST_BATCH_SHARE);
         while (next(entries)) {
             Manifest.Item item = entries.next();
             onEntry.run();
@@ -299,14 +296,13 @@ final class PackOrderRestore {
             } else {
                 plan(batch, item, files);
             }
-            if (batch.cost >= limit) {
+            if (batch.cost >= budget / 2) {
                 // Queued before the previous batch's last packs end, so the readers and writers never run dry at a
                 // batch boundary (a tail of one or two slow packs); still two batches at most.
                 start(batch);
                 streamed += end(reading, streamer);
                 reading = batch;
                 batch = new Batch();
-                limit = Math.min(budget / 2, limit * 2);
             }
         }
         start(batch);
