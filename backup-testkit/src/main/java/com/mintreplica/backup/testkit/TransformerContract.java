@@ -131,6 +131,31 @@ public abstract class TransformerContract {
     }
 
     @Test
+    void decodes_a_slice_into_a_given_buffer() throws Exception {
+        Transformer t = newTransformer();
+        byte[] data = text(700_000);
+        byte[] encoded = t.encode(data);
+        // the encoded form inside a larger array, decoded into the middle of a larger one that holds other bytes
+        byte[] framed = new byte[encoded.length + 20];
+        java.util.Arrays.fill(framed, (byte) 0x5a);
+        System.arraycopy(encoded, 0, framed, 7, encoded.length);
+        int known = t.decodedLength(framed, 7, encoded.length);
+        assertThat(known).as("decodedLength: exact, or -1 when unknown").isIn(-1, t.decode(encoded, -1).length);
+        for (int decodedLength : new int[] {data.length, -1}) {
+            byte[] out = new byte[data.length + 9];
+            java.util.Arrays.fill(out, (byte) 0x33);
+            assertThat(t.decode(framed, 7, encoded.length, out, 4, decodedLength)).isEqualTo(data.length);
+            assertThat(java.util.Arrays.copyOfRange(out, 4, 4 + data.length)).isEqualTo(data);
+            assertThat(java.util.Arrays.copyOfRange(out, 0, 4)).containsOnly((byte) 0x33);
+            assertThat(java.util.Arrays.copyOfRange(out, 4 + data.length, out.length)).containsOnly((byte) 0x33);
+        }
+        // a buffer too small for the decoded data is an error, not an overflow
+        byte[] small = new byte[data.length - 1];
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> t.decode(framed, 7, encoded.length, small, 0, -1)).isInstanceOf(IOException.class);
+    }
+
+    @Test
     void a_rebuilt_transformer_decodes_what_the_original_encoded() throws Exception {
         Transformer original = newTransformer();
         Transformer rebuilt = rebuild(original);

@@ -68,18 +68,121 @@ public final class Codec {
         return MessageDigest.isEqual(id.bytes(), hash(data));
     }
 
-    /** SHA-256 of {@code data}, or its HMAC-SHA256 under the id key in an encrypted repository. */
-    public byte[] hash(byte[] data) {
+    /** Whether {@code length} bytes of {@code data} from {@code offset} hash to {@code id}. */
+    public boolean matches(BlobId id, byte[] data, int offset, int length) {
+        return MessageDigest.isEqual(id.bytes(), hash(data, offset, length));
+    }
+
+    private byte[] hash(byte[] data, int offset, int length) {
         if (idKey == null) {
-            return Sha256.hash(data);
+            return Sha256.hash(data, offset, length);
         }
+        Mac mac = macs.get();
+        mac.update(data, offset, length);
+        return mac.doFinal();
+    }
+
+    /** One keyed MAC per thread (doFinal resets it): looking up and keying one per blob showed in a restore's profile. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(idKey);
-            return mac.doFinal(data);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK cannot compute HMAC-SHA256 with the repository's id key", e);
         }
+    }
+
+    /**
+     * Buffers for the stages between the stored and the plain form of {@link #decode(byte[], int, int, int, byte[],
+     * Scratch)} (an encryption's output, which the decompression reads), taken from a source the caller may reuse
+     * arrays through ({@link #recycle}), instead of one fresh array per blob.
+     */
+    public static final class Scratch {
+        private final java.util.function.IntFunction<byte[]> source;
+        private byte[] first;
+        private byte[] second;
+        private boolean flip;
+
+        public Scratch(java.util.function.IntFunction<byte[]> source) {
+            this.source = source;
+        }
+
+        /** A buffer of at least {@code length} bytes other than the one handed out last. */
+        byte[] next(int length) {
+            flip = !flip;
+            byte[] b = flip ? first : second;
+            if (b == null || b.length < length) {
+                b = source.apply(length); // (a smaller one taken before, for a third stage, is left to the collector)
+                if (flip) {
+                    first = b;
+                } else {
+                    second = b;
+                }
+            }
+            return b;
+        }
+
+        /** Hands the buffers taken to {@code sink} (they are no longer used) and forgets them. */
+        public void recycle(java.util.function.Consumer<byte[]> sink) {
+            if (first != null) {
+                sink.accept(first);
+            }
+            if (second != null) {
+                sink.accept(second);
+            }
+            first = null;
+            second = null;
+            flip = false;
+        }
+    }
+
+    /**
+     * Decodes {@code length} stored bytes of {@code data} from {@code offset} into {@code out} (from 0), whose plain
+     * form is {@code plainLength} bytes, without allocating where the chain's transformers allow it: the stages in
+     * between go through {@code scratch}.
+     *
+     * @throws IOException when the data does not decode to exactly {@code plainLength} bytes
+     */
+    public void decode(byte[] data, int offset, int length, int plainLength, byte[] out, Scratch scratch)
+            throws IOException {
+        byte[] in = data;
+        int off = offset;
+        int len = length;
+        for (int i = applied.size() - 1; i > 0; i--) {
+            Transformer t = applied.get(i);
+            int n = t.decodedLength(in, off, len);
+            if (n < 0) {
+                in = t.decode(off == 0 && len == in.length ? in : java.util.Arrays.copyOfRange(in, off, off + len), -1);
+                off = 0;
+                len = in.length;
+            } else {
+                byte[] buffer = scratch.next(n);
+                len = t.decode(in, off, len, buffer, 0, n);
+                in = buffer;
+                off = 0;
+            }
+        }
+        int n;
+        if (applied.isEmpty()) {
+            if (len != plainLength) {
+                throw new IOException("the data holds " + len + " bytes, " + plainLength + " were expected");
+            }
+            System.arraycopy(in, off, out, 0, len);
+            n = len;
+        } else {
+            n = applied.get(0).decode(in, off, len, out, 0, plainLength);
+        }
+        if (n != plainLength) {
+            throw new IOException("the data decodes to " + n + " bytes, " + plainLength + " were expected");
+        }
+    }
+
+    /** SHA-256 of {@code data}, or its HMAC-SHA256 under the id key in an encrypted repository. */
+    public byte[] hash(byte[] data) {
+        return hash(data, 0, data.length);
     }
 
     public byte[] encode(byte[] data) throws IOException {

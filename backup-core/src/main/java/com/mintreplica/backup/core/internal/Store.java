@@ -1190,6 +1190,24 @@ public final class Store {
         });
     }
 
+    /**
+     * Decodes {@code length} stored bytes of a blob from {@code offset} of {@code encoded} into {@code plain} (from 0;
+     * it has room for the blob's {@code plainLength} bytes) and checks them against {@code id}, without allocating
+     * (a restore reuses its buffers): {@link #decodeBlob(BlobId, String, byte[], int)} otherwise.
+     */
+    public void decodeBlob(BlobId id, String pack, byte[] encoded, int offset, int length, int plainLength, byte[] plain,
+                           Codec.Scratch scratch) {
+        try {
+            codec.decode(encoded, offset, length, plainLength, plain, scratch);
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException("blob " + id + " in pack '" + pack + "' is corrupt: it does not decode ("
+                    + e.getMessage() + ")", e);
+        }
+        if (!codec.matches(id, plain, 0, plainLength)) {
+            throw new CorruptDataException("blob " + id + " in pack '" + pack + "' is corrupt: its content does not match its id");
+        }
+    }
+
     public byte[] decodeBlob(BlobId id, String pack, byte[] encoded, int plainLength) {
         byte[] plain;
         try {

@@ -56,7 +56,8 @@ public final class Entry {
         this.owner = b.owner;
         this.group = b.group;
         this.changeToken = b.changeToken;
-        this.attributes = Collections.unmodifiableMap(new TreeMap<>(b.attributes));
+        // most entries have none: a shared empty map, not a TreeMap each (a restore plans thousands of entries at once)
+        this.attributes = b.attributes.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(b.attributes));
         this.accessed = b.accessed;
         this.device = b.device;
         this.hardLinkTo = b.hardLinkTo == null ? null : checkPath(b.hardLinkTo);

@@ -30,7 +30,8 @@ public interface PositionalFiles {
         /**
          * Writes {@code len} bytes of {@code bytes}, from {@code off}, at {@code offset} in the file. Each range of
          * the file is written once; calls for one file may come from several threads at once. The bytes were checked
-         * against their blob's id.
+         * against their blob's id. They are the caller's again once the call returns (the restore reuses the array for
+         * other blobs): keep a copy, not {@code bytes}.
          */
         void write(long offset, byte[] bytes, int off, int len) throws IOException;
 

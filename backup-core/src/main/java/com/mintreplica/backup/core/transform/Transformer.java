@@ -70,4 +70,32 @@ public interface Transformer {
             return decoder.readAllBytes();
         }
     }
+
+    /**
+     * The exact length {@link #decode(byte[], int, int, byte[], int, int)} gives for {@code len} encoded bytes of
+     * {@code data} from {@code off}, when the encoding tells it without decoding (an encryption's framing does), else
+     * {@code -1}. A restore uses it to decode into buffers it reuses instead of allocating each blob's.
+     */
+    default int decodedLength(byte[] data, int off, int len) {
+        return -1;
+    }
+
+    /**
+     * Decodes {@code len} bytes of {@code data} from {@code off} into {@code out} from {@code outOff}, which has room
+     * for the decoded data, and returns its length. {@code out} is never {@code data}. Implementations may override
+     * this to decode without allocating; the default decodes a copy and copies the result.
+     *
+     * @param decodedLength the length of the decoded data when the caller knows it, or {@code -1}
+     * @throws IOException when the data does not decode, or its decoded form does not fit
+     */
+    default int decode(byte[] data, int off, int len, byte[] out, int outOff, int decodedLength) throws IOException {
+        byte[] decoded = decode(off == 0 && len == data.length ? data : java.util.Arrays.copyOfRange(data, off, off + len),
+                decodedLength);
+        if (decoded.length > out.length - outOff) {
+            throw new IOException("the data decodes to " + decoded.length + " bytes, more than the "
+                    + (out.length - outOff) + " expected");
+        }
+        System.arraycopy(decoded, 0, out, outOff, decoded.length);
+        return decoded.length;
+    }
 }

@@ -95,6 +95,22 @@ public final class ZstdTransformer implements Transformer {
         return decodeKnown(data, decodedLength);
     }
 
+    @Override
+    public int decode(byte[] data, int off, int len, byte[] out, int outOff, int decodedLength) throws IOException {
+        if (decodedLength < 0 || decodedLength > out.length - outOff) {
+            return Transformer.super.decode(data, off, len, out, outOff, decodedLength);
+        }
+        try {
+            int n = DECOMPRESSORS.get().decompressByteArray(out, outOff, decodedLength, data, off, len);
+            if (n != decodedLength) {
+                throw new IOException("zstd data decodes to " + n + " bytes, expected " + decodedLength);
+            }
+            return n;
+        } catch (ZstdException e) {
+            throw new IOException("invalid zstd data: " + e.getMessage(), e);
+        }
+    }
+
     private static byte[] decodeKnown(byte[] data, int decodedLength) throws IOException {
         try {
             byte[] out = new byte[decodedLength];

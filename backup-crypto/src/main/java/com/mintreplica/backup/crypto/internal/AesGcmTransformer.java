@@ -157,8 +157,39 @@ public final class AesGcmTransformer implements Transformer {
 
     @Override
     public byte[] decode(byte[] data, int decodedLength) throws IOException {
-        Opener opener = new Opener(data, 0);
-        int body = data.length - HEADER;
+        int plain = plainLength(data.length);
+        if (plain < 0) {
+            throw new IOException("the encrypted object is truncated");
+        }
+        byte[] out = new byte[plain];
+        decode(data, 0, data.length, out, 0, decodedLength);
+        return out;
+    }
+
+    /** The plaintext length of an object of {@code length} bytes, or -1 when it is too short to be one. */
+    private static int plainLength(int length) {
+        int body = length - HEADER;
+        if (body < 0) {
+            return -1;
+        }
+        int segments = Math.max(1, (body + SEGMENT + TAG - 1) / (SEGMENT + TAG));
+        int plain = body - segments * TAG;
+        return plain < 0 ? -1 : plain;
+    }
+
+    @Override
+    public int decodedLength(byte[] data, int off, int len) {
+        return plainLength(len);
+    }
+
+    /** Decrypts into {@code out} without allocating the plaintext: a restore reuses its buffers. */
+    @Override
+    public int decode(byte[] data, int off, int len, byte[] out, int outOff, int decodedLength) throws IOException {
+        if (len < HEADER) {
+            throw new IOException("the encrypted object is truncated (" + len + " bytes)");
+        }
+        Opener opener = new Opener(data, off);
+        int body = len - HEADER;
         int segments = Math.max(1, (body + SEGMENT + TAG - 1) / (SEGMENT + TAG));
         int plain = body - segments * TAG;
         if (plain < 0) {
@@ -167,15 +198,19 @@ public final class AesGcmTransformer implements Transformer {
         if (decodedLength >= 0 && decodedLength != plain) {
             throw new IOException("the encrypted object holds " + plain + " bytes, " + decodedLength + " were expected");
         }
-        byte[] out = new byte[plain];
-        int pos = HEADER;
-        int outPos = 0;
+        if (plain > out.length - outOff) {
+            throw new IOException("the encrypted object holds " + plain + " bytes, more than the " + (out.length - outOff)
+                    + " expected");
+        }
+        int end = off + len;
+        int pos = off + HEADER;
+        int outPos = outOff;
         for (int i = 0; i < segments; i++) {
-            int n = Math.min(SEGMENT + TAG, data.length - pos);
+            int n = Math.min(SEGMENT + TAG, end - pos);
             outPos += opener.open(data, pos, n, i == segments - 1, out, outPos);
             pos += n;
         }
-        return out;
+        return outPos - outOff;
     }
 
     // ---- streams

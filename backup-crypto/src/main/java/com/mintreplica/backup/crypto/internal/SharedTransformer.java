@@ -66,6 +66,23 @@ final class SharedTransformer implements Transformer {
     }
 
     @Override
+    public int decodedLength(byte[] data, int off, int len) {
+        return isAes(data, off, len) ? aes.decodedLength(data, off, len) : -1;
+    }
+
+    @Override
+    public int decode(byte[] data, int off, int len, byte[] out, int outOff, int decodedLength) throws IOException {
+        if (isAes(data, off, len)) {
+            return aes.decode(data, off, len, out, outOff, decodedLength);
+        }
+        return pick(Arrays.copyOfRange(data, off, off + Math.min(4, len))).decode(data, off, len, out, outOff, decodedLength);
+    }
+
+    private static boolean isAes(byte[] data, int off, int len) {
+        return len >= 4 && Arrays.equals(data, off, off + 4, AesGcmTransformer.MAGIC, 0, 4);
+    }
+
+    @Override
     public InputStream decoder(InputStream in) throws IOException {
         PushbackInputStream pushback = new PushbackInputStream(in, 4);
         byte[] head = pushback.readNBytes(4);

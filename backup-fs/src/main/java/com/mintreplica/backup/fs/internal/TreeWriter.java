@@ -55,7 +55,12 @@ public final class TreeWriter {
     private final Map<Path, Boolean> inheritsAcl = new HashMap<>();
     private final RestoreContext context;
     private final boolean restoreOwners;
-    private final Set<String> restored = new HashSet<>();
+    /**
+     * Entry paths written (a hard link's first path, and in mirror mode what not to delete): hashes, a few bytes a path
+     * ({@link PathSet}); the few written and then given up (a device node without root) are in {@link #unrestored}.
+     */
+    private final PathSet restored = new PathSet();
+    private final Set<String> unrestored = new HashSet<>();
     private final Set<Path> symlinks = new HashSet<>();
     private final List<DirectoryMeta> directories = new ArrayList<>();
     private final Map<String, Optional<UserPrincipal>> users = new java.util.concurrent.ConcurrentHashMap<>();
@@ -124,6 +129,10 @@ public final class TreeWriter {
         }
     }
 
+    private boolean wasRestored(String entryPath) {
+        return restored.contains(entryPath) && !unrestored.contains(entryPath);
+    }
+
     /** The path of an entry below the base, built from the name's bytes (so in any locale). */
     private Path toPath(String entryPath) {
         if (entryPath.chars().allMatch(c -> c < 0x80)) {
@@ -179,7 +188,7 @@ public final class TreeWriter {
      */
     private boolean link(Path dest, Entry entry) throws IOException {
         String first = entry.hardLinkTo().get();
-        first = restored.contains(first) ? first : linkStandIns.get(first);
+        first = wasRestored(first) ? first : linkStandIns.get(first);
         if (first == null) {
             return false;
         }
@@ -309,8 +318,7 @@ public final class TreeWriter {
         restored.add(entry.path());
         ensureParent(dest);
         makeWay(dest, entry);
-        Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
-        return new Pieces(dest, temp, entry, length);
+        return new Pieces(dest, entry, length);
     }
 
     /**
@@ -320,7 +328,8 @@ public final class TreeWriter {
      */
     private final class Pieces implements com.mintreplica.backup.core.source.PositionalFiles.Content {
         private final Path dest;
-        private final Path temp;
+        /** Named when the first piece comes: a restore plans thousands of files before they are written. */
+        private Path temp;
         private final Entry entry;
         private final long length;
         private java.nio.channels.FileChannel channel;
@@ -329,9 +338,8 @@ public final class TreeWriter {
         /** The file's length as written so far: the end of its last byte written, or its size when made as a hole. */
         private long extent;
 
-        Pieces(Path dest, Path temp, Entry entry, long length) {
+        Pieces(Path dest, Entry entry, long length) {
             this.dest = dest;
-            this.temp = temp;
             this.entry = entry;
             this.length = length;
         }
@@ -347,6 +355,7 @@ public final class TreeWriter {
                     if (aborted) {
                         throw new java.io.InterruptedIOException("the restore was aborted");
                     }
+                    temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
                     inProgress.add(temp);
                     channel = java.nio.channels.FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                     created = true;
@@ -410,7 +419,9 @@ public final class TreeWriter {
                 if (!published) {
                     discard();
                 }
-                inProgress.remove(temp);
+                if (temp != null) {
+                    inProgress.remove(temp);
+                }
             }
         }
 
@@ -424,7 +435,9 @@ public final class TreeWriter {
             } catch (IOException e) {
                 LOG.warn("cannot remove the partial file {}: {}", temp, e.toString());
             }
-            inProgress.remove(temp);
+            if (temp != null) {
+                inProgress.remove(temp);
+            }
         }
     }
 
@@ -540,7 +553,7 @@ public final class TreeWriter {
         String what = entry.type() == EntryType.FIFO ? "FIFOs" : "device nodes";
         if (posix.isEmpty()) {
             warnings.warn(kind, entry.path(), what + " cannot be made without native access; not restored");
-            restored.remove(entry.path());
+            unrestored.add(entry.path());
             return;
         }
         Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
@@ -555,7 +568,7 @@ public final class TreeWriter {
         } catch (Posix.NativeException e) {
             warnings.warn(kind, entry.path(), what + " cannot be made here (" + e.getMessage() + (e.notPermitted()
                     && type != Posix.S_IFIFO ? "; only root can make them" : "") + "); not restored");
-            restored.remove(entry.path());
+            unrestored.add(entry.path());
             return;
         }
         inProgress.add(temp);
@@ -808,7 +821,7 @@ public final class TreeWriter {
     }
 
     private boolean isExtra(String entryPath) {
-        return !restored.contains(entryPath) && context.selection().test(entryPath);
+        return !wasRestored(entryPath) && context.selection().test(entryPath);
     }
 
     private String relative(Path p) {
