@@ -3,6 +3,7 @@ package com.mintreplica.backup.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.postgres.PostgresConnection;
+import com.mintreplica.backup.postgres.physical.internal.ServerStarter;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -178,12 +179,7 @@ class CliPitrIT {
         String damaged = pg.query("postgres", "select pg_walfile_name(pg_current_wal_insert_lsn())").strip();
         assertThat(damaged).isGreaterThan(backupEnd);
         pg.query("postgres", "select pg_switch_wal()");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + damaged + "' from pg_stat_archiver")
-                .strip().equals("f")) {
-            assertThat(System.nanoTime()).as(damaged + " archived within 120 s").isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        awaitArchived(damaged);
         Path object;
         try (Stream<Path> s = Files.walk(repo.resolve("wal"))) {
             object = s.filter(p -> p.getFileName().toString().startsWith(damaged + "-")).findFirst().orElseThrow();
@@ -197,10 +193,7 @@ class CliPitrIT {
         // database on a new timeline without it. A damaged segment stops the server instead.
         Path data = postgresDir(temp.resolve("restored-past-damage"));
         started.add(data);
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = ServerStarter.freePort();
         Cli.Result restore = Cli.run(env, "restore", "--repo", repo.toString(), "--no-cache", snapshot, "--target-dir",
                 data.toString(), "--start", "--port", Integer.toString(port), "--start-timeout", "3m");
         assertThat(restore.code()).as(restore.toString()).isNotZero();
@@ -209,19 +202,7 @@ class CliPitrIT {
 
         // mended, the same data directory goes on from where recovery stopped
         Files.write(object, good);
-        Process start = new ProcessBuilder("runuser", "-u", "postgres", "--", pg.binDir().resolve("pg_ctl").toString(),
-                "-D", data.toString(), "-l", data.resolve("restart.log").toString(), "-o", "-p " + port
-                        + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", "-w", "-t", "120", "start")
-                .redirectErrorStream(true).redirectOutput(temp.resolve("restart-pg_ctl.log").toFile()).start();
-        assertThat(start.waitFor(150, TimeUnit.SECONDS)).isTrue();
-        assertThat(start.exitValue()).as(Files.readString(data.resolve("restart.log"))).isZero();
-        try (Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
-                .user("postgres").password(pg.password()).environment(Map.of()).build().connect()) {
-            long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (one(c, "select pg_is_in_recovery()").equals("t")) { // hot standby answers while it replays
-                assertThat(System.nanoTime()).as("recovery ended within 120 s").isLessThan(deadline2);
-                Thread.sleep(200);
-            }
+        try (Connection c = startRecovered(data, port, "restart")) {
             assertThat(one(c, "select string_agg(label, ',' order by label) from marks")).isEqualTo("after the base backup,filler");
         }
     }
@@ -235,13 +216,7 @@ class CliPitrIT {
                 "--job", "base");
         assertThat(backup.code()).as(backup.toString()).isZero();
         pg.sql("postgres", "insert into dr values ('after the base backup')");
-        String last = pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + last + "' from pg_stat_archiver")
-                .strip().equals("f")) {
-            assertThat(System.nanoTime()).as(last + " archived within 120 s").isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        awaitArchived(pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip());
 
         Path into = temp.resolve("recovered");
         Cli.Result hints = Cli.run(env, "recover", "--repo", repo.toString(), "--no-cache", "--target-dir", into.toString());
@@ -258,26 +233,42 @@ class CliPitrIT {
         // as the operator does: give it to postgres and start it
         started.add(data);
         new ProcessBuilder("chown", "-R", "postgres:postgres", into.toString()).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        Process start = new ProcessBuilder("runuser", "-u", "postgres", "--", pg.binDir().resolve("pg_ctl").toString(),
-                "-D", data.toString(), "-l", data.resolve("recovered.log").toString(), "-o", "-p " + port
-                        + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", "-w", "-t", "120", "start")
-                .redirectErrorStream(true).redirectOutput(temp.resolve("recovered-pg_ctl.log").toFile()).start();
-        assertThat(start.waitFor(150, TimeUnit.SECONDS)).isTrue();
-        assertThat(start.exitValue()).as(Files.readString(data.resolve("recovered.log"))).isZero();
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        try (Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
-                .user("postgres").password(pg.password()).environment(Map.of()).build().connect()) {
-            while (one(c, "select pg_is_in_recovery()").equals("t")) {
-                assertThat(System.nanoTime()).as("recovery ended within 120 s").isLessThan(deadline);
-                Thread.sleep(200);
-            }
+        int port = ServerStarter.freePort();
+        try (Connection c = startRecovered(data, port, "recovered")) {
             assertThat(one(c, "select string_agg(label, ',' order by label) from dr"))
                     .isEqualTo("after the base backup,before the base backup");
         }
+    }
+
+    /** Waits until PostgreSQL's archiver has archived {@code segment} (wal-push exited 0 for it). */
+    private static void awaitArchived(String segment) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + segment + "' from pg_stat_archiver")
+                .strip().equals("f")) {
+            assertThat(System.nanoTime()).as(segment + " archived within 120 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * Starts the server in {@code data} as postgres with pg_ctl, as an operator does, and connects once its recovery
+     * ended (a hot standby answers while it still replays).
+     */
+    private static Connection startRecovered(Path data, int port, String name) throws Exception {
+        Process start = new ProcessBuilder("runuser", "-u", "postgres", "--", pg.binDir().resolve("pg_ctl").toString(),
+                "-D", data.toString(), "-l", data.resolve(name + ".log").toString(), "-o", "-p " + port
+                        + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''", "-w", "-t", "120", "start")
+                .redirectErrorStream(true).redirectOutput(temp.resolve(name + "-pg_ctl.log").toFile()).start();
+        assertThat(start.waitFor(150, TimeUnit.SECONDS)).isTrue();
+        assertThat(start.exitValue()).as(Files.readString(data.resolve(name + ".log"))).isZero();
+        Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
+                .user("postgres").password(pg.password()).environment(Map.of()).build().connect();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (one(c, "select pg_is_in_recovery()").equals("t")) {
+            assertThat(System.nanoTime()).as("recovery ended within 120 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        return c;
     }
 
     private static Connection source() {
