@@ -643,6 +643,10 @@ public final class JobScheduler implements AutoCloseable {
      * gives their slots up (another replica may run them), waits a little more, and releases what it created (its
      * own threads, the Sinks it opened; never the executor it was given). A claim still waiting on a store is not
      * waited for: if it wins after this, it gives its slot up at once.
+     *
+     * <p>Called on an interrupted thread, or interrupted while it waits, it does not wait out the shutdown timeout: it
+     * stops the running jobs at once, but still returns only after they ended (as {@code ExecutorService.close} does),
+     * and keeps the thread's interrupt.
      */
     @Override
     public void close() {
@@ -661,19 +665,40 @@ public final class JobScheduler implements AutoCloseable {
                 }
             }
         }
+        // An interrupt (before or during the wait) only cuts the shutdown timeout short: the waits below must not
+        // end at once on it, or close would return while runs still write to their repositories.
+        boolean interrupted = Thread.interrupted();
         long deadline = System.nanoTime() + shutdownTimeout.toNanos();
         for (Running r : running) {
-            await(r, deadline);
+            if (interrupted) {
+                break;
+            }
+            try {
+                r.ended.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
         for (Running r : running) {
             if (r.ended.getCount() > 0) {
-                LOG.warn("stopping the run of slot {}: the shutdown timeout of {} has passed", r.slot, shutdownTimeout);
+                if (interrupted) {
+                    LOG.warn("stopping the run of slot {}: the scheduler was closed by an interrupted thread", r.slot);
+                } else {
+                    LOG.warn("stopping the run of slot {}: the shutdown timeout of {} has passed", r.slot, shutdownTimeout);
+                }
                 r.stop();
             }
         }
         long grace = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         for (Running r : running) {
-            if (!await(r, grace)) {
+            while (r.ended.getCount() > 0 && System.nanoTime() < grace) {
+                try {
+                    r.ended.await(Math.max(0, grace - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (r.ended.getCount() > 0) {
                 LOG.error("a run of slot {} did not stop within 30 seconds of being interrupted", r.slot);
             }
         }
@@ -692,8 +717,7 @@ public final class JobScheduler implements AutoCloseable {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+                interrupted = true;
             }
         }
         if (!claiming.isEmpty()) {
@@ -707,14 +731,8 @@ public final class JobScheduler implements AutoCloseable {
             }
         }
         sinks.clear();
-    }
-
-    private static boolean await(Running r, long deadlineNanos) {
-        try {
-            return r.ended.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            return false;
         }
     }
 

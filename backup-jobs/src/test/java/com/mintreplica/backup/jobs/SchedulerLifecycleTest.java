@@ -145,6 +145,52 @@ class SchedulerLifecycleTest {
         }
     }
 
+    /**
+     * An app (or the CLI's daemon) stops the scheduler from a thread that was interrupted. close() used to give up every
+     * wait at once then, and returned while the run still wrote to the repository and the listeners were still to hear
+     * of it. Now an interrupt means "do not wait out the shutdown timeout": the run is stopped, close() still returns
+     * only after it ended, and the thread's interrupt is kept.
+     */
+    @Test
+    void close_on_an_interrupted_thread_stops_the_run_and_returns_only_after_it_ended() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch ended = new CountDownLatch(1);
+        JobScheduler scheduler = JobScheduler.builder(config).clock(clock).shutdownTimeout(Duration.ofMinutes(5))
+                .listener(recorder()).action((job, slot) -> {
+                    running.countDown();
+                    try {
+                        Thread.sleep(60_000); // interrupted by close()
+                    } finally {
+                        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+                        while (System.nanoTime() < until) {
+                            Thread.onSpinWait(); // what a run does on its way out: remove its temporary files
+                        }
+                        ended.countDown();
+                    }
+                    return null;
+                }).build();
+        clock.set(Instant.parse("2026-11-24T01:00:00Z"));
+        scheduler.tick();
+        running.await();
+        boolean[] interruptKept = new boolean[1];
+        long[] took = new long[1];
+        Thread closer = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            long t0 = System.nanoTime();
+            scheduler.close();
+            took[0] = System.nanoTime() - t0;
+            interruptKept[0] = Thread.currentThread().isInterrupted();
+        });
+        closer.start();
+        closer.join(TimeUnit.SECONDS.toMillis(20));
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(ended.getCount()).as("the run ended before close() returned").isZero();
+        assertThat(results).as("the listeners heard of the end before close() returned").singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo(JobResult.Outcome.STOPPED));
+        assertThat(Duration.ofNanos(took[0])).as("the shutdown timeout is not waited out").isLessThan(Duration.ofSeconds(10));
+        assertThat(interruptKept[0]).isTrue();
+    }
+
     @Test
     void a_run_past_the_shutdown_timeout_is_stopped_commits_nothing_and_its_slot_is_free_for_another_replica() throws Exception {
         CountDownLatch running = new CountDownLatch(1);
