@@ -5,27 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mintreplica.backup.testkit.gpg.GnuPG;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Disaster recovery: jobs back up into an encrypted S3 repository (s3proxy in the test JVM); then the machine, its
@@ -38,7 +32,7 @@ class RecoverS3Test {
 
     @TempDir
     Path temp;
-    private S3Proxy server;
+    private S3TestServer s3;
     private String repo;
     private Path site;
 
@@ -55,22 +49,9 @@ class RecoverS3Test {
 
     @BeforeEach
     void start() throws Exception {
-        server = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "dr-access", "dr-secret-not-real")
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        server.start();
-        while (!"STARTED".equals(server.getState())) {
-            Thread.sleep(10);
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-        try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dr-access", "dr-secret-not-real")))
-                .build()) {
-            client.createBucket(r -> r.bucket("offsite"));
-        }
-        System.setProperty("aws.accessKeyId", "dr-access");
-        System.setProperty("aws.secretAccessKey", "dr-secret-not-real");
-        repo = "s3://offsite/mint?region=us-east-1&endpoint=" + endpoint + "&pathStyle=true";
+        s3 = S3TestServer.start().exportCredentials();
+        s3.createBucket("offsite");
+        repo = s3.repositoryUri("offsite", "mint");
 
         // The lost machine: its data, its config and its keys' copies.
         site = temp.resolve("site");
@@ -99,9 +80,7 @@ class RecoverS3Test {
 
     @AfterEach
     void stop() throws Exception {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
-        server.stop();
+        s3.close();
     }
 
     private static Cli.Result run(int expected, String... args) {
@@ -181,8 +160,8 @@ class RecoverS3Test {
         assertThat(command).as("the URI's & is quoted").contains("'" + repo + "'")
                 .contains("--passphrase-file " + gpg.passphraseFile);
 
-        Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
-                "AWS_ACCESS_KEY_ID", "dr-access", "AWS_SECRET_ACCESS_KEY", "dr-secret-not-real");
+        Map<String, String> env = new HashMap<>(s3.credentialsEnvironment());
+        env.put("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         String output = Shells.run(command, env, temp, 120);
         assertThat(output).contains("restore etc: snapshot");
         assertThat(restore.resolve("etc").resolve(lostEtc.toString().substring(1)).resolve("mint/app.yaml"))

@@ -32,8 +32,8 @@ class S3FaultTest {
 
     @BeforeEach
     void start() throws Exception {
-        proxy = new FaultProxy(S3TestServer.get().endpoint());
-        bucket = S3TestServer.get().newBucket();
+        proxy = new FaultProxy(S3TestSinks.server().endpoint());
+        bucket = S3TestSinks.server().newBucket();
     }
 
     @AfterEach
@@ -42,11 +42,11 @@ class S3FaultTest {
     }
 
     private S3Sink.Builder throughProxy() throws Exception {
-        return S3TestServer.get().sink(bucket).endpoint(proxy.endpoint());
+        return S3TestSinks.sink(bucket).endpoint(proxy.endpoint());
     }
 
     private S3Sink direct() throws Exception {
-        return S3TestServer.get().sink(bucket).build();
+        return S3TestSinks.sink(bucket).build();
     }
 
     private static RepositorySettings small() {

@@ -39,8 +39,8 @@ class S3TransientFaultTest {
 
     @BeforeEach
     void start() throws Exception {
-        proxy = new FaultProxy(S3TestServer.get().endpoint());
-        bucket = S3TestServer.get().newBucket();
+        proxy = new FaultProxy(S3TestSinks.server().endpoint());
+        bucket = S3TestSinks.server().newBucket();
     }
 
     @AfterEach
@@ -49,11 +49,11 @@ class S3TransientFaultTest {
     }
 
     private S3Sink throughProxy() throws Exception {
-        return S3TestServer.get().sink(bucket).endpoint(proxy.endpoint()).build();
+        return S3TestSinks.sink(bucket).endpoint(proxy.endpoint()).build();
     }
 
     private S3Sink direct() throws Exception {
-        return S3TestServer.get().sink(bucket).build();
+        return S3TestSinks.sink(bucket).build();
     }
 
     private static RepositorySettings small() {
@@ -170,12 +170,12 @@ class S3TransientFaultTest {
         }
 
         // Intact in the store, damaged differently on every read: not corruption, and said so.
-        String other = S3TestServer.get().newBucket();
-        try (S3Sink direct = S3TestServer.get().sink(other).build()) {
+        String other = S3TestSinks.server().newBucket();
+        try (S3Sink direct = S3TestSinks.sink(other).build()) {
             Repository.init(direct, small());
         }
         proxy.plan(flipFirstGets(Integer.MAX_VALUE, path -> path.endsWith("/config")));
-        try (S3Sink sink = S3TestServer.get().sink(other).endpoint(proxy.endpoint()).build()) {
+        try (S3Sink sink = S3TestSinks.sink(other).endpoint(proxy.endpoint()).build()) {
             assertThatThrownBy(() -> Repository.open(sink))
                     .isInstanceOf(BackupException.class)
                     .isNotInstanceOf(CorruptDataException.class)
