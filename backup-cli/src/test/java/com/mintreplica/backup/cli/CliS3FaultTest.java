@@ -2,7 +2,7 @@ package com.mintreplica.backup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mintreplica.backup.testkit.gpg.GnuPG;
+import com.mintreplica.backup.testkit.gpg.GnuPGExtension;
 import com.mintreplica.backup.testkit.http.FaultProxy;
 import com.mintreplica.backup.testkit.http.FaultProxy.Fault;
 import com.mintreplica.backup.testkit.s3.S3TestServer;
@@ -22,12 +22,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,8 +46,8 @@ class CliS3FaultTest {
     private static final String BUCKET = "backups";
     private static final String PREFIX = "mint/prod";
 
-    static GnuPG gpg;
-    static GnuPG.Key ops;
+    @RegisterExtension
+    static final GnuPGExtension OPS = GnuPGExtension.withKey("Ops <ops@mint.example>", "future-default");
 
     @TempDir
     Path temp;
@@ -58,17 +57,6 @@ class CliS3FaultTest {
     private String repo;
     private Path data;
     private boolean encrypted;
-
-    @BeforeAll
-    static void keys() {
-        gpg = GnuPG.start();
-        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-    }
-
-    @AfterAll
-    static void stopGpg() {
-        gpg.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -108,8 +96,8 @@ class CliS3FaultTest {
         if (!encrypted || args[0].equals("init")) {
             return args;
         }
-        return Stream.concat(Stream.of(args), Stream.of("--key", ops.secretFile().toString(), "--passphrase-file",
-                gpg.passphraseFile.toString())).toArray(String[]::new);
+        return Stream.concat(Stream.of(args), Stream.of("--key", OPS.key().secretFile().toString(), "--passphrase-file",
+                OPS.gpg().passphraseFile.toString())).toArray(String[]::new);
     }
 
     private Cli.Result run(String... args) {
@@ -123,7 +111,7 @@ class CliS3FaultTest {
     }
 
     private void init() {
-        Cli.Result init = encrypted ? ok("init", "--repo", repo, "--encrypt-to", ops.publicFile().toString())
+        Cli.Result init = encrypted ? ok("init", "--repo", repo, "--encrypt-to", OPS.key().publicFile().toString())
                 : ok("init", "--repo", repo);
         assertThat(init.out()).contains(encrypted ? "created encrypted chunked repository" : "chunked repository");
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.mintreplica.backup.testkit.gpg.GnuPG;
+import com.mintreplica.backup.testkit.gpg.GnuPGExtension;
 import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,11 +14,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,25 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
  * and the key, lists the jobs and restores their latest snapshots.
  */
 class RecoverS3Test {
-    static GnuPG gpg;
-    static GnuPG.Key ops;
+    @RegisterExtension
+    static final GnuPGExtension OPS = GnuPGExtension.withKey("Ops <ops@mint.example>", "future-default");
 
     @TempDir
     Path temp;
     private S3TestServer s3;
     private String repo;
     private Path site;
-
-    @BeforeAll
-    static void keys() {
-        gpg = GnuPG.start();
-        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-    }
-
-    @AfterAll
-    static void stopGpg() {
-        gpg.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -75,7 +63,7 @@ class RecoverS3Test {
                   www:
                     source: {paths: [%s]}
                     repository: offsite
-                """.formatted(ops.secretFile(), gpg.passphraseFile, repo, site.resolve("etc"), site.resolve("www")));
+                """.formatted(OPS.key().secretFile(), OPS.gpg().passphraseFile, repo, site.resolve("etc"), site.resolve("www")));
     }
 
     @AfterEach
@@ -90,8 +78,8 @@ class RecoverS3Test {
     }
 
     private String[] recover(String... more) {
-        return Stream.concat(Stream.of("recover", "--repo", repo, "--key", ops.secretFile().toString(), "--passphrase-file",
-                gpg.passphraseFile.toString()), Stream.of(more)).toArray(String[]::new);
+        return Stream.concat(Stream.of("recover", "--repo", repo, "--key", OPS.key().secretFile().toString(), "--passphrase-file",
+                OPS.gpg().passphraseFile.toString()), Stream.of(more)).toArray(String[]::new);
     }
 
     private static void deleteTree(Path dir) throws IOException {
@@ -158,7 +146,7 @@ class RecoverS3Test {
                 .filter(l -> l.startsWith("mint-backup recover") && l.contains(" --restore 'etc=")).findFirst()
                 .orElseThrow(() -> new AssertionError(listing.out()));
         assertThat(command).as("the URI's & is quoted").contains("'" + repo + "'")
-                .contains("--passphrase-file " + gpg.passphraseFile);
+                .contains("--passphrase-file " + OPS.gpg().passphraseFile);
 
         Map<String, String> env = new HashMap<>(s3.credentialsEnvironment());
         env.put("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));

@@ -19,6 +19,7 @@ import com.mintreplica.backup.fs.DirectorySource;
 import com.mintreplica.backup.storage.s3.S3Sink;
 import com.mintreplica.backup.testkit.MemoryTarget;
 import com.mintreplica.backup.testkit.gpg.GnuPG;
+import com.mintreplica.backup.testkit.gpg.GnuPGExtension;
 import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.net.URI;
 import java.nio.file.Files;
@@ -26,12 +27,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -48,25 +48,14 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 class WriterS3PolicyTest {
     static final String BUCKET = "backups";
     static final String PREFIX = "mint/prod";
-    static GnuPG gpg;
-    static GnuPG.Key ops;
+    @RegisterExtension
+    static final GnuPGExtension OPS = GnuPGExtension.withKey("Ops <ops@mint.example>", "future-default");
 
     @TempDir
     Path temp;
     S3TestServer s3;
     URI endpoint;
     IamPolicyProxy proxy;
-
-    @BeforeAll
-    static void keys() {
-        gpg = GnuPG.start();
-        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-    }
-
-    @AfterAll
-    static void stopGpg() {
-        gpg.close();
-    }
 
     @BeforeEach
     void start() throws Exception {
@@ -94,7 +83,7 @@ class WriterS3PolicyTest {
     }
 
     private static OpenPgpSecretKey secret() {
-        return OpenPgpKeys.secretKey(ops.secretFile(), Secret.of(GnuPG.PASSPHRASE));
+        return OpenPgpKeys.secretKey(OPS.key().secretFile(), Secret.of(GnuPG.PASSPHRASE));
     }
 
     @Test
@@ -107,7 +96,7 @@ class WriterS3PolicyTest {
 
         Path writerFile = temp.resolve("app1.key");
         try (S3Sink admin = sink(endpoint)) {
-            Repository.init(admin, RepositorySettings.defaults(), OpenPgpEncryption.to(OpenPgpKeys.publicKey(ops.publicFile()))).close();
+            Repository.init(admin, RepositorySettings.defaults(), OpenPgpEncryption.to(OpenPgpKeys.publicKey(OPS.key().publicFile()))).close();
             try (KeyManager keys = KeyManager.open(admin, secret())) {
                 keys.exportWriter("app1").write(writerFile);
             }
