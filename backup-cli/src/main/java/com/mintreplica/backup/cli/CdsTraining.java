@@ -12,9 +12,9 @@ import java.util.stream.Stream;
 
 /**
  * A short, typical session (init, backup twice, list, verify, restore; again encrypted where gpg can make a key)
- * run once by the build with
- * {@code -XX:ArchiveClassesAtExit}, so that {@code bin/mint-backup} starts from a class-data-sharing archive of the
- * classes such a session loads: about half the start-up time, which dominates short runs such as an unchanged backup.
+ * run by bin/mint-backup-cds (in the build, and where a package is installed) with {@code -XX:DumpLoadedClassList},
+ * so that {@code bin/mint-backup} starts from a class-data-sharing archive of the classes such a session loads: about
+ * half the start-up time, which dominates short runs such as an unchanged backup.
  * Not part of the command line.
  */
 final class CdsTraining {
