@@ -51,8 +51,9 @@ public final class RestoreRun {
     }
 
     /**
-     * The memory a restore in pack order plans with: the files of one batch, and the blobs they need, estimated in
-     * bytes (default: a sixteenth of the heap, 2 to 64 MiB). Each pack is read once per batch that needs it.
+     * The memory a restore in pack order plans with, estimated in bytes (default: a sixteenth of the heap, 2 to 64
+     * MiB): the plan's records kept in memory before a sorted run of them is written to a temporary file, and (half of
+     * it) the packs being read and written. Each pack is read once whatever the budget.
      */
     public RestoreRun batchBudget(long value) {
         this.batchBudget = Math.max(1, value);
@@ -229,7 +230,8 @@ public final class RestoreRun {
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
                 target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             }
-            long bytes = new PackOrderRestore(store, watch, executor, Math.max(4, prefetch), batchBudget)
+            long bytes = new PackOrderRestore(store, watch, executor, Math.max(4, prefetch), batchBudget,
+                    java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))
                     .run(selected, target, files, streamer, () -> entries[0]++);
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
                 target.finish();
