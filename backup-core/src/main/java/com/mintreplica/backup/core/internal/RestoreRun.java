@@ -230,7 +230,7 @@ public final class RestoreRun {
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
                 target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             }
-            long bytes = new PackOrderRestore(store, watch, executor, Math.max(4, prefetch), batchBudget,
+            long bytes = new PackOrderRestore(store, watch, executor, prefetch, Math.max(4, prefetch), batchBudget,
                     java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))
                     .run(selected, target, files, streamer, () -> entries[0]++);
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
