@@ -25,6 +25,8 @@ import java.util.function.Predicate;
 public final class RestoreRun {
     /** Parsed tree blobs kept between the fetch-ahead walk and the writing walk. */
     private static final long TREE_CACHE_BYTES = 8L << 20;
+    /** Tree blobs loaded ahead of a restore's walk in pack order, in plain bytes. */
+    private static final int TREES_AHEAD = 4 << 20;
     private final Store store;
     private final Manifest manifest;
     private final Executor executor;
@@ -186,19 +188,6 @@ public final class RestoreRun {
         boolean[] streaming = {false};
         Predicate<Manifest.Item> linked = i -> i.entry().type() == EntryType.REGULAR
                 && i.entry().hardLinkTo().isPresent() && selection.test(i.entry().hardLinkTo().get());
-        SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection);
-        Iterator<Manifest.Item> selected = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return walker.hasNext();
-            }
-
-            @Override
-            public Manifest.Item next() {
-                current[0] = walker.next();
-                return current[0];
-            }
-        };
         PackOrderRestore.Streamer streamer = item -> {
             current[0] = item;
             streaming[0] = true;
@@ -230,9 +219,27 @@ public final class RestoreRun {
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
                 target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             }
-            long bytes = new PackOrderRestore(store, watch, executor, prefetch, Math.max(4, prefetch), batchBudget,
-                    java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))
-                    .run(selected, target, files, streamer, () -> entries[0]++);
+            long bytes;
+            // The walk plans every file before the first pack is read: the trees are loaded ahead of it, on another
+            // thread.
+            try (TreeAhead trees = new TreeAhead(store, manifest, selection, TREES_AHEAD)) {
+                SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
+                Iterator<Manifest.Item> selected = new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return walker.hasNext();
+                    }
+
+                    @Override
+                    public Manifest.Item next() {
+                        current[0] = walker.next();
+                        return current[0];
+                    }
+                };
+                bytes = new PackOrderRestore(store, watch, executor, prefetch, Math.max(4, prefetch), batchBudget,
+                        java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))
+                        .run(selected, target, files, streamer, () -> entries[0]++);
+            }
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
                 target.finish();
             }
