@@ -106,6 +106,11 @@ class PackOnceRestoreTest {
             long readOnce = dataReads.values().stream().filter(r -> r.size() == 1).count();
             assertThat(readOnce).as("packs read in a single range").isGreaterThan(dataReads.size() / 2);
             assertThat(plans()).as("the plan's temporary files are removed").isEqualTo(plansBefore);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (treeThreads() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(treeThreads()).as("threads loading trees ahead, left running").isZero();
         }
     }
 
@@ -175,6 +180,11 @@ class PackOnceRestoreTest {
                 };
             }
         };
+    }
+
+    private static long treeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("mint-backup-restore-trees")).count();
     }
 
     private static Set<String> plans() throws IOException {
