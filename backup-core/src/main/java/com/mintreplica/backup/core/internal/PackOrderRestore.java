@@ -168,17 +168,20 @@ final class PackOrderRestore {
     }
 
     /**
-     * Arrays for blobs, reused: a blob as stored and its decrypted form (given back once decoded), and its plaintext
-     * (handed to a writer, given back once written). Without them a restore allocated each of the three anew for
-     * every blob, about three times the data restored in garbage of large arrays, and the collector's copying and
-     * full collections took about a tenth of a restore's CPU time (measured on the bench tree, 1 GiB in 1 MiB blobs,
-     * at -Xmx256m). Arrays come in lengths a quarter of a power of two apart (at most a fifth of one unused), so
-     * that a free array fits the next blob of its class; the arrays kept free hold at most {@code cap} bytes.
+     * Arrays for blobs, reused: a blob as stored and its decrypted form (each reader keeps its own for the whole pack
+     * it reads, given back at its end), and its plaintext (handed to a writer, given back once written). Without them
+     * a restore allocated each of the three anew for every blob, about three times the data restored in garbage of
+     * large arrays, and the collector's copying and full collections took about a tenth of a restore's CPU time
+     * (measured on the bench tree, 1 GiB in 1 MiB blobs, at -Xmx256m). Arrays are made in lengths a quarter of a power
+     * of two apart (at most a fifth of one unused), and a free array serves any blob it holds that is at least half
+     * its length: blobs' lengths vary, and a pool that kept a free array for the next blob of its exact class missed
+     * most of the time (JFR: 1.2 GB of arrays allocated for a 1 GiB restore). The arrays kept free hold at most
+     * {@code cap} bytes.
      */
     private static final class Buffers {
         private final long cap;
-        /** Free arrays by length: lengths are classes a quarter of a power of two apart, so any array of a class fits. */
-        private final Map<Integer, java.util.ArrayDeque<byte[]>> free = new HashMap<>();
+        /** Free arrays by length. */
+        private final java.util.TreeMap<Integer, java.util.ArrayDeque<byte[]>> free = new java.util.TreeMap<>();
         /** The free arrays, the least recently given first. */
         private final java.util.ArrayDeque<byte[]> order = new java.util.ArrayDeque<>();
         private long held;
@@ -204,17 +207,20 @@ final class PackOrderRestore {
             if (length < POOLED_MIN) {
                 return new byte[length];
             }
-            int size = classLength(length);
             synchronized (this) {
-                java.util.ArrayDeque<byte[]> arrays = free.get(size);
-                byte[] b = arrays == null ? null : arrays.pollLast();
-                if (b != null) {
+                // the shortest free array that holds it, unless more than twice as long (kept for longer blobs)
+                Map.Entry<Integer, java.util.ArrayDeque<byte[]>> e = free.ceilingEntry(length);
+                if (e != null && e.getKey() / 2 <= length) {
+                    byte[] b = e.getValue().pollLast();
+                    if (e.getValue().isEmpty()) {
+                        free.remove(e.getKey());
+                    }
                     order.removeLastOccurrence(b);
                     held -= b.length;
                     return b;
                 }
             }
-            return new byte[size];
+            return new byte[classLength(length)];
         }
 
         /** Gives back an array from {@link #take} that nothing uses any more. */
@@ -223,12 +229,16 @@ final class PackOrderRestore {
                 return;
             }
             synchronized (this) {
-                // Room is made by dropping the least recently given arrays of other classes: arrays of a class no
-                // longer asked for must not keep out the ones in use (the free arrays follow the blobs' sizes).
+                // Room is made by dropping the least recently given arrays: arrays of a length no longer asked for
+                // must not keep out the ones in use (the free arrays follow the blobs' sizes).
                 while (held + b.length > cap && !order.isEmpty()) {
                     byte[] old = order.pollFirst();
-                    if (free.get(old.length).removeFirstOccurrence(old)) {
+                    java.util.ArrayDeque<byte[]> same = free.get(old.length);
+                    if (same != null && same.removeFirstOccurrence(old)) {
                         held -= old.length;
+                        if (same.isEmpty()) {
+                            free.remove(old.length);
+                        }
                     }
                 }
                 if (held + b.length <= cap) {
@@ -579,7 +589,10 @@ final class PackOrderRestore {
         // a run of small blobs is read in large reads, not one read (or more) per blob
         InputStream in = end - start > RANGE_BUFFER ? new java.io.BufferedInputStream(raw, RANGE_BUFFER) : raw;
         int k = 0;
-        Codec.Scratch scratch = new Codec.Scratch(buffers::take);
+        // The stored and decrypted forms of one blob are done with before the next is read: one array each, kept for
+        // the whole range (a longer one replaces it when a blob needs it), given back at its end.
+        Codec.Scratch scratch = new Codec.Scratch(buffers::take, buffers::give);
+        byte[] stored = null;
         try (in) {
             long position = start;
             for (; k < needs.size(); k++) {
@@ -589,11 +602,15 @@ final class PackOrderRestore {
                 Need need = needs.get(k);
                 in.skipNBytes(need.location.offset() - position);
                 int length = need.location.length();
-                byte[] stored = buffers.take(length);
+                if (stored == null || stored.length < length) {
+                    if (stored != null) {
+                        buffers.give(stored);
+                    }
+                    stored = buffers.take(length);
+                }
                 int n = in.readNBytes(stored, 0, length);
                 position = need.location.offset() + n;
                 if (n < length) {
-                    buffers.give(stored);
                     break; // the pack ends early: each blob left is read on its own, which names the damage
                 }
                 byte[] plain = buffers.take(need.location.plainLength());
@@ -603,9 +620,6 @@ final class PackOrderRestore {
                     intact = true;
                 } catch (CorruptDataException damaged) {
                     buffers.give(plain);
-                } finally {
-                    buffers.give(stored);
-                    scratch.recycle(buffers::give);
                 }
                 if (intact) {
                     deliver(job, need, plain, true);
@@ -617,6 +631,11 @@ final class PackOrderRestore {
             // skipNBytes past the end: as above
         } catch (SinkReadException e) {
             throw new BackupException("cannot read pack '" + job.pack + "' from " + store.location() + ": " + e.getMessage(), e);
+        } finally {
+            if (stored != null) {
+                buffers.give(stored);
+            }
+            scratch.recycle(buffers::give);
         }
         for (; k < needs.size() && fatal.get() == null; k++) {
             deliver(job, needs.get(k), readAgain(needs.get(k), firstDamaged), false);
