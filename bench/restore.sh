@@ -53,18 +53,19 @@ if [ ! -f "$work/ready" ]; then
   touch "$work/ready"
 fi
 
-# Prints "wall-seconds cpu-seconds" (user + system, of the command and its children: steadier than wall time on a
-# busy machine) of a restore; the first round also checks the restored tree (not timed).
+# Prints "wall-seconds cpu-seconds peak-RSS-MiB" (CPU: user + system, of the command and its children, steadier than
+# wall time on a busy machine; RSS: the largest of the process and its children, from GNU time's %M) of a restore;
+# the first round also checks the restored tree (not timed).
 timed() { # name command...
   name=$1; shift
   rm -rf "$work/restore"
   sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
-  /usr/bin/time -f '%e %U %S' -o "$work/$name.time" "$@" >"$work/$name.log" 2>&1 \
+  /usr/bin/time -f '%e %U %S %M' -o "$work/$name.time" "$@" >"$work/$name.log" 2>&1 \
     || { echo "$name failed: see $work/$name.log" >&2; exit 1; }
   if [ "$i" = 1 ]; then
     diff -r -q "$tree" "$work/restore$tree" >/dev/null || { echo "$name: the restored tree DIFFERS" >&2; exit 1; }
   fi
-  awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$work/$name.time"
+  awk '{ printf "%.2f %.2f %.0f\n", $1, $2 + $3, $4 / 1024 }' "$work/$name.time"
 }
 
 echo "$kind tree: $size ($(du -sb "$tree" | cut -f1) bytes, $(find "$tree" -type f | wc -l) files); restic $(restic version | cut -d' ' -f2);" \
@@ -75,16 +76,19 @@ for i in $(seq "$rounds"); do
     name=${l%%=*}; launcher=${l#*=}
     # shellcheck disable=SC2086
     s=$(timed "mb-$name" "$launcher" restore -q --no-cache --repo "$work/mb-repo" $key latest --target "$work/restore")
-    echo "round $i: mint-backup ($name) wall ${s% *} s, cpu ${s#* } s"
-    results="$results mb-$name:${s% *}:${s#* }"
+    set -- $s
+    echo "round $i: mint-backup ($name) wall $1 s, cpu $2 s, peak RSS $3 MiB"
+    results="$results mb-$name:$1:$2:$3"
   done
   s=$(timed restic restic restore -q --repo "$work/restic-repo" latest --target "$work/restore")
-  echo "round $i: restic wall ${s% *} s, cpu ${s#* } s"
-  results="$results restic:${s% *}:${s#* }"
+  set -- $s
+  echo "round $i: restic wall $1 s, cpu $2 s, peak RSS $3 MiB"
+  results="$results restic:$1:$2:$3"
 done
 rm -rf "$work/restore"
-echo "$results" | tr ' ' '\n' | awk -F: 'NF == 3 { n = $1
+echo "$results" | tr ' ' '\n' | awk -F: 'NF == 4 { n = $1
     if (!(n in wl) || $2 < wl[n]) wl[n] = $2; if (!(n in wh) || $2 > wh[n]) wh[n] = $2
-    if (!(n in cl) || $3 < cl[n]) cl[n] = $3; if (!(n in ch) || $3 > ch[n]) ch[n] = $3 }
-  END { for (n in wl) printf "%-20s wall %7.2f - %7.2f s   cpu %7.2f - %7.2f s\n", n, wl[n], wh[n], cl[n], ch[n] }' | sort
+    if (!(n in cl) || $3 < cl[n]) cl[n] = $3; if (!(n in ch) || $3 > ch[n]) ch[n] = $3
+    if (!(n in rl) || $4 < rl[n]) rl[n] = $4; if (!(n in rh) || $4 > rh[n]) rh[n] = $4 }
+  END { for (n in wl) printf "%-20s wall %7.2f - %7.2f s   cpu %7.2f - %7.2f s   peak RSS %5d - %5d MiB\n", n, wl[n], wh[n], cl[n], ch[n], rl[n], rh[n] }' | sort
 echo "(load at the end: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -102,12 +102,27 @@ public final class Codec {
      */
     public static final class Scratch {
         private final java.util.function.IntFunction<byte[]> source;
+        private final java.util.function.Consumer<byte[]> replaced;
         private byte[] first;
         private byte[] second;
         private boolean flip;
 
         public Scratch(java.util.function.IntFunction<byte[]> source) {
+            this(source, b -> { });
+        }
+
+        /**
+         * @param replaced takes a buffer that a longer one replaced (it is no longer used): one scratch serves many
+         *                 blobs, and a longer blob needs a longer buffer
+         */
+        public Scratch(java.util.function.IntFunction<byte[]> source, java.util.function.Consumer<byte[]> replaced) {
             this.source = source;
+            this.replaced = replaced;
+        }
+
+        /** A new blob: its first stage takes the first buffer again (the ones of the blob before are done with). */
+        void begin() {
+            flip = false;
         }
 
         /** A buffer of at least {@code length} bytes other than the one handed out last. */
@@ -115,7 +130,10 @@ public final class Codec {
             flip = !flip;
             byte[] b = flip ? first : second;
             if (b == null || b.length < length) {
-                b = source.apply(length); // (a smaller one taken before, for a third stage, is left to the collector)
+                if (b != null) {
+                    replaced.accept(b);
+                }
+                b = source.apply(length);
                 if (flip) {
                     first = b;
                 } else {
@@ -148,6 +166,7 @@ public final class Codec {
      */
     public void decode(byte[] data, int offset, int length, int plainLength, byte[] out, Scratch scratch)
             throws IOException {
+        scratch.begin();
         byte[] in = data;
         int off = offset;
         int len = length;

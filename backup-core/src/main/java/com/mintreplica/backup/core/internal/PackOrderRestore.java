@@ -9,11 +9,11 @@ import com.mintreplica.backup.core.source.RestoreTarget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -24,40 +24,50 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A restore in the order of packs (restic 0.17's design), for targets that take files in pieces
- * ({@link PositionalFiles}). The snapshot is walked once; its entries are planned in batches bounded by a memory budget:
- * every regular file of a batch is opened (in snapshot order), the blobs the batch needs are grouped by pack, and each
- * pack is then read once, by one of several threads, as one ranged read per run of needed blobs (blobs further apart
- * than {@link #MAX_GAP} start a new range, so a pack is never read whole for one blob). Each blob is decoded, checked
- * against its id and written to every file and offset that needs it; a file is completed (metadata, rename) by the
- * thread that writes its last piece. A blob that fails its check is read again on its own, with the rule that tells
- * damage in the store from damage in transit ({@link Store#readBlob(BlobId, BlobLocation)}).
+ * ({@link PositionalFiles}), where each pack is read once for the whole restore, in bounded memory.
+ *
+ * <p>First the snapshot is walked once: directories and other entries without content are written, single objects
+ * streamed, and each regular file is <em>planned</em>: its entry goes to a spill and each of its blobs becomes a record
+ * (pack, where the blob is, file, offset) of a {@link RestorePlan}, which sorts the records by pack in bounded runs on
+ * disk. Then the records come back pack by pack: a pack's records become one job (the blobs it needs, each with every
+ * file and offset that needs it), read by one of several threads as one ranged read per run of needed blobs (blobs
+ * further apart than {@link #MAX_GAP} start a new range, so a pack is never read whole for one blob). A file is opened
+ * when the job with its first piece is dispatched (its entry read back from the spill) and completed (metadata,
+ * rename) by the writer of its last piece, counted down from the number of pieces its records carry; only files with
+ * some pieces written and some to come are in memory. Jobs under way are bounded by the budget. Each blob is decoded,
+ * checked against its id and written to every file and offset that needs it. A blob that fails its check is read
+ * again on its own, with the rule that tells damage in the store from damage in transit
+ * ({@link Store#readBlob(BlobId, BlobLocation)}).
  *
  * <p>Damage stays local: a file that needs a damaged or missing blob is discarded (nothing corrupt is published) and
  * every other file is restored; the restore then fails with a {@link CorruptDataException} naming the damage and the
  * files it cost. Any other failure (the target cannot write, the store cannot be read) stops the restore at once.
  *
- * <p>Two batches are under way at most, each within half the budget: the packs of one are read while the restore's
- * thread plans the next (walks the trees, makes directories, opens files), so neither waits for the other.
- *
- * <p>Hard-linked files (their content may already be on disk under their first path) and single objects are streamed
- * to the target's {@code write} as before: hard links at the end of their batch, once every file of it is complete;
- * single objects in snapshot order.
+ * <p>Hard-linked files (their content may already be on disk under their first path) are streamed to the target's
+ * {@code write} at the end, in snapshot order, once every file is complete; single objects in snapshot order during
+ * the walk.
  */
 final class PackOrderRestore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PackOrderRestore.class);
     /** Needed blobs of one pack that are further apart than this are read with separate ranged reads. */
     static final int MAX_GAP = 1 << 20;
-    /** Estimated heap bytes of a planned file, beside its path, and of a planned piece (a blob at an offset). */
-    private static final int FILE_COST = 400;
-    private static final int PIECE_COST = 120;
+    /** Estimated heap bytes of a dispatched file, a blob a job needs, and a piece (a blob at an offset of a file). */
+    private static final int FILE_COST = 600;
+    private static final int NEED_COST = 120;
+    private static final int PIECE_COST = 48;
     private static final int RANGE_BUFFER = 256 << 10;
     /** Bytes of decoded blobs waiting for a writer. */
-    private static final int WRITE_BUDGET = 16 << 20;
+    private static final int WRITE_BUDGET = 8 << 20;
     /** How many damaged files a message names. */
     private static final int NAMED = 10;
     /** Decoded blobs at least this large go through {@link Buffers}; smaller ones are cheap to allocate. */
     private static final int POOLED_MIN = 64 << 10;
-    /** At most this many bytes of free arrays are kept for reuse (see {@link Buffers}). */
-    private static final long BUFFERS_KEPT = 8L << 20;
+    /**
+     * At most this many bytes of free arrays are kept for reuse, and at most a sixteenth of the heap (see
+     * {@link Buffers}): 8 MiB still missed for about 300 MB of plaintext arrays in the bench's 1 GiB restore, 16 MiB
+     * for about 140 MB (collector CPU 0.25-0.3 s, then 0.2-0.24 s), with no higher peak RSS (at -Xmx256m).
+     */
+    private static final long BUFFERS_KEPT = 16L << 20;
     /** Larger arrays are not kept: the few blobs of several MiB would hold the pool (and the heap) for little reuse. */
     private static final int POOLED_MAX = 2 << 20;
 
@@ -73,6 +83,12 @@ final class PackOrderRestore {
     private final java.util.concurrent.ExecutorService writers;
     private final java.util.concurrent.Semaphore writeBudget = new java.util.concurrent.Semaphore(WRITE_BUDGET);
     private final long budget;
+    private final Path spill;
+    /** Estimated heap bytes of the jobs under way (dispatched, not ended). */
+    private final java.util.concurrent.Semaphore jobBudget;
+    private final int jobPermits;
+    /** A job's estimated bytes past which a pack's plan is cut into another job (another range of the pack). */
+    private final int jobLimit;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private final AtomicBoolean reloaded = new AtomicBoolean();
     private final AtomicLong bytes = new AtomicLong();
@@ -80,17 +96,32 @@ final class PackOrderRestore {
     private final List<String> damagedPaths = new ArrayList<>();
     private final AtomicReference<CorruptDataException> firstDamage = new AtomicReference<>();
     private final Buffers buffers;
+    /** Files with some pieces written and some to come, by slot (their number in the walk). */
+    private final Map<Integer, FileJob> openFiles = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Jobs dispatched and not ended, for the stall diagnostic and the wait at the end. */
+    private final java.util.Set<PackJob> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Object ended = new Object();
+    /** Packs read, for tests: the number of jobs (each pack is one job, read once). */
+    private final AtomicInteger packJobs = new AtomicInteger();
 
     /**
      * @param executor reads packs (the restore's executor)
+     * @param readers the executor's threads
      * @param writers how many threads write files; they belong to this restore and end with {@link #run}
+     * @param budget estimated heap bytes for the plan: a quarter for records kept in memory before a run goes to
+     *               disk, half for the jobs under way
+     * @param spill where the plan's temporary files go
      */
-    PackOrderRestore(Store store, Watchdog watch, Executor executor, int writers, long budget) {
+    PackOrderRestore(Store store, Watchdog watch, Executor executor, int readers, int writers, long budget, Path spill) {
         this.store = store;
         this.watch = watch;
         this.executor = executor;
         this.budget = budget;
-        this.buffers = new Buffers(Math.min(BUFFERS_KEPT, Runtime.getRuntime().maxMemory() / 32));
+        this.spill = spill;
+        this.jobPermits = (int) Math.max(1 << 16, Math.min(Integer.MAX_VALUE, budget / 2));
+        this.jobLimit = Math.max(1 << 14, jobPermits / (2 * Math.max(1, readers)));
+        this.jobBudget = new java.util.concurrent.Semaphore(jobPermits);
+        this.buffers = new Buffers(Math.min(BUFFERS_KEPT, Runtime.getRuntime().maxMemory() / 16));
         AtomicInteger n = new AtomicInteger();
         this.writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, writers), r -> {
             Thread t = new Thread(r, "mint-backup-restore-writer-" + n.incrementAndGet());
@@ -99,20 +130,22 @@ final class PackOrderRestore {
         });
     }
 
-    /** The batch budget for a heap: a sixteenth of it, between 2 and 64 MiB. */
+    /** The plan's budget for a heap: a sixteenth of it, between 2 and 64 MiB. */
     static long defaultBudget() {
         return Math.max(2L << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
     }
 
     /** A file being restored: its pieces left and, once a piece of it proved damaged, the damage. */
     private final class FileJob {
+        final int slot;
         final Manifest.Item item;
         final PositionalFiles.Content out;
         final long length;
         final AtomicInteger remaining;
         volatile CorruptDataException damaged;
 
-        FileJob(Manifest.Item item, PositionalFiles.Content out, long length, int pieces) {
+        FileJob(int slot, Manifest.Item item, PositionalFiles.Content out, long length, int pieces) {
+            this.slot = slot;
             this.item = item;
             this.out = out;
             this.length = length;
@@ -122,6 +155,7 @@ final class PackOrderRestore {
         /** One piece is done (written, or lost to damage); the last one completes or discards the file. */
         void pieceDone() throws IOException {
             if (remaining.decrementAndGet() == 0) {
+                openFiles.remove(slot);
                 CorruptDataException d = damaged;
                 if (d != null) {
                     out.discard();
@@ -138,17 +172,20 @@ final class PackOrderRestore {
     }
 
     /**
-     * Arrays for blobs, reused: a blob as stored and its decrypted form (given back once decoded), and its plaintext
-     * (handed to a writer, given back once written). Without them a restore allocated each of the three anew for
-     * every blob, about three times the data restored in garbage of large arrays, and the collector's copying and
-     * full collections took about a tenth of a restore's CPU time (measured on the bench tree, 1 GiB in 1 MiB blobs,
-     * at -Xmx256m). Arrays come in lengths a quarter of a power of two apart (at most a fifth of one unused), so
-     * that a free array fits the next blob of its class; the arrays kept free hold at most {@code cap} bytes.
+     * Arrays for blobs, reused: a blob as stored and its decrypted form (each reader keeps its own for the whole pack
+     * it reads, given back at its end), and its plaintext (handed to a writer, given back once written). Without them
+     * a restore allocated each of the three anew for every blob, about three times the data restored in garbage of
+     * large arrays, and the collector's copying and full collections took about a tenth of a restore's CPU time
+     * (measured on the bench tree, 1 GiB in 1 MiB blobs, at -Xmx256m). Arrays are made in lengths a quarter of a power
+     * of two apart (at most a fifth of one unused), and the shortest free array that holds a blob serves it: blobs'
+     * lengths vary, and a pool that kept a free array for the next blob of its exact class missed
+     * most of the time (JFR: 1.2 GB of arrays allocated for a 1 GiB restore). The arrays kept free hold at most
+     * {@code cap} bytes.
      */
     private static final class Buffers {
         private final long cap;
-        /** Free arrays by length: lengths are classes a quarter of a power of two apart, so any array of a class fits. */
-        private final Map<Integer, java.util.ArrayDeque<byte[]>> free = new HashMap<>();
+        /** Free arrays by length. */
+        private final java.util.TreeMap<Integer, java.util.ArrayDeque<byte[]>> free = new java.util.TreeMap<>();
         /** The free arrays, the least recently given first. */
         private final java.util.ArrayDeque<byte[]> order = new java.util.ArrayDeque<>();
         private long held;
@@ -174,17 +211,21 @@ final class PackOrderRestore {
             if (length < POOLED_MIN) {
                 return new byte[length];
             }
-            int size = classLength(length);
             synchronized (this) {
-                java.util.ArrayDeque<byte[]> arrays = free.get(size);
-                byte[] b = arrays == null ? null : arrays.pollLast();
-                if (b != null) {
+                // The shortest free array that holds it, however much longer: what a short blob may hold beyond its
+                // length is bounded by the free arrays' cap, and a fresh array costs its zeroing and garbage.
+                Map.Entry<Integer, java.util.ArrayDeque<byte[]>> e = free.ceilingEntry(length);
+                if (e != null) {
+                    byte[] b = e.getValue().pollLast();
+                    if (e.getValue().isEmpty()) {
+                        free.remove(e.getKey());
+                    }
                     order.removeLastOccurrence(b);
                     held -= b.length;
                     return b;
                 }
             }
-            return new byte[size];
+            return new byte[classLength(length)];
         }
 
         /** Gives back an array from {@link #take} that nothing uses any more. */
@@ -193,12 +234,16 @@ final class PackOrderRestore {
                 return;
             }
             synchronized (this) {
-                // Room is made by dropping the least recently given arrays of other classes: arrays of a class no
-                // longer asked for must not keep out the ones in use (the free arrays follow the blobs' sizes).
+                // Room is made by dropping the least recently given arrays: arrays of a length no longer asked for
+                // must not keep out the ones in use (the free arrays follow the blobs' sizes).
                 while (held + b.length > cap && !order.isEmpty()) {
                     byte[] old = order.pollFirst();
-                    if (free.get(old.length).removeFirstOccurrence(old)) {
+                    java.util.ArrayDeque<byte[]> same = free.get(old.length);
+                    if (same != null && same.removeFirstOccurrence(old)) {
                         held -= old.length;
+                        if (same.isEmpty()) {
+                            free.remove(old.length);
+                        }
                     }
                 }
                 if (held + b.length <= cap) {
@@ -210,7 +255,7 @@ final class PackOrderRestore {
         }
     }
 
-    /** One blob the batch needs, and every file and offset that needs it. */
+    /** One blob a job needs, and every file and offset that needs it. */
     private static final class Need {
         final BlobId id;
         final BlobLocation location;
@@ -222,42 +267,28 @@ final class PackOrderRestore {
         }
     }
 
-    /** The blobs a batch needs from one pack. */
-    private static final class PackJob {
+    /** The blobs the restore needs from one pack: the pack is read once, by one thread. */
+    private final class PackJob {
         final String pack;
-        final Batch batch;
         final List<Need> needs = new ArrayList<>();
         volatile int done;
+        /** Estimated heap bytes, held from the job budget until the job ends. */
+        int cost;
+        /** Its read and its blob writes not ended yet. */
+        final AtomicInteger open = new AtomicInteger(1);
 
-        PackJob(String pack, Batch batch) {
+        PackJob(String pack) {
             this.pack = pack;
-            this.batch = batch;
         }
-    }
-
-    private static final class Batch {
-        final Map<BlobId, PackJob> packs = new LinkedHashMap<>();
-        final Map<BlobId, Need> needs = new HashMap<>();
-        final List<Manifest.Item> deferred = new ArrayList<>();
-        long cost;
-        List<PackJob> jobs;
-        /** Pack reads and blob writes of this batch not ended yet. */
-        final AtomicInteger open = new AtomicInteger();
 
         void taskEnded() {
             if (open.decrementAndGet() == 0) {
-                synchronized (this) {
-                    notifyAll();
+                running.remove(this);
+                jobBudget.release(cost);
+                synchronized (ended) {
+                    ended.notifyAll();
                 }
             }
-        }
-
-        /** Waits up to {@code millis} for every task to end; whether they all have. */
-        synchronized boolean await(long millis) throws InterruptedException {
-            if (open.get() > 0) {
-                wait(millis);
-            }
-            return open.get() == 0;
         }
     }
 
@@ -269,19 +300,28 @@ final class PackOrderRestore {
      */
     long run(Iterator<Manifest.Item> entries, RestoreTarget target, PositionalFiles files, Streamer streamer,
              Runnable onEntry) throws IOException {
-        try {
-            return runBatches(entries, target, files, streamer, onEntry);
+        // A quarter of the budget for records in memory: more runs on disk cost little (a 200,000-file plan is 14 MiB
+        // written and read back once), and the array lives on while the packs are read when the plan fits in it.
+        try (RestorePlan plan = new RestorePlan(spill, budget / 4)) {
+            return restore(plan, entries, target, files, streamer, onEntry);
         } finally {
             writers.shutdown();
         }
     }
 
-    private long runBatches(Iterator<Manifest.Item> entries, RestoreTarget target, PositionalFiles files,
-                            Streamer streamer, Runnable onEntry) throws IOException {
+    /** Jobs dispatched so far: each is one pack, read once (for tests). */
+    int packsRead() {
+        return packJobs.get();
+    }
+
+    private long restore(RestorePlan plan, Iterator<Manifest.Item> entries, RestoreTarget target, PositionalFiles files,
+                         Streamer streamer, Runnable onEntry) throws IOException {
+        long started = System.nanoTime();
         long streamed = 0;
-        Batch batch = new Batch();
-        // Two batches at most: the packs of one are read while the next is planned (the tree walked, files opened).
-        Batch reading = null;
+        // Hard links, in snapshot order: where their items are in the plan's entries (8 bytes each).
+        long[] links = new long[16];
+        int linkCount = 0;
+        int slots = 0;
         while (next(entries)) {
             Manifest.Item item = entries.next();
             onEntry.run();
@@ -289,25 +329,33 @@ final class PackOrderRestore {
                 target.write(item.entry(), InputStream.nullInputStream());
                 watch.progress();
             } else if (item.entry().hardLinkTo().isPresent()) {
-                batch.deferred.add(item);
-                batch.cost += FILE_COST + 2L * item.entry().path().length();
+                if (linkCount == links.length) {
+                    links = java.util.Arrays.copyOf(links, 2 * linkCount);
+                }
+                links[linkCount++] = plan.addItem(item, -1);
             } else if (item.object().isPresent()) {
                 streamed += streamer.stream(item);
             } else {
-                plan(batch, item, files);
-            }
-            if (batch.cost >= budget / 2) {
-                // Queued before the previous batch's last packs end, so the readers and writers never run dry at a
-                // batch boundary (a tail of one or two slow packs); still two batches at most.
-                start(batch);
-                streamed += end(reading, streamer);
-                reading = batch;
-                batch = new Batch();
+                plan(plan, item, files, slots++);
+                watch.progress();
             }
         }
-        start(batch);
-        streamed += end(reading, streamer);
-        streamed += end(batch, streamer);
+        long walked = System.nanoTime();
+        try (RestorePlan.Cursor pieces = sortedPlan(plan)) {
+            dispatch(plan, pieces, files);
+        } catch (IOException | RuntimeException | Error e) {
+            fatal.compareAndSet(null, e);
+            throw e;
+        } finally {
+            awaitJobs();
+        }
+        rethrowFatal();
+        LOG.debug("restore plan: {} files, {}; walked and planned in {} ms, packs read and files written in {} ms"
+                + " ({} jobs)", slots, plan.describe(), (walked - started) / 1_000_000,
+                (System.nanoTime() - walked) / 1_000_000, packJobs.get());
+        for (int i = 0; i < linkCount; i++) {
+            streamed += streamer.stream(plan.item(links[i]).item());
+        }
         CorruptDataException damage = firstDamage.get();
         if (damage != null) {
             long n = damagedFiles.get();
@@ -321,6 +369,108 @@ final class PackOrderRestore {
         return streamed + bytes.get();
     }
 
+    private RestorePlan.Cursor sortedPlan(RestorePlan plan) throws IOException {
+        try (Watchdog.Activity a = watch.activity("plan", () -> "sorting the restore's plan (" + plan.pieces()
+                + " pieces in " + plan.runs() + " runs on disk)")) {
+            return plan.sorted();
+        }
+    }
+
+    /**
+     * Reads the plan pack by pack and hands each pack's job to the readers, opening each file as the job with its
+     * first piece is dispatched; waits while the jobs under way hold the job budget. The plan comes in the order of
+     * the blobs in each pack, so a pack whose plan is larger than a job ({@link #jobLimit}) is cut into consecutive
+     * ranges, read by several threads, each byte once.
+     */
+    private void dispatch(RestorePlan plan, RestorePlan.Cursor cursor, PositionalFiles files) throws IOException {
+        RestorePlan.Piece r = new RestorePlan.Piece();
+        PackJob job = null;
+        int jobPack = -1;
+        BlobLocation pack = null;
+        Need need = null;
+        while (fatal.get() == null && cursor.next(r)) {
+            if (job == null || r.pack != jobPack || (job.cost >= jobLimit && r.offset != need.location.offset())) {
+                if (job != null) {
+                    submit(job);
+                }
+                if (r.pack != jobPack) {
+                    pack = plan.pack(r.pack);
+                    jobPack = r.pack;
+                }
+                job = new PackJob(pack.packObject());
+                need = null;
+            }
+            if (need == null || r.offset != need.location.offset()) {
+                need = new Need(BlobId.wrap(r.id.clone()), new BlobLocation(pack.pack(), pack.type(), r.offset, r.length,
+                        r.plainLength));
+                job.needs.add(need);
+                job.cost += NEED_COST;
+            }
+            FileJob file = openFiles.get(r.slot);
+            if (file == null) {
+                RestorePlan.Planned planned = plan.item(r.entry);
+                PositionalFiles.Content out = files.open(planned.item().entry(), planned.length());
+                file = new FileJob(r.slot, planned.item(), out, planned.length(), r.pieces);
+                openFiles.put(r.slot, file);
+                job.cost += FILE_COST + 2 * planned.item().entry().path().length();
+            }
+            need.pieces.add(new Piece(file, r.fileOffset));
+            job.cost += PIECE_COST;
+        }
+        if (job != null && fatal.get() == null) {
+            submit(job);
+        }
+    }
+
+    /** Starts reading a job's pack on the executor, once the jobs under way leave room for it in the budget. */
+    private void submit(PackJob job) throws IOException {
+        job.cost = Math.min(job.cost, jobPermits);
+        try (Watchdog.Activity a = watch.activity("restore", this::waitingFor)) {
+            while (!jobBudget.tryAcquire(job.cost, 200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                watch.check();
+                rethrowFatal();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("the restore was interrupted");
+        }
+        running.add(job);
+        packJobs.incrementAndGet();
+        try {
+            executor.execute(() -> {
+                try {
+                    if (fatal.get() == null) {
+                        read(job);
+                    }
+                } catch (Throwable t) {
+                    fatal.compareAndSet(null, t);
+                } finally {
+                    job.taskEnded();
+                }
+            });
+        } catch (RuntimeException e) {
+            fatal.compareAndSet(null, e);
+            job.taskEnded();
+        }
+    }
+
+    /** Waits until every dispatched job was read and written (after a failure, until they stopped). */
+    private void awaitJobs() throws IOException {
+        try (Watchdog.Activity a = watch.activity("restore", this::waitingFor)) {
+            while (!running.isEmpty()) {
+                synchronized (ended) {
+                    if (!running.isEmpty()) {
+                        ended.wait(200);
+                    }
+                }
+                watch.check();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("the restore was interrupted");
+        }
+    }
+
     /** Walks on to the next selected entry; a tree blob read on the way is a stage the stall diagnostic names. */
     private boolean next(Iterator<Manifest.Item> entries) {
         try (Watchdog.Activity a = watch.activity("trees", () -> "reading the snapshot's tree blobs")) {
@@ -328,8 +478,11 @@ final class PackOrderRestore {
         }
     }
 
-    /** Opens a file of the batch and notes which blobs it needs where; a file needing unindexed blobs is lost. */
-    private void plan(Batch batch, Manifest.Item item, PositionalFiles files) throws IOException {
+    /**
+     * Plans a file: its entry to the plan's spill, a record for each of its blobs; a file needing unindexed blobs is
+     * lost, an empty one restored at once.
+     */
+    private void plan(RestorePlan plan, Manifest.Item item, PositionalFiles files, int slot) throws IOException {
         List<BlobId> ids = item.blobs();
         BlobLocation[] locations = new BlobLocation[ids.size()];
         long length = 0;
@@ -344,25 +497,15 @@ final class PackOrderRestore {
             locations[i] = location;
             length += location.plainLength();
         }
-        PositionalFiles.Content out = files.open(item.entry(), length);
-        FileJob file = new FileJob(item, out, length, ids.size());
-        batch.cost += FILE_COST + 2L * item.entry().path().length() + (long) PIECE_COST * ids.size();
         if (ids.isEmpty()) {
-            out.complete();
-            watch.progress();
+            files.open(item.entry(), 0).complete();
             return;
         }
+        long at = plan.addItem(Manifest.Item.chunked(item.entry(), item.size(), List.of()), length);
         long offset = 0;
         for (int i = 0; i < locations.length; i++) {
-            BlobLocation location = locations[i];
-            Need need = batch.needs.get(ids.get(i));
-            if (need == null) {
-                need = new Need(ids.get(i), location);
-                batch.needs.put(need.id, need);
-                batch.packs.computeIfAbsent(location.pack(), p -> new PackJob(location.packObject(), batch)).needs.add(need);
-            }
-            need.pieces.add(new Piece(file, offset));
-            offset += location.plainLength();
+            plan.add(ids.get(i), locations[i], slot, offset, ids.size(), at);
+            offset += locations[i].plainLength();
         }
     }
 
@@ -373,51 +516,6 @@ final class PackOrderRestore {
             location = store.reloadIndex().find(id).orElse(null);
         }
         return location;
-    }
-
-    /** Starts reading the batch's packs, each once, on the executor. */
-    private void start(Batch batch) {
-        batch.jobs = new ArrayList<>(batch.packs.values());
-        batch.open.set(batch.jobs.size());
-        for (PackJob job : batch.jobs) {
-            try {
-                executor.execute(() -> {
-                    try {
-                        if (fatal.get() == null) {
-                            read(job);
-                        }
-                    } catch (Throwable t) {
-                        fatal.compareAndSet(null, t);
-                    } finally {
-                        batch.taskEnded();
-                    }
-                });
-            } catch (RuntimeException e) {
-                fatal.compareAndSet(null, e);
-                batch.taskEnded();
-            }
-        }
-    }
-
-    /** Waits until every pack of a started batch was read and written (null: none), then streams its hard links. */
-    private long end(Batch batch, Streamer streamer) throws IOException {
-        if (batch == null) {
-            return 0;
-        }
-        try (Watchdog.Activity a = watch.activity("restore", () -> waitingFor(batch.jobs))) {
-            while (!batch.await(200)) {
-                watch.check();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("the restore was interrupted");
-        }
-        rethrowFatal();
-        long streamed = 0;
-        for (Manifest.Item item : batch.deferred) {
-            streamed += streamer.stream(item);
-        }
-        return streamed;
     }
 
     private void rethrowFatal() throws IOException {
@@ -437,19 +535,25 @@ final class PackOrderRestore {
         throw new BackupException(t.toString(), t);
     }
 
-    /** For the stall diagnostic: the first pack not read yet. */
-    private static String waitingFor(List<PackJob> jobs) {
-        for (PackJob job : jobs) {
-            if (job.done < job.needs.size()) {
-                Need need = job.needs.get(Math.min(job.done, job.needs.size() - 1));
-                return "waiting for blob " + need.id + " of pack '" + job.pack + "' (" + job.done + " of "
-                        + job.needs.size() + " blobs of it written; " + jobs.size() + " packs in this batch)";
+    /** For the stall diagnostic: the packs under way. */
+    private String waitingFor() {
+        StringBuilder b = new StringBuilder();
+        int n = 0;
+        for (PackJob job : running) {
+            if (n++ < 4) {
+                int done = job.done;
+                Need need = job.needs.isEmpty() ? null : job.needs.get(Math.min(done, job.needs.size() - 1));
+                b.append(b.length() == 0 ? "" : "; ").append(done < job.needs.size() && need != null
+                        ? "waiting for blob " + need.id + " of pack '" + job.pack + "' (" + done + " of "
+                        + job.needs.size() + " blobs of it handed to writers)"
+                        : "pack '" + job.pack + "' read, its last blobs being written");
             }
         }
-        return "waiting for the last files of a batch to be completed";
+        return n == 0 ? "waiting for the readers" : b + " (" + n + " packs under way, " + openFiles.size()
+                + " files open)";
     }
 
-    /** Reads the blobs a batch needs from one pack: one ranged read per run of them, in the order they are stored. */
+    /** Reads the blobs a job needs from one pack: one ranged read per run of them, in the order they are stored. */
     private void read(PackJob job) throws IOException {
         watch.check();
         List<Need> needs = job.needs;
@@ -490,7 +594,10 @@ final class PackOrderRestore {
         // a run of small blobs is read in large reads, not one read (or more) per blob
         InputStream in = end - start > RANGE_BUFFER ? new java.io.BufferedInputStream(raw, RANGE_BUFFER) : raw;
         int k = 0;
-        Codec.Scratch scratch = new Codec.Scratch(buffers::take);
+        // The stored and decrypted forms of one blob are done with before the next is read: one array each, kept for
+        // the whole range (a longer one replaces it when a blob needs it), given back at its end.
+        Codec.Scratch scratch = new Codec.Scratch(buffers::take, buffers::give);
+        byte[] stored = null;
         try (in) {
             long position = start;
             for (; k < needs.size(); k++) {
@@ -500,11 +607,15 @@ final class PackOrderRestore {
                 Need need = needs.get(k);
                 in.skipNBytes(need.location.offset() - position);
                 int length = need.location.length();
-                byte[] stored = buffers.take(length);
+                if (stored == null || stored.length < length) {
+                    if (stored != null) {
+                        buffers.give(stored);
+                    }
+                    stored = buffers.take(length);
+                }
                 int n = in.readNBytes(stored, 0, length);
                 position = need.location.offset() + n;
                 if (n < length) {
-                    buffers.give(stored);
                     break; // the pack ends early: each blob left is read on its own, which names the damage
                 }
                 byte[] plain = buffers.take(need.location.plainLength());
@@ -514,9 +625,6 @@ final class PackOrderRestore {
                     intact = true;
                 } catch (CorruptDataException damaged) {
                     buffers.give(plain);
-                } finally {
-                    buffers.give(stored);
-                    scratch.recycle(buffers::give);
                 }
                 if (intact) {
                     deliver(job, need, plain, true);
@@ -528,6 +636,11 @@ final class PackOrderRestore {
             // skipNBytes past the end: as above
         } catch (SinkReadException e) {
             throw new BackupException("cannot read pack '" + job.pack + "' from " + store.location() + ": " + e.getMessage(), e);
+        } finally {
+            if (stored != null) {
+                buffers.give(stored);
+            }
+            scratch.recycle(buffers::give);
         }
         for (; k < needs.size() && fatal.get() == null; k++) {
             deliver(job, needs.get(k), readAgain(needs.get(k), firstDamaged), false);
@@ -597,7 +710,7 @@ final class PackOrderRestore {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("the restore was interrupted");
         }
-        job.batch.open.incrementAndGet();
+        job.open.incrementAndGet();
         try {
             writers.execute(() -> {
                 try (Watchdog.Activity a = watch.activity("writer", () -> "writing blob " + need.id + " of pack '"
@@ -613,7 +726,7 @@ final class PackOrderRestore {
                         buffers.give(plain);
                     }
                     writeBudget.release(held);
-                    job.batch.taskEnded();
+                    job.taskEnded();
                 }
             });
         } catch (RuntimeException e) {
@@ -621,7 +734,7 @@ final class PackOrderRestore {
                 buffers.give(plain);
             }
             writeBudget.release(held);
-            job.batch.taskEnded();
+            job.taskEnded();
             throw e;
         }
         job.done++;

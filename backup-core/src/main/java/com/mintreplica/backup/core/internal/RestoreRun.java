@@ -25,6 +25,8 @@ import java.util.function.Predicate;
 public final class RestoreRun {
     /** Parsed tree blobs kept between the fetch-ahead walk and the writing walk. */
     private static final long TREE_CACHE_BYTES = 8L << 20;
+    /** Tree blobs loaded ahead of a restore's walk in pack order, in plain bytes. */
+    private static final int TREES_AHEAD = 4 << 20;
     private final Store store;
     private final Manifest manifest;
     private final Executor executor;
@@ -51,8 +53,9 @@ public final class RestoreRun {
     }
 
     /**
-     * The memory a restore in pack order plans with: the files of one batch, and the blobs they need, estimated in
-     * bytes (default: a sixteenth of the heap, 2 to 64 MiB). Each pack is read once per batch that needs it.
+     * The memory a restore in pack order plans with, estimated in bytes (default: a sixteenth of the heap, 2 to 64
+     * MiB): the plan's records kept in memory before a sorted run of them is written to a temporary file, and (half of
+     * it) the packs being read and written. Each pack is read once whatever the budget.
      */
     public RestoreRun batchBudget(long value) {
         this.batchBudget = Math.max(1, value);
@@ -185,19 +188,6 @@ public final class RestoreRun {
         boolean[] streaming = {false};
         Predicate<Manifest.Item> linked = i -> i.entry().type() == EntryType.REGULAR
                 && i.entry().hardLinkTo().isPresent() && selection.test(i.entry().hardLinkTo().get());
-        SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection);
-        Iterator<Manifest.Item> selected = new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return walker.hasNext();
-            }
-
-            @Override
-            public Manifest.Item next() {
-                current[0] = walker.next();
-                return current[0];
-            }
-        };
         PackOrderRestore.Streamer streamer = item -> {
             current[0] = item;
             streaming[0] = true;
@@ -229,8 +219,27 @@ public final class RestoreRun {
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target starting")) {
                 target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             }
-            long bytes = new PackOrderRestore(store, watch, executor, Math.max(4, prefetch), batchBudget)
-                    .run(selected, target, files, streamer, () -> entries[0]++);
+            long bytes;
+            // The walk plans every file before the first pack is read: the trees are loaded ahead of it, on another
+            // thread.
+            try (TreeAhead trees = new TreeAhead(store, manifest, selection, TREES_AHEAD)) {
+                SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
+                Iterator<Manifest.Item> selected = new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return walker.hasNext();
+                    }
+
+                    @Override
+                    public Manifest.Item next() {
+                        current[0] = walker.next();
+                        return current[0];
+                    }
+                };
+                bytes = new PackOrderRestore(store, watch, executor, prefetch, Math.max(4, prefetch), batchBudget,
+                        java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))
+                        .run(selected, target, files, streamer, () -> entries[0]++);
+            }
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
                 target.finish();
             }

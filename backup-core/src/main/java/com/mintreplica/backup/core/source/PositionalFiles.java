@@ -5,15 +5,18 @@ import java.io.IOException;
 /**
  * A {@link RestoreTarget} that can take a regular file's content in pieces, at their offsets, in any order and from
  * several threads (a directory of files can; a database stream cannot). A restore into such a target reads the
- * repository's packs in order, each once, and writes every blob to every file and offset that needs it, from several
+ * repository's packs in order, each once for the whole restore, and writes every blob to every file and offset that needs it, from several
  * threads, instead of streaming each file's content in turn: see {@link RestoreTarget#positionalFiles()}.
  *
- * <p>Order: {@link #open} is called on the restore's thread, in snapshot order, in place of
- * {@link RestoreTarget#write} for the regular entries whose content comes in pieces (so every directory above a file
- * was written before it is opened). The pieces, then {@link Content#complete} or {@link Content#discard}, come later,
- * from other threads, interleaved with the target's {@code write} calls for other entries. Every opened file is
- * completed or discarded before {@link RestoreTarget#finish}; after a failure {@link RestoreTarget#abort} may come while
- * pieces are still being written, and then removes what is not complete.
+ * <p>Order: {@link #open} is called on the restore's thread, in place of {@link RestoreTarget#write} for the regular
+ * entries whose content comes in pieces, in the order their first pieces are read (the order of the repository's
+ * packs, not the snapshot's), after every entry of the snapshot without content (directories, links, devices) was
+ * written, so every directory above a file exists when it is opened. An entry with no content at all is opened and
+ * completed during the walk, in snapshot order. The pieces, then {@link Content#complete} or {@link Content#discard},
+ * come from other threads, interleaved with later {@code open} calls. Hard links are handed to {@code write} after
+ * every file in pieces is complete. Every opened file is completed or discarded before {@link RestoreTarget#finish};
+ * after a failure {@link RestoreTarget#abort} may come while pieces are still being written, and then removes what is
+ * not complete.
  */
 public interface PositionalFiles {
 

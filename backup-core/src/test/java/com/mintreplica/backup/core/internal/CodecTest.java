@@ -68,6 +68,17 @@ class CodecTest {
         public byte[] decode(byte[] data, int decodedLength) {
             return java.util.Arrays.copyOfRange(data, 4, data.length);
         }
+
+        @Override
+        public int decodedLength(byte[] data, int off, int len) {
+            return len - 4;
+        }
+
+        @Override
+        public int decode(byte[] data, int off, int len, byte[] out, int outOff, int decodedLength) {
+            System.arraycopy(data, off + 4, out, outOff, len - 4);
+            return len - 4;
+        }
     }
 
     @Test
@@ -86,6 +97,37 @@ class CodecTest {
             assertThat(next.calls).singleElement().asString().startsWith("range 0+" + compressed.length + " of ");
             assertThat(codec.decode(encoded, data.length)).isEqualTo(data);
         }
+    }
+
+    /**
+     * A restore's reader decodes every blob of a pack through one scratch: each blob starts again from its first
+     * buffer (two buffers taken in turn would hold twice the memory and miss twice as often), a longer blob replaces
+     * it with a longer one, and the replaced buffer is given back for reuse instead of left to the collector.
+     */
+    @Test
+    void one_scratch_decodes_blobs_of_any_length_in_turn_and_gives_back_the_buffers_longer_ones_replaced() throws IOException {
+        Codec codec = new Codec(List.of(Transformers.zstd()), new Recording(), null);
+        List<byte[]> taken = new ArrayList<>();
+        List<byte[]> given = new ArrayList<>();
+        Codec.Scratch scratch = new Codec.Scratch(n -> {
+            byte[] b = new byte[n];
+            taken.add(b);
+            return b;
+        }, given::add);
+        Random random = new Random(5);
+        for (int length : new int[] {1000, 300_000, 5000, 300_000, 1_000_000, 10}) {
+            byte[] data = new byte[length];
+            random.nextBytes(data);
+            byte[] encoded = codec.encode(data);
+            byte[] out = new byte[length + 7]; // a pooled array may be longer than the blob
+            codec.decode(encoded, 0, encoded.length, length, out, scratch);
+            assertThat(java.util.Arrays.copyOf(out, length)).isEqualTo(data);
+        }
+        assertThat(taken).hasSize(3);
+        assertThat(given).containsExactly(taken.get(0), taken.get(1));
+        List<byte[]> recycled = new ArrayList<>();
+        scratch.recycle(recycled::add);
+        assertThat(recycled).containsExactly(taken.get(2));
     }
 
     @Test

@@ -306,9 +306,10 @@ public final class TreeWriter {
     }
 
     /**
-     * Starts a regular file whose content comes in pieces (a restore in pack order): checked and prepared here, in
-     * snapshot order, like {@link #write}; its temporary file is made with its first piece, by whichever thread
-     * writes it. Hard links never come here: the restore hands them to {@link #write} after their first path.
+     * Starts a regular file whose content comes in pieces (a restore in pack order): checked and prepared here, on
+     * the restore's thread, like {@link #write}, in the order of the packs (every directory was written before);
+     * its temporary file is made with its first piece, by whichever thread writes it. Hard links never come here:
+     * the restore hands them to {@link #write} after every file in pieces is complete.
      */
     public com.mintreplica.backup.core.source.PositionalFiles.Content open(Entry entry, long length) throws IOException {
         if (entry.type() != EntryType.REGULAR || entry.hardLinkTo().isPresent()) {
