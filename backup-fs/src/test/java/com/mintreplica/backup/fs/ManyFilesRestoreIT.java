@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A restore in pack order plans its files in batches bounded by a budget taken from the heap: a tree of 100,000 files
- * restores into a directory from a JVM with a 48 MiB heap (in batches of a few thousand files), identical to the tree.
+ * A restore in pack order plans its files on disk, in memory bounded by a budget taken from the heap: a tree of 100,000
+ * files restores into a directory from a JVM with a 48 MiB heap (its plan in sorted runs of a few thousand pieces),
+ * identical to the tree.
  */
 class ManyFilesRestoreIT {
     @TempDir

@@ -109,7 +109,7 @@ final class PackOrderRestore {
      * @param readers the executor's threads
      * @param writers how many threads write files; they belong to this restore and end with {@link #run}
      * @param budget estimated heap bytes for the plan: a quarter for records kept in memory before a run goes to
-     *               disk, half for the jobs under way
+     *               disk, a quarter for the jobs under way
      * @param spill where the plan's temporary files go
      */
     PackOrderRestore(Store store, Watchdog watch, Executor executor, int readers, int writers, long budget, Path spill) {
@@ -118,7 +118,7 @@ final class PackOrderRestore {
         this.executor = executor;
         this.budget = budget;
         this.spill = spill;
-        this.jobPermits = (int) Math.max(1 << 16, Math.min(Integer.MAX_VALUE, budget / 2));
+        this.jobPermits = (int) Math.max(1 << 16, Math.min(Integer.MAX_VALUE, budget / 4));
         this.jobLimit = Math.max(1 << 14, jobPermits / (2 * Math.max(1, readers)));
         this.jobBudget = new java.util.concurrent.Semaphore(jobPermits);
         this.buffers = new Buffers(Math.min(BUFFERS_KEPT, Runtime.getRuntime().maxMemory() / 16));
