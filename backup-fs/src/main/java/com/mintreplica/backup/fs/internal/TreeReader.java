@@ -514,9 +514,12 @@ public final class TreeReader implements SourceReader {
             }
             reported = true;
             try {
-                FileAttributes now = FileAttributes.read(file, names);
+                // Size and time only: the basic view costs one stat and no attribute map (the unix view parses its
+                // attribute list and fills a map on every call, twice per file of a first backup before).
+                java.nio.file.attribute.BasicFileAttributes now = Files.readAttributes(file,
+                        java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 boolean changed = entry.size().orElse(-1) != read || now.size() != read
-                        || !entry.modified().equals(Optional.of(now.modified().toInstant()));
+                        || !entry.modified().equals(Optional.of(now.lastModifiedTime().toInstant()));
                 if (changed) {
                     context.warn(entry.path(), "changed while it was read: the snapshot holds the " + read
                             + " bytes read, which may mix old and new content");
