@@ -40,15 +40,17 @@ final class Prefetcher implements AutoCloseable {
     record Target(Path path, byte[] bytes) {
     }
 
+    /** How long the thread waits for a window before it ends (the next window starts another). */
+    static final long IDLE_NANOS = 30_000_000_000L;
+
     private final BlockingQueue<List<Target>> windows = new ArrayBlockingQueue<>(4);
-    private final Thread thread;
+    /** The running thread, or null; changed under this object's lock. */
+    private Thread thread;
+    private boolean closed;
     /** Files asked for, for tests. */
     private volatile long asked;
 
     private Prefetcher() {
-        thread = new Thread(this::run, "mint-backup-prefetch");
-        thread.setDaemon(true);
-        thread.start();
     }
 
     /** A running prefetcher, or null where the native calls are not available. */
@@ -57,9 +59,15 @@ final class Prefetcher implements AutoCloseable {
     }
 
     /** Hands over a window of paths (in walk order); drops it when the thread is still busy with earlier ones. */
-    void offer(List<Target> targets) {
-        if (!targets.isEmpty()) {
-            windows.offer(targets);
+    synchronized void offer(List<Target> targets) {
+        if (targets.isEmpty() || closed) {
+            return;
+        }
+        windows.offer(targets);
+        if (thread == null) {
+            thread = new Thread(this::run, "mint-backup-prefetch");
+            thread.setDaemon(true);
+            thread.start();
         }
     }
 
@@ -70,7 +78,16 @@ final class Prefetcher implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                List<Target> window = windows.take();
+                List<Target> window = windows.poll(IDLE_NANOS, java.util.concurrent.TimeUnit.NANOSECONDS);
+                if (window == null) {
+                    synchronized (this) {
+                        if (windows.isEmpty()) {
+                            thread = null;
+                            return;
+                        }
+                    }
+                    continue;
+                }
                 if (window == STOP) {
                     return;
                 }
@@ -102,9 +119,10 @@ final class Prefetcher implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         windows.clear();
-        if (!windows.offer(STOP)) {
+        if (thread != null && !windows.offer(STOP)) {
             thread.interrupt();
         }
     }
