@@ -98,6 +98,10 @@ final class CdsTraining {
             run(quiet, env, concat(new String[] {"restore", "--repo", repo, "latest", "--target",
                 work.resolve("restored-encrypted").toString()}, key));
         } finally {
+            // the agent gpg started for this home (run by a package's postinst, it must not stay behind)
+            if (Files.isExecutable(Path.of("/usr/bin/gpgconf"))) {
+                gpg(new String[] {"/usr/bin/gpgconf", "--homedir", home.toString()}, home, null, "--kill", "gpg-agent");
+            }
             try (Stream<Path> paths = Files.walk(home)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }

@@ -45,7 +45,31 @@ class DebianPackageIT {
                 .containsExactly("java17-runtime-headless", "java-runtime-headless (>= 17)");
         assertThat(fields.get("Description")).startsWith("back up directories and databases");
         // dpkg-deb -I: the control archive holds the control file and the checksums dpkg verifies files with
-        assertThat(ok(List.of("dpkg-deb", "-I", deb), PATH, temp)).contains(" control ").contains(" md5sums ");
+        assertThat(ok(List.of("dpkg-deb", "-I", deb), PATH, temp)).contains(" control ").contains(" md5sums ")
+                .contains(" postinst ").contains(" prerm ").contains(" triggers ");
+    }
+
+    /**
+     * The postinst makes the class-data-sharing archive where dpkg put the jar (bin/mint-backup-cds; .ci/run installs
+     * the package with dpkg -i and checks the archive is there), again when a Java runtime changes, and prerm removes
+     * it. Here the script runs in the tree dpkg-deb -x unpacks, and that tree's launcher starts from the archive.
+     */
+    @Test
+    void the_maintainer_scripts_make_and_remove_the_class_data_sharing_archive_the_command_starts_from() throws Exception {
+        String deb = Packages.deb().toString();
+        Path control = temp.resolve("control");
+        ok(List.of("dpkg-deb", "-e", deb, control.toString()), PATH, temp);
+        assertThat(Files.readString(control.resolve("postinst"))).contains("configure|triggered)")
+                .contains("/usr/share/mint-backup/bin/mint-backup-cds");
+        assertThat(Files.readString(control.resolve("prerm"))).contains("rm -f /usr/share/mint-backup/lib/mint-backup.jsa");
+        assertThat(Files.readString(control.resolve("triggers")).lines()).contains("interest-noawait /usr/lib/jvm");
+        assertThat(Files.isExecutable(control.resolve("postinst")) && Files.isExecutable(control.resolve("prerm"))).isTrue();
+
+        Path root = Files.createDirectories(temp.resolve("root"));
+        ok(List.of("dpkg-deb", "-x", deb, root.toString()), PATH, temp);
+        Path elsewhere = Files.createDirectories(temp.resolve("elsewhere"));
+        Packages.assertCdsArchiveMadeAndUsed(root.resolve("usr/share/mint-backup/bin"), Packages.bareEnvironment(elsewhere),
+                elsewhere);
     }
 
     @Test

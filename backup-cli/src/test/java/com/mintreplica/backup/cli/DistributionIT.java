@@ -69,6 +69,15 @@ class DistributionIT {
         assertThat(Files.readAllBytes(restored.resolve("zeros.bin"))).isEqualTo(new byte[300_000]);
     }
 
+    /** The archive cannot be shipped (it records the jar's path and JDK): README.txt says to make it after unpacking. */
+    @Test
+    void bin_mint_backup_cds_makes_the_class_data_sharing_archive_the_unpacked_launcher_starts_from() throws Exception {
+        Path home = unpack();
+        assertThat(Files.readString(home.resolve("README.txt"))).contains("/bin/mint-backup-cds");
+        Path elsewhere = Files.createDirectories(temp.resolve("elsewhere"));
+        Packages.assertCdsArchiveMadeAndUsed(home.resolve("bin"), bareEnvironment(elsewhere), elsewhere);
+    }
+
     @Test
     void the_example_config_runs_its_job_once_its_paths_point_here() throws Exception {
         Path home = unpack();

@@ -87,6 +87,24 @@ final class Packages {
         return r.out();
     }
 
+    /**
+     * Runs {@code bin/mint-backup-cds} of an unpacked package, then shows that its launcher starts from the archive it
+     * made: the JVM's class-loading log names the shared archive (the dynamic, "top" layer) as the source of the CLI's
+     * classes, which it does only when the archive maps (same jar path, same JDK).
+     */
+    static void assertCdsArchiveMadeAndUsed(Path bin, Map<String, String> environment, Path workingDirectory)
+            throws IOException, InterruptedException {
+        Path jsa = bin.resolveSibling("lib").resolve("mint-backup.jsa");
+        assertThat(jsa).as("no archive before bin/mint-backup-cds").doesNotExist();
+        ok(List.of(bin.resolve("mint-backup-cds").toString()), environment, workingDirectory);
+        assertThat(jsa).isRegularFile();
+        assertThat(Files.size(jsa)).isGreaterThan(1_000_000);
+        Map<String, String> logging = new java.util.HashMap<>(environment);
+        logging.put("JAVA_OPTS", "-Xlog:class+load=info");
+        assertThat(ok(List.of(bin.resolve("mint-backup").toString(), "--version"), logging, workingDirectory))
+                .contains("com.mintreplica.backup.cli.MintBackup source: shared objects file (top)");
+    }
+
     /** An environment as under cron or on a rescue shell: a PATH, no LANG or LC_*, the build's Java as JAVA_HOME. */
     static Map<String, String> bareEnvironment(Path home) {
         return Map.of("PATH", "/usr/bin:/bin", "HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"));

@@ -313,11 +313,14 @@ public final class OpenPgpEncryption implements RepositoryEncryption {
             OpenPgpTransformer.Builder b = OpenPgpTransformer.builder().format(format).random(random).repositoryObjects();
             recipients.forEach(r -> b.encryptTo(com.mintreplica.backup.crypto.internal.Pgp.encryptionKey(r)));
             b.encryptTo(RepositoryPgpKey.derive(current()).getPublicKey());
+            // Opened with repository keys only. Every object mint-backup stores (readers and writers alike, since the
+            // first version) is also encrypted to the repository key; the recipients' public keys are in keys/ in
+            // clear, so a message only a recipient's secret key opens may be anyone's who can write to the bucket: a
+            // planted object, which decoding then reports as corrupt (docs/encryption.md, "Threats").
             for (DataKey k : dataKeys) {
                 PGPKeyPair pair = RepositoryPgpKey.derive(k);
                 b.decryptWith(pair.getPrivateKey());
             }
-            privateKeys.values().forEach(b::decryptWith);
             return b.build();
         }
     }

@@ -144,6 +144,43 @@ class EncryptedRepositoryTest {
     }
 
     /**
+     * The recipients' public keys are in {@code keys/} in clear, so whoever can write to the bucket can encrypt a
+     * message to the repository's own recipient: readers used to open it with the recipient's secret key and take it
+     * as the object. Every object mint-backup stores is also encrypted to the repository key (derived from the data
+     * key, never stored in the bucket); an object only a recipient's key opens is therefore planted, and corrupt.
+     */
+    @Test
+    void an_object_replaced_by_a_message_to_the_repositorys_own_recipient_is_corrupt_not_restored() throws Exception {
+        InMemorySink sink = new InMemorySink();
+        Map<String, byte[]> files = Fixtures.data();
+        try (Repository repo = Repository.init(sink, RepositorySettings.defaults().withLayout(Layout.SINGLE),
+                OpenPgpEncryption.to(keys.edPublic()))) {
+            Backup.pipeline().source(Fixtures.mapSource(files)).to(repo).build().run();
+        }
+        String object = sink.objects().keySet().stream().filter(n -> n.startsWith("files/")).sorted().findFirst()
+                .orElseThrow();
+        byte[] original;
+        try (var in = OpenPgpTransformer.builder().decryptWith(keys.edSecret()).build()
+                .decoder(new java.io.ByteArrayInputStream(sink.objects().get(object)))) {
+            original = in.readAllBytes(); // as gpg --decrypt gives it to the recipient
+        }
+        // What the attacker has: the bucket, so the recipient's public key (keys/ holds it), and no secret.
+        byte[] planted = OpenPgpTransformer.builder().encryptTo(keys.edPublic()).build().encode(original);
+        sink.put(object, new java.io.ByteArrayInputStream(planted), planted.length,
+                com.mintreplica.backup.core.sink.ObjectKind.DATA);
+
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            VerifyReport report = repo.verify(true);
+            assertThat(report.ok()).isFalse();
+            assertThat(report.problems()).singleElement().satisfies(p -> assertThat(p.object() + " " + p.message())
+                    .contains(object).contains("not encrypted to any key of this repository"));
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(new MemoryTarget()).run())
+                    .isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining(object);
+        }
+    }
+
+    /**
      * In a repository, every object is encrypted to a key the unlocked repository holds: an object that none of them
      * opens was replaced (here by a valid OpenPGP message to another key) and is corrupt, named by verify and restore,
      * never "access denied" for a key that is right.

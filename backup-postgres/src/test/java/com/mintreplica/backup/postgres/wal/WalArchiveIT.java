@@ -286,6 +286,41 @@ class WalArchiveIT {
         }
     }
 
+    /**
+     * Someone who can only write to the bucket (a leaked access key) reads the recipient's public key from keys/,
+     * and plants the next segment, made as the runbook reads objects back: {@code zstd | gpg --encrypt}. Its name
+     * carries the SHA-256 of what it holds, so that check passes; a recovery used to replay it. Objects mint-backup
+     * stores are also encrypted to the repository key, which is not in the bucket: fetch refuses the planted one as
+     * corrupt, naming it, and writes nothing.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"encrypted", "single"})
+    void a_segment_planted_with_the_recipients_public_key_is_refused_on_fetch(String kind, @TempDir Path temp) throws Exception {
+        Path root = temp.resolve("repo");
+        try (Repository repo = repository(root, kind)) {
+            WalArchive archive = WalArchive.open(repo, "db1");
+            WalFile first = archive.push(segments.get(0)).file();
+            Path next = segments.get(1);
+            String name = next.getFileName().toString();
+            byte[] forged = Files.readAllBytes(next);
+            forged[forged.length / 2] ^= 0x10; // the attacker's change to the database
+            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(forged));
+            String object = first.object().replace(first.name() + "-" + first.sha256(), name + "-" + sha);
+            byte[] planted = gpg.run(GnuPG.pipe(forged, "zstd", "-q", "-c"), "--encrypt", "--trust-model", "always",
+                    "--recipient", key.fingerprint()).check("gpg --encrypt").stdout();
+            Files.write(root.resolve(object), planted);
+            assertThat(archive.list()).extracting(WalFile::name).contains(name); // a listing cannot tell
+
+            Path back = temp.resolve("RECOVERYXLOG");
+            assertThatThrownBy(() -> archive.fetch(name, back)).isInstanceOf(CorruptDataException.class)
+                    .hasMessageContaining(object).hasMessageContaining("not encrypted to any key of this repository");
+            assertThat(back).doesNotExist();
+            assertThat(archive.verify(true).problems()).singleElement().asString().contains(object);
+            assertThat(archive.fetch(first.name(), back)).isTrue(); // what mint-backup stored still comes back
+            assertThat(Files.mismatch(back, segments.get(0))).isEqualTo(-1);
+        }
+    }
+
     @Test
     void a_growing_partial_segment_supersedes_the_archived_one(@TempDir Path temp) throws Exception {
         try (Repository repo = repository(temp.resolve("repo"), "plain")) {
