@@ -220,7 +220,10 @@ public final class BackupRun {
         // hashed and encoded, together with the listings of closed directories whose tree blobs are not stored yet;
         // encoded data blobs in packs (the open one and those being uploaded); encoded tree blobs in tree packs. The
         // floors only keep packs at their full size in the usual case; correctness does not depend on them.
-        ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget(), 2L * config.chunkMax()));
+        // The chunk budget is half the memory budget: it only has to keep the workers fed, and once the reader no longer
+        // waited for the disk (Prefetcher) a full one raised the peak RSS of a first backup of small files by 10-20 MiB
+        // (measured: 197/197 against 199/214 MiB at -Xmx256m, the same CPU seconds).
+        ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget() / 2, 2L * config.chunkMax()));
         dataPacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.DATA),
                 Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
         treePacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.TREE),
