@@ -10,7 +10,6 @@ import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
 import com.mintreplica.backup.core.source.ExtendedAttribute;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 
@@ -67,10 +66,10 @@ final class EntryJson {
             g.writeNumberField("size", size);
         }
         if (e.modified().isPresent()) {
-            g.writeStringField("mtime", e.modified().get().toString());
+            g.writeStringField("mtime", IsoInstant.format(e.modified().get()));
         }
         if (e.accessed().isPresent()) {
-            g.writeStringField("atime", e.accessed().get().toString());
+            g.writeStringField("atime", IsoInstant.format(e.accessed().get()));
         }
         if (e.mode().isPresent()) {
             g.writeStringField("mode", Integer.toOctalString(e.mode().getAsInt()));
@@ -221,10 +220,10 @@ final class EntryJson {
                 b.size(size);
             }
             if (mtime != null) {
-                b.modified(Instant.parse(mtime));
+                b.modified(IsoInstant.parse(mtime));
             }
             if (atime != null) {
-                b.accessed(Instant.parse(atime));
+                b.accessed(IsoInstant.parse(atime));
             }
             if (mode != null) {
                 b.mode(Integer.parseInt(mode, 8));

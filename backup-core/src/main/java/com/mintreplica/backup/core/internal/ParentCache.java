@@ -6,11 +6,12 @@ import com.mintreplica.backup.core.encryption.AccessControl;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
 import com.mintreplica.backup.core.source.SourceId;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import javax.crypto.Cipher;
+import javax.crypto.CipherOutputStream;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import org.slf4j.Logger;
@@ -95,11 +97,18 @@ public final class ParentCache {
         Snapshot s = manifest.snapshot();
         Path file = file(s.host(), s.source());
         try {
-            byte[] sealed = seal(file, plaintext(manifest));
             Path dir = file.getParent();
             createPrivateDirectories(dir);
             Path temp = dir.resolve(file.getFileName() + ".tmp-" + Long.toHexString(RANDOM.nextLong()));
-            Files.write(temp, sealed, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // Sealed as it is written: the plaintext (about 100 bytes a file) is never a whole array, nor its
+            // ciphertext a second and a third (with 200,000 files those three arrays, 75 MiB, beside the manifest
+            // made an unchanged writer backup run out of a 256 MiB heap).
+            try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                writePlaintext(manifest, sealing(file, out));
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                Files.deleteIfExists(temp);
+                throw e;
+            }
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -130,9 +139,8 @@ public final class ParentCache {
         }
     }
 
-    private static byte[] plaintext(Manifest manifest) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096 + manifest.items().size() * 96);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+    private static void writePlaintext(Manifest manifest, OutputStream sealed) throws IOException {
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(sealed, 64 * 1024))) {
             Snapshot s = manifest.snapshot();
             out.writeUTF(s.id());
             out.writeLong(s.time().getEpochSecond());
@@ -153,7 +161,6 @@ public final class ParentCache {
                 }
             }
         }
-        return bytes.toByteArray();
     }
 
     private static Manifest parse(byte[] plain, String host, SourceId source) throws IOException {
@@ -201,16 +208,16 @@ public final class ParentCache {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    private byte[] seal(Path file, byte[] plain) throws GeneralSecurityException {
+    /** Writes the header (magic, nonce) and returns the stream that encrypts what follows; closing it adds the tag. */
+    private OutputStream sealing(Path file, OutputStream out) throws GeneralSecurityException, IOException {
         byte[] nonce = new byte[NONCE];
         RANDOM.nextBytes(nonce);
         Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
         cipher.init(Cipher.ENCRYPT_MODE, aesKey(), new GCMParameterSpec(TAG_BITS, nonce));
         cipher.updateAAD(aad(file));
-        byte[] sealed = cipher.doFinal(plain);
-        byte[] out = new byte[MAGIC.length + NONCE + sealed.length];
-        java.nio.ByteBuffer.wrap(out).put(MAGIC).put(nonce).put(sealed);
-        return out;
+        out.write(MAGIC);
+        out.write(nonce);
+        return new CipherOutputStream(out, cipher);
     }
 
     private byte[] open(Path file, byte[] stored) throws GeneralSecurityException, IOException {

@@ -61,6 +61,10 @@ public final class TreeReader implements SourceReader {
     /** The first emitted path of each file with several links, by device and inode. */
     private final Map<Long, Map<Long, String>> linkFirsts = new HashMap<>();
     private Path currentRoot;
+    /** Small files ahead are read into the page cache while the walk reads files (see {@link Prefetcher}). */
+    private Prefetcher prefetcher;
+    private boolean prefetchTried;
+    private boolean lastFileOpened;
     private int rootNumber;
     private String firstSocket;
     private int sockets;
@@ -81,11 +85,14 @@ public final class TreeReader implements SourceReader {
 
     /** A directory being walked: its remaining children, and its entry if not yet emitted. */
     private static final class Frame {
-        final Iterator<Node> children;
+        final List<Node> children;
+        /** The index of the next child to visit, and the end of what was handed to the prefetcher. */
+        int next;
+        int prefetched;
         Entry pendingEntry;
         final boolean included;
 
-        Frame(Iterator<Node> children, Entry pendingEntry, boolean included) {
+        Frame(List<Node> children, Entry pendingEntry, boolean included) {
             this.children = children;
             this.pendingEntry = pendingEntry;
             this.included = included;
@@ -186,11 +193,14 @@ public final class TreeReader implements SourceReader {
                 continue;
             }
             Frame frame = stack.peek();
-            if (!frame.children.hasNext()) {
+            if (frame.next >= frame.children.size()) {
                 stack.pop();
                 continue;
             }
-            visit(frame.children.next(), frame.included);
+            if (lastFileOpened) {
+                prefetchAhead(frame);
+            }
+            visit(frame.children.get(frame.next++), frame.included);
         }
     }
 
@@ -246,12 +256,12 @@ public final class TreeReader implements SourceReader {
         boolean included = parentIncluded || matchesInclude(path);
         if (a.kind() == FileAttributes.Kind.DIRECTORY) {
             Entry entry = entry(node, p, a, EntryType.DIRECTORY, null);
-            Iterator<Node> children;
+            List<Node> children;
             try {
                 children = list(node);
             } catch (java.nio.file.AccessDeniedException denied) {
                 context.warn(p, "directory cannot be listed (permission denied); its contents are not in this snapshot");
-                children = List.<Node>of().iterator();
+                children = List.of();
             } catch (NoSuchFileException vanished) {
                 context.warn(p, "vanished before it could be read; not in this snapshot");
                 return;
@@ -366,7 +376,7 @@ public final class TreeReader implements SourceReader {
         return (!overlapping && !aboveRoots.contains(path)) || emitted.add(path);
     }
 
-    private Iterator<Node> list(Node directory) throws IOException {
+    private List<Node> list(Node directory) throws IOException {
         List<Node> children = new ArrayList<>();
         List<byte[]> nameBytes = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory.path())) {
@@ -385,7 +395,47 @@ public final class TreeReader implements SourceReader {
         for (Integer i : order) {
             sorted.add(children.get(i));
         }
-        return sorted.iterator();
+        return sorted;
+    }
+
+    /** How many of a directory's next children the prefetcher is asked for at a time (see {@link Prefetcher}). */
+    static final int PREFETCH_WINDOW = 32;
+
+    /**
+     * Hands the prefetcher the children after the one about to be visited, up to a window ahead, when the last file
+     * handed out was read (a backup that reuses unchanged files reads none, and then nothing is asked for).
+     */
+    private void prefetchAhead(Frame frame) {
+        if (frame.prefetched >= frame.next + PREFETCH_WINDOW / 2 || frame.next + 1 >= frame.children.size()
+                || (!includes.isEmpty() && !frame.included)) {
+            return;
+        }
+        if (prefetcher == null) {
+            if (prefetchTried) {
+                return;
+            }
+            prefetchTried = true;
+            prefetcher = Prefetcher.start();
+            if (prefetcher == null) {
+                return;
+            }
+        }
+        int from = Math.max(frame.prefetched, frame.next + 1);
+        int to = Math.min(frame.children.size(), frame.next + PREFETCH_WINDOW);
+        List<Prefetcher.Target> window = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            Node child = frame.children.get(i);
+            if (!isExcluded(child.path())) {
+                window.add(new Prefetcher.Target(child.path(), child.bytes()));
+            }
+        }
+        frame.prefetched = to;
+        prefetcher.offer(window);
+    }
+
+    /** Files the prefetcher asked the kernel for (for tests); 0 when it never ran. */
+    long prefetched() {
+        return prefetcher == null ? 0 : prefetcher.asked();
     }
 
     private boolean isExcluded(Path path) {
@@ -458,8 +508,11 @@ public final class TreeReader implements SourceReader {
         if (entry.type() != EntryType.REGULAR || file == null) {
             return SourceEntry.of(entry, InputStream::nullInputStream);
         }
-        return SourceEntry.of(entry, () -> new ChangeDetectingStream(Files.newInputStream(file), file, entry),
-                out.firstOfLinks());
+        lastFileOpened = false;
+        return SourceEntry.of(entry, () -> {
+            lastFileOpened = true;
+            return new ChangeDetectingStream(Files.newInputStream(file), file, entry);
+        }, out.firstOfLinks());
     }
 
     @Override
@@ -471,6 +524,9 @@ public final class TreeReader implements SourceReader {
     public void close() {
         stack.clear();
         pendingOut.clear();
+        if (prefetcher != null) {
+            prefetcher.close();
+        }
     }
 
     /** Reports a file whose size or modification time changed while it was read. */
@@ -514,9 +570,12 @@ public final class TreeReader implements SourceReader {
             }
             reported = true;
             try {
-                FileAttributes now = FileAttributes.read(file, names);
+                // Size and time only: the basic view costs one stat and no attribute map (the unix view parses its
+                // attribute list and fills a map on every call, twice per file of a first backup before).
+                java.nio.file.attribute.BasicFileAttributes now = Files.readAttributes(file,
+                        java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 boolean changed = entry.size().orElse(-1) != read || now.size() != read
-                        || !entry.modified().equals(Optional.of(now.modified().toInstant()));
+                        || !entry.modified().equals(Optional.of(now.lastModifiedTime().toInstant()));
                 if (changed) {
                     context.warn(entry.path(), "changed while it was read: the snapshot holds the " + read
                             + " bytes read, which may mix old and new content");
