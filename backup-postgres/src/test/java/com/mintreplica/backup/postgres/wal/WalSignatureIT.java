@@ -190,6 +190,36 @@ class WalSignatureIT {
         }
     }
 
+    /**
+     * Fetch serves a segment that is not archived whole from its newest {@code .partial}: a planted, newer partial
+     * (unsigned, made with the writer key file's material) is passed over for the trusted one.
+     */
+    @Test
+    void a_newer_planted_partial_is_passed_over_for_the_trusted_one(@TempDir Path temp) throws Exception {
+        Path root = init(temp.resolve("repo"));
+        Path writerFile = exportWriter(root, "receiver", temp.resolve("receiver.key"));
+        byte[] whole = Files.readAllBytes(segments.get(2));
+        String segment = segments.get(2).getFileName().toString();
+        try (Repository repo = writer(root, writerFile, temp.resolve("cache"))) {
+            Path partial = Files.createDirectories(temp.resolve("recv")).resolve(segment + ".partial");
+            Files.write(partial, whole);
+            WalFile real = WalArchive.open(repo, "db1").push(partial).file();
+            byte[] forged = whole.clone();
+            forged[forged.length / 2] ^= 0x10;
+            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(forged));
+            Matcher m = NAME.matcher(real.object());
+            assertThat(m.matches()).isTrue();
+            String planted = m.group(1).replace(real.sha256(), sha).replaceFirst("-[0-9]{8}T[0-9]{9}Z$", "-29991231T000000000Z")
+                    + repo.objectSuffix();
+            assertThat(repo.putObject(planted, new ByteArrayInputStream(forged), ObjectKind.WAL)).isTrue();
+        }
+        try (Repository repo = reader(root)) {
+            Path back = temp.resolve("RECOVERYXLOG");
+            assertThat(WalArchive.open(repo, "db1").fetch(segment, back)).isTrue();
+            assertThat(Files.readAllBytes(back)).isEqualTo(whole);
+        }
+    }
+
     @Test
     void wal_a_revoked_writer_signed_before_stays_fetchable_and_what_it_signs_after_is_refused(@TempDir Path temp)
             throws Exception {
