@@ -31,6 +31,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Archived WAL carries a signature in its name once the repository has writers (readers sign with the repository's
@@ -74,7 +76,12 @@ class WalSignatureIT {
     }
 
     private static Path init(Path root) {
-        Repository.init(new LocalDirectorySink(root), RepositorySettings.defaults(),
+        return init(root, "chunked");
+    }
+
+    private static Path init(Path root, String layout) {
+        Repository.init(new LocalDirectorySink(root), RepositorySettings.defaults().withLayout(
+                        layout.equals("single") ? com.mintreplica.backup.core.Layout.SINGLE : com.mintreplica.backup.core.Layout.CHUNKED),
                 OpenPgpEncryption.to(OpenPgpKeys.publicKey(key.publicFile()))).close();
         return root;
     }
@@ -122,10 +129,11 @@ class WalSignatureIT {
         Files.delete(back);
     }
 
-    @Test
-    void a_writer_signs_its_segments_in_their_names_a_reader_fetches_them_and_gpg_then_zstd_still_open_them(@TempDir Path temp)
-            throws Exception {
-        Path root = init(temp.resolve("repo"));
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "single"})
+    void a_writer_signs_its_segments_in_their_names_a_reader_fetches_them_and_gpg_then_zstd_still_open_them(String layout,
+            @TempDir Path temp) throws Exception {
+        Path root = init(temp.resolve("repo"), layout);
         Path writerFile = exportWriter(root, "db-host", temp.resolve("db-host.key"));
         WalFile pushed;
         try (Repository repo = writer(root, writerFile, temp.resolve("cache"))) {
@@ -152,10 +160,11 @@ class WalSignatureIT {
      * {@code putObject} with the file's material), and names it as an unsigned object with the right SHA-256. The
      * object decrypts and its hash matches, so before WAL was signed a recovery replayed it.
      */
-    @Test
-    void an_unsigned_segment_made_with_a_writer_key_files_material_is_refused_on_fetch_and_named_by_verify(@TempDir Path temp)
-            throws Exception {
-        Path root = init(temp.resolve("repo"));
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "single"})
+    void an_unsigned_segment_made_with_a_writer_key_files_material_is_refused_on_fetch_and_named_by_verify(String layout,
+            @TempDir Path temp) throws Exception {
+        Path root = init(temp.resolve("repo"), layout);
         Path writerFile = exportWriter(root, "db-host", temp.resolve("db-host.key"));
         WalFile first;
         String planted;
