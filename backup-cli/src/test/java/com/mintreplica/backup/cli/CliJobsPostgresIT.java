@@ -7,21 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.net.URI;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +35,7 @@ class CliJobsPostgresIT {
     Path audit;
     Path config;
     Map<String, String> env;
-    S3Proxy s3;
+    S3TestServer s3;
     String s3Location;
 
     @BeforeAll
@@ -62,30 +55,14 @@ class CliJobsPostgresIT {
 
     @BeforeEach
     void startS3() throws Exception {
-        s3 = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "jobs-access", "jobs-secret-not-real")
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        s3.start();
-        while (!"STARTED".equals(s3.getState())) {
-            Thread.sleep(10);
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + s3.getPort());
-        try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("jobs-access", "jobs-secret-not-real")))
-                .build()) {
-            client.createBucket(r -> r.bucket("offsite"));
-        }
-        // the AWS default chain reads these, as it reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
-        System.setProperty("aws.accessKeyId", "jobs-access");
-        System.setProperty("aws.secretAccessKey", "jobs-secret-not-real");
-        s3Location = "s3://offsite/mint-replica?region=us-east-1&endpoint=" + endpoint + "&pathStyle=true";
+        s3 = S3TestServer.start().exportCredentials(); // the keys reach the CLI as the AWS default chain reads them
+        s3.createBucket("offsite");
+        s3Location = s3.repositoryUri("offsite", "mint-replica");
     }
 
     @AfterEach
     void stopS3() throws Exception {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
-        s3.stop();
+        s3.close();
     }
 
     @BeforeEach

@@ -1,29 +1,31 @@
 package com.mintreplica.backup.cli;
 
+import static com.mintreplica.backup.cli.LauncherPostgres.chmodTree;
+import static com.mintreplica.backup.cli.LauncherPostgres.connect;
+import static com.mintreplica.backup.cli.LauncherPostgres.one;
+import static com.mintreplica.backup.cli.LauncherPostgres.postgresDir;
+import static com.mintreplica.backup.cli.LauncherPostgres.serverTime;
+import static com.mintreplica.backup.cli.LauncherPostgres.postgresOwned;
+import static com.mintreplica.backup.cli.LauncherPostgres.stopServers;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mintreplica.backup.postgres.PostgresConnection;
+import com.mintreplica.backup.cli.LauncherPostgres.Ticker;
 import com.mintreplica.backup.testkit.gpg.GnuPG;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -59,9 +61,7 @@ class CliPitrEncryptedIT {
 
     @BeforeAll
     static void start() throws Exception {
-        launcher = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/mint-backup");
-        assertThat(launcher.getParent().getParent().resolve("backup-cli/target/mint-backup.jar"))
-                .as("the CLI jar the launcher runs (package phase)").exists();
+        launcher = LauncherPostgres.launcher();
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
         operator = GnuPG.start();
         key = operator.generate("Ops Ledger <ops-ledger@mint.example>", "future-default");
@@ -84,22 +84,15 @@ class CliPitrEncryptedIT {
         hostCache = postgresDir(temp.resolve("host-cache"));
         chmodTree(repo); // the write-only host (the postgres user) writes into it
         pg = PostgresCluster.builder().setting("archive_mode", "on").setting("full_page_writes", "on").start();
-        pg.sql("postgres", "alter system set archive_command = '" + launcher + " wal-push --repo " + repo
-                + " --writer-key " + writerKey + " --cache-dir " + hostCache + " --cluster mint %p'; select pg_reload_conf();");
+        pg.archiveCommand(launcher + " wal-push --repo " + repo + " --writer-key " + writerKey + " --cache-dir " + hostCache
+                + " --cluster mint %p");
         pg.sql("postgres", "create table ticks(at timestamptz not null); create table notes(body bytea not null)");
     }
 
     @AfterAll
     static void stop() {
-        for (Path dir : started) {
-            try {
-                new ProcessBuilder("runuser", "-u", "postgres", "--", pg.binDir().resolve("pg_ctl").toString(), "-D",
-                        dir.toString(), "-m", "immediate", "stop").start().waitFor(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // gone already
-            }
-        }
         if (pg != null) {
+            stopServers(pg, started);
             pg.close();
         }
         if (operator != null) {
@@ -111,23 +104,11 @@ class CliPitrEncryptedIT {
     void aWriteOnlyServerArchivesAndBacksUpAndTheReaderRestoresToATime() throws Exception {
         byte[] body = new byte[4000];
         new Random(16).nextBytes(body); // incompressible: stored as is unless encrypted
-        try (Connection c = source(); PreparedStatement st = c.prepareStatement("insert into notes values (?)")) {
+        try (Connection c = connect(pg); PreparedStatement st = c.prepareStatement("insert into notes values (?)")) {
             st.setBytes(1, body);
             st.executeUpdate();
         }
-        AtomicBoolean ticking = new AtomicBoolean(true);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread ticker = new Thread(() -> {
-            try (Connection c = source(); Statement st = c.createStatement()) {
-                while (ticking.get()) {
-                    st.execute("insert into ticks values (clock_timestamp())");
-                    Thread.sleep(100);
-                }
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        ticker.start();
+        Ticker ticker = Ticker.start(pg);
         Thread.sleep(2000);
         // the base backup on the write-only host: the launcher as postgres, the writer key only
         Path log = temp.resolve("host-backup.log");
@@ -142,22 +123,11 @@ class CliPitrEncryptedIT {
         assertThat(backup.waitFor(300, TimeUnit.SECONDS)).as("base backup within 300 s").isTrue();
         assertThat(backup.exitValue()).as(Files.readString(log)).isZero();
         Thread.sleep(3000);
-        String target;
-        try (Connection c = source()) {
-            target = one(c, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-        }
+        String target = serverTime(pg);
         Thread.sleep(3000);
-        ticking.set(false);
-        ticker.join(10_000);
-        assertThat(failure.get()).isNull();
-        String segment = pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + segment + "' from pg_stat_archiver")
-                .strip().equals("f")) {
-            assertThat(System.nanoTime()).as("segment " + segment + " archived by wal-push within 180 s: "
-                    + pg.query("postgres", "select * from pg_stat_archiver")).isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        ticker.stop();
+        assertThat(ticker.failure()).isNull();
+        pg.awaitArchived(pg.switchWal(), Duration.ofSeconds(180)); // wal-push exited 0 for it
 
         Path data = postgresDir(temp.resolve("restored"));
         started.add(data);
@@ -182,8 +152,7 @@ class CliPitrEncryptedIT {
         Matcher m = Pattern.compile("server on port (\\d+) paused").matcher(restore.out());
         assertThat(m.find()).as(restore.out()).isTrue();
         int port = Integer.parseInt(m.group(1));
-        try (Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
-                .user("postgres").password(pg.password()).environment(Map.of()).build().connect()) {
+        try (Connection c = connect(pg, port)) {
             assertThat(one(c, "select count(*) from ticks where at > '" + target + "'")).isEqualTo("0");
             double gap = Double.parseDouble(one(c, "select extract(epoch from ('" + target + "'::timestamptz - max(at)))"
                     + " from ticks"));
@@ -221,38 +190,4 @@ class CliPitrEncryptedIT {
         return out;
     }
 
-    private static Connection source() {
-        return PostgresConnection.builder().url(pg.uri("postgres")).password(pg.password()).environment(Map.of())
-                .build().connect();
-    }
-
-    private static String one(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    private static void postgresOwned(Path p, String mode) throws IOException {
-        var users = p.getFileSystem().getUserPrincipalLookupService();
-        PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-        v.setOwner(users.lookupPrincipalByName("postgres"));
-        v.setGroup(users.lookupPrincipalByGroupName("postgres"));
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
-    }
-
-    private static Path postgresDir(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        postgresOwned(dir, "rwx------");
-        return dir;
-    }
-
-    private static void chmodTree(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.toList()) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx"
-                        : "rw-rw-rw-"));
-            }
-        }
-    }
 }

@@ -1,26 +1,26 @@
 package com.mintreplica.backup.cli;
 
+import static com.mintreplica.backup.cli.LauncherPostgres.chmodTree;
+import static com.mintreplica.backup.cli.LauncherPostgres.connect;
+import static com.mintreplica.backup.cli.LauncherPostgres.one;
+import static com.mintreplica.backup.cli.LauncherPostgres.postgresDir;
+import static com.mintreplica.backup.cli.LauncherPostgres.serverTime;
+import static com.mintreplica.backup.cli.LauncherPostgres.stopServers;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mintreplica.backup.postgres.PostgresConnection;
+import com.mintreplica.backup.cli.LauncherPostgres.Ticker;
 import com.mintreplica.backup.postgres.physical.internal.ServerStarter;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -50,9 +50,7 @@ class CliPitrIT {
 
     @BeforeAll
     static void start() throws Exception {
-        launcher = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/mint-backup");
-        assertThat(launcher.getParent().getParent().resolve("backup-cli/target/mint-backup.jar"))
-                .as("the CLI jar the launcher runs (package phase)").exists();
+        launcher = LauncherPostgres.launcher();
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));
         repo = temp.resolve("repo");
         env = Map.of("PGPASSWORD", "unset", "MINT_BACKUP_LAUNCHER", launcher.toString());
@@ -60,42 +58,22 @@ class CliPitrIT {
         chmodTree(repo); // PostgreSQL's archive_command runs as postgres and writes wal/ into it
         pg = PostgresCluster.builder().setting("archive_mode", "on").setting("full_page_writes", "on").start();
         env = Map.of("PGPASSWORD", pg.password().reveal(), "MINT_BACKUP_LAUNCHER", launcher.toString());
-        pg.sql("postgres", "alter system set archive_command = '" + launcher + " wal-push --no-cache --repo " + repo
-                + " --cluster mint %p'; select pg_reload_conf();");
+        pg.archiveCommand(launcher + " wal-push --no-cache --repo " + repo + " --cluster mint %p");
         bench(Duration.ofMinutes(5), "-i", "-s", "2", "-q");
         pg.sql("postgres", "create table ticks(at timestamptz not null)");
     }
 
     @AfterAll
     static void stop() {
-        for (Path dir : started) {
-            try {
-                new ProcessBuilder("runuser", "-u", "postgres", "--", pg.binDir().resolve("pg_ctl").toString(), "-D",
-                        dir.toString(), "-m", "immediate", "stop").start().waitFor(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // gone already
-            }
-        }
         if (pg != null) {
+            stopServers(pg, started);
             pg.close();
         }
     }
 
     @Test
     void restoreToATimeInTheMiddleThroughWalPushAndWalFetch() throws Exception {
-        AtomicBoolean ticking = new AtomicBoolean(true);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread ticker = new Thread(() -> {
-            try (Connection c = source(); Statement st = c.createStatement()) {
-                while (ticking.get()) {
-                    st.execute("insert into ticks values (clock_timestamp())");
-                    Thread.sleep(100);
-                }
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        ticker.start();
+        Ticker ticker = Ticker.start(pg);
         Process bench = benchProcess("-c", "2", "-T", "16", "-n");
         Thread.sleep(3000);
         Cli.Result backup = Cli.run(env, "backup", "--repo", repo.toString(), "--no-cache",
@@ -103,23 +81,12 @@ class CliPitrIT {
                 "--job", "base");
         assertThat(backup.code()).as(backup.toString()).isZero();
         Thread.sleep(3000);
-        String target;
-        try (Connection c = source()) {
-            target = one(c, "select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')");
-        }
+        String target = serverTime(pg);
         Thread.sleep(3000);
-        ticking.set(false);
-        ticker.join(10_000);
+        ticker.stop();
         assertThat(bench.waitFor(90, TimeUnit.SECONDS)).isTrue();
-        assertThat(failure.get()).isNull();
-        String segment = pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + segment + "' from pg_stat_archiver")
-                .strip().equals("f")) {
-            assertThat(System.nanoTime()).as("segment " + segment + " archived by wal-push within 120 s: "
-                    + pg.query("postgres", "select * from pg_stat_archiver")).isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        assertThat(ticker.failure()).isNull();
+        pg.awaitArchived(pg.switchWal(), Duration.ofSeconds(120)); // wal-push exited 0 for it
 
         // wal list shows the base backup and the window the restore below checks its target against
         Cli.Result walList = Cli.run(env, "wal", "list", "--repo", repo.toString(), "--no-cache", "--cluster", "mint");
@@ -149,8 +116,7 @@ class CliPitrIT {
         Matcher m = Pattern.compile("server on port (\\d+) paused").matcher(restore.out());
         assertThat(m.find()).as(restore.out()).isTrue();
         int port = Integer.parseInt(m.group(1));
-        try (Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
-                .user("postgres").password(pg.password()).environment(Map.of()).build().connect()) {
+        try (Connection c = connect(pg, port)) {
             assertThat(one(c, "select count(*) from ticks where at > '" + target + "'")).isEqualTo("0");
             double gap = Double.parseDouble(one(c, "select extract(epoch from ('" + target + "'::timestamptz - max(at)))"
                     + " from ticks"));
@@ -179,7 +145,7 @@ class CliPitrIT {
         String damaged = pg.query("postgres", "select pg_walfile_name(pg_current_wal_insert_lsn())").strip();
         assertThat(damaged).isGreaterThan(backupEnd);
         pg.query("postgres", "select pg_switch_wal()");
-        awaitArchived(damaged);
+        pg.awaitArchived(damaged, Duration.ofSeconds(120));
         Path object;
         try (Stream<Path> s = Files.walk(repo.resolve("wal"))) {
             object = s.filter(p -> p.getFileName().toString().startsWith(damaged + "-")).findFirst().orElseThrow();
@@ -216,7 +182,7 @@ class CliPitrIT {
                 "--job", "base");
         assertThat(backup.code()).as(backup.toString()).isZero();
         pg.sql("postgres", "insert into dr values ('after the base backup')");
-        awaitArchived(pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip());
+        pg.awaitArchived(pg.switchWal(), Duration.ofSeconds(120));
 
         Path into = temp.resolve("recovered");
         Cli.Result hints = Cli.run(env, "recover", "--repo", repo.toString(), "--no-cache", "--target-dir", into.toString());
@@ -240,16 +206,6 @@ class CliPitrIT {
         }
     }
 
-    /** Waits until PostgreSQL's archiver has archived {@code segment} (wal-push exited 0 for it). */
-    private static void awaitArchived(String segment) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (pg.query("postgres", "select coalesce(last_archived_wal, '') >= '" + segment + "' from pg_stat_archiver")
-                .strip().equals("f")) {
-            assertThat(System.nanoTime()).as(segment + " archived within 120 s").isLessThan(deadline);
-            Thread.sleep(200);
-        }
-    }
-
     /**
      * Starts the server in {@code data} as postgres with pg_ctl, as an operator does, and connects once its recovery
      * ended (a hot standby answers while it still replays).
@@ -261,26 +217,13 @@ class CliPitrIT {
                 .redirectErrorStream(true).redirectOutput(temp.resolve(name + "-pg_ctl.log").toFile()).start();
         assertThat(start.waitFor(150, TimeUnit.SECONDS)).isTrue();
         assertThat(start.exitValue()).as(Files.readString(data.resolve(name + ".log"))).isZero();
-        Connection c = PostgresConnection.builder().host("127.0.0.1").port(port).database("postgres")
-                .user("postgres").password(pg.password()).environment(Map.of()).build().connect();
+        Connection c = connect(pg, port);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (one(c, "select pg_is_in_recovery()").equals("t")) {
             assertThat(System.nanoTime()).as("recovery ended within 120 s").isLessThan(deadline);
             Thread.sleep(200);
         }
         return c;
-    }
-
-    private static Connection source() {
-        return PostgresConnection.builder().url(pg.uri("postgres")).password(pg.password()).environment(Map.of())
-                .build().connect();
-    }
-
-    private static String one(Connection c, String sql) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     private static Process benchProcess(String... args) throws IOException {
@@ -300,21 +243,4 @@ class CliPitrIT {
         assertThat(p.exitValue()).isZero();
     }
 
-    private static Path postgresDir(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        var users = dir.getFileSystem().getUserPrincipalLookupService();
-        PosixFileAttributeView v = Files.getFileAttributeView(dir, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-        v.setOwner(users.lookupPrincipalByName("postgres"));
-        v.setGroup(users.lookupPrincipalByGroupName("postgres"));
-        return dir;
-    }
-
-    private static void chmodTree(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.toList()) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx"
-                        : "rw-rw-rw-"));
-            }
-        }
-    }
 }

@@ -2,12 +2,12 @@ package com.mintreplica.backup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.mintreplica.backup.testkit.gpg.GnuPG;
+import com.mintreplica.backup.testkit.gpg.GnuPGExtension;
 import com.mintreplica.backup.testkit.http.FaultProxy;
 import com.mintreplica.backup.testkit.http.FaultProxy.Fault;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.io.File;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,21 +22,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -50,52 +43,29 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 @Timeout(300)
 class CliS3FaultTest {
-    private static final String ACCESS = "fault-access";
-    private static final String SECRET = "fault-secret-not-real";
     private static final String BUCKET = "backups";
     private static final String PREFIX = "mint/prod";
 
-    static GnuPG gpg;
-    static GnuPG.Key ops;
+    @RegisterExtension
+    static final GnuPGExtension OPS = GnuPGExtension.withKey("Ops <ops@mint.example>", "future-default");
 
     @TempDir
     Path temp;
-    private S3Proxy server;
+    private S3TestServer s3;
     private FaultProxy proxy;
     private S3Client direct;
     private String repo;
     private Path data;
     private boolean encrypted;
 
-    @BeforeAll
-    static void keys() {
-        gpg = GnuPG.start();
-        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-    }
-
-    @AfterAll
-    static void stopGpg() {
-        gpg.close();
-    }
-
     @BeforeEach
     void start() throws Exception {
-        server = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        server.start();
-        while (!"STARTED".equals(server.getState())) {
-            Thread.sleep(10);
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-        direct = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS, SECRET))).build();
-        direct.createBucket(r -> r.bucket(BUCKET));
-        proxy = new FaultProxy(endpoint);
-        System.setProperty("aws.accessKeyId", ACCESS);
-        System.setProperty("aws.secretAccessKey", SECRET);
+        s3 = S3TestServer.start().exportCredentials();
+        s3.createBucket(BUCKET);
+        direct = s3.client();
+        proxy = new FaultProxy(s3.endpoint());
         // Every request of the CLI goes through the proxy.
-        repo = "s3://" + BUCKET + "/" + PREFIX + "?region=us-east-1&endpoint=" + proxy.endpoint() + "&pathStyle=true";
+        repo = s3.repositoryUri(BUCKET, PREFIX, proxy.endpoint());
 
         data = temp.resolve("data");
         Random random = new Random(13);
@@ -109,11 +79,9 @@ class CliS3FaultTest {
 
     @AfterEach
     void stop() throws Exception {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
         proxy.close();
         direct.close();
-        server.stop();
+        s3.close();
     }
 
     private static void write(Path file, int size, Random random) throws IOException {
@@ -128,8 +96,8 @@ class CliS3FaultTest {
         if (!encrypted || args[0].equals("init")) {
             return args;
         }
-        return Stream.concat(Stream.of(args), Stream.of("--key", ops.secretFile().toString(), "--passphrase-file",
-                gpg.passphraseFile.toString())).toArray(String[]::new);
+        return Stream.concat(Stream.of(args), Stream.of("--key", OPS.key().secretFile().toString(), "--passphrase-file",
+                OPS.gpg().passphraseFile.toString())).toArray(String[]::new);
     }
 
     private Cli.Result run(String... args) {
@@ -143,7 +111,7 @@ class CliS3FaultTest {
     }
 
     private void init() {
-        Cli.Result init = encrypted ? ok("init", "--repo", repo, "--encrypt-to", ops.publicFile().toString())
+        Cli.Result init = encrypted ? ok("init", "--repo", repo, "--encrypt-to", OPS.key().publicFile().toString())
                 : ok("init", "--repo", repo);
         assertThat(init.out()).contains(encrypted ? "created encrypted chunked repository" : "chunked repository");
     }
@@ -340,14 +308,13 @@ class CliS3FaultTest {
      * Runs the real {@code main} in a child JVM, as a terminal would: logging is set up there as for an operator, and
      * anything a library logs reaches this stderr. Credentials come from the environment, as the SDK's chain reads them.
      */
-    private static Run java(String... args) throws Exception {
+    private Run java(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), MintBackup.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = builder.environment();
-        env.put("AWS_ACCESS_KEY_ID", ACCESS);
-        env.put("AWS_SECRET_ACCESS_KEY", SECRET);
+        env.putAll(s3.credentialsEnvironment());
         Process p = builder.start();
         try {
             var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));

@@ -2,55 +2,32 @@ package com.mintreplica.backup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /** {@code s3://} repositories through the CLI, against s3proxy in the test JVM; credentials from the SDK's chain. */
 class CliS3Test {
     @TempDir
     Path temp;
-    private S3Proxy server;
+    private S3TestServer s3;
     private String repo;
 
     @BeforeEach
     void start() throws Exception {
-        server = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "cli-access", "cli-secret-not-real")
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        server.start();
-        while (!"STARTED".equals(server.getState())) {
-            Thread.sleep(10);
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-        try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("cli-access", "cli-secret-not-real")))
-                .build()) {
-            client.createBucket(r -> r.bucket("backups"));
-        }
-        // the AWS default chain reads these, as it reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
-        System.setProperty("aws.accessKeyId", "cli-access");
-        System.setProperty("aws.secretAccessKey", "cli-secret-not-real");
-        repo = "s3://backups/mint/prod?region=us-east-1&endpoint=" + endpoint + "&pathStyle=true";
+        s3 = S3TestServer.start().exportCredentials(); // the keys reach the CLI as the AWS default chain reads them
+        s3.createBucket("backups");
+        repo = s3.repositoryUri("backups", "mint/prod");
     }
 
     @AfterEach
     void stop() throws Exception {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
-        server.stop();
+        s3.close();
     }
 
     private static Cli.Result ok(String... args) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.testkit.http.FaultProxy;
 import com.mintreplica.backup.testkit.http.FaultProxy.Fault;
-import java.net.URI;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -13,18 +13,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The WAL commands against a store that fails: an {@code s3://} repository whose endpoint is a {@link FaultProxy} in
@@ -36,36 +29,22 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 @Timeout(300)
 class CliWalFaultTest {
-    private static final String ACCESS = "wal-fault-access";
-    private static final String SECRET = "wal-fault-secret-not-real";
     private static final String BUCKET = "wal";
     private static final long SYSID = 7_312_345_678_901_234_567L;
 
     @TempDir
     Path temp;
-    private S3Proxy server;
+    private S3TestServer s3;
     private FaultProxy proxy;
-    private S3Client direct;
     private String[] where;
     private long savedPause;
 
     @BeforeEach
     void start() throws Exception {
-        server = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        server.start();
-        while (!"STARTED".equals(server.getState())) {
-            Thread.sleep(10);
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-        direct = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS, SECRET))).build();
-        direct.createBucket(r -> r.bucket(BUCKET));
-        proxy = new FaultProxy(endpoint);
-        System.setProperty("aws.accessKeyId", ACCESS);
-        System.setProperty("aws.secretAccessKey", SECRET);
-        String repo = "s3://" + BUCKET + "/db?region=us-east-1&endpoint=" + proxy.endpoint() + "&pathStyle=true";
+        s3 = S3TestServer.start().exportCredentials();
+        s3.createBucket(BUCKET);
+        proxy = new FaultProxy(s3.endpoint());
+        String repo = s3.repositoryUri(BUCKET, "db", proxy.endpoint());
         Cli.Result init = Cli.run("init", "--repo", repo);
         assertThat(init.code()).as(init.toString()).isZero();
         where = new String[] {"--repo", repo, "--cluster", "ledger", "--no-cache"};
@@ -76,11 +55,8 @@ class CliWalFaultTest {
     @AfterEach
     void stop() throws Exception {
         WalFetchCommand.firstPauseMillis = savedPause;
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
         proxy.close();
-        direct.close();
-        server.stop();
+        s3.close();
     }
 
     /** DIR/pg_wal/NAME: segment {@code seg} of timeline 1 for a cluster of {@code size}-byte segments. */

@@ -2,13 +2,10 @@ package com.mintreplica.backup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +13,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -73,18 +69,11 @@ class DaemonMetricsIT {
         assertThat(first.code()).as(first.toString()).isZero();
         Instant before = Instant.now();
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        AtomicInteger code = new AtomicInteger(-1);
-        Thread daemon = new Thread(() -> {
-            try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-                code.set(MintBackup.run(new String[] {"daemon", "--config", config.toString(),
-                    "--metrics-address", "127.0.0.1:0"}, o, o, Map.of(), false));
-            }
-        });
         long startMinute = Instant.now().getEpochSecond() / 60;
-        daemon.start();
+        InProcessDaemon daemon = InProcessDaemon.start(Map.of(), "--config", config.toString(),
+                "--metrics-address", "127.0.0.1:0");
         try {
-            String url = awaitUrl(out);
+            String url = daemon.awaitMetricsUrl();
             String scrape = get(url);
             // each minute slot since the start runs once (the current minute's slot counts as coming): a start just
             // before a minute's end sees two slots before the first scrape
@@ -102,7 +91,8 @@ class DaemonMetricsIT {
                     && scrape.contains("mint_backup_job_duration_seconds_count{backup_job=\"files\",outcome=\"succeeded\"")
                     && scrape.contains("mint_backup_job_duration_seconds_count{backup_job=\"_drill-files-check\",outcome=\"succeeded\"")
                     && scrape.contains("mint_backup_job_bytes_count{backup_job=\"files\""))) {
-                assertThat(System.nanoTime()).as("the scheduled runs are seen in:\n%s\n%s", scrape, out).isLessThan(deadline);
+                assertThat(System.nanoTime()).as("the scheduled runs are seen in:\n%s\n%s", scrape, daemon.output())
+                        .isLessThan(deadline);
                 Thread.sleep(500);
                 scrape = get(url);
             }
@@ -131,11 +121,10 @@ class DaemonMetricsIT {
             assertThat(exported).as("every name the dashboard and the alert rules use is exported").containsAll(used);
             assertThat(Files.readString(DOCS.resolve("grafana-dashboard.json"))).contains("backup_job");
         } finally {
-            daemon.interrupt();
-            daemon.join(60_000);
+            daemon.stop(Duration.ofSeconds(60));
         }
         assertThat(daemon.isAlive()).isFalse();
-        assertThat(code.get()).isZero();
+        assertThat(daemon.exitCode()).isZero();
     }
 
     @Test
@@ -154,19 +143,6 @@ class DaemonMetricsIT {
         Cli.Result r = Cli.run("daemon", "--config", config.toString(), "--metrics-address", "localhost");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--metrics-address 'localhost' is not HOST:PORT").doesNotContain("\tat ");
-    }
-
-    private static String awaitUrl(ByteArrayOutputStream out) throws InterruptedException {
-        Pattern url = Pattern.compile("metrics for Prometheus at (http://\\S+)");
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            Matcher m = url.matcher(out.toString(StandardCharsets.UTF_8));
-            if (m.find()) {
-                return m.group(1);
-            }
-            assertThat(System.nanoTime()).as("the daemon starts: %s", out).isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 
     private static String get(String url) throws Exception {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.mintreplica.backup.testkit.gpg.GnuPG;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
-import java.net.URI;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,18 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * docs/disaster-recovery.md, section 6 "Without mint-backup", run as written: the shell block is taken from the
@@ -42,8 +35,7 @@ class DisasterRecoveryRunbookIT {
 
     @TempDir
     Path temp;
-    private S3Proxy server;
-    private URI endpoint;
+    private S3TestServer s3;
     private PostgresCluster pg;
     private GnuPG gpg;
 
@@ -51,37 +43,22 @@ class DisasterRecoveryRunbookIT {
     void start() throws Exception {
         assumeTrue(onPath("aws"), "the aws CLI is not installed (.ci/run installs awscli): the runbook's S3 commands"
                 + " cannot run here");
-        server = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "runbook-access", "runbook-secret-not-real")
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        server.start();
-        while (!"STARTED".equals(server.getState())) {
-            Thread.sleep(10);
-        }
-        endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-        try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create("runbook-access", "runbook-secret-not-real"))).build()) {
-            client.createBucket(r -> r.bucket("offsite"));
-        }
-        System.setProperty("aws.accessKeyId", "runbook-access");
-        System.setProperty("aws.secretAccessKey", "runbook-secret-not-real");
+        s3 = S3TestServer.start().exportCredentials();
+        s3.createBucket("offsite");
         pg = PostgresCluster.start();
         gpg = GnuPG.start();
     }
 
     @AfterEach
     void stop() throws Exception {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
         if (gpg != null) {
             gpg.close();
         }
         if (pg != null) {
             pg.close();
         }
-        if (server != null) {
-            server.stop();
+        if (s3 != null) {
+            s3.close();
         }
     }
 
@@ -126,7 +103,7 @@ class DisasterRecoveryRunbookIT {
         Map<String, String> env = new HashMap<>();
         env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         env.put("PGPASSWORD", pg.password().reveal());
-        String repo = "s3://offsite/primary?region=us-east-1&endpoint=" + endpoint + "&pathStyle=true";
+        String repo = s3.repositoryUri("offsite", "primary");
         String[] key = {"--key", ops.secretFile().toString(), "--passphrase-file", gpg.passphraseFile.toString()};
         ok(env, "init", "--repo", repo, "--layout", "single", "--encrypt-to", ops.publicFile().toString());
 
@@ -157,14 +134,13 @@ class DisasterRecoveryRunbookIT {
         // option every version of the aws CLI has, where AWS_ENDPOINT_URL needs 1.29 / 2.13 or later).
         Path bin = Files.createDirectories(temp.resolve("bin"));
         Path aws = Files.writeString(bin.resolve("aws"), "#!/bin/sh\nexec '" + which("aws") + "' --endpoint-url '"
-                + endpoint + "' \"$@\"\n");
+                + s3.endpoint() + "' \"$@\"\n");
         Files.setPosixFilePermissions(aws, PosixFilePermissions.fromString("rwxr-xr-x"));
         Map<String, String> shell = new HashMap<>();
         shell.put("PATH", bin + ":" + pg.binDir() + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         shell.put("GNUPGHOME", gnupg.toString());
         shell.put("AWS_SHARED_CREDENTIALS_FILE", temp.resolve("no-aws-credentials").toString());
-        shell.put("AWS_ACCESS_KEY_ID", "runbook-access");
-        shell.put("AWS_SECRET_ACCESS_KEY", "runbook-secret-not-real");
+        shell.putAll(s3.credentialsEnvironment());
         shell.put("AWS_CONFIG_FILE", awsConfig.toString());
         shell.put("PGPASSWORD", pg.password().reveal());
         String script = runbookBlock("## 6. Without mint-backup", Map.of(

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -193,24 +190,16 @@ class JobsCliTest {
         // Every minute: a slot less than a minute old is due at start, so a run is under way when the thread is
         // interrupted. The daemon used to return while that run still wrote (in CI, only in an hour's first minute).
         Files.writeString(config, Files.readString(config).replace("0 * * * *", "* * * * *"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        AtomicInteger code = new AtomicInteger(-1);
-        Thread daemon = new Thread(() -> {
-            try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-                code.set(MintBackup.run(new String[] {"daemon", "--config", config.toString()}, o, o, Map.of(), false));
-            }
-        });
-        daemon.start();
+        InProcessDaemon daemon = InProcessDaemon.start(Map.of(), "--config", config.toString());
         long deadline = System.nanoTime() + 20_000_000_000L;
-        while (!out.toString(StandardCharsets.UTF_8).contains("job etc: started")) {
+        while (!daemon.output().contains("job etc: started")) {
             assertThat(System.nanoTime()).as("the daemon starts its job").isLessThan(deadline);
             Thread.sleep(5);
         }
-        daemon.interrupt();
-        daemon.join(20_000);
+        daemon.stop(Duration.ofSeconds(20));
         assertThat(daemon.isAlive()).isFalse();
-        assertThat(code.get()).isZero();
-        String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(daemon.exitCode()).isZero();
+        String printed = daemon.output();
         assertThat(printed).contains("1 jobs scheduled").contains("daemon: stopped");
         assertThat(printed.indexOf("job etc")).as(printed).isLessThan(printed.indexOf("daemon: stopped"));
         assertThat(printed.lastIndexOf("job etc")).as("the run's end is heard before the daemon stops: " + printed)

@@ -4,28 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.mintreplica.backup.testkit.gpg.GnuPG;
+import com.mintreplica.backup.testkit.gpg.GnuPGExtension;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Disaster recovery: jobs back up into an encrypted S3 repository (s3proxy in the test JVM); then the machine, its
@@ -33,44 +26,20 @@ import software.amazon.awssdk.services.s3.S3Client;
  * and the key, lists the jobs and restores their latest snapshots.
  */
 class RecoverS3Test {
-    static GnuPG gpg;
-    static GnuPG.Key ops;
+    @RegisterExtension
+    static final GnuPGExtension OPS = GnuPGExtension.withKey("Ops <ops@mint.example>", "future-default");
 
     @TempDir
     Path temp;
-    private S3Proxy server;
+    private S3TestServer s3;
     private String repo;
     private Path site;
 
-    @BeforeAll
-    static void keys() {
-        gpg = GnuPG.start();
-        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-    }
-
-    @AfterAll
-    static void stopGpg() {
-        gpg.close();
-    }
-
     @BeforeEach
     void start() throws Exception {
-        server = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "dr-access", "dr-secret-not-real")
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        server.start();
-        while (!"STARTED".equals(server.getState())) {
-            Thread.sleep(10);
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-        try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("dr-access", "dr-secret-not-real")))
-                .build()) {
-            client.createBucket(r -> r.bucket("offsite"));
-        }
-        System.setProperty("aws.accessKeyId", "dr-access");
-        System.setProperty("aws.secretAccessKey", "dr-secret-not-real");
-        repo = "s3://offsite/mint?region=us-east-1&endpoint=" + endpoint + "&pathStyle=true";
+        s3 = S3TestServer.start().exportCredentials();
+        s3.createBucket("offsite");
+        repo = s3.repositoryUri("offsite", "mint");
 
         // The lost machine: its data, its config and its keys' copies.
         site = temp.resolve("site");
@@ -94,14 +63,12 @@ class RecoverS3Test {
                   www:
                     source: {paths: [%s]}
                     repository: offsite
-                """.formatted(ops.secretFile(), gpg.passphraseFile, repo, site.resolve("etc"), site.resolve("www")));
+                """.formatted(OPS.key().secretFile(), OPS.gpg().passphraseFile, repo, site.resolve("etc"), site.resolve("www")));
     }
 
     @AfterEach
     void stop() throws Exception {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
-        server.stop();
+        s3.close();
     }
 
     private static Cli.Result run(int expected, String... args) {
@@ -111,8 +78,8 @@ class RecoverS3Test {
     }
 
     private String[] recover(String... more) {
-        return Stream.concat(Stream.of("recover", "--repo", repo, "--key", ops.secretFile().toString(), "--passphrase-file",
-                gpg.passphraseFile.toString()), Stream.of(more)).toArray(String[]::new);
+        return Stream.concat(Stream.of("recover", "--repo", repo, "--key", OPS.key().secretFile().toString(), "--passphrase-file",
+                OPS.gpg().passphraseFile.toString()), Stream.of(more)).toArray(String[]::new);
     }
 
     private static void deleteTree(Path dir) throws IOException {
@@ -179,10 +146,10 @@ class RecoverS3Test {
                 .filter(l -> l.startsWith("mint-backup recover") && l.contains(" --restore 'etc=")).findFirst()
                 .orElseThrow(() -> new AssertionError(listing.out()));
         assertThat(command).as("the URI's & is quoted").contains("'" + repo + "'")
-                .contains("--passphrase-file " + gpg.passphraseFile);
+                .contains("--passphrase-file " + OPS.gpg().passphraseFile);
 
-        Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
-                "AWS_ACCESS_KEY_ID", "dr-access", "AWS_SECRET_ACCESS_KEY", "dr-secret-not-real");
+        Map<String, String> env = new HashMap<>(s3.credentialsEnvironment());
+        env.put("PATH", bin + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         String output = Shells.run(command, env, temp, 120);
         assertThat(output).contains("restore etc: snapshot");
         assertThat(restore.resolve("etc").resolve(lostEtc.toString().substring(1)).resolve("mint/app.yaml"))

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,9 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,17 +90,10 @@ class ReportBrowserIT {
     @Test
     void the_daemon_serves_the_same_page_at_report() throws Exception {
         ReportFixture f = ReportFixture.build(temp);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        AtomicInteger code = new AtomicInteger(-1);
-        Thread daemon = new Thread(() -> {
-            try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-                code.set(MintBackup.run(new String[] {"daemon", "--config", f.config.toString(),
-                    "--metrics-address", "127.0.0.1:0"}, o, o, Map.of(), false));
-            }
-        });
-        daemon.start();
+        InProcessDaemon daemon = InProcessDaemon.start(Map.of(), "--config", f.config.toString(),
+                "--metrics-address", "127.0.0.1:0");
         try {
-            String url = awaitUrl(out);
+            String url = daemon.awaitUrl("the HTML report at ");
             assertThat(url).endsWith("/report");
             HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
                     .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
@@ -116,11 +103,10 @@ class ReportBrowserIT {
             assertThat(dom.console()).as("console messages").isEmpty();
             assertPoints(dom.stdout(), f);
         } finally {
-            daemon.interrupt();
-            daemon.join(60_000);
+            daemon.stop(Duration.ofSeconds(60));
         }
         assertThat(daemon.isAlive()).isFalse();
-        assertThat(code.get()).isZero();
+        assertThat(daemon.exitCode()).isZero();
     }
 
     /** The check above would catch a page that runs a script or loads from the network: Chromium logs both. */
@@ -193,16 +179,4 @@ class ReportBrowserIT {
         return b;
     }
 
-    private static String awaitUrl(ByteArrayOutputStream out) throws InterruptedException {
-        Pattern url = Pattern.compile("the HTML report at (http://\\S+)");
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            Matcher m = url.matcher(out.toString(StandardCharsets.UTF_8));
-            if (m.find()) {
-                return m.group(1);
-            }
-            assertThat(System.nanoTime()).as("the daemon starts: %s", out).isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
 }

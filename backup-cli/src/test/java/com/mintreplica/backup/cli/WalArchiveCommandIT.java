@@ -1,5 +1,11 @@
 package com.mintreplica.backup.cli;
 
+import static com.mintreplica.backup.cli.LauncherPostgres.LAUNCHER;
+import static com.mintreplica.backup.cli.LauncherPostgres.deleteTree;
+import static com.mintreplica.backup.cli.LauncherPostgres.java;
+import static com.mintreplica.backup.cli.LauncherPostgres.repository;
+import static com.mintreplica.backup.cli.LauncherPostgres.serverOwned;
+import static com.mintreplica.backup.cli.LauncherPostgres.workDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.core.Repository;
@@ -12,7 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,26 +43,7 @@ class WalArchiveCommandIT {
         if (pg != null) {
             pg.close();
         }
-        if (work != null) {
-            try (var paths = Files.walk(work)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
-
-    private static final Path LAUNCHER = Path.of("..", "bin", "mint-backup").toAbsolutePath().normalize();
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    /** A directory the server's user (postgres, when the tests run as root) may write. */
-    private Path shared(String name) throws Exception {
-        Path dir = Files.createDirectories(work.resolve(name));
-        if (pg.runsAsPostgresUser()) {
-            exec(List.of("chown", "-R", "postgres:", dir.toString()), Map.of());
-        }
-        return dir;
+        deleteTree(work);
     }
 
     private record Run(int code, String out, long millis) {
@@ -93,31 +80,20 @@ class WalArchiveCommandIT {
     @Test
     void archive_command_through_the_launcher_archives_every_segment_under_pgbench_and_verify_names_a_deleted_one()
             throws Exception {
-        work = Files.createTempDirectory(Path.of("/tmp"), "mint-wal-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = workDir("mint-wal-");
         // archive_command is set below with ALTER SYSTEM (a -c option would override it); until then WAL accumulates
         pg = PostgresCluster.builder().setting("archive_mode", "on").setting("max_wal_size", "256MB").start();
-        Path repo = work.resolve("repo");
-        Repository.init(new LocalDirectorySink(repo)).close();
-        shared("repo");
-        Path spool = shared("spool");
-        String command = "JAVA=" + java() + " " + LAUNCHER + " wal-push --repo " + repo + " --cluster db1 --no-cache"
-                + " --spool " + spool + " --batch 64 --parallel 2 %p";
-        pg.sql("postgres", "alter system set archive_command = '" + command + "'");
-        pg.sql("postgres", "select pg_reload_conf()");
+        Path repo = repository(pg, work.resolve("repo"));
+        Path spool = serverOwned(pg, work.resolve("spool"));
+        pg.archiveCommand("JAVA=" + java() + " " + LAUNCHER + " wal-push --repo " + repo + " --cluster db1 --no-cache"
+                + " --spool " + spool + " --batch 64 --parallel 2 %p");
 
         pgbench("-i", "-s", "5", "-q");
         long t0 = System.nanoTime();
-        String first = pg.query("postgres", "select coalesce(last_archived_wal, '') from pg_stat_archiver").strip();
+        String first = pg.lastArchivedWal();
         String bench = pgbench("-c", "4", "-j", "2", "-T", "20", "-n");
-        String last = pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        String archived = "";
-        while (archived.compareTo(last) < 0) {
-            assertThat(System.nanoTime()).as("archived up to %s only, waiting for %s", archived, last).isLessThan(deadline);
-            Thread.sleep(200);
-            archived = pg.query("postgres", "select coalesce(last_archived_wal, '') from pg_stat_archiver").strip();
-        }
+        String last = pg.switchWal();
+        pg.awaitArchived(last, Duration.ofMinutes(5));
         double seconds = (System.nanoTime() - t0) / 1e9;
         String stats = pg.query("postgres", "select archived_count || ' ' || failed_count from pg_stat_archiver").strip();
         long failed = Long.parseLong(stats.split(" ")[1]);

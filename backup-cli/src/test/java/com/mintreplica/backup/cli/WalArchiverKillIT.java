@@ -1,5 +1,11 @@
 package com.mintreplica.backup.cli;
 
+import static com.mintreplica.backup.cli.LauncherPostgres.LAUNCHER;
+import static com.mintreplica.backup.cli.LauncherPostgres.deleteTree;
+import static com.mintreplica.backup.cli.LauncherPostgres.java;
+import static com.mintreplica.backup.cli.LauncherPostgres.repository;
+import static com.mintreplica.backup.cli.LauncherPostgres.serverOwned;
+import static com.mintreplica.backup.cli.LauncherPostgres.workDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.core.Repository;
@@ -12,9 +18,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +39,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class WalArchiverKillIT {
-    private static final Path LAUNCHER = Path.of("..", "bin", "mint-backup").toAbsolutePath().normalize();
     private static final int TRIALS = 20;
 
     private Path work;
@@ -45,11 +49,7 @@ class WalArchiverKillIT {
         if (pg != null) {
             pg.close();
         }
-        if (work != null) {
-            try (Stream<Path> paths = Files.walk(work)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        deleteTree(work);
     }
 
     /** Process ids of the JVMs running {@code wal-push} (read from /proc: they run as the postgres user). */
@@ -87,28 +87,16 @@ class WalArchiverKillIT {
         return pids.size();
     }
 
-    private String archivedUpTo() {
-        return pg.query("postgres", "select coalesce(last_archived_wal, '') from pg_stat_archiver").strip();
-    }
-
     @Test
     void segments_survive_kill_minus_9_of_wal_push_at_random_moments_and_postgresql_retries_without_a_gap()
             throws Exception {
-        work = Files.createTempDirectory(Path.of("/tmp"), "mint-walkill-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+        work = workDir("mint-walkill-");
         pg = PostgresCluster.builder().setting("archive_mode", "on").setting("max_wal_size", "256MB").start();
-        Path repo = work.resolve("repo");
-        Repository.init(new LocalDirectorySink(repo)).close();
-        Path spool = Files.createDirectories(work.resolve("spool"));
-        if (pg.runsAsPostgresUser()) {
-            new ProcessBuilder("chown", "-R", "postgres:", repo.toString(), spool.toString()).start().waitFor(30, TimeUnit.SECONDS);
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path repo = repository(pg, work.resolve("repo"));
+        Path spool = serverOwned(pg, work.resolve("spool"));
         // batches of 4, one at a time: a kill lands inside a batch more often
-        String command = "JAVA=" + java + " " + LAUNCHER + " wal-push --repo " + repo + " --cluster db1 --no-cache"
-                + " --spool " + spool + " --batch 4 --parallel 1 %p";
-        pg.sql("postgres", "alter system set archive_command = '" + command + "'");
-        pg.sql("postgres", "select pg_reload_conf()");
+        pg.archiveCommand("JAVA=" + java() + " " + LAUNCHER + " wal-push --repo " + repo + " --cluster db1 --no-cache"
+                + " --spool " + spool + " --batch 4 --parallel 1 %p");
         pg.sql("postgres", "create table filler (id serial primary key, payload text)");
 
         Random random = new Random(16);
@@ -119,7 +107,7 @@ class WalArchiverKillIT {
             // a few segments become ready at once
             for (int i = 0; i < 5; i++) {
                 pg.sql("postgres", "insert into filler (payload) select repeat(md5(g::text), 20) from generate_series(1, 2000) g");
-                last = pg.query("postgres", "select pg_walfile_name(pg_switch_wal())").strip();
+                last = pg.switchWal();
             }
             // a random moment of a wal-push's life: its JVM starting, reading a segment, storing it, acknowledging
             long appear = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -151,12 +139,7 @@ class WalArchiverKillIT {
         }
         assertThat(killed).as("wal-push JVMs killed in %d trials", TRIALS).isGreaterThanOrEqualTo(TRIALS / 4);
 
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (archivedUpTo().compareTo(last) < 0) {
-            assertThat(System.nanoTime()).as("archived up to %s only, waiting for %s", archivedUpTo(), last)
-                    .isLessThan(deadline);
-            Thread.sleep(200);
-        }
+        pg.awaitArchived(last, Duration.ofMinutes(5));
         String failures = pg.query("postgres", "select failed_count from pg_stat_archiver").strip();
         try (Repository r = Repository.open(new LocalDirectorySink(repo))) {
             WalArchive archive = WalArchive.open(r, "db1");

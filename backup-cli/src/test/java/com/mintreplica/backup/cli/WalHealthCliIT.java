@@ -3,13 +3,10 @@ package com.mintreplica.backup.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -44,8 +40,7 @@ class WalHealthCliIT {
     static void start() throws Exception {
         // archive_command from postgresql.auto.conf: a -c setting on the command line would win over ALTER SYSTEM.
         pg = PostgresCluster.builder().setting("archive_mode", "on").start();
-        pg.sql("postgres", "alter system set archive_command = 'false'");
-        pg.sql("postgres", "select pg_reload_conf()");
+        pg.archiveCommand("false");
         Thread.sleep(300);
         pg.sql("postgres", "create table t(x int); insert into t values (1); select pg_switch_wal();");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -102,17 +97,10 @@ class WalHealthCliIT {
     @Test
     void theDaemonExportsTheWalMetersTheAlertRuleUses() throws Exception {
         Path config = config();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        AtomicInteger code = new AtomicInteger(-1);
-        Thread daemon = new Thread(() -> {
-            try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-                code.set(MintBackup.run(new String[] {"daemon", "--config", config.toString(),
-                    "--metrics-address", "127.0.0.1:0", "--wal-check-interval", "1"}, o, o, env(), false));
-            }
-        });
-        daemon.start();
+        InProcessDaemon daemon = InProcessDaemon.start(env(), "--config", config.toString(),
+                "--metrics-address", "127.0.0.1:0", "--wal-check-interval", "1");
         try {
-            String url = awaitUrl(out);
+            String url = daemon.awaitMetricsUrl();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             String scrape = get(url);
             while (!scrape.contains("mint_backup_wal_archiving_stalled{backup_job=\"ledger\"")) {
@@ -136,11 +124,10 @@ class WalHealthCliIT {
             assertThat(used).contains("mint_backup_wal_archiving_stalled");
             assertThat(exported).containsAll(used);
         } finally {
-            daemon.interrupt();
-            daemon.join(60_000);
+            daemon.stop(Duration.ofSeconds(60));
         }
         assertThat(daemon.isAlive()).isFalse();
-        assertThat(code.get()).isZero();
+        assertThat(daemon.exitCode()).isZero();
     }
 
     /** A job with {@code wal-receive: true}: the daemon streams its WAL into the job's archive while it runs. */
@@ -165,32 +152,25 @@ class WalHealthCliIT {
                         repository: primary
                     """.formatted(repo, source.uri("postgres")));
             assertThat(Cli.run("init", "--repo", repo.toString()).code()).isZero();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            AtomicInteger code = new AtomicInteger(-1);
-            Thread daemon = new Thread(() -> {
-                try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-                    code.set(MintBackup.run(new String[] {"daemon", "--config", config.toString()}, o, o,
-                            Map.of("BOOKS_PASSWORD", source.password().reveal()), false));
-                }
-            });
-            daemon.start();
+            InProcessDaemon daemon = InProcessDaemon.start(Map.of("BOOKS_PASSWORD", source.password().reveal()),
+                    "--config", config.toString());
             try {
                 source.sql("postgres", "create table t(x int); insert into t select generate_series(1, 1000)");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (!hasPartial(repo)) {
-                    assertThat(System.nanoTime()).as("the daemon streams WAL within 60 s: %s", out).isLessThan(deadline);
+                    assertThat(System.nanoTime()).as("the daemon streams WAL within 60 s: %s", daemon.output())
+                            .isLessThan(deadline);
                     Thread.sleep(200);
                 }
-                assertThat(out.toString(StandardCharsets.UTF_8)).contains("job books: streaming WAL from")
+                assertThat(daemon.output()).contains("job books: streaming WAL from")
                         .doesNotContain(source.password().reveal());
                 assertThat(source.query("postgres", "select active from pg_replication_slots where slot_name ="
                         + " 'daemon_slot'").strip()).isEqualTo("t");
             } finally {
-                daemon.interrupt();
-                daemon.join(60_000);
+                daemon.stop(Duration.ofSeconds(60));
             }
             assertThat(daemon.isAlive()).isFalse();
-            assertThat(code.get()).isZero();
+            assertThat(daemon.exitCode()).isZero();
         }
     }
 
@@ -209,19 +189,6 @@ class WalHealthCliIT {
                 Pattern.MULTILINE).matcher(scrape);
         assertThat(m.find()).as("%s of ledger in %s", metric, scrape).isTrue();
         return Double.parseDouble(m.group(1));
-    }
-
-    private static String awaitUrl(ByteArrayOutputStream out) throws InterruptedException {
-        Pattern url = Pattern.compile("metrics for Prometheus at (http://\\S+)");
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            Matcher m = url.matcher(out.toString(StandardCharsets.UTF_8));
-            if (m.find()) {
-                return m.group(1);
-            }
-            assertThat(System.nanoTime()).as("the daemon starts: %s", out).isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 
     private static String get(String url) throws Exception {

@@ -1,5 +1,9 @@
 package com.mintreplica.backup.cli;
 
+import static com.mintreplica.backup.cli.LauncherPostgres.LAUNCHER;
+import static com.mintreplica.backup.cli.LauncherPostgres.deleteTree;
+import static com.mintreplica.backup.cli.LauncherPostgres.java;
+import static com.mintreplica.backup.cli.LauncherPostgres.workDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.core.Repository;
@@ -12,7 +16,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -45,7 +48,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class WalReceiveCommandIT {
-    private static final Path LAUNCHER = Path.of("..", "bin", "mint-backup").toAbsolutePath().normalize();
     private Path work;
     private PostgresCluster pg;
 
@@ -54,11 +56,7 @@ class WalReceiveCommandIT {
         if (pg != null) {
             pg.close();
         }
-        if (work != null) {
-            try (var paths = Files.walk(work)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        deleteTree(work);
     }
 
     @Test
@@ -112,9 +110,7 @@ class WalReceiveCommandIT {
                 .setting("archive_mode", "on") // archive_command from postgresql.auto.conf: a -c setting would win
                 .setting("archive_timeout", Integer.toString(timeout)).start();
         Path repo = repository();
-        String push = "JAVA=" + java() + " " + LAUNCHER + " wal-push --repo " + repo + " --cluster db1 --no-cache %p";
-        pg.sql("postgres", "alter system set archive_command = '" + push + "'");
-        pg.sql("postgres", "select pg_reload_conf()");
+        pg.archiveCommand("JAVA=" + java() + " " + LAUNCHER + " wal-push --repo " + repo + " --cluster db1 --no-cache %p");
         pg.sql("postgres", "create table ticks(id bigint primary key, at timestamptz not null)");
         try (RecoveredCluster restored = RecoveredCluster.baseBackup(pg)) {
             Map<Long, Instant> committed = new ConcurrentSkipListMap<>();
@@ -128,15 +124,8 @@ class WalReceiveCommandIT {
     }
 
     private Path repository() throws Exception {
-        work = Files.createTempDirectory(Path.of("/tmp"), "mint-walrecv-");
-        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path repo = work.resolve("repo");
-        Repository.init(new LocalDirectorySink(repo)).close();
-        if (pg.runsAsPostgresUser()) { // wal-push and wal-fetch run as the server's user
-            Process p = new ProcessBuilder("chown", "-R", "postgres:", repo.toString()).inheritIO().start();
-            assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
-        }
-        return repo;
+        work = workDir("mint-walrecv-");
+        return LauncherPostgres.repository(pg, work.resolve("repo")); // wal-push and wal-fetch run as the server's user
     }
 
     private static String fetchCommand(Path repo) {
@@ -194,9 +183,5 @@ class WalReceiveCommandIT {
     private String log() throws IOException {
         Path log = work.resolve("receive.log");
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

@@ -19,26 +19,21 @@ import com.mintreplica.backup.fs.DirectorySource;
 import com.mintreplica.backup.storage.s3.S3Sink;
 import com.mintreplica.backup.testkit.MemoryTarget;
 import com.mintreplica.backup.testkit.gpg.GnuPG;
+import com.mintreplica.backup.testkit.gpg.GnuPGExtension;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -53,46 +48,27 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 class WriterS3PolicyTest {
     static final String BUCKET = "backups";
     static final String PREFIX = "mint/prod";
-    static GnuPG gpg;
-    static GnuPG.Key ops;
+    @RegisterExtension
+    static final GnuPGExtension OPS = GnuPGExtension.withKey("Ops <ops@mint.example>", "future-default");
 
     @TempDir
     Path temp;
-    S3Proxy server;
+    S3TestServer s3;
     URI endpoint;
     IamPolicyProxy proxy;
 
-    @BeforeAll
-    static void keys() {
-        gpg = GnuPG.start();
-        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-    }
-
-    @AfterAll
-    static void stopGpg() {
-        gpg.close();
-    }
-
     @BeforeEach
     void start() throws Exception {
-        server = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "writer-access", "writer-secret-not-real")
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        server.start();
-        while (!"STARTED".equals(server.getState())) {
-            Thread.sleep(10);
-        }
-        endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-        try (S3Client client = client(endpoint)) {
-            client.createBucket(r -> r.bucket(BUCKET));
-        }
+        s3 = S3TestServer.start();
+        endpoint = s3.endpoint();
+        s3.createBucket(BUCKET);
         proxy = new IamPolicyProxy(endpoint, policyFile(), BUCKET, PREFIX);
     }
 
     @AfterEach
     void stop() throws Exception {
         proxy.close();
-        server.stop();
+        s3.close();
     }
 
     static Path policyFile() {
@@ -101,20 +77,13 @@ class WriterS3PolicyTest {
         return Files.exists(file) ? file : here.getParent().resolve("docs/writer-iam-policy.json");
     }
 
-    static S3Client client(URI endpoint) {
-        return S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("writer-access",
-                        "writer-secret-not-real"))).build();
-    }
-
-    private static S3Sink sink(URI endpoint) {
-        return S3Sink.builder().bucket(BUCKET).prefix(PREFIX).region("us-east-1").endpoint(endpoint).pathStyle(true)
-                .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("writer-access", "writer-secret-not-real")))
-                .partSize(S3Sink.MIN_PART_SIZE).build();
+    private S3Sink sink(URI endpoint) {
+        return S3Sink.builder().bucket(BUCKET).prefix(PREFIX).region(S3TestServer.REGION).endpoint(endpoint).pathStyle(true)
+                .credentials(s3.credentials()).partSize(S3Sink.MIN_PART_SIZE).build();
     }
 
     private static OpenPgpSecretKey secret() {
-        return OpenPgpKeys.secretKey(ops.secretFile(), Secret.of(GnuPG.PASSPHRASE));
+        return OpenPgpKeys.secretKey(OPS.key().secretFile(), Secret.of(GnuPG.PASSPHRASE));
     }
 
     @Test
@@ -127,7 +96,7 @@ class WriterS3PolicyTest {
 
         Path writerFile = temp.resolve("app1.key");
         try (S3Sink admin = sink(endpoint)) {
-            Repository.init(admin, RepositorySettings.defaults(), OpenPgpEncryption.to(OpenPgpKeys.publicKey(ops.publicFile()))).close();
+            Repository.init(admin, RepositorySettings.defaults(), OpenPgpEncryption.to(OpenPgpKeys.publicKey(OPS.key().publicFile()))).close();
             try (KeyManager keys = KeyManager.open(admin, secret())) {
                 keys.exportWriter("app1").write(writerFile);
             }
@@ -157,13 +126,13 @@ class WriterS3PolicyTest {
         // what a writer never gets: data, manifests, session keys, deleting or replacing what readers rely on
         String pack;
         String manifest;
-        try (S3Client direct = client(endpoint)) {
+        try (S3Client direct = s3.client()) {
             List<String> keys = direct.listObjectsV2(r -> r.bucket(BUCKET).prefix(PREFIX + "/")).contents().stream()
                     .map(o -> o.key()).toList();
             pack = keys.stream().filter(k -> k.startsWith(PREFIX + "/data/")).findFirst().orElseThrow();
             manifest = keys.stream().filter(k -> k.startsWith(PREFIX + "/snapshots/")).findFirst().orElseThrow();
         }
-        try (S3Client asWriter = client(proxy.endpoint())) {
+        try (S3Client asWriter = s3.client(proxy.endpoint())) {
             for (String key : List.of(pack, manifest, PREFIX + "/sessions/x")) {
                 assertThatThrownBy(() -> asWriter.getObjectAsBytes(r -> r.bucket(BUCKET).key(key)))
                         .isInstanceOf(S3Exception.class).satisfies(e -> assertThat(((S3Exception) e).statusCode()).isEqualTo(403));

@@ -13,9 +13,7 @@ import com.mintreplica.backup.core.internal.RestoreRun;
 import com.mintreplica.backup.core.internal.Store;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.core.sink.ObjectInfo;
-import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
-import com.mintreplica.backup.core.sink.SinkCapability;
 import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
@@ -39,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -143,13 +140,12 @@ class CodecCorruptionTest {
      * The repository's real Sink, except that one object can be served damaged: a store or a disk that returns other
      * bytes than were written. (Cheaper than rewriting the file thousands of times on a busy machine.)
      */
-    static final class DamagingSink implements Sink {
-        private final Sink sink;
+    static final class DamagingSink extends ForwardingSink {
         private volatile String name;
         private volatile byte[] bytes;
 
         DamagingSink(Sink sink) {
-            this.sink = sink;
+            super(sink);
         }
 
         void damage(String object, byte[] content) {
@@ -158,29 +154,14 @@ class CodecCorruptionTest {
         }
 
         @Override
-        public Set<SinkCapability> capabilities() {
-            return sink.capabilities();
-        }
-
-        @Override
-        public void put(String object, InputStream content, long length, ObjectKind kind) throws IOException {
-            sink.put(object, content, length, kind);
-        }
-
-        @Override
-        public boolean putIfAbsent(String object, InputStream content, long length, ObjectKind kind) throws IOException {
-            return sink.putIfAbsent(object, content, length, kind);
-        }
-
-        @Override
         public InputStream get(String object) throws IOException {
-            return object.equals(name) ? new ByteArrayInputStream(bytes) : sink.get(object);
+            return object.equals(name) ? new ByteArrayInputStream(bytes) : super.get(object);
         }
 
         @Override
         public InputStream get(String object, long offset, long length) throws IOException {
             if (!object.equals(name)) {
-                return sink.get(object, offset, length);
+                return super.get(object, offset, length);
             }
             int from = (int) Math.min(offset, bytes.length);
             return new ByteArrayInputStream(bytes, from, (int) Math.min(length, bytes.length - from));
@@ -188,23 +169,8 @@ class CodecCorruptionTest {
 
         @Override
         public Optional<ObjectInfo> stat(String object) throws IOException {
-            Optional<ObjectInfo> info = sink.stat(object);
+            Optional<ObjectInfo> info = super.stat(object);
             return object.equals(name) ? info.map(i -> new ObjectInfo(object, bytes.length, i.lastModified())) : info;
-        }
-
-        @Override
-        public Stream<ObjectInfo> list(String prefix) throws IOException {
-            return sink.list(prefix);
-        }
-
-        @Override
-        public void delete(String object) throws IOException {
-            sink.delete(object);
-        }
-
-        @Override
-        public String describe() {
-            return sink.describe();
         }
     }
 

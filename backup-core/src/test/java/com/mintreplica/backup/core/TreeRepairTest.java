@@ -10,27 +10,19 @@ import com.mintreplica.backup.core.internal.Manifest;
 import com.mintreplica.backup.core.retention.Retention;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.core.sink.ObjectInfo;
-import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
 import com.mintreplica.backup.core.source.RestoreContext;
 import com.mintreplica.backup.core.source.RestoreTarget;
-import com.mintreplica.backup.core.source.Source;
-import com.mintreplica.backup.core.source.SourceEntry;
-import com.mintreplica.backup.core.source.SourceId;
-import com.mintreplica.backup.core.source.SourceReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -48,42 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TreeRepairTest {
     @TempDir
     Path temp;
-
-    /** Entries as path -> content (null: a directory), in this order. */
-    private static Source source(Map<String, String> entries) {
-        return new Source() {
-            @Override
-            public SourceId id() {
-                return new SourceId("test", "repair");
-            }
-
-            @Override
-            public SourceReader open(BackupContext context) {
-                Iterator<Map.Entry<String, String>> it = entries.entrySet().iterator();
-                return new SourceReader() {
-                    @Override
-                    public Optional<SourceEntry> next() {
-                        if (!it.hasNext()) {
-                            return Optional.empty();
-                        }
-                        Map.Entry<String, String> e = it.next();
-                        if (e.getValue() == null) {
-                            return Optional.of(SourceEntry.of(Entry.directory(e.getKey()).mode(0755)
-                                    .modified(Instant.parse("2026-01-01T00:00:00Z")).build(), InputStream::nullInputStream));
-                        }
-                        byte[] content = e.getValue().getBytes(StandardCharsets.UTF_8);
-                        Entry entry = Entry.regular(e.getKey()).size(content.length).mode(0644)
-                                .changeToken(content.length + ":" + e.getValue().hashCode()).build();
-                        return Optional.of(SourceEntry.of(entry, () -> new ByteArrayInputStream(content)));
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
-    }
 
     private static Map<String, String> base() {
         Map<String, String> t = new LinkedHashMap<>();
@@ -103,7 +59,7 @@ class TreeRepairTest {
 
     private Snapshot backup(Repository repo, Map<String, String> entries) {
         Instant time = Instant.parse("2026-03-01T10:00:00Z").plusSeconds(60L * backups++);
-        return Backup.pipeline().source(source(entries)).to(repo).host("h").time(time).parallelism(2).build().run()
+        return Backup.pipeline().source(MapSource.of("repair", entries)).to(repo).host("h").time(time).parallelism(2).build().run()
                 .snapshot();
     }
 

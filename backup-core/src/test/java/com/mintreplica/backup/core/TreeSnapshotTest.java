@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -43,42 +42,6 @@ class TreeSnapshotTest {
     @TempDir
     Path temp;
 
-    /** Entries given as path -> content (null: a directory); files get a change token from their content. */
-    private static Source source(Map<String, String> entries) {
-        return new Source() {
-            @Override
-            public SourceId id() {
-                return new SourceId("test", "tree");
-            }
-
-            @Override
-            public SourceReader open(BackupContext context) {
-                Iterator<Map.Entry<String, String>> it = entries.entrySet().iterator();
-                return new SourceReader() {
-                    @Override
-                    public Optional<SourceEntry> next() {
-                        if (!it.hasNext()) {
-                            return Optional.empty();
-                        }
-                        Map.Entry<String, String> e = it.next();
-                        if (e.getValue() == null) {
-                            return Optional.of(SourceEntry.of(Entry.directory(e.getKey()).mode(0755)
-                                    .modified(Instant.parse("2026-01-01T00:00:00Z")).build(), InputStream::nullInputStream));
-                        }
-                        byte[] content = e.getValue().getBytes(StandardCharsets.UTF_8);
-                        Entry entry = Entry.regular(e.getKey()).size(content.length).mode(0644)
-                                .changeToken(content.length + ":" + e.getValue().hashCode()).build();
-                        return Optional.of(SourceEntry.of(entry, () -> new ByteArrayInputStream(content)));
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
-    }
-
     private static Map<String, String> tree(String changed) {
         Map<String, String> t = new LinkedHashMap<>();
         t.put("a", null);
@@ -94,7 +57,7 @@ class TreeSnapshotTest {
     }
 
     private static BackupResult backup(Repository repo, Map<String, String> entries) {
-        return Backup.pipeline().source(source(entries)).to(repo).host("h").parallelism(2).build().run();
+        return Backup.pipeline().source(MapSource.of("tree", entries)).to(repo).host("h").parallelism(2).build().run();
     }
 
     /** Tree blob ids listed by the repository's index objects. */

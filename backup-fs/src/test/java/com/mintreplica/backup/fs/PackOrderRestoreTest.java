@@ -9,14 +9,12 @@ import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.SnapshotSelector;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
-import com.mintreplica.backup.core.sink.ObjectInfo;
-import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
-import com.mintreplica.backup.core.sink.SinkCapability;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.PositionalFiles;
 import com.mintreplica.backup.core.source.RestoreContext;
 import com.mintreplica.backup.core.source.RestoreTarget;
+import com.mintreplica.backup.testkit.ForwardingSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -271,64 +269,23 @@ class PackOrderRestoreTest {
     }
 
     /** Counts reads of each object (ranged or whole) around a real Sink. */
-    private static final class CountingSink implements Sink {
-        final Sink delegate;
+    private static final class CountingSink extends ForwardingSink {
         final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
 
         CountingSink(Sink delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Set<SinkCapability> capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
-            delegate.put(name, content, length, kind);
-        }
-
-        @Override
-        public boolean putIfAbsent(String name, InputStream content, long length, ObjectKind kind) throws IOException {
-            return delegate.putIfAbsent(name, content, length, kind);
+            super(delegate);
         }
 
         @Override
         public InputStream get(String name) throws IOException {
             reads.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
-            return delegate.get(name);
+            return super.get(name);
         }
 
         @Override
         public InputStream get(String name, long offset, long length) throws IOException {
             reads.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
-            return delegate.get(name, offset, length);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(String name) throws IOException {
-            return delegate.stat(name);
-        }
-
-        @Override
-        public Stream<ObjectInfo> list(String prefix) throws IOException {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public void delete(String name) throws IOException {
-            delegate.delete(name);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
+            return super.get(name, offset, length);
         }
     }
 }

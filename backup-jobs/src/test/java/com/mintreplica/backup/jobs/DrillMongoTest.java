@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.mintreplica.backup.core.Backup;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
-import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Source;
-import com.mintreplica.backup.core.source.SourceEntry;
-import com.mintreplica.backup.core.source.SourceId;
-import com.mintreplica.backup.core.source.SourceReader;
 import com.mintreplica.backup.core.source.SourceProvider;
 import com.mintreplica.backup.core.source.Sources;
 import com.mintreplica.backup.jobs.DrillReport.Status;
@@ -17,6 +13,7 @@ import com.mintreplica.backup.jobs.config.JobConfig;
 import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.config.SourceConfig;
+import com.mintreplica.backup.testkit.FactsRewritingSource;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
@@ -28,8 +25,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -105,7 +100,7 @@ class DrillMongoTest {
         SourceProvider provider = Sources.forLocation(Sources.toUri(uri));
         Source real = provider.source(Sources.toUri(uri), Map.of("databases", "shop"));
         try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")))) {
-            Backup.pipeline().source(new OneOrderMore(real)).to(repo).job("mongo").build().run();
+            Backup.pipeline().source(oneOrderMore(real)).to(repo).job("mongo").build().run();
         }
 
         DrillReport r = DrillRunner.builder(config).tempDir(temp).build().runForJob("mongo").get(0);
@@ -147,33 +142,10 @@ class DrillMongoTest {
     }
 
     /** The real source with one more order recorded than dumped (as if one vanished between count and read). */
-    private record OneOrderMore(Source delegate) implements Source {
-        @Override
-        public SourceId id() {
-            return delegate.id();
-        }
-
-        @Override
-        public SourceReader open(BackupContext context) throws IOException {
-            SourceReader reader = delegate.open(context);
-            return new SourceReader() {
-                @Override
-                public Optional<SourceEntry> next() throws IOException {
-                    return reader.next();
-                }
-
-                @Override
-                public Map<String, String> facts() {
-                    Map<String, String> facts = new TreeMap<>(reader.facts());
-                    facts.computeIfPresent("mongodb.count.shop.orders", (k, v) -> Long.toString(Long.parseLong(v) + 1));
-                    return facts;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    reader.close();
-                }
-            };
-        }
+    private static Source oneOrderMore(Source real) {
+        return FactsRewritingSource.rewriting(real, facts -> {
+            facts.computeIfPresent("mongodb.count.shop.orders", (k, v) -> Long.toString(Long.parseLong(v) + 1));
+            return facts;
+        });
     }
 }

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.core.Backup;
 import com.mintreplica.backup.core.Repository;
-import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Source;
-import com.mintreplica.backup.core.source.SourceEntry;
-import com.mintreplica.backup.core.source.SourceId;
-import com.mintreplica.backup.core.source.SourceReader;
 import com.mintreplica.backup.jobs.DrillReport.Status;
 import com.mintreplica.backup.jobs.audit.AuditLog;
 import com.mintreplica.backup.jobs.config.AuditConfig;
@@ -19,6 +15,7 @@ import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.config.SecretRef;
 import com.mintreplica.backup.jobs.config.SourceConfig;
 import com.mintreplica.backup.postgres.PostgresSource;
+import com.mintreplica.backup.testkit.FactsRewritingSource;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,8 +26,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -168,7 +163,7 @@ class DrillPostgresIT {
         // count and the dump): the real pg_dump stream with one fact changed, committed as job "shop".
         Source real = PostgresSource.builder().url(pg.uri("shop")).password(pg.password()).environment(env).build();
         try (Repository repo = Repository.init(new com.mintreplica.backup.core.sink.LocalDirectorySink(temp.resolve("repo")))) {
-            Backup.pipeline().source(new OneMoreOrder(real)).to(repo).job("shop").host("h").build().run();
+            Backup.pipeline().source(oneOrderMore(real)).to(repo).job("shop").host("h").build().run();
         }
 
         DrillReport r = drills(config).runForJob("shop").get(0);
@@ -209,34 +204,11 @@ class DrillPostgresIT {
         assertThat(onServer.toJson()).doesNotContain(pg.password().reveal());
     }
 
-    /** The real source with one more order recorded than dumped. */
-    private record OneMoreOrder(Source delegate) implements Source {
-        @Override
-        public SourceId id() {
-            return delegate.id();
-        }
-
-        @Override
-        public SourceReader open(BackupContext context) throws IOException {
-            SourceReader reader = delegate.open(context);
-            return new SourceReader() {
-                @Override
-                public Optional<SourceEntry> next() throws IOException {
-                    return reader.next();
-                }
-
-                @Override
-                public Map<String, String> facts() {
-                    Map<String, String> facts = new TreeMap<>(reader.facts());
-                    facts.computeIfPresent("postgresql.rows.public.orders", (k, v) -> Long.toString(Long.parseLong(v) + 1));
-                    return facts;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    reader.close();
-                }
-            };
-        }
+    /** The real source with one more order recorded than dumped (as if one vanished between count and read). */
+    private static Source oneOrderMore(Source real) {
+        return FactsRewritingSource.rewriting(real, facts -> {
+            facts.computeIfPresent("postgresql.rows.public.orders", (k, v) -> Long.toString(Long.parseLong(v) + 1));
+            return facts;
+        });
     }
 }

@@ -38,13 +38,22 @@ class PhysicalJobIT {
         Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         pg = PostgresCluster.builder().setting("archive_mode", "on").setting("full_page_writes", "on").start();
-        pg.sql("postgres", "alter system set archive_command = 'cp %p " + archive + "/%f'; select pg_reload_conf();"
-                + " create table t as select generate_series(1, 10000) i;");
+        pg.archiveCommand("cp %p " + archive + "/%f");
+        pg.sql("postgres", "create table t as select generate_series(1, 10000) i;");
     }
 
     @AfterAll
     static void stop() {
         pg.close();
+    }
+
+    /** The jobs' environment: the password their YAML names ({@code env:PG_TEST_PASSWORD}). */
+    private static Map<String, String> env() {
+        return Map.of("PG_TEST_PASSWORD", pg.password().reveal());
+    }
+
+    private static JobRunner runner(JobsConfig config) {
+        return JobRunner.builder(config).environment(env()).host("db-host").build();
     }
 
     @Test
@@ -68,8 +77,7 @@ class PhysicalJobIT {
                       keepLast: 3
                 """.formatted(temp.resolve("repo"), pg.port()));
         JobsConfig config = JobsConfig.load(file);
-        JobResult r = JobRunner.builder(config).environment(Map.of("PG_TEST_PASSWORD", pg.password().reveal()))
-                .host("db-host").build().run(config.job("base"), Instant.now());
+        JobResult r = runner(config).run(config.job("base"), Instant.now());
         assertThat(r.succeeded()).as(r.toString()).isTrue();
         try (Repository repo = Repository.open(new LocalDirectorySink(temp.resolve("repo")))) {
             Snapshot s = repo.snapshots().get(0);
@@ -110,8 +118,7 @@ class PhysicalJobIT {
                       keepLast: 1
                 """.formatted(audit, repoDir, pg.port()));
         JobsConfig config = JobsConfig.load(file);
-        JobRunner runner = JobRunner.builder(config).environment(Map.of("PG_TEST_PASSWORD", pg.password().reveal()))
-                .host("db-host").build();
+        JobRunner runner = runner(config);
         assertThat(runner.run(config.job("base"), Instant.now()).succeeded()).isTrue();
         for (int i = 0; i < 3; i++) {
             pg.sql("postgres", "insert into t select generate_series(1, 1000); select pg_switch_wal();");
@@ -201,9 +208,8 @@ class PhysicalJobIT {
                     smoke: "select count(*) >= 10000 from t"
                 """.formatted(repoDir, pg.port(), temp.resolve("archive")));
         JobsConfig config = JobsConfig.load(file);
-        Map<String, String> env = Map.of("PG_TEST_PASSWORD", pg.password().reveal());
-        assertThat(JobRunner.builder(config).environment(env).host("db-host").build().run(config.job("base"),
-                Instant.now()).succeeded()).isTrue();
+        Map<String, String> env = env();
+        assertThat(runner(config).run(config.job("base"), Instant.now()).succeeded()).isTrue();
         for (int i = 0; i < 4; i++) {
             Thread.sleep(700);
             pg.sql("postgres", "insert into t select generate_series(1, 100); select pg_switch_wal();");
@@ -249,8 +255,8 @@ class PhysicalJobIT {
         Path file = temp.resolve("window.yaml");
         Files.writeString(file, jobs);
         JobsConfig config = JobsConfig.load(file);
-        Map<String, String> env = Map.of("PG_TEST_PASSWORD", pg.password().reveal());
-        JobRunner runner = JobRunner.builder(config).environment(env).host("db-host").build();
+        Map<String, String> env = env();
+        JobRunner runner = runner(config);
         pg.sql("postgres", "create table w(v int)");
         assertThat(runner.run(config.job("base"), Instant.now()).succeeded()).isTrue();
         pg.sql("postgres", "insert into w values (1)");
@@ -342,8 +348,7 @@ class PhysicalJobIT {
                     repository: primary
                 """.formatted(audit, repoDir, offsite, pg.port()));
         JobsConfig config = JobsConfig.load(file);
-        JobRunner runner = JobRunner.builder(config).environment(Map.of("PG_TEST_PASSWORD", pg.password().reveal()))
-                .host("db-host").build();
+        JobRunner runner = runner(config);
         assertThat(runner.run(config.job("base"), Instant.now()).succeeded()).isTrue();
         pg.sql("postgres", "insert into t select generate_series(1, 100); select pg_switch_wal();");
         Thread.sleep(500);

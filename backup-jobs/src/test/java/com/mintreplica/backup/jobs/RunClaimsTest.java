@@ -13,32 +13,24 @@ import com.mintreplica.backup.storage.s3.S3Sink;
 import com.mintreplica.backup.testkit.FakeClock;
 import com.mintreplica.backup.testkit.FaultInjectingSink;
 import com.mintreplica.backup.testkit.InMemorySink;
-import java.net.URI;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The claim protocol on the Sinks replicas share: an in-memory one, a local directory (hard links), and a real
@@ -47,24 +39,16 @@ import software.amazon.awssdk.services.s3.S3Client;
 class RunClaimsTest {
     static final Instant SLOT = Instant.parse("2026-11-24T01:00:00Z");
     static final Duration LEASE = Duration.ofMinutes(2);
-    static S3Proxy s3;
-    static URI endpoint;
+    static S3TestServer s3;
 
     @BeforeAll
-    static void startS3() throws Exception {
-        s3 = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "claims", "claims-secret-not-real")
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        s3.start();
-        while (!"STARTED".equals(s3.getState())) {
-            Thread.sleep(10);
-        }
-        endpoint = URI.create("http://127.0.0.1:" + s3.getPort());
+    static void startS3() {
+        s3 = S3TestServer.start();
     }
 
     @AfterAll
-    static void stopS3() throws Exception {
-        s3.stop();
+    static void stopS3() {
+        s3.close();
     }
 
     private static Sink sink(String kind) throws Exception {
@@ -72,15 +56,8 @@ class RunClaimsTest {
             case "memory" -> new InMemorySink();
             case "directory" -> new LocalDirectorySink(Files.createTempDirectory("claims-"), false);
             case "s3" -> {
-                String bucket = "claims-" + UUID.randomUUID().toString().substring(0, 8);
-                StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create("claims", "claims-secret-not-real"));
-                try (S3Client client = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-                        .forcePathStyle(true).credentialsProvider(credentials).build()) {
-                    client.createBucket(r -> r.bucket(bucket));
-                }
-                yield S3Sink.builder().bucket(bucket).prefix("repo").endpoint(endpoint).pathStyle(true).region("us-east-1")
-                        .credentials(credentials).build();
+                yield S3Sink.builder().bucket(s3.newBucket()).prefix("repo").endpoint(s3.endpoint()).pathStyle(true)
+                        .region(S3TestServer.REGION).credentials(s3.credentials()).build();
             }
             default -> throw new IllegalArgumentException(kind);
         };

@@ -23,16 +23,16 @@ import com.mintreplica.backup.jobs.config.RetentionConfig;
 import com.mintreplica.backup.jobs.config.SourceConfig;
 import com.mintreplica.backup.core.Secret;
 import com.mintreplica.backup.testkit.gpg.GnuPG;
+import com.mintreplica.backup.testkit.gpg.GnuPGExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class WriteOnlyJobsTest {
-    static GnuPG gpg;
-    static GnuPG.Key ops;
+    @RegisterExtension
+    static final GnuPGExtension OPS = GnuPGExtension.withKey("Ops <ops@mint.example>", "future-default");
 
     @TempDir
     Path temp;
@@ -50,19 +50,8 @@ class WriteOnlyJobsTest {
     Path offsite;
     Path writerKey;
 
-    @BeforeAll
-    static void keys() {
-        gpg = GnuPG.start();
-        ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-    }
-
-    @AfterAll
-    static void stop() {
-        gpg.close();
-    }
-
     private OpenPgpSecretKey secret() {
-        return OpenPgpKeys.secretKey(ops.secretFile(), Secret.of(GnuPG.PASSPHRASE));
+        return OpenPgpKeys.secretKey(OPS.key().secretFile(), Secret.of(GnuPG.PASSPHRASE));
     }
 
     @BeforeEach
@@ -72,7 +61,7 @@ class WriteOnlyJobsTest {
         offsite = temp.resolve("offsite");
         writerKey = temp.resolve("app1.key");
         try (LocalDirectorySink sink = new LocalDirectorySink(offsite)) {
-            Repository.init(sink, RepositorySettings.defaults(), OpenPgpEncryption.to(OpenPgpKeys.publicKey(ops.publicFile()))).close();
+            Repository.init(sink, RepositorySettings.defaults(), OpenPgpEncryption.to(OpenPgpKeys.publicKey(OPS.key().publicFile()))).close();
             try (KeyManager keys = KeyManager.open(sink, secret())) {
                 keys.exportWriter("app1").write(writerKey);
             }

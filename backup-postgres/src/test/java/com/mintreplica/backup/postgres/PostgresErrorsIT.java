@@ -20,6 +20,7 @@ import com.mintreplica.backup.core.source.SourceEntry;
 import com.mintreplica.backup.core.source.SourceId;
 import com.mintreplica.backup.core.source.SourceReader;
 import com.mintreplica.backup.testkit.ClosedPort;
+import com.mintreplica.backup.testkit.FactsRewritingSource;
 import com.mintreplica.backup.testkit.InMemorySink;
 import com.mintreplica.backup.testkit.postgres.PostgresCluster;
 import java.io.ByteArrayInputStream;
@@ -250,7 +251,7 @@ class PostgresErrorsIT {
         // A dump that lost rows is simulated by recording wrong counts for two tables: the real dump restores the
         // real rows, which then differ from what the snapshot says the backup saw.
         Source real = source().build();
-        Source miscounted = new FactsRewritingSource(real, Map.of(
+        Source miscounted = FactsRewritingSource.replacing(real, Map.of(
                 "postgresql.rows.public.orders", "20005", "postgresql.rows.public.customers", "99"));
         try (Repository repo = Repository.init(new InMemorySink())) {
             BackupResult result = backup(repo, miscounted);
@@ -411,45 +412,6 @@ class PostgresErrorsIT {
 
                 @Override
                 public void close() {
-                }
-            };
-        }
-    }
-
-    /** A real source whose recorded facts are partly replaced. */
-    private static final class FactsRewritingSource implements Source {
-        private final Source delegate;
-        private final Map<String, String> replaced;
-
-        FactsRewritingSource(Source delegate, Map<String, String> replaced) {
-            this.delegate = delegate;
-            this.replaced = replaced;
-        }
-
-        @Override
-        public SourceId id() {
-            return delegate.id();
-        }
-
-        @Override
-        public SourceReader open(BackupContext context) throws IOException {
-            SourceReader reader = delegate.open(context);
-            return new SourceReader() {
-                @Override
-                public Optional<SourceEntry> next() throws IOException {
-                    return reader.next();
-                }
-
-                @Override
-                public Map<String, String> facts() {
-                    Map<String, String> out = new TreeMap<>(reader.facts());
-                    out.putAll(replaced);
-                    return out;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    reader.close();
                 }
             };
         }

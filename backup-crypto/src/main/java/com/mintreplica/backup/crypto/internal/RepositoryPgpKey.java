@@ -19,6 +19,13 @@ public final class RepositoryPgpKey {
 
     public static PGPKeyPair derive(DataKey dataKey) {
         byte[] secret = dataKey.derive(new byte[0], "mint-backup openpgp cv25519 key", 32);
+        // Clamped as X25519 uses it (RFC 7748): the same scalar, so the same public key and fingerprint as before,
+        // but OpenPGP stores the secret as a big-endian number of the reversed bytes, and an unclamped secret whose
+        // last byte was 0 came back one byte short: Bouncy Castle then could not rebuild the key to decrypt (about one
+        // data key in 700 made a repository key that opened nothing; RepositoryPgpKeyTest).
+        secret[0] &= (byte) 248;
+        secret[31] &= 127;
+        secret[31] |= 64;
         X25519PrivateKeyParameters privateKey = new X25519PrivateKeyParameters(secret, 0);
         AsymmetricCipherKeyPair pair = new AsymmetricCipherKeyPair(privateKey.generatePublicKey(), privateKey);
         try {

@@ -15,58 +15,35 @@ import com.mintreplica.backup.storage.s3.S3Sink;
 import com.mintreplica.backup.testkit.DigestTarget;
 import com.mintreplica.backup.testkit.FaultInjectingSink;
 import com.mintreplica.backup.testkit.SampleSource;
-import java.net.URI;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Replication across stores with Repository.copyTo: a local directory, then S3 (s3proxy in this JVM), then GCS (the
  * client library's in-memory Storage), each with its own transformer chain.
  */
 class CopyAcrossStoresTest {
-    private static final StaticCredentialsProvider CREDENTIALS =
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("copy-access", "copy-secret-not-real"));
-    private static S3Proxy s3;
-    private static URI s3Endpoint;
+    private static S3TestServer s3;
 
     @BeforeAll
-    static void startS3() throws Exception {
-        s3 = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, "copy-access", "copy-secret-not-real")
-                .endpoint(URI.create("http://127.0.0.1:0")).build();
-        s3.start();
-        while (!"STARTED".equals(s3.getState())) {
-            Thread.sleep(10);
-        }
-        s3Endpoint = URI.create("http://127.0.0.1:" + s3.getPort());
+    static void startS3() {
+        s3 = S3TestServer.start();
     }
 
     @AfterAll
-    static void stopS3() throws Exception {
-        s3.stop();
+    static void stopS3() {
+        s3.close();
     }
 
     private static S3Sink newS3Sink() {
-        String bucket = "copy-" + UUID.randomUUID().toString().substring(0, 8);
-        try (S3Client client = S3Client.builder().endpointOverride(s3Endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(CREDENTIALS).build()) {
-            client.createBucket(r -> r.bucket(bucket));
-        }
-        return S3Sink.builder().bucket(bucket).prefix("offsite").endpoint(s3Endpoint).pathStyle(true).region("us-east-1")
-                .credentials(CREDENTIALS).build();
+        return S3Sink.builder().bucket(s3.newBucket()).prefix("offsite").endpoint(s3.endpoint()).pathStyle(true)
+                .region(S3TestServer.REGION).credentials(s3.credentials()).build();
     }
 
     private static GcsSink newGcsSink() {

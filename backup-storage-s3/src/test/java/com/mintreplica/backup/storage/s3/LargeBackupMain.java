@@ -7,10 +7,11 @@ import com.mintreplica.backup.core.SnapshotSelector;
 import com.mintreplica.backup.testkit.DigestTarget;
 import com.mintreplica.backup.testkit.SampleSource;
 import java.net.URI;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 
 /**
  * The client side of {@link S3LargeBackupIT}, run in a JVM of its own with a small heap: backs up {@code size} bytes to
- * the S3 endpoint given, restores them, and exits 0 only if every restored byte matches.
+ * the S3 endpoint given (with the key pair in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), restores them, and exits 0 only if every restored byte matches.
  */
 public final class LargeBackupMain {
     private LargeBackupMain() {
@@ -24,7 +25,7 @@ public final class LargeBackupMain {
                 .generated("db/wal.bin", 16L * 1024 * 1024, 22)
                 .build();
         try (S3Sink sink = S3Sink.builder().bucket(args[2]).prefix("mint").endpoint(endpoint).pathStyle(true)
-                .region("us-east-1").credentials(S3TestServer.credentials()).build()) {
+                .region("us-east-1").credentials(EnvironmentVariableCredentialsProvider.create()).build()) {
             // The default settings: packs being uploaded count against the pipeline's memory budget, so the default
             // workers fit a 256 MiB heap beside the Sink's 4 x 8 MiB part buffers.
             BackupResult result = Backup.pipeline().source(source).to(Repository.init(sink)).build().run();

@@ -21,6 +21,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.ObjectLockRetentionMode;
@@ -37,6 +39,10 @@ class S3BucketHelpersTest {
     @RegisterExtension
     static final S3MockExtension S3_MOCK = S3MockExtension.builder().silent().withSecureConnection(false)
             .withHttpPort(0).withHttpsPort(0).build();
+
+    /** S3Mock takes any key pair. */
+    private static final StaticCredentialsProvider MOCK_CREDENTIALS =
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("mock-access", "mock-secret-not-real"));
 
     private final S3Client client = S3_MOCK.createS3ClientV2();
     private S3Sink sink;
@@ -55,7 +61,7 @@ class S3BucketHelpersTest {
 
     private S3Sink.Builder sinkOn(String bucket) {
         return S3Sink.builder().bucket(bucket).prefix("repo").endpoint(URI.create("http://127.0.0.1:" + S3_MOCK.getHttpPort()))
-                .pathStyle(true).region("us-east-1").credentials(S3TestServer.credentials());
+                .pathStyle(true).region("us-east-1").credentials(MOCK_CREDENTIALS);
     }
 
     private static void put(S3Sink s, String name, String content, ObjectKind kind) throws IOException {
@@ -147,7 +153,7 @@ class S3BucketHelpersTest {
         RecordingInterceptor requests = new RecordingInterceptor();
         S3Client recorded = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + S3_MOCK.getHttpPort()))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(S3TestServer.credentials())
+                .credentialsProvider(MOCK_CREDENTIALS)
                 .overrideConfiguration(o -> o.addExecutionInterceptor(requests)).build();
         sink = sinkOn(bucket).client(recorded).objectLock(S3ObjectLock.governance(Duration.ofDays(7))).build();
         Instant expected = Instant.now().plus(Duration.ofDays(7));
@@ -175,7 +181,7 @@ class S3BucketHelpersTest {
         RecordingInterceptor requests = new RecordingInterceptor();
         S3Client recorded = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + S3_MOCK.getHttpPort()))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(S3TestServer.credentials())
+                .credentialsProvider(MOCK_CREDENTIALS)
                 .overrideConfiguration(o -> o.addExecutionInterceptor(requests)).build();
         sink = sinkOn(bucket).client(recorded).serverSideEncryption(S3ServerSideEncryption.s3Managed()).build();
         put(sink, "data/ab/pack", "pack bytes", ObjectKind.DATA);
@@ -221,7 +227,7 @@ class S3BucketHelpersTest {
         RecordingInterceptor requests = new RecordingInterceptor();
         S3Client recorded = S3Client.builder().endpointOverride(URI.create("http://127.0.0.1:" + S3_MOCK.getHttpPort()))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
-                .credentialsProvider(S3TestServer.credentials())
+                .credentialsProvider(MOCK_CREDENTIALS)
                 .overrideConfiguration(o -> o.addExecutionInterceptor(requests)).build();
         sink = sinkOn(bucket).client(recorded).objectLock(S3ObjectLock.governance(Duration.ofDays(7))).build();
 

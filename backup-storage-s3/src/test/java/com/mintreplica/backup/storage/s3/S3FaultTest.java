@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.mintreplica.backup.core.Backup;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.Repository;
-import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.SnapshotSelector;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.ObjectLockedException;
@@ -17,8 +16,6 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,33 +23,7 @@ import org.junit.jupiter.api.Test;
  * Sink and s3proxy and answers 503, cuts connections in the middle of uploads and downloads, or refuses deletes as
  * S3 does under Object Lock.
  */
-class S3FaultTest {
-    private FaultProxy proxy;
-    private String bucket;
-
-    @BeforeEach
-    void start() throws Exception {
-        proxy = new FaultProxy(S3TestServer.get().endpoint());
-        bucket = S3TestServer.get().newBucket();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        proxy.close();
-    }
-
-    private S3Sink.Builder throughProxy() throws Exception {
-        return S3TestServer.get().sink(bucket).endpoint(proxy.endpoint());
-    }
-
-    private S3Sink direct() throws Exception {
-        return S3TestServer.get().sink(bucket).build();
-    }
-
-    private static RepositorySettings small() {
-        return RepositorySettings.defaults().withChunkSizes(64 * 1024, 128 * 1024, 256 * 1024).withPackSize(1024 * 1024);
-    }
-
+class S3FaultTest extends FaultProxyBucketTest {
     private static SampleSource sample() {
         return SampleSource.builder().generated("db.dump", 8 * 1024 * 1024, 11).add("notes.txt", "notes".getBytes())
                 .generated("big.bin", 7 * 1024 * 1024, 12).build();

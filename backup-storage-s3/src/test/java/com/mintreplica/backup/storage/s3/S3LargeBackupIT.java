@@ -8,12 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A 200 MiB backup and restore through S3 by a client JVM with a 256 MiB heap: the Sink streams multipart uploads and
@@ -25,26 +22,17 @@ class S3LargeBackupIT {
 
     @Test
     void a_200_mib_backup_and_restore_through_s3_fit_in_a_256_mib_heap(@TempDir Path store) throws Exception {
-        S3Proxy server = S3Proxy.builder()
-                .blobStore(new FilesystemNio2BlobStore(store.toString()))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY)
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .build();
-        server.start();
-        try {
-            while (!"STARTED".equals(server.getState())) {
-                Thread.sleep(10);
-            }
-            URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-            try (S3Client client = S3TestServer.client(endpoint)) {
-                client.createBucket(r -> r.bucket("large"));
-            }
+        try (S3TestServer server = S3TestServer.onDisk(store)) {
+            URI endpoint = server.endpoint();
+            server.createBucket("large");
             Path log = store.resolve("client.log");
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process client = new ProcessBuilder(List.of(javaBin, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+            ProcessBuilder builder = new ProcessBuilder(List.of(javaBin, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
                     "-cp", System.getProperty("java.class.path"), LargeBackupMain.class.getName(),
                     endpoint.toString(), String.valueOf(SIZE), "large"))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(server.credentialsEnvironment());
+            Process client = builder.start();
             boolean done = client.waitFor(8, TimeUnit.MINUTES);
             if (!done) {
                 client.destroyForcibly();
@@ -60,8 +48,6 @@ class S3LargeBackupIT {
                 long stored = objects.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
                 assertThat(stored).as("bytes the server holds").isGreaterThanOrEqualTo(SIZE);
             }
-        } finally {
-            server.stop();
         }
     }
 

@@ -16,7 +16,7 @@ class S3SinkLargeCreateTest {
         byte[] second = new byte[S3Sink.MIN_PART_SIZE + 2000];
         new Random(1).nextBytes(first);
         new Random(2).nextBytes(second);
-        try (S3Sink sink = S3TestServer.get().sinkOnNewBucket().build()) {
+        try (S3Sink sink = S3TestSinks.sinkOnNewBucket().build()) {
             assertThat(sink.putIfAbsent("files/s1/db.dump", new ByteArrayInputStream(first), -1, ObjectKind.DATA)).isTrue();
             assertThat(sink.putIfAbsent("files/s1/db.dump", new ByteArrayInputStream(second), -1, ObjectKind.DATA)).isFalse();
             try (InputStream in = sink.get("files/s1/db.dump")) {

@@ -9,6 +9,7 @@ import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.SinkCapability;
 import com.mintreplica.backup.core.sink.Sinks;
+import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -22,21 +23,19 @@ class S3SinkProviderTest {
     @BeforeEach
     void credentialsFromTheDefaultChain() {
         // the SDK's default chain reads these system properties (as it reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)
-        System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
+        S3TestSinks.server().exportCredentials();
     }
 
     @AfterEach
     void clear() {
-        System.clearProperty("aws.accessKeyId");
-        System.clearProperty("aws.secretAccessKey");
+        S3TestSinks.server().close(); // the shared server keeps running: this clears the exported credentials
     }
 
     @Test
     void an_s3_uri_opens_a_working_sink_with_credentials_from_the_default_chain() throws Exception {
-        S3TestServer server = S3TestServer.get();
+        S3TestServer server = S3TestSinks.server();
         String bucket = server.newBucket();
-        String uri = "s3://" + bucket + "/mint/prod?region=us-east-1&endpoint=" + server.endpoint() + "&pathStyle=true";
+        String uri = server.repositoryUri(bucket, "mint/prod");
 
         try (Sink sink = Sinks.open(uri)) {
             assertThat(sink).isInstanceOf(S3Sink.class);
@@ -44,10 +43,10 @@ class S3SinkProviderTest {
             assertThat(sink.capabilities()).contains(SinkCapability.ATOMIC_CREATE);
             sink.put("config", new ByteArrayInputStream("x".getBytes()), 1, ObjectKind.CONFIG);
         }
-        try (S3Sink direct = server.sink(bucket).prefix("mint/prod").build(); InputStream in = direct.get("config")) {
+        try (S3Sink direct = S3TestSinks.sink(bucket).prefix("mint/prod").build(); InputStream in = direct.get("config")) {
             assertThat(in.readAllBytes()).containsExactly('x');
         }
-        String empty = "s3://" + bucket + "/other?region=us-east-1&endpoint=" + server.endpoint() + "&pathStyle=true";
+        String empty = server.repositoryUri(bucket, "other");
         assertThatThrownBy(() -> Repository.open(empty))
                 .isInstanceOf(com.mintreplica.backup.core.NotFoundException.class)
                 .hasMessageContaining("s3://" + bucket + "/other");
@@ -58,7 +57,7 @@ class S3SinkProviderTest {
         S3Sink.Builder b = S3SinkProvider.configure(URI.create(
                 "s3://bucket/p?region=eu-west-1&storageClass=STANDARD_IA&sse=kms&kmsKeyId=alias%2Fbackups"
                         + "&objectLock=compliance:30d&partSize=16MiB&parallelUploads=8&maxAttempts=7"));
-        try (S3Sink sink = b.credentials(S3TestServer.credentials()).build()) {
+        try (S3Sink sink = b.credentials(S3TestSinks.server().credentials()).build()) {
             assertThat(sink.bucket()).isEqualTo("bucket");
             assertThat(sink.prefix()).isEqualTo("p/");
             assertThat(sink.describe()).isEqualTo("s3://bucket/p");

@@ -7,6 +7,6 @@ import com.mintreplica.backup.testkit.SinkContract;
 class S3SinkTest extends SinkContract {
     @Override
     protected Sink newSink() throws Exception {
-        return S3TestServer.get().sinkOnNewBucket().build();
+        return S3TestSinks.sinkOnNewBucket().build();
     }
 }

@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,33 +31,7 @@ import org.junit.jupiter.api.Timeout;
  * the request instead of "try again later".
  */
 @Timeout(120)
-class S3TransientFaultTest {
-    private FaultProxy proxy;
-    private String bucket;
-
-    @BeforeEach
-    void start() throws Exception {
-        proxy = new FaultProxy(S3TestServer.get().endpoint());
-        bucket = S3TestServer.get().newBucket();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        proxy.close();
-    }
-
-    private S3Sink throughProxy() throws Exception {
-        return S3TestServer.get().sink(bucket).endpoint(proxy.endpoint()).build();
-    }
-
-    private S3Sink direct() throws Exception {
-        return S3TestServer.get().sink(bucket).build();
-    }
-
-    private static RepositorySettings small() {
-        return RepositorySettings.defaults().withChunkSizes(64 * 1024, 128 * 1024, 256 * 1024).withPackSize(1024 * 1024);
-    }
-
+class S3TransientFaultTest extends FaultProxyBucketTest {
     private static SampleSource sample() {
         return SampleSource.builder().generated("db.dump", 3 * 1024 * 1024, 21).add("notes.txt", "notes".getBytes())
                 .generated("big.bin", 2 * 1024 * 1024, 22).build();
@@ -86,7 +58,7 @@ class S3TransientFaultTest {
         // Every object read through the proxy arrives damaged the first time: the config, the index objects and
         // manifests, and each pack range a restore or verify reads.
         proxy.plan(flipFirstGets(1, path -> true));
-        try (S3Sink sink = throughProxy()) {
+        try (S3Sink sink = throughProxy().build()) {
             Repository repo = Repository.open(sink);
             String second = Backup.pipeline().source(source).to(repo).build().run().snapshotId();
             DigestTarget target = new DigestTarget();
@@ -111,7 +83,7 @@ class S3TransientFaultTest {
                     .withLayout(com.mintreplica.backup.core.Layout.SINGLE))).build().run().snapshotId();
         }
         proxy.plan(flipFirstGets(1, path -> path.contains("/files/") && path.contains("db.dump")));
-        try (S3Sink sink = throughProxy()) {
+        try (S3Sink sink = throughProxy().build()) {
             Repository repo = Repository.open(sink);
             // Streamed into the target, the object cannot be read again in place: the restore stops, and says the
             // store holds it intact, which a second restore shows.
@@ -170,12 +142,12 @@ class S3TransientFaultTest {
         }
 
         // Intact in the store, damaged differently on every read: not corruption, and said so.
-        String other = S3TestServer.get().newBucket();
-        try (S3Sink direct = S3TestServer.get().sink(other).build()) {
+        String other = S3TestSinks.server().newBucket();
+        try (S3Sink direct = S3TestSinks.sink(other).build()) {
             Repository.init(direct, small());
         }
         proxy.plan(flipFirstGets(Integer.MAX_VALUE, path -> path.endsWith("/config")));
-        try (S3Sink sink = S3TestServer.get().sink(other).endpoint(proxy.endpoint()).build()) {
+        try (S3Sink sink = S3TestSinks.sink(other).endpoint(proxy.endpoint()).build()) {
             assertThatThrownBy(() -> Repository.open(sink))
                     .isInstanceOf(BackupException.class)
                     .isNotInstanceOf(CorruptDataException.class)
@@ -187,7 +159,7 @@ class S3TransientFaultTest {
 
     @Test
     void a_connection_reset_in_the_middle_of_a_list_response_is_retried() throws Exception {
-        try (S3Sink direct = direct(); S3Sink sink = throughProxy()) {
+        try (S3Sink direct = direct(); S3Sink sink = throughProxy().build()) {
             for (int i = 0; i < 40; i++) {
                 direct.put("index/" + String.format("%064x", i), new ByteArrayInputStream(new byte[] {1}), 1, ObjectKind.INDEX);
             }
@@ -214,7 +186,7 @@ class S3TransientFaultTest {
         // The lock a backup writes first is a conditional PUT (If-None-Match), which some S3-compatible stores lack.
         proxy.plan((method, target, n) -> method.equals("PUT") && target.contains("/locks/")
                 ? FaultProxy.Fault.NOT_IMPLEMENTED_501 : FaultProxy.Fault.NONE);
-        try (S3Sink sink = throughProxy()) {
+        try (S3Sink sink = throughProxy().build()) {
             assertThatThrownBy(() -> Backup.pipeline().source(sample()).to(Repository.open(sink)).build().run())
                     .isInstanceOf(BackupException.class)
                     .hasMessageContaining("HTTP 501 NotImplemented")
@@ -226,7 +198,7 @@ class S3TransientFaultTest {
 
         proxy.plan((method, target, n) -> method.equals("GET") && target.endsWith("/config")
                 ? FaultProxy.Fault.NOT_IMPLEMENTED_501 : FaultProxy.Fault.NONE);
-        try (S3Sink sink = throughProxy()) {
+        try (S3Sink sink = throughProxy().build()) {
             assertThatThrownBy(() -> Repository.open(sink))
                     .hasMessageContaining("HTTP 501")
                     .hasMessageContaining("the store does not implement this request")

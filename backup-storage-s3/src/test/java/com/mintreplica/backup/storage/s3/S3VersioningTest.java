@@ -46,7 +46,7 @@ class S3VersioningTest {
 
     @Test
     void a_view_of_the_past_reads_overwritten_and_deleted_objects_as_they_were_and_they_can_be_put_back() throws Exception {
-        try (S3Sink sink = S3TestServer.get().sinkOnNewBucket().build()) {
+        try (S3Sink sink = S3TestSinks.sinkOnNewBucket().build()) {
             sink.enableVersioning();
             put(sink, "snapshots/s1", "manifest one");
             put(sink, "snapshots/s2", "manifest two");
@@ -80,7 +80,7 @@ class S3VersioningTest {
 
     @Test
     void a_snapshot_forgotten_by_mistake_is_restored_from_the_bucket_as_it_was() throws Exception {
-        try (S3Sink sink = S3TestServer.get().sinkOnNewBucket().build()) {
+        try (S3Sink sink = S3TestSinks.sinkOnNewBucket().build()) {
             sink.enableVersioning();
             Repository repo = Repository.init(sink, RepositorySettings.defaults()
                     .withChunkSizes(64 * 1024, 128 * 1024, 256 * 1024).withPackSize(512 * 1024));

@@ -205,6 +205,46 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /**
+     * Sets {@code archive_command} with {@code ALTER SYSTEM} and reloads the configuration (start the cluster with
+     * {@code setting("archive_mode", "on")}; a {@code -c archive_command} setting would win over this one). Quotes in
+     * {@code command} are escaped.
+     */
+    public void archiveCommand(String command) {
+        sql("postgres", "alter system set archive_command = '" + command.replace("'", "''") + "';"
+                + " select pg_reload_conf();");
+    }
+
+    /** Switches to a new WAL segment ({@code pg_switch_wal()}) and returns the name of the one it ended. */
+    public String switchWal() {
+        return query("postgres", "select pg_walfile_name(pg_switch_wal())").strip();
+    }
+
+    /** The segment the archiver archived last ({@code pg_stat_archiver.last_archived_wal}), empty before the first. */
+    public String lastArchivedWal() {
+        return query("postgres", "select coalesce(last_archived_wal, '') from pg_stat_archiver").strip();
+    }
+
+    /**
+     * Waits until the archiver has archived {@code segment} or a later one (its archive_command exited 0), at most
+     * {@code within}; fails with an {@link AssertionError} showing {@code pg_stat_archiver} when it has not.
+     */
+    public void awaitArchived(String segment, java.time.Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (lastArchivedWal().compareTo(segment) < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("segment " + segment + " was not archived within " + within.toSeconds()
+                        + " s: pg_stat_archiver says " + query("postgres", "select * from pg_stat_archiver").strip());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + segment + " to be archived", e);
+            }
+        }
+    }
+
+    /**
      * Runs {@code script} with psql variables: psql quotes {@code :"v"} as an identifier and {@code :'v'} as a
      * literal (libpq's escaping), so no name is quoted by hand here.
      */
