@@ -356,4 +356,76 @@ class CliWriterTest {
         }
         return -1;
     }
+
+    /** DIR/pg_wal/NAME: segment {@code seg} of timeline 1 of a cluster of 1 MiB segments (a valid long page header). */
+    private static Path walSegment(Path dataDir, int seg) throws Exception {
+        int size = 1024 * 1024;
+        byte[] b = new byte[size];
+        java.util.Arrays.fill(b, 16, b.length, (byte) (seg * 31 + 7));
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        h.putShort(0, (short) 0xD110).putShort(2, (short) 0x0002).putInt(4, 1).putLong(8, (long) seg * size)
+                .putInt(16, 0).putInt(20, 0).putLong(24, 7_312_345_678_901_234_567L).putInt(32, size).putInt(36, 8192);
+        Path pgWal = dataDir.resolve("pg_wal");
+        Files.createDirectories(pgWal.resolve("archive_status"));
+        long perLog = 0x1_0000_0000L / size;
+        Path file = pgWal.resolve(String.format("%08X%08X%08X", 1, seg / perLog, seg % perLog));
+        Files.write(file, b);
+        return file;
+    }
+
+    /**
+     * WAL a writer pushes is signed; a segment planted unsigned with the writer key file's material (the repository
+     * key's public part, as the holder of a stolen file would) is refused by wal-fetch as a failure, like a damaged
+     * object (255 in a recovery that would end on "not archived"), and named by wal verify.
+     */
+    @Test
+    void wal_planted_with_a_writer_keys_material_fails_wal_fetch_and_wal_verify_names_it() throws Exception {
+        Path repo = temp.resolve("repo");
+        Path writerKey = init(repo, ed, "chunked");
+        Path data = temp.resolve("pgdata");
+        Path s1 = walSegment(data, 1);
+        Cli.Result push = Cli.run(hostEnv(writerKey), "wal-push", "--repo", repo.toString(), "--cluster", "ledger", s1.toString());
+        assertThat(push.code()).as(push.toString()).isZero();
+        Path stored;
+        try (Stream<Path> files = Files.walk(repo.resolve("wal"))) {
+            stored = files.filter(f -> f.getFileName().toString().startsWith(s1.getFileName().toString())).findFirst().orElseThrow();
+        }
+        String storedName = repo.relativize(stored).toString();
+        assertThat(storedName).matches(".*-[0-9]{8}T[0-9]{9}Z-[A-Za-z0-9_-]{112}\\.zst\\.gpg");
+
+        Path s2 = walSegment(data, 2);
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(s2)));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(.*/)[0-9A-F]{24}-[0-9a-f]{64}-([0-9]{8}T[0-9]{9}Z)-[A-Za-z0-9_-]{112}\\.zst\\.gpg").matcher(storedName);
+        assertThat(m.matches()).as(storedName).isTrue();
+        String planted = m.group(1) + s2.getFileName() + "-" + sha + "-" + m.group(2) + ".zst.gpg"; // unsigned
+        try (com.mintreplica.backup.core.Repository attacker = com.mintreplica.backup.core.Repository.open(
+                new com.mintreplica.backup.core.sink.LocalDirectorySink(repo),
+                com.mintreplica.backup.crypto.OpenPgpEncryption.writeWith(com.mintreplica.backup.crypto.WriterKey.load(writerKey)
+                        .withCacheDirectory(temp.resolve("attacker-cache"))))) {
+            assertThat(attacker.putObject(planted, Files.newInputStream(s2), com.mintreplica.backup.core.sink.ObjectKind.WAL)).isTrue();
+        }
+        Path dest = data.resolve("pg_wal/RECOVERYXLOG");
+        String name = s2.getFileName().toString();
+        WalFetchCommand.firstPauseMillis = 1;
+        try {
+            Cli.Result plain = Cli.run(reader(ed, "wal-fetch", "--repo", repo.toString(), "--cluster", "ledger", name, dest.toString()));
+            assertThat(plain.code()).as(plain.toString()).isEqualTo(1);
+            assertThat(plain.err()).contains(planted).contains("not trusted").contains("not signed").doesNotContain("Exception");
+            Files.writeString(data.resolve("recovery.signal"), "");
+            Cli.Result recovery = Cli.run(reader(ed, "wal-fetch", "--repo", repo.toString(), "--cluster", "ledger", name, dest.toString()));
+            assertThat(recovery.code()).as(recovery.toString()).isEqualTo(WalFetchCommand.STOP_RECOVERY);
+            assertThat(recovery.err()).contains(planted);
+            assertThat(dest).doesNotExist();
+            Cli.Result fetched = Cli.run(reader(ed, "wal-fetch", "--repo", repo.toString(), "--cluster", "ledger",
+                    s1.getFileName().toString(), dest.toString()));
+            assertThat(fetched.code()).as(fetched.toString()).isZero();
+            assertThat(Files.mismatch(dest, s1)).isEqualTo(-1L);
+        } finally {
+            WalFetchCommand.firstPauseMillis = 1000;
+        }
+        Cli.Result verify = Cli.run(reader(ed, "wal", "verify", "--repo", repo.toString(), "--cluster", "ledger"));
+        assertThat(verify.code()).as(verify.toString()).isNotZero();
+        assertThat(verify.out() + verify.err()).contains(planted).contains("not trusted");
+    }
 }

@@ -237,11 +237,36 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
+     * The name to store the standalone object {@code baseName} under (see {@link #putObject}): {@code baseName}, then,
+     * once the repository has writers, {@code -} and a signature of {@code baseName} by these keys (the repository's
+     * authority key for a reader, the writer's own key for a writer; base64url without padding, 112 characters), then
+     * {@link #objectSuffix()}. Without writers (and without encryption) it is {@code baseName + objectSuffix()}, as
+     * before signatures existed. {@code baseName} must bind everything the content is checked against (a hash of the
+     * content, say), and must not itself end with {@code -} and 112 base64url characters.
+     */
+    public String objectName(String baseName) {
+        Objects.requireNonNull(baseName, "baseName");
+        return store.standaloneName(baseName);
+    }
+
+    /**
+     * Why the stored standalone object {@code object} (as listed: its name is {@code baseName}, its signature if any
+     * and a suffix; its store date is the store's) must not be used, or empty when it may: it is signed by the
+     * repository's authority key, or by a writer the writers list names and has not revoked (or whose revocation kept
+     * it), or it is unsigned and the store dates it before the repository's first writers list (or there is none).
+     */
+    public Optional<String> untrustedObject(com.mintreplica.backup.core.sink.ObjectInfo object, String baseName) {
+        Objects.requireNonNull(object, "object");
+        Objects.requireNonNull(baseName, "baseName");
+        return store.untrustedStandalone(object, baseName);
+    }
+
+    /**
      * Stores {@code content} as one standalone object, outside snapshots (archived PostgreSQL WAL): encoded by the
      * repository's chain as an entry of the single-object layout is, so that {@code zstd -d} (and {@code gpg --decrypt}
      * with a recipient's key when the repository is encrypted, in either layout) opens it, with the recipients' public
      * material only, so write-only hosts (writers) store them too. The object is created only if no object of that name
-     * exists where the Sink can create atomically; the caller names it (ending with {@link #objectSuffix()}) and
+     * exists where the Sink can create atomically; the caller names it ({@link #objectName}) and
      * records what it needs to check it (a hash of the content in its name, say). Prune, copy and verify of snapshots
      * never look at such objects. Reads {@code content} to its end and does not close it.
      *

@@ -313,9 +313,24 @@ public final class KeyManager implements AutoCloseable {
         return new WriterInfo(w.id(), w.name(), w.added(), w.revoked(), w.kept().size());
     }
 
-    /** Manifests and index objects signed by writer {@code id} and stored before {@code before}: name to SHA-256. */
+    /**
+     * Manifests, index objects and archived WAL signed by writer {@code id} and stored before {@code before}: name to
+     * SHA-256 of the signed object, as readers check it. WAL carries its signature in its name, so it is keyed by its
+     * name without signature and suffix (what the signature signs) and costs no read.
+     */
     private Map<String, String> signedBy(String id, Instant before) throws IOException {
         Map<String, String> out = new java.util.TreeMap<>();
+        try (Stream<ObjectInfo> listed = sink.list(com.mintreplica.backup.core.sink.RepositoryObjects.WAL_PREFIX)) {
+            for (ObjectInfo o : (Iterable<ObjectInfo>) listed::iterator) {
+                if (!o.lastModified().isBefore(before)) {
+                    continue;
+                }
+                Optional<Signatures.NameSignature> signed = Signatures.parseName(o.name());
+                if (signed.isPresent() && Signatures.parseObject(signed.get().stored()).get().signerHex().equalsIgnoreCase(id)) {
+                    out.put(signed.get().base(), Signatures.sha256Hex(signed.get().stored()));
+                }
+            }
+        }
         for (String prefix : List.of("snapshots/", "index/")) {
             List<ObjectInfo> objects;
             try (Stream<ObjectInfo> listed = sink.list(prefix)) {

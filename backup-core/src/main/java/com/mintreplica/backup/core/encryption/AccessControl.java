@@ -40,6 +40,11 @@ public interface AccessControl {
      * What to store for a manifest ({@code snapshots/...}) or index object ({@code index/...}) whose bytes would be
      * {@code content}: the same bytes, or the bytes signed. Unsigned content begins with the sealing transformer's
      * output (the core appends its checksum, never prepends).
+     *
+     * <p>For a standalone object (archived WAL: {@code wal/...}, see {@code Repository#objectName}) the core calls it
+     * with the object's name without its signature and suffix, and empty {@code content}: an empty result means the
+     * object is stored unsigned (a repository without writers), anything else is its signature, which the core
+     * carries in the object's name and gives back to {@link #open} under the same name.
      */
     byte[] seal(String objectName, byte[] content) throws IOException;
 
@@ -50,6 +55,15 @@ public interface AccessControl {
      * @throws com.mintreplica.backup.core.AccessDeniedException when these keys cannot check it
      */
     Opened open(String objectName, byte[] stored) throws IOException;
+
+    /**
+     * The store date from which standalone objects must be signed: when the repository's first writers list was
+     * stored (the store's date, not a writer's clock); empty while the repository has no writers. An unsigned
+     * standalone object stored since then is not trusted.
+     */
+    default Optional<java.time.Instant> signedSince() throws IOException {
+        return Optional.empty();
+    }
 
     /**
      * The transformer for what every holder of the repository's keys reads and writes, readers and writers alike: lease

@@ -401,6 +401,75 @@ public final class Store {
         }
     }
 
+    // ---- standalone objects (archived WAL): the signature travels in the name
+
+    private static final java.util.Base64.Encoder NAME_SIGNATURE = java.util.Base64.getUrlEncoder().withoutPadding();
+
+    /**
+     * The name to store the standalone object {@code base} under: {@code base}, then {@code -} and the keys' signature
+     * of {@code base} (base64url, no padding) when they sign (the repository has writers), then the codec's suffix.
+     */
+    public String standaloneName(String base) {
+        String suffix = objectCodec().fileSuffix();
+        if (access == null) {
+            return base + suffix;
+        }
+        byte[] signature = seal(base, new byte[0]);
+        return signature.length == 0 ? base + suffix : base + "-" + NAME_SIGNATURE.encodeToString(signature) + suffix;
+    }
+
+    /**
+     * Why the stored standalone object {@code object} (named {@code base}, its signature if any, a suffix) must not be
+     * trusted, or empty when it is: signed by a key the keys trust, or unsigned and stored before the repository got
+     * writers (or the repository has none).
+     */
+    public Optional<String> untrustedStandalone(ObjectInfo object, String base) {
+        String name = object.name();
+        if (!name.startsWith(base)) {
+            throw new IllegalArgumentException("'" + name + "' is not named after '" + base + "'");
+        }
+        if (access == null) {
+            return Optional.empty(); // nothing is signed or authenticated without keys
+        }
+        String rest = name.substring(base.length());
+        try {
+            if (rest.startsWith("-")) {
+                int dot = rest.indexOf('.');
+                String encoded = dot < 0 ? rest.substring(1) : rest.substring(1, dot);
+                byte[] signature;
+                try {
+                    signature = java.util.Base64.getUrlDecoder().decode(encoded);
+                } catch (IllegalArgumentException e) {
+                    return Optional.of("its name carries '" + encoded + "' where a signature belongs, which is not base64url");
+                }
+                if (signature.length == 0) {
+                    return Optional.of("its name carries an empty signature");
+                }
+                AccessControl.Opened opened;
+                try {
+                    opened = access.open(base, signature);
+                } catch (CorruptDataException e) {
+                    return Optional.of("the signature its name carries is forged or damaged (" + e.getMessage() + ")");
+                }
+                if (opened.content().length != 0) {
+                    // open() hands back what is not a signature as content: a name signature signs empty content
+                    return Optional.of("its name carries no valid signature"
+                            + opened.untrusted().map(u -> " (" + u + ")").orElse(""));
+                }
+                return opened.untrusted();
+            }
+            Optional<java.time.Instant> since = access.signedSince();
+            if (since.isEmpty() || object.lastModified().isBefore(since.get())) {
+                return Optional.empty();
+            }
+            return Optional.of("it is not signed, and it was stored on " + object.lastModified() + ", after the repository"
+                    + " got writers (" + since.get() + "); since then every such object is signed by a reader or a writer");
+        } catch (IOException e) {
+            throw new BackupException("cannot check the signature of '" + name + "' in " + location() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     private byte[] decodeMetadata(String name, byte[] enveloped) {
         byte[] encoded = Envelope.open(name, enveloped);
         try {

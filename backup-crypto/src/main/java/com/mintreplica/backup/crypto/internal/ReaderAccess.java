@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -226,6 +227,10 @@ public final class ReaderAccess implements AccessControl {
         if (manifest && layout == Layout.SINGLE) {
             // a single-layout manifest is an OpenPGP message anyone could make: once there are writers, sign it
             refreshWriters();
+        } else if (!manifest && !objectName.startsWith("index/") && writers().isEmpty()) {
+            // a standalone object (WAL) is too, in either layout: a long-running archiver must not miss the first
+            // writer (an unsigned object stored after it is refused); once there are writers there is no going back
+            refreshWriters();
         }
         if (writers().isEmpty() || (manifest && layout == Layout.CHUNKED)) {
             // a chunked manifest is sealed under a data key, which proves a reader wrote it: stays readable by
@@ -288,6 +293,28 @@ public final class ReaderAccess implements AccessControl {
         }
         return new Opened(stored, "unknown", false, Optional.of("it is not signed, and it was written after the"
                 + " repository got writers (since then readers sign what they write)"));
+    }
+
+    private volatile Instant signedSince;
+    private volatile long noWritersUntil = System.nanoTime();
+
+    @Override
+    public Optional<Instant> signedSince() throws IOException {
+        Instant known = signedSince;
+        if (known != null) {
+            return Optional.of(known);
+        }
+        if (System.nanoTime() - noWritersUntil < 0) {
+            return Optional.empty();
+        }
+        Optional<Instant> first = WritersList.firstStored(sink, repositoryId, authority.publicKey());
+        if (first.isPresent()) {
+            signedSince = first.get();
+        } else {
+            // without writers, every unsigned object is trusted: ask the store again after a while, not per object
+            noWritersUntil = System.nanoTime() + 10_000_000_000L;
+        }
+        return first;
     }
 
     @Override

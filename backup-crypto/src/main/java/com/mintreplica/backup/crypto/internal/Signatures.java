@@ -69,6 +69,38 @@ public final class Signatures {
                 objectName.getBytes(StandardCharsets.UTF_8), sha256(content));
     }
 
+    // ---- signatures in standalone object names (archived WAL)
+
+    /** Characters of a name signature: base64url (no padding) of a signed object with empty content. */
+    public static final int NAME_SIGNATURE = (HEADER * 4 + 2) / 3;
+    private static final java.util.regex.Pattern SIGNED_NAME = java.util.regex.Pattern.compile(
+            "(.*)-([A-Za-z0-9_-]{" + NAME_SIGNATURE + "})((?:\\.[A-Za-z0-9]+)*)");
+
+    /**
+     * A standalone object's name signature: its name without signature and suffix ({@code base}), and the signed
+     * object (empty content) the signature part decodes to, which {@code open(base, stored)} checks.
+     */
+    public record NameSignature(String base, byte[] stored) {
+    }
+
+    /** The signature {@code objectName} carries ({@code <base>-<signature><suffix>}), or empty when it carries none. */
+    public static Optional<NameSignature> parseName(String objectName) {
+        java.util.regex.Matcher m = SIGNED_NAME.matcher(objectName);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        byte[] stored;
+        try {
+            stored = Base64.getUrlDecoder().decode(m.group(2));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (stored.length != HEADER || parseObject(stored).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new NameSignature(m.group(1), stored));
+    }
+
     // ---- documents
 
     /** A parsed signed document. */

@@ -188,6 +188,18 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
         return new Opened(object.content(), w.describe(), true, Optional.empty());
     }
 
+    private volatile Instant signedSince;
+
+    @Override
+    public Optional<Instant> signedSince() throws IOException {
+        Instant known = signedSince;
+        if (known == null) {
+            known = WritersList.firstStored(sink, repositoryId, authorityPublic).orElse(Instant.EPOCH);
+            signedSince = known;
+        }
+        return Optional.of(known);
+    }
+
     @Override
     public Transformer shared() {
         return new AesGcmTransformer(AesGcmTransformer.fixed(List.of(shared)), random);

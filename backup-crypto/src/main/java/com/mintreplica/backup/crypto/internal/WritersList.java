@@ -232,6 +232,35 @@ public final class WritersList {
     }
 
     /**
+     * When the repository's first writers list (the lowest sequence whose signature verifies) was stored, by the
+     * store's date; empty when it has none. Since then readers and writers sign every standalone object (WAL).
+     */
+    public static Optional<Instant> firstStored(Sink sink, String repositoryId, byte[] authorityPublic) throws IOException {
+        List<ObjectInfo> lists;
+        try (Stream<ObjectInfo> objects = sink.list(PREFIX)) {
+            lists = objects.sorted(Comparator.comparing(ObjectInfo::name)).toList();
+        }
+        for (ObjectInfo o : lists) {
+            byte[] stored;
+            try (InputStream in = sink.get(o.name())) {
+                stored = in.readAllBytes();
+            } catch (NoSuchObjectException vanished) {
+                continue;
+            }
+            try {
+                Signatures.SignedDocument doc = Signatures.parseDocument(o.name(), stored);
+                if (Signatures.AUTHORITY_NAME.equals(doc.signer())
+                        && Signatures.verifyDocument(authorityPublic, DOMAIN, repositoryId, doc)) {
+                    return Optional.of(o.lastModified());
+                }
+            } catch (IOException e) {
+                LOG.debug("ignoring the writers list '{}' in {}: {}", o.name(), sink.describe(), e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The list in force: the one of the highest sequence whose signature verifies with {@code authorityPublic}. Lists
      * that do not verify (planted, damaged) are skipped with a warning.
      */

@@ -58,6 +58,10 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * The name records the plaintext's SHA-256 (checked on every fetch) and the file's last-modified time at push (an
  * upper bound of its last commit), so the recoverable window is known from a listing, also in a copy of the bucket.
+ * Once the repository has writers, a signature follows the time ({@code -<signature>}, see
+ * {@link Repository#objectName}): a reader signs with the repository's authority key, a writer with its own. Fetch,
+ * list, verify and copy use only objects the repository trusts ({@link Repository#untrustedObject}): so a writer key,
+ * revoked or not, cannot plant WAL that a recovery replays; verify names the others.
  *
  * <p>A push returns once the object is stored as the Sink stores (a local directory: file and directory fsynced; S3 and
  * GCS: the upload completed): only then may PostgreSQL recycle the segment. Pushing a file archived already with the
@@ -70,7 +74,7 @@ public final class WalArchive {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
     private static final Pattern OBJECT = Pattern.compile(
             "(?:([0-9A-F]{16})/)?([0-9A-F]{8}(?:[0-9A-F]{16}(?:\\.partial|\\.[0-9A-F]{8}\\.backup)?|\\.history))"
-                    + "-([0-9a-f]{64})-([0-9]{8}T[0-9]{9}Z)(\\..*)?");
+                    + "-([0-9a-f]{64})-([0-9]{8}T[0-9]{9}Z)(?:-([A-Za-z0-9_-]+))?(\\..*)?");
     private static final String INFO = "archive.info";
 
     private final Repository repository;
@@ -194,7 +198,7 @@ public final class WalArchive {
             Instant time = Files.getLastModifiedTime(file).toInstant();
             String sha = sha256(file);
             String prefix = systemPrefix(sysid) + directoryOf(parsed) + name + "-";
-            Optional<WalFile> existing = find(prefix, sysid, segmentSize);
+            Optional<WalFile> existing = find(prefix, sysid, segmentSize).trusted();
             if (existing.isPresent()) {
                 if (existing.get().sha256().equals(sha)) {
                     LOG.debug("{} is archived already as {}", name, existing.get().object());
@@ -209,18 +213,9 @@ public final class WalArchive {
                         + " to one place (a restored copy that was started without a new timeline?): give the copy"
                         + " its own cluster name, and keep the archive's copy");
             }
-            String object = prefix + sha + "-" + TIME.format(time) + repository.objectSuffix();
-            MessageDigest digest = newDigest();
-            boolean created;
-            try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-                created = repository.putObject(object, in, ObjectKind.WAL);
-            }
-            if (created && !HexFormat.of().formatHex(digest.digest()).equals(sha)) {
-                deleteQuietly(object);
-                throw new ConflictException("'" + file + "' changed while it was archived: archive it again");
-            }
-            long stored = sink().stat(object).map(ObjectInfo::size).orElse(-1L);
-            return new Pushed(fileOf(parsed, sha, time, object, stored, segmentSize), created);
+            String base = prefix + sha + "-" + TIME.format(time);
+            Stored stored = store(file, base, sha);
+            return new Pushed(fileOf(parsed, sha, time, stored.object, stored.size, segmentSize), stored.created);
         } catch (IOException e) {
             throw new BackupException("cannot archive '" + file + "' to " + repository.location() + ": " + e.getMessage(), e);
         }
@@ -233,7 +228,41 @@ public final class WalArchive {
      */
     private Pushed pushPartial(Path file, WalNames.Parsed parsed, String sha, Instant time, String prefix, long sysid,
                                long segmentSize) throws IOException {
-        String object = prefix + sha + "-" + TIME.format(time) + repository.objectSuffix();
+        Stored put = store(file, prefix + sha + "-" + TIME.format(time), sha);
+        String object = put.object;
+        String base = systemPrefix(sysid);
+        try (Stream<ObjectInfo> s = sink().list(prefix)) {
+            for (ObjectInfo o : (Iterable<ObjectInfo>) s::iterator) {
+                if (!o.name().equals(object) && parseObject(o, base, segmentSize).isPresent()) {
+                    deleteQuietly(o.name());
+                }
+            }
+        }
+        return new Pushed(fileOf(parsed, sha, time, object, put.size, segmentSize), put.created);
+    }
+
+    private record Stored(String object, long size, boolean created) {
+    }
+
+    /**
+     * Stores {@code file} under the name the repository gives {@code base} (signed once it has writers). When it was
+     * stored unsigned and the repository got writers meanwhile (the first writer key exported while this push ran),
+     * the unsigned copy is not trusted: it is stored again, signed, while the file is still here to read.
+     */
+    private Stored store(Path file, String base, String sha) throws IOException {
+        String object = repository.objectName(base);
+        boolean created = put(file, object, sha);
+        String signed = repository.objectName(base);
+        if (!signed.equals(object)) {
+            LOG.info("{} was stored unsigned as the repository got writers: storing it signed as {}", file, signed);
+            object = signed;
+            created = put(file, object, sha) || created;
+        }
+        long size = sink().stat(object).map(ObjectInfo::size).orElse(-1L);
+        return new Stored(object, size, created);
+    }
+
+    private boolean put(Path file, String object, String sha) throws IOException {
         MessageDigest digest = newDigest();
         boolean created;
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
@@ -243,16 +272,7 @@ public final class WalArchive {
             deleteQuietly(object);
             throw new ConflictException("'" + file + "' changed while it was archived: archive it again");
         }
-        String base = systemPrefix(sysid);
-        try (Stream<ObjectInfo> s = sink().list(prefix)) {
-            for (ObjectInfo o : (Iterable<ObjectInfo>) s::iterator) {
-                if (!o.name().equals(object) && parseObject(o, base, segmentSize).isPresent()) {
-                    deleteQuietly(o.name());
-                }
-            }
-        }
-        long stored = sink().stat(object).map(ObjectInfo::size).orElse(-1L);
-        return new Pushed(fileOf(parsed, sha, time, object, stored, segmentSize), created);
+        return created;
     }
 
     /**
@@ -307,8 +327,11 @@ public final class WalArchive {
         }
         long segmentSize = segmentSize(sysid);
         Optional<WalFile> found;
+        List<Found> untrusted = new ArrayList<>();
         try {
-            found = find(systemPrefix(sysid) + directoryOf(parsed) + walFileName + "-", sysid, segmentSize);
+            Candidates c = find(systemPrefix(sysid) + directoryOf(parsed) + walFileName + "-", sysid, segmentSize);
+            found = c.trusted();
+            untrusted.addAll(c.untrusted());
         } catch (IOException e) {
             throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location() + ": "
                     + e.getMessage(), e);
@@ -317,16 +340,25 @@ public final class WalArchive {
             // The segment wal-receive was filling when the source stopped: its newest .partial (the segment's size,
             // zeros after the streamed WAL) is the end of the archived WAL, as with pg_receivewal's .partial files.
             try {
-                found = find(systemPrefix(sysid) + directoryOf(parsed) + walFileName + ".partial-", sysid, segmentSize);
+                Candidates c = find(systemPrefix(sysid) + directoryOf(parsed) + walFileName + ".partial-", sysid,
+                        segmentSize);
+                found = c.trusted();
+                untrusted.addAll(c.untrusted());
             } catch (IOException e) {
                 throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location()
                         + ": " + e.getMessage(), e);
             }
             found.ifPresent(p -> LOG.info("serving {} from its streamed partial copy {}", walFileName, p.object()));
         }
+        if (found.isEmpty() && !untrusted.isEmpty()) {
+            // Not "not archived": something claims to be this file, and replaying it could change the database
+            throw new CorruptDataException("WAL file " + walFileName + " is archived only as objects that are not trusted,"
+                    + " so it is not fetched: " + untrusted.stream().map(Found::problem).toList());
+        }
         if (found.isEmpty()) {
             return false;
         }
+        untrusted.forEach(u -> LOG.warn("{}", u.problem()));
         WalFile f = found.get();
         Path dir = destination.toAbsolutePath().getParent();
         Path temp = dir.resolve("." + destination.getFileName() + ".mint-" + ProcessHandle.current().pid() + "-"
@@ -371,23 +403,34 @@ public final class WalArchive {
 
     // ---- listing
 
-    /** Every archived file of the system, ordered by timeline, then start LSN, then name. */
+    /**
+     * Every archived file of the system, ordered by timeline, then start LSN, then name. Objects that are not trusted
+     * (unsigned or signed by a revoked writer after the repository got writers: see {@link Repository#untrustedObject})
+     * are left out; {@link #verify} names them.
+     */
     public List<WalFile> list() {
         long sysid = resolveSystem(null);
         return sysid == 0 ? List.of() : list(sysid);
     }
 
     private List<WalFile> list(long sysid) {
+        return listAll(sysid).stream().filter(f -> f.untrusted().isEmpty()).map(Found::file).toList();
+    }
+
+    /** Every archived object of the system, trusted or not, in {@link #ORDER}. */
+    private List<Found> listAll(long sysid) {
         long segmentSize = segmentSize(sysid);
         String prefix = systemPrefix(sysid);
-        List<WalFile> files = new ArrayList<>();
+        List<ObjectInfo> objects;
         try (Stream<ObjectInfo> s = sink().list(prefix)) {
-            s.forEach(o -> parseObject(o, prefix, segmentSize).ifPresent(files::add));
+            objects = s.toList();
         } catch (IOException e) {
             throw new BackupException("cannot list the WAL archive '" + cluster + "' in " + repository.location() + ": "
                     + e.getMessage(), e);
         }
-        files.sort(ORDER);
+        List<Found> files = new ArrayList<>();
+        objects.forEach(o -> parse(o, prefix, segmentSize).ifPresent(files::add));
+        files.sort(Comparator.comparing(Found::file, ORDER));
         return files;
     }
 
@@ -407,8 +450,10 @@ public final class WalArchive {
             return new WalVerifyReport(0, List.of(), List.of(), List.of(), 0);
         }
         long segmentSize = segmentSize(sysid);
-        List<WalFile> files = list(sysid);
+        List<Found> all = listAll(sysid);
+        List<WalFile> files = all.stream().filter(f -> f.untrusted().isEmpty()).map(Found::file).toList();
         List<String> problems = new ArrayList<>();
+        all.stream().filter(f -> f.untrusted().isPresent()).forEach(f -> problems.add(f.problem()));
         long checked = 0;
         if (readData) {
             for (WalFile f : files) {
@@ -543,7 +588,12 @@ public final class WalArchive {
                         target.sink().put(info, new ByteArrayInputStream(bytes), bytes.length, ObjectKind.WAL);
                     }
                 }
-                for (WalFile f : list(sysid)) {
+                for (Found found : listAll(sysid)) {
+                    if (found.untrusted().isPresent()) {
+                        LOG.warn("not copied: {}", found.problem());
+                        continue;
+                    }
+                    WalFile f = found.file();
                     WalFile have = theirs.get(f.name());
                     if (have != null && have.sha256().equals(f.sha256())) {
                         continue;
@@ -553,8 +603,7 @@ public final class WalArchive {
                                 + " with other content (" + have.sha256() + ", here " + f.sha256() + "): nothing was"
                                 + " overwritten; find out which one is right before copying again");
                     }
-                    String name = f.object().substring(0, f.object().length() - objectSuffixOf(f.object()).length());
-                    String object = name + target.objectSuffix();
+                    String object = target.objectName(found.base()); // signed for the target, as a push there would be
                     MessageDigest digest = newDigest();
                     try (InputStream in = new DigestInputStream(repository.openObject(f.object()), digest)) {
                         target.putObject(object, in, ObjectKind.WAL);
@@ -584,15 +633,6 @@ public final class WalArchive {
             }
         }
         return copied;
-    }
-
-    /** The encoding suffix of an object name ({@code .zst.gpg}): what follows the time. */
-    private static String objectSuffixOf(String object) {
-        Matcher m = OBJECT.matcher(object.substring(object.lastIndexOf('/') + 1));
-        if (m.matches() && m.group(5) != null) {
-            return m.group(5);
-        }
-        return "";
     }
 
     // ---- LSNs
@@ -745,12 +785,42 @@ public final class WalArchive {
         }
     }
 
-    private Optional<WalFile> find(String prefix, long sysid, long segmentSize) throws IOException {
-        String base = systemPrefix(sysid);
-        List<WalFile> found = new ArrayList<>();
-        try (Stream<ObjectInfo> s = sink().list(prefix)) {
-            s.forEach(o -> parseObject(o, base, segmentSize).ifPresent(found::add));
+    /**
+     * An archived object: the file it holds, its name without signature and suffix (what a signature signs), and why it
+     * is not trusted (empty: trusted).
+     */
+    private record Found(WalFile file, String base, Optional<String> untrusted) {
+        String problem() {
+            return "archived WAL file " + file.name() + " (object '" + file.object() + "') is not trusted: "
+                    + untrusted.orElse("") + "; it is never fetched (delete it once you know where it came from)";
         }
+    }
+
+    /** The trusted file of a name, if any, and what is archived under that name but not trusted. */
+    private record Candidates(Optional<WalFile> trusted, List<Found> untrusted) {
+    }
+
+    private Candidates find(String prefix, long sysid, long segmentSize) throws IOException {
+        String base = systemPrefix(sysid);
+        List<ObjectInfo> objects;
+        try (Stream<ObjectInfo> s = sink().list(prefix)) {
+            objects = s.toList();
+        }
+        List<WalFile> found = new ArrayList<>();
+        List<Found> untrusted = new ArrayList<>();
+        for (ObjectInfo o : objects) {
+            parse(o, base, segmentSize).ifPresent(f -> {
+                if (f.untrusted().isPresent()) {
+                    untrusted.add(f);
+                } else {
+                    found.add(f.file());
+                }
+            });
+        }
+        return new Candidates(select(found), untrusted);
+    }
+
+    private static Optional<WalFile> select(List<WalFile> found) {
         if (found.size() > 1) {
             found.sort(Comparator.comparing(WalFile::time));
             if (found.get(0).type() == WalFile.Type.PARTIAL) {
@@ -766,6 +836,16 @@ public final class WalArchive {
     }
 
     private Optional<WalFile> parseObject(ObjectInfo o, String base, long segmentSize) {
+        return parseName(o, base, segmentSize).map(Found::file);
+    }
+
+    /** The archived object {@code o}, checked against the repository's signatures. */
+    private Optional<Found> parse(ObjectInfo o, String base, long segmentSize) {
+        return parseName(o, base, segmentSize).map(f -> new Found(f.file(), f.base(),
+                repository.untrustedObject(o, f.base())));
+    }
+
+    private Optional<Found> parseName(ObjectInfo o, String base, long segmentSize) {
         if (!o.name().startsWith(base)) {
             return Optional.empty();
         }
@@ -784,7 +864,8 @@ public final class WalArchive {
         } catch (RuntimeException e) {
             return Optional.empty();
         }
-        return Optional.of(fileOf(parsed.get(), m.group(3), time, o.name(), o.size(), segmentSize));
+        return Optional.of(new Found(fileOf(parsed.get(), m.group(3), time, o.name(), o.size(), segmentSize),
+                o.name().substring(0, base.length() + m.end(4)), Optional.empty()));
     }
 
     private static WalFile fileOf(WalNames.Parsed p, String sha, Instant time, String object, long stored, long segmentSize) {
