@@ -414,7 +414,19 @@ public final class Store {
         if (access == null) {
             return base + suffix;
         }
-        byte[] signature = seal(base, new byte[0]);
+        byte[] signature;
+        if (access.canRead()) {
+            signature = seal(base, new byte[0]);
+        } else {
+            // A writer checks at each session's start that it is not revoked; a standalone object (a WAL file) is
+            // pushed outside any, and a long-running archiver must stop when its key is revoked, not go on storing
+            // what readers refuse.
+            try (AccessControl.Session checked = access.beginWrite()) {
+                signature = seal(base, new byte[0]);
+            } catch (IOException e) {
+                throw new BackupException("cannot check the writers list of " + sink.describe() + ": " + e.getMessage(), e);
+            }
+        }
         return signature.length == 0 ? base + suffix : base + "-" + NAME_SIGNATURE.encodeToString(signature) + suffix;
     }
 

@@ -3,6 +3,7 @@ package com.mintreplica.backup.postgres.wal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
@@ -237,12 +238,24 @@ class WalSignatureIT {
         try (Repository stolen = writer(root, writerFile, temp.resolve("cache"))) {
             WalArchive archive = WalArchive.open(stolen, "db1");
             WalFile before = archive.push(segments.get(0)).file();
+            // What a thief holding the key signs whenever it likes (a signature carries no time): signed here, kept
+            // out of the bucket while the writer is revoked, stored after.
+            WalFile after = archive.push(segments.get(1)).file();
+            assertThat(signer(after.object())).contains(writerId(writerFile));
+            Path held = temp.resolve("held");
+            Files.move(root.resolve(after.object()), held);
             try (KeyManager manager = KeyManager.open(new LocalDirectorySink(root), secretKey())) {
                 assertThat(manager.revokeWriter("db-host", Optional.empty()).keptObjects()).isGreaterThanOrEqualTo(1);
             }
-            // The key ignores its revocation: this handle was opened before it, and signs with the writer's key
-            WalFile after = archive.push(segments.get(1)).file();
-            assertThat(signer(after.object())).contains(writerId(writerFile));
+            Files.move(held, root.resolve(after.object()));
+            // mint-backup itself stops: this handle was opened before the revocation (a long-running archiver), and
+            // its next push is refused before anything is stored
+            assertThatThrownBy(() -> archive.push(segments.get(2))).isInstanceOf(AccessDeniedException.class)
+                    .hasMessageContaining("revoked");
+            String third = segments.get(2).getFileName().toString();
+            try (var stored = Files.walk(root.resolve("wal"))) {
+                assertThat(stored.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith(third));
+            }
             try (Repository repo = reader(root)) {
                 WalArchive read = WalArchive.open(repo, "db1");
                 assertFetchedIdentical(repo, segments.get(0), temp);
