@@ -253,66 +253,25 @@ class PackOnceRestoreTest {
     }
 
     /** Records the reads of each object (ranged or whole) around a real Sink. */
-    private static final class CountingReads implements Sink {
-        final Sink delegate;
+    private static final class CountingReads extends ForwardingSink {
         /** Each read of an object: offset and length (a whole read: 0 and its size). */
         final Map<String, List<long[]>> reads = new ConcurrentHashMap<>();
 
         CountingReads(Sink delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Set<SinkCapability> capabilities() {
-            return delegate.capabilities();
-        }
-
-        @Override
-        public void put(String name, InputStream content, long length, ObjectKind kind) throws IOException {
-            delegate.put(name, content, length, kind);
-        }
-
-        @Override
-        public boolean putIfAbsent(String name, InputStream content, long length, ObjectKind kind) throws IOException {
-            return delegate.putIfAbsent(name, content, length, kind);
+            super(delegate);
         }
 
         @Override
         public InputStream get(String name) throws IOException {
-            long size = delegate.stat(name).map(ObjectInfo::size).orElse(Long.MAX_VALUE);
+            long size = delegate().stat(name).map(ObjectInfo::size).orElse(Long.MAX_VALUE);
             reads.computeIfAbsent(name, n -> java.util.Collections.synchronizedList(new ArrayList<>())).add(new long[] {0, size});
-            return delegate.get(name);
+            return super.get(name);
         }
 
         @Override
         public InputStream get(String name, long offset, long length) throws IOException {
             reads.computeIfAbsent(name, n -> java.util.Collections.synchronizedList(new ArrayList<>())).add(new long[] {offset, length});
-            return delegate.get(name, offset, length);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(String name) throws IOException {
-            return delegate.stat(name);
-        }
-
-        @Override
-        public Stream<ObjectInfo> list(String prefix) throws IOException {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public void delete(String name) throws IOException {
-            delegate.delete(name);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public void close() throws IOException {
-            delegate.close();
+            return super.get(name, offset, length);
         }
     }
 }

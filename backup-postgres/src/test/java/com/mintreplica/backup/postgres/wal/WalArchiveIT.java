@@ -40,6 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code gpg --decrypt | zstd -d} as the runbook says.
  */
 class WalArchiveIT {
+    private static WalSegments.Fixture fixture;
     private static PostgresCluster pg;
     private static GnuPG gpg;
     private static GnuPG.Key key;
@@ -48,21 +49,18 @@ class WalArchiveIT {
 
     @BeforeAll
     static void segments(@TempDir Path temp) throws Exception {
-        pg = WalSegments.keepingWal();
-        WalSegments.write(pg, 5);
-        data = temp.resolve("data");
-        segments = WalSegments.copy(pg, data, 5);
-        gpg = GnuPG.start();
-        key = gpg.generate("WAL Operator <wal-ops@mint.example>", "future-default");
+        fixture = WalSegments.Fixture.start(temp, 5);
+        pg = fixture.pg();
+        gpg = fixture.gpg();
+        key = fixture.key();
+        data = fixture.data();
+        segments = fixture.segments();
     }
 
     @AfterAll
     static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
-        if (gpg != null) {
-            gpg.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

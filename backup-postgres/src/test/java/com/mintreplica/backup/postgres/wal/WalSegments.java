@@ -67,4 +67,39 @@ final class WalSegments {
         }
         return out;
     }
+
+    /**
+     * What the WAL ITs start from: a cluster that keeps its WAL, {@code count} of its segments copied aside, and a key
+     * made by the real gpg. {@link #close} stops both.
+     */
+    record Fixture(PostgresCluster pg, com.mintreplica.backup.testkit.gpg.GnuPG gpg,
+                   com.mintreplica.backup.testkit.gpg.GnuPG.Key key, Path data, List<Path> segments) implements AutoCloseable {
+        static Fixture start(Path temp, int count) throws Exception {
+            PostgresCluster pg = keepingWal();
+            com.mintreplica.backup.testkit.gpg.GnuPG gpg = null;
+            try {
+                write(pg, count);
+                Path data = temp.resolve("data");
+                List<Path> segments = copy(pg, data, count);
+                gpg = com.mintreplica.backup.testkit.gpg.GnuPG.start();
+                return new Fixture(pg, gpg, gpg.generate("WAL Operator <wal-ops@mint.example>", "future-default"), data,
+                        segments);
+            } catch (Exception | Error e) {
+                pg.close();
+                if (gpg != null) {
+                    gpg.close();
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                pg.close();
+            } finally {
+                gpg.close();
+            }
+        }
+    }
 }

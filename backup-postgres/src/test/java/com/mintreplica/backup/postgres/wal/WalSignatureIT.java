@@ -46,6 +46,7 @@ class WalSignatureIT {
     private static final Pattern NAME = Pattern.compile(
             "(wal/db1/[0-9]+/(?:[0-9A-F]{16}/)?[0-9A-F.a-z]+-[0-9a-f]{64}-[0-9]{8}T[0-9]{9}Z)(?:-([A-Za-z0-9_-]{112}))?\\.zst\\.gpg");
 
+    private static WalSegments.Fixture fixture;
     private static PostgresCluster pg;
     private static GnuPG gpg;
     private static GnuPG.Key key;
@@ -54,21 +55,18 @@ class WalSignatureIT {
 
     @BeforeAll
     static void segments(@TempDir Path temp) throws Exception {
-        pg = WalSegments.keepingWal();
-        WalSegments.write(pg, 4);
-        data = temp.resolve("data");
-        segments = WalSegments.copy(pg, data, 4);
-        gpg = GnuPG.start();
-        key = gpg.generate("WAL Operator <wal-ops@mint.example>", "future-default");
+        fixture = WalSegments.Fixture.start(temp, 4);
+        pg = fixture.pg();
+        gpg = fixture.gpg();
+        key = fixture.key();
+        data = fixture.data();
+        segments = fixture.segments();
     }
 
     @AfterAll
     static void stop() {
-        if (pg != null) {
-            pg.close();
-        }
-        if (gpg != null) {
-            gpg.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
