@@ -557,21 +557,15 @@ public final class BackupRun {
     /** Hashes a chunk and stores it unless known (on a worker); gives its chunk budget back. */
     private BlobId storeChunk(byte[] chunk, ByteBudget budget) {
         try {
-            watch.check();
-            BlobId id = blobId(chunk);
-            if (!index.contains(id) && claimed.add(id)) {
-                byte[] encoded = codec.encode(chunk);
-                bytesNew.addAndGet(chunk.length);
-                pack(dataPacks, id, encoded, chunk.length);
-            }
-            watch.progress();
-            return id;
-        } catch (IOException e) {
-            workerFailure.compareAndSet(null, e);
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException | Error e) {
-            workerFailure.compareAndSet(null, e);
-            throw e;
+            return onWorker(() -> {
+                BlobId id = blobId(chunk);
+                if (!index.contains(id) && claimed.add(id)) {
+                    byte[] encoded = codec.encode(chunk);
+                    bytesNew.addAndGet(chunk.length);
+                    pack(dataPacks, id, encoded, chunk.length);
+                }
+                return id;
+            });
         } finally {
             budget.release(chunk.length);
         }
@@ -579,12 +573,20 @@ public final class BackupRun {
 
     /** Stores a tree blob (on a worker) unless the repository has it: an unchanged directory costs nothing. */
     private BlobId storeTree(byte[] plain) {
-        try {
-            watch.check();
+        return onWorker(() -> {
             BlobId id = codec.blobId(plain);
             if (!index.contains(id) && claimed.add(id)) {
                 pack(treePacks, id, codec.encode(plain), plain.length);
             }
+            return id;
+        });
+    }
+
+    /** A worker's store of one blob: between the watchdog's check and its progress mark, its failure kept for the run. */
+    private BlobId onWorker(BlobStore store) {
+        try {
+            watch.check();
+            BlobId id = store.store();
             watch.progress();
             return id;
         } catch (IOException e) {
@@ -594,6 +596,11 @@ public final class BackupRun {
             workerFailure.compareAndSet(null, e);
             throw e;
         }
+    }
+
+    @FunctionalInterface
+    private interface BlobStore {
+        BlobId store() throws IOException;
     }
 
     /** Counts a task in flight until it completes. */
