@@ -22,6 +22,10 @@ final class CdsTraining {
     }
 
     public static void main(String[] args) throws IOException {
+        launcherJarClasses();
+        // Every configured security provider: the first look-up of a JCE service loads the providers of other
+        // modules in an order that varies from run to run (until it finds the one it needs), so any of them may load.
+        java.security.Security.getProviders();
         MintBackup.configureLogging(new String[0]);
         Path work = Files.createTempDirectory("mint-backup-cds");
         try {
@@ -50,6 +54,21 @@ final class CdsTraining {
             try (Stream<Path> paths = Files.walk(work)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    /**
+     * What {@code java -jar} does before main and this {@code -cp} training does not: open the jar verifying its
+     * manifest (JarVerifier...). Not archived, those classes are read from the runtime image at every start.
+     */
+    private static void launcherJarClasses() throws IOException {
+        java.security.CodeSource source = CdsTraining.class.getProtectionDomain().getCodeSource();
+        if (source == null || !source.getLocation().getPath().endsWith(".jar")) {
+            return; // run from classes (a test): no jar
+        }
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(
+                new java.io.File(java.net.URI.create(source.getLocation().toString())), true)) {
+            jar.getManifest();
         }
     }
 
@@ -97,6 +116,16 @@ final class CdsTraining {
             run(quiet, env, concat(new String[] {"backup", "--repo", repo, data.toString()}, key));
             run(quiet, env, concat(new String[] {"restore", "--repo", repo, "latest", "--target",
                 work.resolve("restored-encrypted").toString()}, key));
+            // Backups through a writer key (no secret key: bench/compare-restic.sh's way), first and unchanged: its
+            // classes (the writer's signatures, the JDK's providers a first Mac look-up loads) would otherwise be
+            // read from the jar and the runtime image at every such start.
+            String writer = work.resolve("writer.key").toString();
+            run(quiet, env, concat(new String[] {"key", "writer", "export", "--repo", repo, "--name", "cds", "--out",
+                writer}, key));
+            String[] throughWriter = {"backup", "--repo", repo, "--writer-key", writer, "--cache-dir",
+                work.resolve("writer-cache").toString(), data.toString()};
+            run(quiet, env, throughWriter);
+            run(quiet, env, throughWriter);
         } finally {
             // the agent gpg started for this home (run by a package's postinst, it must not stay behind)
             if (Files.isExecutable(Path.of("/usr/bin/gpgconf"))) {

@@ -27,6 +27,25 @@ public final class MintBackup implements Callable<Integer> {
             AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class,
             ReportCommand.class, WalPushCommand.class, WalFetchCommand.class, WalCommand.class, WalReceiveCommand.class);
 
+    /**
+     * The subcommands by the names and aliases their {@code @Command} annotations give (MintBackupTest checks the two
+     * agree): finding the command a line names reads no annotation. Reading the 23 classes' annotations (a dynamic
+     * proxy each) to find one cost 15-30 ms of every start.
+     */
+    static final Map<String, Class<?>> NAMES = Map.ofEntries(Map.entry("init", InitCommand.class),
+            Map.entry("backup", BackupCommand.class), Map.entry("list", ListCommand.class),
+            Map.entry("snapshots", ListCommand.class), Map.entry("ls", LsCommand.class),
+            Map.entry("restore", RestoreCommand.class), Map.entry("verify", VerifyCommand.class),
+            Map.entry("check", VerifyCommand.class), Map.entry("cat", CatCommand.class),
+            Map.entry("key", KeyCommand.class), Map.entry("prune", PruneCommand.class),
+            Map.entry("repair", RepairCommand.class), Map.entry("copy", CopyCommand.class),
+            Map.entry("run", RunCommand.class), Map.entry("daemon", DaemonCommand.class),
+            Map.entry("status", StatusCommand.class), Map.entry("audit", AuditCommand.class),
+            Map.entry("drill", DrillCommand.class), Map.entry("recover", RecoverCommand.class),
+            Map.entry("doctor", DoctorCommand.class), Map.entry("report", ReportCommand.class),
+            Map.entry("wal-push", WalPushCommand.class), Map.entry("wal-fetch", WalFetchCommand.class),
+            Map.entry("wal", WalCommand.class), Map.entry("wal-receive", WalReceiveCommand.class));
+
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
@@ -66,6 +85,10 @@ public final class MintBackup implements Callable<Integer> {
 
     public static void main(String[] args) {
         configureLogging(args);
+        // JNA's only library here is the C library, which it takes from the process itself (backup-fs's Posix and
+        // Prefetcher): without a platform path of its own, JNA's first use runs `ldconfig -p` in a child process
+        // to make one, 10-30 ms on the way to the first directory read of every backup and restore.
+        setIfAbsent("jna.platform.library.path", "");
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         // UTF-8 whatever the locale (LANG unset makes the JVM's own streams ASCII): names print as they are.
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
@@ -173,13 +196,7 @@ public final class MintBackup implements Callable<Integer> {
             if (arg.startsWith("-")) {
                 continue;
             }
-            for (Class<?> command : COMMANDS) {
-                Command spec = command.getAnnotation(Command.class);
-                if (spec.name().equals(arg) || List.of(spec.aliases()).contains(arg)) {
-                    return command;
-                }
-            }
-            return null;
+            return NAMES.get(arg);
         }
         return null;
     }
@@ -250,8 +267,20 @@ public final class MintBackup implements Callable<Integer> {
         }
         if (!debug) {
             // java.util.logging (and commons-logging, which finds it) print INFO and above to stderr by default.
-            java.util.logging.LogManager.getLogManager().reset();
-            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.OFF);
+            // Silenced when a library first uses it, not here: starting its LogManager (which looks for a
+            // LoggerFinder in every jar and module) cost 5-10 ms of every start, and most commands never log through it.
+            setIfAbsent("java.util.logging.config.class", QuietJavaLogging.class.getName());
+        }
+    }
+
+    /**
+     * java.util.logging's configuration without {@code --debug}: no handlers, every logger off. The LogManager makes
+     * one when it starts ({@code java.util.logging.config.class}, which it loads by name: hence public).
+     */
+    public static final class QuietJavaLogging {
+        public QuietJavaLogging() throws java.io.IOException {
+            java.util.logging.LogManager.getLogManager().readConfiguration(new java.io.ByteArrayInputStream(
+                    "handlers=\n.level=OFF\n".getBytes(StandardCharsets.ISO_8859_1)));
         }
     }
 
