@@ -16,8 +16,10 @@ jar=backup-cli/target/mint-backup.jar
 cp="backup-crypto/target/test-classes:backup-crypto/target/classes:backup-core/target/classes:backup-testkit/target/classes:$jar"
 # the JIT settings and the collector bin/mint-backup uses (see there): what the command runs is what is measured
 # (with the JVM's default collector, G1 on most machines, CPU time varies more from run to run)
-jit="-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01"
-jit="$jit -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01"
+jit="-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000 -XX:Tier4CompileThreshold=150000"
+jit="$jit -XX:Tier4BackEdgeThreshold=400000"
+jit="$jit -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.1"
+jit="$jit -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.1"
 case " ${JAVA_OPTS:-} " in
   *" -XX:+Use"*"GC "*) ;;
   *) jit="$jit -XX:+UseSerialGC" ;;
