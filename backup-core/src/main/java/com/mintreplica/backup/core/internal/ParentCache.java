@@ -756,30 +756,37 @@ public final class ParentCache {
             return offsets.length;
         }
 
-        /** Opens every block once (one at a time): a file that does not open whole is not used at all. */
+        /**
+         * Opens every block once (one at a time), so a file that does not open whole is not used at all; the records
+         * are parsed only when a directory's are asked for (what the writer sealed is sorted: it checks as it writes).
+         */
         void verify() throws IOException, GeneralSecurityException {
             long seen = 0;
-            String last = null;
             for (int b = 0; b < offsets.length; b++) {
-                List<Record> block = block(b);
-                seen += block.size();
-                if (last != null && Record.comparePaths(last, block.get(0).path) >= 0) {
-                    throw new IOException("blocks out of order");
-                }
-                last = block.get(block.size() - 1).path;
+                byte[] plain = open(b);
+                seen += ByteBuffer.wrap(plain).getInt();
             }
             if (seen != records) {
                 throw new IOException("holds " + seen + " files, its trailer says " + records);
             }
         }
 
-        /** The records of data block {@code b}, authenticated. */
-        List<Record> block(int b) throws IOException, GeneralSecurityException {
+        /** The plaintext of data block {@code b}, authenticated and where the index says it is. */
+        private byte[] open(int b) throws IOException, GeneralSecurityException {
             long[] end = new long[1];
             byte[] plain = openSealed(offsets[b], DATA, b, end);
             if (end[0] != (b + 1 < offsets.length ? offsets[b + 1] : trailerOffset)) {
                 throw new IOException("block " + b + " does not end where the next begins");
             }
+            if (plain.length < 4) {
+                throw new IOException("block " + b + " is empty");
+            }
+            return plain;
+        }
+
+        /** The records of data block {@code b}, authenticated. */
+        List<Record> block(int b) throws IOException, GeneralSecurityException {
+            byte[] plain = open(b);
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(plain));
             int n = in.readInt();
             if (n <= 0 || n > plain.length) {
