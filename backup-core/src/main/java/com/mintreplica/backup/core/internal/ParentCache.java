@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * directory's files at a time, as the walk enters it. {@link Writer} takes the files as the tree blobs are made (in no
  * order), sorts them in runs of a few MiB spilled to disk (sealed under a key that lives only in memory) and merges
  * them into the file once the snapshot is committed. A file of the previous format ({@code MBC1}, one sealed whole) is
- * ignored: one backup reads every file again and writes the new format.
+ * rewritten in this one when it is loaded.
  */
 public final class ParentCache {
     private static final Logger LOG = LoggerFactory.getLogger(ParentCache.class);
@@ -134,9 +134,10 @@ public final class ParentCache {
             }
             if (Arrays.equals(magic, MAGIC_V1)) {
                 channel.close();
-                LOG.info("the parent cache {} was written by an earlier version of mint-backup; this backup reads every"
-                        + " file again and writes it anew", file);
-                return Optional.empty();
+                if (!migrate(file)) {
+                    return Optional.empty();
+                }
+                channel = FileChannel.open(file, StandardOpenOption.READ);
             }
             SealedFile sealed = SealedFile.open(channel, aesKey(), aad(file.getFileName().toString()));
             sealed.verify();
@@ -146,6 +147,49 @@ public final class ParentCache {
             LOG.warn("the parent cache {} is damaged or not this writer's ({}); every file is read again", file, e.toString());
             return Optional.empty();
         }
+    }
+
+    /**
+     * Rewrites a file of the previous format ({@code MBC1}: one sealed message) in this one, in place; false, with a
+     * warning, when it does not open. It holds that file whole, twice (sealed, then opened), once: less than loading
+     * it cost the version that wrote it, which also made an item of every file.
+     */
+    private boolean migrate(Path file) {
+        try {
+            byte[] plain = openV1(file, Files.readAllBytes(file));
+            try (Writer writer = new Writer(file);
+                 DataInputStream in = new DataInputStream(new ByteArrayInputStream(plain))) {
+                String id = in.readUTF();
+                Instant time = Instant.ofEpochSecond(in.readLong());
+                int count = in.readInt();
+                for (int i = 0; i < count; i++) {
+                    writer.add(Record.read(in));
+                }
+                if (in.read() >= 0) {
+                    throw new IOException("trailing bytes");
+                }
+                if (!writer.commit(id, time)) {
+                    return false;
+                }
+            }
+            LOG.info("the parent cache {} was written by an earlier version of mint-backup; rewritten in the current"
+                    + " format", file);
+            return true;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            LOG.warn("the parent cache {} is damaged or not this writer's ({}); every file is read again", file, e.toString());
+            return false;
+        }
+    }
+
+    private byte[] openV1(Path file, byte[] stored) throws GeneralSecurityException, IOException {
+        if (stored.length < MAGIC_V1.length + NONCE) {
+            throw new IOException("not a mint-backup cache file");
+        }
+        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        cipher.init(Cipher.DECRYPT_MODE, aesKey(), new GCMParameterSpec(TAG_BITS, stored, MAGIC_V1.length, NONCE));
+        cipher.updateAAD(("mint-backup parent cache\0" + repositoryId + "\0" + file.getFileName())
+                .getBytes(StandardCharsets.UTF_8));
+        return cipher.doFinal(stored, MAGIC_V1.length + NONCE, stored.length - MAGIC_V1.length - NONCE);
     }
 
     /** Collects the files of a backup of {@code host} and {@code source}; {@link Writer#commit} replaces the cache. */
@@ -200,7 +244,10 @@ public final class ParentCache {
                     || item.object().isPresent()) {
                 return;
             }
-            Record record = Record.of(item);
+            add(Record.of(item));
+        }
+
+        private void add(Record record) {
             synchronized (this) {
                 if (failed || closed) {
                     return;
@@ -219,9 +266,14 @@ public final class ParentCache {
         }
 
         /** Writes the files of the committed snapshot {@code s} as the new cache (atomically replacing the old one). */
-        public synchronized void commit(Snapshot s) {
+        public void commit(Snapshot s) {
+            commit(s.id(), s.time());
+        }
+
+        /** Whether the cache was replaced (when not, a warning said why). */
+        private synchronized boolean commit(String snapshotId, Instant time) {
             if (failed || closed) {
-                return;
+                return false;
             }
             Path temp = null;
             try {
@@ -240,7 +292,7 @@ public final class ParentCache {
                     }
                 }
                 temp = newPrivateFile(dir, name + ".tmp-");
-                long written = merge(runs, temp, aesKey(), name, s.id(), s.time());
+                long written = merge(runs, temp, aesKey(), name, snapshotId, time);
                 if (written != count) {
                     throw new IOException("merged " + written + " files of " + count);
                 }
@@ -249,8 +301,10 @@ public final class ParentCache {
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
                 }
+                return true;
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 fail(e);
+                return false;
             } finally {
                 if (temp != null) {
                     deleteQuietly(temp);

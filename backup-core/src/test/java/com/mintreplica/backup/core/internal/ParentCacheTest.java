@@ -230,7 +230,7 @@ class ParentCacheTest {
         bad.put("another source's cache file", other);
         byte[] old = good.clone();
         old[3] = '1';
-        bad.put("the previous format (MBC1)", old);
+        bad.put("this format under the previous one's magic (MBC1)", old);
 
         for (Map.Entry<String, byte[]> c : bad.entrySet()) {
             Files.write(file, c.getValue());
@@ -274,5 +274,53 @@ class ParentCacheTest {
         }
         assertThat(filesIn(temp.resolve("cache"))).containsExactly(cache.file("app1", SOURCE));
         assertThat(Files.readAllBytes(cache.file("app1", SOURCE))).isEqualTo(before);
+    }
+
+    /**
+     * {@code parent-cache/mbc1-*} was written by the previous version's {@code ParentCache.save} (format MBC1, one
+     * sealed message, created 0644) with the cache key of bytes 1..32, repository "repo-1", host app1, source
+     * fs:/srv/data: files a/b/c.txt, a/b.txt, a-b/x, root.txt, a/b/d.txt, z/ü.bin (file i: token "token-i", size
+     * 100 + i, i % 3 + 1 blob ids whose first 8 bytes are i and the blob's number).
+     */
+    @Test
+    void a_file_of_the_previous_format_is_read_once_and_rewritten_in_this_one() throws Exception {
+        byte[] k = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            k[i] = (byte) (i + 1);
+        }
+        ParentCache cache = new ParentCache(new AccessControl.ParentCache(temp.resolve("cache"),
+                new SecretKeySpec(k, "HmacSHA256")), "repo-1");
+        Path file = cache.file("app1", SOURCE);
+        assertThat(file.getFileName().toString()).isEqualTo("3c9402a400c4629183ddfd896079d0a6");
+        Files.createDirectories(file.getParent());
+        byte[] v1;
+        try (var in = getClass().getResourceAsStream("/parent-cache/mbc1-3c9402a400c4629183ddfd896079d0a6")) {
+            v1 = in.readAllBytes();
+        }
+        assertThat(new String(v1, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("MBC1");
+
+        // damaged, it is not used (and left for the next backup to replace)
+        byte[] damaged = v1.clone();
+        damaged[damaged.length - 3] ^= 1;
+        Files.write(file, damaged);
+        assertThat(cache.load("app1", SOURCE)).isEmpty();
+
+        Files.write(file, v1);
+        String[] paths = {"a/b/c.txt", "a/b.txt", "a-b/x", "root.txt", "a/b/d.txt", "z/ü.bin"};
+        Map<String, Map<String, Manifest.Item>> expected = new TreeMap<>();
+        for (int i = 0; i < paths.length; i++) {
+            expected.computeIfAbsent(directoryOf(paths[i]), d -> new HashMap<>())
+                    .put(paths[i].substring(paths[i].lastIndexOf('/') + 1), file(paths[i], "token-" + i, 100 + i, i % 3 + 1, i));
+        }
+        try (ParentCache.Reader reader = cache.load("app1", SOURCE).orElseThrow()) {
+            assertThat(reader.snapshotId()).isEqualTo("20261201T000000Z-0001");
+            assertThat(reader.files()).isEqualTo(paths.length);
+            for (Map.Entry<String, Map<String, Manifest.Item>> dir : expected.entrySet()) {
+                assertThat(reader.directory(dir.getKey())).as(dir.getKey()).isEqualTo(dir.getValue());
+            }
+        }
+        assertThat(new String(Files.readAllBytes(file), 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("MBC2");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(filesIn(temp.resolve("cache"))).containsExactly(file);
     }
 }
