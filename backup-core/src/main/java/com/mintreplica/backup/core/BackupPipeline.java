@@ -98,10 +98,10 @@ public final class BackupPipeline {
                         + " with write-only keys. Drop retention(...) here and prune where a recipient's key is");
             }
             Optional<Manifest> parent = useParent && repo.canRead() ? parent(repo) : Optional.empty();
-            // A writer cannot read manifests: its parent is its local cache, read a directory at a time.
+            ExecutorService pool = executor != null ? executor : Repository.newExecutor("mint-backup-worker", parallelism);
+            // A writer cannot read manifests: its parent is its local cache, read a directory at a time (closed below).
             Optional<ParentCache.Reader> cachedParent = useParent && !repo.canRead()
                     ? repo.store().cachedParent(host, source.id()) : Optional.empty();
-            ExecutorService pool = executor != null ? executor : Repository.newExecutor("mint-backup-worker", parallelism);
             Snapshot snapshot;
             boolean done = false;
             try {
