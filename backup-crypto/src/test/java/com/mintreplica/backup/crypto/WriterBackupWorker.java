@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Two backups through a writer key of a generated tree of many small files, in its own JVM (a test gives it a small
  * heap): {@code WriterBackupWorker <repository dir> <writer key file> <cache dir> <files>}. Prints one line per backup:
- * {@code backup <n> <snapshot id> opened=<files opened> read=<bytes read> entries=<entries> parent=<id or ->}.
+ * {@code backup <n> <snapshot id> opened=<files opened> read=<bytes read> entries=<entries> parent=<id or ->}, then
+ * the heap's peak use.
  */
 public final class WriterBackupWorker {
     static final int PER_DIRECTORY = 1000;
@@ -42,6 +43,14 @@ public final class WriterBackupWorker {
                 System.out.flush();
             }
         }
+        long peak = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        System.out.println("peak heap (sum of the pools' peaks) " + (peak >> 20) + " MiB of "
+                + (Runtime.getRuntime().maxMemory() >> 20));
     }
 
     /** The content of file {@code i}: small, and the same for every file of a directory (one blob per directory). */

@@ -638,6 +638,7 @@ class WriterKeyTest {
         }
         String output = Files.readString(log);
         assertThat(worker.exitValue()).as("exit status of the worker at -Xmx64m; its output:%n%s", tail(output)).isZero();
+        System.out.println(output); // the backups and the heap's peak, for the record
         List<String> lines = output.lines().filter(l -> l.startsWith("backup ")).toList();
         assertThat(lines).hasSize(2);
         String first = lines.get(0).split(" ")[2];
