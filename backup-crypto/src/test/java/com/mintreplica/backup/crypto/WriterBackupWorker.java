@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Two backups through a writer key of a generated tree of many small files, in its own JVM (a test gives it a small
  * heap): {@code WriterBackupWorker <repository dir> <writer key file> <cache dir> <files>}. Prints one line per backup:
  * {@code backup <n> <snapshot id> opened=<files opened> read=<bytes read> entries=<entries> parent=<id or ->}, then
- * the heap's peak use.
+ * the peak use of the heap's pools.
  */
 public final class WriterBackupWorker {
     static final int PER_DIRECTORY = 1000;
@@ -43,14 +43,13 @@ public final class WriterBackupWorker {
                 System.out.flush();
             }
         }
-        long peak = 0;
+        StringBuilder peaks = new StringBuilder("peak use of the heap's pools (MiB):");
         for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == java.lang.management.MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
+                peaks.append(' ').append(pool.getName()).append(' ').append(pool.getPeakUsage().getUsed() >> 20);
             }
         }
-        System.out.println("peak heap (sum of the pools' peaks) " + (peak >> 20) + " MiB of "
-                + (Runtime.getRuntime().maxMemory() >> 20));
+        System.out.println(peaks.append("; max heap ").append(Runtime.getRuntime().maxMemory() >> 20));
     }
 
     /** The content of file {@code i}: small, and the same for every file of a directory (one blob per directory). */
