@@ -112,9 +112,9 @@ public final class ParentCache {
     }
 
     /**
-     * What the last backup of {@code host} and {@code source} stored; empty when unknown, or when the file is damaged,
-     * foreign or of an earlier version (with a warning). The file is checked whole here (every block authenticated,
-     * one at a time); the caller closes the reader.
+     * What the last backup of {@code host} and {@code source} stored; empty when unknown, or when the file is damaged
+     * or foreign (with a warning). The file is checked whole here (every block authenticated, one at a time); one of
+     * the previous format is rewritten in this one first. The caller closes the reader.
      */
     public Optional<Reader> load(String host, SourceId source) {
         Path file = file(host, source);
