@@ -567,7 +567,7 @@ public final class ParentCache {
             return Manifest.Item.chunked(entry, size, ids);
         }
 
-        /** Compares (directory, name) of two paths, each as {@link String#compareTo} does. */
+        /** Compares (directory, name) of two paths (see {@link #compareRegions}). */
         static int comparePaths(String a, String b) {
             int sa = a.lastIndexOf('/');
             int sb = b.lastIndexOf('/');
@@ -582,13 +582,18 @@ public final class ParentCache {
             return c != 0 ? c : 1;
         }
 
+        /**
+         * As {@link String#compareTo}, but with '/' before every other character: directories then compare name by
+         * name, so the order is the walk's (a directory's subdirectories right after it, each before its next
+         * sibling: "a", "a/b", "a/b/c", "a-b"), and a backup asks for directories in the order of the file.
+         */
         private static int compareRegions(String a, int fromA, int toA, String b, int fromB, int toB) {
             int n = Math.min(toA - fromA, toB - fromB);
             for (int i = 0; i < n; i++) {
                 char x = a.charAt(fromA + i);
                 char y = b.charAt(fromB + i);
                 if (x != y) {
-                    return x - y;
+                    return (x == '/' ? -1 : x) - (y == '/' ? -1 : y);
                 }
             }
             return (toA - fromA) - (toB - fromB);

@@ -323,4 +323,13 @@ class ParentCacheTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
         assertThat(filesIn(temp.resolve("cache"))).containsExactly(file);
     }
+
+    @Test
+    void files_are_ordered_by_directory_in_the_order_a_walk_enters_directories_then_by_name() {
+        List<String> walk = List.of("z.txt", "a/x", "a/b/y", "a/b/c/x", "a/b-c/x", "a-b/x", "a-b/y", "a.d/x", "a0/x");
+        List<String> shuffled = new ArrayList<>(walk);
+        Collections.shuffle(shuffled, new Random(5));
+        shuffled.sort(ParentCache.Record::comparePaths);
+        assertThat(shuffled).containsExactlyElementsOf(walk);
+    }
 }
