@@ -65,6 +65,11 @@ public final class TreeWriter {
     private final List<DirectoryMeta> directories = new ArrayList<>();
     private final Map<String, Optional<UserPrincipal>> users = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Path> readyDirectories = new HashSet<>();
+    /**
+     * The parent of the last destination whose directories between the base and it were all in
+     * {@link #readyDirectories} (null after one of them was removed from it): a file beside it needs no check.
+     */
+    private Path checkedParent;
     /** Directories this restore created: nothing was in them before, so nothing can stand in an entry's way. */
     private final Set<Path> freshDirectories = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Temporary names: a random prefix per restore and a counter (no random draw per file). */
@@ -135,10 +140,12 @@ public final class TreeWriter {
 
     /** The path of an entry below the base, built from the name's bytes (so in any locale). */
     private Path toPath(String entryPath) {
-        if (entryPath.chars().allMatch(c -> c < 0x80)) {
-            return base.resolve(entryPath);
+        for (int i = 0; i < entryPath.length(); i++) {
+            if (entryPath.charAt(i) >= 0x80) {
+                return PathBytes.path(bytesOf(entryPath));
+            }
         }
-        return PathBytes.path(bytesOf(entryPath));
+        return base.resolve(entryPath);
     }
 
     private byte[] bytesOf(String entryPath) {
@@ -153,7 +160,12 @@ public final class TreeWriter {
             throw new InvalidInputException("entry '" + FileNames.display(entryPath) + "' would be restored outside '" + base + "'; refused");
         }
         // Every directory between the base and the entry must be a real directory: never write through a symlink.
-        // Directories this restore made or checked are remembered, so each is looked at once, not once per file.
+        // Directories this restore made or checked are remembered, so each is looked at once, not once per file; and
+        // the last parent found checked all the way up is remembered too, as entries come directory by directory.
+        Path parent = dest.getParent();
+        if (parent.equals(checkedParent)) {
+            return dest;
+        }
         List<Path> between = new ArrayList<>();
         for (Path p = dest.getParent(); p != null && !p.equals(base); p = p.getParent()) {
             between.add(0, p);
@@ -171,6 +183,9 @@ public final class TreeWriter {
             if (!linkOnDisk && Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
                 readyDirectories.add(current);
             }
+        }
+        if (readyDirectories.containsAll(between)) {
+            checkedParent = parent;
         }
         return dest;
     }
@@ -219,6 +234,7 @@ public final class TreeWriter {
         if (entry.type() == EntryType.SYMLINK) {
             symlinks.add(dest);
             readyDirectories.remove(dest);
+            checkedParent = null;
         }
         return true;
     }
@@ -514,6 +530,7 @@ public final class TreeWriter {
         ensureParent(dest);
         makeWay(dest, entry);
         readyDirectories.remove(dest);
+        checkedParent = null;
         if (!freshDirectories.contains(dest.getParent())) {
             Files.deleteIfExists(dest);
         }
