@@ -3,6 +3,7 @@ package com.mintreplica.backup.core;
 import com.mintreplica.backup.core.event.BackupListener;
 import com.mintreplica.backup.core.internal.BackupRun;
 import com.mintreplica.backup.core.internal.Manifest;
+import com.mintreplica.backup.core.internal.ParentCache;
 import com.mintreplica.backup.core.retention.RetentionDecision;
 import com.mintreplica.backup.core.retention.RetentionPolicy;
 import com.mintreplica.backup.core.sink.Sink;
@@ -96,15 +97,19 @@ public final class BackupPipeline {
                         + " snapshots: that needs a reader's key, and the repository at " + repo.location() + " was opened"
                         + " with write-only keys. Drop retention(...) here and prune where a recipient's key is");
             }
-            Optional<Manifest> parent = useParent ? parent(repo) : Optional.empty();
+            Optional<Manifest> parent = useParent && repo.canRead() ? parent(repo) : Optional.empty();
             ExecutorService pool = executor != null ? executor : Repository.newExecutor("mint-backup-worker", parallelism);
+            // A writer cannot read manifests: its parent is its local cache, read a directory at a time (closed below).
+            Optional<ParentCache.Reader> cachedParent = useParent && !repo.canRead()
+                    ? repo.store().cachedParent(host, source.id()) : Optional.empty();
             Snapshot snapshot;
             boolean done = false;
             try {
                 snapshot = new BackupRun(repo.store(), new BackupRun.Options(source, tags, job, host, time, clock,
-                        listeners, parent, pool, memoryBudget, Version.tool(), lockWait, stallTimeout)).run();
+                        listeners, parent, cachedParent, pool, memoryBudget, Version.tool(), lockWait, stallTimeout)).run();
                 done = true;
             } finally {
+                cachedParent.ifPresent(ParentCache.Reader::close);
                 if (executor == null) {
                     // After a failure, chunks still queued are dropped and stuck workers interrupted.
                     if (done) {
@@ -145,14 +150,11 @@ public final class BackupPipeline {
     }
 
     /**
-     * The latest snapshot of the same source on the same host: its unchanged entries need not be read again. A writer
-     * cannot read manifests and takes it from its local cache instead; a reader takes only snapshots readers wrote, so
-     * that no writer key can make a reader's backup reuse blobs it did not read itself.
+     * The latest snapshot of the same source on the same host: its unchanged entries need not be read again. A reader
+     * takes only snapshots readers wrote, so that no writer key can make a reader's backup reuse blobs it did not read
+     * itself. (A writer cannot read manifests: {@link #run} gives it its local parent cache instead.)
      */
     private Optional<Manifest> parent(Repository repo) {
-        if (!repo.canRead()) {
-            return repo.store().cachedParent(host, source.id());
-        }
         // heads() read every snapshot object (or took it from the local cache, which holds only readers' snapshots),
         // so whether a writer wrote each is known; snapshots the keys do not trust are not among them
         return repo.store().heads().stream()

@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -236,6 +237,46 @@ class WriterKeyTest {
         assertThat(fresh.snapshot().stats().bytesNew()).isEqualTo(source.files.values().stream().mapToLong(b -> b.length).sum());
         assertThat(restore(beforeAnyBackup, fresh.snapshot().id()).get("payroll-secret.bin"))
                 .isEqualTo(source.files.get("payroll-secret.bin"));
+    }
+
+    @Test
+    void a_truncated_or_another_hosts_cache_file_costs_a_reread_and_the_snapshot_is_whole() throws Exception {
+        InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
+        WriterKey writer = export(sink, "app1");
+        CountingSource source = source();
+        backup(sink, writer, source);
+        Path app1 = cacheFiles().get(0);
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.writeWith(writer))) {
+            Backup.pipeline().source(source).to(repo).host("app2").build().run();
+        }
+        Path app2 = cacheFiles().stream().filter(p -> !p.equals(app1)).findFirst().orElseThrow();
+        long allBytes = source.files.values().stream().mapToLong(b -> b.length).sum();
+        for (String damage : List.of("truncated", "another host's")) {
+            if (damage.equals("truncated")) {
+                byte[] bytes = Files.readAllBytes(app1);
+                Files.write(app1, Arrays.copyOf(bytes, bytes.length - 100));
+            } else {
+                // valid, sealed under the same key, but bound to another name
+                Files.copy(app2, app1, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            int before = source.opened.get();
+            BackupResult again = backup(sink, writer, source);
+            assertThat(source.opened.get() - before).as("%s: every file read again", damage).isEqualTo(source.files.size());
+            assertThat(again.snapshot().stats().bytesRead()).isEqualTo(allBytes);
+            Map<String, byte[]> restored = restore(sink, again.snapshot().id());
+            assertThat(restored.keySet()).containsAll(source.files.keySet());
+            source.files.forEach((path, content) -> assertThat(restored.get(path)).as(path).isEqualTo(content));
+        }
+        // and the cache the last backup wrote serves the next one
+        int before = source.opened.get();
+        backup(sink, writer, source);
+        assertThat(source.opened.get() - before).isZero();
+    }
+
+    private List<Path> cacheFiles() throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(temp.resolve("cache-app1"))) {
+            return files.filter(Files::isRegularFile).toList();
+        }
     }
 
     @Test
@@ -562,5 +603,65 @@ class WriterKeyTest {
             List<Snapshot> all = repo.snapshots();
             return all.get(all.size() - 1).id();
         }
+    }
+
+    /**
+     * Issue 12: a writer's parent cache is written from runs sorted on disk and read a directory at a time, so two
+     * backups (the first, then an unchanged one served by the cache) of 300,000 files fit a 64 MiB heap. Before, the
+     * cache was a list of every file at the end of a backup and a manifest of every file (plus its map by path) at
+     * the start of the next: the forked JVM ran out of memory.
+     */
+    @Test
+    @Timeout(900)
+    void a_writers_backups_of_many_files_fit_a_small_heap_and_the_unchanged_one_reads_no_file() throws Exception {
+        int files = 300_000;
+        Path repository = temp.resolve("repository");
+        com.mintreplica.backup.core.sink.LocalDirectorySink sink = new com.mintreplica.backup.core.sink.LocalDirectorySink(repository);
+        try (Repository ignored = Repository.init(sink, RepositorySettings.defaults().withLayout(Layout.CHUNKED),
+                OpenPgpEncryption.to(keys.edPublic()))) {
+            // created
+        }
+        Path key = temp.resolve("many.key");
+        try (KeyManager manager = KeyManager.open(sink, keys.edSecret())) {
+            manager.exportWriter("many").write(key);
+        }
+        Path log = temp.resolve("worker.log");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+                WriterBackupWorker.class.getName(), repository.toString(), key.toString(),
+                temp.resolve("many-cache").toString(), Integer.toString(files));
+        Process worker = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertThat(worker.waitFor(600, java.util.concurrent.TimeUnit.SECONDS)).as("the worker ends in time").isTrue();
+        } finally {
+            worker.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        assertThat(worker.exitValue()).as("exit status of the worker at -Xmx64m; its output:%n%s", tail(output)).isZero();
+        System.out.println(output); // the backups and the heap's peak, for the record
+        List<String> lines = output.lines().filter(l -> l.startsWith("backup ")).toList();
+        assertThat(lines).hasSize(2);
+        String first = lines.get(0).split(" ")[2];
+        long entries = files + files / WriterBackupWorker.PER_DIRECTORY;
+        assertThat(lines.get(0)).contains("opened=" + files + " ", "entries=" + entries + " ", "parent=-");
+        assertThat(lines.get(1)).as("the unchanged backup takes every file from the cache")
+                .contains("opened=0 ", "read=0 ", "entries=" + entries + " ", "parent=" + first);
+        try (Stream<Path> left = Files.walk(temp.resolve("many-cache"))) {
+            assertThat(left.filter(Files::isRegularFile).toList()).as("one cache file, no runs left").hasSize(1);
+        }
+
+        // what the second backup stored (every file from the cache) is what a reader restores: a directory of it
+        String second = lines.get(1).split(" ")[2];
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            MemoryTarget target = new MemoryTarget();
+            repo.restore(SnapshotSelector.parse(second)).include("d0123").to(target).run();
+            assertThat(target.files().keySet().stream().filter(p -> p.startsWith("d0123/")).count())
+                    .isEqualTo(WriterBackupWorker.PER_DIRECTORY);
+            assertThat(target.files().get("d0123/f0123456.txt")).isEqualTo(WriterBackupWorker.content("d0123"));
+        }
+    }
+
+    private static String tail(String output) {
+        return output.length() <= 4000 ? output : output.substring(output.length() - 4000);
     }
 }

@@ -161,6 +161,36 @@ class PackOrderRestoreTest {
         }
     }
 
+    /**
+     * Files whose mode the umask leaves whole are created with it (no chmod); the others (bits the umask takes, no
+     * owner write, setuid and setgid) still get it by chmod: every mode comes back exact, in pieces and streamed.
+     */
+    @Test
+    void every_file_mode_comes_back_exact_whether_set_at_creation_or_by_chmod() throws Exception {
+        int[] modes = {0600, 0644, 0640, 0664, 0666, 0777, 0755, 0700, 0400, 0444, 0604, 0620, 04755, 02750, 01644};
+        Path tree = temp.resolve("tree");
+        for (int i = 0; i < modes.length; i++) {
+            for (int size : new int[] {300, 200_000}) {
+                Path f = tree.resolve(String.format("m%d/f%04o.bin", size, modes[i]));
+                Trees.writeRandom(f, size + i, i);
+                Files.setAttribute(f, "unix:mode", modes[i]);
+            }
+        }
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")), SMALL)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            for (boolean positional : new boolean[] {true, false}) {
+                Path restored = temp.resolve("restored-" + positional);
+                repo.restore(SnapshotSelector.latest()).to(new Delegating(DirectoryTarget.to(restored), positional)).run();
+                Path root = Trees.restoredRoot(restored, tree);
+                Trees.assertSameTree(tree, root);
+                for (int mode : modes) {
+                    assertThat((Integer) Files.getAttribute(root.resolve(String.format("m300/f%04o.bin", mode)),
+                            "unix:mode") & 07777).as("mode %o", mode).isEqualTo(mode);
+                }
+            }
+        }
+    }
+
     @Test
     void a_damaged_pack_costs_only_the_files_that_need_it_and_every_other_file_is_restored() throws Exception {
         Path tree = temp.resolve("tree");

@@ -53,9 +53,15 @@ public final class BackupRun {
     /** Warnings kept in the snapshot; more are counted in a last one (a tree of unreadable files must not fill it). */
     static final int MAX_WARNINGS = 10_000;
 
-    /** What a run needs besides the repository. */
+    /**
+     * What a run needs besides the repository.
+     *
+     * @param parent a reader's parent snapshot
+     * @param cachedParent a writer's parent: what its local cache says its last backup stored (see ParentCache)
+     */
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
                           Clock clock, List<BackupListener> listeners, Optional<Manifest> parent,
+                          Optional<ParentCache.Reader> cachedParent,
                           ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait,
                           Duration stallTimeout) {
     }
@@ -86,9 +92,10 @@ public final class BackupRun {
     private long lastProgress;
     /**
      * A writer's files for its parent cache (it cannot read the trees it stores back), or null for a reader: each
-     * regular file with a change token, with its content ids, collected as the tree blobs are made.
+     * regular file with a change token, with its content ids, handed over as the tree blobs are made; the cache sorts
+     * them in runs on disk, so memory does not grow with the files.
      */
-    private List<Manifest.Item> cacheFiles;
+    private ParentCache.Writer cacheFiles;
 
     public BackupRun(Store store, Options options) {
         this.options = options;
@@ -175,12 +182,13 @@ public final class BackupRun {
             }
             if (cacheFiles != null) {
                 // After the commit: a writer's next backup compares with what this one stored (see ParentCache).
-                List<Manifest.Item> files = new ArrayList<>(cacheFiles);
-                files.sort(java.util.Comparator.comparing(i -> i.entry().path()));
-                store.saveCachedParent(new Manifest(committed, store.config().layout(), files));
+                cacheFiles.commit(committed);
             }
             return committed;
         } finally {
+            if (cacheFiles != null) {
+                cacheFiles.close(); // a failed run leaves the cache as it was, and no run files behind
+            }
             if (lock != null) {
                 lock.close(); // [lock]
             }
@@ -190,7 +198,8 @@ public final class BackupRun {
     private Snapshot snapshot(String id, Instant time, Map<String, String> facts, long startNanos) {
         long millis = (System.nanoTime() - startNanos) / 1_000_000L;
         return new Snapshot(id, time, options.host(), options.source().id(), options.job(), options.tags(),
-                options.parent().map(m -> m.snapshot().id()),
+                options.parent().map(m -> m.snapshot().id())
+                        .or(() -> options.cachedParent().map(ParentCache.Reader::snapshotId)),
                 new Snapshot.Stats(entries, totalBytes, bytesRead.get(), bytesNew.get(), bytesStored.get(), millis),
                 facts, warningsToStore(), options.toolVersion());
     }
@@ -232,13 +241,9 @@ public final class BackupRun {
         TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
                 options.executor(), this::track, options.source().id().toString(), treeAdmission(budget));
         if (chunked && store.keepsParentCache()) {
-            List<Manifest.Item> files = Collections.synchronizedList(new ArrayList<>());
-            tree.onFile(item -> {
-                if (item.entry().changeToken().isPresent() && item.object().isEmpty()) {
-                    files.add(item);
-                }
-            });
+            ParentCache.Writer files = store.cachedParentWriter(options.host(), options.source().id());
             cacheFiles = files;
+            tree.onFile(files::add); // only regular files with a change token and content ids are kept
         }
         NameSet singleNames = chunked ? null : new NameSet();
         // The content of entries that later entries may link to (files with several links), by path: only those, so
@@ -391,13 +396,17 @@ public final class BackupRun {
 
     /** The parent snapshot's root listing, or null without a (chunked) parent. */
     private ParentListing parentRoot() {
+        if (options.cachedParent().isPresent() && store.config().layout() == Layout.CHUNKED) {
+            // a writer's: each directory's files are read from its cache as the walk enters the directory
+            return ParentListing.cached(options.cachedParent().get(), "");
+        }
         if (options.parent().isEmpty() || options.parent().get().layout() != Layout.CHUNKED
                 || store.config().layout() != Layout.CHUNKED) {
             return null;
         }
         Manifest parent = options.parent().get();
         if (parent.isTree() && !store.canRead()) {
-            return null; // a writer cannot read trees: its parent is the flat one of its cache (BackupPipeline)
+            return null; // a writer cannot read trees: its parent is its cache (BackupPipeline, cachedParent)
         }
         if (!parent.isTree()) {
             Map<String, Manifest.Item> byPath = new HashMap<>();
@@ -419,23 +428,39 @@ public final class BackupRun {
 
     /**
      * The parent snapshot's listing of one directory, by name (or, for a flat parent, every file by path). The walk
-     * loads a subdirectory's listing when it enters it, so only the listings of the open directories are held.
+     * loads a subdirectory's listing when it enters it, so only the listings of the open directories are held. A
+     * writer's comes from its parent cache ({@code cache}), a directory at a time too.
      */
     private static final class ParentListing {
         private final Map<String, Manifest.Item> files;
         private final Map<String, BlobId> directories;
         private final boolean flat;
+        private final ParentCache.Reader cache;
 
         private ParentListing(Map<String, Manifest.Item> files, boolean flat) {
             this.files = files;
             this.directories = Map.of();
             this.flat = flat;
+            this.cache = null;
         }
 
         private ParentListing(Map<String, Manifest.Item> files, Map<String, BlobId> directories) {
             this.files = files;
             this.directories = directories;
             this.flat = false;
+            this.cache = null;
+        }
+
+        private ParentListing(Map<String, Manifest.Item> files, ParentCache.Reader cache) {
+            this.files = files;
+            this.directories = Map.of();
+            this.flat = false;
+            this.cache = cache;
+        }
+
+        /** The files of {@code directory} in a writer's parent cache (none when the cache cannot serve them). */
+        static ParentListing cached(ParentCache.Reader cache, String directory) {
+            return new ParentListing(cache.directory(directory), cache);
         }
 
         static ParentListing of(TreeFormat.Node node) {
@@ -464,6 +489,9 @@ public final class BackupRun {
         }
         if (listing.flat) {
             return listing;
+        }
+        if (listing.cache != null) {
+            return ParentListing.cached(listing.cache, path);
         }
         BlobId subtree = listing.directories.get(name);
         if (subtree == null) {

@@ -6,33 +6,42 @@ import com.mintreplica.backup.core.encryption.AccessControl;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
 import com.mintreplica.backup.core.source.SourceId;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.PriorityQueue;
 import javax.crypto.Cipher;
-import javax.crypto.CipherOutputStream;
 import javax.crypto.Mac;
+import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,21 +54,54 @@ import org.slf4j.LoggerFactory;
  * <p>One file per repository, host and source, named by an HMAC of them under the cache key; sealed with AES-256-GCM
  * under the cache key (which only the writer key holds), bound to its name. A missing, damaged or foreign cache file
  * is ignored: the files are read again, never trusted. Even a valid cache never makes a snapshot wrong, because a
- * backup reuses a cached file's blobs only when every one of them is in the repository's authenticated id set.
+ * backup reuses a cached file's blobs only when every one of them is in the repository's authenticated id set. The
+ * file and its directory are private to the user (0600, 0700).
+ *
+ * <p>Memory does not grow with the files (format {@code MBC2}, see docs/architecture.md "A writer's parent cache in
+ * bounded memory"): the records are sorted by (directory, name) and cut into blocks sealed each on its own, with the
+ * block's number, its role and a random id of the file in the AAD; a last sealed block (the trailer) lists each
+ * block's offset and first path. {@link Reader} holds only that index and a few decoded blocks and serves one
+ * directory's files at a time, as the walk enters it. {@link Writer} takes the files as the tree blobs are made (in no
+ * order), sorts them in runs of a few MiB spilled to disk (sealed under a key that lives only in memory) and merges
+ * them into the file once the snapshot is committed. A file of the previous format ({@code MBC1}, one sealed whole) is
+ * rewritten in this one when it is loaded.
  */
 public final class ParentCache {
     private static final Logger LOG = LoggerFactory.getLogger(ParentCache.class);
-    private static final byte[] MAGIC = {'M', 'B', 'C', '1'};
+    private static final byte[] MAGIC = {'M', 'B', 'C', '2'};
+    private static final byte[] MAGIC_V1 = {'M', 'B', 'C', '1'};
+    private static final int FILE_ID = 16;
     private static final int NONCE = 12;
     private static final int TAG_BITS = 128;
+    private static final int TAG = TAG_BITS / 8;
+    /** A block's plaintext is cut after the record that reaches this size. */
+    static final int BLOCK_BYTES = 32 * 1024;
+    /** The files a writer holds before it sorts them into a run on disk, in estimated heap bytes. */
+    static final long RUN_BYTES = 8L << 20;
+    /** Runs merged at once; more are merged in rounds, so memory stays bounded at any number of files. */
+    static final int FAN_IN = 32;
+    /** Decoded blocks a reader keeps (the walk meets directories in nearly sorted order). */
+    private static final int DECODED_BLOCKS = 4;
+    private static final int MAX_SEALED = 64 << 20;
+    private static final byte DATA = 'D';
+    private static final byte TRAILER = 'T';
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final AccessControl.ParentCache settings;
     private final String repositoryId;
+    private final int blockBytes;
+    private final long runBytes;
 
     public ParentCache(AccessControl.ParentCache settings, String repositoryId) {
+        this(settings, repositoryId, BLOCK_BYTES, RUN_BYTES);
+    }
+
+    /** With other block and run sizes (tests: many blocks and runs from few files). */
+    ParentCache(AccessControl.ParentCache settings, String repositoryId, int blockBytes, long runBytes) {
         this.settings = settings;
         this.repositoryId = repositoryId;
+        this.blockBytes = blockBytes;
+        this.runBytes = runBytes;
     }
 
     /** The cache file of {@code host} and {@code source}. */
@@ -69,12 +111,16 @@ public final class ParentCache {
         return settings.directory().resolve(repositoryId).resolve(Hex.encode(Arrays.copyOf(mac, 16)));
     }
 
-    /** What the last backup of {@code host} and {@code source} stored, as a parent manifest; empty when unknown. */
-    public Optional<Manifest> load(String host, SourceId source) {
+    /**
+     * What the last backup of {@code host} and {@code source} stored; empty when unknown, or when the file is damaged
+     * or foreign (with a warning). The file is checked whole here (every block authenticated, one at a time); one of
+     * the previous format is rewritten in this one first. The caller closes the reader.
+     */
+    public Optional<Reader> load(String host, SourceId source) {
         Path file = file(host, source);
-        byte[] sealed;
+        FileChannel channel;
         try {
-            sealed = Files.readAllBytes(file);
+            channel = FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -82,43 +128,806 @@ public final class ParentCache {
             return Optional.empty();
         }
         try {
-            return Optional.of(parse(open(file, sealed), host, source));
+            byte[] magic = new byte[MAGIC.length];
+            if (channel.size() >= MAGIC.length) {
+                readFully(channel, ByteBuffer.wrap(magic), 0);
+            }
+            if (Arrays.equals(magic, MAGIC_V1)) {
+                channel.close();
+                if (!migrate(file)) {
+                    return Optional.empty();
+                }
+                channel = FileChannel.open(file, StandardOpenOption.READ);
+            }
+            SealedFile sealed = SealedFile.open(channel, aesKey(), aad(file.getFileName().toString()));
+            sealed.verify();
+            return Optional.of(new Reader(sealed, file));
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            closeQuietly(channel);
             LOG.warn("the parent cache {} is damaged or not this writer's ({}); every file is read again", file, e.toString());
             return Optional.empty();
         }
     }
 
-    /** Replaces the cache of the manifest's host and source with its regular files. */
+    /**
+     * Rewrites a file of the previous format ({@code MBC1}: one sealed message) in this one, in place; false, with a
+     * warning, when it does not open. It holds that file whole, twice (sealed, then opened), once: less than loading
+     * it cost the version that wrote it, which also made an item of every file.
+     */
+    private boolean migrate(Path file) {
+        try {
+            byte[] plain = openV1(file, Files.readAllBytes(file));
+            try (Writer writer = new Writer(file);
+                 DataInputStream in = new DataInputStream(new ByteArrayInputStream(plain))) {
+                String id = in.readUTF();
+                Instant time = Instant.ofEpochSecond(in.readLong());
+                int count = in.readInt();
+                for (int i = 0; i < count; i++) {
+                    writer.add(Record.read(in));
+                }
+                if (in.read() >= 0) {
+                    throw new IOException("trailing bytes");
+                }
+                if (!writer.commit(id, time)) {
+                    return false;
+                }
+            }
+            LOG.info("the parent cache {} was written by an earlier version of mint-backup; rewritten in the current"
+                    + " format", file);
+            return true;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            LOG.warn("the parent cache {} is damaged or not this writer's ({}); every file is read again", file, e.toString());
+            return false;
+        }
+    }
+
+    private byte[] openV1(Path file, byte[] stored) throws GeneralSecurityException, IOException {
+        if (stored.length < MAGIC_V1.length + NONCE) {
+            throw new IOException("not a mint-backup cache file");
+        }
+        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        cipher.init(Cipher.DECRYPT_MODE, aesKey(), new GCMParameterSpec(TAG_BITS, stored, MAGIC_V1.length, NONCE));
+        cipher.updateAAD(("mint-backup parent cache\0" + repositoryId + "\0" + file.getFileName())
+                .getBytes(StandardCharsets.UTF_8));
+        return cipher.doFinal(stored, MAGIC_V1.length + NONCE, stored.length - MAGIC_V1.length - NONCE);
+    }
+
+    /** Collects the files of a backup of {@code host} and {@code source}; {@link Writer#commit} replaces the cache. */
+    public Writer writer(String host, SourceId source) {
+        return new Writer(file(host, source));
+    }
+
+    /** Replaces the cache of the manifest's host and source with its regular files (a flat manifest). */
     public void save(Manifest manifest) {
         if (manifest.layout() != Layout.CHUNKED) {
             return;
         }
         Snapshot s = manifest.snapshot();
-        Path file = file(s.host(), s.source());
-        try {
+        try (Writer writer = writer(s.host(), s.source())) {
+            for (Manifest.Item item : manifest.items()) {
+                writer.add(item);
+            }
+            writer.commit(s);
+        }
+    }
+
+    // ---- the writer's side
+
+    /**
+     * The regular files of one backup, as its tree blobs are made ({@link #add} is thread-safe); nothing replaces the
+     * cache before {@link #commit}. A failure here never fails the backup: the cache is then left as it was (still
+     * safe: the next backup reuses only blobs the repository holds) and a warning says so. Closing deletes the runs.
+     */
+    public final class Writer implements AutoCloseable {
+        private final Path file;
+        private final String name;
+        /** Seals the runs: it lives only in this object, so a run a crash left behind is noise to anyone. */
+        private final SecretKey runKey;
+        private final List<Path> runs = new ArrayList<>();
+        private List<Record> buffer = new ArrayList<>();
+        private long bufferBytes;
+        private long count;
+        private boolean failed;
+        private boolean closed;
+
+        private Writer(Path file) {
+            this.file = file;
+            this.name = file.getFileName().toString();
+            byte[] k = new byte[32];
+            RANDOM.nextBytes(k);
+            this.runKey = new SecretKeySpec(k, "AES");
+        }
+
+        /** Takes a regular file's item with its content ids; others (no change token, single objects) are skipped. */
+        public void add(Manifest.Item item) {
+            if (item.entry().type() != EntryType.REGULAR || item.entry().changeToken().isEmpty()
+                    || item.object().isPresent()) {
+                return;
+            }
+            add(Record.of(item));
+        }
+
+        private void add(Record record) {
+            synchronized (this) {
+                if (failed || closed) {
+                    return;
+                }
+                buffer.add(record);
+                bufferBytes += record.heapBytes();
+                count++;
+                if (bufferBytes >= runBytes) {
+                    try {
+                        spill();
+                    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                        fail(e);
+                    }
+                }
+            }
+        }
+
+        /** Writes the files of the committed snapshot {@code s} as the new cache (atomically replacing the old one). */
+        public void commit(Snapshot s) {
+            commit(s.id(), s.time());
+        }
+
+        /** Whether the cache was replaced (when not, a warning said why). */
+        private synchronized boolean commit(String snapshotId, Instant time) {
+            if (failed || closed) {
+                return false;
+            }
+            Path temp = null;
+            try {
+                Path dir = file.getParent();
+                createPrivateDirectories(dir);
+                deleteStale(dir, name);
+                spill();
+                while (runs.size() > FAN_IN) {
+                    List<Path> some = new ArrayList<>(runs.subList(0, FAN_IN));
+                    Path merged = newPrivateFile(dir, name + ".run-");
+                    runs.add(merged);
+                    merge(some, merged, runKey, merged.getFileName().toString(), "", Instant.EPOCH);
+                    for (Path p : some) {
+                        Files.deleteIfExists(p);
+                        runs.remove(p);
+                    }
+                }
+                temp = newPrivateFile(dir, name + ".tmp-");
+                long written = merge(runs, temp, aesKey(), name, snapshotId, time);
+                if (written != count) {
+                    throw new IOException("merged " + written + " files of " + count);
+                }
+                try {
+                    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+                return true;
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                fail(e);
+                return false;
+            } finally {
+                if (temp != null) {
+                    deleteQuietly(temp);
+                }
+                close();
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            buffer = new ArrayList<>();
+            for (Path run : runs) {
+                deleteQuietly(run);
+            }
+            runs.clear();
+        }
+
+        private void fail(Exception e) {
+            if (!failed) {
+                // The snapshot is (or will be) committed; without a new cache the next backup reads more files again.
+                LOG.warn("cannot write the parent cache {}: {}; the next backup reads every file again", file, e.toString());
+            }
+            failed = true;
+            close();
+        }
+
+        /** Sorts the buffered files into a new run on disk. */
+        private void spill() throws IOException, GeneralSecurityException {
+            if (buffer.isEmpty()) {
+                return;
+            }
+            List<Record> sorted = buffer;
+            buffer = new ArrayList<>();
+            bufferBytes = 0;
+            sorted.sort(Record.ORDER);
             Path dir = file.getParent();
             createPrivateDirectories(dir);
-            Path temp = dir.resolve(file.getFileName() + ".tmp-" + Long.toHexString(RANDOM.nextLong()));
-            // Sealed as it is written: the plaintext (about 100 bytes a file) is never a whole array, nor its
-            // ciphertext a second and a third (with 200,000 files those three arrays, 75 MiB, beside the manifest
-            // made an unchanged writer backup run out of a 256 MiB heap).
-            try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writePlaintext(manifest, sealing(file, out));
-            } catch (IOException | GeneralSecurityException | RuntimeException e) {
-                Files.deleteIfExists(temp);
-                throw e;
+            Path run = newPrivateFile(dir, name + ".run-");
+            runs.add(run);
+            try (BlockWriter out = new BlockWriter(run, runKey, aad(run.getFileName().toString()), blockBytes)) {
+                for (Record r : sorted) {
+                    out.add(r);
+                }
+                out.finish("", Instant.EPOCH);
+            }
+        }
+
+        /** Merges sorted runs into {@code target}; returns the files written. */
+        private long merge(List<Path> from, Path target, SecretKey key, String targetName, String snapshotId,
+                           Instant time) throws IOException, GeneralSecurityException {
+            List<SealedFile> inputs = new ArrayList<>();
+            try {
+                PriorityQueue<Cursor> queue = new PriorityQueue<>((a, b) -> Record.ORDER.compare(a.current, b.current));
+                for (Path run : from) {
+                    SealedFile in = SealedFile.open(FileChannel.open(run, StandardOpenOption.READ), runKey,
+                            aad(run.getFileName().toString()));
+                    inputs.add(in);
+                    Cursor c = new Cursor(in);
+                    if (c.advance()) {
+                        queue.add(c);
+                    }
+                }
+                long written = 0;
+                try (BlockWriter out = new BlockWriter(target, key, aad(targetName), blockBytes)) {
+                    Record last = null;
+                    while (!queue.isEmpty()) {
+                        Cursor c = queue.poll();
+                        if (last == null || Record.ORDER.compare(last, c.current) != 0) {
+                            out.add(c.current);
+                            written++;
+                        }
+                        last = c.current;
+                        if (c.advance()) {
+                            queue.add(c);
+                        }
+                    }
+                    out.finish(snapshotId, time);
+                }
+                return written;
+            } finally {
+                for (SealedFile in : inputs) {
+                    in.close();
+                }
+            }
+        }
+    }
+
+    /** Reads a sealed file's records in order, one decoded block at a time. */
+    private static final class Cursor {
+        private final SealedFile file;
+        private int block = -1;
+        private List<Record> records = List.of();
+        private int next;
+        Record current;
+
+        Cursor(SealedFile file) {
+            this.file = file;
+        }
+
+        boolean advance() throws IOException, GeneralSecurityException {
+            while (next >= records.size()) {
+                if (block + 1 >= file.blocks()) {
+                    current = null;
+                    return false;
+                }
+                block++;
+                records = file.block(block);
+                next = 0;
+            }
+            current = records.get(next++);
+            return true;
+        }
+    }
+
+    // ---- the reading side
+
+    /**
+     * The last backup's files, one directory at a time ({@link #directory}); holds the block index (the first path
+     * of each block, about one per 250 files) and a few decoded blocks. A block that no longer opens (the file changed
+     * since it was checked) makes the rest of the backup read its files again, with a warning.
+     */
+    public static final class Reader implements AutoCloseable {
+        private final SealedFile sealed;
+        private final Path file;
+        private final Map<Integer, List<Record>> decoded = new LinkedHashMap<>(8, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, List<Record>> eldest) {
+                return size() > DECODED_BLOCKS;
+            }
+        };
+        private boolean broken;
+
+        private Reader(SealedFile sealed, Path file) {
+            this.sealed = sealed;
+            this.file = file;
+        }
+
+        /** The id of the snapshot these files are of. */
+        public String snapshotId() {
+            return sealed.snapshotId;
+        }
+
+        /** The number of files. */
+        public long files() {
+            return sealed.records;
+        }
+
+        /** The regular files directly in {@code directory} ("" for the root), by name; empty when it had none. */
+        public synchronized Map<String, Manifest.Item> directory(String directory) {
+            if (broken) {
+                return Map.of();
             }
             try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(temp);
+                return listing(directory);
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                broken = true;
+                decoded.clear();
+                LOG.warn("the parent cache {} changed or is damaged ({}); the files from '{}' on are read again", file,
+                        e.toString(), directory);
+                return Map.of();
             }
-        } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            // The snapshot is committed; without a cache the next backup reads every file again.
-            LOG.warn("cannot write the parent cache {}: {}; the next backup reads every file again", file, e.toString());
+        }
+
+        private Map<String, Manifest.Item> listing(String directory) throws IOException, GeneralSecurityException {
+            // the last block whose first file sorts before the directory's first possible one
+            int lo = 0;
+            int hi = sealed.blocks() - 1;
+            int start = 0;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                if (Record.compareToDirectory(sealed.firstPaths[mid], directory) < 0) {
+                    start = mid;
+                    lo = mid + 1;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            Map<String, Manifest.Item> files = new HashMap<>();
+            for (int b = start; b < sealed.blocks(); b++) {
+                List<Record> records = block(b);
+                int i = firstAtOrAfter(records, directory);
+                for (; i < records.size(); i++) {
+                    Record r = records.get(i);
+                    if (!r.inDirectory(directory)) {
+                        return files;
+                    }
+                    files.put(r.name(), r.item());
+                }
+            }
+            return files;
+        }
+
+        private static int firstAtOrAfter(List<Record> records, String directory) {
+            int lo = 0;
+            int hi = records.size();
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (Record.compareToDirectory(records.get(mid).path, directory) < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        private List<Record> block(int b) throws IOException, GeneralSecurityException {
+            List<Record> records = decoded.get(b);
+            if (records == null) {
+                records = sealed.block(b);
+                decoded.put(b, records);
+            }
+            return records;
+        }
+
+        @Override
+        public synchronized void close() {
+            decoded.clear();
+            sealed.close();
+        }
+    }
+
+    // ---- records
+
+    /** One regular file: its path, change token, size and content ids (32 bytes each, concatenated). */
+    record Record(String path, String token, long size, byte[] blobs) {
+        /** By directory, then by name: a directory's files are next to each other. */
+        static final java.util.Comparator<Record> ORDER = (a, b) -> comparePaths(a.path, b.path);
+
+        static Record of(Manifest.Item item) {
+            List<BlobId> ids = item.blobs();
+            byte[] blobs = new byte[ids.size() * BlobId.LENGTH];
+            for (int i = 0; i < ids.size(); i++) {
+                System.arraycopy(ids.get(i).raw(), 0, blobs, i * BlobId.LENGTH, BlobId.LENGTH);
+            }
+            return new Record(item.entry().path(), item.entry().changeToken().get(), item.size(), blobs);
+        }
+
+        /** Roughly what the record takes on the heap while it waits for its run. */
+        long heapBytes() {
+            return 112 + path.length() + token.length() + blobs.length;
+        }
+
+        String name() {
+            return path.substring(path.lastIndexOf('/') + 1);
+        }
+
+        boolean inDirectory(String directory) {
+            int slash = path.lastIndexOf('/');
+            return slash < 0 ? directory.isEmpty() : slash == directory.length() && path.startsWith(directory);
+        }
+
+        Manifest.Item item() {
+            List<BlobId> ids = new ArrayList<>(blobs.length / BlobId.LENGTH);
+            for (int i = 0; i < blobs.length; i += BlobId.LENGTH) {
+                ids.add(BlobId.wrap(Arrays.copyOfRange(blobs, i, i + BlobId.LENGTH)));
+            }
+            Entry entry = Entry.builder(path, EntryType.REGULAR).size(size).changeToken(token).build();
+            return Manifest.Item.chunked(entry, size, ids);
+        }
+
+        /** Compares (directory, name) of two paths (see {@link #compareRegions}). */
+        static int comparePaths(String a, String b) {
+            int sa = a.lastIndexOf('/');
+            int sb = b.lastIndexOf('/');
+            int c = compareRegions(a, 0, Math.max(sa, 0), b, 0, Math.max(sb, 0));
+            return c != 0 ? c : compareRegions(a, sa + 1, a.length(), b, sb + 1, b.length());
+        }
+
+        /** Compares the path's (directory, name) with ({@code directory}, ""), which sorts before its every file. */
+        static int compareToDirectory(String path, String directory) {
+            int s = path.lastIndexOf('/');
+            int c = compareRegions(path, 0, Math.max(s, 0), directory, 0, directory.length());
+            return c != 0 ? c : 1;
+        }
+
+        /**
+         * As {@link String#compareTo}, but with '/' before every other character: directories then compare name by
+         * name, so the order is the walk's (a directory's subdirectories right after it, each before its next
+         * sibling: "a", "a/b", "a/b/c", "a-b"), and a backup asks for directories in the order of the file.
+         */
+        private static int compareRegions(String a, int fromA, int toA, String b, int fromB, int toB) {
+            int n = Math.min(toA - fromA, toB - fromB);
+            for (int i = 0; i < n; i++) {
+                char x = a.charAt(fromA + i);
+                char y = b.charAt(fromB + i);
+                if (x != y) {
+                    return (x == '/' ? -1 : x) - (y == '/' ? -1 : y);
+                }
+            }
+            return (toA - fromA) - (toB - fromB);
+        }
+
+        void write(DataOutputStream out) throws IOException {
+            writeString(out, path);
+            writeString(out, token);
+            out.writeLong(size);
+            out.writeInt(blobs.length / BlobId.LENGTH);
+            out.write(blobs);
+        }
+
+        static Record read(DataInputStream in) throws IOException {
+            String path = readString(in);
+            String token = readString(in);
+            long size = in.readLong();
+            int n = in.readInt();
+            if (n < 0 || n > (1 << 24)) {
+                throw new IOException("bad blob count " + n);
+            }
+            byte[] blobs = new byte[n * BlobId.LENGTH];
+            in.readFully(blobs);
+            return new Record(path, token, size, blobs);
+        }
+    }
+
+    // ---- the sealed block file
+
+    /*
+     * MAGIC "MBC2" | file id (16 random bytes) | block... | trailer block | offset of the trailer block (8 bytes)
+     * block: sealed length (4 bytes) | nonce (12) | AES-GCM ciphertext and tag
+     * AAD of a block: "mint-backup parent cache 2\0" repository id "\0" file name "\0" | file id | role ('D' or 'T') |
+     *   block number (8 bytes; the trailer's is -1)
+     * data block plaintext: record count (4) | records, sorted by (directory, name) across the file
+     * trailer plaintext: snapshot id | time (epoch seconds) | record count (8) | data block count (4) |
+     *   per data block: its offset (8) and its first path
+     */
+
+    /** Writes records into sealed blocks, then the trailer; the file is private (0600). */
+    private static final class BlockWriter implements AutoCloseable {
+        private final FileChannel channel;
+        private final SecretKey key;
+        private final byte[] aadPrefix;
+        private final byte[] fileId = new byte[FILE_ID];
+        private final int blockBytes;
+        private final ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        private final DataOutputStream plainOut = new DataOutputStream(plain);
+        private final List<Long> offsets = new ArrayList<>();
+        private final List<String> firstPaths = new ArrayList<>();
+        private int inBlock;
+        private long records;
+        private long position;
+        private Record previous;
+
+        BlockWriter(Path file, SecretKey key, byte[] aadPrefix, int blockBytes) throws IOException {
+            this.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            this.key = key;
+            this.aadPrefix = aadPrefix;
+            this.blockBytes = blockBytes;
+            RANDOM.nextBytes(fileId);
+            ByteBuffer head = ByteBuffer.allocate(MAGIC.length + FILE_ID);
+            head.put(MAGIC).put(fileId).flip();
+            write(head);
+        }
+
+        void add(Record r) throws IOException, GeneralSecurityException {
+            if (previous != null && Record.ORDER.compare(previous, r) >= 0) {
+                throw new IllegalStateException("records out of order: '" + previous.path + "', '" + r.path + "'");
+            }
+            previous = r;
+            if (inBlock == 0) {
+                firstPaths.add(r.path);
+            }
+            r.write(plainOut);
+            inBlock++;
+            records++;
+            if (plain.size() >= blockBytes) {
+                flushBlock();
+            }
+        }
+
+        void finish(String snapshotId, Instant time) throws IOException, GeneralSecurityException {
+            flushBlock();
+            ByteArrayOutputStream trailer = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(trailer);
+            out.writeUTF(snapshotId);
+            out.writeLong(time.getEpochSecond());
+            out.writeLong(records);
+            out.writeInt(offsets.size());
+            for (int i = 0; i < offsets.size(); i++) {
+                out.writeLong(offsets.get(i));
+                writeString(out, firstPaths.get(i));
+            }
+            long trailerOffset = position;
+            writeSealed(trailer.toByteArray(), TRAILER, -1);
+            ByteBuffer end = ByteBuffer.allocate(8);
+            end.putLong(trailerOffset).flip();
+            write(end);
+            channel.force(false);
+        }
+
+        private void flushBlock() throws IOException, GeneralSecurityException {
+            if (inBlock == 0) {
+                return;
+            }
+            byte[] body = plain.toByteArray();
+            ByteBuffer count = ByteBuffer.allocate(4 + body.length);
+            count.putInt(inBlock).put(body);
+            offsets.add(position);
+            writeSealed(count.array(), DATA, offsets.size() - 1);
+            plain.reset();
+            inBlock = 0;
+        }
+
+        private void writeSealed(byte[] plaintext, byte role, long number) throws IOException, GeneralSecurityException {
+            byte[] nonce = new byte[NONCE];
+            RANDOM.nextBytes(nonce);
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            cipher.updateAAD(blockAad(aadPrefix, fileId, role, number));
+            byte[] sealed = cipher.doFinal(plaintext);
+            ByteBuffer out = ByteBuffer.allocate(4 + NONCE + sealed.length);
+            out.putInt(NONCE + sealed.length).put(nonce).put(sealed).flip();
+            write(out);
+        }
+
+        private void write(ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                position += channel.write(b);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    /** An opened sealed file: the trailer read and authenticated, blocks opened on demand. */
+    private static final class SealedFile implements AutoCloseable {
+        private final FileChannel channel;
+        private final SecretKey key;
+        private final byte[] aadPrefix;
+        private final byte[] fileId;
+        private final long[] offsets;
+        final String[] firstPaths;
+        final String snapshotId;
+        final long records;
+        private final long trailerOffset;
+
+        private SealedFile(FileChannel channel, SecretKey key, byte[] aadPrefix, byte[] fileId, long[] offsets,
+                           String[] firstPaths, String snapshotId, long records, long trailerOffset) {
+            this.channel = channel;
+            this.key = key;
+            this.aadPrefix = aadPrefix;
+            this.fileId = fileId;
+            this.offsets = offsets;
+            this.firstPaths = firstPaths;
+            this.snapshotId = snapshotId;
+            this.records = records;
+            this.trailerOffset = trailerOffset;
+        }
+
+        /** Opens the file; on failure the channel is closed. */
+        static SealedFile open(FileChannel channel, SecretKey key, byte[] aadPrefix) throws IOException,
+                GeneralSecurityException {
+            try {
+                long size = channel.size();
+                if (size < MAGIC.length + FILE_ID + 8) {
+                    throw new IOException("not a mint-backup cache file (too short)");
+                }
+                ByteBuffer head = ByteBuffer.allocate(MAGIC.length + FILE_ID);
+                readFully(channel, head, 0);
+                byte[] magic = Arrays.copyOf(head.array(), MAGIC.length);
+                if (!Arrays.equals(magic, MAGIC)) {
+                    throw new IOException("not a mint-backup cache file");
+                }
+                byte[] fileId = Arrays.copyOfRange(head.array(), MAGIC.length, MAGIC.length + FILE_ID);
+                ByteBuffer end = ByteBuffer.allocate(8);
+                readFully(channel, end, size - 8);
+                long trailerOffset = end.getLong(0);
+                if (trailerOffset < MAGIC.length + FILE_ID || trailerOffset > size - 8 - 4) {
+                    throw new IOException("truncated or extended (no trailer)");
+                }
+                SealedFile shell = new SealedFile(channel, key, aadPrefix, fileId, new long[0], new String[0], "", 0,
+                        trailerOffset);
+                long[] endOfTrailer = new long[1];
+                byte[] trailer = shell.openSealed(trailerOffset, TRAILER, -1, endOfTrailer);
+                if (endOfTrailer[0] != size - 8) {
+                    throw new IOException("truncated or extended (the trailer does not end the file)");
+                }
+                DataInputStream in = new DataInputStream(new ByteArrayInputStream(trailer));
+                String snapshotId = in.readUTF();
+                in.readLong(); // time: kept for whoever reads the file by hand
+                long records = in.readLong();
+                int blocks = in.readInt();
+                if (blocks < 0 || blocks > (1 << 26)) {
+                    throw new IOException("bad block count " + blocks);
+                }
+                long[] offsets = new long[blocks];
+                String[] firstPaths = new String[blocks];
+                for (int i = 0; i < blocks; i++) {
+                    offsets[i] = in.readLong();
+                    firstPaths[i] = readString(in);
+                }
+                if (in.read() >= 0) {
+                    throw new IOException("trailing bytes in the trailer");
+                }
+                return new SealedFile(channel, key, aadPrefix, fileId, offsets, firstPaths, snapshotId, records,
+                        trailerOffset);
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                closeQuietly(channel);
+                throw e;
+            }
+        }
+
+        int blocks() {
+            return offsets.length;
+        }
+
+        /**
+         * Opens every block once (one at a time), so a file that does not open whole is not used at all; the records
+         * are parsed only when a directory's are asked for (what the writer sealed is sorted: it checks as it writes).
+         */
+        void verify() throws IOException, GeneralSecurityException {
+            long seen = 0;
+            for (int b = 0; b < offsets.length; b++) {
+                byte[] plain = open(b);
+                seen += ByteBuffer.wrap(plain).getInt();
+            }
+            if (seen != records) {
+                throw new IOException("holds " + seen + " files, its trailer says " + records);
+            }
+        }
+
+        /** The plaintext of data block {@code b}, authenticated and where the index says it is. */
+        private byte[] open(int b) throws IOException, GeneralSecurityException {
+            long[] end = new long[1];
+            byte[] plain = openSealed(offsets[b], DATA, b, end);
+            if (end[0] != (b + 1 < offsets.length ? offsets[b + 1] : trailerOffset)) {
+                throw new IOException("block " + b + " does not end where the next begins");
+            }
+            if (plain.length < 4) {
+                throw new IOException("block " + b + " is empty");
+            }
+            return plain;
+        }
+
+        /** The records of data block {@code b}, authenticated. */
+        List<Record> block(int b) throws IOException, GeneralSecurityException {
+            byte[] plain = open(b);
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(plain));
+            int n = in.readInt();
+            if (n <= 0 || n > plain.length) {
+                throw new IOException("bad record count " + n + " in block " + b);
+            }
+            List<Record> records = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Record r = Record.read(in);
+                if (i == 0 ? !r.path.equals(firstPaths[b]) : Record.ORDER.compare(records.get(i - 1), r) >= 0) {
+                    throw new IOException("block " + b + " is not the one its index names");
+                }
+                records.add(r);
+            }
+            if (in.read() >= 0) {
+                throw new IOException("trailing bytes in block " + b);
+            }
+            return Collections.unmodifiableList(records);
+        }
+
+        private byte[] openSealed(long offset, byte role, long number, long[] end) throws IOException,
+                GeneralSecurityException {
+            ByteBuffer length = ByteBuffer.allocate(4);
+            readFully(channel, length, offset);
+            int n = length.getInt(0);
+            if (n < NONCE + TAG || n > MAX_SEALED) {
+                throw new IOException("bad block length " + n);
+            }
+            ByteBuffer sealed = ByteBuffer.allocate(n);
+            readFully(channel, sealed, offset + 4);
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed.array(), 0, NONCE));
+            cipher.updateAAD(blockAad(aadPrefix, fileId, role, number));
+            end[0] = offset + 4 + n;
+            return cipher.doFinal(sealed.array(), NONCE, n - NONCE);
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(channel);
+        }
+    }
+
+    private static byte[] blockAad(byte[] prefix, byte[] fileId, byte role, long number) {
+        return ByteBuffer.allocate(prefix.length + fileId.length + 1 + 8).put(prefix).put(fileId).put(role)
+                .putLong(number).array();
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer into, long position) throws IOException {
+        while (into.hasRemaining()) {
+            int n = channel.read(into, position + into.position());
+            if (n < 0) {
+                throw new EOFException("the file ends early");
+            }
+        }
+    }
+
+    // ---- files
+
+    private static final FileAttribute<?> PRIVATE_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    /** A new empty file only the user can read (0600 from its creation). */
+    private static Path newPrivateFile(Path dir, String prefix) throws IOException {
+        Path p = dir.resolve(prefix + Long.toHexString(RANDOM.nextLong()));
+        try {
+            return Files.createFile(p, PRIVATE_FILE);
+        } catch (UnsupportedOperationException notPosix) {
+            return Files.createFile(p);
+        }
+    }
+
+    /** Deletes runs and temporary files of {@code name} that a killed backup left, a day old or more. */
+    private static void deleteStale(Path dir, String name) {
+        Instant dayAgo = Instant.now().minus(Duration.ofDays(1));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, name + ".{run,tmp}-*")) {
+            for (Path p : files) {
+                if (Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo)) {
+                    deleteQuietly(p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot list {}: {}", dir, e.toString());
         }
     }
 
@@ -139,56 +948,19 @@ public final class ParentCache {
         }
     }
 
-    private static void writePlaintext(Manifest manifest, OutputStream sealed) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(sealed, 64 * 1024))) {
-            Snapshot s = manifest.snapshot();
-            out.writeUTF(s.id());
-            out.writeLong(s.time().getEpochSecond());
-            List<Manifest.Item> items = new ArrayList<>();
-            for (Manifest.Item item : manifest.items()) {
-                if (item.entry().type() == EntryType.REGULAR && item.entry().changeToken().isPresent()) {
-                    items.add(item);
-                }
-            }
-            out.writeInt(items.size());
-            for (Manifest.Item item : items) {
-                writeString(out, item.entry().path());
-                writeString(out, item.entry().changeToken().get());
-                out.writeLong(item.size());
-                out.writeInt(item.blobs().size());
-                for (BlobId id : item.blobs()) {
-                    out.write(id.bytes());
-                }
-            }
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.debug("cannot delete {}: {}", p, e.toString());
         }
     }
 
-    private static Manifest parse(byte[] plain, String host, SourceId source) throws IOException {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(plain))) {
-            String id = in.readUTF();
-            Instant time = Instant.ofEpochSecond(in.readLong());
-            int count = in.readInt();
-            List<Manifest.Item> items = new ArrayList<>(Math.min(count, 1 << 20));
-            for (int i = 0; i < count; i++) {
-                String path = readString(in);
-                String token = readString(in);
-                long size = in.readLong();
-                int blobs = in.readInt();
-                List<BlobId> ids = new ArrayList<>(Math.min(blobs, 1 << 16));
-                for (int j = 0; j < blobs; j++) {
-                    byte[] b = new byte[BlobId.LENGTH];
-                    in.readFully(b);
-                    ids.add(BlobId.wrap(b));
-                }
-                Entry entry = Entry.builder(path, EntryType.REGULAR).size(size).changeToken(token).build();
-                items.add(Manifest.Item.chunked(entry, size, ids));
-            }
-            if (in.read() >= 0) {
-                throw new IOException("trailing bytes");
-            }
-            Snapshot snapshot = new Snapshot(id, time, host, source, Optional.empty(), Set.of(), Optional.empty(),
-                    new Snapshot.Stats(items.size(), 0, 0, 0, 0, 0), Map.of(), List.of(), "");
-            return new Manifest(snapshot, Layout.CHUNKED, items);
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing was written through it
         }
     }
 
@@ -208,35 +980,13 @@ public final class ParentCache {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    /** Writes the header (magic, nonce) and returns the stream that encrypts what follows; closing it adds the tag. */
-    private OutputStream sealing(Path file, OutputStream out) throws GeneralSecurityException, IOException {
-        byte[] nonce = new byte[NONCE];
-        RANDOM.nextBytes(nonce);
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        cipher.init(Cipher.ENCRYPT_MODE, aesKey(), new GCMParameterSpec(TAG_BITS, nonce));
-        cipher.updateAAD(aad(file));
-        out.write(MAGIC);
-        out.write(nonce);
-        return new CipherOutputStream(out, cipher);
+    /** What every block's AAD starts with: the format, the repository and the file's own name. */
+    private byte[] aad(String fileName) {
+        return ("mint-backup parent cache 2\0" + repositoryId + "\0" + fileName + "\0").getBytes(StandardCharsets.UTF_8);
     }
 
-    private byte[] open(Path file, byte[] stored) throws GeneralSecurityException, IOException {
-        if (stored.length < MAGIC.length + NONCE || !Arrays.equals(stored, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-            throw new IOException("not a mint-backup cache file");
-        }
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        cipher.init(Cipher.DECRYPT_MODE, aesKey(),
-                new GCMParameterSpec(TAG_BITS, stored, MAGIC.length, NONCE));
-        cipher.updateAAD(aad(file));
-        return cipher.doFinal(stored, MAGIC.length + NONCE, stored.length - MAGIC.length - NONCE);
-    }
-
-    private byte[] aad(Path file) {
-        return ("mint-backup parent cache\0" + repositoryId + "\0" + file.getFileName()).getBytes(StandardCharsets.UTF_8);
-    }
-
-    private javax.crypto.spec.SecretKeySpec aesKey() {
-        return new javax.crypto.spec.SecretKeySpec(Arrays.copyOf(hmac("mint-backup parent cache aes key"
+    private SecretKeySpec aesKey() {
+        return new SecretKeySpec(Arrays.copyOf(hmac("mint-backup parent cache aes key"
                 .getBytes(StandardCharsets.US_ASCII)), 32), "AES");
     }
 

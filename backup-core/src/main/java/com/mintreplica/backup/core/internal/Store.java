@@ -890,20 +890,18 @@ public final class Store {
 
     /**
      * Whether this Store keeps a writer's parent cache: a backup of a tree snapshot then hands its files to
-     * {@link #saveCachedParent} after the commit, since the snapshot object (a head) does not list them.
+     * {@link #cachedParentWriter} as its tree blobs are made, since the snapshot object (a head) does not list them.
      */
     public boolean keepsParentCache() {
         return parentCache != null;
     }
 
     /**
-     * Replaces a writer's parent cache of the snapshot's host and source with {@code files} (a flat manifest of its
-     * regular files; see {@link ParentCache}), once the snapshot is committed. Does nothing for a reader.
+     * A writer's collector of the files of a backup of {@code host} and {@code source} for its parent cache (see
+     * {@link ParentCache}), committed once the snapshot is; null for a reader. The caller closes it.
      */
-    public void saveCachedParent(Manifest files) {
-        if (parentCache != null) {
-            parentCache.save(files);
-        }
+    public ParentCache.Writer cachedParentWriter(String host, com.mintreplica.backup.core.source.SourceId source) {
+        return parentCache == null ? null : parentCache.writer(host, source);
     }
 
     /**
@@ -935,9 +933,10 @@ public final class Store {
 
     /**
      * A writer's parent for the next backup of {@code host} and {@code source}: what its local cache says its last
-     * backup stored (it cannot read manifests). Empty for readers, and when the cache has nothing valid.
+     * backup stored (it cannot read manifests), served a directory at a time. Empty for readers, and when the cache has
+     * nothing valid. The caller closes it.
      */
-    public Optional<Manifest> cachedParent(String host, com.mintreplica.backup.core.source.SourceId source) {
+    public Optional<ParentCache.Reader> cachedParent(String host, com.mintreplica.backup.core.source.SourceId source) {
         return parentCache == null ? Optional.empty() : parentCache.load(host, source);
     }
 

@@ -70,6 +70,55 @@ class BlobIndexTest {
         assertThat(index.runs()).as("runs of similar size are merged").isLessThanOrEqualTo(5);
     }
 
+    /**
+     * The search interpolates on the ids' first word, as hashes are spread evenly; ids that are not (a shared first
+     * word, clusters, the extremes of the range, neighbours of present ids) are still found exactly, or not at all.
+     */
+    @Test
+    void ids_not_spread_evenly_are_found_exactly() {
+        Random random = new Random(5);
+        BlobId pack = randomId(random);
+        List<Packs.PackedBlob> blobs = new ArrayList<>();
+        List<BlobId> absent = new ArrayList<>();
+        java.util.function.BiConsumer<byte[], Boolean> put = (bytes, present) -> {
+            if (present) {
+                blobs.add(new Packs.PackedBlob(BlobId.wrap(bytes), new BlobLocation(pack, BlobType.DATA,
+                        blobs.size() * 10, 10, 20)));
+            } else {
+                absent.add(BlobId.wrap(bytes));
+            }
+        };
+        for (int i = 0; i < 3000; i++) {
+            byte[] id = new byte[BlobId.LENGTH];
+            random.nextBytes(id);
+            switch (i % 5) {
+                case 0 -> java.util.Arrays.fill(id, 0, 8, (byte) 0x42); // one first word for many ids
+                case 1 -> java.util.Arrays.fill(id, 0, 7, (byte) 0); // crowded near the lowest ids
+                case 2 -> java.util.Arrays.fill(id, 0, 7, (byte) 0xff); // and near the highest
+                case 3 -> id[0] = (byte) (i % 3); // a few clusters
+                default -> { } // spread
+            }
+            put.accept(id, i % 4 != 0);
+        }
+        byte[] lowest = new byte[BlobId.LENGTH];
+        byte[] highest = new byte[BlobId.LENGTH];
+        java.util.Arrays.fill(highest, (byte) 0xff);
+        put.accept(lowest, true);
+        put.accept(highest, true);
+        byte[] nearLowest = lowest.clone();
+        nearLowest[BlobId.LENGTH - 1] = 1;
+        put.accept(nearLowest, false);
+        BlobIndex index = new BlobIndex();
+        index.add("index/0", List.of(new IndexFile.PackBlobs(pack, BlobType.DATA, blobs)));
+        for (Packs.PackedBlob b : blobs) {
+            assertThat(index.find(b.id())).as("blob %s", b.id()).contains(b.location());
+        }
+        for (BlobId id : absent) {
+            assertThat(index.find(id)).as("absent blob %s", id).isEmpty();
+            assertThat(index.contains(id)).isFalse();
+        }
+    }
+
     @Test
     void a_blob_in_two_packs_is_found_in_one_of_them() {
         Random random = new Random(2);

@@ -69,12 +69,15 @@ public final class Posix {
 
         static native long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
 
+        /** A restore sets the times of every entry it makes: one call per file, as llistxattr in a backup. */
+        static native int utimensat(int dirfd, byte[] path, long[] times, int flags) throws LastErrorException;
+
         private static boolean register() {
             try {
                 Native.register(Direct.class, com.sun.jna.NativeLibrary.getInstance("c"));
                 return true;
             } catch (Throwable e) { // UnsatisfiedLinkError, NoClassDefFoundError: the proxy is used instead
-                LOG.debug("no direct mapping of llistxattr: {}", e.toString());
+                LOG.debug("no direct mapping of llistxattr and utimensat: {}", e.toString());
                 return false;
             }
         }
@@ -283,7 +286,12 @@ public final class Posix {
             accessed == null ? 0 : accessed.getEpochSecond(), accessed == null ? omit : accessed.getNano(),
             modified == null ? 0 : modified.getEpochSecond(), modified == null ? omit : modified.getNano()};
         try {
-            libc.utimensat(AT_FDCWD, PathBytes.c(path), times, AT_SYMLINK_NOFOLLOW);
+            byte[] p = PathBytes.c(path);
+            if (Direct.AVAILABLE) {
+                Direct.utimensat(AT_FDCWD, p, times, AT_SYMLINK_NOFOLLOW);
+            } else {
+                libc.utimensat(AT_FDCWD, p, times, AT_SYMLINK_NOFOLLOW);
+            }
         } catch (LastErrorException e) {
             throw new NativeException("utimensat", path, e.getErrorCode());
         }

@@ -19,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
@@ -65,6 +66,11 @@ public final class TreeWriter {
     private final List<DirectoryMeta> directories = new ArrayList<>();
     private final Map<String, Optional<UserPrincipal>> users = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Path> readyDirectories = new HashSet<>();
+    /**
+     * The parent of the last destination whose directories between the base and it were all in
+     * {@link #readyDirectories} (null after one of them was removed from it): a file beside it needs no check.
+     */
+    private Path checkedParent;
     /** Directories this restore created: nothing was in them before, so nothing can stand in an entry's way. */
     private final Set<Path> freshDirectories = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Temporary names: a random prefix per restore and a counter (no random draw per file). */
@@ -135,10 +141,12 @@ public final class TreeWriter {
 
     /** The path of an entry below the base, built from the name's bytes (so in any locale). */
     private Path toPath(String entryPath) {
-        if (entryPath.chars().allMatch(c -> c < 0x80)) {
-            return base.resolve(entryPath);
+        for (int i = 0; i < entryPath.length(); i++) {
+            if (entryPath.charAt(i) >= 0x80) {
+                return PathBytes.path(bytesOf(entryPath));
+            }
         }
-        return PathBytes.path(bytesOf(entryPath));
+        return base.resolve(entryPath);
     }
 
     private byte[] bytesOf(String entryPath) {
@@ -153,7 +161,12 @@ public final class TreeWriter {
             throw new InvalidInputException("entry '" + FileNames.display(entryPath) + "' would be restored outside '" + base + "'; refused");
         }
         // Every directory between the base and the entry must be a real directory: never write through a symlink.
-        // Directories this restore made or checked are remembered, so each is looked at once, not once per file.
+        // Directories this restore made or checked are remembered, so each is looked at once, not once per file; and
+        // the last parent found checked all the way up is remembered too, as entries come directory by directory.
+        Path parent = dest.getParent();
+        if (parent.equals(checkedParent)) {
+            return dest;
+        }
         List<Path> between = new ArrayList<>();
         for (Path p = dest.getParent(); p != null && !p.equals(base); p = p.getParent()) {
             between.add(0, p);
@@ -171,6 +184,9 @@ public final class TreeWriter {
             if (!linkOnDisk && Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
                 readyDirectories.add(current);
             }
+        }
+        if (readyDirectories.containsAll(between)) {
+            checkedParent = parent;
         }
         return dest;
     }
@@ -219,6 +235,7 @@ public final class TreeWriter {
         if (entry.type() == EntryType.SYMLINK) {
             symlinks.add(dest);
             readyDirectories.remove(dest);
+            checkedParent = null;
         }
         return true;
     }
@@ -335,6 +352,8 @@ public final class TreeWriter {
         private final long length;
         private java.nio.channels.FileChannel channel;
         private boolean created;
+        /** Whether the file was created with the entry's mode (no chmod needed). */
+        private boolean modeSet;
         private int writing;
         /** The file's length as written so far: the end of its last byte written, or its size when made as a hole. */
         private long extent;
@@ -358,7 +377,9 @@ public final class TreeWriter {
                     }
                     temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
                     inProgress.add(temp);
-                    channel = java.nio.channels.FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    FileAttribute<?>[] mode = creationMode(dest, entry);
+                    channel = java.nio.channels.FileChannel.open(temp, CREATE_NEW_WRITE, mode);
+                    modeSet = mode.length > 0;
                     created = true;
                 } finally {
                     creating.readLock().unlock();
@@ -413,7 +434,7 @@ public final class TreeWriter {
                     ContentWriter.writeAt(c, length - 1, new byte[1], 0, 1, false);
                 }
                 close();
-                applyMetadata(temp, tempBytes(entry, temp), entry, true);
+                applyMetadata(temp, tempBytes(entry, temp), entry, true, modeSet);
                 Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 published = true;
             } finally {
@@ -442,14 +463,53 @@ public final class TreeWriter {
         }
     }
 
+    private static final java.util.Set<StandardOpenOption> CREATE_NEW_WRITE =
+            java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    private static final FileAttribute<?>[] NO_ATTRIBUTES = new FileAttribute<?>[0];
+    /** The process's umask (read once from /proc/self/status), or -1 when it cannot be known. */
+    private static final int UMASK = readUmask();
+    private final Map<Integer, FileAttribute<?>[]> creationModes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The attribute that creates a regular file with its entry's mode already, so that no chmod follows (one system
+     * call of the six a small file costs), or none when the mode must be set by chmod: when the umask would take bits
+     * of it or is unknown, when the directory gives new files a default ACL (their mode then comes from it), for the
+     * setuid, setgid and sticky bits (the mode given to open() is for permissions), and for a mode without the owner's
+     * read and write (a file in pieces may be opened again to write). The result is the same mode, set at creation.
+     */
+    private FileAttribute<?>[] creationMode(Path dest, Entry entry) {
+        if (UMASK < 0 || entry.mode().isEmpty() || posix.isEmpty()) {
+            return NO_ATTRIBUTES;
+        }
+        int mode = entry.mode().getAsInt() & 07777;
+        if ((mode & 07000) != 0 || (mode & 0600) != 0600 || (mode & UMASK) != 0 || inheritsAcl(dest.getParent())) {
+            return NO_ATTRIBUTES;
+        }
+        return creationModes.computeIfAbsent(mode, m -> new FileAttribute<?>[] {
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(FileAttributes.toPermissions(m))});
+    }
+
+    private static int readUmask() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Umask:")) {
+                    return Integer.parseInt(line.substring("Umask:".length()).trim(), 8);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("umask unknown: {}", e.toString());
+        }
+        return -1;
+    }
+
     /** Writes {@code head} then {@code rest} to a temporary name, applies metadata, renames into place. */
     private void publish(Path dest, Entry entry, byte[] head, InputStream rest) throws IOException {
         Path temp = dest.getParent().resolve(tempPrefix + tempCounter.incrementAndGet());
         inProgress.add(temp);
         boolean published = false;
         try {
-            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(temp,
-                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            FileAttribute<?>[] mode = creationMode(dest, entry);
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(temp, CREATE_NEW_WRITE, mode)) {
                 ContentWriter out = new ContentWriter(channel, sparse);
                 if (head != null) {
                     out.write(head, 0, head.length);
@@ -463,7 +523,7 @@ public final class TreeWriter {
                 }
                 out.finish();
             }
-            applyMetadata(temp, tempBytes(entry, temp), entry, true);
+            applyMetadata(temp, tempBytes(entry, temp), entry, true, mode.length > 0);
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             published = true;
         } finally {
@@ -514,6 +574,7 @@ public final class TreeWriter {
         ensureParent(dest);
         makeWay(dest, entry);
         readyDirectories.remove(dest);
+        checkedParent = null;
         if (!freshDirectories.contains(dest.getParent())) {
             Files.deleteIfExists(dest);
         }
@@ -575,7 +636,7 @@ public final class TreeWriter {
         inProgress.add(temp);
         boolean published = false;
         try {
-            applyMetadata(temp, tempBytes, entry, true);
+            applyMetadata(temp, tempBytes, entry, true, false);
             Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             published = true;
         } finally {
@@ -592,11 +653,13 @@ public final class TreeWriter {
     }
 
     /**
-     * Owner, mode, extended attributes (ACLs among them) and times, in that order: chown clears file capabilities and
+     * Owner, mode (unless {@code modeSet}: the file was created with it, see {@link #creationMode}), extended
+     * attributes (ACLs among them) and times, in that order: chown clears file capabilities and
      * setuid bits, so it comes first; the mode comes before the ACL, because a chmod after an ACL rewrites its mask
      * (the group bits of a file with an ACL are its mask); times come last, as setting anything else may change them.
      */
-    private void applyMetadata(Path path, byte[] bytes, Entry entry, boolean createdHere) throws IOException {
+    private void applyMetadata(Path path, byte[] bytes, Entry entry, boolean createdHere, boolean modeSet)
+            throws IOException {
         if (posix.isPresent() && inheritsAcl(path.getParent())) {
             // the new file took the directory's default ACL: keep only what the entry has
             for (String acl : List.of(ExtendedAttribute.ACL_ACCESS, ExtendedAttribute.ACL_DEFAULT)) {
@@ -606,7 +669,7 @@ public final class TreeWriter {
             }
         }
         applyOwner(path, entry, false, createdHere);
-        if (entry.mode().isPresent()) {
+        if (entry.mode().isPresent() && !modeSet) {
             FileAttributes.setMode(path, entry.mode().getAsInt());
         }
         setXattrs(path, bytes, entry);
@@ -787,7 +850,7 @@ public final class TreeWriter {
         // Default ACLs are set here too, after the directory's entries were made, so none of them inherited it.
         for (int i = directories.size() - 1; i >= 0; i--) {
             DirectoryMeta d = directories.get(i);
-            applyMetadata(d.path(), bytesOf(d.entry().path()), d.entry(), freshDirectories.contains(d.path()));
+            applyMetadata(d.path(), bytesOf(d.entry().path()), d.entry(), freshDirectories.contains(d.path()), false);
         }
         warnings.summarize();
     }
