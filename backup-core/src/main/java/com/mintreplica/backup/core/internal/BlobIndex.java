@@ -359,29 +359,24 @@ public final class BlobIndex {
         int search(long k0, long k1, long k2, long k3) {
             int lo = 0;
             int hi = size - 1;
-            for (int step = 0; step < INTERPOLATIONS && hi - lo > 16; step++) {
-                long first = ids[lo * 4];
-                long last = ids[hi * 4];
-                if (Long.compareUnsigned(k0, first) < 0 || Long.compareUnsigned(k0, last) > 0) {
-                    return -1;
-                }
-                long span = last - first; // unsigned: last >= first
-                if (span == 0) {
-                    break;
-                }
-                double fraction = unsigned(k0 - first) / unsigned(span);
-                int mid = lo + (int) Math.min(hi - lo, Math.max(0, (long) (fraction * (hi - lo))));
-                int c = compareKey(mid, k0, k1, k2, k3);
-                if (c < 0) {
-                    lo = mid + 1;
-                } else if (c > 0) {
-                    hi = mid - 1;
-                } else {
-                    return mid;
-                }
-            }
+            int interpolations = INTERPOLATIONS;
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
+                if (interpolations > 0 && hi - lo > 16) {
+                    interpolations--;
+                    long first = ids[lo * 4];
+                    long last = ids[hi * 4];
+                    if (Long.compareUnsigned(k0, first) < 0 || Long.compareUnsigned(k0, last) > 0) {
+                        return -1;
+                    }
+                    long span = last - first; // unsigned: last >= first
+                    if (span == 0) {
+                        interpolations = 0; // the same first word throughout: binary search from here
+                    } else {
+                        double fraction = unsigned(k0 - first) / unsigned(span);
+                        mid = lo + (int) Math.min(hi - lo, Math.max(0, (long) (fraction * (hi - lo))));
+                    }
+                }
                 int c = compareKey(mid, k0, k1, k2, k3);
                 if (c < 0) {
                     lo = mid + 1;
