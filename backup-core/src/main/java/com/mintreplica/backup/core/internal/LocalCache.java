@@ -1,6 +1,5 @@
 package com.mintreplica.backup.core.internal;
 
-import com.mintreplica.backup.core.sink.ObjectInfo;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -8,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
+import java.nio.file.NoSuchFileException;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,79 +34,83 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalCache {
     private static final Logger LOG = LoggerFactory.getLogger(LocalCache.class);
-    private final Path directory;
+    /** The name the heads file is sealed under (its envelope's errors name it). */
+    private static final String HEADS = "heads";
+    private final String repositoryId;
+    private final Path repository;
+    private final Path heads;
     private final Path trees;
     private final Codec codec;
     private final java.util.concurrent.ConcurrentHashMap<String, Object> downloads = new java.util.concurrent.ConcurrentHashMap<>();
 
     LocalCache(Path root, String repositoryId, Codec codec) {
-        Path repository = root.resolve(repositoryId.replaceAll("[^A-Za-z0-9._-]", "_"));
-        this.directory = repository.resolve("snapshots");
+        this.repositoryId = repositoryId;
+        this.repository = root.resolve(repositoryId.replaceAll("[^A-Za-z0-9._-]", "_"));
+        this.heads = repository.resolve(HEADS);
         this.trees = repository.resolve("tree");
         this.codec = codec;
     }
 
-    private Path file(ObjectInfo info, String id) {
-        return directory.resolve(fileName(info, id));
-    }
-
-    /** The cached head of the snapshot {@code id} whose object is {@code info}, or null. */
-    Manifest get(ObjectInfo info, String id) {
-        Path file = file(info, id);
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        String name = Manifest.objectName(id);
+    /**
+     * The heads the cache holds, by snapshot id; empty when there is no cache file or it cannot be used (damaged, cut
+     * short, of another version or repository, or sealed under other keys), which is logged and left for
+     * {@link #saveHeads} to replace.
+     */
+    Map<String, CachedHeads.Entry> loadHeads() {
+        byte[] sealed;
         try {
-            byte[] plain = codec.decode(Envelope.open(name, Files.readAllBytes(file)), -1);
-            Manifest head = ManifestFormat.readHead(name, plain);
-            if (!head.snapshot().id().equals(id)) {
-                throw new IOException("it holds snapshot " + head.snapshot().id());
-            }
-            return head;
+            sealed = Files.readAllBytes(heads);
+        } catch (NoSuchFileException e) {
+            return Map.of();
         } catch (IOException | RuntimeException e) {
-            LOG.debug("cached summary {} is not usable ({}); reading the snapshot again", file, e.toString());
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // read from the repository either way
-            }
-            return null;
+            LOG.debug("cannot read the cached snapshot heads {}: {}", heads, e.toString());
+            return Map.of();
+        }
+        try {
+            return CachedHeads.read(repositoryId, codec.decode(Envelope.open(HEADS, sealed), -1));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("the cached snapshot heads {} are not usable ({}); reading the snapshots again", heads, e.toString());
+            return Map.of();
         }
     }
 
-    void put(ObjectInfo info, Manifest head) {
-        Manifest summary = head.isTree() ? head : new Manifest(head.snapshot(), head.layout(), List.of());
+    /**
+     * Replaces the cached heads with {@code entries}: written aside and renamed over the file, so a reader (another
+     * process too) sees the old file or the new one, whole; of two processes saving at once, the last rename wins and
+     * the other's additions are read from the repository again next time.
+     */
+    void saveHeads(Collection<CachedHeads.Entry> entries) {
         try {
-            Files.createDirectories(directory);
-            trySetPrivate(directory.getParent());
-            byte[] sealed = Envelope.seal(codec.encode(ManifestFormat.write(summary)));
-            Path file = file(info, head.snapshot().id());
-            Path temp = Files.createTempFile(directory, ".part-", "");
+            Files.createDirectories(repository);
+            trySetPrivate(repository);
+            byte[] sealed = Envelope.seal(codec.encode(CachedHeads.write(repositoryId, entries)));
+            Path temp = Files.createTempFile(repository, ".heads-", "");
             try {
                 Files.write(temp, sealed);
-                move(temp, file);
+                move(temp, heads);
             } finally {
                 Files.deleteIfExists(temp);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot cache the summary of snapshot {} in {}: {}", head.snapshot().id(), directory, e.toString());
-        }
-    }
-
-    /** Deletes the entries of snapshots that are gone (or were replaced); {@code current} holds the files to keep. */
-    void retain(Set<String> current) {
-        if (!Files.isDirectory(directory)) {
+            LOG.debug("cannot cache the snapshot heads in {}: {}", heads, e.toString());
             return;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+        removeOldSummaries();
+    }
+
+    /** Removes the one-file-per-snapshot summaries of earlier versions ({@code snapshots/}), which nothing reads. */
+    private void removeOldSummaries() {
+        Path old = repository.resolve("snapshots");
+        if (!Files.isDirectory(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(old)) {
             for (Path f : files) {
-                if (!current.contains(f.getFileName().toString())) {
-                    Files.deleteIfExists(f);
-                }
+                Files.deleteIfExists(f);
             }
+            Files.deleteIfExists(old);
         } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot clean the snapshot cache {}: {}", directory, e.toString());
+            LOG.debug("cannot remove the old snapshot summaries in {}: {}", old, e.toString());
         }
     }
 
@@ -220,11 +225,6 @@ final class LocalCache {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-    }
-
-    /** The file name an entry for this object has (for {@link #retain}). */
-    static String fileName(ObjectInfo info, String id) {
-        return id + "." + info.size() + "." + info.lastModified().toEpochMilli();
     }
 
     private static void trySetPrivate(Path dir) {

@@ -746,18 +746,21 @@ public final class Store {
         requireReader("listing snapshots");
         java.util.Map<String, ObjectInfo> objects = snapshotObjects();
         LocalCache cache = shared.cache;
+        java.util.Map<String, CachedHeads.Entry> held = cache == null ? java.util.Map.of() : cache.loadHeads();
         List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
         List<DamagedSnapshot> damaged = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> toRead = new ArrayList<>();
-        java.util.Set<String> cached = new java.util.HashSet<>();
+        // what the cache is to hold after this listing: the entries of listed, unchanged objects, and those read now
+        Map<String, CachedHeads.Entry> keep = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean added = new java.util.concurrent.atomic.AtomicBoolean();
         for (java.util.Map.Entry<String, ObjectInfo> e : objects.entrySet()) {
-            Manifest head = cache == null ? null : cache.get(e.getValue(), e.getKey());
-            if (head != null) {
-                out.add(head);
+            CachedHeads.Entry c = held.get(e.getKey());
+            if (c != null && c.matches(e.getValue())) {
+                out.add(c.head());
+                keep.put(e.getKey(), c);
             } else {
                 toRead.add(e.getKey());
             }
-            cached.add(LocalCache.fileName(e.getValue(), e.getKey()));
         }
         Map<String, Untrusted> notTrusted = new ConcurrentHashMap<>();
         java.util.function.Consumer<String> read = id -> {
@@ -775,7 +778,10 @@ public final class Store {
                 // Only what a reader wrote is cached: a writer's snapshot that is trusted now stops being trusted
                 // when the writer is revoked without keeping it, so it is checked on every listing.
                 if (cache != null && !opened.opened().writer()) {
-                    cache.put(objects.get(id), head);
+                    ObjectInfo info = objects.get(id);
+                    Manifest summary = head.isTree() ? head : new Manifest(head.snapshot(), head.layout(), List.of());
+                    keep.put(id, new CachedHeads.Entry(id, info.size(), info.lastModified(), summary));
+                    added.set(true);
                 }
             } catch (NotFoundException vanished) {
                 // removed by a concurrent prune between list and read
@@ -788,8 +794,10 @@ public final class Store {
         } else {
             readInParallel(toRead, read);
         }
-        if (cache != null) {
-            cache.retain(cached);
+        // Rewritten only when it changes: a snapshot read now (new, or replaced under its id) or one no longer listed.
+        // (keep holds the held entries still listed unchanged, and the added ones)
+        if (cache != null && (added.get() || keep.size() != held.size())) {
+            cache.saveHeads(new java.util.TreeMap<>(keep).values());
         }
         untrusted.clear();
         untrusted.putAll(notTrusted);
