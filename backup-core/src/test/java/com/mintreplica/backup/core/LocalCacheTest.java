@@ -18,11 +18,26 @@ class LocalCacheTest {
     @TempDir
     Path temp;
 
-    /** The cache's files of snapshot heads (one per repository). */
+    /** The cache's files of all snapshot heads (one per repository). */
     private List<Path> cached() throws Exception {
+        return cached("heads");
+    }
+
+    private List<Path> cached(String name) throws Exception {
         try (Stream<Path> files = Files.walk(temp.resolve("cache"))) {
-            return files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().equals("heads")).toList();
+            return files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().equals(name)).toList();
         }
+    }
+
+    /** Deletes the cache's files of heads and lists: the file of all heads then holds every snapshot. */
+    private List<Snapshot> relist(Repository repo) throws Exception {
+        for (Path f : cached()) {
+            Files.delete(f);
+        }
+        for (Path f : cached("heads-added")) {
+            Files.delete(f);
+        }
+        return repo.snapshots();
     }
 
     private static Path only(List<Path> files) {
@@ -73,7 +88,7 @@ class LocalCacheTest {
             for (int i = 0; i < 6; i++) {
                 PruneFixture.backup(repo, i, new SourceId("map", "cache"), "host-" + i);
             }
-            List<Snapshot> first = repo.snapshots();
+            List<Snapshot> first = relist(repo);
             Path file = only(cached());
             byte[] good = Files.readAllBytes(file);
             // one bit of a host name in the file (stored as is without transformers): it would still parse
@@ -92,6 +107,22 @@ class LocalCacheTest {
                 assertThat(repo.snapshots()).isEqualTo(first);
                 assertThat(sink.snapshotReads.get()).as("the rewritten file is used").isZero();
             }
+
+            // the file of heads added since: damaged, it costs its own heads only
+            Snapshot seventh = PruneFixture.backup(repo, 6, new SourceId("map", "cache"), "host-6");
+            repo.snapshots();
+            Path added = only(cached("heads-added"));
+            byte[] addedBytes = Files.readAllBytes(added);
+            int at6 = new String(addedBytes, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("host-6");
+            assertThat(at6).isPositive();
+            addedBytes[at6 + 5] ^= 0x01;
+            Files.write(added, addedBytes);
+            sink.snapshotReads.set(0);
+            assertThat(repo.snapshots()).containsSubsequence(first).contains(seventh).hasSize(7);
+            assertThat(sink.snapshotReads.get()).isEqualTo(1);
+            sink.snapshotReads.set(0);
+            repo.snapshots();
+            assertThat(sink.snapshotReads.get()).isZero();
         }
     }
 
@@ -123,7 +154,7 @@ class LocalCacheTest {
             for (int i = 0; i < 5; i++) {
                 PruneFixture.backup(repo, i, new SourceId("map", "cache"), "host");
             }
-            List<Snapshot> first = repo.snapshots();
+            List<Snapshot> first = relist(repo);
             byte[] before = Files.readAllBytes(only(cached()));
 
             // deleted by another host (not through this Repository): gone from the listing and from the file

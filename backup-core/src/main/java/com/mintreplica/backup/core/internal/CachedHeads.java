@@ -25,12 +25,15 @@ import java.util.TreeSet;
  * the layout and the root tree; a flat snapshot's entries are read from the repository when needed.
  *
  * <pre>
- * "MBH1"  repository id  count  entry*
+ * "MBH1"  repository id  base  count  entry*
  * entry:  snapshot id  object size  object time (seconds, nanos)
  *         time (seconds, nanos)  host  source kind  source name  job?  tags  parent?  layout  tool  stats (6 longs)
  *         facts  warnings  root tree?
  * string: int length, UTF-8 bytes; X?: a byte 0 or 1, then X when 1; a list: int count, then its items
  * </pre>
+ *
+ * {@code base} (int length, bytes) is empty in a file of all the heads, and in a file of heads added since such a file
+ * it names that file (the checksum of its envelope): the additions apply to that file only.
  *
  * The binary form, rather than the snapshot object's JSON, because parsing 10,000 JSON heads (and their times) was
  * half the cost of a cached listing; an {@link Instant} is kept as seconds and nanos, so it reads back exactly.
@@ -58,12 +61,18 @@ final class CachedHeads {
     private CachedHeads() {
     }
 
-    static byte[] write(String repositoryId, Collection<Entry> entries) {
+    /** A file's content: the base it adds to (empty: none) and its entries by snapshot id. */
+    record Content(byte[] base, Map<String, Entry> entries) {
+    }
+
+    static byte[] write(String repositoryId, byte[] base, Collection<Entry> entries) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + entries.size() * 256);
         DataOutputStream out = new DataOutputStream(bytes);
         try {
             out.write(MAGIC);
             string(out, repositoryId);
+            out.writeInt(base.length);
+            out.write(base);
             out.writeInt(entries.size());
             for (Entry e : entries) {
                 string(out, e.id());
@@ -134,12 +143,12 @@ final class CachedHeads {
     }
 
     /**
-     * The entries of {@code plain}, by snapshot id.
+     * The base and the entries of {@code plain}.
      *
      * @throws IllegalArgumentException when it is not this format, or not of {@code repositoryId}
      * @throws RuntimeException when it is cut short or malformed
      */
-    static Map<String, Entry> read(String repositoryId, byte[] plain) {
+    static Content read(String repositoryId, byte[] plain) {
         Reader in = new Reader(ByteBuffer.wrap(plain));
         byte[] magic = new byte[MAGIC.length];
         in.buffer.get(magic);
@@ -150,6 +159,8 @@ final class CachedHeads {
         if (!repository.equals(repositoryId)) {
             throw new IllegalArgumentException("it caches repository " + repository);
         }
+        byte[] base = new byte[in.count()];
+        in.buffer.get(base);
         int count = in.count();
         Map<String, Entry> out = new HashMap<>(count * 4 / 3 + 1);
         for (int i = 0; i < count; i++) {
@@ -164,7 +175,7 @@ final class CachedHeads {
         if (in.buffer.hasRemaining()) {
             throw new IllegalArgumentException(in.buffer.remaining() + " bytes follow the last entry");
         }
-        return out;
+        return new Content(base, out);
     }
 
     private static final class Reader {

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -36,9 +38,12 @@ final class LocalCache {
     private static final Logger LOG = LoggerFactory.getLogger(LocalCache.class);
     /** The name the heads file is sealed under (its envelope's errors name it). */
     private static final String HEADS = "heads";
+    /** The file of heads added since the file of all heads was written. */
+    private static final String ADDED = "heads-added";
     private final String repositoryId;
     private final Path repository;
     private final Path heads;
+    private final Path added;
     private final Path trees;
     private final Codec codec;
     private final java.util.concurrent.ConcurrentHashMap<String, Object> downloads = new java.util.concurrent.ConcurrentHashMap<>();
@@ -47,55 +52,125 @@ final class LocalCache {
         this.repositoryId = repositoryId;
         this.repository = root.resolve(repositoryId.replaceAll("[^A-Za-z0-9._-]", "_"));
         this.heads = repository.resolve(HEADS);
+        this.added = repository.resolve(ADDED);
         this.trees = repository.resolve("tree");
         this.codec = codec;
     }
 
     /**
-     * The heads the cache holds, by snapshot id; empty when there is no cache file or it cannot be used (damaged, cut
-     * short, of another version or repository, or sealed under other keys), which is logged and left for
-     * {@link #saveHeads} to replace.
+     * What {@link #loadHeads} found: every usable cached head by snapshot id, the checksum naming the file of all heads
+     * it read ({@code null}: none usable) and the heads of the file of additions to it.
      */
-    Map<String, CachedHeads.Entry> loadHeads() {
-        byte[] sealed;
-        try {
-            sealed = Files.readAllBytes(heads);
-        } catch (NoSuchFileException e) {
-            return Map.of();
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot read the cached snapshot heads {}: {}", heads, e.toString());
-            return Map.of();
+    record Heads(Map<String, CachedHeads.Entry> entries, byte[] base, Map<String, CachedHeads.Entry> added) {
+        static final Heads NONE = new Heads(Map.of(), null, Map.of());
+    }
+
+    /**
+     * The heads the cache holds: those of the file of all heads and of the file of additions to it. A file that cannot
+     * be used (damaged, cut short, of another version or repository, sealed under other keys; additions to another
+     * file of all heads) is left out, which is logged; {@link #updateHeads} replaces it.
+     */
+    Heads loadHeads() {
+        byte[] sealed = readFile(heads);
+        if (sealed == null) {
+            return Heads.NONE;
         }
+        CachedHeads.Content all = open(heads, sealed);
+        if (all == null || all.base().length != 0) {
+            return Heads.NONE;
+        }
+        byte[] base = java.util.Arrays.copyOfRange(sealed, sealed.length - Envelope.HASH, sealed.length);
+        byte[] sealedAdded = readFile(added);
+        CachedHeads.Content more = sealedAdded == null ? null : open(added, sealedAdded);
+        if (more == null || !java.util.Arrays.equals(more.base(), base)) {
+            if (more != null) {
+                LOG.debug("the cached snapshot heads {} add to another file of heads; not used", added);
+            }
+            return new Heads(all.entries(), base, Map.of());
+        }
+        Map<String, CachedHeads.Entry> entries = new java.util.HashMap<>(all.entries());
+        entries.putAll(more.entries());
+        return new Heads(entries, base, more.entries());
+    }
+
+    private static byte[] readFile(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read the cached snapshot heads {}: {}", file, e.toString());
+            return null;
+        }
+    }
+
+    private CachedHeads.Content open(Path file, byte[] sealed) {
         try {
             return CachedHeads.read(repositoryId, codec.decode(Envelope.open(HEADS, sealed), -1));
         } catch (IOException | RuntimeException e) {
-            LOG.debug("the cached snapshot heads {} are not usable ({}); reading the snapshots again", heads, e.toString());
-            return Map.of();
+            LOG.debug("the cached snapshot heads {} are not usable ({}); reading the snapshots again", file, e.toString());
+            return null;
         }
     }
 
     /**
-     * Replaces the cached heads with {@code entries}: written aside and renamed over the file, so a reader (another
-     * process too) sees the old file or the new one, whole; of two processes saving at once, the last rename wins and
-     * the other's additions are read from the repository again next time.
+     * Makes the cache hold {@code now} (the heads a listing kept from {@code loaded} and those it read) when that
+     * differs from {@code loaded}. When heads were only added, and not too many, they go to the small file of
+     * additions (with those it held), naming the file of all heads they add to; otherwise the file of all heads is
+     * rewritten. Each file is written aside and renamed over the old one, so a reader (another process too) sees the
+     * old file or the new one, whole; of two processes writing at once the last rename wins, and the other's additions
+     * are read from the repository again next time.
      */
-    void saveHeads(Collection<CachedHeads.Entry> entries) {
+    void updateHeads(Heads loaded, Map<String, CachedHeads.Entry> now) {
+        boolean allKept = true;
+        for (CachedHeads.Entry e : loaded.entries().values()) {
+            if (now.get(e.id()) != e) {
+                allKept = false;
+                break;
+            }
+        }
+        if (allKept && now.size() == loaded.entries().size()) {
+            return;
+        }
         try {
             Files.createDirectories(repository);
             trySetPrivate(repository);
-            byte[] sealed = Envelope.seal(codec.encode(CachedHeads.write(repositoryId, entries)));
-            Path temp = Files.createTempFile(repository, ".heads-", "");
-            try {
-                Files.write(temp, sealed);
-                move(temp, heads);
-            } finally {
-                Files.deleteIfExists(temp);
+            if (allKept && loaded.base() != null
+                    && now.size() - loaded.entries().size() + loaded.added().size() <= maxAdded(now.size())) {
+                List<CachedHeads.Entry> more = new ArrayList<>();
+                for (CachedHeads.Entry e : now.values()) {
+                    if (loaded.added().get(e.id()) == e || loaded.entries().get(e.id()) != e) {
+                        more.add(e);
+                    }
+                }
+                write(added, loaded.base(), more);
+            } else {
+                write(heads, new byte[0], now.values());
+                Files.deleteIfExists(added);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot cache the snapshot heads in {}: {}", heads, e.toString());
+            LOG.debug("cannot cache the snapshot heads in {}: {}", repository, e.toString());
             return;
         }
         removeOldSummaries();
+    }
+
+    /** How many heads the file of additions holds at most before the file of all heads is rewritten. */
+    static int maxAdded(int total) {
+        return Math.max(64, total / 8);
+    }
+
+    private void write(Path file, byte[] base, Collection<CachedHeads.Entry> entries) throws IOException {
+        List<CachedHeads.Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(java.util.Comparator.comparing(CachedHeads.Entry::id));
+        byte[] sealed = Envelope.seal(codec.encode(CachedHeads.write(repositoryId, base, sorted)));
+        Path temp = Files.createTempFile(repository, ".heads-", "");
+        try {
+            Files.write(temp, sealed);
+            move(temp, file);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 
     /** Removes the one-file-per-snapshot summaries of earlier versions ({@code snapshots/}), which nothing reads. */

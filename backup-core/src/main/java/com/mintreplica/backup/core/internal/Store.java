@@ -746,13 +746,13 @@ public final class Store {
         requireReader("listing snapshots");
         java.util.Map<String, ObjectInfo> objects = snapshotObjects();
         LocalCache cache = shared.cache;
-        java.util.Map<String, CachedHeads.Entry> held = cache == null ? java.util.Map.of() : cache.loadHeads();
+        LocalCache.Heads loaded = cache == null ? LocalCache.Heads.NONE : cache.loadHeads();
+        java.util.Map<String, CachedHeads.Entry> held = loaded.entries();
         List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
         List<DamagedSnapshot> damaged = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> toRead = new ArrayList<>();
         // what the cache is to hold after this listing: the entries of listed, unchanged objects, and those read now
         Map<String, CachedHeads.Entry> keep = new ConcurrentHashMap<>();
-        java.util.concurrent.atomic.AtomicBoolean added = new java.util.concurrent.atomic.AtomicBoolean();
         for (java.util.Map.Entry<String, ObjectInfo> e : objects.entrySet()) {
             CachedHeads.Entry c = held.get(e.getKey());
             if (c != null && c.matches(e.getValue())) {
@@ -781,7 +781,6 @@ public final class Store {
                     ObjectInfo info = objects.get(id);
                     Manifest summary = head.isTree() ? head : new Manifest(head.snapshot(), head.layout(), List.of());
                     keep.put(id, new CachedHeads.Entry(id, info.size(), info.lastModified(), summary));
-                    added.set(true);
                 }
             } catch (NotFoundException vanished) {
                 // removed by a concurrent prune between list and read
@@ -794,10 +793,9 @@ public final class Store {
         } else {
             readInParallel(toRead, read);
         }
-        // Rewritten only when it changes: a snapshot read now (new, or replaced under its id) or one no longer listed.
-        // (keep holds the held entries still listed unchanged, and the added ones)
-        if (cache != null && (added.get() || keep.size() != held.size())) {
-            cache.saveHeads(new java.util.TreeMap<>(keep).values());
+        // written only when it changes: a snapshot read now (new, or replaced under its id) or one no longer listed
+        if (cache != null) {
+            cache.updateHeads(loaded, keep);
         }
         untrusted.clear();
         untrusted.putAll(notTrusted);
