@@ -703,7 +703,8 @@ public final class Store {
             }
         }
         damaged.sort(Comparator.comparing(DamagedSnapshot::id));
-        return new SnapshotListing(out, damaged);
+        return new SnapshotListing(out, damaged, all.untrusted().stream()
+                .map(u -> new com.mintreplica.backup.core.UntrustedSnapshot(u.snapshot(), u.reason())).toList());
     }
 
     /** Why a snapshot's root tree is lost, or {@code null} when the index places it in a stored tree pack. */
@@ -726,8 +727,11 @@ public final class Store {
         return null;
     }
 
-    /** The readable heads (oldest first) and the snapshots whose object is damaged (by id). */
-    public record Heads(List<Manifest> heads, List<DamagedSnapshot> damaged) {
+    /**
+     * The readable heads (oldest first), the snapshots whose object is damaged (by id) and those the keys do not trust
+     * (oldest first).
+     */
+    public record Heads(List<Manifest> heads, List<DamagedSnapshot> damaged, List<Untrusted> untrusted) {
     }
 
     /**
@@ -799,11 +803,13 @@ public final class Store {
         }
         untrusted.clear();
         untrusted.putAll(notTrusted);
+        List<Untrusted> left = new ArrayList<>(notTrusted.values());
+        left.sort(Comparator.comparing((Untrusted u) -> u.snapshot().time()).thenComparing(u -> u.snapshot().id()));
         List<Manifest> sorted = new ArrayList<>(out);
         sorted.sort(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()));
         List<DamagedSnapshot> bad = new ArrayList<>(damaged);
         bad.sort(Comparator.comparing(DamagedSnapshot::id));
-        return new Heads(sorted, bad);
+        return new Heads(sorted, bad, left);
     }
 
     /** Reads on a few threads of this call's own, stopped when it returns: snapshot objects are small, latency rules. */
