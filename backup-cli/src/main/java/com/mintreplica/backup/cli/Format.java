@@ -24,8 +24,18 @@ final class Format {
             v /= 1024;
             u++;
         }
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+        // One Formatter per thread, of Locale.US (the same digits and '.' as Locale.ROOT, with no look-up of either):
+        // String.format made a Formatter and looked up the root locale's decimal symbols per call, a third of the
+        // time of listing 10,000 snapshots once they were cached.
+        java.util.Formatter f = FORMATTERS.get();
+        StringBuilder out = (StringBuilder) f.out();
+        out.setLength(0);
+        f.format(v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+        return out.toString();
     }
+
+    private static final ThreadLocal<java.util.Formatter> FORMATTERS =
+            ThreadLocal.withInitial(() -> new java.util.Formatter(new StringBuilder(16), Locale.US));
 
     static String rate(long bytes, long nanos) {
         if (nanos <= 0) {

@@ -28,6 +28,33 @@ class ListRowsTest {
     }
 
     @Test
+    void sizes_are_what_string_format_gave() {
+        Random random = new Random(7);
+        for (int i = 0; i < 50_000; i++) {
+            long n = i < 5000 ? i * 97L : random.nextLong() >>> random.nextInt(64);
+            assertThat(Format.bytes(n)).as("%d", n).isEqualTo(oldBytes(n));
+        }
+        for (long n : new long[] {1023, 1024, 1024 * 1024 - 1, 102_349, 102_350, 1_048_524, Long.MAX_VALUE}) {
+            assertThat(Format.bytes(n)).as("%d", n).isEqualTo(oldBytes(n));
+        }
+    }
+
+    /** Format.bytes as it was, through String.format. */
+    private static String oldBytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    }
+
+    @Test
     void rows_are_what_printf_gave() {
         String format = "%-24s  %-19s  %-16s  %-16s  %8s  %10s  %s%n";
         String[][] rows = {
