@@ -21,12 +21,18 @@ import org.slf4j.LoggerFactory;
  * {@code <directory>/<repository id>/}; the repository stays the source of truth, and every failure of the cache is
  * only logged.
  * <ul>
- *   <li>{@code snapshots/}: snapshot summaries (the summary, layout and root tree of each snapshot object), so that
- *       listing a repository of 10,000 snapshots reads only the snapshots it has not seen. One file per snapshot,
- *       named by the snapshot id and the stored object's size and time (a snapshot object is never rewritten in place:
- *       if one of that id is replaced, its size or time changes and the entry is not used). Each file is encoded by
- *       the repository's chain and sealed in an {@link Envelope} like the repository's own objects, so a summary of an
- *       encrypted repository is encrypted on disk too, and a damaged file is detected, deleted and read again.</li>
+ *   <li>{@code heads} and {@code heads-added}: the heads of snapshots (summary, layout and root tree, in the binary
+ *       form of {@link CachedHeads}), so that listing a repository of 10,000 snapshots reads one or two files and only
+ *       the snapshot objects it has not seen. Each head is keyed by the snapshot id and its stored object's size and
+ *       time, and used only while the repository lists that object with that size and time (a snapshot replaced under
+ *       its id is read again; one no longer listed is dropped). {@code heads} holds all heads; a listing that only
+ *       found new snapshots writes them to {@code heads-added}, which names the {@code heads} it adds to by its
+ *       checksum, instead of rewriting the whole file at every backup. Each file is encoded by the repository's chain
+ *       and sealed in an {@link Envelope} like the repository's own objects, so the heads of an encrypted repository
+ *       are encrypted on disk too, and a damaged file, or one of another repository, is ignored and replaced. Files
+ *       are written aside and renamed: a reader sees a whole file, and of two processes the last one's wins (the
+ *       other's additions are read again next time). The one-file-per-snapshot {@code snapshots/} of earlier
+ *       versions is deleted, not read.</li>
  *   <li>{@code tree/}: whole tree packs, as stored (encrypted when the repository is), downloaded the first time one
  *       of their tree blobs is read and written as a backup stores them: a backup compares with its parent, and a
  *       restore or {@code ls} walks a snapshot, from local files instead of one request per directory. Every blob read
