@@ -36,7 +36,10 @@ import java.util.TreeSet;
  * it names that file (the checksum of its envelope): the additions apply to that file only.
  *
  * The binary form, rather than the snapshot object's JSON, because parsing 10,000 JSON heads (and their times) was
- * half the cost of a cached listing; an {@link Instant} is kept as seconds and nanos, so it reads back exactly.
+ * half the cost of a cached listing; an {@link Instant} is kept as seconds and nanos, so it reads back exactly. A
+ * component added to {@link Snapshot} or {@link Manifest}'s head must be added here too, with a new magic
+ * ({@code MBH2}) so that older files are replaced rather than read without it ({@code CachedHeadsTest} round-trips
+ * every component).
  */
 final class CachedHeads {
     static final byte[] MAGIC = {'M', 'B', 'H', '1'};
