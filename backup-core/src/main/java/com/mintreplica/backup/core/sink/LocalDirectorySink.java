@@ -379,15 +379,25 @@ public final class LocalDirectorySink implements Sink {
             return;
         }
         java.time.Instant horizon = java.time.Instant.now().minus(STALE_TEMPORARY_AGE);
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, TEMP_PREFIX + "*")) {
-            for (Path entry : entries) {
-                removeIfStale(entry, horizon);
+        for (String name : names(directory)) {
+            if (name.startsWith(TEMP_PREFIX)) {
+                removeIfStale(directory.resolve(name), horizon);
             }
-        } catch (NoSuchFileException | java.nio.file.NotDirectoryException notYet) {
-            // made by this write: nothing in it yet
-        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-            LOG.debug("cannot look for stale temporary files in {}: {}", directory, e.toString());
         }
+    }
+
+    /**
+     * The names in a directory; none when it does not exist (yet) or cannot be read. File.list, not a DirectoryStream:
+     * names without a Path each, about half the time for the 10,000 of a snapshots directory.
+     */
+    private static String[] names(Path directory) {
+        String[] names = directory.toFile().list();
+        if (names == null) {
+            LOG.debug("cannot look for stale temporary files in {}: it is not a directory this process may read (yet)",
+                    directory);
+            return new String[0];
+        }
+        return names;
     }
 
     /**
@@ -416,20 +426,19 @@ public final class LocalDirectorySink implements Sink {
     private boolean sweepTree(Path directory, java.time.Instant horizon, java.util.function.BooleanSupplier stop) {
         long subdirectoriesLeft = subdirectories(directory);
         List<Path> below = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-            for (Path entry : entries) {
-                if (stop.getAsBoolean()) {
-                    return false;
-                }
-                if (entry.getFileName().toString().startsWith(TEMP_PREFIX)) {
-                    removeIfStale(entry, horizon);
-                } else if (subdirectoriesLeft > 0 && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+        for (String name : names(directory)) {
+            if (stop.getAsBoolean()) {
+                return false;
+            }
+            if (name.startsWith(TEMP_PREFIX)) {
+                removeIfStale(directory.resolve(name), horizon);
+            } else if (subdirectoriesLeft > 0) {
+                Path entry = directory.resolve(name);
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
                     below.add(entry);
                     subdirectoriesLeft--;
                 }
             }
-        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
-            LOG.debug("cannot look for stale temporary files in {}: {}", directory, e.toString());
         }
         for (Path subdirectory : below) {
             if (!sweepTree(subdirectory, horizon, stop)) {
