@@ -356,7 +356,7 @@ public final class LocalDirectorySink implements Sink {
         }
 
         /** Whether to try again the step that failed with {@code e}: at most once per write. */
-        boolean again(IOException e) throws IOException {
+        boolean again(IOException e) {
             if (used || e instanceof AccessDeniedException || e instanceof FileAlreadyExistsException
                     || e instanceof NoSuchFileException || e instanceof java.nio.channels.ClosedChannelException
                     || e instanceof java.io.InterruptedIOException || Thread.currentThread().isInterrupted()) {
