@@ -4,6 +4,7 @@ import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.NotFoundException;
 import com.mintreplica.backup.core.Secret;
+import com.mintreplica.backup.crypto.internal.IteratedS2K;
 import com.mintreplica.backup.crypto.internal.Pgp;
 import java.io.IOException;
 import java.io.InputStream;
@@ -185,7 +186,9 @@ public final class OpenPgpKeys {
                 chars = passphrase.get().chars();
                 // The S2K passphrase hashing (millions of bytes, as gpg calibrates it) through the JDK's digests, which
                 // use the CPU's SHA instructions: Bouncy Castle's pure-Java SHA-1 made unlocking most of a short run.
-                decryptor = new BcPBESecretKeyDecryptorBuilder(bufferedJdkDigests()).build(chars);
+                // gpg's iterated and salted S2K in large updates of a periodic buffer (IteratedS2K).
+                org.bouncycastle.openpgp.operator.PGPDigestCalculatorProvider digests = bufferedJdkDigests();
+                decryptor = IteratedS2K.faster(new BcPBESecretKeyDecryptorBuilder(digests).build(chars), chars, digests);
             }
             try {
                 unlocked.put(pub.getKeyID(), secret.extractPrivateKey(decryptor));
