@@ -79,7 +79,8 @@ class LocalDirectorySinkTest extends SinkContract {
         exited.waitFor();
         Process running = new ProcessBuilder("sleep", "60").start();
         try {
-            Path data = dir.resolve("repo/data/cd");
+            // In the directory the next write goes to: its first write there sweeps it.
+            Path data = dir.resolve("repo/data/ab");
             Files.createDirectories(data);
             Path dead = Files.write(data.resolve(".tmp-" + owner[0] + "-" + exited.pid() + "-a"), new byte[1000]);
             Path alive = Files.write(data.resolve(".tmp-" + owner[0] + "-" + running.pid() + "-b"), new byte[1000]);
@@ -93,7 +94,7 @@ class LocalDirectorySinkTest extends SinkContract {
             Path oldStyleOld = Files.write(data.resolve(".tmp-" + java.util.UUID.randomUUID()), new byte[1000]);
             age(oldStyleOld, java.time.Duration.ofHours(25));
 
-            new LocalDirectorySink(dir.resolve("repo")).put("locks/x", new ByteArrayInputStream(new byte[] {1}), 1, ObjectKind.LOCK);
+            new LocalDirectorySink(dir.resolve("repo")).put("data/ab/x", new ByteArrayInputStream(new byte[] {1}), 1, ObjectKind.DATA);
 
             assertThat(dead).doesNotExist();
             assertThat(reused).doesNotExist();
@@ -109,6 +110,150 @@ class LocalDirectorySinkTest extends SinkContract {
         } finally {
             release.countDown();
             running.destroyForcibly();
+        }
+    }
+
+    /** {@code <host tag>-<pid>} of this process, as its temporary files are named: read off one while it is written. */
+    private static String ownerTag(Path repo) throws Exception {
+        LocalDirectorySink probe = new LocalDirectorySink(repo, false);
+        String[] seen = new String[1];
+        InputStream peek = new InputStream() {
+            @Override
+            public int read() throws java.io.IOException {
+                try (Stream<Path> files = Files.list(repo.resolve("probe"))) {
+                    seen[0] = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".tmp-")).findFirst().orElseThrow();
+                }
+                return -1;
+            }
+        };
+        probe.put("probe/x", peek, 0, ObjectKind.DATA);
+        probe.delete("probe/x");
+        String[] parts = seen[0].substring(".tmp-".length()).split("-", 3);
+        return parts[0] + "-" + parts[1];
+    }
+
+    private static Path deadWritersTemporary(Path directory, String hostTag) throws Exception {
+        Process exited = new ProcessBuilder("true").start();
+        exited.waitFor();
+        Files.createDirectories(directory);
+        return Files.write(directory.resolve(".tmp-" + hostTag + "-" + exited.pid() + "-dead"), new byte[1000]);
+    }
+
+    @Test
+    void the_first_write_sweeps_the_directories_it_writes_into_and_walks_no_other() throws Exception {
+        Path repo = dir.resolve("repo");
+        String owner = ownerTag(repo);
+        String hostTag = owner.split("-")[0];
+        Path here = deadWritersTemporary(repo.resolve("data/ab"), hostTag);
+        Path elsewhere = deadWritersTemporary(repo.resolve("data/cd"), hostTag);
+        Path oldElsewhere = Files.write(repo.resolve("data/cd/.tmp-" + java.util.UUID.randomUUID()), new byte[1000]);
+        age(oldElsewhere, java.time.Duration.ofHours(25));
+        LocalDirectorySink sink = new LocalDirectorySink(repo, false);
+
+        sink.putIfAbsent("data/ab/pack", new ByteArrayInputStream(new byte[] {1}), 1, ObjectKind.DATA);
+
+        assertThat(here).as("stale, in the directory written to").doesNotExist();
+        assertThat(elsewhere).as("stale, in a directory not written to: not looked at").exists();
+        assertThat(oldElsewhere).exists();
+        // Each directory is swept at the first write into it, once: a stale file made there later stays until then.
+        Path later = deadWritersTemporary(repo.resolve("data/ab"), hostTag);
+        sink.put("snapshots/s1", new ByteArrayInputStream(new byte[] {2}), 1, ObjectKind.SNAPSHOT);
+        sink.put("data/ab/pack2", new ByteArrayInputStream(new byte[] {3}), 1, ObjectKind.DATA);
+        assertThat(later).exists();
+        assertThat(elsewhere).exists();
+        sink.put("data/cd/pack3", new ByteArrayInputStream(new byte[] {4}), 1, ObjectKind.DATA);
+        assertThat(elsewhere).doesNotExist();
+        assertThat(oldElsewhere).doesNotExist();
+        sink.cleanTemporaryFiles();
+        assertThat(later).doesNotExist();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void a_sink_that_writes_long_enough_sweeps_the_whole_tree_beside_its_writes() throws Exception {
+        Path repo = dir.resolve("repo");
+        String owner = ownerTag(repo);
+        Path elsewhere = deadWritersTemporary(repo.resolve("data/cd"), owner.split("-")[0]);
+        Path deeper = deadWritersTemporary(repo.resolve("index/ef/gh"), owner.split("-")[0]);
+        // A live writer's (this process, which runs and started before the file changed), and another host's, recent.
+        Path live = Files.write(repo.resolve("data/cd/.tmp-" + owner + "-live"), new byte[1000]);
+        Path otherHost = Files.write(repo.resolve("index/ef/.tmp-zzzzzzzz-1-other"), new byte[1000]);
+        try (LocalDirectorySink sink = new LocalDirectorySink(repo, false)) {
+            byte[] pack = randomBytes(4 << 20, 5);
+            int i = 0;
+            for (long written = 0; written <= (64L << 20); written += pack.length) {
+                assertThat(elsewhere).as("a short run does not walk the tree").exists();
+                sink.put("data/ab/pack" + i++, new ByteArrayInputStream(pack), pack.length, ObjectKind.DATA);
+            }
+            sink.put("data/ab/pack" + i, new ByteArrayInputStream(pack), pack.length, ObjectKind.DATA);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while ((Files.exists(elsewhere) || Files.exists(deeper)) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+        }
+        assertThat(elsewhere).doesNotExist();
+        assertThat(deeper).doesNotExist();
+        assertThat(live).exists();
+        assertThat(otherHost).exists();
+    }
+
+    /**
+     * A full disk, for real: a 4 MiB tmpfs mounted for the test (root only; skipped elsewhere, saying so). The stale
+     * temporary file of a dead writer, in a directory the write does not go to, is what the write needs the room of.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void a_write_that_fails_for_want_of_space_sweeps_the_whole_tree_and_tries_again_once() throws Exception {
+        Path disk = dir.resolve("disk");
+        Files.createDirectories(disk);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", disk.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "mounting a 4 MiB tmpfs needs root: " + output);
+        try {
+            Path repo = disk.resolve("repo");
+            String owner = ownerTag(repo);
+            Path stale = deadWritersTemporary(repo.resolve("data/cd"), owner.split("-")[0]);
+            Files.write(stale, new byte[1536 * 1024]);
+            Path live = Files.write(repo.resolve("data/cd/.tmp-" + owner + "-live"), new byte[1000]);
+            Path otherHost = Files.write(repo.resolve("data/cd/.tmp-zzzzzzzz-1-other"), new byte[1000]);
+            fill(disk.resolve("filler"));
+            LocalDirectorySink sink = new LocalDirectorySink(repo);
+            byte[] lock = randomBytes(256 * 1024, 6);
+            byte[] pack = randomBytes(1 << 20, 7);
+
+            // The lock fails for want of space, once: the sweep makes room, and the write goes on from where it stopped.
+            assertThat(sink.putIfAbsent("locks/l", new ByteArrayInputStream(lock), lock.length, ObjectKind.LOCK)).isTrue();
+            sink.put("data/ab/pack", new ByteArrayInputStream(pack), pack.length, ObjectKind.DATA);
+
+            assertThat(stale).doesNotExist();
+            assertThat(live).exists();
+            assertThat(otherHost).exists();
+            assertThat(Files.readAllBytes(repo.resolve("locks/l"))).isEqualTo(lock);
+            assertThat(Files.readAllBytes(repo.resolve("data/ab/pack"))).isEqualTo(pack);
+            // With nothing stale left to remove, a write that does not fit fails, once swept and tried again, and
+            // leaves no temporary file.
+            byte[] tooBig = randomBytes(2 << 20, 8);
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> sink.put("data/ab/big", new ByteArrayInputStream(tooBig), tooBig.length, ObjectKind.DATA))
+                    .hasMessageContaining("No space left");
+            try (Stream<Path> files = Files.list(repo.resolve("data/ab"))) {
+                assertThat(files.map(p -> p.getFileName().toString())).containsExactly("pack");
+            }
+        } finally {
+            new ProcessBuilder("umount", "-l", disk.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    /** Fills what is left of a file system with one file. */
+    private static void fill(Path file) throws java.io.IOException {
+        byte[] block = new byte[4096];
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (java.io.IOException full) {
+            assertThat(full.getMessage()).contains("No space left");
         }
     }
 
