@@ -157,8 +157,10 @@ public final class BackupPipeline {
     private Optional<Manifest> parent(Repository repo) {
         // heads() read every snapshot object (or took it from the local cache, which holds only readers' snapshots),
         // so whether a writer wrote each is known; snapshots the keys do not trust are not among them
+        // the source's id once, not per snapshot: a Source may build it on every call (DirectorySource joins its roots)
+        com.mintreplica.backup.core.source.SourceId id = source.id();
         return repo.store().heads().stream()
-                .filter(m -> m.snapshot().source().equals(source.id()) && m.snapshot().host().equals(host))
+                .filter(m -> m.snapshot().source().equals(id) && m.snapshot().host().equals(host))
                 .filter(m -> !repo.store().writtenByWriter(m.snapshot().id()))
                 .max(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()))
                 // a tree snapshot's head is all of it; a flat one's entries are read now

@@ -34,15 +34,29 @@ import java.util.Map;
  *     Lock, GCS retention policies and holds): kept, and deleted by a later prune once the store allows it. A
  *     snapshot whose manifest is retained is not removed, and its data stays.
  * @param duration how long it took
+ * @param untrusted the snapshots the keys do not trust (a revoked writer's, see
+ *     {@link Repository#untrustedSnapshots()}), oldest first: in no group, and kept with their data until forgotten
  */
 public record PruneReport(boolean dryRun, List<Group> groups, long packsDeleted, long packsRepacked, long packsWritten,
                           long unindexedPacksDeleted, long unindexedPacksKept, long indexObjectsWritten,
                           long indexObjectsDeleted, long objectsDeleted, long staleLocksRemoved, long bytesDeleted,
-                          long bytesWritten, long unusedBytesLeft, List<String> retainedObjects, Duration duration) {
+                          long bytesWritten, long unusedBytesLeft, List<String> retainedObjects, Duration duration,
+                          List<UntrustedSnapshot> untrusted) {
 
     public PruneReport {
         groups = List.copyOf(groups);
         retainedObjects = List.copyOf(retainedObjects);
+        untrusted = List.copyOf(untrusted);
+    }
+
+    /** A report in which no snapshot is untrusted. */
+    public PruneReport(boolean dryRun, List<Group> groups, long packsDeleted, long packsRepacked, long packsWritten,
+                       long unindexedPacksDeleted, long unindexedPacksKept, long indexObjectsWritten,
+                       long indexObjectsDeleted, long objectsDeleted, long staleLocksRemoved, long bytesDeleted,
+                       long bytesWritten, long unusedBytesLeft, List<String> retainedObjects, Duration duration) {
+        this(dryRun, groups, packsDeleted, packsRepacked, packsWritten, unindexedPacksDeleted, unindexedPacksKept,
+                indexObjectsWritten, indexObjectsDeleted, objectsDeleted, staleLocksRemoved, bytesDeleted, bytesWritten,
+                unusedBytesLeft, retainedObjects, duration, List.of());
     }
 
     /** Stored bytes freed: deleted minus written (may be estimated on a dry run). */

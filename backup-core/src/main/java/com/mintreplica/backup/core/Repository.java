@@ -216,11 +216,11 @@ public final class Repository implements AutoCloseable {
     /**
      * Snapshots whose manifests are authentic but not trusted by the keys (written by a writer after it was revoked),
      * with why. They are left out of {@link #snapshots()}, so neither restores nor retention see them; prune keeps them
-     * and their data until someone {@link #forget}s them.
+     * and their data until someone {@link #forget}s them. Lists the repository; {@link #listSnapshots()} gives them
+     * with the rest of one listing.
      */
     public List<UntrustedSnapshot> untrustedSnapshots() {
-        store.listSnapshots();
-        return store.untrusted().stream().map(u -> new UntrustedSnapshot(u.snapshot(), u.reason())).toList();
+        return store.listSnapshots().untrusted();
     }
 
     /** The transformer chain every stored blob or entry goes through. */

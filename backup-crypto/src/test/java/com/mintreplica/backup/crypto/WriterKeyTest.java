@@ -391,13 +391,16 @@ class WriterKeyTest {
             List<UntrustedSnapshot> untrusted = repo.untrustedSnapshots();
             assertThat(untrusted).hasSize(1);
             assertThat(untrusted.get(0).reason()).contains("app1").contains("revoked");
+            assertThat(repo.listSnapshots().untrusted()).as("one listing gives them too").isEqualTo(untrusted);
             String forgedId = forgedName.substring("snapshots/".length());
             assertThatThrownBy(() -> repo.restore(SnapshotSelector.parse(forgedId)).to(new MemoryTarget()).run())
                     .isInstanceOf(com.mintreplica.backup.core.BackupException.class);
             // prune keeps the untrusted snapshot's data and does not count it in retention
-            repo.prune().policy(com.mintreplica.backup.core.retention.Retention.builder().keepLast(5).build())
+            com.mintreplica.backup.core.PruneReport pruned = repo.prune()
+                    .policy(com.mintreplica.backup.core.retention.Retention.builder().keepLast(5).build())
                     .unindexedGrace(Duration.ZERO).run();
             assertThat(sink.objects()).containsKey(forgedName);
+            assertThat(pruned.untrusted()).as("the report names what prune kept untrusted").isEqualTo(untrusted);
         }
         assertThat(restore(sink, before.id()).get("payroll-secret.bin")).isEqualTo(Fixtures.data().get("payroll-secret.bin"));
     }

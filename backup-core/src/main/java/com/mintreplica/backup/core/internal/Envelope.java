@@ -10,7 +10,8 @@ import java.util.Arrays;
  * else would notice (a changed digit in a JSON config still parses).
  */
 public final class Envelope {
-    private static final int HASH = 32;
+    /** The length of the checksum that ends a sealed object. */
+    static final int HASH = 32;
 
     private Envelope() {
     }

@@ -1,6 +1,5 @@
 package com.mintreplica.backup.core.internal;
 
-import com.mintreplica.backup.core.sink.ObjectInfo;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -8,7 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,12 +21,18 @@ import org.slf4j.LoggerFactory;
  * {@code <directory>/<repository id>/}; the repository stays the source of truth, and every failure of the cache is
  * only logged.
  * <ul>
- *   <li>{@code snapshots/}: snapshot summaries (the summary, layout and root tree of each snapshot object), so that
- *       listing a repository of 10,000 snapshots reads only the snapshots it has not seen. One file per snapshot,
- *       named by the snapshot id and the stored object's size and time (a snapshot object is never rewritten in place:
- *       if one of that id is replaced, its size or time changes and the entry is not used). Each file is encoded by
- *       the repository's chain and sealed in an {@link Envelope} like the repository's own objects, so a summary of an
- *       encrypted repository is encrypted on disk too, and a damaged file is detected, deleted and read again.</li>
+ *   <li>{@code heads} and {@code heads-added}: the heads of snapshots (summary, layout and root tree, in the binary
+ *       form of {@link CachedHeads}), so that listing a repository of 10,000 snapshots reads one or two files and only
+ *       the snapshot objects it has not seen. Each head is keyed by the snapshot id and its stored object's size and
+ *       time, and used only while the repository lists that object with that size and time (a snapshot replaced under
+ *       its id is read again; one no longer listed is dropped). {@code heads} holds all heads; a listing that only
+ *       found new snapshots writes them to {@code heads-added}, which names the {@code heads} it adds to by its
+ *       checksum, instead of rewriting the whole file at every backup. Each file is encoded by the repository's chain
+ *       and sealed in an {@link Envelope} like the repository's own objects, so the heads of an encrypted repository
+ *       are encrypted on disk too, and a damaged file, or one of another repository, is ignored and replaced. Files
+ *       are written aside and renamed: a reader sees a whole file, and of two processes the last one's wins (the
+ *       other's additions are read again next time). The one-file-per-snapshot {@code snapshots/} of earlier
+ *       versions is deleted, not read.</li>
  *   <li>{@code tree/}: whole tree packs, as stored (encrypted when the repository is), downloaded the first time one
  *       of their tree blobs is read and written as a backup stores them: a backup compares with its parent, and a
  *       restore or {@code ls} walks a snapshot, from local files instead of one request per directory. Every blob read
@@ -33,79 +42,156 @@ import org.slf4j.LoggerFactory;
  */
 final class LocalCache {
     private static final Logger LOG = LoggerFactory.getLogger(LocalCache.class);
-    private final Path directory;
+    /** The name the heads file is sealed under (its envelope's errors name it). */
+    private static final String HEADS = "heads";
+    /** The file of heads added since the file of all heads was written. */
+    private static final String ADDED = "heads-added";
+    private final String repositoryId;
+    private final Path repository;
+    private final Path heads;
+    private final Path added;
     private final Path trees;
     private final Codec codec;
     private final java.util.concurrent.ConcurrentHashMap<String, Object> downloads = new java.util.concurrent.ConcurrentHashMap<>();
 
     LocalCache(Path root, String repositoryId, Codec codec) {
-        Path repository = root.resolve(repositoryId.replaceAll("[^A-Za-z0-9._-]", "_"));
-        this.directory = repository.resolve("snapshots");
+        this.repositoryId = repositoryId;
+        this.repository = root.resolve(repositoryId.replaceAll("[^A-Za-z0-9._-]", "_"));
+        this.heads = repository.resolve(HEADS);
+        this.added = repository.resolve(ADDED);
         this.trees = repository.resolve("tree");
         this.codec = codec;
     }
 
-    private Path file(ObjectInfo info, String id) {
-        return directory.resolve(fileName(info, id));
+    /**
+     * What {@link #loadHeads} found: every usable cached head by snapshot id, the checksum naming the file of all heads
+     * it read ({@code null}: none usable) and the heads of the file of additions to it.
+     */
+    record Heads(Map<String, CachedHeads.Entry> entries, byte[] base, Map<String, CachedHeads.Entry> added) {
+        static final Heads NONE = new Heads(Map.of(), null, Map.of());
     }
 
-    /** The cached head of the snapshot {@code id} whose object is {@code info}, or null. */
-    Manifest get(ObjectInfo info, String id) {
-        Path file = file(info, id);
-        if (!Files.isRegularFile(file)) {
+    /**
+     * The heads the cache holds: those of the file of all heads and of the file of additions to it. A file that cannot
+     * be used (damaged, cut short, of another version or repository, sealed under other keys; additions to another
+     * file of all heads) is left out, which is logged; {@link #updateHeads} replaces it.
+     */
+    Heads loadHeads() {
+        byte[] sealed = readFile(heads);
+        if (sealed == null) {
+            return Heads.NONE;
+        }
+        CachedHeads.Content all = open(heads, sealed);
+        if (all == null || all.base().length != 0) {
+            return Heads.NONE;
+        }
+        byte[] base = java.util.Arrays.copyOfRange(sealed, sealed.length - Envelope.HASH, sealed.length);
+        byte[] sealedAdded = readFile(added);
+        CachedHeads.Content more = sealedAdded == null ? null : open(added, sealedAdded);
+        if (more == null || !java.util.Arrays.equals(more.base(), base)) {
+            if (more != null) {
+                LOG.debug("the cached snapshot heads {} add to another file of heads; not used", added);
+            }
+            return new Heads(all.entries(), base, Map.of());
+        }
+        Map<String, CachedHeads.Entry> entries = new java.util.HashMap<>(all.entries());
+        entries.putAll(more.entries());
+        return new Heads(entries, base, more.entries());
+    }
+
+    private static byte[] readFile(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read the cached snapshot heads {}: {}", file, e.toString());
             return null;
         }
-        String name = Manifest.objectName(id);
+    }
+
+    private CachedHeads.Content open(Path file, byte[] sealed) {
         try {
-            byte[] plain = codec.decode(Envelope.open(name, Files.readAllBytes(file)), -1);
-            Manifest head = ManifestFormat.readHead(name, plain);
-            if (!head.snapshot().id().equals(id)) {
-                throw new IOException("it holds snapshot " + head.snapshot().id());
-            }
-            return head;
+            return CachedHeads.read(repositoryId, codec.decode(Envelope.open(HEADS, sealed), -1));
         } catch (IOException | RuntimeException e) {
-            LOG.debug("cached summary {} is not usable ({}); reading the snapshot again", file, e.toString());
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // read from the repository either way
-            }
+            LOG.debug("the cached snapshot heads {} are not usable ({}); reading the snapshots again", file, e.toString());
             return null;
         }
     }
 
-    void put(ObjectInfo info, Manifest head) {
-        Manifest summary = head.isTree() ? head : new Manifest(head.snapshot(), head.layout(), List.of());
-        try {
-            Files.createDirectories(directory);
-            trySetPrivate(directory.getParent());
-            byte[] sealed = Envelope.seal(codec.encode(ManifestFormat.write(summary)));
-            Path file = file(info, head.snapshot().id());
-            Path temp = Files.createTempFile(directory, ".part-", "");
-            try {
-                Files.write(temp, sealed);
-                move(temp, file);
-            } finally {
-                Files.deleteIfExists(temp);
+    /**
+     * Makes the cache hold {@code now} (the heads a listing kept from {@code loaded} and those it read) when that
+     * differs from {@code loaded}. When heads were only added, and not too many, they go to the small file of
+     * additions (with those it held), naming the file of all heads they add to; otherwise the file of all heads is
+     * rewritten. Each file is written aside and renamed over the old one, so a reader (another process too) sees the
+     * old file or the new one, whole; of two processes writing at once the last rename wins, and the other's additions
+     * are read from the repository again next time.
+     */
+    void updateHeads(Heads loaded, Map<String, CachedHeads.Entry> now) {
+        boolean allKept = true;
+        for (CachedHeads.Entry e : loaded.entries().values()) {
+            if (now.get(e.id()) != e) {
+                allKept = false;
+                break;
             }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot cache the summary of snapshot {} in {}: {}", head.snapshot().id(), directory, e.toString());
         }
-    }
-
-    /** Deletes the entries of snapshots that are gone (or were replaced); {@code current} holds the files to keep. */
-    void retain(Set<String> current) {
-        if (!Files.isDirectory(directory)) {
+        if (allKept && now.size() == loaded.entries().size()) {
             return;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
-            for (Path f : files) {
-                if (!current.contains(f.getFileName().toString())) {
-                    Files.deleteIfExists(f);
+        try {
+            Files.createDirectories(repository);
+            trySetPrivate(repository);
+            if (allKept && loaded.base() != null
+                    && now.size() - loaded.entries().size() + loaded.added().size() <= maxAdded(now.size())) {
+                List<CachedHeads.Entry> more = new ArrayList<>();
+                for (CachedHeads.Entry e : now.values()) {
+                    if (loaded.added().get(e.id()) == e || loaded.entries().get(e.id()) != e) {
+                        more.add(e);
+                    }
                 }
+                write(added, loaded.base(), more);
+            } else {
+                write(heads, new byte[0], now.values());
+                Files.deleteIfExists(added);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot clean the snapshot cache {}: {}", directory, e.toString());
+            LOG.debug("cannot cache the snapshot heads in {}: {}", repository, e.toString());
+            return;
+        }
+        removeOldSummaries();
+    }
+
+    /** How many heads the file of additions holds at most before the file of all heads is rewritten. */
+    static int maxAdded(int total) {
+        return Math.max(64, total / 8);
+    }
+
+    private void write(Path file, byte[] base, Collection<CachedHeads.Entry> entries) throws IOException {
+        List<CachedHeads.Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(java.util.Comparator.comparing(CachedHeads.Entry::id));
+        byte[] sealed = Envelope.seal(codec.encode(CachedHeads.write(repositoryId, base, sorted)));
+        Path temp = Files.createTempFile(repository, ".heads-", "");
+        try {
+            Files.write(temp, sealed);
+            move(temp, file);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Removes the one-file-per-snapshot summaries of earlier versions ({@code snapshots/}), which nothing reads. */
+    private void removeOldSummaries() {
+        Path old = repository.resolve("snapshots");
+        if (!Files.isDirectory(old, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(old)) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(old);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot remove the old snapshot summaries in {}: {}", old, e.toString());
         }
     }
 
@@ -220,11 +306,6 @@ final class LocalCache {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-    }
-
-    /** The file name an entry for this object has (for {@link #retain}). */
-    static String fileName(ObjectInfo info, String id) {
-        return id + "." + info.size() + "." + info.lastModified().toEpochMilli();
     }
 
     private static void trySetPrivate(Path dir) {

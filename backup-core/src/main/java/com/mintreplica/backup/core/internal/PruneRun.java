@@ -57,6 +57,8 @@ public final class PruneRun {
     private RepositoryLock lock;
     /** The snapshot heads read at the start, by id (a tree snapshot's head is all of it). */
     private Map<String, Manifest> heads = Map.of();
+    /** The snapshots the keys do not trust, as the listing found them: kept, in the report. */
+    private List<com.mintreplica.backup.core.UntrustedSnapshot> untrusted = List.of();
     /** What the prune is doing, for a stall diagnostic. */
     private volatile String phase = "starting";
 
@@ -118,6 +120,8 @@ public final class PruneRun {
                         + "`, then prune again");
             }
             List<Manifest> heads = listing.heads();
+            untrusted = listing.untrusted().stream()
+                    .map(u -> new com.mintreplica.backup.core.UntrustedSnapshot(u.snapshot(), u.reason())).toList();
             Map<String, Manifest> byId = new HashMap<>();
             heads.forEach(m -> byId.put(m.snapshot().id(), m));
             this.heads = byId;
@@ -133,7 +137,7 @@ public final class PruneRun {
             }
             // Snapshots the keys do not trust (a revoked writer's) are in no retention group and never removed here:
             // their data stays until a person forgets them. Deleting what a reader may still want is not prune's call.
-            for (Store.Untrusted u : store.untrusted()) {
+            for (Store.Untrusted u : listing.untrusted()) {
                 remaining.add(u.snapshot().id());
                 LOG.warn("prune keeps snapshot {} of {} and its data: it is not trusted ({}); forget it to remove it",
                         u.snapshot().id(), store.location(), u.reason());
@@ -159,7 +163,7 @@ public final class PruneRun {
             }
             PruneReport report = new PruneReport(options.dryRun(), groups, packsDeleted, packsRepacked, packsWritten,
                     unindexedDeleted, unindexedKept, indexWritten, indexDeleted, objectsDeleted, staleLocks, bytesDeleted,
-                    bytesWritten, unusedLeft, retained, Duration.ofNanos(System.nanoTime() - start));
+                    bytesWritten, unusedLeft, retained, Duration.ofNanos(System.nanoTime() - start), untrusted);
             LOG.info("prune of {}{}: removed {} snapshots, deleted {} packs, repacked {}, freed {} bytes",
                     store.location(), options.dryRun() ? " (dry run)" : "", removed.size(),
                     packsDeleted + unindexedDeleted, packsRepacked, report.bytesFreed());

@@ -703,7 +703,8 @@ public final class Store {
             }
         }
         damaged.sort(Comparator.comparing(DamagedSnapshot::id));
-        return new SnapshotListing(out, damaged);
+        return new SnapshotListing(out, damaged, all.untrusted().stream()
+                .map(u -> new com.mintreplica.backup.core.UntrustedSnapshot(u.snapshot(), u.reason())).toList());
     }
 
     /** Why a snapshot's root tree is lost, or {@code null} when the index places it in a stored tree pack. */
@@ -726,8 +727,11 @@ public final class Store {
         return null;
     }
 
-    /** The readable heads (oldest first) and the snapshots whose object is damaged (by id). */
-    public record Heads(List<Manifest> heads, List<DamagedSnapshot> damaged) {
+    /**
+     * The readable heads (oldest first), the snapshots whose object is damaged (by id) and those the keys do not trust
+     * (oldest first).
+     */
+    public record Heads(List<Manifest> heads, List<DamagedSnapshot> damaged, List<Untrusted> untrusted) {
     }
 
     /**
@@ -746,18 +750,21 @@ public final class Store {
         requireReader("listing snapshots");
         java.util.Map<String, ObjectInfo> objects = snapshotObjects();
         LocalCache cache = shared.cache;
+        LocalCache.Heads loaded = cache == null ? LocalCache.Heads.NONE : cache.loadHeads();
+        java.util.Map<String, CachedHeads.Entry> held = loaded.entries();
         List<Manifest> out = java.util.Collections.synchronizedList(new ArrayList<>());
         List<DamagedSnapshot> damaged = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> toRead = new ArrayList<>();
-        java.util.Set<String> cached = new java.util.HashSet<>();
+        // what the cache is to hold after this listing: the entries of listed, unchanged objects, and those read now
+        Map<String, CachedHeads.Entry> keep = new ConcurrentHashMap<>();
         for (java.util.Map.Entry<String, ObjectInfo> e : objects.entrySet()) {
-            Manifest head = cache == null ? null : cache.get(e.getValue(), e.getKey());
-            if (head != null) {
-                out.add(head);
+            CachedHeads.Entry c = held.get(e.getKey());
+            if (c != null && c.matches(e.getValue())) {
+                out.add(c.head());
+                keep.put(e.getKey(), c);
             } else {
                 toRead.add(e.getKey());
             }
-            cached.add(LocalCache.fileName(e.getValue(), e.getKey()));
         }
         Map<String, Untrusted> notTrusted = new ConcurrentHashMap<>();
         java.util.function.Consumer<String> read = id -> {
@@ -775,7 +782,9 @@ public final class Store {
                 // Only what a reader wrote is cached: a writer's snapshot that is trusted now stops being trusted
                 // when the writer is revoked without keeping it, so it is checked on every listing.
                 if (cache != null && !opened.opened().writer()) {
-                    cache.put(objects.get(id), head);
+                    ObjectInfo info = objects.get(id);
+                    Manifest summary = head.isTree() ? head : new Manifest(head.snapshot(), head.layout(), List.of());
+                    keep.put(id, new CachedHeads.Entry(id, info.size(), info.lastModified(), summary));
                 }
             } catch (NotFoundException vanished) {
                 // removed by a concurrent prune between list and read
@@ -788,16 +797,19 @@ public final class Store {
         } else {
             readInParallel(toRead, read);
         }
+        // written only when it changes: a snapshot read now (new, or replaced under its id) or one no longer listed
         if (cache != null) {
-            cache.retain(cached);
+            cache.updateHeads(loaded, keep);
         }
         untrusted.clear();
         untrusted.putAll(notTrusted);
+        List<Untrusted> left = new ArrayList<>(notTrusted.values());
+        left.sort(Comparator.comparing((Untrusted u) -> u.snapshot().time()).thenComparing(u -> u.snapshot().id()));
         List<Manifest> sorted = new ArrayList<>(out);
         sorted.sort(Comparator.comparing((Manifest m) -> m.snapshot().time()).thenComparing(m -> m.snapshot().id()));
         List<DamagedSnapshot> bad = new ArrayList<>(damaged);
         bad.sort(Comparator.comparing(DamagedSnapshot::id));
-        return new Heads(sorted, bad);
+        return new Heads(sorted, bad, left);
     }
 
     /** Reads on a few threads of this call's own, stopped when it returns: snapshot objects are small, latency rules. */
