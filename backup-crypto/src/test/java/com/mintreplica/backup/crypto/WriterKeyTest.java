@@ -406,6 +406,66 @@ class WriterKeyTest {
     }
 
     @Test
+    void a_writers_snapshots_list_from_the_readers_cache_and_stop_being_trusted_there_when_the_writer_is_revoked() {
+        InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
+        WriterKey writer = export(sink, "app1");
+        Snapshot first = backup(sink, writer, source()).snapshot();
+        Snapshot second = backup(sink, writer, source()).snapshot();
+        Path cache = temp.resolve("reader-cache");
+        SnapshotReads reads = new SnapshotReads(sink);
+        try (Repository repo = Repository.open(reads, OpenPgpEncryption.unlockWith(keys.edSecret())).withCache(cache)) {
+            assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactly(first.id(), second.id());
+        }
+        assertThat(reads.count.get()).isEqualTo(2); // read, verified and cached
+        // a later listing reads no snapshot object: the writer's heads come from the cache, its trust from the keys
+        try (Repository repo = Repository.open(reads, OpenPgpEncryption.unlockWith(keys.edSecret())).withCache(cache)) {
+            assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactly(first.id(), second.id());
+        }
+        assertThat(reads.count.get()).isEqualTo(2);
+
+        // revoked, keeping nothing it wrote (a key stolen long ago): the cached heads stop counting at once
+        try (KeyManager manager = KeyManager.open(sink, keys.edSecret())) {
+            manager.revokeWriter("app1", Optional.of(java.time.Instant.EPOCH));
+        }
+        try (Repository repo = Repository.open(reads, OpenPgpEncryption.unlockWith(keys.edSecret())).withCache(cache)) {
+            com.mintreplica.backup.core.SnapshotListing listing = repo.listSnapshots();
+            assertThat(listing.snapshots()).isEmpty();
+            assertThat(listing.untrusted()).extracting(u -> u.snapshot().id()).containsExactly(first.id(), second.id());
+            assertThat(listing.untrusted().get(0).reason()).contains("app1").contains("revoked");
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.parse(first.id())).to(new MemoryTarget()).run())
+                    .isInstanceOf(com.mintreplica.backup.core.BackupException.class);
+        }
+        assertThat(reads.count.get()).isEqualTo(2);
+        // and without the cache the same listing, read from the objects
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+            assertThat(repo.listSnapshots().untrusted()).extracting(u -> u.snapshot().id())
+                    .containsExactly(first.id(), second.id());
+        }
+    }
+
+    /** Counts the reads of snapshot objects. */
+    private static final class SnapshotReads extends com.mintreplica.backup.testkit.ForwardingSink {
+        final AtomicInteger count = new AtomicInteger();
+
+        SnapshotReads(com.mintreplica.backup.core.sink.Sink sink) {
+            super(sink);
+        }
+
+        @Override
+        public java.io.InputStream get(String name) throws java.io.IOException {
+            if (name.startsWith("snapshots/")) {
+                count.incrementAndGet();
+            }
+            return super.get(name);
+        }
+
+        @Override
+        public void close() {
+            // the test's sink outlives each Repository
+        }
+    }
+
+    @Test
     void repair_index_on_a_repository_with_writers_reads_their_index_objects_and_keeps_writers_deduplicating() throws Exception {
         InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
         WriterKey writer = export(sink, "app1");

@@ -57,6 +57,18 @@ public interface AccessControl {
     Opened open(String objectName, byte[] stored) throws IOException;
 
     /**
+     * What {@link #open} would say now of an object it opened before, told from the {@link Opened#recheck} it gave
+     * then instead of the object's bytes: whether its author is still trusted (a writer revoked since is not, unless
+     * the revocation kept that object). The core caches what it read from a writer's snapshot with this token and asks
+     * again on every later use, so a cached snapshot stops being trusted the moment its writer is. The content of the
+     * answer is empty; empty when these keys cannot tell (the object is then read again). Only ever given tokens of
+     * objects this keyring opened under that name (the core keeps them sealed in its cache).
+     */
+    default Optional<Opened> recheck(String objectName, String token) throws IOException {
+        return Optional.empty();
+    }
+
+    /**
      * The store date from which standalone objects must be signed: when the repository's first writers list was
      * stored (the store's date, not a writer's clock); empty while the repository has no writers. An unsigned
      * standalone object stored since then is not trusted.
@@ -88,12 +100,20 @@ public interface AccessControl {
      * @param author who wrote it, for messages ({@code reader}, or the writer's name and id)
      * @param writer whether a writer (not a reader) wrote it
      * @param untrusted why the object must not be trusted (a snapshot of a revoked writer), or empty
+     * @param recheck what {@link AccessControl#recheck} needs to tell later whether a writer's object is still
+     *        trusted without reading it again (which writer, and what of the object), or empty when it cannot
      */
-    record Opened(byte[] content, String author, boolean writer, Optional<String> untrusted) {
+    record Opened(byte[] content, String author, boolean writer, Optional<String> untrusted, Optional<String> recheck) {
         public Opened {
             Objects.requireNonNull(content, "content");
             Objects.requireNonNull(author, "author");
             Objects.requireNonNull(untrusted, "untrusted");
+            Objects.requireNonNull(recheck, "recheck");
+        }
+
+        /** What {@link #open} found, without a token to recheck it by. */
+        public Opened(byte[] content, String author, boolean writer, Optional<String> untrusted) {
+            this(content, author, writer, untrusted, Optional.empty());
         }
 
         /** Content a reader wrote, trusted. */

@@ -25,8 +25,8 @@ import java.util.TreeSet;
  * the layout and the root tree; a flat snapshot's entries are read from the repository when needed.
  *
  * <pre>
- * "MBH1"  repository id  base  count  entry*
- * entry:  snapshot id  object size  object time (seconds, nanos)
+ * "MBH2"  repository id  base  count  entry*
+ * entry:  snapshot id  object size  object time (seconds, nanos)  recheck?
  *         time (seconds, nanos)  host  source kind  source name  job?  tags  parent?  layout  tool  stats (6 longs)
  *         facts  warnings  root tree?
  * string: int length, UTF-8 bytes; X?: a byte 0 or 1, then X when 1; a list: int count, then its items
@@ -39,13 +39,23 @@ import java.util.TreeSet;
  * half the cost of a cached listing; an {@link Instant} is kept as seconds and nanos, so it reads back exactly. A
  * component added to {@link Snapshot} or {@link Manifest}'s head must be added here too, with a new magic
  * ({@code MBH2}) so that older files are replaced rather than read without it ({@code CachedHeadsTest} round-trips
- * every component).
+ * every component). {@code recheck} is the token a writer's snapshot was opened with
+ * ({@link com.mintreplica.backup.core.encryption.AccessControl.Opened#recheck}): such a head is used only after the
+ * keys, asked with it, still trust that writer (MBH1, before writers' snapshots were cached, had none).
  */
 final class CachedHeads {
-    static final byte[] MAGIC = {'M', 'B', 'H', '1'};
+    static final byte[] MAGIC = {'M', 'B', 'H', '2'};
 
-    /** A cached head and the stored object it was read from: used only while that object is listed unchanged. */
-    record Entry(String id, long size, Instant objectTime, Manifest head) {
+    /**
+     * A cached head and the stored object it was read from: used only while that object is listed unchanged, and for
+     * a writer's snapshot ({@code recheck} present) only while the keys still trust that writer.
+     */
+    record Entry(String id, long size, Instant objectTime, Manifest head, Optional<String> recheck) {
+        /** A head a reader wrote. */
+        Entry(String id, long size, Instant objectTime, Manifest head) {
+            this(id, size, objectTime, head, Optional.empty());
+        }
+
         Entry {
             if (!head.items().isEmpty()) {
                 throw new IllegalArgumentException("a cached head holds no entries");
@@ -81,6 +91,7 @@ final class CachedHeads {
                 string(out, e.id());
                 out.writeLong(e.size());
                 instant(out, e.objectTime());
+                optional(out, e.recheck());
                 head(out, e.head());
             }
             out.flush();
@@ -170,7 +181,8 @@ final class CachedHeads {
             String id = in.string();
             long size = in.buffer.getLong();
             Instant objectTime = in.instant();
-            Entry e = new Entry(id, size, objectTime, in.head(id));
+            Optional<String> recheck = in.optional(false);
+            Entry e = new Entry(id, size, objectTime, in.head(id), recheck);
             if (out.put(id, e) != null) {
                 throw new IllegalArgumentException("snapshot " + id + " is cached twice");
             }

@@ -757,35 +757,52 @@ public final class Store {
         List<String> toRead = new ArrayList<>();
         // what the cache is to hold after this listing: the entries of listed, unchanged objects, and those read now
         Map<String, CachedHeads.Entry> keep = new ConcurrentHashMap<>();
+        Map<String, Untrusted> notTrusted = new ConcurrentHashMap<>();
         for (java.util.Map.Entry<String, ObjectInfo> e : objects.entrySet()) {
             CachedHeads.Entry c = held.get(e.getKey());
-            if (c != null && c.matches(e.getValue())) {
-                out.add(c.head());
-                keep.put(e.getKey(), c);
-            } else {
+            if (c == null || !c.matches(e.getValue())) {
                 toRead.add(e.getKey());
+                continue;
             }
+            if (c.recheck().isPresent()) {
+                // a writer's snapshot: trusted only while the keys, as they are now, trust that writer
+                AccessControl.Opened now = recheck(e.getKey(), c.recheck().get());
+                if (now == null) {
+                    toRead.add(e.getKey());
+                    continue;
+                }
+                byWriter.put(e.getKey(), true);
+                if (now.untrusted().isPresent()) {
+                    notTrusted.put(e.getKey(), new Untrusted(c.head().snapshot(), now.untrusted().get()));
+                    keep.put(e.getKey(), c);
+                    continue;
+                }
+            }
+            out.add(c.head());
+            keep.put(e.getKey(), c);
         }
-        Map<String, Untrusted> notTrusted = new ConcurrentHashMap<>();
         java.util.function.Consumer<String> read = id -> {
             String name = Manifest.objectName(id);
             try {
                 OpenedObject opened = openAndDecode(name);
                 Manifest head = ManifestFormat.readHead(name, opened.plaintext());
                 byWriter.put(id, opened.opened().writer());
+                // What a reader wrote is cached as it is. A writer's snapshot that is trusted now stops being trusted
+                // when the writer is revoked without keeping it: it is cached with the token the keys gave, and every
+                // later listing asks the keys again with it (recheck) before it counts.
+                Optional<String> recheck = opened.opened().recheck();
+                if (cache != null && (!opened.opened().writer() || recheck.isPresent())) {
+                    ObjectInfo info = objects.get(id);
+                    Manifest summary = head.isTree() ? head : new Manifest(head.snapshot(), head.layout(), List.of());
+                    keep.put(id, new CachedHeads.Entry(id, info.size(), info.lastModified(), summary,
+                            opened.opened().writer() ? recheck : Optional.empty()));
+                }
                 if (opened.opened().untrusted().isPresent()) {
                     // A tree snapshot too: its root tree (and so every subtree) is reached only through its head.
                     notTrusted.put(id, new Untrusted(head.snapshot(), opened.opened().untrusted().get()));
                     return;
                 }
                 out.add(head);
-                // Only what a reader wrote is cached: a writer's snapshot that is trusted now stops being trusted
-                // when the writer is revoked without keeping it, so it is checked on every listing.
-                if (cache != null && !opened.opened().writer()) {
-                    ObjectInfo info = objects.get(id);
-                    Manifest summary = head.isTree() ? head : new Manifest(head.snapshot(), head.layout(), List.of());
-                    keep.put(id, new CachedHeads.Entry(id, info.size(), info.lastModified(), summary));
-                }
             } catch (NotFoundException vanished) {
                 // removed by a concurrent prune between list and read
             } catch (CorruptDataException e) {
@@ -810,6 +827,22 @@ public final class Store {
         List<DamagedSnapshot> bad = new ArrayList<>(damaged);
         bad.sort(Comparator.comparing(DamagedSnapshot::id));
         return new Heads(sorted, bad, left);
+    }
+
+    /**
+     * What the keys say now of the writer's snapshot {@code id}, cached with {@code token}: null when they cannot tell
+     * without the object (it is read again).
+     */
+    private AccessControl.Opened recheck(String id, String token) {
+        if (access == null) {
+            return null;
+        }
+        try {
+            return access.recheck(Manifest.objectName(id), token).orElse(null);
+        } catch (IOException e) {
+            LOG.debug("cannot recheck the cached snapshot {} ({}); reading it again", id, e.toString());
+            return null;
+        }
     }
 
     /** Reads on a few threads of this call's own, stopped when it returns: snapshot objects are small, latency rules. */

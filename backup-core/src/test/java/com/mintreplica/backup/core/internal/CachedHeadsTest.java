@@ -44,7 +44,9 @@ class CachedHeadsTest {
                         : List.of(), "0.1.0-" + i);
         Manifest head = tree ? Manifest.ofTree(snapshot, Layout.CHUNKED, BlobId.wrap(Sha256.hash(id.getBytes())))
                 : new Manifest(snapshot, i % 2 == 0 ? Layout.SINGLE : Layout.CHUNKED, List.of());
-        return new CachedHeads.Entry(id, 300 + i, Instant.ofEpochSecond(1_767_225_600L + i, i * 1000L), head);
+        // every third a writer's, with the token its keys recheck it by
+        return new CachedHeads.Entry(id, 300 + i, Instant.ofEpochSecond(1_767_225_600L + i, i * 1000L), head,
+                i % 3 == 0 ? java.util.Optional.of("writer-" + i + ":" + "ab".repeat(32)) : java.util.Optional.empty());
     }
 
     static List<CachedHeads.Entry> entries(int from, int count) {
@@ -79,7 +81,7 @@ class CachedHeadsTest {
             assertThatThrownBy(() -> CachedHeads.read("repo-1", shorter)).isInstanceOf(RuntimeException.class);
         }
         byte[] otherVersion = plain.clone();
-        otherVersion[3] = '2';
+        otherVersion[3] = '1'; // MBH1: before writers' snapshots were cached with their token
         assertThatThrownBy(() -> CachedHeads.read("repo-1", otherVersion)).hasMessageContaining("version");
     }
 

@@ -240,6 +240,42 @@ public final class ReaderAccess implements AccessControl {
         return Signatures.signObject(authority, Signatures.AUTHORITY, repositoryId, objectName, content);
     }
 
+    /** Why an object {@code w} signed, stored as bytes of SHA-256 {@code hash}, is not trusted now; empty if it is. */
+    private static Optional<String> untrustedNow(WritersList.Writer w, String objectName, String hash) {
+        if (w.isRevoked() && !hash.equals(w.kept().get(objectName))) {
+            return Optional.of("it was written by " + w.describe() + ", which was revoked on " + w.revoked().get()
+                    + ", and it is not among what that writer wrote before");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * From the token {@link #open} gave a writer's object (the writer's id and the SHA-256 of the stored bytes, whose
+     * signature it verified then): the same decision on trust as {@code open} would make now, from the writers list
+     * this reader holds (read when it first needs one, as {@code open} does).
+     */
+    @Override
+    public Optional<Opened> recheck(String objectName, String token) {
+        int colon = token.indexOf(':');
+        if (colon <= 0 || colon == token.length() - 1) {
+            return Optional.empty();
+        }
+        String id = token.substring(0, colon);
+        String hash = token.substring(colon + 1);
+        Optional<WritersList.Writer> writer = writers().flatMap(w -> w.writer(id));
+        if (writer.isEmpty()) {
+            writer = refreshWriters().flatMap(w -> w.writer(id));
+        }
+        if (writer.isEmpty()) {
+            return Optional.of(new Opened(new byte[0], "unknown writer " + id, true,
+                    Optional.of("it is signed by writer " + id + ", which no writers list of the repository names"),
+                    Optional.of(token)));
+        }
+        WritersList.Writer w = writer.get();
+        return Optional.of(new Opened(new byte[0], w.describe(), true, untrustedNow(w, objectName, hash),
+                Optional.of(token)));
+    }
+
     @Override
     public Opened open(String objectName, byte[] stored) {
         Optional<Signatures.SignedObject> signed = Signatures.parseObject(stored);
@@ -266,12 +302,9 @@ public final class ReaderAccess implements AccessControl {
                 throw new CorruptDataException("'" + objectName + "' in " + sink.describe() + " is corrupt: its signature"
                         + " does not verify with the key of " + w.describe());
             }
-            Optional<String> untrusted = Optional.empty();
-            if (w.isRevoked() && !Signatures.sha256Hex(stored).equals(w.kept().get(objectName))) {
-                untrusted = Optional.of("it was written by " + w.describe() + ", which was revoked on "
-                        + w.revoked().get() + ", and it is not among what that writer wrote before");
-            }
-            return new Opened(object.content(), w.describe(), true, untrusted);
+            String hash = Signatures.sha256Hex(stored);
+            return new Opened(object.content(), w.describe(), true, untrustedNow(w, objectName, hash),
+                    Optional.of(id + ":" + hash));
         }
         if (layout == Layout.CHUNKED) {
             Optional<String> key = AesGcmTransformer.keyIdOf(stored);
