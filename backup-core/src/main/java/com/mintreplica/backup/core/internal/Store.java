@@ -764,22 +764,22 @@ public final class Store {
                 toRead.add(e.getKey());
                 continue;
             }
+            AccessControl.Opened now = null;
             if (c.recheck().isPresent()) {
                 // a writer's snapshot: trusted only while the keys, as they are now, trust that writer
-                AccessControl.Opened now = recheck(e.getKey(), c.recheck().get());
+                now = recheck(e.getKey(), c.recheck().get());
                 if (now == null) {
                     toRead.add(e.getKey());
                     continue;
                 }
                 byWriter.put(e.getKey(), true);
-                if (now.untrusted().isPresent()) {
-                    notTrusted.put(e.getKey(), new Untrusted(c.head().snapshot(), now.untrusted().get()));
-                    keep.put(e.getKey(), c);
-                    continue;
-                }
+            }
+            keep.put(e.getKey(), c);
+            if (now != null && now.untrusted().isPresent()) {
+                notTrusted.put(e.getKey(), new Untrusted(c.head().snapshot(), now.untrusted().get()));
+                continue;
             }
             out.add(c.head());
-            keep.put(e.getKey(), c);
         }
         java.util.function.Consumer<String> read = id -> {
             String name = Manifest.objectName(id);
@@ -794,8 +794,7 @@ public final class Store {
                 if (cache != null && (!opened.opened().writer() || recheck.isPresent())) {
                     ObjectInfo info = objects.get(id);
                     Manifest summary = head.isTree() ? head : new Manifest(head.snapshot(), head.layout(), List.of());
-                    keep.put(id, new CachedHeads.Entry(id, info.size(), info.lastModified(), summary,
-                            opened.opened().writer() ? recheck : Optional.empty()));
+                    keep.put(id, new CachedHeads.Entry(id, info.size(), info.lastModified(), summary, recheck));
                 }
                 if (opened.opened().untrusted().isPresent()) {
                     // A tree snapshot too: its root tree (and so every subtree) is reached only through its head.

@@ -46,6 +46,10 @@ public final class IteratedS2K {
         int keyLength = SymmetricKeyUtils.getKeyLengthInOctets(keyAlgorithm);
         byte[] salt = s2k.getIV();
         byte[] secret = Strings.toUTF8ByteArray(passphrase);
+        if (salt.length + secret.length == 0) {
+            Arrays.fill(secret, (byte) 0);
+            return null; // nothing to iterate (an S2K always has a salt): Bouncy Castle's way decides
+        }
         byte[] period = new byte[salt.length + secret.length];
         System.arraycopy(salt, 0, period, 0, salt.length);
         System.arraycopy(secret, 0, period, salt.length, secret.length);
@@ -84,9 +88,6 @@ public final class IteratedS2K {
 
     /** Whole periods, as many as fit in about {@link #BUFFER} bytes (at least one), but no more than {@code count}. */
     private static byte[] periods(byte[] period, long count) {
-        if (period.length == 0) {
-            return new byte[1]; // an empty salt and passphrase cannot be iterated; never used past its first update
-        }
         long wanted = Math.min(count, Math.max(BUFFER, period.length));
         int times = (int) Math.max(1, wanted / period.length);
         byte[] buffer = new byte[times * period.length];
