@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One file per repository, host and source, named by an HMAC of them under the cache key; sealed with AES-256-GCM
  * under the cache key (which only the writer key holds), bound to its name. A missing, damaged or foreign cache file
- * is ignored: the files are read again, never trusted. Even a valid cache never makes a snapshot wrong, because a
+ * is ignored: the files are read again, never trusted (a damaged block, found when the walk first reads it: the files
+ * from that block on). Even a valid cache never makes a snapshot wrong, because a
  * backup reuses a cached file's blobs only when every one of them is in the repository's authenticated id set. The
  * file and its directory are private to the user (0600, 0700).
  *
@@ -139,8 +140,9 @@ public final class ParentCache {
                 }
                 channel = FileChannel.open(file, StandardOpenOption.READ);
             }
+            // Only the trailer is opened here: each block is authenticated when the walk first reads it, and one that
+            // does not open makes the rest of the backup read its files again (Reader.directory).
             SealedFile sealed = SealedFile.open(channel, aesKey(), aad(file.getFileName().toString()));
-            sealed.verify();
             return Optional.of(new Reader(sealed, file));
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             closeQuietly(channel);
@@ -424,8 +426,9 @@ public final class ParentCache {
 
     /**
      * The last backup's files, one directory at a time ({@link #directory}); holds the block index (the first path
-     * of each block, about one per 250 files) and a few decoded blocks. A block that no longer opens (the file changed
-     * since it was checked) makes the rest of the backup read its files again, with a warning.
+     * of each block, about one per 250 files) and a few decoded blocks. Each block is authenticated when first read; one
+     * that does not open (damaged, or changed since the file was loaded) makes the rest of the backup read its files
+     * again, with a warning.
      */
     public static final class Reader implements AutoCloseable {
         private final SealedFile sealed;
@@ -813,21 +816,6 @@ public final class ParentCache {
 
         int blocks() {
             return offsets.length;
-        }
-
-        /**
-         * Opens every block once (one at a time), so a file that does not open whole is not used at all; the records
-         * are parsed only when a directory's are asked for (what the writer sealed is sorted: it checks as it writes).
-         */
-        void verify() throws IOException, GeneralSecurityException {
-            long seen = 0;
-            for (int b = 0; b < offsets.length; b++) {
-                byte[] plain = open(b);
-                seen += ByteBuffer.wrap(plain).getInt();
-            }
-            if (seen != records) {
-                throw new IOException("holds " + seen + " files, its trailer says " + records);
-            }
         }
 
         /** The plaintext of data block {@code b}, authenticated and where the index says it is. */

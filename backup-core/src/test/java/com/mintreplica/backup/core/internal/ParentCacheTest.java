@@ -211,8 +211,9 @@ class ParentCacheTest {
         assertThat(blocks).hasSizeGreaterThan(10);
         assertThat(blocks(other)).hasSameSizeAs(blocks);
 
+        // What the file's head, trailer or length gives away: the file does not load.
         Map<String, byte[]> bad = new LinkedHashMap<>();
-        for (int at : new int[] {0, 5, 20, 24, (int) blocks.get(3)[0] + 40, good.length - 30, good.length - 1}) {
+        for (int at : new int[] {0, 5, good.length - 30, good.length - 1}) {
             byte[] flipped = good.clone();
             flipped[at] ^= 0x10;
             bad.put("a bit flipped at " + at, flipped);
@@ -222,16 +223,10 @@ class ParentCacheTest {
             bad.put("truncated to " + length + " bytes", Arrays.copyOf(good, length));
         }
         bad.put("with a byte appended", Arrays.copyOf(good, good.length + 1));
-        bad.put("blocks 2 and 3 swapped", swap(good, blocks.get(2), blocks.get(3)));
-        byte[] spliced = good.clone();
-        long[] b4 = blocks.get(4);
-        System.arraycopy(other, (int) b4[0], spliced, (int) b4[0], (int) b4[1]);
-        bad.put("block 4 from another cache file", spliced);
         bad.put("another source's cache file", other);
         byte[] old = good.clone();
         old[3] = '1';
         bad.put("this format under the previous one's magic (MBC1)", old);
-
         for (Map.Entry<String, byte[]> c : bad.entrySet()) {
             Files.write(file, c.getValue());
             assertThat(cache.load("app1", SOURCE)).as(c.getKey()).isEmpty();
@@ -239,9 +234,67 @@ class ParentCacheTest {
         // sealed under another writer's key
         Files.write(file, good);
         assertThat(cache(randomKey(), 1000, 1 << 20).load("app1", SOURCE)).isEmpty();
+
+        // What is inside a data block: found when the walk first reads that block (loading opens only the trailer).
+        // The directories before it are served as they were stored (their blocks are authenticated on their own);
+        // nothing from the damaged block on is.
+        Map<String, Integer> inBlocks = new LinkedHashMap<>();
+        byte[] first = good.clone();
+        first[24] ^= 0x10;
+        inBlocks.put("a bit flipped in block 0", 0);
+        Map<String, byte[]> damaged = new LinkedHashMap<>();
+        damaged.put("a bit flipped in block 0", first);
+        int middle = blocks.size() / 2; // in d04 or d05
+        byte[] flipped = good.clone();
+        flipped[(int) blocks.get(middle)[0] + 40] ^= 0x10;
+        damaged.put("a bit flipped in block " + middle, flipped);
+        inBlocks.put("a bit flipped in block " + middle, middle);
+        damaged.put("blocks " + (middle + 2) + " and " + (middle + 3) + " swapped",
+                swap(good, blocks.get(middle + 2), blocks.get(middle + 3)));
+        inBlocks.put("blocks " + (middle + 2) + " and " + (middle + 3) + " swapped", middle + 2);
+        byte[] spliced = good.clone();
+        long[] late = blocks.get(blocks.size() - 2);
+        System.arraycopy(other, (int) late[0], spliced, (int) late[0], (int) late[1]);
+        damaged.put("block " + (blocks.size() - 2) + " from another cache file", spliced);
+        inBlocks.put("block " + (blocks.size() - 2) + " from another cache file", blocks.size() - 2);
+        Files.write(file, good);
+        List<Map<String, Manifest.Item>> stored = walk(cache);
+        assertThat(stored).allSatisfy(d -> assertThat(d).hasSize(100));
+        for (Map.Entry<String, byte[]> c : damaged.entrySet()) {
+            Files.write(file, c.getValue());
+            List<Map<String, Manifest.Item>> read = walk(cache);
+            int failed = 0;
+            while (failed < read.size() && !read.get(failed).isEmpty()) {
+                assertThat(read.get(failed)).as(c.getKey()).isEqualTo(stored.get(failed));
+                failed++;
+            }
+            assertThat(failed).as(c.getKey() + ": the damage is found").isLessThan(read.size());
+            if (inBlocks.get(c.getKey()) > 0) {
+                // equal-sized records: block b starts about file 1,000 b / blocks, in directory (that / 100)
+                int directory = inBlocks.get(c.getKey()) * 1000 / blocks.size() / 100;
+                assertThat(failed).as(c.getKey() + ": the directories of the blocks before it are served")
+                        .isGreaterThanOrEqualTo(Math.max(1, directory - 1)).isLessThanOrEqualTo(directory);
+            } else {
+                assertThat(failed).isZero();
+            }
+            assertThat(read.subList(failed, read.size())).as(c.getKey() + ": nothing after it").allSatisfy(
+                    d -> assertThat(d).isEmpty());
+        }
         // and the good file is used
+        Files.write(file, good);
         try (ParentCache.Reader reader = cache.load("app1", SOURCE).orElseThrow()) {
             assertThat(reader.directory("d07")).hasSize(100).containsKey("f00777");
+        }
+    }
+
+    /** The directories d00 to d09 of the cache of app1 and SOURCE, in the walk's order, as one backup reads them. */
+    private static List<Map<String, Manifest.Item>> walk(ParentCache cache) {
+        try (ParentCache.Reader reader = cache.load("app1", SOURCE).orElseThrow()) {
+            List<Map<String, Manifest.Item>> out = new ArrayList<>();
+            for (int d = 0; d < 10; d++) {
+                out.add(reader.directory(String.format("d%02d", d)));
+            }
+            return out;
         }
     }
 
