@@ -146,7 +146,7 @@ public final class ParentCache {
             return Optional.of(new Reader(sealed, file));
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             closeQuietly(channel);
-            LOG.warn("the parent cache {} is damaged or not this writer's ({}); every file is read again", file, e.toString());
+            LOG.warn("the parent cache {} is damaged or not this writer's ({}); every file is read again", file, why(e));
             return Optional.empty();
         }
     }
@@ -178,7 +178,7 @@ public final class ParentCache {
                     + " format", file);
             return true;
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            LOG.warn("the parent cache {} is damaged or not this writer's ({}); every file is read again", file, e.toString());
+            LOG.warn("the parent cache {} is damaged or not this writer's ({}); every file is read again", file, why(e));
             return false;
         }
     }
@@ -422,6 +422,14 @@ public final class ParentCache {
         }
     }
 
+    /** What went wrong with a cache file, in words: a block that fails authentication is damaged or not ours. */
+    static String why(Exception e) {
+        if (e instanceof javax.crypto.AEADBadTagException) {
+            return "a block fails authentication";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     // ---- the reading side
 
     /**
@@ -467,7 +475,7 @@ public final class ParentCache {
                 broken = true;
                 decoded.clear();
                 LOG.warn("the parent cache {} changed or is damaged ({}); the files from '{}' on are read again", file,
-                        e.toString(), directory);
+                        why(e), directory);
                 return Map.of();
             }
         }
