@@ -38,6 +38,19 @@ import org.slf4j.LoggerFactory;
  *       restore or {@code ls} walks a snapshot, from local files instead of one request per directory. Every blob read
  *       from them is checked against its id as any; a pack that fails is deleted and read from the repository. Packs
  *       the index no longer lists are removed when the index is loaded.</li>
+ *   <li>{@code index/}: the plaintext of index objects ({@code MBI1}/{@code MBI3}, as {@code Store.loadIndex} feeds it
+ *       to the index), one file per index object named as the object, so that loading the index reads from the
+ *       repository only the objects it has not seen, and does not open each one's signature and writer session key
+ *       again. A file holds the repository id, the object's name, its listed size and time, then the plaintext; it is
+ *       encoded by the repository's chain and sealed in an {@link Envelope} (encrypted on disk in an encrypted
+ *       repository), written aside and renamed, and used only while the repository lists that object with that size
+ *       and time (index objects are named by a keyed hash of their plaintext, and the key is checked anyway). A file
+ *       that is damaged, of another version, object or repository is ignored and written again from the repository.
+ *       Files of objects no longer listed (a prune consolidated them) are removed when the index is loaded. Only a
+ *       reader's plain load uses them: verify and repair read every stored object, and a writer caches nothing.
+ *       One file per object rather than one file of all: an index object is large (up to megabytes), so a load holds
+ *       one plaintext at a time, as it does when it reads the repository, and nothing is rewritten but the new
+ *       objects' files.</li>
  * </ul>
  */
 final class LocalCache {
