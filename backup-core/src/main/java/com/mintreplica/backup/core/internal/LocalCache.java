@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *       again. A file holds the repository id, the object's name, its listed size and time, then the plaintext; it is
  *       encoded by the repository's chain and sealed in an {@link Envelope} (encrypted on disk in an encrypted
  *       repository), written aside and renamed, and used only while the repository lists that object with that size
- *       and time (index objects are named by a keyed hash of their plaintext, and the key is checked anyway). A file
+ *       and time (index objects are named by a hash of their plaintext; size and time are checked anyway). A file
  *       that is damaged, of another version, object or repository is ignored and written again from the repository.
  *       Files of objects no longer listed (a prune consolidated them) are removed when the index is loaded. Only a
  *       reader's plain load uses them: verify and repair read every stored object, and a writer caches nothing.
