@@ -317,14 +317,23 @@ final class LocalCache {
 
     // ---- index objects
 
+    /** Whether this process made sure {@code index/} exists (it stays: only its files are removed). */
+    private volatile boolean indexesMade;
+
     /** The magic of a cached index object's plaintext (this version of the file's form). */
     static final byte[] INDEX_MAGIC = {'M', 'B', 'X', '1'};
 
     /** The file of index object {@code name} ({@code index/<hex>}), or null for a name not of that form. */
     private Path indexFile(String name) {
         String hex = name.substring(IndexFile.PREFIX.length());
-        if (hex.isEmpty() || hex.length() > 128 || !hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        if (hex.isEmpty() || hex.length() > 128) {
             return null;
+        }
+        for (int i = 0; i < hex.length(); i++) {
+            char c = hex.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return null;
+            }
         }
         return indexes.resolve(hex);
     }
@@ -409,8 +418,11 @@ final class LocalCache {
             out.write(plaintext);
             out.flush();
             byte[] sealed = Envelope.seal(codec.encode(bytes.toByteArray()));
-            Files.createDirectories(indexes);
-            trySetPrivate(repository);
+            if (!indexesMade) {
+                Files.createDirectories(indexes);
+                trySetPrivate(repository);
+                indexesMade = true;
+            }
             Path temp = Files.createTempFile(indexes, ".part-", "");
             try {
                 Files.write(temp, sealed);
