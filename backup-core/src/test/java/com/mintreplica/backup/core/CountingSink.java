@@ -5,11 +5,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A Sink that counts reads of tree packs (ranged reads and whole downloads) and of snapshot objects, around a real one. */
+/** A Sink that counts reads of tree packs (ranged reads and whole downloads) of snapshot objects and of index objects, around a real one. */
 final class CountingSink extends ForwardingSink {
     final AtomicInteger treeReads = new AtomicInteger();
     final AtomicInteger snapshotReads = new AtomicInteger();
     final AtomicInteger treePackDownloads = new AtomicInteger();
+    /** The index objects read whole, in order. */
+    final java.util.List<String> indexReads = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     CountingSink(Sink delegate) {
         super(delegate);
@@ -22,6 +24,9 @@ final class CountingSink extends ForwardingSink {
         }
         if (name.startsWith("tree/")) {
             treePackDownloads.incrementAndGet();
+        }
+        if (name.startsWith("index/")) {
+            indexReads.add(name);
         }
         return super.get(name);
     }

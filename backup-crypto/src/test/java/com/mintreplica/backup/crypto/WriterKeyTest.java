@@ -443,6 +443,74 @@ class WriterKeyTest {
         }
     }
 
+    @Test
+    void a_readers_cache_of_writers_index_objects_is_read_instead_of_them_and_a_revoked_writers_locations_still_count() {
+        InMemorySink sink = repository(Layout.CHUNKED, keys.edPublic());
+        WriterKey app1 = export(sink, "app1");
+        WriterKey app2 = export(sink, "app2");
+        backup(sink, app1, source());
+        // the same data through another writer: deduplicated against app1's index, so its blobs are where app1's
+        // index objects place them
+        Snapshot second;
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.writeWith(app2))) {
+            second = Backup.pipeline().source(source()).to(repo).host("app2").build().run().snapshot();
+        }
+        List<String> index = sink.objects().keySet().stream().filter(n -> n.startsWith("index/")).toList();
+        assertThat(index).as("app1's index objects; app2 stored no new blob").isNotEmpty();
+        Path cache = temp.resolve("reader-cache");
+        IndexReads reads = new IndexReads(sink);
+        java.util.function.Supplier<Map<String, byte[]>> restore = () -> {
+            try (Repository repo = Repository.open(reads, OpenPgpEncryption.unlockWith(keys.edSecret())).withCache(cache)) {
+                MemoryTarget target = new MemoryTarget();
+                repo.restore(SnapshotSelector.parse(second.id())).to(target).run();
+                return target.files();
+            }
+        };
+        assertThat(restore.get().get("payroll-secret.bin")).isEqualTo(Fixtures.data().get("payroll-secret.bin"));
+        assertThat(reads.names).as("the first open reads every writer's index object").containsAll(index);
+        reads.names.clear();
+        assertThat(restore.get().get("payroll-secret.bin")).isEqualTo(Fixtures.data().get("payroll-secret.bin"));
+        assertThat(reads.names).as("the next reads none: no writer session is opened, no signature verified").isEmpty();
+
+        // app1 revoked, keeping nothing: its snapshot is no longer trusted, but its index objects still place blobs
+        // (checked by their ids on every read), from the cache as from the repository
+        try (KeyManager manager = KeyManager.open(sink, keys.edSecret())) {
+            manager.revokeWriter("app1", Optional.of(java.time.Instant.EPOCH));
+        }
+        assertThat(restore.get().get("payroll-secret.bin")).isEqualTo(Fixtures.data().get("payroll-secret.bin"));
+        assertThat(reads.names).isEmpty();
+        assertThat(restore(sink, second.id()).get("payroll-secret.bin")).as("as without the cache")
+                .isEqualTo(Fixtures.data().get("payroll-secret.bin"));
+        // and verify still reads and checks every stored index object, naming the revoked writer's
+        try (Repository repo = Repository.open(reads, OpenPgpEncryption.unlockWith(keys.edSecret())).withCache(cache)) {
+            com.mintreplica.backup.core.VerifyReport report = repo.verify(false);
+            assertThat(reads.names).containsAll(index);
+            assertThat(report.problems().toString()).contains("not trusted");
+        }
+    }
+
+    /** Records the index objects read. */
+    private static final class IndexReads extends com.mintreplica.backup.testkit.ForwardingSink {
+        final List<String> names = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        IndexReads(com.mintreplica.backup.core.sink.Sink sink) {
+            super(sink);
+        }
+
+        @Override
+        public java.io.InputStream get(String name) throws java.io.IOException {
+            if (name.startsWith("index/")) {
+                names.add(name);
+            }
+            return super.get(name);
+        }
+
+        @Override
+        public void close() {
+            // the test's sink outlives each Repository
+        }
+    }
+
     /** Counts the reads of snapshot objects. */
     private static final class SnapshotReads extends com.mintreplica.backup.testkit.ForwardingSink {
         final AtomicInteger count = new AtomicInteger();

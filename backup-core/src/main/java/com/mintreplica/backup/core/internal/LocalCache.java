@@ -38,6 +38,19 @@ import org.slf4j.LoggerFactory;
  *       restore or {@code ls} walks a snapshot, from local files instead of one request per directory. Every blob read
  *       from them is checked against its id as any; a pack that fails is deleted and read from the repository. Packs
  *       the index no longer lists are removed when the index is loaded.</li>
+ *   <li>{@code index/}: the plaintext of index objects ({@code MBI1}/{@code MBI3}, as {@code Store.loadIndex} feeds it
+ *       to the index), one file per index object named as the object, so that loading the index reads from the
+ *       repository only the objects it has not seen, and does not open each one's signature and writer session key
+ *       again. A file holds the repository id, the object's name, its listed size and time, then the plaintext; it is
+ *       encoded by the repository's chain and sealed in an {@link Envelope} (encrypted on disk in an encrypted
+ *       repository), written aside and renamed, and used only while the repository lists that object with that size
+ *       and time (index objects are named by a hash of their plaintext; size and time are checked anyway). A file
+ *       that is damaged, of another version, object or repository is ignored and written again from the repository.
+ *       Files of objects no longer listed (a prune consolidated them) are removed when the index is loaded. Only a
+ *       reader's plain load uses them: verify and repair read every stored object, and a writer caches nothing.
+ *       One file per object rather than one file of all: an index object is large (up to megabytes), so a load holds
+ *       one plaintext at a time, as it does when it reads the repository, and nothing is rewritten but the new
+ *       objects' files.</li>
  * </ul>
  */
 final class LocalCache {
@@ -51,6 +64,7 @@ final class LocalCache {
     private final Path heads;
     private final Path added;
     private final Path trees;
+    private final Path indexes;
     private final Codec codec;
     private final java.util.concurrent.ConcurrentHashMap<String, Object> downloads = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -60,6 +74,7 @@ final class LocalCache {
         this.heads = repository.resolve(HEADS);
         this.added = repository.resolve(ADDED);
         this.trees = repository.resolve("tree");
+        this.indexes = repository.resolve("index");
         this.codec = codec;
     }
 
@@ -297,6 +312,153 @@ final class LocalCache {
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot clean the cached tree packs {}: {}", trees, e.toString());
+        }
+    }
+
+    // ---- index objects
+
+    /** Whether this process made sure {@code index/} exists (it stays: only its files are removed). */
+    private volatile boolean indexesMade;
+
+    /** The magic of a cached index object's plaintext (this version of the file's form). */
+    static final byte[] INDEX_MAGIC = {'M', 'B', 'X', '1'};
+
+    /** The file of index object {@code name} ({@code index/<hex>}), or null for a name not of that form. */
+    private Path indexFile(String name) {
+        String hex = name.substring(IndexFile.PREFIX.length());
+        if (hex.isEmpty() || hex.length() > 128) {
+            return null;
+        }
+        for (int i = 0; i < hex.length(); i++) {
+            char c = hex.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return null;
+            }
+        }
+        return indexes.resolve(hex);
+    }
+
+    /**
+     * The plaintext ({@code MBI1} or {@code MBI3}) of the index object {@code info} lists, when the cache holds it for
+     * that object as listed (same name, size and time); null otherwise, or when the file is not usable (logged; the
+     * caller reads the object from the repository and {@link #putIndex puts} it again).
+     */
+    byte[] readIndex(com.mintreplica.backup.core.sink.ObjectInfo info) {
+        Path file = indexFile(info.name());
+        if (file == null) {
+            return null;
+        }
+        byte[] sealed;
+        try {
+            sealed = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read the cached index object {}: {}", file, e.toString());
+            return null;
+        }
+        try {
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(codec.decode(Envelope.open(info.name(), sealed), -1));
+            byte[] magic = new byte[INDEX_MAGIC.length];
+            in.get(magic);
+            if (!java.util.Arrays.equals(magic, INDEX_MAGIC)) {
+                throw new IllegalArgumentException("not a cached index object of this version");
+            }
+            String repositoryOf = string(in);
+            String name = string(in);
+            long size = in.getLong();
+            java.time.Instant time = java.time.Instant.ofEpochSecond(in.getLong(), in.getInt());
+            if (!repositoryOf.equals(repositoryId) || !name.equals(info.name())) {
+                throw new IllegalArgumentException("it caches '" + name + "' of repository " + repositoryOf);
+            }
+            if (size != info.size() || !time.equals(info.lastModified())) {
+                LOG.debug("the cached index object {} is of another version of '{}' (size {}, time {}); reading it again",
+                        file, name, size, time);
+                return null;
+            }
+            return java.util.Arrays.copyOfRange(in.array(), in.position(), in.limit());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("the cached index object {} is not usable ({}); reading it from the repository", file, e.toString());
+            return null;
+        }
+    }
+
+    private static String string(java.nio.ByteBuffer in) {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException("a string of " + n + " bytes with " + in.remaining() + " left");
+        }
+        String s = new String(in.array(), in.position(), n, java.nio.charset.StandardCharsets.UTF_8);
+        in.position(in.position() + n);
+        return s;
+    }
+
+    /**
+     * Keeps the plaintext of the index object {@code info} lists (read from the repository and loaded), encoded by the
+     * repository's chain and sealed, written aside and renamed.
+     */
+    void putIndex(com.mintreplica.backup.core.sink.ObjectInfo info, byte[] plaintext) {
+        Path file = indexFile(info.name());
+        if (file == null) {
+            return;
+        }
+        try {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(plaintext.length + 128);
+            java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+            out.write(INDEX_MAGIC);
+            byte[] id = repositoryId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.writeInt(id.length);
+            out.write(id);
+            byte[] name = info.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            out.writeInt(name.length);
+            out.write(name);
+            out.writeLong(info.size());
+            out.writeLong(info.lastModified().getEpochSecond());
+            out.writeInt(info.lastModified().getNano());
+            out.write(plaintext);
+            out.flush();
+            byte[] sealed = Envelope.seal(codec.encode(bytes.toByteArray()));
+            if (!indexesMade) {
+                Files.createDirectories(indexes);
+                trySetPrivate(repository);
+                indexesMade = true;
+            }
+            Path temp = Files.createTempFile(indexes, ".part-", "");
+            try {
+                Files.write(temp, sealed);
+                move(temp, file);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot cache index object {}: {}", info.name(), e.toString());
+        }
+    }
+
+    /** Removes cached index objects that are not in {@code listed} (index object names), and files left half-written. */
+    void retainIndex(Set<String> listed) {
+        if (!Files.isDirectory(indexes)) {
+            return;
+        }
+        Set<String> keep = new java.util.HashSet<>();
+        for (String name : listed) {
+            Path file = indexFile(name);
+            if (file != null) {
+                keep.add(file.getFileName().toString());
+            }
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(indexes)) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                // a file being written (by another process too) is renamed soon: removed only when left over
+                boolean partial = n.startsWith(".");
+                if (partial ? Files.getLastModifiedTime(f).toInstant().isBefore(java.time.Instant.now().minusSeconds(3600))
+                        : !keep.contains(n)) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot clean the cached index objects {}: {}", indexes, e.toString());
         }
     }
 

@@ -1056,7 +1056,18 @@ public final class Store {
             stored += o.size();
         }
         BlobIndex.Builder builder = loaded.builder((int) Math.min(Integer.MAX_VALUE - 16, stored / STORED_BYTES_PER_BLOB));
+        // A reader's plain load takes what the local cache holds of an object listed unchanged; verify and repair
+        // (onCorrupt) check what is stored, and read every object (see LocalCache).
+        LocalCache cache = onCorrupt == null && canRead() ? shared.cache : null;
         for (ObjectInfo o : objects) {
+            if (cache != null) {
+                byte[] plain = cache.readIndex(o);
+                if (plain != null) {
+                    IndexFile.read(o.name(), plain, builder);
+                    builder.indexObject(o.name());
+                    continue;
+                }
+            }
             try {
                 RawIndex read = readChecked(sink, "'" + o.name() + "'", () -> readObject(o.name()),
                         bytes -> rawIndex(o.name(), bytes));
@@ -1070,6 +1081,9 @@ public final class Store {
                     builder.indexObject(o.name());
                     if (onCorrupt != null) {
                         checkForWriters(o.name(), read, plain, onCorrupt);
+                    }
+                    if (cache != null) {
+                        cache.putIndex(o, plain);
                     }
                 } else if (read.idPart() != null) {
                     loaded.addIds(o.name(), read.idPart());
@@ -1094,6 +1108,11 @@ public final class Store {
         LocalCache c = shared.cache;
         if (c != null) {
             c.retainTrees(loaded.packObjects(BlobType.TREE));
+            if (cache != null) {
+                java.util.Set<String> listed = new java.util.HashSet<>();
+                objects.forEach(o -> listed.add(o.name()));
+                cache.retainIndex(listed);
+            }
         }
         return loaded;
     }
