@@ -46,6 +46,24 @@ class CliLocaleIT {
     }
 
     @Test
+    void TMPDIR_is_where_the_JVM_puts_temporary_files_unless_JAVA_OPTS_says_otherwise() throws Exception {
+        // A restore spills its plan to java.io.tmpdir, which the JVM sets to /tmp whatever TMPDIR says.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path tmp = Files.createDirectories(temp.resolve("my tmp"));
+        Run run = launcher(Map.of("JAVA", java, "TMPDIR", tmp.toString(), "JAVA_OPTS", "-XshowSettings:properties"),
+                "--version");
+        assertThat(run.code()).as(run.out()).isZero();
+        assertThat(run.out()).contains("java.io.tmpdir = " + tmp + "\n");
+        Path other = Files.createDirectories(temp.resolve("other"));
+        Run explicit = launcher(Map.of("JAVA", java, "TMPDIR", tmp.toString(),
+                "JAVA_OPTS", "-XshowSettings:properties -Djava.io.tmpdir=" + other), "--version");
+        assertThat(explicit.code()).as(explicit.out()).isZero();
+        assertThat(explicit.out()).contains("java.io.tmpdir = " + other + "\n");
+        Run unset = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XshowSettings:properties"), "--version");
+        assertThat(unset.out()).contains("java.io.tmpdir = /tmp\n");
+    }
+
+    @Test
     void the_hostile_tree_round_trips_through_the_launcher_with_LANG_unset_and_with_C_UTF_8() throws Exception {
         HostileTree tree = HostileTree.create(temp.resolve("tree"), 16L << 20);
         Map<String, Map<String, String>> expected = TreeFacts.describe(tree.root());
