@@ -63,6 +63,8 @@ public final class Store {
     /** Null for an unencrypted repository. */
     private final AccessControl access;
     private final ParentCache parentCache;
+    /** A writer's cache of index objects' id parts (see {@link WriterIndexCache}); null for readers, or without a cache. */
+    private final WriterIndexCache writerIndexCache;
     /** Snapshots whose manifest the keys do not trust, with why; filled by {@link #snapshots()}. */
     private final Map<String, Untrusted> untrusted;
     /** Snapshots that a writer (not a reader) wrote; filled as manifests are read. */
@@ -104,6 +106,8 @@ public final class Store {
         }
         this.parentCache = access == null ? null
                 : access.parentCache().map(c -> new ParentCache(c, config.id())).orElse(null);
+        this.writerIndexCache = !writer ? null
+                : access.parentCache().map(c -> new WriterIndexCache(c, config.id())).orElse(null);
         this.untrusted = new ConcurrentHashMap<>();
         this.byWriter = new ConcurrentHashMap<>();
         this.shared = new Shared(config);
@@ -118,6 +122,7 @@ public final class Store {
         this.idCodec = of.idCodec;
         this.access = of.access;
         this.parentCache = of.parentCache;
+        this.writerIndexCache = of.writerIndexCache;
         this.untrusted = of.untrusted;
         this.byWriter = of.byWriter;
         this.shared = of.shared;
@@ -1059,7 +1064,26 @@ public final class Store {
         // A reader's plain load takes what the local cache holds of an object listed unchanged; verify and repair
         // (onCorrupt) check what is stored, and read every object (see LocalCache).
         LocalCache cache = onCorrupt == null && canRead() ? shared.cache : null;
+        // A writer's plain load takes the ids its own cache holds of an object listed unchanged, once the keys say
+        // again that whoever signed it is still trusted (see WriterIndexCache).
+        WriterIndexCache ids = onCorrupt == null && !canRead() ? writerIndexCache : null;
         for (ObjectInfo o : objects) {
+            if (ids != null) {
+                WriterIndexCache.Entry cached = ids.read(o);
+                if (cached != null) {
+                    Optional<AccessControl.Opened> now = recheckIndex(o.name(), cached.token());
+                    if (now.isPresent() && now.get().untrusted().isEmpty()) {
+                        loaded.addIds(o.name(), cached.ids());
+                        continue;
+                    }
+                    if (now.isPresent()) {
+                        // the same list open() would check it against: reading it would not make it count
+                        LOG.debug("a writer does not deduplicate against index object '{}': {}", o.name(),
+                                now.get().untrusted().get());
+                        continue;
+                    }
+                }
+            }
             if (cache != null) {
                 byte[] plain = cache.readIndex(o);
                 if (plain != null) {
@@ -1087,6 +1111,9 @@ public final class Store {
                     }
                 } else if (read.idPart() != null) {
                     loaded.addIds(o.name(), read.idPart());
+                    if (ids != null && read.recheck().isPresent()) {
+                        ids.put(o, read.idPart(), read.recheck().get());
+                    }
                 } else {
                     LOG.debug("a writer does not deduplicate against index object '{}': {}", o.name(), read.untrusted().orElse(""));
                 }
@@ -1114,6 +1141,11 @@ public final class Store {
                 cache.retainIndex(listed);
             }
         }
+        if (ids != null) {
+            java.util.Set<String> listed = new java.util.HashSet<>();
+            objects.forEach(o -> listed.add(o.name()));
+            ids.retain(listed);
+        }
         return loaded;
     }
 
@@ -1139,7 +1171,17 @@ public final class Store {
      * @param idPart its id part, decoded (sorted ids); null when it has none, or a writer does not trust it
      * @param untrusted why a writer does not use it, or empty
      */
-    private record RawIndex(byte[] plaintext, byte[] idPart, Optional<String> untrusted) {
+    private record RawIndex(byte[] plaintext, byte[] idPart, Optional<String> untrusted, Optional<String> recheck) {
+    }
+
+    /** What the keys say now of a writer's cached index object (see {@link AccessControl#recheck}); empty: read it. */
+    private Optional<AccessControl.Opened> recheckIndex(String name, String token) {
+        try {
+            return access.recheck(name, token);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot recheck the cached id part of '{}' ({}); reading it again", name, e.toString());
+            return Optional.empty();
+        }
     }
 
     private RawIndex rawIndex(String name, byte[] stored) {
@@ -1161,9 +1203,9 @@ public final class Store {
         if (!canRead()) {
             Optional<String> why = opened.untrusted().or(() -> framed.sealedIds().isPresent() ? Optional.empty()
                     : Optional.of("it has no id part a writer can read (format 1)"));
-            return new RawIndex(null, why.isPresent() ? null : ids, why);
+            return new RawIndex(null, why.isPresent() ? null : ids, why, opened.recheck());
         }
-        return new RawIndex(decodeMetadata(name, framed.format1()), ids, opened.untrusted());
+        return new RawIndex(decodeMetadata(name, framed.format1()), ids, opened.untrusted(), opened.recheck());
     }
 
     /**

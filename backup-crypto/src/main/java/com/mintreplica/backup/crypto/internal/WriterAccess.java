@@ -169,7 +169,7 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
                 return new Opened(object.content(), "unknown", false,
                         Optional.of("its signature does not verify with the repository's authority key"));
             }
-            return Opened.byReader(object.content());
+            return new Opened(object.content(), "reader", false, Optional.empty(), Optional.of(AUTHORITY_TOKEN));
         }
         Optional<WritersList.Writer> writer = writers.writer(object.signerHex());
         if (writer.isEmpty()) {
@@ -185,7 +185,46 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
             return new Opened(object.content(), w.describe(), true, Optional.of("it was written by " + w.describe()
                     + ", which was revoked on " + w.revoked().get()));
         }
-        return new Opened(object.content(), w.describe(), true, Optional.empty());
+        return new Opened(object.content(), w.describe(), true, Optional.empty(),
+                Optional.of(WRITER_TOKEN + object.signerHex()));
+    }
+
+    /** The recheck token of an object the repository's authority key signed (a reader wrote it). */
+    private static final String AUTHORITY_TOKEN = "authority";
+    /** The prefix of the recheck token of an object a writer signed, followed by that writer's id. */
+    private static final String WRITER_TOKEN = "writer:";
+
+    /**
+     * From the token {@link #open} gave an object it trusted (who signed it: the authority, or a writer's id, whose key
+     * verified the signature then): the decision {@code open} would make now, from the writers list this writer holds
+     * (read again at every {@link #beginWrite}, so during a backup the one read under its lease). The object's bytes
+     * are not in the token, unlike a reader's ({@code ReaderAccess}, which keeps what a revoked writer wrote before its
+     * revocation by the hash of its bytes): a writer trusts nothing a revoked writer signed, so nothing in its decision
+     * depends on which bytes were signed, only on who signed them; and the token comes from the writer's own sealed
+     * cache, bound there to the object's name, listed size and time (names of index objects are hashes of their
+     * content), beside the very ids that were verified.
+     */
+    @Override
+    public Optional<Opened> recheck(String objectName, String token) {
+        if (token.equals(AUTHORITY_TOKEN)) {
+            return Optional.of(new Opened(new byte[0], "reader", false, Optional.empty(), Optional.of(token)));
+        }
+        if (!token.startsWith(WRITER_TOKEN) || token.length() == WRITER_TOKEN.length()) {
+            return Optional.empty();
+        }
+        String id = token.substring(WRITER_TOKEN.length());
+        Optional<WritersList.Writer> writer = writers.writer(id);
+        if (writer.isEmpty()) {
+            return Optional.of(new Opened(new byte[0], "unknown writer", true,
+                    Optional.of("it is signed by writer " + id + ", which the writers list does not name"),
+                    Optional.of(token)));
+        }
+        WritersList.Writer w = writer.get();
+        if (w.isRevoked()) {
+            return Optional.of(new Opened(new byte[0], w.describe(), true, Optional.of("it was written by "
+                    + w.describe() + ", which was revoked on " + w.revoked().get()), Optional.of(token)));
+        }
+        return Optional.of(new Opened(new byte[0], w.describe(), true, Optional.empty(), Optional.of(token)));
     }
 
     private volatile Instant signedSince;
