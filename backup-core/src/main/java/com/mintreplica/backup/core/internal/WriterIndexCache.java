@@ -53,6 +53,8 @@ final class WriterIndexCache {
     private final String repositoryId;
     private final SecretKeySpec key;
     private volatile boolean made;
+    /** One cipher for every file (a provider look-up per file cost a cold JVM more than the decryption). */
+    private Cipher cipher;
 
     /** What the cache holds of an index object: its ids (sorted, 32 bytes each) and the token to recheck trust by. */
     record Entry(byte[] ids, String token) {
@@ -90,6 +92,13 @@ final class WriterIndexCache {
         return directory.resolve(hex);
     }
 
+    private Cipher cipher() throws GeneralSecurityException {
+        if (cipher == null) {
+            cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        }
+        return cipher;
+    }
+
     private byte[] aad(String name) {
         return ("mint-backup writer index cache\0" + repositoryId + "\0" + name).getBytes(StandardCharsets.UTF_8);
     }
@@ -98,7 +107,7 @@ final class WriterIndexCache {
      * What the cache holds of the index object {@code info} lists, when it holds that version (same name, size and
      * time); null otherwise, or when the file does not open (logged: the caller reads the object and puts it again).
      */
-    Entry read(ObjectInfo info) {
+    synchronized Entry read(ObjectInfo info) {
         Path file = file(info.name());
         if (file == null) {
             return null;
@@ -116,7 +125,7 @@ final class WriterIndexCache {
             if (sealed.length < MAGIC.length + NONCE || !Arrays.equals(sealed, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
                 throw new IOException("not a cached id part of this version");
             }
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = cipher();
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed, MAGIC.length, NONCE));
             cipher.updateAAD(aad(info.name()));
             ByteBuffer in = ByteBuffer.wrap(cipher.doFinal(sealed, MAGIC.length + NONCE,
@@ -145,7 +154,7 @@ final class WriterIndexCache {
     }
 
     /** Keeps the ids of the index object {@code info} lists, verified with {@code token}; written aside and renamed. */
-    void put(ObjectInfo info, byte[] ids, String token) {
+    synchronized void put(ObjectInfo info, byte[] ids, String token) {
         Path file = file(info.name());
         if (file == null) {
             return;
@@ -163,7 +172,7 @@ final class WriterIndexCache {
             out.flush();
             byte[] nonce = new byte[NONCE];
             RANDOM.nextBytes(nonce);
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = cipher();
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(aad(info.name()));
             byte[] sealed = cipher.doFinal(bytes.toByteArray());
