@@ -194,6 +194,44 @@ class WriterIndexCacheTest {
     }
 
     @Test
+    void recheck_answers_from_the_writers_list_read_at_the_start_of_each_write_session() throws Exception {
+        InMemorySink sink = repository();
+        WriterKey app1 = export(sink, "app1");
+        WriterKey app2 = export(sink, "app2");
+        Set<String> before = listed(sink);
+        backup(sink, app2, "h2", files(60));
+        Set<String> ofApp2 = Sets.minus(listed(sink), before);
+        String name = ofApp2.iterator().next();
+        com.mintreplica.backup.core.encryption.RepositoryKeys keys1 = OpenPgpEncryption.writeWith(app1).unlock(
+                new com.mintreplica.backup.core.encryption.RepositoryEncryption.Context(sink, app1.repositoryId(),
+                        Layout.CHUNKED, Map.of()));
+        com.mintreplica.backup.core.encryption.AccessControl access = keys1.access();
+        com.mintreplica.backup.core.encryption.AccessControl.Opened opened = access.open(name, sink.objects().get(name));
+        assertThat(opened.untrusted()).isEmpty();
+        String token = opened.recheck().orElseThrow();
+        assertThat(token).isEqualTo("writer:" + app2.writerId());
+        assertThat(access.recheck(name, token)).get().satisfies(o -> assertThat(o.untrusted()).isEmpty());
+        assertThat(access.recheck(name, "authority")).get().satisfies(o -> assertThat(o.untrusted()).isEmpty());
+        assertThat(access.recheck(name, "writer:" + "00".repeat(16))).get()
+                .satisfies(o -> assertThat(o.untrusted()).get().asString().contains("does not name"));
+        assertThat(access.recheck(name, "not a token")).isEmpty();
+        // an object that does not verify gets no token (a writer does not use it, so nothing is cached)
+        byte[] stored = sink.objects().get(name).clone();
+        stored[stored.length - 1] ^= 1;
+        assertThat(access.open(name, stored).recheck()).isEmpty();
+
+        try (KeyManager manager = KeyManager.open(sink, this.keys.edSecret())) {
+            manager.revokeWriter("app2", Optional.empty());
+        }
+        // the list is read again when a write session (every backup's lease) begins, before the backup loads the index
+        access.beginWrite().close();
+        assertThat(access.recheck(name, token)).get()
+                .satisfies(o -> assertThat(o.untrusted()).get().asString().contains("revoked"));
+        assertThat(access.open(name, sink.objects().get(name)).untrusted()).as("as open says")
+                .get().asString().contains("revoked");
+    }
+
+    @Test
     void a_damaged_truncated_or_foreign_cache_file_is_ignored_read_from_the_repository_and_rewritten() throws Exception {
         InMemorySink sink = repository();
         WriterKey app1 = export(sink, "app1");
