@@ -1,13 +1,10 @@
 package com.mintreplica.backup.core.internal;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -115,14 +112,7 @@ final class LocalCache {
     }
 
     private static byte[] readFile(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot read the cached snapshot heads {}: {}", file, e.toString());
-            return null;
-        }
+        return CacheFiles.readIfPresent(file, LOG, "the cached snapshot heads");
     }
 
     private CachedHeads.Content open(Path file, byte[] sealed) {
@@ -185,13 +175,7 @@ final class LocalCache {
         List<CachedHeads.Entry> sorted = new ArrayList<>(entries);
         sorted.sort(java.util.Comparator.comparing(CachedHeads.Entry::id));
         byte[] sealed = Envelope.seal(codec.encode(CachedHeads.write(repositoryId, base, sorted)));
-        Path temp = Files.createTempFile(repository, ".heads-", "");
-        try {
-            Files.write(temp, sealed);
-            move(temp, file);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        CacheFiles.writeAside(file, ".heads-", sealed);
     }
 
     /** Removes the one-file-per-snapshot summaries of earlier versions ({@code snapshots/}), which nothing reads. */
@@ -263,7 +247,7 @@ final class LocalCache {
             try (java.io.InputStream in = sink.get(pack)) {
                 Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
             }
-            move(temp, file);
+            CacheFiles.move(temp, file);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -274,17 +258,7 @@ final class LocalCache {
         Path file = treeFile(pack.objectName());
         try {
             Files.createDirectories(file.getParent());
-            Path temp = Files.createTempFile(file.getParent(), ".part-", "");
-            try {
-                try (java.io.OutputStream out = Files.newOutputStream(temp)) {
-                    for (byte[] part : pack.parts()) {
-                        out.write(part);
-                    }
-                }
-                move(temp, file);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            CacheFiles.writeAside(file, ".part-", pack.parts().toArray(new byte[0][]));
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot cache tree pack {}: {}", pack.objectName(), e.toString());
         }
@@ -325,17 +299,7 @@ final class LocalCache {
 
     /** The file of index object {@code name} ({@code index/<hex>}), or null for a name not of that form. */
     private Path indexFile(String name) {
-        String hex = name.substring(IndexFile.PREFIX.length());
-        if (hex.isEmpty() || hex.length() > 128) {
-            return null;
-        }
-        for (int i = 0; i < hex.length(); i++) {
-            char c = hex.charAt(i);
-            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
-                return null;
-            }
-        }
-        return indexes.resolve(hex);
+        return CacheFiles.indexObjectFile(indexes, name);
     }
 
     /**
@@ -348,13 +312,8 @@ final class LocalCache {
         if (file == null) {
             return null;
         }
-        byte[] sealed;
-        try {
-            sealed = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot read the cached index object {}: {}", file, e.toString());
+        byte[] sealed = CacheFiles.readIfPresent(file, LOG, "the cached index object");
+        if (sealed == null) {
             return null;
         }
         try {
@@ -423,13 +382,7 @@ final class LocalCache {
                 trySetPrivate(repository);
                 indexesMade = true;
             }
-            Path temp = Files.createTempFile(indexes, ".part-", "");
-            try {
-                Files.write(temp, sealed);
-                move(temp, file);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            CacheFiles.writeAside(file, ".part-", sealed);
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot cache index object {}: {}", info.name(), e.toString());
         }
@@ -437,44 +390,10 @@ final class LocalCache {
 
     /** Removes cached index objects that are not in {@code listed} (index object names), and files left half-written. */
     void retainIndex(Set<String> listed) {
-        if (!Files.isDirectory(indexes)) {
-            return;
-        }
-        Set<String> keep = new java.util.HashSet<>();
-        for (String name : listed) {
-            Path file = indexFile(name);
-            if (file != null) {
-                keep.add(file.getFileName().toString());
-            }
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(indexes)) {
-            for (Path f : files) {
-                String n = f.getFileName().toString();
-                // a file being written (by another process too) is renamed soon: removed only when left over
-                boolean partial = n.startsWith(".");
-                if (partial ? Files.getLastModifiedTime(f).toInstant().isBefore(java.time.Instant.now().minusSeconds(3600))
-                        : !keep.contains(n)) {
-                    Files.deleteIfExists(f);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot clean the cached index objects {}: {}", indexes, e.toString());
-        }
-    }
-
-    private static void move(Path temp, Path file) throws IOException {
-        try {
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        CacheFiles.retainIndexObjects(indexes, listed, LOG);
     }
 
     private static void trySetPrivate(Path dir) {
-        try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException | UnsupportedOperationException e) {
-            // not a POSIX file system, or not ours: the files are sealed and encoded either way
-        }
+        CacheFiles.trySetPrivate(dir);
     }
 }

@@ -7,18 +7,12 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
@@ -76,20 +70,7 @@ final class WriterIndexCache {
 
     /** The file of index object {@code name} ({@code index/<hex>}), or null for a name not of that form. */
     Path file(String name) {
-        if (!name.startsWith(IndexFile.PREFIX)) {
-            return null;
-        }
-        String hex = name.substring(IndexFile.PREFIX.length());
-        if (hex.isEmpty() || hex.length() > 128) {
-            return null;
-        }
-        for (int i = 0; i < hex.length(); i++) {
-            char c = hex.charAt(i);
-            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
-                return null;
-            }
-        }
-        return directory.resolve(hex);
+        return CacheFiles.indexObjectFile(directory, name);
     }
 
     private Cipher cipher() throws GeneralSecurityException {
@@ -112,13 +93,8 @@ final class WriterIndexCache {
         if (file == null) {
             return null;
         }
-        byte[] sealed;
-        try {
-            sealed = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot read the cached id part {}: {}", file, e.toString());
+        byte[] sealed = CacheFiles.readIfPresent(file, LOG, "the cached id part");
+        if (sealed == null) {
             return null;
         }
         try {
@@ -178,25 +154,11 @@ final class WriterIndexCache {
             byte[] sealed = cipher.doFinal(bytes.toByteArray());
             if (!made) {
                 Files.createDirectories(directory);
-                trySetPrivate(directory.getParent());
-                trySetPrivate(directory);
+                CacheFiles.trySetPrivate(directory.getParent());
+                CacheFiles.trySetPrivate(directory);
                 made = true;
             }
-            Path temp = Files.createTempFile(directory, ".part-", ""); // 0600 where POSIX
-            try {
-                try (java.io.OutputStream o = Files.newOutputStream(temp)) {
-                    o.write(MAGIC);
-                    o.write(nonce);
-                    o.write(sealed);
-                }
-                try {
-                    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            CacheFiles.writeAside(file, ".part-", MAGIC, nonce, sealed); // 0600 where POSIX
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             LOG.debug("cannot cache the id part of {}: {}", info.name(), e.toString());
         }
@@ -204,35 +166,6 @@ final class WriterIndexCache {
 
     /** Removes files of index objects not in {@code listed}, and files left half-written (an hour old). */
     void retain(Set<String> listed) {
-        if (!Files.isDirectory(directory)) {
-            return;
-        }
-        Set<String> keep = new HashSet<>();
-        for (String name : listed) {
-            Path file = file(name);
-            if (file != null) {
-                keep.add(file.getFileName().toString());
-            }
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
-            for (Path f : files) {
-                String n = f.getFileName().toString();
-                boolean partial = n.startsWith(".");
-                if (partial ? Files.getLastModifiedTime(f).toInstant().isBefore(Instant.now().minusSeconds(3600))
-                        : !keep.contains(n)) {
-                    Files.deleteIfExists(f);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot clean the cached id parts {}: {}", directory, e.toString());
-        }
-    }
-
-    private static void trySetPrivate(Path dir) {
-        try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException | UnsupportedOperationException e) {
-            // not a POSIX file system, or not ours: the files are sealed either way
-        }
+        CacheFiles.retainIndexObjects(directory, listed, LOG);
     }
 }
