@@ -7,14 +7,11 @@ import com.mintreplica.backup.core.BackupResult;
 import com.mintreplica.backup.core.Layout;
 import com.mintreplica.backup.core.PruneReport;
 import com.mintreplica.backup.core.Repository;
-import com.mintreplica.backup.core.RepositorySettings;
-import com.mintreplica.backup.core.SnapshotSelector;
 import com.mintreplica.backup.core.retention.Retention;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.crypto.WriterKeyTest.CountingSource;
 import com.mintreplica.backup.testkit.ForwardingSink;
 import com.mintreplica.backup.testkit.InMemorySink;
-import com.mintreplica.backup.testkit.MemoryTarget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -72,19 +69,11 @@ class WriterIndexCacheTest {
     }
 
     private InMemorySink repository() {
-        InMemorySink sink = new InMemorySink();
-        try (Repository ignored = Repository.init(sink, RepositorySettings.defaults().withLayout(Layout.CHUNKED),
-                OpenPgpEncryption.to(keys.edPublic()))) {
-            return sink;
-        }
+        return WriterKeyTest.repository(Layout.CHUNKED, keys.edPublic());
     }
 
     private WriterKey export(InMemorySink sink, String name) {
-        Path file = temp.resolve(name + ".key");
-        try (KeyManager manager = KeyManager.open(sink, keys.edSecret())) {
-            manager.exportWriter(name).write(file);
-        }
-        return WriterKey.load(file).withCacheDirectory(temp.resolve("cache-" + name));
+        return WriterKeyTest.exportWriter(sink, keys.edSecret(), temp, name);
     }
 
     /** A backup from {@code host} (a host of its own: no parent, every file read and deduplicated by its id). */
@@ -127,11 +116,7 @@ class WriterIndexCacheTest {
     }
 
     private Map<String, byte[]> restore(InMemorySink sink, String snapshot) {
-        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
-            MemoryTarget target = new MemoryTarget();
-            repo.restore(SnapshotSelector.parse(snapshot)).to(target).run();
-            return target.files();
-        }
+        return WriterKeyTest.restore(sink, keys.edSecret(), snapshot);
     }
 
     @Test

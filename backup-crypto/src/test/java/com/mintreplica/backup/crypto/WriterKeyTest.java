@@ -104,7 +104,8 @@ class WriterKeyTest {
         return s;
     }
 
-    private InMemorySink repository(Layout layout, OpenPgpPublicKey... recipients) {
+    /** A repository in memory of {@code layout}, encrypted to {@code recipients} (WriterIndexCacheTest's too). */
+    static InMemorySink repository(Layout layout, OpenPgpPublicKey... recipients) {
         InMemorySink sink = new InMemorySink();
         try (Repository ignored = Repository.init(sink, RepositorySettings.defaults().withLayout(layout),
                 OpenPgpEncryption.to(recipients))) {
@@ -113,11 +114,16 @@ class WriterKeyTest {
     }
 
     private WriterKey export(InMemorySink sink, String name) {
-        Path file = temp.resolve(name + ".key");
-        try (KeyManager manager = KeyManager.open(sink, keys.edSecret())) {
+        return exportWriter(sink, keys.edSecret(), temp, name);
+    }
+
+    /** Writer key {@code name} exported with {@code secret} into {@code dir}, caching in {@code dir/cache-NAME}. */
+    static WriterKey exportWriter(InMemorySink sink, OpenPgpSecretKey secret, Path dir, String name) {
+        Path file = dir.resolve(name + ".key");
+        try (KeyManager manager = KeyManager.open(sink, secret)) {
             manager.exportWriter(name).write(file);
         }
-        return WriterKey.load(file).withCacheDirectory(temp.resolve("cache-" + name));
+        return WriterKey.load(file).withCacheDirectory(dir.resolve("cache-" + name));
     }
 
     private static BackupResult backup(InMemorySink sink, WriterKey writer, Source source) {
@@ -127,7 +133,12 @@ class WriterKeyTest {
     }
 
     private Map<String, byte[]> restore(InMemorySink sink, String snapshot) {
-        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(keys.edSecret()))) {
+        return restore(sink, keys.edSecret(), snapshot);
+    }
+
+    /** The files of {@code snapshot}, restored with {@code secret} (WriterIndexCacheTest's too). */
+    static Map<String, byte[]> restore(InMemorySink sink, OpenPgpSecretKey secret, String snapshot) {
+        try (Repository repo = Repository.open(sink, OpenPgpEncryption.unlockWith(secret))) {
             MemoryTarget target = new MemoryTarget();
             repo.restore(SnapshotSelector.parse(snapshot)).to(target).run();
             return target.files();
