@@ -115,8 +115,10 @@ class WriterIndexCacheTest {
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
-    private Map<String, byte[]> restore(InMemorySink sink, String snapshot) {
-        return WriterKeyTest.restore(sink, keys.edSecret(), snapshot);
+    /** A reader restores {@code backup}'s snapshot, and finds every file of {@code source} as it was. */
+    private void assertRestores(InMemorySink sink, BackupResult backup, CountingSource source) {
+        Map<String, byte[]> restored = WriterKeyTest.restore(sink, keys.edSecret(), backup.snapshot().id());
+        source.files.forEach((path, content) -> assertThat(restored.get(path)).as(path).isEqualTo(content));
     }
 
     @Test
@@ -141,8 +143,7 @@ class WriterIndexCacheTest {
         BackupResult without = backup(twin, app1.withoutCache(), "h3", files(1, 2, 3, 4, 5));
         assertThat(withCache.snapshot().stats().bytesNew()).isEqualTo(without.snapshot().stats().bytesNew());
         assertThat(withCache.snapshot().stats().bytesStored()).isEqualTo(without.snapshot().stats().bytesStored());
-        Map<String, byte[]> restored = restore(sink, withCache.snapshot().id());
-        third.files.forEach((path, content) -> assertThat(restored.get(path)).as(path).isEqualTo(content));
+        assertRestores(sink, withCache, third);
 
         // the next backup reads exactly the objects not cached yet (the one the last backup wrote)
         Set<String> uncached = Sets.minus(listed(sink), cached(app1));
@@ -174,8 +175,7 @@ class WriterIndexCacheTest {
         CountingSource source = files(7, 9);
         BackupResult after = backup(sink, app1, "h3", source);
         assertThat(after.snapshot().stats().bytesNew()).as("f7 and f9 stored").isEqualTo(bytes(source));
-        Map<String, byte[]> restored = restore(sink, after.snapshot().id());
-        source.files.forEach((path, content) -> assertThat(restored.get(path)).as(path).isEqualTo(content));
+        assertRestores(sink, after, source);
     }
 
     @Test
@@ -295,8 +295,7 @@ class WriterIndexCacheTest {
         Set<String> nowListed = listed(sink);
         assertThat(cached(app1)).as("only listed objects are cached").isSubsetOf(nowListed)
                 .containsAll(reads.names).doesNotContainAnyElementsOf(Sets.minus(before, nowListed));
-        Map<String, byte[]> restored = restore(sink, after.snapshot().id());
-        source.files.forEach((path, content) -> assertThat(restored.get(path)).as(path).isEqualTo(content));
+        assertRestores(sink, after, source);
     }
 
     @Test
