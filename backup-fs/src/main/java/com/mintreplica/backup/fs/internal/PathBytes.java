@@ -46,6 +46,14 @@ public final class PathBytes {
         return java.util.Arrays.copyOfRange(all, slash + 1, all.length);
     }
 
+    /** A file name (one segment, no slash) from its bytes, to resolve against its directory. */
+    public static Path name(byte[] name) {
+        if (isAscii(name)) {
+            return Path.of(new String(name, StandardCharsets.ISO_8859_1));
+        }
+        return path(concat(new byte[] {'/'}, name)).getFileName();
+    }
+
     /** The path of absolute {@code bytes} (no {@code .} or {@code ..} segments are resolved). */
     public static Path path(byte[] absolute) {
         if (absolute.length == 0 || absolute[0] != '/') {
@@ -74,9 +82,7 @@ public final class PathBytes {
         for (int i = start; i <= bytes.length; i++) {
             if (i == bytes.length || bytes[i] == '/') {
                 if (i > start) {
-                    byte[] segment = java.util.Arrays.copyOfRange(bytes, start, i);
-                    Path name = isAscii(segment) ? Path.of(new String(segment, StandardCharsets.ISO_8859_1))
-                            : path(concat(new byte[] {'/'}, segment)).getFileName();
+                    Path name = name(java.util.Arrays.copyOfRange(bytes, start, i));
                     out = out == null ? name : out.resolve(name);
                 }
                 start = i + 1;

@@ -115,6 +115,9 @@ public final class Posix {
                 case ENODATA -> "no such attribute";
                 case ENOTSUP -> "not supported by the file system";
                 case ERANGE -> "result too large";
+                case 5 -> "input/output error";
+                case 21 -> "is a directory";
+                case 40 -> "too many levels of symbolic links";
                 default -> "errno " + errno;
             };
         }

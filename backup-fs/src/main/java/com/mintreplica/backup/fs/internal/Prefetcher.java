@@ -1,18 +1,12 @@
 package com.mintreplica.backup.fs.internal;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Asks the kernel to read the next small files of a directory walk into the page cache before the backup's reader
@@ -31,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * as before. Linux on x86-64 and aarch64 with JNA only; elsewhere {@link #start()} returns null.
  */
 final class Prefetcher implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Prefetcher.class);
     static final long MAX_FILE = 1 << 20;
     private static final int POSIX_FADV_WILLNEED = 3;
+    /** Never waits on a FIFO that replaced a listed file, never follows a link that did. */
+    private static final int OPEN_FLAGS = Fd.O_RDONLY | Fd.O_NONBLOCK | Fd.O_NOFOLLOW | Fd.O_NOCTTY | Fd.O_CLOEXEC;
     private static final List<Target> STOP = List.of();
 
     /** A path as the walk listed it, and its bytes (as the C library takes it, without the final NUL). */
@@ -55,7 +50,7 @@ final class Prefetcher implements AutoCloseable {
 
     /** A running prefetcher, or null where the native calls are not available. */
     static Prefetcher start() {
-        return Native0.OPEN_FLAGS == 0 ? null : new Prefetcher();
+        return Fd.AVAILABLE ? new Prefetcher() : null;
     }
 
     /** Hands over a window of paths (in walk order); drops it when the thread is still busy with earlier ones. */
@@ -106,12 +101,12 @@ final class Prefetcher implements AutoCloseable {
             if (!a.isRegularFile() || a.size() == 0 || a.size() > MAX_FILE) {
                 return;
             }
-            int fd = Native0.open(PathBytes.c(target.bytes()), Native0.OPEN_FLAGS);
+            int fd = Fd.open(PathBytes.c(target.bytes()), OPEN_FLAGS);
             try {
-                Native0.posix_fadvise(fd, 0, a.size(), POSIX_FADV_WILLNEED);
+                Fd.posix_fadvise(fd, 0, a.size(), POSIX_FADV_WILLNEED);
                 asked++;
             } finally {
-                Native0.close(fd);
+                Fd.close(fd);
             }
         } catch (Exception | LinkageError e) {
             // vanished, not readable, replaced: the reader finds out and says so
@@ -124,38 +119,6 @@ final class Prefetcher implements AutoCloseable {
         windows.clear();
         if (thread != null && !windows.offer(STOP)) {
             thread.interrupt();
-        }
-    }
-
-    /** The C library's open, posix_fadvise and close, directly mapped (a call costs far less than through a proxy). */
-    private static final class Native0 {
-        /** O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC for this platform; 0 when not available. */
-        static final int OPEN_FLAGS = register();
-
-        static native int open(byte[] path, int flags) throws LastErrorException;
-
-        static native int posix_fadvise(int fd, long offset, long length, int advice);
-
-        static native int close(int fd);
-
-        private static int register() {
-            String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-            String arch = System.getProperty("os.arch", "");
-            int noFollow = switch (arch) {
-                case "amd64", "x86_64" -> 0400000;
-                case "aarch64" -> 0100000;
-                default -> 0;
-            };
-            if (!os.contains("linux") || noFollow == 0 || Boolean.getBoolean("mint.backup.fs.noNative")) {
-                return 0;
-            }
-            try {
-                Native.register(Native0.class, NativeLibrary.getInstance("c"));
-                return 04000 | noFollow | 0400 | 02000000;
-            } catch (Throwable e) { // UnsatisfiedLinkError, NoClassDefFoundError: JNA cannot load here
-                LOG.debug("no read-ahead of small files: {}", e.toString());
-                return 0;
-            }
         }
     }
 }

@@ -76,10 +76,10 @@ public final class TreeReader implements SourceReader {
         }
     }
 
-    /** An entry ready to be handed out, with the path its content is read from. */
-    private record Out(Entry entry, Path path, boolean firstOfLinks) {
+    /** An entry ready to be handed out, with the path its content is read from (and that path's bytes for a file). */
+    private record Out(Entry entry, Path path, byte[] bytes, boolean firstOfLinks) {
         Out(Entry entry, Path path) {
-            this(entry, path, false);
+            this(entry, path, null, false);
         }
     }
 
@@ -316,7 +316,7 @@ public final class TreeReader implements SourceReader {
                 firstOfLinks = true;
             }
         }
-        emit(new Out(entry, path, firstOfLinks));
+        emit(new Out(entry, path, node.bytes(), firstOfLinks));
     }
 
     private void emit(Out out) {
@@ -379,11 +379,20 @@ public final class TreeReader implements SourceReader {
     private List<Node> list(Node directory) throws IOException {
         List<Node> children = new ArrayList<>();
         List<byte[]> nameBytes = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory.path())) {
-            for (Path child : stream) {
-                byte[] name = PathBytes.name(child);
+        if (SourceDirectory.AVAILABLE) {
+            // Listed without changing the directory's access time (which the next backup would see as a change).
+            for (byte[] name : SourceDirectory.names(directory.path(), directory.bytes())) {
                 nameBytes.add(name);
-                children.add(new Node(child, PathBytes.child(directory.bytes(), name)));
+                byte[] bytes = PathBytes.child(directory.bytes(), name);
+                children.add(new Node(directory.path().resolve(PathBytes.name(name)), bytes));
+            }
+        } else {
+            try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory.path())) {
+                for (Path child : stream) {
+                    byte[] name = PathBytes.name(child);
+                    nameBytes.add(name);
+                    children.add(new Node(child, PathBytes.child(directory.bytes(), name)));
+                }
             }
         }
         Integer[] order = new Integer[children.size()];
@@ -511,7 +520,7 @@ public final class TreeReader implements SourceReader {
         lastFileOpened = false;
         return SourceEntry.of(entry, () -> {
             lastFileOpened = true;
-            return new ChangeDetectingStream(Files.newInputStream(file), file, entry);
+            return new ChangeDetectingStream(SourceFileStream.open(file, out.bytes()), file, entry);
         }, out.firstOfLinks());
     }
 
