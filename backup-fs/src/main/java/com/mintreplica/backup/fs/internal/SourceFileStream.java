@@ -77,11 +77,6 @@ final class SourceFileStream extends InputStream {
         return new SourceFileStream(path, bytes, fd);
     }
 
-    /** Whether this process reads without changing access times (for tests). */
-    static boolean preservesAccessTimes() {
-        return Fd.AVAILABLE;
-    }
-
     @Override
     public int read() throws IOException {
         byte[] one = new byte[1];
