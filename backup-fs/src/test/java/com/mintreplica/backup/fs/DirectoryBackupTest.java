@@ -144,18 +144,7 @@ class DirectoryBackupTest {
         Path file = tree.resolve("growing.log");
         Trees.writeRandom(file, 100_000, 1);
         List<String> warnings = new ArrayList<>();
-        BackupContext context = new BackupContext() {
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public void warn(String path, String message) {
-                warnings.add(path + ": " + message);
-            }
-        };
-        try (SourceReader reader = DirectorySource.of(tree).open(context)) {
+        try (SourceReader reader = DirectorySource.of(tree).open(collecting(warnings))) {
             Optional<SourceEntry> next;
             while ((next = reader.next()).isPresent()) {
                 if (next.get().entry().type() == EntryType.REGULAR) {
@@ -168,6 +157,73 @@ class DirectoryBackupTest {
             }
         }
         assertThat(warnings).singleElement().asString().contains("growing.log").contains("changed while it was read");
+    }
+
+    /**
+     * A file listed as a regular file whose name then holds a FIFO (a hostile or busy tree): the read neither waits for
+     * a writer that never comes (the JDK's open blocked) nor fails; it ends at once, and the change is reported.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void a_file_that_became_a_fifo_after_it_was_listed_reads_as_empty_and_is_reported_instead_of_blocking() throws Exception {
+        Path tree = temp.resolve("t");
+        Path file = tree.resolve("spool.dat");
+        Trees.writeRandom(file, 10_000, 2);
+        List<String> warnings = new ArrayList<>();
+        try (SourceReader reader = DirectorySource.of(tree).open(collecting(warnings))) {
+            SourceEntry entry = nextRegular(reader);
+            Files.delete(file);
+            Process mkfifo = new ProcessBuilder("mkfifo", file.toString()).inheritIO().start();
+            assertThat(mkfifo.waitFor()).isZero();
+            try (InputStream in = entry.openContent()) {
+                assertThat(in.readAllBytes()).isEmpty();
+            }
+        }
+        assertThat(warnings).singleElement().asString().contains("spool.dat").contains("changed while it was read");
+    }
+
+    /**
+     * A file listed as a regular file whose name then holds a symbolic link to a file the backup should not read under
+     * that name: the link is not followed, and the file counts as vanished (the pipeline warns and leaves it out).
+     */
+    @Test
+    void a_file_that_became_a_symbolic_link_after_it_was_listed_is_not_followed() throws Exception {
+        Path tree = temp.resolve("t");
+        Path file = tree.resolve("notes.txt");
+        Files.createDirectories(tree);
+        Files.writeString(file, "harmless");
+        Path secret = Files.writeString(temp.resolve("secret"), "not for this snapshot");
+        try (SourceReader reader = DirectorySource.of(tree).open(collecting(new ArrayList<>()))) {
+            SourceEntry entry = nextRegular(reader);
+            Files.delete(file);
+            Files.createSymbolicLink(file, secret);
+            assertThatThrownBy(entry::openContent).isInstanceOf(java.nio.file.NoSuchFileException.class)
+                    .hasMessageContaining("replaced by a symbolic link since it was listed");
+        }
+    }
+
+    private static SourceEntry nextRegular(SourceReader reader) throws Exception {
+        Optional<SourceEntry> next;
+        while ((next = reader.next()).isPresent()) {
+            if (next.get().entry().type() == EntryType.REGULAR) {
+                return next.get();
+            }
+        }
+        throw new AssertionError("no regular file listed");
+    }
+
+    private static BackupContext collecting(List<String> warnings) {
+        return new BackupContext() {
+            @Override
+            public Clock clock() {
+                return Clock.systemUTC();
+            }
+
+            @Override
+            public void warn(String path, String message) {
+                warnings.add(path + ": " + message);
+            }
+        };
     }
 
     @Test

@@ -32,7 +32,9 @@ final class Fd {
     /** O_DIRECTORY, which differs between the two platforms too. */
     static final int O_DIRECTORY = O_NOFOLLOW == 0400000 ? 0200000 : 040000;
     static final int EINTR = 4;
+    static final int EAGAIN = 11;
     static final int ENOTDIR = 20;
+    static final int ELOOP = 40;
 
     static final boolean AVAILABLE = register();
 
@@ -74,6 +76,9 @@ final class Fd {
     static java.io.IOException failure(String call, java.nio.file.Path path, byte[] bytes, int errno) {
         return switch (errno) {
             case Posix.ENOENT -> new java.nio.file.NoSuchFileException(path.toString());
+            // Opened with O_NOFOLLOW: what was listed is gone, a symbolic link in its place is not what was listed.
+            case ELOOP -> new java.nio.file.NoSuchFileException(path.toString(), null,
+                    "replaced by a symbolic link since it was listed");
             case Posix.EACCES -> new java.nio.file.AccessDeniedException(path.toString());
             case ENOTDIR -> new java.nio.file.NotDirectoryException(path.toString());
             default -> new Posix.NativeException(call, bytes, errno);

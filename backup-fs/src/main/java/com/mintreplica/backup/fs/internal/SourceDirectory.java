@@ -25,7 +25,8 @@ import java.util.concurrent.BlockingQueue;
 final class SourceDirectory {
     static final boolean AVAILABLE = Fd.Dirents.AVAILABLE;
     private static final int BUFFER = 64 << 10;
-    private static final int FLAGS = Fd.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOCTTY | Fd.O_CLOEXEC;
+    /** The walk saw a directory: a symbolic link that took its name since is not followed (it counts as vanished). */
+    private static final int FLAGS = Fd.O_RDONLY | Fd.O_DIRECTORY | Fd.O_NOFOLLOW | Fd.O_NOCTTY | Fd.O_CLOEXEC;
     private static final BlockingQueue<Memory> FREE = new ArrayBlockingQueue<>(2);
 
     private SourceDirectory() {

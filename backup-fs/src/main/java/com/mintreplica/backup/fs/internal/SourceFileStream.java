@@ -29,7 +29,12 @@ import java.util.concurrent.BlockingQueue;
  */
 final class SourceFileStream extends InputStream {
     static final int BUFFER = 1 << 20;
-    private static final int FLAGS = Fd.O_RDONLY | Fd.O_NOCTTY | Fd.O_CLOEXEC;
+    /**
+     * The walk listed a regular file: if something else took its name since, a symbolic link is not followed (the
+     * open fails, and the file counts as vanished) and a FIFO does not block the backup (it reads as empty, and the
+     * change is reported); on a regular file O_NONBLOCK changes nothing.
+     */
+    private static final int FLAGS = Fd.O_RDONLY | Fd.O_NOCTTY | Fd.O_CLOEXEC | Fd.O_NOFOLLOW | Fd.O_NONBLOCK;
     /** Native buffers of closed streams, for the next file (a backup reads one file at a time on its reader thread). */
     private static final BlockingQueue<Memory> FREE = new ArrayBlockingQueue<>(4);
     private static final Cleaner CLEANER = Cleaner.create();
@@ -107,6 +112,9 @@ final class SourceFileStream extends InputStream {
             } catch (LastErrorException e) {
                 if (e.getErrorCode() == Fd.EINTR) {
                     continue;
+                }
+                if (e.getErrorCode() == Fd.EAGAIN) {
+                    return -1; // not a regular file any more (a FIFO with a writer): what was read is all there is
                 }
                 throw Fd.failure("read", path, bytes, e.getErrorCode());
             }
