@@ -105,6 +105,34 @@ final class Fd {
         }
     }
 
+    /**
+     * glibc's statx (2.28 and later), apart like {@link Dirents}. Its {@code struct statx} has one layout on every
+     * platform (unlike {@code struct stat}), read by {@link FileAttributes}.
+     */
+    static final class Statx {
+        static final boolean AVAILABLE = Fd.AVAILABLE && !Boolean.getBoolean("mint.backup.fs.noStatx") && register();
+        static final int AT_FDCWD = -100;
+        static final int AT_SYMLINK_NOFOLLOW = 0x100;
+        /** STATX_BASIC_STATS: type, mode, nlink, uid, gid, atime, mtime, ctime, ino, size, blocks. */
+        static final int BASIC_STATS = 0x7ff;
+        static final int SIZE = 256;
+
+        private Statx() {
+        }
+
+        static native int statx(int dirfd, byte[] path, int flags, int mask, Pointer buffer) throws LastErrorException;
+
+        private static boolean register() {
+            try {
+                Native.register(Statx.class, NativeLibrary.getInstance("c"));
+                return true;
+            } catch (Throwable e) { // an older C library
+                LOG.debug("no statx: {}", e.toString());
+                return false;
+            }
+        }
+    }
+
     private static boolean register() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         if (!os.contains("linux") || O_NOFOLLOW == 0 || Boolean.getBoolean("mint.backup.fs.noNative")) {

@@ -66,6 +66,63 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
         return read(path, new Names());
     }
 
+    /**
+     * Reads the attributes of {@code path}, whose bytes are {@code bytes}, with one {@code statx} call where the C
+     * library has it. Why: the JDK's {@code unix:} view parses its attribute list and fills a map of boxed values on
+     * every call, 8-10 microseconds a file over the system call's 1-2 (a fifth of an unchanged backup's walk).
+     */
+    public static FileAttributes read(Path path, byte[] bytes, Names names) throws IOException {
+        if (!Fd.Statx.AVAILABLE) {
+            return read(path, names);
+        }
+        StatxBuffer b = STATX.get();
+        try {
+            Fd.Statx.statx(Fd.Statx.AT_FDCWD, PathBytes.c(bytes), Fd.Statx.AT_SYMLINK_NOFOLLOW, Fd.Statx.BASIC_STATS,
+                    b.memory);
+        } catch (com.sun.jna.LastErrorException e) {
+            throw Fd.failure("statx", path, bytes, e.getErrorCode());
+        }
+        b.memory.read(0, b.bytes, 0, Fd.Statx.SIZE);
+        java.nio.ByteBuffer x = b.view;
+        // struct statx: the offsets of linux/stat.h, the same on every platform.
+        int links = x.getInt(16);
+        int uid = x.getInt(20);
+        int gid = x.getInt(24);
+        int rawMode = Short.toUnsignedInt(x.getShort(28));
+        long inode = x.getLong(32);
+        long size = x.getLong(40);
+        FileTime accessed = time(x, 64);
+        FileTime modified = time(x, 112);
+        long rdev = makedev(x.getInt(128), x.getInt(132));
+        long device = makedev(x.getInt(136), x.getInt(140));
+        String owner = names.users.computeIfAbsent(uid, id -> name(path, "unix:owner"));
+        String group = names.groups.computeIfAbsent(gid, id -> name(path, "unix:group"));
+        return new FileAttributes(kindOf(rawMode), size, modified, rawMode & 07777, inode, uid, gid,
+                owner.isEmpty() ? null : owner, group.isEmpty() ? null : group, accessed, device,
+                Integer.toUnsignedLong(links), rdev);
+    }
+
+    /** A thread's statx buffer, native and its copy (the walk reads on one thread). */
+    private static final class StatxBuffer {
+        final com.sun.jna.Memory memory = new com.sun.jna.Memory(Fd.Statx.SIZE);
+        final byte[] bytes = new byte[Fd.Statx.SIZE];
+        final java.nio.ByteBuffer view = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    private static final ThreadLocal<StatxBuffer> STATX = ThreadLocal.withInitial(StatxBuffer::new);
+
+    /** A {@code struct statx_timestamp} (seconds, nanoseconds), as the JDK makes a file time of one. */
+    private static FileTime time(java.nio.ByteBuffer x, int offset) {
+        return FileTime.from(java.time.Instant.ofEpochSecond(x.getLong(offset), Integer.toUnsignedLong(x.getInt(offset + 8))));
+    }
+
+    /** glibc's {@code makedev}: the {@code dev_t} that {@code stat} gives (and the JDK's {@code unix:dev}). */
+    static long makedev(int major, int minor) {
+        long ma = Integer.toUnsignedLong(major);
+        long mi = Integer.toUnsignedLong(minor);
+        return ((ma & 0xfffff000L) << 32) | ((ma & 0xfffL) << 8) | ((mi & 0xffffff00L) << 12) | (mi & 0xffL);
+    }
+
     /** Reads the attributes of {@code path}, resolving owner and group names through {@code names}. */
     public static FileAttributes read(Path path, Names names) throws IOException {
         if (UNIX_VIEW) {

@@ -245,7 +245,7 @@ public final class TreeReader implements SourceReader {
         }
         FileAttributes a;
         try {
-            a = FileAttributes.read(path, names);
+            a = FileAttributes.read(path, node.bytes(), names);
         } catch (NoSuchFileException vanished) {
             context.warn(p, "vanished before it could be read; not in this snapshot");
             return;
