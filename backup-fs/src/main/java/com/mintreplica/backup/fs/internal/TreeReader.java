@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -520,7 +521,7 @@ public final class TreeReader implements SourceReader {
         lastFileOpened = false;
         return SourceEntry.of(entry, () -> {
             lastFileOpened = true;
-            return new ChangeDetectingStream(SourceFileStream.open(file, out.bytes()), file, entry);
+            return new ChangeDetectingStream(SourceFileStream.open(file, out.bytes()), file, out.bytes(), entry);
         }, out.firstOfLinks());
     }
 
@@ -541,13 +542,15 @@ public final class TreeReader implements SourceReader {
     /** Reports a file whose size or modification time changed while it was read. */
     private final class ChangeDetectingStream extends FilterInputStream {
         private final Path file;
+        private final byte[] bytes;
         private final Entry entry;
         private long read;
         private boolean reported;
 
-        ChangeDetectingStream(InputStream in, Path file, Entry entry) {
+        ChangeDetectingStream(InputStream in, Path file, byte[] bytes, Entry entry) {
             super(in);
             this.file = file;
+            this.bytes = bytes;
             this.entry = entry;
         }
 
@@ -579,12 +582,21 @@ public final class TreeReader implements SourceReader {
             }
             reported = true;
             try {
-                // Size and time only: the basic view costs one stat and no attribute map (the unix view parses its
-                // attribute list and fills a map on every call, twice per file of a first backup before).
-                java.nio.file.attribute.BasicFileAttributes now = Files.readAttributes(file,
-                        java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                boolean changed = entry.size().orElse(-1) != read || now.size() != read
-                        || !entry.modified().equals(Optional.of(now.lastModifiedTime().toInstant()));
+                // Size and time only: one statx (or the JDK's basic view, one stat and no attribute map), no names.
+                FileTime modified;
+                long size;
+                if (bytes != null && Fd.Statx.AVAILABLE) {
+                    FileAttributes now = FileAttributes.read(file, bytes, null);
+                    size = now.size();
+                    modified = now.modified();
+                } else {
+                    java.nio.file.attribute.BasicFileAttributes now = Files.readAttributes(file,
+                            java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    size = now.size();
+                    modified = now.lastModifiedTime();
+                }
+                boolean changed = entry.size().orElse(-1) != read || size != read
+                        || !entry.modified().equals(Optional.of(modified.toInstant()));
                 if (changed) {
                     context.warn(entry.path(), "changed while it was read: the snapshot holds the " + read
                             + " bytes read, which may mix old and new content");
