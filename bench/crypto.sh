@@ -17,9 +17,12 @@ cp="backup-crypto/target/test-classes:backup-crypto/target/classes:backup-core/t
 # the JIT settings and the collector bin/mint-backup uses (see there): what the command runs is what is measured
 # (with the JVM's default collector, G1 on most machines, CPU time varies more from run to run)
 jit="-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000 -XX:Tier4CompileThreshold=150000"
-jit="$jit -XX:Tier4BackEdgeThreshold=400000"
-jit="$jit -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.1"
-jit="$jit -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.1"
+jit="$jit -XX:Tier4BackEdgeThreshold=400000 -XX:InlineSmallCode=1000"
+jit="$jit -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.1"
+for c in GHASH GCTR CounterMode; do
+  jit="$jit -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.$c::*,0.001"
+done
+jit="$jit -XX:CompileCommand=MaxNodeLimit,com.sun.crypto.provider.AESCrypt::makeSessionKey,3000"
 case " ${JAVA_OPTS:-} " in
   *" -XX:+Use"*"GC "*) ;;
   *) jit="$jit -XX:+UseSerialGC" ;;
