@@ -79,6 +79,25 @@ class PackOrderRestoreTest {
         }
     }
 
+    /** A pack's run of small blobs is read in a few large reads, not one (or more) per blob: a system call each. */
+    @Test
+    void a_run_of_small_files_is_read_from_its_pack_in_a_few_reads_not_one_per_blob() throws Exception {
+        Path tree = temp.resolve("tree");
+        for (int i = 0; i < 300; i++) {
+            Trees.writeRandom(tree.resolve(String.format("d%d/f%03d.bin", i / 50, i)), 500 + 7L * i, i);
+        }
+        CountingSink sink = new CountingSink(new LocalDirectorySink(temp.resolve("repo")));
+        try (Repository repo = Repository.init(sink, SMALL)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Path restored = temp.resolve("restored");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run();
+            Trees.assertSameTree(tree, Trees.restoredRoot(restored, tree));
+        }
+        assertThat(sink.dataRanges.get()).as("ranged reads of data packs").isPositive().isLessThan(60);
+        assertThat(sink.dataRangeReads.get()).as("reads of their streams, for 300 blobs in %d ranges", sink.dataRanges.get())
+                .isLessThanOrEqualTo(3 * sink.dataRanges.get());
+    }
+
     @Test
     void files_written_by_several_threads_come_back_as_a_streaming_restore_gives_them() throws Exception {
         Path tree = temp.resolve("tree");
@@ -301,6 +320,9 @@ class PackOrderRestoreTest {
     /** Counts reads of each object (ranged or whole) around a real Sink. */
     private static final class CountingSink extends ForwardingSink {
         final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
+        /** Ranged reads of data packs, and the reads of the streams they returned. */
+        final AtomicInteger dataRanges = new AtomicInteger();
+        final AtomicInteger dataRangeReads = new AtomicInteger();
 
         CountingSink(Sink delegate) {
             super(delegate);
@@ -315,7 +337,23 @@ class PackOrderRestoreTest {
         @Override
         public InputStream get(String name, long offset, long length) throws IOException {
             reads.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
-            return super.get(name, offset, length);
+            if (!name.startsWith("data/")) {
+                return super.get(name, offset, length);
+            }
+            dataRanges.incrementAndGet();
+            return new java.io.FilterInputStream(super.get(name, offset, length)) {
+                @Override
+                public int read() throws IOException {
+                    dataRangeReads.incrementAndGet();
+                    return super.read();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    dataRangeReads.incrementAndGet();
+                    return super.read(b, off, len);
+                }
+            };
         }
     }
 }
