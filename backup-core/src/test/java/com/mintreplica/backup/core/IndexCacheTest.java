@@ -222,7 +222,8 @@ class IndexCacheTest {
         assertThat(cached).isEqualTo(listedIndex(local));
         for (String name : cached) {
             String file = new String(Files.readAllBytes(cachedFile(name)), StandardCharsets.ISO_8859_1);
-            assertThat(file).doesNotContain("MBI").doesNotContain("MBX").doesNotContain(name);
+            // The plaintext's 4-byte magics: 3 bytes ("MBI") turned up in random ciphertext now and then (a flaky test).
+            assertThat(file).doesNotContain("MBI1").doesNotContain("MBI3").doesNotContain(name);
             for (byte[] id : known) {
                 assertThat(file).doesNotContain(new String(id, 0, 12, StandardCharsets.ISO_8859_1));
             }
