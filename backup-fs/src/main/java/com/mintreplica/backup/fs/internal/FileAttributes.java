@@ -73,13 +73,27 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
      * With {@code names} null, owner and group names are not looked up (both null).
      */
     public static FileAttributes read(Path path, byte[] bytes, Names names) throws IOException {
+        return read(path, bytes, -1, names);
+    }
+
+    /**
+     * As {@link #read(Path, byte[], Names)}, by the last name of {@code bytes} in the open directory {@code directoryFd}
+     * when that is not -1. Why: given a whole path, the kernel looks up every one of its names again (on the many-files
+     * bench tree, seven a file: 630 against 350 ms for 200,000 stats, warm).
+     */
+    static FileAttributes read(Path path, byte[] bytes, int directoryFd, Names names) throws IOException {
         if (!Fd.Statx.AVAILABLE) {
             return read(path, names);
         }
         StatxBuffer b = STATX.get();
         try {
-            Fd.Statx.statx(Fd.Statx.AT_FDCWD, PathBytes.c(bytes), Fd.Statx.AT_SYMLINK_NOFOLLOW, Fd.Statx.BASIC_STATS,
-                    b.memory);
+            if (directoryFd >= 0) {
+                Fd.Statx.statx(directoryFd, PathBytes.cLastName(bytes), Fd.Statx.AT_SYMLINK_NOFOLLOW,
+                        Fd.Statx.BASIC_STATS, b.memory);
+            } else {
+                Fd.Statx.statx(Fd.Statx.AT_FDCWD, PathBytes.c(bytes), Fd.Statx.AT_SYMLINK_NOFOLLOW,
+                        Fd.Statx.BASIC_STATS, b.memory);
+            }
         } catch (com.sun.jna.LastErrorException e) {
             throw Fd.failure("statx", path, bytes, e.getErrorCode());
         }

@@ -112,6 +112,15 @@ public final class PathBytes {
         return slash == 0 ? new byte[] {'/'} : java.util.Arrays.copyOf(absolute, slash);
     }
 
+    /** The last name of an absolute path's bytes, NUL-terminated: for C calls relative to its directory's descriptor. */
+    static byte[] cLastName(byte[] absolute) {
+        int slash = absolute.length - 1;
+        while (slash >= 0 && absolute[slash] != '/') {
+            slash--;
+        }
+        return java.util.Arrays.copyOfRange(absolute, slash + 1, absolute.length + 1);
+    }
+
     /** NUL-terminated, for C. */
     public static byte[] c(byte[] bytes) {
         return java.util.Arrays.copyOf(bytes, bytes.length + 1);

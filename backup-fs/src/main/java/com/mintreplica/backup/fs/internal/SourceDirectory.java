@@ -34,11 +34,24 @@ final class SourceDirectory {
 
     /** The names in {@code directory} (whose bytes are {@code bytes}), in the order the file system gives them. */
     static List<byte[]> names(Path directory, byte[] bytes) throws IOException {
+        return list(directory, bytes, false).names();
+    }
+
+    /**
+     * A directory's names and, when asked to keep it ({@code keepOpen}), its open descriptor (-1 otherwise), through
+     * which the walk stats the directory's entries by name ({@link FileAttributes#read(Path, byte[], int,
+     * FileAttributes.Names)}). The caller closes a kept descriptor with {@link Fd#close}.
+     */
+    record Listing(List<byte[]> names, int fd) {
+    }
+
+    static Listing list(Path directory, byte[] bytes, boolean keepOpen) throws IOException {
         int fd = Fd.openNoAtime(directory, bytes, FLAGS);
         Memory memory = FREE.poll();
         if (memory == null) {
             memory = new Memory(BUFFER);
         }
+        boolean kept = false;
         try {
             List<byte[]> names = new ArrayList<>();
             byte[] chunk = new byte[BUFFER];
@@ -53,13 +66,16 @@ final class SourceDirectory {
                     throw Fd.failure("getdents64", directory, bytes, e.getErrorCode());
                 }
                 if (n <= 0) {
-                    return names;
+                    kept = keepOpen;
+                    return new Listing(names, kept ? fd : -1);
                 }
                 memory.read(0, chunk, 0, (int) n);
                 parse(chunk, (int) n, names);
             }
         } finally {
-            Fd.close(fd);
+            if (!kept) {
+                Fd.close(fd);
+            }
             FREE.offer(memory);
         }
     }

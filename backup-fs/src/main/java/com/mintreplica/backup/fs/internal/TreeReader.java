@@ -84,17 +84,22 @@ public final class TreeReader implements SourceReader {
         }
     }
 
-    /** A directory being walked: its remaining children, and its entry if not yet emitted. */
+    /**
+     * A directory being walked: its remaining children, its entry if not yet emitted, and the descriptor its listing
+     * kept open (-1 when none), through which its children are stat'ed.
+     */
     private static final class Frame {
         final List<Node> children;
+        final int fd;
         /** The index of the next child to visit, and the end of what was handed to the prefetcher. */
         int next;
         int prefetched;
         Entry pendingEntry;
         final boolean included;
 
-        Frame(List<Node> children, Entry pendingEntry, boolean included) {
-            this.children = children;
+        Frame(Listing listing, Entry pendingEntry, boolean included) {
+            this.children = listing.children();
+            this.fd = listing.fd();
             this.pendingEntry = pendingEntry;
             this.included = included;
         }
@@ -195,13 +200,13 @@ public final class TreeReader implements SourceReader {
             }
             Frame frame = stack.peek();
             if (frame.next >= frame.children.size()) {
-                stack.pop();
+                pop();
                 continue;
             }
             if (lastFileOpened) {
                 prefetchAhead(frame);
             }
-            visit(frame.children.get(frame.next++), frame.included);
+            visit(frame.children.get(frame.next++), frame.included, frame.fd);
         }
     }
 
@@ -235,10 +240,17 @@ public final class TreeReader implements SourceReader {
             stack.push(new Frame(list(rootNode), null, includes.isEmpty()));
             return;
         }
-        visit(rootNode, includes.isEmpty());
+        visit(rootNode, includes.isEmpty(), -1);
     }
 
-    private void visit(Node node, boolean parentIncluded) throws IOException {
+    private void pop() {
+        Frame frame = stack.pop();
+        if (frame.fd >= 0) {
+            Fd.close(frame.fd);
+        }
+    }
+
+    private void visit(Node node, boolean parentIncluded, int directoryFd) throws IOException {
         Path path = node.path();
         String p = node.entryPath();
         if (isExcluded(path)) {
@@ -246,7 +258,7 @@ public final class TreeReader implements SourceReader {
         }
         FileAttributes a;
         try {
-            a = FileAttributes.read(path, node.bytes(), names);
+            a = FileAttributes.read(path, node.bytes(), directoryFd, names);
         } catch (NoSuchFileException vanished) {
             context.warn(p, "vanished before it could be read; not in this snapshot");
             return;
@@ -257,12 +269,12 @@ public final class TreeReader implements SourceReader {
         boolean included = parentIncluded || matchesInclude(path);
         if (a.kind() == FileAttributes.Kind.DIRECTORY) {
             Entry entry = entry(node, p, a, EntryType.DIRECTORY, null);
-            List<Node> children;
+            Listing children;
             try {
                 children = list(node);
             } catch (java.nio.file.AccessDeniedException denied) {
                 context.warn(p, "directory cannot be listed (permission denied); its contents are not in this snapshot");
-                children = List.of();
+                children = new Listing(List.of(), -1);
             } catch (NoSuchFileException vanished) {
                 context.warn(p, "vanished before it could be read; not in this snapshot");
                 return;
@@ -377,12 +389,26 @@ public final class TreeReader implements SourceReader {
         return (!overlapping && !aboveRoots.contains(path)) || emitted.add(path);
     }
 
-    private List<Node> list(Node directory) throws IOException {
+    /** A directory's children in name order, and its descriptor when the listing kept it open (-1 otherwise). */
+    private record Listing(List<Node> children, int fd) {
+    }
+
+    /**
+     * At most this many directories of the walk's stack keep their descriptor open (a deeper directory's children are
+     * stat'ed by their whole path): far below any process's limit.
+     */
+    static final int OPEN_DIRECTORIES = 64;
+
+    private Listing list(Node directory) throws IOException {
         List<Node> children = new ArrayList<>();
         List<byte[]> nameBytes = new ArrayList<>();
+        int fd = -1;
         if (SourceDirectory.AVAILABLE) {
             // Listed without changing the directory's access time (which the next backup would see as a change).
-            for (byte[] name : SourceDirectory.names(directory.path(), directory.bytes())) {
+            SourceDirectory.Listing listing = SourceDirectory.list(directory.path(), directory.bytes(),
+                    Fd.Statx.AVAILABLE && stack.size() < OPEN_DIRECTORIES);
+            fd = listing.fd();
+            for (byte[] name : listing.names()) {
                 nameBytes.add(name);
                 byte[] bytes = PathBytes.child(directory.bytes(), name);
                 children.add(new Node(directory.path().resolve(PathBytes.name(name)), bytes));
@@ -405,7 +431,7 @@ public final class TreeReader implements SourceReader {
         for (Integer i : order) {
             sorted.add(children.get(i));
         }
-        return sorted;
+        return new Listing(sorted, fd);
     }
 
     /** How many of a directory's next children the prefetcher is asked for at a time (see {@link Prefetcher}). */
@@ -532,7 +558,9 @@ public final class TreeReader implements SourceReader {
 
     @Override
     public void close() {
-        stack.clear();
+        while (!stack.isEmpty()) {
+            pop();
+        }
         pendingOut.clear();
         if (prefetcher != null) {
             prefetcher.close();

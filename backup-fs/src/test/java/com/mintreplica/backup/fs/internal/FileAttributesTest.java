@@ -13,7 +13,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The walk's statx gives exactly what the JDK's unix view gives, for every kind of entry of the hostile tree. */
+/**
+ * The walk's statx gives exactly what the JDK's unix view gives, for every kind of entry of the hostile tree, by whole
+ * path and by name in the entry's open directory.
+ */
 class FileAttributesTest {
     @TempDir
     Path temp;
@@ -32,6 +35,14 @@ class FileAttributesTest {
             FileAttributes jdk = FileAttributes.read(path, new FileAttributes.Names());
             FileAttributes statx = FileAttributes.read(path, PathBytes.of(path.toAbsolutePath()), names);
             assertThat(statx).as(path.toString()).isEqualTo(jdk);
+            Path parent = path.toAbsolutePath().getParent();
+            int fd = SourceDirectory.list(parent, PathBytes.of(parent), true).fd();
+            try {
+                assertThat(FileAttributes.read(path, PathBytes.of(path.toAbsolutePath()), fd, names))
+                        .as("%s, by name in its directory", path).isEqualTo(jdk);
+            } finally {
+                Fd.close(fd);
+            }
             kinds.add(statx.kind());
         }
         assertThat(kinds).contains(FileAttributes.Kind.REGULAR, FileAttributes.Kind.DIRECTORY,
