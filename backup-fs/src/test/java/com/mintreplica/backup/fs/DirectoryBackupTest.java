@@ -25,12 +25,11 @@ import com.mintreplica.backup.core.source.SourceEntry;
 import com.mintreplica.backup.core.source.SourceId;
 import com.mintreplica.backup.core.source.SourceReader;
 import com.mintreplica.backup.testkit.InMemorySink;
+import com.mintreplica.backup.testkit.RecordingContext;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -143,8 +142,8 @@ class DirectoryBackupTest {
         Path tree = temp.resolve("t");
         Path file = tree.resolve("growing.log");
         Trees.writeRandom(file, 100_000, 1);
-        List<String> warnings = new ArrayList<>();
-        try (SourceReader reader = DirectorySource.of(tree).open(collecting(warnings))) {
+        RecordingContext context = new RecordingContext();
+        try (SourceReader reader = DirectorySource.of(tree).open(context)) {
             Optional<SourceEntry> next;
             while ((next = reader.next()).isPresent()) {
                 if (next.get().entry().type() == EntryType.REGULAR) {
@@ -156,7 +155,7 @@ class DirectoryBackupTest {
                 }
             }
         }
-        assertThat(warnings).singleElement().asString().contains("growing.log").contains("changed while it was read");
+        assertThat(context.warnings()).singleElement().asString().contains("growing.log").contains("changed while it was read");
     }
 
     /**
@@ -169,8 +168,8 @@ class DirectoryBackupTest {
         Path tree = temp.resolve("t");
         Path file = tree.resolve("spool.dat");
         Trees.writeRandom(file, 10_000, 2);
-        List<String> warnings = new ArrayList<>();
-        try (SourceReader reader = DirectorySource.of(tree).open(collecting(warnings))) {
+        RecordingContext context = new RecordingContext();
+        try (SourceReader reader = DirectorySource.of(tree).open(context)) {
             SourceEntry entry = nextRegular(reader);
             Files.delete(file);
             Process mkfifo = new ProcessBuilder("mkfifo", file.toString()).inheritIO().start();
@@ -179,7 +178,7 @@ class DirectoryBackupTest {
                 assertThat(in.readAllBytes()).isEmpty();
             }
         }
-        assertThat(warnings).singleElement().asString().contains("spool.dat").contains("changed while it was read");
+        assertThat(context.warnings()).singleElement().asString().contains("spool.dat").contains("changed while it was read");
     }
 
     /**
@@ -193,7 +192,7 @@ class DirectoryBackupTest {
         Files.createDirectories(tree);
         Files.writeString(file, "harmless");
         Path secret = Files.writeString(temp.resolve("secret"), "not for this snapshot");
-        try (SourceReader reader = DirectorySource.of(tree).open(collecting(new ArrayList<>()))) {
+        try (SourceReader reader = DirectorySource.of(tree).open(new RecordingContext())) {
             SourceEntry entry = nextRegular(reader);
             Files.delete(file);
             Files.createSymbolicLink(file, secret);
@@ -210,20 +209,6 @@ class DirectoryBackupTest {
             }
         }
         throw new AssertionError("no regular file listed");
-    }
-
-    private static BackupContext collecting(List<String> warnings) {
-        return new BackupContext() {
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public void warn(String path, String message) {
-                warnings.add(path + ": " + message);
-            }
-        };
     }
 
     @Test

@@ -8,7 +8,6 @@ import com.mintreplica.backup.core.Layout;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
 import com.mintreplica.backup.core.SnapshotSelector;
-import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
 import com.mintreplica.backup.core.source.RestoreTarget;
@@ -17,7 +16,6 @@ import com.mintreplica.backup.core.source.SourceEntry;
 import com.mintreplica.backup.core.source.SourceReader;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -182,17 +180,7 @@ public abstract class SourceContract {
     /** Reads every entry and its content, as a backup does. */
     protected static List<Entry> read(Source source) throws Exception {
         List<Entry> out = new ArrayList<>();
-        BackupContext context = new BackupContext() {
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public void warn(String path, String message) {
-            }
-        };
-        try (SourceReader reader = source.open(context)) {
+        try (SourceReader reader = source.open(new RecordingContext())) {
             Optional<SourceEntry> next;
             while ((next = reader.next()).isPresent()) {
                 Entry e = next.get().entry();

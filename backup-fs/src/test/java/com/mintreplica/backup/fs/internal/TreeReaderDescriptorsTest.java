@@ -3,11 +3,10 @@ package com.mintreplica.backup.fs.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.SourceEntry;
+import com.mintreplica.backup.testkit.RecordingContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,19 +26,7 @@ class TreeReaderDescriptorsTest {
     @TempDir
     Path dir;
 
-    private final List<String> warnings = new ArrayList<>();
-
-    private final BackupContext context = new BackupContext() {
-        @Override
-        public Clock clock() {
-            return Clock.systemUTC();
-        }
-
-        @Override
-        public void warn(String path, String message) {
-            warnings.add(path + ": " + message);
-        }
-    };
+    private final RecordingContext context = new RecordingContext();
 
     @BeforeEach
     void native_calls_are_here() {
@@ -76,7 +63,7 @@ class TreeReaderDescriptorsTest {
             }
             assertThat(openDescriptors()).as("open after the walk's end").isEqualTo(before);
         }
-        assertThat(warnings).isEmpty();
+        assertThat(context.warnings()).isEmpty();
         // the directories above the root, the root, the depth directories below it and a file in each
         assertThat(entries).isGreaterThanOrEqualTo(2 * depth);
         // (a few of the JVM's own may come and go meanwhile: without the limit, the walk alone would hold 128)
@@ -119,6 +106,6 @@ class TreeReaderDescriptorsTest {
             }
         }
         assertThat(paths).filteredOn(p -> p.contains("/listed/f")).hasSize(5);
-        assertThat(warnings).isEmpty();
+        assertThat(context.warnings()).isEmpty();
     }
 }
