@@ -106,7 +106,8 @@ public final class BackupPipeline {
             boolean done = false;
             try {
                 snapshot = new BackupRun(repo.store(), new BackupRun.Options(source, tags, job, host, time, clock,
-                        listeners, parent, cachedParent, pool, memoryBudget, Version.tool(), lockWait, stallTimeout)).run();
+                        listeners, parent, cachedParent, pool, parallelism, memoryBudget, Version.tool(), lockWait,
+                        stallTimeout)).run();
                 done = true;
             } finally {
                 cachedParent.ifPresent(ParentCache.Reader::close);
@@ -313,7 +314,10 @@ public final class BackupPipeline {
             return this;
         }
 
-        /** Worker threads when the pipeline runs its own (default: processors + 1). */
+        /**
+         * Worker threads when the pipeline runs its own (default: processors + 1). With {@link #executor} given, the
+         * threads of it a run may use: it sizes how far the reader reads ahead of them.
+         */
         public Builder parallelism(int value) {
             if (value < 1) {
                 throw new InvalidInputException("parallelism must be at least 1: " + value);

@@ -115,6 +115,26 @@ class StallWatchdogTest {
         assertThat(objects("locks/")).isEmpty();
     }
 
+    /**
+     * How far the reader reads ahead of the workers follows their number, not the memory budget alone: with uploads
+     * stuck and a generous budget, the reader stops after four average chunks a worker (two of the largest at least),
+     * and the stall names that budget. It was half the memory budget, here 32 MiB of chunks waiting in the heap.
+     */
+    @Test
+    void the_reader_reads_ahead_four_average_chunks_a_worker_not_half_the_memory_budget() throws Exception {
+        try (Repository repo = Repository.init(store, smallPacks())) {
+            store.hang(under("data/"), Call.PUT);
+            StallException stall = catchThrowableOfType(() -> Backup.pipeline().source(source(8L << 20)).to(repo)
+                    .memoryBudget(64L << 20).parallelism(2).stallTimeout(STALL).build().run(), StallException.class);
+
+            assertThat(stall).as("the backup fails with a stall").isNotNull();
+            long budget = 4 * 2 * (8 << 10);
+            assertThat(stall.getMessage())
+                    .containsPattern("reader \\[mint-backup-backup\\]: waiting for \\d+ bytes of the chunk budget \\(\\d+ of "
+                            + budget + " bytes held");
+        }
+    }
+
     /** 2,000 directories, each with one tiny file: far more tree blobs than a 64 KiB tree pack holds. */
     private static SampleSource tinyDirectories() {
         SampleSource.Builder b = SampleSource.builder();

@@ -62,8 +62,8 @@ public final class BackupRun {
     public record Options(Source source, Set<String> tags, Optional<String> job, String host, Optional<Instant> time,
                           Clock clock, List<BackupListener> listeners, Optional<Manifest> parent,
                           Optional<ParentCache.Reader> cachedParent,
-                          ExecutorService executor, long memoryBudget, String toolVersion, Duration lockWait,
-                          Duration stallTimeout) {
+                          ExecutorService executor, int workers, long memoryBudget, String toolVersion,
+                          Duration lockWait, Duration stallTimeout) {
     }
 
     private final Store store;
@@ -229,10 +229,8 @@ public final class BackupRun {
         // hashed and encoded, together with the listings of closed directories whose tree blobs are not stored yet;
         // encoded data blobs in packs (the open one and those being uploaded); encoded tree blobs in tree packs. The
         // floors only keep packs at their full size in the usual case; correctness does not depend on them.
-        // The chunk budget is half the memory budget: it only has to keep the workers fed, and once the reader no longer
-        // waited for the disk (Prefetcher) a full one raised the peak RSS of a first backup of small files by 10-20 MiB
-        // (measured: 197/197 against 199/214 MiB at -Xmx256m, the same CPU seconds).
-        ByteBudget budget = new ByteBudget(Math.max(options.memoryBudget() / 2, 2L * config.chunkMax()));
+        ByteBudget budget = new ByteBudget(readAhead(options.memoryBudget(), options.workers(), config.chunkAvg(),
+                config.chunkMax()));
         dataPacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.DATA),
                 Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
         treePacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.TREE),
@@ -580,6 +578,21 @@ public final class BackupRun {
             }
             throw rejected;
         }
+    }
+
+    /**
+     * The chunk budget: how far the reader may read ahead of the workers. It only has to keep them fed, four average
+     * chunks a worker, and never more than half the memory budget; never less than two of the largest chunks (one
+     * being encoded while the next is cut). Chunks waiting in it are live when the young generation is collected: each
+     * collection copied them, and grew and shrank the old generation for them. With half of the default 128 MiB
+     * budget, 64 MiB of chunks waited for three workers, and a first backup of bench/compare-restic.sh's tree spent a
+     * fifth of its wall time in young collections (docs/architecture.md, "Memory in flight of a backup"). Half the
+     * memory budget was chosen before the reader kept up with the disk (Prefetcher); a full one had raised the peak
+     * RSS of a first backup of small files too.
+     */
+    static long readAhead(long memoryBudget, int workers, int chunkAvg, int chunkMax) {
+        long fed = 4L * Math.max(1, workers) * chunkAvg;
+        return Math.max(2L * chunkMax, Math.min(memoryBudget / 2, fed));
     }
 
     /** Hashes a chunk and stores it unless known (on a worker); gives its chunk budget back. */
