@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * bin/mint-backup (the packaged jar) forked with an empty environment, as under cron or on a rescue shell (LANG unset),
  * and with LANG=C.UTF-8: the hostile tree backs up and restores name for name, attribute for attribute, either way.
+ * Also the JVM settings the launcher chooses unless JAVA_OPTS does.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CliLocaleIT {
@@ -61,6 +62,22 @@ class CliLocaleIT {
         assertThat(explicit.out()).contains("java.io.tmpdir = " + other + "\n");
         Run unset = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XshowSettings:properties"), "--version");
         assertThat(unset.out()).contains("java.io.tmpdir = /tmp\n");
+    }
+
+    @Test
+    void large_arrays_go_to_the_old_generation_of_the_serial_collector_unless_JAVA_OPTS_says_otherwise()
+            throws Exception {
+        // Data in flight (chunks, encoded blobs, pack ranges) outlives many young collections, which copied it.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String flag = "PretenureSizeThreshold\\s+= ";
+        Run defaults = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+        assertThat(defaults.code()).as(defaults.out()).isZero();
+        assertThat(defaults.out()).containsPattern("UseSerialGC\\s+= true").containsPattern(flag + "262144\\s");
+        Run explicit = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:PretenureSizeThreshold=0"),
+                "--version");
+        assertThat(explicit.out()).containsPattern(flag + "0\\s");
+        Run parallel = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:+UseParallelGC"), "--version");
+        assertThat(parallel.out()).containsPattern("UseParallelGC\\s+= true").containsPattern(flag + "0\\s");
     }
 
     @Test
