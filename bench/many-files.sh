@@ -26,6 +26,7 @@ mkdir -p "$work"
 tree="$work/tree"
 if [ -n "${MANY_TREE:-}" ]; then
   tree=$MANY_TREE    # an existing tree made by gen_many.py, to save generating it again
+  count=$(find "$tree" -type f | wc -l)    # what the table's label says: the tree's files, not the argument
 else
   echo "generating $count files in $tree ..."
   python3 "$here/bench/gen_many.py" create "$tree" "$count"

@@ -233,7 +233,9 @@ final class TreeBuilder<P> {
         admission.acquire(cost, dir.path);
         CompletableFuture<BlobId> tree;
         if (waits.isEmpty() || waits.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
-            // Everything is known (unchanged files reused from the parent, directories done): no hop to a worker.
+            // Everything is known (unchanged files reused from the parent, directories done): nothing to wait for,
+            // but the tree is still encoded and stored on a worker, never on the reader, whose walk a full tree pack's
+            // upload would otherwise hold up.
             tree = track.apply(CompletableFuture.completedFuture(null).thenApplyAsync(v -> encode(children), executor));
         } else {
             tree = track.apply(CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]))
