@@ -132,7 +132,28 @@ public final class MintBackup implements Callable<Integer> {
             return USAGE;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> handle(ex, root));
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // An Error passes picocli's handler: without this the JVM printed a stack trace and nothing to act on.
+            if (root.debug) {
+                e.printStackTrace(err);
+            }
+            err.println(outOfMemory(Runtime.getRuntime().maxMemory()));
+            return FAILED;
+        }
+    }
+
+    /**
+     * What to do when the heap ran out. A backup holds chunks, encoded blobs and packs in flight: its budgets shrink to
+     * a third of the heap (BackupRun.Budgets), but the chunker's buffer (two of the largest chunks) and each worker's
+     * encodings do not. With the default sizes (chunks up to 8 MiB, 16 MiB packs) a backup of 64 MiB files of random
+     * bytes finishes in a 96 MiB heap and runs out of an 88 MiB one.
+     */
+    static String outOfMemory(long maxHeap) {
+        return "mint-backup: the Java heap ran out of memory (its maximum is " + (maxHeap >> 20) + " MiB). Give it"
+                + " more with JAVA_OPTS=-Xmx<size>, for example JAVA_OPTS=-Xmx256m (a backup of large files with the"
+                + " default chunk and pack sizes needs at least 96 MiB); run with --debug for details";
     }
 
     /** The last argument as a path, or null (restore_command's %p comes last). */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * bin/mint-backup (the packaged jar) forked with an empty environment, as under cron or on a rescue shell (LANG unset),
  * and with LANG=C.UTF-8: the hostile tree backs up and restores name for name, attribute for attribute, either way.
- * Also the JVM settings the launcher chooses unless JAVA_OPTS does.
+ * Also the JVM settings the launcher chooses unless JAVA_OPTS does, and what it says when the heap runs out.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CliLocaleIT {
@@ -78,6 +78,41 @@ class CliLocaleIT {
         assertThat(explicit.out()).containsPattern(flag + "0\\s");
         Run parallel = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:+UseParallelGC"), "--version");
         assertThat(parallel.out()).containsPattern("UseParallelGC\\s+= true").containsPattern(flag + "0\\s");
+    }
+
+    @Test
+    void a_heap_too_small_for_the_data_in_flight_is_named_with_what_to_do_and_leaves_no_lease() throws Exception {
+        // 192 MiB of random content in 64 MiB files. The budgets shrink to a third of the heap (SmallHeapIT), but 48 MiB
+        // is too small for the chunker's buffer and the workers' encodings beside them.
+        Path tree = Files.createDirectories(temp.resolve("large"));
+        java.util.Random random = new java.util.Random(7);
+        byte[] block = new byte[1 << 20];
+        for (int f = 0; f < 3; f++) {
+            try (java.io.OutputStream out = Files.newOutputStream(tree.resolve("f" + f + ".bin"))) {
+                for (int m = 0; m < 64; m++) {
+                    random.nextBytes(block);
+                    out.write(block);
+                }
+            }
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String repo = temp.resolve("repo").toString();
+        assertThat(launcher(Map.of("JAVA", java), "init", "--repo", repo).code()).isZero();
+        Run small = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-Xmx48m"), "backup", "--repo", repo, tree.toString());
+        assertThat(small.code()).as(small.out()).isEqualTo(MintBackup.FAILED);
+        assertThat(small.out()).contains("mint-backup: the Java heap ran out of memory (its maximum is ",
+                "JAVA_OPTS=-Xmx").doesNotContain("Exception in thread", "\tat ");
+        Run fits = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-Xmx128m"), "backup", "--repo", repo, tree.toString());
+        assertThat(fits.code()).as("a larger heap backs it up (no lease was left behind): " + fits.out()).isZero();
+        Path restored = temp.resolve("restored");
+        Run restore = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-Xmx128m"), "restore", "--repo", repo, "latest",
+                "--target", restored.toString());
+        assertThat(restore.code()).as(restore.out()).isZero();
+        for (int f = 0; f < 3; f++) {
+            Path name = Path.of("f" + f + ".bin");
+            assertThat(Files.mismatch(tree.resolve(name), restored.resolve(tree.toString().substring(1)).resolve(name)))
+                    .isEqualTo(-1L);
+        }
     }
 
     @Test

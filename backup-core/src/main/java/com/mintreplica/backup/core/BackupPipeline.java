@@ -326,7 +326,11 @@ public final class BackupPipeline {
             return this;
         }
 
-        /** Bytes of content held in flight between reading and storing (default: an eighth of the heap, 16 to 128 MiB). */
+        /**
+         * Bytes of content held in flight between reading and storing (default: an eighth of the heap, 16 to 128 MiB).
+         * Floors of two packs and two of the largest chunks keep packs full, but the budgets never take more than a
+         * third of the heap's maximum together: in a smaller heap packs come out shorter instead.
+         */
         public Builder memoryBudget(long bytes) {
             this.memoryBudget = bytes;
             return this;

@@ -228,13 +228,13 @@ public final class BackupRun {
         // Three budgets bound memory (see ByteBudget and PackBudget for why none can deadlock): chunks cut but not yet
         // hashed and encoded, together with the listings of closed directories whose tree blobs are not stored yet;
         // encoded data blobs in packs (the open one and those being uploaded); encoded tree blobs in tree packs. The
-        // floors only keep packs at their full size in the usual case; correctness does not depend on them.
-        ByteBudget budget = new ByteBudget(readAhead(options.memoryBudget(), options.workers(), config.chunkAvg(),
-                config.chunkMax()));
-        dataPacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.DATA),
-                Math.max(options.memoryBudget(), 2L * (config.packSize() + config.chunkMax())));
-        treePacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.TREE),
-                Math.max(options.memoryBudget() / 4, 2L * config.packSize()));
+        // floors only keep packs at their full size in the usual case; correctness does not depend on them. A heap
+        // too small for them shrinks all three (see Budgets).
+        Budgets budgets = Budgets.of(options.memoryBudget(), options.workers(), config.chunkAvg(), config.chunkMax(),
+                config.packSize(), Runtime.getRuntime().maxMemory());
+        ByteBudget budget = new ByteBudget(budgets.chunks());
+        dataPacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.DATA), budgets.dataPacks());
+        treePacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.TREE), budgets.treePacks());
         ParentListing parentRoot = parentRoot();
         TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
                 options.executor(), this::track, options.source().id().toString(), treeAdmission(budget));
@@ -581,18 +581,39 @@ public final class BackupRun {
     }
 
     /**
-     * The chunk budget: how far the reader may read ahead of the workers. It only has to keep them fed, four average
-     * chunks a worker, and never more than half the memory budget; never less than two of the largest chunks (one
-     * being encoded while the next is cut). Chunks waiting in it are live when the young generation is collected: each
-     * collection copied them, and grew and shrank the old generation for them. With half of the default 128 MiB
-     * budget, 64 MiB of chunks waited for three workers, and a first backup of bench/compare-restic.sh's tree spent a
-     * fifth of its wall time in young collections (docs/architecture.md, "Memory in flight of a backup"). Half the
-     * memory budget was chosen before the reader kept up with the disk (Prefetcher); a full one had raised the peak
-     * RSS of a first backup of small files too.
+     * The three budgets of a run, in bytes: chunks cut ahead of the workers, encoded data blobs in packs, encoded tree
+     * blobs in tree packs.
+     *
+     * <p>The chunk budget only has to keep the workers fed: four average chunks a worker, never more than half the
+     * memory budget, never less than two of the largest chunks (one being encoded while the next is cut). Chunks
+     * waiting in it are live when the young generation is collected: each collection copied them, and grew and shrank
+     * the old generation for them. With half of the default 128 MiB budget, 64 MiB of chunks waited for three workers,
+     * and a first backup of bench/compare-restic.sh's tree spent a fifth of its wall time in young collections
+     * (docs/architecture.md, "Memory in flight of a backup").
+     *
+     * <p>The floors (two largest chunks; two packs and two chunks of data; two tree packs) keep packs at their full
+     * size, and came to 96 MiB with the default sizes whatever the heap (288 MiB with 64 MiB packs): a backup of large
+     * files ran out of a 96 or 112 MiB heap. Together the three budgets now take at most a third of the heap's maximum
+     * (the serial collector's old generation is two thirds of it, and the launcher sends arrays of 256 KiB and more
+     * there), beside the chunker's buffer, the workers' encodings and the rest of what the run holds. Above that they
+     * shrink in proportion, each to no less than one largest chunk (an item larger than a budget still goes alone, so
+     * no size can block), and packs come out shorter. With the defaults that happens below a heap of 288 MiB.
      */
-    static long readAhead(long memoryBudget, int workers, int chunkAvg, int chunkMax) {
-        long fed = 4L * Math.max(1, workers) * chunkAvg;
-        return Math.max(2L * chunkMax, Math.min(memoryBudget / 2, fed));
+    record Budgets(long chunks, long dataPacks, long treePacks) {
+        static Budgets of(long memoryBudget, int workers, int chunkAvg, int chunkMax, int packSize, long maxHeap) {
+            long fed = 4L * Math.max(1, workers) * chunkAvg;
+            long chunks = Math.max(2L * chunkMax, Math.min(memoryBudget / 2, fed));
+            long data = Math.max(memoryBudget, 2L * (packSize + chunkMax));
+            long trees = Math.max(memoryBudget / 4, 2L * packSize);
+            long limit = maxHeap / 3;
+            long sum = chunks + data + trees;
+            if (maxHeap <= 0 || sum <= limit) {
+                return new Budgets(chunks, data, trees);
+            }
+            double scale = (double) limit / sum;
+            return new Budgets(Math.max(chunkMax, (long) (chunks * scale)), Math.max(chunkMax, (long) (data * scale)),
+                    Math.max(chunkMax, (long) (trees * scale)));
+        }
     }
 
     /** Hashes a chunk and stores it unless known (on a worker); gives its chunk budget back. */
