@@ -26,6 +26,9 @@ class CliLocaleIT {
     @TempDir
     Path temp;
 
+    /** This JVM's java: the launcher finds none itself under env -i (no PATH). */
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
     private record Run(int code, String out) {
     }
 
@@ -49,18 +52,17 @@ class CliLocaleIT {
     @Test
     void TMPDIR_is_where_the_JVM_puts_temporary_files_unless_JAVA_OPTS_says_otherwise() throws Exception {
         // A restore spills its plan to java.io.tmpdir, which the JVM sets to /tmp whatever TMPDIR says.
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path tmp = Files.createDirectories(temp.resolve("my tmp"));
-        Run run = launcher(Map.of("JAVA", java, "TMPDIR", tmp.toString(), "JAVA_OPTS", "-XshowSettings:properties"),
+        Run run = launcher(Map.of("JAVA", JAVA, "TMPDIR", tmp.toString(), "JAVA_OPTS", "-XshowSettings:properties"),
                 "--version");
         assertThat(run.code()).as(run.out()).isZero();
         assertThat(run.out()).contains("java.io.tmpdir = " + tmp + "\n");
         Path other = Files.createDirectories(temp.resolve("other"));
-        Run explicit = launcher(Map.of("JAVA", java, "TMPDIR", tmp.toString(),
+        Run explicit = launcher(Map.of("JAVA", JAVA, "TMPDIR", tmp.toString(),
                 "JAVA_OPTS", "-XshowSettings:properties -Djava.io.tmpdir=" + other), "--version");
         assertThat(explicit.code()).as(explicit.out()).isZero();
         assertThat(explicit.out()).contains("java.io.tmpdir = " + other + "\n");
-        Run unset = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XshowSettings:properties"), "--version");
+        Run unset = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-XshowSettings:properties"), "--version");
         assertThat(unset.out()).contains("java.io.tmpdir = /tmp\n");
     }
 
@@ -68,15 +70,14 @@ class CliLocaleIT {
     void large_arrays_go_to_the_old_generation_of_the_serial_collector_unless_JAVA_OPTS_says_otherwise()
             throws Exception {
         // Data in flight (chunks, encoded blobs, pack ranges) outlives many young collections, which copied it.
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String flag = "PretenureSizeThreshold\\s+= ";
-        Run defaults = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+        Run defaults = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
         assertThat(defaults.code()).as(defaults.out()).isZero();
         assertThat(defaults.out()).containsPattern("UseSerialGC\\s+= true").containsPattern(flag + "262144\\s");
-        Run explicit = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:PretenureSizeThreshold=0"),
+        Run explicit = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:PretenureSizeThreshold=0"),
                 "--version");
         assertThat(explicit.out()).containsPattern(flag + "0\\s");
-        Run parallel = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:+UseParallelGC"), "--version");
+        Run parallel = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:+UseParallelGC"), "--version");
         assertThat(parallel.out()).containsPattern("UseParallelGC\\s+= true").containsPattern(flag + "0\\s");
     }
 
@@ -95,17 +96,16 @@ class CliLocaleIT {
                 }
             }
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String repo = temp.resolve("repo").toString();
-        assertThat(launcher(Map.of("JAVA", java), "init", "--repo", repo).code()).isZero();
-        Run small = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-Xmx48m"), "backup", "--repo", repo, tree.toString());
+        assertThat(launcher(Map.of("JAVA", JAVA), "init", "--repo", repo).code()).isZero();
+        Run small = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-Xmx48m"), "backup", "--repo", repo, tree.toString());
         assertThat(small.code()).as(small.out()).isEqualTo(MintBackup.FAILED);
         assertThat(small.out()).contains("mint-backup: the Java heap ran out of memory (its maximum is ",
                 "JAVA_OPTS=-Xmx").doesNotContain("Exception in thread", "\tat ");
-        Run fits = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-Xmx128m"), "backup", "--repo", repo, tree.toString());
+        Run fits = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-Xmx128m"), "backup", "--repo", repo, tree.toString());
         assertThat(fits.code()).as("a larger heap backs it up (no lease was left behind): " + fits.out()).isZero();
         Path restored = temp.resolve("restored");
-        Run restore = launcher(Map.of("JAVA", java, "JAVA_OPTS", "-Xmx128m"), "restore", "--repo", repo, "latest",
+        Run restore = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-Xmx128m"), "restore", "--repo", repo, "latest",
                 "--target", restored.toString());
         assertThat(restore.code()).as(restore.out()).isZero();
         for (int f = 0; f < 3; f++) {
@@ -120,10 +120,9 @@ class CliLocaleIT {
         HostileTree tree = HostileTree.create(temp.resolve("tree"), 16L << 20);
         Map<String, Map<String, String>> expected = TreeFacts.describe(tree.root());
         expected.values().removeIf(f -> f.get("type").equals("socket"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (Map<String, String> locale : List.of(Map.<String, String>of(), Map.of("LANG", "C.UTF-8"))) {
             Map<String, String> env = new HashMap<>(locale);
-            env.put("JAVA", java); // no PATH under env -i
+            env.put("JAVA", JAVA); // no PATH under env -i
             String name = locale.isEmpty() ? "unset" : "utf8";
             String repo = temp.resolve("repo-" + name).toString();
             Path restore = temp.resolve("restore-" + name);
@@ -144,7 +143,7 @@ class CliLocaleIT {
         }
         // java -jar without the launcher, LANG unset: the argument cannot be decoded, and the CLI says so at once
         Path unicode = HostileTree.at(tree.root().resolve("names"), "ünïcødé".getBytes(StandardCharsets.UTF_8));
-        Run raw = fork(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        Run raw = fork(List.of(JAVA, "-jar",
                 Path.of("target", "mint-backup.jar").toAbsolutePath().toString(), "backup", "--repo",
                 temp.resolve("repo-unset").toString(), unicode.toString()), Map.of());
         assertThat(raw.code()).as(raw.out()).isEqualTo(2);

@@ -31,7 +31,8 @@ class ManyFilesIT {
     @TempDir
     static Path temp;
 
-    private static Process java(String heap, List<String> args) throws Exception {
+    /** A JVM with this heap and the tests' class path, running {@code args} (a main class and its arguments). */
+    static Process java(String heap, List<String> args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 heap, "-cp", System.getProperty("java.class.path")));
         command.addAll(args);

@@ -3,7 +3,6 @@ package com.mintreplica.backup.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -24,16 +23,10 @@ class SmallHeapIT {
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void large_packs_back_up_and_verify_in_a_heap_smaller_than_their_budgets_floors() throws Exception {
-        Path log = temp.resolve("output.txt");
-        Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                SmallHeapMain.class.getName(), temp.resolve("repo").toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = ManyFilesIT.java("-Xmx160m", List.of("-XX:+UseSerialGC", SmallHeapMain.class.getName(),
+                temp.resolve("repo").toString()));
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         boolean ended = p.waitFor(5, TimeUnit.MINUTES);
-        if (!ended) {
-            p.destroyForcibly().waitFor();
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(ended).as(output).isTrue();
         assertThat(output).doesNotContain("OutOfMemoryError").contains("backed up ", "verified ok");
         assertThat(p.exitValue()).as(output).isZero();
