@@ -82,6 +82,25 @@ class CliLocaleIT {
     }
 
     @Test
+    void the_heap_takes_transparent_huge_pages_where_the_kernel_gives_them_on_request_unless_JAVA_OPTS_says_otherwise()
+            throws Exception {
+        // A page fault per 4 KiB the heap commits (and commits again as the serial collector shrinks and grows it).
+        Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        String kernel = Files.isReadable(setting) ? Files.readString(setting) : "";
+        String flag = "UseTransparentHugePages\\s+= ";
+        Run defaults = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+        assertThat(defaults.code()).as(defaults.out()).isZero();
+        // with "always" every process has them already; with "never" the JVM would warn on the operator's terminal
+        assertThat(defaults.out()).as(kernel).containsPattern(flag + (kernel.contains("[madvise]") ? "true" : "false"));
+        assertThat(defaults.out()).doesNotContain("VM warning");
+        Run off = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:-UseTransparentHugePages"),
+                "--version");
+        assertThat(off.out()).containsPattern(flag + "false");
+        Run plain = launcher(Map.of("JAVA", JAVA), "--version");
+        assertThat(plain.out()).as("nothing but the version").startsWith("mint-backup ").doesNotContain("warning");
+    }
+
+    @Test
     void a_heap_too_small_for_the_data_in_flight_is_named_with_what_to_do_and_leaves_no_lease() throws Exception {
         // 192 MiB of random content in 64 MiB files. The budgets shrink to a third of the heap (SmallHeapIT), but 48 MiB
         // is too small for the chunker's buffer and the workers' encodings beside them.
