@@ -76,11 +76,22 @@ final class ContentWriter {
         }
     }
 
+    /**
+     * The most one write hands the channel. The JDK writes a heap array through a temporary direct buffer of the
+     * request's size, which each thread caches and replaces by a new one (allocated, zeroed and faulted in page by page)
+     * whenever a longer request comes: a restore's writers wrote blobs of varying length up to 8 MiB and more, and
+     * those buffers were a large part of its page faults. At most 1 MiB a write, each thread keeps one buffer.
+     */
+    static final int MAX_WRITE = 1 << 20;
+
     private void writeFully(byte[] b, int off, int len, long at) throws IOException {
         ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+        int end = off + len;
         long p = at;
         while (buffer.hasRemaining()) {
+            buffer.limit(Math.min(end, buffer.position() + MAX_WRITE));
             p += channel.write(buffer, p);
+            buffer.limit(end);
         }
         extent = Math.max(extent, p);
     }
