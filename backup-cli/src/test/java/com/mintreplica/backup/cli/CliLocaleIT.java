@@ -101,6 +101,28 @@ class CliLocaleIT {
     }
 
     @Test
+    void run_by_its_own_path_the_launcher_starts_no_program_but_java() throws Exception {
+        // Each program the launcher starts costs about 4 ms on the bench VM, and a short command is a second: readlink,
+        // dirname and sed ran on every start (18 ms). readlink still runs when the launcher or java is a link.
+        Path strace = Path.of("/usr/bin/strace");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(strace), "strace is not installed");
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isSymbolicLink(Path.of(JAVA)), JAVA + " is a link");
+        Path trace = temp.resolve("execve.trace");
+        String self = Path.of("..", "bin", "mint-backup").toAbsolutePath().normalize().toString();
+        Run run = fork(List.of(strace.toString(), "-f", "-qq", "-e", "trace=execve", "-o", trace.toString(), self,
+                "--version"), Map.of("JAVA", JAVA));
+        assertThat(run.code()).as(run.out()).isZero();
+        List<String> started = new ArrayList<>();
+        for (String line : Files.readAllLines(trace)) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("execve\\(\"([^\"]+)\".*\\) = 0").matcher(line);
+            if (m.find()) {
+                started.add(m.group(1));
+            }
+        }
+        assertThat(started).containsExactly(self, JAVA);
+    }
+
+    @Test
     void a_heap_too_small_for_the_data_in_flight_is_named_with_what_to_do_and_leaves_no_lease() throws Exception {
         // 192 MiB of random content in 64 MiB files. The budgets shrink to a third of the heap (SmallHeapIT), but 48 MiB
         // is too small for the chunker's buffer and the workers' encodings beside them.
