@@ -48,7 +48,8 @@ class LocalDirectorySinkRangeReadTest {
 
         assertThat(read.get()).isEqualTo(Arrays.copyOfRange(content, (int) offset, (int) offset + length));
         assertThat(firstRead.get()).isEqualTo(LocalDirectorySink.MAX_READ);
-        assertThat(held).as("direct buffer bytes the reading thread held").isLessThanOrEqualTo(LocalDirectorySink.MAX_READ);
+        // one buffer of MAX_READ (a read of the whole range held 10 MiB); the margin is for other threads of this JVM
+        assertThat(held).as("direct buffer bytes the reading thread held").isLessThan(length / 4);
     }
 
     interface Body {
