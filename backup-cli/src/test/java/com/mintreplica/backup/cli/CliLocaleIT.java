@@ -32,8 +32,11 @@ class CliLocaleIT {
     private record Run(int code, String out) {
     }
 
+    /** The launcher of this checkout, by its own absolute path. */
+    private static final String LAUNCHER = Path.of("..", "bin", "mint-backup").toAbsolutePath().normalize().toString();
+
     private static Run launcher(Map<String, String> env, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of("..", "bin", "mint-backup").toAbsolutePath().normalize().toString()));
+        List<String> command = new ArrayList<>(List.of(LAUNCHER));
         command.addAll(List.of(args));
         return fork(command, env);
     }
@@ -108,18 +111,18 @@ class CliLocaleIT {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(strace), "strace is not installed");
         org.junit.jupiter.api.Assumptions.assumeFalse(Files.isSymbolicLink(Path.of(JAVA)), JAVA + " is a link");
         Path trace = temp.resolve("execve.trace");
-        String self = Path.of("..", "bin", "mint-backup").toAbsolutePath().normalize().toString();
-        Run run = fork(List.of(strace.toString(), "-f", "-qq", "-e", "trace=execve", "-o", trace.toString(), self,
+        Run run = fork(List.of(strace.toString(), "-f", "-qq", "-e", "trace=execve", "-o", trace.toString(), LAUNCHER,
                 "--version"), Map.of("JAVA", JAVA));
         assertThat(run.code()).as(run.out()).isZero();
+        java.util.regex.Pattern execve = java.util.regex.Pattern.compile("execve\\(\"([^\"]+)\".*\\) = 0");
         List<String> started = new ArrayList<>();
         for (String line : Files.readAllLines(trace)) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("execve\\(\"([^\"]+)\".*\\) = 0").matcher(line);
+            java.util.regex.Matcher m = execve.matcher(line);
             if (m.find()) {
                 started.add(m.group(1));
             }
         }
-        assertThat(started).containsExactly(self, JAVA);
+        assertThat(started).containsExactly(LAUNCHER, JAVA);
     }
 
     @Test
