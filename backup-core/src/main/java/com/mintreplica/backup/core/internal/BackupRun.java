@@ -86,6 +86,8 @@ public final class BackupRun {
     /** The open data pack and the budget of data blobs in packs; the same for tree blobs: see PackBudget. */
     private PackBudget dataPacks;
     private PackBudget treePacks;
+    /** The workers' encodings of chunks and tree blobs of {@link #BATCH_CHUNK} bytes and more: see storeEncoded. */
+    private ByteBudget encodings;
     private final Map<Integer, BlobId> zeroIds = new ConcurrentHashMap<>();
     private long entries;
     private long totalBytes;
@@ -221,20 +223,21 @@ public final class BackupRun {
         RepoConfig config = store.config();
         boolean chunked = config.layout() == Layout.CHUNKED;
         FastCdc chunker = new FastCdc(config.chunkMin(), config.chunkAvg(), config.chunkMax(), config.chunkSeed());
-        FastCdc.Stream cutter = chunker.newStream();
         store.upgradeFormat();
         // [lock] Read again under the lease: an index cached before it may name blobs a prune has deleted since.
         index = store.reloadIndex();
-        // Three budgets bound memory (see ByteBudget and PackBudget for why none can deadlock): chunks cut but not yet
+        // Four budgets bound memory (see ByteBudget and PackBudget for why none can deadlock): chunks cut but not yet
         // hashed and encoded, together with the listings of closed directories whose tree blobs are not stored yet;
-        // encoded data blobs in packs (the open one and those being uploaded); encoded tree blobs in tree packs. The
-        // floors only keep packs at their full size in the usual case; correctness does not depend on them. A heap
-        // too small for them shrinks all three (see Budgets).
+        // encoded data blobs in packs (the open one and those being uploaded); encoded tree blobs in tree packs; the
+        // workers' encodings under way. The floors only keep packs at their full size in the usual case; correctness
+        // does not depend on them. A heap too small for them shrinks all four (see Budgets).
         Budgets budgets = Budgets.of(options.memoryBudget(), options.workers(), config.chunkAvg(), config.chunkMax(),
                 config.packSize(), Runtime.getRuntime().maxMemory());
+        FastCdc.Stream cutter = chunker.newStream(budgets.chunker());
         ByteBudget budget = new ByteBudget(budgets.chunks());
         dataPacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.DATA), budgets.dataPacks());
         treePacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.TREE), budgets.treePacks());
+        encodings = new ByteBudget(budgets.encodings());
         ParentListing parentRoot = parentRoot();
         TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
                 options.executor(), this::track, options.source().id().toString(), treeAdmission(budget));
@@ -581,8 +584,8 @@ public final class BackupRun {
     }
 
     /**
-     * The three budgets of a run, in bytes: chunks cut ahead of the workers, encoded data blobs in packs, encoded tree
-     * blobs in tree packs.
+     * The four budgets of a run, in bytes: chunks cut ahead of the workers, encoded data blobs in packs, encoded tree
+     * blobs in tree packs, and the workers' encodings under way; and the largest buffer of the chunker.
      *
      * <p>The chunk budget only has to keep the workers fed: four average chunks a worker, never more than half the
      * memory budget, never less than two of the largest chunks (one being encoded while the next is cut). Chunks
@@ -591,28 +594,41 @@ public final class BackupRun {
      * and a first backup of bench/compare-restic.sh's tree spent a fifth of its wall time in young collections
      * (docs/architecture.md, "Memory in flight of a backup").
      *
+     * <p>A worker's encoding of a chunk holds its compressed form and its encrypted form, up to twice the chunk: every
+     * worker at once with the largest chunks, unless the memory budget is smaller.
+     *
+     * <p>The chunker keeps at least one largest chunk ahead of its cut in a buffer of up to two largest chunks (16 MiB
+     * with the defaults): in a heap smaller than eight times that, up to an eighth of the heap, but at least one and a
+     * half largest chunks (FastCdc.Stream; 12 MiB, about a fifth of a 64 MiB heap).
+     *
      * <p>The floors (two largest chunks; two packs and two chunks of data; two tree packs) keep packs at their full
-     * size, and came to 96 MiB with the default sizes whatever the heap (288 MiB with 64 MiB packs): a backup of large
-     * files ran out of a 96 or 112 MiB heap. Together the three budgets now take at most a third of the heap's maximum
-     * (the serial collector's old generation is two thirds of it, and the launcher sends arrays of 256 KiB and more
-     * there), beside the chunker's buffer, the workers' encodings and the rest of what the run holds. Above that they
-     * shrink in proportion, each to no less than one largest chunk (an item larger than a budget still goes alone, so
-     * no size can block), and packs come out shorter. With the defaults that happens below a heap of 288 MiB.
+     * size. Together the four budgets take at most two fifths of the heap's maximum less the chunker's buffer: the
+     * serial collector's old generation is two thirds of the heap, the launcher sends arrays of 256 KiB and more there,
+     * and the rest of it is for the workers' kept compression buffers (ZstdScratch, up to a sixty-fourth of the heap
+     * each) and what else the run holds (the classes' own data: 6-8 MiB). Above that they shrink in proportion, each to
+     * no less than one average chunk (an item larger than a budget still goes alone, so no size can block), and packs
+     * come out shorter. With the default sizes and three workers that happens below a heap of about 420 MiB. (Half the
+     * heap less a 16 MiB chunker buffer left a backup of large random files in a 64 MiB heap a few MiB short when its
+     * class path was eighty jars instead of one.)
      */
-    record Budgets(long chunks, long dataPacks, long treePacks) {
+    record Budgets(long chunks, long dataPacks, long treePacks, long encodings, int chunker) {
         static Budgets of(long memoryBudget, int workers, int chunkAvg, int chunkMax, int packSize, long maxHeap) {
-            long fed = 4L * Math.max(1, workers) * chunkAvg;
+            int w = Math.max(1, workers);
+            long fed = 4L * w * chunkAvg;
             long chunks = Math.max(2L * chunkMax, Math.min(memoryBudget / 2, fed));
             long data = Math.max(memoryBudget, 2L * (packSize + chunkMax));
             long trees = Math.max(memoryBudget / 4, 2L * packSize);
-            long limit = maxHeap / 3;
-            long sum = chunks + data + trees;
+            long encodings = Math.min(2L * w * chunkMax, Math.max(2L * chunkMax, memoryBudget));
+            int chunker = maxHeap <= 0 ? 2 * chunkMax
+                    : (int) Math.max(chunkMax + chunkMax / 2, Math.min(2L * chunkMax, maxHeap / 8));
+            long limit = maxHeap / 5 * 2 - chunker;
+            long sum = chunks + data + trees + encodings;
             if (maxHeap <= 0 || sum <= limit) {
-                return new Budgets(chunks, data, trees);
+                return new Budgets(chunks, data, trees, encodings, chunker);
             }
-            double scale = (double) limit / sum;
-            return new Budgets(Math.max(chunkMax, (long) (chunks * scale)), Math.max(chunkMax, (long) (data * scale)),
-                    Math.max(chunkMax, (long) (trees * scale)));
+            double scale = (double) Math.max(0, limit) / sum;
+            return new Budgets(Math.max(chunkAvg, (long) (chunks * scale)), Math.max(chunkAvg, (long) (data * scale)),
+                    Math.max(chunkAvg, (long) (trees * scale)), Math.max(chunkAvg, (long) (encodings * scale)), chunker);
         }
     }
 
@@ -622,9 +638,8 @@ public final class BackupRun {
             return onWorker(() -> {
                 BlobId id = blobId(chunk);
                 if (!index.contains(id) && claimed.add(id)) {
-                    byte[] encoded = codec.encode(chunk);
+                    storeEncoded(dataPacks, id, chunk);
                     bytesNew.addAndGet(chunk.length);
-                    pack(dataPacks, id, encoded, chunk.length);
                 }
                 return id;
             });
@@ -638,10 +653,38 @@ public final class BackupRun {
         return onWorker(() -> {
             BlobId id = codec.blobId(plain);
             if (!index.contains(id) && claimed.add(id)) {
-                pack(treePacks, id, codec.encode(plain), plain.length);
+                storeEncoded(treePacks, id, plain);
             }
             return id;
         });
+    }
+
+    /**
+     * Encodes a blob and puts it into a pack. An encoding of {@link #BATCH_CHUNK} bytes and more holds the encodings
+     * budget (twice the plain length: the compressed form and the encrypted one) until the blob is in its pack, whose
+     * budget then counts it: without it, every worker's encodings of the largest chunks came on top of the other
+     * budgets, and a backup of large files ran out of an 88 MiB heap. Smaller encodings are at most a few times
+     * {@code BATCH_CHUNK} a worker and skip it. A worker waits here only for other workers' encodings, which end
+     * without waiting on this budget (a pack waits only for uploads under way), so this cannot deadlock.
+     */
+    private void storeEncoded(PackBudget packs, BlobId id, byte[] plain) throws IOException {
+        long cost = plain.length < BATCH_CHUNK ? 0 : 2L * plain.length;
+        if (cost > 0 && !encodings.tryAcquire(cost)) {
+            try (Watchdog.Activity waiting = watch.activity("worker", () -> "waiting for " + ByteBudget.cost(cost)
+                    + " bytes of the encoding budget for blob " + id + " (" + encodings.describe() + ")")) {
+                encodings.acquire(cost);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackupException("the backup was interrupted");
+            }
+        }
+        try {
+            pack(packs, id, codec.encode(plain), plain.length);
+        } finally {
+            if (cost > 0) {
+                encodings.release(cost);
+            }
+        }
     }
 
     /** A worker's store of one blob: between the watchdog's check and its progress mark, its failure kept for the run. */

@@ -78,7 +78,16 @@ public final class FastCdc {
      * resident) 16 MiB for the default 8 MiB chunk maximum.
      */
     public Stream newStream() {
-        return new Stream();
+        return new Stream(2 * max);
+    }
+
+    /**
+     * A chunker for streams whose buffer grows to no more than {@code limit} bytes (at least max and a half). The
+     * buffer keeps at least max bytes ahead of the next cut, so a smaller one is compacted more often: up to two bytes
+     * moved per byte read at the smallest limit, against one at 2 x max. For a small heap (BackupRun.Budgets).
+     */
+    public Stream newStream(int limit) {
+        return new Stream(Math.max(max + max / 2, Math.min(2 * max, limit)));
     }
 
     /** The first size of a {@link Stream}'s buffer. */
@@ -91,9 +100,11 @@ public final class FastCdc {
         private int start;
         private int end;
         private boolean eof;
+        private final int limit;
 
-        private Stream() {
-            this.buffer = new byte[Math.min(2 * max, INITIAL_BUFFER)];
+        private Stream(int limit) {
+            this.limit = limit;
+            this.buffer = new byte[Math.min(limit, INITIAL_BUFFER)];
         }
 
         /** The buffer's current size (for tests). */
@@ -126,18 +137,19 @@ public final class FastCdc {
         }
 
         private void fill() throws IOException {
-            // Compact only once more than max bytes were consumed: each byte is moved at most once on average.
-            if (start >= max || (start > 0 && end == buffer.length)) {
+            // Compact only once the rest of the largest buffer could not hold max bytes ahead of the cut: each byte is
+            // moved at most once on average with a buffer of 2 x max, twice with one of max and a half.
+            if (start >= limit - max || (start > 0 && end == buffer.length)) {
                 System.arraycopy(buffer, start, buffer, 0, end - start);
                 end -= start;
                 start = 0;
             }
             while (true) {
                 if (end == buffer.length) {
-                    if (buffer.length >= 2 * max) {
+                    if (buffer.length >= limit) {
                         return;
                     }
-                    buffer = Arrays.copyOf(buffer, (int) Math.min(2L * max, 2L * buffer.length));
+                    buffer = Arrays.copyOf(buffer, (int) Math.min(limit, 2L * buffer.length));
                 }
                 // At most 1 MiB per read: a file channel copies through a temporary direct buffer of the read's size.
                 int n = in.read(buffer, end, Math.min(buffer.length - end, 1 << 20));

@@ -18,11 +18,17 @@ public final class ZstdScratch {
     private final ThreadLocal<State> states;
 
     /**
-     * The largest buffer a thread keeps between calls: enough for the largest default chunk. A larger input (a big
-     * manifest or index object) is compressed into a buffer of its own, so that a long-lived thread does not hold on to
-     * the largest buffer it ever needed.
+     * The largest buffer a thread keeps between calls: enough for the largest default chunk (16 MiB), but no more than a
+     * sixty-fourth of the heap, so that in a small heap the workers' kept buffers stay small beside the backup's
+     * budgets (a 64 MiB heap: 1 MiB a thread; BackupRun.Budgets). A larger input (a big manifest or index object, or a
+     * large chunk in a small heap) is compressed into a buffer of its own, so that a long-lived thread does not hold on
+     * to the largest buffer it ever needed.
      */
-    static final int KEEP_MAX = 16 << 20;
+    static final int KEEP_MAX = keepMax(Runtime.getRuntime().maxMemory());
+
+    static int keepMax(long maxHeap) {
+        return (int) Math.max(1 << 20, Math.min(16 << 20, maxHeap / 64));
+    }
 
     /** A thread's compression context and the buffer it reuses. */
     private static final class State {

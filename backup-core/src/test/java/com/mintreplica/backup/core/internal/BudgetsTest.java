@@ -40,18 +40,49 @@ class BudgetsTest {
     }
 
     @Test
-    void together_they_take_at_most_a_third_of_the_heap_shrinking_in_proportion_to_one_largest_chunk_each() {
-        // A 144 MiB heap (the default memory budget is then 18 MiB): the floors came to 96 MiB, two thirds of it.
-        BackupRun.Budgets b = defaults(18L * MIB, 3, 144L * MIB);
-        assertThat(b.chunks() + b.dataPacks() + b.treePacks()).isLessThanOrEqualTo(48L * MIB);
-        assertThat(b.dataPacks()).isEqualTo(24L * MIB);
-        assertThat(b.treePacks()).isEqualTo(16L * MIB);
-        assertThat(b.chunks()).isEqualTo(8L * MIB);
+    void the_chunkers_buffer_is_two_largest_chunks_in_a_heap_of_eight_times_that_and_down_to_one_and_a_half() {
+        assertThat(defaults(128L * MIB, 3, LARGE_HEAP).chunker()).isEqualTo(16 * MIB);
+        assertThat(defaults(16L * MIB, 3, 128L * MIB).chunker()).isEqualTo(16 * MIB);
+        assertThat(defaults(16L * MIB, 3, 112L * MIB).chunker()).as("an eighth of the heap").isEqualTo(14 * MIB);
+        assertThat(defaults(16L * MIB, 3, 64L * MIB).chunker()).isEqualTo(12 * MIB);
+        assertThat(defaults(16L * MIB, 3, 16L * MIB).chunker()).isEqualTo(12 * MIB);
+    }
+
+    @Test
+    void the_workers_encodings_take_twice_the_largest_chunk_each_within_the_memory_budget() {
+        assertThat(defaults(128L * MIB, 3, LARGE_HEAP).encodings()).as("three workers").isEqualTo(48L * MIB);
+        assertThat(defaults(128L * MIB, 32, LARGE_HEAP).encodings()).as("capped at the memory budget")
+                .isEqualTo(128L * MIB);
+        assertThat(defaults(MIB, 3, LARGE_HEAP).encodings()).as("never below one largest chunk's encoding")
+                .isEqualTo(16L * MIB);
+        assertThat(BackupRun.Budgets.of(1, 4, 512, 4096, 8192, LARGE_HEAP).encodings())
+                .as("a tiny memory budget: one largest chunk's encoding at a time").isEqualTo(8192);
+    }
+
+    @Test
+    void together_they_take_at_most_two_fifths_of_the_heap_less_the_chunkers_buffer_shrinking_to_one_average_chunk_each() {
+        // A 160 MiB heap (the default memory budget is then 20 MiB): the floors came to 116 MiB, nearly three quarters.
+        BackupRun.Budgets b = defaults(20L * MIB, 3, 160L * MIB);
+        assertThat(b.chunks() + b.dataPacks() + b.treePacks() + b.encodings()).isLessThanOrEqualTo(64L * MIB - 16L * MIB);
+        double scale = 48.0 / 116;
+        assertThat(b.chunks()).isEqualTo((long) (16L * MIB * scale));
+        assertThat(b.dataPacks()).isEqualTo((long) (48L * MIB * scale));
+        assertThat(b.treePacks()).isEqualTo((long) (32L * MIB * scale));
+        assertThat(b.encodings()).isEqualTo((long) (20L * MIB * scale));
+        // A 60 MiB heap: 12 MiB for the four budgets beside the chunker's 12 MiB buffer.
+        BackupRun.Budgets small = defaults(16L * MIB, 3, 60L * MIB);
+        assertThat(small.chunker()).as("one and a half largest chunks").isEqualTo(12 * MIB);
+        assertThat(small.chunks() + small.dataPacks() + small.treePacks() + small.encodings())
+                .isLessThanOrEqualTo(12L * MIB);
+        assertThat(small.dataPacks()).as("packs of about 5 MiB").isEqualTo((long) (48L * MIB * (12.0 / 112)));
+        assertThat(small.encodings()).as("a chunk and a half").isEqualTo((long) (16L * MIB * (12.0 / 112)));
         BackupRun.Budgets tiny = defaults(16L * MIB, 3, 16L * MIB);
-        assertThat(tiny).as("never below one largest chunk")
-                .isEqualTo(new BackupRun.Budgets(8L * MIB, 8L * MIB, 8L * MIB));
-        // A 288 MiB heap: the default memory budget of 36 MiB; the floors, 96 MiB, fit in a third of it.
-        assertThat(defaults(36L * MIB, 3, 288L * MIB)).as("the defaults fit a 288 MiB heap unchanged")
-                .isEqualTo(defaults(36L * MIB, 3, LARGE_HEAP));
+        assertThat(tiny).as("never below one average chunk")
+                .isEqualTo(new BackupRun.Budgets(MIB, MIB, MIB, MIB, 12 * MIB));
+        // A 420 MiB heap: the default memory budget of 52.5 MiB; the floors, 148.5 MiB, fit in two fifths less 16 MiB.
+        assertThat(defaults(420L * MIB / 8, 3, 420L * MIB)).as("the defaults fit a 420 MiB heap unchanged")
+                .isEqualTo(defaults(420L * MIB / 8, 3, LARGE_HEAP));
+        assertThat(defaults(400L * MIB / 8, 3, 400L * MIB)).as("but not a 400 MiB heap")
+                .isNotEqualTo(defaults(400L * MIB / 8, 3, LARGE_HEAP));
     }
 }

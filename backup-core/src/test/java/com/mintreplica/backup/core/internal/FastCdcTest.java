@@ -263,6 +263,33 @@ class FastCdcTest {
         assertThat(stream.capacity()).isEqualTo(2 * 8 * MIB);
     }
 
+    /**
+     * In a small heap the stream's buffer stops at one and a half largest chunks (12 MiB instead of 16 with the default
+     * sizes): the same cut points, read whole or in odd pieces, and never a buffer larger than asked or below that.
+     */
+    @Test
+    void a_stream_with_a_smaller_buffer_cuts_the_same_chunks() throws IOException {
+        FastCdc cdc = new FastCdc(512 * KIB, MIB, 8 * MIB, 0x5eed0f0c0ffee001L);
+        byte[] large = random(40 * MIB, 11);
+        // long runs without a cut point among random bytes: chunks of the largest size, where the buffer is tightest
+        Arrays.fill(large, 3 * MIB, 20 * MIB, (byte) 0);
+        for (boolean trickle : new boolean[] {false, true}) {
+            FastCdc.Stream stream = cdc.newStream(4 * MIB);
+            InputStream in = new ByteArrayInputStream(large);
+            stream.reset(trickle ? new Trickle(in) : in);
+            List<Integer> cuts = new ArrayList<>();
+            int at = 0;
+            for (byte[] chunk; (chunk = stream.next()) != null; at += chunk.length) {
+                assertThat(chunk).as("chunk at %d", at).isEqualTo(Arrays.copyOfRange(large, at, at + chunk.length));
+                cuts.add(chunk.length);
+            }
+            assertThat(cuts).isEqualTo(lengths(cdc, large));
+            assertThat(cuts).as("some chunks of the largest size").contains(8 * MIB);
+            assertThat(stream.capacity()).as("one and a half largest chunks").isEqualTo(12 * MIB);
+        }
+        assertThat(cdc.newStream(Integer.MAX_VALUE).reset(new ByteArrayInputStream(large)).next()).isNotNull();
+    }
+
     /** Delivers at most a few hundred bytes per read, in changing sizes. */
     static final class Trickle extends FilterInputStream {
         private int next = 1;

@@ -38,4 +38,12 @@ class ZstdScratchTest {
         assertThat(small.buffer()).isNotSameAs(large.buffer());
         assertThat(small.buffer().length).isLessThanOrEqualTo(ZstdScratch.KEEP_MAX);
     }
+
+    @Test
+    void a_thread_keeps_no_more_than_a_sixty_fourth_of_the_heap_between_one_and_sixteen_MiB() {
+        assertThat(ZstdScratch.keepMax(6L << 30)).as("a large heap: the largest default chunk").isEqualTo(16 << 20);
+        assertThat(ZstdScratch.keepMax(256L << 20)).as("a 256 MiB heap").isEqualTo(4 << 20);
+        assertThat(ZstdScratch.keepMax(64L << 20)).as("a 64 MiB heap").isEqualTo(1 << 20);
+        assertThat(ZstdScratch.keepMax(8L << 20)).as("never below 1 MiB").isEqualTo(1 << 20);
+    }
 }
