@@ -26,12 +26,23 @@ public final class Restore {
     private final List<String> includes = new ArrayList<>();
     private Executor executor;
     // Blob reads wait on the store (disk, network) more than on the CPU: a few more than the processors keep both busy.
-    private int parallelism = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private int parallelism = defaultParallelism(Runtime.getRuntime().availableProcessors(),
+            Runtime.getRuntime().maxMemory());
     private Duration stallTimeout = Repository.DEFAULT_STALL_TIMEOUT;
 
     Restore(Repository repository, SnapshotSelector selector) {
         this.repository = repository;
         this.selector = Objects.requireNonNull(selector, "selector");
+    }
+
+    /**
+     * Twice the processors, at least four, but no more than one per 24 MiB of heap and at least two: each reader holds a
+     * blob's stored, decrypted and plain forms (up to three largest chunks), and four readers of random data ran an
+     * encrypted restore out of a 64 MiB heap.
+     */
+    static int defaultParallelism(int processors, long maxHeap) {
+        int wanted = Math.max(4, 2 * processors);
+        return (int) Math.max(2, Math.min(wanted, maxHeap / (24 << 20)));
     }
 
     /** Where to restore to. Required. */

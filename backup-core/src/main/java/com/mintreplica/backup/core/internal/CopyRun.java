@@ -53,6 +53,8 @@ public final class CopyRun {
     private final Store to;
     private final Executor executor;
     private final int parallelism;
+    /** Bytes of blobs in flight between the readers and the packer: see {@link #inFlightCost}. */
+    private final long windowBudget;
     private final boolean sameIds;
     private final List<String> copied = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
@@ -89,6 +91,7 @@ public final class CopyRun {
         this.to = to.withSink(watch.watch(to.sink()));
         this.executor = executor;
         this.parallelism = Math.max(1, parallelism);
+        this.windowBudget = windowBudget(Runtime.getRuntime().maxMemory());
         this.sameIds = !from.codec().keyed() && !to.codec().keyed();
     }
 
@@ -270,14 +273,26 @@ public final class CopyRun {
             return;
         }
         Deque<CompletableFuture<Encoded>> window = new ArrayDeque<>();
+        Deque<Long> costs = new ArrayDeque<>();
+        long windowBytes = 0;
         Iterator<BlobId> next = toRead.iterator();
+        BlobId pending = null;
         try {
-            while (next.hasNext() || !window.isEmpty()) {
-                while (window.size() < parallelism && next.hasNext()) {
-                    BlobId id = next.next();
+            while (pending != null || next.hasNext() || !window.isEmpty()) {
+                while (window.size() < parallelism && (pending != null || next.hasNext())) {
+                    BlobId id = pending != null ? pending : next.next();
+                    long cost = inFlightCost(id);
+                    if (!window.isEmpty() && windowBytes + cost > windowBudget) {
+                        pending = id;   // read it once the blobs ahead of it are packed
+                        break;
+                    }
+                    pending = null;
                     window.add(CompletableFuture.supplyAsync(() -> encode(id), executor));
+                    costs.add(cost);
+                    windowBytes += cost;
                 }
                 CompletableFuture<Encoded> head = window.removeFirst();
+                windowBytes -= costs.removeFirst();
                 Encoded blob;
                 try (Watchdog.Activity a = watch.activity("copy", () -> "waiting for the next blob to be read from "
                         + from.location() + " (" + blobs + " blobs copied so far)")) {
@@ -303,6 +318,21 @@ public final class CopyRun {
                 f.cancel(false);
             }
         }
+    }
+
+    /**
+     * What a blob costs while it is read and encoded: its stored form, its plaintext and its encoding for the target,
+     * each up to its plain length (an incompressible blob). The blobs read ahead of the packer are bounded by
+     * {@link #windowBudget} as well as by their number: four blobs of random data of the largest default chunk size in
+     * flight (100 MiB and more) ran a copy into an encrypted repository out of a 64 MiB heap.
+     */
+    private long inFlightCost(BlobId id) {
+        return 3L * from.index().find(id).map(BlobLocation::plainLength).orElse(0);
+    }
+
+    /** An eighth of the heap for the blobs in flight (a 6 GiB heap: 768 MiB, so the number of workers decides). */
+    static long windowBudget(long maxHeap) {
+        return Math.max(1, maxHeap / 8);
     }
 
     /** A blob read from the source: its id there and in the target, and its encoding for the target (null: not needed). */

@@ -137,7 +137,7 @@ public final class Verifier {
                 // a truncated pack: reading it whole would only say the same at greater cost
                 packProblems.put(pack, problem(pack, truncated));
             } else if (readData) {
-                checkPack(pack, use.getValue(), needed, index, packProblems);
+                checkPack(pack, packs.get(pack).size(), use.getValue(), needed, index, packProblems);
             }
         }
         if (wholeRepository) {
@@ -234,14 +234,15 @@ public final class Verifier {
     }
 
     /**
-     * Reads a pack whole and checks the {@code count} needed blobs the index places in it. A pack that fails its checks
-     * is read again before it is called damaged (see {@link Store#readChecked}): the same bytes twice is damage in the
-     * store, a good later read was damage on the way.
+     * Reads a pack whole (into an array of its listed {@code size}) and checks the {@code count} needed blobs the index
+     * places in it. A pack that fails its checks is read again before it is called damaged (see
+     * {@link Store#readChecked}): the same bytes twice is damage in the store, a good later read was damage on the way.
      */
-    private void checkPack(String pack, int count, IdSet needed, BlobIndex index, Map<String, Found> packProblems) {
+    private void checkPack(String pack, long size, int count, IdSet needed, BlobIndex index,
+                           Map<String, Found> packProblems) {
         try {
             Store.readChecked(store.sink(), "pack '" + pack + "'", () -> {
-                byte[] bytes = store.readObject(pack);
+                byte[] bytes = store.readObject(pack, size);
                 objectsRead++;
                 bytesRead += bytes.length;
                 return bytes;
