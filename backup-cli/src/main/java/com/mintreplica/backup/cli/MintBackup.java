@@ -145,15 +145,16 @@ public final class MintBackup implements Callable<Integer> {
     }
 
     /**
-     * What to do when the heap ran out. A backup holds chunks, encoded blobs and packs in flight: its budgets shrink to
-     * a third of the heap (BackupRun.Budgets), but the chunker's buffer (two of the largest chunks) and each worker's
-     * encodings do not. With the default sizes (chunks up to 8 MiB, 16 MiB packs) a backup of 64 MiB files of random
-     * bytes finishes in a 96 MiB heap and runs out of an 88 MiB one.
+     * What to do when the heap ran out. A backup's budgets, its chunker's buffer, the workers' encodings and kept
+     * compression buffers, a copy's blobs in flight and verify's pack reads all shrink with the heap
+     * (BackupRun.Budgets): with the default sizes (chunks up to 8 MiB, 16 MiB packs), a backup of files of random
+     * bytes, its copy into another encrypted repository, verify and restore finish in a 64 MiB heap (SmallHeapIT), and
+     * the backup runs out of a 56 MiB one.
      */
     static String outOfMemory(long maxHeap) {
         return "mint-backup: the Java heap ran out of memory (its maximum is " + (maxHeap >> 20) + " MiB). Give it"
                 + " more with JAVA_OPTS=-Xmx<size>, for example JAVA_OPTS=-Xmx256m (a backup of large files with the"
-                + " default chunk and pack sizes needs at least 96 MiB); run with --debug for details";
+                + " default chunk and pack sizes needs at least 64 MiB); run with --debug for details";
     }
 
     /** The last argument as a path, or null (restore_command's %p comes last). */

@@ -127,8 +127,9 @@ class CliLocaleIT {
 
     @Test
     void a_heap_too_small_for_the_data_in_flight_is_named_with_what_to_do_and_leaves_no_lease() throws Exception {
-        // 192 MiB of random content in 64 MiB files. The budgets shrink to a third of the heap (SmallHeapIT), but 48 MiB
-        // is too small for the chunker's buffer and the workers' encodings beside them.
+        // 192 MiB of random content in 64 MiB files. The budgets, the chunker's buffer and the workers' encodings shrink
+        // with the heap (SmallHeapIT: 64 MiB is enough), but not below one and a half of the largest chunks for the
+        // chunker and one average chunk for each budget: 40 MiB is too small.
         Path tree = Files.createDirectories(temp.resolve("large"));
         java.util.Random random = new java.util.Random(7);
         byte[] block = new byte[1 << 20];
@@ -142,7 +143,7 @@ class CliLocaleIT {
         }
         String repo = temp.resolve("repo").toString();
         assertThat(launcher(Map.of("JAVA", JAVA), "init", "--repo", repo).code()).isZero();
-        Run small = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-Xmx48m"), "backup", "--repo", repo, tree.toString());
+        Run small = launcher(Map.of("JAVA", JAVA, "JAVA_OPTS", "-Xmx40m"), "backup", "--repo", repo, tree.toString());
         assertThat(small.code()).as(small.out()).isEqualTo(MintBackup.FAILED);
         assertThat(small.out()).contains("mint-backup: the Java heap ran out of memory (its maximum is ",
                 "JAVA_OPTS=-Xmx").doesNotContain("Exception in thread", "\tat ");
