@@ -116,6 +116,30 @@ class StallWatchdogTest {
     }
 
     /**
+     * A worker's encoding of a large chunk holds the encodings budget until the blob is in its pack; a worker whose
+     * upload hangs keeps holding it, and the workers after it wait for that budget: the stall names it. Chunks of 64 to
+     * 256 KiB (above the size that skips the budget), a tiny memory budget (the encodings budget is then two of the
+     * largest chunks), and packs of one blob each, so every worker uploads and hangs.
+     */
+    @Test
+    void workers_waiting_for_the_encodings_budget_are_named_when_the_uploads_hang() throws Exception {
+        RepositorySettings settings = RepositorySettings.defaults().withChunkSizes(64 << 10, 128 << 10, 256 << 10)
+                .withPackSize(64 << 10);
+        try (Repository repo = Repository.init(store, settings)) {
+            store.hang(under("data/"), Call.PUT);
+            StallException stall = catchThrowableOfType(() -> Backup.pipeline().source(source(8L << 20)).to(repo)
+                    .memoryBudget(1).parallelism(4).stallTimeout(STALL).build().run(), StallException.class);
+
+            assertThat(stall).as("the backup fails with a stall").isNotNull();
+            assertThat(stall.getMessage()).contains("made no progress for 1.0 s", "no snapshot was committed")
+                    .containsPattern("worker \\[[^]]+\\]: Sink.put of 'data/")
+                    .containsPattern("worker \\[[^]]+\\]: waiting for \\d+ bytes of the encoding budget for blob"
+                            + " [0-9a-f]{64} \\(\\d+ of 524288 bytes held by [12] items?\\)");
+            assertThat(objects("snapshots/")).as("no manifest").isEmpty();
+        }
+    }
+
+    /**
      * How far the reader reads ahead of the workers follows their number, not the memory budget alone: with uploads
      * stuck and a generous budget, the reader stops after four average chunks a worker (two of the largest at least),
      * and the stall names that budget. It was half the memory budget, here 32 MiB of chunks waiting in the heap.
