@@ -89,6 +89,7 @@ public final class MintBackup implements Callable<Integer> {
         // Prefetcher): without a platform path of its own, JNA's first use runs `ldconfig -p` in a child process
         // to make one, 10-30 ms on the way to the first directory read of every backup and restore.
         setIfAbsent("jna.platform.library.path", "");
+        ShippedNativeLibraries.use();
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         // UTF-8 whatever the locale (LANG unset makes the JVM's own streams ASCII): names print as they are.
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);

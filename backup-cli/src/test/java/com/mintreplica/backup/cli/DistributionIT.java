@@ -39,6 +39,11 @@ class DistributionIT {
                 "man/man1/mint-backup-backup.1", "completion/mint-backup", "README.txt")) {
             assertThat(home.resolve(part)).as(part).isRegularFile();
         }
+        // zstd's and JNA's native libraries unpacked beside the jar (NativeLibrariesIT): not unpacked into /tmp
+        try (var zstd = Files.list(home.resolve("lib/native/linux/amd64"))) {
+            assertThat(zstd.map(f -> f.getFileName().toString())).singleElement().asString().startsWith("libzstd-jni-");
+        }
+        assertThat(home.resolve("lib/native/com/sun/jna/linux-x86-64/libjnidispatch.so")).isRegularFile();
         Path launcher = home.resolve("bin/mint-backup");
         assertThat(Files.isExecutable(launcher)).as("bin/mint-backup is executable").isTrue();
         assertThat(Files.readString(home.resolve("README.txt"))).contains("mint-backup " + Packages.version())

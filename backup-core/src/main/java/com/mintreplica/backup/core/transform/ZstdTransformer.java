@@ -5,6 +5,7 @@ import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
+import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.internal.ZstdScratch;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,12 +25,31 @@ public final class ZstdTransformer implements Transformer {
     private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESSORS = ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
     public ZstdTransformer(int level) {
-        if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
-            throw new IllegalArgumentException("zstd level must be between " + Zstd.minCompressionLevel() + " and "
-                    + Zstd.maxCompressionLevel() + ": " + level);
+        try {
+            if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
+                throw new IllegalArgumentException("zstd level must be between " + Zstd.minCompressionLevel() + " and "
+                        + Zstd.maxCompressionLevel() + ": " + level);
+            }
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
+            throw nativeLibraryMissing(e);
         }
         this.level = level;
         this.compressor = ZstdScratch.forLevel(level);
+    }
+
+    /**
+     * zstd-jni unpacks its native library from its jar into the JVM's temporary directory and loads it from there at
+     * the first use: where that directory is mounted {@code noexec} (a common hardening of /tmp), or cannot be written,
+     * the load fails with an UnsatisfiedLinkError, and every later use with a NoClassDefFoundError. Either becomes this,
+     * which says what to do (the CLI's packages ship the library unpacked; see ShippedNativeLibraries there).
+     */
+    static BackupException nativeLibraryMissing(Throwable e) {
+        String tmp = System.getProperty("ZstdTempFolder", System.getProperty("java.io.tmpdir"));
+        return new BackupException("zstd's native library could not be loaded (" + e.getMessage() + "). zstd-jni"
+                + " unpacks it into the JVM's temporary directory (" + tmp + ") and loads it from there, which fails"
+                + " where that directory is mounted noexec or cannot be written: give the JVM a directory where"
+                + " libraries may be loaded with -DZstdTempFolder=DIR (or -Djava.io.tmpdir=DIR), or the unpacked"
+                + " library itself with -DZstdNativePath=FILE", e);
     }
 
     public int level() {
