@@ -600,8 +600,18 @@ public final class Store {
 
     /** The whole object; a missing object is a {@link NotFoundException}. */
     public byte[] readObject(String name) {
+        return readObject(name, -1);
+    }
+
+    /**
+     * Reads an object whose size the caller knows from a listing into an array of that size: {@code readAllBytes}
+     * collects a stream of unknown length in pieces and then copies them into one array, twice the object's size at
+     * once (32 MiB for a 16 MiB pack, which ran verify out of a 64 MiB heap). A store that returns another size gets
+     * what it returned, for the caller's checks to name; an unknown size ({@code -1}) is read as it comes.
+     */
+    public byte[] readObject(String name, long size) {
         try (InputStream in = sink.get(name)) {
-            return in.readAllBytes();
+            return size <= 0 || size > Integer.MAX_VALUE - 16 ? in.readAllBytes() : readSized(in, (int) size);
         } catch (NoSuchObjectException e) {
             throw new NotFoundException("object '" + name + "' does not exist in " + location());
         } catch (IOException e) {
@@ -609,34 +619,19 @@ public final class Store {
         }
     }
 
-    /**
-     * Reads an object whose size the caller knows from a listing into an array of that size: {@code readAllBytes}
-     * collects a stream of unknown length in pieces and then copies them into one array, twice the object's size at
-     * once (32 MiB for a 16 MiB pack, which ran verify out of a 64 MiB heap). A store that returns another size gets
-     * what it returned, for the caller's checks to name.
-     */
-    public byte[] readObject(String name, long size) {
-        if (size <= 0 || size > Integer.MAX_VALUE - 16) {
-            return readObject(name);
+    private static byte[] readSized(InputStream in, int size) throws IOException {
+        byte[] bytes = new byte[size];
+        int n = in.readNBytes(bytes, 0, size);
+        if (n < size) {
+            return java.util.Arrays.copyOf(bytes, n);
         }
-        try (InputStream in = sink.get(name)) {
-            byte[] bytes = new byte[(int) size];
-            int n = in.readNBytes(bytes, 0, bytes.length);
-            if (n < bytes.length) {
-                return java.util.Arrays.copyOf(bytes, n);
-            }
-            byte[] more = in.readAllBytes();
-            if (more.length == 0) {
-                return bytes;
-            }
-            byte[] all = java.util.Arrays.copyOf(bytes, bytes.length + more.length);
-            System.arraycopy(more, 0, all, bytes.length, more.length);
-            return all;
-        } catch (NoSuchObjectException e) {
-            throw new NotFoundException("object '" + name + "' does not exist in " + location());
-        } catch (IOException e) {
-            throw new BackupException("cannot read '" + name + "' from " + location() + ": " + e.getMessage(), e);
+        byte[] more = in.readAllBytes();
+        if (more.length == 0) {
+            return bytes;
         }
+        byte[] all = java.util.Arrays.copyOf(bytes, size + more.length);
+        System.arraycopy(more, 0, all, size, more.length);
+        return all;
     }
 
     public List<ObjectInfo> list(String prefix) {
