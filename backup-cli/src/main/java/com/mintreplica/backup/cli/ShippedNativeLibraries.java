@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * build tree's target/, the tarball's lib/, the .deb's /usr/share/mint-backup/lib/), for zstd-jni and JNA. Without
  * them each library unpacks its copy from the jar into a temporary file at every start and loads it from there: on a
  * host whose temporary directory is mounted {@code noexec} (a common hardening) zstd's load failed and every command
- * that reads or writes a repository ended in an UnsatisfiedLinkError; and the unpacking cost each start a few ms.
+ * that reads or writes a repository ended in an UnsatisfiedLinkError. (Start-up measured the same either way.)
  *
  * <p>A library is used only when the jar holds the same file under the same name (the same version, from the same
  * build), and only when the JVM was not told where to find it already ({@code ZstdNativePath},

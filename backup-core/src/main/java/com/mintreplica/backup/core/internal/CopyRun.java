@@ -53,8 +53,11 @@ public final class CopyRun {
     private final Store to;
     private final Executor executor;
     private final int parallelism;
-    /** Bytes of blobs in flight between the readers and the packer: see {@link #inFlightCost}. */
-    private final long windowBudget;
+    /**
+     * Bytes of blobs in flight between the readers and the packer (see {@link #inFlightCost}): an eighth of the heap (a
+     * 6 GiB heap: 768 MiB, so the number of workers decides).
+     */
+    private final long windowBudget = Math.max(1, Runtime.getRuntime().maxMemory() / 8);
     private final boolean sameIds;
     private final List<String> copied = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
@@ -91,7 +94,6 @@ public final class CopyRun {
         this.to = to.withSink(watch.watch(to.sink()));
         this.executor = executor;
         this.parallelism = Math.max(1, parallelism);
-        this.windowBudget = windowBudget(Runtime.getRuntime().maxMemory());
         this.sameIds = !from.codec().keyed() && !to.codec().keyed();
     }
 
@@ -328,11 +330,6 @@ public final class CopyRun {
      */
     private long inFlightCost(BlobId id) {
         return 3L * from.index().find(id).map(BlobLocation::plainLength).orElse(0);
-    }
-
-    /** An eighth of the heap for the blobs in flight (a 6 GiB heap: 768 MiB, so the number of workers decides). */
-    static long windowBudget(long maxHeap) {
-        return Math.max(1, maxHeap / 8);
     }
 
     /** A blob read from the source: its id there and in the target, and its encoding for the target (null: not needed). */

@@ -65,7 +65,7 @@ final class PackOrderRestore {
      */
     private static final int JOBS_SHARE = 32;
     /** Bytes of decoded blobs waiting for a writer: 8 MiB, and no more than a sixteenth of the heap. */
-    static final int WRITE_BUDGET = (int) Math.min(8 << 20, Math.max(1 << 20, Runtime.getRuntime().maxMemory() / 16));
+    private static final int WRITE_BUDGET = (int) Math.min(8 << 20, Math.max(1 << 20, Runtime.getRuntime().maxMemory() / 16));
     /** How many damaged files a message names. */
     private static final int NAMED = 10;
     /** Decoded blobs at least this large go through {@link Buffers}; smaller ones are cheap to allocate. */

@@ -43,7 +43,7 @@ public final class ZstdTransformer implements Transformer {
      * the load fails with an UnsatisfiedLinkError, and every later use with a NoClassDefFoundError. Either becomes this,
      * which says what to do (the CLI's packages ship the library unpacked; see ShippedNativeLibraries there).
      */
-    static BackupException nativeLibraryMissing(Throwable e) {
+    private static BackupException nativeLibraryMissing(Throwable e) {
         String tmp = System.getProperty("ZstdTempFolder", System.getProperty("java.io.tmpdir"));
         return new BackupException("zstd's native library could not be loaded (" + e.getMessage() + "). zstd-jni"
                 + " unpacks it into the JVM's temporary directory (" + tmp + ") and loads it from there, which fails"
