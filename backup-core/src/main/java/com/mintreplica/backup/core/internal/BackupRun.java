@@ -80,8 +80,11 @@ public final class BackupRun {
     private final AtomicReference<Throwable> workerFailure = new AtomicReference<>();
     /** Chunk and tree tasks not yet finished: a failed run waits for them, so nothing of it is written after it returns. */
     private final AtomicLong inFlight = new AtomicLong();
-    /** Blobs this run stores: the first worker to claim an id stores it. */
-    private final IdSet claimed = new IdSet();
+    /**
+     * Blobs this run stores: the first worker to claim an id stores it. In sorted runs (32 bytes an id; a hash table
+     * took 46-91): a first backup of 200,000 small files ran out of a 64 MiB heap on this set.
+     */
+    private final CompactIdSet claimed = new CompactIdSet();
     private BlobIndex index;
     /** The open data pack and the budget of data blobs in packs; the same for tree blobs: see PackBudget. */
     private PackBudget dataPacks;

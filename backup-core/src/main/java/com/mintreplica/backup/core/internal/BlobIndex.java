@@ -351,62 +351,13 @@ public final class BlobIndex {
                     Arrays.copyOf(length, size), Arrays.copyOf(plain, size), size);
         }
 
-        /**
-         * Where the id is, or -1. Ids are hashes, spread evenly: a few steps of interpolation on their first word
-         * narrow the range to a few entries (a binary search over a million ids is 20 steps, each a cache miss), then a
-         * binary search finishes; ids that are not spread evenly only cost the few steps more.
-         */
+        /** Where the id is, or -1 (see {@link SortedIds#search}). */
         int search(long k0, long k1, long k2, long k3) {
-            int lo = 0;
-            int hi = size - 1;
-            int interpolations = INTERPOLATIONS;
-            while (lo <= hi) {
-                int mid = (lo + hi) >>> 1;
-                if (interpolations > 0 && hi - lo > 16) {
-                    interpolations--;
-                    long first = ids[lo * 4];
-                    long last = ids[hi * 4];
-                    if (Long.compareUnsigned(k0, first) < 0 || Long.compareUnsigned(k0, last) > 0) {
-                        return -1;
-                    }
-                    long span = last - first; // unsigned: last >= first
-                    if (span == 0) {
-                        interpolations = 0; // the same first word throughout: binary search from here
-                    } else {
-                        double fraction = unsigned(k0 - first) / unsigned(span);
-                        mid = lo + (int) Math.min(hi - lo, Math.max(0, (long) (fraction * (hi - lo))));
-                    }
-                }
-                int c = compareKey(mid, k0, k1, k2, k3);
-                if (c < 0) {
-                    lo = mid + 1;
-                } else if (c > 0) {
-                    hi = mid - 1;
-                } else {
-                    return mid;
-                }
-            }
-            return -1;
-        }
-
-        private static final int INTERPOLATIONS = 4;
-
-        private static double unsigned(long v) {
-            return v >= 0 ? v : (v >>> 1) * 2.0;
+            return SortedIds.search(ids, size, k0, k1, k2, k3);
         }
 
         private int compareKey(int i, long k0, long k1, long k2, long k3) {
-            int at = i * 4;
-            int c = Long.compareUnsigned(ids[at], k0);
-            if (c != 0) {
-                return c;
-            }
-            c = Long.compareUnsigned(ids[at + 1], k1);
-            if (c != 0) {
-                return c;
-            }
-            c = Long.compareUnsigned(ids[at + 2], k2);
-            return c != 0 ? c : Long.compareUnsigned(ids[at + 3], k3);
+            return SortedIds.compare(ids, i * 4, k0, k1, k2, k3);
         }
 
         private int compare(int i, int j) {

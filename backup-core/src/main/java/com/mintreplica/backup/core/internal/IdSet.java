@@ -209,7 +209,7 @@ public final class IdSet {
         }
     }
 
-    private static long mix(long k) {
+    static long mix(long k) {
         // Ids are hashes already; a multiply spreads ids that share bits (made-up ids in tests) all the same.
         long h = k * 0x9E3779B97F4A7C15L;
         return h ^ (h >>> 29);
@@ -219,7 +219,7 @@ public final class IdSet {
         return (long) LONG_VIEW.get(id, i * 8);
     }
 
-    private static byte[] toBytes(long[] array, int slot) {
+    static byte[] toBytes(long[] array, int slot) {
         ByteBuffer b = ByteBuffer.allocate(32).order(ByteOrder.BIG_ENDIAN);
         for (int i = 0; i < 4; i++) {
             b.putLong(array[slot * 4 + i]);

@@ -1,0 +1,127 @@
+package com.mintreplica.backup.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A backup stores a blob only when the set says its id is new: an id reported present that was never added loses a
+ * blob, one reported absent that was added stores it twice. Checked against a HashSet (the oracle) on many sequences.
+ */
+class CompactIdSetTest {
+
+    /**
+     * How a sequence's ids are made: hashes; ids that share all but their last bytes; ids that share three of their
+     * four words (each word must count in the order and the search).
+     */
+    private enum Shape { RANDOM, LATE, ONE_WORD }
+
+    private static BlobId id(Random random, Shape shape, int i) {
+        byte[] b = new byte[32];
+        switch (shape) {
+            case RANDOM -> random.nextBytes(b);
+            case LATE -> {
+                b[29] = (byte) random.nextInt(4);
+                b[30] = (byte) (i >> 8);
+                b[31] = (byte) i;
+            }
+            case ONE_WORD -> {
+                java.util.Arrays.fill(b, (byte) 0x5a);
+                int word = random.nextInt(4);
+                b[word * 8 + random.nextInt(8)] = (byte) random.nextInt(256);
+                b[word * 8 + 7] = (byte) random.nextInt(256);
+            }
+        }
+        return BlobId.wrap(b);
+    }
+
+    @Test
+    void agrees_with_a_hash_set_on_every_add_and_lookup() {
+        for (int seed = 0; seed < 60; seed++) {
+            Random random = new Random(seed);
+            Shape shape = Shape.values()[seed % 3];
+            int n = random.nextInt(seed < 30 ? 3_000 : 40_000);
+            CompactIdSet set = new CompactIdSet();
+            Set<BlobId> oracle = new HashSet<>();
+            List<BlobId> added = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                BlobId id = !added.isEmpty() && random.nextInt(4) == 0 ? added.get(random.nextInt(added.size()))
+                        : id(random, shape, i);
+                boolean expected = oracle.add(id);
+                assertThat(set.add(id)).as("seed %d, add %d", seed, i).isEqualTo(expected);
+                if (expected) {
+                    added.add(id);
+                }
+                BlobId probe = random.nextBoolean() && !added.isEmpty() ? added.get(random.nextInt(added.size()))
+                        : id(random, shape, i + 1 + random.nextInt(1000));
+                assertThat(set.contains(probe)).as("seed %d, lookup %d", seed, i).isEqualTo(oracle.contains(probe));
+            }
+            assertThat(set.size()).isEqualTo(oracle.size());
+            for (BlobId id : added) {
+                assertThat(set.contains(id)).isTrue();
+            }
+            Set<BlobId> listed = new HashSet<>();
+            set.forEach(listed::add);
+            assertThat(listed).as("seed %d", seed).isEqualTo(oracle);
+        }
+    }
+
+    @Test
+    void threads_adding_the_same_ids_each_win_an_id_once() throws Exception {
+        Random random = new Random(11);
+        List<BlobId> ids = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            ids.add(id(random, Shape.RANDOM, i));
+        }
+        CompactIdSet set = new CompactIdSet();
+        AtomicInteger wins = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int offset = t * 7_919;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < ids.size(); i++) {
+                        if (set.add(ids.get((i + offset) % ids.size()))) {
+                            wins.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(wins.get()).isEqualTo(ids.size());
+        assertThat(set.size()).isEqualTo(ids.size());
+        ids.forEach(id -> assertThat(set.contains(id)).isTrue());
+    }
+
+    @Test
+    void an_id_costs_about_32_bytes_of_heap() {
+        Random random = new Random(9);
+        CompactIdSet set = new CompactIdSet();
+        IdSet table = new IdSet();
+        int n = 300_000;
+        for (int i = 0; i < n; i++) {
+            BlobId id = id(random, Shape.RANDOM, i);
+            set.add(id);
+            table.add(id);
+        }
+        // sorted runs: 32 bytes an id, plus each segment's table of at most 64 latest additions (4 KiB)
+        assertThat(set.estimatedBytes()).isLessThanOrEqualTo(32L * n + 64 * (4096 + 16));
+        assertThat(set.estimatedBytes()).isLessThan(table.estimatedBytes() * 3 / 4);
+    }
+}
