@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * that holds {@value #RECENT_MAX}, sorts them into a run (four longs an id, in order); a new run is merged with the
  * last one as long as that is no larger (a binary counter), so a segment of n ids has at most log2(n / {@value
  * #RECENT_MAX}) + 1 runs, largest first, and merging needs room for one segment's ids at most (a 64th of the set).
- * A lookup probes the table, then searches each run.
+ * A lookup probes the table, then searches each run. With {@link #map()}, each id also maps to a second id (four more
+ * longs beside it: 64 bytes an entry, where {@code IdSet.map()} takes 91 to 183).
  *
  * <p>What rests on it: a backup stores a blob only when {@link #add} says it is new, so an id reported as present
  * that was never added would lose that blob. {@code CompactIdSetTest} checks it against a {@code HashSet} over random
@@ -28,9 +29,18 @@ public final class CompactIdSet {
     private final Segment[] segments = new Segment[SEGMENTS];
 
     public CompactIdSet() {
+        this(4);
+    }
+
+    private CompactIdSet(int width) {
         for (int i = 0; i < SEGMENTS; i++) {
-            segments[i] = new Segment();
+            segments[i] = new Segment(width);
         }
+    }
+
+    /** A set whose ids each map to another id ({@link #put}, {@link #get}). */
+    public static CompactIdSet map() {
+        return new CompactIdSet(8);
     }
 
     private Segment segment(long k0) {
@@ -46,7 +56,11 @@ public final class CompactIdSet {
         long k0 = IdSet.word(id, 0);
         Segment s = segment(k0);
         synchronized (s) {
-            return s.add(k0, IdSet.word(id, 1), IdSet.word(id, 2), IdSet.word(id, 3));
+            if (s.find(k0, IdSet.word(id, 1), IdSet.word(id, 2), IdSet.word(id, 3))) {
+                return false;
+            }
+            s.insert(k0, IdSet.word(id, 1), IdSet.word(id, 2), IdSet.word(id, 3), null);
+            return true;
         }
     }
 
@@ -58,7 +72,37 @@ public final class CompactIdSet {
         long k0 = IdSet.word(id, 0);
         Segment s = segment(k0);
         synchronized (s) {
-            return s.contains(k0, IdSet.word(id, 1), IdSet.word(id, 2), IdSet.word(id, 3));
+            return s.find(k0, IdSet.word(id, 1), IdSet.word(id, 2), IdSet.word(id, 3));
+        }
+    }
+
+    /** Maps {@code id} to {@code value} (a set made by {@link #map()}). */
+    public void put(BlobId id, BlobId value) {
+        byte[] k = id.raw();
+        byte[] v = value.raw();
+        long k0 = IdSet.word(k, 0);
+        Segment s = segment(k0);
+        synchronized (s) {
+            if (s.find(k0, IdSet.word(k, 1), IdSet.word(k, 2), IdSet.word(k, 3))) {
+                for (int i = 0; i < 4; i++) {
+                    s.foundArray[s.foundAt + 4 + i] = IdSet.word(v, i);
+                }
+            } else {
+                s.insert(k0, IdSet.word(k, 1), IdSet.word(k, 2), IdSet.word(k, 3), v);
+            }
+        }
+    }
+
+    /** The id {@code id} maps to, or null (a set made by {@link #map()}). */
+    public BlobId get(BlobId id) {
+        byte[] k = id.raw();
+        long k0 = IdSet.word(k, 0);
+        Segment s = segment(k0);
+        synchronized (s) {
+            if (!s.find(k0, IdSet.word(k, 1), IdSet.word(k, 2), IdSet.word(k, 3))) {
+                return null;
+            }
+            return BlobId.wrap(IdSet.toBytes(s.foundArray, (s.foundAt + 4) / 4));
         }
     }
 
@@ -75,16 +119,17 @@ public final class CompactIdSet {
     /** Calls {@code action} for every id, in no particular order (not while other threads add). */
     public void forEach(Consumer<BlobId> action) {
         for (Segment s : segments) {
+            int w = s.width;
             if (s.recent != null) {
                 for (int slot = 0; slot < RECENT_SLOTS; slot++) {
                     if (s.isUsed(slot)) {
-                        action.accept(id(s.recent, slot));
+                        action.accept(BlobId.wrap(IdSet.toBytes(s.recent, slot * w / 4)));
                     }
                 }
             }
             for (long[] run : s.runs) {
-                for (int i = 0; i < run.length / 4; i++) {
-                    action.accept(id(run, i));
+                for (int at = 0; at < run.length; at += w) {
+                    action.accept(BlobId.wrap(IdSet.toBytes(run, at / 4)));
                 }
             }
         }
@@ -104,68 +149,72 @@ public final class CompactIdSet {
         return n;
     }
 
-    /** One segment; callers hold its monitor. */
+    /** One segment; callers hold its monitor. Entries are {@code width} longs: the id's four, then the value's. */
     private static final class Segment {
-        /** The latest additions, four longs a slot (allocated at the first one). */
+        final int width;
+        /** The latest additions, {@code width} longs a slot (allocated at the first one). */
         long[] recent;
         final long[] used = new long[RECENT_SLOTS / 64];
         int recentSize;
-        /** Sorted runs, four longs an id, largest first. */
+        /** Sorted runs, largest first. */
         long[][] runs = new long[0][];
         int size;
+        /** Where the last {@link #find} found its id (the array and the index of the entry's first long)... */
+        long[] foundArray;
+        int foundAt;
+        /** ...or the free slot of the table where it would go. */
+        int freeSlot;
 
-        boolean contains(long k0, long k1, long k2, long k3) {
-            if (recentSize > 0 && findRecent(k0, k1, k2, k3) >= 0) {
-                return true;
+        Segment(int width) {
+            this.width = width;
+        }
+
+        boolean find(long k0, long k1, long k2, long k3) {
+            if (recent == null) {
+                recent = new long[RECENT_SLOTS * width];
             }
+            int mask = RECENT_SLOTS - 1;
+            int slot = (int) (IdSet.mix(k0) & mask);
+            while (isUsed(slot)) {
+                int at = slot * width;
+                if (recent[at] == k0 && recent[at + 1] == k1 && recent[at + 2] == k2 && recent[at + 3] == k3) {
+                    foundArray = recent;
+                    foundAt = at;
+                    return true;
+                }
+                slot = (slot + 1) & mask;
+            }
+            freeSlot = slot;
             for (long[] run : runs) {
-                if (search(run, k0, k1, k2, k3) >= 0) {
+                int i = SortedIds.search(run, run.length / width, width, k0, k1, k2, k3);
+                if (i >= 0) {
+                    foundArray = run;
+                    foundAt = i * width;
                     return true;
                 }
             }
             return false;
         }
 
-        boolean add(long k0, long k1, long k2, long k3) {
-            if (recent == null) {
-                recent = new long[RECENT_SLOTS * 4];
-            }
-            int slot = findRecent(k0, k1, k2, k3);
-            if (slot >= 0) {
-                return false;
-            }
-            for (long[] run : runs) {
-                if (search(run, k0, k1, k2, k3) >= 0) {
-                    return false;
-                }
-            }
-            slot = -slot - 1;
-            int at = slot * 4;
+        /** Inserts an id that {@link #find} just did not find, at the free slot it found. */
+        void insert(long k0, long k1, long k2, long k3, byte[] value) {
+            int slot = freeSlot;
+            int at = slot * width;
             recent[at] = k0;
             recent[at + 1] = k1;
             recent[at + 2] = k2;
             recent[at + 3] = k3;
+            if (value != null) {
+                for (int i = 0; i < 4; i++) {
+                    recent[at + 4 + i] = IdSet.word(value, i);
+                }
+            }
             used[slot >>> 6] |= 1L << (slot & 63);
             recentSize++;
             size++;
             if (recentSize == RECENT_MAX) {
                 flush();
             }
-            return true;
-        }
-
-        /** The slot holding the key, or -(free slot) - 1 where it would go. */
-        private int findRecent(long k0, long k1, long k2, long k3) {
-            int mask = RECENT_SLOTS - 1;
-            int slot = (int) (IdSet.mix(k0) & mask);
-            while (isUsed(slot)) {
-                int at = slot * 4;
-                if (recent[at] == k0 && recent[at + 1] == k1 && recent[at + 2] == k2 && recent[at + 3] == k3) {
-                    return slot;
-                }
-                slot = (slot + 1) & mask;
-            }
-            return -slot - 1;
         }
 
         boolean isUsed(int slot) {
@@ -174,20 +223,20 @@ public final class CompactIdSet {
 
         /** Moves the latest additions into a sorted run, merging runs that are no larger than it. */
         private void flush() {
-            long[] run = new long[recentSize * 4];
+            long[] run = new long[recentSize * width];
             int n = 0;
             for (int slot = 0; slot < RECENT_SLOTS; slot++) {
                 if (isUsed(slot)) {
-                    System.arraycopy(recent, slot * 4, run, n * 4, 4);
+                    System.arraycopy(recent, slot * width, run, n * width, width);
                     n++;
                 }
             }
-            sort(run, n);
+            sort(run, n, width);
             Arrays.fill(used, 0);
             recentSize = 0;
             int count = runs.length;
             while (count > 0 && runs[count - 1].length <= run.length) {
-                run = merge(runs[count - 1], run);
+                run = merge(runs[count - 1], run, width);
                 count--;
             }
             long[][] next = Arrays.copyOf(runs, count + 1);
@@ -196,63 +245,38 @@ public final class CompactIdSet {
         }
     }
 
-    private static int search(long[] run, long k0, long k1, long k2, long k3) {
-        return SortedIds.search(run, run.length / 4, k0, k1, k2, k3);
-    }
-
-    private static int compare(long[] a, int at, long k0, long k1, long k2, long k3) {
-        return SortedIds.compare(a, at, k0, k1, k2, k3);
-    }
-
-    /** Sorts the first {@code n} ids of {@code a} (insertion sort: a run starts with {@value #RECENT_MAX} ids). */
-    private static void sort(long[] a, int n) {
+    /** Sorts the first {@code n} entries of {@code a} (insertion sort: a run starts with {@value #RECENT_MAX}). */
+    private static void sort(long[] a, int n, int width) {
+        long[] entry = new long[width];
         for (int i = 1; i < n; i++) {
-            long k0 = a[i * 4];
-            long k1 = a[i * 4 + 1];
-            long k2 = a[i * 4 + 2];
-            long k3 = a[i * 4 + 3];
+            System.arraycopy(a, i * width, entry, 0, width);
             int j = i - 1;
-            while (j >= 0 && compare(a, j * 4, k0, k1, k2, k3) > 0) {
-                copy(a, j * 4, a, (j + 1) * 4);
+            while (j >= 0 && SortedIds.compare(a, j * width, entry[0], entry[1], entry[2], entry[3]) > 0) {
+                System.arraycopy(a, j * width, a, (j + 1) * width, width);
                 j--;
             }
-            a[(j + 1) * 4] = k0;
-            a[(j + 1) * 4 + 1] = k1;
-            a[(j + 1) * 4 + 2] = k2;
-            a[(j + 1) * 4 + 3] = k3;
+            System.arraycopy(entry, 0, a, (j + 1) * width, width);
         }
     }
 
     /** Merges two sorted runs with no id in common. */
-    private static long[] merge(long[] a, long[] b) {
+    private static long[] merge(long[] a, long[] b, int width) {
         long[] out = new long[a.length + b.length];
         int i = 0;
         int j = 0;
         int o = 0;
         while (i < a.length && j < b.length) {
-            if (compare(a, i, b[j], b[j + 1], b[j + 2], b[j + 3]) < 0) {
-                copy(a, i, out, o);
-                i += 4;
+            if (SortedIds.compare(a, i, b[j], b[j + 1], b[j + 2], b[j + 3]) < 0) {
+                System.arraycopy(a, i, out, o, width);
+                i += width;
             } else {
-                copy(b, j, out, o);
-                j += 4;
+                System.arraycopy(b, j, out, o, width);
+                j += width;
             }
-            o += 4;
+            o += width;
         }
         System.arraycopy(a, i, out, o, a.length - i);
         System.arraycopy(b, j, out, o + a.length - i, b.length - j);
         return out;
-    }
-
-    /** Copies one id (four longs): a call of {@code System.arraycopy} for so few cost more than the copy. */
-    private static void copy(long[] from, int at, long[] to, int into) {
-        to[into] = from[at];
-        to[into + 1] = from[at + 1];
-        to[into + 2] = from[at + 2];
-        to[into + 3] = from[at + 3];
-    }
-
-    private static BlobId id(long[] array, int index) {
-        return BlobId.wrap(IdSet.toBytes(array, index));
     }
 }

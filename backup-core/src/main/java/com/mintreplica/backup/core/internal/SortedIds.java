@@ -16,18 +16,23 @@ final class SortedIds {
      * steps of interpolation). Ids that are not spread evenly cost two bisections' steps at most.
      */
     static int search(long[] ids, int size, long k0, long k1, long k2, long k3) {
+        return search(ids, size, 4, k0, k1, k2, k3);
+    }
+
+    /** The same where each entry is {@code width} longs, the id's four first (an id set's, or a map's with values). */
+    static int search(long[] ids, int size, int width, long k0, long k1, long k2, long k3) {
         if (size == 0) {
             return -1;
         }
         long first = ids[0];
-        long last = ids[(size - 1) * 4];
+        long last = ids[(size - 1) * width];
         if (Long.compareUnsigned(k0, first) < 0 || Long.compareUnsigned(k0, last) > 0) {
             return -1;
         }
         long span = last - first; // unsigned: last >= first
         int guess = span == 0 ? 0
                 : (int) Math.min(size - 1, (long) (unsigned(k0 - first) / unsigned(span) * (size - 1)));
-        int c = compare(ids, guess * 4, k0, k1, k2, k3);
+        int c = compare(ids, guess * width, k0, k1, k2, k3);
         if (c == 0) {
             return guess;
         }
@@ -36,7 +41,7 @@ final class SortedIds {
         if (c < 0) { // after the guess
             lo = guess + 1;
             hi = guess + 1;
-            for (int step = 2; hi < size && compare(ids, hi * 4, k0, k1, k2, k3) < 0; step <<= 1) {
+            for (int step = 2; hi < size && compare(ids, hi * width, k0, k1, k2, k3) < 0; step <<= 1) {
                 lo = hi + 1;
                 hi = (int) Math.min(size, (long) guess + step);
             }
@@ -44,7 +49,7 @@ final class SortedIds {
         } else { // before it
             hi = guess - 1;
             lo = guess - 1;
-            for (int step = 2; lo >= 0 && compare(ids, lo * 4, k0, k1, k2, k3) > 0; step <<= 1) {
+            for (int step = 2; lo >= 0 && compare(ids, lo * width, k0, k1, k2, k3) > 0; step <<= 1) {
                 hi = lo - 1;
                 lo = (int) Math.max(-1, (long) guess - step);
             }
@@ -52,7 +57,7 @@ final class SortedIds {
         }
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            c = compare(ids, mid * 4, k0, k1, k2, k3);
+            c = compare(ids, mid * width, k0, k1, k2, k3);
             if (c < 0) {
                 lo = mid + 1;
             } else if (c > 0) {

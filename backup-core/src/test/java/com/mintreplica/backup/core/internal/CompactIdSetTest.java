@@ -77,6 +77,35 @@ class CompactIdSetTest {
     }
 
     @Test
+    void a_map_agrees_with_a_hash_map_and_keeps_the_last_value() {
+        for (int seed = 0; seed < 30; seed++) {
+            Random random = new Random(1000 + seed);
+            Shape shape = Shape.values()[seed % 3];
+            CompactIdSet map = CompactIdSet.map();
+            java.util.Map<BlobId, BlobId> oracle = new java.util.HashMap<>();
+            List<BlobId> keys = new ArrayList<>();
+            int n = random.nextInt(20_000);
+            for (int i = 0; i < n; i++) {
+                BlobId key = !keys.isEmpty() && random.nextInt(3) == 0 ? keys.get(random.nextInt(keys.size()))
+                        : id(random, shape, i);
+                BlobId value = id(random, Shape.RANDOM, i);
+                if (oracle.put(key, value) == null) {
+                    keys.add(key);
+                }
+                map.put(key, value);
+                BlobId probe = random.nextBoolean() && !keys.isEmpty() ? keys.get(random.nextInt(keys.size()))
+                        : id(random, shape, i + 1 + random.nextInt(1000));
+                assertThat(map.get(probe)).as("seed %d, get %d", seed, i).isEqualTo(oracle.get(probe));
+            }
+            assertThat(map.size()).isEqualTo(oracle.size());
+            oracle.forEach((k, v) -> assertThat(map.get(k)).isEqualTo(v));
+            Set<BlobId> listed = new HashSet<>();
+            map.forEach(listed::add);
+            assertThat(listed).isEqualTo(oracle.keySet());
+        }
+    }
+
+    @Test
     void threads_adding_the_same_ids_each_win_an_id_once() throws Exception {
         Random random = new Random(11);
         List<BlobId> ids = new ArrayList<>();
@@ -123,5 +152,20 @@ class CompactIdSetTest {
         // sorted runs: 32 bytes an id, plus each segment's table of at most 64 latest additions (4 KiB)
         assertThat(set.estimatedBytes()).isLessThanOrEqualTo(32L * n + 64 * (4096 + 16));
         assertThat(set.estimatedBytes()).isLessThan(table.estimatedBytes() * 3 / 4);
+    }
+
+    @Test
+    void a_map_entry_costs_about_64_bytes_of_heap() {
+        Random random = new Random(10);
+        CompactIdSet map = CompactIdSet.map();
+        IdSet table = IdSet.map();
+        int n = 300_000;
+        for (int i = 0; i < n; i++) {
+            BlobId id = id(random, Shape.RANDOM, i);
+            map.put(id, id);
+            table.put(id, id);
+        }
+        assertThat(map.estimatedBytes()).isLessThanOrEqualTo(64L * n + 64 * (8192 + 16));
+        assertThat(map.estimatedBytes()).isLessThan(table.estimatedBytes() * 3 / 4);
     }
 }
