@@ -41,6 +41,14 @@ public final class PruneRun {
             Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id).reversed();
     /** Packs per consolidated index object: about 3 MB of index for 16 MiB packs of 1 MiB chunks. */
     static final int PACKS_PER_INDEX_OBJECT = 4096;
+    /**
+     * Blobs per consolidated index object (1.4 MB of plaintext, 2.5 with an id part; a pack is never split): packs of
+     * small files hold thousands of blobs each, and 4,096 of them made one index object of every blob of a
+     * 200,000-file repository, built in memory whole (8.8 MB, twice that while its buffer grew), which ran a prune out
+     * of an 80 MiB heap. Objects of 65,536 blobs were still too large for `verify` to read in 64 MiB beside the index
+     * it was building; a backup's checkpoints are about this size.
+     */
+    static final int BLOBS_PER_INDEX_OBJECT = 32_768;
     /** Where the single-object layout stores entries: {@code files/<snapshot id>/...} (see BackupRun). */
     static final String FILES_PREFIX = "files/";
     static final String NEWEST_REASON = "newest snapshot of its group";
@@ -159,7 +167,7 @@ public final class PruneRun {
             }
             collectObjects(plan, removed);
             if (!options.dryRun()) {
-                store.reloadIndex();
+                store.dropIndex(); // read again when next needed, not beside the plan
             }
             PruneReport report = new PruneReport(options.dryRun(), groups, packsDeleted, packsRepacked, packsWritten,
                     unindexedDeleted, unindexedKept, indexWritten, indexDeleted, objectsDeleted, staleLocks, bytesDeleted,
@@ -311,7 +319,9 @@ public final class PruneRun {
         Plan plan = new Plan();
         // Every blob a remaining snapshot needs: its trees and its files' content. A subtree shared by many snapshots
         // is walked once.
-        IdSet used = new IdSet();
+        // The sets of blob ids grow with the repository: in sorted runs (32 bytes an id; hash tables took 46-91, and a
+        // prune of 200,000 files ran out of a 64 MiB heap on them).
+        CompactIdSet used = new CompactIdSet();
         IdSet visited = new IdSet();
         for (String id : remaining) {
             try {
@@ -363,7 +373,7 @@ public final class PruneRun {
         Set<Integer> bad = badCopies(plan, used);
 
         // Packs whose blobs are all used are kept whole; they cover those blobs for every other pack.
-        IdSet covered = new IdSet();
+        CompactIdSet covered = new CompactIdSet();
         List<Integer> others = new ArrayList<>();
         long[] usedBytesOf = new long[table.packs()];
         for (int p = 0; p < table.packs(); p++) {
@@ -472,9 +482,9 @@ public final class PruneRun {
      * The copies (blob numbers of the table) of used blobs that more than one stored pack holds and that do not read
      * back as the blob. Stops the prune when no copy of such a blob is good.
      */
-    private Set<Integer> badCopies(Plan plan, IdSet used) {
+    private Set<Integer> badCopies(Plan plan, CompactIdSet used) {
         PackTable table = plan.indexed;
-        IdSet seen = new IdSet();
+        CompactIdSet seen = new CompactIdSet();
         IdSet twice = new IdSet();
         byte[] id = new byte[BlobId.LENGTH];
         for (int p = 0; p < table.packs(); p++) {
@@ -550,9 +560,13 @@ public final class PruneRun {
             packsWritten += (bytes + packSize - 1) / packSize;
             bytesWritten += bytes;
         }
-        if (plan.oldIndex.size() > 1 || !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0) {
+        // As execute groups them (the packs repacking would write: whole objects of their own, roughly)
+        List<Integer> kept = new ArrayList<>(plan.keep);
+        kept.sort(Comparator.comparing(table::packId));
+        int objects = indexObjects(kept, table::blobCount).size();
+        if (plan.oldIndex.size() != objects || !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0) {
             bytesWritten += index;
-            indexWritten = (plan.keep.size() + packsWritten + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT;
+            indexWritten = objects + (packsWritten + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT;
             indexDeleted = plan.oldIndex.size();
             bytesDeleted += plan.oldIndex.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -568,6 +582,29 @@ public final class PruneRun {
 
     /** A pack of the consolidated index: one the table lists ({@code pack} >= 0) or one repacking wrote. */
     private record IndexEntry(BlobId id, int pack, IndexFile.PackBlobs written) {
+    }
+
+    /**
+     * The consolidated index objects' packs: consecutive runs of {@code entries} (sorted by pack id) of at most
+     * {@value #PACKS_PER_INDEX_OBJECT} packs and {@link #BLOBS_PER_INDEX_OBJECT} blobs, a pack of more blobs alone.
+     */
+    static <T> List<List<T>> indexObjects(List<T> entries, java.util.function.ToIntFunction<T> blobs) {
+        List<List<T>> out = new ArrayList<>();
+        int start = 0;
+        long count = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            int n = blobs.applyAsInt(entries.get(i));
+            if (i > start && (i - start == PACKS_PER_INDEX_OBJECT || count + n > BLOBS_PER_INDEX_OBJECT)) {
+                out.add(entries.subList(start, i));
+                start = i;
+                count = 0;
+            }
+            count += n;
+        }
+        if (start < entries.size()) {
+            out.add(entries.subList(start, entries.size()));
+        }
+        return out;
     }
 
     /** The plaintext of the consolidated index object holding {@code entries}, written from the compact table. */
@@ -606,8 +643,8 @@ public final class PruneRun {
         }
         entries.sort(Comparator.comparing(IndexEntry::id));
         Map<String, List<IndexEntry>> index = new LinkedHashMap<>();
-        for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
-            List<IndexEntry> part = entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT));
+        for (List<IndexEntry> part : indexObjects(entries, e -> e.written() != null ? e.written().blobs().size()
+                : table.blobCount(e.pack()))) {
             // named like Store.writeIndex names them: keyed in an encrypted repository
             index.put(store.encodeIndex(indexPlaintext(table, part)).name(), part);
         }

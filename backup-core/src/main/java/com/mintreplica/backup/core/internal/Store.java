@@ -1051,6 +1051,16 @@ public final class Store {
         return current;
     }
 
+    /**
+     * Drops the loaded index; the next {@link #index()} reads it again. What a prune does at its end: reading it there
+     * at once held the new index beside the prune's plan, and a prune of 200,000 files ran out of an 80 MiB heap.
+     */
+    public void dropIndex() {
+        synchronized (shared) {
+            shared.index = null;
+        }
+    }
+
     /** Reads the index again, to see what other processes wrote. */
     public BlobIndex reloadIndex() {
         return reloadIndex(null);
