@@ -69,7 +69,12 @@ public final class CopyRun {
     private final CompactIdSet idMap = CompactIdSet.map();
     /** With the same ids on both sides: the trees this run copied (or found in the target) with all below them. */
     private final CompactIdSet doneTrees = new CompactIdSet();
-    /** Target blob ids stored by this run (its index objects are not added to the target's loaded index). */
+    /**
+     * Target blob ids stored by this run (its index objects are not added to the target's loaded index). With keyed
+     * ids only the trees: a data blob's source id in {@link #idMap} already stands for it (distinct source ids are
+     * distinct contents, so distinct target ids), and holding both ran a copy of a million files out of a 256 MiB heap.
+     * Where that reasoning could fail (one content under two source ids) the blob is stored twice, never missed.
+     */
     private final CompactIdSet sent = new CompactIdSet();
     private final List<IndexFile.PackBlobs> unindexed = new ArrayList<>();
     private PackWriter dataPacks;
@@ -322,7 +327,9 @@ public final class CopyRun {
                 if (blob.encoded() == null || targetHas(blob.id())) {
                     continue;   // the target has it already
                 }
-                sent.add(blob.id());
+                if (sameIds) {
+                    sent.add(blob.id());
+                }
                 Optional<PackWriter.Pack> full = dataPacks.add(blob.id(), blob.encoded(), blob.plainLength());
                 blobs++;
                 plainBytes += blob.plainLength();
