@@ -56,8 +56,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RepairRun {
     private static final Logger LOG = LoggerFactory.getLogger(RepairRun.class);
-    /** Packs per index object: as prune writes them. */
-    static final int PACKS_PER_INDEX_OBJECT = PruneRun.PACKS_PER_INDEX_OBJECT;
 
     private final Store store;
     private final boolean dryRun;
@@ -136,23 +134,22 @@ public final class RepairRun {
 
             List<IndexFile.PackBlobs> entries = new ArrayList<>();
             rebuilt.forEach((pack, blobs) -> entries.add(new IndexFile.PackBlobs(pack, typeOf(stored.get(pack)), blobs)));
-            // Encoded as every index object is (with an id part and signed, once the repository has writers)
-            Map<String, Store.EncodedIndex> index = new LinkedHashMap<>();
+            // Encoded as every index object is (with an id part and signed, once the repository has writers), cut as
+            // prune cuts them (by packs and by blobs). Named first and encoded again one at a time to be written: all
+            // of them held encoded at once, beside the entries, ran a repair of a million files out of a 256 MiB heap.
+            Map<String, List<IndexFile.PackBlobs>> index = new LinkedHashMap<>();
             int formatVersion = store.config().version();
-            for (int i = 0; i < entries.size(); i += PACKS_PER_INDEX_OBJECT) {
-                byte[] plain = IndexFile.plaintext(entries.subList(i, Math.min(entries.size(), i + PACKS_PER_INDEX_OBJECT)),
-                        formatVersion);
-                Store.EncodedIndex encoded = store.encodeIndex(plain);
-                index.put(encoded.name(), encoded);
+            for (List<IndexFile.PackBlobs> part : PruneRun.indexObjects(entries, p -> p.blobs().size())) {
+                index.put(store.encodeIndex(IndexFile.plaintext(part, formatVersion)).name(), part);
             }
             long written = 0;
             long deleted = 0;
             if (!index.keySet().equals(oldIndex.keySet())) {
-                for (Map.Entry<String, Store.EncodedIndex> e : index.entrySet()) {
+                for (Map.Entry<String, List<IndexFile.PackBlobs>> e : index.entrySet()) {
                     if (!oldIndex.containsKey(e.getKey())) {
                         if (!dryRun) {
                             lock.check();
-                            store.putIndex(e.getValue());
+                            store.putIndex(store.encodeIndex(IndexFile.plaintext(e.getValue(), formatVersion)));
                         }
                         written++;
                     }
@@ -169,7 +166,7 @@ public final class RepairRun {
                 }
             }
             if (!dryRun) {
-                store.reloadIndex();
+                store.dropIndex(); // read again when next needed, not beside the entries
             }
             LOG.info("repair index of {}{}: {} packs indexed, {} added from their headers, {} dropped, {} damaged",
                     store.location(), dryRun ? " (dry run)" : "", rebuilt.size(), added.size(), dropped.size(),
