@@ -33,10 +33,28 @@ class ManyFilesIT {
 
     /** A JVM with this heap and the tests' class path, running {@code args} (a main class and its arguments). */
     static Process java(String heap, List<String> args) throws Exception {
+        return java(System.getProperty("java.class.path"), heap, args);
+    }
+
+    /** A JVM on this class path (the shipped jar alone: {@link #shippedJar}). */
+    static Process java(String classPath, String heap, List<String> args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                heap, "-cp", System.getProperty("java.class.path")));
+                heap, "-cp", classPath));
         command.addAll(args);
         return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /**
+     * The shaded jar the build ships (target/mint-backup.jar, made before the ITs run): a JVM on it alone is what the
+     * launcher starts. The tests' whole class path holds about a hundred jars, whose central directories the JDK keeps
+     * on the heap (8 MiB and more), which a test that measures the heap must not count.
+     */
+    static String shippedJar() {
+        Path jar = Path.of("target", "mint-backup.jar").toAbsolutePath();
+        if (!java.nio.file.Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the ITs through the build (mvn verify)");
+        }
+        return jar.toString();
     }
 
     @Test

@@ -99,12 +99,90 @@ class SmallHeapIT {
         }
     }
 
+    /**
+     * The other shape an operator's trees have: many small files, each its own blob (100,000 here, 400 MB), through
+     * backup, copy into a second encrypted repository, prune, verify --read-data, repair index, a writer's backup from
+     * an empty cache and restore, each in a 56 MiB heap. Before the sets of ids that grow with the repository were
+     * sorted runs (32 bytes an id, 64 with a value; hash tables took 46-91 and 91-183), a copy's packs were cut by the
+     * heap and a copy with keyed ids stopped keeping every target id twice, prune and repair cut index objects at
+     * 32,768 blobs and stopped reading the index back beside their plans, copy, prune and repair index ran out of
+     * memory here (at twice the files, copy needed 160 MiB and prune more than that; at a million files, 256 MiB ran
+     * out). The commands fail at about 40 MiB now. On the shipped jar alone, as the launcher runs them: the tests'
+     * class path takes 8 MiB and more of heap of its own (see {@link ManyFilesIT#shippedJar}).
+     */
+    @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void many_small_files_each_a_blob_go_through_every_command_in_a_56_MiB_heap() throws Exception {
+        Path tree = temp.resolve("tree");
+        SplittableRandom random = new SplittableRandom(56);
+        int files = 100_000;
+        for (int i = 0; i < files; i++) {
+            Path dir = tree.resolve(String.format("d%03d", i / 1000));
+            if (i % 1000 == 0) {
+                Files.createDirectories(dir);
+            }
+            Files.write(dir.resolve(String.format("f%05d.bin", i)), content(random, i));
+        }
+        String heap = "-Xmx56m";
+        try (GnuPG gpg = GnuPG.start()) {
+            GnuPG.Key ops = gpg.generate("Ops <ops@mint.example>", "future-default");
+            String[] key = {"--key", ops.secretFile().toString(), "--passphrase-file", gpg.passphraseFile.toString()};
+            String a = temp.resolve("a").toString();
+            String b = temp.resolve("b").toString();
+            String writer = temp.resolve("writer.key").toString();
+            cli("-Xmx256m", "init", "--repo", a, "--encrypt-to", ops.publicFile().toString());
+            cli("-Xmx256m", "init", "--repo", b, "--encrypt-to", ops.publicFile().toString());
+            cli("-Xmx256m", concat(new String[] {"key", "writer", "export", "--repo", a, "--name", "host", "--out", writer},
+                    key));
+            assertThat(shipped(heap, "backup", "--repo", a, "--writer-key", writer, "--cache-dir",
+                    temp.resolve("cache").toString(), tree.toString())).contains("saved: ");
+            assertThat(shipped(heap, concat(new String[] {"copy", "--from", a, "--to", b}, key)))
+                    .contains("copied 1 snapshot");
+            assertThat(shipped(heap, concat(new String[] {"prune", "--repo", b, "--keep-last", "1"}, key)))
+                    .contains("removed 0 snapshots");
+            assertThat(shipped(heap, concat(new String[] {"verify", "--read-data", "--repo", b}, key)))
+                    .contains("no problems found");
+            // the writer's repository, whose index is still the backup's checkpoints: repair writes it anew
+            assertThat(shipped(heap, concat(new String[] {"repair", "index", "--repo", a}, key)))
+                    .contains("packs in the new index", "wrote ");
+            // a writer's index load without cached ids (a new host): every index object read
+            assertThat(shipped(heap, "backup", "--repo", a, "--writer-key", writer, "--cache-dir",
+                    temp.resolve("new-cache").toString(), tree.toString())).contains("saved: ");
+            Path restored = temp.resolve("restored");
+            shipped(heap, concat(new String[] {"restore", "--repo", b, "latest", "--target", restored.toString()}, key));
+            SplittableRandom again = new SplittableRandom(56);
+            Path base = restored.resolve(tree.toString().substring(1));
+            for (int i = 0; i < files; i++) {
+                Path file = base.resolve(String.format("d%03d", i / 1000)).resolve(String.format("f%05d.bin", i));
+                assertThat(Files.readAllBytes(file)).as(file.toString()).isEqualTo(content(again, i));
+            }
+        }
+    }
+
+    /** A small file's content of its own: its number, then 100 to 1,100 random bytes. */
+    private static byte[] content(SplittableRandom random, int i) {
+        byte[] head = ("file " + i + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] body = new byte[head.length + random.nextInt(100, 1101)];
+        random.nextBytes(body);
+        System.arraycopy(head, 0, body, 0, head.length);
+        return body;
+    }
+
     /** Runs the CLI in a JVM with this heap and the launcher's collector settings; its output, once it exited 0. */
     private static String cli(String heap, String... args) throws Exception {
+        return run(System.getProperty("java.class.path"), heap, args);
+    }
+
+    /** The same on the shipped jar alone, as the launcher runs it. */
+    private static String shipped(String heap, String... args) throws Exception {
+        return run(ManyFilesIT.shippedJar(), heap, args);
+    }
+
+    private static String run(String classPath, String heap, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:PretenureSizeThreshold=262144",
                 MintBackup.class.getName()));
         command.addAll(Arrays.asList(args));
-        Process p = ManyFilesIT.java(heap, command);
+        Process p = ManyFilesIT.java(classPath, heap, command);
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(2, TimeUnit.MINUTES)).as(output).isTrue();
         assertThat(p.exitValue()).as(String.join(" ", args) + ":\n" + output).isZero();
