@@ -68,15 +68,11 @@ class SmallHeapIT {
             digests.add(HexFormat.of().formatHex(sha.digest()));
         }
         try (GnuPG gpg = GnuPG.start()) {
-            GnuPG.Key ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-            String[] key = {"--key", ops.secretFile().toString(), "--passphrase-file", gpg.passphraseFile.toString()};
-            String a = temp.resolve("a").toString();
-            String b = temp.resolve("b").toString();
-            String writer = temp.resolve("writer.key").toString();
-            cli("-Xmx256m", "init", "--repo", a, "--encrypt-to", ops.publicFile().toString());
-            cli("-Xmx256m", "init", "--repo", b, "--encrypt-to", ops.publicFile().toString());
-            cli("-Xmx256m", concat(new String[] {"key", "writer", "export", "--repo", a, "--name", "host", "--out", writer},
-                    key));
+            Repositories r = Repositories.create(gpg, temp);
+            String[] key = r.key();
+            String a = r.a();
+            String b = r.b();
+            String writer = r.writer();
             assertThat(cli("-Xmx64m", "backup", "--repo", a, "--writer-key", writer, "--cache-dir",
                     temp.resolve("cache").toString(), tree.toString())).contains("144 MiB new");
             assertThat(cli("-Xmx64m", concat(new String[] {"copy", "--from", a, "--to", b}, key)))
@@ -125,31 +121,25 @@ class SmallHeapIT {
         }
         String heap = "-Xmx56m";
         try (GnuPG gpg = GnuPG.start()) {
-            GnuPG.Key ops = gpg.generate("Ops <ops@mint.example>", "future-default");
-            String[] key = {"--key", ops.secretFile().toString(), "--passphrase-file", gpg.passphraseFile.toString()};
-            String a = temp.resolve("a").toString();
-            String b = temp.resolve("b").toString();
-            String writer = temp.resolve("writer.key").toString();
-            cli("-Xmx256m", "init", "--repo", a, "--encrypt-to", ops.publicFile().toString());
-            cli("-Xmx256m", "init", "--repo", b, "--encrypt-to", ops.publicFile().toString());
-            cli("-Xmx256m", concat(new String[] {"key", "writer", "export", "--repo", a, "--name", "host", "--out", writer},
-                    key));
-            assertThat(shipped(heap, "backup", "--repo", a, "--writer-key", writer, "--cache-dir",
+            Repositories r = Repositories.create(gpg, temp);
+            String[] key = r.key();
+            assertThat(shipped(heap, "backup", "--repo", r.a(), "--writer-key", r.writer(), "--cache-dir",
                     temp.resolve("cache").toString(), tree.toString())).contains("saved: ");
-            assertThat(shipped(heap, concat(new String[] {"copy", "--from", a, "--to", b}, key)))
+            assertThat(shipped(heap, concat(new String[] {"copy", "--from", r.a(), "--to", r.b()}, key)))
                     .contains("copied 1 snapshot");
-            assertThat(shipped(heap, concat(new String[] {"prune", "--repo", b, "--keep-last", "1"}, key)))
+            assertThat(shipped(heap, concat(new String[] {"prune", "--repo", r.b(), "--keep-last", "1"}, key)))
                     .contains("removed 0 snapshots");
-            assertThat(shipped(heap, concat(new String[] {"verify", "--read-data", "--repo", b}, key)))
+            assertThat(shipped(heap, concat(new String[] {"verify", "--read-data", "--repo", r.b()}, key)))
                     .contains("no problems found");
             // the writer's repository, whose index is still the backup's checkpoints: repair writes it anew
-            assertThat(shipped(heap, concat(new String[] {"repair", "index", "--repo", a}, key)))
+            assertThat(shipped(heap, concat(new String[] {"repair", "index", "--repo", r.a()}, key)))
                     .contains("packs in the new index", "wrote ");
             // a writer's index load without cached ids (a new host): every index object read
-            assertThat(shipped(heap, "backup", "--repo", a, "--writer-key", writer, "--cache-dir",
+            assertThat(shipped(heap, "backup", "--repo", r.a(), "--writer-key", r.writer(), "--cache-dir",
                     temp.resolve("new-cache").toString(), tree.toString())).contains("saved: ");
             Path restored = temp.resolve("restored");
-            shipped(heap, concat(new String[] {"restore", "--repo", b, "latest", "--target", restored.toString()}, key));
+            shipped(heap, concat(new String[] {"restore", "--repo", r.b(), "latest", "--target", restored.toString()},
+                    key));
             SplittableRandom again = new SplittableRandom(56);
             Path base = restored.resolve(tree.toString().substring(1));
             for (int i = 0; i < files; i++) {
@@ -166,6 +156,21 @@ class SmallHeapIT {
         random.nextBytes(body);
         System.arraycopy(head, 0, body, 0, head.length);
         return body;
+    }
+
+    /** Two encrypted repositories to one key ({@code a} with a writer key), made in a large heap. */
+    private record Repositories(String[] key, String a, String b, String writer) {
+        static Repositories create(GnuPG gpg, Path temp) throws Exception {
+            GnuPG.Key ops = gpg.generate("Ops <ops@mint.example>", "future-default");
+            String[] key = {"--key", ops.secretFile().toString(), "--passphrase-file", gpg.passphraseFile.toString()};
+            Repositories r = new Repositories(key, temp.resolve("a").toString(), temp.resolve("b").toString(),
+                    temp.resolve("writer.key").toString());
+            cli("-Xmx256m", "init", "--repo", r.a, "--encrypt-to", ops.publicFile().toString());
+            cli("-Xmx256m", "init", "--repo", r.b, "--encrypt-to", ops.publicFile().toString());
+            cli("-Xmx256m", concat(new String[] {"key", "writer", "export", "--repo", r.a, "--name", "host", "--out",
+                    r.writer}, key));
+            return r;
+        }
     }
 
     /** Runs the CLI in a JVM with this heap and the launcher's collector settings; its output, once it exited 0. */
