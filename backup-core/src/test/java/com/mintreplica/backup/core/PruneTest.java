@@ -111,6 +111,34 @@ class PruneTest {
     }
 
     @Test
+    void once_the_index_is_consolidated_a_dry_run_says_no_index_object_would_be_written() {
+        // More blobs than one consolidated index object holds (PruneRun cuts objects at 32,768 blobs): the index is
+        // then several objects, and a dry run that counted any index of more than one object as to be rewritten
+        // reported that work on every run after. It names the objects as the real run does instead.
+        Repository many = Repository.init(new LocalDirectorySink(dir.resolve("many"), false),
+                RepositorySettings.defaults().withPackSize(256 * 1024));
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 40_000; i++) {
+            files.put("f" + i, ("file " + i).getBytes());
+        }
+        Backup.pipeline().source(new PruneFixture.MapSource(new SourceId("map", "many"), files)).to(many).host("host")
+                .build().run();
+        PruneReport dry = many.prune().policy(keepLast(10)).dryRun(true).run();
+        PruneReport real = many.prune().policy(keepLast(10)).run();
+        assertThat(real.indexObjectsWritten()).isEqualTo(2);
+        assertThat(dry.indexObjectsWritten()).isEqualTo(real.indexObjectsWritten());
+        assertThat(dry.indexObjectsDeleted()).isEqualTo(real.indexObjectsDeleted());
+        assertThat(count(sink(dir.resolve("many")), "index/")).isEqualTo(2);
+        PruneReport after = many.prune().policy(keepLast(10)).dryRun(true).run();
+        assertThat(after.indexObjectsWritten() + after.indexObjectsDeleted()).isZero();
+        assertThat(many.prune().policy(keepLast(10)).run().indexObjectsWritten()).isZero();
+    }
+
+    private static LocalDirectorySink sink(Path root) {
+        return new LocalDirectorySink(root, false);
+    }
+
+    @Test
     void partly_used_packs_are_repacked_only_when_unused_data_exceeds_max_unused() {
         PruneReport tolerant = repo.prune().policy(keepLast(3)).maxUnused(1).run();
         assertThat(tolerant.packsRepacked()).isZero();

@@ -560,15 +560,33 @@ public final class PruneRun {
             packsWritten += (bytes + packSize - 1) / packSize;
             bytesWritten += bytes;
         }
-        // As execute groups them (the packs repacking would write: whole objects of their own, roughly)
-        List<Integer> kept = new ArrayList<>(plan.keep);
-        kept.sort(Comparator.comparing(table::packId));
-        int objects = indexObjects(kept, table::blobCount).size();
-        if (plan.oldIndex.size() != objects || !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0) {
+        boolean changes = !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0;
+        int objects;
+        Set<String> staying = Set.of(); // index objects the run would keep as they are
+        if (changes) {
+            // roughly as execute cuts them: the packs repacking would write in objects of their own
+            List<Integer> kept = new ArrayList<>(plan.keep);
+            kept.sort(Comparator.comparing(table::packId));
+            objects = indexObjects(kept, table::blobCount).size()
+                    + (int) ((packsWritten + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT);
+        } else {
+            // only the index would change: named exactly as execute names it, so a dry run says what a run writes
+            Map<String, List<IndexEntry>> consolidated = consolidated(table, new ArrayList<>(), plan.keep);
+            Set<String> rewrite = rewritten(plan, consolidated);
+            changes = !consolidated.keySet().equals(plan.oldIndex.keySet()) || !rewrite.isEmpty();
+            objects = (int) consolidated.keySet().stream()
+                    .filter(name -> !plan.oldIndex.containsKey(name) || rewrite.contains(name)).count();
+            staying = consolidated.keySet();
+        }
+        if (changes) {
             bytesWritten += index;
-            indexWritten = objects + (packsWritten + PACKS_PER_INDEX_OBJECT - 1) / PACKS_PER_INDEX_OBJECT;
-            indexDeleted = plan.oldIndex.size();
-            bytesDeleted += plan.oldIndex.values().stream().mapToLong(Long::longValue).sum();
+            indexWritten = objects;
+            for (Map.Entry<String, Long> old : plan.oldIndex.entrySet()) {
+                if (!staying.contains(old.getKey())) {
+                    indexDeleted++;
+                    bytesDeleted += old.getValue();
+                }
+            }
         }
         for (int pack : plan.delete) {
             packsDeleted++;
@@ -607,6 +625,33 @@ public final class PruneRun {
         return out;
     }
 
+    /**
+     * The consolidated index: {@code entries} (the packs repacking wrote) and the kept packs, cut into objects by
+     * {@link #indexObjects}, each under its name (as Store.writeIndex names it: keyed in an encrypted repository).
+     */
+    private Map<String, List<IndexEntry>> consolidated(PackTable table, List<IndexEntry> entries, List<Integer> keep) {
+        for (int pack : keep) {
+            entries.add(new IndexEntry(table.packId(pack), pack, null));
+        }
+        entries.sort(Comparator.comparing(IndexEntry::id));
+        Map<String, List<IndexEntry>> index = new LinkedHashMap<>();
+        for (List<IndexEntry> part : indexObjects(entries, e -> e.written() != null ? e.written().blobs().size()
+                : table.blobCount(e.pack()))) {
+            index.put(store.encodeIndex(indexPlaintext(table, part)).name(), part);
+        }
+        return index;
+    }
+
+    /** The consolidated index's objects that are stored already but without the id part writers need. */
+    private Set<String> rewritten(Plan plan, Map<String, List<IndexEntry>> index) {
+        Set<String> rewrite = new HashSet<>();
+        if (store.writesIdParts()) {
+            rewrite.addAll(plan.withoutIdPart);
+            rewrite.retainAll(index.keySet());
+        }
+        return rewrite;
+    }
+
     /** The plaintext of the consolidated index object holding {@code entries}, written from the compact table. */
     private static byte[] indexPlaintext(PackTable table, List<IndexEntry> entries) {
         IndexFile.Writer w = new IndexFile.Writer();
@@ -638,21 +683,8 @@ public final class PruneRun {
         for (IndexFile.PackBlobs w : written) {
             entries.add(new IndexEntry(w.pack(), -1, w));
         }
-        for (int pack : plan.keep) {
-            entries.add(new IndexEntry(table.packId(pack), pack, null));
-        }
-        entries.sort(Comparator.comparing(IndexEntry::id));
-        Map<String, List<IndexEntry>> index = new LinkedHashMap<>();
-        for (List<IndexEntry> part : indexObjects(entries, e -> e.written() != null ? e.written().blobs().size()
-                : table.blobCount(e.pack()))) {
-            // named like Store.writeIndex names them: keyed in an encrypted repository
-            index.put(store.encodeIndex(indexPlaintext(table, part)).name(), part);
-        }
-        Set<String> rewrite = new HashSet<>();
-        if (store.writesIdParts()) {
-            rewrite.addAll(plan.withoutIdPart);
-            rewrite.retainAll(index.keySet());
-        }
+        Map<String, List<IndexEntry>> index = consolidated(table, entries, plan.keep);
+        Set<String> rewrite = rewritten(plan, index);
         if (!index.keySet().equals(plan.oldIndex.keySet()) || !rewrite.isEmpty()) {
             guard(true);
             for (Map.Entry<String, List<IndexEntry>> e : index.entrySet()) {
