@@ -96,15 +96,16 @@ class SmallHeapIT {
     }
 
     /**
-     * The other shape an operator's trees have: many small files, each its own blob (100,000 here, 400 MB), through
-     * backup, copy into a second encrypted repository, prune, verify --read-data, repair index, a writer's backup from
-     * an empty cache and restore, each in a 56 MiB heap. Before the sets of ids that grow with the repository were
-     * sorted runs (32 bytes an id, 64 with a value; hash tables took 46-91 and 91-183), a copy's packs were cut by the
-     * heap and a copy with keyed ids stopped keeping every target id twice, prune and repair cut index objects at
-     * 32,768 blobs and stopped reading the index back beside their plans, copy, prune and repair index ran out of
-     * memory here (at twice the files, copy needed 160 MiB and prune more than that; at a million files, 256 MiB ran
-     * out). The commands fail at about 40 MiB now. On the shipped jar alone, as the launcher runs them: the tests'
-     * class path takes 8 MiB and more of heap of its own (see {@link ManyFilesIT#shippedJar}).
+     * The other shape an operator's trees have: many small files, each its own blob (100,000 here, 60 MB), through
+     * backup, copy into a second encrypted repository, a second backup after half the files went, prune (repacking),
+     * verify --read-data, repair index, a writer's backup from an empty cache and restore, each in a 56 MiB heap.
+     * Before the sets of ids that grow with the repository were sorted runs (32 bytes an id, 64 with a value; hash
+     * tables took 46-91 and 91-183), packs held whole were cut by the heap, repacking read packs as streams, a copy
+     * with keyed ids stopped keeping every target id twice, and prune and repair cut index objects at 32,768 blobs and
+     * stopped reading the index back beside their plans, copy, prune and repair index ran out of memory here (at twice
+     * the files, copy needed 160 MiB and prune more than that; at a million files, 256 MiB ran out). The commands fail
+     * at 40-48 MiB now. On the shipped jar alone, as the launcher runs them: the tests' class path takes 8 MiB and
+     * more of heap of its own (see {@link ManyFilesIT#shippedJar}).
      */
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
@@ -127,12 +128,22 @@ class SmallHeapIT {
                     temp.resolve("cache").toString(), tree.toString())).contains("saved: ");
             assertThat(shipped(heap, concat(new String[] {"copy", "--from", r.a(), "--to", r.b()}, key)))
                     .contains("copied 1 snapshot");
-            assertThat(shipped(heap, concat(new String[] {"prune", "--repo", r.b(), "--keep-last", "1"}, key)))
-                    .contains("removed 0 snapshots");
-            assertThat(shipped(heap, concat(new String[] {"verify", "--read-data", "--repo", r.b()}, key)))
+            // half the files go; prune keeps the second snapshot and repacks the packs the first one shared with it
+            for (int d = 0; d < files / 1000; d += 2) {
+                try (var gone = Files.walk(tree.resolve(String.format("d%03d", d)))) {
+                    for (Path path : gone.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(path);
+                    }
+                }
+            }
+            assertThat(shipped(heap, "backup", "--repo", r.a(), "--writer-key", r.writer(), "--cache-dir",
+                    temp.resolve("cache").toString(), tree.toString())).contains("saved: ");
+            assertThat(shipped(heap, concat(new String[] {"prune", "--repo", r.a(), "--keep-last", "1"}, key)))
+                    .contains("removed 1 snapshot").doesNotContain(" 0 repacked");
+            assertThat(shipped(heap, concat(new String[] {"verify", "--read-data", "--repo", r.a()}, key)))
                     .contains("no problems found");
-            // the writer's repository, whose index is still the backup's checkpoints: repair writes it anew
-            assertThat(shipped(heap, concat(new String[] {"repair", "index", "--repo", r.a()}, key)))
+            // the copy's repository, whose index is still the copy's checkpoints: repair writes it anew
+            assertThat(shipped(heap, concat(new String[] {"repair", "index", "--repo", r.b()}, key)))
                     .contains("packs in the new index", "wrote ");
             // a writer's index load without cached ids (a new host): every index object read
             assertThat(shipped(heap, "backup", "--repo", r.a(), "--writer-key", r.writer(), "--cache-dir",

@@ -273,6 +273,37 @@ class PruneTest {
     }
 
     @Test
+    void a_pack_to_repack_that_is_shorter_than_its_index_says_stops_prune_before_it_deletes_anything()
+            throws IOException {
+        // Repacking reads a pack as a stream, a needed blob at a time: one that ends early is named, not repacked.
+        PruneReport dry = repo.prune().policy(keepLast(3)).maxUnused(0).dryRun(true).run();
+        assertThat(dry.packsRepacked()).isPositive();
+        for (Map.Entry<String, Long> o : objects(sink).entrySet()) {
+            if (o.getKey().startsWith("data/")) {
+                java.nio.file.Path file = dir.resolve("repo").resolve(o.getKey());
+                byte[] bytes = java.nio.file.Files.readAllBytes(file);
+                java.nio.file.Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+            }
+        }
+        Map<String, Long> before = packsAndIndex(objects(sink));
+
+        assertThatThrownBy(() -> repo.prune().policy(keepLast(3)).maxUnused(0).run())
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("prune stopped before deleting any data")
+                .hasMessageContaining("shorter than its index says");
+
+        // the snapshots the policy removes are gone (that comes first); no pack or index object changed
+        assertThat(packsAndIndex(objects(sink))).isEqualTo(before);
+        assertThat(ids(repo.snapshots())).containsExactlyElementsOf(ids(taken.subList(3, 6)));
+    }
+
+    private static Map<String, Long> packsAndIndex(Map<String, Long> objects) {
+        Map<String, Long> out = new java.util.TreeMap<>(objects);
+        out.keySet().removeIf(name -> !name.startsWith("data/") && !name.startsWith("tree/") && !name.startsWith("index/"));
+        return out;
+    }
+
+    @Test
     void an_inconsistent_custom_policy_removes_nothing() {
         Map<String, Long> before = objects(sink);
 

@@ -130,21 +130,11 @@ public final class CopyRun {
             to.upgradeFormat();
             // What other processes stored in the target since it was opened counts too.
             to.reloadIndex();
-            int packSize = packSize(to.config().packSize(), Runtime.getRuntime().maxMemory());
+            int packSize = PackWriter.targetSize(to.config().packSize(), Runtime.getRuntime().maxMemory());
             dataPacks = new PackWriter(to.codec(), packSize, BlobType.DATA);
             treePacks = new PackWriter(to.codec(), packSize, BlobType.TREE);
             return copyAll(ids, lock);
         }
-    }
-
-    /**
-     * The size the copy's packs are cut at: the target's, but at most a twelfth of the heap (at least 1 MiB). A pack is
-     * held whole until it is stored, then joined into one array beside its parts, and a data and a tree pack fill at
-     * once: with the default 16 MiB, that ran a copy out of a 64 MiB heap (its packs come out about 5 MiB there, as a
-     * backup's do). From a heap of 192 MiB up nothing changes.
-     */
-    static int packSize(int configured, long maxHeap) {
-        return (int) Math.min(configured, Math.max(1 << 20, maxHeap / 12));
     }
 
     private Counts copyAll(List<String> ids, RepositoryLock lock) {

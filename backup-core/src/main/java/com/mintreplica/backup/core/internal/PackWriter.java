@@ -19,6 +19,16 @@ public final class PackWriter {
     private List<Packs.HeaderEntry> header = new ArrayList<>();
     private int size;
 
+    /**
+     * The size a writer that holds its packs whole (a copy, prune's repacking) cuts them at: the repository's, but at
+     * most a twelfth of the heap (at least 1 MiB). A pack is held until it is stored, then joined into one array beside
+     * its parts, and a data and a tree pack fill at once: with the default 16 MiB, that ran a copy out of a 64 MiB heap
+     * (its packs come out about 5 MiB there, as a backup's do). From a heap of 192 MiB up nothing changes.
+     */
+    public static int targetSize(int configured, long maxHeap) {
+        return (int) Math.min(configured, Math.max(1 << 20, maxHeap / 12));
+    }
+
     /** A writer of data packs. */
     public PackWriter(Codec codec, int targetSize) {
         this(codec, targetSize, BlobType.DATA);

@@ -13,10 +13,10 @@ import com.mintreplica.backup.core.retention.SnapshotGroup;
 import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -751,23 +751,30 @@ public final class PruneRun {
         try {
             for (Partly p : plan.repack) {
                 BlobType type = table.type(p.pack());
-                PackWriter writer = writers.computeIfAbsent(type, t -> new PackWriter(store.codec(), store.config().packSize(), t));
+                PackWriter writer = writers.computeIfAbsent(type, t -> new PackWriter(store.codec(),
+                        PackWriter.targetSize(store.config().packSize(), Runtime.getRuntime().maxMemory()), t));
                 String name = Packs.objectName(p.id(), type);
                 phase = "reading pack '" + name + "' to repack it";
-                byte[] bytes = store.readObject(name);
-                for (int b : p.needed()) {
-                    int offset = table.offset(b);
-                    int length = table.length(b);
-                    BlobId id = table.blobId(b);
-                    if (offset < 0 || (long) offset + length > bytes.length) {
-                        throw new CorruptDataException("prune stopped before deleting any data: pack '" + name
-                                + "' is shorter than its index says (blob " + id + ")");
-                    }
-                    byte[] encoded = Arrays.copyOfRange(bytes, offset, offset + length);
-                    store.decodeBlob(id, name, encoded, table.plainLength(b));
-                    Optional<PackWriter.Pack> full = writer.add(id, encoded, table.plainLength(b));
-                    if (full.isPresent()) {
-                        upload(full.get(), written);
+                // Read as a stream, one needed blob at a time (they are in the order of their offsets): the whole pack
+                // read into memory (twice its size while it was read) ran a prune that repacks 16 MiB packs out of a
+                // 96 MiB heap.
+                try (InputStream in = store.open(name)) {
+                    long at = 0;
+                    for (int b : p.needed()) {
+                        int offset = table.offset(b);
+                        int length = table.length(b);
+                        BlobId id = table.blobId(b);
+                        byte[] encoded = offset < at ? null : readAt(in, offset - at, length);
+                        if (encoded == null) {
+                            throw new CorruptDataException("prune stopped before deleting any data: pack '" + name
+                                    + "' is shorter than its index says, or its index entries overlap (blob " + id + ")");
+                        }
+                        at = (long) offset + length;
+                        store.decodeBlob(id, name, encoded, table.plainLength(b));
+                        Optional<PackWriter.Pack> full = writer.add(id, encoded, table.plainLength(b));
+                        if (full.isPresent()) {
+                            upload(full.get(), written);
+                        }
                     }
                 }
                 packsRepacked++;
@@ -783,6 +790,23 @@ public final class PruneRun {
                     + "; nothing was deleted", e);
         }
         return written;
+    }
+
+    /** Skips {@code skip} bytes, then reads {@code length}; null when the stream ends first. */
+    private static byte[] readAt(InputStream in, long skip, int length) throws IOException {
+        long skipped = 0;
+        while (skipped < skip) {
+            long n = in.skip(skip - skipped);
+            if (n <= 0) {
+                if (in.read() < 0) {
+                    return null;
+                }
+                n = 1;
+            }
+            skipped += n;
+        }
+        byte[] bytes = in.readNBytes(length);
+        return bytes.length < length ? null : bytes;
     }
 
     private void upload(PackWriter.Pack pack, List<IndexFile.PackBlobs> written) throws IOException {

@@ -598,6 +598,17 @@ public final class Store {
         }
     }
 
+    /** The whole object as a stream, to read a large one a piece at a time; a missing object is a {@link NotFoundException}. */
+    public InputStream open(String name) {
+        try {
+            return sink.get(name);
+        } catch (NoSuchObjectException e) {
+            throw new NotFoundException("object '" + name + "' does not exist in " + location());
+        } catch (IOException e) {
+            throw new BackupException("cannot read '" + name + "' from " + location() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The whole object; a missing object is a {@link NotFoundException}. */
     public byte[] readObject(String name) {
         return readObject(name, -1);
