@@ -15,6 +15,7 @@ import com.mintreplica.backup.core.retention.Retention;
 import com.mintreplica.backup.core.retention.RetentionDecision;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.core.sink.ObjectKind;
+import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.source.BackupContext;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.Source;
@@ -132,6 +133,32 @@ class PruneTest {
         PruneReport after = many.prune().policy(keepLast(10)).dryRun(true).run();
         assertThat(after.indexObjectsWritten() + after.indexObjectsDeleted()).isZero();
         assertThat(many.prune().policy(keepLast(10)).run().indexObjectsWritten()).isZero();
+    }
+
+    @Test
+    void prune_reads_the_index_objects_into_its_plan_with_no_index_loaded_beside_them() {
+        // The walk of the remaining snapshots looks its trees up in the store's loaded index; the plan then reads every
+        // index object into a table of its own. With the loaded index kept through that read, both were in memory
+        // (48 bytes a blob each) and a prune of 200,000 files ran out of a 64 MiB heap.
+        List<Integer> loadedWhileRead = new ArrayList<>();
+        Repository[] opened = new Repository[1];
+        Sink watching = new ForwardingSink(sink) {
+            @Override
+            public InputStream get(String name) throws IOException {
+                if (name.startsWith("index/") && opened[0] != null) {
+                    loadedWhileRead.add(opened[0].store().loadedIndexSize());
+                }
+                return super.get(name);
+            }
+        };
+        opened[0] = Repository.open(watching);
+        long indexObjects = count(sink, "index/");
+        assertThat(indexObjects).isPositive();
+        opened[0].prune().policy(keepLast(2)).run();
+        // read twice: once to load the index for the walk, once into the plan; never with an index loaded
+        assertThat(loadedWhileRead).hasSize((int) (2 * indexObjects)).containsOnly(0);
+        assertThat(opened[0].verify(true).problems()).isEmpty();
+        assertThat(opened[0].snapshots()).hasSize(2);
     }
 
     private static LocalDirectorySink sink(Path root) {

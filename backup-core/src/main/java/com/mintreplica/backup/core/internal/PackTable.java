@@ -17,12 +17,28 @@ final class PackTable implements IndexFile.Visitor {
     private int[] first = new int[64];
     private int[] count = new int[64];
     private int packs;
-    private long[] ids = new long[1024 * 4];
-    private int[] offset = new int[1024];
-    private int[] length = new int[1024];
-    private int[] plain = new int[1024];
+    private long[] ids;
+    private int[] offset;
+    private int[] length;
+    private int[] plain;
     private int blobs;
     private boolean skipping;
+
+    PackTable() {
+        this(1024);
+    }
+
+    /**
+     * A table with room for {@code expectedBlobs} blobs before it grows. Growing copies the arrays, old and new in
+     * memory together; sized from the index loaded before, a prune's table of 200,000 blobs never grows.
+     */
+    PackTable(int expectedBlobs) {
+        int n = Math.max(16, expectedBlobs);
+        ids = new long[n * 4];
+        offset = new int[n];
+        length = new int[n];
+        plain = new int[n];
+    }
 
     @Override
     public void pack(byte[] id, BlobType type, int blobCount) {

@@ -1063,13 +1063,20 @@ public final class Store {
     }
 
     /**
-     * Drops the loaded index; the next {@link #index()} reads it again. What a prune does at its end: reading it there
-     * at once held the new index beside the prune's plan, and a prune of 200,000 files ran out of an 80 MiB heap.
+     * Drops the loaded index; the next {@link #index()} reads it again. What a prune does after its walk and at its end:
+     * reading it again at once held the new index beside the prune's plan, and a prune of 200,000 files ran out of an
+     * 80 MiB heap.
      */
     public void dropIndex() {
         synchronized (shared) {
             shared.index = null;
         }
+    }
+
+    /** The blob entries of the loaded index ({@link BlobIndex#size()}), or 0 when none is loaded; loads nothing. */
+    public int loadedIndexSize() {
+        BlobIndex current = shared.index;
+        return current == null ? 0 : current.size();
     }
 
     /** Reads the index again, to see what other processes wrote. */
