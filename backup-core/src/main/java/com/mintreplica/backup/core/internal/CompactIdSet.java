@@ -44,7 +44,11 @@ public final class CompactIdSet {
     }
 
     private Segment segment(long k0) {
-        return segments[(int) (IdSet.mix(k0) >>> 58)];
+        return segments[segmentOf(k0)];
+    }
+
+    private static int segmentOf(long k0) {
+        return (int) (IdSet.mix(k0) >>> 58);
     }
 
     public boolean add(BlobId id) {
@@ -62,6 +66,66 @@ public final class CompactIdSet {
             s.insert(k0, IdSet.word(id, 1), IdSet.word(id, 2), IdSet.word(id, 3), null);
             return true;
         }
+    }
+
+    /**
+     * Adds the ids of {@code sorted}, 32 bytes each in ascending (unsigned) order, as an index object's id part holds
+     * them: each segment takes its share as a run at once, instead of an id at a time through its table and the sorts
+     * of 64. Ids already in the set are kept once. Input that is not in order is added an id at a time.
+     */
+    public void addSorted(byte[] sorted) {
+        if (segments[0].width != 4) {
+            throw new IllegalStateException("addSorted adds to a set, not to a map");
+        }
+        int n = sorted.length / BlobId.LENGTH;
+        if (n < 2 * RECENT_MAX || !ascending(sorted, n)) {
+            byte[] id = new byte[BlobId.LENGTH];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(sorted, i * BlobId.LENGTH, id, 0, BlobId.LENGTH);
+                add(id);
+            }
+            return;
+        }
+        int[] counts = new int[SEGMENTS];
+        for (int i = 0; i < n; i++) {
+            counts[segmentOf(IdSet.word(sorted, i * 4))]++;
+        }
+        long[][] shares = new long[SEGMENTS][];
+        for (int g = 0; g < SEGMENTS; g++) {
+            shares[g] = new long[counts[g] * 4];
+        }
+        int[] filled = new int[SEGMENTS];
+        for (int i = 0; i < n; i++) {
+            long k0 = IdSet.word(sorted, i * 4);
+            int g = segmentOf(k0);
+            long[] share = shares[g];
+            int at = filled[g];
+            share[at] = k0;
+            for (int w = 1; w < 4; w++) {
+                share[at + w] = IdSet.word(sorted, i * 4 + w);
+            }
+            filled[g] = at + 4;
+        }
+        for (int g = 0; g < SEGMENTS; g++) {
+            if (shares[g].length > 0) {
+                Segment s = segments[g];
+                synchronized (s) {
+                    s.addRun(shares[g]);
+                }
+                shares[g] = null;
+            }
+        }
+    }
+
+    /** Whether the {@code n} ids of {@code ids} are in strictly ascending order (no id twice). */
+    private static boolean ascending(byte[] ids, int n) {
+        for (int i = 1; i < n; i++) {
+            if (java.util.Arrays.compareUnsigned(ids, (i - 1) * BlobId.LENGTH, i * BlobId.LENGTH, ids, i * BlobId.LENGTH,
+                    (i + 1) * BlobId.LENGTH) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public boolean contains(BlobId id) {
@@ -221,6 +285,67 @@ public final class CompactIdSet {
             return (used[slot >>> 6] & (1L << (slot & 63))) != 0;
         }
 
+        /** Adds a sorted run of ids (a set's: four longs an id, no id twice), leaving out those the set holds. */
+        void addRun(long[] run) {
+            int n = 0;
+            for (int at = 0; at < run.length; at += 4) {
+                if (recentSize > 0 && inRecent(run[at], run[at + 1], run[at + 2], run[at + 3])) {
+                    continue;
+                }
+                System.arraycopy(run, at, run, n, 4);
+                n += 4;
+            }
+            for (long[] held : runs) {
+                n = withoutCommon(run, n, held);
+            }
+            if (n > 0) {
+                push(n == run.length ? run : Arrays.copyOf(run, n));
+                size += n / 4;
+            }
+        }
+
+        /**
+         * Removes from the first {@code n} longs of {@code run} the ids {@code held} (a sorted run) has; returns the
+         * longs left. Both in order: one pass over both, or a search for each id when {@code held} is far larger.
+         */
+        private static int withoutCommon(long[] run, int n, long[] held) {
+            int heldIds = held.length / 4;
+            boolean search = heldIds > 16 * (n / 4);
+            int kept = 0;
+            int h = 0;
+            for (int at = 0; at < n; at += 4) {
+                long k0 = run[at];
+                long k1 = run[at + 1];
+                long k2 = run[at + 2];
+                long k3 = run[at + 3];
+                boolean common;
+                if (search) {
+                    common = SortedIds.search(held, heldIds, 4, k0, k1, k2, k3) >= 0;
+                } else {
+                    while (h < held.length && SortedIds.compare(held, h, k0, k1, k2, k3) < 0) {
+                        h += 4;
+                    }
+                    common = h < held.length && SortedIds.compare(held, h, k0, k1, k2, k3) == 0;
+                }
+                if (!common) {
+                    System.arraycopy(run, at, run, kept, 4);
+                    kept += 4;
+                }
+            }
+            return kept;
+        }
+
+        private boolean inRecent(long k0, long k1, long k2, long k3) {
+            int mask = RECENT_SLOTS - 1;
+            for (int slot = (int) (IdSet.mix(k0) & mask); isUsed(slot); slot = (slot + 1) & mask) {
+                int at = slot * width;
+                if (recent[at] == k0 && recent[at + 1] == k1 && recent[at + 2] == k2 && recent[at + 3] == k3) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Moves the latest additions into a sorted run, merging runs that are no larger than it. */
         private void flush() {
             long[] run = new long[recentSize * width];
@@ -234,6 +359,11 @@ public final class CompactIdSet {
             sort(run, n, width);
             Arrays.fill(used, 0);
             recentSize = 0;
+            push(run);
+        }
+
+        /** Adds a sorted run (the latest additions' or a bulk one) and merges runs that are no larger than it. */
+        private void push(long[] run) {
             int count = runs.length;
             while (count > 0 && runs[count - 1].length <= run.length) {
                 run = merge(runs[count - 1], run, width);

@@ -76,6 +76,110 @@ class CompactIdSetTest {
         }
     }
 
+    /** Ids as an index object's id part holds them: 32 bytes each, in ascending unsigned order, none twice. */
+    private static byte[] idPart(java.util.Collection<BlobId> ids) {
+        List<byte[]> sorted = new ArrayList<>(ids.stream().distinct().map(BlobId::raw).toList());
+        sorted.sort(java.util.Arrays::compareUnsigned);
+        byte[] out = new byte[sorted.size() * 32];
+        for (int i = 0; i < sorted.size(); i++) {
+            System.arraycopy(sorted.get(i), 0, out, i * 32, 32);
+        }
+        return out;
+    }
+
+    @Test
+    void id_parts_added_at_once_agree_with_a_hash_set_beside_single_adds() {
+        // A writer's index load adds each index object's sorted id part at once. Parts overlap each other (a blob two
+        // objects list), the ids added one at a time (still in a segment's table, or in its runs), and parts of every
+        // size, down to those added an id at a time.
+        for (int seed = 0; seed < 24; seed++) {
+            Random random = new Random(1_000 + seed);
+            Shape shape = Shape.values()[seed % 3];
+            CompactIdSet set = new CompactIdSet();
+            Set<BlobId> oracle = new HashSet<>();
+            List<BlobId> added = new ArrayList<>();
+            int steps = 5 + random.nextInt(30);
+            int next = 0;
+            for (int step = 0; step < steps; step++) {
+                if (random.nextInt(3) == 0) {
+                    int singles = random.nextInt(500);
+                    for (int i = 0; i < singles; i++) {
+                        BlobId id = !added.isEmpty() && random.nextInt(5) == 0 ? added.get(random.nextInt(added.size()))
+                                : id(random, shape, next++);
+                        assertThat(set.add(id)).isEqualTo(oracle.add(id));
+                        added.add(id);
+                    }
+                } else {
+                    Set<BlobId> part = new HashSet<>();
+                    // small parts (a few ids a segment, searched for in far larger runs) and large ones
+                    int size = random.nextBoolean() ? 128 + random.nextInt(200) : random.nextInt(12_000);
+                    for (int i = 0; i < size; i++) {
+                        part.add(!added.isEmpty() && random.nextInt(4) == 0 ? added.get(random.nextInt(added.size()))
+                                : id(random, shape, next++));
+                    }
+                    set.addSorted(idPart(part));
+                    oracle.addAll(part);
+                    added.addAll(part);
+                }
+                assertThat(set.size()).as("seed %d, step %d", seed, step).isEqualTo(oracle.size());
+            }
+            for (BlobId id : added) {
+                assertThat(set.contains(id)).isTrue();
+            }
+            for (int i = 0; i < 2_000; i++) {
+                BlobId probe = id(random, shape, next + random.nextInt(100_000));
+                assertThat(set.contains(probe)).as("seed %d, probe %d", seed, i).isEqualTo(oracle.contains(probe));
+            }
+            Set<BlobId> listed = new HashSet<>();
+            set.forEach(listed::add);
+            assertThat(listed).as("seed %d", seed).isEqualTo(oracle);
+            for (BlobId id : added) {
+                assertThat(set.add(id)).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void an_id_part_out_of_order_is_added_all_the_same() {
+        // The id part comes from the repository: one out of order (or listing an id twice) must not make a run that
+        // the searches cannot find ids in.
+        Random random = new Random(77);
+        List<BlobId> ids = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            ids.add(id(random, Shape.RANDOM, i));
+        }
+        byte[] part = idPart(ids);
+        byte[] swapped = part.clone();
+        System.arraycopy(part, 32, swapped, 64, 32);
+        System.arraycopy(part, 64, swapped, 32, 32);
+        byte[] twice = java.util.Arrays.copyOf(part, part.length + 32);
+        System.arraycopy(part, part.length - 32, twice, part.length, 32);
+        for (byte[] bad : List.of(swapped, twice)) {
+            CompactIdSet set = new CompactIdSet();
+            set.addSorted(bad);
+            assertThat(set.size()).isEqualTo(ids.size());
+            for (BlobId id : ids) {
+                assertThat(set.contains(id)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void id_parts_cost_about_32_bytes_an_id() {
+        Random random = new Random(12);
+        CompactIdSet set = new CompactIdSet();
+        int n = 0;
+        for (int part = 0; part < 10; part++) {
+            List<BlobId> ids = new ArrayList<>();
+            for (int i = 0; i < 30_000; i++) {
+                ids.add(id(random, Shape.RANDOM, n++));
+            }
+            set.addSorted(idPart(ids));
+        }
+        assertThat(set.size()).isEqualTo(n);
+        assertThat(set.estimatedBytes()).isLessThanOrEqualTo(32L * n + 64 * (4096 + 16));
+    }
+
     @Test
     void a_map_agrees_with_a_hash_map_and_keeps_the_last_value() {
         for (int seed = 0; seed < 30; seed++) {
