@@ -12,7 +12,8 @@ import java.util.List;
  * @param packsDropped packs an index object listed that are not stored (their blobs are gone; `repair snapshots`
  *     then writes snapshots without the entries that need them)
  * @param headersRead how many pack headers were read
- * @param damagedPacks stored packs whose header cannot be read, with the problem: they are not indexed
+ * @param damagedPacks stored packs whose header cannot be read, with the problem: indexed only as an index object
+ *     lists them (that listing is kept), otherwise not
  * @param damagedIndexObjects index objects that could not be read, with the problem: they are replaced
  * @param indexObjectsWritten index objects written
  * @param indexObjectsDeleted old index objects deleted (after the new ones were written)

@@ -108,6 +108,35 @@ class TreeRepairTest {
     }
 
     @Test
+    void reading_every_header_keeps_the_listing_of_a_pack_whose_header_is_damaged_and_changes_nothing_else()
+            throws Exception {
+        Path root = temp.resolve("headers");
+        try (Repository repo = Repository.init(new LocalDirectorySink(root))) {
+            String one = backup(repo, base()).id();
+            Set<String> index = names(repo, IndexFile.PREFIX);
+            // every header read and found as the index lists it: the index objects stay as they are
+            IndexRepairReport healthy = repo.repairIndex(false, true);
+            assertThat(healthy.packsIndexed()).isEqualTo(names(repo, "data/").size() + names(repo, "tree/").size());
+            assertThat(healthy.damagedPacks()).isEmpty();
+            assertThat(names(repo, IndexFile.PREFIX)).isEqualTo(index);
+
+            // a data pack's header (at its end) damaged: its blobs are intact, and the index still says where they are
+            String pack = names(repo, "data/").iterator().next();
+            Path file = root.resolve(pack);
+            byte[] bytes = java.nio.file.Files.readAllBytes(file);
+            for (int i = bytes.length - 16; i < bytes.length; i++) {
+                bytes[i] ^= 0x5a;
+            }
+            java.nio.file.Files.write(file, bytes);
+            IndexRepairReport report = repo.repairIndex(false, true);
+            assertThat(report.damagedPacks()).extracting(VerifyReport.Problem::object).containsExactly(pack);
+            assertThat(report.packsIndexed()).isEqualTo(healthy.packsIndexed());
+            assertThat(names(repo, IndexFile.PREFIX)).isEqualTo(index);
+            assertThat(restore(repo, one)).isEqualTo(files(base()));
+        }
+    }
+
+    @Test
     void repair_index_indexes_tree_packs_from_their_headers_in_the_compact_format() throws Exception {
         try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")))) {
             Map<String, String> second = base();

@@ -1,8 +1,10 @@
 package com.mintreplica.backup.core.internal;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,28 +19,18 @@ final class PackTable implements IndexFile.Visitor {
     private int[] first = new int[64];
     private int[] count = new int[64];
     private int packs;
-    private long[] ids;
-    private int[] offset;
-    private int[] length;
-    private int[] plain;
+    /**
+     * Blobs in blocks of {@value #BLOCK} (ids four longs each): the table grows a block at a time, never by copying
+     * what it holds (a copy has old and new in memory together), and holds at most one block more than it needs.
+     */
+    private static final int BLOCK_BITS = 13;
+    private static final int BLOCK = 1 << BLOCK_BITS;
+    private long[][] ids = new long[0][];
+    private int[][] offset = new int[0][];
+    private int[][] length = new int[0][];
+    private int[][] plain = new int[0][];
     private int blobs;
     private boolean skipping;
-
-    PackTable() {
-        this(1024);
-    }
-
-    /**
-     * A table with room for {@code expectedBlobs} blobs before it grows. Growing copies the arrays, old and new in
-     * memory together; sized from the index loaded before, a prune's table of 200,000 blobs never grows.
-     */
-    PackTable(int expectedBlobs) {
-        int n = Math.max(16, expectedBlobs);
-        ids = new long[n * 4];
-        offset = new int[n];
-        length = new int[n];
-        plain = new int[n];
-    }
 
     @Override
     public void pack(byte[] id, BlobType type, int blobCount) {
@@ -70,19 +62,24 @@ final class PackTable implements IndexFile.Visitor {
         if (skipping) {
             return;
         }
-        if (blobs == offset.length) {
-            int n = blobs + (blobs >> 1);
-            ids = Arrays.copyOf(ids, n * 4);
-            offset = Arrays.copyOf(offset, n);
-            length = Arrays.copyOf(length, n);
-            plain = Arrays.copyOf(plain, n);
+        int block = blobs >>> BLOCK_BITS;
+        int at = blobs & (BLOCK - 1);
+        if (block == ids.length) {
+            ids = Arrays.copyOf(ids, block + 1);
+            offset = Arrays.copyOf(offset, block + 1);
+            length = Arrays.copyOf(length, block + 1);
+            plain = Arrays.copyOf(plain, block + 1);
+            ids[block] = new long[BLOCK * 4];
+            offset[block] = new int[BLOCK];
+            length[block] = new int[BLOCK];
+            plain[block] = new int[BLOCK];
         }
         for (int i = 0; i < 4; i++) {
-            ids[blobs * 4 + i] = IdSet.word(id, i);
+            ids[block][at * 4 + i] = IdSet.word(id, i);
         }
-        offset[blobs] = off;
-        length[blobs] = len;
-        plain[blobs] = plainLength;
+        offset[block][at] = off;
+        length[block][at] = len;
+        plain[block][at] = plainLength;
         blobs++;
         count[packs - 1]++;
     }
@@ -115,41 +112,53 @@ final class PackTable implements IndexFile.Visitor {
     }
 
     BlobId blobId(int blob) {
-        return BlobId.wrap(bytes(ids, blob));
+        return BlobId.wrap(blobId(blob, new byte[BlobId.LENGTH]));
     }
 
     /** The blob's id into {@code into} (32 bytes), without allocating. */
     byte[] blobId(int blob, byte[] into) {
+        long[] block = ids[blob >>> BLOCK_BITS];
+        int at = (blob & (BLOCK - 1)) * 4;
         ByteBuffer b = ByteBuffer.wrap(into);
         for (int i = 0; i < 4; i++) {
-            b.putLong(ids[blob * 4 + i]);
+            b.putLong(block[at + i]);
         }
         return into;
     }
 
     int offset(int blob) {
-        return offset[blob];
+        return offset[blob >>> BLOCK_BITS][blob & (BLOCK - 1)];
     }
 
     int length(int blob) {
-        return length[blob];
+        return length[blob >>> BLOCK_BITS][blob & (BLOCK - 1)];
     }
 
     int plainLength(int blob) {
-        return plain[blob];
+        return plain[blob >>> BLOCK_BITS][blob & (BLOCK - 1)];
     }
 
     /** The encoded bytes of all blobs of a pack. */
     long totalBytes(int pack) {
         long n = 0;
         for (int i = first[pack]; i < first[pack] + count[pack]; i++) {
-            n += length[i];
+            n += length(i);
         }
         return n;
     }
 
     Packs.PackedBlob packedBlob(int pack, int blob) {
-        return new Packs.PackedBlob(blobId(blob), new BlobLocation(packId(pack), type(pack), offset[blob], length[blob], plain[blob]));
+        return new Packs.PackedBlob(blobId(blob),
+                new BlobLocation(packId(pack), type(pack), offset(blob), length(blob), plainLength(blob)));
+    }
+
+    /** A pack's listing as objects (for a few packs at a time). */
+    IndexFile.PackBlobs packBlobs(int pack) {
+        List<Packs.PackedBlob> list = new ArrayList<>(count[pack]);
+        for (int i = first[pack]; i < first[pack] + count[pack]; i++) {
+            list.add(packedBlob(pack, i));
+        }
+        return new IndexFile.PackBlobs(packId(pack), type(pack), list);
     }
 
     /** Hands a pack's listing to an index writer. */
@@ -158,7 +167,7 @@ final class PackTable implements IndexFile.Visitor {
         out.pack(id, type(pack), count[pack]);
         byte[] blob = new byte[BlobId.LENGTH];
         for (int i = first[pack]; i < first[pack] + count[pack]; i++) {
-            out.blob(blobId(i, blob), offset[i], length[i], plain[i]);
+            out.blob(blobId(i, blob), offset(i), length(i), plainLength(i));
         }
     }
 

@@ -303,8 +303,8 @@ public final class PruneRun {
     private static final class Plan {
         final Set<String> usedObjects = new HashSet<>();
         final Map<String, Long> oldIndex = new TreeMap<>();
-        /** Every index object's listing: read after the walk, when the store's own index is gone (see plan). */
-        PackTable indexed;
+        /** Every index object's listing: read after the walk, once the store's own index is gone (see plan). */
+        final PackTable indexed = new PackTable();
         /** Old index objects without an id part, rewritten with one when the repository has writers. */
         final Set<String> withoutIdPart = new HashSet<>();
         /** Stored packs (data and tree) by id. */
@@ -345,8 +345,7 @@ public final class PruneRun {
         }
         // The walk looked its trees up in the store's loaded index; the plan reads the index objects into a table of
         // its own. Both together (48 bytes a blob each) and the used set ran a prune of 200,000 files out of a 64 MiB
-        // heap: the loaded one goes (read again if anything asks for it) and sizes the table, which then never grows.
-        plan.indexed = new PackTable(store.loadedIndexSize());
+        // heap: the loaded one goes first (read again if anything asks for it).
         store.dropIndex();
         for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
             byte[] content;

@@ -75,7 +75,9 @@ public final class RepairRun {
             Map<BlobId, ObjectInfo> stored = storedPacks();
             Map<String, Long> oldIndex = new TreeMap<>();
             List<VerifyReport.Problem> damagedIndex = new ArrayList<>();
-            Map<BlobId, List<Packs.PackedBlob>> indexed = new TreeMap<>();
+            // Listings in compact tables (48 bytes a blob; as objects they took about 170): those of the index
+            // objects, and those read from pack headers, which win over them.
+            PackTable indexed = new PackTable();
             for (ObjectInfo o : store.list(IndexFile.PREFIX)) {
                 oldIndex.put(o.name(), o.size());
                 try {
@@ -91,7 +93,7 @@ public final class RepairRun {
                         if (stored.containsKey(p.pack()) && typeOf(stored.get(p.pack())) != p.type()) {
                             continue; // listed under the wrong type: its header is read again below
                         }
-                        indexed.putIfAbsent(p.pack(), p.blobs());
+                        add(indexed, p); // a pack listed twice keeps its first listing
                     }
                 } catch (CorruptDataException | TransitDamageException e) {
                     damagedIndex.add(new VerifyReport.Problem(o.name(), List.of(), e.getMessage()));
@@ -99,57 +101,58 @@ public final class RepairRun {
                     oldIndex.remove(o.name());
                 }
             }
-            List<String> dropped = new ArrayList<>();
-            indexed.keySet().forEach(pack -> {
-                if (!stored.containsKey(pack)) {
-                    List<Packs.PackedBlob> blobs = indexed.get(pack);
-                    dropped.add(blobs.isEmpty() ? Packs.objectName(pack) : blobs.get(0).location().packObject());
+            Map<BlobId, String> gone = new TreeMap<>(); // in the order of their ids
+            for (int p = 0; p < indexed.packs(); p++) {
+                if (!stored.containsKey(indexed.packId(p))) {
+                    gone.put(indexed.packId(p), Packs.objectName(indexed.packId(p), indexed.type(p)));
                 }
-            });
-            Map<BlobId, List<Packs.PackedBlob>> rebuilt = new TreeMap<>();
+            }
+            List<String> dropped = new ArrayList<>(gone.values());
+            PackTable fromHeaders = new PackTable();
+            List<Listed> rebuilt = new ArrayList<>();
             List<String> added = new ArrayList<>();
             List<VerifyReport.Problem> damagedPacks = new ArrayList<>();
             long headersRead = 0;
             for (Map.Entry<BlobId, ObjectInfo> pack : stored.entrySet()) {
-                List<Packs.PackedBlob> listed = indexed.get(pack.getKey());
-                if (listed != null && !readAllPacks) {
-                    rebuilt.put(pack.getKey(), listed);
+                int listed = indexed.number(pack.getKey());
+                if (listed >= 0 && !readAllPacks) {
+                    rebuilt.add(new Listed(indexed, listed));
                     continue;
                 }
                 headersRead++;
                 try {
-                    List<Packs.PackedBlob> fromHeader = readHeader(pack.getKey(), typeOf(pack.getValue()),
-                            pack.getValue().size());
-                    rebuilt.put(pack.getKey(), fromHeader);
-                    if (listed == null) {
+                    BlobType type = typeOf(pack.getValue());
+                    List<Packs.PackedBlob> fromHeader = readHeader(pack.getKey(), type, pack.getValue().size());
+                    add(fromHeaders, new IndexFile.PackBlobs(pack.getKey(), type, fromHeader));
+                    rebuilt.add(new Listed(fromHeaders, fromHeaders.packs() - 1));
+                    if (listed < 0) {
                         added.add(pack.getValue().name());
                     }
                 } catch (CorruptDataException | TransitDamageException e) {
                     damagedPacks.add(new VerifyReport.Problem(pack.getValue().name(), List.of(), e.getMessage()));
-                    if (listed != null) {
-                        rebuilt.put(pack.getKey(), listed); // the index still knows where its blobs are
+                    if (listed >= 0) {
+                        rebuilt.add(new Listed(indexed, listed)); // the index still knows where its blobs are
                     }
                 }
             }
 
-            List<IndexFile.PackBlobs> entries = new ArrayList<>();
-            rebuilt.forEach((pack, blobs) -> entries.add(new IndexFile.PackBlobs(pack, typeOf(stored.get(pack)), blobs)));
             // Encoded as every index object is (with an id part and signed, once the repository has writers), cut as
-            // prune cuts them (by packs and by blobs). Named first and encoded again one at a time to be written: all
-            // of them held encoded at once, beside the entries, ran a repair of a million files out of a 256 MiB heap.
-            Map<String, List<IndexFile.PackBlobs>> index = new LinkedHashMap<>();
+            // prune cuts them (by packs and by blobs). Named first and encoded again one at a time to be written, each
+            // object's listing made from the tables only while it is encoded: all of them held encoded at once, beside
+            // the entries, ran a repair of a million files out of a 256 MiB heap.
+            Map<String, List<Listed>> index = new LinkedHashMap<>();
             int formatVersion = store.config().version();
-            for (List<IndexFile.PackBlobs> part : PruneRun.indexObjects(entries, p -> p.blobs().size())) {
-                index.put(store.encodeIndex(IndexFile.plaintext(part, formatVersion)).name(), part);
+            for (List<Listed> part : PruneRun.indexObjects(rebuilt, Listed::blobCount)) {
+                index.put(store.encodeIndex(IndexFile.plaintext(listings(part), formatVersion)).name(), part);
             }
             long written = 0;
             long deleted = 0;
             if (!index.keySet().equals(oldIndex.keySet())) {
-                for (Map.Entry<String, List<IndexFile.PackBlobs>> e : index.entrySet()) {
+                for (Map.Entry<String, List<Listed>> e : index.entrySet()) {
                     if (!oldIndex.containsKey(e.getKey())) {
                         if (!dryRun) {
                             lock.check();
-                            store.putIndex(store.encodeIndex(IndexFile.plaintext(e.getValue(), formatVersion)));
+                            store.putIndex(store.encodeIndex(IndexFile.plaintext(listings(e.getValue()), formatVersion)));
                         }
                         written++;
                     }
@@ -174,6 +177,29 @@ public final class RepairRun {
             return new IndexRepairReport(dryRun, rebuilt.size(), added, dropped, headersRead, damagedPacks, damagedIndex,
                     written, deleted, Duration.ofNanos(System.nanoTime() - start));
         }
+    }
+
+    /** A pack's listing in one of the tables. */
+    private record Listed(PackTable table, int pack) {
+        int blobCount() {
+            return table.blobCount(pack);
+        }
+    }
+
+    private static void add(PackTable table, IndexFile.PackBlobs p) {
+        table.pack(p.pack().raw(), p.type(), p.blobs().size());
+        for (Packs.PackedBlob b : p.blobs()) {
+            table.blob(b.id().raw(), b.location().offset(), b.location().length(), b.location().plainLength());
+        }
+    }
+
+    /** The listings of one index object, as objects while it is encoded. */
+    private static List<IndexFile.PackBlobs> listings(List<Listed> part) {
+        List<IndexFile.PackBlobs> out = new ArrayList<>(part.size());
+        for (Listed l : part) {
+            out.add(l.table().packBlobs(l.pack()));
+        }
+        return out;
     }
 
     /** Reads a pack's header from its tail: the trailer says how long the header is. */
