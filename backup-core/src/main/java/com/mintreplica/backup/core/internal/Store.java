@@ -1106,10 +1106,15 @@ public final class Store {
     /**
      * The blobs a load of index objects of {@code stored} bytes sizes the index for. A writer's load puts no locations
      * in it (it cannot read them; the ids go beside it): sizing it all the same took 96 MiB of a 256 MiB heap at a
-     * million blobs, and a writer's unchanged backup of a million files ran out of memory at its start.
+     * million blobs, and a writer's unchanged backup of a million files ran out of memory at its start. Index objects
+     * of a repository with writers also hold each blob's id in their id part (32 bytes that do not compress): sized
+     * without them, a reader's load of a million blobs allocated for two million (94 MiB of arrays for 48 MiB of
+     * index) and a prune of that repository ran out of a 128 MiB heap there. Objects written before the repository had
+     * writers have no id part: the arrays then grow, as they do whenever the guess is low.
      */
-    static int expectedBlobs(long stored, boolean readsLocations) {
-        return readsLocations ? (int) Math.min(Integer.MAX_VALUE - 16, stored / STORED_BYTES_PER_BLOB) : 0;
+    static int expectedBlobs(long stored, boolean readsLocations, boolean idParts) {
+        long perBlob = STORED_BYTES_PER_BLOB + (idParts ? BlobId.LENGTH : 0);
+        return readsLocations ? (int) Math.min(Integer.MAX_VALUE - 16, stored / perBlob) : 0;
     }
 
     private BlobIndex loadIndex(java.util.function.BiConsumer<String, BackupException> onCorrupt) {
@@ -1122,7 +1127,7 @@ public final class Store {
         for (ObjectInfo o : objects) {
             stored += o.size();
         }
-        BlobIndex.Builder builder = loaded.builder(expectedBlobs(stored, canRead()));
+        BlobIndex.Builder builder = loaded.builder(expectedBlobs(stored, canRead(), writesIdParts()));
         // A reader's plain load takes what the local cache holds of an object listed unchanged; verify and repair
         // (onCorrupt) check what is stored, and read every object (see LocalCache).
         LocalCache cache = onCorrupt == null && canRead() ? shared.cache : null;
