@@ -142,6 +142,29 @@ class RepositoryCopyTest {
     }
 
     @Test
+    void a_copy_of_many_packs_indexes_them_as_a_backup_does_in_few_objects() {
+        // An index object every 4 packs made a copy of a TiB (65,536 packs of 16 MiB) 16,384 index objects, which every
+        // later index load lists and reads. A copy now writes them as a backup's checkpoints: every sixteenth of the
+        // packs stored, once that is more than 4 (about 46 objects for 400 packs, where every 4 packs made 100).
+        RepositorySettings tiny = RepositorySettings.defaults().withChunkSizes(8 * 1024, 16 * 1024, 32 * 1024)
+                .withPackSize(32 * 1024);
+        Repository from = Repository.init(new InMemorySink(), tiny);
+        SampleSource big = SampleSource.builder().generated("big.bin", 12 * 1024 * 1024, 21).build();
+        String id = backup(from, big).snapshotId();
+        FaultInjectingSink toSink = new FaultInjectingSink(new InMemorySink());
+        Repository to = Repository.init(toSink, tiny);
+
+        from.copyTo(to);
+
+        long packs = toSink.putsUnder("data/") + toSink.putsUnder("tree/");
+        assertThat(packs).isGreaterThan(300);
+        assertThat(toSink.putsUnder("index/")).isPositive().isLessThanOrEqualTo(packs / 6);
+        Repository reopened = Repository.open(toSink);
+        assertThat(restore(reopened, id)).isEqualTo(big.digests());
+        assertThat(reopened.verify(true).ok()).isTrue();
+    }
+
+    @Test
     void a_corrupt_blob_in_the_source_stops_the_copy_naming_it_and_the_snapshot_is_not_committed() {
         InMemorySink fromSink = new InMemorySink();
         Repository from = Repository.init(fromSink, small());

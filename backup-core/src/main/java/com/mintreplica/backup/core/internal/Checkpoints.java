@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  * index) like any unused data. A backup that deduplicates against them took its lease before it read the index, so no
  * prune can delete them under it. A backup deletes nothing (append-only credentials keep working).
  *
+ * <p>A copy indexes the packs it stores in the same way ({@link CopyRun}), for the same reason.
+ *
  * <p>Thread-safe: workers report stored packs concurrently; a checkpoint is written while the others wait.
  */
 final class Checkpoints {

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>a snapshot whose snapshot object the target already has is skipped: that is how a killed copy resumes;</li>
  *   <li>of a chunked snapshot, only the blobs the target's index lacks are read (each checked against its id), decoded
- *       with the source's chain, encoded with the target's, packed and stored; an index object is written every
- *       {@value #INDEX_EVERY_PACKS} packs and at the end, so blobs a killed copy already stored are not sent again.
+ *       with the source's chain, encoded with the target's, packed and stored; index objects are written while it
+ *       goes, as a backup's checkpoints are ({@link Checkpoints}: every 4 packs at first, then every sixteenth of the
+ *       packs stored), and at the end, so blobs a killed copy already stored are not sent again.
  *       Where either repository is encrypted, blob ids are keyed and differ between the two: then every blob of the
  *       snapshot is read to compute its id in the target, only the ones the target lacks are stored, and the copied
  *       snapshot names the target's ids (its tree blobs are written again with them);</li>
@@ -42,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CopyRun {
     private static final Logger LOG = LoggerFactory.getLogger(CopyRun.class);
-    static final int INDEX_EVERY_PACKS = 4;
 
     /** What a run did. */
     public record Counts(List<String> copied, List<String> skipped, long blobs, long objects, long plainBytes,
@@ -76,7 +76,11 @@ public final class CopyRun {
      * Where that reasoning could fail (one content under two source ids) the blob is stored twice, never missed.
      */
     private final CompactIdSet sent = new CompactIdSet();
-    private final List<IndexFile.PackBlobs> unindexed = new ArrayList<>();
+    /**
+     * The packs stored and not yet indexed, as an index object's plaintext (44 bytes a blob; as a list of objects they
+     * took about 170, beside the rest of a copy in a small heap), written as a backup writes its checkpoints.
+     */
+    private final Checkpoints checkpoints;
     private PackWriter dataPacks;
     private PackWriter treePacks;
     private long blobs;
@@ -101,6 +105,7 @@ public final class CopyRun {
                 "the snapshot being copied was not committed in the target and the lease was released", stallTimeout);
         this.from = from.withSink(watch.watch(from.sink()));
         this.to = to.withSink(watch.watch(to.sink()));
+        this.checkpoints = new Checkpoints(this.to);
         this.executor = executor;
         this.parallelism = Math.max(1, parallelism);
         this.sameIds = !from.codec().keyed() && !to.codec().keyed();
@@ -374,10 +379,7 @@ public final class CopyRun {
             pack.upload(to.sink());
         }
         storedBytes += pack.size();
-        unindexed.add(pack.indexEntry());
-        if (unindexed.size() >= INDEX_EVERY_PACKS) {
-            writeIndex();
-        }
+        storedBytes += checkpoints.packStored(pack);
     }
 
     /** Stores the packs in progress and indexes them: the end of one snapshot's content. */
@@ -388,15 +390,9 @@ public final class CopyRun {
                 store(last.get());
             }
         }
-        writeIndex();
+        storedBytes += checkpoints.finish();
     }
 
-    private void writeIndex() {
-        if (!unindexed.isEmpty()) {
-            storedBytes += to.writeIndex(new ArrayList<>(unindexed), false);
-            unindexed.clear();
-        }
-    }
 
     private static <T> T join(CompletableFuture<T> future) {
         try {
