@@ -120,7 +120,7 @@ public final class CompactIdSet {
     /** Whether the {@code n} ids of {@code ids} are in strictly ascending order (no id twice). */
     private static boolean ascending(byte[] ids, int n) {
         for (int i = 1; i < n; i++) {
-            if (java.util.Arrays.compareUnsigned(ids, (i - 1) * BlobId.LENGTH, i * BlobId.LENGTH, ids, i * BlobId.LENGTH,
+            if (Arrays.compareUnsigned(ids, (i - 1) * BlobId.LENGTH, i * BlobId.LENGTH, ids, i * BlobId.LENGTH,
                     (i + 1) * BlobId.LENGTH) >= 0) {
                 return false;
             }
