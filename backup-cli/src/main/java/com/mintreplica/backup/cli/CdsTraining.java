@@ -75,7 +75,8 @@ final class CdsTraining {
     /**
      * {@code --version} and every command's {@code --help}: each start builds the whole command model, which loads
      * classes of commands the session above does not run (key writers, repair, jobs...); archived, they are not read
-     * from the jar at every start. (picocli's own classes are Java 5 class files, which the archive cannot hold.)
+     * from the jar at every start. (picocli's own classes are Java 5 class files: the archive holds them, unlinked, so
+     * they are still verified at every start.)
      */
     private static void everyCommandsHelp(PrintStream quiet) {
         MintBackup.run(new String[] {"--version"}, quiet, quiet, Map.of(), false);
