@@ -24,7 +24,7 @@ public final class CompactIdSet {
     /** Slots of a segment's table of latest additions (a power of two). */
     private static final int RECENT_SLOTS = 128;
     /** Additions that fill the table (half its slots, so a probe that misses is short) and move into a run. */
-    static final int RECENT_MAX = 64;
+    private static final int RECENT_MAX = 64;
 
     private final Segment[] segments = new Segment[SEGMENTS];
 

@@ -799,16 +799,10 @@ public final class PruneRun {
 
     /** Skips {@code skip} bytes, then reads {@code length}; null when the stream ends first. */
     private static byte[] readAt(InputStream in, long skip, int length) throws IOException {
-        long skipped = 0;
-        while (skipped < skip) {
-            long n = in.skip(skip - skipped);
-            if (n <= 0) {
-                if (in.read() < 0) {
-                    return null;
-                }
-                n = 1;
-            }
-            skipped += n;
+        try {
+            in.skipNBytes(skip);
+        } catch (java.io.EOFException shortPack) {
+            return null;
         }
         byte[] bytes = in.readNBytes(length);
         return bytes.length < length ? null : bytes;
