@@ -136,6 +136,34 @@ class PruneTest {
     }
 
     @Test
+    void a_backup_of_many_small_files_writes_index_objects_of_bounded_size() {
+        // A backup's checkpoints end at prune's cut of index objects (32,768 blobs, and the pack that crosses it),
+        // the size `verify` reads in a small heap; they were cut at 65,536 (here: 36,541 blobs at most, 72,699 before).
+        Repository many = Repository.init(new LocalDirectorySink(dir.resolve("checkpoints"), false),
+                RepositorySettings.defaults().withPackSize(1024 * 1024));
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 80_000; i++) {
+            files.put("f" + i, ("small file " + i).getBytes());
+        }
+        Backup.pipeline().source(new PruneFixture.MapSource(new SourceId("map", "many"), files)).to(many).host("host")
+                .build().run();
+        int most = 0;
+        int total = 0;
+        for (String index : objects(sink(dir.resolve("checkpoints"))).keySet().stream()
+                .filter(n -> n.startsWith("index/")).toList()) {
+            int blobs = 0;
+            for (com.mintreplica.backup.core.internal.IndexFile.PackBlobs p
+                    : com.mintreplica.backup.core.internal.IndexFile.parse(index, many.store().readMetadata(index))) {
+                blobs += p.blobs().size();
+            }
+            most = Math.max(most, blobs);
+            total += blobs;
+        }
+        assertThat(total).isGreaterThanOrEqualTo(80_000);
+        assertThat(most).isLessThanOrEqualTo(50_000);
+    }
+
+    @Test
     void prune_reads_the_index_objects_into_its_plan_with_no_index_loaded_beside_them() {
         // The walk of the remaining snapshots looks its trees up in the store's loaded index; the plan then reads every
         // index object into a table of its own. With the loaded index kept through that read, both were in memory

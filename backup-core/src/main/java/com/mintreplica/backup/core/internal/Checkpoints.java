@@ -36,9 +36,11 @@ final class Checkpoints {
     static final long EVERY_NANOS = 5L * 60 * 1_000_000_000;
     /**
      * A checkpoint is written once this many blobs wait for one, whatever the share, so that what waits (44 bytes a
-     * blob in an {@link IndexFile.Writer}) stays bounded in a run of millions of small files.
+     * blob in an {@link IndexFile.Writer}) stays bounded in a run of millions of small files: the size prune cuts its
+     * index objects at, which `verify` reads in 64 MiB. It was 65,536: encoding an object that large (its plaintext,
+     * id part, compressed, encrypted and sealed copies) was where a copy of 100,000 small files ran out of 48 MiB.
      */
-    static final int MAX_BLOBS = 65_536;
+    static final int MAX_BLOBS = PruneRun.BLOBS_PER_INDEX_OBJECT;
 
     private final Store store;
     /** The packs stored since the last checkpoint, as the next index object's plaintext (format MBI3, typed packs). */
@@ -73,14 +75,20 @@ final class Checkpoints {
         return unindexed.packs() == 0 ? 0 : write();
     }
 
+    /** The pending plaintext; the writer (and its buffer, up to twice that) is let go before the plaintext is encoded. */
+    private byte[] takePlaintext() {
+        byte[] plain = unindexed.finish();
+        unindexed = new IndexFile.Writer();
+        return plain;
+    }
+
     /**
      * Not added to the loaded index: the run's own claimed-id set already knows these blobs, and the loaded index then
      * holds only what it read, in one compact run.
      */
     private long write() {
         int packs = unindexed.packs();
-        long size = store.writeIndex(unindexed.finish());
-        unindexed = new IndexFile.Writer();
+        long size = store.writeIndex(takePlaintext());
         LOG.debug("checkpoint: indexed {} pack(s) in {}", packs, store.location());
         lastWrite = System.nanoTime();
         return size;
