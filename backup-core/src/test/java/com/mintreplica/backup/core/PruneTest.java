@@ -116,14 +116,7 @@ class PruneTest {
         // More blobs than one consolidated index object holds (PruneRun cuts objects at 32,768 blobs): the index is
         // then several objects, and a dry run that counted any index of more than one object as to be rewritten
         // reported that work on every run after. It names the objects as the real run does instead.
-        Repository many = Repository.init(new LocalDirectorySink(dir.resolve("many"), false),
-                RepositorySettings.defaults().withPackSize(256 * 1024));
-        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < 40_000; i++) {
-            files.put("f" + i, ("file " + i).getBytes());
-        }
-        Backup.pipeline().source(new PruneFixture.MapSource(new SourceId("map", "many"), files)).to(many).host("host")
-                .build().run();
+        Repository many = smallFiles("many", 256 * 1024, 40_000, "file ");
         PruneReport dry = many.prune().policy(keepLast(10)).dryRun(true).run();
         PruneReport real = many.prune().policy(keepLast(10)).run();
         assertThat(real.indexObjectsWritten()).isEqualTo(2);
@@ -139,14 +132,7 @@ class PruneTest {
     void a_backup_of_many_small_files_writes_index_objects_of_bounded_size() {
         // A backup's checkpoints end at prune's cut of index objects (32,768 blobs, and the pack that crosses it),
         // the size `verify` reads in a small heap; they were cut at 65,536 (here: 36,541 blobs at most, 72,699 before).
-        Repository many = Repository.init(new LocalDirectorySink(dir.resolve("checkpoints"), false),
-                RepositorySettings.defaults().withPackSize(1024 * 1024));
-        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < 80_000; i++) {
-            files.put("f" + i, ("small file " + i).getBytes());
-        }
-        Backup.pipeline().source(new PruneFixture.MapSource(new SourceId("map", "many"), files)).to(many).host("host")
-                .build().run();
+        Repository many = smallFiles("checkpoints", 1024 * 1024, 80_000, "small file ");
         int most = 0;
         int total = 0;
         for (String index : objects(sink(dir.resolve("checkpoints"))).keySet().stream()
@@ -187,6 +173,19 @@ class PruneTest {
         assertThat(loadedWhileRead).hasSize((int) (2 * indexObjects)).containsOnly(0);
         assertThat(opened[0].verify(true).problems()).isEmpty();
         assertThat(opened[0].snapshots()).hasSize(2);
+    }
+
+    /** A repository in {@code name} with one backup of {@code count} small files, {@code fI} holding "{@code text}I". */
+    private Repository smallFiles(String name, int packSize, int count, String text) {
+        Repository many = Repository.init(new LocalDirectorySink(dir.resolve(name), false),
+                RepositorySettings.defaults().withPackSize(packSize));
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            files.put("f" + i, (text + i).getBytes());
+        }
+        Backup.pipeline().source(new PruneFixture.MapSource(new SourceId("map", "many"), files)).to(many).host("host")
+                .build().run();
+        return many;
     }
 
     private static LocalDirectorySink sink(Path root) {
