@@ -616,7 +616,8 @@ public final class S3Sink implements Sink {
                             .connectionTimeout(Duration.ofSeconds(10))
                             .socketTimeout(Duration.ofSeconds(60)))
                     .overrideConfiguration(o -> {
-                        o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build());
+                        o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts)
+                                .retryOnException(S3Errors::brokenAnswer).build());
                         if (apiCallAttemptTimeout != null) {
                             o.apiCallAttemptTimeout(apiCallAttemptTimeout);
                         }

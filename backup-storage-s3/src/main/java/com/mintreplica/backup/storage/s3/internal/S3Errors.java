@@ -44,6 +44,16 @@ public final class S3Errors {
         return new IOException(what + e.getMessage(), e);
     }
 
+    /**
+     * Whether a request failed because its answer could not be read: the connection broke off in the middle of S3's
+     * XML, or the XML arrived damaged. The SDK does not retry such a failure by itself; the S3 Sink's retry strategy
+     * does (creating a multipart upload twice leaves an upload the lifecycle rule aborts; a completion applied twice
+     * is checked by {@link S3Uploads}).
+     */
+    public static boolean brokenAnswer(Throwable e) {
+        return e instanceof SdkClientException && e.getCause() instanceof javax.xml.stream.XMLStreamException;
+    }
+
     public static NoSuchObjectException notFound(String name, String where) {
         return new NoSuchObjectException(name, "no object '" + name + "' in " + where);
     }

@@ -192,8 +192,17 @@ public final class S3Uploads {
                         S3Errors.pause(attempt);
                         continue;
                     }
+                    // 404 NoSuchUpload: the SDK retried a completion whose answer was lost, and S3 had applied it.
+                    if (e.statusCode() == 404 && storedAsCompleted(name, key, parts, total)) {
+                        completed = true;
+                        return true;
+                    }
                     throw place.io("complete the upload of", name, e);
                 } catch (SdkException e) {
+                    if (!(e.getCause() instanceof InterruptedException) && storedAsCompleted(name, key, parts, total)) {
+                        completed = true;
+                        return true;
+                    }
                     throw place.io("complete the upload of", name, e);
                 }
             }
@@ -202,6 +211,36 @@ public final class S3Uploads {
                 abort(name, key, uploadId);
             }
         }
+    }
+
+    /**
+     * Whether {@code key} holds the object that completing this upload makes: its ETag is the one S3 gives a multipart
+     * object (the MD5 of the parts' MD5s, then the number of parts) and its length is {@code length}. Asked when the
+     * answer to a completion was lost: S3 may have applied it. An ETag of another form (SSE-KMS) never matches, and
+     * the completion stays a failure, as before this check.
+     */
+    private boolean storedAsCompleted(String name, String key, List<CompletedPart> parts, long length) {
+        try {
+            java.security.MessageDigest md5 = java.security.MessageDigest.getInstance("MD5");
+            for (CompletedPart part : parts) {
+                md5.update(java.util.HexFormat.of().parseHex(unquoted(part.eTag())));
+            }
+            String expected = java.util.HexFormat.of().formatHex(md5.digest()) + "-" + parts.size();
+            var head = place.s3().headObject(r -> r.bucket(place.bucket()).key(key));
+            boolean stored = expected.equalsIgnoreCase(unquoted(head.eTag())) && head.contentLength() == length;
+            if (stored) {
+                LOG.debug("the answer to completing the upload of '{}' in {} was lost; the object is stored as sent", name,
+                        place.where());
+            }
+            return stored;
+        } catch (SdkException | IllegalArgumentException | java.security.NoSuchAlgorithmException e) {
+            LOG.debug("could not check whether the upload of '{}' in {} completed: {}", name, place.where(), e.getMessage());
+            return false;
+        }
+    }
+
+    private static String unquoted(String etag) {
+        return etag == null ? "" : etag.replace("\"", "");
     }
 
     private CompletedPart uploadPart(String name, String key, String uploadId, int number, byte[] data) throws IOException {
