@@ -7,7 +7,10 @@ import java.io.InterruptedIOException;
 /**
  * Reads a byte range of an object and, when the connection breaks in the middle, opens the rest of the range again
  * (pinned to the same object version by the opener) instead of failing the whole read. The SDK retries a request that
- * fails before its response starts; this covers what happens after.
+ * fails before its response starts; this covers what happens after. A read fails once its connection has broken
+ * {@code maxResumes + 1} times in a row with less than {@link #PROGRESS} bytes read on each: a connection that breaks
+ * after real progress starts the count again, so a long read through a flaky network finishes, and one that breaks
+ * at once every time fails soon instead of crawling.
  */
 public final class ResumingInputStream extends InputStream {
 
@@ -16,29 +19,36 @@ public final class ResumingInputStream extends InputStream {
         InputStream open(long from, long end) throws IOException;
     }
 
+    /** Bytes a connection must deliver before it breaks for the break not to count against {@code maxResumes}. */
+    static final long PROGRESS = 64 * 1024;
+
     private final Opener opener;
     private final long end;
     private final int maxResumes;
     private InputStream current;
     private long position;
     private int resumes;
+    private int resumesInARow;
+    private long openedAt;
     private boolean closed;
 
     /**
      * @param first the stream already opened at {@code start}
      * @param start where {@code first} starts
      * @param end where the range ends (exclusive), or -1 for the end of the object
-     * @param maxResumes how many times a broken read is resumed before the failure is thrown
+     * @param maxResumes how many times in a row a read that broke with little progress is resumed before the failure
+     *     is thrown
      */
     public ResumingInputStream(InputStream first, long start, long end, Opener opener, int maxResumes) {
         this.current = first;
         this.position = start;
+        this.openedAt = start;
         this.end = end;
         this.opener = opener;
         this.maxResumes = maxResumes;
     }
 
-    /** How many times a broken connection was resumed. */
+    /** How many times in all a broken connection was resumed. */
     public int resumes() {
         return resumes;
     }
@@ -70,11 +80,16 @@ public final class ResumingInputStream extends InputStream {
             } catch (InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
-                if (resumes >= maxResumes) {
+                if (position - openedAt >= PROGRESS) {
+                    resumesInARow = 0;
+                }
+                if (resumesInARow >= maxResumes) {
                     throw e;
                 }
                 resumes++;
+                resumesInARow++;
                 closeQuietly(current);
+                openedAt = position;
                 current = opener.open(position, end);
             }
         }
