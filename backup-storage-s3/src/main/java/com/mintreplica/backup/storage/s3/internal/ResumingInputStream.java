@@ -20,7 +20,7 @@ public final class ResumingInputStream extends InputStream {
     }
 
     /** Bytes a connection must deliver before it breaks for the break not to count against {@code maxResumes}. */
-    static final long PROGRESS = 64 * 1024;
+    static final long PROGRESS = 16 * 1024;
 
     private final Opener opener;
     private final long end;

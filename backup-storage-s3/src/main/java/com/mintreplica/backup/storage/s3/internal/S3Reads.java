@@ -28,7 +28,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  */
 public final class S3Reads {
     private static final Logger LOG = LoggerFactory.getLogger(S3Reads.class);
-    private static final int MAX_RESUMES = 3;
+    /**
+     * Resumes in a row, each after a connection that broke with little read (ResumingInputStream.PROGRESS). A reset
+     * discards what the socket had received, so a connection cut after 64 KiB may deliver half of it.
+     */
+    private static final int MAX_RESUMES = 5;
 
     private final S3Place place;
     private final int maxAttempts;
