@@ -200,10 +200,12 @@ class WriterIndexCacheTest {
         assertThat(access.recheck(name, "writer:" + "00".repeat(16))).get()
                 .satisfies(o -> assertThat(o.untrusted()).get().asString().contains("does not name"));
         assertThat(access.recheck(name, "not a token")).isEmpty();
-        // an object that does not verify gets no token (a writer does not use it, so nothing is cached)
+        // an object that does not verify is damage: it gets no token (nothing is cached) and the core reads it again
         byte[] stored = sink.objects().get(name).clone();
         stored[stored.length - 1] ^= 1;
-        assertThat(access.open(name, stored).recheck()).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> access.open(name, stored))
+                .isInstanceOf(com.mintreplica.backup.core.CorruptDataException.class)
+                .hasMessageContaining("its signature does not verify with the key of");
 
         try (KeyManager manager = KeyManager.open(sink, this.keys.edSecret())) {
             manager.revokeWriter("app2", Optional.empty());

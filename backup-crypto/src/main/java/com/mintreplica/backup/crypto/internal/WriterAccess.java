@@ -2,6 +2,7 @@ package com.mintreplica.backup.crypto.internal;
 
 import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.BackupException;
+import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.encryption.AccessControl;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
@@ -163,11 +164,14 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
         }
         Signatures.SignedObject object = signed.get();
         // A writer cannot repair anything: what it cannot trust it leaves out (and stores those chunks again), so that
-        // a planted or damaged object never stops backups. Readers report it (verify).
+        // a planted or damaged object never stops backups. Readers report it (verify). A signature that does not verify
+        // with its signer's key is damage, as it is to a reader: the core reads the object again (damage in transit,
+        // which a store failing half its requests caused once in a few hundred reads) and leaves it out only if it
+        // stays damaged. Taken as untrusted, it was left out at once and its chunks stored again.
         if (object.byAuthority()) {
             if (!Signatures.verifyObject(authorityPublic, repositoryId, objectName, object)) {
-                return new Opened(object.content(), "unknown", false,
-                        Optional.of("its signature does not verify with the repository's authority key"));
+                throw new CorruptDataException("'" + objectName + "' in " + sink.describe()
+                        + " is corrupt: its signature does not verify with the repository's authority key");
             }
             return new Opened(object.content(), "reader", false, Optional.empty(), Optional.of(AUTHORITY_TOKEN));
         }
@@ -178,8 +182,8 @@ public final class WriterAccess implements AccessControl, AesGcmTransformer.Keys
         }
         WritersList.Writer w = writer.get();
         if (!Signatures.verifyObject(w.publicKey(), repositoryId, objectName, object)) {
-            return new Opened(object.content(), w.describe(), true,
-                    Optional.of("its signature does not verify with the key of " + w.describe()));
+            throw new CorruptDataException("'" + objectName + "' in " + sink.describe()
+                    + " is corrupt: its signature does not verify with the key of " + w.describe());
         }
         if (w.isRevoked()) {
             return new Opened(object.content(), w.describe(), true, Optional.of("it was written by " + w.describe()
