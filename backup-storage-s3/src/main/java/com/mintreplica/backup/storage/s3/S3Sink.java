@@ -617,7 +617,7 @@ public final class S3Sink implements Sink {
                             .socketTimeout(Duration.ofSeconds(60)))
                     .overrideConfiguration(o -> {
                         o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts)
-                                .retryOnException(S3Errors::brokenAnswer).build());
+                                .retryOnException(S3Errors::brokenAnswer).retryOnException(S3Errors::cutUpload).build());
                         if (apiCallAttemptTimeout != null) {
                             o.apiCallAttemptTimeout(apiCallAttemptTimeout);
                         }

@@ -55,7 +55,12 @@ public final class FaultProxy implements AutoCloseable {
         /** Forwards the request and flips one bit of the response body's byte at {@link #FLIPPED_BODY_BYTE}. */
         FLIP_BYTE_IN_RESPONSE_BODY,
         /** Answers {@code 501 NotImplemented} without forwarding. */
-        NOT_IMPLEMENTED_501
+        NOT_IMPLEMENTED_501,
+        /**
+         * Answers {@code 400 IncompleteBody} without forwarding, as S3 answers an upload whose body was cut on its way
+         * (by a proxy or a load balancer) while the client's own connection stayed open.
+         */
+        INCOMPLETE_BODY_400
     }
 
     /**
@@ -170,6 +175,14 @@ public final class FaultProxy implements AutoCloseable {
                         respond(client, 501, "NotImplemented", "A header you provided implies functionality that is not implemented.");
                         return;
                     }
+                    case INCOMPLETE_BODY_400 -> {
+                        if (!expectContinue) {
+                            fromClient.skipNBytes(length);
+                        }
+                        respond(client, 400, "IncompleteBody",
+                                "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+                        return;
+                    }
                     case RESET_IN_RESPONSE_BODY, FLIP_BYTE_IN_RESPONSE_BODY -> {
                         pump.armBodyFault(fault);
                         toUpstream.write(head);
@@ -205,7 +218,12 @@ public final class FaultProxy implements AutoCloseable {
     private static void respond(Socket client, int status, String code, String message) throws IOException {
         byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message
                 + "</Message><RequestId>fault-proxy</RequestId></Error>").getBytes(StandardCharsets.UTF_8);
-        String reason = status == 503 ? "Service Unavailable" : status == 501 ? "Not Implemented" : "Forbidden";
+        String reason = switch (status) {
+            case 503 -> "Service Unavailable";
+            case 501 -> "Not Implemented";
+            case 400 -> "Bad Request";
+            default -> "Forbidden";
+        };
         String head = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/xml\r\nContent-Length: "
                 + body.length + "\r\nConnection: close\r\n\r\n";
         OutputStream out = client.getOutputStream();

@@ -54,6 +54,16 @@ public final class S3Errors {
         return e instanceof SdkClientException && e.getCause() instanceof javax.xml.stream.XMLStreamException;
     }
 
+    /**
+     * Whether S3 says an upload's body did not arrive whole ({@code 400 IncompleteBody}: it was cut on the way, by a
+     * proxy or a load balancer, while the client's connection stayed open). Nothing was stored, so it is sent again;
+     * the SDK does not retry a 400.
+     */
+    public static boolean cutUpload(Throwable e) {
+        return e instanceof S3Exception s3e && s3e.statusCode() == 400 && s3e.awsErrorDetails() != null
+                && "IncompleteBody".equals(s3e.awsErrorDetails().errorCode());
+    }
+
     public static NoSuchObjectException notFound(String name, String where) {
         return new NoSuchObjectException(name, "no object '" + name + "' in " + where);
     }
