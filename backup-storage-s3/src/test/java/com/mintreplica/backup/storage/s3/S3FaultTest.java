@@ -124,6 +124,34 @@ class S3FaultTest extends FaultProxyBucketTest {
     }
 
     @Test
+    void a_completion_applied_and_then_refused_on_its_retry_counts_as_stored() throws Exception {
+        // What a store answers a retried completion of an upload it completed varies (AWS: 404 NoSuchUpload, or 412
+        // with If-None-Match; s3proxy once: 400 InvalidRequest): whatever the refusal, the object is there as sent.
+        AtomicInteger completions = new AtomicInteger();
+        proxy.plan((method, target, n) -> {
+            if (!method.equals("POST") || !target.contains("uploadId=")) {
+                return FaultProxy.Fault.NONE;
+            }
+            return switch (completions.incrementAndGet()) {
+                case 1 -> FaultProxy.Fault.RESET_IN_RESPONSE_BODY;
+                case 2 -> FaultProxy.Fault.NOT_IMPLEMENTED_501;
+                default -> FaultProxy.Fault.NONE;
+            };
+        });
+
+        byte[] data = new byte[11 * 1024 * 1024];
+        new Random(9).nextBytes(data);
+        try (S3Sink sink = throughProxy().build(); S3Sink direct = direct()) {
+            sink.put("files/big.dump", new ByteArrayInputStream(data), -1, ObjectKind.DATA);
+
+            assertThat(completions.get()).isEqualTo(2);
+            try (InputStream in = direct.get("files/big.dump")) {
+                assertThat(in.readAllBytes()).isEqualTo(data);
+            }
+        }
+    }
+
+    @Test
     void an_upload_whose_completion_answer_arrives_damaged_counts_as_stored() throws Exception {
         AtomicInteger completions = new AtomicInteger();
         proxy.plan((method, target, n) -> method.equals("POST") && target.contains("uploadId=") && completions.incrementAndGet() == 1

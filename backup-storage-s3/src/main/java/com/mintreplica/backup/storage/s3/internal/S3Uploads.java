@@ -185,17 +185,19 @@ public final class S3Uploads {
                     completed = true;
                     return true;
                 } catch (S3Exception e) {
-                    if (ifAbsent && e.statusCode() == 412) {
-                        return false;
-                    }
                     if (ifAbsent && e.statusCode() == 409 && attempt < CONFLICT_RETRIES) {
                         S3Errors.pause(attempt);
                         continue;
                     }
-                    // 404 NoSuchUpload: the SDK retried a completion whose answer was lost, and S3 had applied it.
-                    if (e.statusCode() == 404 && storedAsCompleted(name, key, parts, total)) {
+                    // The SDK may have retried a completion whose answer was lost, and S3 had applied it: AWS answers
+                    // the retry 404 NoSuchUpload (or 412, with If-None-Match), s3proxy 400 InvalidRequest. The object
+                    // is then there with exactly these parts, which a lost race or a failed upload never leaves.
+                    if (storedAsCompleted(name, key, parts, total)) {
                         completed = true;
                         return true;
+                    }
+                    if (ifAbsent && e.statusCode() == 412) {
+                        return false;
                     }
                     throw place.io("complete the upload of", name, e);
                 } catch (SdkException e) {
