@@ -84,19 +84,11 @@ class S3FaultTest extends FaultProxyBucketTest {
 
     @Test
     void a_multipart_upload_whose_part_is_cut_off_is_retried_and_stored_whole() throws Exception {
-        byte[] data = new byte[13 * 1024 * 1024];
-        new Random(3).nextBytes(data);
         AtomicInteger cuts = new AtomicInteger();
         proxy.plan((method, target, n) -> method.equals("PUT") && target.contains("partNumber=2") && cuts.incrementAndGet() == 1
                 ? FaultProxy.Fault.DROP_DURING_UPLOAD : FaultProxy.Fault.NONE);
-        try (S3Sink sink = throughProxy().build(); S3Sink direct = direct()) {
-            sink.put("files/big.dump", new ByteArrayInputStream(data), -1, ObjectKind.DATA);
 
-            assertThat(proxy.faults()).isEqualTo(1);
-            try (InputStream in = direct.get("files/big.dump")) {
-                assertThat(in.readAllBytes()).isEqualTo(data);
-            }
-        }
+        assertStoredWhole(throughProxy(), 13 * 1024 * 1024, 3, 1);
     }
 
     @Test
@@ -107,7 +99,7 @@ class S3FaultTest extends FaultProxyBucketTest {
         proxy.plan((method, target, n) -> method.equals("POST") && target.endsWith("?uploads") && starts.incrementAndGet() == 1
                 ? FaultProxy.Fault.RESET_IN_RESPONSE_BODY : FaultProxy.Fault.NONE);
 
-        assertStoredWhole(throughProxy(), 13 * 1024 * 1024, 5);
+        assertStoredWhole(throughProxy(), 13 * 1024 * 1024, 5, 1);
     }
 
     @Test
@@ -119,7 +111,7 @@ class S3FaultTest extends FaultProxyBucketTest {
         proxy.plan((method, target, n) -> method.equals("POST") && target.contains("uploadId=") && completions.incrementAndGet() == 1
                 ? FaultProxy.Fault.RESET_IN_RESPONSE_BODY : FaultProxy.Fault.NONE);
 
-        assertStoredWhole(throughProxy().maxAttempts(1), 13 * 1024 * 1024, 6);
+        assertStoredWhole(throughProxy().maxAttempts(1), 13 * 1024 * 1024, 6, 1);
         assertThat(completions.get()).isGreaterThanOrEqualTo(1);
     }
 
@@ -139,16 +131,7 @@ class S3FaultTest extends FaultProxyBucketTest {
             };
         });
 
-        byte[] data = new byte[11 * 1024 * 1024];
-        new Random(9).nextBytes(data);
-        try (S3Sink sink = throughProxy().build(); S3Sink direct = direct()) {
-            sink.put("files/big.dump", new ByteArrayInputStream(data), -1, ObjectKind.DATA);
-
-            assertThat(completions.get()).isEqualTo(2);
-            try (InputStream in = direct.get("files/big.dump")) {
-                assertThat(in.readAllBytes()).isEqualTo(data);
-            }
-        }
+        assertStoredWhole(throughProxy(), 11 * 1024 * 1024, 9, 2);
     }
 
     @Test
@@ -157,7 +140,7 @@ class S3FaultTest extends FaultProxyBucketTest {
         proxy.plan((method, target, n) -> method.equals("POST") && target.contains("uploadId=") && completions.incrementAndGet() == 1
                 ? FaultProxy.Fault.FLIP_BYTE_IN_RESPONSE_BODY : FaultProxy.Fault.NONE);
 
-        assertStoredWhole(throughProxy(), 9 * 1024 * 1024, 7);
+        assertStoredWhole(throughProxy(), 9 * 1024 * 1024, 7, 1);
     }
 
     @Test
@@ -175,14 +158,17 @@ class S3FaultTest extends FaultProxyBucketTest {
         }
     }
 
-    /** Puts {@code size} random bytes through {@code proxied} as a multipart upload and checks the store holds them. */
-    private void assertStoredWhole(S3Sink.Builder proxied, int size, long seed) throws Exception {
+    /**
+     * Puts {@code size} random bytes through {@code proxied} as a multipart upload, checks that the proxy applied
+     * {@code faults} faults and that the store holds the bytes.
+     */
+    private void assertStoredWhole(S3Sink.Builder proxied, int size, long seed, int faults) throws Exception {
         byte[] data = new byte[size];
         new Random(seed).nextBytes(data);
         try (S3Sink sink = proxied.build(); S3Sink direct = direct()) {
             sink.put("files/big.dump", new ByteArrayInputStream(data), -1, ObjectKind.DATA);
 
-            assertThat(proxy.faults()).isEqualTo(1);
+            assertThat(proxy.faults()).isEqualTo(faults);
             try (InputStream in = direct.get("files/big.dump")) {
                 assertThat(in.readAllBytes()).isEqualTo(data);
             }
