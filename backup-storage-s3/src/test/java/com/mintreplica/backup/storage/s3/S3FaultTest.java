@@ -158,6 +158,31 @@ class S3FaultTest extends FaultProxyBucketTest {
         }
     }
 
+    @Test
+    void a_create_whose_answer_was_lost_counts_as_ours_even_when_its_check_reads_damaged_bytes() throws Exception {
+        // The first PUT is stored and its answer lost; the SDK's retry gets 412, and the Sink reads the object to see
+        // whether it holds the bytes it sent. That read arrived with a flipped byte once, and the create counted as
+        // lost: a writer's backup failed ("it exists already ..., and a writer never replaces an object").
+        AtomicInteger puts = new AtomicInteger();
+        AtomicInteger gets = new AtomicInteger();
+        proxy.plan((method, target, n) -> {
+            if (method.equals("PUT") && target.contains("/locks/") && puts.incrementAndGet() == 1) {
+                return FaultProxy.Fault.RESET_IN_RESPONSE_BODY;
+            }
+            if (method.equals("GET") && target.contains("/locks/") && gets.incrementAndGet() == 1) {
+                return FaultProxy.Fault.FLIP_BYTE_IN_RESPONSE_BODY;
+            }
+            return FaultProxy.Fault.NONE;
+        });
+        byte[] content = ("a lease held by this writer, unique to it: " + "x".repeat(200)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (S3Sink sink = throughProxy().atomicCreate(true).build()) {
+            assertThat(sink.putIfAbsent("locks/lease", new ByteArrayInputStream(content), content.length, ObjectKind.LOCK)).isTrue();
+
+            assertThat(puts.get()).as("the PUT and its retry").isEqualTo(2);
+            assertThat(gets.get()).as("reads of what is stored").isGreaterThanOrEqualTo(2);
+        }
+    }
+
     /**
      * Puts {@code size} random bytes through {@code proxied} as a multipart upload, checks that the proxy applied
      * {@code faults} faults and that the store holds the bytes.

@@ -42,6 +42,7 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
 public final class S3Uploads {
     private static final Logger LOG = LoggerFactory.getLogger(S3Uploads.class);
     private static final int CONFLICT_RETRIES = 5;
+    private static final int COMPARE_READS = 3;
 
     private final S3Place place;
     private final Map<ObjectKind, StorageClass> storageClasses;
@@ -139,12 +140,26 @@ public final class S3Uploads {
         }
     }
 
+    /**
+     * Whether {@code name} holds exactly {@code content}. A read that differs is made again (up to
+     * {@link #COMPARE_READS} reads): bytes damaged on the way differ from read to read, another writer's object the
+     * same every time. One damaged read made a create the SDK had retried count as lost.
+     */
     private boolean storedContentEquals(String name, byte[] content) throws IOException {
-        try (InputStream in = reads.open(name, 0, -1, Optional.empty())) {
-            return Arrays.equals(in.readNBytes(content.length + 1), content);
-        } catch (NoSuchObjectException vanished) {
-            return false;
+        for (int read = 1; read <= COMPARE_READS; read++) {
+            try (InputStream in = reads.open(name, 0, -1, Optional.empty())) {
+                byte[] stored = in.readNBytes(content.length + 1);
+                if (Arrays.equals(stored, content)) {
+                    return true;
+                }
+                if (stored.length != content.length) {
+                    return false; // a length is not damaged by flipped bytes
+                }
+            } catch (NoSuchObjectException vanished) {
+                return false;
+            }
         }
+        return false;
     }
 
     private String startMultipart(String name, String key, ObjectKind kind) throws IOException {
