@@ -60,7 +60,12 @@ public final class FaultProxy implements AutoCloseable {
          * Answers {@code 400 IncompleteBody} without forwarding, as S3 answers an upload whose body was cut on its way
          * (by a proxy or a load balancer) while the client's own connection stayed open.
          */
-        INCOMPLETE_BODY_400
+        INCOMPLETE_BODY_400,
+        /**
+         * Answers {@code 400 MalformedXML} without forwarding, as S3 answers a request whose XML body (a multipart
+         * completion's list of parts) was cut on its way.
+         */
+        MALFORMED_XML_400
     }
 
     /**
@@ -181,6 +186,14 @@ public final class FaultProxy implements AutoCloseable {
                         }
                         respond(client, 400, "IncompleteBody",
                                 "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+                        return;
+                    }
+                    case MALFORMED_XML_400 -> {
+                        if (!expectContinue) {
+                            fromClient.skipNBytes(length);
+                        }
+                        respond(client, 400, "MalformedXML", "The XML you provided was not well-formed or did not"
+                                + " validate against our published schema.");
                         return;
                     }
                     case RESET_IN_RESPONSE_BODY, FLIP_BYTE_IN_RESPONSE_BODY -> {

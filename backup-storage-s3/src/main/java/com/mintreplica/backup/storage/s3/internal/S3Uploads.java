@@ -43,6 +43,7 @@ public final class S3Uploads {
     private static final Logger LOG = LoggerFactory.getLogger(S3Uploads.class);
     private static final int CONFLICT_RETRIES = 5;
     private static final int COMPARE_READS = 3;
+    private static final int COMPLETE_ATTEMPTS = 4;
 
     private final S3Place place;
     private final Map<ObjectKind, StorageClass> storageClasses;
@@ -213,6 +214,13 @@ public final class S3Uploads {
                     }
                     if (ifAbsent && e.statusCode() == 412) {
                         return false;
+                    }
+                    // A completion whose list of parts was cut on its way is answered 400 (S3: MalformedXML, s3proxy:
+                    // InvalidRequest), which the SDK does not retry: the upload is still there, so it is sent again. A
+                    // 400 for a reason that stays (a part too small) costs a few more tries before it fails the same.
+                    if (e.statusCode() == 400 && attempt < COMPLETE_ATTEMPTS) {
+                        S3Errors.pause(attempt);
+                        continue;
                     }
                     throw place.io("complete the upload of", name, e);
                 } catch (SdkException e) {
