@@ -84,9 +84,8 @@ class S3FaultTest extends FaultProxyBucketTest {
 
     @Test
     void a_multipart_upload_whose_part_is_cut_off_is_retried_and_stored_whole() throws Exception {
-        AtomicInteger cuts = new AtomicInteger();
-        proxy.plan((method, target, n) -> method.equals("PUT") && target.contains("partNumber=2") && cuts.incrementAndGet() == 1
-                ? FaultProxy.Fault.DROP_DURING_UPLOAD : FaultProxy.Fault.NONE);
+        proxy.plan(inTurn((method, target) -> method.equals("PUT") && target.contains("partNumber=2"),
+                FaultProxy.Fault.DROP_DURING_UPLOAD));
 
         assertStoredWhole(throughProxy(), 13 * 1024 * 1024, 3, 1);
     }
@@ -95,9 +94,8 @@ class S3FaultTest extends FaultProxyBucketTest {
     void an_answer_that_breaks_off_as_an_upload_starts_is_asked_for_again() throws Exception {
         // The connection resets in the middle of CreateMultipartUpload's XML: the SDK fails to parse it and did not
         // retry, so the backup failed. The upload S3 started for the lost answer is left to the lifecycle rule.
-        AtomicInteger starts = new AtomicInteger();
-        proxy.plan((method, target, n) -> method.equals("POST") && target.endsWith("?uploads") && starts.incrementAndGet() == 1
-                ? FaultProxy.Fault.RESET_IN_RESPONSE_BODY : FaultProxy.Fault.NONE);
+        proxy.plan(inTurn((method, target) -> method.equals("POST") && target.endsWith("?uploads"),
+                FaultProxy.Fault.RESET_IN_RESPONSE_BODY));
 
         assertStoredWhole(throughProxy(), 13 * 1024 * 1024, 5, 1);
     }
@@ -107,29 +105,18 @@ class S3FaultTest extends FaultProxyBucketTest {
         // S3 completed the upload, then the connection reset in the middle of its answer. AWS answers a retried
         // completion 404 NoSuchUpload (s3proxy completes it again), and with one attempt there is no retry: either
         // way the Sink asks for the object, which is there as sent, so the write succeeded.
-        AtomicInteger completions = new AtomicInteger();
-        proxy.plan((method, target, n) -> method.equals("POST") && target.contains("uploadId=") && completions.incrementAndGet() == 1
-                ? FaultProxy.Fault.RESET_IN_RESPONSE_BODY : FaultProxy.Fault.NONE);
+        proxy.plan(inTurn(S3FaultTest::completion, FaultProxy.Fault.RESET_IN_RESPONSE_BODY));
 
         assertStoredWhole(throughProxy().maxAttempts(1), 13 * 1024 * 1024, 6, 1);
-        assertThat(completions.get()).isGreaterThanOrEqualTo(1);
+        assertThat(proxy.seen()).filteredOn(seen -> completion(seen.method(), seen.target())).isNotEmpty();
     }
 
     @Test
     void a_completion_applied_and_then_refused_on_its_retry_counts_as_stored() throws Exception {
         // What a store answers a retried completion of an upload it completed varies (AWS: 404 NoSuchUpload, or 412
         // with If-None-Match; s3proxy once: 400 InvalidRequest): whatever the refusal, the object is there as sent.
-        AtomicInteger completions = new AtomicInteger();
-        proxy.plan((method, target, n) -> {
-            if (!method.equals("POST") || !target.contains("uploadId=")) {
-                return FaultProxy.Fault.NONE;
-            }
-            return switch (completions.incrementAndGet()) {
-                case 1 -> FaultProxy.Fault.RESET_IN_RESPONSE_BODY;
-                case 2 -> FaultProxy.Fault.NOT_IMPLEMENTED_501;
-                default -> FaultProxy.Fault.NONE;
-            };
-        });
+        proxy.plan(inTurn(S3FaultTest::completion, FaultProxy.Fault.RESET_IN_RESPONSE_BODY,
+                FaultProxy.Fault.NOT_IMPLEMENTED_501));
 
         assertStoredWhole(throughProxy(), 11 * 1024 * 1024, 9, 2);
     }
@@ -138,18 +125,14 @@ class S3FaultTest extends FaultProxyBucketTest {
     void a_completion_whose_list_of_parts_was_cut_on_its_way_is_sent_again() throws Exception {
         // S3 answers 400 (MalformedXML; s3proxy: InvalidRequest) when the completion's XML body arrives cut, and the
         // SDK does not retry a 400: one backup in four through a store failing half its requests failed so.
-        AtomicInteger completions = new AtomicInteger();
-        proxy.plan((method, target, n) -> method.equals("POST") && target.contains("uploadId=") && completions.incrementAndGet() <= 2
-                ? FaultProxy.Fault.MALFORMED_XML_400 : FaultProxy.Fault.NONE);
+        proxy.plan(inTurn(S3FaultTest::completion, FaultProxy.Fault.MALFORMED_XML_400, FaultProxy.Fault.MALFORMED_XML_400));
 
         assertStoredWhole(throughProxy(), 9 * 1024 * 1024, 10, 2);
     }
 
     @Test
     void an_upload_whose_completion_answer_arrives_damaged_counts_as_stored() throws Exception {
-        AtomicInteger completions = new AtomicInteger();
-        proxy.plan((method, target, n) -> method.equals("POST") && target.contains("uploadId=") && completions.incrementAndGet() == 1
-                ? FaultProxy.Fault.FLIP_BYTE_IN_RESPONSE_BODY : FaultProxy.Fault.NONE);
+        proxy.plan(inTurn(S3FaultTest::completion, FaultProxy.Fault.FLIP_BYTE_IN_RESPONSE_BODY));
 
         assertStoredWhole(throughProxy(), 9 * 1024 * 1024, 7, 1);
     }
@@ -192,6 +175,23 @@ class S3FaultTest extends FaultProxyBucketTest {
             assertThat(puts.get()).as("the PUT and its retry").isEqualTo(2);
             assertThat(gets.get()).as("reads of what is stored").isGreaterThanOrEqualTo(2);
         }
+    }
+
+    /** Whether a request is a multipart upload's completion. */
+    private static boolean completion(String method, String target) {
+        return method.equals("POST") && target.contains("uploadId=");
+    }
+
+    /** The requests that {@code matches} get {@code faults} in turn, one each; later ones and all others get none. */
+    private static FaultProxy.Plan inTurn(java.util.function.BiPredicate<String, String> matches, FaultProxy.Fault... faults) {
+        AtomicInteger matched = new AtomicInteger();
+        return (method, target, n) -> {
+            if (!matches.test(method, target)) {
+                return FaultProxy.Fault.NONE;
+            }
+            int i = matched.getAndIncrement();
+            return i < faults.length ? faults[i] : FaultProxy.Fault.NONE;
+        };
     }
 
     /**
