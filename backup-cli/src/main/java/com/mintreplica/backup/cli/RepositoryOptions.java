@@ -4,7 +4,9 @@ import com.mintreplica.backup.core.AccessDeniedException;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Secret;
+import com.mintreplica.backup.core.encryption.RepositoryEncryption;
 import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkOptions;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.crypto.OpenPgpEncryption;
 import com.mintreplica.backup.crypto.OpenPgpKeys;
@@ -67,7 +69,12 @@ final class RepositoryOptions {
 
     /** Opens the Sink of the repository; the caller closes it. */
     Sink openSink(MintBackup root) {
-        return Sinks.open(location(root));
+        return openSink(root, SinkOptions.defaults());
+    }
+
+    /** Opens the Sink of the repository with what the command asks of it; the caller closes it. */
+    Sink openSink(MintBackup root, SinkOptions options) {
+        return Sinks.open(location(root), options);
     }
 
     /**
@@ -75,17 +82,29 @@ final class RepositoryOptions {
      * is one; closing it closes its Sink.
      */
     Repository open(MintBackup root) {
-        List<OpenPgpSecretKey> secretKeys = secretKeys(root);
-        Repository repository;
-        if (!secretKeys.isEmpty()) {
-            repository = Repository.open(location(root), OpenPgpEncryption.unlockWith(secretKeys));
-        } else {
-            Optional<WriterKey> writer = writerKey(root);
-            repository = writer.isPresent() ? Repository.open(location(root), OpenPgpEncryption.writeWith(writer.get()))
-                    : Repository.open(location(root));
-        }
+        Repository repository = Repository.open(location(root), encryption(root).orElse(null));
         cacheDirectory(root).ifPresent(repository::withCache);
         return repository;
+    }
+
+    /**
+     * Opens the repository on {@code sink}, which the caller opened (with {@link SinkOptions} of its own) and closes
+     * after the repository; unlocked as {@link #open(MintBackup)} unlocks it.
+     */
+    Repository open(MintBackup root, Sink sink) {
+        Optional<RepositoryEncryption> encryption = encryption(root);
+        Repository repository = encryption.isPresent() ? Repository.open(sink, encryption.get()) : Repository.open(sink);
+        cacheDirectory(root).ifPresent(repository::withCache);
+        return repository;
+    }
+
+    /** The given secret keys when there are any, else the writer key when there is one. */
+    private Optional<RepositoryEncryption> encryption(MintBackup root) {
+        List<OpenPgpSecretKey> secretKeys = secretKeys(root);
+        if (!secretKeys.isEmpty()) {
+            return Optional.of(OpenPgpEncryption.unlockWith(secretKeys));
+        }
+        return writerKey(root).map(OpenPgpEncryption::writeWith);
     }
 
     /** The writer key given by --writer-key or the environment, with its cache directory. */

@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "wal-fetch", description = {"Fetch an archived PostgreSQL WAL file: for restore_command.",
     "  restore_command = 'mint-backup wal-fetch --config /etc/mint-backup/jobs.yaml --job db --spool /var/tmp/mint-fetch-db %%f %%p'",
     "Exits 0 when fetched (checked against its hash), 1 when the archive was read and has no such file, 2 on bad input."
-        + " A failure to read the archive is tried again (3 attempts); under PostgreSQL's targeted or end-of-archive"
+        + " A failing request to a remote store is retried for up to a minute (retryFor=... in the repository URI sets"
+        + " another time), and a failure to read the archive is tried again (3 attempts); under PostgreSQL's targeted or end-of-archive"
         + " recovery (recovery.signal in the data directory, no standby.signal) any failure other than absence exits 255,"
         + " so that PostgreSQL stops the recovery instead of ending it early as if the archive held no more WAL. With"
         + " --spool, also fetches the next segments (--prefetch) into the spool, so the next restore_command is a move"
@@ -73,7 +74,7 @@ final class WalFetchCommand implements Callable<Integer> {
         }
         long pause = firstPauseMillis;
         for (int attempt = 1; ; attempt++) {
-            try (WalOptions.Opened opened = wal.open(root)) {
+            try (WalOptions.Opened opened = wal.open(root, WalOptions.commandSink())) {
                 boolean found = spool == null ? opened.archive().fetch(name, destination)
                         : WalSpool.open(spool).fetch(opened.archive(), name, destination, prefetch, parallel);
                 if (!found) {

@@ -3,11 +3,13 @@ package com.mintreplica.backup.cli;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkOptions;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.jobs.JobRunner;
 import com.mintreplica.backup.jobs.config.JobsConfig;
 import com.mintreplica.backup.postgres.wal.WalArchive;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -17,6 +19,19 @@ import picocli.CommandLine.Option;
  * for every command).
  */
 final class WalOptions {
+    /**
+     * How long wal-push and wal-fetch let a remote store retry one failing request: a minute (pgBackRest's
+     * archive-timeout), not a backup's 15 minutes. PostgreSQL runs the command again after a failure (the archiver
+     * every minute; a standby's recovery after wal_retrieve_retry_interval), and a command that hangs holds back
+     * every later segment. A {@code retryFor} in the repository URI wins.
+     */
+    static Duration commandRetryFor = Duration.ofMinutes(1);
+
+    /** The Sink options of wal-push and wal-fetch: {@link #commandRetryFor}. */
+    static SinkOptions commandSink() {
+        return SinkOptions.defaults().retryFor(commandRetryFor);
+    }
+
     @Mixin
     RepositoryOptions repository;
 
@@ -49,8 +64,16 @@ final class WalOptions {
     }
 
     Opened open(MintBackup root) {
+        return open(root, SinkOptions.defaults());
+    }
+
+    /**
+     * Opens the archive on a Sink opened with {@code options}: PostgreSQL's archive_command and restore_command ask
+     * for a shorter retry budget ({@link #commandSink}) than a long-running command.
+     */
+    Opened open(MintBackup root, SinkOptions options) {
         Repository repo;
-        Sink sink = null;
+        Sink sink;
         String name = cluster;
         if (config != null || job != null) {
             if (config == null || job == null) {
@@ -58,7 +81,7 @@ final class WalOptions {
             }
             JobsConfig jobs = JobsSupport.load(config);
             JobRunner runner = JobsSupport.runner(root, jobs);
-            sink = Sinks.open(runner.repositoryLocation(job));
+            sink = Sinks.open(runner.repositoryLocation(job), options);
             try {
                 repo = runner.openJobRepository(job, sink);
             } catch (RuntimeException e) {
@@ -72,7 +95,13 @@ final class WalOptions {
             if (name == null) {
                 throw new InvalidInputException("no cluster name: give --cluster C with --repo R (or --config F --job J)");
             }
-            repo = repository.open(root);
+            sink = repository.openSink(root, options);
+            try {
+                repo = repository.open(root, sink);
+            } catch (RuntimeException e) {
+                closeQuietly(sink);
+                throw e;
+            }
         }
         WalArchive archive;
         try {

@@ -15,7 +15,8 @@ import picocli.CommandLine.ParentCommand;
     "With --spool, also pushes the other segments PostgreSQL has marked ready (up to --batch), in parallel, and leaves"
         + " an acknowledgement for each in the spool once it is stored: PostgreSQL's next archive_command for one of them"
         + " then returns at once from the launcher, without starting Java. Exits 0 only once the file is stored in the"
-        + " repository. See docs/postgresql-pitr.md."})
+        + " repository. A failing request to a remote store is retried for up to a minute (retryFor=... in the repository"
+        + " URI sets another time), then the command fails and PostgreSQL runs it again later. See docs/postgresql-pitr.md."})
 final class WalPushCommand implements Callable<Integer> {
     @ParentCommand
     MintBackup root;
@@ -50,7 +51,7 @@ final class WalPushCommand implements Callable<Integer> {
             throw new com.mintreplica.backup.core.InvalidInputException("'" + file + "' is not a file: archive_command"
                     + " passes %p, the WAL file's path relative to the data directory");
         }
-        try (WalOptions.Opened opened = wal.open(root)) {
+        try (WalOptions.Opened opened = wal.open(root, WalOptions.commandSink())) {
             WalArchive archive = opened.archive();
             if (spooled == null) {
                 WalArchive.Pushed p = archive.push(file);

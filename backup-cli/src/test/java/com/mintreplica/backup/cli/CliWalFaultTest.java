@@ -38,6 +38,7 @@ class CliWalFaultTest {
     private FaultProxy proxy;
     private String[] where;
     private long savedPause;
+    private java.time.Duration savedRetryFor;
 
     @BeforeEach
     void start() throws Exception {
@@ -50,11 +51,14 @@ class CliWalFaultTest {
         where = new String[] {"--repo", repo, "--cluster", "ledger", "--no-cache"};
         savedPause = WalFetchCommand.firstPauseMillis;
         WalFetchCommand.firstPauseMillis = 20; // the retries' pauses, shortened for the test
+        savedRetryFor = WalOptions.commandRetryFor;
+        WalOptions.commandRetryFor = java.time.Duration.ofSeconds(2); // a minute in production
     }
 
     @AfterEach
     void stop() throws Exception {
         WalFetchCommand.firstPauseMillis = savedPause;
+        WalOptions.commandRetryFor = savedRetryFor;
         proxy.close();
         s3.close();
     }
@@ -75,6 +79,10 @@ class CliWalFaultTest {
     }
 
     private Cli.Result wal(String command, String... args) {
+        return wal(where, command, args);
+    }
+
+    private static Cli.Result wal(String[] where, String command, String... args) {
         List<String> all = new ArrayList<>(List.of(command.split(" ")));
         all.addAll(List.of(where));
         all.addAll(List.of(args));
@@ -181,7 +189,9 @@ class CliWalFaultTest {
             assertThat(push.code()).as(push.toString()).isZero();
         }
         proxy.plan((m, t, n) -> m.equals("GET") && t.contains("archive.info") ? Fault.SLOW_DOWN_503 : Fault.NONE);
-        Cli.Result expire = wal("wal expire", "--timeline", "1", "--before", "0/8000000");
+        String[] impatient = where.clone(); // an operator's retryFor in the URI: 2 s of 503s, not 15 minutes
+        impatient[1] = where[1] + "&retryFor=2s";
+        Cli.Result expire = wal(impatient, "wal expire", "--timeline", "1", "--before", "0/8000000");
         assertThat(expire.code()).as(expire.toString()).isNotZero();
         assertThat(expire.err()).contains("archive.info").doesNotContain("Exception");
 

@@ -8,6 +8,7 @@ import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.sink.ObjectInfo;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkOptions;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.core.drill.DrillSupport;
 import com.mintreplica.backup.core.drill.Preflight;
@@ -65,6 +66,12 @@ import java.util.UUID;
 public final class Doctor {
     /** Where probe objects are written: apart from every prefix the repository, jobs and prune use. */
     public static final String PROBE_PREFIX = "doctor/";
+    /**
+     * The doctor answers within seconds: a failing request to a remote store is retried for 10 seconds, not a backup's
+     * 15 minutes, so a store that is down is reported as a problem at once, and one that fails now and then still
+     * passes its probe (unless the repository's URI names its own retryFor).
+     */
+    private static final SinkOptions PROBE_SINK = SinkOptions.defaults().retryFor(java.time.Duration.ofSeconds(10));
     static final Duration KEY_WARNING = Duration.ofDays(30);
     static final Duration SKEW_WARNING = Duration.ofSeconds(5);
     static final Duration SKEW_PROBLEM = Duration.ofSeconds(60);
@@ -207,7 +214,7 @@ public final class Doctor {
                 + " under it";
         Sink sink;
         try {
-            sink = Sinks.open(repository.location());
+            sink = Sinks.open(repository.location(), PROBE_SINK);
         } catch (BackupException e) {
             out.add(Finding.problem("storage", subject, "cannot open " + where + ": " + redactor.message(e),
                     "correct " + subject + ".location; " + reach));

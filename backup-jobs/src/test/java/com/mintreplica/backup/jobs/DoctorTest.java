@@ -158,14 +158,17 @@ class DoctorTest {
     void an_unreachable_repository_is_a_problem_naming_it_and_what_to_check() throws Exception {
         ClosedPort closed = ClosedPort.reserve(); // refuses connections until closed; no other process can take it
         String location = "s3://backups/mint?region=us-east-1&endpoint=http://127.0.0.1:" + closed.port()
-                + "&pathStyle=true&maxAttempts=1";
+                + "&pathStyle=true"; // no retry settings: the doctor's own short budget ends the refused requests
         System.setProperty("aws.accessKeyId", "doctor-access");
         System.setProperty("aws.secretAccessKey", "doctor-secret-not-real");
         try (closed) {
             JobsConfig config = base().repository(RepositoryConfig.of("offsite", location)).build();
 
+            long start = System.nanoTime();
             DoctorReport report = Doctor.builder(config).tempDir(temp).build().run();
 
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).as("seconds, not a backup's 15 minutes")
+                    .isLessThan(java.time.Duration.ofSeconds(60));
             assertThat(report.ok()).isFalse();
             Finding offsite = only(report, "storage", "repositories.offsite");
             assertThat(offsite.severity()).isEqualTo(Severity.PROBLEM);

@@ -19,4 +19,12 @@ public interface SinkProvider {
 
     /** Opens a Sink for {@code uri}; the caller closes it. */
     Sink open(URI uri) throws IOException;
+
+    /**
+     * Opens a Sink for {@code uri} with what the caller asks beyond the URI ({@link SinkOptions}); a parameter in the
+     * URI wins over an option. The default ignores the options, which suits a Sink with nothing to retry.
+     */
+    default Sink open(URI uri, SinkOptions options) throws IOException {
+        return open(uri);
+    }
 }

@@ -29,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,8 +79,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>Retries</h2>
- * The client's retry settings ({@link Builder#maxAttempts}, default 6 attempts; exponential backoff from 1 s with jitter,
- * as the client library does it) with the uniform retry
+ * The client's retry settings, bounded by time: a failing request is retried for up to {@link Builder#retryFor}
+ * (default 15 minutes, as restic does) after its first try, with exponential backoff from 1 s to 32 s with jitter, as
+ * the client library does it ({@link Builder#maxAttempts} also caps the tries when it is set), with the uniform retry
  * strategy: responses 408, 429, 500, 502, 503, 504 and I/O errors (reset or refused connections) are retried for
  * every operation. That is safe here because every write is idempotent: packs are named by their content, other
  * objects are written once, and a create-if-absent that was retried after it succeeded is recognised by its content.
@@ -100,7 +102,8 @@ public final class GcsSink implements Sink {
     /** The smallest chunk of a resumable upload GCS accepts (256 KiB); chunk sizes are multiples of it. */
     public static final int CHUNK_UNIT = 256 * 1024;
     public static final int DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
-    public static final int DEFAULT_MAX_ATTEMPTS = 6;
+    /** How long a failing request is retried after its first try, unless the builder says otherwise: 15 minutes. */
+    public static final Duration DEFAULT_RETRY_FOR = Duration.ofMinutes(15);
     /** Creates-if-absent no larger than this are compared with the stored object when GCS answers 412. */
     private static final int SMALL_CREATE = 1024 * 1024;
 
@@ -511,7 +514,8 @@ public final class GcsSink implements Sink {
         private int chunkSize = DEFAULT_CHUNK_SIZE;
         private Clock clock = Clock.systemUTC();
         private com.google.auth.Credentials credentials;
-        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private int maxAttempts;
+        private Duration retryFor = DEFAULT_RETRY_FOR;
 
         private Builder() {
         }
@@ -525,9 +529,28 @@ public final class GcsSink implements Sink {
             return this;
         }
 
-        /** How many times a request is tried in all (the first try included); default 6. */
+        /**
+         * At most how many times a request is tried in all (the first try included), within {@link #retryFor}; default:
+         * no limit but the time.
+         */
         public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 1) {
+                throw new InvalidInputException("GcsSink maxAttempts must be at least 1: " + maxAttempts);
+            }
             this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /**
+         * How long after its first try a failing request may still be tried again; default 15 minutes. Applies to the
+         * client this builder creates, not to one given through {@link #storage}.
+         */
+        public Builder retryFor(Duration retryFor) {
+            Objects.requireNonNull(retryFor, "retryFor");
+            if (retryFor.isNegative()) {
+                throw new InvalidInputException("GcsSink retryFor must not be negative: " + retryFor);
+            }
+            this.retryFor = retryFor;
             return this;
         }
 
@@ -591,15 +614,14 @@ public final class GcsSink implements Sink {
             if (chunkSize < CHUNK_UNIT || chunkSize % CHUNK_UNIT != 0) {
                 throw new InvalidInputException("GcsSink chunkSize must be a multiple of 256 KiB: " + chunkSize);
             }
-            if (maxAttempts < 1) {
-                throw new InvalidInputException("GcsSink maxAttempts must be at least 1: " + maxAttempts);
-            }
             if (storage != null) {
                 return new GcsSink(this, storage, false);
             }
             StorageOptions.Builder options = StorageOptions.http()
                     .setStorageRetryStrategy(StorageRetryStrategy.getUniformStorageRetryStrategy())
-                    .setRetrySettings(StorageOptions.getDefaultRetrySettings().toBuilder().setMaxAttempts(maxAttempts).build());
+                    .setRetrySettings(StorageOptions.getDefaultRetrySettings().toBuilder()
+                            .setMaxAttempts(maxAttempts) // 0: no limit but the total timeout
+                            .setTotalTimeoutDuration(retryFor).build());
             if (credentials != null) {
                 options.setCredentials(credentials);
             }

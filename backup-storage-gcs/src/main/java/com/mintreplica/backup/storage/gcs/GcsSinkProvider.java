@@ -3,6 +3,7 @@ package com.mintreplica.backup.storage.gcs;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkOptions;
 import com.mintreplica.backup.core.sink.SinkProvider;
 import com.mintreplica.backup.core.sink.Sinks;
 import java.net.URI;
@@ -13,7 +14,9 @@ import java.util.Set;
 
 /**
  * Opens {@code gs://bucket/prefix} repository URIs as {@link GcsSink}s. Query parameters: {@code storageClass=NEARLINE}
- * (for data), {@code project=...}, {@code host=http://127.0.0.1:4443} (an emulator), {@code chunkSize=16MiB}.
+ * (for data), {@code project=...}, {@code host=http://127.0.0.1:4443} (an emulator), {@code chunkSize=16MiB},
+ * {@code retryFor=15m} (how long a failing request is retried; wins over what the caller asks through
+ * {@link SinkOptions}), {@code maxAttempts=10} (a cap on tries within it; default none).
  * Credentials come only from Application Default Credentials, never from the URI: a URI with user info is refused.
  */
 public final class GcsSinkProvider implements SinkProvider {
@@ -33,8 +36,17 @@ public final class GcsSinkProvider implements SinkProvider {
         return configure(uri).build();
     }
 
+    @Override
+    public Sink open(URI uri, SinkOptions options) {
+        return configure(uri, options).build();
+    }
+
     /** The builder {@link #open} uses, for callers that add what a URI cannot carry (a client). */
     public static GcsSink.Builder configure(URI uri) {
+        return configure(uri, SinkOptions.defaults());
+    }
+
+    private static GcsSink.Builder configure(URI uri, SinkOptions options) {
         String shown = Sinks.redact(uri.toString());
         if (uri.getRawUserInfo() != null) {
             throw new InvalidInputException("'" + shown + "' carries credentials: remove them from the URI and use "
@@ -45,6 +57,7 @@ public final class GcsSinkProvider implements SinkProvider {
             throw new InvalidInputException("'" + shown + "' names no bucket: use gs://bucket/prefix");
         }
         GcsSink.Builder b = GcsSink.builder().bucket(bucket).prefix(uri.getPath() == null ? "" : uri.getPath());
+        options.retryFor().ifPresent(b::retryFor); // before the URI's parameters, which win
         String query = uri.getRawQuery();
         if (query != null && !query.isEmpty()) {
             for (String pair : query.split("&")) {
@@ -59,12 +72,22 @@ public final class GcsSinkProvider implements SinkProvider {
                     case "project" -> b.projectId(value);
                     case "host" -> b.host(value);
                     case "chunksize" -> b.chunkSize(size(value, shown));
+                    case "retryfor" -> b.retryFor(Sinks.durationParameter(key, value, shown));
+                    case "maxattempts" -> b.maxAttempts(attempts(value, shown));
                     default -> throw new InvalidInputException("unknown parameter '" + key + "' in '" + shown
-                            + "': known are storageClass, project, host, chunkSize");
+                            + "': known are storageClass, project, host, chunkSize, retryFor, maxAttempts");
                 }
             }
         }
         return b;
+    }
+
+    private static int attempts(String value, String shown) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("maxAttempts=" + value + " in '" + shown + "' is not a whole number");
+        }
     }
 
     private static int size(String value, String shown) {

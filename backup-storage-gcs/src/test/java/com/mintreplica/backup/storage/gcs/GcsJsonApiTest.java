@@ -175,6 +175,25 @@ class GcsJsonApiTest {
     }
 
     @Test
+    void an_endpoint_that_keeps_failing_fails_the_write_once_its_retry_budget_is_spent() {
+        uploadFaults.set(Integer.MAX_VALUE);
+        long start = System.nanoTime();
+        try (GcsSink sink = GcsSink.builder().host("http://127.0.0.1:" + server.getAddress().getPort())
+                .projectId("test-project").credentials(NoCredentials.getInstance())
+                .retryFor(java.time.Duration.ofSeconds(3)).bucket("bucket").prefix("repo").build()) {
+            assertThatThrownBy(() -> put(sink, "snapshots/s4", "manifest"))
+                    .isInstanceOf(IOException.class).hasMessageContaining("snapshots/s4").hasMessageContaining("503");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        java.time.Duration took = java.time.Duration.ofNanos(System.nanoTime() - start);
+        // no count of tries is set: the time alone ends the retries, backing off from 1 s
+        assertThat(requests.stream().filter(r -> r.startsWith("POST /upload/")).count()).isGreaterThan(1);
+        assertThat(took).isLessThan(java.time.Duration.ofSeconds(3 + 10));
+        assertThat(uploaded).isEmpty();
+    }
+
+    @Test
     void the_lifecycle_helper_sends_set_storage_class_and_delete_rules_for_the_repository_prefix() throws IOException {
         try (GcsSink sink = GcsSink.builder().storage(storage).bucket("backups").prefix("mint/prod").build()) {
             sink.applyLifecycle(GcsLifecycle.none().withArchiveDataAfter(30, "COLDLINE").withDeleteNoncurrentAfter(60)

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mintreplica.backup.core.InvalidInputException;
+import com.google.api.gax.retrying.RetrySettings;
+import com.mintreplica.backup.core.sink.SinkOptions;
 import com.mintreplica.backup.core.sink.Sinks;
 import java.net.URI;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** {@code gs://} repository URIs. */
@@ -24,6 +27,25 @@ class GcsSinkProviderTest {
             assertThat(sink).isInstanceOf(GcsSink.class);
             assertThat(sink.describe()).isEqualTo("gs://acme-backups/mint");
         }
+    }
+
+    @Test
+    void the_retry_budget_comes_from_the_uri_else_from_the_caller_else_is_fifteen_minutes() throws Exception {
+        String base = "gs://acme-backups/mint?host=http://127.0.0.1:9&project=test-project";
+        SinkOptions wal = SinkOptions.defaults().retryFor(Duration.ofMinutes(1));
+        try (GcsSink byDefault = (GcsSink) Sinks.open(base);
+                GcsSink asked = (GcsSink) Sinks.open(base, wal);
+                GcsSink operator = (GcsSink) Sinks.open(base + "&retryFor=90s&maxAttempts=4", wal)) {
+            RetrySettings d = byDefault.storage().getOptions().getRetrySettings();
+            assertThat(d.getTotalTimeoutDuration()).isEqualTo(Duration.ofMinutes(15));
+            assertThat(d.getMaxAttempts()).as("no count: the time alone").isZero();
+            assertThat(asked.storage().getOptions().getRetrySettings().getTotalTimeoutDuration()).isEqualTo(Duration.ofMinutes(1));
+            RetrySettings o = operator.storage().getOptions().getRetrySettings();
+            assertThat(o.getTotalTimeoutDuration()).isEqualTo(Duration.ofSeconds(90));
+            assertThat(o.getMaxAttempts()).isEqualTo(4);
+        }
+        assertThatThrownBy(() -> Sinks.open(base + "&retryFor=soon"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("retryFor=soon").hasMessageContaining("15m");
     }
 
     @Test

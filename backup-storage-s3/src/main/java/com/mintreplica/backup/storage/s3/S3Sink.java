@@ -14,6 +14,7 @@ import com.mintreplica.backup.storage.s3.internal.S3Place;
 import com.mintreplica.backup.storage.s3.internal.S3PointInTime;
 import com.mintreplica.backup.storage.s3.internal.S3Reads;
 import com.mintreplica.backup.storage.s3.internal.S3Uploads;
+import com.mintreplica.backup.storage.s3.internal.TimedRetryStrategy;
 import com.mintreplica.backup.storage.s3.internal.VersionSelector;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -83,12 +84,15 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
  * </ul>
  *
  * <h2>Retries</h2>
- * Every request goes through the SDK's standard retry strategy ({@link Builder#maxAttempts}, default 5 attempts):
- * throttling ({@code 429}, {@code 503 SlowDown} and the other throttling error codes), server errors ({@code 500},
- * {@code 502}, {@code 503}, {@code 504}) and I/O errors (refused, reset or timed-out connections) are retried with
- * exponential backoff and full jitter; other {@code 4xx} errors are not, nor is {@code 501 Not Implemented}: its
- * message says that the store lacks what the request needs, not that it should be tried again. Request bodies are
- * held in memory, so a retried upload part sends the same bytes again.
+ * Every request is retried for up to {@link Builder#retryFor} (default 15 minutes, as restic does) after its first
+ * try, with the SDK's standard choice of what to retry and how long to wait: throttling ({@code 429},
+ * {@code 503 SlowDown} and the other throttling error codes), server errors ({@code 500}, {@code 502}, {@code 503},
+ * {@code 504}) and I/O errors (refused, reset or timed-out connections) are retried with exponential backoff (up to
+ * 20 s between tries) and full jitter; so are answers that break off or arrive damaged, and uploads S3 says arrived
+ * cut ({@code 400 IncompleteBody}). Other {@code 4xx} errors are not, nor is {@code 501 Not Implemented}: its
+ * message says that the store lacks what the request needs, not that it should be tried again.
+ * {@link Builder#maxAttempts} also caps the number of tries when it is set. Request bodies are held in memory, so a
+ * retried upload part sends the same bytes again.
  *
  * <h2>Protection of earlier data</h2>
  * <ul>
@@ -118,7 +122,8 @@ public final class S3Sink implements Sink {
     public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
     public static final int DEFAULT_PART_SIZE = 8 * 1024 * 1024;
     public static final int DEFAULT_PARALLEL_UPLOADS = 4;
-    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    /** How long a failing request is retried after its first try, unless the builder says otherwise: 15 minutes. */
+    public static final Duration DEFAULT_RETRY_FOR = Duration.ofMinutes(15);
     private static final Set<StorageClass> NOT_INSTANT = EnumSet.of(StorageClass.GLACIER, StorageClass.DEEP_ARCHIVE);
 
     private final S3Client s3;
@@ -135,7 +140,6 @@ public final class S3Sink implements Sink {
     private final Clock clock;
     private final String endpointDescription;
     private final boolean atomicCreate;
-    private final int maxAttempts;
     /** Present in a read-only view of the past ({@link #asOf}). */
     private final Optional<S3PointInTime> past;
     private final S3Place place;
@@ -170,10 +174,9 @@ public final class S3Sink implements Sink {
         this.clock = b.clock;
         this.endpointDescription = b.endpoint == null ? "" : " at " + b.endpoint.getScheme() + "://" + b.endpoint.getAuthority();
         this.atomicCreate = b.atomicCreate;
-        this.maxAttempts = b.maxAttempts;
         this.past = Optional.empty();
         this.place = new S3Place(s3, bucket, prefix, this::describe, atomicCreate);
-        this.reads = new S3Reads(place, maxAttempts);
+        this.reads = new S3Reads(place);
         this.uploads = new S3Uploads(place, storageClasses, encryption, objectLock, partSize, inFlight, executor, clock, reads);
         this.deletes = new S3ObjectLocks(place, objectLock, clock);
         this.admin = new S3BucketAdmin(place);
@@ -195,10 +198,9 @@ public final class S3Sink implements Sink {
         this.clock = base.clock;
         this.endpointDescription = base.endpointDescription;
         this.atomicCreate = false;
-        this.maxAttempts = base.maxAttempts;
         this.place = new S3Place(s3, bucket, prefix, this::describe, false);
         this.past = Optional.of(new S3PointInTime(place, time));
-        this.reads = new S3Reads(place, maxAttempts);
+        this.reads = new S3Reads(place);
         this.uploads = null;
         this.deletes = null;
         this.admin = new S3BucketAdmin(place);
@@ -433,7 +435,8 @@ public final class S3Sink implements Sink {
         private S3ObjectLock objectLock;
         private int partSize = DEFAULT_PART_SIZE;
         private int parallelUploads = DEFAULT_PARALLEL_UPLOADS;
-        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private int maxAttempts;
+        private Duration retryFor = DEFAULT_RETRY_FOR;
         private Executor executor;
         private S3Client client;
         private Clock clock = Clock.systemUTC();
@@ -526,9 +529,30 @@ public final class S3Sink implements Sink {
             return this;
         }
 
-        /** How many times a request is tried in all (the first try included); default 5. */
+        /**
+         * At most how many times a request is tried in all (the first try included), within {@link #retryFor}; default:
+         * no limit but the time.
+         */
         public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 1) {
+                throw new InvalidInputException("S3Sink maxAttempts must be at least 1: " + maxAttempts);
+            }
             this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /**
+         * How long after its first try a failing request may still be tried again; default 15 minutes. Zero: each
+         * request is tried once. A command that must answer soon (PostgreSQL's {@code archive_command}) sets less; the
+         * stall watchdog of a backup or restore (10 minutes by default) ends one that makes no progress at all sooner.
+         * Applies to the client the Sink builds, not to one given through {@link #client}.
+         */
+        public Builder retryFor(Duration retryFor) {
+            Objects.requireNonNull(retryFor, "retryFor");
+            if (retryFor.isNegative()) {
+                throw new InvalidInputException("S3Sink retryFor must not be negative: " + retryFor);
+            }
+            this.retryFor = retryFor;
             return this;
         }
 
@@ -583,9 +607,6 @@ public final class S3Sink implements Sink {
             if (parallelUploads < 1) {
                 throw new InvalidInputException("S3Sink parallelUploads must be at least 1: " + parallelUploads);
             }
-            if (maxAttempts < 1) {
-                throw new InvalidInputException("S3Sink maxAttempts must be at least 1: " + maxAttempts);
-            }
             if (client != null) {
                 return new S3Sink(this, client, false);
             }
@@ -616,8 +637,8 @@ public final class S3Sink implements Sink {
                             .connectionTimeout(Duration.ofSeconds(10))
                             .socketTimeout(Duration.ofSeconds(60)))
                     .overrideConfiguration(o -> {
-                        o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts)
-                                .retryOnException(S3Errors::brokenAnswer).retryOnException(S3Errors::cutUpload).build());
+                        o.retryStrategy(new TimedRetryStrategy(TimedRetryStrategy.standardWithoutLimits(), retryFor,
+                                maxAttempts, System::nanoTime));
                         if (apiCallAttemptTimeout != null) {
                             o.apiCallAttemptTimeout(apiCallAttemptTimeout);
                         }

@@ -3,6 +3,7 @@ package com.mintreplica.backup.storage.s3;
 import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import com.mintreplica.backup.core.sink.Sink;
+import com.mintreplica.backup.core.sink.SinkOptions;
 import com.mintreplica.backup.core.sink.SinkProvider;
 import com.mintreplica.backup.core.sink.Sinks;
 import java.net.URI;
@@ -23,14 +24,16 @@ import java.util.Set;
  *   <li>{@code storageClass=STANDARD_IA} (for data; other kinds stay in the bucket's default class);</li>
  *   <li>{@code sse=aes256} or {@code sse=kms} with {@code kmsKeyId=...};</li>
  *   <li>{@code objectLock=governance:30d} or {@code compliance:365d};</li>
- *   <li>{@code partSize=16MiB}, {@code parallelUploads=8}, {@code maxAttempts=5}, {@code atomicCreate=false}.</li>
+ *   <li>{@code partSize=16MiB}, {@code parallelUploads=8}, {@code atomicCreate=false};</li>
+ *   <li>{@code retryFor=15m} (how long a failing request is retried; wins over what the caller asks through
+ *       {@link SinkOptions}), {@code maxAttempts=10} (a cap on tries within it; default none).</li>
  * </ul>
  * Credentials come only from the SDK's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
  * container or instance roles), never from the URI: a URI with user info is refused, since URIs end up in logs.
  */
 public final class S3SinkProvider implements SinkProvider {
     private static final Set<String> KNOWN = Set.of("region", "endpoint", "pathstyle", "storageclass", "sse", "kmskeyid",
-            "objectlock", "partsize", "paralleluploads", "maxattempts", "atomiccreate");
+            "objectlock", "partsize", "paralleluploads", "maxattempts", "retryfor", "atomiccreate");
 
     @Override
     public Set<String> schemes() {
@@ -47,8 +50,17 @@ public final class S3SinkProvider implements SinkProvider {
         return configure(uri).build();
     }
 
+    @Override
+    public Sink open(URI uri, SinkOptions options) {
+        return configure(uri, options).build();
+    }
+
     /** The builder {@link #open} uses, for callers that add what a URI cannot carry (credentials, an executor). */
     public static S3Sink.Builder configure(URI uri) {
+        return configure(uri, SinkOptions.defaults());
+    }
+
+    private static S3Sink.Builder configure(URI uri, SinkOptions options) {
         String shown = Sinks.redact(uri.toString());
         if (uri.getRawUserInfo() != null) {
             throw new InvalidInputException("'" + shown + "' carries credentials: remove them from the URI and give them "
@@ -59,6 +71,7 @@ public final class S3SinkProvider implements SinkProvider {
             throw new InvalidInputException("'" + shown + "' names no bucket: use s3://bucket/prefix");
         }
         S3Sink.Builder b = S3Sink.builder().bucket(bucket).prefix(uri.getPath() == null ? "" : uri.getPath());
+        options.retryFor().ifPresent(b::retryFor); // before the URI's parameters, which win
         Map<String, String> params = query(uri.getRawQuery());
         for (Map.Entry<String, String> p : params.entrySet()) {
             String key = p.getKey().toLowerCase(Locale.ROOT);
@@ -66,7 +79,7 @@ public final class S3SinkProvider implements SinkProvider {
             if (!KNOWN.contains(key)) {
                 throw new InvalidInputException("unknown parameter '" + p.getKey() + "' in '" + shown + "': known are region, "
                         + "endpoint, pathStyle, storageClass, sse, kmsKeyId, objectLock, partSize, parallelUploads, "
-                        + "maxAttempts, atomicCreate");
+                        + "maxAttempts, retryFor, atomicCreate");
             }
             switch (key) {
                 case "region" -> b.region(value);
@@ -92,6 +105,7 @@ public final class S3SinkProvider implements SinkProvider {
                 case "partsize" -> b.partSize((int) size(value, shown));
                 case "paralleluploads" -> b.parallelUploads(integer(p.getKey(), value, shown));
                 case "maxattempts" -> b.maxAttempts(integer(p.getKey(), value, shown));
+                case "retryfor" -> b.retryFor(Sinks.durationParameter(p.getKey(), value, shown));
                 case "atomiccreate" -> b.atomicCreate(bool(p.getKey(), value, shown));
                 default -> throw new IllegalStateException(key);
             }

@@ -56,7 +56,7 @@ class S3SinkProviderTest {
     void uri_parameters_configure_the_sink() {
         S3Sink.Builder b = S3SinkProvider.configure(URI.create(
                 "s3://bucket/p?region=eu-west-1&storageClass=STANDARD_IA&sse=kms&kmsKeyId=alias%2Fbackups"
-                        + "&objectLock=compliance:30d&partSize=16MiB&parallelUploads=8&maxAttempts=7"));
+                        + "&objectLock=compliance:30d&partSize=16MiB&parallelUploads=8&maxAttempts=7&retryFor=90s"));
         try (S3Sink sink = b.credentials(S3TestSinks.server().credentials()).build()) {
             assertThat(sink.bucket()).isEqualTo("bucket");
             assertThat(sink.prefix()).isEqualTo("p/");
@@ -77,6 +77,10 @@ class S3SinkProviderTest {
     void unknown_parameters_and_archive_classes_are_refused_with_what_to_use() {
         assertThatThrownBy(() -> Sinks.open("s3://bucket/p?region=us-east-1&colour=blue"))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("colour").hasMessageContaining("region");
+        assertThatThrownBy(() -> Sinks.open("s3://bucket/p?region=us-east-1&retryFor=5"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("retryFor=5 ").hasMessageContaining("15m");
+        assertThatThrownBy(() -> Sinks.open("s3://bucket/p?region=us-east-1&maxAttempts=0"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("maxAttempts");
         assertThatThrownBy(() -> Sinks.open("s3://bucket/p?region=us-east-1&storageClass=DEEP_ARCHIVE"))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("applyLifecycle");
         assertThatThrownBy(() -> Sinks.open("s3:///p?region=us-east-1"))

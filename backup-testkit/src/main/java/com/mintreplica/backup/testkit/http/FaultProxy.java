@@ -44,7 +44,11 @@ public final class FaultProxy implements AutoCloseable {
         NONE,
         /** Answers {@code 503 SlowDown} without forwarding. */
         SLOW_DOWN_503,
-        /** Forwards the request head and half its body, then closes the connection. */
+        /**
+         * Forwards the request head and half its body, then closes the connection. Give it bodies of some KiB: half of
+         * a body of a few bytes, sent aws-chunked with a trailing checksum, can hold all its data and its last chunk,
+         * and the store may then answer 200 before the cut.
+         */
         DROP_DURING_UPLOAD,
         /** Forwards the request, then closes the connection after 64 KiB of the response. */
         DROP_DURING_DOWNLOAD,

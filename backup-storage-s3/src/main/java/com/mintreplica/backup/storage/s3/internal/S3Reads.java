@@ -34,12 +34,16 @@ public final class S3Reads {
      */
     private static final int MAX_RESUMES = 5;
 
-    private final S3Place place;
-    private final int maxAttempts;
+    /**
+     * Tries of one page of a listing whose answer broke off after the client's own retries (which already retry broken
+     * answers for the whole retry budget): a few more, then the listing fails.
+     */
+    private static final int PAGE_ATTEMPTS = 3;
 
-    public S3Reads(S3Place place, int maxAttempts) {
+    private final S3Place place;
+
+    public S3Reads(S3Place place) {
         this.place = place;
-        this.maxAttempts = maxAttempts;
     }
 
     /**
@@ -115,8 +119,9 @@ public final class S3Reads {
     public Stream<ObjectInfo> list(String namePrefix) throws IOException {
         String full = place.keyPrefix(namePrefix);
         // Paged by hand rather than with the SDK's paginator: a page whose body breaks off (a connection reset in the
-        // middle of the XML) fails to parse, which the SDK does not retry. A LIST changes nothing, so each page is
-        // asked for again, up to maxAttempts times.
+        // middle of the XML) fails to parse. The client's retry strategy retries that (S3Errors.brokenAnswer) for its
+        // whole budget; a LIST changes nothing, so a page is then asked for again, up to PAGE_ATTEMPTS times in all, on
+        // a client an application built with a strategy of its own.
         ListObjectsV2Response first = listPage(full, null, namePrefix);
         Iterator<ObjectInfo> infos = new Iterator<>() {
             private Iterator<S3Object> page = first.contents().iterator();
@@ -158,7 +163,7 @@ public final class S3Reads {
             } catch (S3Exception e) {
                 throw place.io("list", namePrefix + "*", e);
             } catch (SdkClientException e) {
-                if (e.getCause() instanceof InterruptedException || attempt >= maxAttempts) {
+                if (e.getCause() instanceof InterruptedException || attempt >= PAGE_ATTEMPTS) {
                     throw place.io("list", namePrefix + "*", e);
                 }
                 LOG.debug("listing '{}*' in {} broke off ({}); asking again", namePrefix, place.where(), e.getMessage());
