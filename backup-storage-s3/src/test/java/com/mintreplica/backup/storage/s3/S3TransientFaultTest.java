@@ -179,6 +179,27 @@ class S3TransientFaultTest extends FaultProxyBucketTest {
     }
 
     @Test
+    void a_read_whose_answer_arrives_without_its_length_is_asked_for_again() throws Exception {
+        byte[] data = new byte[200_000];
+        new java.util.Random(3).nextBytes(data);
+        try (S3Sink direct = direct(); S3Sink sink = throughProxy().build()) {
+            direct.put("data/p1", new ByteArrayInputStream(data), data.length, ObjectKind.DATA);
+            AtomicInteger gets = new AtomicInteger();
+            proxy.plan((method, target, n) -> method.equals("GET") && target.contains("/data/p1")
+                    && gets.incrementAndGet() == 1 ? FaultProxy.Fault.DAMAGE_CONTENT_LENGTH_HEADER : FaultProxy.Fault.NONE);
+
+            byte[] read;
+            try (java.io.InputStream in = sink.get("data/p1", 1000, 150_000)) {
+                read = in.readAllBytes();
+            }
+
+            assertThat(read).isEqualTo(java.util.Arrays.copyOfRange(data, 1000, 151_000));
+            assertThat(proxy.faults()).isEqualTo(1);
+            assertThat(gets.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void an_http_501_says_the_store_does_not_implement_the_request_not_to_try_again_later() throws Exception {
         try (S3Sink direct = direct()) {
             Repository.init(direct, small());

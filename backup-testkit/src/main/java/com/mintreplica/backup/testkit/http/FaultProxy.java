@@ -69,7 +69,12 @@ public final class FaultProxy implements AutoCloseable {
          * Answers {@code 400 MalformedXML} without forwarding, as S3 answers a request whose XML body (a multipart
          * completion's list of parts) was cut on its way.
          */
-        MALFORMED_XML_400
+        MALFORMED_XML_400,
+        /**
+         * Forwards the request and flips one bit of the response head's {@code Content-Length} header name, as damage in
+         * transit to a plain-HTTP endpoint would: the client sees an answer without a length.
+         */
+        DAMAGE_CONTENT_LENGTH_HEADER
     }
 
     /**
@@ -200,7 +205,7 @@ public final class FaultProxy implements AutoCloseable {
                                 + " validate against our published schema.");
                         return;
                     }
-                    case RESET_IN_RESPONSE_BODY, FLIP_BYTE_IN_RESPONSE_BODY -> {
+                    case RESET_IN_RESPONSE_BODY, FLIP_BYTE_IN_RESPONSE_BODY, DAMAGE_CONTENT_LENGTH_HEADER -> {
                         pump.armBodyFault(fault);
                         toUpstream.write(head);
                         copy(fromClient, toUpstream, length);
@@ -214,6 +219,8 @@ public final class FaultProxy implements AutoCloseable {
                         return;   // closes both sockets with the body half sent
                     }
                     case DROP_DURING_DOWNLOAD -> {
+                        // a flip armed for a shorter response before it on this connection would land in this head
+                        pump.armBodyFault(null);
                         pump.cutAfterBodyBytes(64 * 1024);
                         toUpstream.write(head);
                         copy(fromClient, toUpstream, length);
@@ -340,6 +347,16 @@ public final class FaultProxy implements AutoCloseable {
         private int applyBodyFault(byte[] buffer, int n) throws IOException {
             Fault fault = bodyFault;
             if (fault == null) {
+                return n;
+            }
+            if (fault == Fault.DAMAGE_CONTENT_LENGTH_HEADER && !inBody) {
+                // the head of a response arrives in its first read: damage the header there
+                int at = new String(buffer, 0, n, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT)
+                        .indexOf("\r\ncontent-length:");
+                if (at >= 0) {
+                    buffer[at + 2] ^= 0x01;
+                }
+                bodyFault = null;
                 return n;
             }
             for (int i = 0; i < n; i++) {

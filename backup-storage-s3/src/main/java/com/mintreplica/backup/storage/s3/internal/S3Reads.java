@@ -56,6 +56,17 @@ public final class S3Reads {
         GetObjectResponse response;
         try {
             var stream = place.s3().getObject(rangeRequest(key, versionId, from, end, null));
+            for (int attempt = 1; stream.response().contentLength() == null; attempt++) {
+                // An answer whose head arrived damaged (a plain-HTTP endpoint behind a faulty proxy): without its
+                // length a short body could not be told from a whole one. Asked for again, like a broken listing.
+                stream.abort();
+                if (attempt >= PAGE_ATTEMPTS) {
+                    throw new IOException("cannot read '" + name + "' in " + place.where() + ": the store's answer had no"
+                            + " Content-Length " + attempt + " times in a row");
+                }
+                LOG.debug("the answer to a read of '{}' in {} had no Content-Length; asking again", name, place.where());
+                stream = place.s3().getObject(rangeRequest(key, versionId, from, end, null));
+            }
             first = stream;
             response = stream.response();
         } catch (S3Exception e) {
