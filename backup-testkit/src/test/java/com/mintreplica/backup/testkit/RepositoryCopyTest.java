@@ -178,6 +178,76 @@ class RepositoryCopyTest {
         assertThat(to.snapshots()).isEmpty();
     }
 
+    /** Counts the ranged reads of data packs, and flips one byte of the first {@code flips} of them on their way. */
+    static final class PackReads extends ForwardingSink {
+        final java.util.concurrent.atomic.AtomicInteger ranged = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger flips;
+
+        PackReads(InMemorySink sink, int flips) {
+            super(sink);
+            this.flips = new java.util.concurrent.atomic.AtomicInteger(flips);
+        }
+
+        @Override
+        public InputStream get(String name, long offset, long length) throws IOException {
+            if (!name.startsWith("data/")) {
+                return super.get(name, offset, length);
+            }
+            ranged.incrementAndGet();
+            byte[] bytes = super.get(name, offset, length).readAllBytes();
+            if (flips.getAndDecrement() > 0) {
+                bytes[bytes.length / 2] ^= 0x40;
+            }
+            return new ByteArrayInputStream(bytes);
+        }
+    }
+
+    /** 400 small files of random bytes: a directory of them fills a few packs. */
+    static SampleSource smallFiles() {
+        SampleSource.Builder b = SampleSource.builder();
+        java.util.Random random = new java.util.Random(9);
+        for (int i = 0; i < 400; i++) {
+            byte[] content = new byte[1000 + random.nextInt(3000)];
+            random.nextBytes(content);
+            b.add(String.format("logs/f%03d.log", i), content);
+        }
+        return b.build();
+    }
+
+    @Test
+    void small_files_are_read_many_blobs_a_request_not_one_request_each() {
+        InMemorySink fromStore = new InMemorySink();
+        Repository from = Repository.init(fromStore, small());
+        SampleSource files = smallFiles();
+        String id = backup(from, files).snapshotId();
+        PackReads reads = new PackReads(fromStore, 0);
+        Repository source = Repository.open(reads);
+        Repository to = Repository.init(new InMemorySink(), small());
+
+        source.copyTo(to);
+
+        // 400 blobs in a few 512 KiB packs: one request each was 400
+        assertThat(reads.ranged.get()).isLessThan(400 / 20);
+        assertThat(restore(to, id)).isEqualTo(files.digests());
+        assertThat(to.verify(true).ok()).isTrue();
+    }
+
+    @Test
+    void a_blob_damaged_on_its_way_in_a_read_of_many_is_read_again_alone_and_nothing_damaged_is_copied() {
+        InMemorySink fromStore = new InMemorySink();
+        Repository from = Repository.init(fromStore, small());
+        SampleSource files = smallFiles();
+        String id = backup(from, files).snapshotId();
+        PackReads reads = new PackReads(fromStore, 1); // the first read of a pack arrives with one byte flipped
+        Repository to = Repository.init(new InMemorySink(), small());
+
+        Repository.open(reads).copyTo(to);
+
+        assertThat(reads.flips.get()).isNegative();
+        assertThat(restore(to, id)).isEqualTo(files.digests());
+        assertThat(to.verify(true).ok()).isTrue();
+    }
+
     @Test
     void single_object_snapshots_are_copied_as_objects_named_for_the_target_chain() {
         Repository from = Repository.init(new InMemorySink(), small().withLayout(Layout.SINGLE));

@@ -11,8 +11,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -289,64 +291,194 @@ public final class CopyRun {
         if (toRead.isEmpty()) {
             return;
         }
-        Deque<CompletableFuture<Encoded>> window = new ArrayDeque<>();
+        Deque<CompletableFuture<List<Encoded>>> window = new ArrayDeque<>();
         Deque<Long> costs = new ArrayDeque<>();
         long windowBytes = 0;
-        Iterator<BlobId> next = toRead.iterator();
-        BlobId pending = null;
+        Iterator<Batch> next = batches(toRead).iterator();
+        Batch pending = null;
         try {
             while (pending != null || next.hasNext() || !window.isEmpty()) {
                 while (window.size() < parallelism && (pending != null || next.hasNext())) {
-                    BlobId id = pending != null ? pending : next.next();
-                    long cost = inFlightCost(id);
-                    if (!window.isEmpty() && windowBytes + cost > windowBudget) {
-                        pending = id;   // read it once the blobs ahead of it are packed
+                    Batch batch = pending != null ? pending : next.next();
+                    if (!window.isEmpty() && windowBytes + batch.cost() > windowBudget) {
+                        pending = batch;   // read it once the blobs ahead of it are packed
                         break;
                     }
                     pending = null;
-                    window.add(CompletableFuture.supplyAsync(() -> encode(id), executor));
-                    costs.add(cost);
-                    windowBytes += cost;
+                    window.add(CompletableFuture.supplyAsync(() -> encode(batch), executor));
+                    costs.add(batch.cost());
+                    windowBytes += batch.cost();
                 }
-                CompletableFuture<Encoded> head = window.removeFirst();
+                CompletableFuture<List<Encoded>> head = window.removeFirst();
                 windowBytes -= costs.removeFirst();
-                Encoded blob;
+                List<Encoded> read;
                 try (Watchdog.Activity a = watch.activity("copy", () -> "waiting for the next blob to be read from "
                         + from.location() + " (" + blobs + " blobs copied so far)")) {
-                    blob = join(head);
+                    read = join(head);
                 }
-                watch.progress();
-                if (!sameIds) {
-                    idMap.put(blob.sourceId(), blob.id());
-                }
-                if (blob.encoded() == null || targetHas(blob.id())) {
-                    continue;   // the target has it already
-                }
-                if (sameIds) {
-                    sent.add(blob.id());
-                }
-                Optional<PackWriter.Pack> full = dataPacks.add(blob.id(), blob.encoded(), blob.plainLength());
-                blobs++;
-                plainBytes += blob.plainLength();
-                if (full.isPresent()) {
-                    store(full.get());
+                for (Encoded blob : read) {
+                    watch.progress();
+                    pack(blob);
                 }
             }
         } finally {
-            for (CompletableFuture<Encoded> f : window) {
+            for (CompletableFuture<List<Encoded>> f : window) {
                 f.cancel(false);
             }
         }
     }
 
+    /** Puts a blob read from the source into the target's packs, unless the target has it. */
+    private void pack(Encoded blob) throws IOException {
+        if (!sameIds) {
+            idMap.put(blob.sourceId(), blob.id());
+        }
+        if (blob.encoded() == null || targetHas(blob.id())) {
+            return;   // the target has it already
+        }
+        if (sameIds) {
+            sent.add(blob.id());
+        }
+        Optional<PackWriter.Pack> full = dataPacks.add(blob.id(), blob.encoded(), blob.plainLength());
+        blobs++;
+        plainBytes += blob.plainLength();
+        if (full.isPresent()) {
+            store(full.get());
+        }
+    }
+
     /**
-     * What a blob costs while it is read and encoded: its stored form, its plaintext and its encoding for the target,
-     * each up to its plain length (an incompressible blob). The blobs read ahead of the packer are bounded by
-     * {@link #windowBudget} as well as by their number: four blobs of random data of the largest default chunk size in
-     * flight (100 MiB and more) ran a copy into an encrypted repository out of a 64 MiB heap.
+     * Blobs read from the source in one ranged GET: of one pack, in the order they lie in it, from {@code start} to
+     * {@code end}. {@code cost} is what they take while read and encoded (see {@link #inFlightCost}).
      */
-    private long inFlightCost(BlobId id) {
-        return 3L * from.index().find(id).map(BlobLocation::plainLength).orElse(0);
+    private record Batch(String pack, long start, long end, List<BlobId> ids, List<BlobLocation> locations, long cost) {
+    }
+
+    /**
+     * The blobs of {@code toRead} in batches: those of one pack that lie close together (at most {@link #MAX_GAP}
+     * unread bytes between two) are read in one request, up to {@link #maxRange} bytes. A directory's small files were
+     * packed together by the backup, so a copy out of a remote store makes one request for many of them, not one each:
+     * through a store that fails half its requests a copy of 100,000 small files read about ten blobs a second, one GET
+     * each. Packs come in the order their first blob is needed; a blob the index does not place is read alone.
+     */
+    private List<Batch> batches(List<BlobId> toRead) {
+        Map<String, List<Map.Entry<BlobId, BlobLocation>>> byPack = new LinkedHashMap<>();
+        List<Batch> out = new ArrayList<>();
+        for (BlobId id : toRead) {
+            Optional<BlobLocation> location = from.index().find(id);
+            if (location.isEmpty()) {
+                out.add(new Batch("", 0, 0, List.of(id), List.of(), 0)); // Store.readBlob reloads the index for it
+                continue;
+            }
+            byPack.computeIfAbsent(location.get().packObject(), p -> new ArrayList<>()).add(Map.entry(id, location.get()));
+        }
+        long maxRange = maxRange();
+        for (Map.Entry<String, List<Map.Entry<BlobId, BlobLocation>>> pack : byPack.entrySet()) {
+            List<Map.Entry<BlobId, BlobLocation>> blobs = pack.getValue();
+            blobs.sort(java.util.Comparator.comparingLong(e -> e.getValue().offset()));
+            List<BlobId> ids = new ArrayList<>();
+            List<BlobLocation> locations = new ArrayList<>();
+            long start = 0;
+            long end = 0;
+            long plain = 0;
+            for (Map.Entry<BlobId, BlobLocation> blob : blobs) {
+                BlobLocation l = blob.getValue();
+                long blobEnd = l.offset() + l.length();
+                if (!ids.isEmpty() && (l.offset() - end > MAX_GAP || blobEnd - start > maxRange || l.offset() < end)) {
+                    out.add(new Batch(pack.getKey(), start, end, ids, locations, inFlightCost(end - start, plain)));
+                    ids = new ArrayList<>();
+                    locations = new ArrayList<>();
+                }
+                if (ids.isEmpty()) {
+                    start = l.offset();
+                    end = start;
+                    plain = 0;
+                }
+                ids.add(blob.getKey());
+                locations.add(l);
+                end = Math.max(end, blobEnd);
+                plain += l.plainLength();
+            }
+            if (!ids.isEmpty()) {
+                out.add(new Batch(pack.getKey(), start, end, ids, locations, inFlightCost(end - start, plain)));
+            }
+        }
+        return out;
+    }
+
+    /** Unread bytes between two blobs read in one request: below this a second request costs more than reading them. */
+    private static final long MAX_GAP = 256 * 1024;
+
+    /** The longest range read in one request: a share of the read-ahead window, between 1 and 8 MiB. */
+    private long maxRange() {
+        return Math.max(1 << 20, Math.min(8 << 20, windowBudget / (2L * parallelism)));
+    }
+
+    /**
+     * Reads a batch with one ranged GET and decodes each of its blobs. A blob that arrives damaged, a range that comes
+     * back short and a read that fails are each left to {@link Store#readBlob}, one blob at a time, which reads again,
+     * looks at a reloaded index and names what is wrong: batching changes how many requests a copy makes, never what
+     * it accepts.
+     */
+    private List<Encoded> encode(Batch batch) {
+        if (batch.ids().size() == 1) {
+            return List.of(encode(batch.ids().get(0)));
+        }
+        byte[] range = readRange(batch);
+        List<Encoded> out = new ArrayList<>(batch.ids().size());
+        for (int i = 0; i < batch.ids().size(); i++) {
+            BlobId id = batch.ids().get(i);
+            BlobLocation l = batch.locations().get(i);
+            int at = (int) (l.offset() - batch.start());
+            byte[] plain = null;
+            CorruptDataException damaged = null;
+            if (range != null) {
+                try {
+                    plain = from.decodeBlob(id, batch.pack(), java.util.Arrays.copyOfRange(range, at, at + l.length()),
+                            l.plainLength());
+                } catch (CorruptDataException e) {
+                    damaged = e;
+                }
+            }
+            if (plain != null) {
+                out.add(encode(id, plain));
+                continue;
+            }
+            out.add(encode(id)); // throws when the blob is damaged in the store: never copied
+            if (damaged != null) {
+                LOG.warn("blob {} in pack '{}' arrived damaged from {} in a read of {} blobs and read intact alone: damage"
+                        + " in transit, not in the store ({})", id, batch.pack(), from.location(), batch.ids().size(),
+                        damaged.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** The bytes of {@code batch}'s range, or null when the read fails or comes back short (each blob is read alone). */
+    private byte[] readRange(Batch batch) {
+        int length = (int) (batch.end() - batch.start());
+        watch.check();
+        try (Watchdog.Activity a = watch.activity("reader", () -> "reading " + batch.ids().size() + " blobs ("
+                + Watchdog.bytes(length) + ") of pack '" + batch.pack() + "' from " + from.location());
+             InputStream in = from.sink().get(batch.pack(), batch.start(), length)) {
+            byte[] range = in.readNBytes(length);
+            return range.length == length ? range : null;
+        } catch (IOException e) {
+            LOG.debug("reading {} blobs of pack '{}' failed ({}): reading them one at a time", batch.ids().size(),
+                    batch.pack(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * What a batch costs while it is read and encoded: the range read (its blobs' stored forms and the gaps between
+     * them), and each blob's plaintext and its encoding for the target, up to its plain length (an incompressible
+     * blob). The batches read ahead of the packer are bounded by {@link #windowBudget} as well as by their number: four
+     * blobs of random data of the largest default chunk size in flight (100 MiB and more) ran a copy into an encrypted
+     * repository out of a 64 MiB heap.
+     */
+    private static long inFlightCost(long rangeLength, long plainLength) {
+        return rangeLength + 2L * plainLength;
     }
 
     /** A blob read from the source: its id there and in the target, and its encoding for the target (null: not needed). */
@@ -361,7 +493,12 @@ public final class CopyRun {
             watch.check();
             plain = from.readBlob(sourceId);
         }
-        // readBlob checked the plaintext against its source id; with plain SHA-256 ids on both sides it is the same id
+        return encode(sourceId, plain);
+    }
+
+    /** Encodes a blob read from the source for the target, its plaintext checked against {@code sourceId}. */
+    private Encoded encode(BlobId sourceId, byte[] plain) {
+        // the plaintext was checked against its source id; with plain SHA-256 ids on both sides it is the same id
         BlobId id = sameIds ? sourceId : to.codec().blobId(plain);
         if (!sameIds && targetHas(id)) {
             return new Encoded(sourceId, id, null, plain.length);
