@@ -214,7 +214,7 @@ class CliS3FaultTest {
         Run restore = java(args("restore", "--repo", repo, id, "--target", target.toString()));
         assertThat(restore.code()).as(restore.toString()).isEqualTo(MintBackup.FAILED);
         assertThat(restore.err()).as(restore.toString()).contains(pack.substring(PREFIX.length() + 1))
-                .contains("arrived damaged 3 times").contains("different bytes each time")
+                .contains("arrived damaged 5 times").contains("different bytes each time")
                 .contains("the stored object may be intact");
         assertNoLibraryLogLines(restore);
 

@@ -33,7 +33,7 @@ public final class KeyObjects {
     private static final Logger LOG = LoggerFactory.getLogger(KeyObjects.class);
 
     /** Reads of a key object before its damage is called stored or transit damage; the core reads its own as often. */
-    static final int READ_ATTEMPTS = 3;
+    static final int READ_ATTEMPTS = 5; // as Store.READ_ATTEMPTS
 
     private KeyObjects() {
     }
