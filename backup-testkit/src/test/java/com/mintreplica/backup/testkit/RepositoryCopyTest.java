@@ -214,38 +214,42 @@ class RepositoryCopyTest {
         return b.build();
     }
 
+    /** A repository holding one snapshot of {@link #smallFiles()}. */
+    private record SmallFiles(InMemorySink store, SampleSource files, String id) {
+        static SmallFiles backedUp() {
+            InMemorySink store = new InMemorySink();
+            SampleSource files = smallFiles();
+            return new SmallFiles(store, files, backup(Repository.init(store, small()), files).snapshotId());
+        }
+
+        /** Copies the snapshot out through {@code reads} and checks that the copy restores the files and verifies. */
+        void copyThrough(PackReads reads) {
+            Repository to = Repository.init(new InMemorySink(), small());
+            Repository.open(reads).copyTo(to);
+            assertThat(restore(to, id)).isEqualTo(files.digests());
+            assertThat(to.verify(true).ok()).isTrue();
+        }
+    }
+
     @Test
     void small_files_are_read_many_blobs_a_request_not_one_request_each() {
-        InMemorySink fromStore = new InMemorySink();
-        Repository from = Repository.init(fromStore, small());
-        SampleSource files = smallFiles();
-        String id = backup(from, files).snapshotId();
-        PackReads reads = new PackReads(fromStore, 0);
-        Repository source = Repository.open(reads);
-        Repository to = Repository.init(new InMemorySink(), small());
+        SmallFiles repo = SmallFiles.backedUp();
+        PackReads reads = new PackReads(repo.store(), 0);
 
-        source.copyTo(to);
+        repo.copyThrough(reads);
 
         // 400 blobs in a few 512 KiB packs: one request each was 400
         assertThat(reads.ranged.get()).isLessThan(400 / 20);
-        assertThat(restore(to, id)).isEqualTo(files.digests());
-        assertThat(to.verify(true).ok()).isTrue();
     }
 
     @Test
     void a_blob_damaged_on_its_way_in_a_read_of_many_is_read_again_alone_and_nothing_damaged_is_copied() {
-        InMemorySink fromStore = new InMemorySink();
-        Repository from = Repository.init(fromStore, small());
-        SampleSource files = smallFiles();
-        String id = backup(from, files).snapshotId();
-        PackReads reads = new PackReads(fromStore, 1); // the first read of a pack arrives with one byte flipped
-        Repository to = Repository.init(new InMemorySink(), small());
+        SmallFiles repo = SmallFiles.backedUp();
+        PackReads reads = new PackReads(repo.store(), 1); // the first read of a pack arrives with one byte flipped
 
-        Repository.open(reads).copyTo(to);
+        repo.copyThrough(reads);
 
         assertThat(reads.flips.get()).isNegative();
-        assertThat(restore(to, id)).isEqualTo(files.digests());
-        assertThat(to.verify(true).ok()).isTrue();
     }
 
     @Test
