@@ -204,12 +204,17 @@ class RepositoryCopyTest {
 
     /** 400 small files of random bytes: a directory of them fills a few packs. */
     static SampleSource smallFiles() {
+        return smallFiles(400, 1000, 3000);
+    }
+
+    /** {@code count} files of random bytes, {@code min} to {@code min + spread} long, in one directory. */
+    static SampleSource smallFiles(int count, int min, int spread) {
         SampleSource.Builder b = SampleSource.builder();
         java.util.Random random = new java.util.Random(9);
-        for (int i = 0; i < 400; i++) {
-            byte[] content = new byte[1000 + random.nextInt(3000)];
+        for (int i = 0; i < count; i++) {
+            byte[] content = new byte[min + random.nextInt(spread)];
             random.nextBytes(content);
-            b.add(String.format("logs/f%03d.log", i), content);
+            b.add(String.format("logs/f%05d.log", i), content);
         }
         return b.build();
     }
@@ -217,8 +222,11 @@ class RepositoryCopyTest {
     /** A repository holding one snapshot of {@link #smallFiles()}. */
     private record SmallFiles(InMemorySink store, SampleSource files, String id) {
         static SmallFiles backedUp() {
+            return backedUp(smallFiles());
+        }
+
+        static SmallFiles backedUp(SampleSource files) {
             InMemorySink store = new InMemorySink();
-            SampleSource files = smallFiles();
             return new SmallFiles(store, files, backup(Repository.init(store, small()), files).snapshotId());
         }
 
@@ -240,6 +248,16 @@ class RepositoryCopyTest {
 
         // 400 blobs in a few 512 KiB packs: one request each was 400
         assertThat(reads.ranged.get()).isLessThan(400 / 20);
+    }
+
+    @Test
+    void a_directory_of_more_files_than_are_batched_at_once_is_read_slice_by_slice() {
+        SmallFiles repo = SmallFiles.backedUp(smallFiles(5000, 50, 200)); // more than CopyRun's slice of 4096
+        PackReads reads = new PackReads(repo.store(), 0);
+
+        repo.copyThrough(reads);
+
+        assertThat(reads.ranged.get()).isLessThan(5000 / 100);
     }
 
     @Test

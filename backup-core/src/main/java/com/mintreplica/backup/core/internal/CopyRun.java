@@ -294,7 +294,7 @@ public final class CopyRun {
         Deque<CompletableFuture<List<Encoded>>> window = new ArrayDeque<>();
         Deque<Long> costs = new ArrayDeque<>();
         long windowBytes = 0;
-        Iterator<Batch> next = batches(toRead).iterator();
+        Iterator<Batch> next = batchesOf(toRead);
         Batch pending = null;
         try {
             while (pending != null || next.hasNext() || !window.isEmpty()) {
@@ -352,6 +352,40 @@ public final class CopyRun {
      * {@code end}. {@code cost} is what they take while read and encoded (see {@link #inFlightCost}).
      */
     private record Batch(String pack, long start, long end, List<BlobId> ids, List<BlobLocation> locations, long cost) {
+    }
+
+    /** Blobs grouped into batches at a time: a slice of a directory's (or a manifest's) blobs, not all of them at once. */
+    private static final int BATCHING_SLICE = 4096;
+
+    /**
+     * The batches of {@code toRead}, made a slice of {@link #BATCHING_SLICE} blobs at a time as the window asks for
+     * them: their locations take about 100 bytes a blob, which for a directory of a million files (or a manifest
+     * snapshot) would be held all at once beside the copy's map. Neighbouring files lie in the same packs, so a slice
+     * batches as well as the whole.
+     */
+    private Iterator<Batch> batchesOf(List<BlobId> toRead) {
+        return new Iterator<>() {
+            private int sliced;
+            private Iterator<Batch> slice = java.util.Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!slice.hasNext() && sliced < toRead.size()) {
+                    int end = Math.min(toRead.size(), sliced + BATCHING_SLICE);
+                    slice = batches(toRead.subList(sliced, end)).iterator();
+                    sliced = end;
+                }
+                return slice.hasNext();
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return slice.next();
+            }
+        };
     }
 
     /**
