@@ -101,7 +101,7 @@ public final class TimedRetryStrategy implements RetryStrategy {
         long elapsed = nanoTime.getAsLong() - tries.startNanos();
         if (elapsed + next.delay().toNanos() > retryFor.toNanos()) {
             throw new TokenAcquisitionFailedException("tried " + tries.attempt() + " times in "
-                    + Duration.ofNanos(elapsed).toSeconds() + " s (retryFor " + retryFor + ")", tries, request.failure());
+                    + Duration.ofNanos(elapsed).toSeconds() + " s (retryFor " + shown(retryFor) + ")", tries, request.failure());
         }
         long now = tries.startNanos() + elapsed;
         long warned = tries.warnedNanos();
@@ -110,10 +110,19 @@ public final class TimedRetryStrategy implements RetryStrategy {
             warned = now;
             LOG.warn("the store keeps failing a request ({}; {} tries in {} s): trying again in {} ms, for up to {} from"
                     + " its first try", what(request.failure()), tries.attempt(), Duration.ofNanos(elapsed).toSeconds(),
-                    next.delay().toMillis(), retryFor);
+                    next.delay().toMillis(), shown(retryFor));
         }
         return RefreshRetryTokenResponse.create(new Tries(next.token(), tries.startNanos(), tries.attempt() + 1, warned),
                 next.delay());
+    }
+
+    /** A duration as an operator writes it in a URI: {@code 15m}, {@code 90s}, {@code 500ms}. */
+    static String shown(Duration d) {
+        if (d.toMillis() % 1000 != 0) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.toSeconds();
+        return s % 60 == 0 && s > 0 ? s / 60 + "m" : s + "s";
     }
 
     /** A failure in a few words: the HTTP status and S3's code, or the client's message (a refused connection). */
