@@ -351,7 +351,7 @@ public final class CopyRun {
      * Blobs read from the source in one ranged GET: of one pack, in the order they lie in it, from {@code start} to
      * {@code end}. {@code cost} is what they take while read and encoded (see {@link #inFlightCost}).
      */
-    private record Batch(String pack, long start, long end, List<BlobId> ids, List<BlobLocation> locations, long cost) {
+    private record Batch(String pack, long start, long end, List<Map.Entry<BlobId, BlobLocation>> blobs, long cost) {
     }
 
     /** Blobs grouped into batches at a time: a slice of a directory's (or a manifest's) blobs, not all of them at once. */
@@ -401,7 +401,8 @@ public final class CopyRun {
         for (BlobId id : toRead) {
             Optional<BlobLocation> location = from.index().find(id);
             if (location.isEmpty()) {
-                out.add(new Batch("", 0, 0, List.of(id), List.of(), 0)); // Store.readBlob reloads the index for it
+                // read alone: Store.readBlob reloads the index for it
+                out.add(new Batch("", 0, 0, List.of(new java.util.AbstractMap.SimpleImmutableEntry<>(id, null)), 0));
                 continue;
             }
             byPack.computeIfAbsent(location.get().packObject(), p -> new ArrayList<>()).add(Map.entry(id, location.get()));
@@ -410,31 +411,28 @@ public final class CopyRun {
         for (Map.Entry<String, List<Map.Entry<BlobId, BlobLocation>>> pack : byPack.entrySet()) {
             List<Map.Entry<BlobId, BlobLocation>> blobs = pack.getValue();
             blobs.sort(java.util.Comparator.comparingLong(e -> e.getValue().offset()));
-            List<BlobId> ids = new ArrayList<>();
-            List<BlobLocation> locations = new ArrayList<>();
+            int first = 0;
             long start = 0;
             long end = 0;
             long plain = 0;
-            for (Map.Entry<BlobId, BlobLocation> blob : blobs) {
-                BlobLocation l = blob.getValue();
+            for (int i = 0; i < blobs.size(); i++) {
+                BlobLocation l = blobs.get(i).getValue();
                 long blobEnd = l.offset() + l.length();
-                if (!ids.isEmpty() && (l.offset() - end > MAX_GAP || blobEnd - start > maxRange || l.offset() < end)) {
-                    out.add(new Batch(pack.getKey(), start, end, ids, locations, inFlightCost(end - start, plain)));
-                    ids = new ArrayList<>();
-                    locations = new ArrayList<>();
+                if (i > first && (l.offset() - end > MAX_GAP || blobEnd - start > maxRange || l.offset() < end)) {
+                    out.add(new Batch(pack.getKey(), start, end, blobs.subList(first, i), inFlightCost(end - start, plain)));
+                    first = i;
                 }
-                if (ids.isEmpty()) {
+                if (i == first) {
                     start = l.offset();
                     end = start;
                     plain = 0;
                 }
-                ids.add(blob.getKey());
-                locations.add(l);
                 end = Math.max(end, blobEnd);
                 plain += l.plainLength();
             }
-            if (!ids.isEmpty()) {
-                out.add(new Batch(pack.getKey(), start, end, ids, locations, inFlightCost(end - start, plain)));
+            if (!blobs.isEmpty()) {
+                out.add(new Batch(pack.getKey(), start, end, blobs.subList(first, blobs.size()),
+                        inFlightCost(end - start, plain)));
             }
         }
         return out;
@@ -455,14 +453,14 @@ public final class CopyRun {
      * it accepts.
      */
     private List<Encoded> encode(Batch batch) {
-        if (batch.ids().size() == 1) {
-            return List.of(encode(batch.ids().get(0)));
+        if (batch.blobs().size() == 1) {
+            return List.of(encode(batch.blobs().get(0).getKey()));
         }
         byte[] range = readRange(batch);
-        List<Encoded> out = new ArrayList<>(batch.ids().size());
-        for (int i = 0; i < batch.ids().size(); i++) {
-            BlobId id = batch.ids().get(i);
-            BlobLocation l = batch.locations().get(i);
+        List<Encoded> out = new ArrayList<>(batch.blobs().size());
+        for (Map.Entry<BlobId, BlobLocation> blob : batch.blobs()) {
+            BlobId id = blob.getKey();
+            BlobLocation l = blob.getValue();
             int at = (int) (l.offset() - batch.start());
             byte[] plain = null;
             CorruptDataException damaged = null;
@@ -481,7 +479,7 @@ public final class CopyRun {
             out.add(encode(id)); // throws when the blob is damaged in the store: never copied
             if (damaged != null) {
                 LOG.warn("blob {} in pack '{}' arrived damaged from {} in a read of {} blobs and read intact alone: damage"
-                        + " in transit, not in the store ({})", id, batch.pack(), from.location(), batch.ids().size(),
+                        + " in transit, not in the store ({})", id, batch.pack(), from.location(), batch.blobs().size(),
                         damaged.getMessage());
             }
         }
@@ -492,13 +490,13 @@ public final class CopyRun {
     private byte[] readRange(Batch batch) {
         int length = (int) (batch.end() - batch.start());
         watch.check();
-        try (Watchdog.Activity a = watch.activity("reader", () -> "reading " + batch.ids().size() + " blobs ("
+        try (Watchdog.Activity a = watch.activity("reader", () -> "reading " + batch.blobs().size() + " blobs ("
                 + Watchdog.bytes(length) + ") of pack '" + batch.pack() + "' from " + from.location());
              InputStream in = from.sink().get(batch.pack(), batch.start(), length)) {
             byte[] range = in.readNBytes(length);
             return range.length == length ? range : null;
         } catch (IOException e) {
-            LOG.debug("reading {} blobs of pack '{}' failed ({}): reading them one at a time", batch.ids().size(),
+            LOG.debug("reading {} blobs of pack '{}' failed ({}): reading them one at a time", batch.blobs().size(),
                     batch.pack(), e.getMessage());
             return null;
         }
