@@ -182,6 +182,7 @@ class RepositoryCopyTest {
     static final class PackReads extends ForwardingSink {
         final java.util.concurrent.atomic.AtomicInteger ranged = new java.util.concurrent.atomic.AtomicInteger();
         final java.util.concurrent.atomic.AtomicInteger flips;
+        final java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
 
         PackReads(InMemorySink sink, int flips) {
             super(sink);
@@ -195,6 +196,7 @@ class RepositoryCopyTest {
             }
             ranged.incrementAndGet();
             byte[] bytes = super.get(name, offset, length).readAllBytes();
+            read.addAndGet(bytes.length);
             if (flips.getAndDecrement() > 0) {
                 bytes[bytes.length / 2] ^= 0x40;
             }
@@ -348,6 +350,57 @@ class RepositoryCopyTest {
         assertThat(restore(back, first.id())).isEqualTo(s1.digests());
         assertThat(restore(back, second)).isEqualTo(s2.digests());
         assertThat(back.verify(true).ok()).isTrue();
+    }
+
+    /**
+     * 400 small files of random bytes in logs/ and one in docs/; {@code changed} names a file whose first byte differs,
+     * and {@code later} adds logs/new.log and leaves out logs/f00008.log.
+     */
+    static SampleSource logs(int changed, boolean later) {
+        SampleSource.Builder b = SampleSource.builder();
+        java.util.Random random = new java.util.Random(9);
+        for (int i = 0; i < 400; i++) {
+            byte[] content = new byte[1000 + random.nextInt(3000)];
+            random.nextBytes(content);
+            if (i == changed) {
+                content[0] ^= 1;
+            }
+            if (!(later && i == 8)) {
+                b.add(String.format("logs/f%05d.log", i), content);
+            }
+        }
+        if (later) {
+            b.generated("logs/new.log", 3000, 77);
+        }
+        b.add("docs/readme.txt", "the same in every snapshot".getBytes());
+        return b.build();
+    }
+
+    @Test
+    void a_later_copy_between_keyed_repositories_reads_only_what_changed_since_the_snapshot_copied_before() {
+        KeyedIds encryption = new KeyedIds();
+        InMemorySink fromStore = new InMemorySink();
+        Repository from = Repository.init(fromStore, small(), encryption);
+        SampleSource first = logs(-1, false);
+        String firstId = backup(from, first).snapshotId();
+        InMemorySink toStore = new InMemorySink();
+        KeyedIds targetKeys = new KeyedIds(); // another key: other blob ids
+        Repository to = Repository.init(toStore, small(), targetKeys);
+        from.copyTo(to);
+        SampleSource second = logs(7, true);
+        String secondId = backup(from, second).snapshotId();
+
+        PackReads reads = new PackReads(fromStore, 0);
+        CopyResult copied = Repository.open(reads, encryption).copyTo(Repository.open(toStore, targetKeys));
+
+        assertThat(copied.copied()).containsExactly(secondId);
+        // the changed file and the new one (a few KiB, in the second backup's pack); without the snapshot copied
+        // before, all 400 files (about a MiB) were read to learn their ids in the target
+        assertThat(reads.read.get()).isLessThan(64 * 1024);
+        Repository target = Repository.open(toStore, targetKeys);
+        assertThat(restore(target, secondId)).isEqualTo(second.digests());
+        assertThat(restore(target, firstId)).isEqualTo(first.digests());
+        assertThat(target.verify(true).ok()).isTrue();
     }
 
     @Test

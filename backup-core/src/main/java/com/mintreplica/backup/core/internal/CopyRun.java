@@ -3,6 +3,7 @@ package com.mintreplica.backup.core.internal;
 import com.mintreplica.backup.core.BackupException;
 import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.Layout;
+import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.sink.NoSuchObjectException;
 import com.mintreplica.backup.core.sink.ObjectKind;
 import java.io.IOException;
@@ -32,7 +33,10 @@ import org.slf4j.LoggerFactory;
  *       packs stored), and at the end, so blobs a killed copy already stored are not sent again.
  *       Where either repository is encrypted, blob ids are keyed and differ between the two: then every blob of the
  *       snapshot is read to compute its id in the target, only the ones the target lacks are stored, and the copied
- *       snapshot names the target's ids (its tree blobs are written again with them);</li>
+ *       snapshot names the target's ids (its tree blobs are written again with them), except what an earlier copy
+ *       of the same source already mapped: a directory unchanged since a snapshot the target has a copy of is taken
+ *       from that copy without reading, a file unchanged in a changed directory takes its blobs' ids from it
+ *       ({@link #copiedParent});</li>
  *   <li>of a single-object snapshot, every object is streamed through (decoded, checked against the recorded
  *       SHA-256, encoded again); objects already in the target are skipped;</li>
  *   <li>the snapshot object, with the same snapshot id, is written last: until then the snapshot is not visible in the
@@ -156,7 +160,9 @@ public final class CopyRun {
             Manifest copy;
             try (Watchdog.Activity a = watch.activity("copy", () -> "copying snapshot " + id)) {
                 if (manifest.isTree()) {
-                    BlobId root = copyTree(manifest.tree().get(), "", manifest.layout() == Layout.SINGLE);
+                    boolean single = manifest.layout() == Layout.SINGLE;
+                    Pair parent = sameIds || single ? null : copiedParent(manifest).orElse(null);
+                    BlobId root = copyTree(manifest.tree().get(), "", single, parent);
                     copy = Manifest.ofTree(manifest.snapshot(), manifest.layout(), root);
                 } else {
                     copy = manifest.layout() == Layout.CHUNKED ? copyChunked(manifest) : copySingle(manifest);
@@ -194,10 +200,137 @@ public final class CopyRun {
     // ---- tree snapshots
 
     /**
-     * Copies the tree {@code id} (of the directory {@code path}) and everything below it; returns its id in the
-     * target. Its files' blobs go first, then its subdirectories, then the tree blob itself.
+     * A directory in a snapshot copied before ({@link #copiedParent}): its tree's id in the source and the id of the
+     * same tree in the target.
      */
-    private BlobId copyTree(BlobId id, String path, boolean single) throws IOException {
+    private record Pair(BlobId source, BlobId target) {
+    }
+
+    /**
+     * With keyed ids, the snapshot this one can be copied against: the latest snapshot of the same source and host
+     * that an earlier copy put into the target (the same snapshot id, and the same snapshot object), as a backup takes
+     * its parent. Its trees, read from both sides, say the target id of every blob and tree of it: a directory that
+     * did not change since (the same source tree id) is not read at all, and a file that did not change is not read
+     * again, so a daily copy of a daily backup reads what changed, not the whole snapshot. Empty when there is none,
+     * or the target cannot be read with these keys (a writer's), or anything about it fails: then every blob is read,
+     * as without one.
+     */
+    private Optional<Pair> copiedParent(Manifest manifest) {
+        Snapshot s = manifest.snapshot();
+        List<Copied> candidates = copiedBefore().stream()
+                .filter(c -> c.layout() == manifest.layout() && !c.snapshot().id().equals(s.id()))
+                .filter(c -> c.snapshot().source().equals(s.source()) && c.snapshot().host().equals(s.host()))
+                .toList();
+        java.util.Comparator<Copied> byTime = java.util.Comparator.comparing((Copied c) -> c.snapshot().time())
+                .thenComparing(c -> c.snapshot().id());
+        // the latest one before this snapshot; failing that, the earliest after it
+        Optional<Copied> chosen = candidates.stream().filter(c -> !c.snapshot().time().isAfter(s.time())).max(byTime)
+                .or(() -> candidates.stream().min(byTime));
+        chosen.ifPresent(c -> LOG.debug("copying snapshot {} against {}, copied before (trees {} and {})", s.id(),
+                c.snapshot().id(), c.trees().source(), c.trees().target()));
+        return chosen.map(Copied::trees);
+    }
+
+    /** A tree snapshot of the source whose copy the target had when this run started. */
+    private record Copied(Snapshot snapshot, Layout layout, Pair trees) {
+    }
+
+    /** {@link #copiedBefore()}, listed once a run. */
+    private List<Copied> copiedBefore;
+
+    /**
+     * The source's tree snapshots that the target holds copies of: the same snapshot id and the same snapshot object,
+     * written by a reader (a writer's snapshots are never a reader's parent, as in a backup). None when the target's
+     * snapshots cannot be read with these keys (a writer's) or listing them fails.
+     */
+    private List<Copied> copiedBefore() {
+        if (copiedBefore != null) {
+            return copiedBefore;
+        }
+        copiedBefore = List.of();
+        if (!to.canRead()) {
+            return copiedBefore;
+        }
+        try {
+            Map<String, Manifest> copies = new java.util.HashMap<>();
+            for (Manifest m : to.heads()) {
+                if (m.isTree() && !to.writtenByWriter(m.snapshot().id())) {
+                    copies.put(m.snapshot().id(), m);
+                }
+            }
+            List<Copied> found = new ArrayList<>();
+            for (Manifest m : from.heads()) {
+                Manifest copy = copies.get(m.snapshot().id());
+                if (m.isTree() && copy != null && copy.layout() == m.layout() && copy.snapshot().equals(m.snapshot())) {
+                    found.add(new Copied(m.snapshot(), m.layout(), new Pair(m.tree().get(), copy.tree().get())));
+                }
+            }
+            copiedBefore = found;
+        } catch (BackupException e) {
+            LOG.debug("the snapshots copied before into {} cannot be listed: {}", to.location(), e.getMessage());
+        }
+        return copiedBefore;
+    }
+
+    /**
+     * The source's and the target's listing of a directory of the parent, or null when either cannot be read (then
+     * the directory is copied as without a parent: the source is read).
+     */
+    private TreeFormat.Node[] parentNodes(Pair parent, String path) {
+        if (from.index().find(parent.source()).isEmpty() || to.index().find(parent.target()).isEmpty()) {
+            return null;
+        }
+        try (Watchdog.Activity a = watch.activity("reader", () -> "reading the tree of '" + path + "' in the snapshot"
+                + " copied before, from both repositories")) {
+            watch.check();
+            return new TreeFormat.Node[] {TreeFormat.decode(parent.source(), path, from.readBlob(parent.source())),
+                    TreeFormat.decode(parent.target(), path, to.readBlob(parent.target()))};
+        } catch (BackupException e) {
+            LOG.info("the tree of '{}' in the snapshot copied before cannot be read ({}): its files are read from {}",
+                    path, e.getMessage(), from.location());
+            return null;
+        }
+    }
+
+    /**
+     * The target ids of {@code blobs} (a file's, in the source) as the parent's copy of the same file has them, or
+     * null: when the parent's file {@code source} has the same source ids, and its copy {@code copy} as many blobs,
+     * each in the target's index with the same plaintext length as the source's blob.
+     */
+    private List<BlobId> copiedBlobs(List<BlobId> blobs, TreeFormat.Child source, TreeFormat.Child copy) {
+        if (source == null || copy == null || source.isDirectory() != copy.isDirectory()
+                || !source.item().blobs().equals(blobs) || copy.item().blobs().size() != blobs.size()) {
+            return null;
+        }
+        List<BlobId> targets = copy.item().blobs();
+        for (int i = 0; i < blobs.size(); i++) {
+            Optional<BlobLocation> in = from.index().find(blobs.get(i));
+            Optional<BlobLocation> out = to.index().find(targets.get(i));
+            if (in.isEmpty() || out.isEmpty() || in.get().plainLength() != out.get().plainLength()) {
+                return null;
+            }
+        }
+        return targets;
+    }
+
+    private static Map<String, TreeFormat.Child> byName(TreeFormat.Node node) {
+        Map<String, TreeFormat.Child> children = new java.util.HashMap<>();
+        for (TreeFormat.Child c : node.children()) {
+            children.put(c.name(), c);
+        }
+        return children;
+    }
+
+    /**
+     * Copies the tree {@code id} (of the directory {@code path}) and everything below it; returns its id in the
+     * target. Its files' blobs go first, then its subdirectories, then the tree blob itself. {@code parent}, when not
+     * null, is the same directory in a snapshot copied before.
+     */
+    private BlobId copyTree(BlobId id, String path, boolean single, Pair parent) throws IOException {
+        if (parent != null && parent.source().equals(id) && to.index().contains(parent.target())) {
+            watch.progress();
+            return parent.target();   // unchanged since the snapshot copied before: its copy is this one's
+        }
         BlobId done = sameIds ? (doneTrees.contains(id) ? id : null) : idMap.get(id);
         if (done != null) {
             return done;
@@ -209,9 +342,20 @@ public final class CopyRun {
             plain = from.readBlob(id);
         }
         TreeFormat.Node node = TreeFormat.decode(id, path, plain);
+        TreeFormat.Node[] parents = parent == null ? null : parentNodes(parent, path);
+        Map<String, TreeFormat.Child> sourceParent = parents == null ? Map.of() : byName(parents[0]);
+        Map<String, TreeFormat.Child> targetParent = parents == null ? Map.of() : byName(parents[1]);
+        Map<String, List<BlobId>> copiedBefore = new java.util.HashMap<>();
         LinkedHashSet<BlobId> content = new LinkedHashSet<>();
         for (TreeFormat.Child c : node.children()) {
-            content.addAll(c.item().blobs());
+            List<BlobId> blobs = c.item().blobs();
+            List<BlobId> known = blobs.isEmpty() ? null
+                    : copiedBlobs(blobs, sourceParent.get(c.name()), targetParent.get(c.name()));
+            if (known != null) {
+                copiedBefore.put(c.name(), known);
+            } else {
+                content.addAll(blobs);
+            }
         }
         transfer(content);
         List<TreeFormat.Child> mapped = new ArrayList<>(node.children().size());
@@ -219,9 +363,16 @@ public final class CopyRun {
             Manifest.Item item = c.item();
             Optional<BlobId> subtree = Optional.empty();
             if (c.isDirectory()) {
-                subtree = Optional.of(copyTree(c.subtree().get(), item.entry().path(), single));
+                TreeFormat.Child sp = sourceParent.get(c.name());
+                TreeFormat.Child tp = targetParent.get(c.name());
+                Pair below = sp != null && tp != null && sp.isDirectory() && tp.isDirectory()
+                        ? new Pair(sp.subtree().get(), tp.subtree().get()) : null;
+                subtree = Optional.of(copyTree(c.subtree().get(), item.entry().path(), single, below));
             }
-            if (!item.blobs().isEmpty() && !sameIds) {
+            List<BlobId> known = copiedBefore.get(c.name());
+            if (known != null) {
+                item = item.withBlobs(known);
+            } else if (!item.blobs().isEmpty() && !sameIds) {
                 List<BlobId> ids = new ArrayList<>(item.blobs().size());
                 for (BlobId b : item.blobs()) {
                     ids.add(idMap.get(b));
