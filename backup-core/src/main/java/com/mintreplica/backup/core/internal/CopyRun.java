@@ -218,21 +218,24 @@ public final class CopyRun {
     private Optional<Pair> copiedParent(Manifest manifest) {
         Snapshot s = manifest.snapshot();
         List<Copied> candidates = copiedBefore().stream()
-                .filter(c -> c.layout() == manifest.layout() && !c.snapshot().id().equals(s.id()))
-                .filter(c -> c.snapshot().source().equals(s.source()) && c.snapshot().host().equals(s.host()))
+                .filter(c -> c.layout() == manifest.layout() && !c.id().equals(s.id()))
+                .filter(c -> c.source().equals(s.source()) && c.host().equals(s.host()))
                 .toList();
-        java.util.Comparator<Copied> byTime = java.util.Comparator.comparing((Copied c) -> c.snapshot().time())
-                .thenComparing(c -> c.snapshot().id());
+        java.util.Comparator<Copied> byTime = java.util.Comparator.comparing(Copied::time).thenComparing(Copied::id);
         // the latest one before this snapshot; failing that, the earliest after it
-        Optional<Copied> chosen = candidates.stream().filter(c -> !c.snapshot().time().isAfter(s.time())).max(byTime)
+        Optional<Copied> chosen = candidates.stream().filter(c -> !c.time().isAfter(s.time())).max(byTime)
                 .or(() -> candidates.stream().min(byTime));
         chosen.ifPresent(c -> LOG.debug("copying snapshot {} against {}, copied before (trees {} and {})", s.id(),
-                c.snapshot().id(), c.trees().source(), c.trees().target()));
+                c.id(), c.trees().source(), c.trees().target()));
         return chosen.map(Copied::trees);
     }
 
-    /** A tree snapshot of the source whose copy the target had when this run started. */
-    private record Copied(Snapshot snapshot, Layout layout, Pair trees) {
+    /**
+     * A tree snapshot of the source whose copy the target had when this run started: what choosing a parent needs
+     * of it (not its whole snapshot object: a repository may hold thousands).
+     */
+    private record Copied(String id, java.time.Instant time, com.mintreplica.backup.core.source.SourceId source,
+                          String host, Layout layout, Pair trees) {
     }
 
     /** {@link #copiedBefore()}, listed once a run. */
@@ -262,7 +265,9 @@ public final class CopyRun {
             for (Manifest m : from.heads()) {
                 Manifest copy = copies.get(m.snapshot().id());
                 if (m.isTree() && copy != null && copy.layout() == m.layout() && copy.snapshot().equals(m.snapshot())) {
-                    found.add(new Copied(m.snapshot(), m.layout(), new Pair(m.tree().get(), copy.tree().get())));
+                    Snapshot s = m.snapshot();
+                    found.add(new Copied(s.id(), s.time(), s.source(), s.host(), m.layout(),
+                            new Pair(m.tree().get(), copy.tree().get())));
                 }
             }
             copiedBefore = found;
