@@ -126,6 +126,18 @@ public final class Sinks {
     }
 
     /**
+     * A duration as a repository URI writes it ({@link #durationParameter} reads it back): {@code 15m}, {@code 90s},
+     * {@code 500ms}, {@code 0s}. For messages that name a parameter's value, such as a retry budget.
+     */
+    public static String durationText(Duration d) {
+        if (d.toMillis() % 1000 != 0) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.toSeconds();
+        return s % 60 == 0 && s > 0 ? s / 60 + "m" : s + "s";
+    }
+
+    /**
      * The location without user info or secret-looking query parameters, for logs and messages:
      * {@code s3://key:secret@bucket/p?token=x} becomes {@code s3://***@bucket/p?token=***}.
      */

@@ -34,4 +34,15 @@ class SinkOptionsTest {
                     .hasMessageContaining("retryFor=" + wrong + " in 's3://bucket/p'").hasMessageContaining("15m");
         }
     }
+
+    @Test
+    void durations_are_shown_as_a_repository_uri_writes_them_and_read_back_the_same() {
+        assertThat(Sinks.durationText(Duration.ofMinutes(15))).isEqualTo("15m");
+        assertThat(Sinks.durationText(Duration.ofSeconds(90))).isEqualTo("90s");
+        assertThat(Sinks.durationText(Duration.ofMillis(300))).isEqualTo("300ms");
+        assertThat(Sinks.durationText(Duration.ZERO)).isEqualTo("0s");
+        for (Duration d : new Duration[] {Duration.ofMinutes(15), Duration.ofSeconds(61), Duration.ofMillis(1500)}) {
+            assertThat(Sinks.durationParameter("retryFor", Sinks.durationText(d), "gs://b")).isEqualTo(d);
+        }
+    }
 }

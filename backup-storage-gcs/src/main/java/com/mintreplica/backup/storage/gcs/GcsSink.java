@@ -21,7 +21,9 @@ import com.mintreplica.backup.core.sink.ObjectLockedException;
 import com.mintreplica.backup.core.sink.RepositoryObjects;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.SinkCapability;
+import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.storage.gcs.internal.GcsPreconditions;
+import com.mintreplica.backup.storage.gcs.internal.RetryWarnings;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -83,7 +85,8 @@ import org.slf4j.LoggerFactory;
  * (default 15 minutes, as restic does) after its first try, with exponential backoff from 1 s to 32 s with jitter, as
  * the client library does it ({@link Builder#maxAttempts} also caps the tries when it is set), with the uniform retry
  * strategy: responses 408, 429, 500, 502, 503, 504 and I/O errors (reset or refused connections) are retried for
- * every operation. That is safe here because every write is idempotent: packs are named by their content, other
+ * every operation. A request still failing 10 seconds after its first try is reported (a warning, then one a minute),
+ * as the S3 Sink does, so that a command waiting on a store that is down says why. That is safe here because every write is idempotent: packs are named by their content, other
  * objects are written once, and a create-if-absent that was retried after it succeeded is recognised by its content.
  * A resumable upload resumes from the last chunk GCS confirmed.
  *
@@ -516,8 +519,18 @@ public final class GcsSink implements Sink {
         private com.google.auth.Credentials credentials;
         private int maxAttempts;
         private Duration retryFor = DEFAULT_RETRY_FOR;
+        /** A request still failing this long after its first try is reported, then once a minute. */
+        private Duration warnAfter = Duration.ofSeconds(10);
+        private java.util.function.Consumer<String> warnings = LOG::warn;
 
         private Builder() {
+        }
+
+        /** For tests: when, and where, a request that keeps failing is reported (default: after 10 s, as a warning). */
+        Builder retryWarnings(Duration after, java.util.function.Consumer<String> report) {
+            this.warnAfter = Objects.requireNonNull(after, "after");
+            this.warnings = Objects.requireNonNull(report, "report");
+            return this;
         }
 
         /**
@@ -618,7 +631,8 @@ public final class GcsSink implements Sink {
                 return new GcsSink(this, storage, false);
             }
             StorageOptions.Builder options = StorageOptions.http()
-                    .setStorageRetryStrategy(StorageRetryStrategy.getUniformStorageRetryStrategy())
+                    .setStorageRetryStrategy(new RetryWarnings(StorageRetryStrategy.getUniformStorageRetryStrategy(),
+                            warnAfter, Sinks.durationText(retryFor), System::nanoTime, warnings))
                     .setRetrySettings(StorageOptions.getDefaultRetrySettings().toBuilder()
                             .setMaxAttempts(maxAttempts) // 0: no limit but the total timeout
                             .setTotalTimeoutDuration(retryFor).build());

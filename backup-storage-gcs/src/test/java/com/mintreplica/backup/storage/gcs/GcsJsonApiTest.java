@@ -151,6 +151,20 @@ class GcsJsonApiTest {
     }
 
     @Test
+    void a_request_that_keeps_failing_is_reported_while_it_is_retried() throws IOException {
+        uploadFaults.set(2);
+        List<String> reports = new CopyOnWriteArrayList<>();
+        try (GcsSink sink = GcsSink.builder().host("http://127.0.0.1:" + server.getAddress().getPort())
+                .projectId("test-project").credentials(NoCredentials.getInstance())
+                .retryWarnings(java.time.Duration.ZERO, reports::add).bucket("bucket").prefix("repo").build()) {
+            put(sink, "snapshots/s5", "manifest");
+        }
+        // reported at once here (after 10 s by default), then not again within a minute
+        assertThat(reports).singleElement().asString().contains("503").contains("for up to 15m");
+        assertThat(uploaded).containsKey("repo/snapshots/s5");
+    }
+
+    @Test
     void an_upload_whose_connection_drops_is_retried_and_the_object_is_stored() throws IOException {
         uploadFault = "drop";
         uploadFaults.set(1);

@@ -3,6 +3,7 @@ package com.mintreplica.backup.storage.s3.internal;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.LongSupplier;
+import com.mintreplica.backup.core.sink.Sinks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.retries.api.AcquireInitialTokenRequest;
@@ -101,7 +102,7 @@ public final class TimedRetryStrategy implements RetryStrategy {
         long elapsed = nanoTime.getAsLong() - tries.startNanos();
         if (elapsed + next.delay().toNanos() > retryFor.toNanos()) {
             throw new TokenAcquisitionFailedException("tried " + tries.attempt() + " times in "
-                    + Duration.ofNanos(elapsed).toSeconds() + " s (retryFor " + shown(retryFor) + ")", tries, request.failure());
+                    + Duration.ofNanos(elapsed).toSeconds() + " s (retryFor " + Sinks.durationText(retryFor) + ")", tries, request.failure());
         }
         long now = tries.startNanos() + elapsed;
         long warned = tries.warnedNanos();
@@ -110,20 +111,12 @@ public final class TimedRetryStrategy implements RetryStrategy {
             warned = now;
             LOG.warn("the store keeps failing a request ({}; {} tries in {} s): trying again in {} ms, for up to {} from"
                     + " its first try", what(request.failure()), tries.attempt(), Duration.ofNanos(elapsed).toSeconds(),
-                    next.delay().toMillis(), shown(retryFor));
+                    next.delay().toMillis(), Sinks.durationText(retryFor));
         }
         return RefreshRetryTokenResponse.create(new Tries(next.token(), tries.startNanos(), tries.attempt() + 1, warned),
                 next.delay());
     }
 
-    /** A duration as an operator writes it in a URI: {@code 15m}, {@code 90s}, {@code 500ms}. */
-    static String shown(Duration d) {
-        if (d.toMillis() % 1000 != 0) {
-            return d.toMillis() + "ms";
-        }
-        long s = d.toSeconds();
-        return s % 60 == 0 && s > 0 ? s / 60 + "m" : s + "s";
-    }
 
     /** A failure in a few words: the HTTP status and S3's code, or the client's message (a refused connection). */
     private static String what(Throwable failure) {

@@ -87,14 +87,6 @@ class TimedRetryStrategyTest {
     }
 
     @Test
-    void budgets_are_shown_as_a_repository_uri_writes_them() {
-        assertThat(TimedRetryStrategy.shown(Duration.ofMinutes(15))).isEqualTo("15m");
-        assertThat(TimedRetryStrategy.shown(Duration.ofSeconds(90))).isEqualTo("90s");
-        assertThat(TimedRetryStrategy.shown(Duration.ofMillis(300))).isEqualTo("300ms");
-        assertThat(TimedRetryStrategy.shown(Duration.ZERO)).isEqualTo("0s");
-    }
-
-    @Test
     void each_request_has_its_own_budget_and_a_success_is_recorded() {
         TimedRetryStrategy strategy = new TimedRetryStrategy(TimedRetryStrategy.standardWithoutLimits(),
                 Duration.ofSeconds(30), 0, now::get);

@@ -1,0 +1,138 @@
+package com.mintreplica.backup.storage.gcs.internal;
+
+import com.google.api.gax.retrying.ResultRetryAlgorithm;
+import com.google.api.gax.retrying.TimedAttemptSettings;
+import com.google.cloud.BaseServiceException;
+import com.google.cloud.storage.StorageRetryStrategy;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The client library's retry strategy, unchanged in what it retries and when, that reports requests still failing
+ * {@code after} the first failure (a warning, then one a minute), as the S3 Sink does: the library retries a failing
+ * request for up to the Sink's {@code retryFor} (15 minutes by default) and says nothing meanwhile, so an operator
+ * whose command waits on a store that is down could not tell why.
+ *
+ * <p>The library retries a request on the thread that made it and asks the strategy about each failure (with no
+ * word of which request it was, nor of a success), so failures are counted per thread: a failure more than {@link
+ * #GAP} after the thread's last one starts a new count (the library waits at most 32 s between tries, a try takes at
+ * most its timeout), and one the strategy does not retry ends it.
+ */
+public final class RetryWarnings implements StorageRetryStrategy {
+    private static final long serialVersionUID = 1L;
+    private static final long EVERY = Duration.ofMinutes(1).toNanos();
+    /** Longer than the library's longest wait between two tries plus a try that times out. */
+    static final long GAP = Duration.ofMinutes(2).toNanos();
+
+    private final StorageRetryStrategy strategy;
+    private final transient Algorithm<?> idempotent;
+    private final transient Algorithm<?> nonIdempotent;
+
+    /**
+     * @param strategy what is retried
+     * @param after how long after the first failure of a run of them it is reported
+     * @param budget the retry budget, as the message names it (e.g. {@code 15m})
+     * @param nanoTime the clock ({@link System#nanoTime} but in tests)
+     * @param report where a report goes (a logger's warn but in tests)
+     */
+    public RetryWarnings(StorageRetryStrategy strategy, Duration after, String budget, LongSupplier nanoTime,
+                         Consumer<String> report) {
+        this.strategy = Objects.requireNonNull(strategy, "strategy");
+        Reporter reporter = new Reporter(after.toNanos(), budget, nanoTime, report);
+        this.idempotent = new Algorithm<>(strategy.getIdempotentHandler(), reporter);
+        this.nonIdempotent = new Algorithm<>(strategy.getNonidempotentHandler(), reporter);
+    }
+
+    @Override
+    public ResultRetryAlgorithm<?> getIdempotentHandler() {
+        return idempotent;
+    }
+
+    @Override
+    public ResultRetryAlgorithm<?> getNonidempotentHandler() {
+        return nonIdempotent;
+    }
+
+    /** A thread's run of failures: when it started, when the last one was, when it was last reported (0: never). */
+    private static final class Failures {
+        final long start;
+        long last;
+        long reported;
+
+        Failures(long start) {
+            this.start = start;
+            this.last = start;
+        }
+    }
+
+    private static final class Reporter {
+        private final long after;
+        private final String budget;
+        private final LongSupplier nanoTime;
+        private final Consumer<String> report;
+        private final ThreadLocal<Failures> failures = new ThreadLocal<>();
+
+        Reporter(long after, String budget, LongSupplier nanoTime, Consumer<String> report) {
+            this.after = after;
+            this.budget = budget;
+            this.nanoTime = nanoTime;
+            this.report = report;
+        }
+
+        void failed(Throwable failure, boolean retried) {
+            if (!retried) {
+                failures.remove();
+                return;
+            }
+            long now = nanoTime.getAsLong();
+            Failures run = failures.get();
+            if (run == null || now - run.last > GAP) {
+                run = new Failures(now);
+                failures.set(run);
+            }
+            run.last = now;
+            long failing = now - run.start;
+            if (failing >= after && (run.reported == 0 || now - run.reported >= EVERY)) {
+                run.reported = now == 0 ? 1 : now;
+                report.accept("the store keeps failing requests (" + what(failure) + "; failing for "
+                        + Duration.ofNanos(failing).toSeconds() + " s): each is tried again for up to " + budget
+                        + " from its first try");
+            }
+        }
+
+        private static String what(Throwable failure) {
+            String message = failure.getMessage();
+            String code = failure instanceof BaseServiceException e && e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "";
+            return code + failure.getClass().getSimpleName()
+                    + (message == null ? "" : ": " + message.lines().findFirst().orElse(""));
+        }
+    }
+
+    /** One of the strategy's algorithms, telling the reporter of every failure it judges. */
+    private static final class Algorithm<T> implements ResultRetryAlgorithm<T> {
+        private final ResultRetryAlgorithm<T> algorithm;
+        private final Reporter reporter;
+
+        @SuppressWarnings("unchecked")
+        Algorithm(ResultRetryAlgorithm<?> algorithm, Reporter reporter) {
+            this.algorithm = (ResultRetryAlgorithm<T>) algorithm;
+            this.reporter = reporter;
+        }
+
+        @Override
+        public TimedAttemptSettings createNextAttempt(Throwable failure, T response, TimedAttemptSettings tried) {
+            return algorithm.createNextAttempt(failure, response, tried);
+        }
+
+        @Override
+        public boolean shouldRetry(Throwable failure, T response) {
+            boolean retry = algorithm.shouldRetry(failure, response);
+            if (failure != null) {
+                reporter.failed(failure, retry);
+            }
+            return retry;
+        }
+    }
+}
