@@ -271,6 +271,8 @@ public final class CopyRun {
                 }
             }
             copiedBefore = found;
+        } catch (com.mintreplica.backup.core.StallException e) {
+            throw e;
         } catch (BackupException e) {
             LOG.debug("the snapshots copied before into {} cannot be listed: {}", to.location(), e.getMessage());
         }
@@ -290,6 +292,8 @@ public final class CopyRun {
             watch.check();
             return new TreeFormat.Node[] {TreeFormat.decode(parent.source(), path, from.readBlob(parent.source())),
                     TreeFormat.decode(parent.target(), path, to.readBlob(parent.target()))};
+        } catch (com.mintreplica.backup.core.StallException e) {
+            throw e;
         } catch (BackupException e) {
             LOG.info("the tree of '{}' in the snapshot copied before cannot be read ({}): its files are read from {}",
                     path, e.getMessage(), from.location());
