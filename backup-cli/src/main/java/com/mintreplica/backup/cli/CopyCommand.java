@@ -44,6 +44,16 @@ final class CopyCommand implements Callable<Integer> {
                     + " secret key of the target needed. Default: $" + RepositoryOptions.WRITER_KEY_ENV + ".")
     Path writerKey;
 
+    @Option(names = "--no-cache",
+            description = "Keep no local cache of either repository's snapshot summaries and tree packs (by default in"
+                    + " $XDG_CACHE_HOME/mint-backup, or ~/.cache/mint-backup).")
+    boolean noCache;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "The local cache of both repositories' snapshot summaries and tree packs. Default: $"
+                    + RepositoryOptions.CACHE_ENV + "/mint-backup, else ~/.cache/mint-backup.")
+    Path cacheDir;
+
     @Parameters(paramLabel = "SNAPSHOT", arity = "0..*",
             description = "The snapshots to copy: ids, 'latest', ... Default: all of them.")
     List<String> snapshots = new ArrayList<>();
@@ -97,11 +107,18 @@ final class CopyCommand implements Callable<Integer> {
         return MintBackup.OK;
     }
 
-    /** The source is read: with --key, never with a writer key. */
+    /**
+     * The source is read: with --key, never with a writer key. With the reader's local cache, as restore and ls have
+     * it: a copy reads tree blobs one at a time (those of the snapshot, and those of the snapshot copied before, on
+     * both sides), and the cache fetches a tree pack once, where each read was a request to the store (480 ranged GETs
+     * out of S3 for the copy of a snapshot after 2% of the bench tree changed).
+     */
     private Repository openReadable(RepositoryOptions options) {
         List<com.mintreplica.backup.crypto.OpenPgpSecretKey> secret = options.secretKeys(root);
-        return secret.isEmpty() ? Repository.open(options.location(root))
+        Repository repository = secret.isEmpty() ? Repository.open(options.location(root))
                 : Repository.open(options.location(root), com.mintreplica.backup.crypto.OpenPgpEncryption.unlockWith(secret));
+        options.cacheDirectory(root).ifPresent(repository::withCache);
+        return repository;
     }
 
     /** The target: with the writer key when one is given (it needs no secret key), else like the source. */
@@ -118,6 +135,8 @@ final class CopyCommand implements Callable<Integer> {
         options.repo = location;
         options.keys = keys;
         options.passphraseFile = passphraseFile;
+        options.noCache = noCache;
+        options.cacheDir = cacheDir;
         return options;
     }
 }

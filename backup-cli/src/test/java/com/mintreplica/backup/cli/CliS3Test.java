@@ -58,6 +58,44 @@ class CliS3Test {
     }
 
     @Test
+    void copy_out_of_s3_reads_each_tree_pack_once_through_the_local_cache() throws Exception {
+        Path data = temp.resolve("data");
+        for (int d = 0; d < 40; d++) {
+            Path dir = Files.createDirectories(data.resolve("d" + d));
+            Files.writeString(dir.resolve("f.txt"), "file of directory " + d);
+        }
+        ok("init", "--repo", repo);
+        String id = ok("backup", "--repo", repo, data.toString()).out().split(" ")[1];
+        try (com.mintreplica.backup.testkit.http.FaultProxy proxy =
+                     new com.mintreplica.backup.testkit.http.FaultProxy(s3.endpoint())) {
+            String via = s3.repositoryUri("backups", "mint/prod", proxy.endpoint());
+            String uncached = temp.resolve("uncached").toString();
+            String cached = temp.resolve("cached").toString();
+            Path cache = temp.resolve("cache");
+            ok("init", "--repo", uncached);
+            ok("init", "--repo", cached);
+
+            ok("copy", "--no-cache", "--from", via, "--to", uncached);
+            long treeReads = treeReads(proxy);
+            ok("copy", "--cache-dir", cache.toString(), "--from", via, "--to", cached);
+
+            // 40 directories and the root: a ranged GET each without the cache, one GET of the tree pack with it
+            assertThat(treeReads).isGreaterThanOrEqualTo(41);
+            assertThat(treeReads(proxy) - treeReads).isEqualTo(1);
+            try (java.util.stream.Stream<Path> files = Files.walk(cache)) {
+                assertThat(files.filter(Files::isRegularFile).count()).isPositive();
+            }
+            Path target = temp.resolve("restored");
+            ok("restore", "--repo", cached, id, "--target", target.toString());
+            assertThat(target.resolve(data.toString().substring(1)).resolve("d39/f.txt")).hasContent("file of directory 39");
+        }
+    }
+
+    private static long treeReads(com.mintreplica.backup.testkit.http.FaultProxy proxy) {
+        return proxy.seen().stream().filter(s -> s.method().equals("GET") && s.target().contains("/tree/")).count();
+    }
+
+    @Test
     void credentials_in_an_s3_uri_are_refused_and_not_printed() {
         Cli.Result r = Cli.run("list", "--repo", "s3://AKIAEXAMPLE:verysecret@backups/p?region=us-east-1");
         assertThat(r.code()).isEqualTo(MintBackup.USAGE);
