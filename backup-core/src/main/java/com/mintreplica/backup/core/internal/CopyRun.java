@@ -354,14 +354,14 @@ public final class CopyRun {
         TreeFormat.Node[] parents = parent == null ? null : parentNodes(parent, path);
         Map<String, TreeFormat.Child> sourceParent = parents == null ? Map.of() : byName(parents[0]);
         Map<String, TreeFormat.Child> targetParent = parents == null ? Map.of() : byName(parents[1]);
-        Map<String, List<BlobId>> copiedBefore = new java.util.HashMap<>();
+        Map<String, List<BlobId>> fromParent = new java.util.HashMap<>();   // a file's target ids, from the parent's copy
         LinkedHashSet<BlobId> content = new LinkedHashSet<>();
         for (TreeFormat.Child c : node.children()) {
             List<BlobId> blobs = c.item().blobs();
             List<BlobId> known = blobs.isEmpty() ? null
                     : copiedBlobs(blobs, sourceParent.get(c.name()), targetParent.get(c.name()));
             if (known != null) {
-                copiedBefore.put(c.name(), known);
+                fromParent.put(c.name(), known);
             } else {
                 content.addAll(blobs);
             }
@@ -378,7 +378,7 @@ public final class CopyRun {
                         ? new Pair(sp.subtree().get(), tp.subtree().get()) : null;
                 subtree = Optional.of(copyTree(c.subtree().get(), item.entry().path(), single, below));
             }
-            List<BlobId> known = copiedBefore.get(c.name());
+            List<BlobId> known = fromParent.get(c.name());
             if (known != null) {
                 item = item.withBlobs(known);
             } else if (!item.blobs().isEmpty() && !sameIds) {
