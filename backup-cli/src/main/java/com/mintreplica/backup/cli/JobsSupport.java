@@ -29,11 +29,16 @@ final class JobsSupport {
         return Optional.ofNullable(System.getProperty("user.name")).orElse("");
     }
 
+    /** The jobs' runner, with the reader's local cache every other command keeps (tree packs, summaries, index). */
     static JobRunner runner(MintBackup root, JobsConfig config) {
-        return JobRunner.builder(config).environment(root.env).host(host()).user(user()).build();
+        JobRunner.Builder runner = JobRunner.builder(config).environment(root.env).host(host()).user(user());
+        RepositoryOptions.envCacheDirectory(root).ifPresent(runner::cacheDirectory);
+        return runner.build();
     }
 
     static JobScheduler.Builder scheduler(MintBackup root, JobsConfig config) {
-        return JobScheduler.builder(config).environment(root.env).host(host()).user(user());
+        JobScheduler.Builder scheduler = JobScheduler.builder(config).environment(root.env).host(host()).user(user());
+        RepositoryOptions.envCacheDirectory(root).ifPresent(scheduler::cacheDirectory);
+        return scheduler;
     }
 }

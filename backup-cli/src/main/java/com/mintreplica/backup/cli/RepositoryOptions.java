@@ -134,7 +134,8 @@ final class RepositoryOptions {
         return cacheDir != null ? Optional.of(cacheDir) : envCacheDirectory(root);
     }
 
-    private static Optional<Path> envCacheDirectory(MintBackup root) {
+    /** The default cache directory: {@code $XDG_CACHE_HOME/mint-backup}, else {@code $HOME/.cache/mint-backup}. */
+    static Optional<Path> envCacheDirectory(MintBackup root) {
         String xdg = root.env.get(CACHE_ENV);
         if (xdg != null && !xdg.isBlank()) {
             return Optional.of(Path.of(xdg, "mint-backup"));

@@ -69,6 +69,7 @@ public final class JobRunner implements JobAction {
     private final String host;
     private final String user;
     private final Optional<AuditLog> audit;
+    private final Optional<java.nio.file.Path> cache;
 
     private JobRunner(Builder b) {
         this.config = b.config;
@@ -77,6 +78,7 @@ public final class JobRunner implements JobAction {
         this.host = b.host;
         this.user = b.user;
         this.audit = config.audit().file().map(AuditLog::at);
+        this.cache = b.cache;
     }
 
     public static Builder builder(JobsConfig config) {
@@ -265,7 +267,7 @@ public final class JobRunner implements JobAction {
                         + repo.name() + "): a writer key only writes to an existing one. Create it where a recipient's"
                         + " key is (mint-backup init --encrypt-to KEY.asc) and export the writer key from it");
             }
-            return Repository.open(sink, writer(repo.encryption().get()));
+            return Repository.open(sink, writer(repo.encryption().get()));   // a writer keeps no reader's cache
         }
         Optional<RepositoryEncryption> unlock = repo.encryption().map(e -> encryption().unlockWith(secretKeys(e.unlock(), redactor)));
         if (!Repository.exists(sink)) {
@@ -281,12 +283,18 @@ public final class JobRunner implements JobAction {
                 audit(AuditRecord.builder(AuditOperation.INIT, started).repository(repo.location())
                         .detail(repo.encryption().isPresent() ? "encrypted to " + repo.encryption().get().recipients() : "not encrypted"), sink);
                 LOG.info("created the repository {} at {}", repo.name(), Sinks.redact(repo.location()));
-                return created;
+                return cached(created);
             } catch (ConflictException raced) {
                 // another replica created it first: open theirs
             }
         }
-        return unlock.isPresent() ? Repository.open(sink, unlock.get()) : Repository.open(sink);
+        return cached(unlock.isPresent() ? Repository.open(sink, unlock.get()) : Repository.open(sink));
+    }
+
+    /** {@code repository} with the reader's local cache, when this runner has one. */
+    private Repository cached(Repository repository) {
+        cache.ifPresent(repository::withCache);
+        return repository;
     }
 
     /**
@@ -443,9 +451,20 @@ public final class JobRunner implements JobAction {
         private Map<String, String> environment = Map.of();
         private String host = "localhost";
         private String user = "";
+        private Optional<java.nio.file.Path> cache = Optional.empty();
 
         private Builder(JobsConfig config) {
             this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /**
+         * A reader's local cache (snapshot summaries, index objects, tree packs; by repository id) for the repositories
+         * this runner opens with reader keys, as the CLI keeps one: a copy out of a remote store then reads each tree
+         * pack once, not one request per directory. Default: none (a library writes nowhere it was not told to).
+         */
+        public Builder cacheDirectory(java.nio.file.Path value) {
+            cache = Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
+            return this;
         }
 
         /** The clock of snapshots and audit lines (default: the system clock). */

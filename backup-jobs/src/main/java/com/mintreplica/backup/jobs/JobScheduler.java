@@ -125,7 +125,10 @@ public final class JobScheduler implements AutoCloseable {
         this.random = b.random;
         this.host = b.host;
         this.givenExecutor = b.executor;
-        this.runner = JobRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
+        JobRunner.Builder runnerBuilder = JobRunner.builder(config).clock(clock).environment(b.environment).host(host)
+                .user(b.user);
+        b.cache.ifPresent(runnerBuilder::cacheDirectory);
+        this.runner = runnerBuilder.build();
         this.action = b.action != null ? b.action : runner;
         this.drills = DrillRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
         // A renewal falls due a third of a lease after the lease written; looking six times a lease (or every tick, if
@@ -823,6 +826,7 @@ public final class JobScheduler implements AutoCloseable {
         private Map<String, String> environment = Map.of();
         private String host = "localhost";
         private String user = "";
+        private java.util.Optional<java.nio.file.Path> cache = java.util.Optional.empty();
 
         private Builder(JobsConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -893,6 +897,12 @@ public final class JobScheduler implements AutoCloseable {
         /** The operating-system user, for audit lines. */
         public Builder user(String value) {
             user = Objects.requireNonNull(value, "user");
+            return this;
+        }
+
+        /** The default runner's local cache ({@link JobRunner.Builder#cacheDirectory}; default: none). */
+        public Builder cacheDirectory(java.nio.file.Path value) {
+            cache = java.util.Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
             return this;
         }
 

@@ -705,7 +705,7 @@ public final class CopyRun {
     private void store(PackWriter.Pack pack) throws IOException {
         try (Watchdog.Activity a = watch.activity("copy", () -> "storing pack '" + pack.objectName() + "' ("
                 + Watchdog.bytes(pack.size()) + ") in " + to.location())) {
-            pack.upload(to.sink());
+            to.upload(pack);   // a tree pack also goes to the target's local cache, for the next copy's parent
         }
         storedBytes += pack.size();
         storedBytes += checkpoints.packStored(pack);

@@ -1,0 +1,63 @@
+package com.mintreplica.backup.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.jobs.config.JobConfig;
+import com.mintreplica.backup.jobs.config.JobsConfig;
+import com.mintreplica.backup.jobs.config.RepositoryConfig;
+import com.mintreplica.backup.jobs.config.SourceConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A runner's reader cache: what it opens with reader keys (the job's repository and its copy targets) keeps the local
+ * cache of tree packs, snapshot summaries and index objects under the directory it was given, a directory per
+ * repository, as the CLI's other commands do; a copy out of a remote store then reads a tree pack once.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class JobCacheTest {
+    @TempDir
+    Path temp;
+
+    @Test
+    void a_runner_given_a_cache_directory_keeps_the_readers_cache_of_the_repository_and_of_its_copy_target()
+            throws IOException {
+        Path data = Files.createDirectories(temp.resolve("data"));
+        for (int d = 0; d < 5; d++) {
+            Files.writeString(Files.createDirectories(data.resolve("d" + d)).resolve("f.txt"), "file " + d);
+        }
+        JobsConfig config = JobsConfig.builder()
+                .repository(RepositoryConfig.of("primary", temp.resolve("primary").toString()).withCopies("offsite"))
+                .repository(RepositoryConfig.of("offsite", temp.resolve("offsite").toString()))
+                .job(JobConfig.builder("files").source(SourceConfig.paths(data).build()).repository("primary").build())
+                .build();
+        Path cache = temp.resolve("cache");
+
+        JobResult first = JobRunner.builder(config).cacheDirectory(cache).build().run(config.job("files"), Instant.now());
+        Files.writeString(data.resolve("d3/f.txt"), "changed");
+        JobResult second = JobRunner.builder(config).cacheDirectory(cache).build().run(config.job("files"), Instant.now());
+
+        assertThat(first.succeeded()).as(first.toString()).isTrue();
+        assertThat(second.succeeded()).as(second.toString()).isTrue();
+        for (String repository : new String[] {"primary", "offsite"}) {
+            String id;
+            try (Repository r = Repository.open(temp.resolve(repository).toString())) {
+                id = r.id();
+                assertThat(r.snapshots()).hasSize(2);
+            }
+            // the backup's tree packs, and the copy's in the target, as they were stored
+            try (Stream<Path> trees = Files.walk(cache.resolve(id).resolve("tree"))) {
+                assertThat(trees.filter(Files::isRegularFile).count()).as(repository + "'s tree packs in the cache")
+                        .isPositive();
+            }
+        }
+    }
+}
