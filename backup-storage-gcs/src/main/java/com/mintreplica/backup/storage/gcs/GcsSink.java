@@ -85,10 +85,11 @@ import org.slf4j.LoggerFactory;
  * (default 15 minutes, as restic does) after its first try, with exponential backoff from 1 s to 32 s with jitter, as
  * the client library does it ({@link Builder#maxAttempts} also caps the tries when it is set), with the uniform retry
  * strategy: responses 408, 429, 500, 502, 503, 504 and I/O errors (reset or refused connections) are retried for
- * every operation. A request still failing 10 seconds after its first try is reported (a warning, then one a minute),
- * as the S3 Sink does, so that a command waiting on a store that is down says why. That is safe here because every write is idempotent: packs are named by their content, other
+ * every operation. That is safe here because every write is idempotent: packs are named by their content, other
  * objects are written once, and a create-if-absent that was retried after it succeeded is recognised by its content.
- * A resumable upload resumes from the last chunk GCS confirmed.
+ * A resumable upload resumes from the last chunk GCS confirmed. Requests still failing 10 seconds after the first
+ * failure are reported (a warning, then one a minute), as the S3 Sink does, so that a command waiting on a store that
+ * is down says why.
  *
  * <h2>Protection of earlier data</h2>
  * Storage class per {@link ObjectKind}; {@link #applyLifecycle} sets SetStorageClass and Delete rules; bucket
@@ -519,7 +520,7 @@ public final class GcsSink implements Sink {
         private com.google.auth.Credentials credentials;
         private int maxAttempts;
         private Duration retryFor = DEFAULT_RETRY_FOR;
-        /** A request still failing this long after its first try is reported, then once a minute. */
+        /** Requests still failing this long after the first failure are reported, then once a minute. */
         private Duration warnAfter = Duration.ofSeconds(10);
         private java.util.function.Consumer<String> warnings = LOG::warn;
 

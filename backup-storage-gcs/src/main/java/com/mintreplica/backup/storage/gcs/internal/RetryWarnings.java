@@ -26,7 +26,6 @@ public final class RetryWarnings implements StorageRetryStrategy {
     /** Longer than the library's longest wait between two tries plus a try that times out. */
     static final long GAP = Duration.ofMinutes(2).toNanos();
 
-    private final StorageRetryStrategy strategy;
     private final transient Algorithm<?> idempotent;
     private final transient Algorithm<?> nonIdempotent;
 
@@ -39,7 +38,7 @@ public final class RetryWarnings implements StorageRetryStrategy {
      */
     public RetryWarnings(StorageRetryStrategy strategy, Duration after, String budget, LongSupplier nanoTime,
                          Consumer<String> report) {
-        this.strategy = Objects.requireNonNull(strategy, "strategy");
+        Objects.requireNonNull(strategy, "strategy");
         Reporter reporter = new Reporter(after.toNanos(), budget, nanoTime, report);
         this.idempotent = new Algorithm<>(strategy.getIdempotentHandler(), reporter);
         this.nonIdempotent = new Algorithm<>(strategy.getNonidempotentHandler(), reporter);
@@ -55,11 +54,12 @@ public final class RetryWarnings implements StorageRetryStrategy {
         return nonIdempotent;
     }
 
-    /** A thread's run of failures: when it started, when the last one was, when it was last reported (0: never). */
+    /** A thread's run of failures: when it started, when the last one was, whether and when it was last reported. */
     private static final class Failures {
         final long start;
         long last;
-        long reported;
+        boolean reported;
+        long reportedAt;
 
         Failures(long start) {
             this.start = start;
@@ -94,8 +94,9 @@ public final class RetryWarnings implements StorageRetryStrategy {
             }
             run.last = now;
             long failing = now - run.start;
-            if (failing >= after && (run.reported == 0 || now - run.reported >= EVERY)) {
-                run.reported = now == 0 ? 1 : now;
+            if (failing >= after && (!run.reported || now - run.reportedAt >= EVERY)) {
+                run.reported = true;
+                run.reportedAt = now;
                 report.accept("the store keeps failing requests (" + what(failure) + "; failing for "
                         + Duration.ofNanos(failing).toSeconds() + " s): each is tried again for up to " + budget
                         + " from its first try");
