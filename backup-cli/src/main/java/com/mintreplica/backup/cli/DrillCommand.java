@@ -42,6 +42,7 @@ final class DrillCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobsConfig cfg = JobsSupport.load(config);
         DrillRunner.Builder b = DrillRunner.builder(cfg).environment(root.env).host(JobsSupport.host()).user(JobsSupport.user());
+        RepositoryOptions.envCacheDirectory(root).ifPresent(b::cacheDirectory);
         if (tempDir != null) {
             b.tempDir(tempDir);
         }

@@ -81,7 +81,10 @@ public final class DrillRunner {
     private DrillRunner(Builder b) {
         this.config = b.config;
         this.clock = b.clock;
-        this.jobs = JobRunner.builder(config).clock(b.clock).environment(b.environment).host(b.host).user(b.user).build();
+        JobRunner.Builder jobs = JobRunner.builder(config).clock(b.clock).environment(b.environment).host(b.host)
+                .user(b.user);
+        b.cache.ifPresent(jobs::cacheDirectory);
+        this.jobs = jobs.build();
         this.tempDir = b.tempDir;
         this.smokeChecks = Map.copyOf(b.smokeChecks);
     }
@@ -360,9 +363,19 @@ public final class DrillRunner {
         private String user = "";
         private Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
         private final Map<String, SmokeCheck> smokeChecks = new HashMap<>();
+        private java.util.Optional<Path> cache = java.util.Optional.empty();
 
         private Builder(JobsConfig config) {
             this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /**
+         * The reader's local cache for the repositories a drill restores from ({@link JobRunner.Builder#cacheDirectory};
+         * default: none): a drill out of S3 or GCS then reads each tree pack once.
+         */
+        public Builder cacheDirectory(Path value) {
+            cache = java.util.Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
+            return this;
         }
 
         /** The clock of the RPO and of audit lines (default: the system clock). */

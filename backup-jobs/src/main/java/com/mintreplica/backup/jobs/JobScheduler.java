@@ -130,7 +130,10 @@ public final class JobScheduler implements AutoCloseable {
         b.cache.ifPresent(runnerBuilder::cacheDirectory);
         this.runner = runnerBuilder.build();
         this.action = b.action != null ? b.action : runner;
-        this.drills = DrillRunner.builder(config).clock(clock).environment(b.environment).host(host).user(b.user).build();
+        DrillRunner.Builder drillsBuilder = DrillRunner.builder(config).clock(clock).environment(b.environment).host(host)
+                .user(b.user);
+        b.cache.ifPresent(drillsBuilder::cacheDirectory);
+        this.drills = drillsBuilder.build();
         // A renewal falls due a third of a lease after the lease written; looking six times a lease (or every tick, if
         // that is more often) renews while at least half of the lease is left.
         Duration sixth = config.lease().dividedBy(6);
@@ -900,7 +903,7 @@ public final class JobScheduler implements AutoCloseable {
             return this;
         }
 
-        /** The default runner's local cache ({@link JobRunner.Builder#cacheDirectory}; default: none). */
+        /** The local cache of the default runner and of drills ({@link JobRunner.Builder#cacheDirectory}; default: none). */
         public Builder cacheDirectory(java.nio.file.Path value) {
             cache = java.util.Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
             return this;

@@ -60,4 +60,32 @@ class JobCacheTest {
             }
         }
     }
+
+    @Test
+    void a_drill_given_a_cache_directory_reads_the_trees_it_restores_through_it() throws IOException {
+        Path data = Files.createDirectories(temp.resolve("data"));
+        for (int d = 0; d < 5; d++) {
+            Files.writeString(Files.createDirectories(data.resolve("d" + d)).resolve("f.txt"), "file " + d);
+        }
+        JobsConfig config = JobsConfig.builder()
+                .repository(RepositoryConfig.of("primary", temp.resolve("primary").toString()))
+                .job(JobConfig.builder("files").source(SourceConfig.paths(data).build()).repository("primary").build())
+                .drill(com.mintreplica.backup.jobs.config.DrillConfig.of("files"))
+                .build();
+        JobResult backup = JobRunner.builder(config).build().run(config.job("files"), Instant.now());
+        assertThat(backup.succeeded()).as(backup.toString()).isTrue();
+        Path cache = temp.resolve("drill-cache");
+
+        DrillReport report = DrillRunner.builder(config).cacheDirectory(cache)
+                .tempDir(Files.createDirectories(temp.resolve("scratch"))).build().runAll().get(0);
+
+        assertThat(report.passed()).as(report.toString()).isTrue();
+        String id;
+        try (Repository r = Repository.open(temp.resolve("primary").toString())) {
+            id = r.id();
+        }
+        try (Stream<Path> trees = Files.walk(cache.resolve(id).resolve("tree"))) {
+            assertThat(trees.filter(Files::isRegularFile).count()).isPositive();
+        }
+    }
 }
