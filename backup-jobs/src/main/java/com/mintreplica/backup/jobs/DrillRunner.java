@@ -363,7 +363,7 @@ public final class DrillRunner {
         private String user = "";
         private Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
         private final Map<String, SmokeCheck> smokeChecks = new HashMap<>();
-        private java.util.Optional<Path> cache = java.util.Optional.empty();
+        private Optional<Path> cache = Optional.empty();
 
         private Builder(JobsConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -374,7 +374,7 @@ public final class DrillRunner {
          * default: none): a drill out of S3 or GCS then reads each tree pack once.
          */
         public Builder cacheDirectory(Path value) {
-            cache = java.util.Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
+            cache = Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
             return this;
         }
 

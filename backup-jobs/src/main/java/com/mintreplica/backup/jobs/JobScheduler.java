@@ -829,7 +829,7 @@ public final class JobScheduler implements AutoCloseable {
         private Map<String, String> environment = Map.of();
         private String host = "localhost";
         private String user = "";
-        private java.util.Optional<java.nio.file.Path> cache = java.util.Optional.empty();
+        private Optional<java.nio.file.Path> cache = Optional.empty();
 
         private Builder(JobsConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -905,7 +905,7 @@ public final class JobScheduler implements AutoCloseable {
 
         /** The local cache of the default runner and of drills ({@link JobRunner.Builder#cacheDirectory}; default: none). */
         public Builder cacheDirectory(java.nio.file.Path value) {
-            cache = java.util.Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
+            cache = Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
             return this;
         }
 
