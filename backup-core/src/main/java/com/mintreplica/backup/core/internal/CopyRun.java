@@ -159,6 +159,11 @@ public final class CopyRun {
             Manifest manifest = from.manifest(id);
             Manifest copy;
             try (Watchdog.Activity a = watch.activity("copy", () -> "copying snapshot " + id)) {
+                boolean keepFiles = manifest.isTree() && !sameIds && manifest.layout() != Layout.SINGLE
+                        && to.keepsParentCache();
+                if (keepFiles) {
+                    openCopiedFiles(manifest.snapshot());
+                }
                 if (manifest.isTree()) {
                     boolean single = manifest.layout() == Layout.SINGLE;
                     Pair parent = sameIds || single ? null : copiedParent(manifest).orElse(null);
@@ -171,13 +176,71 @@ public final class CopyRun {
                 lock.check();
                 watch.check();
                 storedBytes += to.writeManifest(copy, false);
+                if (keepFiles) {
+                    copiedFilesOut.commit(manifest.snapshot());   // after the commit: the next copy compares with it
+                }
             } catch (IOException e) {
                 throw new BackupException("copy of snapshot " + id + " to " + to.location() + " failed: " + e.getMessage(), e);
+            } finally {
+                closeCopiedFiles();
             }
             copied.add(id);
             LOG.info("snapshot {} copied from {} to {}", id, from.location(), to.location());
         }
         return new Counts(copied, skipped, blobs, objects, plainBytes, storedBytes);
+    }
+
+    // ---- a writer's record of what it copied
+
+    /**
+     * Into a target this run cannot read (opened with a writer key), what the last copy of the same source and host
+     * from this source repository stored: each regular file's target blob ids, under a token of its source blob ids
+     * ({@link ParentCache#copyToken}). A file whose source ids are the token's is not read again: a daily copy from a
+     * local repository to an off-site one that only a writer key opens reads what changed, as a copy between readers
+     * does with {@link #copiedParent}. Null when not in use.
+     */
+    private ParentCache.Reader copiedFiles;
+    /** The files of the snapshot being copied, for the next copy's {@link #copiedFiles}; null when not in use. */
+    private ParentCache.Writer copiedFilesOut;
+
+    private void openCopiedFiles(Snapshot s) {
+        String fromId = from.config().id();
+        copiedFiles = to.copiedFiles(fromId, s.host(), s.source()).orElse(null);
+        copiedFilesOut = to.copiedFilesWriter(fromId, s.host(), s.source());
+        if (copiedFiles != null) {
+            LOG.debug("copying snapshot {} against the {} files the copy of {} stored", s.id(), copiedFiles.files(),
+                    copiedFiles.snapshotId());
+        }
+    }
+
+    private void closeCopiedFiles() {
+        if (copiedFiles != null) {
+            copiedFiles.close();
+            copiedFiles = null;
+        }
+        if (copiedFilesOut != null) {
+            copiedFilesOut.close();   // after a commit, nothing to do; after a failure, the record stays as it was
+            copiedFilesOut = null;
+        }
+    }
+
+    /**
+     * The target ids the last copy stored for a file whose source ids are {@code blobs} and size {@code size}, from
+     * {@code cached} (its directory's files in {@link #copiedFiles}), or null: when that copy had it with other
+     * content, or any of its target blobs is not in the target's (authenticated) index, as a writer's backup reuses
+     * its parent cache.
+     */
+    private List<BlobId> cachedCopy(Map<String, Manifest.Item> cached, String name, String token, long size) {
+        Manifest.Item item = cached.get(name);
+        if (item == null || item.size() != size || !item.entry().changeToken().equals(Optional.of(token))) {
+            return null;
+        }
+        for (BlobId id : item.blobs()) {
+            if (!to.index().contains(id)) {
+                return null;
+            }
+        }
+        return item.blobs();
     }
 
     /**
@@ -355,11 +418,20 @@ public final class CopyRun {
         Map<String, TreeFormat.Child> sourceParent = parents == null ? Map.of() : byName(parents[0]);
         Map<String, TreeFormat.Child> targetParent = parents == null ? Map.of() : byName(parents[1]);
         Map<String, List<BlobId>> fromParent = new java.util.HashMap<>();   // a file's target ids, from the parent's copy
+        Map<String, Manifest.Item> cached = copiedFiles == null ? Map.of() : copiedFiles.directory(path);
+        Map<String, String> tokens = copiedFilesOut == null ? Map.of() : new java.util.HashMap<>();
         LinkedHashSet<BlobId> content = new LinkedHashSet<>();
         for (TreeFormat.Child c : node.children()) {
             List<BlobId> blobs = c.item().blobs();
             List<BlobId> known = blobs.isEmpty() ? null
                     : copiedBlobs(blobs, sourceParent.get(c.name()), targetParent.get(c.name()));
+            if (copiedFilesOut != null && !blobs.isEmpty()) {
+                String token = ParentCache.copyToken(blobs);
+                tokens.put(c.name(), token);
+                if (known == null) {
+                    known = cachedCopy(cached, c.name(), token, c.item().size());
+                }
+            }
             if (known != null) {
                 fromParent.put(c.name(), known);
             } else {
@@ -390,6 +462,11 @@ public final class CopyRun {
             }
             if (single && item.object().isPresent()) {
                 item = copySingleItem(item);
+            }
+            String token = tokens.get(c.name());
+            if (token != null) {
+                copiedFilesOut.add(Manifest.Item.chunked(item.entry().toBuilder().changeToken(token).build(),
+                        item.size(), item.blobs()));
             }
             mapped.add(new TreeFormat.Child(c.name(), item, subtree, c.implicit()));
         }

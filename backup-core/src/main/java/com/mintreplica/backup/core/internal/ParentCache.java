@@ -107,7 +107,19 @@ public final class ParentCache {
 
     /** The cache file of {@code host} and {@code source}. */
     Path file(String host, SourceId source) {
-        String key = "mint-backup parent cache\0" + repositoryId + "\0" + host + "\0" + source.kind() + "\0" + source.name();
+        return file("mint-backup parent cache\0" + repositoryId + "\0" + host + "\0" + source.kind() + "\0" + source.name());
+    }
+
+    /**
+     * The cache file of copies of {@code host}'s {@code source} from the repository {@code fromRepository}: another
+     * name than its backups' (the name is in every block's AAD, so one cannot stand for the other).
+     */
+    Path copiesFile(String fromRepository, String host, SourceId source) {
+        return file("mint-backup copy cache\0" + repositoryId + "\0" + fromRepository + "\0" + host + "\0"
+                + source.kind() + "\0" + source.name());
+    }
+
+    private Path file(String key) {
         byte[] mac = hmac(key.getBytes(StandardCharsets.UTF_8));
         return settings.directory().resolve(repositoryId).resolve(Hex.encode(Arrays.copyOf(mac, 16)));
     }
@@ -118,7 +130,19 @@ public final class ParentCache {
      * the previous format is rewritten in this one first. The caller closes the reader.
      */
     public Optional<Reader> load(String host, SourceId source) {
-        Path file = file(host, source);
+        return load(file(host, source));
+    }
+
+    /**
+     * What the last copy of {@code host}'s {@code source} from {@code fromRepository} into this repository stored, as
+     * {@link #load} has it for backups: each regular file's path, size and target blob ids, its change token standing
+     * for its content ids in the source ({@link #copyToken}).
+     */
+    public Optional<Reader> loadCopies(String fromRepository, String host, SourceId source) {
+        return load(copiesFile(fromRepository, host, source));
+    }
+
+    private Optional<Reader> load(Path file) {
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);
@@ -197,6 +221,24 @@ public final class ParentCache {
     /** Collects the files of a backup of {@code host} and {@code source}; {@link Writer#commit} replaces the cache. */
     public Writer writer(String host, SourceId source) {
         return new Writer(file(host, source));
+    }
+
+    /** Collects the files of a copy ({@link #loadCopies}); {@link Writer#commit} replaces that cache. */
+    public Writer copiesWriter(String fromRepository, String host, SourceId source) {
+        return new Writer(copiesFile(fromRepository, host, source));
+    }
+
+    /**
+     * A copied file's change token: its content ids in the source repository. Equal tokens are equal content (the ids
+     * name it, keyed or not), so the target ids a copy stored for one serve the other.
+     */
+    public static String copyToken(List<BlobId> sourceIds) {
+        java.security.MessageDigest sha256 = Sha256.newDigest();
+        sha256.update("mint-backup copied content\0".getBytes(StandardCharsets.US_ASCII));
+        for (BlobId id : sourceIds) {
+            sha256.update(id.raw());
+        }
+        return "copy:" + Hex.encode(sha256.digest());
     }
 
     /** Replaces the cache of the manifest's host and source with its regular files (a flat manifest). */

@@ -1031,6 +1031,22 @@ public final class Store {
         return parentCache == null ? Optional.empty() : parentCache.load(host, source);
     }
 
+    /**
+     * A writer's record of what its last copy of {@code host}'s {@code source} from the repository
+     * {@code fromRepository} stored here (see {@link ParentCache#loadCopies}): a copy into a repository it cannot read
+     * takes its files' target ids from it instead of reading them again. Empty for readers, and when there is none.
+     */
+    public Optional<ParentCache.Reader> copiedFiles(String fromRepository, String host,
+                                                     com.mintreplica.backup.core.source.SourceId source) {
+        return parentCache == null ? Optional.empty() : parentCache.loadCopies(fromRepository, host, source);
+    }
+
+    /** A writer's collector of a copy's files for {@link #copiedFiles}; null for a reader. The caller closes it. */
+    public ParentCache.Writer copiedFilesWriter(String fromRepository, String host,
+                                                com.mintreplica.backup.core.source.SourceId source) {
+        return parentCache == null ? null : parentCache.copiesWriter(fromRepository, host, source);
+    }
+
     /** A byte array output stream that hands its bytes out without copying them. */
     private static final class Buffer extends java.io.ByteArrayOutputStream {
         Buffer(int size) {
