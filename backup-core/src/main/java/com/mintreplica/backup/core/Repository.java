@@ -453,14 +453,14 @@ public final class Repository implements AutoCloseable {
      */
     public VerifyReport verify(boolean readData) {
         store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
-        return new Verifier(store).verify(store.snapshotIds(), readData, true);
+        return new Verifier(store.readingTreesFromRepository()).verify(store.snapshotIds(), readData, true);
     }
 
     /** Checks one snapshot; see {@link #verify(boolean)}. */
     public VerifyReport verify(SnapshotSelector selector, boolean readData) {
         store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
         Snapshot snapshot = snapshot(selector);
-        return new Verifier(store).verify(List.of(snapshot.id()), readData);
+        return new Verifier(store.readingTreesFromRepository()).verify(List.of(snapshot.id()), readData);
     }
 
     /**
@@ -490,7 +490,7 @@ public final class Repository implements AutoCloseable {
      */
     public IndexRepairReport repairIndex(boolean dryRun, boolean readAllPacks) {
         store.requireReader("repairing the index");
-        return new RepairRun(store, dryRun, java.time.Duration.ZERO).repairIndex(readAllPacks);
+        return new RepairRun(store.readingTreesFromRepository(), dryRun, java.time.Duration.ZERO).repairIndex(readAllPacks);
     }
 
     /**
@@ -524,7 +524,7 @@ public final class Repository implements AutoCloseable {
             }
             ids.add(matching.get(0));
         }
-        return new RepairRun(store, dryRun, java.time.Duration.ZERO).repairSnapshots(ids, forget);
+        return new RepairRun(store.readingTreesFromRepository(), dryRun, java.time.Duration.ZERO).repairSnapshots(ids, forget);
     }
 
     /**

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *       of their tree blobs is read and written as a backup stores them: a backup compares with its parent, and a
  *       restore or {@code ls} walks a snapshot, from local files instead of one request per directory. Every blob read
  *       from them is checked against its id as any; a pack that fails is deleted and read from the repository. Packs
- *       the index no longer lists are removed when the index is loaded.</li>
+ *       the index no longer lists are removed when the index is loaded. Verify and repair do not read them: they
+ *       judge the packs in the repository ({@code Store.readingTreesFromRepository}).</li>
  *   <li>{@code index/}: the plaintext of index objects ({@code MBI1}/{@code MBI3}, as {@code Store.loadIndex} feeds it
  *       to the index), one file per index object named as the object, so that loading the index reads from the
  *       repository only the objects it has not seen, and does not open each one's signature and writer session key

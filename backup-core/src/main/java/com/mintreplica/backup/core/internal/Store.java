@@ -62,6 +62,11 @@ public final class Store {
     static final int STORED_BYTES_PER_BLOB = 36;
     /** The loaded index, the local cache and the config (raised by {@link #upgradeFormat}), shared with the views {@link #withSink} makes. */
     private final Shared shared;
+    /**
+     * Whether tree blobs are read from the local cache's tree packs when it has them (false: always from the
+     * repository, {@link #readingTreesFromRepository}).
+     */
+    private final boolean treesFromCache;
     /** Leases: readable by every holder of the repository's keys, writers included. */
     private final Codec lockCodec;
     /** The id parts of index objects: sealed only, like leases. */
@@ -117,10 +122,16 @@ public final class Store {
         this.untrusted = new ConcurrentHashMap<>();
         this.byWriter = new ConcurrentHashMap<>();
         this.shared = new Shared(config);
+        this.treesFromCache = true;
     }
 
     /** A view of {@code of} through another Sink: everything but the Sink is shared. */
     private Store(Store of, Sink view) {
+        this(of, view, of.treesFromCache);
+    }
+
+    private Store(Store of, Sink view, boolean treesFromCache) {
+        this.treesFromCache = treesFromCache;
         // A writer never overwrites or deletes, through whatever view (a view normally wraps the WriterSink already).
         this.sink = of.access != null && !of.access.canRead() && !(view instanceof WriterSink) ? new WriterSink(view) : view;
         this.codec = of.codec;
@@ -140,6 +151,15 @@ public final class Store {
      */
     public Store withSink(Sink view) {
         return view == sink ? this : new Store(this, view);
+    }
+
+    /**
+     * The same repository, reading every tree blob from the repository rather than from the local cache's copy of its
+     * pack: what verify and repair judge must be what is stored (a tree pack damaged in the repository and whole in
+     * the cache restores on this host and nowhere else, as after a disaster). Its reads do not fill the cache either.
+     */
+    public Store readingTreesFromRepository() {
+        return treesFromCache ? new Store(this, sink, false) : this;
     }
 
     /** Opens the repository on {@code sink}. */
@@ -1426,7 +1446,7 @@ public final class Store {
     /** Reads one blob from where {@code location} says and checks it against its id, reading again when damaged. */
     public byte[] readBlob(BlobId id, BlobLocation location) {
         String pack = location.packObject();
-        LocalCache c = shared.cache;
+        LocalCache c = treesFromCache ? shared.cache : null;
         if (c != null && location.type() == BlobType.TREE) {
             byte[] cached;
             try {
