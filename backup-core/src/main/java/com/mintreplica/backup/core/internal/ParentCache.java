@@ -1002,8 +1002,14 @@ public final class ParentCache {
         }
     }
 
+    /**
+     * A path (or token) as {@link com.mintreplica.backup.core.source.FileNames} has its bytes: UTF-8 for a name that
+     * is valid UTF-8 (as the first files of this format were written), the raw byte for each escaped one. Plain UTF-8
+     * turned every byte of a name that is not valid UTF-8 into {@code ?}, so two such names in a directory read back
+     * out of order and the whole cache was refused at every backup.
+     */
     private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] b = com.mintreplica.backup.core.source.FileNames.encode(s);
         out.writeInt(b.length);
         out.write(b);
     }
@@ -1015,7 +1021,7 @@ public final class ParentCache {
         }
         byte[] b = new byte[n];
         in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        return com.mintreplica.backup.core.source.FileNames.decode(b);
     }
 
     /** What every block's AAD starts with: the format, the repository and the file's own name. */

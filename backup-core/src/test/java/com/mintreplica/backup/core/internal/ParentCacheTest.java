@@ -6,6 +6,7 @@ import com.mintreplica.backup.core.Layout;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.encryption.AccessControl;
 import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.FileNames;
 import com.mintreplica.backup.core.source.SourceId;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -384,5 +385,37 @@ class ParentCacheTest {
         Collections.shuffle(shuffled, new Random(5));
         shuffled.sort(ParentCache.Record::comparePaths);
         assertThat(shuffled).containsExactlyElementsOf(walk);
+    }
+
+    @Test
+    void names_that_are_not_utf8_come_back_byte_for_byte() throws Exception {
+        // Names as the directory source makes them of bytes that are not UTF-8 (FileNames: escaped bytes). Written as
+        // UTF-8, each escaped byte became '?': "b\xff" and "\xfe\xff" read back out of order (the whole cache was
+        // refused, every file read again at each backup) and "\xff" was never found.
+        String[] names = {"a", "b" + escaped(0xff), escaped(0xfe) + escaped(0xff), escaped(0xff), "caf" + escaped(0xe9) + ".txt"};
+        String[] dirs = {"", "d" + escaped(0xff), "d" + escaped(0xff) + "/sub"};
+        List<Manifest.Item> items = new ArrayList<>();
+        Map<String, Map<String, Manifest.Item>> expected = new TreeMap<>();
+        int i = 0;
+        for (String dir : dirs) {
+            for (String name : names) {
+                Manifest.Item item = file(dir.isEmpty() ? name : dir + "/" + name, "token-" + i, 100 + i, 1, i);
+                expected.computeIfAbsent(dir, d -> new HashMap<>()).put(name, item);
+                items.add(item);
+                i++;
+            }
+        }
+        ParentCache cache = cache(key, 64, 4_000);
+        save(cache, SOURCE, items, "20261205T120000Z-0001");
+
+        try (ParentCache.Reader reader = cache.load("app1", SOURCE).orElseThrow()) {
+            for (String dir : dirs) {
+                assertThat(reader.directory(dir)).as("files of '%s'", FileNames.display(dir)).isEqualTo(expected.get(dir));
+            }
+        }
+    }
+
+    private static String escaped(int b) {
+        return FileNames.decode(new byte[] {(byte) b});
     }
 }
