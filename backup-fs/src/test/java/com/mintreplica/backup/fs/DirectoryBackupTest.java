@@ -110,6 +110,34 @@ class DirectoryBackupTest {
     }
 
     @Test
+    void a_file_rewritten_in_place_with_its_modification_time_put_back_is_read_again() throws Exception {
+        // rsync -t --inplace, touch -r, cp -p onto an existing file: the same size, the old modification time, and
+        // the same inode; only the status change time says it changed (the kernel sets it, nothing can put it back).
+        Path tree = temp.resolve("t");
+        Path conf = tree.resolve("app.conf");
+        Files.createDirectories(tree);
+        Files.writeString(conf, "version-1\n");
+        Trees.writeRandom(tree.resolve("other.bin"), 1_000_000, 1);
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(conf);
+            Thread.sleep(20);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(conf,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap("version-2\n".getBytes()), 0);
+            }
+            Files.setLastModifiedTime(conf, modified);
+
+            BackupResult second = Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+
+            assertThat(second.bytesRead()).as("only the rewritten file is read").isEqualTo(10);
+            Path restore = temp.resolve("r");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            assertThat(Files.readString(Trees.restoredRoot(restore, tree).resolve("app.conf"))).isEqualTo("version-2\n");
+        }
+    }
+
+    @Test
     void a_file_that_vanishes_during_the_backup_is_a_warning_not_a_failure() throws Exception {
         Path tree = temp.resolve("t");
         Files.createDirectories(tree);

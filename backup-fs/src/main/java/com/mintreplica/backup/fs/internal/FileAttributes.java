@@ -16,7 +16,8 @@ import java.util.Set;
  * platform has it (mode with setuid/setgid/sticky bits, inode, uid, gid) and falls back to POSIX or basic attributes.
  */
 public record FileAttributes(Kind kind, long size, FileTime modified, int mode, long inode, Integer uid, Integer gid,
-                             String owner, String group, FileTime accessed, long device, long links, long rdev) {
+                             String owner, String group, FileTime accessed, long device, long links, long rdev,
+                             FileTime changed) {
 
     /** What a path is. */
     public enum Kind {
@@ -107,6 +108,7 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
         long inode = x.getLong(32);
         long size = x.getLong(40);
         FileTime accessed = time(x, 64);
+        FileTime changed = time(x, 96);
         FileTime modified = time(x, 112);
         long rdev = makedev(x.getInt(128), x.getInt(132));
         long device = makedev(x.getInt(136), x.getInt(140));
@@ -114,7 +116,7 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
         String group = names == null ? "" : names.groups.computeIfAbsent(gid, id -> name(path, "unix:group"));
         return new FileAttributes(kindOf(rawMode), size, modified, rawMode & 07777, inode, uid, gid,
                 owner.isEmpty() ? null : owner, group.isEmpty() ? null : group, accessed, device,
-                Integer.toUnsignedLong(links), rdev);
+                Integer.toUnsignedLong(links), rdev, changed);
     }
 
     /** A thread's statx buffer, native and its copy (the walk reads on one thread). */
@@ -142,7 +144,7 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
     public static FileAttributes read(Path path, Names names) throws IOException {
         if (UNIX_VIEW) {
             // Numeric ids only: resolving names costs a user-database lookup per file, so names are cached per id.
-            Map<String, Object> a = Files.readAttributes(path, "unix:mode,ino,dev,nlink,rdev,uid,gid,size,lastModifiedTime,lastAccessTime",
+            Map<String, Object> a = Files.readAttributes(path, "unix:mode,ino,dev,nlink,rdev,uid,gid,size,lastModifiedTime,lastAccessTime,ctime",
                     LinkOption.NOFOLLOW_LINKS);
             int rawMode = (Integer) a.get("mode");
             Kind kind = kindOf(rawMode);
@@ -153,7 +155,8 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
             return new FileAttributes(kind, (Long) a.get("size"), (FileTime) a.get("lastModifiedTime"),
                     rawMode & 07777, (Long) a.get("ino"), uid, gid,
                     owner.isEmpty() ? null : owner, group.isEmpty() ? null : group, (FileTime) a.get("lastAccessTime"),
-                    (Long) a.get("dev"), ((Number) a.get("nlink")).longValue(), (Long) a.get("rdev"));
+                    (Long) a.get("dev"), ((Number) a.get("nlink")).longValue(), (Long) a.get("rdev"),
+                    (FileTime) a.get("ctime"));
         }
         BasicFileAttributes basic;
         int mode = -1;
@@ -172,7 +175,7 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
                 : basic.isRegularFile() ? Kind.REGULAR : Kind.OTHER;
         Object key = basic.fileKey();
         return new FileAttributes(kind, basic.size(), basic.lastModifiedTime(), mode, key == null ? 0 : key.hashCode(),
-                null, null, owner, group, basic.lastAccessTime(), 0, 1, 0);
+                null, null, owner, group, basic.lastAccessTime(), 0, 1, 0, null);
     }
 
     /**
@@ -239,8 +242,15 @@ public record FileAttributes(Kind kind, long size, FileTime modified, int mode, 
         return UNIX_VIEW;
     }
 
-    /** What identifies unchanged content: size, modification time (ns) and inode (restic's rule). */
+    /**
+     * What identifies unchanged content: size, modification time (ns), inode and, where the platform gives it, the
+     * status change time (ns): restic's rule. A tool that rewrites a file and puts its modification time back (rsync
+     * {@code -t --inplace}, {@code touch -r}, {@code cp -p} onto an existing file) cannot set the change time, so
+     * the file is read again; without it such a file kept its old content in every later snapshot. A change of
+     * mode, owner, links or extended attributes also moves it: the file is then read again, and stores nothing new.
+     */
     public String changeToken() {
-        return size + ":" + modified.to(java.util.concurrent.TimeUnit.NANOSECONDS) + ":" + inode;
+        String token = size + ":" + modified.to(java.util.concurrent.TimeUnit.NANOSECONDS) + ":" + inode;
+        return changed == null ? token : token + ":" + changed.to(java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 }
