@@ -105,7 +105,7 @@ public final class MintBackup implements Callable<Integer> {
         if (undecodable != null) {
             err.println("mint-backup: the argument '" + undecodable + "' holds characters that this JVM's locale ("
                     + System.getProperty("sun.jnu.encoding") + ") cannot decode, so the path it names is unknown:"
-                    + " run mint-backup through bin/mint-backup, or with LANG=C.UTF-8 (or another UTF-8 locale)");
+                    + " run mint-backup through bin/mint-backup, or with LC_ALL=C.UTF-8 (or another UTF-8 locale)");
             return USAGE;
         }
         MintBackup root = new MintBackup(out, err, env, terminal);
