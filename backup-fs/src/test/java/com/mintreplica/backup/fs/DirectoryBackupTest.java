@@ -138,6 +138,52 @@ class DirectoryBackupTest {
     }
 
     @Test
+    void a_directory_deeper_than_the_system_calls_take_is_a_warning_and_the_rest_is_backed_up() throws Exception {
+        // 22 directories of 200-byte names: a path longer than PATH_MAX (4096), which no call that takes a whole path
+        // accepts. The shell makes it one relative step at a time. It failed the whole backup ("errno 36").
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree);
+        Files.writeString(tree.resolve("important.txt"), "important\n");
+        String name = "d".repeat(200);
+        Process mk = new ProcessBuilder("sh", "-c", "for i in $(seq 22); do mkdir " + name + " && cd -P " + name
+                + " || exit 1; done; echo x > f").directory(tree.toFile()).inheritIO().start();
+        assertThat(mk.waitFor()).isZero();
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            BackupResult result = Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+
+            assertThat(result.snapshot().warnings()).anySatisfy(w -> assertThat(w.message()).contains("file name too long"));
+            // (restored here, the deep directories would not fit under the target either: the entries say it)
+            assertThat(repo.entries(result.snapshot()).stream().map(e -> e.path())).anyMatch(p -> p.endsWith("t/important.txt"));
+        } finally {
+            // too deep for the JDK's delete (and so for @TempDir's): rm works relative to open directories
+            new ProcessBuilder("rm", "-rf", tree.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
+    void a_file_whose_read_fails_is_a_warning_and_the_rest_is_backed_up() throws Exception {
+        // A real read error from the kernel: this JVM's /proc/self/mem at offset 0 (nothing is mapped there) gives EIO,
+        // as a bad sector does. It failed the whole backup, so nothing was saved.
+        Path mem = Path.of("/proc/self/mem");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(mem), "no /proc/self/mem here");
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree);
+        Files.writeString(tree.resolve("important.txt"), "important\n");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            BackupResult result = Backup.pipeline().source(DirectorySource.of(tree, mem)).to(repo).build().run();
+
+            assertThat(result.snapshot().warnings()).anySatisfy(w -> {
+                assertThat(w.path()).endsWith("mem");
+                assertThat(w.message()).contains("could not be read").contains("not in this snapshot");
+            });
+            assertThat(repo.entries(result.snapshot()).stream().map(e -> e.path())).noneMatch(p -> p.endsWith("/mem"));
+            Path restore = temp.resolve("r");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            assertThat(Files.readString(Trees.restoredRoot(restore, tree).resolve("important.txt"))).isEqualTo("important\n");
+        }
+    }
+
+    @Test
     void a_file_that_vanishes_during_the_backup_is_a_warning_not_a_failure() throws Exception {
         Path tree = temp.resolve("t");
         Files.createDirectories(tree);

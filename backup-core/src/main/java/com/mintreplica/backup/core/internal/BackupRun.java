@@ -328,6 +328,10 @@ public final class BackupRun {
                 } catch (NoSuchFileException vanished) {
                     warning(entry.path(), "vanished while it was read; not in this snapshot");
                     continue;
+                } catch (com.mintreplica.backup.core.source.UnreadableEntryException unreadable) {
+                    // the chunks it sent are stored or not; nothing refers to them (prune removes them)
+                    warning(entry.path(), unreadable.getMessage() + "; not in this snapshot");
+                    continue;
                 }
                 totalBytes += size;
                 tree.addFile(entry, size, chunks);
@@ -890,6 +894,8 @@ public final class BackupRun {
             warning(path, "vanished before it could be read; not in this snapshot");
         } catch (java.nio.file.AccessDeniedException denied) {
             warning(path, "cannot be read (permission denied); not in this snapshot");
+        } catch (com.mintreplica.backup.core.source.UnreadableEntryException unreadable) {
+            warning(path, unreadable.getMessage() + "; not in this snapshot");
         }
         return null;
     }

@@ -96,6 +96,11 @@ public final class Posix {
             return errno;
         }
 
+        /** What went wrong, in words, without the call and the path: "file name too long". */
+        public String reason() {
+            return describe(errno);
+        }
+
         /** Whether the file system (or its mount options) does not support what was asked. */
         public boolean unsupported() {
             return errno == ENOTSUP;
@@ -116,6 +121,12 @@ public final class Posix {
                 case ENOTSUP -> "not supported by the file system";
                 case ERANGE -> "result too large";
                 case 5 -> "input/output error";
+                case 6 -> "no such device or address";
+                case 19 -> "no such device";
+                case 20 -> "not a directory";
+                case 22 -> "invalid argument";
+                case 28 -> "no space left on device";
+                case 36 -> "file name too long";
                 case 21 -> "is a directory";
                 case 40 -> "too many levels of symbolic links";
                 default -> "errno " + errno;

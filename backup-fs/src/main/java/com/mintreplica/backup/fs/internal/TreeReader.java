@@ -9,6 +9,7 @@ import com.mintreplica.backup.core.source.ExtendedAttribute;
 import com.mintreplica.backup.core.source.FileNames;
 import com.mintreplica.backup.core.source.SourceEntry;
 import com.mintreplica.backup.core.source.SourceReader;
+import com.mintreplica.backup.core.source.UnreadableEntryException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -265,6 +266,13 @@ public final class TreeReader implements SourceReader {
         } catch (java.nio.file.AccessDeniedException denied) {
             context.warn(p, "cannot be read (permission denied); not in this snapshot");
             return;
+        } catch (IOException e) {
+            if (path.equals(currentRoot)) {
+                throw e;
+            }
+            // one entry (a name too long for the system's calls, an I/O error): the rest of the tree is backed up
+            context.warn(p, "cannot be read (" + reason(e) + "); not in this snapshot");
+            return;
         }
         boolean included = parentIncluded || matchesInclude(path);
         if (a.kind() == FileAttributes.Kind.DIRECTORY) {
@@ -278,6 +286,12 @@ public final class TreeReader implements SourceReader {
             } catch (NoSuchFileException vanished) {
                 context.warn(p, "vanished before it could be read; not in this snapshot");
                 return;
+            } catch (IOException e) {
+                if (path.equals(currentRoot)) {
+                    throw e;
+                }
+                context.warn(p, "directory cannot be listed (" + reason(e) + "); its contents are not in this snapshot");
+                children = new Listing(List.of(), -1);
             }
             if (included) {
                 emit(new Out(entry, path));
@@ -547,8 +561,27 @@ public final class TreeReader implements SourceReader {
         lastFileOpened = false;
         return SourceEntry.of(entry, () -> {
             lastFileOpened = true;
-            return new ChangeDetectingStream(SourceFileStream.open(file, out.bytes()), file, out.bytes(), entry);
+            InputStream in;
+            try {
+                in = SourceFileStream.open(file, out.bytes());
+            } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new UnreadableEntryException("cannot be read (" + reason(e) + ")", e);
+            }
+            return new ChangeDetectingStream(in, file, out.bytes(), entry);
         }, out.firstOfLinks());
+    }
+
+    /** What went wrong, without the path (the warning names the entry): "input/output error", "file name too long". */
+    static String reason(IOException e) {
+        if (e instanceof Posix.NativeException n) {
+            return n.reason();
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT);
+        }
+        return String.valueOf(e.getMessage());
     }
 
     @Override
@@ -584,18 +617,23 @@ public final class TreeReader implements SourceReader {
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
-            if (b < 0) {
-                atEnd();
-            } else {
-                read++;
-            }
-            return b;
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
+            int n;
+            try {
+                n = in.read(b, off, len);
+            } catch (NoSuchFileException | UnreadableEntryException e) {
+                throw e;
+            } catch (IOException e) {
+                // a read error of this file (EIO on a bad sector, a /proc or /sys file that refuses reads): the backup
+                // goes on without it, with a warning, as restic does
+                throw new UnreadableEntryException("could not be read after " + read + " bytes (" + reason(e) + ")", e);
+            }
             if (n < 0) {
                 atEnd();
             } else {
