@@ -30,10 +30,17 @@ final class CatCommand implements Callable<Integer> {
             Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
             String path = entry.startsWith("/") ? entry.substring(1) : entry;
             try (InputStream in = repo.openEntry(s, path)) {
-                in.transferTo(root.out);
+                byte[] buffer = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    root.out.write(buffer, 0, n);
+                    if (root.out.checkError()) {
+                        return MintBackup.FAILED;   // the output cannot be written (the launcher says why): stop reading
+                    }
+                }
             }
             root.out.flush();
         }
-        return MintBackup.OK;
+        return root.out.checkError() ? MintBackup.FAILED : MintBackup.OK;
     }
 }

@@ -90,13 +90,65 @@ public final class MintBackup implements Callable<Integer> {
         // to make one, 10-30 ms on the way to the first directory read of every backup and restore.
         setIfAbsent("jna.platform.library.path", "");
         ShippedNativeLibraries.use();
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        StandardOutput stdout = new StandardOutput();
+        PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
         // UTF-8 whatever the locale (LANG unset makes the JVM's own streams ASCII): names print as they are.
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
         int code = run(args, out, err, System.getenv(), System.console() != null);
-        err.flush();
         out.flush();
+        code = stdout.failure == null ? code : outputFailed(stdout.failure, err, code);
+        err.flush();
         System.exit(code);
+    }
+
+    /**
+     * Standard output, remembering why a write failed: a PrintStream only says that one did, and a command whose
+     * output could not be written must not exit 0 (`mint-backup cat ... > file` on a full disk left a cut file).
+     */
+    static final class StandardOutput extends java.io.FilterOutputStream {
+        volatile java.io.IOException failure;
+
+        StandardOutput() {
+            super(new java.io.FileOutputStream(java.io.FileDescriptor.out));
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            try {
+                out.write(b);
+            } catch (java.io.IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            try {
+                out.write(b, off, len);
+            } catch (java.io.IOException e) {
+                throw failed(e);
+            }
+        }
+
+        private java.io.IOException failed(java.io.IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
+        }
+    }
+
+    /**
+     * The exit status when standard output could not be written: a reader that went away (`| head`) ends the command
+     * quietly, as SIGPIPE ends restic or cat (status 141); anything else (a full disk) is said, and fails it.
+     */
+    static int outputFailed(java.io.IOException e, PrintStream err, int code) {
+        String reason = String.valueOf(e.getMessage());
+        if (reason.toLowerCase(java.util.Locale.ROOT).contains("broken pipe")) {
+            return code == OK ? 141 : code;
+        }
+        err.println("mint-backup: the output could not be written (" + reason + "): what was written is incomplete");
+        return code == OK ? FAILED : code;
     }
 
     /** Runs one command line; for tests and embedding. Never calls System.exit. */

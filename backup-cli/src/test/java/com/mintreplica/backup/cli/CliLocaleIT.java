@@ -196,4 +196,31 @@ class CliLocaleIT {
         assertThat(raw.out()).contains("cannot decode").contains("LC_ALL=C.UTF-8");
         assertThat(Files.exists(temp.resolve("repo-unset"))).isTrue();
     }
+
+    @Test
+    void output_that_cannot_be_written_fails_the_command_and_says_why() throws Exception {
+        // `mint-backup cat ... > file` on a full disk left a cut file and exited 0: /dev/full fails every write with
+        // ENOSPC, as a full file system does.
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/full")), "no /dev/full here");
+        Path tree = Files.createDirectories(temp.resolve("t"));
+        byte[] content = new byte[3 << 20];
+        new java.util.Random(1).nextBytes(content);
+        Files.write(tree.resolve("big.bin"), content);
+        String repo = temp.resolve("repo").toString();
+        Map<String, String> env = Map.of("JAVA", JAVA);
+        assertThat(launcher(env, "init", "--repo", repo).code()).isZero();
+        assertThat(launcher(env, "backup", "--repo", repo, tree.toString()).code()).isZero();
+
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER, "cat", "--repo", repo, "latest",
+                tree.resolve("big.bin").toString().substring(1)).redirectOutput(new java.io.File("/dev/full"));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(p.exitValue()).as(err).isEqualTo(1);
+        assertThat(err).contains("could not be written").contains("No space left on device").doesNotContain("Exception");
+    }
 }
