@@ -30,6 +30,7 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -438,6 +439,28 @@ class DirectoryBackupTest {
             try (var files = Files.walk(restore)) {
                 assertThat(files.filter(Files::isRegularFile).toList()).as("no partial or temporary file").isEmpty();
             }
+        }
+    }
+
+    @Test
+    void a_restore_that_fails_still_gives_the_directories_it_made_their_modes() throws Exception {
+        // A failed restore (here damaged data; as well a target that cannot take a file) left every directory it had
+        // made 0755: a private directory of the snapshot came back open to every user around the files restored.
+        Path tree = temp.resolve("t");
+        Path secret = Files.createDirectories(tree.resolve("private"));
+        Files.writeString(secret.resolve("key"), "secret\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rwx------"));
+        Trees.writeRandom(tree.resolve("ledger.bin"), 3_000_000, 5);
+        InMemorySink sink = new InMemorySink();
+        try (Repository repo = Repository.init(sink)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            sink.objects().keySet().stream().filter(n -> n.startsWith("data/")).forEach(n -> sink.corrupt(n, 10));
+            Path restore = temp.resolve("r");
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run())
+                    .isInstanceOf(CorruptDataException.class);
+            Path restoredSecret = Trees.restoredRoot(restore, tree).resolve("private");
+            assertThat(Files.isDirectory(restoredSecret)).isTrue();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restoredSecret))).isEqualTo("rwx------");
         }
     }
 

@@ -931,6 +931,17 @@ public final class TreeWriter {
                 LOG.warn("cannot remove the partial file {}: {}", temp, e.toString());
             }
         }
+        // The directories made so far still get their mode, owner, ACLs and times (deepest first, as finish does): a
+        // restore that failed part way left every one 0755 and root's, so a private (0700) directory of the snapshot
+        // came back open to every user, around files that were restored.
+        for (int i = directories.size() - 1; i >= 0; i--) {
+            DirectoryMeta d = directories.get(i);
+            try {
+                applyMetadata(d.path(), bytesOf(d.entry().path()), d.entry(), freshDirectories.contains(d.path()), false);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot set the metadata of {}: {}", d.path(), e.getMessage());
+            }
+        }
     }
 
     private static boolean runningAsRoot() {
