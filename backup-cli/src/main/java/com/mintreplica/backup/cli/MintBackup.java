@@ -23,7 +23,7 @@ public final class MintBackup implements Callable<Integer> {
     /** The subcommands, in the order the usage lists them. */
     static final List<Class<?>> COMMANDS = List.of(InitCommand.class, BackupCommand.class, ListCommand.class,
             LsCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
-            PruneCommand.class, RepairCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
+            ForgetCommand.class, PruneCommand.class, RepairCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
             AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class,
             ReportCommand.class, WalPushCommand.class, WalFetchCommand.class, WalCommand.class, WalReceiveCommand.class);
 
@@ -37,7 +37,8 @@ public final class MintBackup implements Callable<Integer> {
             Map.entry("snapshots", ListCommand.class), Map.entry("ls", LsCommand.class),
             Map.entry("restore", RestoreCommand.class), Map.entry("verify", VerifyCommand.class),
             Map.entry("check", VerifyCommand.class), Map.entry("cat", CatCommand.class),
-            Map.entry("key", KeyCommand.class), Map.entry("prune", PruneCommand.class),
+            Map.entry("key", KeyCommand.class), Map.entry("forget", ForgetCommand.class),
+            Map.entry("prune", PruneCommand.class),
             Map.entry("repair", RepairCommand.class), Map.entry("copy", CopyCommand.class),
             Map.entry("run", RunCommand.class), Map.entry("daemon", DaemonCommand.class),
             Map.entry("status", StatusCommand.class), Map.entry("audit", AuditCommand.class),

@@ -90,6 +90,39 @@ class CliPruneTest {
     }
 
     @Test
+    void forget_removes_exactly_the_snapshots_named_and_with_prune_the_data_only_they_used() throws Exception {
+        // restic's forget ID: there was no way to remove one chosen snapshot (prune takes only policies)
+        String[] times = {"2026-11-01T01:00:00Z", "2026-11-02T01:00:00Z", "2026-11-03T01:00:00Z", "2026-11-04T01:00:00Z"};
+        for (int i = 0; i < times.length; i++) {
+            backupAt(times[i], i);
+        }
+        List<String> ids = listedIds();
+        String second = ids.get(1);
+        String r = repo.toString();
+
+        Cli.Result typo = Cli.run("forget", "--repo", r, second, "no-such-snapshot");
+        assertThat(typo.code()).as(typo.toString()).isEqualTo(2);
+        Cli.Result dry = Cli.run("forget", "--repo", r, "--dry-run", second.substring(0, 17), "latest");
+        assertThat(dry.code()).as(dry.toString()).isZero();
+        assertThat(dry.out()).contains("would remove snapshot " + second).contains("would remove snapshot " + ids.get(3));
+        assertThat(listedIds()).as("a typo or a dry run removes nothing").isEqualTo(ids);
+
+        Cli.Result forget = Cli.run("forget", "--repo", r, "--prune", second.substring(0, 17), "latest");
+
+        assertThat(forget.code()).as(forget.toString()).isZero();
+        assertThat(listedIds()).containsExactly(ids.get(0), ids.get(2));
+        assertThat(forget.out()).contains("removed snapshot " + second).contains("pruned:").doesNotContain("freed 0 B");
+        for (String id : listedIds()) {
+            Path target = temp.resolve("restore-" + id);
+            Cli.Result restore = Cli.run("restore", "--repo", r, id, "--target", target.toString());
+            assertThat(restore.code()).as(restore.toString()).isZero();
+            assertThat(Files.readAllBytes(target.resolve(data.toString().substring(1)).resolve("ledger.bin")))
+                    .isEqualTo(contentById.get(id));
+        }
+        assertThat(Cli.run("verify", "--repo", r).code()).isZero();
+    }
+
+    @Test
     void the_mint_replica_policy_keeps_thirty_days_and_a_year_of_months() throws Exception {
         // 60 daily snapshots ending 2026-11-24
         java.time.Instant end = java.time.Instant.parse("2026-11-24T01:00:00Z");
