@@ -45,6 +45,11 @@ final class RepairCommand implements Callable<Integer> {
         @Option(names = "--read-all-packs", description = "Read and check the header of every pack, not only of those no index lists.")
         boolean readAllPacks;
 
+        @Option(names = "--read-data", description = "Read every pack whole and leave out of the index each blob damaged"
+                + " in the store (verify --read-data names them): the next backup then stores it again where its source"
+                + " still has it, and `repair snapshots` saves the rest.")
+        boolean readData;
+
         @Override
         public Integer call() throws Exception {
             MintBackup root = parent.root;
@@ -52,7 +57,7 @@ final class RepairCommand implements Callable<Integer> {
             return CliAudit.around(root, AuditOperation.REPAIR, facts, () -> {
                 facts.repository = repository.location(root);
                 try (Repository repo = repository.open(root)) {
-                    IndexRepairReport r = repo.repairIndex(dryRun, readAllPacks);
+                    IndexRepairReport r = repo.repairIndex(dryRun, readAllPacks, readData);
                     String would = r.dryRun() ? "would " : "";
                     for (VerifyReport.Problem p : r.damagedIndexObjects()) {
                         root.out.println("damaged index object " + p.object() + ": " + p.message());
@@ -66,6 +71,14 @@ final class RepairCommand implements Callable<Integer> {
                     }
                     for (VerifyReport.Problem p : r.damagedPacks()) {
                         root.out.println("damaged pack " + p.object() + ": " + p.message());
+                    }
+                    for (VerifyReport.Problem p : r.damagedBlobs()) {
+                        root.out.println((r.dryRun() ? "(dry run) " : "") + "in pack " + p.object() + ": " + p.message());
+                    }
+                    if (!r.damagedBlobs().isEmpty() && !r.dryRun()) {
+                        root.out.println("back up the sources again (a blob whose content they still have is stored"
+                                + " again, and the snapshots that need it are whole), then `mint-backup repair snapshots`"
+                                + " for what is left");
                     }
                     if (r.unchanged()) {
                         root.out.printf("the index of %s already lists all %d stored packs: nothing to repair%s%n",

@@ -251,4 +251,40 @@ class CliDamageTest {
         Cli.Result verifyCopy = ok("verify", "--repo", repo.toString(), three, "--read-data");
         assertThat(verifyCopy.out()).contains("no problems found");
     }
+
+    @Test
+    void a_blob_damaged_in_a_pack_is_left_out_of_the_index_and_the_next_backup_heals_every_snapshot() throws Exception {
+        // A damaged blob stayed indexed: repair did nothing ("intact"), every later backup deduplicated against it
+        // ("0 B new") and the file could be restored from none of the snapshots (found by exploratory testing).
+        String one = backup(first);
+        String pack = names("data").stream().filter(n -> {
+            try {
+                return Files.size(repo.resolve(n)) > 1_000_000;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).findFirst().orElseThrow();
+        Path packFile = repo.resolve(pack);
+        byte[] bytes = Files.readAllBytes(packFile);
+        for (int i = 0; i < 4; i++) {
+            bytes[bytes.length / 2 + i] ^= (byte) 0xff;
+        }
+        Files.write(packFile, bytes);
+        Cli.Result verify = Cli.run("verify", "--repo", repo.toString(), "--read-data");
+        assertThat(verify.code()).isEqualTo(1);
+        assertThat(verify.err()).contains("affects snapshot " + one).contains("repair index --read-data");
+
+        Cli.Result repair = ok("repair", "index", "--repo", repo.toString(), "--read-data");
+
+        assertThat(repair.out()).contains("in pack " + pack).contains("left out of the index");
+        String two = backup(first);
+        assertThat(two).isNotEqualTo(one);
+        Cli.Result healed = ok("verify", "--repo", repo.toString(), "--read-data");
+        assertThat(healed.out()).contains("no problems found");
+        for (String id : List.of(one, two)) {
+            Path target = temp.resolve("restore-" + id);
+            ok("restore", "--repo", repo.toString(), id, "--target", target.toString());
+            assertThat(restored(target, first).resolve("a.bin")).as("a.bin of %s", id).hasSameBinaryContentAs(first.resolve("a.bin"));
+        }
+    }
 }

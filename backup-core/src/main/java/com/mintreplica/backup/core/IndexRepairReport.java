@@ -18,12 +18,15 @@ import java.util.List;
  * @param indexObjectsWritten index objects written
  * @param indexObjectsDeleted old index objects deleted (after the new ones were written)
  * @param duration how long it took
+ * @param damagedBlobs with {@code readData}: blobs damaged in the store, left out of the new index (the next backup
+ *     of a source that still has their content stores them again; {@code repair snapshots} saves the rest)
  */
 public record IndexRepairReport(boolean dryRun, long packsIndexed, List<String> packsAdded, List<String> packsDropped,
                                 long headersRead, List<VerifyReport.Problem> damagedPacks,
                                 List<VerifyReport.Problem> damagedIndexObjects, long indexObjectsWritten,
-                                long indexObjectsDeleted, Duration duration) {
+                                long indexObjectsDeleted, Duration duration, List<VerifyReport.Problem> damagedBlobs) {
     public IndexRepairReport {
+        damagedBlobs = List.copyOf(damagedBlobs);
         packsAdded = List.copyOf(packsAdded);
         packsDropped = List.copyOf(packsDropped);
         damagedPacks = List.copyOf(damagedPacks);

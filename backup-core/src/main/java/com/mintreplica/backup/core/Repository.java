@@ -489,8 +489,21 @@ public final class Repository implements AutoCloseable {
      * @throws ConflictException when another process holds the repository
      */
     public IndexRepairReport repairIndex(boolean dryRun, boolean readAllPacks) {
+        return repairIndex(dryRun, readAllPacks, false);
+    }
+
+    /**
+     * {@link #repairIndex(boolean, boolean)}, and with {@code readData} every pack is read whole and each blob checked:
+     * one damaged in the store is left out of the new index (it is named in the report's
+     * {@link IndexRepairReport#damagedBlobs()}), so that the next backup of a source that still has its content
+     * stores it again (which makes whole again every snapshot that needs it), and {@link #repairSnapshots} saves what
+     * is left of the snapshots that need it otherwise. A damaged blob that stays indexed is never stored again: every
+     * backup deduplicates against it.
+     */
+    public IndexRepairReport repairIndex(boolean dryRun, boolean readAllPacks, boolean readData) {
         store.requireReader("repairing the index");
-        return new RepairRun(store.readingTreesFromRepository(), dryRun, java.time.Duration.ZERO).repairIndex(readAllPacks);
+        return new RepairRun(store.readingTreesFromRepository(), dryRun, java.time.Duration.ZERO)
+                .repairIndex(readAllPacks, readData);
     }
 
     /**

@@ -70,6 +70,18 @@ public final class RepairRun {
     // ---- repair index
 
     public IndexRepairReport repairIndex(boolean readAllPacks) {
+        return repairIndex(readAllPacks, false);
+    }
+
+    /**
+     * With {@code readData}, every pack is read whole and each blob checked against its id: a blob that is damaged in
+     * the store (read again on its own with the same result) is left out of the new index. Nothing then stands for it,
+     * so the next backup of a source that still has its content stores it again (under the same id, which makes every
+     * snapshot that needs it whole again), and {@code repair snapshots} saves what is left of those it cannot. Without
+     * this, a damaged blob stayed indexed for ever: every later backup deduplicated against it ("0 B new") and the file
+     * could be restored from none of them (restic's {@code repair packs} is for the same).
+     */
+    public IndexRepairReport repairIndex(boolean readAllPacks, boolean readData) {
         long start = System.nanoTime();
         try (RepositoryLock lock = lock("repair index")) {
             Map<BlobId, ObjectInfo> stored = storedPacks();
@@ -112,17 +124,20 @@ public final class RepairRun {
             List<Listed> rebuilt = new ArrayList<>();
             List<String> added = new ArrayList<>();
             List<VerifyReport.Problem> damagedPacks = new ArrayList<>();
+            List<VerifyReport.Problem> damagedBlobs = new ArrayList<>();
             long headersRead = 0;
             for (Map.Entry<BlobId, ObjectInfo> pack : stored.entrySet()) {
                 int listed = indexed.number(pack.getKey());
-                if (listed >= 0 && !readAllPacks) {
+                if (listed >= 0 && !readAllPacks && !readData) {
                     rebuilt.add(new Listed(indexed, listed));
                     continue;
                 }
                 headersRead++;
                 try {
                     BlobType type = typeOf(pack.getValue());
-                    List<Packs.PackedBlob> fromHeader = readHeader(pack.getKey(), type, pack.getValue().size());
+                    List<Packs.PackedBlob> fromHeader = readData
+                            ? soundBlobs(pack.getKey(), type, pack.getValue(), damagedBlobs)
+                            : readHeader(pack.getKey(), type, pack.getValue().size());
                     add(fromHeaders, new IndexFile.PackBlobs(pack.getKey(), type, fromHeader));
                     rebuilt.add(new Listed(fromHeaders, fromHeaders.packs() - 1));
                     if (listed < 0) {
@@ -171,11 +186,11 @@ public final class RepairRun {
             if (!dryRun) {
                 store.dropIndex(); // read again when next needed, not beside the entries
             }
-            LOG.info("repair index of {}{}: {} packs indexed, {} added from their headers, {} dropped, {} damaged",
-                    store.location(), dryRun ? " (dry run)" : "", rebuilt.size(), added.size(), dropped.size(),
-                    damagedPacks.size());
+            LOG.info("repair index of {}{}: {} packs indexed, {} added from their headers, {} dropped, {} damaged, {} damaged"
+                    + " blobs left out", store.location(), dryRun ? " (dry run)" : "", rebuilt.size(), added.size(),
+                    dropped.size(), damagedPacks.size(), damagedBlobs.size());
             return new IndexRepairReport(dryRun, rebuilt.size(), added, dropped, headersRead, damagedPacks, damagedIndex,
-                    written, deleted, Duration.ofNanos(System.nanoTime() - start));
+                    written, deleted, Duration.ofNanos(System.nanoTime() - start), damagedBlobs);
         }
     }
 
@@ -200,6 +215,49 @@ public final class RepairRun {
             out.add(l.table().packBlobs(l.pack()));
         }
         return out;
+    }
+
+    /**
+     * The blobs of a pack read whole whose content matches their id: its header (checked against its name, as
+     * {@link #readHeader}) without those damaged in the store, each named in {@code damaged}. A blob that fails in the
+     * whole read is read again on its own (three reads tell damage in the store from damage on the way, see
+     * {@link Store#readBlob(BlobId, BlobLocation)}): only damage in the store leaves it out.
+     */
+    private List<Packs.PackedBlob> soundBlobs(BlobId pack, BlobType type, ObjectInfo info,
+                                              List<VerifyReport.Problem> damaged) {
+        String name = info.name();
+        byte[] bytes = Store.readChecked(store.sink(), "pack '" + name + "'", () -> store.readObject(name, info.size()),
+                b -> {
+                    if (!Packs.matchesName(pack, b)) {
+                        throw new CorruptDataException("pack '" + name + "' is corrupt: its header does not match its name");
+                    }
+                    return b;
+                });
+        List<Packs.PackedBlob> contents = Packs.parse(pack, type, bytes, store.codec());
+        List<Packs.PackedBlob> sound = new ArrayList<>(contents.size());
+        for (Packs.PackedBlob b : contents) {
+            BlobLocation at = b.location();
+            try {
+                store.decodeBlob(b.id(), name, java.util.Arrays.copyOfRange(bytes, at.offset(), at.offset() + at.length()),
+                        at.plainLength());
+                sound.add(b);
+                continue;
+            } catch (CorruptDataException firstRead) {
+                // read it again on its own below
+            }
+            try {
+                store.readBlob(b.id(), at);
+                sound.add(b);   // damaged on the way only
+            } catch (TransitDamageException inTransit) {
+                sound.add(b);   // not known to be damaged in the store: kept
+                damaged.add(new VerifyReport.Problem(name, List.of(), "blob " + b.id() + " arrived damaged more than once"
+                        + " but not the same way twice; kept in the index (run the repair again)"));
+            } catch (CorruptDataException inStore) {
+                damaged.add(new VerifyReport.Problem(name, List.of(), "blob " + b.id() + " is damaged in the store ("
+                        + inStore.getMessage() + "): left out of the index"));
+            }
+        }
+        return sound;
     }
 
     /** Reads a pack's header from its tail: the trailer says how long the header is. */

@@ -265,7 +265,10 @@ public final class Verifier {
             if (damage.whole != null) {
                 packProblems.put(pack, problem(pack, damage.whole + stored));
             }
-            damage.blobs.forEach((blob, message) -> mark(blob, problem(pack, message + stored)));
+            // A damaged blob stays indexed, and every backup deduplicates against it, until the index leaves it out.
+            damage.blobs.forEach((blob, message) -> mark(blob, problem(pack, message + stored
+                    + "; `mint-backup repair index --read-data` leaves it out of the index, so that the next backup"
+                    + " stores it again where its source still has it, and `mint-backup repair snapshots` saves the rest")));
         } catch (BackupException e) {
             packProblems.put(pack, problem(pack, e.getMessage()));
         }
