@@ -287,4 +287,38 @@ class CliDamageTest {
             assertThat(restored(target, first).resolve("a.bin")).as("a.bin of %s", id).hasSameBinaryContentAs(first.resolve("a.bin"));
         }
     }
+
+    @Test
+    void a_damaged_directory_listing_costs_that_directory_and_the_rest_is_restored() throws Exception {
+        // One damaged tree blob made a restore write nothing at all (found by exploratory testing), where restic
+        // restores everything else. Directories' trees are stored deepest first: the first one in the tree pack is a
+        // leaf directory's, and a byte flipped near the pack's start damages it and nothing else.
+        for (int i = 0; i < 4; i++) {
+            Files.createDirectories(first.resolve("sub" + i));
+            Files.writeString(first.resolve("sub" + i).resolve("x" + i + ".txt"), "in sub" + i + "\n");
+        }
+        String one = backup(first);
+        List<String> packs = new ArrayList<>(names("tree"));
+        assertThat(packs).hasSize(1);
+        Path pack = repo.resolve(packs.get(0));
+        byte[] bytes = Files.readAllBytes(pack);
+        bytes[40] ^= (byte) 0xff;
+        Files.write(pack, bytes);
+        Path target = temp.resolve("restore");
+
+        Cli.Result restore = Cli.run("restore", "--repo", repo.toString(), one, "--target", target.toString(), "--no-cache");
+
+        assertThat(restore.code()).as(restore.toString()).isEqualTo(1);
+        assertThat(restore.err()).contains("cannot be read").contains("every other entry was restored")
+                .contains("repair snapshots").doesNotContain("Exception");
+        assertThat(restored(target, first).resolve("a.bin")).hasSameBinaryContentAs(first.resolve("a.bin"));
+        assertThat(restored(target, first).resolve("notes.txt")).hasSameTextualContentAs(first.resolve("notes.txt"));
+        int whole = 0;
+        for (int i = 0; i < 4; i++) {
+            if (Files.exists(restored(target, first).resolve("sub" + i).resolve("x" + i + ".txt"))) {
+                whole++;
+            }
+        }
+        assertThat(whole).as("the directories whose listings are whole").isEqualTo(3);
+    }
 }

@@ -14,7 +14,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.function.Predicate;
 
 /**
@@ -186,6 +188,7 @@ public final class RestoreRun {
         long[] entries = {0};
         Manifest.Item[] current = {null};
         boolean[] streaming = {false};
+        LostDirectories lost = new LostDirectories();
         Predicate<Manifest.Item> linked = i -> i.entry().type() == EntryType.REGULAR
                 && i.entry().hardLinkTo().isPresent() && selection.test(i.entry().hardLinkTo().get());
         PackOrderRestore.Streamer streamer = item -> {
@@ -223,7 +226,10 @@ public final class RestoreRun {
             // The walk plans every file before the first pack is read: the trees are loaded ahead of it, on another
             // thread.
             try (TreeAhead trees = new TreeAhead(store, manifest, selection, TREES_AHEAD)) {
-                SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
+                // A directory whose listing cannot be read is left out (its entry is made, empty) and the walk goes on:
+                // one damaged tree blob made a restore write nothing at all, where the rest of the snapshot was whole.
+                SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection).loader(trees)
+                        .onUnreadable(lost);
                 Iterator<Manifest.Item> selected = new Iterator<>() {
                     @Override
                     public boolean hasNext() {
@@ -243,12 +249,18 @@ public final class RestoreRun {
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
                 target.finish();
             }
+            lost.check(manifest.snapshot().id());
             return new Counts(entries[0], bytes);
         } catch (IOException e) {
             target.abort(e);
             throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);
+        } catch (LostDirectories.Lost e) {
+            throw e;   // everything else was restored, and the target finished
         } catch (RuntimeException e) {
             target.abort(e);
+            if (e.getClass() == CorruptDataException.class && lost.count > 0) {
+                e = new CorruptDataException(e.getMessage() + "; " + lost.describe(), e);
+            }
             if (e.getClass() == CorruptDataException.class) {
                 Manifest.Item item = current[0];
                 if (item != null && streaming[0] && item.object().isPresent() && intactInStore(item)) {
@@ -260,6 +272,48 @@ public final class RestoreRun {
                         + "); nothing corrupt was restored", e);
             }
             throw e;
+        }
+    }
+
+    /** The directories whose listings a restore could not read: it goes on without what lies below them. */
+    private static final class LostDirectories implements SnapshotWalker.Unreadable {
+        private static final int NAMED = 10;
+        private final List<String> named = new ArrayList<>();
+        private CorruptDataException first;
+        private long count;
+
+        @Override
+        public synchronized void tree(BlobId id, String path, CorruptDataException problem) {
+            count++;
+            if (named.size() < NAMED) {
+                named.add(path.isEmpty() ? "/ (the snapshot's root)" : "'" + path + "'");
+            }
+            if (first == null) {
+                first = problem;
+            }
+        }
+
+        synchronized String describe() {
+            return "the listing of " + (count == 1 ? "directory " : count + " directories, ") + String.join(", ", named)
+                    + (count > named.size() ? ", ..." : "") + " cannot be read (" + first.getMessage() + "): nothing"
+                    + " below " + (count == 1 ? "it" : "them") + " was restored; `mint-backup repair snapshots` writes"
+                    + " a snapshot without " + (count == 1 ? "it" : "them");
+        }
+
+        /** Fails the restore, once every other entry is restored, when a listing was lost. */
+        synchronized void check(String snapshotId) {
+            if (count > 0) {
+                throw new Lost(describe() + "; every other entry was restored (snapshot " + snapshotId + ")", first);
+            }
+        }
+
+        /** Damage that cost the contents of some directories: reported once the restore of the rest finished. */
+        static final class Lost extends CorruptDataException {
+            private static final long serialVersionUID = 1L;
+
+            Lost(String message, Throwable cause) {
+                super(message, cause);
+            }
         }
     }
 

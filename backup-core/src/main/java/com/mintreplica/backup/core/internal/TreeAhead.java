@@ -82,7 +82,7 @@ final class TreeAhead implements SnapshotWalker.Loader, AutoCloseable {
                 room.release(cost);
             }
             return node;
-        });
+        }).onUnreadable((id, directory, problem) -> { });   // the restore's own walk reports it and goes on too
         try {
             while (!closed && ahead.hasNext()) {
                 ahead.next();
