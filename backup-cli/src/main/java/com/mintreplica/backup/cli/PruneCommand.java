@@ -91,6 +91,12 @@ final class PruneCommand implements Callable<Integer> {
             description = "Repack partly used packs once unused data exceeds this share of the repository (default 5).")
     double maxUnusedPercent;
 
+    @Option(names = "--unindexed-grace", paramLabel = "D",
+            description = "Delete packs that no index lists (left by a backup that failed or was killed) once they are"
+                    + " older than D (default 24h). 0 deletes them now: for when no backup can be running beside this"
+                    + " one, such as after a backup failed for lack of space and left its packs filling the disk.")
+    String unindexedGrace;
+
     @Option(names = "--allow-empty-groups", description = "Let the policy remove a group's newest snapshot too (by default it is always kept).")
     boolean allowEmptyGroups;
 
@@ -137,9 +143,19 @@ final class PruneCommand implements Callable<Integer> {
         }
         Retention retention = policy.build();
         stall.get(); // a bad duration is reported before anything is read
+        java.time.Duration grace = com.mintreplica.backup.core.Prune.DEFAULT_UNINDEXED_GRACE;
+        if (unindexedGrace != null) {
+            try {
+                grace = StallOption.parse(unindexedGrace);
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException("--unindexed-grace '" + unindexedGrace + "' is not a duration: write"
+                        + " e.g. 0, 30m or 24h");
+            }
+        }
         try (Repository repo = repository.open(root)) {
             PruneReport report = repo.prune().policy(retention).groupBy(GroupBy.parse(groupBy)).dryRun(dryRun)
-                    .maxUnused(maxUnusedPercent / 100.0).protectNewest(!allowEmptyGroups).stallTimeout(stall.get()).run();
+                    .maxUnused(maxUnusedPercent / 100.0).protectNewest(!allowEmptyGroups).stallTimeout(stall.get())
+                    .unindexedGrace(grace).run();
             facts.bytes = report.bytesFreed();
             facts.detail = (dryRun ? "dry run: " : "") + report.removed().size() + " snapshots removed, "
                     + report.packsDeleted() + " packs deleted, " + report.packsRepacked() + " repacked";
@@ -192,6 +208,12 @@ final class PruneCommand implements Callable<Integer> {
                 report.packsDeleted() + report.unindexedPacksDeleted(), report.packsDeleted() + report.unindexedPacksDeleted() == 1 ? "" : "s",
                 report.packsRepacked(), report.dryRun() ? "would free" : "freed", Format.bytes(Math.max(0, report.bytesFreed())),
                 report.dryRun() ? " (dry run: nothing changed)" : "");
+        if (report.unindexedPacksKept() > 0) {
+            // Said, not silent: a failed backup's packs filled a small disk and "freed 0 B" left the operator stuck.
+            root.out.printf("kept %d pack%s that no index lists, younger than the grace period: a backup may still be"
+                    + " writing %s; `--unindexed-grace 0` deletes them now when none can be%n", report.unindexedPacksKept(),
+                    report.unindexedPacksKept() == 1 ? "" : "s", report.unindexedPacksKept() == 1 ? "it" : "them");
+        }
     }
 
     private static Map<String, Object> json(PruneReport report) {

@@ -72,7 +72,8 @@ final class VerifyCommand implements Callable<Integer> {
                         report.snapshots().size() == 1 ? "" : "s",
                         readData ? ", " + report.objectsRead() + " object" + (report.objectsRead() == 1 ? "" : "s") + " (" + Format.bytes(report.bytesRead()) + ") read" : "",
                         report.unreferencedPacks() > 0 ? "; " + report.unreferencedPacks()
-                                + " unreferenced packs from interrupted backups (prune removes them)" : "");
+                                + " unreferenced packs from interrupted backups (prune removes them once a day old;"
+                                + " `prune --unindexed-grace 0` at once)" : "");
                 if (walArchives > 0) {
                     root.out.printf("no problems found in %d WAL archive%s%n", walArchives, walArchives == 1 ? "" : "s");
                 }

@@ -123,6 +123,36 @@ class CliPruneTest {
     }
 
     @Test
+    void packs_no_index_lists_are_kept_for_the_grace_period_said_so_and_deleted_at_once_when_asked() throws Exception {
+        // A backup that failed for lack of space left its pack filling the disk; prune kept it for 24 hours saying
+        // "freed 0 B", and every backup failed meanwhile (found by exploratory testing). The pack here is a copy of
+        // a stored one under another name: no index lists it, as none lists a failed run's last packs.
+        backupAt("2026-11-01T01:00:00Z", 1);
+        Path pack;
+        try (java.util.stream.Stream<Path> files = Files.walk(repo.resolve("data"))) {
+            pack = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        String name = pack.getFileName().toString();
+        char last = name.charAt(name.length() - 1);
+        Path orphan = pack.resolveSibling(name.substring(0, name.length() - 1) + (last == '0' ? '1' : '0'));
+        Files.copy(pack, orphan);
+        String r = repo.toString();
+
+        Cli.Result kept = Cli.run("prune", "--repo", r, "--keep-last", "10");
+        assertThat(kept.code()).as(kept.toString()).isZero();
+        assertThat(kept.out()).contains("kept 1 pack that no index lists").contains("--unindexed-grace 0");
+        assertThat(orphan).exists();
+        assertThat(Cli.run("prune", "--repo", r, "--keep-last", "10", "--unindexed-grace", "soon").code()).isEqualTo(2);
+
+        Cli.Result now = Cli.run("prune", "--repo", r, "--keep-last", "10", "--unindexed-grace", "0");
+
+        assertThat(now.code()).as(now.toString()).isZero();
+        assertThat(orphan).doesNotExist();
+        assertThat(pack).exists();
+        assertThat(Cli.run("verify", "--repo", r, "--read-data").code()).isZero();
+    }
+
+    @Test
     void the_mint_replica_policy_keeps_thirty_days_and_a_year_of_months() throws Exception {
         // 60 daily snapshots ending 2026-11-24
         java.time.Instant end = java.time.Instant.parse("2026-11-24T01:00:00Z");
