@@ -82,9 +82,29 @@ final class RepositoryOptions {
      * is one; closing it closes its Sink.
      */
     Repository open(MintBackup root) {
-        Repository repository = Repository.open(location(root), encryption(root).orElse(null));
+        Repository repository;
+        try {
+            repository = Repository.open(location(root), encryption(root).orElse(null));
+        } catch (com.mintreplica.backup.core.NotFoundException e) {
+            throw withInitCommand(e, location(root));
+        }
         cacheDirectory(root).ifPresent(repository::withCache);
         return repository;
+    }
+
+    /**
+     * The core's "no repository here: create one with `mint-backup init --repo X`" names the store as it describes it
+     * ({@code s3://bucket/prefix at http://host:port}), which cannot be pasted: the command gets the location as given,
+     * quoted, without its secrets.
+     */
+    static RuntimeException withInitCommand(com.mintreplica.backup.core.NotFoundException e, String location) {
+        String message = String.valueOf(e.getMessage());
+        int at = message.indexOf("create one with `mint-backup init --repo ");
+        if (at < 0) {
+            return e;
+        }
+        return new com.mintreplica.backup.core.NotFoundException(message.substring(0, at)
+                + "create one with `mint-backup init --repo '" + com.mintreplica.backup.core.sink.Sinks.redact(location) + "'`", e);
     }
 
     /**
@@ -93,7 +113,12 @@ final class RepositoryOptions {
      */
     Repository open(MintBackup root, Sink sink) {
         Optional<RepositoryEncryption> encryption = encryption(root);
-        Repository repository = encryption.isPresent() ? Repository.open(sink, encryption.get()) : Repository.open(sink);
+        Repository repository;
+        try {
+            repository = encryption.isPresent() ? Repository.open(sink, encryption.get()) : Repository.open(sink);
+        } catch (com.mintreplica.backup.core.NotFoundException e) {
+            throw withInitCommand(e, location(root));
+        }
         cacheDirectory(root).ifPresent(repository::withCache);
         return repository;
     }

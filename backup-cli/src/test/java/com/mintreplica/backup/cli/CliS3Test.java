@@ -37,6 +37,18 @@ class CliS3Test {
     }
 
     @Test
+    void the_init_command_suggested_for_a_missing_s3_repository_can_be_pasted() {
+        // It said `mint-backup init --repo s3://backups/mint/prod at http://127.0.0.1:PORT`, the store's description,
+        // which init refuses; the location as given (with its endpoint and options) is what works.
+        Cli.Result list = Cli.run("list", "--repo", repo);
+        assertThat(list.code()).isEqualTo(2);
+        assertThat(list.err()).contains("create one with `mint-backup init --repo '" + repo + "'`");
+
+        assertThat(Cli.run("init", "--repo", repo).code()).isZero();
+        assertThat(Cli.run("list", "--repo", repo).code()).isZero();
+    }
+
+    @Test
     void an_s3_repository_is_initialised_backed_up_listed_copied_and_restored_through_the_cli() throws Exception {
         Path data = temp.resolve("data");
         Files.createDirectories(data);
