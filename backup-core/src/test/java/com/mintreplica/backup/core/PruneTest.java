@@ -320,7 +320,8 @@ class PruneTest {
         assertThatThrownBy(() -> repo.prune().policy(keepLast(3)).run())
                 .isInstanceOf(CorruptDataException.class)
                 .hasMessageContaining("prune stopped before deleting any data")
-                .hasMessageContaining("mint-backup verify");
+                .hasMessageContaining("mint-backup verify")
+                .hasMessageContaining("repair snapshots --forget");
 
         assertThat(objects(sink)).isEqualTo(before);
         assertThat(ids(repo.snapshots())).contains(last.id()).hasSize(7);

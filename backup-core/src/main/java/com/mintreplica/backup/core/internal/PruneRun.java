@@ -36,6 +36,10 @@ import org.slf4j.LoggerFactory;
  * prune that runs again after a crash writes the same packs and index objects under the same names.
  */
 public final class PruneRun {
+    /** What unblocks a prune that found data missing: it sent operators to verify, which does not say what to run. */
+    private static final String REPAIR_FIRST = ". `mint-backup verify` names the snapshots that need it; `mint-backup"
+            + " repair snapshots --forget` replaces each with a copy without the lost entries, and prune then runs";
+
     private static final Logger LOG = LoggerFactory.getLogger(PruneRun.class);
     private static final Comparator<Snapshot> NEWEST_FIRST =
             Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id).reversed();
@@ -445,7 +449,7 @@ public final class PruneRun {
             missing.sort(Comparator.naturalOrder());
             throw new CorruptDataException("prune stopped before deleting any data: " + missing.size()
                     + " blob(s) that remaining snapshots need are in no stored pack of " + store.location()
-                    + " (first: " + missing.get(0) + "). Run `mint-backup verify` to see which snapshots are damaged");
+                    + " (first: " + missing.get(0) + ")" + REPAIR_FIRST);
         }
 
         // Repack the packs with the largest unused share until the unused rest is within maxUnused of the repository.
@@ -538,8 +542,7 @@ public final class PruneRun {
             }
             if (good == 0) {
                 throw new CorruptDataException("prune stopped before deleting any data: no stored copy of blob "
-                        + h.getKey() + " in " + store.location() + " is good (" + why + "). Run `mint-backup verify`"
-                        + " to see which snapshots are damaged");
+                        + h.getKey() + " in " + store.location() + " is good (" + why + ")" + REPAIR_FIRST);
             }
         }
         return bad;
