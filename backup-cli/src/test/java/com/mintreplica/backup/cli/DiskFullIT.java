@@ -84,10 +84,28 @@ class DiskFullIT {
 
         assertThat(full.code()).as(full.toString()).isEqualTo(1);
         assertThat(full.err()).contains("No space left on device").doesNotContain("\tat ");
+        assertThat(full.err()).as("which file system is full").contains("cannot write " + repo);
         assertThat(temporaryFiles(repo)).as("the failed run removed its temporary files").isEmpty();
         assertThat(repo.resolve("locks")).isEmptyDirectory();
         Cli.Result next = Cli.run("backup", "--repo", repo.toString(), small.toString());
         assertThat(next.code()).as(next.toString()).isZero();
+    }
+
+    @Test
+    void a_restore_onto_a_full_disk_says_what_it_could_not_write() throws Exception {
+        // It said "restore of snapshot ... failed: No space left on device", not where.
+        Path repo = temp.resolve("repo");
+        Path data = temp.resolve("data");
+        random(data.resolve("dump.bin"), 8L << 20, 5);
+        assertThat(Cli.run("init", "--repo", repo.toString()).code()).isZero();
+        assertThat(Cli.run("backup", "--repo", repo.toString(), data.toString()).code()).isZero();
+        fill(disk.resolve("filler"));
+        Path target = disk.resolve("restore");
+
+        Cli.Result full = Cli.run("restore", "--repo", repo.toString(), "latest", "--target", target.toString());
+
+        assertThat(full.code()).as(full.toString()).isEqualTo(1);
+        assertThat(full.err()).contains("No space left on device").contains(target.toString()).doesNotContain("\tat ");
     }
 
     @Test

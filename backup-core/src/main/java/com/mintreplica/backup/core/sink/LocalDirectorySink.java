@@ -546,7 +546,11 @@ public final class LocalDirectorySink implements Sink {
                 // Not tried again: after a failed fsync the kernel may have dropped the pages it could not write.
                 channel.force(true);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            Files.deleteIfExists(temp);
+            // "No space left on device" alone did not say which file system was full (the repository's, the source's?)
+            throw e.getClass() == IOException.class ? new IOException("cannot write " + target + ": " + e.getMessage(), e) : e;
+        } catch (RuntimeException e) {
             Files.deleteIfExists(temp);
             throw e;
         }

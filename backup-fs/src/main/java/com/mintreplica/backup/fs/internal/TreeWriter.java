@@ -414,6 +414,9 @@ public final class TreeWriter {
             long end = offset;
             try {
                 end = ContentWriter.writeAt(c, offset, bytes, off, len, sparse);
+            } catch (IOException e) {
+                // "No space left on device" alone did not say which file system was full: the target's or the temp dir's
+                throw e.getClass() == IOException.class ? new IOException("cannot write " + dest + ": " + e.getMessage(), e) : e;
             } finally {
                 synchronized (this) {
                     extent = Math.max(extent, end);
