@@ -109,4 +109,28 @@ class CliFidelityTest {
         Cli.Result json = Cli.run("ls", "--repo", repo, "latest", "--json");
         assertThat(json.out()).contains("bad-\\udcff\\udcfe.bin");
     }
+
+    @Test
+    void an_entry_whose_name_is_not_utf8_is_named_as_ls_shows_it_to_cat_and_restore_include() throws Exception {
+        // The command line cannot carry bytes that are not UTF-8 (the JVM decodes them to U+FFFD), and neither the
+        // form `ls` prints nor anything else reached such an entry: only a restore of its whole directory did.
+        HostileTree tree = HostileTree.create(temp.resolve("tree"), 1 << 20);
+        Path names = tree.root().resolve("names");
+        String repo = temp.resolve("repo").toString();
+        Cli.run("init", "--repo", repo);
+        assertThat(Cli.run("backup", "--repo", repo, names.toString()).code()).isZero();
+        String shown = names.toString().substring(1) + "/bad-\\xff\\xfe.bin";   // as ls prints it
+
+        Cli.Result cat = Cli.run("cat", "--repo", repo, "latest", shown);
+        assertThat(cat.code()).as(cat.toString()).isZero();
+        assertThat(cat.out()).isEqualTo("not UTF-8\n");   // HostileTree's content of bad-\xff\xfe.bin
+        Path target = temp.resolve("restore");
+        Cli.Result restore = Cli.run("restore", "--repo", repo, "latest", "--target", target.toString(), "--include", shown);
+        assertThat(restore.code()).as(restore.toString()).isZero();
+        Cli.Result ls = Cli.run("ls", "--repo", repo, "latest");
+        assertThat(ls.out()).contains("bad-\\xff\\xfe.bin");
+        try (java.util.stream.Stream<Path> restored = Files.list(target.resolve(names.toString().substring(1)))) {
+            assertThat(restored.count()).as("only the one entry").isEqualTo(1);
+        }
+    }
 }

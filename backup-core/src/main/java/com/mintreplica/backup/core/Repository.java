@@ -418,7 +418,10 @@ public final class Repository implements AutoCloseable {
     public InputStream openEntry(Snapshot snapshot, String path) {
         store.requireReader("reading an entry");
         Manifest manifest = store.manifest(snapshot.id());
+        // as given, else as `ls` shows it (a byte that is not UTF-8 as \xff: the command line cannot carry it)
+        String shown = com.mintreplica.backup.core.source.FileNames.parseDisplayed(path);
         Manifest.Item item = findEntry(manifest, path)
+                .or(() -> shown.equals(path) ? Optional.empty() : findEntry(manifest, shown))
                 .orElseThrow(() -> new NotFoundException("snapshot " + snapshot.id() + " has no entry '" + path
                         + "': `mint-backup ls` lists its entries"));
         if (item.entry().type() != EntryType.REGULAR) {

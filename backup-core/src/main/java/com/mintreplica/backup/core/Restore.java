@@ -157,8 +157,14 @@ public final class Restore {
 
     /** Checks every include with {@code exists} (whether the snapshot has the path, or anything below it). */
     void checkIncludesExist(Predicate<String> exists, Snapshot snapshot) {
-        for (String include : includes) {
+        for (int i = 0; i < includes.size(); i++) {
+            String include = includes.get(i);
             boolean found = exists.test(include);
+            String shown = com.mintreplica.backup.core.source.FileNames.parseDisplayed(include);
+            if (!found && !shown.equals(include) && exists.test(shown)) {
+                includes.set(i, shown);   // named as `ls` shows it: a byte that is not UTF-8 as \xff
+                found = true;
+            }
             if (!found) {
                 throw new NotFoundException("snapshot " + snapshot.id() + " has no entry '" + include
                         + "': `mint-backup ls " + snapshot.id() + "` lists its entries");

@@ -133,6 +133,43 @@ public final class FileNames {
         return sb == null ? name : sb.toString();
     }
 
+    /**
+     * The name {@link #display} shows as {@code shown}: {@code \xff} back to the escaped byte (or the control
+     * character below 0x20), {@code \n} and {@code \t} back to theirs. Not unambiguous (display leaves a backslash as
+     * it is, so a name may hold a literal {@code \xff}): a caller tries the name as given first, then this. It is how
+     * an operator names an entry whose name is not UTF-8 in {@code cat} and {@code restore --include}, since the JVM
+     * cannot take such bytes from the command line.
+     */
+    public static String parseDisplayed(String shown) {
+        if (shown.indexOf('\\') < 0) {
+            return shown;
+        }
+        StringBuilder sb = new StringBuilder(shown.length());
+        for (int i = 0; i < shown.length(); i++) {
+            char c = shown.charAt(i);
+            if (c == '\\' && i + 1 < shown.length()) {
+                char n = shown.charAt(i + 1);
+                if (n == 'n' || n == 't') {
+                    sb.append(n == 'n' ? '\n' : '\t');
+                    i++;
+                    continue;
+                }
+                if (n == 'x' && i + 3 < shown.length() && isHex(shown.charAt(i + 2)) && isHex(shown.charAt(i + 3))) {
+                    int b = Integer.parseInt(shown.substring(i + 2, i + 4), 16);
+                    sb.append(b >= 0x80 ? (char) (ESCAPE_BASE + b) : (char) b);
+                    i += 3;
+                    continue;
+                }
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    private static boolean isHex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
     /** Whether the char at {@code i} is an escaped byte, and not the low half of a surrogate pair (a valid character). */
     private static boolean isEscapedByte(String s, int i) {
         char c = s.charAt(i);
