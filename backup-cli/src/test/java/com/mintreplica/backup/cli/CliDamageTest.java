@@ -321,4 +321,28 @@ class CliDamageTest {
         }
         assertThat(whole).as("the directories whose listings are whole").isEqualTo(3);
     }
+
+    @Test
+    void blobs_a_lost_index_object_listed_are_one_problem_with_the_command_that_fixes_it() throws Exception {
+        // It printed one line per blob (65 on a small repository), in two wordings, and never said what to run.
+        for (int i = 0; i < 60; i++) {
+            write(first.resolve("many").resolve("f" + i + ".bin"), 2000 + i, 100 + i);
+        }
+        backup(first);
+        String largest = null;
+        for (String index : names("index")) {
+            if (largest == null || Files.size(repo.resolve(index)) > Files.size(repo.resolve(largest))) {
+                largest = index;
+            }
+        }
+        Files.delete(repo.resolve(largest));
+
+        Cli.Result verify = Cli.run("verify", "--repo", repo.toString(), "--no-cache");
+
+        assertThat(verify.code()).as(verify.toString()).isEqualTo(1);
+        assertThat(verify.err()).contains("repair index");
+        assertThat(verify.err().lines().count()).as(verify.err()).isLessThan(10);
+        ok("repair", "index", "--repo", repo.toString());
+        assertThat(ok("verify", "--repo", repo.toString(), "--read-data").out()).contains("no problems found");
+    }
 }

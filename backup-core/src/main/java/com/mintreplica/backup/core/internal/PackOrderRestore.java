@@ -499,7 +499,7 @@ final class PackOrderRestore {
             BlobLocation location = locate(id);
             if (location == null) {
                 lost(item.entry().path(), new CorruptDataException("blob " + id + " is not in the index of "
-                        + store.location() + ": the repository is damaged"));
+                        + store.location() + Verifier.REINDEX));
                 return;
             }
             locations[i] = location;

@@ -1429,7 +1429,7 @@ public final class Store {
         BlobLocation location = index().find(id).orElse(null);
         if (location == null) {
             location = reloadIndex().find(id).orElseThrow(() -> new CorruptDataException(
-                    "blob " + id + " is not in the index of " + location() + ": the repository is damaged"));
+                    "blob " + id + " is not in the index of " + location() + Verifier.REINDEX));
         }
         try {
             return readBlob(id, location);

@@ -37,6 +37,10 @@ public final class Verifier {
     private long bytesRead;
 
     /** A problem whose affected snapshots are found by walking them again. */
+    /** What to run when blobs are in no index object. */
+    static final String REINDEX = ": an index object is lost or damaged; `mint-backup repair index` indexes again the"
+            + " packs that hold them (and `mint-backup repair snapshots` saves what is left if none does)";
+
     private static final class Found {
         final int number;
         final String object;
@@ -117,13 +121,27 @@ public final class Verifier {
 
         // Every needed blob: indexed, in a stored pack (and, reading data, intact there).
         Map<String, Integer> neededPerPack = new TreeMap<>();
+        // Blobs in no index object are one problem, not one line each (a lost index object made dozens), with the
+        // command that indexes their packs again.
+        long[] unindexed = {0};
+        BlobId[] firstUnindexed = {null};
+        needed.forEach(blob -> {
+            if (!badIds.containsKey(blob) && index.find(blob).isEmpty()) {
+                unindexed[0]++;
+                firstUnindexed[0] = firstUnindexed[0] == null ? blob : firstUnindexed[0];
+            }
+        });
+        Found notIndexed = unindexed[0] == 0 ? null : problem("index/", unindexed[0] == 1
+                ? "blob " + firstUnindexed[0] + " is not in any index object" + REINDEX
+                : unindexed[0] + " blobs the snapshots need are in no index object (the first: " + firstUnindexed[0] + ")"
+                        + REINDEX);
         needed.forEach(blob -> {
             if (badIds.containsKey(blob)) {
                 return;
             }
             var location = index.find(blob);
             if (location.isEmpty()) {
-                mark(blob, problem("index/", "blob " + blob + " is not in any index object"));
+                mark(blob, notIndexed);
                 return;
             }
             neededPerPack.merge(location.get().packObject(), 1, Integer::sum);
