@@ -465,6 +465,42 @@ class DirectoryBackupTest {
     }
 
     @Test
+    void an_entry_the_target_cannot_take_is_said_and_every_other_entry_is_restored() throws Exception {
+        // The first entry the target could not write (here a directory made immutable, as a read-only mount or a
+        // root-owned directory are to a user) ended the restore at once: most files were not restored and no
+        // directory got its mode (a 0700 one came back 0755). restic says the entry and goes on.
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("a_locked"));
+        Files.writeString(tree.resolve("a_locked").resolve("x"), "a\n");
+        Path secret = Files.createDirectories(tree.resolve("z_private"));
+        Files.writeString(secret.resolve("key"), "secret\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rwx------"));
+        Trees.writeRandom(tree.resolve("ledger.bin"), 2_000_000, 5);
+        Path restore = temp.resolve("r");
+        Path locked = Files.createDirectories(Trees.restoredRoot(restore, tree).resolve("a_locked"));
+        Process chattr = new ProcessBuilder("chattr", "+i", locked.toString()).redirectErrorStream(true).start();
+        String said = new String(chattr.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(chattr.waitFor() == 0, "chattr +i needs root and ext4: " + said);
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run())
+                    .isInstanceOf(BackupException.class)
+                    .hasMessageContaining("1 entry could not be written")
+                    .hasMessageContaining("a_locked/x")
+                    .hasMessageContaining("every other entry was restored");
+
+            Path restored = Trees.restoredRoot(restore, tree);
+            assertThat(restored.resolve("ledger.bin")).hasSameBinaryContentAs(tree.resolve("ledger.bin"));
+            assertThat(restored.resolve("z_private").resolve("key")).hasContent("secret");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.resolve("z_private"))))
+                    .isEqualTo("rwx------");
+        } finally {
+            new ProcessBuilder("chattr", "-i", locked.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     void a_missing_source_path_is_a_clear_error() {
         Path missing = temp.resolve("no/such/dir");
         try (Repository repo = Repository.init(new InMemorySink())) {

@@ -103,6 +103,14 @@ final class PackOrderRestore {
     private final AtomicLong damagedFiles = new AtomicLong();
     private final List<String> damagedPaths = new ArrayList<>();
     private final AtomicReference<CorruptDataException> firstDamage = new AtomicReference<>();
+    /**
+     * Entries the target could not write (a directory it may not write in, a name too long for it): each is said and
+     * the restore goes on, as restic's does; one of them stopped the whole restore, and every directory kept the
+     * mode and owner it was made with. A full disk still stops it at once (every entry after would fail the same way).
+     */
+    private final AtomicLong unwritten = new AtomicLong();
+    private final List<String> unwrittenPaths = new ArrayList<>();
+    private final AtomicReference<IOException> firstUnwritten = new AtomicReference<>();
     private final Buffers buffers;
     /** Files with some pieces written and some to come, by slot (their number in the walk). */
     private final Map<Integer, FileJob> openFiles = new java.util.concurrent.ConcurrentHashMap<>();
@@ -160,6 +168,9 @@ final class PackOrderRestore {
             this.remaining = new AtomicInteger(pieces);
         }
 
+        /** Set when the target failed to take a piece of it: the file is discarded, and said. */
+        volatile IOException failed;
+
         /** One piece is done (written, or lost to damage); the last one completes or discards the file. */
         void pieceDone() throws IOException {
             if (remaining.decrementAndGet() == 0) {
@@ -168,8 +179,17 @@ final class PackOrderRestore {
                 if (d != null) {
                     out.discard();
                     lost(item.entry().path(), d);
+                } else if (failed != null) {
+                    out.discard();
+                    unwritten(item.entry().path(), failed);
                 } else {
-                    out.complete();
+                    try {
+                        out.complete();
+                    } catch (IOException e) {
+                        out.discard();
+                        unwritten(item.entry().path(), e);
+                        return;
+                    }
                     bytes.addAndGet(length);
                 }
             }
@@ -334,7 +354,11 @@ final class PackOrderRestore {
             Manifest.Item item = entries.next();
             onEntry.run();
             if (item.entry().type() != EntryType.REGULAR) {
-                target.write(item.entry(), InputStream.nullInputStream());
+                try {
+                    target.write(item.entry(), InputStream.nullInputStream());
+                } catch (IOException e) {
+                    unwritten(item.entry().path(), e);
+                }
                 watch.progress();
             } else if (item.entry().hardLinkTo().isPresent()) {
                 if (linkCount == links.length) {
@@ -365,6 +389,15 @@ final class PackOrderRestore {
             streamed += streamer.stream(plan.item(links[i]).item());
         }
         CorruptDataException damage = firstDamage.get();
+        long failedWrites = unwritten.get();
+        if (failedWrites > 0 && damage == null) {
+            String named;
+            synchronized (unwrittenPaths) {
+                named = String.join("; ", unwrittenPaths) + (failedWrites > unwrittenPaths.size() ? "; ..." : "");
+            }
+            throw new IOException(failedWrites + (failedWrites == 1 ? " entry" : " entries") + " could not be written"
+                    + " to the target, every other entry was restored: " + named, firstUnwritten.get());
+        }
         if (damage != null) {
             long n = damagedFiles.get();
             String named;
@@ -417,8 +450,16 @@ final class PackOrderRestore {
             FileJob file = openFiles.get(r.slot);
             if (file == null) {
                 RestorePlan.Planned planned = plan.item(r.entry);
-                PositionalFiles.Content out = files.open(planned.item().entry(), planned.length());
+                PositionalFiles.Content out;
+                IOException notOpened = null;
+                try {
+                    out = files.open(planned.item().entry(), planned.length());
+                } catch (IOException e) {
+                    out = NOTHING;   // its pieces are read with the others' and dropped; the file is said at its end
+                    notOpened = e;
+                }
                 file = new FileJob(r.slot, planned.item(), out, planned.length(), r.pieces);
+                file.failed = notOpened;
                 openFiles.put(r.slot, file);
                 job.cost += FILE_COST + 2 * planned.item().entry().path().length();
             }
@@ -764,12 +805,53 @@ final class PackOrderRestore {
 
     private void write(Need need, byte[] plain) throws IOException {
         for (Piece p : need.pieces) {
-            if (plain != null && p.file.damaged == null) {
-                p.file.out.write(p.offset, plain, 0, need.location.plainLength());
+            if (plain != null && p.file.damaged == null && p.file.failed == null) {
+                try {
+                    p.file.out.write(p.offset, plain, 0, need.location.plainLength());
+                } catch (IOException e) {
+                    if (diskFull(e)) {
+                        throw e;
+                    }
+                    p.file.failed = e;
+                }
             }
             p.file.pieceDone();
         }
         watch.progress();
+    }
+
+    /** A file whose content goes nowhere: the target could not open it. */
+    private static final PositionalFiles.Content NOTHING = new PositionalFiles.Content() {
+        @Override
+        public void write(long offset, byte[] bytes, int off, int len) {
+        }
+
+        @Override
+        public void complete() {
+        }
+
+        @Override
+        public void discard() {
+        }
+    };
+
+    private static boolean diskFull(IOException e) {
+        return String.valueOf(e.getMessage()).contains("No space left on device");
+    }
+
+    /** An entry the target could not take; a full disk stops the restore instead. */
+    private void unwritten(String path, IOException e) throws IOException {
+        if (diskFull(e)) {
+            throw e;
+        }
+        firstUnwritten.compareAndSet(null, e);
+        unwritten.incrementAndGet();
+        LOG.debug("cannot restore '{}': {}", path, e.toString());
+        synchronized (unwrittenPaths) {
+            if (unwrittenPaths.size() < NAMED) {
+                unwrittenPaths.add(path + " (" + e.getMessage() + ")");
+            }
+        }
     }
 
     /** A file not restored because data it needs is damaged. */
