@@ -319,8 +319,12 @@ public final class Doctor {
         try {
             if (!Repository.exists(sink)) {
                 if (repository.create()) {
-                    out.add(Finding.ok("repository", subject, "no repository at " + where + " yet: the first job"
-                            + " run creates it"));
+                    // A warning, not "ok": the classic cause is a backup disk that is not mounted, and the first run
+                    // would then make a new repository on the disk underneath.
+                    out.add(Finding.warning("repository", subject, "there is no repository at " + where + " yet: the"
+                            + " first job run creates one there", "if a backup disk or share should be mounted there,"
+                            + " it is not: mount it; if the repository is to be new, `mint-backup init --repo " + where
+                            + "` makes it now (or set " + subject + ".create: false to have jobs fail instead)"));
                 } else {
                     out.add(Finding.problem("repository", subject, "there is no repository at " + where + " and "
                             + subject + ".create is false", "create it: mint-backup init --repo " + where
