@@ -113,6 +113,13 @@ final class BackupCommand implements Callable<Integer> {
                         Format.bytes(s.stats().bytesNew()), Format.bytes(s.stats().bytesStored()),
                         Format.duration(result.duration()));
             }
+            if (result.entriesLeftOut() > 0) {
+                // saved, but incomplete: restic's status 3, so that cron and monitoring notice
+                root.err.println("mint-backup: snapshot " + s.id() + " was saved without " + result.entriesLeftOut()
+                        + (result.entriesLeftOut() == 1 ? " entry that" : " entries that") + " could not be read (see"
+                        + " the warnings above); exit status " + MintBackup.INCOMPLETE);
+                return MintBackup.INCOMPLETE;
+            }
         }
         return MintBackup.OK;
     }

@@ -50,6 +50,8 @@ public final class MintBackup implements Callable<Integer> {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /** A backup saved its snapshot without some entries it could not read (restic's 3). */
+    public static final int INCOMPLETE = 3;
 
     @Option(names = "--debug", description = "Show debug logs and stack traces.", scope = CommandLine.ScopeType.INHERIT)
     boolean debug;

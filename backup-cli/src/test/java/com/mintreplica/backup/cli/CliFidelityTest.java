@@ -133,4 +133,24 @@ class CliFidelityTest {
             assertThat(restored.count()).as("only the one entry").isEqualTo(1);
         }
     }
+
+    @Test
+    void a_backup_that_left_entries_out_exits_3_and_its_snapshot_says_how_many() throws Exception {
+        // It exited 0 when files could not be read, so a cron job never noticed an incomplete snapshot (restic: 3).
+        // A real read error: this JVM's /proc/self/mem at offset 0 gives EIO.
+        Path mem = Path.of("/proc/self/mem");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(mem), "no /proc/self/mem here");
+        Path tree = Files.createDirectories(temp.resolve("tree"));
+        Files.writeString(tree.resolve("a.txt"), "a\n");
+        String repo = temp.resolve("repo").toString();
+        Cli.run("init", "--repo", repo);
+
+        Cli.Result backup = Cli.run("backup", "--repo", repo, tree.toString(), mem.toString());
+
+        assertThat(backup.code()).as(backup.toString()).isEqualTo(3);
+        assertThat(backup.err()).contains("proc/self/mem: could not be read").contains("saved without 1 entry");
+        assertThat(backup.out()).contains("saved");
+        assertThat(Cli.run("list", "--repo", repo, "--json").out()).contains("\"backup.leftOut\" : \"1\"");
+        assertThat(Cli.run("backup", "--repo", repo, tree.toString()).code()).as("complete again").isZero();
+    }
 }

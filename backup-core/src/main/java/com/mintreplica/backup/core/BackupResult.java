@@ -34,6 +34,15 @@ public record BackupResult(Snapshot snapshot, Duration duration, List<Snapshot> 
         return snapshot.stats().bytesNew();
     }
 
+    /**
+     * Entries the snapshot leaves out because they could not be read (each one a warning of the snapshot): a backup
+     * that is saved but incomplete. The CLI exits 3 then, as restic does.
+     */
+    public long entriesLeftOut() {
+        String n = snapshot.facts().get("backup.leftOut");
+        return n == null ? 0 : Long.parseLong(n);
+    }
+
     /** Bytes written to the Sink (after compression, with metadata). */
     public long bytesStored() {
         return snapshot.stats().bytesStored();

@@ -160,6 +160,11 @@ public final class BackupRun {
                 }
 
                 @Override
+                public void leftOut(String path, String message) {
+                    leftOutEntry(path, message);
+                }
+
+                @Override
                 public Layout layout() {
                     return store.config().layout();
                 }
@@ -206,7 +211,16 @@ public final class BackupRun {
                 options.parent().map(m -> m.snapshot().id())
                         .or(() -> options.cachedParent().map(ParentCache.Reader::snapshotId)),
                 new Snapshot.Stats(entries, totalBytes, bytesRead.get(), bytesNew.get(), bytesStored.get(), millis),
-                facts, warningsToStore(), options.toolVersion());
+                withLeftOut(facts), warningsToStore(), options.toolVersion());
+    }
+
+    private Map<String, String> withLeftOut(Map<String, String> facts) {
+        if (leftOut.get() == 0) {
+            return facts;
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>(facts);
+        out.put(LEFT_OUT_FACT, Long.toString(leftOut.get()));
+        return out;
     }
 
     private List<Snapshot.Warning> warningsToStore() {
@@ -326,11 +340,11 @@ public final class BackupRun {
                         chunks.add(submitChunk(chunk, budget));
                     }
                 } catch (NoSuchFileException vanished) {
-                    warning(entry.path(), "vanished while it was read; not in this snapshot");
+                    leftOutEntry(entry.path(), "vanished while it was read; not in this snapshot");
                     continue;
                 } catch (com.mintreplica.backup.core.source.UnreadableEntryException unreadable) {
                     // the chunks it sent are stored or not; nothing refers to them (prune removes them)
-                    warning(entry.path(), unreadable.getMessage() + "; not in this snapshot");
+                    leftOutEntry(entry.path(), unreadable.getMessage() + "; not in this snapshot");
                     continue;
                 }
                 totalBytes += size;
@@ -891,11 +905,11 @@ public final class BackupRun {
         try {
             return sourceEntry.openContent();
         } catch (NoSuchFileException vanished) {
-            warning(path, "vanished before it could be read; not in this snapshot");
+            leftOutEntry(path, "vanished before it could be read; not in this snapshot");
         } catch (java.nio.file.AccessDeniedException denied) {
-            warning(path, "cannot be read (permission denied); not in this snapshot");
+            leftOutEntry(path, "cannot be read (permission denied); not in this snapshot");
         } catch (com.mintreplica.backup.core.source.UnreadableEntryException unreadable) {
-            warning(path, unreadable.getMessage() + "; not in this snapshot");
+            leftOutEntry(path, unreadable.getMessage() + "; not in this snapshot");
         }
         return null;
     }
@@ -913,6 +927,15 @@ public final class BackupRun {
             lastProgress = now;
             emit(new BackupEvent.Progress(options.clock().instant(), entries, bytesRead.get(), bytesNew.get(), path));
         }
+    }
+
+    /** Entries the snapshot leaves out because they could not be read: {@value #LEFT_OUT_FACT}. */
+    private final AtomicLong leftOut = new AtomicLong();
+    static final String LEFT_OUT_FACT = "backup.leftOut";
+
+    private void leftOutEntry(String path, String message) {
+        leftOut.incrementAndGet();
+        warning(path, message);
     }
 
     private void warning(String path, String message) {

@@ -261,17 +261,17 @@ public final class TreeReader implements SourceReader {
         try {
             a = FileAttributes.read(path, node.bytes(), directoryFd, names);
         } catch (NoSuchFileException vanished) {
-            context.warn(p, "vanished before it could be read; not in this snapshot");
+            context.leftOut(p, "vanished before it could be read; not in this snapshot");
             return;
         } catch (java.nio.file.AccessDeniedException denied) {
-            context.warn(p, "cannot be read (permission denied); not in this snapshot");
+            context.leftOut(p, "cannot be read (permission denied); not in this snapshot");
             return;
         } catch (IOException e) {
             if (path.equals(currentRoot)) {
                 throw e;
             }
             // one entry (a name too long for the system's calls, an I/O error): the rest of the tree is backed up
-            context.warn(p, "cannot be read (" + reason(e) + "); not in this snapshot");
+            context.leftOut(p, "cannot be read (" + reason(e) + "); not in this snapshot");
             return;
         }
         boolean included = parentIncluded || matchesInclude(path);
@@ -281,16 +281,16 @@ public final class TreeReader implements SourceReader {
             try {
                 children = list(node);
             } catch (java.nio.file.AccessDeniedException denied) {
-                context.warn(p, "directory cannot be listed (permission denied); its contents are not in this snapshot");
+                context.leftOut(p, "directory cannot be listed (permission denied); its contents are not in this snapshot");
                 children = new Listing(List.of(), -1);
             } catch (NoSuchFileException vanished) {
-                context.warn(p, "vanished before it could be read; not in this snapshot");
+                context.leftOut(p, "vanished before it could be read; not in this snapshot");
                 return;
             } catch (IOException e) {
                 if (path.equals(currentRoot)) {
                     throw e;
                 }
-                context.warn(p, "directory cannot be listed (" + reason(e) + "); its contents are not in this snapshot");
+                context.leftOut(p, "directory cannot be listed (" + reason(e) + "); its contents are not in this snapshot");
                 children = new Listing(List.of(), -1);
             }
             if (included) {
@@ -316,7 +316,7 @@ public final class TreeReader implements SourceReader {
                 try {
                     linkTarget = readLink(node);
                 } catch (NoSuchFileException vanished) {
-                    context.warn(p, "vanished before it could be read; not in this snapshot");
+                    context.leftOut(p, "vanished before it could be read; not in this snapshot");
                     return;
                 }
             }
