@@ -48,10 +48,12 @@ final class InitCommand implements Callable<Integer> {
         try (Sink sink = repository.openSink(root);
              Repository repo = keys.isEmpty() ? Repository.init(sink, settings)
                      : Repository.init(sink, settings, OpenPgpEncryption.to(keys))) {
-            root.out.println("created " + (keys.isEmpty() ? "" : "encrypted ") + layout.name().toLowerCase(java.util.Locale.ROOT)
-                    + " repository " + repo.id() + " at " + repo.location());
-            for (OpenPgpPublicKey key : keys) {
-                root.out.println("  readable with " + key);
+            if (!root.quiet) {   // -q: only errors (restic's init -q says nothing either)
+                root.out.println("created " + (keys.isEmpty() ? "" : "encrypted ") + layout.name().toLowerCase(java.util.Locale.ROOT)
+                        + " repository " + repo.id() + " at " + repo.location());
+                for (OpenPgpPublicKey key : keys) {
+                    root.out.println("  readable with " + key);
+                }
             }
         }
         return MintBackup.OK;

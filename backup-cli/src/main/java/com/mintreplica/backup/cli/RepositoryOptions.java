@@ -205,7 +205,8 @@ final class RepositoryOptions {
             try {
                 out.add(OpenPgpKeys.secretKey(file, passphrase.map(PassphraseCallback::of).orElse(PassphraseCallback.none())));
             } catch (AccessDeniedException e) {
-                if (passphrase.isEmpty()) {
+                if (passphrase.isEmpty() && !String.valueOf(e.getMessage()).contains("--passphrase-file")) {
+                    // (the key's own message says so already: the hint was printed twice)
                     throw new AccessDeniedException(e.getMessage() + ": give its passphrase with --passphrase-file F or in $"
                             + PASSPHRASE_ENV, e);
                 }

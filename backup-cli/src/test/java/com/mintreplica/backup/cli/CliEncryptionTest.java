@@ -205,6 +205,7 @@ class CliEncryptionTest {
                 "--key", ops.secretFile().toString());
         assertThat(noPassphrase.code()).as(noPassphrase.toString()).isEqualTo(2);
         assertThat(noPassphrase.err()).contains("--passphrase-file");
+        assertThat(noPassphrase.err().split("--passphrase-file", -1)).as("the hint once, not twice").hasSize(2);
 
         assertThat(target).doesNotExist();
     }

@@ -79,6 +79,14 @@ class CliTest {
     }
 
     @Test
+    void init_with_q_prints_nothing() {
+        // -q is "only errors and requested output"; init still said what it created
+        Cli.Result quiet = ok("-q", "init", "--repo", repo.toString());
+        assertThat(quiet.out()).isEmpty();
+        assertThat(ok("list", "--repo", repo.toString()).code()).isZero();
+    }
+
+    @Test
     void the_repository_can_come_from_the_environment() {
         Map<String, String> env = Map.of("MINT_BACKUP_REPOSITORY", repo.toString());
         assertThat(Cli.run(env, "init").code()).isZero();
