@@ -33,20 +33,9 @@ class WriterCopyTest {
     @TempDir
     Path temp;
 
-    /** 400 small files of random bytes in logs/ and one in docs/; {@code changed} names one whose first byte differs. */
+    /** The test kit's day of logs ({@link SampleSource#logs}), {@code changed} naming a file that differs. */
     static SampleSource logs(int changed) {
-        SampleSource.Builder b = SampleSource.builder();
-        java.util.Random random = new java.util.Random(9);
-        for (int i = 0; i < 400; i++) {
-            byte[] content = new byte[1000 + random.nextInt(3000)];
-            random.nextBytes(content);
-            if (i == changed) {
-                content[0] ^= 1;
-            }
-            b.add(String.format("logs/f%05d.log", i), content);
-        }
-        b.add("docs/readme.txt", "the same in every snapshot".getBytes());
-        return b.build();
+        return SampleSource.logs(changed, false);
     }
 
     static RepositorySettings small() {

@@ -59,6 +59,31 @@ public final class SampleSource implements Source {
         return b.build();
     }
 
+    /**
+     * 400 small files of random bytes (1-4 KB, always the same) in {@code logs/} and one in {@code docs/}, as a day's
+     * log directory: {@code changed} names a file whose first byte differs (-1: none), and {@code later} adds
+     * {@code logs/new.log} and leaves out {@code logs/f00008.log}. Copies and backups "of what changed" compare two.
+     */
+    public static SampleSource logs(int changed, boolean later) {
+        Builder b = builder();
+        java.util.Random random = new java.util.Random(9);
+        for (int i = 0; i < 400; i++) {
+            byte[] content = new byte[1000 + random.nextInt(3000)];
+            random.nextBytes(content);
+            if (i == changed) {
+                content[0] ^= 1;
+            }
+            if (!(later && i == 8)) {
+                b.add(String.format("logs/f%05d.log", i), content);
+            }
+        }
+        if (later) {
+            b.generated("logs/new.log", 3000, 77);
+        }
+        b.add("docs/readme.txt", "the same in every snapshot".getBytes());
+        return b.build();
+    }
+
     /** A new builder for a source with id {@code sample:test}. */
     public static Builder builder() {
         return new Builder();

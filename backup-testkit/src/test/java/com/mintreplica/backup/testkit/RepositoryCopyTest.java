@@ -352,28 +352,8 @@ class RepositoryCopyTest {
         assertThat(back.verify(true).ok()).isTrue();
     }
 
-    /**
-     * 400 small files of random bytes in logs/ and one in docs/; {@code changed} names a file whose first byte differs,
-     * and {@code later} adds logs/new.log and leaves out logs/f00008.log.
-     */
     static SampleSource logs(int changed, boolean later) {
-        SampleSource.Builder b = SampleSource.builder();
-        java.util.Random random = new java.util.Random(9);
-        for (int i = 0; i < 400; i++) {
-            byte[] content = new byte[1000 + random.nextInt(3000)];
-            random.nextBytes(content);
-            if (i == changed) {
-                content[0] ^= 1;
-            }
-            if (!(later && i == 8)) {
-                b.add(String.format("logs/f%05d.log", i), content);
-            }
-        }
-        if (later) {
-            b.generated("logs/new.log", 3000, 77);
-        }
-        b.add("docs/readme.txt", "the same in every snapshot".getBytes());
-        return b.build();
+        return SampleSource.logs(changed, later);
     }
 
     @Test
