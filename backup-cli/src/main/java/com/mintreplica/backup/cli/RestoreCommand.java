@@ -120,6 +120,11 @@ final class RestoreCommand implements Callable<Integer> {
             return pointInTime(facts);
         }
         stall.get(); // a bad duration is reported before anything is read
+        if (target != null && target.isBlank()) {
+            // it was "a source location is empty": the parser of locations is shared with backup's sources
+            throw new com.mintreplica.backup.core.InvalidInputException("--target is empty: give the directory to restore"
+                    + " into (or a database URI), or leave --target out to restore to the original locations");
+        }
         try (Repository repo = repository.open(root)) {
             Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
             facts.snapshot = s.id();

@@ -44,4 +44,19 @@ class CliBadInputTest {
         assertThat(below.err()).contains(file.resolve("sub") + " cannot be a repository: " + f + " is a file");
         assertThat(file).hasContent("not a repository");
     }
+
+    @Test
+    void an_empty_restore_target_is_called_the_target() throws Exception {
+        // It said "a source location is empty" (the parser of locations is shared with backup's sources).
+        Path data = Files.createDirectories(temp.resolve("data"));
+        Files.writeString(data.resolve("a.txt"), "a\n");
+        String repo = temp.resolve("repo").toString();
+        assertThat(Cli.run("init", "--repo", repo).code()).isZero();
+        assertThat(Cli.run("backup", "--repo", repo, data.toString()).code()).isZero();
+
+        Cli.Result empty = Cli.run("restore", "--repo", repo, "latest", "--target", "");
+
+        assertThat(empty.code()).isEqualTo(2);
+        assertThat(empty.err()).contains("--target is empty").doesNotContain("source location");
+    }
 }
