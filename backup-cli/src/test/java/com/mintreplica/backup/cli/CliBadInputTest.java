@@ -46,7 +46,7 @@ class CliBadInputTest {
     }
 
     @Test
-    void an_empty_restore_target_is_called_the_target() throws Exception {
+    void an_empty_restore_target_or_one_below_a_file_is_bad_input_that_names_it() throws Exception {
         // It said "a source location is empty" (the parser of locations is shared with backup's sources).
         Path data = Files.createDirectories(temp.resolve("data"));
         Files.writeString(data.resolve("a.txt"), "a\n");
@@ -58,5 +58,10 @@ class CliBadInputTest {
 
         assertThat(empty.code()).isEqualTo(2);
         assertThat(empty.err()).contains("--target is empty").doesNotContain("source location");
+        // a target below a regular file is bad input too, as a target that is a file is (it was exit 1)
+        Path file = Files.writeString(temp.resolve("afile"), "x");
+        Cli.Result below = Cli.run("restore", "--repo", repo, "latest", "--target", file.resolve("x").toString());
+        assertThat(below.code()).as(below.toString()).isEqualTo(2);
+        assertThat(below.err()).contains("'" + file + "' is not a directory");
     }
 }

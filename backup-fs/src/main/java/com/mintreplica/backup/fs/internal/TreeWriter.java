@@ -107,6 +107,12 @@ public final class TreeWriter {
         if (Files.exists(base, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(base)) {
             throw new InvalidInputException("cannot restore into '" + base + "': it exists and is not a directory");
         }
+        for (Path above = base.getParent(); above != null; above = above.getParent()) {
+            // bad input, as the case above (it was "failed: ...: Not a directory", exit 1)
+            if (Files.exists(above, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(above)) {
+                throw new InvalidInputException("cannot restore into '" + base + "': '" + above + "' is not a directory");
+            }
+        }
         Files.createDirectories(base);
         // The writers belong to this restore: stopped by finish() or abort().
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
