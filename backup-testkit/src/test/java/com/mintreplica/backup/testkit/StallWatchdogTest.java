@@ -119,7 +119,9 @@ class StallWatchdogTest {
      * A worker's encoding of a large chunk holds the encodings budget until the blob is in its pack; a worker whose
      * upload hangs keeps holding it, and the workers after it wait for that budget: the stall names it. Chunks of 64 to
      * 256 KiB (above the size that skips the budget), a tiny memory budget (the encodings budget is then two of the
-     * largest chunks), and packs of one blob each, so every worker uploads and hangs.
+     * largest chunks), and packs of one blob each, so every worker uploads and hangs. How many encodings hold the
+     * budget when the uploads hang depends on the chunks' sizes and on which worker got there first (three smaller
+     * ones on a busy CI machine, where the test said one or two): any number is the diagnostic this test is about.
      */
     @Test
     void workers_waiting_for_the_encodings_budget_are_named_when_the_uploads_hang() throws Exception {
@@ -134,7 +136,7 @@ class StallWatchdogTest {
             assertThat(stall.getMessage()).contains("made no progress for 1.0 s", "no snapshot was committed")
                     .containsPattern("worker \\[[^]]+\\]: Sink.put of 'data/")
                     .containsPattern("worker \\[[^]]+\\]: waiting for \\d+ bytes of the encoding budget for blob"
-                            + " [0-9a-f]{64} \\(\\d+ of 524288 bytes held by [12] items?\\)");
+                            + " [0-9a-f]{64} \\(\\d+ of 524288 bytes held by \\d+ items?\\)");
             assertThat(objects("snapshots/")).as("no manifest").isEmpty();
         }
     }
