@@ -11,6 +11,9 @@ import java.util.List;
  * @param forgotten the snapshots the retention policy removed afterwards (empty without a policy)
  */
 public record BackupResult(Snapshot snapshot, Duration duration, List<Snapshot> forgotten) {
+    /** The snapshot fact that counts the entries a backup left out ({@link #entriesLeftOut()}). */
+    public static final String LEFT_OUT_FACT = "backup.leftOut";
+
     public BackupResult {
         forgotten = List.copyOf(forgotten);
     }
@@ -39,7 +42,7 @@ public record BackupResult(Snapshot snapshot, Duration duration, List<Snapshot> 
      * that is saved but incomplete. The CLI exits 3 then, as restic does.
      */
     public long entriesLeftOut() {
-        String n = snapshot.facts().get("backup.leftOut");
+        String n = snapshot.facts().get(LEFT_OUT_FACT);
         return n == null ? 0 : Long.parseLong(n);
     }
 

@@ -219,7 +219,7 @@ public final class BackupRun {
             return facts;
         }
         Map<String, String> out = new java.util.LinkedHashMap<>(facts);
-        out.put(LEFT_OUT_FACT, Long.toString(leftOut.get()));
+        out.put(com.mintreplica.backup.core.BackupResult.LEFT_OUT_FACT, Long.toString(leftOut.get()));
         return out;
     }
 
@@ -929,9 +929,8 @@ public final class BackupRun {
         }
     }
 
-    /** Entries the snapshot leaves out because they could not be read: {@value #LEFT_OUT_FACT}. */
+    /** Entries the snapshot leaves out because they could not be read: the fact {@link com.mintreplica.backup.core.BackupResult#LEFT_OUT_FACT}. */
     private final AtomicLong leftOut = new AtomicLong();
-    static final String LEFT_OUT_FACT = "backup.leftOut";
 
     private void leftOutEntry(String path, String message) {
         leftOut.incrementAndGet();

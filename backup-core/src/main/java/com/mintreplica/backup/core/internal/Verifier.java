@@ -36,11 +36,11 @@ public final class Verifier {
     private long objectsRead;
     private long bytesRead;
 
-    /** A problem whose affected snapshots are found by walking them again. */
     /** What to run when blobs are in no index object. */
     static final String REINDEX = ": an index object is lost or damaged; `mint-backup repair index` indexes again the"
             + " packs that hold them (and `mint-backup repair snapshots` saves what is left if none does)";
 
+    /** A problem whose affected snapshots are found by walking them again. */
     private static final class Found {
         final int number;
         final String object;
@@ -123,29 +123,25 @@ public final class Verifier {
         Map<String, Integer> neededPerPack = new TreeMap<>();
         // Blobs in no index object are one problem, not one line each (a lost index object made dozens), with the
         // command that indexes their packs again.
-        long[] unindexed = {0};
-        BlobId[] firstUnindexed = {null};
-        needed.forEach(blob -> {
-            if (!badIds.containsKey(blob) && index.find(blob).isEmpty()) {
-                unindexed[0]++;
-                firstUnindexed[0] = firstUnindexed[0] == null ? blob : firstUnindexed[0];
-            }
-        });
-        Found notIndexed = unindexed[0] == 0 ? null : problem("index/", unindexed[0] == 1
-                ? "blob " + firstUnindexed[0] + " is not in any index object" + REINDEX
-                : unindexed[0] + " blobs the snapshots need are in no index object (the first: " + firstUnindexed[0] + ")"
-                        + REINDEX);
+        List<BlobId> unindexed = new ArrayList<>();
         needed.forEach(blob -> {
             if (badIds.containsKey(blob)) {
                 return;
             }
             var location = index.find(blob);
             if (location.isEmpty()) {
-                mark(blob, notIndexed);
+                unindexed.add(blob);
                 return;
             }
             neededPerPack.merge(location.get().packObject(), 1, Integer::sum);
         });
+        if (!unindexed.isEmpty()) {
+            Found notIndexed = problem("index/", unindexed.size() == 1
+                    ? "blob " + unindexed.get(0) + " is not in any index object" + REINDEX
+                    : unindexed.size() + " blobs the snapshots need are in no index object (the first: "
+                            + unindexed.get(0) + ")" + REINDEX);
+            unindexed.forEach(blob -> mark(blob, notIndexed));
+        }
         Map<String, Found> packProblems = new HashMap<>();
         Map<String, Long> ends = index.packEnds();
         for (Map.Entry<String, Integer> use : neededPerPack.entrySet()) {
