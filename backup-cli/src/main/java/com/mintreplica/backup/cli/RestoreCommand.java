@@ -42,7 +42,8 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--include", paramLabel = "PATH", description = "Restore only this entry path and what is below it (repeatable).")
     List<String> includes = new ArrayList<>();
 
-    @Option(names = "--mirror", description = "Delete what lies under the snapshot's directories but is not in the snapshot.")
+    @Option(names = "--mirror", description = "Delete what lies under the snapshot's directories but is not in the"
+            + " snapshot, except what the backup's own --exclude and --include patterns kept out of it (-v names each).")
     boolean mirror;
 
     @Option(names = "--no-sparse", description = "Write every byte of a file; by default blocks of zeros become holes,"

@@ -338,6 +338,61 @@ class DirectoryBackupTest {
         }
     }
 
+    /**
+     * The explorers' case: a job that excludes its logs and caches, restored in place with --mirror, deleted them.
+     * The snapshot now records the backup's patterns and a mirror leaves what they kept out alone.
+     */
+    @Test
+    void mirror_keeps_what_the_backups_own_excludes_and_includes_left_out() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("cache/deep"));
+        Files.writeString(tree.resolve("app.conf"), "conf");
+        Files.writeString(tree.resolve("app.log"), "precious log");
+        Files.writeString(tree.resolve("cache/deep/big.bin"), "c");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Snapshot s = Backup.pipeline().source(DirectorySource.builder().root(tree).exclude("*.log").exclude("cache").build())
+                    .to(repo).build().run().snapshot();
+            assertThat(s.facts(("fs.exclude."))).containsValues("*.log", "cache");
+            Files.writeString(tree.resolve("app.conf"), "broken");
+            Files.writeString(tree.resolve("stray.tmp"), "not in the snapshot");
+            Files.createDirectories(tree.resolve("new-dir/sub"));
+            Files.writeString(tree.resolve("new-dir/sub/x"), "x");
+            Files.writeString(tree.resolve("new-dir/sub/keep.log"), "a log in a directory the snapshot lacks");
+            Files.createDirectories(tree.resolve("gone/sub"));
+            Files.writeString(tree.resolve("gone/sub/y"), "y");
+
+            // in place, as the explorers did (the original locations)
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.original().mirror(true)).run();
+            assertThat(tree.resolve("app.conf")).hasContent("conf");
+            assertThat(tree.resolve("app.log")).as("excluded by the backup: kept").hasContent("precious log");
+            assertThat(tree.resolve("cache/deep/big.bin")).as("an excluded directory and all below it").hasContent("c");
+            assertThat(tree.resolve("stray.tmp")).doesNotExist();
+            assertThat(tree.resolve("gone")).doesNotExist();
+            assertThat(tree.resolve("new-dir/sub/x")).doesNotExist();
+            assertThat(tree.resolve("new-dir/sub/keep.log")).as("kept, and the directories holding it").exists();
+
+            // into another directory: the patterns match the entries' original paths
+            Path restore = temp.resolve("r");
+            Path restoredTree = Trees.restoredRoot(restore, tree);
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            Files.writeString(restoredTree.resolve("other.log"), "l");
+            Files.writeString(restoredTree.resolve("other.txt"), "t");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore).mirror(true)).run();
+            assertThat(restoredTree.resolve("other.log")).exists();
+            assertThat(restoredTree.resolve("other.txt")).doesNotExist();
+
+            // includes: what none of them takes in stays; what one takes in, and is not in the snapshot, goes
+            Snapshot only = Backup.pipeline().source(DirectorySource.builder().root(tree).include("*.conf").build())
+                    .to(repo).build().run().snapshot();
+            Files.writeString(tree.resolve("extra.conf"), "not in the snapshot, but a backup now would take it");
+            repo.restore(SnapshotSelector.id(only.id())).to(DirectoryTarget.original().mirror(true)).run();
+            assertThat(tree.resolve("extra.conf")).doesNotExist();
+            assertThat(tree.resolve("app.log")).exists();
+            assertThat(tree.resolve("cache/deep/big.bin")).exists();
+            assertThat(tree.resolve("app.conf")).hasContent("conf");
+        }
+    }
+
     @Test
     void a_partial_restore_restores_only_the_chosen_paths() throws Exception {
         Path tree = temp.resolve("t");

@@ -21,7 +21,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.PathMatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,8 +42,8 @@ import java.util.TreeMap;
  * bytes, never rebuilt from a string, so names that the JVM's locale cannot decode are read as well as any.
  */
 public final class TreeReader implements SourceReader {
-    private final List<PathMatcher> includes;
-    private final List<PathMatcher> excludes;
+    private final Globs includes;
+    private final Globs excludes;
     private final BackupContext context;
     private final Iterator<Path> rootIterator;
     /**
@@ -107,9 +106,16 @@ public final class TreeReader implements SourceReader {
     }
 
     public TreeReader(List<Path> roots, List<String> includes, List<String> excludes, BackupContext context) {
-        this.includes = includes.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
-        this.excludes = excludes.stream().map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g)).toList();
+        this.includes = Globs.of(includes);
+        this.excludes = Globs.of(excludes);
         this.context = context;
+        // The snapshot keeps its rules: a restore with --mirror leaves alone what they kept out of it.
+        for (int i = 0; i < excludes.size(); i++) {
+            facts.put(Globs.EXCLUDE_FACT + i, excludes.get(i));
+        }
+        for (int i = 0; i < includes.size(); i++) {
+            facts.put(Globs.INCLUDE_FACT + i, includes.get(i));
+        }
         List<Path> absolute = new ArrayList<>();
         for (Path root : roots) {
             checkRoot(root);
@@ -489,24 +495,11 @@ public final class TreeReader implements SourceReader {
     }
 
     private boolean isExcluded(Path path) {
-        return !excludes.isEmpty() && matches(excludes, path);
+        return excludes.matches(path, currentRoot);
     }
 
     private boolean matchesInclude(Path path) {
-        return matches(includes, path);
-    }
-
-    private boolean matches(List<PathMatcher> matchers, Path path) {
-        Path name = path.getFileName();
-        Path relative = currentRoot.getParent() == null ? path : currentRoot.getParent().relativize(path);
-        Path belowRoot = path.startsWith(currentRoot) && !path.equals(currentRoot) ? currentRoot.relativize(path) : null;
-        for (PathMatcher m : matchers) {
-            if ((name != null && m.matches(name)) || m.matches(path) || m.matches(relative)
-                    || (belowRoot != null && m.matches(belowRoot))) {
-                return true;
-            }
-        }
-        return false;
+        return includes.matches(path, currentRoot);
     }
 
     private Entry entry(Node node, String path, FileAttributes a, EntryType type, String linkTarget) {

@@ -864,33 +864,107 @@ public final class TreeWriter {
         warnings.summarize();
     }
 
-    /** Deletes what lies under the snapshot's roots (and within the selection) but is not in the snapshot. */
+    /**
+     * Deletes what lies under the snapshot's roots (and within the selection) but is not in the snapshot, except what
+     * the backup's own rules kept out of it (its exclude patterns, and with include patterns what none of them took
+     * in): those were never meant to be in the snapshot, and rsync's {@code --delete} and restic's
+     * {@code restore --delete} leave what their excludes match alone too. A directory that is not in the snapshot is
+     * emptied of the rest and removed unless something kept is left in it. Each deletion and each kept entry is logged
+     * (information: the CLI's {@code -v}), and the count of deletions once.
+     */
     private void deleteExtras() throws IOException {
+        Globs excludes = Globs.of(context.snapshot().facts(Globs.EXCLUDE_FACT).values());
+        Globs includes = Globs.of(context.snapshot().facts(Globs.INCLUDE_FACT).values());
+        int[] deleted = {0};
+        int[] kept = {0};
         for (String root : context.snapshot().facts("fs.root.").values()) {
             Path rootPath = root.equals("/") ? base : toPath(root);
             if (!Files.isDirectory(rootPath, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
+            // The rules match the entries' original paths, wherever this restore writes them.
+            Path originalRoot = backedUpAt(rootPath);
+            java.util.ArrayDeque<Boolean> included = new java.util.ArrayDeque<>();
+            Set<Path> extraDirectories = new HashSet<>();
             Files.walkFileTree(rootPath, new SimpleFileVisitor<>() {
+                /** Whether the backup's rules kept {@code path} out of the snapshot; logs it when they did. */
+                private boolean keptOut(Path path) {
+                    Path was = backedUpAt(path);
+                    boolean parentIncluded = included.isEmpty() ? includes.isEmpty() : included.peek();
+                    if (excludes.matches(was, originalRoot)) {
+                        return keep(path, "the backup excluded it");
+                    }
+                    if (!parentIncluded && !includes.matches(was, originalRoot)) {
+                        return keep(path, "the backup's include patterns do not take it in");
+                    }
+                    return false;
+                }
+
+                private boolean keep(Path path, String why) {
+                    if (isExtra(relative(path))) {
+                        kept[0]++;
+                        LOG.info("kept {}: not in the snapshot, but {}", path, why);
+                    }
+                    return true;
+                }
+
                 @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    String p = relative(dir);
-                    if (!dir.equals(rootPath) && isExtra(p)) {
-                        deleteTree(dir);
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    if (dir.equals(rootPath)) {
+                        included.push(includes.isEmpty() || includes.matches(originalRoot, originalRoot));
+                        return FileVisitResult.CONTINUE;
+                    }
+                    boolean parentIncluded = included.peek();
+                    if (excludes.matches(backedUpAt(dir), originalRoot)) {
+                        keep(dir, "the backup excluded it");
                         return FileVisitResult.SKIP_SUBTREE;
                     }
+                    boolean in = parentIncluded || includes.matches(backedUpAt(dir), originalRoot);
+                    if (in && isExtra(relative(dir))) {
+                        extraDirectories.add(dir);
+                    }
+                    included.push(in);
                     return FileVisitResult.CONTINUE;
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    if (isExtra(relative(file))) {
+                    if (isExtra(relative(file)) && !keptOut(file)) {
                         Files.delete(file);
+                        deleted[0]++;
+                        LOG.info("deleted {}: not in the snapshot", file);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException failed) throws IOException {
+                    if (failed != null) {
+                        throw failed;
+                    }
+                    included.pop();
+                    if (extraDirectories.remove(dir)) {
+                        try {
+                            Files.delete(dir);
+                            deleted[0]++;
+                            LOG.info("deleted {}: not in the snapshot", dir);
+                        } catch (DirectoryNotEmptyException holdsKept) {
+                            LOG.info("kept {}: not in the snapshot, but it holds what the backup's rules kept out", dir);
+                        }
                     }
                     return FileVisitResult.CONTINUE;
                 }
             });
         }
+        if (deleted[0] > 0 || kept[0] > 0) {
+            LOG.info("--mirror deleted {} entr{} not in the snapshot{}", deleted[0], deleted[0] == 1 ? "y" : "ies",
+                    kept[0] == 0 ? "" : " and kept " + kept[0] + " that the backup's rules left out of it");
+        }
+    }
+
+    /** Where {@code path}, below the base, was when it was backed up. */
+    private Path backedUpAt(Path path) {
+        return original ? path : Path.of("/").resolve(base.relativize(path));
     }
 
     private boolean isExtra(String entryPath) {
