@@ -82,8 +82,16 @@ class CliPermissionsIT {
     }
 
     private static Run cli(String... args) throws Exception {
+        return cli(java.util.Map.of(), args);
+    }
+
+    private static Run cli(java.util.Map<String, String> env, String... args) throws Exception {
         assertThat(JAR).as("the packaged CLI (this IT runs after package)").exists();
         List<String> command = new ArrayList<>(asOtherUser());
+        if (!env.isEmpty()) {
+            command.add("env");
+            env.forEach((k, v) -> command.add(k + "=" + v));
+        }
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -132,5 +140,41 @@ class CliPermissionsIT {
         Run list = cli("list", "--repo", repo.toString());
         assertThat(list.code()).as(list.output()).isEqualTo(2);
         assertThat(list.output()).contains(repo.resolve("config") + ": permission denied").doesNotContain("\tat ");
+    }
+
+    /**
+     * The explorers' F20: a user's own read-only (0500) directory, restored once, made the second restore fail with
+     * "permission denied" (the restore could not put its files into it). The user may open their own directory, and
+     * the restore does so and puts the snapshot's mode back at the end, as tar and restic do.
+     */
+    @Test
+    void a_user_restores_again_over_their_own_read_only_directories() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path readOnly = Files.createDirectories(home.resolve("src/ro"));
+        Files.writeString(readOnly.resolve("f"), "x\n");
+        Files.createDirectories(home.resolve("t"));
+        if (!asOtherUser().isEmpty()) {
+            java.nio.file.attribute.UserPrincipal nobody = home.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName("nobody");
+            try (Stream<Path> s = Files.walk(home)) {
+                for (Path p : s.toList()) {
+                    Files.setOwner(p, nobody);
+                }
+            }
+        }
+        Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-x------"));
+        java.util.Map<String, String> env = java.util.Map.of("XDG_CACHE_HOME", home.resolve("cache").toString());
+        String repo = home.resolve("repo").toString();
+        assertThat(cli(env, "init", "-q", "--repo", repo).code()).isZero();
+        Run backup = cli(env, "backup", "-q", "--repo", repo, home.resolve("src").toString());
+        assertThat(backup.code()).as(backup.output()).isZero();
+        Path target = home.resolve("t");
+        Path restored = target.resolve(readOnly.toString().substring(1));
+        for (int i = 1; i <= 2; i++) {
+            Run restore = cli(env, "restore", "-q", "--repo", repo, "latest", "--target", target.toString());
+            assertThat(restore.code()).as("restore " + i + ": " + restore.output()).isZero();
+            assertThat(restored.resolve("f")).hasContent("x\n");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored))).isEqualTo("r-x------");
+        }
     }
 }

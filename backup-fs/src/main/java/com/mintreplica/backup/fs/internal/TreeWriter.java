@@ -284,10 +284,27 @@ public final class TreeWriter {
             freshDirectories.add(dest);
         } else if (Files.isSymbolicLink(dest) || !Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
             Files.delete(dest);
+        } else if (!Files.isWritable(dest) || !Files.isExecutable(dest)) {
+            openToOwner(dest);
         }
         Files.createDirectories(dest);
         readyDirectories.add(dest);
         directories.add(new DirectoryMeta(dest, entry));
+    }
+
+    /**
+     * An existing directory of the snapshot that this user may not write into: when it is theirs (their own 0500
+     * directory, restored once already), they may give themselves rwx, as restic and tar do; the snapshot's mode is
+     * put back with the rest of its metadata at the end (or when the restore fails). Not theirs: left as it is, and
+     * writing below it says "permission denied" with the path.
+     */
+    private static void openToOwner(Path directory) {
+        try {
+            int mode = (Integer) Files.getAttribute(directory, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(directory, "unix:mode", (mode & 07777) | 0700, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException notOurs) {
+            LOG.debug("cannot open {} to its owner: {}", directory, notOurs.toString());
+        }
     }
 
     private void writeFile(Path dest, Entry entry, InputStream content) throws IOException {
