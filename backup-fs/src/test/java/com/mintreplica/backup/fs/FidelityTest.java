@@ -229,6 +229,39 @@ class FidelityTest {
                 .isEmpty();
     }
 
+    /**
+     * The explorers' F21: files are replaced, so they came back exact, but a directory already in the target kept the
+     * user attributes and ACL entries the snapshot does not have (an access ACL granting another user stayed).
+     */
+    @Test
+    void a_restore_over_existing_directories_removes_the_attributes_and_acls_the_snapshot_lacks() throws Exception {
+        assumeTrue(TreeFacts.canReadXattrs(), "setfacl/getfattr (Debian's acl and attr packages) are needed");
+        Path tree = Files.createDirectories(temp.resolve("src/d/sub"));
+        Files.writeString(tree.resolve("deep"), "y");
+        Path root = temp.resolve("src");
+        assumeTrue(run("setfattr", "-n", "user.kept", "-v", "1", root.resolve("d").toString()) == 0,
+                "the temporary directory's file system holds no user attributes");
+        Path restore = temp.resolve("restore");
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")))) {
+            Backup.pipeline().source(DirectorySource.of(root)).to(repo).build().run();
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            Path restored = Trees.restoredRoot(restore, root);
+            assumeTrue(run("setfacl", "-m", "u:nobody:rwx", restored.resolve("d/sub").toString()) == 0,
+                    "the temporary directory's file system holds no ACLs");
+            assertThat(run("setfattr", "-n", "user.stale", "-v", "1", restored.resolve("d").toString())).isZero();
+            assertThat(TreeFacts.differences(restorable(root), restorable(restored), TreeFacts.ATTRIBUTES)).isNotEmpty();
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            assertThat(TreeFacts.differences(restorable(root), restorable(restored), TreeFacts.ATTRIBUTES)).isEmpty();
+            assertThat(restorable(restored).get("d").get("xattrs")).contains("user.kept");
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
     /** Runs {@link ForkedFs} in a JVM with only {@code env} as its environment (so LANG is unset unless given). */
     private String fork(Map<String, String> env, List<String> jvmOptions, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));

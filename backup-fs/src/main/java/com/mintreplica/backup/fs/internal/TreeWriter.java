@@ -694,6 +694,9 @@ public final class TreeWriter {
                 }
             }
         }
+        if (!createdHere && entry.type() == EntryType.DIRECTORY && posix.isPresent()) {
+            removeStaleXattrs(path, bytes, entry);
+        }
         applyOwner(path, entry, false, createdHere);
         if (entry.mode().isPresent() && !modeSet) {
             FileAttributes.setMode(path, entry.mode().getAsInt());
@@ -706,6 +709,33 @@ public final class TreeWriter {
             } else if (entry.type() == EntryType.REGULAR || entry.type() == EntryType.DIRECTORY) {
                 Files.getFileAttributeView(path, BasicFileAttributeView.class)
                         .setTimes(entry.modified().map(FileTime::from).orElse(null), entry.accessed().map(FileTime::from).orElse(null), null);
+            }
+        }
+    }
+
+    /**
+     * Removes from a directory that was there before the restore the user attributes and POSIX ACLs its entry does
+     * not have: files are replaced, so they come back exact, and a kept directory must too (an access ACL granting
+     * another user stayed on it). {@code security.*} (SELinux labels) and {@code trusted.*} (overlayfs' own) belong to
+     * the system the directory is on and stay.
+     */
+    private void removeStaleXattrs(Path path, byte[] bytes, Entry entry) {
+        List<ExtendedAttribute> present;
+        try {
+            present = posix.get().xattrs(bytes);
+        } catch (Posix.NativeException e) {
+            return;   // a file system without attributes has none to remove
+        }
+        for (ExtendedAttribute x : present) {
+            if ((x.isAcl() || x.namespace().equals("user"))
+                    && entry.xattrs().stream().noneMatch(kept -> kept.name().equals(x.name()))) {
+                try {
+                    posix.get().removeXattr(bytes, x.name());
+                } catch (Posix.NativeException e) {
+                    warnings.warn(x.isAcl() ? "acl-stale" : "xattr-stale", entry.path(), (x.isAcl() ? "a POSIX ACL"
+                            : "the extended attribute " + x.name()) + " the snapshot does not have cannot be removed ("
+                            + e.getMessage() + ")");
+                }
             }
         }
     }
