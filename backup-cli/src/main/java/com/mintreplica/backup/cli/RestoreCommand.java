@@ -50,6 +50,10 @@ final class RestoreCommand implements Callable<Integer> {
             + " so sparse files come back sparse.")
     boolean noSparse;
 
+    @Option(names = "--numeric-owner", description = "As root: give entries their stored user and group ids, as restic"
+            + " does (for a container's or another machine's files); by default a stored name's id on this machine wins.")
+    boolean numericOwner;
+
     @Option(names = "--target-database", paramLabel = "NAME", description = "Restore a database snapshot into this database name.")
     String targetDatabase;
 
@@ -138,6 +142,9 @@ final class RestoreCommand implements Callable<Integer> {
             if (noSparse) {
                 targetOptions.put("sparse", "false");
             }
+            if (numericOwner) {
+                targetOptions.put("numeric-owner", "true");
+            }
             if (targetDatabase != null) {
                 targetOptions.put("target-database", targetDatabase);
             }
@@ -169,9 +176,9 @@ final class RestoreCommand implements Callable<Integer> {
             throw new InvalidInputException("--to-time, --to-lsn, --to-name and --to-xid restore a PostgreSQL cluster:"
                     + " give the new data directory with --target-dir");
         }
-        if (target != null || !includes.isEmpty() || mirror || targetDatabase != null || !options.isEmpty()) {
+        if (target != null || !includes.isEmpty() || mirror || numericOwner || targetDatabase != null || !options.isEmpty()) {
             throw new InvalidInputException("--target-dir restores a whole PostgreSQL data directory: --target,"
-                    + " --include, --mirror, --target-database and --option do not apply");
+                    + " --include, --mirror, --numeric-owner, --target-database and --option do not apply");
         }
         Map<String, String> targetOptions = new LinkedHashMap<>();
         Optional.ofNullable(toTime).ifPresent(v -> targetOptions.put("to-time", v));

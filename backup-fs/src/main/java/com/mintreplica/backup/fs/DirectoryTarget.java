@@ -31,28 +31,30 @@ public final class DirectoryTarget implements RestoreTarget {
     private final Optional<Path> directory;
     private final boolean mirror;
     private final boolean sparse;
+    private final boolean numericOwners;
     private TreeWriter writer;
 
-    private DirectoryTarget(Optional<Path> directory, boolean mirror, boolean sparse) {
+    private DirectoryTarget(Optional<Path> directory, boolean mirror, boolean sparse, boolean numericOwners) {
         this.directory = directory;
         this.mirror = mirror;
         this.sparse = sparse;
+        this.numericOwners = numericOwners;
     }
 
     /** Restores under {@code directory}, which is created when missing. */
     public static DirectoryTarget to(Path directory) {
         Objects.requireNonNull(directory, "directory");
-        return new DirectoryTarget(Optional.of(directory.toAbsolutePath().normalize()), false, true);
+        return new DirectoryTarget(Optional.of(directory.toAbsolutePath().normalize()), false, true, false);
     }
 
     /** Restores every entry to its original absolute path. */
     public static DirectoryTarget original() {
-        return new DirectoryTarget(Optional.empty(), false, true);
+        return new DirectoryTarget(Optional.empty(), false, true, false);
     }
 
     /** A copy of this target that deletes what the snapshot does not have (within its roots). */
     public DirectoryTarget mirror(boolean value) {
-        return new DirectoryTarget(directory, value, sparse);
+        return new DirectoryTarget(directory, value, sparse, numericOwners);
     }
 
     /**
@@ -61,7 +63,17 @@ public final class DirectoryTarget implements RestoreTarget {
      * that must have every block allocated).
      */
     public DirectoryTarget sparse(boolean value) {
-        return new DirectoryTarget(directory, mirror, value);
+        return new DirectoryTarget(directory, mirror, value, numericOwners);
+    }
+
+    /**
+     * A copy of this target that gives restored entries (as root) their stored user and group ids ({@code true},
+     * restic's and {@code tar --numeric-owner}'s way: for a container's or another machine's file system, whose names
+     * mean other ids here) instead of the ids the stored names have on this machine ({@code false}, the default, tar's
+     * way; an id is used when its name is unknown here).
+     */
+    public DirectoryTarget numericOwners(boolean value) {
+        return new DirectoryTarget(directory, mirror, sparse, value);
     }
 
     /** The directory restored into; empty when restoring to the original locations. */
@@ -76,7 +88,7 @@ public final class DirectoryTarget implements RestoreTarget {
                     + context.snapshot().source().kind() + " source, not a directory tree: restore it to a "
                     + context.snapshot().source().kind() + " target");
         }
-        writer = new TreeWriter(directory.orElse(Path.of("/")), directory.isEmpty(), mirror, sparse, context);
+        writer = new TreeWriter(directory.orElse(Path.of("/")), directory.isEmpty(), mirror, sparse, numericOwners, context);
     }
 
     @Override
@@ -108,6 +120,6 @@ public final class DirectoryTarget implements RestoreTarget {
     @Override
     public String toString() {
         return "DirectoryTarget[" + directory.map(Path::toString).orElse("original locations") + (mirror ? ", mirror" : "")
-                + (sparse ? "" : ", not sparse") + "]";
+                + (sparse ? "" : ", not sparse") + (numericOwners ? ", numeric owners" : "") + "]";
     }
 }

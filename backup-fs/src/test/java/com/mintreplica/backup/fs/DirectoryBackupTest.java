@@ -412,6 +412,31 @@ class DirectoryBackupTest {
         }
     }
 
+    /**
+     * The explorers' F17: a file of uid 3001 named "mbtestu" on the backed-up machine came back with this machine's
+     * id for that name. By default names win (tar's rule); {@code numericOwners(true)} restores the stored ids
+     * (restic's, {@code tar --numeric-owner}), for a container's or another machine's file system.
+     */
+    @Test
+    void numeric_owners_restore_the_stored_ids_where_names_would_map_to_other_ones() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid")),
+                "only root restores owners");
+        // "root" stands for a name this machine maps to another id than the backed-up machine did
+        Entry file = Entry.regular("data/f").size(6).uid(3001).gid(3002).owner("root").group("root").build();
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(entries(Entry.directory("data").build(), file)).to(repo).build().run();
+            Path byName = temp.resolve("by-name");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(byName)).run();
+            assertThat(Files.getAttribute(byName.resolve("data/f"), "unix:uid")).isEqualTo(0);
+            assertThat(Files.getAttribute(byName.resolve("data/f"), "unix:gid")).isEqualTo(0);
+            Path byId = temp.resolve("by-id");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(byId).numericOwners(true)).run();
+            assertThat(Files.getAttribute(byId.resolve("data/f"), "unix:uid")).isEqualTo(3001);
+            assertThat(Files.getAttribute(byId.resolve("data/f"), "unix:gid")).isEqualTo(3002);
+            assertThat(byId.resolve("data/f")).hasContent("owned\n");
+        }
+    }
+
     /** A source that yields exactly the entries given, to play a hostile snapshot. */
     private static Source entries(Entry... entries) {
         return new Source() {

@@ -60,8 +60,11 @@ public final class FsSourceProvider implements SourceProvider {
                 target = target.mirror(Boolean.parseBoolean(o.getValue()));
             } else if (o.getKey().equals("sparse")) {
                 target = target.sparse(Boolean.parseBoolean(o.getValue()));
+            } else if (o.getKey().equals("numeric-owner")) {
+                target = target.numericOwners(Boolean.parseBoolean(o.getValue()));
             } else {
-                throw new InvalidInputException("unknown option '" + o.getKey() + "' for a directory target: use mirror or sparse");
+                throw new InvalidInputException("unknown option '" + o.getKey() + "' for a directory target: use mirror,"
+                        + " sparse or numeric-owner");
             }
         }
         return target;

@@ -45,6 +45,8 @@ public final class TreeWriter {
     private final byte[] baseBytes;
     private final boolean original;
     private final boolean mirror;
+    /** Owners by their stored ids, not by their names' ids on this machine (tar's --numeric-owner). */
+    private final boolean numericOwners;
     private final boolean sparse;
     private final Optional<Posix> posix = Posix.get();
     private final RestoreWarnings warnings = new RestoreWarnings();
@@ -96,8 +98,10 @@ public final class TreeWriter {
     private record DirectoryMeta(Path path, Entry entry) {
     }
 
-    public TreeWriter(Path base, boolean original, boolean mirror, boolean sparse, RestoreContext context) throws IOException {
+    public TreeWriter(Path base, boolean original, boolean mirror, boolean sparse, boolean numericOwners,
+                      RestoreContext context) throws IOException {
         this.base = base;
+        this.numericOwners = numericOwners;
         this.baseBytes = PathBytes.of(base);
         this.original = original;
         this.mirror = mirror;
@@ -827,8 +831,10 @@ public final class TreeWriter {
         }
         LinkOption[] options = noFollow ? new LinkOption[] {LinkOption.NOFOLLOW_LINKS} : new LinkOption[0];
         try {
-            Optional<UserPrincipal> user = entry.owner().flatMap(name -> users.computeIfAbsent(name, this::lookupUser));
-            Optional<GroupPrincipal> group = entry.group().flatMap(name -> groups.computeIfAbsent(name, this::lookupGroup));
+            Optional<UserPrincipal> user = numericOwners && entry.uid().isPresent() ? Optional.empty()
+                    : entry.owner().flatMap(name -> users.computeIfAbsent(name, this::lookupUser));
+            Optional<GroupPrincipal> group = numericOwners && entry.gid().isPresent() ? Optional.empty()
+                    : entry.group().flatMap(name -> groups.computeIfAbsent(name, this::lookupGroup));
             PosixFileAttributeView view = null;
             if (user.isPresent()) {
                 view = Files.getFileAttributeView(path, PosixFileAttributeView.class, options);
@@ -868,6 +874,10 @@ public final class TreeWriter {
             } catch (IOException | RuntimeException e) {
                 return false;
             }
+        }
+        if (numericOwners && entry.uid().isPresent() && entry.gid().isPresent()) {
+            return String.valueOf(entry.uid().getAsInt()).equals(created[0])
+                    && String.valueOf(entry.gid().getAsInt()).equals(created[1]);
         }
         boolean user = entry.owner().isPresent() ? entry.owner().get().equals(created[2])
                 : entry.uid().isPresent() && String.valueOf(entry.uid().getAsInt()).equals(created[0]);
