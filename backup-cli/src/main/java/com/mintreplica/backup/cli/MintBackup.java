@@ -337,7 +337,10 @@ public final class MintBackup implements Callable<Integer> {
         setIfAbsent("org.slf4j.simpleLogger.log.com.mintreplica", level);
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
-        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
+        // Without --debug a warning is "WARN PATH: what": the logger's name ("WARN TreeWriter - ...") says nothing
+        // to an operator. (slf4j-simple 2.0.17 reads warnLevelString but no longer uses it, so "WARN" it stays.)
+        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", debug ? "true" : "false");
+        setIfAbsent("org.slf4j.simpleLogger.showLogName", debug ? "true" : "false");
         Class<?> command = commandNamed(args);
         if (!debug && command == BackupCommand.class) {
             // `backup` prints each warning of the run itself, once, after the progress line is gone.

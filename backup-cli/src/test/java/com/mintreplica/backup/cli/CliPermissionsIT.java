@@ -177,4 +177,29 @@ class CliPermissionsIT {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored))).isEqualTo("r-x------");
         }
     }
+
+    /**
+     * A restore's warning is "WARN PATH: what", as an operator reads it: the logger's name (it was
+     * "WARN TreeWriter - PATH: ...") said nothing to them. Root backs up a trusted.* attribute, which a user's restore
+     * cannot set.
+     */
+    @Test
+    void a_restore_warning_names_the_entry_and_no_logger() throws Exception {
+        assumeTrue(root() && !asOtherUser().isEmpty(), "needs root (to set a trusted.* attribute) and a user to restore as");
+        Path file = Files.writeString(Files.createDirectories(dir.resolve("src")).resolve("f"), "x\n");
+        Process set = new ProcessBuilder("setfattr", "-n", "trusted.mint", "-v", "1", file.toString()).redirectErrorStream(true).start();
+        set.getInputStream().readAllBytes();
+        assumeTrue(set.waitFor() == 0, "setfattr (Debian's attr package) and a file system with trusted.* attributes");
+        Path repo = dir.resolve("repo");
+        assertThat(Cli.run("init", "-q", "--repo", repo.toString()).code()).isZero();
+        assertThat(Cli.run("backup", "-q", "--repo", repo.toString(), file.getParent().toString()).code()).isZero();
+        chmod(repo, "rwxrwxrwx", "rw-rw-rw-");
+        Path target = Files.createDirectories(dir.resolve("t"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Run restore = cli(java.util.Map.of("XDG_CACHE_HOME", target.resolve(".cache").toString()), "restore", "-q",
+                "--repo", repo.toString(), "latest", "--target", target.toString());
+        assertThat(restore.code()).as(restore.output()).isZero();
+        assertThat(restore.output()).contains("WARN " + file.toString().substring(1) + ": extended attributes of the"
+                + " trusted namespace are restored only when running as root").doesNotContain("TreeWriter");
+    }
 }
