@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -219,6 +220,14 @@ class TreeRepairTest {
             assertThat(copy.snapshot().stats().entries()).isEqualTo(repo.entries(copy.snapshot()).size());
             assertThat(repo.verify(SnapshotSelector.id(three), true).problems()).isEmpty();
             assertThat(restore(repo, one.id())).isEqualTo(files(base()));
+
+            // Run again, now with forget (the explorers' order): the copy made before is the replacement, and no
+            // second, identical one is written for retention to count.
+            SnapshotRepairReport again = repo.repairSnapshots(List.of(), false, true);
+            assertThat(again.repaired()).extracting(SnapshotRepairReport.Repaired::replacement)
+                    .containsExactly(Optional.of(three));
+            assertThat(again.forgotten()).containsExactly(two.id());
+            assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactlyInAnyOrder(one.id(), three);
         }
     }
 

@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -314,6 +315,15 @@ public final class RepairRun {
                 objects.add(o.name());
             }
             List<String> chosen = ids.isEmpty() ? store.snapshotIds() : ids;
+            // A snapshot repaired by an earlier run keeps its copy: a second run (say, with --forget after one
+            // without) wrote another, identical one, which retention then counted as a snapshot of its own.
+            Map<String, String> repairedBefore = new HashMap<>();
+            for (Snapshot s : store.listSnapshots().snapshots()) {
+                String of = s.facts().get("repair.of");
+                if (of != null) {
+                    repairedBefore.put(of, s.id());
+                }
+            }
             List<SnapshotRepairReport.Repaired> repaired = new ArrayList<>();
             List<String> intact = new ArrayList<>();
             List<DamagedSnapshot> unreadable = new ArrayList<>();
@@ -360,8 +370,14 @@ public final class RepairRun {
                         intact.add(id);
                         continue;
                     }
-                    Optional<String> replacement = Optional.empty();
-                    if (!dryRun) {
+                    Optional<String> replacement = Optional.ofNullable(repairedBefore.get(id));
+                    if (replacement.isPresent()) {
+                        LOG.info("snapshot {} of {} was repaired before, as {}", id, store.location(), replacement.get());
+                        if (forget && !dryRun) {
+                            lock.checkLease();
+                            store.delete(name);
+                        }
+                    } else if (!dryRun) {
                         Snapshot copy = repairedSnapshot(manifest.snapshot(), trees.lost, trees.entries, trees.bytes);
                         lock.check();
                         trees.store(store); // the new trees, in tree packs, and their index: before the snapshot
@@ -395,8 +411,14 @@ public final class RepairRun {
                     intact.add(id);
                     continue;
                 }
-                Optional<String> replacement = Optional.empty();
-                if (!dryRun) {
+                Optional<String> replacement = Optional.ofNullable(repairedBefore.get(id));
+                if (replacement.isPresent()) {
+                    LOG.info("snapshot {} of {} was repaired before, as {}", id, store.location(), replacement.get());
+                    if (forget && !dryRun) {
+                        lock.checkLease();
+                        store.delete(name);
+                    }
+                } else if (!dryRun) {
                     Manifest copy = repairedManifest(manifest, kept, lost);
                     lock.check();
                     store.writeManifest(copy);
