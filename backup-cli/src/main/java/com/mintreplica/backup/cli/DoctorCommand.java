@@ -32,6 +32,7 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         JobsConfig cfg = JobsSupport.load(config);
         Doctor.Builder b = Doctor.builder(cfg).environment(root.env).host(JobsSupport.host());
+        RepositoryOptions.envCacheDirectory(root).ifPresent(b::cacheDirectory);
         if (tempDir != null) {
             b.tempDir(tempDir);
         }

@@ -79,6 +79,8 @@ public final class Doctor {
 
     private final JobsConfig config;
     private final JobRunner jobs;
+    /** What the jobs' runner recorded of the repositories at each location (its cache directory), read only. */
+    private final com.mintreplica.backup.jobs.internal.KnownLocations knownLocations;
     private final Clock clock;
     private final Map<String, String> environment;
     private final Path tempDir;
@@ -91,6 +93,7 @@ public final class Doctor {
         this.tempDir = b.tempDir;
         this.host = b.host;
         this.jobs = JobRunner.builder(config).clock(b.clock).environment(b.environment).host(b.host).build();
+        this.knownLocations = new com.mintreplica.backup.jobs.internal.KnownLocations(b.cache);
     }
 
     public static Builder builder(JobsConfig config) {
@@ -221,6 +224,11 @@ public final class Doctor {
             return;
         }
         try {
+            if (knownLocations.idAt(repository.location()).isPresent() && missing(sink)) {
+                // No probe object: writing one would make directories under an unmounted disk's mount point.
+                state(repository, sink, unlocked, latestSizes, out, redactor);
+                return;
+            }
             if (!probe(sink, subject, where, reach, out, redactor)) {
                 return;
             }
@@ -231,6 +239,15 @@ public final class Doctor {
             } catch (Exception ignored) {
                 // nothing to report: the checks are done
             }
+        }
+    }
+
+    /** Whether the store answers that there is no repository (an error is for the probe to report). */
+    private static boolean missing(Sink sink) {
+        try {
+            return !Repository.exists(sink);
+        } catch (RuntimeException unreachable) {
+            return false;
         }
     }
 
@@ -318,7 +335,14 @@ public final class Doctor {
         String where = Sinks.redact(repository.location());
         try {
             if (!Repository.exists(sink)) {
-                if (repository.create()) {
+                Optional<String> held = knownLocations.idAt(repository.location());
+                if (held.isPresent()) {
+                    out.add(Finding.problem("repository", subject, "there is no repository at " + where + ", but jobs"
+                            + " on this host wrote to the repository " + held.get() + " there before; runs fail"
+                            + " rather than create a new one", "if a backup disk or share should be mounted there, it"
+                            + " is not: mount it; if the repository is gone for good, `mint-backup init --repo " + where
+                            + "` makes a new one"));
+                } else if (repository.create()) {
                     // A warning, not "ok": the classic cause is a backup disk that is not mounted, and the first run
                     // would then make a new repository on the disk underneath.
                     out.add(Finding.warning("repository", subject, "there is no repository at " + where + " yet: the"
@@ -551,6 +575,7 @@ public final class Doctor {
         private Map<String, String> environment = Map.of();
         private Path tempDir = Path.of(System.getProperty("java.io.tmpdir"));
         private String host = "localhost";
+        private Optional<Path> cache = Optional.empty();
 
         private Builder(JobsConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -571,6 +596,15 @@ public final class Doctor {
         /** The temporary directory restores and drills use (default: {@code java.io.tmpdir}). */
         public Builder tempDir(Path value) {
             tempDir = Objects.requireNonNull(value, "tempDir");
+            return this;
+        }
+
+        /**
+         * The cache directory the jobs' runner is given ({@link JobRunner.Builder#cacheDirectory}): the doctor reads
+         * there which repository each location held, to name a missing one a problem, not a new one to create.
+         */
+        public Builder cacheDirectory(Path value) {
+            cache = Optional.of(Objects.requireNonNull(value, "cacheDirectory"));
             return this;
         }
 

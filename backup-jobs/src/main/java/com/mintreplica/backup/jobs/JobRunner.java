@@ -31,6 +31,7 @@ import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.config.RetentionConfig;
 import com.mintreplica.backup.jobs.config.SecretRef;
 import com.mintreplica.backup.jobs.config.SourceConfig;
+import com.mintreplica.backup.jobs.internal.KnownLocations;
 import com.mintreplica.backup.jobs.internal.Redactor;
 import com.mintreplica.backup.jobs.internal.Retentions;
 import java.io.IOException;
@@ -70,6 +71,8 @@ public final class JobRunner implements JobAction {
     private final String user;
     private final Optional<AuditLog> audit;
     private final Optional<java.nio.file.Path> cache;
+    /** The repository each location held when this host's jobs last opened it (in the cache directory, when given). */
+    private final KnownLocations knownLocations;
 
     private JobRunner(Builder b) {
         this.config = b.config;
@@ -79,6 +82,7 @@ public final class JobRunner implements JobAction {
         this.user = b.user;
         this.audit = config.audit().file().map(AuditLog::at);
         this.cache = b.cache;
+        this.knownLocations = new KnownLocations(b.cache);
     }
 
     public static Builder builder(JobsConfig config) {
@@ -271,6 +275,14 @@ public final class JobRunner implements JobAction {
         }
         Optional<RepositoryEncryption> unlock = repo.encryption().map(e -> encryption().unlockWith(secretKeys(e.unlock(), redactor)));
         if (!Repository.exists(sink)) {
+            Optional<String> held = knownLocations.idAt(repo.location());
+            if (held.isPresent()) {
+                // create: true is for a repository that never was, not for one whose disk is not mounted
+                throw new NotFoundException("there is no repository at " + Sinks.redact(repo.location()) + " (repositories."
+                        + repo.name() + "), but jobs on this host wrote to the repository " + held.get() + " there"
+                        + " before: if it is on a disk or share that is not mounted, mount it; nothing was created. If"
+                        + " it is gone for good, make a new one with `mint-backup init`");
+            }
             if (!repo.create()) {
                 throw new NotFoundException("there is no repository at " + Sinks.redact(repo.location()) + " (repositories."
                         + repo.name() + "): create it with `mint-backup init`, or set create: true");
@@ -283,12 +295,15 @@ public final class JobRunner implements JobAction {
                 audit(AuditRecord.builder(AuditOperation.INIT, started).repository(repo.location())
                         .detail(repo.encryption().isPresent() ? "encrypted to " + repo.encryption().get().recipients() : "not encrypted"), sink);
                 LOG.info("created the repository {} at {}", repo.name(), Sinks.redact(repo.location()));
+                knownLocations.remember(repo.location(), created.id());
                 return cached(created);
             } catch (ConflictException raced) {
                 // another replica created it first: open theirs
             }
         }
-        return cached(unlock.isPresent() ? Repository.open(sink, unlock.get()) : Repository.open(sink));
+        Repository opened = unlock.isPresent() ? Repository.open(sink, unlock.get()) : Repository.open(sink);
+        knownLocations.remember(repo.location(), opened.id());
+        return cached(opened);
     }
 
     /** {@code repository} with the reader's local cache, when this runner has one. */
@@ -461,6 +476,8 @@ public final class JobRunner implements JobAction {
          * A reader's local cache (snapshot summaries, index objects, tree packs; by repository id) for the repositories
          * this runner opens with reader keys, as the CLI keeps one: a copy out of a remote store then reads each tree
          * pack once, not one request per directory. Default: none (a library writes nowhere it was not told to).
+         * The runner also records there which repository each location held: a job never creates a new repository
+         * where one it wrote to before has gone missing (a backup disk that is not mounted), whatever {@code create}.
          */
         public Builder cacheDirectory(java.nio.file.Path value) {
             cache = Optional.of(Objects.requireNonNull(value, "cacheDirectory"));

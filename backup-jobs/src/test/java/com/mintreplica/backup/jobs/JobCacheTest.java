@@ -88,4 +88,60 @@ class JobCacheTest {
             assertThat(trees.filter(Files::isRegularFile).count()).isPositive();
         }
     }
+
+    /**
+     * {@code create} (true by default) made a new repository wherever the old one was missing: a backup disk that was
+     * not mounted got a new repository on the root file system, under the mount point, and the jobs went on "ok". A
+     * runner with a cache directory remembers the repository each location held; once jobs wrote there, a missing
+     * repository fails the run, creates nothing, and the doctor names it a problem.
+     */
+    @Test
+    void a_repository_the_jobs_wrote_to_is_not_made_again_when_its_disk_is_not_mounted() throws IOException {
+        Path data = Files.createDirectories(temp.resolve("data"));
+        Files.writeString(data.resolve("f.txt"), "file");
+        Path mountPoint = Files.createDirectories(temp.resolve("mnt/backup"));
+        Path location = mountPoint.resolve("repo");
+        JobsConfig config = JobsConfig.builder()
+                .repository(RepositoryConfig.of("primary", location.toString()))
+                .job(JobConfig.builder("files").source(SourceConfig.paths(data).build()).repository("primary").build())
+                .build();
+        Path cache = temp.resolve("cache");
+        JobResult first = JobRunner.builder(config).cacheDirectory(cache).build().run(config.job("files"), Instant.now());
+        assertThat(first.succeeded()).as(first.toString()).isTrue();
+        String id;
+        try (Repository r = Repository.open(location.toString())) {
+            id = r.id();
+        }
+
+        // "umount": the mount point is an empty directory again
+        Files.move(location, temp.resolve("unmounted-disk"));
+        JobResult unmounted = JobRunner.builder(config).cacheDirectory(cache).build().run(config.job("files"), Instant.now());
+        assertThat(unmounted.succeeded()).isFalse();
+        assertThat(unmounted.error().orElseThrow()).contains("there is no repository at " + location)
+                .contains("jobs on this host wrote to the repository " + id + " there before")
+                .contains("mount it; nothing was created");
+        assertThat(location).doesNotExist();
+        DoctorReport doctor = Doctor.builder(config).cacheDirectory(cache).build().run();
+        assertThat(doctor.toJson()).contains("wrote to the repository " + id + " there before");
+        assertThat(doctor.problems()).isNotEmpty();
+        assertThat(location).as("the doctor wrote no probe under the mount point either").doesNotExist();
+
+        // mounted again: the run goes on into the same repository
+        Files.move(temp.resolve("unmounted-disk"), location);
+        JobResult mounted = JobRunner.builder(config).cacheDirectory(cache).build().run(config.job("files"), Instant.now());
+        assertThat(mounted.succeeded()).as(mounted.toString()).isTrue();
+        try (Repository r = Repository.open(location.toString())) {
+            assertThat(r.id()).isEqualTo(id);
+            assertThat(r.snapshots()).hasSize(2);
+        }
+
+        // a runner without a record (a library that gave no cache directory) creates it, as create: true says
+        Path other = temp.resolve("other");
+        JobsConfig fresh = JobsConfig.builder()
+                .repository(RepositoryConfig.of("primary", other.toString()))
+                .job(JobConfig.builder("files").source(SourceConfig.paths(data).build()).repository("primary").build())
+                .build();
+        assertThat(JobRunner.builder(fresh).build().run(fresh.job("files"), Instant.now()).succeeded()).isTrue();
+        assertThat(other.resolve("config")).exists();
+    }
 }
