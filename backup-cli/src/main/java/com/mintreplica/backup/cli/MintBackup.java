@@ -346,6 +346,10 @@ public final class MintBackup implements Callable<Integer> {
             // `backup` prints each warning of the run itself, once, after the progress line is gone.
             setIfAbsent("org.slf4j.simpleLogger.log." + com.mintreplica.backup.core.BackupPipeline.WARNINGS_LOGGER, "off");
         }
+        if (!debug && (command == RunCommand.class || command == DaemonCommand.class)) {
+            // `run` and `daemon` print each failed run themselves, with its error: once.
+            setIfAbsent("org.slf4j.simpleLogger.log." + com.mintreplica.backup.jobs.JobRunner.FAILURES_LOGGER, "off");
+        }
         if (!debug) {
             // java.util.logging (and commons-logging, which finds it) print INFO and above to stderr by default.
             // Silenced when a library first uses it, not here: starting its LogManager (which looks for a

@@ -67,6 +67,10 @@ final class RunCommand implements Callable<Integer> {
                 if (!root.quiet && r.job().startsWith(com.mintreplica.backup.jobs.DrillRunner.SCHEDULED_PREFIX)) {
                     root.out.printf("job %s: drill passed, snapshot %s restored (%s) and removed in %s%n", r.job(),
                             r.snapshot().orElse("-"), Format.bytes(r.bytes()), Format.duration(r.duration()));
+                } else if (!root.quiet && r.job().startsWith(com.mintreplica.backup.jobs.JobRunner.PRUNE_PREFIX)) {
+                    // a prune's bytes are those it freed; rewriting the index can make that a little below zero
+                    root.out.printf("job %s: pruned, %s freed in %s%n", r.job(), Format.bytes(Math.max(0, r.bytes())),
+                            Format.duration(r.duration()));
                 } else if (!root.quiet) {
                     root.out.printf("job %s: snapshot %s, %s read in %s%s%n", r.job(), r.snapshot().orElse("-"),
                             Format.bytes(r.bytes()), Format.duration(r.duration()),

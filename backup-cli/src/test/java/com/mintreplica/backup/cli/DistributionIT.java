@@ -104,6 +104,39 @@ class DistributionIT {
         assertThat(logs.resolve("audit.jsonl")).isNotEmptyFile();
     }
 
+    /**
+     * What `run` prints, as the explorers read it: a failed job's error was said twice (the runner's log line and
+     * run's own), and a scheduled prune was printed as a backup ("snapshot -, -3 B read").
+     */
+    @Test
+    void run_says_a_failed_job_once_and_a_prune_as_a_prune() throws Exception {
+        Path home = unpack();
+        Path repo = temp.resolve("repo");
+        Path file = temp.resolve("jobs.yaml");
+        Files.writeString(file, """
+                repositories:
+                  primary:
+                    location: %s
+                    prune:
+                      schedule: "0 4 * * *"
+                jobs:
+                  etc:
+                    source:
+                      paths: [%s]
+                    repository: primary
+                    schedule: "0 * * * *"
+                """.formatted(repo, temp.resolve("no-such-directory")));
+        String mb = home.resolve("bin/mint-backup").toString();
+        Map<String, String> env = bareEnvironment(temp);
+        ok(List.of(mb, "init", "-q", "--repo", repo.toString()), env, temp);
+        Packages.Run failed = Packages.run(List.of(mb, "run", "--config", file.toString(), "--job", "etc", "--force"), env, temp);
+        assertThat(failed.code()).as(failed.out()).isEqualTo(1);
+        assertThat(failed.out().lines().filter(l -> l.contains("no-such-directory")).count()).as(failed.out()).isEqualTo(1);
+        assertThat(failed.out()).startsWith("job etc failed: ").doesNotContain("WARN");
+        String pruned = ok(List.of(mb, "run", "--config", file.toString(), "--job", "_prune-primary", "--force"), env, temp);
+        assertThat(pruned).matches("(?s)job _prune-primary: pruned, [0-9.]+ [KMG]?i?B freed in .*").doesNotContain("read in");
+    }
+
     private static String replace(String text, String what, String with) {
         assertThat(text).contains(what);
         return text.replace(what, with);

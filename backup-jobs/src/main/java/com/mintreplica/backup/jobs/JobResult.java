@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param finished when it ended
  * @param outcome how it ended
  * @param snapshot the snapshot it committed, if any
- * @param bytes content bytes read from the source
+ * @param bytes content bytes read from the source (a scheduled prune: the bytes it freed, which an index rewrite can
+ *              make slightly negative)
  * @param error what went wrong, when it failed or was skipped (a message that names no secret)
  * @param copies the repositories its snapshot was copied to
  */

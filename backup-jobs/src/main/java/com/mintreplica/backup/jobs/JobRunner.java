@@ -59,6 +59,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobRunner implements JobAction {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+    /**
+     * The logger a failed run is logged to, beside the {@link JobResult} that says it: a caller that shows results
+     * itself (the CLI's {@code run} and {@code daemon}) turns it off, so that no failure is said twice.
+     */
+    public static final String FAILURES_LOGGER = "com.mintreplica.backup.jobs.failures";
+    private static final org.slf4j.Logger FAILURES = org.slf4j.LoggerFactory.getLogger(FAILURES_LOGGER);
+
     /** Scheduled prunes run as jobs named {@code _prune-<repository>} (no job name starts with {@code _}). */
     public static final String PRUNE_PREFIX = "_prune-";
     /** How long a scheduled prune waits for running backups to release the repository. */
@@ -158,13 +165,13 @@ public final class JobRunner implements JobAction {
             }
         } catch (RuntimeException | IOException e) {
             String message = redactor.message(e);
-            LOG.warn("job {} failed: {}", job.name(), message);
+            FAILURES.warn("job {} failed: {}", job.name(), message);
             return new JobResult(job.name(), slot, host, started, clock.instant(), JobResult.Outcome.FAILED, snapshotId,
                     bytes, Optional.of(message), copied);
         }
         if (!copyErrors.isEmpty()) {
             String message = String.join("; ", copyErrors);
-            LOG.warn("job {}: {}", job.name(), message);
+            FAILURES.warn("job {}: {}", job.name(), message);
             return new JobResult(job.name(), slot, host, started, clock.instant(), JobResult.Outcome.FAILED, snapshotId,
                     bytes, Optional.of(message), copied);
         }
@@ -198,7 +205,7 @@ public final class JobRunner implements JobAction {
             }
         } catch (RuntimeException | IOException e) {
             String message = redactor.message(e);
-            LOG.warn("prune of {} failed: {}", repository.name(), message);
+            FAILURES.warn("prune of {} failed: {}", repository.name(), message);
             return new JobResult(name, slot, host, started, clock.instant(), JobResult.Outcome.FAILED, Optional.empty(), 0,
                     Optional.of(message), List.of());
         }
