@@ -120,6 +120,26 @@ class RepositoryLockTest {
         assertThat(locks()).isZero();
     }
 
+    /**
+     * The explorers' F10: each killed backup or copy left its lock, which later backups ignored but kept, so locks/
+     * filled until a prune (on S3 every lock check lists them all). Whoever finds such a lock now removes it.
+     */
+    @Test
+    void a_backup_removes_the_locks_of_killed_runs_on_this_host_and_leaves_a_live_ones() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        writeForeignLock("locks/ghost-1", gone.pid(), Instant.now());
+        writeForeignLock("locks/ghost-2", gone.pid(), Instant.now());
+        Process alive = new ProcessBuilder("sleep", "60").start();
+        try {
+            writeForeignLock("locks/alive", alive.pid(), Instant.now());
+            backup(repo, 4);
+            assertThat(locks()).as("the live process's lock stays").isEqualTo(1);
+        } finally {
+            alive.destroy();
+        }
+    }
+
     @Test
     void the_lock_of_a_live_process_holds_until_it_is_not_refreshed_for_thirty_minutes() throws Exception {
         Process alive = new ProcessBuilder("sleep", "60").start();
@@ -256,7 +276,6 @@ class RepositoryLockTest {
                 + "\",\"refreshed\":\"" + time + "\"}";
         byte[] sealed = Envelope.seal(repo.store().codec().encode(json.getBytes(StandardCharsets.UTF_8)));
         sink.put(name, new ByteArrayInputStream(sealed), sealed.length, ObjectKind.LOCK);
-        assertThat(RepositoryLock.list(repo.store())).extracting(RepositoryLock.Info::operation)
-                .isEqualTo(List.of("back up elsewhere"));
+        assertThat(RepositoryLock.list(repo.store())).extracting(RepositoryLock.Info::name).contains(name);
     }
 }

@@ -112,6 +112,11 @@ public final class RepositoryLock implements AutoCloseable {
             return self.sameScope(host, pidNamespace) && pid != self.pid() && ProcessHandle.of(pid).isEmpty();
         }
 
+        /** Whether a process of this host (and pid namespace) made the lock, and is gone. */
+        public boolean heldByDeadProcess(Identity self) {
+            return pid > 0 && self.sameScope(host, pidNamespace) && pid != self.pid() && ProcessHandle.of(pid).isEmpty();
+        }
+
         /** For messages: {@code prune on host db1 (pid 4711) since 2026-11-24T01:00:00Z}. */
         public String describe() {
             return (operation.isEmpty() ? (exclusive ? "an exclusive lock" : "a shared lock") : operation) + " on host "
@@ -148,6 +153,8 @@ public final class RepositoryLock implements AutoCloseable {
     private final Settings settings;
     private final Identity self;
     private final String name;
+    /** Locks of dead processes on this host that taking this lock removed (for the prune report). */
+    private final List<Info> removedDead = new ArrayList<>();
     private final Instant created;
     private ScheduledExecutorService refresher;
     /** The write session a shared lease holds (a writer's session key lives as long as it). */
@@ -204,6 +211,7 @@ public final class RepositoryLock implements AutoCloseable {
                                           Clock clock, Instant deadline, String name,
                                           com.mintreplica.backup.core.encryption.AccessControl.Session session,
                                           Watchdog watch) {
+        List<Info> dead = new ArrayList<>();
         while (true) {
             Instant now = clock.instant();
             write(store, name, kind, operation, self, now, now, true);
@@ -211,7 +219,13 @@ public final class RepositoryLock implements AutoCloseable {
             List<Info> conflicts = new ArrayList<>();
             try {
                 for (Info other : lock.others()) {
-                    if ((kind == Kind.EXCLUSIVE || other.exclusive())
+                    if (other.heldByDeadProcess(self)) {
+                        // A killed run on this host: its process is gone, so nothing holds the lock. Whoever finds
+                        // it removes it (only prune did, so locks/ filled with one per killed backup or copy).
+                        if (removeDead(store, other)) {
+                            dead.add(other);
+                        }
+                    } else if ((kind == Kind.EXCLUSIVE || other.exclusive())
                             && !other.isStale(clock.instant(), settings.staleAfter(), self)) {
                         conflicts.add(other);
                     }
@@ -221,6 +235,7 @@ public final class RepositoryLock implements AutoCloseable {
                 throw e;
             }
             if (conflicts.isEmpty()) {
+                lock.removedDead.addAll(dead);
                 lock.session = session;
                 lock.startRefreshing();
                 LOG.debug("{} lock {} taken on {} for {}", kind, name, store.location(), operation);
@@ -266,9 +281,13 @@ public final class RepositoryLock implements AutoCloseable {
         return out;
     }
 
-    /** Deletes the locks that are stale now; returns them. Only an exclusive holder should do this. */
+    /**
+     * Deletes the locks that are stale now; returns them, with the locks of dead processes on this host that taking
+     * this lock removed. Only an exclusive holder should do this.
+     */
     public List<Info> removeStale() {
-        List<Info> removed = new ArrayList<>();
+        List<Info> removed = new ArrayList<>(removedDead);
+        removedDead.clear();
         for (Info other : others()) {
             if (other.isStale(settings.clock().instant(), settings.staleAfter(), self)) {
                 store.delete(other.name());
@@ -277,6 +296,17 @@ public final class RepositoryLock implements AutoCloseable {
             }
         }
         return removed;
+    }
+
+    private static boolean removeDead(Store store, Info other) {
+        try {
+            store.delete(other.name());
+            LOG.info("removed the lock of {}: its process is gone", other.describe());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.debug("cannot remove the lock '{}' of a process that is gone: {}", other.name(), e.toString());
+            return false;
+        }
     }
 
     /** This lock's object name. */
@@ -476,6 +506,9 @@ public final class RepositoryLock implements AutoCloseable {
         return out.toString();
     }
 
+    /** Unreadable locks already warned of in this JVM (names are random, so the set stays small). */
+    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static Optional<Info> read(Store store, ObjectInfo object) {
         byte[] plain;
         try {
@@ -484,7 +517,10 @@ public final class RepositoryLock implements AutoCloseable {
             return Optional.empty();
         } catch (CorruptDataException e) {
             // Unreadable (half-written by a foreign tool, or damaged): judged by its store time alone.
-            LOG.warn("the lock '{}' on {} cannot be read: {}", object.name(), store.location(), e.getMessage());
+            if (WARNED.add(object.name())) {
+                // once per lock: a run waiting for it re-reads it at every poll
+                LOG.warn("the lock '{}' on {} cannot be read: {}", object.name(), store.location(), e.getMessage());
+            }
             return Optional.of(new Info(object.name(), true, "an unreadable lock", "?", -1, "?", object.lastModified(),
                     object.lastModified(), object.lastModified()));
         }
@@ -516,7 +552,9 @@ public final class RepositoryLock implements AutoCloseable {
             return Optional.of(new Info(object.name(), exclusive, operation, host, pid, namespace, created, refreshed,
                     object.lastModified()));
         } catch (IOException | RuntimeException e) {
-            LOG.warn("the lock '{}' on {} cannot be parsed: {}", object.name(), store.location(), e.toString());
+            if (WARNED.add(object.name())) {
+                LOG.warn("the lock '{}' on {} cannot be parsed: {}", object.name(), store.location(), e.toString());
+            }
             return Optional.of(new Info(object.name(), true, "an unreadable lock", "?", -1, "?", object.lastModified(),
                     object.lastModified(), object.lastModified()));
         }
