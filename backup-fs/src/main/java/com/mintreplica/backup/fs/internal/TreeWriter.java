@@ -816,8 +816,11 @@ public final class TreeWriter {
                 Files.delete(dest);
             } catch (DirectoryNotEmptyException e) {
                 if (!mirror) {
-                    throw new InvalidInputException("cannot restore '" + entry.path() + "': a non-empty directory is in the way at '"
-                            + dest + "' (restore with --mirror to replace it, or into an empty directory)");
+                    // One entry not restored, as any the target cannot take: the rest is restored and the directories
+                    // get their metadata. It stopped the restore part way, after it had changed the target, with a
+                    // message that read as if nothing was done.
+                    throw new java.nio.file.FileSystemException(dest.toString(), null, "a non-empty directory is in the"
+                            + " way (restore with --mirror to replace it, or into an empty directory)");
                 }
                 deleteTree(dest);
             }
