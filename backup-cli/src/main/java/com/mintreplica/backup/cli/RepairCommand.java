@@ -137,12 +137,13 @@ final class RepairCommand implements Callable<Integer> {
         private static void print(MintBackup root, SnapshotRepairReport r) {
             String would = r.dryRun() ? "would " : "";
             for (SnapshotRepairReport.Repaired s : r.repaired()) {
-                root.out.println("snapshot " + s.original() + ": " + s.lost().size() + " entr" + (s.lost().size() == 1 ? "y" : "ies")
-                        + " lost their data:");
+                root.out.println("snapshot " + s.original() + ": " + s.lost().size() + (s.lost().size() == 1
+                        ? " entry lost its data:" : " entries lost their data:"));
                 for (SnapshotRepairReport.LostEntry l : s.lost()) {
                     root.out.println("  lost  " + l.path() + "  (" + l.reason() + ")");
                 }
-                root.out.println("  " + (s.replacement().isPresent() ? "wrote snapshot " + s.replacement().get()
+                root.out.println("  " + (s.earlier() ? "repaired before as snapshot " + s.replacement().get()
+                        : s.replacement().isPresent() ? "wrote snapshot " + s.replacement().get()
                         : "would write a new snapshot") + " with the other " + s.entriesKept() + " entries, tagged '"
                         + Repository.REPAIRED_TAG + "'" + (r.forgotten().contains(s.original())
                         ? "; " + would + "remove " + s.original() : "; " + s.original() + " stays"));

@@ -33,10 +33,17 @@ public record SnapshotRepairReport(boolean dryRun, List<Repaired> repaired, List
      *     tag {@value Repository#REPAIRED_TAG}, and every entry whose data is all there
      * @param entriesKept how many entries the new snapshot holds
      * @param lost the entries left out, each with why
+     * @param earlier whether {@code replacement} is the copy an earlier repair wrote (none is written again)
      */
-    public record Repaired(String original, Optional<String> replacement, long entriesKept, List<LostEntry> lost) {
+    public record Repaired(String original, Optional<String> replacement, long entriesKept, List<LostEntry> lost,
+                           boolean earlier) {
         public Repaired {
             lost = List.copyOf(lost);
+        }
+
+        /** A repair whose copy this run wrote (or, in a dry run, would write). */
+        public Repaired(String original, Optional<String> replacement, long entriesKept, List<LostEntry> lost) {
+            this(original, replacement, entriesKept, lost, false);
         }
     }
 

@@ -226,6 +226,8 @@ class TreeRepairTest {
             SnapshotRepairReport again = repo.repairSnapshots(List.of(), false, true);
             assertThat(again.repaired()).extracting(SnapshotRepairReport.Repaired::replacement)
                     .containsExactly(Optional.of(three));
+            assertThat(again.repaired()).allMatch(SnapshotRepairReport.Repaired::earlier);
+            assertThat(report.repaired()).noneMatch(SnapshotRepairReport.Repaired::earlier);
             assertThat(again.forgotten()).containsExactly(two.id());
             assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactlyInAnyOrder(one.id(), three);
         }

@@ -394,7 +394,8 @@ public final class RepairRun {
                     if (forget) {
                         forgotten.add(id);
                     }
-                    repaired.add(new SnapshotRepairReport.Repaired(id, replacement, trees.entries, trees.lost));
+                    repaired.add(new SnapshotRepairReport.Repaired(id, replacement, trees.entries, trees.lost,
+                            repairedBefore.containsKey(id)));
                     continue;
                 }
                 List<Manifest.Item> kept = new ArrayList<>();
@@ -433,7 +434,8 @@ public final class RepairRun {
                 if (forget) {
                     forgotten.add(id);
                 }
-                repaired.add(new SnapshotRepairReport.Repaired(id, replacement, kept.size(), lost));
+                repaired.add(new SnapshotRepairReport.Repaired(id, replacement, kept.size(), lost,
+                        repairedBefore.containsKey(id)));
             }
             return new SnapshotRepairReport(dryRun, repaired, intact, unreadable, forgotten,
                     Duration.ofNanos(System.nanoTime() - start));
