@@ -46,6 +46,10 @@ final class RestoreCommand implements Callable<Integer> {
             + " snapshot, except what the backup's own --exclude and --include patterns kept out of it (-v names each).")
     boolean mirror;
 
+    @Option(names = "--dry-run", description = "Change nothing: count what would be restored and, with --mirror, name"
+            + " each path that would be deleted (as restic's restore --dry-run). Reads directory listings, no file content.")
+    boolean dryRun;
+
     @Option(names = "--no-sparse", description = "Write every byte of a file; by default blocks of zeros become holes,"
             + " so sparse files come back sparse.")
     boolean noSparse;
@@ -160,8 +164,23 @@ final class RestoreCommand implements Callable<Integer> {
             } else {
                 restoreTarget = provider.target(location, targetOptions);
             }
-            RestoreResult result = repo.restore(SnapshotSelector.id(s.id())).to(restoreTarget).include(includes)
-                    .stallTimeout(stall.get()).run();
+            com.mintreplica.backup.core.Restore restore = repo.restore(SnapshotSelector.id(s.id())).to(restoreTarget)
+                    .include(includes).stallTimeout(stall.get());
+            if (dryRun) {
+                long[] deletions = {0};
+                RestoreResult planned = restore.dryRun(path -> {
+                    deletions[0]++;
+                    root.out.println("would delete " + path);
+                }).run();
+                facts.detail = facts.detail + " (dry run)";
+                if (!root.quiet) {
+                    root.out.printf("dry run of snapshot %s: would restore %d entries, %s%s; nothing was changed%n", s.id(),
+                            planned.entries(), Format.bytes(planned.bytes()),
+                            mirror ? ", and delete " + deletions[0] + " not in the snapshot" : "");
+                }
+                return MintBackup.OK;
+            }
+            RestoreResult result = restore.run();
             facts.bytes = result.bytes();
             if (!root.quiet) {
                 root.out.printf("restored snapshot %s: %d entries, %s in %s%n", s.id(), result.entries(),
@@ -176,9 +195,10 @@ final class RestoreCommand implements Callable<Integer> {
             throw new InvalidInputException("--to-time, --to-lsn, --to-name and --to-xid restore a PostgreSQL cluster:"
                     + " give the new data directory with --target-dir");
         }
-        if (target != null || !includes.isEmpty() || mirror || numericOwner || targetDatabase != null || !options.isEmpty()) {
+        if (target != null || !includes.isEmpty() || mirror || numericOwner || dryRun || targetDatabase != null
+                || !options.isEmpty()) {
             throw new InvalidInputException("--target-dir restores a whole PostgreSQL data directory: --target,"
-                    + " --include, --mirror, --numeric-owner, --target-database and --option do not apply");
+                    + " --include, --mirror, --numeric-owner, --dry-run, --target-database and --option do not apply");
         }
         Map<String, String> targetOptions = new LinkedHashMap<>();
         Optional.ofNullable(toTime).ifPresent(v -> targetOptions.put("to-time", v));

@@ -130,6 +130,12 @@ class CliTest {
         assertThat(restored(target, data).resolve("config/app.yaml")).exists();
         assertThat(restored(target, data).resolve("ledger.bin")).doesNotExist();
         Files.writeString(restored(target, data).resolve("stray.txt"), "not in the snapshot");
+        Cli.Result dry = ok("restore", "--repo", repo.toString(), "latest", "--target", target.toString(), "--mirror",
+                "--dry-run");
+        assertThat(dry.out()).contains("would delete " + restored(target, data).resolve("stray.txt"))
+                .contains("and delete 1 not in the snapshot; nothing was changed");
+        assertThat(restored(target, data).resolve("stray.txt")).as("the dry run changed nothing").exists();
+        assertThat(restored(target, data).resolve("ledger.bin")).doesNotExist();
         ok("restore", "--repo", repo.toString(), "latest", "--target", target.toString(), "--mirror");
         assertThat(restored(target, data).resolve("stray.txt")).doesNotExist();
         assertThat(restored(target, data).resolve("ledger.bin")).exists();

@@ -662,6 +662,12 @@ public final class Repository implements AutoCloseable {
         Snapshot snapshot = snapshot(restore.selector());
         Manifest manifest = store.manifest(snapshot.id());
         restore.checkIncludesExist(include -> SnapshotWalker.hasPathOrBelow(store, manifest, include), snapshot);
+        if (restore.dryRun().isPresent()) {
+            RestoreRun.Counts counts = RestoreRun.plan(store, manifest, restore.target(), restore.selection(),
+                    restore.isPartial(), restore.dryRun().get());
+            return new RestoreResult(snapshot, counts.entries(), counts.bytes(),
+                    java.time.Duration.ofNanos(System.nanoTime() - start));
+        }
         ExecutorService executor = restore.executor() != null ? null : newExecutor("mint-backup-restore", restore.parallelism());
         try {
             RestoreRun.Counts counts = new RestoreRun(store, manifest,

@@ -29,6 +29,7 @@ public final class Restore {
     private int parallelism = defaultParallelism(Runtime.getRuntime().availableProcessors(),
             Runtime.getRuntime().maxMemory());
     private Duration stallTimeout = Repository.DEFAULT_STALL_TIMEOUT;
+    private java.util.function.Consumer<String> dryRun;
 
     Restore(Repository repository, SnapshotSelector selector) {
         this.repository = repository;
@@ -43,6 +44,17 @@ public final class Restore {
     static int defaultParallelism(int processors, long maxHeap) {
         int wanted = Math.max(4, 2 * processors);
         return (int) Math.max(2, Math.min(wanted, maxHeap / (24 << 20)));
+    }
+
+    /**
+     * Makes this a dry run: the selected entries are walked (their directory listings read, no file content) and the
+     * target changes nothing; the result counts what a restore would write, and {@code wouldRemove} is told each path
+     * the target would remove (a directory target in mirror mode: what lies under the snapshot's roots and is not in
+     * it). As restic's {@code restore --dry-run}.
+     */
+    public Restore dryRun(java.util.function.Consumer<String> wouldRemove) {
+        this.dryRun = Objects.requireNonNull(wouldRemove, "wouldRemove");
+        return this;
     }
 
     /** Where to restore to. Required. */
@@ -133,6 +145,10 @@ public final class Restore {
 
     Duration stallTimeout() {
         return stallTimeout;
+    }
+
+    java.util.Optional<java.util.function.Consumer<String>> dryRun() {
+        return java.util.Optional.ofNullable(dryRun);
     }
 
     boolean isPartial() {

@@ -83,12 +83,16 @@ public final class DirectoryTarget implements RestoreTarget {
 
     @Override
     public void begin(RestoreContext context) throws IOException {
-        if (!"fs".equals(context.snapshot().source().kind())) {
-            throw new InvalidInputException("snapshot " + context.snapshot().id() + " is of a "
-                    + context.snapshot().source().kind() + " source, not a directory tree: restore it to a "
-                    + context.snapshot().source().kind() + " target");
-        }
+        checkKind(context);
         writer = new TreeWriter(directory.orElse(Path.of("/")), directory.isEmpty(), mirror, sparse, numericOwners, context);
+    }
+
+    /** The dry run: nothing is created or changed; in mirror mode, each path that would be deleted is named. */
+    @Override
+    public void plan(RestoreContext context, java.util.Iterator<Entry> entries,
+                     java.util.function.Consumer<String> wouldRemove) throws IOException {
+        checkKind(context);
+        TreeWriter.planner(directory.orElse(Path.of("/")), directory.isEmpty(), mirror, context).plan(entries, wouldRemove);
     }
 
     @Override
@@ -100,6 +104,14 @@ public final class DirectoryTarget implements RestoreTarget {
      * Files are written in pieces: a restore reads each pack once, in order, and writes its blobs into the files that
      * need them from several threads; each file is still published under its name only when complete and checked.
      */
+    private static void checkKind(RestoreContext context) {
+        if (!"fs".equals(context.snapshot().source().kind())) {
+            throw new InvalidInputException("snapshot " + context.snapshot().id() + " is of a "
+                    + context.snapshot().source().kind() + " source, not a directory tree: restore it to a "
+                    + context.snapshot().source().kind() + " target");
+        }
+    }
+
     @Override
     public Optional<PositionalFiles> positionalFiles() {
         return Optional.of((entry, length) -> writer.open(entry, length));

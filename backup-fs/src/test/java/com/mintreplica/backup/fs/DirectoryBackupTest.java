@@ -393,6 +393,46 @@ class DirectoryBackupTest {
         }
     }
 
+    /** restore --dry-run: the entries a restore would write are counted, and what --mirror would delete is named. */
+    @Test
+    void a_dry_run_names_what_mirror_would_delete_and_changes_nothing() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("keep"));
+        Files.writeString(tree.resolve("keep/a"), "a");
+        Files.writeString(tree.resolve("app.log"), "excluded");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.builder().root(tree).exclude("*.log").build()).to(repo).build().run();
+            Files.writeString(tree.resolve("keep/a"), "changed");
+            Files.writeString(tree.resolve("stray"), "x");
+            Files.createDirectories(tree.resolve("gone/sub"));
+            Files.writeString(tree.resolve("gone/sub/y"), "y");
+            Files.createDirectories(tree.resolve("mixed"));
+            Files.writeString(tree.resolve("mixed/x"), "x");
+            Files.writeString(tree.resolve("mixed/kept.log"), "excluded, so mixed stays");
+
+            List<String> wouldRemove = new java.util.ArrayList<>();
+            org.assertj.core.api.Assertions.assertThat(repo.restore(SnapshotSelector.latest())
+                    .to(DirectoryTarget.original().mirror(true)).dryRun(wouldRemove::add).run().entries())
+                    .isEqualTo(repo.entries(repo.snapshots().get(0)).size());
+            String t = tree.toString();
+            assertThat(wouldRemove).containsExactlyInAnyOrder(t + "/stray", t + "/gone/sub/y", t + "/gone/sub",
+                    t + "/gone", t + "/mixed/x");
+            assertThat(tree.resolve("keep/a")).as("a dry run writes nothing").hasContent("changed");
+            assertThat(tree.resolve("gone/sub/y")).as("and deletes nothing").exists();
+
+            List<String> without = new java.util.ArrayList<>();
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.original()).dryRun(without::add).run();
+            assertThat(without).as("without mirror nothing would be deleted").isEmpty();
+
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.original().mirror(true)).run();
+            for (String path : wouldRemove) {
+                assertThat(Path.of(path)).as("the restore deletes what its dry run named").doesNotExist();
+            }
+            assertThat(tree.resolve("mixed/kept.log")).exists();
+            assertThat(tree.resolve("app.log")).exists();
+        }
+    }
+
     @Test
     void a_partial_restore_restores_only_the_chosen_paths() throws Exception {
         Path tree = temp.resolve("t");

@@ -75,6 +75,27 @@ public abstract class SourceContract {
         }
     }
 
+    /**
+     * A dry run ({@code restore --dry-run}) counts every entry and its bytes as the restore does, through the target's
+     * {@code plan}, and leaves the target such that a real restore into it afterwards is still exact.
+     */
+    @Test
+    void a_dry_run_counts_what_a_restore_writes_and_a_restore_after_it_is_exact() throws Exception {
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            BackupResult result = backup(repo);
+            RestoreTarget target = newTarget();
+            java.util.List<String> wouldRemove = new java.util.ArrayList<>();
+            com.mintreplica.backup.core.RestoreResult planned = repo.restore(SnapshotSelector.id(result.snapshotId()))
+                    .to(target).dryRun(wouldRemove::add).run();
+            assertThat(planned.entries()).isEqualTo(repo.entries(result.snapshot()).size());
+            com.mintreplica.backup.core.RestoreResult restored = repo.restore(SnapshotSelector.id(result.snapshotId()))
+                    .to(target).run();
+            assertThat(planned.entries()).isEqualTo(restored.entries());
+            assertThat(planned.bytes()).isEqualTo(restored.bytes());
+            assertRestored(target);
+        }
+    }
+
     @Test
     void what_is_backed_up_restores_the_same_in_the_chunked_layout() throws Exception {
         roundTrip(Layout.CHUNKED);

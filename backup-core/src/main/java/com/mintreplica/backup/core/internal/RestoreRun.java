@@ -68,6 +68,42 @@ public final class RestoreRun {
     public record Counts(long entries, long bytes) {
     }
 
+    /**
+     * A dry run: the selected entries, walked from their trees (no data blob is read), handed to the target's
+     * {@link RestoreTarget#plan}; counts what a restore would write.
+     */
+    public static Counts plan(Store store, Manifest manifest, RestoreTarget target, Predicate<String> selection,
+                              boolean partial, java.util.function.Consumer<String> wouldRemove) {
+        SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection);
+        long[] counts = {0, 0};
+        Iterator<com.mintreplica.backup.core.source.Entry> entries = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return walker.hasNext();
+            }
+
+            @Override
+            public com.mintreplica.backup.core.source.Entry next() {
+                Manifest.Item item = walker.next();
+                counts[0]++;
+                if (item.entry().type() == EntryType.REGULAR && item.entry().hardLinkTo().isEmpty()) {
+                    counts[1] += item.size();
+                }
+                return item.entry();
+            }
+        };
+        try {
+            target.plan(new RestoreContext(manifest.snapshot(), selection, partial), entries, wouldRemove);
+            while (entries.hasNext()) {
+                entries.next();
+            }
+        } catch (IOException e) {
+            throw new BackupException("dry run of the restore of snapshot " + manifest.snapshot().id() + " failed: "
+                    + e.getMessage(), e);
+        }
+        return new Counts(counts[0], counts[1]);
+    }
+
     public Counts run(RestoreTarget target, Predicate<String> selection, boolean partial) {
         try {
             return watch.run("mint-backup-restore", () -> restore(target, selection, partial));

@@ -42,6 +42,19 @@ public interface RestoreTarget {
         return Optional.empty();
     }
 
+    /**
+     * A dry run ({@code restore --dry-run}): told, in snapshot order and without content, every entry a restore would
+     * write, the target changes nothing and tells {@code wouldRemove} each path it would remove that the snapshot does
+     * not have (a mirror's deletions), as it would name it. Called instead of {@link #begin}, {@link #write} and
+     * {@link #finish}. The default reads the entries and removes nothing.
+     */
+    default void plan(RestoreContext context, java.util.Iterator<Entry> entries,
+                      java.util.function.Consumer<String> wouldRemove) throws IOException {
+        while (entries.hasNext()) {
+            entries.next();
+        }
+    }
+
     /** Cleans up after a failed restore. The default does nothing. */
     default void abort(Exception cause) {
     }

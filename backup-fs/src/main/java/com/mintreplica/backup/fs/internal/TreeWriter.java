@@ -127,6 +127,33 @@ public final class TreeWriter {
         });
     }
 
+    /** A writer that only plans a restore ({@code restore --dry-run}): it creates and changes nothing. */
+    public static TreeWriter planner(Path base, boolean original, boolean mirror, RestoreContext context) {
+        return new TreeWriter(base, original, mirror, context);
+    }
+
+    private TreeWriter(Path base, boolean original, boolean mirror, RestoreContext context) {
+        this.base = base;
+        this.baseBytes = PathBytes.of(base);
+        this.original = original;
+        this.mirror = mirror;
+        this.numericOwners = false;
+        this.sparse = false;
+        this.context = context;
+        this.restoreOwners = false;
+        this.writers = null;
+    }
+
+    /** The dry run: takes note of the entries a restore would write, then names what a mirror would delete. */
+    public void plan(java.util.Iterator<Entry> entries, java.util.function.Consumer<String> wouldRemove) throws IOException {
+        while (entries.hasNext()) {
+            restored.add(entries.next().path());
+        }
+        if (mirror) {
+            deleteExtras(true, wouldRemove);
+        }
+    }
+
     public void write(Entry entry, InputStream content) throws IOException {
         Path dest = destination(entry.path());
         restored.add(entry.path());
@@ -913,7 +940,7 @@ public final class TreeWriter {
             writers.shutdown();
         }
         if (mirror) {
-            deleteExtras();
+            deleteExtras(false, path -> { });
         }
         // Directory metadata last and deepest first: writing into a directory changes its modification time.
         // Default ACLs are set here too, after the directory's entries were made, so none of them inherited it.
@@ -930,9 +957,10 @@ public final class TreeWriter {
      * in): those were never meant to be in the snapshot, and rsync's {@code --delete} and restic's
      * {@code restore --delete} leave what their excludes match alone too. A directory that is not in the snapshot is
      * emptied of the rest and removed unless something kept is left in it. Each deletion and each kept entry is logged
-     * (information: the CLI's {@code -v}), and the count of deletions once.
+     * (information: the CLI's {@code -v}), and the count of deletions once. In a dry run ({@code dryRun}) nothing is
+     * deleted, and {@code removed} is told each path that would be.
      */
-    private void deleteExtras() throws IOException {
+    private void deleteExtras(boolean dryRun, java.util.function.Consumer<String> removed) throws IOException {
         Globs excludes = Globs.of(context.snapshot().facts(Globs.EXCLUDE_FACT).values());
         Globs includes = Globs.of(context.snapshot().facts(Globs.INCLUDE_FACT).values());
         int[] deleted = {0};
@@ -944,55 +972,63 @@ public final class TreeWriter {
             }
             // The rules match the entries' original paths, wherever this restore writes them.
             Path originalRoot = backedUpAt(rootPath);
-            java.util.ArrayDeque<Boolean> included = new java.util.ArrayDeque<>();
-            Set<Path> extraDirectories = new HashSet<>();
+            /** A directory being walked: whether the backup's rules take in what is below it, and whether it keeps anything. */
+            final class Frame {
+                final boolean included;
+                boolean keepsSomething;
+
+                Frame(boolean included) {
+                    this.included = included;
+                }
+            }
+            java.util.ArrayDeque<Frame> frames = new java.util.ArrayDeque<>();
             Files.walkFileTree(rootPath, new SimpleFileVisitor<>() {
-                /** Whether the backup's rules kept {@code path} out of the snapshot; logs it when they did. */
-                private boolean keptOut(Path path) {
-                    Path was = backedUpAt(path);
-                    boolean parentIncluded = included.isEmpty() ? includes.isEmpty() : included.peek();
-                    if (excludes.matches(was, originalRoot)) {
-                        return keep(path, "the backup excluded it");
+                private void remove(Path path, boolean directory) throws IOException {
+                    deleted[0]++;
+                    if (dryRun) {
+                        removed.accept(shown(path));
+                        return;
                     }
-                    if (!parentIncluded && !includes.matches(was, originalRoot)) {
-                        return keep(path, "the backup's include patterns do not take it in");
-                    }
-                    return false;
+                    Files.delete(path);
+                    LOG.info("deleted {}{}: not in the snapshot", shown(path), directory ? "/" : "");
                 }
 
-                private boolean keep(Path path, String why) {
+                private void keep(Path path, String why) {
+                    if (!frames.isEmpty()) {
+                        frames.peek().keepsSomething = true;
+                    }
                     if (isExtra(relative(path))) {
                         kept[0]++;
-                        LOG.info("kept {}: not in the snapshot, but {}", path, why);
+                        LOG.info("kept {}: not in the snapshot, but {}", shown(path), why);
                     }
-                    return true;
                 }
 
                 @Override
                 public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                     if (dir.equals(rootPath)) {
-                        included.push(includes.isEmpty() || includes.matches(originalRoot, originalRoot));
+                        frames.push(new Frame(includes.isEmpty() || includes.matches(originalRoot, originalRoot)));
                         return FileVisitResult.CONTINUE;
                     }
-                    boolean parentIncluded = included.peek();
-                    if (excludes.matches(backedUpAt(dir), originalRoot)) {
+                    Path was = backedUpAt(dir);
+                    if (excludes.matches(was, originalRoot)) {
                         keep(dir, "the backup excluded it");
                         return FileVisitResult.SKIP_SUBTREE;
                     }
-                    boolean in = parentIncluded || includes.matches(backedUpAt(dir), originalRoot);
-                    if (in && isExtra(relative(dir))) {
-                        extraDirectories.add(dir);
-                    }
-                    included.push(in);
+                    frames.push(new Frame(frames.peek().included || includes.matches(was, originalRoot)));
                     return FileVisitResult.CONTINUE;
                 }
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    if (isExtra(relative(file)) && !keptOut(file)) {
-                        Files.delete(file);
-                        deleted[0]++;
-                        LOG.info("deleted {}: not in the snapshot", file);
+                    Path was = backedUpAt(file);
+                    if (!isExtra(relative(file))) {
+                        frames.peek().keepsSomething = true;
+                    } else if (excludes.matches(was, originalRoot)) {
+                        keep(file, "the backup excluded it");
+                    } else if (!frames.peek().included && !includes.matches(was, originalRoot)) {
+                        keep(file, "the backup's include patterns do not take it in");
+                    } else {
+                        remove(file, false);
                     }
                     return FileVisitResult.CONTINUE;
                 }
@@ -1002,24 +1038,33 @@ public final class TreeWriter {
                     if (failed != null) {
                         throw failed;
                     }
-                    included.pop();
-                    if (extraDirectories.remove(dir)) {
-                        try {
-                            Files.delete(dir);
-                            deleted[0]++;
-                            LOG.info("deleted {}: not in the snapshot", dir);
-                        } catch (DirectoryNotEmptyException holdsKept) {
-                            LOG.info("kept {}: not in the snapshot, but it holds what the backup's rules kept out", dir);
-                        }
+                    Frame frame = frames.pop();
+                    if (dir.equals(rootPath)) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    if (!isExtra(relative(dir))) {
+                        frames.peek().keepsSomething = true;
+                    } else if (!frame.included) {
+                        keep(dir, "the backup's include patterns do not take it in");
+                    } else if (frame.keepsSomething) {
+                        keep(dir, "it holds what the backup's rules kept out");
+                    } else {
+                        remove(dir, true);
                     }
                     return FileVisitResult.CONTINUE;
                 }
             });
         }
-        if (deleted[0] > 0 || kept[0] > 0) {
+        if (!dryRun && (deleted[0] > 0 || kept[0] > 0)) {
             LOG.info("--mirror deleted {} entr{} not in the snapshot{}", deleted[0], deleted[0] == 1 ? "y" : "ies",
                     kept[0] == 0 ? "" : " and kept " + kept[0] + " that the backup's rules left out of it");
         }
+    }
+
+    /** A path below the base as messages show it (bytes that are not UTF-8 as {@code \xff}). */
+    private String shown(Path path) {
+        String entry = FileNames.display(entryPathOf(path));
+        return (baseBytes.length == 1 ? "/" : base + "/") + entry;
     }
 
     /** Where {@code path}, below the base, was when it was backed up. */
