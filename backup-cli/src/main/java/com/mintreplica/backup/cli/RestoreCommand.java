@@ -42,6 +42,11 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--include", paramLabel = "PATH", description = "Restore only this entry path and what is below it (repeatable).")
     List<String> includes = new ArrayList<>();
 
+    @Option(names = "--exclude", paramLabel = "PATTERN", description = "Leave out entries this glob matches (by name, by"
+            + " path, or by path with a leading /) and all below a directory it matches; --mirror leaves them alone"
+            + " in the target (repeatable).")
+    List<String> excludes = new ArrayList<>();
+
     @Option(names = "--mirror", description = "Delete what lies under the snapshot's directories but is not in the"
             + " snapshot, except what the backup's own --exclude and --include patterns kept out of it (-v names each).")
     boolean mirror;
@@ -165,7 +170,7 @@ final class RestoreCommand implements Callable<Integer> {
                 restoreTarget = provider.target(location, targetOptions);
             }
             com.mintreplica.backup.core.Restore restore = repo.restore(SnapshotSelector.id(s.id())).to(restoreTarget)
-                    .include(includes).stallTimeout(stall.get());
+                    .include(includes).exclude(excludes).stallTimeout(stall.get());
             if (dryRun) {
                 long[] deletions = {0};
                 RestoreResult planned = restore.dryRun(path -> {
@@ -195,10 +200,10 @@ final class RestoreCommand implements Callable<Integer> {
             throw new InvalidInputException("--to-time, --to-lsn, --to-name and --to-xid restore a PostgreSQL cluster:"
                     + " give the new data directory with --target-dir");
         }
-        if (target != null || !includes.isEmpty() || mirror || numericOwner || dryRun || targetDatabase != null
+        if (target != null || !includes.isEmpty() || !excludes.isEmpty() || mirror || numericOwner || dryRun || targetDatabase != null
                 || !options.isEmpty()) {
             throw new InvalidInputException("--target-dir restores a whole PostgreSQL data directory: --target,"
-                    + " --include, --mirror, --numeric-owner, --dry-run, --target-database and --option do not apply");
+                    + " --include, --exclude, --mirror, --numeric-owner, --dry-run, --target-database and --option do not apply");
         }
         Map<String, String> targetOptions = new LinkedHashMap<>();
         Optional.ofNullable(toTime).ifPresent(v -> targetOptions.put("to-time", v));

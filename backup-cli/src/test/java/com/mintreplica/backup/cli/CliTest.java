@@ -139,6 +139,13 @@ class CliTest {
         ok("restore", "--repo", repo.toString(), "latest", "--target", target.toString(), "--mirror");
         assertThat(restored(target, data).resolve("stray.txt")).doesNotExist();
         assertThat(restored(target, data).resolve("ledger.bin")).exists();
+
+        // --exclude leaves entries out, and a mirror leaves what it matches alone
+        Files.writeString(restored(target, data).resolve("ledger.bin"), "edited, and excluded from this restore");
+        Files.writeString(restored(target, data).resolve("config/app.yaml"), "edited");
+        ok("restore", "--repo", repo.toString(), "latest", "--target", target.toString(), "--mirror", "--exclude", "*.bin");
+        assertThat(restored(target, data).resolve("ledger.bin")).hasContent("edited, and excluded from this restore");
+        assertThat(restored(target, data).resolve("config/app.yaml")).hasSameTextualContentAs(data.resolve("config/app.yaml"));
     }
 
     // ---- errors: a clear message, exit 2, no stack trace

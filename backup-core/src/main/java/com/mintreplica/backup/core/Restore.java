@@ -24,6 +24,7 @@ public final class Restore {
     private final SnapshotSelector selector;
     private RestoreTarget target;
     private final List<String> includes = new ArrayList<>();
+    private final List<Glob> excludes = new ArrayList<>();
     private Executor executor;
     // Blob reads wait on the store (disk, network) more than on the CPU: a few more than the processors keep both busy.
     private int parallelism = defaultParallelism(Runtime.getRuntime().availableProcessors(),
@@ -55,6 +56,28 @@ public final class Restore {
     public Restore dryRun(java.util.function.Consumer<String> wouldRemove) {
         this.dryRun = Objects.requireNonNull(wouldRemove, "wouldRemove");
         return this;
+    }
+
+    /**
+     * Leaves out entries matching these glob patterns, and everything below a directory that matches (restic's
+     * {@code restore --exclude}). A pattern matches an entry by its name, by its path as the snapshot lists it, or by
+     * that path with a leading {@code /}: {@code *.log}, {@code cache}, {@code /var/lib/app/tmp}, {@code var/**}.
+     * {@code *} and {@code ?} stay within a name, {@code **} crosses them, {@code [...]} and {@code {a,b}} as in
+     * shells. A target that mirrors leaves what they match alone, as anything outside the selection.
+     */
+    public Restore exclude(Collection<String> patterns) {
+        for (String p : patterns) {
+            if (p == null || p.isBlank()) {
+                throw new InvalidInputException("an exclude pattern is empty");
+            }
+            excludes.add(Glob.of(p));
+        }
+        return this;
+    }
+
+    /** See {@link #exclude(Collection)}. */
+    public Restore exclude(String... patterns) {
+        return exclude(List.of(patterns));
     }
 
     /** Where to restore to. Required. */
@@ -155,8 +178,36 @@ public final class Restore {
         return !includes.isEmpty();
     }
 
-    /** Selected: an included path, anything below one, and the directories above one (so they get their metadata). */
+    /**
+     * Selected: an included path, anything below one, and the directories above one (so they get their metadata);
+     * minus what an exclude pattern matches, and what lies below a directory one matches.
+     */
     Predicate<String> selection() {
+        Predicate<String> included = included();
+        if (excludes.isEmpty()) {
+            return included;
+        }
+        List<Glob> patterns = List.copyOf(excludes);
+        return path -> included.test(path) && !excluded(patterns, path);
+    }
+
+    private static boolean excluded(List<Glob> patterns, String path) {
+        // the path and each directory above it
+        for (int end = path.indexOf('/'); ; end = path.indexOf('/', end + 1)) {
+            String prefix = end < 0 ? path : path.substring(0, end);
+            String name = prefix.substring(prefix.lastIndexOf('/') + 1);
+            for (Glob g : patterns) {
+                if (g.matches(name) || g.matches(prefix) || g.matches("/" + prefix)) {
+                    return true;
+                }
+            }
+            if (end < 0) {
+                return false;
+            }
+        }
+    }
+
+    private Predicate<String> included() {
         if (includes.isEmpty()) {
             return path -> true;
         }

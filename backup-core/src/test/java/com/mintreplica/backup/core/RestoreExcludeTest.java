@@ -1,0 +1,81 @@
+package com.mintreplica.backup.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mintreplica.backup.core.sink.LocalDirectorySink;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.RestoreContext;
+import com.mintreplica.backup.core.source.RestoreTarget;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code Restore.exclude}: restic's {@code restore --exclude}, by name, by path, and whole directories. */
+class RestoreExcludeTest {
+    @TempDir
+    Path temp;
+
+    /** Keeps each restored entry's content by path. */
+    private static final class MemoryTarget implements RestoreTarget {
+        final Map<String, byte[]> files = new LinkedHashMap<>();
+
+        @Override
+        public void begin(RestoreContext context) {
+        }
+
+        @Override
+        public void write(Entry entry, InputStream content) throws java.io.IOException {
+            files.put(entry.path(), content.readAllBytes());
+        }
+
+        @Override
+        public void finish() {
+        }
+    }
+    private static Map<String, String> tree() {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put("srv", null);
+        t.put("srv/app", null);
+        t.put("srv/app/app.conf", "conf");
+        t.put("srv/app/app.log", "log");
+        t.put("srv/app/cache", null);
+        t.put("srv/app/cache/blob", "cached");
+        t.put("srv/app/data", null);
+        t.put("srv/app/data/ledger", "ledger");
+        t.put("srv/app/data/old.log", "old log");
+        t.put("srv/app/name-\udcff.bin", "a name that is not UTF-8");
+        return t;
+    }
+
+    private static Map<String, byte[]> restored(Repository repo, String... excludes) {
+        MemoryTarget target = new MemoryTarget();
+        repo.restore(SnapshotSelector.latest()).to(target).exclude(excludes).run();
+        return target.files;
+    }
+
+    @Test
+    void excluded_entries_and_everything_below_an_excluded_directory_are_left_out() {
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")))) {
+            Backup.pipeline().source(MapSource.of("x", tree())).to(repo).build().run();
+
+            assertThat(restored(repo, "*.log", "cache").keySet()).containsExactly("srv", "srv/app", "srv/app/app.conf",
+                    "srv/app/data", "srv/app/data/ledger", "srv/app/name-\udcff.bin");
+            assertThat(restored(repo, "/srv/app/data").keySet()).as("an absolute path")
+                    .doesNotContain("srv/app/data", "srv/app/data/ledger").contains("srv/app/app.log");
+            assertThat(restored(repo, "srv/*/data/**").keySet()).as("a relative path with ** below a directory")
+                    .contains("srv/app/data").doesNotContain("srv/app/data/ledger", "srv/app/data/old.log");
+            assertThat(restored(repo, "app.{conf,log}", "name-?*.bin").keySet()).as("braces; a name not in UTF-8")
+                    .doesNotContain("srv/app/app.conf", "srv/app/app.log", "srv/app/name-\udcff.bin")
+                    .contains("srv/app/data/old.log");
+            assertThat(restored(repo, "[!a]*.log").keySet()).as("a class").contains("srv/app/app.log")
+                    .doesNotContain("srv/app/data/old.log");
+            assertThat(restored(repo).keySet()).hasSize(tree().size());
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(new MemoryTarget()).exclude(" "))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
+        }
+    }
+}
