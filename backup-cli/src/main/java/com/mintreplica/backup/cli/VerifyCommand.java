@@ -32,6 +32,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--read-data", description = "Also read and check all stored data.")
     boolean readData;
 
+    @Option(names = "--read-data-subset", paramLabel = "n/t|x%", description = "Read only part n of t of the packs"
+            + " (parts 1 to t read each pack once between them: a part a day), or a random x% of them, as restic's check.")
+    String readDataSubset;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "SNAPSHOT", description = "Check only this snapshot.")
     String snapshot;
 
@@ -44,12 +48,20 @@ final class VerifyCommand implements Callable<Integer> {
     private int verify(CliAudit.Facts facts) {
         facts.repository = repository.location(root);
         facts.snapshot = snapshot;
+        if (readData && readDataSubset != null) {
+            throw new com.mintreplica.backup.core.InvalidInputException("--read-data reads every pack and"
+                    + " --read-data-subset a part of them: give one of the two");
+        }
+        com.mintreplica.backup.core.DataSubset subset = readDataSubset != null
+                ? com.mintreplica.backup.core.DataSubset.parse(readDataSubset)
+                : readData ? com.mintreplica.backup.core.DataSubset.all() : com.mintreplica.backup.core.DataSubset.none();
+        boolean readAll = subset.readsAll();
         try (Repository repo = repository.open(root)) {
-            VerifyReport report = snapshot == null ? repo.verify(readData)
-                    : repo.verify(SnapshotSelector.parse(snapshot), readData);
+            VerifyReport report = snapshot == null ? repo.verify(subset)
+                    : repo.verify(SnapshotSelector.parse(snapshot), subset);
             List<String> problems = new ArrayList<>();
             report.problems().forEach(p -> problems.add(p.toString()));
-            if (readData && report.ok()) {
+            if (readAll && report.ok()) {
                 problems.addAll(sourceChecks(repo, report.snapshots()));
             }
             int walArchives = 0;
@@ -66,11 +78,14 @@ final class VerifyCommand implements Callable<Integer> {
                 return MintBackup.FAILED;
             }
             facts.bytes = report.bytesRead();
-            facts.detail = report.snapshots().size() + " snapshots checked" + (readData ? ", data read" : "");
+            facts.detail = report.snapshots().size() + " snapshots checked" + (readAll ? ", data read"
+                    : subset.readsData() ? ", data subset " + subset + " read" : "");
             if (!root.quiet) {
                 root.out.printf("no problems found in %s: %d snapshot%s checked%s%s%n", repo.location(), report.snapshots().size(),
                         report.snapshots().size() == 1 ? "" : "s",
-                        readData ? ", " + report.objectsRead() + " object" + (report.objectsRead() == 1 ? "" : "s") + " (" + Format.bytes(report.bytesRead()) + ") read" : "",
+                        subset.readsData() ? ", " + report.objectsRead() + " object" + (report.objectsRead() == 1 ? "" : "s")
+                                + " (" + Format.bytes(report.bytesRead()) + ") read"
+                                + (readAll ? "" : " (data subset " + subset + ")") : "",
                         report.unreferencedPacks() > 0 ? "; " + report.unreferencedPacks()
                                 + " unreferenced packs from interrupted backups (prune removes them once a day old;"
                                 + " `prune --unindexed-grace 0` at once)" : "");

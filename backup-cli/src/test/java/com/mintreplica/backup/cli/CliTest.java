@@ -56,6 +56,11 @@ class CliTest {
         String id = backup("--tag", "daily");
         assertThat(ok("list", "--repo", repo.toString()).out()).contains(id).contains("daily").contains("fs:" + data);
         assertThat(ok("verify", "--repo", repo.toString(), "--read-data").out()).contains("no problems found");
+        assertThat(ok("verify", "--repo", repo.toString(), "--read-data-subset", "1/2").out())
+                .contains("no problems found").contains("(data subset 1/2)");
+        assertUsageError(Cli.run("verify", "--repo", repo.toString(), "--read-data-subset", "3/2"), "1 <= n <= t");
+        assertUsageError(Cli.run("verify", "--repo", repo.toString(), "--read-data-subset", "1/2", "--read-data"),
+                "give one of the two");
         Path target = temp.resolve("restore");
         assertThat(ok("restore", "--repo", repo.toString(), "latest", "--target", target.toString()).out()).contains("restored snapshot " + id);
         assertThat(restored(target, data).resolve("ledger.bin")).hasSameBinaryContentAs(data.resolve("ledger.bin"));

@@ -459,6 +459,23 @@ public final class Repository implements AutoCloseable {
         return new Verifier(store.readingTreesFromRepository()).verify(store.snapshotIds(), readData, true);
     }
 
+    /**
+     * Checks the whole repository as {@link #verify(boolean)} does, reading whole only the packs {@code subset} chooses
+     * (restic's {@code check --read-data-subset}): a large repository in a store that charges for reads can be read
+     * through in parts, a part a day.
+     */
+    public VerifyReport verify(DataSubset subset) {
+        store.requireReader(subset.readsData() ? "verifying the data (verify --read-data)" : "verifying snapshots");
+        return new Verifier(store.readingTreesFromRepository()).verify(store.snapshotIds(), subset, true);
+    }
+
+    /** Checks one snapshot, reading the packs {@code subset} chooses; see {@link #verify(DataSubset)}. */
+    public VerifyReport verify(SnapshotSelector selector, DataSubset subset) {
+        store.requireReader(subset.readsData() ? "verifying the data (verify --read-data)" : "verifying snapshots");
+        Snapshot snapshot = snapshot(selector);
+        return new Verifier(store.readingTreesFromRepository()).verify(List.of(snapshot.id()), subset, false);
+    }
+
     /** Checks one snapshot; see {@link #verify(boolean)}. */
     public VerifyReport verify(SnapshotSelector selector, boolean readData) {
         store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");

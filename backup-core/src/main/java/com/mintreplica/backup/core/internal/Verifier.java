@@ -71,6 +71,19 @@ public final class Verifier {
      *     checked, not only those of packs the snapshots need
      */
     public VerifyReport verify(List<String> snapshotIds, boolean readData, boolean wholeRepository) {
+        return verify(snapshotIds, readData ? com.mintreplica.backup.core.DataSubset.all()
+                : com.mintreplica.backup.core.DataSubset.none(), wholeRepository);
+    }
+
+    /**
+     * @param snapshotIds the snapshots to check
+     * @param subset the packs (and single objects) read whole; the others are checked without reading
+     * @param wholeRepository whether these are all the repository's snapshots: then every indexed pack's size is
+     *     checked, not only those of packs the snapshots need
+     */
+    public VerifyReport verify(List<String> snapshotIds, com.mintreplica.backup.core.DataSubset subset,
+                               boolean wholeRepository) {
+        boolean readData = subset.readsData();
         store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
         BlobIndex index = loadIndexCheckingEach();
         Map<String, ObjectInfo> packs = new HashMap<>();
@@ -110,7 +123,7 @@ public final class Verifier {
                             return;
                         }
                         if (manifest.layout() == Layout.SINGLE && item.object().isPresent()) {
-                            checkSingleObject(item, id, readData);
+                            checkSingleObject(item, id, readData && subset.includes(item.object().get()));
                             return;
                         }
                         for (BlobId blob : item.blobs()) {
@@ -152,7 +165,7 @@ public final class Verifier {
             } else if (truncated != null) {
                 // a truncated pack: reading it whole would only say the same at greater cost
                 packProblems.put(pack, problem(pack, truncated));
-            } else if (readData) {
+            } else if (readData && subset.includes(pack)) {
                 checkPack(pack, packs.get(pack).size(), use.getValue(), needed, index, packProblems);
             }
         }
