@@ -33,7 +33,7 @@ final class VerifyCommand implements Callable<Integer> {
     boolean readData;
 
     @Option(names = "--read-data-subset", paramLabel = "n/t|x%", description = "Read only part n of t of the packs"
-            + " (parts 1 to t read each pack once between them: a part a day), or a random x% of them, as restic's check.")
+            + " (parts 1 to t read each pack once between them: a part a day), or a random x%% of them, as restic's check.")
     String readDataSubset;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "SNAPSHOT", description = "Check only this snapshot.")

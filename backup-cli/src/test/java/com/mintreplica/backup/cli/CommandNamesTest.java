@@ -34,4 +34,26 @@ class CommandNamesTest {
         assertThat(MintBackup.commandNamed(new String[] {"nonsense", "backup"})).isNull();
         assertThat(MintBackup.commandNamed(List.of("wal-fetch", "x").toArray(String[]::new))).isEqualTo(WalFetchCommand.class);
     }
+
+    /**
+     * Every command's usage renders as written: picocli reads descriptions as format strings, and a lone '%' ("x% of
+     * the packs") made it print "[picocli WARN] Could not format ..." on every run of any command.
+     */
+    @Test
+    void every_usage_message_formats_without_a_picocli_warning() {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            usage(MintBackup.model());
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
+
+    private static void usage(CommandLine command) {
+        assertThat(command.getUsageMessage()).isNotBlank();
+        command.getSubcommands().values().stream().distinct().forEach(CommandNamesTest::usage);
+    }
 }
