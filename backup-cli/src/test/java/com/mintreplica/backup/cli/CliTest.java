@@ -126,6 +126,22 @@ class CliTest {
     }
 
     @Test
+    void diff_names_what_changed_between_two_snapshots() throws Exception {
+        ok("init", "--repo", repo.toString());
+        String first = backup();
+        Files.writeString(data.resolve("config/app.yaml"), "changed: true\n");
+        Files.writeString(data.resolve("new.txt"), "new\n");
+        Files.setPosixFilePermissions(data.resolve("ledger.bin"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String second = backup();
+        Cli.Result diff = ok("diff", "--repo", repo.toString(), first, second);
+        assertThat(diff.out()).contains("M    " + data.resolve("config/app.yaml")).contains("+    " + data.resolve("new.txt"))
+                .doesNotContain("ledger.bin").contains("1 added, 0 removed");
+        assertThat(ok("diff", "--repo", repo.toString(), "--metadata", first, second).out())
+                .contains("U    " + data.resolve("ledger.bin"));
+        assertThat(ok("diff", "--repo", repo.toString(), second, first).out()).contains("-    " + data.resolve("new.txt"));
+    }
+
+    @Test
     void restore_include_and_mirror() throws Exception {
         ok("init", "--repo", repo.toString());
         backup();

@@ -1,0 +1,198 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.SnapshotDiff;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.EntryType;
+import com.mintreplica.backup.core.source.ExtendedAttribute;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Compares two snapshots in bounded memory: the older one's entries become 32 bytes each (a 128-bit key of the path,
+ * a 64-bit fingerprint of the content and one of the metadata, sorted by key), the newer one is walked against them,
+ * and the older one is walked again for what the newer lacks. Neither snapshot's entries are held whole, and no data
+ * blob is read: content is compared by blob ids (or a single object's name), which name the content.
+ */
+public final class SnapshotDiffer {
+    private final Store store;
+
+    public SnapshotDiffer(Store store) {
+        this.store = store;
+    }
+
+    public SnapshotDiff diff(Manifest older, Manifest newer, Consumer<SnapshotDiff.Change> changes) {
+        // the older snapshot, as sorted fingerprints
+        int n = 0;
+        long[] rows = new long[4 * 1024];
+        SnapshotWalker walk = SnapshotWalker.of(store, older);
+        while (walk.hasNext()) {
+            Manifest.Item item = walk.next();
+            if (4 * n + 4 > rows.length) {
+                rows = Arrays.copyOf(rows, rows.length * 2);
+            }
+            long[] key = pathKey(item.entry().path());
+            rows[4 * n] = key[0];
+            rows[4 * n + 1] = key[1];
+            rows[4 * n + 2] = content(item);
+            rows[4 * n + 3] = metadata(item.entry());
+            n++;
+        }
+        long[] sorted = rows;
+        sort(sorted, 0, n - 1);
+        BitSet seen = new BitSet(n);
+        long added = 0;
+        long removed = 0;
+        long changed = 0;
+        long bytesAdded = 0;
+        long bytesRemoved = 0;
+        walk = SnapshotWalker.of(store, newer);
+        while (walk.hasNext()) {
+            Manifest.Item item = walk.next();
+            int at = find(sorted, n, pathKey(item.entry().path()));
+            if (at < 0) {
+                added++;
+                if (item.entry().type() == EntryType.REGULAR) {
+                    bytesAdded += item.size();
+                }
+                changes.accept(new SnapshotDiff.Change(SnapshotDiff.Kind.ADDED, item.entry()));
+                continue;
+            }
+            seen.set(at);
+            long content = content(item);
+            if (content != sorted[4 * at + 2]) {
+                changed++;
+                // the type is part of the content's fingerprint: tell the two apart by the older entry's type
+                changes.accept(new SnapshotDiff.Change(typeOf(content) != typeOf(sorted[4 * at + 2])
+                        ? SnapshotDiff.Kind.TYPE : SnapshotDiff.Kind.CONTENT, item.entry()));
+            } else if (metadata(item.entry()) != sorted[4 * at + 3]) {
+                changed++;
+                changes.accept(new SnapshotDiff.Change(SnapshotDiff.Kind.METADATA, item.entry()));
+            }
+        }
+        walk = SnapshotWalker.of(store, older);
+        while (walk.hasNext()) {
+            Manifest.Item item = walk.next();
+            int at = find(sorted, n, pathKey(item.entry().path()));
+            if (at >= 0 && !seen.get(at)) {
+                seen.set(at);   // a path listed twice is said once
+                removed++;
+                if (item.entry().type() == EntryType.REGULAR) {
+                    bytesRemoved += item.size();
+                }
+                changes.accept(new SnapshotDiff.Change(SnapshotDiff.Kind.REMOVED, item.entry()));
+            }
+        }
+        return new SnapshotDiff(added, removed, changed, bytesAdded, bytesRemoved);
+    }
+
+    /** Sorts rows {@code lo..hi} (4 longs each) by their key, the first two longs, unsigned (keys are hashes). */
+    private static void sort(long[] rows, int lo, int hi) {
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            long p0 = rows[4 * mid];
+            long p1 = rows[4 * mid + 1];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (compare(rows, i, p0, p1) < 0) {
+                    i++;
+                }
+                while (compare(rows, j, p0, p1) > 0) {
+                    j--;
+                }
+                if (i <= j) {
+                    for (int k = 0; k < 4; k++) {
+                        long t = rows[4 * i + k];
+                        rows[4 * i + k] = rows[4 * j + k];
+                        rows[4 * j + k] = t;
+                    }
+                    i++;
+                    j--;
+                }
+            }
+            // recurse into the smaller side, loop on the larger: the stack stays shallow
+            if (j - lo < hi - i) {
+                sort(rows, lo, j);
+                lo = i;
+            } else {
+                sort(rows, i, hi);
+                hi = j;
+            }
+        }
+    }
+
+    private static int compare(long[] rows, int row, long k0, long k1) {
+        int c = Long.compareUnsigned(rows[4 * row], k0);
+        return c != 0 ? c : Long.compareUnsigned(rows[4 * row + 1], k1);
+    }
+
+    private static int find(long[] sorted, int n, long[] key) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = compare(sorted, mid, key[0], key[1]);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -1;
+    }
+
+    private static long[] pathKey(String path) {
+        ByteBuffer b = ByteBuffer.wrap(sha256().digest(path.getBytes(StandardCharsets.UTF_16BE)));
+        return new long[] {b.getLong(), b.getLong()};
+    }
+
+    /** The content's fingerprint, its type in the lowest 3 bits. */
+    private static long content(Manifest.Item item) {
+        Entry e = item.entry();
+        MessageDigest d = sha256();
+        d.update((byte) e.type().ordinal());
+        d.update(Long.toString(item.size()).getBytes(StandardCharsets.US_ASCII));
+        for (var blob : item.blobs()) {
+            d.update(blob.toString().getBytes(StandardCharsets.US_ASCII));
+        }
+        item.object().ifPresent(o -> d.update(o.getBytes(StandardCharsets.UTF_8)));
+        item.sha256().ifPresent(h -> d.update(h.getBytes(StandardCharsets.US_ASCII)));
+        e.linkTarget().ifPresent(t -> d.update(t.getBytes(StandardCharsets.UTF_16BE)));
+        e.device().ifPresent(v -> d.update(Long.toString(v).getBytes(StandardCharsets.US_ASCII)));
+        return (ByteBuffer.wrap(d.digest()).getLong() & ~7L) | e.type().ordinal();
+    }
+
+    private static int typeOf(long content) {
+        return (int) (content & 7);
+    }
+
+    /** The metadata's fingerprint; access times and change tokens do not count (restic's diff ignores them too). */
+    private static long metadata(Entry e) {
+        StringBuilder s = new StringBuilder();
+        s.append(e.mode()).append('|').append(e.uid()).append('|').append(e.gid()).append('|').append(e.owner())
+                .append('|').append(e.group()).append('|').append(e.modified()).append('|').append(e.hardLinkTo());
+        for (ExtendedAttribute x : e.xattrs()) {
+            s.append('|').append(x.name()).append('=').append(Arrays.hashCode(x.value()));
+        }
+        for (Map.Entry<String, String> a : e.attributes().entrySet()) {
+            s.append('|').append(a.getKey()).append('=').append(a.getValue());
+        }
+        return ByteBuffer.wrap(sha256().digest(s.toString().getBytes(StandardCharsets.UTF_16BE))).getLong();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
