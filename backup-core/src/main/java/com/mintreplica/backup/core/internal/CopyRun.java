@@ -715,9 +715,9 @@ public final class CopyRun {
             }
             out.add(encode(id)); // throws when the blob is damaged in the store: never copied
             if (damaged != null) {
-                LOG.warn("blob {} in pack '{}' arrived damaged from {} in a read of {} blobs and read intact alone: damage"
-                        + " in transit, not in the store ({})", id, batch.pack(), from.location(), batch.blobs().size(),
-                        damaged.getMessage());
+                TransitDamage.healed("blob " + id + " in pack '" + batch.pack() + "' arrived damaged from "
+                        + from.location() + " in a read of " + batch.blobs().size() + " blobs and read intact alone:"
+                        + " damage in transit, not in the store (" + damaged.getMessage() + ")");
             }
         }
         return out;

@@ -554,8 +554,8 @@ public final class Store {
             try {
                 T value = check.apply(bytes);
                 if (first != null) {
-                    LOG.warn("{} arrived damaged from {} and read intact on attempt {}: damage in transit, not in the store ({})",
-                            what, sink.describe(), attempt, first.getMessage());
+                    TransitDamage.healed(what + " arrived damaged from " + sink.describe() + " and read intact on attempt "
+                            + attempt + ": damage in transit, not in the store (" + first.getMessage() + ")");
                 }
                 return value;
             } catch (CorruptDataException e) {
