@@ -370,14 +370,8 @@ public final class RepairRun {
                         intact.add(id);
                         continue;
                     }
-                    Optional<String> replacement = Optional.ofNullable(repairedBefore.get(id));
-                    if (replacement.isPresent()) {
-                        LOG.info("snapshot {} of {} was repaired before, as {}", id, store.location(), replacement.get());
-                        if (forget && !dryRun) {
-                            lock.checkLease();
-                            store.delete(name);
-                        }
-                    } else if (!dryRun) {
+                    Optional<String> replacement = earlierCopy(repairedBefore, id, name, forget && !dryRun, lock);
+                    if (replacement.isEmpty() && !dryRun) {
                         Snapshot copy = repairedSnapshot(manifest.snapshot(), trees.lost, trees.entries, trees.bytes);
                         lock.check();
                         trees.store(store); // the new trees, in tree packs, and their index: before the snapshot
@@ -412,14 +406,8 @@ public final class RepairRun {
                     intact.add(id);
                     continue;
                 }
-                Optional<String> replacement = Optional.ofNullable(repairedBefore.get(id));
-                if (replacement.isPresent()) {
-                    LOG.info("snapshot {} of {} was repaired before, as {}", id, store.location(), replacement.get());
-                    if (forget && !dryRun) {
-                        lock.checkLease();
-                        store.delete(name);
-                    }
-                } else if (!dryRun) {
+                Optional<String> replacement = earlierCopy(repairedBefore, id, name, forget && !dryRun, lock);
+                if (replacement.isEmpty() && !dryRun) {
                     Manifest copy = repairedManifest(manifest, kept, lost);
                     lock.check();
                     store.writeManifest(copy);
@@ -466,6 +454,23 @@ public final class RepairRun {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The copy an earlier repair wrote of snapshot {@code id}, when there is one; the original is then removed
+     * ({@code remove}: forgetting, not a dry run) without a second copy.
+     */
+    private Optional<String> earlierCopy(Map<String, String> repairedBefore, String id, String name, boolean remove,
+                                         RepositoryLock lock) {
+        Optional<String> copy = Optional.ofNullable(repairedBefore.get(id));
+        if (copy.isPresent()) {
+            LOG.info("snapshot {} of {} was repaired before, as {}", id, store.location(), copy.get());
+            if (remove) {
+                lock.checkLease();
+                store.delete(name);
+            }
+        }
+        return copy;
     }
 
     private static Manifest repairedManifest(Manifest manifest, List<Manifest.Item> kept,
