@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
-import com.mintreplica.backup.core.source.Entry;
-import com.mintreplica.backup.core.source.RestoreContext;
-import com.mintreplica.backup.core.source.RestoreTarget;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,23 +15,6 @@ class RestoreExcludeTest {
     @TempDir
     Path temp;
 
-    /** Keeps each restored entry's content by path. */
-    private static final class MemoryTarget implements RestoreTarget {
-        final Map<String, byte[]> files = new LinkedHashMap<>();
-
-        @Override
-        public void begin(RestoreContext context) {
-        }
-
-        @Override
-        public void write(Entry entry, InputStream content) throws java.io.IOException {
-            files.put(entry.path(), content.readAllBytes());
-        }
-
-        @Override
-        public void finish() {
-        }
-    }
     private static Map<String, String> tree() {
         Map<String, String> t = new LinkedHashMap<>();
         t.put("srv", null);
@@ -52,7 +31,7 @@ class RestoreExcludeTest {
     }
 
     private static Map<String, byte[]> restored(Repository repo, String... excludes) {
-        MemoryTarget target = new MemoryTarget();
+        PruneFixture.MapTarget target = new PruneFixture.MapTarget();
         repo.restore(SnapshotSelector.latest()).to(target).exclude(excludes).run();
         return target.files;
     }
@@ -74,7 +53,7 @@ class RestoreExcludeTest {
             assertThat(restored(repo, "[!a]*.log").keySet()).as("a class").contains("srv/app/app.log")
                     .doesNotContain("srv/app/data/old.log");
             assertThat(restored(repo).keySet()).hasSize(tree().size());
-            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(new MemoryTarget()).exclude(" "))
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(new PruneFixture.MapTarget()).exclude(" "))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
         }
     }
