@@ -287,7 +287,7 @@ public final class JobRunner implements JobAction {
                 // create: true is for a repository that never was, not for one whose disk is not mounted
                 throw new NotFoundException("there is no repository at " + Sinks.redact(repo.location()) + " (repositories."
                         + repo.name() + "), but jobs on this host wrote to the repository " + held.get() + " there"
-                        + " before: if it is on a disk or share that is not mounted, mount it; nothing was created. If"
+                        + " before: if it is on a disk or share that is not mounted, mount it; no repository was created. If"
                         + " it is gone for good, make a new one with `mint-backup init`");
             }
             if (!repo.create()) {

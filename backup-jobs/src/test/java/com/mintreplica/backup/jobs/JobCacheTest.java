@@ -119,7 +119,7 @@ class JobCacheTest {
         assertThat(unmounted.succeeded()).isFalse();
         assertThat(unmounted.error().orElseThrow()).contains("there is no repository at " + location)
                 .contains("jobs on this host wrote to the repository " + id + " there before")
-                .contains("mount it; nothing was created");
+                .contains("mount it; no repository was created");
         assertThat(location).doesNotExist();
         DoctorReport doctor = Doctor.builder(config).cacheDirectory(cache).build().run();
         assertThat(doctor.toJson()).contains("wrote to the repository " + id + " there before");

@@ -67,6 +67,7 @@ public class MintBackupAutoConfiguration {
                 .user(System.getProperty("user.name", ""))
                 .shutdownTimeout(shutdownTimeout(environment));
         Binder.get(environment).bind("mint.backup.scheduler.tick-every", Duration.class).ifBound(b::tickEvery);
+        cacheDirectory(environment).ifPresent(b::cacheDirectory);
         action.ifUnique(b::action);
         listeners.orderedStream().forEach(b::listener);
         return b.build();
@@ -81,10 +82,24 @@ public class MintBackupAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    public MintBackupStatus mintBackupStatus(JobsConfig config, JobScheduler scheduler, ObjectProvider<Clock> clock) {
+    public MintBackupStatus mintBackupStatus(JobsConfig config, JobScheduler scheduler, ObjectProvider<Clock> clock,
+                                             ConfigurableEnvironment environment) {
         Clock c = clock.getIfUnique(Clock::systemUTC);
-        JobRunner runner = JobRunner.builder(config).clock(c).environment(System.getenv()).host(hostName()).build();
+        JobRunner.Builder b = JobRunner.builder(config).clock(c).environment(System.getenv()).host(hostName());
+        cacheDirectory(environment).ifPresent(b::cacheDirectory);
+        JobRunner runner = b.build();
         return new MintBackupStatus(runner, scheduler, c);
+    }
+
+    /**
+     * {@code mint.backup.cache-dir}: the jobs' local cache (tree packs, snapshot summaries, index objects of what they
+     * read) and their record of the repository each location held, so that a repository that went missing (a backup
+     * disk that is not mounted) fails the run instead of being made again. Unset: none (the app writes nowhere it
+     * was not told to).
+     */
+    static java.util.Optional<Path> cacheDirectory(ConfigurableEnvironment environment) {
+        String dir = environment.getProperty("mint.backup.cache-dir");
+        return dir == null || dir.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(Path.of(dir));
     }
 
     /** The scheduler's shutdown timeout: {@code mint.backup.scheduler.shutdown-timeout}, else Spring's per phase. */

@@ -85,6 +85,31 @@ class MintBackupAutoConfigurationTest {
                 });
     }
 
+    /**
+     * With {@code mint.backup.cache-dir} the app's jobs remember the repository each location held: a backup disk that
+     * is not mounted fails the run instead of getting a new, empty repository under its mount point.
+     */
+    @Test
+    void with_a_cache_dir_a_repository_that_went_missing_is_not_made_again() throws Exception {
+        Path data = Files.createDirectories(temp.resolve("data"));
+        Files.writeString(data.resolve("a.txt"), "hello");
+        Path repo = temp.resolve("mnt/backup/repo");
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(MintBackupAutoConfiguration.class))
+                .withPropertyValues("mint.backup.repositories.primary.location=" + repo,
+                        "mint.backup.jobs.files.source.paths[0]=" + data, "mint.backup.jobs.files.repository=primary",
+                        "mint.backup.scheduler.enabled=false", "mint.backup.cache-dir=" + temp.resolve("cache"))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    JobScheduler scheduler = context.getBean(JobScheduler.class);
+                    assertThat(scheduler.runNow("files", true).succeeded()).isTrue();
+                    Files.move(repo, temp.resolve("unmounted"));
+                    JobResult missing = scheduler.runNow("files", true);
+                    assertThat(missing.succeeded()).isFalse();
+                    assertThat(missing.error().orElseThrow()).contains("wrote to the repository").contains("mount it");
+                    assertThat(repo.resolve("config")).as("no repository was made").doesNotExist();
+                });
+    }
+
     @Test
     void without_mint_backup_enabled_nothing_is_configured() {
         new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(MintBackupAutoConfiguration.class))

@@ -36,7 +36,7 @@ public final class SpringConfig {
     /** The prefix of the config in the environment. */
     public static final String PREFIX = "mint.backup";
     /** The starter's own settings below the prefix, which are not part of the jobs config. */
-    public static final Set<String> OWN = Set.of("enabled", "scheduler", "config-file", "health");
+    public static final Set<String> OWN = Set.of("enabled", "scheduler", "config-file", "health", "cache-dir");
 
     private SpringConfig() {
     }
