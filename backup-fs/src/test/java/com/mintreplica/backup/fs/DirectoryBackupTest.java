@@ -415,8 +415,8 @@ class DirectoryBackupTest {
                     .to(DirectoryTarget.original().mirror(true)).dryRun(wouldRemove::add).run().entries())
                     .isEqualTo(repo.entries(repo.snapshots().get(0)).size());
             String t = tree.toString();
-            assertThat(wouldRemove).containsExactlyInAnyOrder(t + "/stray", t + "/gone/sub/y", t + "/gone/sub",
-                    t + "/gone", t + "/mixed/x");
+            assertThat(wouldRemove).containsExactlyInAnyOrder(t + "/stray", t + "/gone/sub/y", t + "/gone/sub/",
+                    t + "/gone/", t + "/mixed/x");
             assertThat(tree.resolve("keep/a")).as("a dry run writes nothing").hasContent("changed");
             assertThat(tree.resolve("gone/sub/y")).as("and deletes nothing").exists();
 
@@ -430,6 +430,40 @@ class DirectoryBackupTest {
             }
             assertThat(tree.resolve("mixed/kept.log")).exists();
             assertThat(tree.resolve("app.log")).exists();
+        }
+    }
+
+    /**
+     * The explorers' C-1: where the snapshot has a file and the target now has a directory, --mirror replaced the
+     * directory with everything in it, an excluded log among them, while -v said it kept the log. A directory holding
+     * what the backup's rules kept out now stays, and that one entry is not restored; one holding nothing such is
+     * replaced, and the dry run names what goes.
+     */
+    @Test
+    void mirror_never_replaces_a_directory_that_holds_what_the_backup_excluded() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree);
+        Files.writeString(tree.resolve("f"), "a file in the snapshot");
+        Files.writeString(tree.resolve("g"), "another");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.builder().root(tree).exclude("*.log").build()).to(repo).build().run();
+            Files.delete(tree.resolve("f"));
+            Files.createDirectories(tree.resolve("f"));
+            Files.writeString(tree.resolve("f/app.log"), "important");
+            Files.delete(tree.resolve("g"));
+            Files.createDirectories(tree.resolve("g/sub"));
+            Files.writeString(tree.resolve("g/sub/x"), "x");
+
+            List<String> wouldRemove = new java.util.ArrayList<>();
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.original().mirror(true)).dryRun(wouldRemove::add).run();
+            String t = tree.toString();
+            assertThat(wouldRemove).containsExactly(t + "/g/sub/x", t + "/g/sub/", t + "/g/");
+
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.original().mirror(true)).run())
+                    .isInstanceOf(BackupException.class).hasMessageContaining("1 entry could not be written")
+                    .hasMessageContaining("holds what the backup's rules kept out of the snapshot");
+            assertThat(tree.resolve("f/app.log")).hasContent("important");
+            assertThat(tree.resolve("g")).hasContent("another");
         }
     }
 

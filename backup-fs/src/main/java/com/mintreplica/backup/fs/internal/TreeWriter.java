@@ -149,10 +149,24 @@ public final class TreeWriter {
         this.writers = null;
     }
 
+    /** In a dry run: directories a file or link of the snapshot replaces (named already, with all below them). */
+    private final Set<Path> replacedInPlan = new HashSet<>();
+
     /** The dry run: takes note of the entries a restore would write, then names what a mirror would delete. */
     public void plan(java.util.Iterator<Entry> entries, java.util.function.Consumer<String> wouldRemove) throws IOException {
         while (entries.hasNext()) {
-            restored.add(entries.next().path());
+            Entry entry = entries.next();
+            restored.add(entry.path());
+            Path dest = toPath(entry.path());
+            if (mirror && entry.type() != EntryType.DIRECTORY && Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)
+                    && keptOutInside(dest).isEmpty()) {
+                // a directory where the snapshot has a file or link: the mirror replaces it, with all below it
+                replacedInPlan.add(dest);
+                try (java.util.stream.Stream<Path> below = Files.walk(dest)) {
+                    below.sorted(java.util.Comparator.reverseOrder())
+                            .forEach(p -> wouldRemove.accept(shown(p) + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "/" : "")));
+                }
+            }
         }
         if (mirror) {
             deleteExtras(true, wouldRemove);
@@ -868,8 +882,69 @@ public final class TreeWriter {
                     throw new java.nio.file.FileSystemException(dest.toString(), null, "a non-empty directory is in the"
                             + " way (restore with --mirror to replace it, or into an empty directory)");
                 }
+                Optional<Path> protectedInside = keptOutInside(dest);
+                if (protectedInside.isPresent()) {
+                    // --mirror must not destroy what the backup's own rules kept out of the snapshot: the entry is
+                    // not restored instead (it deleted an excluded log while saying it kept it)
+                    throw new java.nio.file.FileSystemException(dest.toString(), null, "a directory is in the way that"
+                            + " holds what the backup's rules kept out of the snapshot (" + shown(protectedInside.get())
+                            + "); it is left as it is");
+                }
                 deleteTree(dest);
+                LOG.info("deleted {}/ and all below it: a directory where the snapshot has a {}", shown(dest),
+                        entry.type() == EntryType.SYMLINK ? "link" : "file");
             }
+        }
+    }
+
+    /** The backup's exclude and include patterns, from the snapshot's facts. */
+    private Globs[] backupRules() {
+        Globs[] rules = backupRules;
+        if (rules == null) {
+            rules = new Globs[] {Globs.of(context.snapshot().facts(Globs.EXCLUDE_FACT).values()),
+                    Globs.of(context.snapshot().facts(Globs.INCLUDE_FACT).values())};
+            backupRules = rules;
+        }
+        return rules;
+    }
+
+    private volatile Globs[] backupRules;
+
+    /** The first entry below {@code directory} that the backup's rules kept out of the snapshot, if any. */
+    private Optional<Path> keptOutInside(Path directory) throws IOException {
+        Globs excludes = backupRules()[0];
+        Globs includes = backupRules()[1];
+        if (excludes.isEmpty() && includes.isEmpty()) {
+            return Optional.empty();
+        }
+        Path root = null;
+        for (String r : context.snapshot().facts("fs.root.").values()) {
+            Path rootPath = r.equals("/") ? base : toPath(r);
+            if (directory.startsWith(rootPath)) {
+                root = backedUpAt(rootPath);
+                break;
+            }
+        }
+        if (root == null) {
+            return Optional.empty();
+        }
+        Path originalRoot = root;
+        try (java.util.stream.Stream<Path> below = Files.walk(directory)) {
+            return below.filter(p -> !p.equals(directory)).filter(p -> {
+                Path was = backedUpAt(p);
+                if (excludes.matches(was, originalRoot)) {
+                    return true;
+                }
+                if (includes.isEmpty()) {
+                    return false;
+                }
+                for (Path q = was; q != null && q.startsWith(originalRoot); q = q.getParent()) {
+                    if (includes.matches(q, originalRoot)) {
+                        return false;
+                    }
+                }
+                return true;
+            }).findFirst();
         }
     }
 
@@ -1005,7 +1080,7 @@ public final class TreeWriter {
                 private void remove(Path path, boolean directory) throws IOException {
                     deleted[0]++;
                     if (dryRun) {
-                        removed.accept(shown(path));
+                        removed.accept(shown(path) + (directory ? "/" : ""));
                         return;
                     }
                     Files.delete(path);
@@ -1027,6 +1102,10 @@ public final class TreeWriter {
                     if (dir.equals(rootPath)) {
                         frames.push(new Frame(includes.isEmpty() || includes.matches(originalRoot, originalRoot)));
                         return FileVisitResult.CONTINUE;
+                    }
+                    if (replacedInPlan.contains(dir)) {
+                        frames.peek().keepsSomething = true;
+                        return FileVisitResult.SKIP_SUBTREE;
                     }
                     Path was = backedUpAt(dir);
                     if (excludes.matches(was, originalRoot)) {
