@@ -176,6 +176,25 @@ class CliPermissionsIT {
             assertThat(restored.resolve("f")).hasContent("x\n");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored))).isEqualTo("r-x------");
         }
+
+        // the explorers' C-5: --mirror stopped (exit 2) at the first extra entry it could not delete, the user's own
+        // read-only directory, and left the other extras
+        Path extraDir = Files.createDirectories(restored.resolveSibling("ro-extra"));
+        Files.writeString(extraDir.resolve("z"), "z");
+        Path extraFile = Files.writeString(restored.resolveSibling("extra.txt"), "x");
+        if (!asOtherUser().isEmpty()) {
+            java.nio.file.attribute.UserPrincipal nobody = home.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName("nobody");
+            for (Path p : List.of(extraDir, extraDir.resolve("z"), extraFile)) {
+                Files.setOwner(p, nobody);
+            }
+        }
+        Files.setPosixFilePermissions(extraDir, PosixFilePermissions.fromString("r-x------"));
+        Run mirror = cli(env, "restore", "-q", "--repo", repo, "latest", "--target", target.toString(), "--mirror");
+        assertThat(mirror.code()).as(mirror.output()).isZero();
+        assertThat(extraDir).doesNotExist();
+        assertThat(extraFile).doesNotExist();
+        assertThat(restored.resolve("f")).hasContent("x\n");
     }
 
     /**

@@ -1078,13 +1078,44 @@ public final class TreeWriter {
             java.util.ArrayDeque<Frame> frames = new java.util.ArrayDeque<>();
             Files.walkFileTree(rootPath, new SimpleFileVisitor<>() {
                 private void remove(Path path, boolean directory) throws IOException {
-                    deleted[0]++;
                     if (dryRun) {
+                        deleted[0]++;
                         removed.accept(shown(path) + (directory ? "/" : ""));
                         return;
                     }
-                    Files.delete(path);
+                    try {
+                        try {
+                            Files.delete(path);
+                        } catch (java.nio.file.AccessDeniedException denied) {
+                            // the user's own read-only directory (0500): theirs to open, as a restore into it does
+                            openToOwner(path.getParent());
+                            Files.delete(path);
+                        }
+                    } catch (java.nio.file.AccessDeniedException | DirectoryNotEmptyException left) {
+                        // one entry the mirror cannot delete stops nothing else: said, and the rest goes on
+                        warnings.warn("mirror", entryPathOf(path), "not in the snapshot, but cannot be deleted ("
+                                + (left instanceof DirectoryNotEmptyException ? "not empty" : "permission denied") + ")");
+                        if (!frames.isEmpty()) {
+                            frames.peek().keepsSomething = true;
+                        }
+                        return;
+                    }
+                    deleted[0]++;
                     LOG.info("deleted {}{}: not in the snapshot", shown(path), directory ? "/" : "");
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException failed) throws IOException {
+                    if (failed instanceof java.nio.file.AccessDeniedException) {
+                        // a directory this user may not list: what is in it stays
+                        warnings.warn("mirror", entryPathOf(file), "cannot be read (permission denied); what is in it"
+                                + " is not deleted");
+                        if (!frames.isEmpty()) {
+                            frames.peek().keepsSomething = true;
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw failed;
                 }
 
                 private void keep(Path path, String why) {
@@ -1133,10 +1164,15 @@ public final class TreeWriter {
 
                 @Override
                 public FileVisitResult postVisitDirectory(Path dir, IOException failed) throws IOException {
-                    if (failed != null) {
-                        throw failed;
-                    }
                     Frame frame = frames.pop();
+                    if (failed != null) {
+                        if (!(failed instanceof java.nio.file.AccessDeniedException)) {
+                            throw failed;
+                        }
+                        warnings.warn("mirror", entryPathOf(dir), "cannot be read to the end (permission denied); what"
+                                + " is in it is not deleted");
+                        frame.keepsSomething = true;
+                    }
                     if (dir.equals(rootPath)) {
                         return FileVisitResult.CONTINUE;
                     }
