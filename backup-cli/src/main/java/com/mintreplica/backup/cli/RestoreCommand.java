@@ -42,9 +42,9 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--include", paramLabel = "PATH", description = "Restore only this entry path and what is below it (repeatable).")
     List<String> includes = new ArrayList<>();
 
-    @Option(names = "--exclude", paramLabel = "PATTERN", description = "Leave out entries this glob matches (by name, by"
-            + " path, or by path with a leading /) and all below a directory it matches; --mirror leaves them alone"
-            + " in the target (repeatable).")
+    @Option(names = "--exclude", paramLabel = "PATTERN", description = "Leave out entries this glob matches, and all below"
+            + " a directory it matches, as restic's: /a/b the whole path, *.log a name, a/b the path's end from any"
+            + " directory on; \\xe9 a byte as ls shows it. --mirror leaves them alone in the target (repeatable).")
     List<String> excludes = new ArrayList<>();
 
     @Option(names = "--mirror", description = "Delete what lies under the snapshot's directories but is not in the"

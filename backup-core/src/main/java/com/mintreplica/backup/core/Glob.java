@@ -35,7 +35,8 @@ final class Glob {
                 case '[' -> {
                     int close = glob.indexOf(']', i + 2);
                     if (close < 0) {
-                        re.append("\\[");
+                        throw new InvalidInputException("the pattern '" + glob + "' has a '[' without its ']' (\\[ is a"
+                                + " plain '[')");
                     } else {
                         String body = glob.substring(i + 1, close);
                         if (body.startsWith("!") || body.startsWith("^")) {
@@ -59,7 +60,13 @@ final class Glob {
                 }
                 case ',' -> re.append(braces > 0 ? "|" : ",");
                 case '\\' -> {
-                    if (i + 1 < glob.length()) {
+                    if (i + 3 < glob.length() && glob.charAt(i + 1) == 'x' && Character.digit(glob.charAt(i + 2), 16) >= 0
+                            && Character.digit(glob.charAt(i + 3), 16) >= 0) {
+                        // a byte as `ls` shows it (caf\xe9): that byte, a name that is not UTF-8
+                        re.append(Pattern.quote(com.mintreplica.backup.core.source.FileNames.parseDisplayed(
+                                glob.substring(i, i + 4))));
+                        i += 3;
+                    } else if (i + 1 < glob.length()) {
                         re.append(Pattern.quote(String.valueOf(glob.charAt(++i))));
                     } else {
                         re.append("\\\\");
@@ -76,6 +83,30 @@ final class Glob {
 
     boolean matches(String path) {
         return pattern.matcher(path).matches();
+    }
+
+    /**
+     * Whether the glob matches the entry at {@code path} (as the snapshot lists it, relative) as restic's patterns
+     * do: one with a leading {@code /} the whole path; one without a {@code /} the entry's name; another the path's
+     * end from any directory on ({@code a/b} matches {@code x/a/b}).
+     */
+    boolean matchesEntry(String path) {
+        if (text.startsWith("/")) {
+            return matches("/" + path);
+        }
+        if (text.indexOf('/') < 0) {
+            return matches(path.substring(path.lastIndexOf('/') + 1));
+        }
+        for (int start = 0; ; ) {
+            if (matches(path.substring(start))) {
+                return true;
+            }
+            int slash = path.indexOf('/', start);
+            if (slash < 0) {
+                return false;
+            }
+            start = slash + 1;
+        }
     }
 
     @Override

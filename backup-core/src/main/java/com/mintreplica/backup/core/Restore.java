@@ -60,8 +60,10 @@ public final class Restore {
 
     /**
      * Leaves out entries matching these glob patterns, and everything below a directory that matches (restic's
-     * {@code restore --exclude}). A pattern matches an entry by its name, by its path as the snapshot lists it, or by
-     * that path with a leading {@code /}: {@code *.log}, {@code cache}, {@code /var/lib/app/tmp}, {@code var/**}.
+     * {@code restore --exclude}). As restic's: a pattern with a leading {@code /} matches an entry's whole path
+     * ({@code /var/lib/app/tmp}); one without a {@code /} its name ({@code *.log}, {@code cache}); another the end of
+     * its path from any directory on ({@code app/tmp}, {@code lib/**}). A trailing {@code /} is ignored, and
+     * {@code \xe9} is the byte as {@code ls} shows it in a name that is not UTF-8.
      * {@code *} and {@code ?} stay within a name, {@code **} crosses them, {@code [...]} and {@code {a,b}} as in
      * shells. A target that mirrors leaves what they match alone, as anything outside the selection.
      */
@@ -70,7 +72,9 @@ public final class Restore {
             if (p == null || p.isBlank()) {
                 throw new InvalidInputException("an exclude pattern is empty");
             }
-            excludes.add(Glob.of(p));
+            // a trailing slash names a directory; the pattern is the same without it (restic cleans it away)
+            String cleaned = p.length() > 1 && p.endsWith("/") ? p.replaceAll("/+$", "") : p;
+            excludes.add(Glob.of(cleaned.isEmpty() ? "/" : cleaned));
         }
         return this;
     }
@@ -195,9 +199,8 @@ public final class Restore {
         // the path and each directory above it
         for (int end = path.indexOf('/'); ; end = path.indexOf('/', end + 1)) {
             String prefix = end < 0 ? path : path.substring(0, end);
-            String name = prefix.substring(prefix.lastIndexOf('/') + 1);
             for (Glob g : patterns) {
-                if (g.matches(name) || g.matches(prefix) || g.matches("/" + prefix)) {
+                if (g.matchesEntry(prefix)) {
                     return true;
                 }
             }

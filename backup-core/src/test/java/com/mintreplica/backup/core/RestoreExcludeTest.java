@@ -53,6 +53,19 @@ class RestoreExcludeTest {
             assertThat(restored(repo, "[!a]*.log").keySet()).as("a class").contains("srv/app/app.log")
                     .doesNotContain("srv/app/data/old.log");
             assertThat(restored(repo).keySet()).hasSize(tree().size());
+            // the explorers' C-2 and C-3: a relative path matches from any directory on, a trailing / is ignored, and
+            // a byte of a name that is not UTF-8 is given as `ls` shows it
+            assertThat(restored(repo, "app/data").keySet()).doesNotContain("srv/app/data", "srv/app/data/ledger")
+                    .contains("srv/app/app.log");
+            assertThat(restored(repo, "app/data/").keySet()).doesNotContain("srv/app/data/ledger");
+            assertThat(restored(repo, "data/*.log").keySet()).doesNotContain("srv/app/data/old.log")
+                    .contains("srv/app/data/ledger", "srv/app/app.log");
+            assertThat(restored(repo, "name-\\xff.bin").keySet()).doesNotContain("srv/app/name-\udcff.bin")
+                    .contains("srv/app/app.log");
+            assertThat(restored(repo, "pp/data").keySet()).as("from a directory on, not inside a name")
+                    .contains("srv/app/data/ledger");
+            assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(new PruneFixture.MapTarget()).exclude("["))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("'[' without its ']'");
             assertThatThrownBy(() -> repo.restore(SnapshotSelector.latest()).to(new PruneFixture.MapTarget()).exclude(" "))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("empty");
         }
