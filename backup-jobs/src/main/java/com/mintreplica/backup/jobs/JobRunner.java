@@ -285,10 +285,7 @@ public final class JobRunner implements JobAction {
             Optional<String> held = knownLocations.idAt(repo.location());
             if (held.isPresent()) {
                 // create: true is for a repository that never was, not for one whose disk is not mounted
-                throw new NotFoundException("there is no repository at " + Sinks.redact(repo.location()) + " (repositories."
-                        + repo.name() + "), but jobs on this host wrote to the repository " + held.get() + " there"
-                        + " before: if it is on a disk or share that is not mounted, mount it; no repository was created. If"
-                        + " it is gone for good, make a new one with `mint-backup init`");
+                throw new NotFoundException(missingMessage(repo, held.get()));
             }
             if (!repo.create()) {
                 throw new NotFoundException("there is no repository at " + Sinks.redact(repo.location()) + " (repositories."
@@ -311,6 +308,14 @@ public final class JobRunner implements JobAction {
         Repository opened = unlock.isPresent() ? Repository.open(sink, unlock.get()) : Repository.open(sink);
         knownLocations.remember(repo.location(), opened.id());
         return cached(opened);
+    }
+
+    /** What a run says when the repository its jobs wrote to ({@code id}) is missing. */
+    static String missingMessage(RepositoryConfig repo, String id) {
+        return "there is no repository at " + Sinks.redact(repo.location()) + " (repositories." + repo.name() + "), but"
+                + " jobs on this host wrote to the repository " + id + " there before: if it is on a disk or share that"
+                + " is not mounted, mount it; no repository was created. If it is gone for good, make a new one with"
+                + " `mint-backup init`";
     }
 
     /** {@code repository} with the reader's local cache, when this runner has one. */

@@ -102,6 +102,8 @@ public final class JobScheduler implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<String, JobState> states = new LinkedHashMap<>();
     private final Map<String, Sink> sinks = new ConcurrentHashMap<>();
+    /** What the runner recorded of the repository each location held (its cache directory). */
+    private final com.mintreplica.backup.jobs.internal.KnownLocations knownLocations;
     private ScheduledExecutorService ownExecutor;
     private volatile boolean started;
     private volatile boolean closing;
@@ -129,6 +131,7 @@ public final class JobScheduler implements AutoCloseable {
                 .user(b.user);
         b.cache.ifPresent(runnerBuilder::cacheDirectory);
         this.runner = runnerBuilder.build();
+        this.knownLocations = new com.mintreplica.backup.jobs.internal.KnownLocations(b.cache);
         this.action = b.action != null ? b.action : runner;
         DrillRunner.Builder drillsBuilder = DrillRunner.builder(config).clock(clock).environment(b.environment).host(host)
                 .user(b.user);
@@ -357,6 +360,17 @@ public final class JobScheduler implements AutoCloseable {
                 return; // the store answered only as the scheduler closed: claim nothing
             }
             Instant slot = st.schedule.get().previousOrSame(now);
+            Optional<String> missing = missingRepository(st);
+            if (missing.isPresent()) {
+                // A failed run, said to the listeners once a slot, and no lease or record written at the location:
+                // they made directories under the mount point of a backup disk that is not mounted.
+                synchronized (lock) {
+                    st.lastSlot = slot;
+                }
+                org.slf4j.LoggerFactory.getLogger(JobRunner.FAILURES_LOGGER).warn("job {}: {}", st.name, missing.get());
+                notify(failed(st.name, slot, now, missing.get()));
+                return;
+            }
             RunClaims.Attempt attempt = claims.tryClaim(slot);
             if (attempt instanceof RunClaims.Claimed c) {
                 Running running = new Running(slot, c.claim());
@@ -566,6 +580,12 @@ public final class JobScheduler implements AutoCloseable {
         Instant slot = now;
         boolean handedOver = false;
         try {
+            Optional<String> missing = missingRepository(st);
+            if (missing.isPresent()) {
+                JobResult r = failed(name, st.schedule.map(s -> s.previousOrSame(now)).orElse(now), now, missing.get());
+                notify(r);
+                return r;
+            }
             if (!force && st.schedule.isPresent()) {
                 slot = st.schedule.get().previousOrSame(now);
                 RunClaims.Attempt attempt;
@@ -610,6 +630,25 @@ public final class JobScheduler implements AutoCloseable {
     public boolean isRunning(String job) {
         JobState st = states.get(job);
         return st != null && st.running != null;
+    }
+
+    /**
+     * When the repository this host's jobs wrote to at {@code st}'s location is missing (a backup disk that is not
+     * mounted), what the run says; then it claims nothing and writes no record there.
+     */
+    private Optional<String> missingRepository(JobState st) {
+        com.mintreplica.backup.jobs.config.RepositoryConfig repo = config.repository(st.repository);
+        Optional<String> held = knownLocations.idAt(repo.location());
+        if (held.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Sink sink = sinks.computeIfAbsent(st.repository, r -> Sinks.open(config.repository(r).location()));
+            return com.mintreplica.backup.core.Repository.exists(sink) ? Optional.empty()
+                    : Optional.of(JobRunner.missingMessage(repo, held.get()));
+        } catch (RuntimeException unreachable) {
+            return Optional.empty();   // the run says what is wrong with the store
+        }
     }
 
     private RunClaims claims(JobState st) {

@@ -126,6 +126,15 @@ class JobCacheTest {
         assertThat(doctor.problems()).isNotEmpty();
         assertThat(location).as("the doctor wrote no probe under the mount point either").doesNotExist();
 
+        // the scheduler (run, daemon) neither claims nor records the run there: no jobs/ under the mount point
+        try (JobScheduler scheduler = JobScheduler.builder(config).cacheDirectory(cache).build()) {
+            JobResult scheduled = scheduler.runNow("files", false);
+            assertThat(scheduled.succeeded()).isFalse();
+            assertThat(scheduled.error().orElseThrow()).contains("jobs on this host wrote to the repository " + id);
+            assertThat(scheduler.runNow("files", true).succeeded()).isFalse();
+        }
+        assertThat(mountPoint).isEmptyDirectory();
+
         // mounted again: the run goes on into the same repository
         Files.move(temp.resolve("unmounted-disk"), location);
         JobResult mounted = JobRunner.builder(config).cacheDirectory(cache).build().run(config.job("files"), Instant.now());
