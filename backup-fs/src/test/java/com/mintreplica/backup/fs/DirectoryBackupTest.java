@@ -467,6 +467,39 @@ class DirectoryBackupTest {
         }
     }
 
+    /**
+     * The explorers' C-4: the directories above a backed-up root are in the snapshot so that a restore elsewhere makes
+     * them with their metadata; an in-place restore set it on the ones there (a user's restore of their own tree
+     * failed on /home, and root's rolled /srv's mode back). They keep their own now; the root and below are restored.
+     */
+    @Test
+    void an_in_place_restore_leaves_the_directories_above_the_root_as_they_are() throws Exception {
+        Path above = Files.createDirectories(temp.resolve("srv"));
+        Path tree = Files.createDirectories(above.resolve("app"));
+        Files.writeString(tree.resolve("f"), "f");
+        Files.setPosixFilePermissions(above, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(tree, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Files.setPosixFilePermissions(above, PosixFilePermissions.fromString("rwxr-x---"));
+            Files.setPosixFilePermissions(tree, PosixFilePermissions.fromString("rwx------"));
+            Files.writeString(tree.resolve("f"), "changed");
+
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.original()).run();
+            assertThat(tree.resolve("f")).hasContent("f");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tree))).as("the root is content")
+                    .isEqualTo("rwxr-xr-x");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(above))).as("above it: the host's")
+                    .isEqualTo("rwxr-x---");
+
+            // restored elsewhere, the directories above are made, with the snapshot's metadata
+            Path elsewhere = temp.resolve("elsewhere");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(elsewhere)).run();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(Trees.restoredRoot(elsewhere, above))))
+                    .isEqualTo("rwxr-xr-x");
+        }
+    }
+
     @Test
     void a_partial_restore_restores_only_the_chosen_paths() throws Exception {
         Path tree = temp.resolve("t");

@@ -1040,6 +1040,9 @@ public final class TreeWriter {
         // Default ACLs are set here too, after the directory's entries were made, so none of them inherited it.
         for (int i = directories.size() - 1; i >= 0; i--) {
             DirectoryMeta d = directories.get(i);
+            if (keepsItsOwnMetadata(d)) {
+                continue;
+            }
             applyMetadata(d.path(), bytesOf(d.entry().path()), d.entry(), freshDirectories.contains(d.path()), false);
         }
         warnings.summarize();
@@ -1195,6 +1198,27 @@ public final class TreeWriter {
         }
     }
 
+    /**
+     * Whether {@code d} is a directory above the snapshot's roots that was there before the restore (an in-place
+     * restore of {@code /home/u/docs}: {@code /home}, {@code /home/u}). The snapshot holds those only so that a restore
+     * elsewhere makes them with their metadata; one that is there is not the backup's to change. Setting it anyway
+     * failed every in-place restore of a user's own tree (they may not touch {@code /home}), and as root rolled the
+     * mode, times and attributes of {@code /srv} back to the day of the backup.
+     */
+    private boolean keepsItsOwnMetadata(DirectoryMeta d) {
+        if (freshDirectories.contains(d.path())) {
+            return false;
+        }
+        String path = d.entry().path();
+        for (String root : context.snapshot().facts("fs.root.").values()) {
+            if (root.equals("/") || !root.startsWith(path + "/")) {
+                continue;
+            }
+            return true;
+        }
+        return false;
+    }
+
     /** A path below the base as messages show it (bytes that are not UTF-8 as {@code \xff}). */
     private String shown(Path path) {
         String entry = FileNames.display(entryPathOf(path));
@@ -1258,6 +1282,9 @@ public final class TreeWriter {
         // came back open to every user, around files that were restored.
         for (int i = directories.size() - 1; i >= 0; i--) {
             DirectoryMeta d = directories.get(i);
+            if (keepsItsOwnMetadata(d)) {
+                continue;
+            }
             try {
                 applyMetadata(d.path(), bytesOf(d.entry().path()), d.entry(), freshDirectories.contains(d.path()), false);
             } catch (IOException | RuntimeException e) {
