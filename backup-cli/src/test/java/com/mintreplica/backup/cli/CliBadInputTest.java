@@ -63,5 +63,9 @@ class CliBadInputTest {
         Cli.Result below = Cli.run("restore", "--repo", repo, "latest", "--target", file.resolve("x").toString());
         assertThat(below.code()).as(below.toString()).isEqualTo(2);
         assertThat(below.err()).contains("'" + file + "' is not a directory");
+        // and a dry run refuses it as the restore would (it said "would restore" and exit 0: explorers' C-9)
+        Cli.Result dry = Cli.run("restore", "--repo", repo, "latest", "--target", file.toString(), "--dry-run");
+        assertThat(dry.code()).as(dry.toString()).isEqualTo(2);
+        assertThat(dry.err()).contains("'" + file + "': it exists and is not a directory");
     }
 }

@@ -98,8 +98,8 @@ public final class RestoreRun {
                 entries.next();
             }
         } catch (IOException e) {
-            throw new BackupException("dry run of the restore of snapshot " + manifest.snapshot().id() + " failed: "
-                    + e.getMessage(), e);
+            // as the restore itself says it
+            throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);
         }
         return new Counts(counts[0], counts[1]);
     }

@@ -113,15 +113,7 @@ public final class TreeWriter {
         this.sparse = sparse;
         this.context = context;
         this.restoreOwners = runningAsRoot();
-        if (Files.exists(base, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(base)) {
-            throw new InvalidInputException("cannot restore into '" + base + "': it exists and is not a directory");
-        }
-        for (Path above = base.getParent(); above != null; above = above.getParent()) {
-            // bad input, as the case above (it was "failed: ...: Not a directory", exit 1)
-            if (Files.exists(above, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(above)) {
-                throw new InvalidInputException("cannot restore into '" + base + "': '" + above + "' is not a directory");
-            }
-        }
+        checkBase(base);
         Files.createDirectories(base);
         // The writers belong to this restore: stopped by finish() or abort().
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
@@ -132,8 +124,33 @@ public final class TreeWriter {
         });
     }
 
-    /** A writer that only plans a restore ({@code restore --dry-run}): it creates and changes nothing. */
-    public static TreeWriter planner(Path base, boolean original, boolean mirror, RestoreContext context) {
+    /** Bad input, said before anything is written: a target that is, or lies below, something not a directory. */
+    private static void checkBase(Path base) {
+        if (Files.exists(base, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(base)) {
+            throw new InvalidInputException("cannot restore into '" + base + "': it exists and is not a directory");
+        }
+        for (Path above = base.getParent(); above != null; above = above.getParent()) {
+            // bad input, as the case above (it was "failed: ...: Not a directory", exit 1)
+            if (Files.exists(above, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(above)) {
+                throw new InvalidInputException("cannot restore into '" + base + "': '" + above + "' is not a directory");
+            }
+        }
+    }
+
+    /**
+     * A writer that only plans a restore ({@code restore --dry-run}): it creates and changes nothing, but refuses what
+     * the restore would refuse before writing (a target that is a file; one this user may not make).
+     */
+    public static TreeWriter planner(Path base, boolean original, boolean mirror, RestoreContext context)
+            throws IOException {
+        checkBase(base);
+        Path existing = base;
+        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && !existing.equals(base) && !Files.isWritable(existing)) {
+            throw new java.nio.file.AccessDeniedException(base.toString());
+        }
         return new TreeWriter(base, original, mirror, context);
     }
 
