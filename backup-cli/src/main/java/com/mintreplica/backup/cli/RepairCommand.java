@@ -143,9 +143,10 @@ final class RepairCommand implements Callable<Integer> {
                     root.out.println("  lost  " + l.path() + "  (" + l.reason() + ")");
                 }
                 root.out.println("  " + (s.earlier() ? "repaired before as snapshot " + s.replacement().get()
-                        : s.replacement().isPresent() ? "wrote snapshot " + s.replacement().get()
+                        + " (it is checked on its own)"
+                        : (s.replacement().isPresent() ? "wrote snapshot " + s.replacement().get()
                         : "would write a new snapshot") + " with the other " + s.entriesKept() + " entries, tagged '"
-                        + Repository.REPAIRED_TAG + "'" + (r.forgotten().contains(s.original())
+                        + Repository.REPAIRED_TAG + "'") + (r.forgotten().contains(s.original())
                         ? "; " + would + "remove " + s.original() : "; " + s.original() + " stays"));
             }
             for (DamagedSnapshot d : r.unreadable()) {
