@@ -500,6 +500,26 @@ class DirectoryBackupTest {
         }
     }
 
+    /** The explorers' C-11: a restore killed with -9 left its temporary files, and a re-run kept them. */
+    @Test
+    void a_restore_removes_the_temporary_files_a_killed_restore_left() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("d"));
+        Files.writeString(tree.resolve("d/f"), "f");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Path restore = temp.resolve("r");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            Path d = Trees.restoredRoot(restore, tree).resolve("d");
+            Path left = Files.writeString(d.resolve(".mint-restore-0123456789abcdef-7"), "half a file");
+            Path notOurs = Files.writeString(d.resolve(".mint-restore-notes"), "a user's file");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+            assertThat(left).doesNotExist();
+            assertThat(notOurs).hasContent("a user's file");
+            assertThat(d.resolve("f")).hasContent("f");
+        }
+    }
+
     @Test
     void a_partial_restore_restores_only_the_chosen_paths() throws Exception {
         Path tree = temp.resolve("t");

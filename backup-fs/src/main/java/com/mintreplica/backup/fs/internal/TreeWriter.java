@@ -914,6 +914,36 @@ public final class TreeWriter {
         }
     }
 
+    /** A temporary name of a restore: the prefix, a random hex number per restore, a counter. */
+    private static final java.util.regex.Pattern TEMP_NAME =
+            java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(TEMP_PREFIX) + "[0-9a-f]{1,16}-[0-9]+");
+
+    /**
+     * Removes, from the snapshot's directories that were there before this restore, the temporary files of an earlier
+     * restore that was killed (a restore removes its own when it fails, but a kill -9 leaves them: a re-run left
+     * 60 MB of them in place). One listing per such directory; none for the directories this restore made.
+     */
+    private void removeLeftTemporaryFiles() {
+        for (DirectoryMeta d : directories) {
+            if (freshDirectories.contains(d.path())) {
+                continue;
+            }
+            try (java.nio.file.DirectoryStream<Path> temps = Files.newDirectoryStream(d.path(), p -> {
+                String name = p.getFileName().toString();
+                return name.startsWith(TEMP_PREFIX) && !name.startsWith(tempPrefix) && TEMP_NAME.matcher(name).matches();
+            })) {
+                for (Path temp : temps) {
+                    if (Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.delete(temp);
+                        LOG.info("removed {}: a partial file of an earlier restore that did not finish", shown(temp));
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debug("cannot look for partial files in {}: {}", d.path(), e.toString());
+            }
+        }
+    }
+
     /** The backup's exclude and include patterns, from the snapshot's facts. */
     private Globs[] backupRules() {
         Globs[] rules = backupRules;
@@ -1050,6 +1080,7 @@ public final class TreeWriter {
         } finally {
             writers.shutdown();
         }
+        removeLeftTemporaryFiles();
         if (mirror) {
             deleteExtras(false, path -> { });
         }
