@@ -110,6 +110,7 @@ public final class Doctor {
             repository(repository, unlocked, latestSizes, out, redactor);
         }
         for (JobConfig job : config.jobs().values()) {
+            paths(job, out);
             database(job, out, redactor);
         }
         for (DrillConfig drill : config.drills().values()) {
@@ -397,6 +398,25 @@ public final class Doctor {
             out.add(Finding.problem("repository", subject, "cannot open the repository at " + where + ": "
                     + redactor.message(e), "check " + subject + ".location; mint-backup verify --repo " + where
                     + " tells more"));
+        }
+    }
+
+    // ---- source paths
+
+    /**
+     * A job's source paths: each there and readable. A path that is missing fails every run of the job (a mistyped
+     * path, or a share that is not mounted), and the doctor said nothing of it.
+     */
+    private void paths(JobConfig job, List<Finding> out) {
+        String subject = "jobs." + job.name();
+        for (Path path : job.source().paths()) {
+            if (!Files.exists(path)) {
+                out.add(Finding.problem("source", subject, "the source path " + path + " does not exist: every run of"
+                        + " the job fails", "correct " + subject + ".source.paths, or mount or create " + path));
+            } else if (!Files.isReadable(path)) {
+                out.add(Finding.problem("source", subject, "the source path " + path + " cannot be read by this user",
+                        "run the jobs as a user who may read it, or give that user access"));
+            }
         }
     }
 

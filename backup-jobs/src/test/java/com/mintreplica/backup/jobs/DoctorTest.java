@@ -114,6 +114,21 @@ class DoctorTest {
         assertThat(report.warnings()).as(report.summary()).contains(missing);
     }
 
+    /** The explorers' C-13: a job whose source path is not there failed every run, and the doctor said nothing. */
+    @Test
+    void a_source_path_that_is_not_there_is_a_problem() throws Exception {
+        Path missingPath = temp.resolve("no-such-dir");
+        JobsConfig config = base().job(JobConfig.builder("gone").source(SourceConfig.paths(missingPath).build())
+                .repository("primary").build()).build();
+
+        DoctorReport report = Doctor.builder(config).tempDir(temp).build().run();
+
+        Finding missing = only(report, "source", "jobs.gone");
+        assertThat(report.problems()).as(report.summary()).contains(missing);
+        assertThat(missing.toString()).contains(missingPath + " does not exist").contains("jobs.gone.source.paths");
+        assertThat(report.findings()).noneMatch(f -> f.check().equals("source") && f.subject().equals("jobs.etc"));
+    }
+
     @Test
     void an_unreadable_key_a_missing_key_file_and_a_wrong_passphrase_are_problems_with_their_fixes() throws Exception {
         Path garbage = temp.resolve("ops.sec.asc");
