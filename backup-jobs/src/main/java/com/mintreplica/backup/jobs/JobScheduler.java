@@ -643,16 +643,20 @@ public final class JobScheduler implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            Sink sink = sinks.computeIfAbsent(st.repository, r -> Sinks.open(config.repository(r).location()));
-            return com.mintreplica.backup.core.Repository.exists(sink) ? Optional.empty()
+            return com.mintreplica.backup.core.Repository.exists(sinkOf(st)) ? Optional.empty()
                     : Optional.of(JobRunner.missingMessage(repo, held.get()));
         } catch (RuntimeException unreachable) {
             return Optional.empty();   // the run says what is wrong with the store
         }
     }
 
+    /** The store of {@code st}'s repository, opened once. */
+    private Sink sinkOf(JobState st) {
+        return sinks.computeIfAbsent(st.repository, r -> Sinks.open(config.repository(r).location()));
+    }
+
     private RunClaims claims(JobState st) {
-        Sink sink = sinks.computeIfAbsent(st.repository, r -> Sinks.open(config.repository(r).location()));
+        Sink sink = sinkOf(st);
         String recordedHost = st.job != null && st.drill == null ? config.hostOf(st.job).orElse(host) : config.host().orElse(host);
         return new RunClaims(sink, st.name, clock, config.lease(), holder, recordedHost);
     }

@@ -109,7 +109,7 @@ public final class RepositoryLock implements AutoCloseable {
             if (newest.plus(staleAfter).isBefore(now)) {
                 return true;
             }
-            return self.sameScope(host, pidNamespace) && pid != self.pid() && ProcessHandle.of(pid).isEmpty();
+            return heldByDeadProcess(self);
         }
 
         /** Whether a process of this host (and pid namespace) made the lock, and is gone. */
