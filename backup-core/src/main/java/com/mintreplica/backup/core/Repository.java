@@ -446,9 +446,11 @@ public final class Repository implements AutoCloseable {
 
     /**
      * What changed from snapshot {@code older} to snapshot {@code newer}: each added, removed or changed entry is handed
-     * to {@code changes} (in the newer snapshot's order, then the removed ones in the older's), and the counts are
-     * returned. Reads the two snapshots' directory listings, no file content: content is compared by the ids that
-     * name it. Memory: 32 bytes per entry of the older snapshot.
+     * to {@code changes}, and the counts are returned. Reads the two snapshots' directory listings, no file content:
+     * content is compared by the ids that name it. Changes come in path order (a directory before what is in it, a
+     * directory's entries by name), and a subtree both snapshots share is not read, as with restic's {@code diff}.
+     * Snapshots written before version 3 of the format (a flat list of entries) are compared in bounded memory too
+     * (32 bytes per entry of the older one), in the newer snapshot's order, then the removed entries in the older's.
      */
     public SnapshotDiff diff(SnapshotSelector older, SnapshotSelector newer,
                              java.util.function.Consumer<SnapshotDiff.Change> changes) {

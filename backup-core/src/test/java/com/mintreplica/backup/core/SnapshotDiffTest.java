@@ -42,8 +42,10 @@ class SnapshotDiffTest {
             List<String> said = new ArrayList<>();
             SnapshotDiff diff = repo.diff(SnapshotSelector.id(one.id()), SnapshotSelector.id(two.id()),
                     c -> said.add(c.kind().mark() + " " + c.entry().path()));
-            assertThat(said).containsExactlyInAnyOrder("M app/changed.txt", "T app/becomes-dir", "+ app/becomes-dir/x",
-                    "+ app/new.txt", "- app/gone.txt", "- app/old-dir", "- app/old-dir/inner");
+            // in path order, as restic's diff: a directory before what is in it, a directory's entries by name, the
+            // removed ones in their place
+            assertThat(said).containsExactly("T app/becomes-dir", "+ app/becomes-dir/x", "M app/changed.txt",
+                    "- app/gone.txt", "+ app/new.txt", "- app/old-dir", "- app/old-dir/inner");
             assertThat(diff.added()).isEqualTo(2);
             assertThat(diff.removed()).isEqualTo(3);
             assertThat(diff.changed()).isEqualTo(2);
@@ -54,6 +56,59 @@ class SnapshotDiffTest {
             assertThat(repo.diff(SnapshotSelector.id(two.id()), SnapshotSelector.id(two.id()), c -> none.add(c.toString())))
                     .isEqualTo(new SnapshotDiff(0, 0, 0, 0, 0));
             assertThat(none).isEmpty();
+        }
+    }
+
+    @Test
+    void a_subtree_that_is_the_same_in_both_snapshots_is_not_read() {
+        // restic's diff does not enter a subtree whose id both snapshots share: a small change beside a large unchanged
+        // tree reads the changed directories' listings only
+        Map<String, String> before = new LinkedHashMap<>();
+        before.put("srv", null);
+        before.put("srv/big", null);
+        for (int i = 0; i < 200; i++) {
+            before.put("srv/big/d" + i, null);
+            before.put("srv/big/d" + i + "/f", "file " + i);
+        }
+        before.put("srv/small", null);
+        before.put("srv/small/x", "x");
+        Map<String, String> after = new LinkedHashMap<>(before);
+        after.put("srv/small/x", "x, changed");
+        Path dir = temp.resolve("repo");
+        Snapshot one;
+        Snapshot two;
+        try (Repository repo = Repository.init(new LocalDirectorySink(dir))) {
+            Instant t = Instant.parse("2026-12-01T00:00:00Z");
+            one = Backup.pipeline().source(MapSource.of("d", before)).to(repo).time(t).build().run().snapshot();
+            two = Backup.pipeline().source(MapSource.of("d", after)).to(repo).time(t.plusSeconds(60)).build().run()
+                    .snapshot();
+        }
+        java.util.concurrent.atomic.AtomicInteger treeReads = new java.util.concurrent.atomic.AtomicInteger();
+        com.mintreplica.backup.core.sink.Sink counting = new ForwardingSink(new LocalDirectorySink(dir)) {
+            @Override
+            public java.io.InputStream get(String name, long offset, long length) throws java.io.IOException {
+                if (name.startsWith("tree/")) {
+                    treeReads.incrementAndGet();
+                }
+                return super.get(name, offset, length);
+            }
+
+            @Override
+            public java.io.InputStream get(String name) throws java.io.IOException {
+                if (name.startsWith("tree/")) {
+                    treeReads.incrementAndGet();
+                }
+                return super.get(name);
+            }
+        };
+        try (Repository repo = Repository.open(counting)) {
+            List<String> said = new ArrayList<>();
+            SnapshotDiff diff = repo.diff(SnapshotSelector.id(one.id()), SnapshotSelector.id(two.id()),
+                    c -> said.add(c.kind().mark() + " " + c.entry().path()));
+            assertThat(said).containsExactly("M srv/small/x");
+            assertThat(diff).isEqualTo(new SnapshotDiff(0, 0, 1, 0, 0));
+            // the two snapshots' listings of the root, srv and srv/small: six trees at most, not the 2 x 201 of srv/big
+            assertThat(treeReads.get()).isBetween(1, 6);
         }
     }
 

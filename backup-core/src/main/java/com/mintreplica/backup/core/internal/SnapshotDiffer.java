@@ -8,16 +8,29 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Compares two snapshots in bounded memory: the older one's entries become 32 bytes each (a 128-bit key of the path,
- * a 64-bit fingerprint of the content and one of the metadata, sorted by key), the newer one is walked against them,
- * and the older one is walked again for what the newer lacks. Neither snapshot's entries are held whole, and no data
- * blob is read: content is compared by blob ids (or a single object's name), which name the content.
+ * Compares two snapshots without reading a data blob: content is compared by blob ids (or a single object's name),
+ * which name the content.
+ *
+ * <p>Two tree snapshots (version 3) are compared as restic's {@code diff} does: directory by directory from the roots,
+ * each pair of listings merged by name, so changes come in path order (a directory before what is in it, the entries
+ * of a directory by name) and a subtree whose tree id is the same in both is not entered. Memory: the listings of the
+ * directories on the current path, as a restore's walk.
+ *
+ * <p>Other pairs (a flat snapshot of version 1 or 2 on either side) are compared in bounded memory too: the older
+ * one's entries become 32 bytes each (a 128-bit key of the path, a 64-bit fingerprint of the content and one of the
+ * metadata, sorted by key), the newer one is walked against them, and the older one is walked again for what the
+ * newer lacks (so the removed entries come last).
  */
 public final class SnapshotDiffer {
     private final Store store;
@@ -27,6 +40,9 @@ public final class SnapshotDiffer {
     }
 
     public SnapshotDiff diff(Manifest older, Manifest newer, Consumer<SnapshotDiff.Change> changes) {
+        if (older.isTree() && newer.isTree()) {
+            return new TreeMerge(changes).run(older.tree().get(), newer.tree().get());
+        }
         // the older snapshot, as sorted fingerprints
         int n = 0;
         long[] rows = new long[4 * 1024];
@@ -89,6 +105,146 @@ public final class SnapshotDiffer {
             }
         }
         return new SnapshotDiff(added, removed, changed, bytesAdded, bytesRemoved);
+    }
+
+    /** The comparison of two tree snapshots: a depth-first merge of their listings, by name. */
+    private final class TreeMerge {
+        private final Consumer<SnapshotDiff.Change> changes;
+        private final Deque<Pair> stack = new ArrayDeque<>();
+        private long added;
+        private long removed;
+        private long changed;
+        private long bytesAdded;
+        private long bytesRemoved;
+
+        TreeMerge(Consumer<SnapshotDiff.Change> changes) {
+            this.changes = changes;
+        }
+
+        /** A directory of either snapshot or both: the two listings, sorted by name, and how far the merge got. */
+        private static final class Pair {
+            final List<TreeFormat.Child> older;
+            final List<TreeFormat.Child> newer;
+            int i;
+            int j;
+
+            Pair(List<TreeFormat.Child> older, List<TreeFormat.Child> newer) {
+                this.older = older;
+                this.newer = newer;
+            }
+        }
+
+        SnapshotDiff run(BlobId olderRoot, BlobId newerRoot) {
+            if (!olderRoot.equals(newerRoot)) {
+                stack.push(new Pair(listing(olderRoot, ""), listing(newerRoot, "")));
+            }
+            while (!stack.isEmpty()) {
+                Pair pair = stack.peek();
+                TreeFormat.Child o = next(pair.older, pair.i);
+                TreeFormat.Child n = next(pair.newer, pair.j);
+                if (o == null && n == null) {
+                    stack.pop();
+                    continue;
+                }
+                int c = o == null ? 1 : n == null ? -1 : o.name().compareTo(n.name());
+                if (c < 0) {
+                    pair.i = skip(pair.older, pair.i);
+                    gone(o);
+                    descend(o, null);
+                } else if (c > 0) {
+                    pair.j = skip(pair.newer, pair.j);
+                    came(n);
+                    descend(null, n);
+                } else {
+                    pair.i = skip(pair.older, pair.i);
+                    pair.j = skip(pair.newer, pair.j);
+                    compare(o, n);
+                    if (!(o.isDirectory() && n.isDirectory() && o.subtree().equals(n.subtree()))) {
+                        descend(o.isDirectory() ? o : null, n.isDirectory() ? n : null);
+                    }
+                }
+            }
+            return new SnapshotDiff(added, removed, changed, bytesAdded, bytesRemoved);
+        }
+
+        /** The child at {@code at}, or null past the end. */
+        private TreeFormat.Child next(List<TreeFormat.Child> children, int at) {
+            return at < children.size() ? children.get(at) : null;
+        }
+
+        /** The index after the child at {@code at} and any later child of the same name (a name listed twice is said once). */
+        private int skip(List<TreeFormat.Child> children, int at) {
+            String name = children.get(at).name();
+            int k = at + 1;
+            while (k < children.size() && children.get(k).name().equals(name)) {
+                k++;
+            }
+            return k;
+        }
+
+        /** An entry of both snapshots at the same path: content, type or metadata changed, or nothing. */
+        private void compare(TreeFormat.Child o, TreeFormat.Child n) {
+            if (o.implicit() || n.implicit()) {
+                // an implicit directory was no entry of its Source: one that became an entry was added, and the reverse
+                if (o.implicit() && !n.implicit()) {
+                    came(n);
+                } else if (!o.implicit() && n.implicit()) {
+                    gone(o);
+                }
+                return;
+            }
+            long before = content(o.item());
+            long after = content(n.item());
+            if (before != after) {
+                changed++;
+                changes.accept(new SnapshotDiff.Change(typeOf(before) != typeOf(after)
+                        ? SnapshotDiff.Kind.TYPE : SnapshotDiff.Kind.CONTENT, n.item().entry()));
+            } else if (metadata(o.item().entry()) != metadata(n.item().entry())) {
+                changed++;
+                changes.accept(new SnapshotDiff.Change(SnapshotDiff.Kind.METADATA, n.item().entry()));
+            }
+        }
+
+        private void came(TreeFormat.Child n) {
+            if (n.implicit()) {
+                return;
+            }
+            added++;
+            if (n.item().entry().type() == EntryType.REGULAR) {
+                bytesAdded += n.item().size();
+            }
+            changes.accept(new SnapshotDiff.Change(SnapshotDiff.Kind.ADDED, n.item().entry()));
+        }
+
+        private void gone(TreeFormat.Child o) {
+            if (o.implicit()) {
+                return;
+            }
+            removed++;
+            if (o.item().entry().type() == EntryType.REGULAR) {
+                bytesRemoved += o.item().size();
+            }
+            changes.accept(new SnapshotDiff.Change(SnapshotDiff.Kind.REMOVED, o.item().entry()));
+        }
+
+        /** Goes into the directories given (either may be null: what is in the other was added or removed whole). */
+        private void descend(TreeFormat.Child o, TreeFormat.Child n) {
+            if ((o == null || !o.isDirectory()) && (n == null || !n.isDirectory())) {
+                return;
+            }
+            List<TreeFormat.Child> before = o != null && o.isDirectory()
+                    ? listing(o.subtree().get(), o.item().entry().path()) : List.of();
+            List<TreeFormat.Child> after = n != null && n.isDirectory()
+                    ? listing(n.subtree().get(), n.item().entry().path()) : List.of();
+            stack.push(new Pair(before, after));
+        }
+
+        /** A directory's children sorted by name (stable: of two of the same name, the first listed is compared). */
+        private List<TreeFormat.Child> listing(BlobId id, String directory) {
+            List<TreeFormat.Child> children = new ArrayList<>(store.readTree(id, directory).children());
+            children.sort(Comparator.comparing(TreeFormat.Child::name));
+            return children;
+        }
     }
 
     /** Sorts rows {@code lo..hi} (4 longs each) by their key, the first two longs, unsigned (keys are hashes). */
