@@ -303,13 +303,6 @@ public final class RepairRun {
                     unindexed.add(info.name());
                 }
             });
-            if (!unindexed.isEmpty()) {
-                // Their blobs would look lost although they are stored: the index must know them first.
-                throw new BackupException("repair snapshots changed nothing: " + unindexed.size() + " stored pack"
-                        + (unindexed.size() == 1 ? " is" : "s are") + " in no index object of " + store.location()
-                        + " (first: " + unindexed.get(0) + "), so data that is there would look lost. Run"
-                        + " `mint-backup repair index` first, then repair the snapshots");
-            }
             Set<String> objects = new HashSet<>();
             for (ObjectInfo o : store.list(PruneRun.FILES_PREFIX)) {
                 objects.add(o.name());
@@ -324,10 +317,58 @@ public final class RepairRun {
                     repairedBefore.put(of, s.id());
                 }
             }
-            List<SnapshotRepairReport.Repaired> repaired = new ArrayList<>();
-            List<String> intact = new ArrayList<>();
-            List<DamagedSnapshot> unreadable = new ArrayList<>();
-            List<String> forgotten = new ArrayList<>();
+            if (!unindexed.isEmpty()) {
+                // Packs no index object lists: most often a killed backup's, which hold nothing a snapshot needs (verify
+                // says so, and prune removes them). When a snapshot does lack blobs or trees, they could be in those
+                // packs, so nothing is repaired or forgotten before the index knows them. A first pass that writes
+                // nothing tells the two apart.
+                Pass probe = new Pass(index, stored, objects, repairedBefore, true, false, lock);
+                probe.check(chosen);
+                if (!probe.repaired.isEmpty() || probe.lostTrees > 0) {
+                    throw new BackupException("repair snapshots changed nothing: " + unindexed.size() + " stored pack"
+                            + (unindexed.size() == 1 ? " is" : "s are") + " in no index object of " + store.location()
+                            + " (first: " + unindexed.get(0) + "), and the snapshots lack data that may be in "
+                            + (unindexed.size() == 1 ? "it" : "them") + ". Run `mint-backup repair index` first, then"
+                            + " repair the snapshots");
+                }
+                LOG.info("{} stored pack{} in no index object of {} (interrupted backups'; prune removes them): no"
+                        + " snapshot needs {}", unindexed.size(), unindexed.size() == 1 ? " is" : "s are", store.location(),
+                        unindexed.size() == 1 ? "it" : "them");
+            }
+            Pass pass = new Pass(index, stored, objects, repairedBefore, dryRun, forget, lock);
+            pass.check(chosen);
+            return new SnapshotRepairReport(dryRun, pass.repaired, pass.intact, pass.unreadable, pass.forgotten,
+                    Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** One pass over the snapshots chosen: what each lacks, and (unless {@code dry}) their repaired copies written. */
+    private final class Pass {
+        final BlobIndex index;
+        final Map<BlobId, ObjectInfo> stored;
+        final Set<String> objects;
+        final Map<String, String> repairedBefore;
+        final boolean dry;
+        final boolean forget;
+        final RepositoryLock lock;
+        final List<SnapshotRepairReport.Repaired> repaired = new ArrayList<>();
+        final List<String> intact = new ArrayList<>();
+        final List<DamagedSnapshot> unreadable = new ArrayList<>();
+        final List<String> forgotten = new ArrayList<>();
+        int lostTrees;
+
+        Pass(BlobIndex index, Map<BlobId, ObjectInfo> stored, Set<String> objects, Map<String, String> repairedBefore,
+             boolean dry, boolean forget, RepositoryLock lock) {
+            this.index = index;
+            this.stored = stored;
+            this.objects = objects;
+            this.repairedBefore = repairedBefore;
+            this.dry = dry;
+            this.forget = forget;
+            this.lock = lock;
+        }
+
+        void check(List<String> chosen) {
             for (String id : chosen) {
                 String name = Manifest.objectName(id);
                 Manifest manifest;
@@ -339,7 +380,7 @@ public final class RepairRun {
                     continue;
                 } catch (CorruptDataException e) {
                     unreadable.add(new DamagedSnapshot(id, name, e.getMessage()));
-                    if (forget && !dryRun) {
+                    if (forget && !dry) {
                         lock.check();
                         store.delete(name);
                     }
@@ -356,8 +397,9 @@ public final class RepairRun {
                     try {
                         root = trees.repair(manifest.tree().get(), "");
                     } catch (LostTree e) {
+                        lostTrees++;
                         unreadable.add(new DamagedSnapshot(id, name, "its root tree cannot be read: " + e.getMessage()));
-                        if (forget && !dryRun) {
+                        if (forget && !dry) {
                             lock.check();
                             store.delete(name);
                         }
@@ -370,8 +412,8 @@ public final class RepairRun {
                         intact.add(id);
                         continue;
                     }
-                    Optional<String> replacement = earlierCopy(repairedBefore, id, name, forget && !dryRun, lock);
-                    if (replacement.isEmpty() && !dryRun) {
+                    Optional<String> replacement = earlierCopy(repairedBefore, id, name, forget && !dry, lock);
+                    if (replacement.isEmpty() && !dry) {
                         Snapshot copy = repairedSnapshot(manifest.snapshot(), trees.lost, trees.entries, trees.bytes);
                         lock.check();
                         trees.store(store); // the new trees, in tree packs, and their index: before the snapshot
@@ -406,8 +448,8 @@ public final class RepairRun {
                     intact.add(id);
                     continue;
                 }
-                Optional<String> replacement = earlierCopy(repairedBefore, id, name, forget && !dryRun, lock);
-                if (replacement.isEmpty() && !dryRun) {
+                Optional<String> replacement = earlierCopy(repairedBefore, id, name, forget && !dry, lock);
+                if (replacement.isEmpty() && !dry) {
                     Manifest copy = repairedManifest(manifest, kept, lost);
                     lock.check();
                     store.writeManifest(copy);
@@ -425,8 +467,6 @@ public final class RepairRun {
                 repaired.add(new SnapshotRepairReport.Repaired(id, replacement, kept.size(), lost,
                         repairedBefore.containsKey(id)));
             }
-            return new SnapshotRepairReport(dryRun, repaired, intact, unreadable, forgotten,
-                    Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
