@@ -42,7 +42,9 @@ final class RunCommand implements Callable<Integer> {
             List<String> names = jobs.isEmpty() ? scheduler.names() : jobs;
             for (String name : names) {
                 if (!scheduler.names().contains(name)) {
-                    cfg.job(name); // fails before anything runs, naming the jobs there are
+                    // before anything runs, naming what there is: jobs, scheduled prunes and drills
+                    throw new com.mintreplica.backup.core.NotFoundException("no job '" + name + "' in " + config
+                            + ": jobs are " + scheduler.names());
                 }
             }
             for (String name : names) {

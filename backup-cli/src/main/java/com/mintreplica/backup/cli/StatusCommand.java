@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "status", description = {"Per job: the last run and its result, the next run, the age of the newest snapshot.",
+@Command(name = "status", description = {"Per job: the last run and its result, the next run, the age of the newest snapshot;"
+        + " the same for each scheduled prune (_prune-REPOSITORY) and drill (_drill-NAME), without the age.",
     "Warns (and exits 1) when a job's newest snapshot is older than its schedule allows, or its last run failed:"
         + " for monitoring."})
 final class StatusCommand implements Callable<Integer> {
@@ -56,7 +57,7 @@ final class StatusCommand implements Callable<Integer> {
                         s.lastRun().map(r -> Format.time(r.started()) + " " + r.host()).orElse("never"),
                         s.lastRun().map(r -> r.outcome().name().toLowerCase(java.util.Locale.ROOT)).orElse("-"),
                         s.nextRun().map(Format::time).orElse("by hand"),
-                        s.lastGood().map(id -> JobStatus.words(s.age(now).orElseThrow()) + " old (" + id + ")").orElse("none"));
+                        newest(s, now));
             }
             for (JobStatus s : statuses) {
                 for (String w : s.warnings()) {
@@ -65,5 +66,17 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         return warned ? MintBackup.FAILED : MintBackup.OK;
+    }
+
+    /** The newest snapshot's age and id; a drill's, the snapshot it restored; a scheduled prune makes none. */
+    private static String newest(JobStatus s, Instant now) {
+        if (s.job().startsWith(com.mintreplica.backup.jobs.JobRunner.PRUNE_PREFIX)) {
+            return "-";
+        }
+        if (s.lastGood().isEmpty()) {
+            return "none";
+        }
+        return s.age(now).map(age -> JobStatus.words(age) + " old (" + s.lastGood().get() + ")")
+                .orElse("drilled " + s.lastGood().get());
     }
 }

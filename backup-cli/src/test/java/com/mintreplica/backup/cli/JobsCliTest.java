@@ -112,6 +112,28 @@ class JobsCliTest {
     }
 
     @Test
+    void status_and_run_name_the_scheduled_prunes_too() throws Exception {
+        // A repository's scheduled prune runs as the job _prune-<repository>: status showed only the jobs, and
+        // `run --job` with a wrong name listed the jobs alone, so neither told an operator the prune's name.
+        Files.writeString(config, Files.readString(config).replace("    location: " + repo, "    location: " + repo
+                + "\n    prune:\n      schedule: \"30 4 * * 0\""));
+        Cli.Result unknown = Cli.run("run", "--config", config.toString(), "--job", "nope");
+        assertThat(unknown.code()).as(unknown.toString()).isEqualTo(2);
+        assertThat(unknown.err()).contains("no job 'nope'").contains("etc").contains("_prune-primary");
+
+        ok("run", "--config", config.toString());
+        Cli.Result status = ok("status", "--config", config.toString());
+        assertThat(status.out()).contains("_prune-primary").contains("succeeded");
+        JsonNode json = new ObjectMapper().readTree(ok("status", "--config", config.toString(), "--json").out());
+        assertThat(json).hasSize(2);
+        assertThat(json.get(1).get("job").asText()).isEqualTo("_prune-primary");
+        assertThat(json.get(1).get("schedule").asText()).startsWith("30 4 * * 0");
+        assertThat(json.get(1).get("lastRun").get("outcome").asText()).isEqualTo("succeeded");
+        assertThat(json.get(1).get("nextRun").asText()).endsWith("T04:30:00Z");
+        assertThat(json.get(1).get("warnings")).isEmpty();
+    }
+
+    @Test
     void audit_verify_finds_an_edited_a_removed_and_a_swapped_line() throws Exception {
         for (int i = 0; i < 3; i++) {
             ok("run", "--config", config.toString(), "--force");

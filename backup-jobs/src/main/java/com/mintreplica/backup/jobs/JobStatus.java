@@ -9,6 +9,7 @@ import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.sink.Sinks;
 import com.mintreplica.backup.jobs.config.DrillConfig;
 import com.mintreplica.backup.jobs.config.JobConfig;
+import com.mintreplica.backup.jobs.config.RepositoryConfig;
 import com.mintreplica.backup.jobs.internal.Redactor;
 import com.mintreplica.backup.jobs.internal.RunClaims;
 import java.time.Clock;
@@ -55,13 +56,50 @@ public record JobStatus(String job, Optional<String> schedule, Optional<JobResul
         return warnings.isEmpty();
     }
 
-    /** The status of every job of {@code runner}'s config, at {@code clock}'s time. */
+    /**
+     * The status of everything {@code runner}'s config schedules, at {@code clock}'s time: every job, then each
+     * repository's scheduled prune ({@code _prune-<repository>}), then each scheduled drill ({@code _drill-<drill>}):
+     * the names {@link JobScheduler#runNow} takes.
+     */
     public static List<JobStatus> check(JobRunner runner, Clock clock) {
+        Instant now = clock.instant();
         List<JobStatus> out = new ArrayList<>();
         for (JobConfig job : runner.config().jobs().values()) {
-            out.add(check(runner, job, clock.instant()));
+            out.add(check(runner, job, now));
+        }
+        for (RepositoryConfig repository : runner.config().repositories().values()) {
+            if (repository.prune().isPresent()) {
+                out.add(check(runner, repository, now));
+            }
+        }
+        for (DrillConfig drill : runner.config().drills().values()) {
+            if (drill.schedule().isPresent()) {
+                out.add(check(runner, drill, now));
+            }
         }
         return out;
+    }
+
+    /**
+     * The status of {@code repository}'s scheduled prune ({@code _prune-<repository>}) at {@code now}: its last run
+     * (a warning when it failed) and its next slot. A prune makes no snapshot, so there is no age to check.
+     */
+    public static JobStatus check(JobRunner runner, RepositoryConfig repository, Instant now) {
+        String name = JobRunner.PRUNE_PREFIX + repository.name();
+        List<String> warnings = new ArrayList<>();
+        Optional<JobResult> lastRun = Optional.empty();
+        Redactor redactor = new Redactor();
+        try (Sink sink = Sinks.open(repository.location())) {
+            lastRun = new RunClaims(sink, name, Clock.fixed(now, java.time.ZoneOffset.UTC), runner.config().lease(),
+                    "status", runner.host()).history().stream().max(Comparator.comparing(JobResult::finished));
+        } catch (Exception e) {
+            warnings.add("cannot read its repository " + Sinks.redact(repository.location()) + ": " + redactor.message(e));
+        }
+        lastRun.filter(r -> r.outcome() == JobResult.Outcome.FAILED)
+                .ifPresent(r -> warnings.add("its last prune (" + r.slot() + " on " + r.host() + ") failed: "
+                        + r.error().orElse("no reason recorded")));
+        return new JobStatus(name, repository.prune().map(CronSchedule::toString), lastRun,
+                repository.prune().map(s -> s.next(now)), Optional.empty(), Optional.empty(), warnings);
     }
 
     /** The status of {@code job} at {@code now}. */

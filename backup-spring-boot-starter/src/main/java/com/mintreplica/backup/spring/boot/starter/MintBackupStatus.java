@@ -5,11 +5,8 @@ import com.mintreplica.backup.jobs.JobRunner;
 import com.mintreplica.backup.jobs.JobResult;
 import com.mintreplica.backup.jobs.JobScheduler;
 import com.mintreplica.backup.jobs.JobStatus;
-import com.mintreplica.backup.jobs.config.DrillConfig;
-import com.mintreplica.backup.jobs.config.JobConfig;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,19 +27,9 @@ public final class MintBackupStatus {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Every job's status, then every scheduled drill's, at the clock's time. */
+    /** Every job's status, then every scheduled prune's and every scheduled drill's, at the clock's time. */
     public List<JobStatus> check() {
-        Instant now = clock.instant();
-        List<JobStatus> out = new ArrayList<>();
-        for (JobConfig job : runner.config().jobs().values()) {
-            out.add(JobStatus.check(runner, job, now));
-        }
-        for (DrillConfig drill : runner.config().drills().values()) {
-            if (drill.schedule().isPresent()) {
-                out.add(JobStatus.check(runner, drill, now));
-            }
-        }
-        return out;
+        return JobStatus.check(runner, clock);
     }
 
     /** {@code status} as a map: kind, ok, schedule, repository, running, next run, last run, latest snapshot, warnings. */
@@ -50,10 +37,13 @@ public final class MintBackupStatus {
         Instant now = clock.instant();
         Map<String, Object> m = new LinkedHashMap<>();
         boolean drill = status.job().startsWith(DrillRunner.SCHEDULED_PREFIX);
-        m.put("kind", drill ? "drill" : "job");
+        boolean prune = status.job().startsWith(JobRunner.PRUNE_PREFIX);
+        m.put("kind", drill ? "drill" : prune ? "prune" : "job");
         m.put("status", status.ok() ? "OK" : "ATTENTION");
         status.schedule().ifPresent(s -> m.put("schedule", s));
-        if (!drill) {
+        if (prune) {
+            m.put("repository", status.job().substring(JobRunner.PRUNE_PREFIX.length()));
+        } else if (!drill) {
             m.put("repository", runner.config().job(status.job()).repository());
         }
         m.put("running", scheduler.names().contains(status.job()) && scheduler.isRunning(status.job()));
