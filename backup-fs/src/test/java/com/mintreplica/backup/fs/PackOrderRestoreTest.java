@@ -7,6 +7,7 @@ import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.Backup;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.RepositorySettings;
+import com.mintreplica.backup.core.RestoreResult;
 import com.mintreplica.backup.core.SnapshotSelector;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
 import com.mintreplica.backup.core.sink.Sink;
@@ -96,6 +97,45 @@ class PackOrderRestoreTest {
         assertThat(sink.dataRanges.get()).as("ranged reads of data packs").isPositive().isLessThan(60);
         assertThat(sink.dataRangeReads.get()).as("reads of their streams, for 300 blobs in %d ranges", sink.dataRanges.get())
                 .isLessThanOrEqualTo(3 * sink.dataRanges.get());
+    }
+
+    @Test
+    void a_file_with_three_links_counts_its_bytes_once_in_a_restore_and_its_dry_run_whichever_links_are_left_out()
+            throws Exception {
+        // With the first link excluded, the dry run said 0 B (it counted first paths only) and the restore twice the
+        // file's size (each later link streamed its content, though the second was linked to the first written).
+        Path tree = temp.resolve("tree");
+        Files.createDirectories(tree.resolve("a"));
+        Files.createDirectories(tree.resolve("b"));
+        Files.writeString(tree.resolve("a/h1"), "content\n");
+        Files.createLink(tree.resolve("b/h2"), tree.resolve("a/h1"));
+        Files.createLink(tree.resolve("b/h3"), tree.resolve("a/h1"));
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")))) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            for (List<String> excluded : List.of(List.<String>of(), List.of("h1"), List.of("h2"), List.of("h1", "h2"))) {
+                Path target = temp.resolve("restored-" + excluded.size() + String.join("", excluded));
+                RestoreResult dry = repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(target))
+                        .exclude(excluded).dryRun(path -> { }).run();
+                RestoreResult real = repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(target))
+                        .exclude(excluded).run();
+                assertThat(real.bytes()).as("restore without %s", excluded).isEqualTo("content\n".length());
+                assertThat(dry.bytes()).as("dry run without %s", excluded).isEqualTo(real.bytes());
+                assertThat(dry.entries()).as("dry run without %s", excluded).isEqualTo(real.entries());
+                Path root = Trees.restoredRoot(target, tree);
+                List<Path> kept = new java.util.ArrayList<>();
+                for (String name : List.of("a/h1", "b/h2", "b/h3")) {
+                    Path p = root.resolve(name);
+                    if (!excluded.contains(p.getFileName().toString())) {
+                        assertThat(p).hasContent("content\n");
+                        kept.add(p);
+                    }
+                }
+                for (Path p : kept) {
+                    assertThat(Files.getAttribute(p, "unix:ino")).as("%s is one file with %s", p, kept.get(0))
+                            .isEqualTo(Files.getAttribute(kept.get(0), "unix:ino"));
+                }
+            }
+        }
     }
 
     @Test

@@ -75,6 +75,7 @@ public final class RestoreRun {
     public static Counts plan(Store store, Manifest manifest, RestoreTarget target, Predicate<String> selection,
                               boolean partial, java.util.function.Consumer<String> wouldRemove) {
         SnapshotWalker walker = SnapshotWalker.of(store, manifest).selection(selection);
+        Predicate<Manifest.Item> linked = linkedIn(selection);
         long[] counts = {0, 0};
         Iterator<com.mintreplica.backup.core.source.Entry> entries = new Iterator<>() {
             @Override
@@ -86,7 +87,7 @@ public final class RestoreRun {
             public com.mintreplica.backup.core.source.Entry next() {
                 Manifest.Item item = walker.next();
                 counts[0]++;
-                if (item.entry().type() == EntryType.REGULAR && item.entry().hardLinkTo().isEmpty()) {
+                if (item.entry().type() == EntryType.REGULAR && !linked.test(item)) {
                     counts[1] += item.size();
                 }
                 return item.entry();
@@ -102,6 +103,25 @@ public final class RestoreRun {
             throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);
         }
         return new Counts(counts[0], counts[1]);
+    }
+
+    /**
+     * Which entries of one walk in snapshot order a target links rather than writes: a regular file's later hard
+     * link, when its first path is restored too (the first path comes before its links in the walk, the Source's
+     * order, so "restored too" is "selected"), or when an earlier link of the same file stands in for a first path
+     * that is not restored (the target links the rest to it). A linked entry's bytes are not counted, so a restore
+     * and its dry run count each file's content once. Stateful: one per walk, each entry tested once. Memory: the
+     * first paths of the files whose first path is left out.
+     */
+    static Predicate<Manifest.Item> linkedIn(Predicate<String> selection) {
+        java.util.Set<String> standIns = new java.util.HashSet<>();
+        return i -> {
+            if (i.entry().type() != EntryType.REGULAR || i.entry().hardLinkTo().isEmpty()) {
+                return false;
+            }
+            String first = i.entry().hardLinkTo().get();
+            return selection.test(first) || !standIns.add(first);
+        };
     }
 
     public Counts run(RestoreTarget target, Predicate<String> selection, boolean partial) {
@@ -121,11 +141,11 @@ public final class RestoreRun {
         long bytes = 0;
         // One prefetcher over the blobs of every selected entry, so fetching runs ahead across entries: its own walk
         // runs ahead of the one that writes, and the trees both load stay in a small cache between them.
-        // A hard link whose first path is restored too is linked by the target, which then need not read its content:
-        // such entries get content that is fetched only if read, outside the prefetched sequence. The first path comes
-        // before its links in the walk (the Source's order), so "restored too" is "selected": nothing is remembered.
-        Predicate<Manifest.Item> linked = i -> i.entry().type() == EntryType.REGULAR
-                && i.entry().hardLinkTo().isPresent() && selection.test(i.entry().hardLinkTo().get());
+        // A hard link whose first path (or an earlier link standing in for it) is restored too is linked by the
+        // target, which then need not read its content: such entries get content that is fetched only if read,
+        // outside the prefetched sequence (linkedIn). Each walk decides with its own predicate.
+        Predicate<Manifest.Item> linkedAhead = linkedIn(selection);
+        Predicate<Manifest.Item> linked = linkedIn(selection);
         SnapshotWalker.Cache trees = new SnapshotWalker.Cache(store, TREE_CACHE_BYTES);
         SnapshotWalker ahead = SnapshotWalker.of(store, manifest).selection(selection).loader(trees);
         Iterator<BlobId> sequence = SnapshotWalker.blobsOf(new java.util.Iterator<>() {
@@ -135,7 +155,7 @@ public final class RestoreRun {
             public boolean hasNext() {
                 while (next == null && ahead.hasNext()) {
                     Manifest.Item i = ahead.next();
-                    if (!linked.test(i)) {
+                    if (!linkedAhead.test(i)) {
                         next = i;
                     }
                 }
@@ -225,8 +245,7 @@ public final class RestoreRun {
         Manifest.Item[] current = {null};
         boolean[] streaming = {false};
         LostDirectories lost = new LostDirectories();
-        Predicate<Manifest.Item> linked = i -> i.entry().type() == EntryType.REGULAR
-                && i.entry().hardLinkTo().isPresent() && selection.test(i.entry().hardLinkTo().get());
+        Predicate<Manifest.Item> linked = linkedIn(selection);
         PackOrderRestore.Streamer streamer = item -> {
             current[0] = item;
             streaming[0] = true;
