@@ -72,7 +72,10 @@ final class CopyCommand implements Callable<Integer> {
         stall.get(); // a bad duration is reported before anything is read
         RepositoryOptions targetOptions = options(to);
         targetOptions.writerKey = writerKey;
-        try (Repository source = openReadable(options(from)); Repository target = openTarget(targetOptions)) {
+        try (Repository source = openEnd(options(from)); Repository target = openTarget(targetOptions)) {
+            if (source.encryption().isEmpty() && target.encryption().isEmpty() && !targetOptions.keyFiles(root).isEmpty()) {
+                root.err.println("warning: neither repository is encrypted: the keys given are not used");
+            }
             List<Snapshot> chosen;
             if (snapshots.isEmpty()) {
                 chosen = source.snapshots();
@@ -121,13 +124,31 @@ final class CopyCommand implements Callable<Integer> {
         return repository;
     }
 
+    /**
+     * One end of the copy. {@code --key} serves both ends: a plain repository is opened without it, so that the key the
+     * other, encrypted end needs is not reported as unused (a plain repository's config says so; an encrypted one
+     * refuses to open without keys, and is then opened with them).
+     */
+    private Repository openEnd(RepositoryOptions options) {
+        if (!options.keyFiles(root).isEmpty()) {
+            try {
+                Repository plain = Repository.open(options.location(root));
+                options.cacheDirectory(root).ifPresent(plain::withCache);
+                return plain;
+            } catch (com.mintreplica.backup.core.AccessDeniedException encrypted) {
+                // encrypted: open it with the keys
+            }
+        }
+        return openReadable(options);
+    }
+
     /** The target: with the writer key when one is given (it needs no secret key), else like the source. */
     private Repository openTarget(RepositoryOptions options) {
         java.util.Optional<com.mintreplica.backup.crypto.WriterKey> writer = options.writerKey(root);
         if (writer.isPresent()) {
             return Repository.open(options.location(root), com.mintreplica.backup.crypto.OpenPgpEncryption.writeWith(writer.get()));
         }
-        return openReadable(options);
+        return openEnd(options);
     }
 
     private RepositoryOptions options(String location) {

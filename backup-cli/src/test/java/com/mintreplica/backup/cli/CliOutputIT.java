@@ -56,6 +56,53 @@ class CliOutputIT {
     }
 
     @Test
+    void a_copy_from_a_plain_repository_into_an_encrypted_one_warns_of_no_unused_key() throws Exception {
+        // --key serves both ends of a copy: the source was opened with it too, and a plain source logged "WARN the
+        // repository at ... is not encrypted: the openpgp keys given are not used" although the target needed them.
+        try (com.mintreplica.backup.testkit.gpg.GnuPG gpg = com.mintreplica.backup.testkit.gpg.GnuPG.start()) {
+            com.mintreplica.backup.testkit.gpg.GnuPG.Key key = gpg.generate("Ops <ops@mint.example>", "future-default");
+            Path data = temp.resolve("data");
+            Files.createDirectories(data);
+            Files.writeString(data.resolve("ledger.csv"), "1;2;3\n");
+            String plain = temp.resolve("plain").toString();
+            String encrypted = temp.resolve("encrypted").toString();
+            String[] keys = {"--key", key.secretFile().toString(), "--passphrase-file", gpg.passphraseFile.toString()};
+            assertThat(java(MintBackup.class.getName(), "init", "--repo", plain).code()).isZero();
+            assertThat(java(MintBackup.class.getName(), "init", "--repo", encrypted, "--encrypt-to",
+                    key.publicFile().toString()).code()).isZero();
+            assertThat(java(MintBackup.class.getName(), "backup", "--repo", plain, data.toString()).code()).isZero();
+
+            Run copy = java(MintBackup.class.getName(), concat(new String[] {"copy", "--from", plain, "--to", encrypted}, keys));
+
+            assertThat(copy.code()).as(copy.err()).isZero();
+            assertThat(copy.out()).contains("copied 1 snapshot");
+            assertThat(copy.err()).as(copy.err()).doesNotContain("not used").doesNotContain("WARN");
+            Run restore = java(MintBackup.class.getName(), concat(new String[] {"restore", "--repo", encrypted, "latest",
+                    "--target", temp.resolve("restored").toString()}, keys));
+            assertThat(restore.code()).as(restore.err()).isZero();
+            assertThat(temp.resolve("restored").resolve(data.toString().substring(1)).resolve("ledger.csv"))
+                    .hasContent("1;2;3\n");
+
+            // and back: the key opens the encrypted source, the plain target needs none
+            Run back = java(MintBackup.class.getName(), concat(new String[] {"copy", "--from", encrypted, "--to", plain}, keys));
+            assertThat(back.code()).as(back.err()).isZero();
+            assertThat(back.err()).as(back.err()).doesNotContain("WARN");
+            // with neither end encrypted the keys are indeed not used: said once
+            String other = temp.resolve("other").toString();
+            assertThat(java(MintBackup.class.getName(), "init", "--repo", other).code()).isZero();
+            Run plainCopy = java(MintBackup.class.getName(), concat(new String[] {"copy", "--from", plain, "--to", other}, keys));
+            assertThat(plainCopy.code()).as(plainCopy.err()).isZero();
+            assertThat(plainCopy.err()).isEqualTo("warning: neither repository is encrypted: the keys given are not used\n");
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void each_backup_warning_is_printed_once() throws Exception {
         Path data = temp.resolve("data");
         Files.createDirectories(data);
