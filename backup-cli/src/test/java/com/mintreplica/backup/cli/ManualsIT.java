@@ -57,7 +57,8 @@ class ManualsIT {
     @Test
     void bash_completes_commands_subcommands_and_options_with_the_packaged_script() throws Exception {
         Path script = unpackDeb().resolve("usr/share/bash-completion/completions/mint-backup");
-        assertThat(complete(script, "mint-backup re")).containsExactlyInAnyOrder("restore", "repair", "recover", "report");
+        assertThat(complete(script, "mint-backup re")).containsExactlyInAnyOrder("restore", "repair", "recover", "report",
+                "rewrite");
         assertThat(complete(script, "mint-backup key writer ")).containsExactlyInAnyOrder("export", "list", "revoke");
         assertThat(complete(script, "mint-backup backup --st")).containsExactly("--stall-timeout");
         assertThat(complete(script, "mint-backup restore --tar")).contains("--target", "--target-database");

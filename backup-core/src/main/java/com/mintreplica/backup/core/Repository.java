@@ -557,24 +557,57 @@ public final class Repository implements AutoCloseable {
      */
     public SnapshotRepairReport repairSnapshots(List<String> snapshotIds, boolean dryRun, boolean forget) {
         store.requireReader("repairing snapshots");
+        return new RepairRun(store.readingTreesFromRepository(), dryRun, java.time.Duration.ZERO)
+                .repairSnapshots(snapshotIds(snapshotIds), forget);
+    }
+
+    /**
+     * Writes, beside each snapshot that holds entries the patterns match, a new snapshot without them (restic's
+     * {@code rewrite --exclude}): what erasing a person's data from backups needs (GDPR's right to erasure), with
+     * {@code forget} and then a {@link #prune}, which deletes the data no snapshot needs any more. Patterns match as
+     * {@link Restore#exclude(java.util.Collection) restore's}, each entry's path in the snapshot and the directories above it
+     * (a directory matched goes with everything below it). Subtrees that hold nothing matched are shared with the
+     * original, so a rewrite stores only the listings of the directories on the way to what it removes. Takes the
+     * exclusive lease unless {@code dryRun}.
+     *
+     * @param snapshotIds ids or unique id prefixes; empty: every snapshot
+     * @param excludePatterns what to leave out; at least one
+     * @param dryRun report what would change, change nothing
+     * @param forget also remove each original once its new snapshot is written
+     * @throws NotFoundException when an id matches no snapshot
+     * @throws CorruptDataException when a snapshot's directory listings cannot be read (repair it first)
+     */
+    public RewriteReport rewrite(List<String> snapshotIds, java.util.Collection<String> excludePatterns, boolean dryRun,
+                                 boolean forget) {
+        store.requireReader("rewriting snapshots");
+        ExcludePatterns patterns = ExcludePatterns.of(excludePatterns);
+        if (patterns.isEmpty()) {
+            throw new InvalidInputException("a rewrite needs at least one exclude pattern: what to leave out");
+        }
+        return new RepairRun(store.readingTreesFromRepository(), dryRun, java.time.Duration.ZERO)
+                .rewriteSnapshots(snapshotIds(snapshotIds), patterns::excludes, forget);
+    }
+
+    /** The full ids {@code wanted} names (ids or unique prefixes). */
+    private List<String> snapshotIds(List<String> wanted) {
         List<String> all = store.snapshotIds();
         List<String> ids = new java.util.ArrayList<>();
-        for (String wanted : snapshotIds) {
-            List<String> matching = all.stream().filter(id -> id.equals(wanted)).toList();
+        for (String one : wanted) {
+            List<String> matching = all.stream().filter(id -> id.equals(one)).toList();
             if (matching.isEmpty()) {
-                matching = all.stream().filter(id -> id.startsWith(wanted)).toList();
+                matching = all.stream().filter(id -> id.startsWith(one)).toList();
             }
             if (matching.isEmpty()) {
-                throw new NotFoundException("no snapshot '" + wanted + "' in " + location()
+                throw new NotFoundException("no snapshot '" + one + "' in " + location()
                         + ": `mint-backup list` shows the snapshots there");
             }
             if (matching.size() > 1) {
-                throw new InvalidInputException("'" + wanted + "' matches " + matching.size() + " snapshots in "
+                throw new InvalidInputException("'" + one + "' matches " + matching.size() + " snapshots in "
                         + location() + ": give more of the id");
             }
             ids.add(matching.get(0));
         }
-        return new RepairRun(store.readingTreesFromRepository(), dryRun, java.time.Duration.ZERO).repairSnapshots(ids, forget);
+        return ids;
     }
 
     /**

@@ -24,7 +24,7 @@ public final class Restore {
     private final SnapshotSelector selector;
     private RestoreTarget target;
     private final List<String> includes = new ArrayList<>();
-    private final List<Glob> excludes = new ArrayList<>();
+    private ExcludePatterns excludes = ExcludePatterns.of(List.of());
     private Executor executor;
     // Blob reads wait on the store (disk, network) more than on the CPU: a few more than the processors keep both busy.
     private int parallelism = defaultParallelism(Runtime.getRuntime().availableProcessors(),
@@ -68,14 +68,7 @@ public final class Restore {
      * shells. A target that mirrors leaves what they match alone, as anything outside the selection.
      */
     public Restore exclude(Collection<String> patterns) {
-        for (String p : patterns) {
-            if (p == null || p.isBlank()) {
-                throw new InvalidInputException("an exclude pattern is empty");
-            }
-            // a trailing slash names a directory; the pattern is the same without it (restic cleans it away)
-            String cleaned = p.length() > 1 && p.endsWith("/") ? p.replaceAll("/+$", "") : p;
-            excludes.add(Glob.of(cleaned.isEmpty() ? "/" : cleaned));
-        }
+        excludes = excludes.and(ExcludePatterns.of(patterns));
         return this;
     }
 
@@ -191,23 +184,8 @@ public final class Restore {
         if (excludes.isEmpty()) {
             return included;
         }
-        List<Glob> patterns = List.copyOf(excludes);
-        return path -> included.test(path) && !excluded(patterns, path);
-    }
-
-    private static boolean excluded(List<Glob> patterns, String path) {
-        // the path and each directory above it
-        for (int end = path.indexOf('/'); ; end = path.indexOf('/', end + 1)) {
-            String prefix = end < 0 ? path : path.substring(0, end);
-            for (Glob g : patterns) {
-                if (g.matchesEntry(prefix)) {
-                    return true;
-                }
-            }
-            if (end < 0) {
-                return false;
-            }
-        }
+        ExcludePatterns patterns = excludes;
+        return path -> included.test(path) && !patterns.excludes(path);
     }
 
     private Predicate<String> included() {

@@ -7,6 +7,7 @@ import com.mintreplica.backup.core.IndexRepairReport;
 import com.mintreplica.backup.core.Layout;
 import com.mintreplica.backup.core.NotFoundException;
 import com.mintreplica.backup.core.Repository;
+import com.mintreplica.backup.core.RewriteReport;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.SnapshotRepairReport;
 import com.mintreplica.backup.core.Version;
@@ -28,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -470,6 +472,146 @@ public final class RepairRun {
         }
     }
 
+    // ---- rewrite
+
+    /**
+     * Writes, beside each snapshot holding entries {@code excluded} accepts (by path), a new snapshot without them; with
+     * {@code forget}, removes the original once its new snapshot is written. A snapshot rewritten before to the same
+     * trees gets no second copy. Subtrees are rewritten once per path and tree id for all the snapshots, so unchanged
+     * directories of a series of snapshots cost one walk.
+     */
+    public RewriteReport rewriteSnapshots(List<String> ids, Predicate<String> excluded, boolean forget) {
+        long start = System.nanoTime();
+        try (RepositoryLock lock = lock("rewrite")) {
+            Map<BlobId, ObjectInfo> stored = storedPacks();
+            BlobIndex index = store.reloadIndex();
+            List<String> chosen = ids.isEmpty() ? store.snapshotIds() : ids;
+            Map<String, String> rewrittenBefore = new HashMap<>();
+            for (Snapshot s : store.listSnapshots().snapshots()) {
+                String of = s.facts().get("rewrite.of");
+                if (of != null) {
+                    rewrittenBefore.put(of, s.id());
+                }
+            }
+            Map<String, Rewrite> shared = new HashMap<>();
+            List<RewriteReport.Rewritten> rewritten = new ArrayList<>();
+            List<String> unchanged = new ArrayList<>();
+            List<String> forgotten = new ArrayList<>();
+            for (String id : chosen) {
+                String name = Manifest.objectName(id);
+                Manifest manifest;
+                try {
+                    manifest = store.manifest(id);
+                } catch (com.mintreplica.backup.core.AccessDeniedException untrusted) {
+                    LOG.info("snapshot {} of {} is left alone: {}", id, store.location(), untrusted.getMessage());
+                    continue;
+                } catch (NotFoundException vanished) {
+                    continue;
+                } catch (CorruptDataException e) {
+                    // what it holds cannot be known, and so not left out: an erasure must not pass over it
+                    throw new CorruptDataException("snapshot " + id + " cannot be read, so it cannot be rewritten ("
+                            + e.getMessage() + "); `mint-backup repair snapshots --forget` removes it", e);
+                }
+                List<String> removed;
+                long kept;
+                Optional<String> replacement = Optional.empty();
+                if (manifest.isTree()) {
+                    TreeRepair trees = new TreeRepair(index, stored, Set.of(), excluded, shared);
+                    BlobId root;
+                    try {
+                        root = trees.repair(manifest.tree().get(), "");
+                    } catch (LostTree e) {
+                        throw new CorruptDataException("snapshot " + id + " cannot be rewritten: " + e.getMessage()
+                                + "; `mint-backup repair snapshots` saves what is left of it first");
+                    }
+                    if (trees.lost.isEmpty()) {
+                        unchanged.add(id);
+                        continue;
+                    }
+                    removed = trees.lost.stream().map(SnapshotRepairReport.LostEntry::path).toList();
+                    kept = trees.entries;
+                    String before = rewrittenBefore.get(id);
+                    if (before != null && treeOf(before).filter(root::equals).isPresent()) {
+                        replacement = Optional.of(before);
+                        LOG.info("snapshot {} of {} was rewritten so before, as {}", id, store.location(), before);
+                    } else if (!dryRun) {
+                        Snapshot copy = rewrittenSnapshot(manifest.snapshot(), excluded, removed.size(), trees.entries,
+                                trees.bytes);
+                        lock.check();
+                        trees.store(store); // the new trees, in tree packs, and their index: before the snapshot
+                        lock.check();
+                        store.writeManifest(Manifest.ofTree(copy, manifest.layout(), root));
+                        replacement = Optional.of(copy.id());
+                    }
+                } else {
+                    List<Manifest.Item> items = new ArrayList<>();
+                    List<String> left = new ArrayList<>();
+                    long total = 0;
+                    for (Manifest.Item item : manifest.items()) {
+                        if (excluded.test(item.entry().path())) {
+                            left.add(item.entry().path());
+                        } else {
+                            items.add(item);
+                            total += item.size();
+                        }
+                    }
+                    if (left.isEmpty()) {
+                        unchanged.add(id);
+                        continue;
+                    }
+                    removed = left;
+                    kept = items.size();
+                    if (!dryRun) {
+                        Snapshot copy = rewrittenSnapshot(manifest.snapshot(), excluded, left.size(), items.size(), total);
+                        lock.check();
+                        store.writeManifest(new Manifest(copy, manifest.layout() == null ? Layout.CHUNKED
+                                : manifest.layout(), items));
+                        replacement = Optional.of(copy.id());
+                    }
+                }
+                replacement.ifPresent(r -> LOG.info("snapshot {} of {} rewritten as {}: {} entries left out", id,
+                        store.location(), r, removed.size()));
+                if (forget) {
+                    if (!dryRun) {
+                        lock.checkLease();
+                        store.delete(name);
+                    }
+                    forgotten.add(id);
+                }
+                rewritten.add(new RewriteReport.Rewritten(id, replacement, kept, removed));
+            }
+            return new RewriteReport(dryRun, rewritten, unchanged, forgotten, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** The root tree of snapshot {@code id}, or empty when it is gone or cannot be read. */
+    private Optional<BlobId> treeOf(String id) {
+        try {
+            return store.manifest(id).tree();
+        } catch (NotFoundException | CorruptDataException | com.mintreplica.backup.core.AccessDeniedException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The summary of a rewritten copy of {@code s}: its entries and bytes are what is kept, and the warnings that
+     * name a path left out are left out too (a warning about an erased file names it).
+     */
+    private static Snapshot rewrittenSnapshot(Snapshot s, Predicate<String> excluded, int removed, long entries,
+                                              long total) {
+        Map<String, String> facts = new TreeMap<>(s.facts());
+        facts.put("rewrite.of", s.id());
+        facts.put("rewrite.removedEntries", String.valueOf(removed));
+        List<Snapshot.Warning> warnings = s.warnings().stream().filter(w -> !excluded.test(w.path())).toList();
+        Instant time = s.time().plusMillis(1);
+        return new Snapshot(SnapshotIds.next(time), time, s.host(), s.source(), s.job(), s.tags(), s.parent(),
+                new Snapshot.Stats(entries, total, 0, 0, 0, 0), facts, warnings, Version.tool());
+    }
+
+    /** A subtree at a path, rewritten: its new id (or its own), what it holds, and what was left out of it. */
+    private record Rewrite(BlobId id, long entries, long bytes, List<SnapshotRepairReport.LostEntry> lost) {
+    }
+
     /** Why an entry's content is gone, or empty when all of it is there. */
     private static Optional<String> lostReason(Manifest.Item item, BlobIndex index, Map<BlobId, ObjectInfo> stored,
                                                Set<String> objects) {
@@ -567,22 +709,48 @@ public final class RepairRun {
         /** New tree blobs, by id, in the order they were made (children before parents). */
         private final Map<BlobId, byte[]> made = new LinkedHashMap<>();
         final List<SnapshotRepairReport.LostEntry> lost = new ArrayList<>();
+        /** A rewrite: the paths to leave out (a repair: null), and the subtrees rewritten by path and id. */
+        private final Predicate<String> excluded;
+        private final Map<String, Rewrite> rewrites;
         long entries;
         long bytes;
 
         TreeRepair(BlobIndex index, Map<BlobId, ObjectInfo> stored, Set<String> objects) {
+            this(index, stored, objects, null, null);
+        }
+
+        /**
+         * A rewrite, which leaves out what {@code excluded} accepts rather than what lost its data; what is left out
+         * depends on the path, so subtrees are remembered by path and id, in {@code rewrites} (shared by the snapshots
+         * of one run).
+         */
+        TreeRepair(BlobIndex index, Map<BlobId, ObjectInfo> stored, Set<String> objects, Predicate<String> excluded,
+                   Map<String, Rewrite> rewrites) {
             this.index = index;
             this.stored = stored;
             this.objects = objects;
+            this.excluded = excluded;
+            this.rewrites = rewrites;
         }
 
         /** The id of the repaired tree of directory {@code path} (its own id when nothing below it is lost). */
         BlobId repair(BlobId id, String path) throws LostTree {
-            long[] counts = whole.get(id);
-            if (counts != null) {
-                entries += counts[0];
-                bytes += counts[1];
-                return id;
+            String key = excluded == null ? null : path + "\u0000" + id;
+            if (excluded != null) {
+                Rewrite done = rewrites.get(key);
+                if (done != null) {
+                    entries += done.entries();
+                    bytes += done.bytes();
+                    lost.addAll(done.lost());
+                    return done.id();
+                }
+            } else {
+                long[] counts = whole.get(id);
+                if (counts != null) {
+                    entries += counts[0];
+                    bytes += counts[1];
+                    return id;
+                }
             }
             TreeFormat.Node node = read(id, path);
             int lostBefore = lost.size();
@@ -592,6 +760,11 @@ public final class RepairRun {
             boolean changed = false;
             for (TreeFormat.Child c : node.children()) {
                 Manifest.Item item = c.item();
+                if (excluded != null && excluded.test(item.entry().path())) {
+                    lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(), "excluded"));
+                    changed = true;
+                    continue;
+                }
                 if (c.isDirectory()) {
                     BlobId sub;
                     try {
@@ -605,7 +778,7 @@ public final class RepairRun {
                     changed |= !sub.equals(c.subtree().get());
                     kept.add(new TreeFormat.Child(c.name(), item, Optional.of(sub), c.implicit()));
                 } else {
-                    Optional<String> reason = lostReason(item, index, stored, objects);
+                    Optional<String> reason = excluded != null ? Optional.empty() : lostReason(item, index, stored, objects);
                     if (reason.isPresent()) {
                         lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(), reason.get()));
                         changed = true;
@@ -619,13 +792,21 @@ public final class RepairRun {
                 }
             }
             if (!changed) {
-                whole.put(id, new long[] {entries - entriesBefore, bytes - bytesBefore});
+                if (excluded == null) {
+                    whole.put(id, new long[] {entries - entriesBefore, bytes - bytesBefore});
+                } else {
+                    rewrites.put(key, new Rewrite(id, entries - entriesBefore, bytes - bytesBefore, List.of()));
+                }
                 return id;
             }
             assert lost.size() > lostBefore;
             byte[] plain = TreeFormat.encode(kept);
             BlobId repaired = store.codec().blobId(plain);
             made.putIfAbsent(repaired, plain);
+            if (excluded != null) {
+                rewrites.put(key, new Rewrite(repaired, entries - entriesBefore, bytes - bytesBefore,
+                        List.copyOf(lost.subList(lostBefore, lost.size()))));
+            }
             return repaired;
         }
 

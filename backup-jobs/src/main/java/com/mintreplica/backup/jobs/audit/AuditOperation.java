@@ -23,7 +23,9 @@ public enum AuditOperation {
     /** A repository was created. */
     INIT,
     /** The index or snapshots were repaired after damage. */
-    REPAIR;
+    REPAIR,
+    /** Entries were left out of existing snapshots (an erasure). */
+    REWRITE;
 
     /** The name written in the log. */
     public String text() {
