@@ -216,6 +216,26 @@ class S3TransientFaultTest extends FaultProxyBucketTest {
     }
 
     @Test
+    void a_stat_whose_answer_arrives_without_its_length_is_asked_for_again_and_then_named() throws Exception {
+        // A backup's last lock check (a HEAD) failed on such an answer with a NullPointerException's text
+        byte[] data = new byte[5_000];
+        try (S3Sink direct = direct(); S3Sink sink = throughProxy().build()) {
+            direct.put("locks/l1", new ByteArrayInputStream(data), data.length, ObjectKind.DATA);
+            AtomicInteger heads = new AtomicInteger();
+            proxy.plan((method, target, n) -> method.equals("HEAD") && target.contains("/locks/l1")
+                    && heads.incrementAndGet() == 1 ? FaultProxy.Fault.DAMAGE_CONTENT_LENGTH_HEADER : FaultProxy.Fault.NONE);
+
+            assertThat(sink.stat("locks/l1")).hasValueSatisfying(info -> assertThat(info.size()).isEqualTo(data.length));
+            assertThat(heads.get()).isEqualTo(2);
+
+            proxy.plan((method, target, n) -> method.equals("HEAD") ? FaultProxy.Fault.DAMAGE_CONTENT_LENGTH_HEADER
+                    : FaultProxy.Fault.NONE);
+            assertThatThrownBy(() -> sink.stat("locks/l1")).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("cannot stat 'locks/l1'").hasMessageContaining("had no Content-Length 3 times");
+        }
+    }
+
+    @Test
     void an_http_501_says_the_store_does_not_implement_the_request_not_to_try_again_later() throws Exception {
         try (S3Sink direct = direct()) {
             Repository.init(direct, small());

@@ -115,6 +115,17 @@ public final class S3Reads {
     public Optional<ObjectInfo> stat(String name) throws IOException {
         try {
             HeadObjectResponse head = place.s3().headObject(r -> r.bucket(place.bucket()).key(place.key(name)));
+            for (int attempt = 1; head.contentLength() == null || head.lastModified() == null; attempt++) {
+                // A head that arrived damaged (a plain-HTTP endpoint behind a faulty proxy) lacks its length or time:
+                // asked for again, as a read's is. A backup's last lock check failed on one with a Java NPE's text.
+                String missing = head.contentLength() == null ? "Content-Length" : "Last-Modified";
+                if (attempt >= PAGE_ATTEMPTS) {
+                    throw new IOException("cannot stat '" + name + "' in " + place.where() + ": the store's answer had"
+                            + " no " + missing + " " + attempt + " times in a row");
+                }
+                LOG.debug("the answer to a stat of '{}' in {} had no {}; asking again", name, place.where(), missing);
+                head = place.s3().headObject(r -> r.bucket(place.bucket()).key(place.key(name)));
+            }
             return Optional.of(new ObjectInfo(name, head.contentLength(), head.lastModified()));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
