@@ -53,8 +53,13 @@ public final class DataSubset {
     public static DataSubset parse(String text) {
         String t = text.strip();
         try {
-            if (t.endsWith("%")) {
-                return percent(Double.parseDouble(t.substring(0, t.length() - 1)));
+            if (t.endsWith("%") && t.substring(0, t.length() - 1).matches("[0-9]+(\\.[0-9]+)?")) {
+                double percent = Double.parseDouble(t.substring(0, t.length() - 1));
+                if (!(percent > 0) || percent > 100) {
+                    throw new InvalidInputException("a data subset in percent must be above 0 and at most 100 (got "
+                            + t + ")");
+                }
+                return percent(percent);
             }
             int slash = t.indexOf('/');
             if (slash > 0) {

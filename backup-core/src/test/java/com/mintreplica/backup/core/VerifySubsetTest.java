@@ -77,5 +77,9 @@ class VerifySubsetTest {
         }
         assertThat(DataSubset.parse("1/1").readsAll()).isTrue();
         assertThat(DataSubset.parse("2.5%").readsData()).isTrue();
+        // a percentage is digits and a point, and is echoed as given (1e2% passed as 100%, 0% was "got 0.0")
+        assertThatThrownBy(() -> DataSubset.parse("1e2%")).hasMessageContaining("is not a data subset");
+        assertThatThrownBy(() -> DataSubset.parse("0%")).hasMessageContaining("(got 0%)");
+        assertThatThrownBy(() -> DataSubset.parse("-5%")).hasMessageContaining("is not a data subset");
     }
 }
