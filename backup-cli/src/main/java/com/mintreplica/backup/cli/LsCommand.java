@@ -36,29 +36,32 @@ final class LsCommand implements Callable<Integer> {
                 }
                 return MintBackup.OK;
             }
-            repo.forEachEntry(s, e -> {
-                String type = switch (e.type()) {
-                    case REGULAR -> "-";
-                    case DIRECTORY -> "d";
-                    case SYMLINK -> "l";
-                    case FIFO -> "p";
-                    case CHAR_DEVICE -> "c";
-                    case BLOCK_DEVICE -> "b";
-                };
-                String mode = e.mode().isPresent() ? String.format("%04o", e.mode().getAsInt()) : "    ";
-                String size = e.size().isPresent() ? Format.bytes(e.size().getAsLong()) : "";
-                String time = e.modified().map(Format::time).orElse("");
-                String link = e.linkTarget().map(t -> " -> " + FileNames.display(t))
-                        .or(() -> e.hardLinkTo().map(t -> " => " + FileNames.display(t))).orElse("");
-                if (e.device().isPresent()) {
-                    long rdev = e.device().getAsLong();
-                    // major, minor as glibc's gnu_dev_major/gnu_dev_minor decode them
-                    size = (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & 0xfffff000L)) + ", "
-                            + ((rdev & 0xff) | ((rdev >>> 12) & 0xffffff00L));
-                }
-                root.out.printf("%s %s %10s  %-19s  %s%s%n", type, mode, size, time, FileNames.display(e.path()), link);
-            });
+            repo.forEachEntry(s, e -> root.out.println(line(e)));
         }
         return MintBackup.OK;
+    }
+
+    /** An entry as `ls -l` shows one: type, mode, size, time, path, and where a link points. */
+    static String line(com.mintreplica.backup.core.source.Entry e) {
+        String type = switch (e.type()) {
+            case REGULAR -> "-";
+            case DIRECTORY -> "d";
+            case SYMLINK -> "l";
+            case FIFO -> "p";
+            case CHAR_DEVICE -> "c";
+            case BLOCK_DEVICE -> "b";
+        };
+        String mode = e.mode().isPresent() ? String.format("%04o", e.mode().getAsInt()) : "    ";
+        String size = e.size().isPresent() ? Format.bytes(e.size().getAsLong()) : "";
+        String time = e.modified().map(Format::time).orElse("");
+        String link = e.linkTarget().map(t -> " -> " + FileNames.display(t))
+                .or(() -> e.hardLinkTo().map(t -> " => " + FileNames.display(t))).orElse("");
+        if (e.device().isPresent()) {
+            long rdev = e.device().getAsLong();
+            // major, minor as glibc's gnu_dev_major/gnu_dev_minor decode them
+            size = (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & 0xfffff000L)) + ", "
+                    + ((rdev & 0xff) | ((rdev >>> 12) & 0xffffff00L));
+        }
+        return String.format("%s %s %10s  %-19s  %s%s", type, mode, size, time, FileNames.display(e.path()), link);
     }
 }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 public final class MintBackup implements Callable<Integer> {
     /** The subcommands, in the order the usage lists them. */
     static final List<Class<?>> COMMANDS = List.of(InitCommand.class, BackupCommand.class, ListCommand.class,
-            LsCommand.class, DiffCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
+            LsCommand.class, DiffCommand.class, FindCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
             ForgetCommand.class, PruneCommand.class, RepairCommand.class, RewriteCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
             AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class,
             ReportCommand.class, WalPushCommand.class, WalFetchCommand.class, WalCommand.class, WalReceiveCommand.class);
@@ -35,7 +35,7 @@ public final class MintBackup implements Callable<Integer> {
     static final Map<String, Class<?>> NAMES = Map.ofEntries(Map.entry("init", InitCommand.class),
             Map.entry("backup", BackupCommand.class), Map.entry("list", ListCommand.class),
             Map.entry("snapshots", ListCommand.class), Map.entry("ls", LsCommand.class),
-            Map.entry("diff", DiffCommand.class),
+            Map.entry("diff", DiffCommand.class), Map.entry("find", FindCommand.class),
             Map.entry("restore", RestoreCommand.class), Map.entry("verify", VerifyCommand.class),
             Map.entry("check", VerifyCommand.class), Map.entry("cat", CatCommand.class),
             Map.entry("key", KeyCommand.class), Map.entry("forget", ForgetCommand.class),

@@ -9,7 +9,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code mint-backup rewrite}: a file erased from every snapshot, and with --prune from the stored bytes. */
+/**
+ * {@code mint-backup find} and {@code rewrite}: which snapshots hold a file, and the file erased from every snapshot,
+ * and with --prune from the stored bytes.
+ */
 class CliRewriteTest {
     private static final String SECRET = "id-card scan of customer 88123, IBAN DE02120300000000202051";
 
@@ -47,6 +50,12 @@ class CliRewriteTest {
         ok("backup", "--repo", repo.toString(), data.toString());
         assertThat(stored(repo, SECRET)).isTrue();
 
+        Cli.Result found = ok("find", "--repo", repo.toString(), "id-card.txt");
+        assertThat(found.out()).contains(data.toString().substring(1) + "/customer-88123/id-card.txt")
+                .contains("4 entries found in 2 of 2 snapshots");
+        assertThat(ok("find", "--repo", repo.toString(), "statement.txt", "--json").out()).contains("\"snapshot\"")
+                .contains("customer-90001/statement.txt");
+
         Cli.Result bad = Cli.run("rewrite", "--repo", repo.toString(), "--exclude", "customer-88123", "--prune");
         assertThat(bad.code()).as(bad.toString()).isEqualTo(MintBackup.USAGE);
         assertThat(bad.err()).contains("--forget");
@@ -67,5 +76,6 @@ class CliRewriteTest {
         assertThat(root.resolve("customer-90001/statement.txt")).hasContent("statement");
         assertThat(ok("verify", "--repo", repo.toString(), "--read-data").out()).contains("no problems found");
         assertThat(ok("list", "--repo", repo.toString()).out()).contains("2 snapshots");
+        assertThat(ok("find", "--repo", repo.toString(), "customer-88123").out()).contains("0 entries found in 0 of 2");
     }
 }

@@ -5,8 +5,8 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Exclude patterns over entry paths, as restic's {@code --exclude} of {@code restore} and {@code rewrite}: a path is
- * excluded when a pattern matches it or a directory above it. A trailing {@code /} is ignored; an empty pattern is
+ * Patterns over entry paths, as restic's {@code --exclude} of {@code restore} and {@code rewrite} (a path is
+ * excluded when a pattern matches it or a directory above it) and its {@code find} (the path itself). A trailing {@code /} is ignored; an empty pattern is
  * refused.
  */
 final class ExcludePatterns {
@@ -20,7 +20,7 @@ final class ExcludePatterns {
         List<Glob> globs = new ArrayList<>();
         for (String p : patterns) {
             if (p == null || p.isBlank()) {
-                throw new InvalidInputException("an exclude pattern is empty");
+                throw new InvalidInputException("a pattern is empty");
             }
             // a trailing slash names a directory; the pattern is the same without it (restic cleans it away)
             String cleaned = p.length() > 1 && p.endsWith("/") ? p.replaceAll("/+$", "") : p;
@@ -38,6 +38,16 @@ final class ExcludePatterns {
         List<Glob> all = new ArrayList<>(globs);
         all.addAll(other.globs);
         return new ExcludePatterns(all);
+    }
+
+    /** Whether a pattern matches {@code path} itself. */
+    boolean matches(String path) {
+        for (Glob g : globs) {
+            if (g.matchesEntry(path)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a pattern matches {@code path} or a directory above it. */

@@ -411,6 +411,32 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
+     * The entries of {@code snapshots} that a pattern matches (restic's {@code find}), handed to {@code found} snapshot
+     * by snapshot, each in its snapshot's order. Patterns match as {@link Restore#exclude(java.util.Collection)
+     * restore's --exclude} does, the entry's own path only: {@code *.pdf} a name at any depth, {@code /srv/app/*.log}
+     * the whole path, {@code app/uploads} the path's end from any directory on. Reads directory listings only; a
+     * subtree that held no match in one snapshot is not read again at the same path in the next.
+     *
+     * @return how many entries matched, in all
+     */
+    public long find(List<Snapshot> snapshots, java.util.Collection<String> patterns,
+                     java.util.function.BiConsumer<Snapshot, Entry> found) {
+        Objects.requireNonNull(found, "found");
+        store.requireReader("searching snapshots");
+        ExcludePatterns globs = ExcludePatterns.of(patterns);
+        if (globs.isEmpty()) {
+            throw new InvalidInputException("find needs at least one pattern");
+        }
+        com.mintreplica.backup.core.internal.SnapshotFinder finder =
+                new com.mintreplica.backup.core.internal.SnapshotFinder(store, globs::matches);
+        long n = 0;
+        for (Snapshot s : snapshots) {
+            n += finder.find(store.manifest(s.id()), e -> found.accept(s, e));
+        }
+        return n;
+    }
+
+    /**
      * Opens the content of one regular entry, checked as it is read. The caller closes the stream.
      *
      * @throws NotFoundException when the snapshot has no such entry
