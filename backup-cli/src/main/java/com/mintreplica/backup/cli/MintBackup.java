@@ -23,7 +23,7 @@ public final class MintBackup implements Callable<Integer> {
     /** The subcommands, in the order the usage lists them. */
     static final List<Class<?>> COMMANDS = List.of(InitCommand.class, BackupCommand.class, ListCommand.class,
             LsCommand.class, DiffCommand.class, FindCommand.class, RestoreCommand.class, VerifyCommand.class, CatCommand.class, KeyCommand.class,
-            ForgetCommand.class, PruneCommand.class, RepairCommand.class, RewriteCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
+            ForgetCommand.class, PruneCommand.class, RepairCommand.class, RewriteCommand.class, TagCommand.class, CopyCommand.class, RunCommand.class, DaemonCommand.class, StatusCommand.class,
             AuditCommand.class, DrillCommand.class, RecoverCommand.class, DoctorCommand.class,
             ReportCommand.class, WalPushCommand.class, WalFetchCommand.class, WalCommand.class, WalReceiveCommand.class);
 
@@ -41,6 +41,7 @@ public final class MintBackup implements Callable<Integer> {
             Map.entry("key", KeyCommand.class), Map.entry("forget", ForgetCommand.class),
             Map.entry("prune", PruneCommand.class),
             Map.entry("repair", RepairCommand.class), Map.entry("rewrite", RewriteCommand.class),
+            Map.entry("tag", TagCommand.class),
             Map.entry("copy", CopyCommand.class),
             Map.entry("run", RunCommand.class), Map.entry("daemon", DaemonCommand.class),
             Map.entry("status", StatusCommand.class), Map.entry("audit", AuditCommand.class),

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code mint-backup find} and {@code rewrite}: which snapshots hold a file, and the file erased from every snapshot,
- * and with --prune from the stored bytes.
+ * {@code mint-backup find}, {@code rewrite} and {@code tag}: which snapshots hold a file, the file erased from every
+ * snapshot (and with --prune from the stored bytes), and a legal hold on what is left.
  */
 class CliRewriteTest {
     private static final String SECRET = "id-card scan of customer 88123, IBAN DE02120300000000202051";
@@ -77,5 +77,15 @@ class CliRewriteTest {
         assertThat(ok("verify", "--repo", repo.toString(), "--read-data").out()).contains("no problems found");
         assertThat(ok("list", "--repo", repo.toString()).out()).contains("2 snapshots");
         assertThat(ok("find", "--repo", repo.toString(), "customer-88123").out()).contains("0 entries found in 0 of 2");
+
+        // a legal hold on the newest, after the fact; prune --keep-tag keeps it
+        Cli.Result hold = ok("tag", "--repo", repo.toString(), "--add", "hold", "latest");
+        assertThat(hold.out()).contains("is now ").contains("tagged hold");
+        assertThat(ok("list", "--repo", repo.toString(), "--tag", "hold").out()).contains("1 snapshot");
+        Cli.Result again = ok("tag", "--repo", repo.toString(), "--add", "hold", "latest");
+        assertThat(again.out()).contains("its tags are as asked already");
+        Cli.Result nothing = Cli.run("tag", "--repo", repo.toString(), "latest");
+        assertThat(nothing.code()).isEqualTo(MintBackup.USAGE);
+        assertThat(nothing.err()).contains("--add, --remove or --set");
     }
 }

@@ -614,6 +614,43 @@ public final class Repository implements AutoCloseable {
                 .rewriteSnapshots(snapshotIds(snapshotIds), patterns::excludes, forget);
     }
 
+    /**
+     * Changes the tags of snapshots, as restic's {@code tag}: {@code set} (when given) replaces them, then {@code add}
+     * are added and {@code remove} removed. A tag is how a snapshot is kept out of a retention policy's reach
+     * ({@link RetentionPolicy}'s keep-tag: a legal hold); a snapshot's id names its content and summary, so each
+     * snapshot whose tags change is written again under a new id (same time, host, source, job and content, the fact
+     * {@code tag.of} naming the original) and the original removed. Takes the exclusive lease unless {@code dryRun}.
+     *
+     * @param snapshotIds ids or unique id prefixes; at least one
+     * @return each snapshot whose tags changed, by its id, with its new id (empty in a dry run)
+     * @throws NotFoundException when an id matches no snapshot
+     */
+    public java.util.Map<String, java.util.Optional<String>> tag(List<String> snapshotIds, java.util.Collection<String> add,
+            java.util.Collection<String> remove, java.util.Optional<java.util.Collection<String>> set,
+            boolean dryRun) {
+        store.requireReader("changing tags");
+        if (snapshotIds.isEmpty()) {
+            throw new InvalidInputException("name the snapshots whose tags change (ids, unique prefixes or latest)");
+        }
+        if (add.isEmpty() && remove.isEmpty() && set.isEmpty()) {
+            throw new InvalidInputException("nothing to change: give tags to add, remove or set");
+        }
+        for (java.util.Collection<String> tags : List.of(add, remove, set.orElse(java.util.Set.of()))) {
+            for (String t : tags) {
+                if (t == null || t.isBlank() || t.contains(",")) {
+                    throw new InvalidInputException("tag '" + t + "' is empty or contains a comma");
+                }
+            }
+        }
+        List<String> ids = snapshotIds(snapshotIds);
+        return new RepairRun(store, dryRun, java.time.Duration.ZERO).retag(ids, tags -> {
+            java.util.Set<String> out = new java.util.TreeSet<>(set.isPresent() ? set.get() : tags);
+            out.addAll(add);
+            out.removeAll(remove);
+            return out;
+        });
+    }
+
     /** The full ids {@code wanted} names (ids or unique prefixes). */
     private List<String> snapshotIds(List<String> wanted) {
         List<String> all = store.snapshotIds();

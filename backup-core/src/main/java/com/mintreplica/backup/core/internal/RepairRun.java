@@ -584,6 +584,47 @@ public final class RepairRun {
         }
     }
 
+    // ---- tags
+
+    /**
+     * Changes the tags of snapshots {@code ids} (restic's {@code tag}): each whose tags change is written again under a
+     * new id with the same content, time, host, source and job, and the fact {@code tag.of} naming the original, which
+     * is then removed (the new one first, so that a reader, a copy or a prune always finds one of them).
+     *
+     * @param change the new tags, from the current ones
+     * @return each snapshot changed, as original id to new id (empty in a dry run); unchanged ones are left out
+     */
+    public Map<String, Optional<String>> retag(List<String> ids, java.util.function.UnaryOperator<Set<String>> change) {
+        try (RepositoryLock lock = lock("tag")) {
+            Map<String, Optional<String>> changed = new LinkedHashMap<>();
+            for (String id : ids) {
+                Manifest manifest = store.manifest(id);
+                Snapshot s = manifest.snapshot();
+                Set<String> tags = new TreeSet<>(change.apply(new TreeSet<>(s.tags())));
+                if (tags.equals(s.tags())) {
+                    continue;
+                }
+                if (dryRun) {
+                    changed.put(id, Optional.empty());
+                    continue;
+                }
+                Map<String, String> facts = new TreeMap<>(s.facts());
+                facts.put("tag.of", s.id());
+                Snapshot copy = new Snapshot(SnapshotIds.next(s.time()), s.time(), s.host(), s.source(), s.job(), tags,
+                        s.parent(), s.stats(), facts, s.warnings(), Version.tool());
+                lock.check();
+                store.writeManifest(manifest.isTree() ? Manifest.ofTree(copy, manifest.layout(), manifest.tree().get())
+                        : new Manifest(copy, manifest.layout() == null ? Layout.CHUNKED : manifest.layout(),
+                        manifest.items()));
+                lock.checkLease();
+                store.delete(Manifest.objectName(id));
+                LOG.info("snapshot {} of {} tagged {}: now {}", id, store.location(), tags, copy.id());
+                changed.put(id, Optional.of(copy.id()));
+            }
+            return changed;
+        }
+    }
+
     /** The root tree of snapshot {@code id}, or empty when it is gone or cannot be read. */
     private Optional<BlobId> treeOf(String id) {
         try {

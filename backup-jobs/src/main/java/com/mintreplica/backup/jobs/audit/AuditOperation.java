@@ -25,7 +25,9 @@ public enum AuditOperation {
     /** The index or snapshots were repaired after damage. */
     REPAIR,
     /** Entries were left out of existing snapshots (an erasure). */
-    REWRITE;
+    REWRITE,
+    /** The tags of snapshots were changed (a legal hold). */
+    TAG;
 
     /** The name written in the log. */
     public String text() {
