@@ -493,13 +493,38 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
+     * Runs a verify on a view of the store that reads each tree pack whole once, from the repository, into a temporary
+     * directory deleted after (restic's check and its temporary cache); where no temporary directory can be made, on
+     * one that reads tree blobs one at a time.
+     */
+    private VerifyReport verifying(java.util.function.Function<com.mintreplica.backup.core.internal.Store, VerifyReport> check) {
+        java.nio.file.Path temp;
+        try {
+            temp = java.nio.file.Files.createTempDirectory("mint-backup-verify-");
+        } catch (IOException | RuntimeException e) {
+            return check.apply(store.readingTreesFromRepository());
+        }
+        try {
+            return check.apply(store.readingTreesThrough(temp));
+        } finally {
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(temp)) {
+                for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                // a temporary directory: the system's cleaning takes what is left
+            }
+        }
+    }
+
+    /**
      * Checks the whole repository: every snapshot's manifest, the index, and that every blob a snapshot needs exists.
      *
      * @param readData also read every pack the snapshots need and check every blob against its id
      */
     public VerifyReport verify(boolean readData) {
         store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
-        return new Verifier(store.readingTreesFromRepository()).verify(store.snapshotIds(), readData, true);
+        return verifying(view -> new Verifier(view).verify(store.snapshotIds(), readData, true));
     }
 
     /**
@@ -509,21 +534,21 @@ public final class Repository implements AutoCloseable {
      */
     public VerifyReport verify(DataSubset subset) {
         store.requireReader(subset.readsData() ? "verifying the data (verify --read-data)" : "verifying snapshots");
-        return new Verifier(store.readingTreesFromRepository()).verify(store.snapshotIds(), subset, true);
+        return verifying(view -> new Verifier(view).verify(store.snapshotIds(), subset, true));
     }
 
     /** Checks one snapshot, reading the packs {@code subset} chooses; see {@link #verify(DataSubset)}. */
     public VerifyReport verify(SnapshotSelector selector, DataSubset subset) {
         store.requireReader(subset.readsData() ? "verifying the data (verify --read-data)" : "verifying snapshots");
         Snapshot snapshot = snapshot(selector);
-        return new Verifier(store.readingTreesFromRepository()).verify(List.of(snapshot.id()), subset, false);
+        return verifying(view -> new Verifier(view).verify(List.of(snapshot.id()), subset, false));
     }
 
     /** Checks one snapshot; see {@link #verify(boolean)}. */
     public VerifyReport verify(SnapshotSelector selector, boolean readData) {
         store.requireReader(readData ? "verifying the data (verify --read-data)" : "verifying snapshots");
         Snapshot snapshot = snapshot(selector);
-        return new Verifier(store.readingTreesFromRepository()).verify(List.of(snapshot.id()), readData);
+        return verifying(view -> new Verifier(view).verify(List.of(snapshot.id()), readData));
     }
 
     /**
