@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +148,33 @@ class PruneTest {
         }
         assertThat(total).isGreaterThanOrEqualTo(80_000);
         assertThat(most).isLessThanOrEqualTo(50_000);
+    }
+
+    @Test
+    void a_pack_that_arrives_damaged_while_it_is_repacked_is_read_again_and_the_prune_goes_on() throws Exception {
+        // A byte flipped in transit (a faulty proxy) stopped the prune and called an intact pack corrupt: every other
+        // reader reads a damaged answer again. The same bad bytes twice are damage in the store, and still stop it.
+        AtomicInteger flipped = new AtomicInteger();
+        Sink flaky = new ForwardingSink(sink) {
+            @Override
+            public InputStream get(String name) throws IOException {
+                InputStream in = super.get(name);
+                if (!name.startsWith("data/") || flipped.incrementAndGet() != 1) {
+                    return in;
+                }
+                byte[] bytes = in.readAllBytes();
+                in.close();
+                bytes[bytes.length / 2] ^= 0x10;
+                return new java.io.ByteArrayInputStream(bytes);
+            }
+        };
+        try (Repository through = Repository.open(flaky)) {
+            PruneReport report = through.prune().policy(keepLast(2)).maxUnused(0).run();
+            assertThat(report.packsRepacked()).isPositive();
+        }
+        assertThat(flipped.get()).isGreaterThan(1);
+        assertThat(repo.verify(true).problems()).isEmpty();
+        assertThat(repo.snapshots()).hasSize(2);
     }
 
     @Test

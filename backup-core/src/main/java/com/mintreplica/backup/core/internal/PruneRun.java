@@ -778,7 +778,7 @@ public final class PruneRun {
                                     + "' is shorter than its index says, or its index entries overlap (blob " + id + ")");
                         }
                         at = (long) offset + length;
-                        store.decodeBlob(id, name, encoded, table.plainLength(b));
+                        encoded = checked(name, id, offset, length, table.plainLength(b), encoded);
                         Optional<PackWriter.Pack> full = writer.add(id, encoded, table.plainLength(b));
                         if (full.isPresent()) {
                             upload(full.get(), written);
@@ -801,6 +801,31 @@ public final class PruneRun {
     }
 
     /** Skips {@code skip} bytes, then reads {@code length}; null when the stream ends first. */
+    /**
+     * The stored bytes of a blob to repack, checked against its id: those the pack's stream gave, or, when they fail,
+     * the blob read again on its own, as every reader does ({@link Store#readChecked}): damage in transit (a proxy
+     * that flips a byte) no longer stops a prune and calls an intact pack corrupt; the same bad bytes twice do.
+     */
+    private byte[] checked(String pack, BlobId id, int offset, int length, int plainLength, byte[] streamed) {
+        byte[][] first = {streamed};
+        return Store.readChecked(store.sink(), "blob " + id + " in pack '" + pack + "'", () -> {
+            byte[] bytes = first[0];
+            if (bytes != null) {
+                first[0] = null;
+                return bytes;
+            }
+            try (InputStream in = store.sink().get(pack, offset, length)) {
+                return in.readNBytes(length);
+            } catch (IOException e) {
+                throw new BackupException("prune could not read blob " + id + " of pack '" + pack + "' again from "
+                        + store.location() + ": " + e.getMessage() + "; nothing was deleted", e);
+            }
+        }, bytes -> {
+            store.decodeBlob(id, pack, bytes, plainLength);
+            return bytes;
+        });
+    }
+
     private static byte[] readAt(InputStream in, long skip, int length) throws IOException {
         try {
             in.skipNBytes(skip);
