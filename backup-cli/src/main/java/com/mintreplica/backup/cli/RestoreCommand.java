@@ -44,7 +44,8 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Option(names = "--exclude", paramLabel = "PATTERN", description = "Leave out entries this glob matches, and all below"
             + " a directory it matches, as restic's: /a/b the whole path, *.log a name, a/b the path's end from any"
-            + " directory on; \\xe9 a byte as ls shows it. --mirror leaves them alone in the target (repeatable).")
+            + " directory on; \\xe9 a byte and \\n a newline as ls shows them. --mirror leaves them alone in the"
+            + " target (repeatable).")
     List<String> excludes = new ArrayList<>();
 
     @Option(names = "--mirror", description = "Delete what lies under the snapshot's directories but is not in the"

@@ -22,6 +22,12 @@ final class ExcludePatterns {
             if (p == null || p.isBlank()) {
                 throw new InvalidInputException("a pattern is empty");
             }
+            if (p.indexOf('\uFFFD') >= 0) {
+                // what the JVM makes of bytes that are not UTF-8 on its command line: they cannot match the name
+                throw new InvalidInputException("the pattern '" + p + "' holds bytes that are not UTF-8, which the"
+                        + " command line cannot pass on: write each as \\xNN, as `ls` and `mint-backup ls` show them"
+                        + " (name-\\xff.bin)");
+            }
             // a trailing slash names a directory; the pattern is the same without it (restic cleans it away)
             String cleaned = p.length() > 1 && p.endsWith("/") ? p.replaceAll("/+$", "") : p;
             globs.add(Glob.of(cleaned.isEmpty() ? "/" : cleaned));

@@ -66,6 +66,9 @@ final class Glob {
                         re.append(Pattern.quote(com.mintreplica.backup.core.source.FileNames.parseDisplayed(
                                 glob.substring(i, i + 4))));
                         i += 3;
+                    } else if (i + 1 < glob.length() && (glob.charAt(i + 1) == 'n' || glob.charAt(i + 1) == 't')) {
+                        // a newline or a tab in a name, as `ls` (and our listings) show them
+                        re.append(Pattern.quote(glob.charAt(++i) == 'n' ? "\n" : "\t"));
                     } else if (i + 1 < glob.length()) {
                         re.append(Pattern.quote(String.valueOf(glob.charAt(++i))));
                     } else {
