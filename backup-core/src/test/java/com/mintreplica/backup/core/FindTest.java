@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
-import com.mintreplica.backup.core.sink.Sink;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,31 +75,14 @@ class FindTest {
                 Backup.pipeline().source(MapSource.of("d", tree)).to(repo).time(t.plusSeconds(60L * i)).build().run();
             }
         }
-        AtomicInteger treeReads = new AtomicInteger();
-        Sink counting = new ForwardingSink(new LocalDirectorySink(dir)) {
-            @Override
-            public InputStream get(String name, long offset, long length) throws IOException {
-                if (name.startsWith("tree/")) {
-                    treeReads.incrementAndGet();
-                }
-                return super.get(name, offset, length);
-            }
-
-            @Override
-            public InputStream get(String name) throws IOException {
-                if (name.startsWith("tree/")) {
-                    treeReads.incrementAndGet();
-                }
-                return super.get(name);
-            }
-        };
+        CountingReads counting = new CountingReads(new LocalDirectorySink(dir), "tree/");
         try (Repository repo = Repository.open(counting)) {
             List<String> found = new ArrayList<>();
             repo.find(repo.snapshots(), List.of("*.pdf"), (s, e) -> found.add(e.path()));
             assertThat(found).hasSize(1 + 2 + 3);
             // srv/big and its 100 directories once (102 listings), then the root, srv and srv/small of each snapshot:
             // without remembering, 3 x 104
-            assertThat(treeReads.get()).isLessThanOrEqualTo(102 + 3 * 3);
+            assertThat(counting.all()).isLessThanOrEqualTo(102 + 3 * 3);
         }
     }
 }

@@ -3,15 +3,11 @@ package com.mintreplica.backup.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
-import com.mintreplica.backup.core.sink.Sink;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,30 +41,12 @@ class VerifyTreeReadsTest {
         try (Stream<Path> files = Files.walk(dir.resolve("tree"))) {
             treePacks = files.filter(Files::isRegularFile).count();
         }
-        AtomicInteger ranged = new AtomicInteger();
-        AtomicInteger whole = new AtomicInteger();
-        Sink counting = new ForwardingSink(new LocalDirectorySink(dir)) {
-            @Override
-            public InputStream get(String name, long offset, long length) throws IOException {
-                if (name.startsWith("tree/")) {
-                    ranged.incrementAndGet();
-                }
-                return super.get(name, offset, length);
-            }
-
-            @Override
-            public InputStream get(String name) throws IOException {
-                if (name.startsWith("tree/")) {
-                    whole.incrementAndGet();
-                }
-                return super.get(name);
-            }
-        };
+        CountingReads counting = new CountingReads(new LocalDirectorySink(dir), "tree/");
         try (Repository repo = Repository.open(counting)) {
             assertThat(repo.verify(false).problems()).isEmpty();
         }
-        assertThat(ranged.get()).as("ranged reads of tree packs").isZero();
-        assertThat(whole.get()).as("whole reads of %d tree packs", treePacks).isEqualTo((int) treePacks);
+        assertThat(counting.ranged.get()).as("ranged reads of tree packs").isZero();
+        assertThat(counting.whole.get()).as("whole reads of %d tree packs", treePacks).isEqualTo((int) treePacks);
 
         // what is judged is still what is stored: a damaged tree pack is found
         Path pack;
