@@ -503,7 +503,10 @@ public final class RepairRun {
                 try {
                     manifest = store.manifest(id);
                 } catch (com.mintreplica.backup.core.AccessDeniedException untrusted) {
-                    LOG.info("snapshot {} of {} is left alone: {}", id, store.location(), untrusted.getMessage());
+                    // a revoked writer's later snapshot: its keys do not let this reader vouch for a copy of it, but
+                    // it may hold what must go, so it is said louder than a repair says it
+                    LOG.warn("snapshot {} of {} is not rewritten ({}): if it may hold what the patterns match,"
+                            + " `mint-backup forget` it", id, store.location(), untrusted.getMessage());
                     continue;
                 } catch (NotFoundException vanished) {
                     continue;
