@@ -5,6 +5,7 @@ import com.mintreplica.backup.core.Version;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -95,6 +96,12 @@ public final class MintBackup implements Callable<Integer> {
         // Prefetcher): without a platform path of its own, JNA's first use runs `ldconfig -p` in a child process
         // to make one, 10-30 ms on the way to the first directory read of every backup and restore.
         setIfAbsent("jna.platform.library.path", "");
+        // A command stopped by Ctrl-C or SIGTERM gives back the repository leases it holds on the way out, as restic
+        // does (one left behind blocked other hosts' prunes for half an hour). Not the long-running ones: daemon and
+        // wal-receive stop their runs gracefully in their own hooks, and a run must keep its lease until it ends.
+        if (Arrays.stream(args).noneMatch(a -> a.equals("daemon") || a.equals("wal-receive"))) {
+            setIfAbsent("mint.backup.releaseLocksOnExit", "true");
+        }
         ShippedNativeLibraries.use();
         StandardOutput stdout = new StandardOutput();
         PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);

@@ -238,6 +238,7 @@ public final class RepositoryLock implements AutoCloseable {
                 lock.removedDead.addAll(dead);
                 lock.session = session;
                 lock.startRefreshing();
+                lock.register();
                 LOG.debug("{} lock {} taken on {} for {}", kind, name, store.location(), operation);
                 return lock;
             }
@@ -393,9 +394,46 @@ public final class RepositoryLock implements AutoCloseable {
         }
     }
 
+    /**
+     * The leases this process holds, given back by a shutdown hook when the JVM exits before they are closed (Ctrl-C,
+     * SIGTERM from systemd or a container stop): a lease left behind blocked other hosts' prunes and exclusive
+     * commands until it went stale, half an hour later. What the interrupted run stored and did not commit stays, for
+     * prune (unindexed packs are kept for a grace period, so a pack still being uploaded is not taken). Only where the
+     * system property {@code mint.backup.releaseLocksOnExit} is {@code true} (the CLI's one-shot commands): an
+     * application that stops its runs gracefully in a hook of its own (the daemon, a Spring context) needs their leases
+     * until they end.
+     */
+    private static final java.util.Set<RepositoryLock> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void register() {
+        if (!Boolean.getBoolean("mint.backup.releaseLocksOnExit")) {
+            return;
+        }
+        OPEN.add(this);
+        if (HOOKED.compareAndSet(false, true)) {
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(RepositoryLock::releaseAll, "mint-backup-lock-release"));
+            } catch (IllegalStateException exiting) {
+                // the JVM is exiting already: nothing more can be given back
+            }
+        }
+    }
+
+    /** Gives back every lease still held: the process is exiting. Its runs fail their next check, so commit nothing. */
+    static void releaseAll() {
+        for (RepositoryLock lock : List.copyOf(OPEN)) {
+            lock.lost = "the process is exiting";
+            LOG.warn("interrupted: the lock of {} on {} is given back; what it stored and did not commit is left for"
+                    + " prune", lock.operation, lock.store.location());
+            lock.abandon(Duration.ofSeconds(5));
+        }
+    }
+
     /** Stops refreshing and deletes the lock. */
     @Override
     public void close() {
+        OPEN.remove(this);
         if (!closed.compareAndSet(false, true)) {
             return;
         }
@@ -424,6 +462,7 @@ public final class RepositoryLock implements AutoCloseable {
      * it is never refreshed again. Safe to call from any thread; {@link #close()} afterwards does nothing.
      */
     public void abandon(Duration wait) {
+        OPEN.remove(this);
         if (!closed.compareAndSet(false, true)) {
             return;
         }
