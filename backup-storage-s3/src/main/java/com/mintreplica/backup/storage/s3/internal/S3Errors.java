@@ -41,6 +41,10 @@ public final class S3Errors {
             interrupted.initCause(e);
             return interrupted;
         }
+        if (TimedRetryStrategy.cannotConnect(e)) {
+            return new IOException(what + e.getMessage() + " (the store cannot be reached: check the endpoint's host"
+                    + " and port in the repository's address, and the network)", e);
+        }
         return new IOException(what + e.getMessage(), e);
     }
 

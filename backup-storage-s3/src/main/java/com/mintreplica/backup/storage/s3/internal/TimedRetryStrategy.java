@@ -29,6 +29,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * every request at once long before the budget, which is what the budget is there to prevent. Requests of the Sink run
  * a few at a time, so there is no storm of retries to break.
  *
+ * <p>Until the store has answered this client once, a request that cannot even connect (refused, a host name that does
+ * not resolve) is tried for {@link #UNREACHED_FOR} only: a typo in the endpoint is said within half a minute.
+ *
  * <p>A request still failing 10 seconds after its first try is reported (a warning, then one a minute), so that an
  * operator whose command waits on a store that is down sees why, as restic's "retrying after" lines say.
  *
@@ -42,8 +45,17 @@ public final class TimedRetryStrategy implements RetryStrategy {
     private static final long WARN_AFTER = Duration.ofSeconds(10).toNanos();
     private static final long WARN_EVERY = Duration.ofMinutes(1).toNanos();
 
+    /**
+     * How long a request is tried when the store has never answered this client and the request cannot even connect
+     * (a typo in the endpoint's host or port, a host that does not resolve): `list` of such a repository waited the
+     * whole budget, 15 minutes, where the mistake is the operator's to fix now.
+     */
+    static final Duration UNREACHED_FOR = Duration.ofSeconds(30);
+
     private final RetryStrategy standard;
     private final Duration retryFor;
+    /** Whether the store has answered this client once (a success, or an error of its own such as a 503). */
+    private volatile boolean answered;
     private final int maxAttempts;
     private final LongSupplier nanoTime;
 
@@ -100,6 +112,14 @@ public final class TimedRetryStrategy implements RetryStrategy {
                     request.failure());
         }
         long elapsed = nanoTime.getAsLong() - tries.startNanos();
+        if (request.failure() instanceof S3Exception) {
+            answered = true;
+        }
+        if (!answered && cannotConnect(request.failure()) && elapsed + next.delay().toNanos() > UNREACHED_FOR.toNanos()
+                && elapsed + next.delay().toNanos() <= retryFor.toNanos()) {
+            throw new TokenAcquisitionFailedException("the store was never reached: tried " + tries.attempt()
+                    + " times in " + Duration.ofNanos(elapsed).toSeconds() + " s", tries, request.failure());
+        }
         if (elapsed + next.delay().toNanos() > retryFor.toNanos()) {
             throw new TokenAcquisitionFailedException("tried " + tries.attempt() + " times in "
                     + Duration.ofNanos(elapsed).toSeconds() + " s (retryFor " + Sinks.durationText(retryFor) + ")", tries, request.failure());
@@ -109,14 +129,27 @@ public final class TimedRetryStrategy implements RetryStrategy {
         boolean neverWarned = warned == tries.startNanos();
         if (elapsed >= WARN_AFTER && (neverWarned || now - warned >= WARN_EVERY)) {
             warned = now;
+            boolean unreached = !answered && cannotConnect(request.failure());
             LOG.warn("the store keeps failing a request ({}; {} tries in {} s): trying again in {} ms, for up to {} from"
-                    + " its first try", what(request.failure()), tries.attempt(), Duration.ofNanos(elapsed).toSeconds(),
-                    next.delay().toMillis(), Sinks.durationText(retryFor));
+                    + " its first try{}", what(request.failure()), tries.attempt(), Duration.ofNanos(elapsed).toSeconds(),
+                    next.delay().toMillis(), Sinks.durationText(unreached ? UNREACHED_FOR : retryFor),
+                    unreached ? " (it has not answered yet)" : "");
         }
         return RefreshRetryTokenResponse.create(new Tries(next.token(), tries.startNanos(), tries.attempt() + 1, warned),
                 next.delay());
     }
 
+
+    /** Whether a request failed before it reached the store: refused, no route, or a host name that does not resolve. */
+    static boolean cannotConnect(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** A failure in a few words: the HTTP status and S3's code, or the client's message (a refused connection). */
     private static String what(Throwable failure) {
@@ -133,6 +166,7 @@ public final class TimedRetryStrategy implements RetryStrategy {
 
     @Override
     public RecordSuccessResponse recordSuccess(RecordSuccessRequest request) {
+        answered = true;
         Tries tries = (Tries) request.token();
         standard.recordSuccess(RecordSuccessRequest.create(tries.standard()));
         return RecordSuccessResponse.create(tries);

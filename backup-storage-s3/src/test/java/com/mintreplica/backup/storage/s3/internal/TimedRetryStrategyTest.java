@@ -87,6 +87,29 @@ class TimedRetryStrategyTest {
     }
 
     @Test
+    void a_store_never_reached_is_given_up_after_half_a_minute_and_one_that_answered_gets_the_whole_budget() {
+        // `list` of a repository whose endpoint had a typo in its port waited the whole budget, 15 minutes
+        Throwable refused = software.amazon.awssdk.core.exception.SdkClientException.create("Unable to execute HTTP"
+                + " request: Connect to 127.0.0.1:1 failed", new java.net.ConnectException("Connection refused"));
+        TimedRetryStrategy fresh = new TimedRetryStrategy(TimedRetryStrategy.standardWithoutLimits(),
+                Duration.ofMinutes(15), 0, now::get);
+        triesUntilGivenUp(fresh, refused);
+        assertThat(Duration.ofNanos(now.get())).isLessThanOrEqualTo(TimedRetryStrategy.UNREACHED_FOR.plusSeconds(2));
+
+        // once the store has answered (an error of its own counts), a refused connection is an outage: the budget
+        now.set(0);
+        TimedRetryStrategy known = new TimedRetryStrategy(TimedRetryStrategy.standardWithoutLimits(),
+                Duration.ofMinutes(15), 0, now::get);
+        RetryToken token = known.acquireInitialToken(AcquireInitialTokenRequest.create("s3")).token();
+        known.refreshRetryToken(RefreshRetryTokenRequest.builder().token(token).failure(answered(503, "SlowDown")).build());
+        now.set(0);
+        triesUntilGivenUp(known, refused);
+        assertThat(Duration.ofNanos(now.get())).isGreaterThan(Duration.ofMinutes(14));
+        assertThat(TimedRetryStrategy.cannotConnect(refused)).isTrue();
+        assertThat(TimedRetryStrategy.cannotConnect(answered(503, "SlowDown"))).isFalse();
+    }
+
+    @Test
     void each_request_has_its_own_budget_and_a_success_is_recorded() {
         TimedRetryStrategy strategy = new TimedRetryStrategy(TimedRetryStrategy.standardWithoutLimits(),
                 Duration.ofSeconds(30), 0, now::get);
