@@ -218,9 +218,16 @@ public final class MintBackup implements Callable<Integer> {
      * the backup runs out of a 56 MiB one.
      */
     static String outOfMemory(long maxHeap) {
+        // twice what it has, in whole powers of two of MiB: it recommended 256m to a JVM that had 512m already
+        long suggested = 256;
+        while (suggested < 2 * (maxHeap >> 20)) {
+            suggested *= 2;
+        }
         return "mint-backup: the Java heap ran out of memory (its maximum is " + (maxHeap >> 20) + " MiB). Give it"
-                + " more with JAVA_OPTS=-Xmx<size>, for example JAVA_OPTS=-Xmx256m (a backup of large files with the"
-                + " default chunk and pack sizes needs at least 64 MiB); run with --debug for details";
+                + " more with JAVA_OPTS=-Xmx<size>, for example JAVA_OPTS=-Xmx" + (suggested >= 1024 && suggested % 1024 == 0
+                ? suggested / 1024 + "g" : suggested + "m") + ". What needs heap: a directory's listing is held"
+                + " whole, some 2 KiB an entry (a directory of 150,000 files needs about 512 MiB); a backup of large"
+                + " files with the default chunk and pack sizes needs at least 64 MiB. Run with --debug for details";
     }
 
     /** The last argument as a path, or null (restore_command's %p comes last). */
