@@ -3,8 +3,6 @@ package com.mintreplica.backup.cli;
 import com.mintreplica.backup.jobs.JobRunner;
 import com.mintreplica.backup.jobs.JobScheduler;
 import com.mintreplica.backup.jobs.config.JobsConfig;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -18,11 +16,7 @@ final class JobsSupport {
     }
 
     static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
+        return com.mintreplica.backup.core.Hosts.local();
     }
 
     static String user() {

@@ -9,8 +9,6 @@ import com.mintreplica.backup.core.retention.RetentionPolicy;
 import com.mintreplica.backup.core.sink.Sink;
 import com.mintreplica.backup.core.source.Source;
 import com.mintreplica.backup.core.transform.Transformer;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -188,11 +186,7 @@ public final class BackupPipeline {
     }
 
     private static String localHost() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
+        return Hosts.local();
     }
 
     /** Builds a {@link BackupPipeline}; {@link #build()} checks that the required parts are there. */

@@ -121,6 +121,27 @@ class RepositoryLockTest {
     }
 
     /**
+     * The explorers' D-8: the host name and the first pid namespace (the same id on every Linux machine) did not tell
+     * machines apart, so a machine that shared another's host name ("localhost", a cloned image's) removed that
+     * machine's live lock as its own dead process's, and pruned beside its backup. A lock of another boot (another
+     * machine, or this one before a restart) or of none (written before boot ids were) goes stale by age only.
+     */
+    @Test
+    void a_lock_of_another_machine_with_this_host_name_is_not_taken_for_a_dead_local_one() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        writeForeignLock("locks/other-machine", gone.pid(), Instant.now(), "0a1b2c3d-another-boot");
+        writeForeignLock("locks/older-version", gone.pid(), Instant.now(), null);
+        assertThatThrownBy(() -> repo.prune().run()).isInstanceOf(ConflictException.class)
+                .hasMessageContaining("back up elsewhere");
+        assertThat(locks()).isEqualTo(2);
+        assertThat(RepositoryLock.Identity.current().boot()).as("this machine's boot id").isNotEmpty();
+
+        PruneReport later = repo.prune().clock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(31))).run();
+        assertThat(later.staleLocksRemoved()).isEqualTo(2);
+    }
+
+    /**
      * The explorers' F10: each killed backup or copy left its lock, which later backups ignored but kept, so locks/
      * filled until a prune (on S3 every lock check lists them all). Whoever finds such a lock now removes it.
      */
@@ -270,9 +291,15 @@ class RepositoryLockTest {
 
     /** A shared lock as another mint-backup process on this host would write it. */
     private void writeForeignLock(String name, long pid, Instant time) throws IOException {
+        writeForeignLock(name, pid, time, RepositoryLock.Identity.current().boot());
+    }
+
+    /** A shared lock as a process of this host name and pid namespace, in the boot {@code boot}, would write it. */
+    private void writeForeignLock(String name, long pid, Instant time, String boot) throws IOException {
         RepositoryLock.Identity self = RepositoryLock.Identity.current();
         String json = "{\"version\":1,\"exclusive\":false,\"operation\":\"back up elsewhere\",\"host\":\"" + self.host()
-                + "\",\"pid\":" + pid + ",\"pidNamespace\":\"" + self.pidNamespace() + "\",\"created\":\"" + time
+                + "\",\"pid\":" + pid + ",\"pidNamespace\":\"" + self.pidNamespace() + "\""
+                + (boot == null ? "" : ",\"boot\":\"" + boot + "\"") + ",\"created\":\"" + time
                 + "\",\"refreshed\":\"" + time + "\"}";
         byte[] sealed = Envelope.seal(repo.store().codec().encode(json.getBytes(StandardCharsets.UTF_8)));
         sink.put(name, new ByteArrayInputStream(sealed), sealed.length, ObjectKind.LOCK);

@@ -14,7 +14,6 @@ import com.mintreplica.backup.core.sink.SinkCapability;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -96,12 +95,14 @@ public final class RepositoryLock implements AutoCloseable {
      * @param host the holder's host
      * @param pid the holder's process id
      * @param pidNamespace the holder's PID namespace on Linux, empty elsewhere
+     * @param boot the holder's boot id on Linux (the kernel's random id of the machine's current boot), empty elsewhere
+     *     and in locks written before it was written
      * @param created when it was first written
      * @param refreshed when its holder last refreshed it
      * @param stored when the Sink last stored it
      */
     public record Info(String name, boolean exclusive, String operation, String host, long pid, String pidNamespace,
-                       Instant created, Instant refreshed, Instant stored) {
+                       String boot, Instant created, Instant refreshed, Instant stored) {
 
         /** Whether the lock is stale at {@code now}: not refreshed for {@code staleAfter}, or its process is gone. */
         public boolean isStale(Instant now, Duration staleAfter, Identity self) {
@@ -112,9 +113,14 @@ public final class RepositoryLock implements AutoCloseable {
             return heldByDeadProcess(self);
         }
 
-        /** Whether a process of this host (and pid namespace) made the lock, and is gone. */
+        /**
+         * Whether a process of this machine, boot and pid namespace made the lock, and is gone. The host name alone
+         * does not tell machines apart (two machines can share one), nor the pid namespace (the first one's id is the
+         * same on every Linux machine): a machine took another's live lock for its own dead process's. A lock that
+         * names no boot (written before it was written) goes stale by age only.
+         */
         public boolean heldByDeadProcess(Identity self) {
-            return pid > 0 && self.sameScope(host, pidNamespace) && pid != self.pid() && ProcessHandle.of(pid).isEmpty();
+            return pid > 0 && self.sameScope(host, pidNamespace, boot) && pid != self.pid() && ProcessHandle.of(pid).isEmpty();
         }
 
         /** For messages: {@code prune on host db1 (pid 4711) since 2026-11-24T01:00:00Z}. */
@@ -125,25 +131,26 @@ public final class RepositoryLock implements AutoCloseable {
     }
 
     /** Who this process is, as written into its locks. */
-    public record Identity(String host, long pid, String pidNamespace) {
+    public record Identity(String host, long pid, String pidNamespace, String boot) {
         public static Identity current() {
-            String host;
-            try {
-                host = InetAddress.getLocalHost().getHostName();
-            } catch (IOException e) {
-                host = "localhost";
-            }
             String namespace = "";
             try {
                 namespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
             } catch (IOException | UnsupportedOperationException | SecurityException e) {
                 // not Linux: the host name alone tells processes apart
             }
-            return new Identity(host, ProcessHandle.current().pid(), namespace);
+            String boot = "";
+            try {
+                boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), java.nio.charset.StandardCharsets.UTF_8).strip();
+            } catch (IOException | RuntimeException e) {
+                // not Linux
+            }
+            return new Identity(com.mintreplica.backup.core.Hosts.local(), ProcessHandle.current().pid(), namespace, boot);
         }
 
-        boolean sameScope(String otherHost, String otherNamespace) {
-            return host.equals(otherHost) && pidNamespace.equals(otherNamespace);
+        boolean sameScope(String otherHost, String otherNamespace, String otherBoot) {
+            return host.equals(otherHost) && pidNamespace.equals(otherNamespace) && boot.equals(otherBoot)
+                    && (!boot.isEmpty() || pidNamespace.isEmpty());
         }
     }
 
@@ -509,6 +516,7 @@ public final class RepositoryLock implements AutoCloseable {
                 g.writeStringField("host", self.host());
                 g.writeNumberField("pid", self.pid());
                 g.writeStringField("pidNamespace", self.pidNamespace());
+                g.writeStringField("boot", self.boot());
                 g.writeStringField("created", created.toString());
                 g.writeStringField("refreshed", refreshed.toString());
                 g.writeEndObject();
@@ -560,7 +568,7 @@ public final class RepositoryLock implements AutoCloseable {
                 // once per lock: a run waiting for it re-reads it at every poll
                 LOG.warn("the lock '{}' on {} cannot be read: {}", object.name(), store.location(), e.getMessage());
             }
-            return Optional.of(new Info(object.name(), true, "an unreadable lock", "?", -1, "?", object.lastModified(),
+            return Optional.of(new Info(object.name(), true, "an unreadable lock", "?", -1, "?", "?", object.lastModified(),
                     object.lastModified(), object.lastModified()));
         }
         try (JsonParser p = JSON.createParser(plain)) {
@@ -569,6 +577,7 @@ public final class RepositoryLock implements AutoCloseable {
             String host = "?";
             long pid = -1;
             String namespace = "";
+            String boot = "";
             Instant created = object.lastModified();
             Instant refreshed = object.lastModified();
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -583,18 +592,19 @@ public final class RepositoryLock implements AutoCloseable {
                     case "host" -> host = p.getText();
                     case "pid" -> pid = p.getLongValue();
                     case "pidNamespace" -> namespace = p.getText();
+                    case "boot" -> boot = p.getText();
                     case "created" -> created = Instant.parse(p.getText());
                     case "refreshed" -> refreshed = Instant.parse(p.getText());
                     default -> p.skipChildren();
                 }
             }
-            return Optional.of(new Info(object.name(), exclusive, operation, host, pid, namespace, created, refreshed,
-                    object.lastModified()));
+            return Optional.of(new Info(object.name(), exclusive, operation, host, pid, namespace, boot, created,
+                    refreshed, object.lastModified()));
         } catch (IOException | RuntimeException e) {
             if (WARNED.add(object.name())) {
                 LOG.warn("the lock '{}' on {} cannot be parsed: {}", object.name(), store.location(), e.toString());
             }
-            return Optional.of(new Info(object.name(), true, "an unreadable lock", "?", -1, "?", object.lastModified(),
+            return Optional.of(new Info(object.name(), true, "an unreadable lock", "?", -1, "?", "?", object.lastModified(),
                     object.lastModified(), object.lastModified()));
         }
     }
