@@ -61,6 +61,9 @@ final class ForgetCommand implements Callable<Integer> {
                 if (!dryRun) {
                     repo.forget(s);
                 }
+                if (root.quiet && !dryRun) {
+                    continue; // -q: nothing but errors, as the other commands
+                }
                 root.out.printf("%s snapshot %s  %s  %s  %s%n", dryRun ? "would remove" : "removed", s.id(),
                         Format.time(s.time()), s.host(), s.source());
             }
@@ -69,11 +72,13 @@ final class ForgetCommand implements Callable<Integer> {
             if (prune && !dryRun) {
                 PruneReport report = repo.prune().stallTimeout(stall.get()).run();
                 facts.bytes = report.bytesFreed();
-                root.out.printf("pruned: %d pack%s deleted, %d repacked; freed %s%n",
-                        report.packsDeleted() + report.unindexedPacksDeleted(),
-                        report.packsDeleted() + report.unindexedPacksDeleted() == 1 ? "" : "s", report.packsRepacked(),
-                        Format.bytes(Math.max(0, report.bytesFreed())));
-            } else if (!dryRun) {
+                if (!root.quiet) {
+                    root.out.printf("pruned: %d pack%s deleted, %d repacked; freed %s%n",
+                            report.packsDeleted() + report.unindexedPacksDeleted(),
+                            report.packsDeleted() + report.unindexedPacksDeleted() == 1 ? "" : "s", report.packsRepacked(),
+                            Format.bytes(Math.max(0, report.bytesFreed())));
+                }
+            } else if (!dryRun && !root.quiet) {
                 root.out.println("their data stays until `mint-backup prune` (or forget --prune) finds nothing needs it");
             }
         }

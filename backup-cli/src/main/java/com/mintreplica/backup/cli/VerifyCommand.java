@@ -87,7 +87,7 @@ final class VerifyCommand implements Callable<Integer> {
                                 + " (" + Format.bytes(report.bytesRead()) + ") read"
                                 + (readAll ? "" : " (data subset " + subset + ")") : "",
                         report.unreferencedPacks() > 0 ? "; " + report.unreferencedPacks()
-                                + " unreferenced packs from interrupted backups (prune removes them once a day old;"
+                                + " unreferenced packs from interrupted backups or copies (prune removes them once a day old;"
                                 + " `prune --unindexed-grace 0` at once)" : "");
                 if (walArchives > 0) {
                     root.out.printf("no problems found in %d WAL archive%s%n", walArchives, walArchives == 1 ? "" : "s");

@@ -84,6 +84,10 @@ class CliRewriteTest {
         assertThat(ok("list", "--repo", repo.toString(), "--tag", "hold").out()).contains("1 snapshot");
         Cli.Result again = ok("tag", "--repo", repo.toString(), "--add", "hold", "latest");
         assertThat(again.out()).contains("its tags are as asked already");
+        // -q: nothing but errors (forget printed its lines and its hint anyway: explorers' D-9)
+        String newest = ok("list", "--repo", repo.toString(), "--json").out().replaceAll("(?s).*\"id\" : \"([^\"]+)\".*", "$1");
+        assertThat(ok("forget", "--repo", repo.toString(), "-q", newest, "--prune").out()).isEmpty();
+        assertThat(ok("list", "--repo", repo.toString()).out()).contains("1 snapshot").doesNotContain(newest);
         Cli.Result nothing = Cli.run("tag", "--repo", repo.toString(), "latest");
         assertThat(nothing.code()).isEqualTo(MintBackup.USAGE);
         assertThat(nothing.err()).contains("--add, --remove or --set");

@@ -41,6 +41,13 @@ public final class S3Errors {
             interrupted.initCause(e);
             return interrupted;
         }
+        if (e instanceof SdkClientException && e.getMessage() != null
+                && e.getMessage().startsWith("Unable to load credentials")) {
+            // the SDK's message lists every provider of its chain, some 1,500 characters
+            return new IOException(what + "no S3 credentials were found: set AWS_ACCESS_KEY_ID and"
+                    + " AWS_SECRET_ACCESS_KEY, or a profile (AWS_PROFILE, ~/.aws/credentials), or run where a role"
+                    + " gives them (run with --debug for the SDK's list of where it looked)", e);
+        }
         if (TimedRetryStrategy.cannotConnect(e)) {
             return new IOException(what + e.getMessage() + " (the store cannot be reached: check the endpoint's host"
                     + " and port in the repository's address, and the network)", e);
