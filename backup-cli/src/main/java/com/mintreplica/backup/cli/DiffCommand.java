@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "diff", description = {"Show what changed between two snapshots, as restic's diff does:",
-    "+ added, - removed, M content changed, T type changed, U metadata only (with --metadata).",
+@Command(name = "diff", description = {"Show what changed between two snapshots, as restic's diff does.",
+    "Marks: + added, - removed, M content changed, T type changed, U metadata only (with --metadata).",
     "Reads the snapshots' directory listings, no file content."})
 final class DiffCommand implements Callable<Integer> {
     @ParentCommand

@@ -86,9 +86,13 @@ public final class MintBackup implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        new CommandLine(this).usage(out);
+        // the model with its commands (a bare `mint-backup` listed none: a CommandLine of its own has no subcommands)
+        spec.commandLine().usage(out);
         return USAGE;
     }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         configureLogging(args);
