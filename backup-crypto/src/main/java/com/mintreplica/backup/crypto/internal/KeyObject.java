@@ -84,7 +84,8 @@ public record KeyObject(String name, String repository, String fingerprint, Stri
             throw corrupt(name, "is not a mint-backup key object", null);
         }
         if (!(m.get("version") instanceof Long v) || v < 1) {
-            throw corrupt(name, "has no valid key object version (" + m.get("version") + ")", null);
+            throw corrupt(name, m.get("version") == null ? "has no key object version (its \"version\" field is missing)"
+                    : "has no valid key object version (its \"version\" field is " + m.get("version") + ")", null);
         }
         if (v != 1) {
             throw new com.mintreplica.backup.core.UnsupportedException("'" + name + "' has key object version " + v
