@@ -219,6 +219,7 @@ public final class RepositoryLock implements AutoCloseable {
                                           com.mintreplica.backup.core.encryption.AccessControl.Session session,
                                           Watchdog watch) {
         List<Info> dead = new ArrayList<>();
+        boolean said = false;
         while (true) {
             Instant now = clock.instant();
             write(store, name, kind, operation, self, now, now, true);
@@ -261,8 +262,14 @@ public final class RepositoryLock implements AutoCloseable {
             long pause = settings.retryEvery().toMillis();
             pause = pause / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, pause));
             pause = Math.min(pause, Math.max(1, Duration.between(after, deadline).toMillis()));
-            LOG.info("{} waits for {}", operation, conflicts.get(0).describe());
             Info holder = conflicts.get(0);
+            if (!said) {
+                // once, where an operator sees it: a backup that waited for another host's prune said so only with -v
+                LOG.warn("{} waits for {} to end, until {} at the latest", operation, holder.describe(), deadline);
+                said = true;
+            } else {
+                LOG.info("{} waits for {}", operation, holder.describe());
+            }
             try (Watchdog.Activity waiting = watch.exempt("lease", () -> "waiting until " + deadline + " for "
                     + holder.describe() + " to release the repository")) {
                 Thread.sleep(pause);
