@@ -312,13 +312,7 @@ public final class RepairRun {
             List<String> chosen = ids.isEmpty() ? store.snapshotIds() : ids;
             // A snapshot repaired by an earlier run keeps its copy: a second run (say, with --forget after one
             // without) wrote another, identical one, which retention then counted as a snapshot of its own.
-            Map<String, String> repairedBefore = new HashMap<>();
-            for (Snapshot s : store.listSnapshots().snapshots()) {
-                String of = s.facts().get("repair.of");
-                if (of != null) {
-                    repairedBefore.put(of, s.id());
-                }
-            }
+            Map<String, String> repairedBefore = copiesBy("repair.of");
             if (!unindexed.isEmpty()) {
                 // Packs no index object lists: most often a killed backup's, which hold nothing a snapshot needs (verify
                 // says so, and prune removes them). When a snapshot does lack blobs or trees, they could be in those
@@ -486,13 +480,7 @@ public final class RepairRun {
             Map<BlobId, ObjectInfo> stored = storedPacks();
             BlobIndex index = store.reloadIndex();
             List<String> chosen = ids.isEmpty() ? store.snapshotIds() : ids;
-            Map<String, String> rewrittenBefore = new HashMap<>();
-            for (Snapshot s : store.listSnapshots().snapshots()) {
-                String of = s.facts().get("rewrite.of");
-                if (of != null) {
-                    rewrittenBefore.put(of, s.id());
-                }
-            }
+            Map<String, String> rewrittenBefore = copiesBy("rewrite.of");
             Map<String, Rewrite> shared = new HashMap<>();
             List<RewriteReport.Rewritten> rewritten = new ArrayList<>();
             List<String> unchanged = new ArrayList<>();
@@ -626,6 +614,18 @@ public final class RepairRun {
             }
             return changed;
         }
+    }
+
+    /** The snapshots an earlier run wrote as copies of others, by the original's id: the fact {@code fact} names it. */
+    private Map<String, String> copiesBy(String fact) {
+        Map<String, String> copies = new HashMap<>();
+        for (Snapshot s : store.listSnapshots().snapshots()) {
+            String of = s.facts().get(fact);
+            if (of != null) {
+                copies.put(of, s.id());
+            }
+        }
+        return copies;
     }
 
     /** The root tree of snapshot {@code id}, or empty when it is gone or cannot be read. */
