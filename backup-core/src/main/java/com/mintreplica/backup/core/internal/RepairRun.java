@@ -839,7 +839,7 @@ public final class RepairRun {
                 if (excluded == null) {
                     whole.put(id, new long[] {entries - entriesBefore, bytes - bytesBefore});
                 } else {
-                    rewrites.put(key, new Rewrite(id, entries - entriesBefore, bytes - bytesBefore, List.of()));
+                    remember(key, new Rewrite(id, entries - entriesBefore, bytes - bytesBefore, List.of()));
                 }
                 return id;
             }
@@ -848,10 +848,20 @@ public final class RepairRun {
             BlobId repaired = store.codec().blobId(plain);
             made.putIfAbsent(repaired, plain);
             if (excluded != null) {
-                rewrites.put(key, new Rewrite(repaired, entries - entriesBefore, bytes - bytesBefore,
+                remember(key, new Rewrite(repaired, entries - entriesBefore, bytes - bytesBefore,
                         List.copyOf(lost.subList(lostBefore, lost.size()))));
             }
             return repaired;
+        }
+
+        /**
+         * Remembers a rewritten subtree for the snapshots after this one, up to {@link SnapshotFinder#REMEMBERED} of
+         * them (some 200 bytes each): past that, a subtree met again is walked again, as without remembering.
+         */
+        private void remember(String key, Rewrite rewrite) {
+            if (rewrites.size() < SnapshotFinder.REMEMBERED) {
+                rewrites.put(key, rewrite);
+            }
         }
 
         /** Reads a tree blob that the index places in a stored pack long enough to hold it. */

@@ -16,8 +16,12 @@ import java.util.function.Predicate;
  * a search through a year of daily snapshots reads each directory version once, not once per snapshot.
  */
 public final class SnapshotFinder {
-    /** At most this many subtrees without a match are remembered (some 100 bytes each). */
-    static final int REMEMBERED = 1 << 20;
+    /**
+     * At most this many subtrees without a match are remembered, some 200 bytes each (their path and id): about 13 MiB.
+     * A year of daily snapshots of a tree whose thousands of directories change daily would otherwise fill a small
+     * heap; past the limit the search reads what it meets, as without remembering.
+     */
+    static final int REMEMBERED = 1 << 16;
 
     private final Store store;
     private final Predicate<String> matches;
