@@ -440,7 +440,7 @@ public final class BackupRun {
             return new ParentListing(byPath, true);
         }
         try {
-            return ParentListing.of(store.readTree(parent.tree().get(), ""));
+            return ParentListing.read(store, parent.tree().get(), "");
         } catch (RuntimeException e) {
             LOG.warn("the parent snapshot {} cannot be read ({}); every file is read again", parent.snapshot().id(),
                     e.getMessage());
@@ -455,51 +455,38 @@ public final class BackupRun {
      */
     private static final class ParentListing {
         private final Map<String, Manifest.Item> files;
-        private final Map<String, BlobId> directories;
         private final boolean flat;
         private final ParentCache.Reader cache;
+        private final ParentTree tree;
 
         private ParentListing(Map<String, Manifest.Item> files, boolean flat) {
+            this(files, flat, null, null);
+        }
+
+        private ParentListing(Map<String, Manifest.Item> files, boolean flat, ParentCache.Reader cache,
+                              ParentTree tree) {
             this.files = files;
-            this.directories = Map.of();
             this.flat = flat;
-            this.cache = null;
-        }
-
-        private ParentListing(Map<String, Manifest.Item> files, Map<String, BlobId> directories) {
-            this.files = files;
-            this.directories = directories;
-            this.flat = false;
-            this.cache = null;
-        }
-
-        private ParentListing(Map<String, Manifest.Item> files, ParentCache.Reader cache) {
-            this.files = files;
-            this.directories = Map.of();
-            this.flat = false;
             this.cache = cache;
+            this.tree = tree;
         }
 
         /** The files of {@code directory} in a writer's parent cache (none when the cache cannot serve them). */
         static ParentListing cached(ParentCache.Reader cache, String directory) {
-            return new ParentListing(cache.directory(directory), cache);
+            return new ParentListing(cache.directory(directory), false, cache, null);
         }
 
-        static ParentListing of(TreeFormat.Node node) {
-            Map<String, Manifest.Item> files = new HashMap<>();
-            Map<String, BlobId> directories = new HashMap<>();
-            for (TreeFormat.Child c : node.children()) {
-                if (c.isDirectory()) {
-                    directories.put(c.name(), c.subtree().get());
-                } else if (c.item().entry().type() == EntryType.REGULAR && c.item().entry().changeToken().isPresent()) {
-                    files.put(c.name(), c.item());
-                }
-            }
-            return new ParentListing(files, directories);
+        /** The parent's listing in the tree {@code id} of {@code directory}, in compact form ({@link ParentTree}). */
+        static ParentListing read(Store store, BlobId id, String directory) {
+            return new ParentListing(Map.of(), false, null, ParentTree.read(id, directory, store.readBlob(id)));
         }
 
+        /** The parent's item for {@code entry}: for a tree parent, only when its change token is the entry's. */
         Manifest.Item file(Entry entry) {
             String path = entry.path();
+            if (tree != null) {
+                return tree.file(path.substring(path.lastIndexOf('/') + 1), entry);
+            }
             return files.get(flat ? path : path.substring(path.lastIndexOf('/') + 1));
         }
     }
@@ -515,12 +502,12 @@ public final class BackupRun {
         if (listing.cache != null) {
             return ParentListing.cached(listing.cache, path);
         }
-        BlobId subtree = listing.directories.get(name);
+        BlobId subtree = listing.tree == null ? null : listing.tree.directory(name);
         if (subtree == null) {
             return null;
         }
         try {
-            return ParentListing.of(store.readTree(subtree, path));
+            return ParentListing.read(store, subtree, path);
         } catch (RuntimeException e) {
             LOG.warn("the parent snapshot's listing of '{}' cannot be read ({}); its files are read again", path,
                     e.getMessage());

@@ -5,10 +5,8 @@ import com.mintreplica.backup.core.source.Entry;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -59,6 +57,14 @@ final class TreeBuilder<P> {
     /** What a listing held in memory costs per entry besides its name and blob ids (an estimate, on the high side). */
     static final long BYTES_PER_CHILD = 320;
 
+    /**
+     * Entries of one directory handed to a worker's encoder at a time, once that many at the head of its listing have
+     * their content ids: a directory of many entries is held as encoded bytes (some 200 an entry) rather than as
+     * objects (about 1 KiB an entry, with the futures of their chunks). Smaller directories are encoded whole when the
+     * walk leaves them, as before; the bytes are the same either way.
+     */
+    static final int BATCH = 1024;
+
     /** What the caller keeps for a subdirectory, from what it keeps for the directory and the name. */
     @FunctionalInterface
     interface Descend<P> {
@@ -76,13 +82,23 @@ final class TreeBuilder<P> {
     /** Sees every regular file's item once its content ids are known (on a worker), or null. */
     private volatile java.util.function.Consumer<Manifest.Item> onFile;
 
-    /** A directory's listing while it is open; {@code self} is its entry in its parent's listing. */
+    /**
+     * A directory's listing while it is open; {@code self} is its entry in its parent's listing. Entries whose content
+     * is known leave {@code waiting} in batches, in order, for a worker to encode them (see {@link #BATCH}).
+     */
     private static final class Dir<P> {
         final String path;
         final P companion;
-        final List<Pending> children = new ArrayList<>();
-        final Set<String> names = new HashSet<>();
+        final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+        final NameHashes names = new NameHashes();
         final Pending self;
+        /** The encoder, once a batch went to it; only the chain {@code encoded} touches it then. */
+        TreeFormat.Encoder encoder;
+        /** Completes when every batch handed out is encoded. */
+        CompletableFuture<Void> encoded;
+        /** Entries handed to the encoder so far, and an estimate of their bytes (for the listing's budget). */
+        long handedOut;
+        long handedOutBytes;
 
         Dir(String path, P companion, Pending self) {
             this.path = path;
@@ -104,6 +120,23 @@ final class TreeBuilder<P> {
             this.item = item;
             this.chunks = chunks;
             this.implicit = implicit;
+        }
+
+        /** Whether its content ids (or its subtree's id) are known, so it can be encoded now. */
+        boolean ready() {
+            if (chunks != null) {
+                for (CompletableFuture<BlobId> f : chunks) {
+                    if (!f.isDone() || f.isCompletedExceptionally()) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            if (item.entry().type() == com.mintreplica.backup.core.source.EntryType.DIRECTORY) {
+                CompletableFuture<BlobId> tree = subtree;
+                return tree != null && tree.isDone() && !tree.isCompletedExceptionally();
+            }
+            return true;
         }
 
         TreeFormat.Child resolve() {
@@ -187,7 +220,7 @@ final class TreeBuilder<P> {
         Dir<P> top = stack.peek();
         String name = nameOf(item.entry().path());
         top.names.add(name);
-        top.children.add(new Pending(name, item, null, false));
+        append(top, new Pending(name, item, null, false));
     }
 
     /** Adds a regular entry whose chunk ids come from workers. */
@@ -195,7 +228,7 @@ final class TreeBuilder<P> {
         Dir<P> top = stack.peek();
         String name = nameOf(entry.path());
         top.names.add(name);
-        top.children.add(new Pending(name, Manifest.Item.chunked(entry, size, List.of()), List.copyOf(chunks), false));
+        append(top, new Pending(name, Manifest.Item.chunked(entry, size, List.of()), List.copyOf(chunks), false));
     }
 
     /** Closes every open directory; the future completes with the root tree's id once all trees are stored. */
@@ -212,12 +245,47 @@ final class TreeBuilder<P> {
         String name = nameOf(entry.path());
         Pending self = new Pending(name, Manifest.Item.noContent(entry), null, implicit);
         top.names.add(name);
-        top.children.add(self);
+        append(top, self);
         stack.push(new Dir<>(entry.path(), descend.descend(top.companion, name, entry.path()), self));
     }
 
+    /**
+     * Adds an entry to an open directory's listing; once {@link #BATCH} entries at its head have their content ids,
+     * they go to a worker's encoder, after the batches before them.
+     */
+    private void append(Dir<P> dir, Pending pending) {
+        dir.waiting.add(pending);
+        if (dir.waiting.size() < BATCH || dir.waiting.size() % (BATCH / 4) != 0) {
+            return;
+        }
+        int ready = 0;
+        for (Pending p : dir.waiting) {
+            if (ready == dir.waiting.size() - 1 || !p.ready()) {
+                break; // the newest entry stays, so a listing never goes whole to the encoder before it is closed
+            }
+            ready++;
+        }
+        if (ready < BATCH) {
+            return;
+        }
+        List<Pending> batch = new ArrayList<>(ready);
+        for (int i = 0; i < ready; i++) {
+            batch.add(dir.waiting.poll());
+        }
+        if (dir.encoder == null) {
+            dir.encoder = new TreeFormat.Encoder();
+            dir.encoded = CompletableFuture.completedFuture(null);
+        }
+        TreeFormat.Encoder encoder = dir.encoder;
+        dir.handedOut += batch.size();
+        dir.handedOutBytes += cost(batch) / 2;
+        // One batch after another, each on a worker: the encoder is used by one thread at a time, in order.
+        dir.encoded = dir.encoded.thenRunAsync(() -> encodeInto(encoder, batch), executor);
+    }
+
     private void close(Dir<P> dir) {
-        List<Pending> children = dir.children;
+        List<Pending> children = new ArrayList<>(dir.waiting);
+        dir.waiting.clear();
         List<CompletableFuture<?>> waits = new ArrayList<>();
         for (Pending p : children) {
             if (p.chunks != null) {
@@ -227,19 +295,25 @@ final class TreeBuilder<P> {
                 waits.add(p.subtree);
             }
         }
+        if (dir.encoded != null) {
+            waits.add(dir.encoded);
+        }
         // The listing stays in memory until its tree task ends: it takes budget now (the caller may wait for work
-        // already handed out) and gives it back then, whether the tree was stored or not.
-        long cost = cost(children);
+        // already handed out) and gives it back then, whether the tree was stored or not. Batches already encoded
+        // count at their bytes' estimate.
+        long cost = cost(children) + dir.handedOutBytes;
         admission.acquire(cost, dir.path);
+        TreeFormat.Encoder encoder = dir.encoder != null ? dir.encoder : new TreeFormat.Encoder();
         CompletableFuture<BlobId> tree;
         if (waits.isEmpty() || waits.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
             // Everything is known (unchanged files reused from the parent, directories done): nothing to wait for,
             // but the tree is still encoded and stored on a worker, never on the reader, whose walk a full tree pack's
             // upload would otherwise hold up.
-            tree = track.apply(CompletableFuture.completedFuture(null).thenApplyAsync(v -> encode(children), executor));
+            tree = track.apply(CompletableFuture.completedFuture(null)
+                    .thenApplyAsync(v -> encode(encoder, children), executor));
         } else {
             tree = track.apply(CompletableFuture.allOf(waits.toArray(new CompletableFuture<?>[0]))
-                    .thenApplyAsync(v -> encode(children), executor));
+                    .thenApplyAsync(v -> encode(encoder, children), executor));
         }
         tree.whenComplete((v, e) -> admission.release(cost));
         if (dir.self == null) {
@@ -259,17 +333,20 @@ final class TreeBuilder<P> {
         return bytes;
     }
 
-    private BlobId encode(List<Pending> children) {
-        List<TreeFormat.Child> resolved = new ArrayList<>(children.size());
+    private void encodeInto(TreeFormat.Encoder encoder, List<Pending> children) {
         java.util.function.Consumer<Manifest.Item> files = onFile;
         for (Pending p : children) {
             TreeFormat.Child child = p.resolve();
-            resolved.add(child);
+            encoder.add(child);
             if (files != null && child.item().entry().type() == com.mintreplica.backup.core.source.EntryType.REGULAR) {
                 files.accept(child.item());
             }
         }
-        return trees.store(TreeFormat.encode(resolved));
+    }
+
+    private BlobId encode(TreeFormat.Encoder encoder, List<Pending> children) {
+        encodeInto(encoder, children);
+        return trees.store(encoder.finish());
     }
 
     private static boolean within(String path, String directory) {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.mintreplica.backup.core.CorruptDataException;
 import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.EntryType;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -64,44 +63,152 @@ public final class TreeFormat {
     }
 
     public static byte[] encode(List<Child> children) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(64 + children.size() * 200);
-            try (JsonGenerator g = JSON.createGenerator(out)) {
+        Encoder encoder = new Encoder();
+        for (Child c : children) {
+            encoder.add(c);
+        }
+        return encoder.finish();
+    }
+
+    /**
+     * Encodes a listing an entry at a time, so a large directory's entries need not all be held as objects until its
+     * tree is written: the bytes are those of {@link #encode} for the same children, in the same order. Not
+     * thread-safe; a caller that adds from several threads in turn orders them itself (see TreeBuilder).
+     */
+    static final class Encoder {
+        private final Blocks out = new Blocks();
+        private final JsonGenerator g;
+        private int entries;
+
+        Encoder() {
+            try {
+                g = JSON.createGenerator(out);
                 // Names that are not valid UTF-8 hold lone surrogates: written as \\u escapes (see EntryJson).
                 g.setCharacterEscapes(EntryJson.ESCAPES);
                 g.writeStartObject();
                 g.writeArrayFieldStart("entries");
-                for (Child c : children) {
-                    Manifest.Item item = c.item();
-                    g.writeStartObject();
-                    EntryJson.writeNamed(g, c.name(), item.entry(), item.size());
-                    if (c.implicit()) {
-                        g.writeBooleanField("implicit", true);
-                    }
-                    if (!item.blobs().isEmpty()) {
-                        g.writeArrayFieldStart("blobs");
-                        for (BlobId b : item.blobs()) {
-                            g.writeString(b.hex());
-                        }
-                        g.writeEndArray();
-                    }
-                    if (item.object().isPresent()) {
-                        g.writeStringField("object", item.object().get());
-                    }
-                    if (item.sha256().isPresent()) {
-                        g.writeStringField("sha256", item.sha256().get());
-                    }
-                    if (c.subtree().isPresent()) {
-                        g.writeStringField("tree", c.subtree().get().hex());
-                    }
-                    g.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void add(Child c) {
+            try {
+                Manifest.Item item = c.item();
+                g.writeStartObject();
+                EntryJson.writeNamed(g, c.name(), item.entry(), item.size());
+                if (c.implicit()) {
+                    g.writeBooleanField("implicit", true);
                 }
+                if (!item.blobs().isEmpty()) {
+                    g.writeArrayFieldStart("blobs");
+                    for (BlobId b : item.blobs()) {
+                        g.writeString(b.hex());
+                    }
+                    g.writeEndArray();
+                }
+                if (item.object().isPresent()) {
+                    g.writeStringField("object", item.object().get());
+                }
+                if (item.sha256().isPresent()) {
+                    g.writeStringField("sha256", item.sha256().get());
+                }
+                if (c.subtree().isPresent()) {
+                    g.writeStringField("tree", c.subtree().get().hex());
+                }
+                g.writeEndObject();
+                entries++;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Entries added so far. */
+        int entries() {
+            return entries;
+        }
+
+        /** Bytes encoded so far (those the generator still buffers not counted). */
+        long bytes() {
+            return out.size();
+        }
+
+        /** Ends the listing and returns its bytes; the encoder is done. */
+        byte[] finish() {
+            try {
                 g.writeEndArray();
                 g.writeEndObject();
+                g.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * An output stream into blocks of 64 KiB: a large listing grows without the doubling copies of a
+     * ByteArrayOutputStream, and the one array of its exact size is made at the end.
+     */
+    private static final class Blocks extends java.io.OutputStream {
+        private static final int BLOCK = 64 * 1024;
+        private final List<byte[]> full = new ArrayList<>();
+        private byte[] current = new byte[1024];
+        private int used;
+        private long size;
+
+        @Override
+        public void write(int b) {
+            if (used == current.length) {
+                next();
+            }
+            current[used++] = (byte) b;
+            size++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            while (len > 0) {
+                if (used == current.length) {
+                    next();
+                }
+                int n = Math.min(len, current.length - used);
+                System.arraycopy(b, off, current, used, n);
+                used += n;
+                off += n;
+                len -= n;
+                size += n;
+            }
+        }
+
+        private void next() {
+            if (current.length < BLOCK) {
+                current = java.util.Arrays.copyOf(current, Math.min(BLOCK, current.length * 4));
+            } else {
+                full.add(current);
+                current = new byte[BLOCK];
+                used = 0;
+            }
+        }
+
+        long size() {
+            return size;
+        }
+
+        byte[] toByteArray() {
+            if (full.isEmpty()) {
+                return java.util.Arrays.copyOf(current, used);
+            }
+            byte[] all = new byte[Math.toIntExact(size)];
+            int at = 0;
+            for (byte[] block : full) {
+                System.arraycopy(block, 0, all, at, block.length);
+                at += block.length;
+            }
+            System.arraycopy(current, 0, all, at, used);
+            full.clear();
+            current = null;
+            return all;
         }
     }
 
@@ -111,29 +218,103 @@ public final class TreeFormat {
      * @throws CorruptDataException naming the tree when it is not a valid listing
      */
     public static Node decode(BlobId id, String directory, byte[] plaintext) {
+        if (plaintext.length >= PARSED_ON_ACCESS_FROM) {
+            return new Node(OnAccess.scan(id, directory, plaintext));
+        }
+        List<Child> children = new ArrayList<>();
+        forEach(id, directory, plaintext, (offset, child) -> children.add(child));
+        return new Node(children);
+    }
+
+    /**
+     * Listings of at least this many bytes (some 3,000 entries) are decoded into a list that parses an entry each time
+     * it is asked for ({@link OnAccess}): as objects, a listing took about a kilobyte of heap an entry; as its bytes and
+     * their offsets, some 360. A restore, {@code ls} or verify of a directory of 150,000 files needed more than 256
+     * MiB of heap.
+     */
+    static final int PARSED_ON_ACCESS_FROM = 1 << 20;
+
+    /** A large listing's entries: its bytes and where each entry starts, parsed again on each {@link #get}. */
+    private static final class OnAccess extends java.util.AbstractList<Child> implements java.util.RandomAccess {
+        private final BlobId id;
+        private final String directory;
+        private final byte[] plain;
+        private int[] offsets = new int[1024];
+        private int size;
+
+        private OnAccess(BlobId id, String directory, byte[] plain) {
+            this.id = id;
+            this.directory = directory;
+            this.plain = plain;
+        }
+
+        /** Parses every entry once, with all of {@link #decode}'s checks, and keeps only where each starts. */
+        static OnAccess scan(BlobId id, String directory, byte[] plain) {
+            OnAccess list = new OnAccess(id, directory, plain);
+            TreeFormat.forEach(id, directory, plain, (offset, child) -> {
+                if (list.size == list.offsets.length) {
+                    list.offsets = java.util.Arrays.copyOf(list.offsets, list.size * 2);
+                }
+                list.offsets[list.size++] = offset;
+            });
+            list.offsets = java.util.Arrays.copyOf(list.offsets, list.size);
+            return list;
+        }
+
+        @Override
+        public Child get(int index) {
+            java.util.Objects.checkIndex(index, size);
+            int offset = offsets[index];
+            try (JsonParser p = JSON.createParser(plain, offset, plain.length - offset)) {
+                ManifestFormat.expect(p.nextToken(), JsonToken.START_OBJECT);
+                return readChild(p, directory);
+            } catch (IOException | RuntimeException e) {
+                throw new CorruptDataException("tree " + id + (directory.isEmpty() ? "" : " of directory '"
+                        + directory + "'") + " cannot be read: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+    }
+
+    /** An entry of a listing and where it starts in the listing's bytes. */
+    @FunctionalInterface
+    interface EachChild {
+        void accept(int offset, Child child);
+    }
+
+    /**
+     * Parses a tree blob an entry at a time, handing each to {@code each} in order: a large directory's entries need
+     * not all be objects at once (see BackupRun's parent listing). The checks are those of {@link #decode}.
+     *
+     * @throws CorruptDataException naming the tree when it is not a valid listing
+     */
+    static void forEach(BlobId id, String directory, byte[] plaintext, EachChild each) {
         try (JsonParser p = JSON.createParser(plaintext)) {
             ManifestFormat.expect(p.nextToken(), JsonToken.START_OBJECT);
-            List<Child> children = new ArrayList<>();
-            java.util.Set<String> names = new java.util.HashSet<>();
+            NameHashes names = new NameHashes();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
                 if (field.equals("entries")) {
                     ManifestFormat.expect(t, JsonToken.START_ARRAY);
                     while (p.nextToken() == JsonToken.START_OBJECT) {
+                        int offset = Math.toIntExact(p.currentTokenLocation().getByteOffset());
                         Child child = readChild(p, directory);
                         // Two entries of one name (a symlink and a directory) would let a crafted tree name a path
                         // below a link; a backup never writes them.
                         if (!names.add(child.name())) {
                             throw new IllegalArgumentException("the name '" + child.name() + "' appears twice");
                         }
-                        children.add(child);
+                        each.accept(offset, child);
                     }
                 } else {
                     p.skipChildren();
                 }
             }
-            return new Node(children);
         } catch (IOException | RuntimeException e) {
             throw new CorruptDataException("tree " + id + (directory.isEmpty() ? "" : " of directory '" + directory + "'")
                     + " cannot be read: " + e.getMessage(), e);

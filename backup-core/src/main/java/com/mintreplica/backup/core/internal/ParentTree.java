@@ -1,0 +1,144 @@
+package com.mintreplica.backup.core.internal;
+
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.EntryType;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A backup's parent listing of one directory, with only what the comparison needs: for each regular file with a change
+ * token, that token, its size and its content ids; for each subdirectory, its tree id. Kept as records in one byte
+ * array, found through {@link NameHashes}: about 100 bytes a file of one chunk and 40 a directory, where a map of
+ * parsed entries took about a kilobyte an entry and the listing's JSON about 360 bytes. A directory of 150,000 files
+ * did not back up a second time in a 256 MiB heap.
+ *
+ * <p>A record: a kind byte; a file's token length (2 bytes), token (UTF-8), size (8 bytes), id count (4 bytes) and
+ * ids (32 bytes each); a directory's tree id (32 bytes).
+ */
+final class ParentTree {
+    private static final byte FILE = 1;
+    private static final byte DIRECTORY = 2;
+    private static final int ID = 32;
+
+    private final NameHashes names = new NameHashes();
+    private byte[] records = new byte[256];
+    private int used;
+
+    private ParentTree() {
+    }
+
+    /**
+     * Reads the listing of {@code directory} from its tree blob's plaintext, an entry at a time.
+     *
+     * @throws com.mintreplica.backup.core.CorruptDataException naming the tree when it is not a valid listing
+     */
+    static ParentTree read(BlobId id, String directory, byte[] plaintext) {
+        ParentTree tree = new ParentTree();
+        TreeFormat.forEach(id, directory, plaintext, (offset, child) -> tree.add(child));
+        tree.records = Arrays.copyOf(tree.records, tree.used);
+        return tree;
+    }
+
+    private void add(TreeFormat.Child c) {
+        if (c.isDirectory()) {
+            names.put(c.name(), used);
+            ensure(1 + ID);
+            records[used++] = DIRECTORY;
+            put(c.subtree().get().bytes());
+            return;
+        }
+        Manifest.Item item = c.item();
+        Entry entry = item.entry();
+        if (entry.type() != EntryType.REGULAR || entry.changeToken().isEmpty() || item.object().isPresent()) {
+            return; // never reused
+        }
+        byte[] token = entry.changeToken().get().getBytes(StandardCharsets.UTF_8);
+        if (token.length > 0xffff) {
+            return;
+        }
+        List<BlobId> blobs = item.blobs();
+        names.put(c.name(), used);
+        ensure(1 + 2 + token.length + 8 + 4 + ID * blobs.size());
+        records[used++] = FILE;
+        records[used++] = (byte) (token.length >>> 8);
+        records[used++] = (byte) token.length;
+        put(token);
+        putLong(item.size());
+        putLong(blobs.size(), 4);
+        for (BlobId b : blobs) {
+            put(b.bytes());
+        }
+    }
+
+    /**
+     * The parent's content of the regular file {@code name} when its change token is {@code entry}'s: an item of
+     * {@code entry} with the parent's size and content ids. Null when the parent has no such file or it changed.
+     */
+    Manifest.Item file(String name, Entry entry) {
+        int at = names.get(name);
+        if (at < 0 || records[at] != FILE || entry.changeToken().isEmpty()) {
+            return null;
+        }
+        byte[] token = entry.changeToken().get().getBytes(StandardCharsets.UTF_8);
+        int length = (records[at + 1] & 0xff) << 8 | (records[at + 2] & 0xff);
+        int from = at + 3;
+        if (length != token.length || !Arrays.equals(records, from, from + length, token, 0, length)) {
+            return null;
+        }
+        int p = from + length;
+        long size = getLong(p, 8);
+        int count = (int) getLong(p + 8, 4);
+        p += 12;
+        List<BlobId> blobs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            blobs.add(BlobId.wrap(Arrays.copyOfRange(records, p, p + ID)));
+            p += ID;
+        }
+        return Manifest.Item.chunked(entry, size, blobs);
+    }
+
+    /** The tree id of the subdirectory {@code name}, or null. */
+    BlobId directory(String name) {
+        int at = names.get(name);
+        if (at < 0 || records[at] != DIRECTORY) {
+            return null;
+        }
+        return BlobId.wrap(Arrays.copyOfRange(records, at + 1, at + 1 + ID));
+    }
+
+    /** Bytes held (for tests): the records and the name table's arrays. */
+    long bytes() {
+        return records.length + names.bytes();
+    }
+
+    private void ensure(int more) {
+        if (used + more > records.length) {
+            records = Arrays.copyOf(records, Math.max(used + more, records.length * 2));
+        }
+    }
+
+    private void put(byte[] b) {
+        System.arraycopy(b, 0, records, used, b.length);
+        used += b.length;
+    }
+
+    private void putLong(long v) {
+        putLong(v, 8);
+    }
+
+    private void putLong(long v, int bytes) {
+        for (int i = bytes - 1; i >= 0; i--) {
+            records[used++] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    private long getLong(int at, int bytes) {
+        long v = 0;
+        for (int i = 0; i < bytes; i++) {
+            v = v << 8 | (records[at + i] & 0xff);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,175 @@
+package com.mintreplica.backup.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mintreplica.backup.core.CorruptDataException;
+import com.mintreplica.backup.core.source.Entry;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A directory of many entries is not held as one object per entry: a backup encodes its listing in batches while the
+ * walk is still in it, compares with the parent's listing through compact records, and readers parse a large listing's
+ * entries when they are asked for. The bytes, the ids and what a reader sees are those of a listing made whole.
+ */
+class LargeListingTest {
+    private static final Instant TIME = Instant.parse("2026-12-07T08:00:00.123456789Z");
+
+    private static BlobId id(int n) {
+        byte[] b = new byte[32];
+        b[0] = (byte) (n >>> 24);
+        b[1] = (byte) (n >>> 16);
+        b[2] = (byte) (n >>> 8);
+        b[3] = (byte) n;
+        b[31] = 7;
+        return BlobId.wrap(b);
+    }
+
+    private static Entry file(String path, int n) {
+        return Entry.regular(path).size(n).mode(0644).modified(TIME).changeToken("1:" + n + ":" + n).build();
+    }
+
+    private static List<TreeFormat.Child> listing(String directory, int files) {
+        List<TreeFormat.Child> children = new ArrayList<>();
+        for (int i = 0; i < files; i++) {
+            String name = String.format("file-%07d.log", i);
+            Entry e = file(directory + "/" + name, i);
+            children.add(new TreeFormat.Child(name, Manifest.Item.chunked(e, i, List.of(id(i))), Optional.empty(), false));
+            if (i % 1000 == 500) {
+                Entry d = Entry.directory(directory + "/sub-" + i).mode(0755).build();
+                children.add(new TreeFormat.Child("sub-" + i, Manifest.Item.noContent(d), Optional.of(id(-i)), false));
+            }
+        }
+        return children;
+    }
+
+    @Test
+    void a_large_listing_decodes_to_the_entries_of_a_small_one_parsed_when_asked_for() {
+        List<TreeFormat.Child> children = listing("up", 20_000);
+        byte[] plain = TreeFormat.encode(children);
+        assertThat(plain.length).isGreaterThan(TreeFormat.PARSED_ON_ACCESS_FROM);
+
+        TreeFormat.Node node = TreeFormat.decode(id(1), "up", plain);
+
+        assertThat(node.children()).isNotInstanceOf(ArrayList.class).hasSize(children.size());
+        assertThat(node.children()).isEqualTo(children);
+        assertThat(node.child("sub-10500").subtree()).contains(id(-10500));
+        assertThat(node.child("file-0019999.log").item().blobs()).containsExactly(id(19_999));
+    }
+
+    @Test
+    void a_large_listing_that_names_an_entry_twice_is_damaged_when_it_is_read_not_when_the_entry_is_reached() {
+        List<TreeFormat.Child> children = new ArrayList<>(listing("up", 20_000));
+        children.add(children.get(3));
+        byte[] plain = TreeFormat.encode(children);
+
+        assertThatThrownBy(() -> TreeFormat.decode(id(1), "up", plain)).isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("'file-0000003.log' appears twice").hasMessageContaining("directory 'up'");
+    }
+
+    @Test
+    void the_parent_listing_keeps_what_the_comparison_needs_in_fewer_bytes_than_its_json() {
+        List<TreeFormat.Child> children = new ArrayList<>(listing("up", 20_000));
+        Entry noToken = Entry.regular("up/no-token").size(3).build();
+        children.add(new TreeFormat.Child("no-token", Manifest.Item.chunked(noToken, 3, List.of(id(5))), Optional.empty(), false));
+        Entry single = Entry.regular("up/single").size(3).changeToken("9:9:9").build();
+        children.add(new TreeFormat.Child("single", Manifest.Item.single(single, 3, "files/x", "ab"), Optional.empty(), false));
+        byte[] plain = TreeFormat.encode(children);
+
+        ParentTree parent = ParentTree.read(id(1), "up", plain);
+
+        Entry now = file("up/file-0012345.log", 12_345);
+        Manifest.Item same = parent.file("file-0012345.log", now);
+        assertThat(same.entry()).isSameAs(now);
+        assertThat(same.size()).isEqualTo(12_345);
+        assertThat(same.blobs()).containsExactly(id(12_345));
+        Entry touched = Entry.regular("up/file-0012345.log").size(12_345).changeToken("1:12345:99").build();
+        assertThat(parent.file("file-0012345.log", touched)).isNull();
+        assertThat(parent.file("file-9999999.log", now)).isNull();
+        assertThat(parent.file("no-token", Entry.regular("up/no-token").size(3).changeToken("").build())).isNull();
+        assertThat(parent.file("single", Entry.regular("up/single").size(3).changeToken("9:9:9").build())).isNull();
+        assertThat(parent.file("sub-500", file("up/sub-500", 500))).isNull();
+        assertThat(parent.directory("sub-500")).isEqualTo(id(-500));
+        assertThat(parent.directory("file-0000001.log")).isNull();
+        // records of a token, a size and one id, and the name table: less than this lean JSON (a file system's entries,
+        // with owners, access times and modes, take some 360 bytes of it), a tenth of the parsed objects
+        assertThat(parent.bytes()).isLessThan(plain.length * 2 / 3);
+        assertThat(parent.bytes() / 20_000).isLessThan(150);
+    }
+
+    @Test
+    void names_hash_to_a_compact_table_that_tells_every_name_apart() {
+        NameHashes names = new NameHashes();
+        for (int i = 0; i < 200_000; i++) {
+            assertThat(names.put("n" + i, i)).isTrue();
+        }
+        assertThat(names.put("n77", 1)).isFalse();
+        assertThat(names.get("n77")).isEqualTo(77);
+        assertThat(names.get("n199999")).isEqualTo(199_999);
+        assertThat(names.get("n200000")).isEqualTo(-1);
+        assertThat(names.contains("")).isFalse();
+        assertThat(names.add("")).isTrue();
+        assertThat(names.contains("")).isTrue();
+        assertThat(names.size()).isEqualTo(200_001);
+        assertThat(names.bytes() / names.size()).isLessThanOrEqualTo(72);
+    }
+
+    /**
+     * The walk is still in a directory of 5,000 files, some of whose content ids come late: the builder has already
+     * encoded (and handed to the writer's cache) the entries whose ids are known, in order, and the listing it stores
+     * at the end is byte for byte the one of the whole list.
+     */
+    @Test
+    void a_large_directory_is_encoded_in_batches_while_the_walk_is_in_it_into_the_bytes_of_the_whole_listing() {
+        Map<BlobId, byte[]> stored = new ConcurrentHashMap<>();
+        List<String> handedOver = Collections.synchronizedList(new ArrayList<>());
+        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, plain -> {
+            BlobId id = BlobId.wrap(Sha256.hash(plain));
+            stored.put(id, plain);
+            return id;
+        }, Runnable::run, f -> f, "test", TreeBuilder.Admission.NONE);
+        builder.onFile(item -> handedOver.add(item.entry().path()));
+        builder.position("up");
+        builder.addDirectory(Entry.directory("up").mode(0755).build());
+        List<TreeFormat.Child> expected = new ArrayList<>();
+        List<CompletableFuture<BlobId>> late = new ArrayList<>();
+        List<Integer> lateFiles = new ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            String name = String.format("f%05d", i);
+            Entry e = file("up/" + name, i);
+            builder.position("up/" + name);
+            CompletableFuture<BlobId> chunk = new CompletableFuture<>();
+            if (i >= 4_000 && i % 7 == 0) {
+                late.add(chunk); // still being hashed when the walk leaves the directory
+                lateFiles.add(i);
+            } else {
+                chunk.complete(id(i));
+            }
+            builder.addFile(e, i, List.of(chunk));
+            expected.add(new TreeFormat.Child(name, Manifest.Item.chunked(e, i, List.of(id(i))), Optional.empty(), false));
+        }
+        // before the directory is left: the first batches went to the encoder, in the order of the walk
+        assertThat(handedOver).hasSizeGreaterThanOrEqualTo(3 * TreeBuilder.BATCH);
+        assertThat(handedOver.subList(0, 3)).containsExactly("up/f00000", "up/f00001", "up/f00002");
+
+        CompletableFuture<BlobId> root = builder.finish();
+        assertThat(root).isNotDone();
+        for (int i = late.size() - 1; i >= 0; i--) {
+            late.get(i).complete(id(lateFiles.get(i)));
+        }
+        TreeFormat.Node top = TreeFormat.decode(root.join(), "", stored.get(root.join()));
+        BlobId up = top.child("up").subtree().get();
+        assertThat(stored.get(up)).isEqualTo(TreeFormat.encode(expected));
+        assertThat(new String(stored.get(up), 0, 12, StandardCharsets.UTF_8)).isEqualTo("{\"entries\":[");
+        assertThat(handedOver).hasSize(5_000).doesNotHaveDuplicates();
+    }
+}
