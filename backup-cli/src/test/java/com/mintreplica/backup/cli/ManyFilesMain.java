@@ -47,8 +47,12 @@ public final class ManyFilesMain {
     }
 
     static String path(int file) {
-        int directory = file / PER_DIRECTORY;
-        return String.format("g%03d/d%04d/f%05d.bin", directory / DIRECTORIES_PER_GROUP, directory, file % PER_DIRECTORY);
+        return path(file, PER_DIRECTORY);
+    }
+
+    static String path(int file, int perDirectory) {
+        int directory = file / perDirectory;
+        return String.format("g%03d/d%04d/f%06d.bin", directory / DIRECTORIES_PER_GROUP, directory, file % perDirectory);
     }
 
     static byte[] content(int file) {
@@ -62,6 +66,11 @@ public final class ManyFilesMain {
 
     /** Directories before their files, in the order of a depth-first walk. */
     static Source source(int count) {
+        return source(count, PER_DIRECTORY);
+    }
+
+    /** {@code perDirectory} files to a directory: as many as {@code count} puts them all into one. */
+    static Source source(int count, int perDirectory) {
         return new Source() {
             @Override
             public SourceId id() {
@@ -80,7 +89,7 @@ public final class ManyFilesMain {
                         if (next >= count) {
                             return Optional.empty();
                         }
-                        String path = path(next);
+                        String path = path(next, perDirectory);
                         String g = path.substring(0, path.indexOf('/'));
                         String d = path.substring(0, path.lastIndexOf('/'));
                         if (!g.equals(group)) {
@@ -111,9 +120,9 @@ public final class ManyFilesMain {
     }
 
     /** What a restore must give back: every path and content, in order. */
-    static String expectedDigest(int count) throws Exception {
+    static String expectedDigest(int count, int perDirectory) throws Exception {
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        try (SourceReader reader = source(count).open(null)) {
+        try (SourceReader reader = source(count, perDirectory).open(null)) {
             Optional<SourceEntry> e;
             while ((e = reader.next()).isPresent()) {
                 digest.update(e.get().entry().path().getBytes());
@@ -130,14 +139,15 @@ public final class ManyFilesMain {
     public static void main(String[] args) throws Exception {
         Path repoDir = Path.of(args[0]);
         int count = Integer.parseInt(args[1]);
+        int perDirectory = args.length > 2 ? Integer.parseInt(args[2]) : PER_DIRECTORY;
         RepositorySettings settings = RepositorySettings.defaults()
                 .withChunkSizes(64 * 1024, 256 * 1024, 1024 * 1024).withPackSize(1024 * 1024);
         try (Repository repo = Repository.init(new LocalDirectorySink(repoDir), settings)) {
-            BackupResult first = Backup.pipeline().source(source(count)).to(repo).host("many").memoryBudget(BUDGET)
+            BackupResult first = Backup.pipeline().source(source(count, perDirectory)).to(repo).host("many").memoryBudget(BUDGET)
                     .build().run();
             System.out.println("first backup: " + first.entries() + " entries, " + first.bytesRead() + " bytes read in "
                     + first.duration());
-            BackupResult second = Backup.pipeline().source(source(count)).to(repo).host("many").memoryBudget(BUDGET)
+            BackupResult second = Backup.pipeline().source(source(count, perDirectory)).to(repo).host("many").memoryBudget(BUDGET)
                     .build().run();
             System.out.println("unchanged backup: " + second.bytesRead() + " bytes read, " + second.bytesNew()
                     + " new, in " + second.duration());
@@ -171,7 +181,7 @@ public final class ManyFilesMain {
             }).run();
             VerifyReport report = repo.verify(false);
             String actual = HexFormat.of().formatHex(restored.digest());
-            String expected = expectedDigest(count);
+            String expected = expectedDigest(count, perDirectory);
             System.out.println("restored " + entries[0] + " entries, verify " + (report.ok() ? "ok" : report.problems())
                     + ", max heap " + Runtime.getRuntime().maxMemory());
             if (!actual.equals(expected) || !report.ok()) {

@@ -1,0 +1,71 @@
+package com.mintreplica.backup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One directory of 150,000 files (an upload directory, a mail spool) backs up, backs up unchanged, restores, verifies
+ * and lists in a heap that held about a third of its listing as objects. A listing's entries took about a kilobyte of
+ * heap each while the backup built it, while the next backup compared with it, and while a restore or {@code ls} read
+ * it; they are now held as their encoded bytes (TreeBuilder's batches, {@code TreeFormat}'s entries parsed on access)
+ * or in compact records (the parent's, {@code ParentTree}).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LargeDirectoryIT {
+    static final int FILES = 150_000;
+    static final String HEAP = "-Xmx" + System.getProperty("largeDirectory.heap", "160m");
+
+    @TempDir
+    static Path temp;
+
+    @Test
+    @Order(1)
+    @Timeout(value = 15, unit = TimeUnit.MINUTES)
+    void a_directory_of_150_000_files_backs_up_twice_restores_and_verifies_in_a_small_heap() throws Exception {
+        Process p = ManyFilesIT.java(HEAP, List.of(ManyFilesMain.class.getName(), temp.resolve("repo").toString(),
+                Integer.toString(FILES), Integer.toString(FILES)));
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(12, TimeUnit.MINUTES)).isTrue();
+        // the files, their directory and the two directories above it
+        int entries = FILES + 2;
+        assertThat(output).doesNotContain("OutOfMemoryError").contains("first backup: " + entries + " entries")
+                .contains("unchanged backup: 0 bytes read, 0 new").contains("restored " + entries + " entries")
+                .contains("verify ok").containsPattern("ok [0-9a-f]{64}");
+        assertThat(p.exitValue()).as(output).isZero();
+    }
+
+    @Test
+    @Order(2)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void ls_lists_the_directory_in_the_same_heap() throws Exception {
+        Process p = ManyFilesIT.java(HEAP, List.of(MintBackup.class.getName(), "ls", "--repo",
+                temp.resolve("repo").toString(), "--no-cache", "latest"));
+        long files = 0;
+        StringBuilder tail = new StringBuilder();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.contains("g000/d0000/f") && line.endsWith(".bin")) {
+                    files++;
+                } else {
+                    tail.append(line).append('\n');
+                }
+            }
+        }
+        assertThat(p.waitFor(4, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(tail.toString()).isZero();
+        assertThat(files).as(tail.toString()).isEqualTo(FILES);
+    }
+}
