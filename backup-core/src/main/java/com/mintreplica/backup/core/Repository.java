@@ -830,7 +830,7 @@ public final class Repository implements AutoCloseable {
                     restore.stallTimeout())
                     .run(restore.target(), restore.selection(), restore.isPartial());
             return new RestoreResult(snapshot, counts.entries(), counts.bytes(),
-                    java.time.Duration.ofNanos(System.nanoTime() - start));
+                    java.time.Duration.ofNanos(System.nanoTime() - start), counts.unchanged());
         } finally {
             if (executor != null) {
                 executor.shutdownNow();

@@ -114,7 +114,17 @@ public final class DirectoryTarget implements RestoreTarget {
 
     @Override
     public Optional<PositionalFiles> positionalFiles() {
-        return Optional.of((entry, length) -> writer.open(entry, length));
+        return Optional.of(new PositionalFiles() {
+            @Override
+            public Content open(Entry entry, long length) throws IOException {
+                return writer.open(entry, length);
+            }
+
+            @Override
+            public Optional<Existing> existing(Entry entry, long length) throws IOException {
+                return writer.existing(entry, length);
+            }
+        });
     }
 
     @Override

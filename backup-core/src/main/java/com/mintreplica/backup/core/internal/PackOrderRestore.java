@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -119,6 +120,16 @@ final class PackOrderRestore {
     private final Object ended = new Object();
     /** Packs read, for tests: the number of jobs (each pack is one job, read once). */
     private final AtomicInteger packJobs = new AtomicInteger();
+    /**
+     * Files already in the target being compared with the snapshot (on the writer threads, which have nothing else to
+     * do while the walk plans): at most this many at once, each with a buffer of its largest blob.
+     */
+    private final java.util.concurrent.Semaphore comparing;
+    private final int comparePermits;
+    /** Files found different from the snapshot, for the walk's thread to plan (the plan is not thread-safe). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> changed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Files the target had already, with the snapshot's content: kept where they were, given their metadata. */
+    private final AtomicLong kept = new AtomicLong();
 
     /**
      * @param executor reads packs (the restore's executor)
@@ -138,6 +149,8 @@ final class PackOrderRestore {
         this.jobLimit = Math.max(1 << 14, jobPermits / (2 * Math.max(1, readers)));
         this.jobBudget = new java.util.concurrent.Semaphore(jobPermits);
         this.buffers = new Buffers(Math.min(BUFFERS_KEPT, Runtime.getRuntime().maxMemory() / 16));
+        this.comparePermits = (int) Math.max(1, Math.min(Math.max(1, writers), Runtime.getRuntime().maxMemory() / (64L << 20)));
+        this.comparing = new java.util.concurrent.Semaphore(comparePermits);
         AtomicInteger n = new AtomicInteger();
         this.writers = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, writers), r -> {
             Thread t = new Thread(r, "mint-backup-restore-writer-" + n.incrementAndGet());
@@ -372,6 +385,7 @@ final class PackOrderRestore {
                 watch.progress();
             }
         }
+        awaitComparisons(plan);
         long walked = System.nanoTime();
         try (RestorePlan.Cursor pieces = sortedPlan(plan)) {
             dispatch(plan, pieces, files);
@@ -382,8 +396,8 @@ final class PackOrderRestore {
             awaitJobs();
         }
         rethrowFatal();
-        LOG.debug("restore plan: {} files, {}; walked and planned in {} ms, packs read and files written in {} ms"
-                + " ({} jobs)", slots, plan.describe(), (walked - started) / 1_000_000,
+        LOG.debug("restore plan: {} files, {} kept as they were, {}; walked and planned in {} ms, packs read and files"
+                + " written in {} ms ({} jobs)", slots, kept.get(), plan.describe(), (walked - started) / 1_000_000,
                 (System.nanoTime() - walked) / 1_000_000, packJobs.get());
         for (int i = 0; i < linkCount; i++) {
             streamed += streamer.stream(plan.item(links[i]).item());
@@ -550,12 +564,150 @@ final class PackOrderRestore {
             files.open(item.entry(), 0).complete();
             return;
         }
+        drainChanged();
+        Optional<PositionalFiles.Existing> existing = Optional.empty();
+        try {
+            existing = files.existing(item.entry(), length);
+        } catch (IOException e) {
+            LOG.debug("cannot look at {} in the target: {}", item.entry().path(), e.toString());
+        }
+        if (existing.isPresent()) {
+            compare(plan, item, locations, length, slot, existing.get());
+        } else {
+            addToPlan(plan, item, locations, length, slot);
+        }
+    }
+
+    private void addToPlan(RestorePlan plan, Manifest.Item item, BlobLocation[] locations, long length, int slot)
+            throws IOException {
+        List<BlobId> ids = item.blobs();
         long at = plan.addItem(Manifest.Item.chunked(item.entry(), item.size(), List.of()), length);
         long offset = 0;
         for (int i = 0; i < locations.length; i++) {
             plan.add(ids.get(i), locations[i], slot, offset, ids.size(), at);
             offset += locations[i].plainLength();
         }
+    }
+
+    /**
+     * Compares a file the target has already with the snapshot's content on a writer thread: each piece's hash against
+     * its blob's id (keyed in an encrypted repository). Every piece the same: the file is kept, with the entry's
+     * metadata, and none of its blobs is read. Otherwise (or when it cannot be read) it goes into the plan, and is
+     * written as if it was not there.
+     */
+    private void compare(RestorePlan plan, Manifest.Item item, BlobLocation[] locations, long length, int slot,
+                         PositionalFiles.Existing existing) throws IOException {
+        try (Watchdog.Activity waiting = watch.activity("walk", () -> "waiting for a comparison of a file already"
+                + " in the target (" + comparePermits + " at a time)")) {
+            while (!comparing.tryAcquire(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                drainChanged();
+                rethrowFatal();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(existing);
+            throw new java.io.InterruptedIOException("the restore was interrupted");
+        }
+        try {
+            writers.execute(() -> {
+                boolean same = false;
+                try {
+                    same = sameContent(existing, item.blobs(), locations);
+                    if (same) {
+                        existing.keep();
+                        kept.incrementAndGet();
+                        bytes.addAndGet(length);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("{} in the target is written again: {}", item.entry().path(), e.toString());
+                    same = false;
+                } finally {
+                    if (!same) {
+                        closeQuietly(existing);
+                        changed.add(() -> {
+                            try {
+                                addToPlan(plan, item, locations, length, slot);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        });
+                    }
+                    watch.progress();
+                    comparing.release();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            comparing.release();
+            closeQuietly(existing);
+            addToPlan(plan, item, locations, length, slot);
+        }
+    }
+
+    private boolean sameContent(PositionalFiles.Existing existing, List<BlobId> ids, BlobLocation[] locations)
+            throws IOException {
+        int largest = 1;
+        for (BlobLocation l : locations) {
+            largest = Math.max(largest, l.plainLength());
+        }
+        byte[] buffer = new byte[largest];
+        long offset = 0;
+        Codec codec = store.codec();
+        for (int i = 0; i < locations.length; i++) {
+            int length = locations[i].plainLength();
+            int read = 0;
+            while (read < length) {
+                int n = existing.read(offset + read, buffer, read, length - read);
+                if (n < 0) {
+                    return false;
+                }
+                read += n;
+            }
+            if (!codec.matches(ids.get(i), buffer, 0, length)) {
+                return false;
+            }
+            offset += length;
+        }
+        return existing.read(offset, buffer, 0, 1) < 0;
+    }
+
+    /** Plans the files the writer threads found changed. On the walk's thread. */
+    private void drainChanged() throws IOException {
+        Runnable r;
+        while ((r = changed.poll()) != null) {
+            try {
+                r.run();
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+    }
+
+    /** Waits for every comparison, planning the files found changed. */
+    private void awaitComparisons(RestorePlan plan) throws IOException {
+        try (Watchdog.Activity waiting = watch.activity("walk", () -> "waiting for the last comparisons of files"
+                + " already in the target")) {
+            while (!comparing.tryAcquire(comparePermits, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                drainChanged();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("the restore was interrupted");
+        }
+        comparing.release(comparePermits);
+        drainChanged();
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            LOG.debug("cannot close {}: {}", c, e.toString());
+        }
+    }
+
+    /** Files of the target that had the snapshot's content and were kept (for tests and the summary). */
+    long kept() {
+        return kept.get();
     }
 
     /** Where a blob is; the index is loaded again once per restore when a blob is not in it (a prune repacked it). */

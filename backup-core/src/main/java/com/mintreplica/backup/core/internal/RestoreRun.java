@@ -65,7 +65,11 @@ public final class RestoreRun {
     }
 
     /** Result counts of a restore. */
-    public record Counts(long entries, long bytes) {
+    public record Counts(long entries, long bytes, long unchanged) {
+        Counts(long entries, long bytes) {
+            this(entries, bytes, 0);
+        }
+
     }
 
     /**
@@ -278,6 +282,7 @@ public final class RestoreRun {
                 target.begin(new RestoreContext(manifest.snapshot(), selection, partial));
             }
             long bytes;
+            long unchanged = 0;
             // The walk plans every file before the first pack is read: the trees are loaded ahead of it, on another
             // thread.
             try (TreeAhead trees = new TreeAhead(store, manifest, selection, TREES_AHEAD)) {
@@ -297,15 +302,16 @@ public final class RestoreRun {
                         return current[0];
                     }
                 };
-                bytes = new PackOrderRestore(store, watch, executor, prefetch, Math.max(4, prefetch), batchBudget,
-                        java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))
-                        .run(selected, target, files, streamer, () -> entries[0]++);
+                PackOrderRestore restore = new PackOrderRestore(store, watch, executor, prefetch, Math.max(4, prefetch),
+                        batchBudget, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+                bytes = restore.run(selected, target, files, streamer, () -> entries[0]++);
+                unchanged = restore.kept();
             }
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
                 target.finish();
             }
             lost.check(manifest.snapshot().id());
-            return new Counts(entries[0], bytes);
+            return new Counts(entries[0], bytes, unchanged);
         } catch (IOException e) {
             target.abort(e);
             throw new BackupException("restore of snapshot " + manifest.snapshot().id() + " failed: " + e.getMessage(), e);

@@ -27,6 +27,32 @@ public interface PositionalFiles {
      */
     Content open(Entry entry, long length) throws IOException;
 
+    /**
+     * The regular file already where {@code entry} goes, when the target has one of exactly {@code length} bytes that
+     * the restore may keep if its content is the snapshot's: a restore over an earlier restore (or over the tree that
+     * was backed up) then reads and writes only the files that changed, as restic's does since 0.17. Called on the
+     * restore's thread while it walks the snapshot, before any file is {@linkplain #open opened}; the restore reads the
+     * file, checks each piece against its blob's id, and calls {@link Existing#keep} (from another thread) when every
+     * piece matches, or {@link Existing#close} and later {@link #open} when one does not. The default (a target that
+     * does not look) is empty: every file is written.
+     */
+    default java.util.Optional<Existing> existing(Entry entry, long length) throws IOException {
+        return java.util.Optional.empty();
+    }
+
+    /** A file already in the target, read to compare its content with the snapshot's. */
+    interface Existing extends java.io.Closeable {
+
+        /** Reads up to {@code len} bytes at {@code offset} of the file into {@code bytes}; the number read, or -1 at its end. */
+        int read(long offset, byte[] bytes, int off, int len) throws IOException;
+
+        /**
+         * Its content is the snapshot's: close it and give it the entry's metadata (owner, mode, extended attributes,
+         * times) where it is, as a restored file gets them. Nothing else is called for this file.
+         */
+        void keep() throws IOException;
+    }
+
     /** One file being restored in pieces. */
     interface Content {
 

@@ -445,6 +445,86 @@ public final class TreeWriter {
     }
 
     /**
+     * The regular file already at {@code entry}'s place, of {@code length} bytes and one link, for the restore to
+     * compare with the snapshot (see {@link com.mintreplica.backup.core.source.PositionalFiles#existing}); empty in a
+     * directory this restore created, and for anything else (a link, a directory, another size, a file with other
+     * links, whose content and metadata a replaced file would no longer share).
+     */
+    public Optional<com.mintreplica.backup.core.source.PositionalFiles.Existing> existing(Entry entry, long length)
+            throws IOException {
+        if (entry.type() != EntryType.REGULAR || entry.hardLinkTo().isPresent()) {
+            return Optional.empty();
+        }
+        Path dest = destination(entry.path());
+        if (freshDirectories.contains(dest.getParent())) {
+            return Optional.empty();
+        }
+        java.nio.file.attribute.BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(dest, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            return Optional.empty();
+        }
+        if (!a.isRegularFile() || a.size() != length || links(dest) != 1) {
+            return Optional.empty();
+        }
+        java.nio.channels.FileChannel channel;
+        try {
+            channel = java.nio.channels.FileChannel.open(dest, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.AccessDeniedException e) {
+            return Optional.empty();
+        }
+        restored.add(entry.path());
+        return Optional.of(new Existing(dest, entry, channel));
+    }
+
+    private static int links(Path path) {
+        try {
+            return (Integer) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return -1; // unknown: not kept
+        }
+    }
+
+    /** A file already in the target, read through its channel; kept with the entry's metadata when it matched. */
+    private final class Existing implements com.mintreplica.backup.core.source.PositionalFiles.Existing {
+        private final Path dest;
+        private final Entry entry;
+        private final java.nio.channels.FileChannel channel;
+
+        Existing(Path dest, Entry entry, java.nio.channels.FileChannel channel) {
+            this.dest = dest;
+            this.entry = entry;
+            this.channel = channel;
+        }
+
+        @Override
+        public int read(long offset, byte[] bytes, int off, int len) throws IOException {
+            return channel.read(java.nio.ByteBuffer.wrap(bytes, off, len), offset);
+        }
+
+        @Override
+        public void keep() throws IOException {
+            channel.close();
+            byte[] bytes = bytesOf(entry.path());
+            if (posix.isPresent()) {
+                removeStaleXattrs(dest, bytes, entry);
+            }
+            applyMetadata(dest, bytes, entry, false, false);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+
+        @Override
+        public String toString() {
+            return dest.toString();
+        }
+    }
+
+    /**
      * A file written in pieces, at their offsets, from several threads; published like any other file: metadata on the
      * temporary name once every piece is written, then renamed into place. Its channel stays open between pieces
      * unless too many are open.
@@ -796,7 +876,7 @@ public final class TreeWriter {
 
     /**
      * Removes from a directory that was there before the restore the user attributes and POSIX ACLs its entry does
-     * not have: files are replaced, so they come back exact, and a kept directory must too (an access ACL granting
+     * not have: files written are new, so they come back exact, and a kept directory or file must too (an access ACL granting
      * another user stayed on it). {@code security.*} (SELinux labels) and {@code trusted.*} (overlayfs' own) belong to
      * the system the directory is on and stay.
      */
