@@ -23,7 +23,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "restore", description = {"Restore a snapshot into a directory or a database.",
-    "Every byte is checked before it is written; a damaged repository fails the restore and nothing corrupt is left."})
+    "Every byte is checked before it is written; a damaged repository fails the restore and nothing corrupt is left.",
+    "A file already in the target directory with the snapshot's size is read and checked blob by blob against the"
+        + " snapshot; when it matches, it is kept and given the snapshot's metadata, and nothing of it is read from"
+        + " the repository."})
 final class RestoreCommand implements Callable<Integer> {
     @ParentCommand
     MintBackup root;
@@ -189,8 +192,10 @@ final class RestoreCommand implements Callable<Integer> {
             RestoreResult result = restore.run();
             facts.bytes = result.bytes();
             if (!root.quiet) {
-                root.out.printf("restored snapshot %s: %d entries, %s in %s%n", s.id(), result.entries(),
-                        Format.bytes(result.bytes()), Format.duration(result.duration()));
+                root.out.printf("restored snapshot %s: %d entries, %s%s in %s%n", s.id(), result.entries(),
+                        Format.bytes(result.bytes()), result.unchangedFiles() == 0 ? ""
+                                : " (" + result.unchangedFiles() + (result.unchangedFiles() == 1 ? " file was" : " files were")
+                                + " there already, checked and kept)", Format.duration(result.duration()));
             }
         }
         return MintBackup.OK;

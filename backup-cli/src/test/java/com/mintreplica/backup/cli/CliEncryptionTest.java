@@ -172,6 +172,28 @@ class CliEncryptionTest {
         }
     }
 
+    /**
+     * A restore over an earlier one checks the file already there against the snapshot's keyed blob ids and keeps it;
+     * a file changed since (same size) is written again.
+     */
+    @Test
+    void a_restore_over_an_earlier_one_keeps_the_files_whose_content_matches_the_keyed_ids() throws Exception {
+        Files.writeString(data.resolve("bonus-2026.csv"), "carol,900.00\n");
+        init();
+        Path target = temp.resolve("restore");
+        Cli.Result first = run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", target.toString()));
+        assertThat(first.code()).as(first.toString()).isZero();
+        assertThat(first.out()).doesNotContain("there already");
+        Files.writeString(restoredFile(target).resolveSibling("bonus-2026.csv"), "carol,999.99\n");
+
+        Cli.Result again = run(withKey(ops, "restore", "--repo", repo.toString(), "latest", "--target", target.toString()));
+
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("(1 file was there already, checked and kept)");
+        assertThat(restoredFile(target)).hasContent("alice,5200.00\nbob,4800.00");
+        assertThat(restoredFile(target).resolveSibling("bonus-2026.csv")).hasContent("carol,900.00");
+    }
+
     @Test
     void the_passphrase_can_come_from_the_environment() {
         init();
