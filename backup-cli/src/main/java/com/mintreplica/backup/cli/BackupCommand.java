@@ -125,6 +125,21 @@ final class BackupCommand implements Callable<Integer> {
     }
 
     private Source source() throws Exception {
+        // a source path that is not valid UTF-8: its exact bytes, as a file: URI (see ProcessArguments)
+        java.util.Set<String> unused = new java.util.HashSet<>(root.rawArguments.keySet());
+        List<String> locations = this.locations.stream().map(l -> {
+            byte[] raw = root.rawArguments.get(l);
+            if (raw == null) {
+                return l;
+            }
+            unused.remove(l);
+            return ProcessArguments.fileUri(raw);
+        }).toList();
+        if (!unused.isEmpty()) {
+            throw new InvalidInputException("the argument '" + ProcessArguments.display(root.rawArguments.get(
+                    unused.iterator().next())) + "' is not valid UTF-8; only a source path may be. In --include and"
+                    + " --exclude patterns write such a byte as \\xff");
+        }
         boolean allPaths = locations.stream().allMatch(l -> Sources.toUri(l).getScheme().equals("file"));
         if (allPaths) {
             if (!options.isEmpty()) {

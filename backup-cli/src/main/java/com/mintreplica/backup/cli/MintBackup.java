@@ -75,6 +75,13 @@ public final class MintBackup implements Callable<Integer> {
     final PrintStream out;
     final PrintStream err;
     final Map<String, String> env;
+    /**
+     * Arguments that are not valid UTF-8, as the JVM decoded them, to their exact bytes from the kernel: backup takes
+     * such a source path (see ProcessArguments). Empty in tests and where the bytes are unknown.
+     */
+    Map<String, byte[]> rawArguments = Map.of();
+    /** The process's arguments as the kernel has them, read by {@link #main}; null when run otherwise. */
+    static volatile byte[][] processArguments;
     final boolean terminal;
 
     MintBackup(PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
@@ -107,6 +114,7 @@ public final class MintBackup implements Callable<Integer> {
             setIfAbsent("mint.backup.releaseLocksOnExit", "true");
         }
         ShippedNativeLibraries.use();
+        processArguments = ProcessArguments.read(args.length);
         StandardOutput stdout = new StandardOutput();
         PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
         // UTF-8 whatever the locale (LANG unset makes the JVM's own streams ASCII): names print as they are.
@@ -170,7 +178,14 @@ public final class MintBackup implements Callable<Integer> {
 
     /** Runs one command line; for tests and embedding. Never calls System.exit. */
     public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env, boolean terminal) {
-        String undecodable = undecodableArgument(args);
+        Map<String, byte[]> raw = ProcessArguments.notUtf8(args, processArguments);
+        if (!raw.isEmpty() && commandNamed(args) != BackupCommand.class) {
+            err.println("mint-backup: the argument '" + ProcessArguments.display(raw.values().iterator().next())
+                    + "' is not valid UTF-8; only backup takes such a path (a source path). Name a directory above"
+                    + " it, and in --include and --exclude patterns write such a byte as \\xff");
+            return USAGE;
+        }
+        String undecodable = undecodableArgument(args, raw.keySet());
         if (undecodable != null) {
             err.println("mint-backup: the argument '" + undecodable + "' holds characters that this JVM's locale ("
                     + System.getProperty("sun.jnu.encoding") + ") cannot decode, so the path it names is unknown:"
@@ -178,6 +193,7 @@ public final class MintBackup implements Callable<Integer> {
             return USAGE;
         }
         MintBackup root = new MintBackup(out, err, env, terminal);
+        root.rawArguments = raw;
         CommandLine cli = new CommandLine(root);
         // Building picocli's model of a command costs reflection over all its options: a run that names its command
         // builds only that one (start-up is most of a short run); usage, help and mistakes get them all.
@@ -262,12 +278,17 @@ public final class MintBackup implements Callable<Integer> {
      * UTF-8, as with LANG unset: such an argument cannot name the path the user meant.
      */
     static String undecodableArgument(String[] args) {
+        return undecodableArgument(args, java.util.Set.of());
+    }
+
+    /** The same, but for the arguments whose exact bytes are known ({@code known}: see ProcessArguments). */
+    static String undecodableArgument(String[] args, java.util.Set<String> known) {
         String jnu = System.getProperty("sun.jnu.encoding", "UTF-8");
         if (jnu.equalsIgnoreCase("UTF-8") || jnu.equalsIgnoreCase("UTF8")) {
             return null;
         }
         for (String a : args) {
-            if (a.indexOf('\ufffd') >= 0) {
+            if (a.indexOf('\ufffd') >= 0 && !known.contains(a)) {
                 return a;
             }
         }

@@ -197,6 +197,39 @@ class CliLocaleIT {
         assertThat(Files.exists(temp.resolve("repo-unset"))).isTrue();
     }
 
+    /**
+     * Explorers' A-F7: a source path whose name is not valid UTF-8, given as an argument, was "no such file or
+     * directory" (the JVM decodes arguments, and U+FFFD names nothing). backup now takes its exact bytes from the
+     * kernel's copy of the command line, in any locale; another command says what it cannot take. The shell makes the
+     * byte: a Java string cannot put 0xff into another process's arguments.
+     */
+    @Test
+    void a_source_path_that_is_not_utf_8_backs_up_by_its_bytes_in_any_locale() throws Exception {
+        byte[] name = {'b', 'a', 'd', (byte) 0xff};
+        Path dir = HostileTree.at(temp, name);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("z"), "zz\n");
+        for (Map<String, String> locale : List.of(Map.<String, String>of(), Map.of("LANG", "C.UTF-8"), Map.of("LC_ALL", "C"))) {
+            Map<String, String> env = new HashMap<>(locale);
+            env.put("JAVA", JAVA);
+            String repo = temp.resolve("repo-" + locale.hashCode()).toString();
+            Path restore = temp.resolve("restore-" + locale.hashCode());
+            assertThat(launcher(env, "init", "--repo", repo).code()).isZero();
+            Run backup = fork(List.of("/bin/sh", "-c", "cd \"$2\" && exec \"$0\" backup --repo \"$1\" \"$(printf 'bad\\377')\"",
+                    LAUNCHER, repo, temp.toString()), env);
+            assertThat(backup.code()).as("%s: %s", locale, backup.out()).isZero();
+            assertThat(backup.out()).contains("saved: ").contains("(3 B read");
+            Run restored = launcher(env, "restore", "--repo", repo, "latest", "--target", restore.toString());
+            assertThat(restored.code()).as(restored.out()).isZero();
+            Path back = HostileTree.at(restore.resolve(temp.toString().substring(1)), name).resolve("z");
+            assertThat(back).as("%s", locale).hasContent("zz");
+            Run ls = fork(List.of("/bin/sh", "-c", "exec \"$0\" ls --repo \"$1\" latest \"$(printf 'x\\377')\"",
+                    LAUNCHER, repo), env);
+            assertThat(ls.code()).isEqualTo(2);
+            assertThat(ls.out()).contains("the argument 'x\\xff' is not valid UTF-8").doesNotContain("Exception");
+        }
+    }
+
     @Test
     void output_that_cannot_be_written_fails_the_command_and_says_why() throws Exception {
         // `mint-backup cat ... > file` on a full disk left a cut file and exited 0: /dev/full fails every write with
