@@ -52,6 +52,23 @@ class S3SinkProviderTest {
                 .hasMessageContaining("s3://" + bucket + "/other");
     }
 
+    /**
+     * Explorers' D-9: {@code list} on a bucket that does not exist said "there is no repository: create one with
+     * init", whose init then failed on the bucket. A missing bucket is named as one.
+     */
+    @Test
+    void a_bucket_that_does_not_exist_is_named_not_taken_for_an_empty_repository() throws Exception {
+        String bucket = "no-such-bucket-" + Long.toHexString(System.nanoTime());
+        try (S3Sink sink = S3TestSinks.sink(bucket).build()) {
+            assertThatThrownBy(() -> com.mintreplica.backup.core.Repository.open(sink))
+                    .isInstanceOf(com.mintreplica.backup.core.NotFoundException.class)
+                    .hasMessageContaining("the bucket '" + bucket + "'").hasMessageContaining("does not exist")
+                    .hasMessageNotContaining("no repository");
+            assertThatThrownBy(() -> sink.list("snapshots/").count())
+                    .hasMessageContaining("the bucket '" + bucket + "'").hasMessageContaining("does not exist");
+        }
+    }
+
     @Test
     void uri_parameters_configure_the_sink() {
         S3Sink.Builder b = S3SinkProvider.configure(URI.create(

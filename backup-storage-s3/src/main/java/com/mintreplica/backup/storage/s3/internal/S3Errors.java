@@ -75,6 +75,21 @@ public final class S3Errors {
                 && "IncompleteBody".equals(s3e.awsErrorDetails().errorCode());
     }
 
+    /**
+     * The bucket itself is missing (404 NoSuchBucket): said as such, not as a missing object, which made {@code list}
+     * on a mistyped bucket say "there is no repository: create one with init" (explorers' D-9).
+     */
+    public static boolean noSuchBucket(S3Exception e) {
+        return e.statusCode() == 404 && e.awsErrorDetails() != null
+                && "NoSuchBucket".equals(e.awsErrorDetails().errorCode());
+    }
+
+    /** What to say when {@link #noSuchBucket}. */
+    public static com.mintreplica.backup.core.NotFoundException missingBucket(String bucket, String where) {
+        return new com.mintreplica.backup.core.NotFoundException("the bucket '" + bucket + "' of " + where
+                + " does not exist: check its name, the region and the endpoint, or create the bucket first");
+    }
+
     public static NoSuchObjectException notFound(String name, String where) {
         return new NoSuchObjectException(name, "no object '" + name + "' in " + where);
     }

@@ -77,6 +77,9 @@ public final class S3Reads {
                 }
                 return InputStream.nullInputStream();
             }
+            if (S3Errors.noSuchBucket(e)) {
+                throw S3Errors.missingBucket(place.bucket(), place.where());
+            }
             if (e.statusCode() == 404) {
                 throw S3Errors.notFound(name, place.where());
             }
@@ -128,6 +131,9 @@ public final class S3Reads {
             }
             return Optional.of(new ObjectInfo(name, head.contentLength(), head.lastModified()));
         } catch (S3Exception e) {
+            if (S3Errors.noSuchBucket(e)) {
+                throw S3Errors.missingBucket(place.bucket(), place.where());
+            }
             if (e.statusCode() == 404) {
                 return Optional.empty();
             }
@@ -183,6 +189,9 @@ public final class S3Reads {
             try {
                 return place.s3().listObjectsV2(r -> r.bucket(place.bucket()).prefix(keyPrefix).continuationToken(token));
             } catch (S3Exception e) {
+                if (S3Errors.noSuchBucket(e)) {
+                    throw S3Errors.missingBucket(place.bucket(), place.where());
+                }
                 throw place.io("list", namePrefix + "*", e);
             } catch (SdkClientException e) {
                 if (e.getCause() instanceof InterruptedException || attempt >= PAGE_ATTEMPTS) {
