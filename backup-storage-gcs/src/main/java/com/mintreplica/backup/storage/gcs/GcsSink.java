@@ -118,8 +118,13 @@ public final class GcsSink implements Sink {
     private final Map<ObjectKind, StorageClass> storageClasses;
     private final int chunkSize;
     private final Clock clock;
+    private final String host;
+    /** The client's retry strategy when this Sink made the client (null otherwise): told when the store answered. */
+    private final RetryWarnings retries;
 
     private GcsSink(Builder b, Storage storage, boolean ownsStorage) {
+        this.host = b.host;
+        this.retries = ownsStorage ? b.retries : null;
         this.storage = storage;
         this.ownsStorage = ownsStorage;
         this.bucket = b.bucket;
@@ -176,6 +181,7 @@ public final class GcsSink implements Sink {
         try {
             if (whole && !ifAbsent) {
                 storage.create(info, first, GcsPreconditions.targetOptions(false, OptionalLong.empty()));
+                answered();
                 return true;
             }
             // Resumable upload: content longer than a chunk, and every create-if-absent (its precondition is checked
@@ -185,6 +191,7 @@ public final class GcsSink implements Sink {
                 throw new IOException("content of '" + name + "' has " + total + " bytes, not the " + length
                         + " declared; the object was stored as read");
             }
+            answered();
             return true;
         } catch (StorageException e) {
             if (ifAbsent && GcsPreconditions.classify(e) == GcsPreconditions.Outcome.PRECONDITION_FAILED) {
@@ -309,6 +316,7 @@ public final class GcsSink implements Sink {
     private Optional<Blob> blob(String name) throws IOException {
         try {
             Blob blob = storage.get(BlobId.of(bucket, key(name)));
+            answered();
             return blob == null || blob.getSize() == null && blob.getGeneration() == null ? Optional.empty() : Optional.of(blob);
         } catch (StorageException e) {
             if (GcsPreconditions.classify(e) == GcsPreconditions.Outcome.NOT_FOUND) {
@@ -339,6 +347,7 @@ public final class GcsSink implements Sink {
         Iterator<Blob> blobs;
         try {
             Page<Blob> page = storage.list(bucket, Storage.BlobListOption.prefix(full));
+            answered();
             blobs = page.iterateAll().iterator();
         } catch (StorageException e) {
             throw io("list", namePrefix + "*", e);
@@ -380,6 +389,7 @@ public final class GcsSink implements Sink {
     public void delete(String name) throws IOException {
         try {
             storage.delete(BlobId.of(bucket, key(name)));
+            answered();
         } catch (StorageException e) {
             if (GcsPreconditions.classify(e) == GcsPreconditions.Outcome.NOT_FOUND) {
                 return;
@@ -497,12 +507,23 @@ public final class GcsSink implements Sink {
         return new NoSuchObjectException(name, "no object '" + name + "' in " + describe());
     }
 
+    /** The store answered a request: a request that cannot connect now gets the whole retry budget. */
+    private void answered() {
+        if (retries != null) {
+            retries.answered();
+        }
+    }
+
     private IOException io(String action, String name, StorageException e) {
         String hint = switch (e.getCode()) {
             case 401, 403 -> " (access denied: check the Application Default Credentials and their roles on the bucket)";
             case 404 -> " (check that the bucket exists)";
             default -> e.getCode() >= 500 || e.getCode() == 429 ? " (GCS kept failing after retries; try again later)" : "";
         };
+        if (e.getCode() <= 0 && RetryWarnings.cannotConnect(e)) {
+            hint = " (the store was never reached or no longer is: check the host" + (host == null ? "" : " '" + host + "'")
+                    + " and the network)";
+        }
         return new IOException("cannot " + action + " '" + name + "' in " + describe() + ": "
                 + (e.getCode() > 0 ? "HTTP " + e.getCode() + " " : "") + e.getMessage() + hint, e);
     }
@@ -523,8 +544,16 @@ public final class GcsSink implements Sink {
         /** Requests still failing this long after the first failure are reported, then once a minute. */
         private Duration warnAfter = Duration.ofSeconds(10);
         private java.util.function.Consumer<String> warnings = LOG::warn;
+        private Duration unreachedFor = RetryWarnings.UNREACHED_FOR;
+        private RetryWarnings retries;
 
         private Builder() {
+        }
+
+        /** For tests: how long a store that never answered is tried (default: {@link RetryWarnings#UNREACHED_FOR}). */
+        Builder unreachedFor(Duration value) {
+            this.unreachedFor = Objects.requireNonNull(value, "value");
+            return this;
         }
 
         /** For tests: when, and where, a request that keeps failing is reported (default: after 10 s, as a warning). */
@@ -631,9 +660,10 @@ public final class GcsSink implements Sink {
             if (storage != null) {
                 return new GcsSink(this, storage, false);
             }
+            retries = new RetryWarnings(StorageRetryStrategy.getUniformStorageRetryStrategy(), warnAfter,
+                    Sinks.durationText(retryFor), System::nanoTime, warnings, unreachedFor);
             StorageOptions.Builder options = StorageOptions.http()
-                    .setStorageRetryStrategy(new RetryWarnings(StorageRetryStrategy.getUniformStorageRetryStrategy(),
-                            warnAfter, Sinks.durationText(retryFor), System::nanoTime, warnings))
+                    .setStorageRetryStrategy(retries)
                     .setRetrySettings(StorageOptions.getDefaultRetrySettings().toBuilder()
                             .setMaxAttempts(maxAttempts) // 0: no limit but the total timeout
                             .setTotalTimeoutDuration(retryFor).build());

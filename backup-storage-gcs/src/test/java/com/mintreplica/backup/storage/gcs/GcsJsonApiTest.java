@@ -164,6 +164,27 @@ class GcsJsonApiTest {
         assertThat(uploaded).containsKey("repo/snapshots/s5");
     }
 
+    /**
+     * A host where nothing listens (a typo in {@code host=}) is given up once the store has not answered for the
+     * budget of a store never reached (30 s, 2 s here), and the error says to check the host; it waited 15 minutes.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void a_store_never_reached_is_given_up_and_the_error_names_the_host() throws IOException {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        String host = "http://127.0.0.1:" + closed;
+        long start = System.nanoTime();
+        try (GcsSink sink = GcsSink.builder().host(host).projectId("test-project").credentials(NoCredentials.getInstance())
+                .unreachedFor(java.time.Duration.ofSeconds(2)).bucket("bucket").prefix("repo").build()) {
+            assertThatThrownBy(() -> sink.list("snapshots/").count()).hasMessageContaining("never reached")
+                    .hasMessageContaining(host);
+        }
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(60));
+    }
+
     @Test
     void an_upload_whose_connection_drops_is_retried_and_the_object_is_stored() throws IOException {
         uploadFault = "drop";

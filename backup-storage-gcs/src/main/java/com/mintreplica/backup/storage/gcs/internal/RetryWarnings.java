@@ -26,8 +26,15 @@ public final class RetryWarnings implements StorageRetryStrategy {
     /** Longer than the library's longest wait between two tries plus a try that times out. */
     static final long GAP = Duration.ofMinutes(2).toNanos();
 
+    /**
+     * How long a request that cannot connect is tried while the store has never answered (explorers' D-6, as the S3
+     * Sink's): a typo in the host made every command wait the whole budget, 15 minutes, before it said anything useful.
+     */
+    public static final Duration UNREACHED_FOR = Duration.ofSeconds(30);
+
     private final transient Algorithm<?> idempotent;
     private final transient Algorithm<?> nonIdempotent;
+    private final transient Reporter reporter;
 
     /**
      * @param strategy what is retried
@@ -38,10 +45,33 @@ public final class RetryWarnings implements StorageRetryStrategy {
      */
     public RetryWarnings(StorageRetryStrategy strategy, Duration after, String budget, LongSupplier nanoTime,
                          Consumer<String> report) {
+        this(strategy, after, budget, nanoTime, report, UNREACHED_FOR);
+    }
+
+    /** The same, giving up on a store never reached after {@code unreachedFor}. */
+    public RetryWarnings(StorageRetryStrategy strategy, Duration after, String budget, LongSupplier nanoTime,
+                         Consumer<String> report, Duration unreachedFor) {
         Objects.requireNonNull(strategy, "strategy");
-        Reporter reporter = new Reporter(after.toNanos(), budget, nanoTime, report);
+        Reporter reporter = new Reporter(after.toNanos(), budget, nanoTime, report, unreachedFor.toNanos());
+        this.reporter = reporter;
         this.idempotent = new Algorithm<>(strategy.getIdempotentHandler(), reporter);
         this.nonIdempotent = new Algorithm<>(strategy.getNonidempotentHandler(), reporter);
+    }
+
+    /** The store answered a request: from now on, a request that cannot connect is tried for the whole budget. */
+    public void answered() {
+        reporter.answered = true;
+    }
+
+    /** Whether a request failed before it reached the store: refused, no route, or a host name that does not resolve. */
+    public static boolean cannotConnect(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.UnknownHostException || t instanceof java.net.ConnectException
+                    || t instanceof java.net.NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -73,18 +103,26 @@ public final class RetryWarnings implements StorageRetryStrategy {
         private final LongSupplier nanoTime;
         private final Consumer<String> report;
         private final ThreadLocal<Failures> failures = new ThreadLocal<>();
+        private final long unreachedFor;
+        /** Whether the store ever answered a request (a success, or an error of its own such as a 503). */
+        volatile boolean answered;
 
-        Reporter(long after, String budget, LongSupplier nanoTime, Consumer<String> report) {
+        Reporter(long after, String budget, LongSupplier nanoTime, Consumer<String> report, long unreachedFor) {
+            this.unreachedFor = unreachedFor;
             this.after = after;
             this.budget = budget;
             this.nanoTime = nanoTime;
             this.report = report;
         }
 
-        void failed(Throwable failure, boolean retried) {
+        /** Counts a failure the strategy judged; whether it is retried (not when the store was never reached for long). */
+        boolean failed(Throwable failure, boolean retried) {
+            if (failure instanceof BaseServiceException e && e.getCode() > 0) {
+                answered = true;
+            }
             if (!retried) {
                 failures.remove();
-                return;
+                return false;
             }
             long now = nanoTime.getAsLong();
             Failures run = failures.get();
@@ -94,13 +132,19 @@ public final class RetryWarnings implements StorageRetryStrategy {
             }
             run.last = now;
             long failing = now - run.start;
+            if (!answered && failing >= unreachedFor && cannotConnect(failure)) {
+                failures.remove();
+                return false;
+            }
             if (failing >= after && (!run.reported || now - run.reportedAt >= EVERY)) {
                 run.reported = true;
                 run.reportedAt = now;
                 report.accept("the store keeps failing requests (" + what(failure) + "; failing for "
                         + Duration.ofNanos(failing).toSeconds() + " s): each is tried again for up to " + budget
-                        + " from its first try");
+                        + " from its first try" + (!answered && cannotConnect(failure) ? " (it has not answered yet: "
+                        + Duration.ofNanos(unreachedFor).toSeconds() + " s)" : ""));
             }
+            return true;
         }
 
         private static String what(Throwable failure) {
@@ -131,7 +175,7 @@ public final class RetryWarnings implements StorageRetryStrategy {
         public boolean shouldRetry(Throwable failure, T response) {
             boolean retry = algorithm.shouldRetry(failure, response);
             if (failure != null) {
-                reporter.failed(failure, retry);
+                retry = reporter.failed(failure, retry);
             }
             return retry;
         }

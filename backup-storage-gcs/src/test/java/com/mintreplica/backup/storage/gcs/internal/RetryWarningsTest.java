@@ -20,6 +20,9 @@ class RetryWarningsTest {
     private final RetryWarnings strategy = new RetryWarnings(StorageRetryStrategy.getUniformStorageRetryStrategy(),
             Duration.ofSeconds(10), "15m", now::get, reports::add);
     private final SocketException reset = new SocketException("Connection reset");
+    /** How the client library fails a request to a port nothing listens on. */
+    private final StorageException refused = new StorageException(0, "Connection refused",
+            new java.net.ConnectException("Connection refused"));
 
     @SuppressWarnings("unchecked")
     private ResultRetryAlgorithm<Object> handler() {
@@ -79,5 +82,30 @@ class RetryWarningsTest {
         assertThat(reports).isEmpty();
         fails(reset, 12);
         assertThat(reports).hasSize(1);
+    }
+
+    /**
+     * Explorers' D-6 for GCS: a typo in the host made every command wait the whole budget (15 minutes). A store that
+     * never answered is given up after 30 s, with a report that says it has not answered; once it answered (an error
+     * of its own, or a success the Sink reports), a request that cannot connect gets the whole budget.
+     */
+    @Test
+    void a_store_never_reached_is_given_up_after_thirty_seconds_one_that_answered_is_not() {
+        assertThat(fails(refused, 0)).isTrue();
+        assertThat(fails(refused, 12)).isTrue();
+        assertThat(reports).singleElement().asString().contains("it has not answered yet: 30 s");
+        assertThat(fails(refused, 29)).isTrue();
+        assertThat(fails(refused, 31)).as("given up").isFalse();
+
+        fails(new StorageException(503, "Service Unavailable"), 200);   // the store answers now
+        assertThat(fails(refused, 201)).isTrue();
+        assertThat(fails(refused, 260)).as("retried for the whole budget once the store answered").isTrue();
+    }
+
+    @Test
+    void a_success_the_sink_reports_counts_as_an_answer() {
+        strategy.answered();
+        assertThat(fails(refused, 0)).isTrue();
+        assertThat(fails(refused, 45)).isTrue();
     }
 }
