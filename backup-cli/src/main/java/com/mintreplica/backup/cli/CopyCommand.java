@@ -18,8 +18,10 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "copy", description = {
     "Copy snapshots, with their data, into another repository: local to S3, S3 to GCS, any two.",
     "Only what the target lacks is sent; every blob is checked as it is read and encoded for the target's"
-            + " compression and encryption; a snapshot appears in the target only once all its data is there, and a copy"
-            + " that was interrupted resumes when run again. The target must exist (mint-backup init)."})
+            + " compression and encryption; a snapshot appears in the target only once all its data is there. A copy"
+            + " that was interrupted resumes when run again: the snapshots it finished are skipped, and of the one it"
+            + " was copying, the blobs in packs it had indexed (every few packs) are not sent again; in an encrypted"
+            + " pair every blob of that snapshot is read again to learn its id. The target must exist (mint-backup init)."})
 final class CopyCommand implements Callable<Integer> {
     @ParentCommand
     MintBackup root;
