@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
             + " compression and encryption; a snapshot appears in the target only once all its data is there. A copy"
             + " that was interrupted resumes when run again: the snapshots it finished are skipped, and of the one it"
             + " was copying, the blobs in packs it had indexed (every few packs) are not sent again; in an encrypted"
-            + " pair every blob of that snapshot is read again to learn its id. The target must exist (mint-backup init)."})
+            + " pair its blobs are still read again to learn their ids in the target. The target must exist (mint-backup init)."})
 final class CopyCommand implements Callable<Integer> {
     @ParentCommand
     MintBackup root;
