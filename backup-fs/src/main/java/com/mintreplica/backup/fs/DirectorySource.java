@@ -73,7 +73,22 @@ public final class DirectorySource implements Source {
 
     @Override
     public SourceId id() {
-        return new SourceId("fs", roots.stream().map(Path::toString).collect(Collectors.joining(",")));
+        return new SourceId("fs", roots.stream().map(DirectorySource::idOf).collect(Collectors.joining(",")));
+    }
+
+    /**
+     * A root as the source's id names it: its path, or, when the JVM could not decode it (a byte that is not valid
+     * UTF-8 became U+FFFD in {@code toString()}), its exact bytes with such a byte written {@code \xff}. Two roots
+     * that differ only in such a byte had one id, so their snapshots shared one parent chain and one retention group:
+     * a prune of one deleted the other's snapshots (explorers' E-F1).
+     */
+    static String idOf(Path root) {
+        String path = root.toString();
+        if (path.indexOf('\ufffd') < 0) {
+            return path;
+        }
+        return com.mintreplica.backup.core.source.FileNames.display(
+                com.mintreplica.backup.core.source.FileNames.decode(com.mintreplica.backup.fs.internal.PathBytes.of(root)));
     }
 
     @Override

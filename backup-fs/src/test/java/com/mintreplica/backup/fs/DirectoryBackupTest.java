@@ -74,6 +74,26 @@ class DirectoryBackupTest {
         return tree;
     }
 
+    /**
+     * Explorers' E-F1: two roots that differ only in a byte that is not UTF-8 had one source id (the JVM's
+     * {@code toString()} gives U+FFFD for the byte), so they shared a parent chain and a retention group, and a prune
+     * of one deleted the other's snapshots. The id keeps the byte, as ls shows it.
+     */
+    @Test
+    void roots_that_differ_in_a_byte_that_is_not_utf_8_have_different_source_ids() throws Exception {
+        Path ff = com.mintreplica.backup.testkit.fs.HostileTree.at(temp, new byte[] {'b', 'a', 'd', (byte) 0xff});
+        Path fe = com.mintreplica.backup.testkit.fs.HostileTree.at(temp, new byte[] {'b', 'a', 'd', (byte) 0xfe});
+        Files.createDirectories(ff);
+        Files.createDirectories(fe);
+
+        String a = DirectorySource.of(ff).id().name();
+        String b = DirectorySource.of(fe).id().name();
+
+        assertThat(a).isNotEqualTo(b).endsWith("/bad\\xff").doesNotContain("\ufffd");
+        assertThat(b).endsWith("/bad\\xfe");
+        assertThat(DirectorySource.of(temp).id().name()).isEqualTo(temp.toAbsolutePath().normalize().toString());
+    }
+
     @Test
     void a_generated_tree_round_trips_byte_identical_with_its_metadata() throws Exception {
         Path tree = generatedTree();
