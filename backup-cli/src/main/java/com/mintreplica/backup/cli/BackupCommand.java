@@ -137,8 +137,8 @@ final class BackupCommand implements Callable<Integer> {
         }).toList();
         if (!unused.isEmpty()) {
             throw new InvalidInputException("the argument '" + ProcessArguments.display(root.rawArguments.get(
-                    unused.iterator().next())) + "' is not valid UTF-8; only a source path may be. In --include and"
-                    + " --exclude patterns write such a byte as \\xff");
+                    unused.iterator().next())) + "' is not valid UTF-8; only a source path may be. backup's --include"
+                    + " and --exclude patterns match names as the JVM decodes them: write such a byte as ? there");
         }
         boolean allPaths = locations.stream().allMatch(l -> Sources.toUri(l).getScheme().equals("file"));
         if (allPaths) {

@@ -106,7 +106,8 @@ final class ProcessArguments {
                 uri.append('%').append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
             }
         }
-        return URI.create(uri.toString()).normalize().toString();
+        // normalize() resolves "." and ".." but writes "file:/x" for "file:///x" when it changed anything
+        return "file://" + URI.create(uri.toString()).normalize().getRawPath();
     }
 
     /** The bytes for a message: ASCII as it is, every other byte as {@code \xNN}. */

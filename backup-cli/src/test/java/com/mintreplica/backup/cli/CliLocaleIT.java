@@ -219,6 +219,12 @@ class CliLocaleIT {
                     LAUNCHER, repo, temp.toString()), env);
             assertThat(backup.code()).as("%s: %s", locale, backup.out()).isZero();
             assertThat(backup.out()).contains("saved: ").contains("(3 B read");
+            // another spelling of the same path: its exact bytes still, and the same source (its parent is found)
+            Run again = fork(List.of("/bin/sh", "-c", "cd \"$2\" && exec \"$0\" backup --repo \"$1\" \"./$(printf 'bad\\377')/.\"",
+                    LAUNCHER, repo, temp.toString()), env);
+            assertThat(again.code()).as("%s: %s", locale, again.out()).isZero();
+            assertThat(again.out()).contains("(0 B read");
+            assertThat(launcher(env, "list", "--repo", repo).out()).contains("/bad\\xff").doesNotContain("\ufffd");
             Run restored = launcher(env, "restore", "--repo", repo, "latest", "--target", restore.toString());
             assertThat(restored.code()).as(restored.out()).isZero();
             Path back = HostileTree.at(restore.resolve(temp.toString().substring(1)), name).resolve("z");
