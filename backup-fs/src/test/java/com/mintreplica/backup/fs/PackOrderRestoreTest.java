@@ -416,6 +416,39 @@ class PackOrderRestoreTest {
         }
     }
 
+    /**
+     * Explorers' E-F4: a file written by another process while the restore compared it was kept, and the snapshot's
+     * times then hid the change. Before it keeps a file, the target looks at it again (inode, size, times, change
+     * time): changed, it is not kept, and the restore writes it.
+     */
+    @Test
+    void a_file_written_while_it_is_compared_is_not_kept() throws Exception {
+        Path tree = temp.resolve("tree");
+        Trees.writeRandom(tree.resolve("f.bin"), 50_000, 7);
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")), SMALL)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Path restored = temp.resolve("restored");
+            repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run();
+            Path file = Trees.restoredRoot(restored, tree).resolve("f.bin");
+            String entryPath = tree.toAbsolutePath().toString().substring(1) + "/f.bin";
+
+            DirectoryTarget target = DirectoryTarget.to(restored);
+            target.begin(new RestoreContext(repo.snapshot(SnapshotSelector.latest()), p -> true, false));
+            PositionalFiles files = target.positionalFiles().orElseThrow();
+            Optional<PositionalFiles.Existing> existing = files.existing(Entry.regular(entryPath).size(50_000).build(), 50_000);
+            assertThat(existing).isPresent();
+            Trees.writeRandom(file, 50_000, 8);   // another writer, while the restore reads it
+
+            assertThatThrownBy(() -> existing.get().keep()).isInstanceOf(IOException.class)
+                    .hasMessageContaining("changed while it was compared");
+            target.abort(new IOException("test"));
+            // the whole restore, run again, writes it back
+            RestoreResult again = repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run();
+            assertThat(again.unchangedFiles()).isZero();
+            Trees.assertSameTree(tree, Trees.restoredRoot(restored, tree));
+        }
+    }
+
     private static final class CountingSink extends ForwardingSink {
         final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
         /** Ranged reads of data packs, and the reads of the streams they returned. */

@@ -475,7 +475,16 @@ public final class TreeWriter {
             return Optional.empty();
         }
         restored.add(entry.path());
-        return Optional.of(new Existing(dest, entry, channel));
+        return Optional.of(new Existing(dest, entry, channel, stamp(dest)));
+    }
+
+    /**
+     * What says a file did not change between two looks: its inode, size, modification and change times (a write
+     * moves the change time even when it restores the modification time).
+     */
+    private static List<Object> stamp(Path path) throws IOException {
+        Map<String, Object> a = Files.readAttributes(path, "unix:ino,size,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
+        return List.of(a.get("ino"), a.get("size"), a.get("lastModifiedTime"), a.get("ctime"));
     }
 
     private static int links(Path path) {
@@ -491,11 +500,13 @@ public final class TreeWriter {
         private final Path dest;
         private final Entry entry;
         private final java.nio.channels.FileChannel channel;
+        private final List<Object> stamp;
 
-        Existing(Path dest, Entry entry, java.nio.channels.FileChannel channel) {
+        Existing(Path dest, Entry entry, java.nio.channels.FileChannel channel, List<Object> stamp) {
             this.dest = dest;
             this.entry = entry;
             this.channel = channel;
+            this.stamp = stamp;
         }
 
         @Override
@@ -506,6 +517,11 @@ public final class TreeWriter {
         @Override
         public void keep() throws IOException {
             channel.close();
+            // Another process wrote to it while it was read: what was compared may not be what is there now, and
+            // the snapshot's times would hide the change (explorers' E-F4). Written again instead.
+            if (!stamp(dest).equals(stamp)) {
+                throw new IOException(dest + " changed while it was compared with the snapshot");
+            }
             byte[] bytes = bytesOf(entry.path());
             if (posix.isPresent()) {
                 removeStaleXattrs(dest, bytes, entry);
