@@ -413,6 +413,11 @@ public final class BackupRun {
             public void release(long bytes) {
                 budget.release(bytes);
             }
+
+            @Override
+            public void flush() {
+                flushBatch();
+            }
         };
     }
 

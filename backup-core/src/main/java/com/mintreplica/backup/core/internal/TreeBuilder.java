@@ -52,6 +52,14 @@ final class TreeBuilder<P> {
         void acquire(long bytes, String directory);
 
         void release(long bytes);
+
+        /**
+         * The entry at the head of a large open directory still waits for its content ids: hand the workers what the
+         * caller holds back (its batch of small chunks), or the head may wait until the walk leaves the directory,
+         * and the whole listing with it. Called on the caller's thread.
+         */
+        default void flush() {
+        }
     }
 
     /** What a listing held in memory costs per entry besides its name and blob ids (an estimate, on the high side). */
@@ -266,6 +274,9 @@ final class TreeBuilder<P> {
             ready++;
         }
         if (ready < BATCH) {
+            // A file changed among unchanged ones: its chunk may sit in the caller's unsent batch, which fills only
+            // with other new chunks. Without this, a directory of 150,000 files with one change was held whole.
+            admission.flush();
             return;
         }
         List<Pending> batch = new ArrayList<>(ready);

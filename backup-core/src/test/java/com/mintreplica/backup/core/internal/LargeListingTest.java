@@ -124,6 +124,52 @@ class LargeListingTest {
     }
 
     /**
+     * One changed file among 5,000 unchanged ones: its chunk waits in the backup's batch of small chunks, which fills
+     * only with other new chunks. The builder asks for that batch to be handed over when the head of a large listing
+     * waits, so the listing still goes to the encoder in batches (it was held whole: 150,000 entries, out of memory).
+     */
+    @Test
+    void a_changed_file_among_unchanged_ones_does_not_hold_the_listing_whole() {
+        List<String> handedOver = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<BlobId> held = new CompletableFuture<>();
+        List<Integer> flushes = new ArrayList<>();
+        TreeBuilder.Admission admission = new TreeBuilder.Admission() {
+            @Override
+            public void acquire(long bytes, String directory) {
+            }
+
+            @Override
+            public void release(long bytes) {
+            }
+
+            @Override
+            public void flush() {
+                flushes.add(handedOver.size());
+                held.complete(id(100));   // the batch went to a worker, which hashed it
+            }
+        };
+        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, plain -> BlobId.wrap(Sha256.hash(plain)),
+                Runnable::run, f -> f, "test", admission);
+        builder.onFile(item -> handedOver.add(item.entry().path()));
+        builder.position("up");
+        builder.addDirectory(Entry.directory("up").mode(0755).build());
+        for (int i = 0; i < 5_000; i++) {
+            String name = String.format("f%05d", i);
+            builder.position("up/" + name);
+            if (i == 100) {
+                builder.addFile(file("up/" + name, i), i, List.of(held));
+            } else {
+                builder.add(Manifest.Item.chunked(file("up/" + name, i), i, List.of(id(i))));
+            }
+        }
+
+        assertThat(flushes).isNotEmpty();
+        assertThat(handedOver).hasSizeGreaterThanOrEqualTo(3 * TreeBuilder.BATCH);
+        builder.finish().join();
+        assertThat(handedOver).hasSize(5_000);
+    }
+
+    /**
      * The walk is still in a directory of 5,000 files, some of whose content ids come late: the builder has already
      * encoded (and handed to the writer's cache) the entries whose ids are known, in order, and the listing it stores
      * at the end is byte for byte the one of the whole list.
