@@ -241,9 +241,26 @@ public final class SnapshotDiffer {
 
         /** A directory's children sorted by name (stable: of two of the same name, the first listed is compared). */
         private List<TreeFormat.Child> listing(BlobId id, String directory) {
-            List<TreeFormat.Child> children = new ArrayList<>(store.readTree(id, directory).children());
+            List<TreeFormat.Child> listed = store.readTree(id, directory).children();
+            if (sortedByName(listed)) {
+                // A directory source lists names in order: a large listing stays its bytes, parsed as the merge goes,
+                // instead of a copy of objects (a diff of a directory of 150,000 files needed 400 MiB; E-F6)
+                return listed;
+            }
+            List<TreeFormat.Child> children = new ArrayList<>(listed);
             children.sort(Comparator.comparing(TreeFormat.Child::name));
             return children;
+        }
+
+        private static boolean sortedByName(List<TreeFormat.Child> children) {
+            String last = null;
+            for (TreeFormat.Child c : children) {
+                if (last != null && last.compareTo(c.name()) > 0) {
+                    return false;
+                }
+                last = c.name();
+            }
+            return true;
         }
     }
 
