@@ -123,6 +123,12 @@ public final class ManifestFormat {
     private static void writeItem(JsonGenerator g, Manifest.Item item) throws IOException {
         g.writeStartObject();
         EntryJson.write(g, item.entry(), item.size());
+        writeContent(g, item);
+        g.writeEndObject();
+    }
+
+    /** An item's content fields, as flat manifests and tree blobs both write them: blob ids, or an object and its hash. */
+    static void writeContent(JsonGenerator g, Manifest.Item item) throws IOException {
         if (!item.blobs().isEmpty()) {
             g.writeArrayFieldStart("blobs");
             for (BlobId b : item.blobs()) {
@@ -136,7 +142,6 @@ public final class ManifestFormat {
         if (item.sha256().isPresent()) {
             g.writeStringField("sha256", item.sha256().get());
         }
-        g.writeEndObject();
     }
 
     /** Reads the whole manifest. */

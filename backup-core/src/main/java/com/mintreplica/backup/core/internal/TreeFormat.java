@@ -100,19 +100,7 @@ public final class TreeFormat {
                 if (c.implicit()) {
                     g.writeBooleanField("implicit", true);
                 }
-                if (!item.blobs().isEmpty()) {
-                    g.writeArrayFieldStart("blobs");
-                    for (BlobId b : item.blobs()) {
-                        g.writeString(b.hex());
-                    }
-                    g.writeEndArray();
-                }
-                if (item.object().isPresent()) {
-                    g.writeStringField("object", item.object().get());
-                }
-                if (item.sha256().isPresent()) {
-                    g.writeStringField("sha256", item.sha256().get());
-                }
+                ManifestFormat.writeContent(g, item);
                 if (c.subtree().isPresent()) {
                     g.writeStringField("tree", c.subtree().get().hex());
                 }
