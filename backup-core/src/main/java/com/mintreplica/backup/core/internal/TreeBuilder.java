@@ -104,8 +104,7 @@ final class TreeBuilder<P> {
         TreeFormat.Encoder encoder;
         /** Completes when every batch handed out is encoded. */
         CompletableFuture<Void> encoded;
-        /** Entries handed to the encoder so far, and an estimate of their bytes (for the listing's budget). */
-        long handedOut;
+        /** An estimate of the bytes of the entries handed to the encoder so far (for the listing's budget). */
         long handedOutBytes;
 
         Dir(String path, P companion, Pending self) {
@@ -288,7 +287,6 @@ final class TreeBuilder<P> {
             dir.encoded = CompletableFuture.completedFuture(null);
         }
         TreeFormat.Encoder encoder = dir.encoder;
-        dir.handedOut += batch.size();
         dir.handedOutBytes += cost(batch) / 2;
         // One batch after another, each on a worker: the encoder is used by one thread at a time, in order.
         dir.encoded = dir.encoded.thenRunAsync(() -> encodeInto(encoder, batch), executor);

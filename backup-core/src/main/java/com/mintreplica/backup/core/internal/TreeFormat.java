@@ -78,7 +78,6 @@ public final class TreeFormat {
     static final class Encoder {
         private final Blocks out = new Blocks();
         private final JsonGenerator g;
-        private int entries;
 
         Encoder() {
             try {
@@ -105,20 +104,9 @@ public final class TreeFormat {
                     g.writeStringField("tree", c.subtree().get().hex());
                 }
                 g.writeEndObject();
-                entries++;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }
-
-        /** Entries added so far. */
-        int entries() {
-            return entries;
-        }
-
-        /** Bytes encoded so far (those the generator still buffers not counted). */
-        long bytes() {
-            return out.size();
         }
 
         /** Ends the listing and returns its bytes; the encoder is done. */
