@@ -662,11 +662,15 @@ public final class BackupRun {
     }
 
     /** Stores a tree blob (on a worker) unless the repository has it: an unchanged directory costs nothing. */
-    private BlobId storeTree(byte[] plain) {
+    private BlobId storeTree(List<byte[]> parts) {
         return onWorker(() -> {
-            BlobId id = codec.blobId(plain);
+            BlobId id = codec.blobId(parts);
             if (!index.contains(id) && claimed.add(id)) {
-                storeEncoded(treePacks, id, plain);
+                long length = 0;
+                for (byte[] part : parts) {
+                    length += part.length;
+                }
+                storeEncoded(treePacks, id, Math.toIntExact(length), () -> codec.encode(parts));
             }
             return id;
         });
@@ -681,7 +685,11 @@ public final class BackupRun {
      * without waiting on this budget (a pack waits only for uploads under way), so this cannot deadlock.
      */
     private void storeEncoded(PackBudget packs, BlobId id, byte[] plain) throws IOException {
-        long cost = plain.length < BATCH_CHUNK ? 0 : 2L * plain.length;
+        storeEncoded(packs, id, plain.length, () -> codec.encode(plain));
+    }
+
+    private void storeEncoded(PackBudget packs, BlobId id, int plainLength, Encoding encoding) throws IOException {
+        long cost = plainLength < BATCH_CHUNK ? 0 : 2L * plainLength;
         if (cost > 0 && !encodings.tryAcquire(cost)) {
             try (Watchdog.Activity waiting = watch.activity("worker", () -> "waiting for " + ByteBudget.cost(cost)
                     + " bytes of the encoding budget for blob " + id + " (" + encodings.describe() + ")")) {
@@ -692,12 +700,17 @@ public final class BackupRun {
             }
         }
         try {
-            pack(packs, id, codec.encode(plain), plain.length);
+            pack(packs, id, encoding.encode(), plainLength);
         } finally {
             if (cost > 0) {
                 encodings.release(cost);
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface Encoding {
+        byte[] encode() throws IOException;
     }
 
     /** A worker's store of one blob: between the watchdog's check and its progress mark, its failure kept for the run. */

@@ -63,6 +63,21 @@ public final class Codec {
         return BlobId.wrap(hash(data));
     }
 
+    /** The id of a plaintext given in parts: the id of their concatenation. */
+    public BlobId blobId(List<byte[]> parts) {
+        if (parts.size() == 1) {
+            return blobId(parts.get(0));
+        }
+        if (idKey == null) {
+            MessageDigest digest = Sha256.newDigest();
+            parts.forEach(digest::update);
+            return BlobId.wrap(digest.digest());
+        }
+        Mac mac = macs.get();
+        parts.forEach(mac::update);
+        return BlobId.wrap(mac.doFinal());
+    }
+
     /** Whether {@code data} hashes to {@code id}. */
     public boolean matches(BlobId id, byte[] data) {
         return MessageDigest.isEqual(id.bytes(), hash(data));
@@ -219,6 +234,49 @@ public final class Codec {
             }
         }
         return out;
+    }
+
+    /**
+     * Encodes a plaintext given in parts (a large directory's listing, written in blocks) so that it decodes as the
+     * encoding of their concatenation does. Where the chain begins with zstd, the parts are compressed as a stream and
+     * the plaintext is never held in one array, nor is a compression buffer of its size: a listing of 150,000 files,
+     * some 50 MiB, was held twice more that way while it was stored. The streamed frame's header records no content
+     * size; a blob's plain length is in the index, and zstd decodes into a buffer of that length without it. Other
+     * chains encode the concatenation.
+     */
+    public byte[] encode(List<byte[]> parts) throws IOException {
+        if (parts.size() == 1) {
+            return encode(parts.get(0));
+        }
+        if (applied.isEmpty() || scratch[0] == null) {
+            return encode(concatenate(parts));
+        }
+        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream(64 << 10);
+        try (OutputStream zstd = applied.get(0).encoder(compressed)) {
+            for (byte[] part : parts) {
+                zstd.write(part);
+            }
+        }
+        byte[] out = compressed.toByteArray();
+        for (int i = 1; i < applied.size(); i++) {
+            out = applied.get(i).encode(out);
+        }
+        return out;
+    }
+
+    /** The parts one after the other in one array. */
+    static byte[] concatenate(List<byte[]> parts) {
+        long length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        byte[] all = new byte[Math.toIntExact(length)];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
     }
 
     /** Decodes a buffer whose plaintext has {@code plainLength} bytes ({@code -1} when unknown). */

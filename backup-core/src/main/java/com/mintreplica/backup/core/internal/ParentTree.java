@@ -9,21 +9,28 @@ import java.util.List;
 
 /**
  * A backup's parent listing of one directory, with only what the comparison needs: for each regular file with a change
- * token, that token, its size and its content ids; for each subdirectory, its tree id. Kept as records in one byte
- * array, found through {@link NameHashes}: about 100 bytes a file of one chunk and 40 a directory, where a map of
+ * token, that token, its size and its content ids; for each subdirectory, its tree id. Kept as records in byte
+ * arrays, found through {@link NameHashes}: about 100 bytes a file of one chunk and 40 a directory, where a map of
  * parsed entries took about a kilobyte an entry and the listing's JSON about 360 bytes. A directory of 150,000 files
  * did not back up a second time in a 256 MiB heap.
  *
  * <p>A record: a kind byte; a file's token length (2 bytes), token (UTF-8), size (8 bytes), id count (4 bytes) and
- * ids (32 bytes each); a directory's tree id (32 bytes).
+ * ids (32 bytes each); a directory's tree id (32 bytes). Records are written to blocks of 64 KiB, never across two
+ * (a record longer than a block has one of its own), and found by block and offset: one growing array had to be
+ * copied to twice its size while the parent's plaintext was still held, and that copy was what ran out of memory in
+ * {@code LargeDirectoryIT} on a slower machine.
  */
 final class ParentTree {
     private static final byte FILE = 1;
     private static final byte DIRECTORY = 2;
     private static final int ID = 32;
 
+    private static final int BLOCK_BITS = 16;
+    private static final int BLOCK = 1 << BLOCK_BITS;
+
     private final NameHashes names = new NameHashes();
-    private byte[] records = new byte[256];
+    private final List<byte[]> blocks = new ArrayList<>();
+    private byte[] block;
     private int used;
 
     private ParentTree() {
@@ -37,15 +44,14 @@ final class ParentTree {
     static ParentTree read(BlobId id, String directory, byte[] plaintext) {
         ParentTree tree = new ParentTree();
         TreeFormat.forEach(id, directory, plaintext, (offset, child) -> tree.add(child));
-        tree.records = Arrays.copyOf(tree.records, tree.used);
+        tree.trim();
         return tree;
     }
 
     private void add(TreeFormat.Child c) {
         if (c.isDirectory()) {
-            names.put(c.name(), used);
-            ensure(1 + ID);
-            records[used++] = DIRECTORY;
+            names.put(c.name(), start(1 + ID));
+            block[used++] = DIRECTORY;
             put(c.subtree().get().bytes());
             return;
         }
@@ -59,11 +65,10 @@ final class ParentTree {
             return;
         }
         List<BlobId> blobs = item.blobs();
-        names.put(c.name(), used);
-        ensure(1 + 2 + token.length + 8 + 4 + ID * blobs.size());
-        records[used++] = FILE;
-        records[used++] = (byte) (token.length >>> 8);
-        records[used++] = (byte) token.length;
+        names.put(c.name(), start(1 + 2 + token.length + 8 + 4 + ID * blobs.size()));
+        block[used++] = FILE;
+        block[used++] = (byte) (token.length >>> 8);
+        block[used++] = (byte) token.length;
         put(token);
         putLong(item.size());
         putLong(blobs.size(), 4);
@@ -77,8 +82,13 @@ final class ParentTree {
      * {@code entry} with the parent's size and content ids. Null when the parent has no such file or it changed.
      */
     Manifest.Item file(String name, Entry entry) {
-        int at = names.get(name);
-        if (at < 0 || records[at] != FILE || entry.changeToken().isEmpty()) {
+        int position = names.get(name);
+        if (position < 0 || entry.changeToken().isEmpty()) {
+            return null;
+        }
+        byte[] records = blocks.get(position >>> BLOCK_BITS);
+        int at = position & (BLOCK - 1);
+        if (records[at] != FILE) {
             return null;
         }
         byte[] token = entry.changeToken().get().getBytes(StandardCharsets.UTF_8);
@@ -88,8 +98,8 @@ final class ParentTree {
             return null;
         }
         int p = from + length;
-        long size = getLong(p, 8);
-        int count = (int) getLong(p + 8, 4);
+        long size = getLong(records, p, 8);
+        int count = (int) getLong(records, p + 8, 4);
         p += 12;
         List<BlobId> blobs = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -101,26 +111,50 @@ final class ParentTree {
 
     /** The tree id of the subdirectory {@code name}, or null. */
     BlobId directory(String name) {
-        int at = names.get(name);
-        if (at < 0 || records[at] != DIRECTORY) {
+        int position = names.get(name);
+        if (position < 0) {
+            return null;
+        }
+        byte[] records = blocks.get(position >>> BLOCK_BITS);
+        int at = position & (BLOCK - 1);
+        if (records[at] != DIRECTORY) {
             return null;
         }
         return BlobId.wrap(Arrays.copyOfRange(records, at + 1, at + 1 + ID));
     }
 
-    /** Bytes held (for tests): the records and the name table's arrays. */
+    /** Bytes held (for tests): the records' blocks and the name table's arrays. */
     long bytes() {
-        return records.length + names.bytes();
+        long held = names.bytes();
+        for (byte[] b : blocks) {
+            held += b.length;
+        }
+        return held;
     }
 
-    private void ensure(int more) {
-        if (used + more > records.length) {
-            records = Arrays.copyOf(records, Math.max(used + more, records.length * 2));
+    /**
+     * Makes room for a record of {@code length} bytes in the current block, or starts a block, and returns where the
+     * record begins: its block's index times {@value #BLOCK} plus its offset there.
+     */
+    private int start(int length) {
+        if (block == null || used + length > block.length) {
+            block = new byte[Math.max(BLOCK, length)];
+            blocks.add(block);
+            used = 0;
+        }
+        return (blocks.size() - 1) << BLOCK_BITS | used;
+    }
+
+    /** Gives back the unused end of the current block. */
+    private void trim() {
+        if (block != null && used < block.length) {
+            block = Arrays.copyOf(block, used);
+            blocks.set(blocks.size() - 1, block);
         }
     }
 
     private void put(byte[] b) {
-        System.arraycopy(b, 0, records, used, b.length);
+        System.arraycopy(b, 0, block, used, b.length);
         used += b.length;
     }
 
@@ -130,11 +164,11 @@ final class ParentTree {
 
     private void putLong(long v, int bytes) {
         for (int i = bytes - 1; i >= 0; i--) {
-            records[used++] = (byte) (v >>> (8 * i));
+            block[used++] = (byte) (v >>> (8 * i));
         }
     }
 
-    private long getLong(int at, int bytes) {
+    private static long getLong(byte[] records, int at, int bytes) {
         long v = 0;
         for (int i = 0; i < bytes; i++) {
             v = v << 8 | (records[at + i] & 0xff);

@@ -26,10 +26,10 @@ import java.util.function.Function;
  * @param <P> what the caller keeps per open directory (the parent snapshot's listing of it, for unchanged files)
  */
 final class TreeBuilder<P> {
-    /** Stores a tree blob's plaintext (on a worker) and returns its id. */
+    /** Stores a tree blob's plaintext, given in parts of up to 64 KiB (on a worker), and returns its id. */
     @FunctionalInterface
     interface TreeStore {
-        BlobId store(byte[] plaintext);
+        BlobId store(List<byte[]> plaintext);
     }
 
     /**
@@ -355,7 +355,7 @@ final class TreeBuilder<P> {
 
     private BlobId encode(TreeFormat.Encoder encoder, List<Pending> children) {
         encodeInto(encoder, children);
-        return trees.store(encoder.finish());
+        return trees.store(encoder.finishParts());
     }
 
     private static boolean within(String path, String directory) {

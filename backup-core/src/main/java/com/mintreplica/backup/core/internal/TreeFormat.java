@@ -111,6 +111,14 @@ public final class TreeFormat {
 
         /** Ends the listing and returns its bytes; the encoder is done. */
         byte[] finish() {
+            return Codec.concatenate(finishParts());
+        }
+
+        /**
+         * Ends the listing and returns its bytes in parts of up to 64 KiB, in order, never copied into one array (see
+         * {@link Codec#encode(List)}); the encoder is done.
+         */
+        List<byte[]> finishParts() {
             try {
                 g.writeEndArray();
                 g.writeEndObject();
@@ -118,13 +126,13 @@ public final class TreeFormat {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return out.toByteArray();
+            return out.parts();
         }
     }
 
     /**
      * An output stream into blocks of 64 KiB: a large listing grows without the doubling copies of a
-     * ByteArrayOutputStream, and the one array of its exact size is made at the end.
+     * ByteArrayOutputStream, and is handed on in its blocks.
      */
     private static final class Blocks extends java.io.OutputStream {
         private static final int BLOCK = 64 * 1024;
@@ -171,20 +179,13 @@ public final class TreeFormat {
             return size;
         }
 
-        byte[] toByteArray() {
-            if (full.isEmpty()) {
-                return java.util.Arrays.copyOf(current, used);
-            }
-            byte[] all = new byte[Math.toIntExact(size)];
-            int at = 0;
-            for (byte[] block : full) {
-                System.arraycopy(block, 0, all, at, block.length);
-                at += block.length;
-            }
-            System.arraycopy(current, 0, all, at, used);
+        /** The blocks written, the last cut to its length; the stream is done. */
+        List<byte[]> parts() {
+            List<byte[]> parts = new ArrayList<>(full);
+            parts.add(java.util.Arrays.copyOf(current, used));
             full.clear();
             current = null;
-            return all;
+            return parts;
         }
     }
 

@@ -100,6 +100,37 @@ class CodecTest {
     }
 
     /**
+     * A large listing is handed to the store in its 64 KiB blocks: zstd compresses them as a stream, the next
+     * transformer encodes the frame, and the result decodes, by either decoder and with or without the plain length,
+     * to the concatenation, whose id the parts have, keyed or not.
+     */
+    @Test
+    void a_plaintext_in_parts_encodes_to_what_decodes_as_their_concatenation_and_has_its_id() throws IOException {
+        byte[] text = "{\"name\":\"f000123.bin\",\"type\":\"file\",\"size\":1600},".repeat(60_000)
+                .getBytes(StandardCharsets.UTF_8);
+        List<byte[]> parts = new ArrayList<>();
+        for (int at = 0; at < text.length; at += 64 << 10) {
+            parts.add(java.util.Arrays.copyOfRange(text, at, Math.min(text.length, at + (64 << 10))));
+        }
+        javax.crypto.SecretKey key = new javax.crypto.spec.SecretKeySpec(new byte[32], "HmacSHA256");
+        Recording next = new Recording();
+        for (Codec codec : List.of(new Codec(List.of(Transformers.zstd()), next, key), new Codec(List.of(Transformers.zstd())),
+                new Codec(List.of()), new Codec(List.of(), next, null))) {
+            assertThat(codec.blobId(parts)).isEqualTo(codec.blobId(text));
+            byte[] encoded = codec.encode(parts);
+            assertThat(codec.decode(encoded, text.length)).isEqualTo(text);
+            assertThat(codec.decode(encoded, -1)).isEqualTo(text);
+            byte[] out = new byte[text.length];
+            codec.decode(encoded, 0, encoded.length, text.length, out, new Codec.Scratch(byte[]::new));
+            assertThat(out).isEqualTo(text);
+            if (!codec.chain().isEmpty()) {
+                assertThat(encoded.length).isLessThan(text.length / 20);
+            }
+        }
+        assertThat(new Codec(List.of()).blobId(parts)).isNotEqualTo(new Codec(List.of(), null, key).blobId(parts));
+    }
+
+    /**
      * A restore's reader decodes every blob of a pack through one scratch: each blob starts again from its first
      * buffer (two buffers taken in turn would hold twice the memory and miss twice as often), a longer blob replaces
      * it with a longer one, and the replaced buffer is given back for reuse instead of left to the collector.

@@ -107,6 +107,27 @@ class LargeListingTest {
     }
 
     @Test
+    void a_parent_record_longer_than_a_block_and_those_around_it_are_found() {
+        // a file of 3,000 chunks has a record of some 96 KiB, more than one of the parent's 64 KiB blocks
+        List<TreeFormat.Child> children = new ArrayList<>(listing("up", 3_000));
+        List<BlobId> chunks = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            chunks.add(id(1_000_000 + i));
+        }
+        Entry big = file("up/zz-big.img", 3_000_000);
+        children.add(new TreeFormat.Child("zz-big.img", Manifest.Item.chunked(big, 3_000_000, chunks), Optional.empty(), false));
+        Entry after = file("up/zz-small", 9);
+        children.add(new TreeFormat.Child("zz-small", Manifest.Item.chunked(after, 9, List.of(id(9))), Optional.empty(), false));
+
+        ParentTree parent = ParentTree.read(id(1), "up", TreeFormat.encode(children));
+
+        assertThat(parent.file("zz-big.img", big).blobs()).isEqualTo(chunks);
+        assertThat(parent.file("zz-small", after).blobs()).containsExactly(id(9));
+        assertThat(parent.file("file-0002999.log", file("up/file-0002999.log", 2_999)).blobs()).containsExactly(id(2_999));
+        assertThat(parent.directory("sub-2500")).isEqualTo(id(-2_500));
+    }
+
+    @Test
     void names_hash_to_a_compact_table_that_tells_every_name_apart() {
         NameHashes names = new NameHashes();
         for (int i = 0; i < 200_000; i++) {
@@ -148,7 +169,7 @@ class LargeListingTest {
                 held.complete(id(100));   // the batch went to a worker, which hashed it
             }
         };
-        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, plain -> BlobId.wrap(Sha256.hash(plain)),
+        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, plain -> BlobId.wrap(Sha256.hash(Codec.concatenate(plain))),
                 Runnable::run, f -> f, "test", admission);
         builder.onFile(item -> handedOver.add(item.entry().path()));
         builder.position("up");
@@ -178,7 +199,8 @@ class LargeListingTest {
     void a_large_directory_is_encoded_in_batches_while_the_walk_is_in_it_into_the_bytes_of_the_whole_listing() {
         Map<BlobId, byte[]> stored = new ConcurrentHashMap<>();
         List<String> handedOver = Collections.synchronizedList(new ArrayList<>());
-        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, plain -> {
+        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, parts -> {
+            byte[] plain = Codec.concatenate(parts);
             BlobId id = BlobId.wrap(Sha256.hash(plain));
             stored.put(id, plain);
             return id;
