@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LargeDirectoryIT {
-    static final int FILES = 150_000;
+    static final int FILES = Integer.getInteger("largeDirectory.files", 150_000);
     static final String HEAP = "-Xmx" + System.getProperty("largeDirectory.heap", "160m");
+    static final String HEAP_300K = "-Xmx" + System.getProperty("largeDirectory.heap300k", "192m");
 
     @TempDir
     static Path temp;
@@ -43,6 +44,26 @@ class LargeDirectoryIT {
         assertThat(output).doesNotContain("OutOfMemoryError").contains("first backup: " + entries + " entries")
                 .contains("unchanged backup: 0 bytes read, 0 new").contains("restored " + entries + " entries")
                 .contains("verify ok").containsPattern("ok [0-9a-f]{64}");
+        assertThat(p.exitValue()).as(output).isZero();
+    }
+
+    /**
+     * Twice as many files back up, and back up unchanged, in a heap their listing's bytes (some 60 MiB) would fill
+     * three times over: the backup hashes and compresses a large listing as it writes it, and the next one reads the
+     * parent's as a stream. Before, the listing was held in blocks, copied into one array and compressed into a buffer
+     * of its size, and the parent's plaintext was read whole.
+     */
+    @Test
+    @Order(3)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void a_directory_of_300_000_files_backs_up_twice_in_a_heap_its_listing_fills_a_third_of() throws Exception {
+        Path repo = temp.resolve("repo-300k");
+        Process p = ManyFilesIT.java(HEAP_300K, List.of(ManyFilesMain.class.getName(), repo.toString(),
+                Integer.toString(2 * FILES), Integer.toString(2 * FILES), "backups-only"));
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(8, TimeUnit.MINUTES)).isTrue();
+        assertThat(output).doesNotContain("OutOfMemoryError").contains("first backup: " + (2 * FILES + 2) + " entries")
+                .contains("unchanged backup: 0 bytes read, 0 new");
         assertThat(p.exitValue()).as(output).isZero();
     }
 

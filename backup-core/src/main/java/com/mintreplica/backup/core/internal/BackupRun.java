@@ -256,7 +256,17 @@ public final class BackupRun {
         treePacks = new PackBudget(new PackWriter(codec, config.packSize(), BlobType.TREE), budgets.treePacks());
         encodings = new ByteBudget(budgets.encodings());
         ParentListing parentRoot = parentRoot();
-        TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, this::storeTree,
+        TreeBuilder<ParentListing> tree = new TreeBuilder<>(parentRoot, this::descend, new TreeBuilder.TreeStore() {
+            @Override
+            public BlobId store(TreeFormat.Listing listing) {
+                return storeTree(listing);
+            }
+
+            @Override
+            public Codec.Streamed stream() throws IOException {
+                return codec.streamed();
+            }
+        },
                 options.executor(), this::track, options.source().id().toString(), treeAdmission(budget));
         if (chunked && store.keepsParentCache()) {
             ParentCache.Writer files = store.cachedParentWriter(options.host(), options.source().id());
@@ -483,7 +493,8 @@ public final class BackupRun {
 
         /** The parent's listing in the tree {@code id} of {@code directory}, in compact form ({@link ParentTree}). */
         static ParentListing read(Store store, BlobId id, String directory) {
-            return new ParentListing(Map.of(), false, null, ParentTree.read(id, directory, store.readBlob(id)));
+            return new ParentListing(Map.of(), false, null,
+                    store.parseBlob(id, plain -> ParentTree.read(id, directory, plain)));
         }
 
         /** The parent's item for {@code entry}: for a tree parent, only when its change token is the entry's. */
@@ -662,7 +673,19 @@ public final class BackupRun {
     }
 
     /** Stores a tree blob (on a worker) unless the repository has it: an unchanged directory costs nothing. */
-    private BlobId storeTree(List<byte[]> parts) {
+    private BlobId storeTree(TreeFormat.Listing listing) {
+        if (listing.streamed() != null) {
+            Codec.Streamed streamed = listing.streamed();
+            return onWorker(() -> {
+                BlobId id = streamed.id();
+                if (!index.contains(id) && claimed.add(id)) {
+                    // its compressed form is what the encodings hold
+                    storeEncoded(treePacks, id, streamed.plainLength(), streamed.compressedLength(), streamed::encode);
+                }
+                return id;
+            });
+        }
+        List<byte[]> parts = listing.parts();
         return onWorker(() -> {
             BlobId id = codec.blobId(parts);
             if (!index.contains(id) && claimed.add(id)) {
@@ -670,7 +693,7 @@ public final class BackupRun {
                 for (byte[] part : parts) {
                     length += part.length;
                 }
-                storeEncoded(treePacks, id, Math.toIntExact(length), () -> codec.encode(parts));
+                storeEncoded(treePacks, id, Math.toIntExact(length), length, () -> codec.encode(parts));
             }
             return id;
         });
@@ -685,11 +708,13 @@ public final class BackupRun {
      * without waiting on this budget (a pack waits only for uploads under way), so this cannot deadlock.
      */
     private void storeEncoded(PackBudget packs, BlobId id, byte[] plain) throws IOException {
-        storeEncoded(packs, id, plain.length, () -> codec.encode(plain));
+        storeEncoded(packs, id, plain.length, plain.length, () -> codec.encode(plain));
     }
 
-    private void storeEncoded(PackBudget packs, BlobId id, int plainLength, Encoding encoding) throws IOException {
-        long cost = plainLength < BATCH_CHUNK ? 0 : 2L * plainLength;
+    /** @param size the bytes the encoding reads: twice that is the cost of its two forms */
+    private void storeEncoded(PackBudget packs, BlobId id, int plainLength, long size, Encoding encoding)
+            throws IOException {
+        long cost = size < BATCH_CHUNK ? 0 : 2L * size;
         if (cost > 0 && !encodings.tryAcquire(cost)) {
             try (Watchdog.Activity waiting = watch.activity("worker", () -> "waiting for " + ByteBudget.cost(cost)
                     + " bytes of the encoding budget for blob " + id + " (" + encodings.describe() + ")")) {

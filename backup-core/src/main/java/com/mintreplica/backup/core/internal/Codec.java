@@ -68,14 +68,49 @@ public final class Codec {
         if (parts.size() == 1) {
             return blobId(parts.get(0));
         }
-        if (idKey == null) {
-            MessageDigest digest = Sha256.newDigest();
-            parts.forEach(digest::update);
-            return BlobId.wrap(digest.digest());
+        Hasher hasher = new Hasher();
+        parts.forEach(part -> hasher.update(part, 0, part.length));
+        return hasher.id();
+    }
+
+    /** A blob id computed a part at a time, for a plaintext read or written as a stream. Not thread-safe. */
+    public final class Hasher {
+        private final MessageDigest digest = idKey == null ? Sha256.newDigest() : null;
+        private final Mac mac = idKey == null ? null : newMac();
+
+        public void update(byte[] b, int off, int len) {
+            if (digest != null) {
+                digest.update(b, off, len);
+            } else {
+                mac.update(b, off, len);
+            }
         }
-        Mac mac = macs.get();
-        parts.forEach(mac::update);
-        return BlobId.wrap(mac.doFinal());
+
+        /** The id of what was given; the hasher starts again. */
+        public BlobId id() {
+            return BlobId.wrap(digest != null ? digest.digest() : mac.doFinal());
+        }
+    }
+
+    public Hasher hasher() {
+        return new Hasher();
+    }
+
+    /**
+     * A stored blob's plaintext as a stream, so that a large one (a directory of 300,000 files has a listing of some
+     * 100 MiB) need not be held whole: the layers after zstd (encryption) are decoded in memory and the compressed
+     * frame read as a stream. A chain that does not begin with zstd decodes the whole. The caller checks the length
+     * and the id ({@link #hasher()}).
+     */
+    public InputStream plainStream(byte[] encoded, int plainLength) throws IOException {
+        if (applied.isEmpty() || scratch[0] == null) {
+            return new java.io.ByteArrayInputStream(decode(encoded, plainLength));
+        }
+        byte[] compressed = encoded;
+        for (int i = applied.size() - 1; i > 0; i--) {
+            compressed = applied.get(i).decode(compressed, -1);
+        }
+        return applied.get(0).decoder(new java.io.ByteArrayInputStream(compressed));
     }
 
     /** Whether {@code data} hashes to {@code id}. */
@@ -251,17 +286,94 @@ public final class Codec {
         if (applied.isEmpty() || scratch[0] == null) {
             return encode(concatenate(parts));
         }
-        java.io.ByteArrayOutputStream compressed = new java.io.ByteArrayOutputStream(64 << 10);
-        try (OutputStream zstd = applied.get(0).encoder(compressed)) {
-            for (byte[] part : parts) {
-                zstd.write(part);
+        Streamed streamed = new Streamed();
+        for (byte[] part : parts) {
+            streamed.write(part, 0, part.length);
+        }
+        streamed.close();
+        return streamed.encode();
+    }
+
+    /**
+     * An encoding of a plaintext written to it a part at a time, or null when the chain does not begin with zstd: the
+     * plaintext is hashed (keyed where ids are) and compressed as it comes, so that only its compressed form is held.
+     * A directory of 300,000 files has a listing of some 100 MiB, which a backup held whole until its tree was stored.
+     */
+    public Streamed streamed() throws IOException {
+        if (applied.isEmpty() || scratch[0] == null) {
+            return null;
+        }
+        return new Streamed();
+    }
+
+    /** See {@link #streamed()}. Not thread-safe; {@link #close} it, then take its id and encoding. */
+    public final class Streamed extends OutputStream {
+        private final Hasher hasher = new Hasher();
+        private final BlockOutputStream compressed = new BlockOutputStream();
+        private final OutputStream zstd;
+        private long length;
+        private boolean closed;
+        private BlobId id;
+
+        private Streamed() throws IOException {
+            zstd = applied.get(0).encoder(compressed);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (closed) {
+                throw new IOException("the encoding is closed");
+            }
+            hasher.update(b, off, len);
+            zstd.write(b, off, len);
+            length += len;
+        }
+
+        /** Ends the compressed frame. */
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                zstd.close();
             }
         }
-        byte[] out = compressed.toByteArray();
-        for (int i = 1; i < applied.size(); i++) {
-            out = applied.get(i).encode(out);
+
+        /** The plaintext's blob id, once closed. */
+        public BlobId id() {
+            if (!closed) {
+                throw new IllegalStateException("the encoding is not closed");
+            }
+            if (id == null) {
+                id = hasher.id();
+            }
+            return id;
         }
-        return out;
+
+        public int plainLength() {
+            return Math.toIntExact(length);
+        }
+
+        /** The compressed size so far. */
+        public long compressedLength() {
+            return compressed.size();
+        }
+
+        /** The stored form, as {@link Codec#encode(byte[])} of the plaintext would decode: the rest of the chain applied. */
+        public byte[] encode() throws IOException {
+            if (!closed) {
+                throw new IllegalStateException("the encoding is not closed");
+            }
+            byte[] out = compressed.toByteArray();
+            for (int i = 1; i < applied.size(); i++) {
+                out = applied.get(i).encode(out);
+            }
+            return out;
+        }
     }
 
     /** The parts one after the other in one array. */

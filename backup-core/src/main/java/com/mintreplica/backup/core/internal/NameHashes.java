@@ -2,7 +2,8 @@ package com.mintreplica.backup.core.internal;
 
 /**
  * The names of one directory's listing, as 128-bit hashes in an open-addressing table of {@code long}s, each with an
- * {@code int} (where a backup's parent listing keeps the entry, see {@link ParentTree}): 36 to 72 bytes a name, where
+ * {@code int} (where a backup's parent listing keeps the entry, see {@link ParentTree}), filled to at most three
+ * quarters: 27 to 54 bytes a name, where
  * a {@code HashSet<String>} took about a hundred and a map of parsed entries a kilobyte, which matters for a directory
  * of hundreds of thousands of entries. Two names have the same 128-bit hash with a probability that does not matter
  * (among a million names, about 10<sup>-27</sup>); if they did, a backup would stop with a message about the Source's
@@ -25,7 +26,7 @@ final class NameHashes {
         if (h1 == 0 && h2 == 0) {
             h2 = 1;
         }
-        if (2 * (size + 1) > values.length) {
+        if (4L * (size + 1) > 3L * values.length) {
             grow();
         }
         if (insert(table, values, h1, h2, value)) {

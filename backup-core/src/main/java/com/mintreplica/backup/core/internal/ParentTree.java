@@ -27,6 +27,8 @@ final class ParentTree {
 
     private static final int BLOCK_BITS = 16;
     private static final int BLOCK = 1 << BLOCK_BITS;
+    /** The name's value when the entry has no record (every name is kept, so that one given twice is found). */
+    private static final int NONE = Integer.MAX_VALUE;
 
     private final NameHashes names = new NameHashes();
     private final List<byte[]> blocks = new ArrayList<>();
@@ -42,30 +44,39 @@ final class ParentTree {
      * @throws com.mintreplica.backup.core.CorruptDataException naming the tree when it is not a valid listing
      */
     static ParentTree read(BlobId id, String directory, byte[] plaintext) {
+        return read(id, directory, new java.io.ByteArrayInputStream(plaintext));
+    }
+
+    /**
+     * Reads the listing of {@code directory} from a stream of its tree blob's plaintext (see Store.parseBlob): a large
+     * listing is never held whole. The name table that finds a name twice is this tree's.
+     */
+    static ParentTree read(BlobId id, String directory, java.io.InputStream plaintext) {
         ParentTree tree = new ParentTree();
-        TreeFormat.forEach(id, directory, plaintext, (offset, child) -> tree.add(child));
+        TreeFormat.forEach(id, directory, plaintext, tree.names, (offset, child) -> tree.add(child));
         tree.trim();
         return tree;
     }
 
-    private void add(TreeFormat.Child c) {
+    /** Writes the record of {@code c}, if it has one, and returns where it starts ({@link #NONE}: none). */
+    private int add(TreeFormat.Child c) {
         if (c.isDirectory()) {
-            names.put(c.name(), start(1 + ID));
+            int at = start(1 + ID);
             block[used++] = DIRECTORY;
             put(c.subtree().get().bytes());
-            return;
+            return at;
         }
         Manifest.Item item = c.item();
         Entry entry = item.entry();
         if (entry.type() != EntryType.REGULAR || entry.changeToken().isEmpty() || item.object().isPresent()) {
-            return; // never reused
+            return NONE; // never reused
         }
         byte[] token = entry.changeToken().get().getBytes(StandardCharsets.UTF_8);
         if (token.length > 0xffff) {
-            return;
+            return NONE;
         }
         List<BlobId> blobs = item.blobs();
-        names.put(c.name(), start(1 + 2 + token.length + 8 + 4 + ID * blobs.size()));
+        int at = start(1 + 2 + token.length + 8 + 4 + ID * blobs.size());
         block[used++] = FILE;
         block[used++] = (byte) (token.length >>> 8);
         block[used++] = (byte) token.length;
@@ -75,6 +86,7 @@ final class ParentTree {
         for (BlobId b : blobs) {
             put(b.bytes());
         }
+        return at;
     }
 
     /**
@@ -83,7 +95,7 @@ final class ParentTree {
      */
     Manifest.Item file(String name, Entry entry) {
         int position = names.get(name);
-        if (position < 0 || entry.changeToken().isEmpty()) {
+        if (position < 0 || position == NONE || entry.changeToken().isEmpty()) {
             return null;
         }
         byte[] records = blocks.get(position >>> BLOCK_BITS);
@@ -112,7 +124,7 @@ final class ParentTree {
     /** The tree id of the subdirectory {@code name}, or null. */
     BlobId directory(String name) {
         int position = names.get(name);
-        if (position < 0) {
+        if (position < 0 || position == NONE) {
             return null;
         }
         byte[] records = blocks.get(position >>> BLOCK_BITS);

@@ -1444,6 +1444,34 @@ public final class Store {
      * @throws CorruptDataException naming the blob and its pack when it is missing, does not decode or does not match
      */
     public byte[] readBlob(BlobId id) {
+        return readBlob(id, (pack, encoded, plainLength) -> decodeBlob(id, pack, encoded, plainLength));
+    }
+
+    /**
+     * Reads one blob and hands its plaintext to {@code parse} as a stream, then checks it against its id: what
+     * {@code parse} returned is given back only when the blob is intact. A blob of a mebibyte or more is never held
+     * whole in plain form (a parent listing of 300,000 files, some 100 MiB, did not fit beside a backup in a 256 MiB
+     * heap); {@code parse} may stop early, and the rest is read for the check.
+     *
+     * @throws CorruptDataException as {@link #readBlob(BlobId)} does, and as {@code parse} throws it for an intact blob
+     */
+    public <T> T parseBlob(BlobId id, BlobParser<T> parse) {
+        return readBlob(id, (pack, encoded, plainLength) -> parseBlob(id, pack, encoded, plainLength, parse));
+    }
+
+    /** Reads a blob's plaintext from a stream (see {@link #parseBlob}). */
+    @FunctionalInterface
+    public interface BlobParser<T> {
+        T parse(InputStream plain) throws IOException;
+    }
+
+    /** Decodes and checks a blob's stored bytes (see readBlob). */
+    @FunctionalInterface
+    private interface BlobDecoder<T> {
+        T decode(String pack, byte[] encoded, int plainLength);
+    }
+
+    private <T> T readBlob(BlobId id, BlobDecoder<T> decoder) {
         requireReader("reading blob " + id);
         BlobLocation location = index().find(id).orElse(null);
         if (location == null) {
@@ -1451,19 +1479,23 @@ public final class Store {
                     "blob " + id + " is not in the index of " + location() + Verifier.REINDEX));
         }
         try {
-            return readBlob(id, location);
+            return readBlob(id, location, decoder);
         } catch (CorruptDataException e) {
             // A prune in another process may have repacked the blob since this index was loaded: look again, once.
             BlobLocation again = reloadIndex().find(id).orElse(null);
             if (again == null || again.equals(location)) {
                 throw e;
             }
-            return readBlob(id, again);
+            return readBlob(id, again, decoder);
         }
     }
 
     /** Reads one blob from where {@code location} says and checks it against its id, reading again when damaged. */
     public byte[] readBlob(BlobId id, BlobLocation location) {
+        return readBlob(id, location, (pack, encoded, plainLength) -> decodeBlob(id, pack, encoded, plainLength));
+    }
+
+    private <T> T readBlob(BlobId id, BlobLocation location, BlobDecoder<T> decoder) {
         String pack = location.packObject();
         LocalCache c = ownTrees != null ? ownTrees : treesFromCache ? shared.cache : null;
         if (c != null && location.type() == BlobType.TREE) {
@@ -1477,7 +1509,7 @@ public final class Store {
             }
             if (cached != null) {
                 try {
-                    return decodeBlob(id, pack, cached, location.plainLength());
+                    return decoder.decode(pack, cached, location.plainLength());
                 } catch (CorruptDataException e) {
                     // the cached copy may be what is damaged: read from the repository, which decides
                     c.evictTree(pack);
@@ -1499,8 +1531,69 @@ public final class Store {
                 throw new CorruptDataException("pack '" + pack + "' is corrupt: it ends before blob " + id
                         + " (" + encoded.length + " of " + location.length() + " bytes)");
             }
-            return decodeBlob(id, pack, encoded, location.plainLength());
+            return decoder.decode(pack, encoded, location.plainLength());
         });
+    }
+
+    private <T> T parseBlob(BlobId id, String pack, byte[] encoded, int plainLength, BlobParser<T> parse) {
+        if (plainLength < TreeFormat.PARSED_ON_ACCESS_FROM) {
+            byte[] plain = decodeBlob(id, pack, encoded, plainLength);
+            try {
+                return parse.parse(new java.io.ByteArrayInputStream(plain));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        String what = "blob " + id + " in pack '" + pack + "'";
+        Codec.Hasher hasher = codec.hasher();
+        long[] length = {0};
+        T value = null;
+        RuntimeException failure = null;
+        try (InputStream plain = codec.plainStream(encoded, plainLength)) {
+            InputStream hashed = new java.io.FilterInputStream(plain) {
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = in.read(b, off, len);
+                    if (n > 0) {
+                        hasher.update(b, off, n);
+                        length[0] += n;
+                    }
+                    return n;
+                }
+
+                @Override
+                public long skip(long n) throws IOException {
+                    return read(new byte[(int) Math.min(n, 8192)]);
+                }
+
+                /** A parser closes what it reads (Jackson does): the rest is still read for the check. */
+                @Override
+                public void close() {
+                }
+            };
+            try {
+                value = parse.parse(hashed);
+            } catch (RuntimeException | IOException e) {
+                // damaged bytes may fail the parse first: the check below says which it is
+                failure = e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((IOException) e);
+            }
+            hashed.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException | RuntimeException e) {
+            throw new CorruptDataException(what + " is corrupt: it does not decode (" + e.getMessage() + ")", e);
+        }
+        if (length[0] != plainLength || !java.security.MessageDigest.isEqual(id.bytes(), hasher.id().bytes())) {
+            throw new CorruptDataException(what + " is corrupt: its content does not match its id");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return value;
     }
 
     /**

@@ -26,10 +26,15 @@ import java.util.function.Function;
  * @param <P> what the caller keeps per open directory (the parent snapshot's listing of it, for unchanged files)
  */
 final class TreeBuilder<P> {
-    /** Stores a tree blob's plaintext, given in parts of up to 64 KiB (on a worker), and returns its id. */
+    /** Stores a tree blob (on a worker) and returns its id. */
     @FunctionalInterface
     interface TreeStore {
-        BlobId store(List<byte[]> plaintext);
+        BlobId store(TreeFormat.Listing listing);
+
+        /** Where a large listing is hashed and encoded as the builder writes it; null keeps it in blocks. */
+        default Codec.Streamed stream() throws java.io.IOException {
+            return null;
+        }
     }
 
     /**
@@ -283,7 +288,7 @@ final class TreeBuilder<P> {
             batch.add(dir.waiting.poll());
         }
         if (dir.encoder == null) {
-            dir.encoder = new TreeFormat.Encoder();
+            dir.encoder = new TreeFormat.Encoder(trees::stream);
             dir.encoded = CompletableFuture.completedFuture(null);
         }
         TreeFormat.Encoder encoder = dir.encoder;
@@ -312,7 +317,7 @@ final class TreeBuilder<P> {
         // count at their bytes' estimate.
         long cost = cost(children) + dir.handedOutBytes;
         admission.acquire(cost, dir.path);
-        TreeFormat.Encoder encoder = dir.encoder != null ? dir.encoder : new TreeFormat.Encoder();
+        TreeFormat.Encoder encoder = dir.encoder != null ? dir.encoder : new TreeFormat.Encoder(trees::stream);
         CompletableFuture<BlobId> tree;
         if (waits.isEmpty() || waits.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally())) {
             // Everything is known (unchanged files reused from the parent, directories done): nothing to wait for,
@@ -355,7 +360,7 @@ final class TreeBuilder<P> {
 
     private BlobId encode(TreeFormat.Encoder encoder, List<Pending> children) {
         encodeInto(encoder, children);
-        return trees.store(encoder.finishParts());
+        return trees.store(encoder.finishListing());
     }
 
     private static boolean within(String path, String directory) {

@@ -76,10 +76,19 @@ public final class TreeFormat {
      * thread-safe; a caller that adds from several threads in turn orders them itself (see TreeBuilder).
      */
     static final class Encoder {
-        private final Blocks out = new Blocks();
+        private final Blocks out;
         private final JsonGenerator g;
 
         Encoder() {
+            this(null);
+        }
+
+        /**
+         * @param spill where the listing goes once it is {@link #SPILL_FROM} bytes or more (null, or a spill that
+         *              returns null: it stays in blocks)
+         */
+        Encoder(Spill spill) {
+            out = new Blocks(spill);
             try {
                 g = JSON.createGenerator(out);
                 // Names that are not valid UTF-8 hold lone surrogates: written as \\u escapes (see EntryJson).
@@ -109,83 +118,88 @@ public final class TreeFormat {
             }
         }
 
-        /** Ends the listing and returns its bytes; the encoder is done. */
+        /** Ends the listing and returns its bytes; the encoder, which had no spill, is done. */
         byte[] finish() {
-            return Codec.concatenate(finishParts());
+            Listing listing = finishListing();
+            if (listing.streamed() != null) {
+                throw new IllegalStateException("the listing was spilled");
+            }
+            return Codec.concatenate(listing.parts());
         }
 
-        /**
-         * Ends the listing and returns its bytes in parts of up to 64 KiB, in order, never copied into one array (see
-         * {@link Codec#encode(List)}); the encoder is done.
-         */
-        List<byte[]> finishParts() {
+        /** Ends the listing and returns it; the encoder is done. */
+        Listing finishListing() {
             try {
                 g.writeEndArray();
                 g.writeEndObject();
                 g.close();
+                return out.finish();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return out.parts();
         }
     }
 
+    /** The size from which an encoder with a {@link Spill} hands its listing to it. */
+    static final int SPILL_FROM = 1 << 20;
+
+    /** Where a large listing is hashed and encoded as it is written (see {@link Codec#streamed()}). */
+    @FunctionalInterface
+    interface Spill {
+        /** A new encoding, or null to keep the listing in blocks. */
+        Codec.Streamed open() throws IOException;
+    }
+
     /**
-     * An output stream into blocks of 64 KiB: a large listing grows without the doubling copies of a
-     * ByteArrayOutputStream, and is handed on in its blocks.
+     * An encoded listing: its bytes in parts of up to 64 KiB, in order, never copied into one array (see
+     * {@link Codec#encode(List)}), or, for a large one given a spill, its encoding, closed (parts then null).
+     */
+    record Listing(List<byte[]> parts, Codec.Streamed streamed) {
+    }
+
+    /**
+     * A listing's bytes: in blocks ({@link BlockOutputStream}), or, from {@link #SPILL_FROM} bytes where a spill takes
+     * them, into that encoding, and only the compressed form is held.
      */
     private static final class Blocks extends java.io.OutputStream {
-        private static final int BLOCK = 64 * 1024;
-        private final List<byte[]> full = new ArrayList<>();
-        private byte[] current = new byte[1024];
-        private int used;
-        private long size;
+        private BlockOutputStream held = new BlockOutputStream();
+        private Spill spill;
+        private Codec.Streamed streamed;
 
-        @Override
-        public void write(int b) {
-            if (used == current.length) {
-                next();
-            }
-            current[used++] = (byte) b;
-            size++;
+        Blocks(Spill spill) {
+            this.spill = spill;
         }
 
         @Override
-        public void write(byte[] b, int off, int len) {
-            while (len > 0) {
-                if (used == current.length) {
-                    next();
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (streamed != null) {
+                streamed.write(b, off, len);
+                return;
+            }
+            held.write(b, off, len);
+            if (spill != null && held.size() >= SPILL_FROM) {
+                streamed = spill.open();
+                spill = null;
+                if (streamed != null) {
+                    held.writeTo(streamed);
+                    held.release();
+                    held = null;
                 }
-                int n = Math.min(len, current.length - used);
-                System.arraycopy(b, off, current, used, n);
-                used += n;
-                off += n;
-                len -= n;
-                size += n;
             }
         }
 
-        private void next() {
-            if (current.length < BLOCK) {
-                current = java.util.Arrays.copyOf(current, Math.min(BLOCK, current.length * 4));
-            } else {
-                full.add(current);
-                current = new byte[BLOCK];
-                used = 0;
+        /** The blocks written, the last cut to its length, or the spilled encoding, closed; the stream is done. */
+        Listing finish() throws IOException {
+            if (streamed != null) {
+                streamed.close();
+                return new Listing(null, streamed);
             }
-        }
-
-        long size() {
-            return size;
-        }
-
-        /** The blocks written, the last cut to its length; the stream is done. */
-        List<byte[]> parts() {
-            List<byte[]> parts = new ArrayList<>(full);
-            parts.add(java.util.Arrays.copyOf(current, used));
-            full.clear();
-            current = null;
-            return parts;
+            return new Listing(held.parts(), null);
         }
     }
 
@@ -270,9 +284,35 @@ public final class TreeFormat {
      * @throws CorruptDataException naming the tree when it is not a valid listing
      */
     static void forEach(BlobId id, String directory, byte[] plaintext, EachChild each) {
-        try (JsonParser p = JSON.createParser(plaintext)) {
+        forEach(id, directory, () -> JSON.createParser(plaintext), new NameHashes(), (offset, child) -> {
+            each.accept(offset, child);
+            return 0;
+        });
+    }
+
+    /** An entry of a listing and where it starts; returns the value to keep with its name. */
+    @FunctionalInterface
+    interface EachValued {
+        int accept(int offset, Child child);
+    }
+
+    /**
+     * {@link #forEach(BlobId, String, byte[], EachChild)} from a stream, keeping each name in {@code names} with the
+     * value {@code each} gives it (ParentTree's records): the table that finds a name twice is then the caller's own,
+     * not a second one as large.
+     */
+    static void forEach(BlobId id, String directory, java.io.InputStream plaintext, NameHashes names, EachValued each) {
+        forEach(id, directory, () -> JSON.createParser(plaintext), names, each);
+    }
+
+    @FunctionalInterface
+    private interface Parsing {
+        JsonParser open() throws IOException;
+    }
+
+    private static void forEach(BlobId id, String directory, Parsing parsing, NameHashes names, EachValued each) {
+        try (JsonParser p = parsing.open()) {
             ManifestFormat.expect(p.nextToken(), JsonToken.START_OBJECT);
-            NameHashes names = new NameHashes();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
@@ -283,10 +323,9 @@ public final class TreeFormat {
                         Child child = readChild(p, directory);
                         // Two entries of one name (a symlink and a directory) would let a crafted tree name a path
                         // below a link; a backup never writes them.
-                        if (!names.add(child.name())) {
+                        if (!names.put(child.name(), each.accept(offset, child))) {
                             throw new IllegalArgumentException("the name '" + child.name() + "' appears twice");
                         }
-                        each.accept(offset, child);
                     }
                 } else {
                     p.skipChildren();
