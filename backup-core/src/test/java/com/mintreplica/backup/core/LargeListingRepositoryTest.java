@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.mintreplica.backup.core.internal.BlobId;
 import com.mintreplica.backup.core.internal.BlobLocation;
 import com.mintreplica.backup.core.sink.LocalDirectorySink;
+import com.mintreplica.backup.core.source.Entry;
+import com.mintreplica.backup.core.source.PositionalFiles;
+import com.mintreplica.backup.core.source.RestoreContext;
+import com.mintreplica.backup.core.source.RestoreTarget;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
@@ -38,8 +42,10 @@ class LargeListingRepositoryTest {
         entries.put("small", null);
         entries.put("small/one", "one");
         LocalDirectorySink sink = new LocalDirectorySink(temp.resolve("repo"), false);
+        EncryptedPruneTest.AesGcmEncryption encryption = new EncryptedPruneTest.AesGcmEncryption();
+        BlobId big;
         try (Repository repo = encrypted
-                ? Repository.init(sink, RepositorySettings.defaults(), new EncryptedPruneTest.AesGcmEncryption())
+                ? Repository.init(sink, RepositorySettings.defaults(), encryption)
                 : Repository.init(sink)) {
             BackupResult first = backup(repo, entries);
             BackupResult second = backup(repo, entries);
@@ -48,13 +54,84 @@ class LargeListingRepositoryTest {
 
             BlobId root = repo.store().manifest(second.snapshotId()).tree().orElseThrow();
             assertThat(root).isEqualTo(repo.store().manifest(first.snapshotId()).tree().orElseThrow());
-            BlobId big = repo.store().readTree(root, "").child("big").subtree().orElseThrow();
+            big = repo.store().readTree(root, "").child("big").subtree().orElseThrow();
             byte[] plain = repo.store().readBlob(big);
             assertThat(plain.length).as("more than the mebibyte from which a listing is streamed").isGreaterThan(1 << 20);
             assertThat(repo.store().parseBlob(big, InputStream::readAllBytes)).isEqualTo(plain);
             Integer firstByte = repo.store().parseBlob(big, in -> in.read());
             assertThat(firstByte).as("a parse may stop early").isEqualTo((int) '{');
             assertThat(repo.entries(second.snapshot())).hasSize(entries.size());
+        }
+
+        // a restore's two walks (the one ahead that loads trees, the one that plans) read the large listing once, also
+        // when the second gets there while the first still reads it
+        BlobLocation bigAt;
+        try (Repository repo = encrypted ? Repository.open(sink, encryption) : Repository.open(sink)) {
+            bigAt = repo.store().index().find(big).orElseThrow();
+        }
+        for (int round = 0; round < 3; round++) {
+            java.util.concurrent.atomic.AtomicInteger bigReads = new java.util.concurrent.atomic.AtomicInteger();
+            ForwardingSink counting = new ForwardingSink(sink) {
+                @Override
+                public InputStream get(String name, long offset, long length) throws java.io.IOException {
+                    if (name.equals(bigAt.packObject()) && offset <= bigAt.offset() && offset + length > bigAt.offset()) {
+                        bigReads.incrementAndGet();
+                        try {
+                            Thread.sleep(300); // a slow store: the other walk gets there while this read is under way
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return super.get(name, offset, length);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            try (Repository repo = encrypted ? Repository.open(counting, encryption) : Repository.open(counting)) {
+                long[] files = {0};
+                // a target that writes files at positions (as a directory does): the restore that plans packs
+                repo.restore(SnapshotSelector.latest()).to(new RestoreTarget() {
+                    @Override
+                    public void begin(RestoreContext context) {
+                    }
+
+                    @Override
+                    public void write(Entry entry, InputStream content) throws java.io.IOException {
+                        content.transferTo(java.io.OutputStream.nullOutputStream());
+                    }
+
+                    @Override
+                    public java.util.Optional<PositionalFiles> positionalFiles() {
+                        return java.util.Optional.of((entry, length) -> new PositionalFiles.Content() {
+                            @Override
+                            public void write(long offset, byte[] bytes, int off, int len) {
+                            }
+
+                            @Override
+                            public void complete() {
+                                synchronized (files) {
+                                    files[0]++;
+                                }
+                            }
+
+                            @Override
+                            public void discard() {
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void finish() {
+                    }
+                }).run();
+                assertThat(files[0]).isEqualTo(12_001);
+            }
+            assertThat(bigReads.get()).as("reads of the large listing by a restore, round " + round).isEqualTo(1);
+        }
+
+        try (Repository repo = encrypted ? Repository.open(sink, encryption) : Repository.open(sink)) {
 
             // a byte in the middle of the listing's stored bytes flips: named as the blob's damage, never parsed
             BlobLocation at = repo.store().index().find(big).orElseThrow();
