@@ -540,6 +540,29 @@ class DirectoryBackupTest {
         }
     }
 
+    /**
+     * The explorers' E-F5: a file of the snapshot named like a restore's temporary file (say, a tree backed up after a
+     * killed restore) was restored, then removed as a partial file by every later restore over it, which had just
+     * counted it checked and kept.
+     */
+    @Test
+    void a_file_of_the_snapshot_named_like_a_temporary_file_is_restored_and_kept() throws Exception {
+        Path tree = temp.resolve("t");
+        Files.createDirectories(tree.resolve("d"));
+        Files.writeString(tree.resolve("d/.mint-restore-0123456789abcdef-1"), "mine");
+        Files.writeString(tree.resolve("d/x"), "x");
+        try (Repository repo = Repository.init(new InMemorySink())) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Path restore = temp.resolve("r");
+            for (int round = 0; round < 3; round++) {
+                repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restore)).run();
+                Path d = Trees.restoredRoot(restore, tree).resolve("d");
+                assertThat(d.resolve(".mint-restore-0123456789abcdef-1")).as("round " + round).hasContent("mine");
+                assertThat(d.resolve("x")).hasContent("x");
+            }
+        }
+    }
+
     @Test
     void a_partial_restore_restores_only_the_chosen_paths() throws Exception {
         Path tree = temp.resolve("t");

@@ -91,6 +91,8 @@ public final class TreeWriter {
     private final java.util.concurrent.ExecutorService writers;
     private final Map<String, Optional<GroupPrincipal>> groups = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Path> inProgress = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Entries of the snapshot whose names look like a restore's temporary files (see removeLeftTemporaryFiles). */
+    private final Set<Path> snapshotTempNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Files written in pieces take its read lock to create their temporary file, {@link #abort} its write lock. */
     private final java.util.concurrent.locks.ReadWriteLock creating = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private volatile boolean aborted;
@@ -232,6 +234,10 @@ public final class TreeWriter {
         Path dest = toPath(entryPath);
         if (!dest.startsWith(base) || dest.equals(base)) {
             throw new InvalidInputException("entry '" + FileNames.display(entryPath) + "' would be restored outside '" + base + "'; refused");
+        }
+        if (entryPath.indexOf(TEMP_PREFIX, entryPath.lastIndexOf('/') + 1) >= 0
+                && TEMP_NAME.matcher(entryPath.substring(entryPath.lastIndexOf('/') + 1)).matches()) {
+            snapshotTempNames.add(dest); // the snapshot's own file, not a partial one: never removed as one
         }
         // Every directory between the base and the entry must be a real directory: never write through a symlink.
         // Directories this restore made or checked are remembered, so each is looked at once, not once per file; and
@@ -1017,7 +1023,8 @@ public final class TreeWriter {
     /**
      * Removes, from the snapshot's directories that were there before this restore, the temporary files of an earlier
      * restore that was killed (a restore removes its own when it fails, but a kill -9 leaves them: a re-run left
-     * 60 MB of them in place). One listing per such directory; none for the directories this restore made.
+     * 60 MB of them in place). One listing per such directory; none for the directories this restore made. A file of
+     * the snapshot with such a name is its own, never removed (explorers' E-F5: it was counted kept, then deleted).
      */
     private void removeLeftTemporaryFiles() {
         for (DirectoryMeta d : directories) {
@@ -1029,7 +1036,7 @@ public final class TreeWriter {
                 return name.startsWith(TEMP_PREFIX) && !name.startsWith(tempPrefix) && TEMP_NAME.matcher(name).matches();
             })) {
                 for (Path temp : temps) {
-                    if (Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS)) {
+                    if (Files.isRegularFile(temp, LinkOption.NOFOLLOW_LINKS) && !snapshotTempNames.contains(temp)) {
                         Files.delete(temp);
                         LOG.info("removed {}: a partial file of an earlier restore that did not finish", shown(temp));
                     }
