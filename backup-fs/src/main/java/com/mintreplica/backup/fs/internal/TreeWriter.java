@@ -465,15 +465,21 @@ public final class TreeWriter {
         if (freshDirectories.contains(dest.getParent())) {
             return Optional.empty();
         }
-        java.nio.file.attribute.BasicFileAttributes a;
+        // One look gives the kind, the size, the links and the stamp the file is looked at again with before it is
+        // kept, taken before it is opened (a stamp that failed after the open left the channel open)
+        Map<String, Object> a;
         try {
-            a = Files.readAttributes(dest, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            a = Files.readAttributes(dest, "unix:mode,ino,size,lastModifiedTime,ctime,nlink", LinkOption.NOFOLLOW_LINKS);
         } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException e) {
             return Optional.empty();
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return Optional.empty(); // no unix view: nothing is kept
         }
-        if (!a.isRegularFile() || a.size() != length || links(dest) != 1) {
+        boolean regular = (((Integer) a.get("mode")) & 0170000) == 0100000;
+        if (!regular || (Long) a.get("size") != length || (Integer) a.get("nlink") != 1) {
             return Optional.empty();
         }
+        List<Object> stamp = stamp(a);
         java.nio.channels.FileChannel channel;
         try {
             channel = java.nio.channels.FileChannel.open(dest, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
@@ -481,7 +487,7 @@ public final class TreeWriter {
             return Optional.empty();
         }
         restored.add(entry.path());
-        return Optional.of(new Existing(dest, entry, channel, stamp(dest)));
+        return Optional.of(new Existing(dest, entry, channel, stamp));
     }
 
     /**
@@ -489,16 +495,11 @@ public final class TreeWriter {
      * moves the change time even when it restores the modification time).
      */
     private static List<Object> stamp(Path path) throws IOException {
-        Map<String, Object> a = Files.readAttributes(path, "unix:ino,size,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS);
-        return List.of(a.get("ino"), a.get("size"), a.get("lastModifiedTime"), a.get("ctime"));
+        return stamp(Files.readAttributes(path, "unix:ino,size,lastModifiedTime,ctime", LinkOption.NOFOLLOW_LINKS));
     }
 
-    private static int links(Path path) {
-        try {
-            return (Integer) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
-            return -1; // unknown: not kept
-        }
+    private static List<Object> stamp(Map<String, Object> a) {
+        return List.of(a.get("ino"), a.get("size"), a.get("lastModifiedTime"), a.get("ctime"));
     }
 
     /** A file already in the target, read through its channel; kept with the entry's metadata when it matched. */
