@@ -1,5 +1,6 @@
 package com.mintreplica.backup.cli;
 
+import com.mintreplica.backup.core.source.FileNames;
 import java.net.URI;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -110,17 +111,8 @@ final class ProcessArguments {
         return "file://" + URI.create(uri.toString()).normalize().getRawPath();
     }
 
-    /** The bytes for a message: ASCII as it is, every other byte as {@code \xNN}. */
+    /** The bytes for a message, as file names are shown: valid UTF-8 as it is, every other byte as {@code \xNN}. */
     static String display(byte[] bytes) {
-        StringBuilder sb = new StringBuilder();
-        for (byte b : bytes) {
-            int c = b & 0xff;
-            if (c >= 0x20 && c < 0x7f) {
-                sb.append((char) c);
-            } else {
-                sb.append(String.format("\\x%02x", c));
-            }
-        }
-        return sb.toString();
+        return FileNames.display(FileNames.decode(bytes));
     }
 }
