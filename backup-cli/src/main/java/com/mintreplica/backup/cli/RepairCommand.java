@@ -115,7 +115,7 @@ final class RepairCommand implements Callable<Integer> {
                 + " snapshots whose manifest cannot be read at all.")
         boolean forget;
 
-        @Parameters(arity = "0..*", paramLabel = "SNAPSHOT", description = "Only these snapshots (ids or id prefixes; default: all).")
+        @Parameters(arity = "0..*", paramLabel = "SNAPSHOT", description = "Only these snapshots (ids, id prefixes, the hex part of an id, or latest; default: all).")
         List<String> snapshots = new ArrayList<>();
 
         @Override

@@ -46,7 +46,7 @@ final class RewriteCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Show what would be left out of which snapshots; change nothing.")
     boolean dryRun;
 
-    @Parameters(arity = "0..*", paramLabel = "SNAPSHOT", description = "Only these snapshots (ids or id prefixes; default: all).")
+    @Parameters(arity = "0..*", paramLabel = "SNAPSHOT", description = "Only these snapshots (ids, id prefixes, the hex part of an id, or latest; default: all).")
     List<String> snapshots = new ArrayList<>();
 
     @Mixin

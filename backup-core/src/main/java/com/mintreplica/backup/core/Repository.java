@@ -676,15 +676,20 @@ public final class Repository implements AutoCloseable {
         });
     }
 
-    /** The full ids {@code wanted} names (ids or unique prefixes). */
+    /**
+     * The full ids {@code wanted} names: ids, unique prefixes or the hex part's, {@code latest} and
+     * {@code latest@TIME} (as every command that takes one snapshot: `rewrite ... latest` said there was no snapshot
+     * 'latest').
+     */
     private List<String> snapshotIds(List<String> wanted) {
         List<String> all = store.snapshotIds();
         List<String> ids = new java.util.ArrayList<>();
         for (String one : wanted) {
-            List<String> matching = all.stream().filter(id -> id.equals(one)).toList();
-            if (matching.isEmpty()) {
-                matching = all.stream().filter(id -> id.startsWith(one)).toList();
+            if (one.equals("latest") || one.startsWith("latest@")) {
+                ids.add(snapshot(SnapshotSelector.parse(one)).id());
+                continue;
             }
+            List<String> matching = SnapshotSelector.matching(all, one);
             if (matching.isEmpty()) {
                 throw new NotFoundException("no snapshot '" + one + "' in " + location()
                         + ": `mint-backup list` shows the snapshots there");

@@ -26,7 +26,10 @@ public final class SnapshotSelector {
         this.description = description;
     }
 
-    /** The snapshot with this id, or the only one whose id starts with it. */
+    /**
+     * The snapshot with this id, or the only one whose id starts with it, or whose last part (the hex after the time)
+     * starts with it.
+     */
     public static SnapshotSelector id(String id) {
         Objects.requireNonNull(id, "id");
         return new SnapshotSelector(id, null, s -> true, "snapshot '" + id + "'");
@@ -97,7 +100,9 @@ public final class SnapshotSelector {
             if (exact.isPresent()) {
                 return exact.get();
             }
-            List<Snapshot> prefixed = snapshots.stream().filter(s -> s.id().startsWith(id)).filter(filter).toList();
+            List<Snapshot> candidates = snapshots.stream().filter(filter).toList();
+            List<String> names = matching(candidates.stream().map(Snapshot::id).toList(), id);
+            List<Snapshot> prefixed = candidates.stream().filter(s -> names.contains(s.id())).toList();
             if (prefixed.size() > 1) {
                 throw new InvalidInputException("'" + id + "' matches " + prefixed.size() + " snapshots in " + repository
                         + ": give more of the id (" + prefixed.get(0).id() + ", " + prefixed.get(1).id() + ", ...)");
@@ -113,6 +118,23 @@ public final class SnapshotSelector {
                 .max(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id))
                 .orElseThrow(() -> new NotFoundException("found no snapshot in " + repository + " for " + description
                         + (snapshots.isEmpty() ? ": the repository has no snapshots yet" : ": `mint-backup list` shows the snapshots there")));
+    }
+
+    /**
+     * The ids among {@code ids} that {@code wanted} names: the one equal to it; else those it begins; else, for four or
+     * more hex digits, those whose last part (the random one, after the time: {@code 20261207-082733-1e09bedf}) it
+     * begins, which is what a restic user types.
+     */
+    static List<String> matching(List<String> ids, String wanted) {
+        if (ids.contains(wanted)) {
+            return List.of(wanted);
+        }
+        List<String> prefixed = ids.stream().filter(id -> id.startsWith(wanted)).toList();
+        if (prefixed.isEmpty() && wanted.length() >= 4 && wanted.chars().allMatch(c -> Character.digit(c, 16) >= 0
+                && !Character.isUpperCase(c))) {
+            prefixed = ids.stream().filter(id -> id.substring(id.lastIndexOf('-') + 1).startsWith(wanted)).toList();
+        }
+        return prefixed;
     }
 
     /** The id or id prefix this selector names, or null when it chooses by time. */

@@ -70,4 +70,34 @@ class TagTest {
                     .isInstanceOf(InvalidInputException.class);
         }
     }
+
+    /**
+     * Commands that take several snapshots (tag, rewrite, repair) take what the others take: {@code latest} (explorers'
+     * E-F8: rewrite said there was no snapshot 'latest'), and, as every command, the hex part of an id that a restic
+     * user types ({@code 1e09bedf} of {@code 20261207-082733-1e09bedf}).
+     */
+    @Test
+    void snapshots_are_named_by_latest_and_by_the_hex_part_of_their_id() {
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")))) {
+            Instant t = Instant.parse("2026-12-01T00:00:00Z");
+            Snapshot[] taken = new Snapshot[3];
+            for (int i = 0; i < 3; i++) {
+                Map<String, String> tree = new LinkedHashMap<>();
+                tree.put("f", "day " + i);
+                taken[i] = Backup.pipeline().source(MapSource.of("d", tree)).to(repo).time(t.plusSeconds(86_400L * i))
+                        .build().run().snapshot();
+            }
+            String hex = taken[1].id().substring(taken[1].id().lastIndexOf('-') + 1);
+            assertThat(hex).hasSize(8);
+            assertThat(repo.snapshot(SnapshotSelector.id(hex.substring(0, 6))).id()).isEqualTo(taken[1].id());
+            assertThat(repo.snapshot(SnapshotSelector.parse(hex)).id()).isEqualTo(taken[1].id());
+
+            Map<String, Optional<String>> latest = repo.tag(List.of("latest"), List.of("hold"), List.of(), Optional.empty(), false);
+            assertThat(latest).containsOnlyKeys(taken[2].id());
+            Map<String, Optional<String>> byHex = repo.tag(List.of(hex), List.of("hold"), List.of(), Optional.empty(), false);
+            assertThat(byHex).containsOnlyKeys(taken[1].id());
+            assertThatThrownBy(() -> repo.tag(List.of("ffffffff"), List.of("x"), List.of(), Optional.empty(), false))
+                    .isInstanceOf(NotFoundException.class).hasMessageContaining("no snapshot 'ffffffff'");
+        }
+    }
 }
