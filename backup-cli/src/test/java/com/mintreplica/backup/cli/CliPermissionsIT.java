@@ -176,6 +176,16 @@ class CliPermissionsIT {
             assertThat(restored.resolve("f")).hasContent("x\n");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored))).isEqualTo("r-x------");
         }
+        // the explorers' E-F7: their own directories at mode 000 (the JDK opens a directory to change its mode when
+        // told not to follow links, which 000 refuses): the restore failed once with "permission denied", then passed
+        String srcMode = PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.getParent()));
+        Files.setPosixFilePermissions(restored, PosixFilePermissions.fromString("---------"));
+        Files.setPosixFilePermissions(restored.getParent(), PosixFilePermissions.fromString("---------"));
+        Run closed = cli(env, "restore", "-q", "--repo", repo, "latest", "--target", target.toString());
+        assertThat(closed.code()).as(closed.output()).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored.getParent()))).isEqualTo(srcMode);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(restored))).isEqualTo("r-x------");
+        assertThat(restored.resolve("f")).hasContent("x\n");
 
         // the explorers' C-5: --mirror stopped (exit 2) at the first extra entry it could not delete, the user's own
         // read-only directory, and left the other extras
