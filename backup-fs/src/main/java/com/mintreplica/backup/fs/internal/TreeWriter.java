@@ -676,7 +676,7 @@ public final class TreeWriter {
                     Files.deleteIfExists(temp);
                 }
             } catch (IOException e) {
-                LOG.warn("cannot remove the partial file {}: {}", temp, e.toString());
+                LOG.warn("cannot remove the partial file {}: {}", temp, reason(e));
             }
             if (temp != null) {
                 inProgress.remove(temp);
@@ -1136,8 +1136,19 @@ public final class TreeWriter {
                 Files.setAttribute(path, "unix:gid", entry.gid().getAsInt(), options);
             }
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            LOG.warn("cannot restore the owner of {}: {}", path, e.toString());
+            LOG.warn("cannot restore the owner of {}: {}", path, reason(e));
         }
+    }
+
+    /**
+     * What went wrong, for a warning that names the path itself: "operation not permitted" (an immutable file's owner
+     * warning said "java.nio.file.FileSystemException: /path: Operation not permitted").
+     */
+    static String reason(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e instanceof IOException io ? TreeReader.reason(io) : String.valueOf(e.getMessage());
     }
 
     /** The owner and group new files get here, learned from the first file this restore creates. */
@@ -1436,7 +1447,7 @@ public final class TreeWriter {
             try {
                 Files.deleteIfExists(temp);
             } catch (IOException e) {
-                LOG.warn("cannot remove the partial file {}: {}", temp, e.toString());
+                LOG.warn("cannot remove the partial file {}: {}", temp, reason(e));
             }
         }
         // The directories made so far still get their mode, owner, ACLs and times (deepest first, as finish does): a
