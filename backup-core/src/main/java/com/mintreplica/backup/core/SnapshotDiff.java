@@ -8,8 +8,10 @@ import com.mintreplica.backup.core.source.Entry;
  * @param added entries only the newer snapshot has
  * @param removed entries only the older snapshot has
  * @param changed entries both have whose content, type or metadata differ
- * @param bytesAdded the content bytes of the added regular files
- * @param bytesRemoved the content bytes of the removed regular files
+ * @param bytesAdded the content bytes of the added regular files and, of a changed one, of the pieces it did not
+ *                   have before (its whole content in a single-object repository)
+ * @param bytesRemoved the content bytes of the removed regular files and, of a changed one, of the pieces it no
+ *                     longer has (between snapshots of the first, flat format: added and removed files only)
  */
 public record SnapshotDiff(long added, long removed, long changed, long bytesAdded, long bytesRemoved) {
 

@@ -197,12 +197,36 @@ public final class SnapshotDiffer {
             long after = content(n.item());
             if (before != after) {
                 changed++;
+                bytesAdded += bytesNotIn(n.item(), o.item());
+                bytesRemoved += bytesNotIn(o.item(), n.item());
                 changes.accept(new SnapshotDiff.Change(typeOf(before) != typeOf(after)
                         ? SnapshotDiff.Kind.TYPE : SnapshotDiff.Kind.CONTENT, n.item().entry()));
             } else if (metadata(o.item().entry()) != metadata(n.item().entry())) {
                 changed++;
                 changes.accept(new SnapshotDiff.Change(SnapshotDiff.Kind.METADATA, n.item().entry()));
             }
+        }
+
+        /**
+         * The content bytes of {@code item} that {@code other} does not have, as restic's diff counts a changed
+         * file's (it said "added: 0 B" for a changed file, explorers' E-F8): the pieces (blobs) of a regular file
+         * that the other entry, if a chunked regular file too, has not; all of a single object's.
+         */
+        private long bytesNotIn(Manifest.Item item, Manifest.Item other) {
+            if (item.entry().type() != EntryType.REGULAR) {
+                return 0;
+            }
+            if (item.object().isPresent() || other.entry().type() != EntryType.REGULAR || other.object().isPresent()) {
+                return item.size();
+            }
+            java.util.Set<BlobId> had = new java.util.HashSet<>(other.blobs());
+            long bytes = 0;
+            for (BlobId id : new java.util.LinkedHashSet<>(item.blobs())) {
+                if (!had.contains(id)) {
+                    bytes += store.index().find(id).map(BlobLocation::plainLength).orElse(0);
+                }
+            }
+            return bytes;
         }
 
         private void came(TreeFormat.Child n) {
