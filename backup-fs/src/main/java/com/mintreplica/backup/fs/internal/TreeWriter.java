@@ -91,6 +91,8 @@ public final class TreeWriter {
     private final java.util.concurrent.ExecutorService writers;
     private final Map<String, Optional<GroupPrincipal>> groups = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Path> inProgress = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Entries a mirror deleted where a file or link of the snapshot replaced a directory (all below it too). */
+    private final java.util.concurrent.atomic.AtomicInteger replacedByMirror = new java.util.concurrent.atomic.AtomicInteger();
     /** Entries of the snapshot whose names look like a restore's temporary files (see removeLeftTemporaryFiles). */
     private final Set<Path> snapshotTempNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Files written in pieces take its read lock to create their temporary file, {@link #abort} its write lock. */
@@ -1004,6 +1006,9 @@ public final class TreeWriter {
         if (Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
             try {
                 Files.delete(dest);
+                if (mirror) {
+                    replacedByMirror.incrementAndGet(); // as the dry run counts it
+                }
             } catch (DirectoryNotEmptyException e) {
                 if (!mirror) {
                     // One entry not restored, as any the target cannot take: the rest is restored and the directories
@@ -1020,7 +1025,7 @@ public final class TreeWriter {
                             + " holds what the backup's rules kept out of the snapshot (" + shown(protectedInside.get())
                             + "); it is left as it is");
                 }
-                deleteTree(dest);
+                replacedByMirror.addAndGet(deleteTree(dest));
                 LOG.info("deleted {}/ and all below it: a directory where the snapshot has a {}", shown(dest),
                         entry.type() == EntryType.SYMLINK ? "link" : "file");
             }
@@ -1365,6 +1370,8 @@ public final class TreeWriter {
                 }
             });
         }
+        // what a file of the snapshot replaced (a directory, all below it) counts as the dry run counts it
+        deleted[0] += dryRun ? 0 : replacedByMirror.get();
         if (!dryRun && (deleted[0] > 0 || kept[0] > 0)) {
             LOG.info("--mirror deleted {} entr{} not in the snapshot{}", deleted[0], deleted[0] == 1 ? "y" : "ies",
                     kept[0] == 0 ? "" : " and kept " + kept[0] + " that the backup's rules left out of it");
@@ -1411,20 +1418,25 @@ public final class TreeWriter {
         return entryPathOf(p);
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    /** Deletes {@code root} and all below it; returns how many entries that was. */
+    private static int deleteTree(Path root) throws IOException {
+        int[] deleted = {0};
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 Files.delete(file);
+                deleted[0]++;
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
                 Files.delete(dir);
+                deleted[0]++;
                 return FileVisitResult.CONTINUE;
             }
         });
+        return deleted[0];
     }
 
     public void abort() {
