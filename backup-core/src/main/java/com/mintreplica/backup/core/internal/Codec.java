@@ -272,26 +272,12 @@ public final class Codec {
     }
 
     /**
-     * Encodes a plaintext given in parts (a large directory's listing, written in blocks) so that it decodes as the
-     * encoding of their concatenation does. Where the chain begins with zstd, the parts are compressed as a stream and
-     * the plaintext is never held in one array, nor is a compression buffer of its size: a listing of 150,000 files,
-     * some 50 MiB, was held twice more that way while it was stored. The streamed frame's header records no content
-     * size; a blob's plain length is in the index, and zstd decodes into a buffer of that length without it. Other
-     * chains encode the concatenation.
+     * Encodes a plaintext given in parts (a directory's listing, written in blocks) as the encoding of their
+     * concatenation. A listing large enough for the copy to matter is encoded as it is written instead
+     * ({@link #streamed()}).
      */
     public byte[] encode(List<byte[]> parts) throws IOException {
-        if (parts.size() == 1) {
-            return encode(parts.get(0));
-        }
-        if (applied.isEmpty() || scratch[0] == null) {
-            return encode(concatenate(parts));
-        }
-        Streamed streamed = new Streamed();
-        for (byte[] part : parts) {
-            streamed.write(part, 0, part.length);
-        }
-        streamed.close();
-        return streamed.encode();
+        return encode(parts.size() == 1 ? parts.get(0) : concatenate(parts));
     }
 
     /**

@@ -72,16 +72,8 @@ final class TreeAhead implements SnapshotWalker.Loader, AutoCloseable {
                 // passed already: only its subtrees may still be ahead
                 return shared(new Key(id, directory), () -> store.readTree(id, directory));
             }
-            int[] length = {0};
-            TreeFormat.Node node = shared(new Key(id, directory), () -> {
-                byte[] plain = store.readBlob(id);
-                length[0] = plain.length;
-                return TreeFormat.decode(id, directory, plain);
-            });
-            if (length[0] == 0) {
-                length[0] = plainLength(id);
-            }
-            int cost = Math.max(1, Math.min(length[0], maxBytes));
+            TreeFormat.Node node = shared(new Key(id, directory), () -> store.readTree(id, directory));
+            int cost = Math.max(1, Math.min(plainLength(id), maxBytes));
             try {
                 while (!room.tryAcquire(cost, 100, TimeUnit.MILLISECONDS)) {
                     if (closed) {

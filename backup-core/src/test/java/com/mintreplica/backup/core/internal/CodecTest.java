@@ -100,9 +100,8 @@ class CodecTest {
     }
 
     /**
-     * A large listing is handed to the store in its 64 KiB blocks: zstd compresses them as a stream, the next
-     * transformer encodes the frame, and the result decodes, by either decoder and with or without the plain length,
-     * to the concatenation, whose id the parts have, keyed or not.
+     * A listing is handed to the store in its 64 KiB blocks: they encode as their concatenation, which the result
+     * decodes to by either decoder, and the parts have its id, keyed or not.
      */
     @Test
     void a_plaintext_in_parts_encodes_to_what_decodes_as_their_concatenation_and_has_its_id() throws IOException {
