@@ -147,6 +147,66 @@ class LargeListingRepositoryTest {
         }
     }
 
+    /**
+     * A listing of several mebibytes is read into a temporary file, not the heap, when a restore, {@code ls} or verify
+     * walks it (the file is unlinked at once: it shows only among the process's open files); where no temporary file
+     * can be made, it is held in memory as before.
+     */
+    @org.junit.jupiter.api.Test
+    void a_listing_of_several_mebibytes_is_walked_from_a_temporary_file_or_from_memory_where_there_is_none()
+            throws Exception {
+        Map<String, String> entries = new LinkedHashMap<>();
+        entries.put("spool", null);
+        for (int i = 0; i < 30_000; i++) {
+            entries.put(String.format("spool/message-%06d.eml", i), "message " + i);
+        }
+        Path spoolDir = java.nio.file.Files.createDirectory(temp.resolve("tmp"));
+        String before = System.getProperty("java.io.tmpdir");
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo"), false))) {
+            BackupResult done = backup(repo, entries);
+            BlobId root = repo.store().manifest(done.snapshotId()).tree().orElseThrow();
+            BlobId spool = repo.store().readTree(root, "").child("spool").subtree().orElseThrow();
+            assertThat(repo.store().readBlob(spool).length).as("a listing long enough to be spooled")
+                    .isGreaterThan(4 << 20);
+
+            System.setProperty("java.io.tmpdir", spoolDir.toString());
+            var node = repo.store().readTree(spool, "spool");
+            if (java.nio.file.Files.isDirectory(Path.of("/proc/self/fd"))) {
+                assertThat(openFilesIn(spoolDir)).as("the listing's temporary file, open and unlinked")
+                        .singleElement().asString().endsWith("(deleted)");
+            }
+            try (var listed = java.nio.file.Files.list(spoolDir)) {
+                assertThat(listed).isEmpty();
+            }
+            assertThat(node.children()).hasSize(30_000);
+            assertThat(node.children().get(12_345).item().entry().path()).isEqualTo("spool/message-012345.eml");
+
+            System.setProperty("java.io.tmpdir", temp.resolve("no-such-directory").toString());
+            assertThat(repo.store().readTree(spool, "spool").children()).isEqualTo(node.children());
+            assertThat(repo.entries(done.snapshot())).hasSize(entries.size());
+            assertThat(repo.verify(true).problems()).isEmpty();
+        } finally {
+            System.setProperty("java.io.tmpdir", before);
+        }
+    }
+
+    private static java.util.List<String> openFilesIn(Path dir) throws java.io.IOException {
+        java.util.List<String> found = new java.util.ArrayList<>();
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = java.nio.file.Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith(dir.toString())) {
+                        found.add(target);
+                    }
+                } catch (java.io.IOException e) {
+                    // closed while listed
+                }
+            }
+        }
+        return found;
+    }
+
     private static BackupResult backup(Repository repo, Map<String, String> entries) {
         return Backup.pipeline().source(MapSource.of("large", entries)).to(repo).host("h").parallelism(2).build().run();
     }

@@ -283,9 +283,9 @@ public final class SnapshotWalker implements Iterator<Manifest.Item> {
             if (hit != null) {
                 return hit.node();
             }
-            byte[] plain = store.readBlob(id);
-            TreeFormat.Node node = TreeFormat.decode(id, directory, plain);
-            Sized sized = new Sized(node, plain.length);
+            TreeFormat.Node node = store.readTree(id, directory);
+            Sized sized = new Sized(node, TreeFormat.heldBytes(node,
+                    store.index().find(id).map(BlobLocation::plainLength).orElse(0)));
             nodes.put(key, sized);
             bytes += sized.bytes();
             Iterator<Map.Entry<Key, Sized>> oldest = nodes.entrySet().iterator();

@@ -1103,6 +1103,32 @@ public final class Store {
      * @throws CorruptDataException naming the tree when it is missing, damaged or not a listing
      */
     public TreeFormat.Node readTree(BlobId id, String directory) {
+        int plainLength = index().find(id).map(BlobLocation::plainLength).orElse(0);
+        if (plainLength >= TreeFormat.SPOOLED_FROM) {
+            SpooledBytes spool;
+            try {
+                spool = SpooledBytes.create();
+            } catch (IOException | RuntimeException e) {
+                spool = null;
+                LOG.debug("no temporary file for the listing of '{}' ({}): it is held in memory", directory, e.toString());
+            }
+            if (spool != null) {
+                SpooledBytes to = spool;
+                try {
+                    return parseBlob(id, plain -> TreeFormat.decode(id, directory, plain, to));
+                } catch (BackupException e) {
+                    if (to.failure() == null) {
+                        throw e;
+                    }
+                    LOG.debug("the temporary file for the listing of '{}' cannot be written ({}): it is held in memory",
+                            directory, to.failure().toString());
+                } finally {
+                    if (to.failure() != null) {
+                        to.close();
+                    }
+                }
+            }
+        }
         return TreeFormat.decode(id, directory, readBlob(id));
     }
 

@@ -218,6 +218,53 @@ public final class TreeFormat {
     }
 
     /**
+     * Parses a large tree blob from a stream of its plaintext (see Store.parseBlob), keeping its bytes in {@code spool}
+     * instead of the heap: each entry is parsed again from there when asked for. The checks are those of
+     * {@link #decode(BlobId, String, byte[])}.
+     *
+     * @throws CorruptDataException naming the tree when it is not a valid listing
+     * @throws com.mintreplica.backup.core.BackupException when the spool cannot be written ({@link SpooledBytes#failure}
+     *     then says why)
+     */
+    static Node decode(BlobId id, String directory, java.io.InputStream plaintext, SpooledBytes spool) {
+        OnAccess list = new OnAccess(id, directory, null, spool);
+        java.io.InputStream teed = new java.io.FilterInputStream(plaintext) {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = in.read(b, off, len);
+                if (n > 0) {
+                    spool.write(b, off, n);
+                }
+                return n;
+            }
+        };
+        try {
+            spool.reset();
+            forEach(id, directory, teed, new NameHashes(), (offset, child) -> {
+                list.add(offset);
+                return 0;
+            });
+            teed.transferTo(java.io.OutputStream.nullOutputStream());
+            spool.finish();
+        } catch (IOException | CorruptDataException e) {
+            if (spool.failure() != null) {
+                throw new com.mintreplica.backup.core.BackupException("cannot write the temporary copy of tree " + id
+                        + " in " + System.getProperty("java.io.tmpdir") + ": " + spool.failure().getMessage(), e);
+            }
+            throw e instanceof CorruptDataException c ? c : new CorruptDataException("tree " + id
+                    + " cannot be read: " + e.getMessage(), e);
+        }
+        list.trim();
+        return new Node(list);
+    }
+
+    /**
      * Listings of at least this many bytes (some 3,000 entries) are decoded into a list that parses an entry each time
      * it is asked for ({@link OnAccess}): as objects, a listing took about a kilobyte of heap an entry; as its bytes and
      * their offsets, some 360. A restore, {@code ls} or verify of a directory of 150,000 files needed more than 256
@@ -225,38 +272,76 @@ public final class TreeFormat {
      */
     static final int PARSED_ON_ACCESS_FROM = 1 << 20;
 
-    /** A large listing's entries: its bytes and where each entry starts, parsed again on each {@link #get}. */
+    /**
+     * Listings of at least this many bytes (some 11,000 entries) are read from a stream into a temporary file
+     * ({@link SpooledBytes}) by {@code Store.readTree}, not into the heap: what the heap then holds is four bytes an
+     * entry, where directory of 300,000 files did not restore in 192 MiB.
+     */
+    static final int SPOOLED_FROM = 4 << 20;
+
+    /** What {@code node}, read from a listing of {@code plainLength} bytes, holds in the heap, roughly. */
+    static long heldBytes(Node node, long plainLength) {
+        return node.children() instanceof OnAccess list && list.spooled != null ? 4L * list.size() : plainLength;
+    }
+
+    /**
+     * A large listing's entries: its bytes (in the heap or spooled to a file) and where each entry starts, parsed again on
+     * each {@link #get}.
+     */
     private static final class OnAccess extends java.util.AbstractList<Child> implements java.util.RandomAccess {
         private final BlobId id;
         private final String directory;
         private final byte[] plain;
+        private final SpooledBytes spooled;
         private int[] offsets = new int[1024];
         private int size;
 
-        private OnAccess(BlobId id, String directory, byte[] plain) {
+        private OnAccess(BlobId id, String directory, byte[] plain, SpooledBytes spooled) {
             this.id = id;
             this.directory = directory;
             this.plain = plain;
+            this.spooled = spooled;
         }
 
         /** Parses every entry once, with all of {@link #decode}'s checks, and keeps only where each starts. */
         static OnAccess scan(BlobId id, String directory, byte[] plain) {
-            OnAccess list = new OnAccess(id, directory, plain);
-            TreeFormat.forEach(id, directory, plain, (offset, child) -> {
-                if (list.size == list.offsets.length) {
-                    list.offsets = java.util.Arrays.copyOf(list.offsets, list.size * 2);
-                }
-                list.offsets[list.size++] = offset;
-            });
-            list.offsets = java.util.Arrays.copyOf(list.offsets, list.size);
+            OnAccess list = new OnAccess(id, directory, plain, null);
+            TreeFormat.forEach(id, directory, plain, (offset, child) -> list.add(offset));
+            list.trim();
             return list;
+        }
+
+        void add(int offset) {
+            if (size == offsets.length) {
+                offsets = java.util.Arrays.copyOf(offsets, size * 2);
+            }
+            offsets[size++] = offset;
+        }
+
+        void trim() {
+            offsets = java.util.Arrays.copyOf(offsets, size);
         }
 
         @Override
         public Child get(int index) {
             java.util.Objects.checkIndex(index, size);
             int offset = offsets[index];
-            try (JsonParser p = JSON.createParser(plain, offset, plain.length - offset)) {
+            byte[] bytes = plain;
+            int from = offset;
+            int end = plain == null ? 0 : plain.length;
+            if (plain == null) {
+                // the entry's own bytes: up to the next entry's start, or the listing's end after the last
+                int next = index + 1 < size ? offsets[index + 1] : (int) spooled.length();
+                try {
+                    bytes = spooled.read(offset, next - offset);
+                } catch (IOException e) {
+                    throw new com.mintreplica.backup.core.BackupException("cannot read the temporary copy of tree " + id
+                            + " in " + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+                }
+                from = 0;
+                end = bytes.length;
+            }
+            try (JsonParser p = JSON.createParser(bytes, from, end - from)) {
                 ManifestFormat.expect(p.nextToken(), JsonToken.START_OBJECT);
                 return readChild(p, directory);
             } catch (IOException | RuntimeException e) {
