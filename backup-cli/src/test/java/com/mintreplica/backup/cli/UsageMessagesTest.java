@@ -21,7 +21,7 @@ class UsageMessagesTest {
     void the_advice_is_twice_the_heap_it_had_and_names_large_directories() {
         // it advised -Xmx256m to a JVM that had 256 MiB, and to one that had 512 (explorers' D-7)
         assertThat(MintBackup.outOfMemory(247L << 20)).contains("its maximum is 247 MiB").contains("JAVA_OPTS=-Xmx512m")
-                .contains("a large directory's listing").doesNotContain("-Xmx256m");
+                .contains("a directory of many entries").doesNotContain("-Xmx256m");
         assertThat(MintBackup.outOfMemory(494L << 20)).contains("JAVA_OPTS=-Xmx1g");
         assertThat(MintBackup.outOfMemory(40L << 20)).contains("JAVA_OPTS=-Xmx256m");
         assertThat(MintBackup.outOfMemory(3000L << 20)).contains("JAVA_OPTS=-Xmx8g");

@@ -420,7 +420,6 @@ public final class TreeReader implements SourceReader {
     static final int OPEN_DIRECTORIES = 64;
 
     private Listing list(Node directory) throws IOException {
-        List<Node> children = new ArrayList<>();
         List<byte[]> nameBytes = new ArrayList<>();
         int fd = -1;
         if (SourceDirectory.AVAILABLE) {
@@ -430,28 +429,60 @@ public final class TreeReader implements SourceReader {
             fd = listing.fd();
             for (byte[] name : listing.names()) {
                 nameBytes.add(name);
-                byte[] bytes = PathBytes.child(directory.bytes(), name);
-                children.add(new Node(directory.path().resolve(PathBytes.name(name)), bytes));
             }
         } else {
             try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory.path())) {
                 for (Path child : stream) {
-                    byte[] name = PathBytes.name(child);
-                    nameBytes.add(name);
-                    children.add(new Node(child, PathBytes.child(directory.bytes(), name)));
+                    nameBytes.add(PathBytes.name(child));
                 }
             }
         }
-        Integer[] order = new Integer[children.size()];
+        Integer[] order = new Integer[nameBytes.size()];
+        long total = 0;
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
+            total += nameBytes.get(i).length;
         }
         Arrays.sort(order, (x, y) -> Arrays.compareUnsigned(nameBytes.get(x), nameBytes.get(y)));
-        List<Node> sorted = new ArrayList<>(order.length);
-        for (Integer i : order) {
-            sorted.add(children.get(i));
+        byte[] names = new byte[Math.toIntExact(total)];
+        int[] ends = new int[order.length];
+        int at = 0;
+        for (int i = 0; i < order.length; i++) {
+            byte[] name = nameBytes.get(order[i]);
+            System.arraycopy(name, 0, names, at, name.length);
+            at += name.length;
+            ends[i] = at;
         }
-        return new Listing(sorted, fd);
+        return new Listing(new Children(directory, names, ends), fd);
+    }
+
+    /**
+     * A directory's children in name order, kept as their names in one array: a child's path and its bytes are made
+     * when it is visited. As a {@code Path} and the bytes of its whole path each, a child took some 170 bytes of heap
+     * for as long as the walk was in its directory, and a backup of 300,000 files in one directory did not fit in
+     * 192 MiB; as its name, it takes the name's length and four bytes.
+     */
+    private static final class Children extends java.util.AbstractList<Node> implements java.util.RandomAccess {
+        private final Node directory;
+        private final byte[] names;
+        private final int[] ends;
+
+        Children(Node directory, byte[] names, int[] ends) {
+            this.directory = directory;
+            this.names = names;
+            this.ends = ends;
+        }
+
+        @Override
+        public Node get(int index) {
+            byte[] name = Arrays.copyOfRange(names, index == 0 ? 0 : ends[index - 1], ends[index]);
+            return new Node(directory.path().resolve(PathBytes.name(name)), PathBytes.child(directory.bytes(), name));
+        }
+
+        @Override
+        public int size() {
+            return ends.length;
+        }
     }
 
     /** How many of a directory's next children the prefetcher is asked for at a time (see {@link Prefetcher}). */
