@@ -81,6 +81,18 @@ class LargeDirectoryIT {
     }
 
     /**
+     * {@code verify --read-data} reads the tree pack whole and checks each blob in it: the listing of 300,000 files is
+     * hashed as it is decoded, not decoded whole beside the pack (the build before ran out of memory at 128 MiB).
+     */
+    @Test
+    @Order(4)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void verify_reads_the_300_000_files_listing_in_the_same_heap() throws Exception {
+        assertThat(cli(LS_HEAP_300K, "verify", "--read-data", "--repo", temp.resolve("repo-300k").toString()))
+                .doesNotContain("ran out of memory").contains("no problems found").contains("rc=0");
+    }
+
+    /**
      * 150,000 files on disk in one directory back up through the command line, twice, into a passphrase-encrypted
      * repository, in 88 MiB. The file-system walk held each child of the directory it was in as a {@code Path} and the
      * bytes of its whole path (some 170 bytes a child); it keeps their names in one array now. The build before ran out

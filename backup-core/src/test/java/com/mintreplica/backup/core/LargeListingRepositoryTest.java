@@ -144,6 +144,9 @@ class LargeListingRepositoryTest {
             }
             assertThatThrownBy(() -> repo.store().parseBlob(big, InputStream::readAllBytes))
                     .isInstanceOf(CorruptDataException.class).hasMessageContaining("blob " + big);
+            // verify reads the tree pack whole and hashes the listing as it decodes it: the same damage, named
+            assertThat(repo.verify(true).problems()).anySatisfy(p -> assertThat(p.toString())
+                    .contains("blob " + big).contains(at.packObject()));
         }
     }
 

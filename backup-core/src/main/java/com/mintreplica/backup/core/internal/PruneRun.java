@@ -821,7 +821,7 @@ public final class PruneRun {
                         + store.location() + ": " + e.getMessage() + "; nothing was deleted", e);
             }
         }, bytes -> {
-            store.decodeBlob(id, pack, bytes, plainLength);
+            store.checkBlob(id, pack, bytes, plainLength);
             return bytes;
         });
     }

@@ -241,7 +241,7 @@ public final class RepairRun {
         for (Packs.PackedBlob b : contents) {
             BlobLocation at = b.location();
             try {
-                store.decodeBlob(b.id(), name, java.util.Arrays.copyOfRange(bytes, at.offset(), at.offset() + at.length()),
+                store.checkBlob(b.id(), name, java.util.Arrays.copyOfRange(bytes, at.offset(), at.offset() + at.length()),
                         at.plainLength());
                 sound.add(b);
                 continue;

@@ -1640,6 +1640,22 @@ public final class Store {
         }
     }
 
+    /**
+     * Checks a blob's stored bytes against its id, as {@link #decodeBlob(BlobId, String, byte[], int)} does, without
+     * holding a large listing's plaintext: a tree blob of a mebibyte or more is hashed as it is decoded. Verify, repair
+     * and prune read a tree pack whole, and the listing of 300,000 files decoded whole beside it did not fit in 128 MiB.
+     * A data blob (at most a chunk) is decoded whole, as it always was.
+     *
+     * @throws CorruptDataException naming the blob and its pack when it does not decode or does not match
+     */
+    public void checkBlob(BlobId id, String pack, byte[] encoded, int plainLength) {
+        if (plainLength >= TreeFormat.PARSED_ON_ACCESS_FROM && Packs.typeOf(pack) == BlobType.TREE) {
+            parseBlob(id, pack, encoded, plainLength, plain -> null);
+        } else {
+            decodeBlob(id, pack, encoded, plainLength);
+        }
+    }
+
     public byte[] decodeBlob(BlobId id, String pack, byte[] encoded, int plainLength) {
         byte[] plain;
         try {

@@ -330,7 +330,7 @@ public final class Verifier {
             }
             matched++;
             try {
-                store.decodeBlob(b.id(), pack, java.util.Arrays.copyOfRange(bytes, actual.offset(), actual.offset() + actual.length()),
+                store.checkBlob(b.id(), pack, java.util.Arrays.copyOfRange(bytes, actual.offset(), actual.offset() + actual.length()),
                         actual.plainLength());
             } catch (CorruptDataException e) {
                 bad.putIfAbsent(b.id(), e.getMessage());
