@@ -96,7 +96,7 @@ final class ProcessArguments {
     static String fileUri(byte[] path) {
         StringBuilder uri = new StringBuilder("file://");
         if (path.length == 0 || path[0] != '/') {
-            String cwd = Path.of("").toAbsolutePath().toUri().getRawPath();
+            String cwd = com.mintreplica.backup.core.source.Sources.toUri(".").getRawPath();
             uri.append(cwd.endsWith("/") ? cwd : cwd + "/");
         }
         for (byte b : path) {

@@ -236,6 +236,48 @@ class CliLocaleIT {
         }
     }
 
+    /**
+     * Explorers' E-F2: under a working directory whose name is not valid UTF-8, a relative source path (itself valid
+     * UTF-8 or not) was "no such file or directory": the JVM names the working directory by the string it decoded, with
+     * U+FFFD for the byte. The source is now made absolute against the directory's exact bytes.
+     */
+    @Test
+    void a_relative_source_path_under_a_working_directory_that_is_not_utf_8_backs_up() throws Exception {
+        byte[] name = {'c', 'w', 'd', (byte) 0xfe};
+        Path cwd = HostileTree.at(temp, name);
+        Files.createDirectories(cwd.resolve("logs"));
+        Files.writeString(cwd.resolve("logs").resolve("app.log"), "log line\n");
+        Path odd = HostileTree.at(cwd, new byte[] {'o', 'd', 'd', (byte) 0xff});
+        Files.createDirectories(odd);
+        Files.writeString(odd.resolve("z"), "zz\n");
+        for (Map<String, String> locale : List.of(Map.<String, String>of(), Map.of("LANG", "C.UTF-8"))) {
+            Map<String, String> env = new HashMap<>(locale);
+            env.put("JAVA", JAVA);
+            String repo = temp.resolve("repo-cwd-" + locale.hashCode()).toString();
+            assertThat(launcher(env, "init", "--repo", repo).code()).isZero();
+            // the shell's glob names the directory by its bytes (a Java string cannot hold 0xfe); cd takes them
+            Run logs = fork(List.of("/bin/sh", "-c", "cd \"$2\"/cwd* && exec \"$0\" backup --repo \"$1\" ./logs/../logs",
+                    LAUNCHER, repo, temp.toString()), env);
+            assertThat(logs.code()).as("%s: %s", locale, logs.out()).isZero();
+            assertThat(logs.out()).contains("saved: ").contains("(9 B read");
+            assertThat(launcher(env, "list", "--repo", repo).out()).contains("/cwd\\xfe/logs").doesNotContain("\ufffd");
+            Path restore = temp.resolve("restore-cwd-" + locale.hashCode());
+            Run restored = launcher(env, "restore", "--repo", repo, "latest", "--target", restore.toString());
+            assertThat(restored.code()).as(restored.out()).isZero();
+            Path back = HostileTree.at(restore.resolve(temp.toString().substring(1)), name);
+            assertThat(back.resolve("logs").resolve("app.log")).as("%s", locale).hasContent("log line");
+
+            // a relative path that is not UTF-8 either: its bytes, under the directory's
+            Run both = fork(List.of("/bin/sh", "-c", "cd \"$2\"/cwd* && exec \"$0\" backup --repo \"$1\""
+                    + " \"$(printf 'odd\\377')\"", LAUNCHER, repo, temp.toString()), env);
+            assertThat(both.code()).as("%s: %s", locale, both.out()).isZero();
+            assertThat(launcher(env, "list", "--repo", repo).out()).contains("/cwd\\xfe/odd\\xff").doesNotContain("\ufffd");
+            Run again = launcher(env, "restore", "--repo", repo, "latest", "--target", restore.toString());
+            assertThat(again.code()).as(again.out()).isZero();
+            assertThat(HostileTree.at(back, new byte[] {'o', 'd', 'd', (byte) 0xff}).resolve("z")).hasContent("zz");
+        }
+    }
+
     @Test
     void output_that_cannot_be_written_fails_the_command_and_says_why() throws Exception {
         // `mint-backup cat ... > file` on a full disk left a cut file and exited 0: /dev/full fails every write with

@@ -33,7 +33,26 @@ public final class Sources {
                 throw new InvalidInputException("'" + Sinks.redact(location) + "' is not a valid URI: " + e.getReason());
             }
         }
-        return Path.of(location).toAbsolutePath().normalize().toUri();
+        return absolute(Path.of(location)).normalize().toUri();
+    }
+
+    /**
+     * {@code path} made absolute against the process's working directory. The JDK names that directory by the string it
+     * decoded at start ({@code user.dir}): where the directory's name is not valid UTF-8, that string has U+FFFD for the
+     * bytes it could not decode and names a directory that does not exist, and a relative source path failed with "no
+     * such file or directory" (explorers' E-F2). Linux keeps the directory's exact bytes in {@code /proc/self/cwd}.
+     */
+    static Path absolute(Path path) {
+        Path absolute = path.toAbsolutePath();
+        if (path.isAbsolute() || Path.of("").toAbsolutePath().toString().indexOf('\ufffd') < 0) {
+            return absolute;
+        }
+        try {
+            Path cwd = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/cwd"));
+            return cwd.isAbsolute() ? cwd.resolve(path) : absolute;
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return absolute;
+        }
     }
 
     /**
