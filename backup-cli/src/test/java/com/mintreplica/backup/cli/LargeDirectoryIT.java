@@ -93,6 +93,22 @@ class LargeDirectoryIT {
     }
 
     /**
+     * {@code copy} of the 300,000 files into another repository: the listing is walked from a temporary file and
+     * stored as a stream, not read whole and compressed into a buffer of its size (the build before ran out of memory
+     * at 192 MiB).
+     */
+    @Test
+    @Order(4)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void copy_sends_the_300_000_files_to_another_repository_in_a_heap_their_listing_fills_half_of() throws Exception {
+        String target = temp.resolve("repo-300k-copy").toString();
+        assertThat(cli("-Xmx256m", "init", "--repo", target)).contains("rc=0");
+        assertThat(cli(HEAP_300K, "copy", "--from", temp.resolve("repo-300k").toString(), "--to", target))
+                .doesNotContain("ran out of memory").contains("copied 2 snapshots").contains("rc=0");
+        assertThat(ls(LS_HEAP_300K, Path.of(target))).isEqualTo(2 * FILES);
+    }
+
+    /**
      * 150,000 files on disk in one directory back up through the command line, twice, into a passphrase-encrypted
      * repository, in 88 MiB. The file-system walk held each child of the directory it was in as a {@code Path} and the
      * bytes of its whole path (some 170 bytes a child); it keeps their names in one array now. The build before ran out

@@ -353,8 +353,7 @@ public final class CopyRun {
         try (Watchdog.Activity a = watch.activity("reader", () -> "reading the tree of '" + path + "' in the snapshot"
                 + " copied before, from both repositories")) {
             watch.check();
-            return new TreeFormat.Node[] {TreeFormat.decode(parent.source(), path, from.readBlob(parent.source())),
-                    TreeFormat.decode(parent.target(), path, to.readBlob(parent.target()))};
+            return new TreeFormat.Node[] {from.readTree(parent.source(), path), to.readTree(parent.target(), path)};
         } catch (com.mintreplica.backup.core.StallException e) {
             throw e;
         } catch (BackupException e) {
@@ -385,18 +384,16 @@ public final class CopyRun {
         return targets;
     }
 
-    private static Map<String, TreeFormat.Child> byName(TreeFormat.Node node) {
-        Map<String, TreeFormat.Child> children = new java.util.HashMap<>();
-        for (TreeFormat.Child c : node.children()) {
-            children.put(c.name(), c);
-        }
-        return children;
-    }
-
     /**
      * Copies the tree {@code id} (of the directory {@code path}) and everything below it; returns its id in the
-     * target. Its files' blobs go first, then its subdirectories, then the tree blob itself. {@code parent}, when not
-     * null, is the same directory in a snapshot copied before.
+     * target. Its entries go in batches of {@link #BATCH_ENTRIES}: a batch's files' blobs first, then its
+     * subdirectories; the tree blob itself last. {@code parent}, when not null, is the same directory in a snapshot
+     * copied before.
+     *
+     * <p>A directory of many entries is never held as objects: its listing is walked as {@code Store.readTree} gives it
+     * (from a temporary file when large), the target's listing is encoded as it is made (hashed and compressed as it is
+     * written from a mebibyte, as a backup does), and the parent's entries are found by name through a table of hashes.
+     * A copy of 300,000 files in one directory ran out of a 256 MiB heap, holding them as objects three times.
      */
     private BlobId copyTree(BlobId id, String path, boolean single, Pair parent) throws IOException {
         if (parent != null && parent.source().equals(id) && to.index().contains(parent.target())) {
@@ -407,76 +404,96 @@ public final class CopyRun {
         if (done != null) {
             return done;
         }
-        byte[] plain;
+        // With the same ids on both sides and no single objects to copy, the listing is stored as it is: its bytes
+        // and id stay the source's.
+        boolean asIs = sameIds && !single;
+        TreeFormat.Node node;
         try (Watchdog.Activity a = watch.activity("reader", () -> "reading the tree of '" + path + "' (" + id + ") from "
                 + from.location())) {
             watch.check();
-            plain = from.readBlob(id);
+            node = from.readTree(id, path);
         }
-        TreeFormat.Node node = TreeFormat.decode(id, path, plain);
         TreeFormat.Node[] parents = parent == null ? null : parentNodes(parent, path);
-        Map<String, TreeFormat.Child> sourceParent = parents == null ? Map.of() : byName(parents[0]);
-        Map<String, TreeFormat.Child> targetParent = parents == null ? Map.of() : byName(parents[1]);
-        Map<String, List<BlobId>> fromParent = new java.util.HashMap<>();   // a file's target ids, from the parent's copy
+        ByName sourceParent = parents == null ? ByName.EMPTY : new ByName(parents[0]);
+        ByName targetParent = parents == null ? ByName.EMPTY : new ByName(parents[1]);
         Map<String, Manifest.Item> cached = copiedFiles == null ? Map.of() : copiedFiles.directory(path);
-        Map<String, String> tokens = copiedFilesOut == null ? Map.of() : new java.util.HashMap<>();
-        LinkedHashSet<BlobId> content = new LinkedHashSet<>();
-        for (TreeFormat.Child c : node.children()) {
-            List<BlobId> blobs = c.item().blobs();
-            List<BlobId> known = blobs.isEmpty() ? null
-                    : copiedBlobs(blobs, sourceParent.get(c.name()), targetParent.get(c.name()));
-            if (copiedFilesOut != null && !blobs.isEmpty()) {
-                String token = ParentCache.copyToken(blobs);
-                tokens.put(c.name(), token);
-                if (known == null) {
-                    known = cachedCopy(cached, c.name(), token, c.item().size());
+        TreeFormat.Encoder encoder = asIs ? null : new TreeFormat.Encoder(to.codec()::streamed);
+        List<TreeFormat.Child> children = node.children();
+        for (int start = 0; start < children.size(); start += BATCH_ENTRIES) {
+            List<TreeFormat.Child> batch = children.subList(start, Math.min(children.size(), start + BATCH_ENTRIES));
+            Map<String, List<BlobId>> fromParent = new java.util.HashMap<>();   // a file's target ids, from the parent's copy
+            Map<String, String> tokens = copiedFilesOut == null ? Map.of() : new java.util.HashMap<>();
+            LinkedHashSet<BlobId> content = new LinkedHashSet<>();
+            for (TreeFormat.Child c : batch) {
+                List<BlobId> blobs = c.item().blobs();
+                List<BlobId> known = blobs.isEmpty() ? null
+                        : copiedBlobs(blobs, sourceParent.get(c.name()), targetParent.get(c.name()));
+                if (copiedFilesOut != null && !blobs.isEmpty()) {
+                    String token = ParentCache.copyToken(blobs);
+                    tokens.put(c.name(), token);
+                    if (known == null) {
+                        known = cachedCopy(cached, c.name(), token, c.item().size());
+                    }
+                }
+                if (known != null) {
+                    fromParent.put(c.name(), known);
+                } else {
+                    content.addAll(blobs);
                 }
             }
-            if (known != null) {
-                fromParent.put(c.name(), known);
+            transfer(content);
+            for (TreeFormat.Child c : batch) {
+                Manifest.Item item = c.item();
+                Optional<BlobId> subtree = Optional.empty();
+                if (c.isDirectory()) {
+                    TreeFormat.Child sp = sourceParent.get(c.name());
+                    TreeFormat.Child tp = targetParent.get(c.name());
+                    Pair below = sp != null && tp != null && sp.isDirectory() && tp.isDirectory()
+                            ? new Pair(sp.subtree().get(), tp.subtree().get()) : null;
+                    subtree = Optional.of(copyTree(c.subtree().get(), item.entry().path(), single, below));
+                }
+                List<BlobId> known = fromParent.get(c.name());
+                if (known != null) {
+                    item = item.withBlobs(known);
+                } else if (!item.blobs().isEmpty() && !sameIds) {
+                    List<BlobId> ids = new ArrayList<>(item.blobs().size());
+                    for (BlobId b : item.blobs()) {
+                        ids.add(idMap.get(b));
+                    }
+                    item = item.withBlobs(ids);
+                }
+                if (single && item.object().isPresent()) {
+                    item = copySingleItem(item);
+                }
+                String token = tokens.get(c.name());
+                if (token != null) {
+                    copiedFilesOut.add(Manifest.Item.chunked(item.entry().toBuilder().changeToken(token).build(),
+                            item.size(), item.blobs()));
+                }
+                if (encoder != null) {
+                    encoder.add(new TreeFormat.Child(c.name(), item, subtree, c.implicit()));
+                }
+            }
+        }
+        BlobId target;
+        if (asIs) {
+            target = id;
+            if (!targetHas(target)) {
+                storeAsIs(id, path);
+            }
+        } else {
+            TreeFormat.Listing listing = encoder.finishListing();
+            if (listing.streamed() != null) {
+                Codec.Streamed streamed = listing.streamed();
+                target = streamed.id();
+                storeTree(target, streamed.plainLength(), streamed::encode);
             } else {
-                content.addAll(blobs);
-            }
-        }
-        transfer(content);
-        List<TreeFormat.Child> mapped = new ArrayList<>(node.children().size());
-        for (TreeFormat.Child c : node.children()) {
-            Manifest.Item item = c.item();
-            Optional<BlobId> subtree = Optional.empty();
-            if (c.isDirectory()) {
-                TreeFormat.Child sp = sourceParent.get(c.name());
-                TreeFormat.Child tp = targetParent.get(c.name());
-                Pair below = sp != null && tp != null && sp.isDirectory() && tp.isDirectory()
-                        ? new Pair(sp.subtree().get(), tp.subtree().get()) : null;
-                subtree = Optional.of(copyTree(c.subtree().get(), item.entry().path(), single, below));
-            }
-            List<BlobId> known = fromParent.get(c.name());
-            if (known != null) {
-                item = item.withBlobs(known);
-            } else if (!item.blobs().isEmpty() && !sameIds) {
-                List<BlobId> ids = new ArrayList<>(item.blobs().size());
-                for (BlobId b : item.blobs()) {
-                    ids.add(idMap.get(b));
+                target = to.codec().blobId(listing.parts());
+                int length = 0;
+                for (byte[] part : listing.parts()) {
+                    length += part.length;
                 }
-                item = item.withBlobs(ids);
-            }
-            if (single && item.object().isPresent()) {
-                item = copySingleItem(item);
-            }
-            String token = tokens.get(c.name());
-            if (token != null) {
-                copiedFilesOut.add(Manifest.Item.chunked(item.entry().toBuilder().changeToken(token).build(),
-                        item.size(), item.blobs()));
-            }
-            mapped.add(new TreeFormat.Child(c.name(), item, subtree, c.implicit()));
-        }
-        byte[] targetPlain = sameIds && !single ? plain : TreeFormat.encode(mapped);
-        BlobId target = sameIds && !single ? id : to.codec().blobId(targetPlain);
-        if (!targetHas(target)) {
-            sent.add(target);
-            Optional<PackWriter.Pack> full = treePacks.add(target, to.codec().encode(targetPlain), targetPlain.length);
-            if (full.isPresent()) {
-                store(full.get());
+                storeTree(target, length, () -> to.codec().encode(listing.parts()));
             }
         }
         if (sameIds) {
@@ -486,6 +503,96 @@ public final class CopyRun {
         }
         watch.progress();
         return target;
+    }
+
+    /**
+     * Stores the source's tree blob {@code id} in the target as it is (the same ids on both sides). A large one is
+     * read a second time, as a stream, and compressed as it passes, never held whole in plain form.
+     */
+    private void storeAsIs(BlobId id, String path) throws IOException {
+        int plainLength = from.index().find(id).map(BlobLocation::plainLength).orElse(0);
+        if (plainLength >= TreeFormat.PARSED_ON_ACCESS_FROM && to.codec().streamed() != null) {
+            Codec.Streamed streamed;
+            try (Watchdog.Activity a = watch.activity("reader", () -> "reading the tree of '" + path + "' (" + id
+                    + ") from " + from.location())) {
+                streamed = from.parseBlob(id, in -> {
+                    Codec.Streamed out = to.codec().streamed();
+                    in.transferTo(out);
+                    out.close();
+                    return out;
+                });
+            }
+            if (!streamed.id().equals(id)) {
+                throw new IllegalStateException("tree " + id + " hashes to " + streamed.id() + " in the target");
+            }
+            storeTree(id, streamed.plainLength(), streamed::encode);
+        } else {
+            byte[] plain = from.readBlob(id);
+            storeTree(id, plain.length, () -> to.codec().encode(plain));
+        }
+    }
+
+    /** Entries of a directory handled together: their blobs are sent, then they are mapped and listed. */
+    static final int BATCH_ENTRIES = 4096;
+
+    /** The stored form of a tree blob, made only when the target lacks it. */
+    @FunctionalInterface
+    private interface TreeEncoding {
+        byte[] encode() throws IOException;
+    }
+
+    private void storeTree(BlobId target, int plainLength, TreeEncoding encoding) throws IOException {
+        if (!targetHas(target)) {
+            sent.add(target);
+            Optional<PackWriter.Pack> full = treePacks.add(target, encoding.encode(), plainLength);
+            if (full.isPresent()) {
+                store(full.get());
+            }
+        }
+    }
+
+    /**
+     * A parent listing's entries by name: a small listing's in a map, a large one's (from
+     * {@link TreeFormat#PARSED_ON_ACCESS_FROM}, parsed on access) as the index of each name in a table of hashes,
+     * parsed again when asked for (a map of 300,000 parsed entries took some 300 MiB).
+     */
+    private static final class ByName {
+        static final ByName EMPTY = new ByName(new TreeFormat.Node(List.of()));
+        private final List<TreeFormat.Child> children;
+        private final Map<String, TreeFormat.Child> small;
+        private final NameHashes large;
+
+        ByName(TreeFormat.Node node) {
+            children = node.children();
+            if (children.size() < LARGE) {
+                small = new java.util.HashMap<>();
+                for (TreeFormat.Child c : children) {
+                    small.put(c.name(), c);
+                }
+                large = null;
+            } else {
+                small = null;
+                large = new NameHashes();
+                for (int i = 0; i < children.size(); i++) {
+                    large.put(children.get(i).name(), i);
+                }
+            }
+        }
+
+        /** The entry of that name, or null. */
+        TreeFormat.Child get(String name) {
+            if (small != null) {
+                return small.get(name);
+            }
+            int at = large.get(name);
+            if (at < 0) {
+                return null;
+            }
+            TreeFormat.Child c = children.get(at);
+            return c.name().equals(name) ? c : null;
+        }
+
+        static final int LARGE = 4096;
     }
 
     // ---- blobs
