@@ -31,6 +31,13 @@ final class SpooledBytes implements AutoCloseable {
     private final int[] windowLength = {0, 0};
     private int recent;
 
+    /**
+     * At most this many spools are open at once: each holds a file descriptor until it is closed or found unreachable,
+     * which the collector may take its time over; past it, a listing is held in memory as before.
+     */
+    static final int MAX_OPEN = 32;
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+
     private SpooledBytes(FileChannel channel) {
         this.channel = channel;
         this.cleanable = Cleaners.INSTANCE.register(this, new Closer(channel));
@@ -45,6 +52,7 @@ final class SpooledBytes implements AutoCloseable {
     private record Closer(FileChannel channel) implements Runnable {
         @Override
         public void run() {
+            OPEN.decrementAndGet();
             try {
                 channel.close();
             } catch (IOException e) {
@@ -57,9 +65,22 @@ final class SpooledBytes implements AutoCloseable {
      * A new, empty spool in {@code java.io.tmpdir} (read at each call, not once as {@code Files.createTempFile(String,
      * String)} does).
      *
-     * @throws IOException when no temporary file can be made there
+     * @throws IOException when no temporary file can be made there, or {@link #MAX_OPEN} spools are open
      */
     static SpooledBytes create() throws IOException {
+        if (OPEN.incrementAndGet() > MAX_OPEN) {
+            OPEN.decrementAndGet();
+            throw new IOException(MAX_OPEN + " temporary listings are open already");
+        }
+        try {
+            return open();
+        } catch (IOException | RuntimeException e) {
+            OPEN.decrementAndGet();
+            throw e;
+        }
+    }
+
+    private static SpooledBytes open() throws IOException {
         Path file = Files.createTempFile(Path.of(System.getProperty("java.io.tmpdir")), "mint-backup-listing-", ".tmp");
         FileChannel channel;
         try {

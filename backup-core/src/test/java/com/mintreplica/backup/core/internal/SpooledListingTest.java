@@ -153,6 +153,27 @@ class SpooledListingTest {
     }
 
     @Test
+    void at_most_32_spools_are_open_at_once_and_closing_one_makes_room() throws IOException {
+        List<SpooledBytes> open = new ArrayList<>();
+        try {
+            IOException refused = null;
+            for (int i = 0; i <= SpooledBytes.MAX_OPEN && refused == null; i++) {
+                try {
+                    open.add(SpooledBytes.create());
+                } catch (IOException e) {
+                    refused = e;
+                }
+            }
+            assertThat(refused).as("refused once %d are open", SpooledBytes.MAX_OPEN).isNotNull()
+                    .hasMessageContaining("temporary listings are open already");
+            open.remove(0).close();
+            open.add(SpooledBytes.create());
+        } finally {
+            open.forEach(SpooledBytes::close);
+        }
+    }
+
+    @Test
     void a_spool_that_cannot_be_written_is_not_called_damage() throws IOException {
         byte[] plain = TreeFormat.encode(listing(30_000));
         SpooledBytes spool = SpooledBytes.create();
