@@ -109,6 +109,22 @@ class LargeDirectoryIT {
     }
 
     /**
+     * {@code rewrite --exclude} leaves one of the 300,000 files out of the latest snapshot: what is kept is noted as
+     * indexes into the listing, and the new listing is hashed and compressed as it is written (the build before held
+     * the kept entries as objects and the new listing's plaintext, and ran out of memory at 128 MiB and at 256).
+     * Last, as it adds a snapshot.
+     */
+    @Test
+    @Order(6)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void rewrite_leaves_one_of_the_300_000_files_out_in_a_heap_their_listing_fills_half_of() throws Exception {
+        Path repo = temp.resolve("repo-300k");
+        assertThat(cli(HEAP_300K, "rewrite", "--repo", repo.toString(), "--exclude", "f000007.bin", "latest"))
+                .doesNotContain("ran out of memory").contains("1 snapshot rewritten").contains("rc=0");
+        assertThat(ls(LS_HEAP_300K, repo)).isEqualTo(2 * FILES - 1);
+    }
+
+    /**
      * 150,000 files on disk in one directory back up through the command line, twice, into a passphrase-encrypted
      * repository, in 88 MiB. The file-system walk held each child of the directory it was in as a {@code Path} and the
      * bytes of its whole path (some 170 bytes a child); it keeps their names in one array now. The build before ran out

@@ -750,8 +750,14 @@ public final class RepairRun {
         private final Set<String> objects;
         /** Whole subtrees: entries and bytes below them. */
         private final Map<BlobId, long[]> whole = new java.util.HashMap<>();
-        /** New tree blobs, by id, in the order they were made (children before parents). */
-        private final Map<BlobId, byte[]> made = new LinkedHashMap<>();
+        /**
+         * New tree blobs, by id, in the order they were made (children before parents), encoded for the repository:
+         * a rewritten listing of 300,000 entries held as plaintext (some 100 MiB) did not fit a 256 MiB heap.
+         */
+        private final Map<BlobId, Made> made = new LinkedHashMap<>();
+
+        private record Made(int plainLength, byte[] encoded) {
+        }
         final List<SnapshotRepairReport.LostEntry> lost = new ArrayList<>();
         /** A rewrite: the paths to leave out (a repair: null), and the subtrees rewritten by path and id. */
         private final Predicate<String> excluded;
@@ -800,9 +806,15 @@ public final class RepairRun {
             int lostBefore = lost.size();
             long entriesBefore = entries;
             long bytesBefore = bytes;
-            List<TreeFormat.Child> kept = new ArrayList<>(node.children().size());
+            // What is kept, as indexes into the listing, and the subtrees that changed: a directory of 300,000 files
+            // held as objects (some 1 KB each) did not fit a 128 MiB heap; the entries are parsed again to write them.
+            List<TreeFormat.Child> children = node.children();
+            int[] kept = new int[Math.min(children.size(), 1024)];
+            int keptCount = 0;
+            Map<Integer, BlobId> subtrees = new HashMap<>();
             boolean changed = false;
-            for (TreeFormat.Child c : node.children()) {
+            for (int i = 0; i < children.size(); i++) {
+                TreeFormat.Child c = children.get(i);
                 Manifest.Item item = c.item();
                 if (excluded != null && excluded.test(item.entry().path())) {
                     lost.add(new SnapshotRepairReport.LostEntry(item.entry().path(), "excluded"));
@@ -819,8 +831,10 @@ public final class RepairRun {
                         changed = true;
                         continue;
                     }
-                    changed |= !sub.equals(c.subtree().get());
-                    kept.add(new TreeFormat.Child(c.name(), item, Optional.of(sub), c.implicit()));
+                    if (!sub.equals(c.subtree().get())) {
+                        changed = true;
+                        subtrees.put(i, sub);
+                    }
                 } else {
                     Optional<String> reason = excluded != null ? Optional.empty() : lostReason(item, index, stored, objects);
                     if (reason.isPresent()) {
@@ -828,9 +842,12 @@ public final class RepairRun {
                         changed = true;
                         continue;
                     }
-                    kept.add(c);
                     bytes += item.size();
                 }
+                if (keptCount == kept.length) {
+                    kept = java.util.Arrays.copyOf(kept, 2 * kept.length);
+                }
+                kept[keptCount++] = i;
                 if (!c.implicit()) {
                     entries++;
                 }
@@ -844,9 +861,35 @@ public final class RepairRun {
                 return id;
             }
             assert lost.size() > lostBefore;
-            byte[] plain = TreeFormat.encode(kept);
-            BlobId repaired = store.codec().blobId(plain);
-            made.putIfAbsent(repaired, plain);
+            // written as it is made, hashed and compressed as it passes from a mebibyte (as a backup's listing)
+            TreeFormat.Encoder encoder = new TreeFormat.Encoder(store.codec()::streamed);
+            for (int k = 0; k < keptCount; k++) {
+                TreeFormat.Child c = children.get(kept[k]);
+                BlobId sub = subtrees.get(kept[k]);
+                encoder.add(sub == null ? c : new TreeFormat.Child(c.name(), c.item(), Optional.of(sub), c.implicit()));
+            }
+            TreeFormat.Listing listing = encoder.finishListing();
+            BlobId repaired;
+            try {
+                if (listing.streamed() != null) {
+                    Codec.Streamed streamed = listing.streamed();
+                    repaired = streamed.id();
+                    if (!made.containsKey(repaired)) {
+                        made.put(repaired, new Made(streamed.plainLength(), streamed.encode()));
+                    }
+                } else {
+                    repaired = store.codec().blobId(listing.parts());
+                    if (!made.containsKey(repaired)) {
+                        int length = 0;
+                        for (byte[] part : listing.parts()) {
+                            length += part.length;
+                        }
+                        made.put(repaired, new Made(length, store.codec().encode(listing.parts())));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new BackupException("cannot encode the repaired tree of '" + path + "': " + e.getMessage(), e);
+            }
             if (excluded != null) {
                 remember(key, new Rewrite(repaired, entries - entriesBefore, bytes - bytesBefore,
                         List.copyOf(lost.subList(lostBefore, lost.size()))));
@@ -891,12 +934,12 @@ public final class RepairRun {
             PackWriter packs = new PackWriter(store.codec(), store.config().packSize(), BlobType.TREE);
             List<PackWriter.Pack> written = new ArrayList<>();
             try {
-                for (Map.Entry<BlobId, byte[]> tree : made.entrySet()) {
+                for (Map.Entry<BlobId, Made> tree : made.entrySet()) {
                     if (index.contains(tree.getKey()) && stored.containsKey(index.find(tree.getKey()).get().pack())) {
                         continue; // stored already (an earlier repair, or a snapshot with the same directory)
                     }
-                    Optional<PackWriter.Pack> full = packs.add(tree.getKey(), store.codec().encode(tree.getValue()),
-                            tree.getValue().length);
+                    Optional<PackWriter.Pack> full = packs.add(tree.getKey(), tree.getValue().encoded(),
+                            tree.getValue().plainLength());
                     if (full.isPresent()) {
                         store.upload(full.get());
                         written.add(full.get());
