@@ -1576,33 +1576,11 @@ public final class Store {
         T value = null;
         RuntimeException failure = null;
         try (InputStream plain = codec.plainStream(encoded, plainLength)) {
-            InputStream hashed = new java.io.FilterInputStream(plain) {
-                @Override
-                public int read() throws IOException {
-                    byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = in.read(b, off, len);
-                    if (n > 0) {
-                        hasher.update(b, off, n);
-                        length[0] += n;
-                    }
-                    return n;
-                }
-
-                @Override
-                public long skip(long n) throws IOException {
-                    return read(new byte[(int) Math.min(n, 8192)]);
-                }
-
-                /** A parser closes what it reads (Jackson does): the rest is still read for the check. */
-                @Override
-                public void close() {
-                }
-            };
+            // A parser closes what it reads (Jackson does): the rest is still read for the check.
+            InputStream hashed = new TappedInputStream(plain, (b, off, n) -> {
+                hasher.update(b, off, n);
+                length[0] += n;
+            }, false);
             try {
                 value = parse.parse(hashed);
             } catch (RuntimeException | IOException e) {

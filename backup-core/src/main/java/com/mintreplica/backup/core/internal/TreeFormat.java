@@ -228,22 +228,7 @@ public final class TreeFormat {
      */
     static Node decode(BlobId id, String directory, java.io.InputStream plaintext, SpooledBytes spool) {
         OnAccess list = new OnAccess(id, directory, null, spool);
-        java.io.InputStream teed = new java.io.FilterInputStream(plaintext) {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n = in.read(b, off, len);
-                if (n > 0) {
-                    spool.write(b, off, n);
-                }
-                return n;
-            }
-        };
+        java.io.InputStream teed = new TappedInputStream(plaintext, spool::write, true);
         try {
             spool.reset();
             forEach(id, directory, teed, new NameHashes(), (offset, child) -> {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class LargeListingTest {
     private static final Instant TIME = Instant.parse("2026-12-07T08:00:00.123456789Z");
 
-    private static BlobId id(int n) {
+    static BlobId id(int n) {
         byte[] b = new byte[32];
         b[0] = (byte) (n >>> 24);
         b[1] = (byte) (n >>> 16);

@@ -32,13 +32,7 @@ class SpooledListingTest {
     Path temp;
 
     private static BlobId id(int n) {
-        byte[] b = new byte[32];
-        b[0] = (byte) (n >>> 24);
-        b[1] = (byte) (n >>> 16);
-        b[2] = (byte) (n >>> 8);
-        b[3] = (byte) n;
-        b[31] = 9;
-        return BlobId.wrap(b);
+        return LargeListingTest.id(n);
     }
 
     /** {@code files} files, one of them of 2,000 blobs (an entry of some 130 KiB, longer than a read window). */
