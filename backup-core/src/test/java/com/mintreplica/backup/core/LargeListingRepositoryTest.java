@@ -188,6 +188,25 @@ class LargeListingRepositoryTest {
             assertThat(repo.store().readTree(spool, "spool").children()).isEqualTo(node.children());
             assertThat(repo.entries(done.snapshot())).hasSize(entries.size());
             assertThat(repo.verify(true).problems()).isEmpty();
+
+            // damaged: named as the blob's damage, and the temporary file of each failed read is closed at once
+            System.setProperty("java.io.tmpdir", spoolDir.toString());
+            BlobLocation at = repo.store().index().find(spool).orElseThrow();
+            try (RandomAccessFile pack = new RandomAccessFile(temp.resolve("repo").resolve(at.packObject()).toFile(), "rw")) {
+                long middle = at.offset() + at.length() / 2;
+                pack.seek(middle);
+                int b = pack.read();
+                pack.seek(middle);
+                pack.write(b ^ 0x40);
+            }
+            int open = java.nio.file.Files.isDirectory(Path.of("/proc/self/fd")) ? openFilesIn(spoolDir).size() : 0;
+            for (int i = 0; i < 5; i++) {
+                assertThatThrownBy(() -> repo.store().readTree(spool, "spool")).isInstanceOf(CorruptDataException.class)
+                        .hasMessageContaining("blob " + spool);
+            }
+            if (java.nio.file.Files.isDirectory(Path.of("/proc/self/fd"))) {
+                assertThat(openFilesIn(spoolDir)).as("temporary files of the failed reads").hasSize(open);
+            }
         } finally {
             System.setProperty("java.io.tmpdir", before);
         }

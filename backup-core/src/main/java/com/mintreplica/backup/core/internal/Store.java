@@ -1114,8 +1114,11 @@ public final class Store {
             }
             if (spool != null) {
                 SpooledBytes to = spool;
+                boolean handedOut = false;
                 try {
-                    return parseBlob(id, plain -> TreeFormat.decode(id, directory, plain, to));
+                    TreeFormat.Node node = parseBlob(id, plain -> TreeFormat.decode(id, directory, plain, to));
+                    handedOut = true;
+                    return node;
                 } catch (BackupException e) {
                     if (to.failure() == null) {
                         throw e;
@@ -1123,8 +1126,8 @@ public final class Store {
                     LOG.debug("the temporary file for the listing of '{}' cannot be written ({}): it is held in memory",
                             directory, to.failure().toString());
                 } finally {
-                    if (to.failure() != null) {
-                        to.close();
+                    if (!handedOut) {
+                        to.close();   // its descriptor now, not when the collector gets to it
                     }
                 }
             }
