@@ -135,13 +135,7 @@ class LargeListingRepositoryTest {
 
             // a byte in the middle of the listing's stored bytes flips: named as the blob's damage, never parsed
             BlobLocation at = repo.store().index().find(big).orElseThrow();
-            try (RandomAccessFile pack = new RandomAccessFile(temp.resolve("repo").resolve(at.packObject()).toFile(), "rw")) {
-                long middle = at.offset() + at.length() / 2;
-                pack.seek(middle);
-                int b = pack.read();
-                pack.seek(middle);
-                pack.write(b ^ 0x40);
-            }
+            flipMiddleByte(temp.resolve("repo"), at);
             assertThatThrownBy(() -> repo.store().parseBlob(big, InputStream::readAllBytes))
                     .isInstanceOf(CorruptDataException.class).hasMessageContaining("blob " + big);
             // verify reads the tree pack whole and hashes the listing as it decodes it: the same damage, named
@@ -192,13 +186,7 @@ class LargeListingRepositoryTest {
             // damaged: named as the blob's damage, and the temporary file of each failed read is closed at once
             System.setProperty("java.io.tmpdir", spoolDir.toString());
             BlobLocation at = repo.store().index().find(spool).orElseThrow();
-            try (RandomAccessFile pack = new RandomAccessFile(temp.resolve("repo").resolve(at.packObject()).toFile(), "rw")) {
-                long middle = at.offset() + at.length() / 2;
-                pack.seek(middle);
-                int b = pack.read();
-                pack.seek(middle);
-                pack.write(b ^ 0x40);
-            }
+            flipMiddleByte(temp.resolve("repo"), at);
             int open = java.nio.file.Files.isDirectory(Path.of("/proc/self/fd")) ? openFilesIn(spoolDir).size() : 0;
             for (int i = 0; i < 5; i++) {
                 assertThatThrownBy(() -> repo.store().readTree(spool, "spool")).isInstanceOf(CorruptDataException.class)
@@ -227,6 +215,17 @@ class LargeListingRepositoryTest {
             }
         }
         return found;
+    }
+
+    /** Flips a bit of the byte in the middle of a blob's stored bytes, in its pack under {@code repo}. */
+    private static void flipMiddleByte(Path repo, BlobLocation at) throws java.io.IOException {
+        try (RandomAccessFile pack = new RandomAccessFile(repo.resolve(at.packObject()).toFile(), "rw")) {
+            long middle = at.offset() + at.length() / 2;
+            pack.seek(middle);
+            int b = pack.read();
+            pack.seek(middle);
+            pack.write(b ^ 0x40);
+        }
     }
 
     private static BackupResult backup(Repository repo, Map<String, String> entries) {

@@ -260,7 +260,7 @@ public final class TreeFormat {
     /**
      * Listings of at least this many bytes (some 11,000 entries) are read from a stream into a temporary file
      * ({@link SpooledBytes}) by {@code Store.readTree}, not into the heap: what the heap then holds is four bytes an
-     * entry, where directory of 300,000 files did not restore in 192 MiB.
+     * entry, where a directory of 300,000 files did not restore in 192 MiB.
      */
     static final int SPOOLED_FROM = 4 << 20;
 
