@@ -678,9 +678,14 @@ public final class BackupRun {
             Codec.Streamed streamed = listing.streamed();
             return onWorker(() -> {
                 BlobId id = streamed.id();
-                if (!index.contains(id) && claimed.add(id)) {
-                    // its compressed form is what the encodings hold
-                    storeEncoded(treePacks, id, streamed.plainLength(), streamed.compressedLength(), streamed::encode);
+                try {
+                    if (!index.contains(id) && claimed.add(id)) {
+                        // its compressed form is what the encodings hold
+                        storeEncoded(treePacks, id, streamed.plainLength(), streamed.compressedLength(),
+                                streamed::encode);
+                    }
+                } finally {
+                    streamed.release();   // an unchanged listing's compressed form is not wanted
                 }
                 return id;
             });

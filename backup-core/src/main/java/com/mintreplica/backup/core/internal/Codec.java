@@ -292,17 +292,73 @@ public final class Codec {
         return new Streamed();
     }
 
-    /** See {@link #streamed()}. Not thread-safe; {@link #close} it, then take its id and encoding. */
+    /**
+     * A streamed encoding's compressed form past this many bytes goes to a temporary file ({@link SpooledBytes}):
+     * a backup finds that a large listing is unchanged only once it is written whole, and the unchanged listing of a
+     * directory of 300,000 files held 18 MiB of compressed form while the walk went through it.
+     */
+    static final int SPOOL_COMPRESSED_FROM = 1 << 20;
+
+    /**
+     * See {@link #streamed()}. Not thread-safe; {@link #close} it, then take its id and its encoding, or
+     * {@link #release} it when the encoding is not wanted.
+     */
     public final class Streamed extends OutputStream {
         private final Hasher hasher = new Hasher();
-        private final BlockOutputStream compressed = new BlockOutputStream();
+        private BlockOutputStream compressed = new BlockOutputStream();
+        /** The compressed form once it is past {@link #SPOOL_COMPRESSED_FROM} bytes, or null. */
+        private SpooledBytes spool;
+        private boolean spoolTried;
         private final OutputStream zstd;
         private long length;
+        private long compressedLength;
         private boolean closed;
         private BlobId id;
 
         private Streamed() throws IOException {
-            zstd = applied.get(0).encoder(compressed);
+            zstd = applied.get(0).encoder(new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    held(b, off, len);
+                }
+            });
+        }
+
+        /** Keeps compressed bytes: in blocks, then, from {@link #SPOOL_COMPRESSED_FROM} bytes, in a temporary file. */
+        private void held(byte[] b, int off, int len) throws IOException {
+            compressedLength += len;
+            if (spool != null) {
+                try {
+                    spool.write(b, off, len);
+                } catch (IOException e) {
+                    throw new IOException("cannot write the compressed listing of a large directory to a temporary"
+                            + " file in " + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+                }
+                return;
+            }
+            compressed.write(b, off, len);
+            if (!spoolTried && compressed.size() >= SPOOL_COMPRESSED_FROM) {
+                spoolTried = true;
+                SpooledBytes opened = null;
+                try {
+                    opened = SpooledBytes.create();
+                    compressed.writeTo(opened.appender());
+                } catch (IOException e) {
+                    // no temporary file to be had: the compressed form stays in the heap, as before
+                    if (opened != null) {
+                        opened.close();
+                    }
+                    return;
+                }
+                spool = opened;
+                compressed.release();
+                compressed = null;
+            }
         }
 
         @Override
@@ -346,19 +402,51 @@ public final class Codec {
 
         /** The compressed size so far. */
         public long compressedLength() {
-            return compressed.size();
+            return compressedLength;
         }
 
-        /** The stored form, as {@link Codec#encode(byte[])} of the plaintext would decode: the rest of the chain applied. */
+        /** Whether the compressed form is in a temporary file (for tests). */
+        boolean spooled() {
+            return spool != null;
+        }
+
+        /**
+         * The stored form, as {@link Codec#encode(byte[])} of the plaintext would decode: the rest of the chain applied.
+         * Once: the compressed form is let go.
+         */
         public byte[] encode() throws IOException {
             if (!closed) {
                 throw new IllegalStateException("the encoding is not closed");
             }
-            byte[] out = compressed.toByteArray();
+            byte[] out;
+            if (spool != null) {
+                try {
+                    spool.finish();
+                    out = spool.read(0, Math.toIntExact(spool.length()));
+                } catch (IOException e) {
+                    throw new IOException("cannot read back the compressed listing of a large directory from a"
+                            + " temporary file in " + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+                } finally {
+                    release();
+                }
+            } else {
+                out = compressed.toByteArray();
+            }
             for (int i = 1; i < applied.size(); i++) {
                 out = applied.get(i).encode(out);
             }
             return out;
+        }
+
+        /** Lets go of the compressed form (its temporary file is closed): the encoding is not wanted. */
+        public void release() {
+            if (spool != null) {
+                spool.close();
+                spool = null;
+            }
+            if (compressed != null) {
+                compressed.release();
+            }
         }
     }
 

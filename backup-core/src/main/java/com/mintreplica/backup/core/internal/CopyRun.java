@@ -487,6 +487,7 @@ public final class CopyRun {
                 Codec.Streamed streamed = listing.streamed();
                 target = streamed.id();
                 storeTree(target, streamed.plainLength(), streamed::encode);
+                streamed.release();
             } else {
                 target = to.codec().blobId(listing.parts());
                 int length = 0;
@@ -526,6 +527,7 @@ public final class CopyRun {
                 throw new IllegalStateException("tree " + id + " hashes to " + streamed.id() + " in the target");
             }
             storeTree(id, streamed.plainLength(), streamed::encode);
+            streamed.release();
         } else {
             byte[] plain = from.readBlob(id);
             storeTree(id, plain.length, () -> to.codec().encode(plain));

@@ -877,6 +877,7 @@ public final class RepairRun {
                     if (!made.containsKey(repaired)) {
                         made.put(repaired, new Made(streamed.plainLength(), streamed.encode()));
                     }
+                    streamed.release();
                 } else {
                     repaired = store.codec().blobId(listing.parts());
                     if (!made.containsKey(repaired)) {

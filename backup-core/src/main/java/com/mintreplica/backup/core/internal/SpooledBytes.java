@@ -11,7 +11,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * Bytes kept in a temporary file instead of the heap, written once from the start and then read back at any offset:
  * the plaintext of a large listing while a restore, {@code ls} or verify walks it ({@link TreeFormat}). Held in the
- * heap, a listing took some 360 bytes an entry, and a directory of 300,000 files did not restore in 192 MiB.
+ * heap, a listing took some 360 bytes an entry, and a directory of 300,000 files did not restore in 192 MiB. A
+ * backup keeps two more of a large directory here: the records of its parent listing ({@link ParentTree}) and the
+ * compressed form of its new listing until it is known to be new ({@link Codec.Streamed}).
  *
  * <p>The file is unlinked as soon as it is open, so a process that is killed leaves nothing behind; its space is given
  * back when the channel closes, which {@link #close} or, once these bytes are unreachable, a cleaner does. Reads go
@@ -129,6 +131,21 @@ final class SpooledBytes implements AutoCloseable {
             failure = e;
             throw e;
         }
+    }
+
+    /** A stream that appends to this spool ({@link #write}). */
+    java.io.OutputStream appender() {
+        return new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                SpooledBytes.this.write(b, off, len);
+            }
+        };
     }
 
     /** Writes out what is buffered; call once all bytes are written, before reading. */
