@@ -127,6 +127,70 @@ class LargeListingTest {
         assertThat(parent.directory("sub-2500")).isEqualTo(id(-2_500));
     }
 
+    /**
+     * Past 4 MiB of records the parent's records go to a temporary file and are read back when the walk asks for them:
+     * the heap keeps the name table, not some 190 bytes an entry (the unchanged backup of a directory of 300,000 files
+     * did not finish in 128 MiB). Records on both sides of the switch, one longer than the file's window, and
+     * directories are found as before.
+     */
+    @Test
+    void a_parent_listing_of_many_records_keeps_them_in_a_temporary_file() {
+        int files = 100_000;
+        List<TreeFormat.Child> children = new ArrayList<>(listing("up", files));
+        List<BlobId> chunks = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            chunks.add(id(1_000_000 + i));
+        }
+        Entry big = file("up/zz-big.img", 3_000_000);
+        children.add(new TreeFormat.Child("zz-big.img", Manifest.Item.chunked(big, 3_000_000, chunks), Optional.empty(), false));
+        Entry after = file("up/zz-small", 9);
+        children.add(new TreeFormat.Child("zz-small", Manifest.Item.chunked(after, 9, List.of(id(9))), Optional.empty(), false));
+
+        ParentTree parent = ParentTree.read(id(1), "up", TreeFormat.encode(children));
+
+        assertThat(parent.spooled()).isTrue();
+        for (int i = 0; i < files; i += 997) {
+            String name = String.format("file-%07d.log", i);
+            assertThat(parent.file(name, file("up/" + name, i)).blobs()).as(name).containsExactly(id(i));
+        }
+        String last = String.format("file-%07d.log", files - 1);
+        assertThat(parent.file(last, file("up/" + last, files - 1)).size()).isEqualTo(files - 1);
+        Entry touched = Entry.regular("up/" + last).size(files - 1).changeToken("1:0:0").build();
+        assertThat(parent.file(last, touched)).isNull();
+        assertThat(parent.file("zz-big.img", big).blobs()).isEqualTo(chunks);
+        assertThat(parent.file("zz-small", after).blobs()).containsExactly(id(9));
+        assertThat(parent.directory("sub-500")).isEqualTo(id(-500));
+        assertThat(parent.directory("sub-99500")).isEqualTo(id(-99_500));
+        assertThat(parent.directory(last)).isNull();
+        assertThat(parent.file("sub-99500", file("up/sub-99500", 1))).isNull();
+        // the first 4 MiB of records, the spool's buffers and the name table (at most 54 bytes a name)
+        assertThat(parent.bytes()).isLessThan(heldWhenSpooled(children.size()));
+    }
+
+    private static long heldWhenSpooled(int entries) {
+        return ParentTree.SPOOL_FROM + (1 << 17) + 54L * entries;
+    }
+
+    /** With no temporary file to be had (a directory that does not exist), the records stay in the heap. */
+    @Test
+    void a_parent_listing_with_no_temporary_file_keeps_its_records_in_the_heap() {
+        int files = 100_000;
+        byte[] plain = TreeFormat.encode(listing("up", files));
+        String before = System.getProperty("java.io.tmpdir");
+        ParentTree parent;
+        System.setProperty("java.io.tmpdir", "/nonexistent/mint-backup-test");
+        try {
+            parent = ParentTree.read(id(1), "up", plain);
+        } finally {
+            System.setProperty("java.io.tmpdir", before);
+        }
+        assertThat(parent.spooled()).isFalse();
+        assertThat(parent.bytes()).isGreaterThan(heldWhenSpooled(files));
+        String last = String.format("file-%07d.log", files - 1);
+        assertThat(parent.file(last, file("up/" + last, files - 1)).blobs()).containsExactly(id(files - 1));
+        assertThat(parent.directory("sub-99500")).isEqualTo(id(-99_500));
+    }
+
     @Test
     void names_hash_to_a_compact_table_that_tells_every_name_apart() {
         NameHashes names = new NameHashes();
