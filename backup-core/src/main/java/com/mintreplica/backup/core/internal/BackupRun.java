@@ -435,7 +435,7 @@ public final class BackupRun {
     private ParentListing parentRoot() {
         if (options.cachedParent().isPresent() && store.config().layout() == Layout.CHUNKED) {
             // a writer's: each directory's files are read from its cache as the walk enters the directory
-            return ParentListing.cached(options.cachedParent().get(), "");
+            return ParentListing.cached(options.cachedParent().get());
         }
         if (options.parent().isEmpty() || options.parent().get().layout() != Layout.CHUNKED
                 || store.config().layout() != Layout.CHUNKED) {
@@ -466,7 +466,7 @@ public final class BackupRun {
     /**
      * The parent snapshot's listing of one directory, by name (or, for a flat parent, every file by path). The walk
      * loads a subdirectory's listing when it enters it, so only the listings of the open directories are held. A
-     * writer's comes from its parent cache ({@code cache}), a directory at a time too.
+     * writer's parent is its parent cache ({@code cache}), where each file is looked up by its path.
      */
     private static final class ParentListing {
         private final Map<String, Manifest.Item> files;
@@ -486,9 +486,9 @@ public final class BackupRun {
             this.tree = tree;
         }
 
-        /** The files of {@code directory} in a writer's parent cache (none when the cache cannot serve them). */
-        static ParentListing cached(ParentCache.Reader cache, String directory) {
-            return new ParentListing(cache.directory(directory), false, cache, null);
+        /** A directory's files in a writer's parent cache, each looked up there when the walk reaches it. */
+        static ParentListing cached(ParentCache.Reader cache) {
+            return new ParentListing(Map.of(), false, cache, null);
         }
 
         /** The parent's listing in the tree {@code id} of {@code directory}, in compact form ({@link ParentTree}). */
@@ -503,6 +503,9 @@ public final class BackupRun {
             if (tree != null) {
                 return tree.file(path.substring(path.lastIndexOf('/') + 1), entry);
             }
+            if (cache != null) {
+                return cache.file(path);
+            }
             return files.get(flat ? path : path.substring(path.lastIndexOf('/') + 1));
         }
     }
@@ -516,7 +519,7 @@ public final class BackupRun {
             return listing;
         }
         if (listing.cache != null) {
-            return ParentListing.cached(listing.cache, path);
+            return listing;   // the cache is looked up by path
         }
         BlobId subtree = listing.tree == null ? null : listing.tree.directory(name);
         if (subtree == null) {

@@ -225,13 +225,13 @@ public final class CopyRun {
     }
 
     /**
-     * The target ids the last copy stored for a file whose source ids are {@code blobs} and size {@code size}, from
-     * {@code cached} (its directory's files in {@link #copiedFiles}), or null: when that copy had it with other
+     * The target ids the last copy stored for the file at {@code path} whose source ids give {@code token} and whose
+     * size is {@code size}, from {@link #copiedFiles} (looked up by path), or null: when that copy had it with other
      * content, or any of its target blobs is not in the target's (authenticated) index, as a writer's backup reuses
      * its parent cache.
      */
-    private List<BlobId> cachedCopy(Map<String, Manifest.Item> cached, String name, String token, long size) {
-        Manifest.Item item = cached.get(name);
+    private List<BlobId> cachedCopy(String path, String token, long size) {
+        Manifest.Item item = copiedFiles == null ? null : copiedFiles.file(path);
         if (item == null || item.size() != size || !item.entry().changeToken().equals(Optional.of(token))) {
             return null;
         }
@@ -416,7 +416,6 @@ public final class CopyRun {
         TreeFormat.Node[] parents = parent == null ? null : parentNodes(parent, path);
         ByName sourceParent = parents == null ? ByName.EMPTY : new ByName(parents[0]);
         ByName targetParent = parents == null ? ByName.EMPTY : new ByName(parents[1]);
-        Map<String, Manifest.Item> cached = copiedFiles == null ? Map.of() : copiedFiles.directory(path);
         TreeFormat.Encoder encoder = asIs ? null : new TreeFormat.Encoder(to.codec()::streamed);
         List<TreeFormat.Child> children = node.children();
         for (int start = 0; start < children.size(); start += BATCH_ENTRIES) {
@@ -432,7 +431,7 @@ public final class CopyRun {
                     String token = ParentCache.copyToken(blobs);
                     tokens.put(c.name(), token);
                     if (known == null) {
-                        known = cachedCopy(cached, c.name(), token, c.item().size());
+                        known = cachedCopy(c.item().entry().path(), token, c.item().size());
                     }
                 }
                 if (known != null) {

@@ -150,13 +150,18 @@ class ParentCacheTest {
             List<String> order = new ArrayList<>(expected.keySet());
             for (int round = 0; round < 2; round++) {
                 for (String dir : order) {
-                    assertThat(reader.directory(dir)).as("files of '%s'", dir).isEqualTo(expected.get(dir));
+                    assertThat(served(reader, dir, expected.get(dir).keySet())).as("files of '%s'", dir)
+                            .isEqualTo(expected.get(dir));
                 }
                 Collections.shuffle(order, new Random(3));
             }
-            assertThat(reader.directory("a/sub")).isEmpty();
-            assertThat(reader.directory("a/b/c/d")).isEmpty();
-            assertThat(reader.directory("nothing/here")).isEmpty();
+            assertThat(reader.file("a/sub")).as("a directory").isNull();
+            assertThat(reader.file("a/no-token")).isNull();
+            assertThat(reader.file("a/single")).isNull();
+            assertThat(reader.file("nothing/here")).isNull();
+            assertThat(reader.file("a/b/c/d/f1.bin")).as("a name of another directory").isNull();
+            assertThat(reader.file("")).isNull();
+            assertThat(reader.file("~")).as("after every block's first path").isNull();
         }
 
         // a flat manifest (Store.writeManifest of a writer's flat snapshot) replaces it the same way
@@ -265,11 +270,12 @@ class ParentCacheTest {
             Files.write(file, c.getValue());
             List<Map<String, Manifest.Item>> read = walk(cache);
             int failed = 0;
-            while (failed < read.size() && !read.get(failed).isEmpty()) {
-                assertThat(read.get(failed)).as(c.getKey()).isEqualTo(stored.get(failed));
+            while (failed < read.size() && read.get(failed).equals(stored.get(failed))) {
                 failed++;
             }
             assertThat(failed).as(c.getKey() + ": the damage is found").isLessThan(read.size());
+            // files are looked up one by one: those of the damaged block's directory before that block are served
+            assertThat(stored.get(failed)).as(c.getKey()).containsAllEntriesOf(read.get(failed));
             if (inBlocks.get(c.getKey()) > 0) {
                 // equal-sized records: block b starts about file 1,000 b / blocks, in directory (that / 100)
                 int directory = inBlocks.get(c.getKey()) * 1000 / blocks.size() / 100;
@@ -278,14 +284,26 @@ class ParentCacheTest {
             } else {
                 assertThat(failed).isZero();
             }
-            assertThat(read.subList(failed, read.size())).as(c.getKey() + ": nothing after it").allSatisfy(
+            assertThat(read.subList(failed + 1, read.size())).as(c.getKey() + ": nothing after it").allSatisfy(
                     d -> assertThat(d).isEmpty());
         }
         // and the good file is used
         Files.write(file, good);
         try (ParentCache.Reader reader = cache.load("app1", SOURCE).orElseThrow()) {
-            assertThat(reader.directory("d07")).hasSize(100).containsKey("f00777");
+            assertThat(reader.file("d07/f00777")).isNotNull();
         }
+    }
+
+    /** The files {@code names} of {@code dir} that the reader serves, by name, looked up as a backup does. */
+    private static Map<String, Manifest.Item> served(ParentCache.Reader reader, String dir, java.util.Collection<String> names) {
+        Map<String, Manifest.Item> out = new HashMap<>();
+        for (String name : names) {
+            Manifest.Item item = reader.file(dir.isEmpty() ? name : dir + "/" + name);
+            if (item != null) {
+                out.put(name, item);
+            }
+        }
+        return out;
     }
 
     /** The directories d00 to d09 of the cache of app1 and SOURCE, in the walk's order, as one backup reads them. */
@@ -293,7 +311,11 @@ class ParentCacheTest {
         try (ParentCache.Reader reader = cache.load("app1", SOURCE).orElseThrow()) {
             List<Map<String, Manifest.Item>> out = new ArrayList<>();
             for (int d = 0; d < 10; d++) {
-                out.add(reader.directory(String.format("d%02d", d)));
+                List<String> names = new ArrayList<>();
+                for (int f = 100 * d; f < 100 * d + 100; f++) {
+                    names.add(String.format("f%05d", f));
+                }
+                out.add(served(reader, String.format("d%02d", d), names));
             }
             return out;
         }
@@ -307,11 +329,19 @@ class ParentCacheTest {
         byte[] good = Files.readAllBytes(file);
         List<long[]> blocks = blocks(good);
         try (ParentCache.Reader reader = cache.load("app1", SOURCE).orElseThrow()) {
-            assertThat(reader.directory("d00")).hasSize(100);
+            assertThat(reader.file("d00/f00000")).isNotNull();
+            assertThat(reader.file("d00/f00099")).isNotNull();
             // blocks of d09 and after swapped in place once the file was checked
             Files.write(file, swap(good, blocks.get(blocks.size() - 2), blocks.get(blocks.size() - 3)));
-            assertThat(reader.directory("d09")).isEmpty();
-            assertThat(reader.directory("d01")).as("nothing is used once a block failed").isEmpty();
+            int served = 0;
+            while (served < 1000 && reader.file(String.format("d%02d/f%05d", served / 100, served)) != null) {
+                served++;
+            }
+            assertThat(served).as("the damage is found").isGreaterThan(100).isLessThan(1000);
+            for (int f = served; f < 1000; f++) {
+                assertThat(reader.file(String.format("d%02d/f%05d", f / 100, f))).as("after it").isNull();
+            }
+            assertThat(reader.file("d01/f00100")).as("nothing is used once a block failed").isNull();
         }
     }
 
@@ -370,7 +400,8 @@ class ParentCacheTest {
             assertThat(reader.snapshotId()).isEqualTo("20261201T000000Z-0001");
             assertThat(reader.files()).isEqualTo(paths.length);
             for (Map.Entry<String, Map<String, Manifest.Item>> dir : expected.entrySet()) {
-                assertThat(reader.directory(dir.getKey())).as(dir.getKey()).isEqualTo(dir.getValue());
+                assertThat(served(reader, dir.getKey(), dir.getValue().keySet())).as(dir.getKey())
+                        .isEqualTo(dir.getValue());
             }
         }
         assertThat(new String(Files.readAllBytes(file), 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("MBC2");
@@ -410,7 +441,8 @@ class ParentCacheTest {
 
         try (ParentCache.Reader reader = cache.load("app1", SOURCE).orElseThrow()) {
             for (String dir : dirs) {
-                assertThat(reader.directory(dir)).as("files of '%s'", FileNames.display(dir)).isEqualTo(expected.get(dir));
+                assertThat(served(reader, dir, expected.get(dir).keySet())).as("files of '%s'", FileNames.display(dir))
+                        .isEqualTo(expected.get(dir));
             }
         }
     }
