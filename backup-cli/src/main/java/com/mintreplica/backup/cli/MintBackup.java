@@ -246,8 +246,8 @@ public final class MintBackup implements Callable<Integer> {
         return "mint-backup: the Java heap ran out of memory (its maximum is " + (maxHeap >> 20) + " MiB). Give it"
                 + " more with JAVA_OPTS=-Xmx<size>, for example JAVA_OPTS=-Xmx" + (suggested >= 1024 && suggested % 1024 == 0
                 ? suggested / 1024 + "g" : suggested + "m") + ". What needs heap: a directory of many entries, some"
-                + " 550 bytes an entry while a backup compares it with the last snapshot (a directory of 300,000 files"
-                + " needs 160 MiB);"
+                + " 200 bytes an entry while a backup compares it with the last snapshot (a directory of 300,000 files"
+                + " needs 96 MiB);"
                 + " a backup of large files with the default chunk and pack sizes needs at least 64 MiB. Run with --debug"
                 + " for details";
     }
