@@ -417,6 +417,49 @@ class PackOrderRestoreTest {
     }
 
     /**
+     * Explorers' E-F8.3: every restore over an earlier one wrote each empty file again (a new inode, a temporary file
+     * renamed over it). An empty regular file of one link is now kept where it is, given the snapshot's metadata; one
+     * that is no longer empty, or is another kind of file, is replaced as before.
+     */
+    @Test
+    void a_restore_over_an_earlier_one_keeps_the_empty_files_it_finds_empty() throws Exception {
+        Path tree = temp.resolve("tree");
+        Files.createDirectories(tree.resolve("d"));
+        for (String name : List.of("a.empty", "b.empty", "c.empty", "d/e.empty")) {
+            Files.createFile(tree.resolve(name));
+        }
+        Trees.writeRandom(tree.resolve("d/data.bin"), 10_000, 1);
+        try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")), SMALL)) {
+            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            Path restored = temp.resolve("restored");
+            RestoreResult first = repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run();
+            assertThat(first.unchangedFiles()).isZero();
+            Path root = Trees.restoredRoot(restored, tree);
+            Map<String, Object> inodes = new java.util.HashMap<>();
+            for (String name : List.of("a.empty", "b.empty", "c.empty", "d/e.empty")) {
+                inodes.put(name, Files.getAttribute(root.resolve(name), "unix:ino"));
+            }
+            Files.writeString(root.resolve("b.empty"), "not empty any more");
+            Files.delete(root.resolve("c.empty"));
+            Files.createSymbolicLink(root.resolve("c.empty"), root.resolve("a.empty"));
+            Files.setPosixFilePermissions(root.resolve("d/e.empty"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Trees.setTime(root.resolve("d/e.empty"), "2001-01-01T00:00:00Z");
+
+            RestoreResult again = repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run();
+
+            Trees.assertSameTree(tree, root);
+            assertThat(again.entries()).isEqualTo(first.entries());
+            // a.empty, d/e.empty and d/data.bin
+            assertThat(again.unchangedFiles()).isEqualTo(3);
+            assertThat(Files.getAttribute(root.resolve("a.empty"), "unix:ino")).isEqualTo(inodes.get("a.empty"));
+            assertThat(Files.getAttribute(root.resolve("d/e.empty"), "unix:ino")).isEqualTo(inodes.get("d/e.empty"));
+            assertThat(Files.getAttribute(root.resolve("b.empty"), "unix:ino")).isNotEqualTo(inodes.get("b.empty"));
+            assertThat(Files.isRegularFile(root.resolve("c.empty"), LinkOption.NOFOLLOW_LINKS)).isTrue();
+        }
+    }
+
+    /**
      * Explorers' E-F4: a file written by another process while the restore compared it was kept, and the snapshot's
      * times then hid the change. Before it keeps a file, the target looks at it again (inode, size, times, change
      * time): changed, it is not kept, and the restore writes it.

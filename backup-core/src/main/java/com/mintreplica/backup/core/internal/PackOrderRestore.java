@@ -561,7 +561,9 @@ final class PackOrderRestore {
             length += location.plainLength();
         }
         if (ids.isEmpty()) {
-            files.open(item.entry(), 0).complete();
+            if (!keptEmpty(item, files)) {
+                files.open(item.entry(), 0).complete();
+            }
             return;
         }
         drainChanged();
@@ -576,6 +578,34 @@ final class PackOrderRestore {
         } else {
             addToPlan(plan, item, locations, length, slot);
         }
+    }
+
+    /**
+     * Keeps an empty file the target has already as an empty regular file of one link, with the entry's metadata: there
+     * is no content to compare (every restore over an earlier one wrote each empty file again, explorers' E-F8.3).
+     */
+    private boolean keptEmpty(Manifest.Item item, PositionalFiles files) {
+        Optional<PositionalFiles.Existing> existing;
+        try {
+            existing = files.existing(item.entry(), 0);
+        } catch (IOException e) {
+            LOG.debug("cannot look at {} in the target: {}", item.entry().path(), e.toString());
+            return false;
+        }
+        if (existing.isEmpty()) {
+            return false;
+        }
+        try {
+            if (existing.get().read(0, new byte[1], 0, 1) < 0) {
+                existing.get().keep();
+                kept.incrementAndGet();
+                return true;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{} in the target is written again: {}", item.entry().path(), e.toString());
+        }
+        closeQuietly(existing.get());
+        return false;
     }
 
     private void addToPlan(RestorePlan plan, Manifest.Item item, BlobLocation[] locations, long length, int slot)
