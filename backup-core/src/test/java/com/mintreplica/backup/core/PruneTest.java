@@ -204,6 +204,34 @@ class PruneTest {
     }
 
     /** A repository in {@code name} with one backup of {@code count} small files, {@code fI} holding "{@code text}I". */
+    /**
+     * Repacking 20,000 tiny blobs writes two packs, cut by count (PackWriter.MAX_BLOBS), though their bytes fit one:
+     * the dry run counted packs by bytes alone and said one.
+     */
+    @Test
+    void a_dry_run_counts_the_packs_that_repacking_tiny_blobs_writes_as_the_run_does() {
+        Repository tiny = Repository.init(sink(dir.resolve("tiny")), RepositorySettings.defaults());
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 40_000; i++) {
+            files.put("f" + i, ("tiny " + i).getBytes());
+        }
+        SourceId source = new SourceId("map", "tiny");
+        Backup.pipeline().source(new PruneFixture.MapSource(source, files)).to(tiny).host("host").build().run();
+        Map<String, byte[]> half = new java.util.LinkedHashMap<>();   // every other file: each pack half used
+        for (int i = 0; i < 40_000; i += 2) {
+            half.put("f" + i, files.get("f" + i));
+        }
+        Backup.pipeline().source(new PruneFixture.MapSource(source, half)).to(tiny).host("host").build().run();
+
+        PruneReport dry = tiny.prune().policy(keepLast(1)).maxUnused(0).dryRun(true).run();
+        PruneReport real = tiny.prune().policy(keepLast(1)).maxUnused(0).run();
+
+        assertThat(real.packsRepacked()).isPositive();
+        assertThat(dry.packsRepacked()).isEqualTo(real.packsRepacked());
+        assertThat(dry.packsWritten()).isEqualTo(real.packsWritten()).isGreaterThanOrEqualTo(2);
+        assertThat(tiny.verify(true).problems()).isEmpty();
+    }
+
     private Repository smallFiles(String name, int packSize, int count, String text) {
         Repository many = Repository.init(new LocalDirectorySink(dir.resolve(name), false),
                 RepositorySettings.defaults().withPackSize(packSize));

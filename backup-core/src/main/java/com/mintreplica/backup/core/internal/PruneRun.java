@@ -557,16 +557,21 @@ public final class PruneRun {
             index += BlobId.LENGTH + 5 + table.blobCount(pack) * (long) IndexFile.BYTES_PER_BLOB;
         }
         Map<BlobType, Long> repackedBytes = new java.util.EnumMap<>(BlobType.class);
+        Map<BlobType, Long> repackedBlobs = new java.util.EnumMap<>(BlobType.class);
         for (Partly p : plan.repack) {
             repackedBytes.merge(table.type(p.pack()), p.neededBytes(), Long::sum);
+            repackedBlobs.merge(table.type(p.pack()), (long) p.needed().length, Long::sum);
             index += p.needed().length * (long) IndexFile.BYTES_PER_BLOB;
             packsRepacked++;
             bytesDeleted += plan.stored.get(p.id()).size();
         }
         long packSize = store.config().packSize();
-        for (long bytes : repackedBytes.values()) {
-            packsWritten += (bytes + packSize - 1) / packSize;
-            bytesWritten += bytes;
+        for (Map.Entry<BlobType, Long> bytes : repackedBytes.entrySet()) {
+            long blobs = repackedBlobs.get(bytes.getKey());
+            // packs are cut by size, or by count for tiny blobs (PackWriter.MAX_BLOBS)
+            packsWritten += Math.max((bytes.getValue() + packSize - 1) / packSize,
+                    (blobs + PackWriter.MAX_BLOBS - 1) / PackWriter.MAX_BLOBS);
+            bytesWritten += bytes.getValue();
         }
         boolean changes = !plan.repack.isEmpty() || !plan.delete.isEmpty() || plan.indexedMissing > 0;
         int objects;
