@@ -468,7 +468,7 @@ public final class BackupRun {
      * loads a subdirectory's listing when it enters it, so only the listings of the open directories are held. A
      * writer's parent is its parent cache ({@code cache}), where each file is looked up by its path.
      */
-    private static final class ParentListing {
+    private static final class ParentListing implements AutoCloseable {
         private final Map<String, Manifest.Item> files;
         private final boolean flat;
         private final ParentCache.Reader cache;
@@ -495,6 +495,14 @@ public final class BackupRun {
         static ParentListing read(Store store, BlobId id, String directory) {
             return new ParentListing(Map.of(), false, null,
                     store.parseBlob(id, plain -> ParentTree.read(id, directory, plain)));
+        }
+
+        /** Lets go of a tree parent's temporary file (TreeBuilder calls this when the walk leaves the directory). */
+        @Override
+        public void close() {
+            if (tree != null) {
+                tree.close();
+            }
         }
 
         /** The parent's item for {@code entry}: for a tree parent, only when its change token is the entry's. */

@@ -27,7 +27,7 @@ import java.util.List;
  * directory of 300,000 files took some 40 MiB, and its unchanged backup did not finish in 128 MiB. Where no temporary
  * file can be made or written, the records stay in the heap.
  */
-final class ParentTree {
+final class ParentTree implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParentTree.class);
     private static final byte FILE = 1;
     private static final byte DIRECTORY = 2;
@@ -80,6 +80,18 @@ final class ParentTree {
                     + tree.failure.getMessage(), tree.failure);
         }
         return tree;
+    }
+
+    /**
+     * Closes the records' temporary file, if any, once the walk is done with the directory (a cleaner would, once the
+     * collector finds this unreachable, but at most {@link SpooledBytes#MAX_OPEN} are open at once). Lookups of spooled
+     * records fail after this.
+     */
+    @Override
+    public void close() {
+        if (spool != null) {
+            spool.close();
+        }
     }
 
     /** Whether the records past the first {@link #SPOOL_FROM} bytes are in a temporary file (for tests). */

@@ -23,9 +23,11 @@ import java.util.function.Function;
  * Directories that were never entries (a Source that names {@code db/orders.bson} but no {@code db}) are created as
  * implicit directories. An entry that breaks the contract fails the backup with a message naming it.
  *
- * @param <P> what the caller keeps per open directory (the parent snapshot's listing of it, for unchanged files)
+ * @param <P> what the caller keeps per open directory (the parent snapshot's listing of it, for unchanged files);
+ *     closed when the walk leaves the directory if it is {@link AutoCloseable}
  */
 final class TreeBuilder<P> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TreeBuilder.class);
     /** Stores a tree blob (on a worker) and returns its id. */
     @FunctionalInterface
     interface TreeStore {
@@ -298,6 +300,14 @@ final class TreeBuilder<P> {
     }
 
     private void close(Dir<P> dir) {
+        if (dir.companion instanceof AutoCloseable c) {
+            // the walk has left the directory: what the caller kept for it (a parent listing's temporary file) goes
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("cannot close what was kept for '{}': {}", dir.path, e.toString());
+            }
+        }
         List<Pending> children = new ArrayList<>(dir.waiting);
         dir.waiting.clear();
         List<CompletableFuture<?>> waits = new ArrayList<>();

@@ -165,10 +165,55 @@ class LargeListingTest {
         assertThat(parent.file("sub-99500", file("up/sub-99500", 1))).isNull();
         // the first 4 MiB of records, the spool's buffers and the name table (at most 54 bytes a name)
         assertThat(parent.bytes()).isLessThan(heldWhenSpooled(children.size()));
+        // closed when the walk leaves the directory: the file is gone, and so are the records in it
+        parent.close();
+        assertThatThrownBy(() -> parent.file("file-0085000.log", file("up/file-0085000.log", 85_000)))
+                .isInstanceOf(com.mintreplica.backup.core.BackupException.class)
+                .hasMessageContaining("temporary file");
     }
 
     private static long heldWhenSpooled(int entries) {
         return ParentTree.SPOOL_FROM + (1 << 17) + 54L * entries;
+    }
+
+    /**
+     * What the caller keeps for an open directory (its parent listing, whose records may be in a temporary file) is
+     * closed as soon as the walk leaves that directory, not when the collector finds it: at most 32 temporary files
+     * are open at once, and a directory past them kept its records in the heap.
+     */
+    @Test
+    void the_walk_closes_what_it_kept_for_a_directory_when_it_leaves_it() {
+        List<String> closed = new ArrayList<>();
+        final class Kept implements AutoCloseable {
+            final String path;
+
+            Kept(String path) {
+                this.path = path;
+            }
+
+            @Override
+            public void close() {
+                closed.add(path);
+            }
+        }
+        TreeBuilder.TreeStore trees = listing -> BlobId.wrap(Sha256.hash(Codec.concatenate(listing.parts())));
+        TreeBuilder<Kept> builder = new TreeBuilder<>(new Kept(""), (parent, name, path) -> new Kept(path), trees,
+                Runnable::run, f -> f, "test", TreeBuilder.Admission.NONE);
+        builder.position("a");
+        builder.addDirectory(Entry.directory("a").mode(0755).build());
+        builder.position("a/b");
+        builder.addDirectory(Entry.directory("a/b").mode(0755).build());
+        assertThat(builder.position("a/b/f").path).isEqualTo("a/b");
+        builder.add(Manifest.Item.chunked(file("a/b/f", 1), 1, List.of(id(1))));
+        assertThat(closed).isEmpty();
+        assertThat(builder.position("a/g").path).isEqualTo("a");
+        assertThat(closed).containsExactly("a/b");
+        builder.add(Manifest.Item.chunked(file("a/g", 2), 2, List.of(id(2))));
+        builder.position("c");
+        assertThat(closed).containsExactly("a/b", "a");
+        builder.add(Manifest.Item.chunked(file("c", 3), 3, List.of(id(3))));
+        builder.finish().join();
+        assertThat(closed).containsExactly("a/b", "a", "");
     }
 
     /** With no temporary file to be had (a directory that does not exist), the records stay in the heap. */
