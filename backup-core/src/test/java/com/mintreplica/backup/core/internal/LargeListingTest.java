@@ -106,22 +106,33 @@ class LargeListingTest {
         assertThat(parent.bytes() / 20_000).isLessThan(150);
     }
 
+    /** The content ids of {@link #withABigFile}'s file of 3,000 chunks. */
+    private static final List<BlobId> BIG_CHUNKS = java.util.stream.IntStream.range(0, 3_000)
+            .mapToObj(i -> id(1_000_000 + i)).toList();
+
+    /**
+     * {@code children}, then "zz-big.img", a file of 3,000 chunks (a record of some 96 KiB, more than one of the
+     * parent's 64 KiB blocks or a spool's window), and "zz-small" after it.
+     */
+    private static List<TreeFormat.Child> withABigFile(List<TreeFormat.Child> children) {
+        List<TreeFormat.Child> out = new ArrayList<>(children);
+        out.add(new TreeFormat.Child("zz-big.img", Manifest.Item.chunked(file("up/zz-big.img", 3_000_000), 3_000_000,
+                BIG_CHUNKS), Optional.empty(), false));
+        out.add(new TreeFormat.Child("zz-small", Manifest.Item.chunked(file("up/zz-small", 9), 9, List.of(id(9))),
+                Optional.empty(), false));
+        return out;
+    }
+
     @Test
     void a_parent_record_longer_than_a_block_and_those_around_it_are_found() {
         // a file of 3,000 chunks has a record of some 96 KiB, more than one of the parent's 64 KiB blocks
-        List<TreeFormat.Child> children = new ArrayList<>(listing("up", 3_000));
-        List<BlobId> chunks = new ArrayList<>();
-        for (int i = 0; i < 3_000; i++) {
-            chunks.add(id(1_000_000 + i));
-        }
+        List<TreeFormat.Child> children = withABigFile(listing("up", 3_000));
         Entry big = file("up/zz-big.img", 3_000_000);
-        children.add(new TreeFormat.Child("zz-big.img", Manifest.Item.chunked(big, 3_000_000, chunks), Optional.empty(), false));
         Entry after = file("up/zz-small", 9);
-        children.add(new TreeFormat.Child("zz-small", Manifest.Item.chunked(after, 9, List.of(id(9))), Optional.empty(), false));
 
         ParentTree parent = ParentTree.read(id(1), "up", TreeFormat.encode(children));
 
-        assertThat(parent.file("zz-big.img", big).blobs()).isEqualTo(chunks);
+        assertThat(parent.file("zz-big.img", big).blobs()).isEqualTo(BIG_CHUNKS);
         assertThat(parent.file("zz-small", after).blobs()).containsExactly(id(9));
         assertThat(parent.file("file-0002999.log", file("up/file-0002999.log", 2_999)).blobs()).containsExactly(id(2_999));
         assertThat(parent.directory("sub-2500")).isEqualTo(id(-2_500));
@@ -136,15 +147,9 @@ class LargeListingTest {
     @Test
     void a_parent_listing_of_many_records_keeps_them_in_a_temporary_file() {
         int files = 100_000;
-        List<TreeFormat.Child> children = new ArrayList<>(listing("up", files));
-        List<BlobId> chunks = new ArrayList<>();
-        for (int i = 0; i < 3_000; i++) {
-            chunks.add(id(1_000_000 + i));
-        }
+        List<TreeFormat.Child> children = withABigFile(listing("up", files));
         Entry big = file("up/zz-big.img", 3_000_000);
-        children.add(new TreeFormat.Child("zz-big.img", Manifest.Item.chunked(big, 3_000_000, chunks), Optional.empty(), false));
         Entry after = file("up/zz-small", 9);
-        children.add(new TreeFormat.Child("zz-small", Manifest.Item.chunked(after, 9, List.of(id(9))), Optional.empty(), false));
 
         ParentTree parent = ParentTree.read(id(1), "up", TreeFormat.encode(children));
 
@@ -157,7 +162,7 @@ class LargeListingTest {
         assertThat(parent.file(last, file("up/" + last, files - 1)).size()).isEqualTo(files - 1);
         Entry touched = Entry.regular("up/" + last).size(files - 1).changeToken("1:0:0").build();
         assertThat(parent.file(last, touched)).isNull();
-        assertThat(parent.file("zz-big.img", big).blobs()).isEqualTo(chunks);
+        assertThat(parent.file("zz-big.img", big).blobs()).isEqualTo(BIG_CHUNKS);
         assertThat(parent.file("zz-small", after).blobs()).containsExactly(id(9));
         assertThat(parent.directory("sub-500")).isEqualTo(id(-500));
         assertThat(parent.directory("sub-99500")).isEqualTo(id(-99_500));
