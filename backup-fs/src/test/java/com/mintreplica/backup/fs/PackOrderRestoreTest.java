@@ -357,6 +357,14 @@ class PackOrderRestoreTest {
         }
     }
 
+    /** Backs {@code tree} up into {@code repo} and restores it into {@code restored}, where nothing was: nothing kept. */
+    private RestoreResult backUpAndRestore(Repository repo, Path tree) {
+        Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+        RestoreResult first = repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(temp.resolve("restored"))).run();
+        assertThat(first.unchangedFiles()).isZero();
+        return first;
+    }
+
     /** Counts reads of each object (ranged or whole) around a real Sink. */
     /**
      * Explorers' D-10: a restore over a tree that already matched rewrote every file (2.8 times a fresh restore). A file
@@ -373,10 +381,8 @@ class PackOrderRestoreTest {
         Trees.writeRandom(tree.resolve("big.bin"), 700_000, 99);
         CountingSink sink = new CountingSink(new LocalDirectorySink(temp.resolve("repo")));
         try (Repository repo = Repository.init(sink, SMALL)) {
-            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            RestoreResult first = backUpAndRestore(repo, tree);
             Path restored = temp.resolve("restored");
-            RestoreResult first = repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run();
-            assertThat(first.unchangedFiles()).isZero();
             Path root = Trees.restoredRoot(restored, tree);
             Map<String, Object> inodes = new java.util.HashMap<>();
             try (Stream<Path> files = Files.walk(root)) {
@@ -430,10 +436,8 @@ class PackOrderRestoreTest {
         }
         Trees.writeRandom(tree.resolve("d/data.bin"), 10_000, 1);
         try (Repository repo = Repository.init(new LocalDirectorySink(temp.resolve("repo")), SMALL)) {
-            Backup.pipeline().source(DirectorySource.of(tree)).to(repo).build().run();
+            RestoreResult first = backUpAndRestore(repo, tree);
             Path restored = temp.resolve("restored");
-            RestoreResult first = repo.restore(SnapshotSelector.latest()).to(DirectoryTarget.to(restored)).run();
-            assertThat(first.unchangedFiles()).isZero();
             Path root = Trees.restoredRoot(restored, tree);
             Map<String, Object> inodes = new java.util.HashMap<>();
             for (String name : List.of("a.empty", "b.empty", "c.empty", "d/e.empty")) {
