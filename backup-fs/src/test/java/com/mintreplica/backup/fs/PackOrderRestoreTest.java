@@ -464,6 +464,46 @@ class PackOrderRestoreTest {
     }
 
     /**
+     * Explorers' E-F8.8: a restore over an earlier one from a single-layout repository (one object per file) wrote
+     * every file again. A file of the snapshot's size whose SHA-256 is the one the snapshot records for its object is
+     * now kept where it is, given the snapshot's metadata; the object is not read. Another content of the same size is
+     * written again.
+     */
+    @Test
+    void a_restore_over_an_earlier_one_from_a_single_layout_repository_keeps_the_files_that_match() throws Exception {
+        Path tree = temp.resolve("tree");
+        for (int i = 0; i < 6; i++) {
+            Trees.writeRandom(tree.resolve(String.format("d/f%d.bin", i)), 30_000 + 11L * i, i);
+        }
+        CountingSink sink = new CountingSink(new LocalDirectorySink(temp.resolve("repo")));
+        try (Repository repo = Repository.init(sink,
+                RepositorySettings.defaults().withLayout(com.mintreplica.backup.core.Layout.SINGLE))) {
+            RestoreResult first = backUpAndRestore(repo, tree);
+            Path root = Trees.restoredRoot(temp.resolve("restored"), tree);
+            Map<String, Object> inodes = new java.util.HashMap<>();
+            for (int i = 0; i < 6; i++) {
+                String name = String.format("d/f%d.bin", i);
+                inodes.put(name, Files.getAttribute(root.resolve(name), "unix:ino"));
+            }
+            Trees.writeRandom(root.resolve("d/f1.bin"), 30_011, 99);              // same size, other content
+            Trees.setTime(root.resolve("d/f2.bin"), "2001-01-01T00:00:00Z");      // same content, other time
+            sink.reads.clear();
+
+            RestoreResult again = repo.restore(SnapshotSelector.latest())
+                    .to(DirectoryTarget.to(temp.resolve("restored"))).run();
+
+            Trees.assertSameTree(tree, root);
+            assertThat(again.entries()).isEqualTo(first.entries());
+            assertThat(again.unchangedFiles()).isEqualTo(5);
+            assertThat(Files.getAttribute(root.resolve("d/f2.bin"), "unix:ino")).isEqualTo(inodes.get("d/f2.bin"));
+            assertThat(Files.getAttribute(root.resolve("d/f1.bin"), "unix:ino")).isNotEqualTo(inodes.get("d/f1.bin"));
+            long fileReads = sink.reads.entrySet().stream().filter(e -> e.getKey().startsWith("files/"))
+                    .mapToInt(e -> e.getValue().get()).sum();
+            assertThat(fileReads).as("objects read: %s", sink.reads).isEqualTo(1);
+        }
+    }
+
+    /**
      * Explorers' E-F4: a file written by another process while the restore compared it was kept, and the snapshot's
      * times then hid the change. Before it keeps a file, the target looks at it again (inode, size, times, change
      * time): changed, it is not kept, and the restore writes it.

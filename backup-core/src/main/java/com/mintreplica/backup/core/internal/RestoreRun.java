@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -25,6 +26,7 @@ import java.util.function.Predicate;
  * target, both reading the same few tree blobs through a small cache, so memory does not grow with the entries.
  */
 public final class RestoreRun {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RestoreRun.class);
     /** Parsed tree blobs kept between the fetch-ahead walk and the writing walk. */
     private static final long TREE_CACHE_BYTES = 8L << 20;
     /** Tree blobs loaded ahead of a restore's walk in pack order, in plain bytes. */
@@ -248,6 +250,7 @@ public final class RestoreRun {
         long[] entries = {0};
         Manifest.Item[] current = {null};
         boolean[] streaming = {false};
+        long[] keptSingles = {0};
         LostDirectories lost = new LostDirectories();
         Predicate<Manifest.Item> linked = linkedIn(selection);
         PackOrderRestore.Streamer streamer = item -> {
@@ -266,6 +269,12 @@ public final class RestoreRun {
                 streaming[0] = false;
                 watch.progress();
                 return 0;
+            }
+            if (keptSingle(item, files)) {
+                keptSingles[0]++;
+                streaming[0] = false;
+                watch.progress();
+                return item.size();
             }
             try (Handed content = new Handed(open(item, null));
                  Watchdog.Activity a = watch.activity("target", () -> "the restore target writing '"
@@ -305,7 +314,7 @@ public final class RestoreRun {
                 PackOrderRestore restore = new PackOrderRestore(store, watch, executor, prefetch, Math.max(4, prefetch),
                         batchBudget, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
                 bytes = restore.run(selected, target, files, streamer, () -> entries[0]++);
-                unchanged = restore.kept();
+                unchanged = restore.kept() + keptSingles[0];
             }
             try (Watchdog.Activity a = watch.exempt("target", () -> "the restore target finishing")) {
                 target.finish();
@@ -334,6 +343,51 @@ public final class RestoreRun {
             }
             throw e;
         }
+    }
+
+    /**
+     * Keeps a single object's file that the target has already with the snapshot's content: same size, and the SHA-256
+     * the snapshot records for the object. The file is read, the object is not. Explorers' E-F8.8: a restore over an
+     * earlier one from a single-layout repository wrote every file again, where a chunked one keeps what matches.
+     */
+    private boolean keptSingle(Manifest.Item item, PositionalFiles files) {
+        if (item.object().isEmpty() || item.sha256().isEmpty() || item.sha256().get().length() != 64) {
+            return false;
+        }
+        Optional<PositionalFiles.Existing> existing;
+        try {
+            existing = files.existing(item.entry(), item.size());
+        } catch (IOException e) {
+            LOG.debug("cannot look at {} in the target: {}", item.entry().path(), e.toString());
+            return false;
+        }
+        if (existing.isEmpty()) {
+            return false;
+        }
+        try (Watchdog.Activity a = watch.activity("target", () -> "comparing '" + item.entry().path()
+                + "' in the target with the snapshot")) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[(int) Math.min(1 << 20, Math.max(1, item.size()))];
+            long offset = 0;
+            int n;
+            while ((n = existing.get().read(offset, buffer, 0, buffer.length)) > 0) {
+                sha.update(buffer, 0, n);
+                offset += n;
+                watch.progress();
+            }
+            if (offset == item.size() && Hex.encode(sha.digest()).equalsIgnoreCase(item.sha256().get())) {
+                existing.get().keep();
+                return true;
+            }
+        } catch (IOException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+            LOG.debug("{} in the target is written again: {}", item.entry().path(), e.toString());
+        }
+        try {
+            existing.get().close();
+        } catch (IOException e) {
+            LOG.debug("cannot close {}: {}", item.entry().path(), e.toString());
+        }
+        return false;
     }
 
     /** The directories whose listings a restore could not read: it goes on without what lies below them. */
