@@ -474,10 +474,10 @@ public final class ParentCache {
     // ---- the reading side
 
     /**
-     * The last backup's files, each looked up by path as the walk reaches it ({@link #file}); holds the block index (the
-     * first path of each block, about one per 250 files) and a few decoded blocks. Each block is authenticated when first
-     * read; one that does not open (damaged, or changed since the file was loaded) makes the rest of the backup read its files
-     * again, with a warning.
+     * The last backup's files, each looked up by path as the walk reaches it ({@link #file}); holds the block index
+     * (the first path of each block, about one per 250 files) and a few decoded blocks. Each block is authenticated
+     * when first read; one that does not open (damaged, or changed since the file was loaded) makes the rest of the
+     * backup read its files again, with a warning.
      */
     public static final class Reader implements AutoCloseable {
         private final SealedFile sealed;
