@@ -95,9 +95,17 @@ public final class ResumingInputStream extends InputStream {
         }
     }
 
+    /**
+     * Closes the read. One closed before the end of its range is aborted: the SDK's stream, closed, reads the rest of
+     * the body to keep its connection, and a restore stops a read that runs on to the end of what a pack's jobs need
+     * when no job is left to go on with it.
+     */
     @Override
     public void close() throws IOException {
         closed = true;
+        if (end >= 0 && position < end && current instanceof software.amazon.awssdk.http.Abortable abortable) {
+            abortable.abort();
+        }
         current.close();
     }
 

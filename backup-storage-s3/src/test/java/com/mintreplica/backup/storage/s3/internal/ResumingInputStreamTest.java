@@ -97,4 +97,47 @@ class ResumingInputStreamTest {
 
         assertThat(Arrays.equals(in.readAllBytes(), Arrays.copyOfRange(OBJECT, from, end))).isTrue();
     }
+
+    /**
+     * A read closed before the end of its range is aborted: the SDK's stream, closed, reads the rest of the body to
+     * keep its connection, and a restore stops a read that runs on to the end of what a pack's jobs need when no job
+     * is left to go on with it. A read closed at its end is closed as before, its connection kept.
+     */
+    @Test
+    void a_read_closed_before_its_end_is_aborted_and_one_read_to_its_end_is_closed() throws IOException {
+        AbortableConnection early = new AbortableConnection(0, 1 << 20);
+        ResumingInputStream.Opener resume = (f, e) -> connection(f, e, 1 << 30);
+        try (ResumingInputStream in = new ResumingInputStream(early, 0, 1 << 20, resume, 3)) {
+            assertThat(in.readNBytes(1000)).hasSize(1000);
+        }
+        assertThat(early.aborted).as("aborted").isTrue();
+
+        AbortableConnection whole = new AbortableConnection(0, 1 << 20);
+        try (ResumingInputStream in = new ResumingInputStream(whole, 0, 1 << 20, resume, 3)) {
+            assertThat(in.readAllBytes()).hasSize(1 << 20);
+        }
+        assertThat(whole.aborted).as("aborted").isFalse();
+        assertThat(whole.closed).as("closed").isTrue();
+    }
+
+    /** A connection serving {@code [from, end)} of {@link #OBJECT} that can be aborted, as the SDK's stream can. */
+    private static final class AbortableConnection extends ByteArrayInputStream
+            implements software.amazon.awssdk.http.Abortable {
+        boolean aborted;
+        boolean closed;
+
+        AbortableConnection(int from, int end) {
+            super(OBJECT, from, end - from);
+        }
+
+        @Override
+        public void abort() {
+            aborted = true;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
 }
