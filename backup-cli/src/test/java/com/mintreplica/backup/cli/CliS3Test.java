@@ -2,9 +2,11 @@ package com.mintreplica.backup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mintreplica.backup.testkit.http.FaultProxy;
 import com.mintreplica.backup.testkit.s3.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,6 +69,42 @@ class CliS3Test {
         Path target = temp.resolve("restored");
         ok("restore", "--repo", local, id, "--target", target.toString());
         assertThat(target.resolve(data.toString().substring(1)).resolve("ledger.bin")).hasBinaryContent(ledger);
+    }
+
+    /**
+     * A restore of many small files from S3 reads each pack with one GET, as restic does, not one per job of a few
+     * hundred files: 150,000 files in a 128 MiB heap took 3,856 GETs for 11 packs (nearly five minutes from a store
+     * failing half its requests, 40 s now). Counted at an HTTP proxy between the CLI and s3proxy.
+     */
+    @Test
+    void a_restore_of_many_small_files_reads_each_pack_with_one_get() throws Exception {
+        Path data = temp.resolve("data");
+        for (int i = 0; i < 3000; i++) {
+            Path file = data.resolve("spool" + i % 2).resolve("msg" + i + ".eml");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "Subject: statement " + i + "\n\n" + "balance line\n".repeat(1 + i % 7));
+        }
+        try (FaultProxy proxy = new FaultProxy(s3.endpoint())) {
+            String counted = s3.repositoryUri("backups", "mint/spool", proxy.endpoint());
+            ok("init", "--repo", counted);
+            ok("backup", "--repo", counted, data.toString());
+            int before = proxy.seen().size();
+            Path target = temp.resolve("restored");
+            ok("restore", "--repo", counted, "latest", "--target", target.toString());
+
+            List<String> packGets = proxy.seen().subList(before, proxy.seen().size()).stream()
+                    .filter(seen -> seen.method().equals("GET") && seen.target().contains("/data/"))
+                    .map(FaultProxy.Seen::target).toList();
+            assertThat(packGets).as("GETs of packs").isNotEmpty().doesNotHaveDuplicates();
+            Path restored = target.resolve(data.toString().substring(1));
+            for (int i = 0; i < 3000; i += 7) {
+                Path relative = data.relativize(data.resolve("spool" + i % 2).resolve("msg" + i + ".eml"));
+                assertThat(restored.resolve(relative)).hasSameTextualContentAs(data.resolve(relative));
+            }
+            try (var files = Files.walk(restored)) {
+                assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(3000);
+            }
+        }
     }
 
     @Test

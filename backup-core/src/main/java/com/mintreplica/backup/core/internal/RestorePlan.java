@@ -50,6 +50,8 @@ final class RestorePlan implements AutoCloseable {
     private final List<Path> runs = new ArrayList<>();
     private final Map<BlobId, Integer> packNumbers = new HashMap<>();
     private final List<BlobLocation> packs = new ArrayList<>();
+    /** By pack number: where the last byte any piece needs from the pack ends. */
+    private int[] packEnds = new int[16];
     private byte[] records;
     private long[] keys;
     private int count;
@@ -97,6 +99,11 @@ final class RestorePlan implements AutoCloseable {
     /** The pack of number {@code n} (any location in it: its id and type). */
     BlobLocation pack(int n) {
         return packs.get(n);
+    }
+
+    /** Where the last blob the plan needs from pack {@code n} ends: a ranged read of the pack need go no further. */
+    int packEnd(int n) {
+        return packEnds[n];
     }
 
     /** An item read back, and the length its file is planned with (-1: not planned in pieces). */
@@ -385,6 +392,10 @@ final class RestorePlan implements AutoCloseable {
             }
         }
         int pack = packNumber(location);
+        if (pack >= packEnds.length) {
+            packEnds = Arrays.copyOf(packEnds, Math.max(pack + 1, 2 * packEnds.length));
+        }
+        packEnds[pack] = Math.max(packEnds[pack], location.offset() + location.length());
         if (pack < highest) {
             returns++;
         }

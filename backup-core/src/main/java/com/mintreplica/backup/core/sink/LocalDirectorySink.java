@@ -127,7 +127,7 @@ public final class LocalDirectorySink implements Sink {
 
     @Override
     public Set<SinkCapability> capabilities() {
-        return EnumSet.of(SinkCapability.ATOMIC_CREATE);
+        return EnumSet.of(SinkCapability.ATOMIC_CREATE, SinkCapability.LOCAL_READS);
     }
 
     @Override

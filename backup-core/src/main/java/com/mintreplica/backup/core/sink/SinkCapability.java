@@ -11,5 +11,11 @@ public enum SinkCapability {
     /** Objects can be made immutable for a retention period (Object Lock, bucket retention). */
     IMMUTABILITY,
     /** The store encrypts objects at rest with keys it manages. */
-    SERVER_SIDE_ENCRYPTION
+    SERVER_SIDE_ENCRYPTION,
+    /**
+     * A ranged read is a read of a local file, not a request to a service, so a restore may read one pack with several
+     * ranged reads at once. Without it, a restore reads the blobs it needs from one pack through one ranged read that
+     * runs on from run to run of them: each request to a remote store costs a round trip and is billed.
+     */
+    LOCAL_READS
 }
