@@ -213,7 +213,14 @@ public final class MintBackup implements Callable<Integer> {
                 return WalFetchCommand.abortRecovery(ex, root); // a typo in restore_command is no end of the archive
             }
             err.println("mint-backup: " + ex.getMessage());
-            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            String policy = policyGivenToForget(ex);
+            if (policy != null) {
+                err.println("forget removes the snapshots it is given; a policy such as " + policy + " is `mint-backup"
+                        + " prune`'s, which removes the snapshots the policy does not keep, then the data only they used"
+                        + " (try it with --dry-run first).");
+            } else {
+                CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            }
             err.println("Run 'mint-backup " + commandPath(ex.getCommandLine()) + "--help' for usage.");
             return USAGE;
         });
@@ -228,6 +235,24 @@ public final class MintBackup implements Callable<Integer> {
             err.println(outOfMemory(Runtime.getRuntime().maxMemory()));
             return FAILED;
         }
+    }
+
+    /**
+     * The first retention option ({@code --keep-last} and the like) given to {@code forget}, which has none, or null:
+     * restic's {@code forget} takes a policy, ours the snapshots to remove, and picocli's own suggestion for
+     * {@code --keep-last} was {@code --key}.
+     */
+    static String policyGivenToForget(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && ex.getCommandLine() != null
+                && "forget".equals(ex.getCommandLine().getCommandName())) {
+            for (String arg : unmatched.getUnmatched()) {
+                if (arg.startsWith("--keep-")) {
+                    int equals = arg.indexOf('=');
+                    return equals < 0 ? arg : arg.substring(0, equals);
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -221,6 +221,22 @@ class CliTest {
                 "'yesterday' is not an ISO-8601 time");
     }
 
+    /**
+     * A restic user's {@code forget --keep-last 1 --prune} was told "Unknown option: '--keep-last'" and "Possible
+     * solutions: --key"; it now says that a policy is prune's, and nothing is removed.
+     */
+    @Test
+    void a_retention_policy_given_to_forget_points_to_prune() {
+        ok("init", "--repo", repo.toString());
+        backup();
+        Cli.Result r = Cli.run("forget", "--repo", repo.toString(), "--keep-last", "1", "--prune");
+        assertUsageError(r, "Unknown option: '--keep-last'", "a policy such as --keep-last is `mint-backup prune`'s");
+        assertThat(r.err()).doesNotContain("Possible solutions");
+        assertUsageError(Cli.run("forget", "--repo", repo.toString(), "--keep-daily=7", "latest"),
+                "a policy such as --keep-daily is `mint-backup prune`'s");
+        assertThat(ok("list", "--repo", repo.toString()).out()).contains("1 snapshot");
+    }
+
     @Test
     void debug_shows_the_stack_trace() {
         Cli.Result r = Cli.run("list", "--debug", "--repo", temp.resolve("nothing-here").toString());
