@@ -428,6 +428,22 @@ public final class BackupRun {
             public void flush() {
                 flushBatch();
             }
+
+            @Override
+            public boolean await(CompletableFuture<?> work, String path, int behind) {
+                flushBatch();
+                try (Watchdog.Activity waiting = watch.activity("reader", () -> "waiting for the content of '" + path
+                        + "' to be stored (" + behind + " entries of its directory wait behind it; data "
+                        + dataPacks.describe() + ")")) {
+                    work.get();
+                    return true;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackupException("the backup was interrupted");
+                } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                    return false;
+                }
+            }
         };
     }
 

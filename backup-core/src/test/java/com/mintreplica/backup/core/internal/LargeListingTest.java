@@ -305,6 +305,53 @@ class LargeListingTest {
     }
 
     /**
+     * One file's content is stored late (its worker waited for room in a pack while uploads were retried) and the
+     * content of the 20,000 files after it is stored at once: the walk waits for that file once
+     * {@link TreeBuilder#MAX_WAITING} entries wait behind it, instead of holding every later entry (a writer's first
+     * backup of 150,000 small files through a store failing half its requests held 40,000 and ran out of heap).
+     */
+    @Test
+    void a_file_stored_late_holds_back_a_bounded_number_of_entries_behind_it() {
+        List<String> handedOver = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<BlobId> late = new CompletableFuture<>();
+        List<String> awaited = new ArrayList<>();
+        TreeBuilder.Admission admission = new TreeBuilder.Admission() {
+            @Override
+            public void acquire(long bytes, String directory) {
+            }
+
+            @Override
+            public void release(long bytes) {
+            }
+
+            @Override
+            public boolean await(CompletableFuture<?> work, String path, int behind) {
+                awaited.add(path + " " + behind);
+                late.complete(id(100)); // the worker got its room
+                return TreeBuilder.Admission.super.await(work, path, behind);
+            }
+        };
+        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, listing -> BlobId.wrap(Sha256.hash(Codec.concatenate(listing.parts()))),
+                Runnable::run, f -> f, "test", admission);
+        builder.onFile(item -> handedOver.add(item.entry().path()));
+        builder.position("up");
+        builder.addDirectory(Entry.directory("up").mode(0755).build());
+        int mostHeld = 0;
+        for (int i = 0; i < 20_000; i++) {
+            String name = String.format("f%05d", i);
+            builder.position("up/" + name);
+            builder.addFile(file("up/" + name, i), i, List.of(i == 100 ? late : CompletableFuture.completedFuture(id(i))));
+            mostHeld = Math.max(mostHeld, i + 1 - handedOver.size());
+        }
+
+        assertThat(awaited).containsExactly("up/f00100 " + (TreeBuilder.MAX_WAITING - 100 - 1));
+        assertThat(mostHeld).isLessThanOrEqualTo(TreeBuilder.MAX_WAITING);
+        builder.finish().join();
+        assertThat(handedOver).hasSize(20_000).doesNotHaveDuplicates();
+        assertThat(handedOver.subList(99, 102)).containsExactly("up/f00099", "up/f00100", "up/f00101");
+    }
+
+    /**
      * The walk is still in a directory of 5,000 files, some of whose content ids come late: the builder has already
      * encoded (and handed to the writer's cache) the entries whose ids are known, in order, and the listing it stores
      * at the end is byte for byte the one of the whole list.
