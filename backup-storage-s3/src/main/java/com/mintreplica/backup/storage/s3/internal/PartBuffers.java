@@ -14,13 +14,32 @@ public final class PartBuffers {
 
     /**
      * Reads up to {@code max} bytes, fewer only at the end of the stream. With {@code expected >= 0} (the bytes the
-     * stream still holds) the buffer is sized once; otherwise it starts at 1 MiB and grows once to {@code max}, so a
-     * small object never costs a whole part of memory and a large one costs little garbage.
+     * stream still holds) the buffer is sized once, to exactly those bytes when they are fewer than {@code max} (a
+     * pack's upload held it twice for a moment, in a buffer one byte longer and in its copy); otherwise it starts at
+     * 1 MiB and grows once to {@code max}, so a small object never costs a whole part of memory and a large one costs
+     * little garbage.
      */
     public static byte[] readUpTo(InputStream in, int max, long expected) throws IOException {
-        int initial = expected >= 0 ? (int) Math.min(max, expected + 1) : Math.min(max, 1024 * 1024);
-        byte[] buffer = new byte[Math.max(1, initial)];
-        int filled = 0;
+        if (expected >= 0 && expected < max) {
+            byte[] exact = new byte[(int) expected];
+            int filled = in.readNBytes(exact, 0, exact.length);
+            if (filled < exact.length) {
+                return Arrays.copyOf(exact, filled);
+            }
+            int more = in.read();
+            if (more < 0) {
+                return exact;
+            }
+            // more than said: read on as for an unknown length (the caller compares the lengths)
+            byte[] buffer = Arrays.copyOf(exact, max);
+            buffer[filled] = (byte) more;
+            return fill(in, buffer, filled + 1, max);
+        }
+        int initial = expected >= 0 ? max : Math.min(max, 1024 * 1024);
+        return fill(in, new byte[Math.max(1, initial)], 0, max);
+    }
+
+    private static byte[] fill(InputStream in, byte[] buffer, int filled, int max) throws IOException {
         while (filled < max) {
             if (filled == buffer.length) {
                 buffer = Arrays.copyOf(buffer, max);
