@@ -256,15 +256,19 @@ public final class IndexFile {
 
     /** The blob ids of {@code packs}, sorted, as the id part lists them. */
     public static byte[] idPart(List<PackBlobs> packs) {
-        java.util.TreeSet<BlobId> ids = new java.util.TreeSet<>();
-        packs.forEach(p -> p.blobs().forEach(b -> ids.add(b.id())));
-        byte[] out = new byte[ids.size() * BlobId.LENGTH];
-        int i = 0;
-        for (BlobId id : ids) {
-            System.arraycopy(id.bytes(), 0, out, i, BlobId.LENGTH);
-            i += BlobId.LENGTH;
+        int count = 0;
+        for (PackBlobs p : packs) {
+            count += p.blobs().size();
         }
-        return out;
+        byte[] ids = new byte[count * BlobId.LENGTH];
+        int at = 0;
+        for (PackBlobs p : packs) {
+            for (Packs.PackedBlob b : p.blobs()) {
+                System.arraycopy(b.id().raw(), 0, ids, at, BlobId.LENGTH);
+                at += BlobId.LENGTH;
+            }
+        }
+        return sortedOnce(ids, count);
     }
 
     /**
@@ -272,7 +276,8 @@ public final class IndexFile {
      * same plaintext always gives the same id part.
      */
     public static byte[] idPart(String objectName, byte[] plaintext) {
-        java.util.TreeSet<BlobId> ids = new java.util.TreeSet<>();
+        byte[][] ids = {new byte[1024 * BlobId.LENGTH]};
+        int[] count = {0};
         read(objectName, plaintext, new Visitor() {
             @Override
             public void pack(byte[] id, BlobType type, int blobs) {
@@ -280,16 +285,75 @@ public final class IndexFile {
 
             @Override
             public void blob(byte[] id, int offset, int length, int plainLength) {
-                ids.add(BlobId.wrap(id.clone()));
+                int at = count[0] * BlobId.LENGTH;
+                if (at == ids[0].length) {
+                    ids[0] = Arrays.copyOf(ids[0], 2 * at);
+                }
+                System.arraycopy(id, 0, ids[0], at, BlobId.LENGTH);
+                count[0]++;
             }
         });
-        byte[] out = new byte[ids.size() * BlobId.LENGTH];
-        int i = 0;
-        for (BlobId id : ids) {
-            System.arraycopy(id.raw(), 0, out, i, BlobId.LENGTH);
-            i += BlobId.LENGTH;
+        return sortedOnce(ids[0], count[0]);
+    }
+
+    /**
+     * The first {@code count} ids of {@code ids} (32 bytes each, one after the other), sorted in unsigned order with
+     * repeats dropped: the id part. Sorted in place (a heap sort), so a checkpoint of 32,768 blobs takes 1 MiB for it,
+     * where a {@code TreeSet} of ids took some 120 bytes an id.
+     */
+    static byte[] sortedOnce(byte[] ids, int count) {
+        byte[] swap = new byte[BlobId.LENGTH];
+        for (int i = count / 2 - 1; i >= 0; i--) {
+            siftDown(ids, i, count, swap);
         }
-        return out;
+        for (int end = count - 1; end > 0; end--) {
+            swap(ids, 0, end, swap);
+            siftDown(ids, 0, end, swap);
+        }
+        int kept = 0;
+        for (int i = 0; i < count; i++) {
+            if (kept > 0 && compare(ids, kept - 1, i) == 0) {
+                continue;
+            }
+            if (kept != i) {
+                System.arraycopy(ids, i * BlobId.LENGTH, ids, kept * BlobId.LENGTH, BlobId.LENGTH);
+            }
+            kept++;
+        }
+        return kept * BlobId.LENGTH == ids.length ? ids : Arrays.copyOf(ids, kept * BlobId.LENGTH);
+    }
+
+    private static void siftDown(byte[] ids, int i, int n, byte[] swap) {
+        while (true) {
+            int largest = i;
+            int left = 2 * i + 1;
+            int right = left + 1;
+            if (left < n && compare(ids, left, largest) > 0) {
+                largest = left;
+            }
+            if (right < n && compare(ids, right, largest) > 0) {
+                largest = right;
+            }
+            if (largest == i) {
+                return;
+            }
+            swap(ids, i, largest, swap);
+            i = largest;
+        }
+    }
+
+    private static int compare(byte[] ids, int a, int b) {
+        int x = a * BlobId.LENGTH;
+        int y = b * BlobId.LENGTH;
+        return Arrays.compareUnsigned(ids, x, x + BlobId.LENGTH, ids, y, y + BlobId.LENGTH);
+    }
+
+    private static void swap(byte[] ids, int a, int b, byte[] swap) {
+        int x = a * BlobId.LENGTH;
+        int y = b * BlobId.LENGTH;
+        System.arraycopy(ids, x, swap, 0, BlobId.LENGTH);
+        System.arraycopy(ids, y, ids, x, BlobId.LENGTH);
+        System.arraycopy(swap, 0, ids, y, BlobId.LENGTH);
     }
 
     /** The ids of an id part. */
