@@ -177,6 +177,34 @@ class S3FaultTest extends FaultProxyBucketTest {
         }
     }
 
+    @Test
+    void a_pack_whose_create_lost_its_answer_is_compared_with_what_is_stored_as_it_is_read() throws Exception {
+        // The check reads the stored object in pieces and compares each with the bytes sent, instead of holding a copy
+        // of a whole pack beside them (a writer's backup through a failing store ran out of heap there).
+        AtomicInteger puts = new AtomicInteger();
+        proxy.plan((method, target, n) -> method.equals("PUT") && target.contains("/data/") && puts.incrementAndGet() == 1
+                ? FaultProxy.Fault.RESET_IN_RESPONSE_BODY : FaultProxy.Fault.NONE);
+        byte[] pack = new byte[3 << 20];
+        new Random(11).nextBytes(pack);
+        byte[] other = pack.clone();
+        other[other.length - 1] ^= 1;
+        try (S3Sink sink = throughProxy().atomicCreate(true).build()) {
+            assertThat(sink.putIfAbsent("data/ab/pack", new ByteArrayInputStream(pack), pack.length, ObjectKind.DATA))
+                    .isTrue();
+            assertThat(puts.get()).as("the PUT and its retry").isEqualTo(2);
+
+            // another writer's object of the same length, different in its last byte, and a longer and shorter one
+            assertThat(sink.putIfAbsent("data/ab/pack", new ByteArrayInputStream(other), other.length, ObjectKind.DATA))
+                    .isFalse();
+            byte[] shorter = java.util.Arrays.copyOf(pack, pack.length - 1);
+            assertThat(sink.putIfAbsent("data/ab/pack", new ByteArrayInputStream(shorter), shorter.length, ObjectKind.DATA))
+                    .isFalse();
+            byte[] longer = java.util.Arrays.copyOf(pack, pack.length + 1);
+            assertThat(sink.putIfAbsent("data/ab/pack", new ByteArrayInputStream(longer), longer.length, ObjectKind.DATA))
+                    .isFalse();
+        }
+    }
+
     /** Whether a request is a multipart upload's completion. */
     private static boolean completion(String method, String target) {
         return method.equals("POST") && target.contains("uploadId=");

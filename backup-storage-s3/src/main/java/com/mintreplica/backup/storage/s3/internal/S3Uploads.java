@@ -149,12 +149,23 @@ public final class S3Uploads {
     private boolean storedContentEquals(String name, byte[] content) throws IOException {
         for (int read = 1; read <= COMPARE_READS; read++) {
             try (InputStream in = reads.open(name, 0, -1, Optional.empty())) {
-                byte[] stored = in.readNBytes(content.length + 1);
-                if (Arrays.equals(stored, content)) {
-                    return true;
+                // compared as it is read: a copy of the stored object beside the content ran a writer out of heap
+                byte[] buffer = new byte[(int) Math.min(64 * 1024, content.length + 1L)];
+                int at = 0;
+                boolean same = true;
+                int n;
+                while ((n = in.read(buffer, 0, (int) Math.min(buffer.length, content.length + 1L - at))) >= 0) {
+                    if (at + n > content.length) {
+                        return false; // longer: a length is not damaged by flipped bytes
+                    }
+                    same = same && Arrays.equals(buffer, 0, n, content, at, at + n);
+                    at += n;
                 }
-                if (stored.length != content.length) {
-                    return false; // a length is not damaged by flipped bytes
+                if (at != content.length) {
+                    return false;
+                }
+                if (same) {
+                    return true;
                 }
             } catch (NoSuchObjectException vanished) {
                 return false;
