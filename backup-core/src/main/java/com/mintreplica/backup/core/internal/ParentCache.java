@@ -76,8 +76,14 @@ public final class ParentCache {
     private static final int TAG = TAG_BITS / 8;
     /** A block's plaintext is cut after the record that reaches this size. */
     static final int BLOCK_BYTES = 32 * 1024;
-    /** The files a writer holds before it sorts them into a run on disk, in estimated heap bytes. */
-    static final long RUN_BYTES = 8L << 20;
+    /**
+     * The files a writer holds before it sorts them into a run on disk, in estimated heap bytes: a 32nd of the heap,
+     * between 1 and 8 MiB. A fixed 8 MiB (some 40,000 files, nearer 10 MB of real heap) was an eighth of a 64 MiB
+     * heap that no budget of the backup knew about.
+     */
+    static long runBytes(long maxHeap) {
+        return Math.max(1L << 20, Math.min(8L << 20, maxHeap / 32));
+    }
     /** Runs merged at once; more are merged in rounds, so memory stays bounded at any number of files. */
     static final int FAN_IN = 32;
     /** Decoded blocks a reader keeps (the walk meets directories in nearly sorted order). */
@@ -93,7 +99,7 @@ public final class ParentCache {
     private final long runBytes;
 
     public ParentCache(AccessControl.ParentCache settings, String repositoryId) {
-        this(settings, repositoryId, BLOCK_BYTES, RUN_BYTES);
+        this(settings, repositoryId, BLOCK_BYTES, runBytes(Runtime.getRuntime().maxMemory()));
     }
 
     /** With other block and run sizes (tests: many blocks and runs from few files). */

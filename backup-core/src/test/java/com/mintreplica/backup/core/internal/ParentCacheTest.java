@@ -409,6 +409,15 @@ class ParentCacheTest {
         assertThat(filesIn(temp.resolve("cache"))).containsExactly(file);
     }
 
+    /** The files held before a run is written take a 32nd of the heap, between 1 and 8 MiB (it was 8 MiB always). */
+    @Test
+    void the_files_held_before_a_run_is_written_are_a_share_of_the_heap() {
+        assertThat(ParentCache.runBytes(64L << 20)).isEqualTo(2L << 20);
+        assertThat(ParentCache.runBytes(128L << 20)).isEqualTo(4L << 20);
+        assertThat(ParentCache.runBytes(16L << 20)).isEqualTo(1L << 20);
+        assertThat(ParentCache.runBytes(4L << 30)).isEqualTo(8L << 20);
+    }
+
     @Test
     void files_are_ordered_by_directory_in_the_order_a_walk_enters_directories_then_by_name() {
         List<String> walk = List.of("z.txt", "a/x", "a/b/y", "a/b/c/x", "a/b-c/x", "a-b/x", "a-b/y", "a.d/x", "a0/x");
