@@ -1,10 +1,14 @@
 package com.mintreplica.backup.cli;
 
+import com.mintreplica.backup.core.InvalidInputException;
 import com.mintreplica.backup.core.Repository;
 import com.mintreplica.backup.core.Snapshot;
 import com.mintreplica.backup.core.SnapshotSelector;
+import com.mintreplica.backup.core.source.Entry;
 import com.mintreplica.backup.core.source.FileNames;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,27 +26,49 @@ final class LsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "A snapshot id (or unique prefix), latest, or latest@TIME.")
     String snapshot;
 
+    @Parameters(index = "1..*", paramLabel = "DIR", description = "List only the entries in these directories of the"
+            + " snapshot (as ls prints them, a leading / allowed, as restic's ls takes them); only the listings on the"
+            + " way are read.")
+    List<String> directories = List.of();
+
+    @Option(names = "--recursive", description = "With DIR: also list what is below its subdirectories.")
+    boolean recursive;
+
     @Option(names = "--json", description = "Print a JSON array of entries.")
     boolean json;
 
     @Override
     public Integer call() {
+        if (recursive && directories.isEmpty()) {
+            throw new InvalidInputException("--recursive goes with one or more DIR arguments; without them ls lists every"
+                    + " entry of the snapshot");
+        }
         try (Repository repo = repository.open(root)) {
             Snapshot s = repo.snapshot(SnapshotSelector.parse(snapshot));
             // Entry by entry as the snapshot's directories are read: a listing of millions needs no more memory.
             if (json) {
                 try (Json.ArrayWriter out = new Json.ArrayWriter(root.out)) {
-                    repo.forEachEntry(s, e -> out.write(Json.entry(e)));
+                    forEach(repo, s, e -> out.write(Json.entry(e)));
                 }
                 return MintBackup.OK;
             }
-            repo.forEachEntry(s, e -> root.out.println(line(e)));
+            forEach(repo, s, e -> root.out.println(line(e)));
         }
         return MintBackup.OK;
     }
 
+    private void forEach(Repository repo, Snapshot s, Consumer<Entry> action) {
+        if (directories.isEmpty()) {
+            repo.forEachEntry(s, action);
+            return;
+        }
+        for (String directory : directories) {
+            repo.forEachEntryIn(s, directory, recursive, action);
+        }
+    }
+
     /** An entry as `ls -l` shows one: type, mode, size, time, path, and where a link points. */
-    static String line(com.mintreplica.backup.core.source.Entry e) {
+    static String line(Entry e) {
         String type = switch (e.type()) {
             case REGULAR -> "-";
             case DIRECTORY -> "d";

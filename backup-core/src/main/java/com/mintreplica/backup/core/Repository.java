@@ -411,6 +411,77 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
+     * Hands the entries inside one directory of a snapshot to {@code action}, in snapshot order (restic's {@code ls
+     * SNAPSHOT DIR}): those directly in it, or with {@code recursive} everything below it. Only the listings on the way
+     * to the directory, its own and (with {@code recursive}) those below it are read: one directory of a snapshot of
+     * millions of entries costs a few listings.
+     *
+     * @param directory a path as {@code ls} prints it (a byte that is not UTF-8 as {@code \xff}), with or without a
+     *     leading '/'; "" or "/" is the top of the snapshot
+     * @throws NotFoundException when the snapshot has nothing at {@code directory}
+     * @throws InvalidInputException when the entry there is not a directory
+     */
+    public void forEachEntryIn(Snapshot snapshot, String directory, boolean recursive,
+                               java.util.function.Consumer<Entry> action) {
+        Objects.requireNonNull(action, "action");
+        Manifest manifest = store.manifest(snapshot.id());
+        String dir = directory;
+        while (dir.startsWith("/")) {
+            dir = dir.substring(1);
+        }
+        while (dir.endsWith("/")) {
+            dir = dir.substring(0, dir.length() - 1);
+        }
+        // as given, else as `ls` shows it (a byte that is not UTF-8 as \xff: the command line cannot carry it)
+        String shown = com.mintreplica.backup.core.source.FileNames.parseDisplayed(dir);
+        Optional<EntryType> met = walkIn(manifest, dir, recursive, action);
+        if (met.isEmpty() && !shown.equals(dir)) {
+            met = walkIn(manifest, shown, recursive, action);
+        }
+        if (met.isEmpty()) {
+            throw new NotFoundException("snapshot " + snapshot.id() + " has no directory '" + directory
+                    + "': `mint-backup ls " + snapshot.id() + "` lists its entries");
+        }
+        if (met.get() != EntryType.DIRECTORY) {
+            throw new InvalidInputException("'" + directory + "' in snapshot " + snapshot.id() + " is a "
+                    + met.get().name().toLowerCase(java.util.Locale.ROOT) + ", not a directory");
+        }
+    }
+
+    /**
+     * Walks the listings on the way to {@code top} and inside it, handing what is inside to {@code action}; returns
+     * the type of the entry at {@code top} (a directory for the top of the snapshot), or empty when there is none.
+     */
+    private Optional<EntryType> walkIn(Manifest manifest, String top, boolean recursive,
+                                       java.util.function.Consumer<Entry> action) {
+        String prefix = top.isEmpty() ? "" : top + "/";
+        EntryType[] met = {top.isEmpty() ? EntryType.DIRECTORY : null};
+        SnapshotWalker.of(store, manifest)
+                // on the way to the directory (its ancestors and itself), or inside it
+                .selection(path -> path.startsWith(prefix) || prefix.startsWith(path + "/"))
+                .descend(path -> {
+                    if (path.equals(top)) {
+                        met[0] = EntryType.DIRECTORY; // also an implicit one, which the walk does not hand over
+                    }
+                    return recursive || !path.startsWith(prefix);
+                })
+                .forEach(item -> {
+                    String path = item.entry().path();
+                    if (path.equals(top)) {
+                        met[0] = item.entry().type();
+                    } else if (path.startsWith(prefix)) {
+                        if (met[0] == null) {
+                            met[0] = EntryType.DIRECTORY; // a flat snapshot's directory that was never an entry
+                        }
+                        if (recursive || path.indexOf('/', prefix.length()) < 0) {
+                            action.accept(item.entry());
+                        }
+                    }
+                });
+        return Optional.ofNullable(met[0]);
+    }
+
+    /**
      * The entries of {@code snapshots} that a pattern matches (restic's {@code find}), handed to {@code found} snapshot
      * by snapshot, each in its snapshot's order. Patterns match as {@link Restore#exclude(java.util.Collection)
      * restore's --exclude} does, the entry's own path only: {@code *.pdf} a name at any depth, {@code /srv/app/*.log}

@@ -33,6 +33,7 @@ public final class SnapshotWalker implements Iterator<Manifest.Item> {
     private final Store store;
     private final Manifest manifest;
     private Predicate<String> selection = path -> true;
+    private Predicate<String> descend = path -> true;
     private IdSet visited;
     private BiConsumer<BlobId, String> onTree = (id, path) -> { };
     private Loader loader;
@@ -73,6 +74,15 @@ public final class SnapshotWalker implements Iterator<Manifest.Item> {
      */
     public SnapshotWalker selection(Predicate<String> value) {
         this.selection = value;
+        return this;
+    }
+
+    /**
+     * Enters only the directories {@code value} accepts among those the selection accepts; the others are still
+     * walked past as entries (`ls` of one directory lists its subdirectories without reading their listings).
+     */
+    public SnapshotWalker descend(Predicate<String> value) {
+        this.descend = value;
         return this;
     }
 
@@ -174,7 +184,7 @@ public final class SnapshotWalker implements Iterator<Manifest.Item> {
             if (!selection.test(path)) {
                 continue;
             }
-            if (child.isDirectory()) {
+            if (child.isDirectory() && descend.test(path)) {
                 BlobId subtree = child.subtree().get();
                 onTree.accept(subtree, path);
                 if (visited == null || visited.add(subtree)) {
