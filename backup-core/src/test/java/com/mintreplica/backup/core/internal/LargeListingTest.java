@@ -268,26 +268,13 @@ class LargeListingTest {
         List<String> handedOver = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<BlobId> held = new CompletableFuture<>();
         List<Integer> flushes = new ArrayList<>();
-        TreeBuilder.Admission admission = new TreeBuilder.Admission() {
-            @Override
-            public void acquire(long bytes, String directory) {
-            }
-
-            @Override
-            public void release(long bytes) {
-            }
-
+        TreeBuilder<Void> builder = inDirectoryUp(handedOver, new NoBudget() {
             @Override
             public void flush() {
                 flushes.add(handedOver.size());
                 held.complete(id(100));   // the batch went to a worker, which hashed it
             }
-        };
-        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, listing -> BlobId.wrap(Sha256.hash(Codec.concatenate(listing.parts()))),
-                Runnable::run, f -> f, "test", admission);
-        builder.onFile(item -> handedOver.add(item.entry().path()));
-        builder.position("up");
-        builder.addDirectory(Entry.directory("up").mode(0755).build());
+        });
         for (int i = 0; i < 5_000; i++) {
             String name = String.format("f%05d", i);
             builder.position("up/" + name);
@@ -315,27 +302,14 @@ class LargeListingTest {
         List<String> handedOver = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<BlobId> late = new CompletableFuture<>();
         List<String> awaited = new ArrayList<>();
-        TreeBuilder.Admission admission = new TreeBuilder.Admission() {
-            @Override
-            public void acquire(long bytes, String directory) {
-            }
-
-            @Override
-            public void release(long bytes) {
-            }
-
+        TreeBuilder<Void> builder = inDirectoryUp(handedOver, new NoBudget() {
             @Override
             public boolean await(CompletableFuture<?> work, String path, int behind) {
                 awaited.add(path + " " + behind);
                 late.complete(id(100)); // the worker got its room
-                return TreeBuilder.Admission.super.await(work, path, behind);
+                return super.await(work, path, behind);
             }
-        };
-        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null, listing -> BlobId.wrap(Sha256.hash(Codec.concatenate(listing.parts()))),
-                Runnable::run, f -> f, "test", admission);
-        builder.onFile(item -> handedOver.add(item.entry().path()));
-        builder.position("up");
-        builder.addDirectory(Entry.directory("up").mode(0755).build());
+        });
         int mostHeld = 0;
         for (int i = 0; i < 20_000; i++) {
             String name = String.format("f%05d", i);
@@ -349,6 +323,28 @@ class LargeListingTest {
         builder.finish().join();
         assertThat(handedOver).hasSize(20_000).doesNotHaveDuplicates();
         assertThat(handedOver.subList(99, 102)).containsExactly("up/f00099", "up/f00100", "up/f00101");
+    }
+
+    /** An admission that takes no budget: only what a test overrides. */
+    private abstract static class NoBudget implements TreeBuilder.Admission {
+        @Override
+        public void acquire(long bytes, String directory) {
+        }
+
+        @Override
+        public void release(long bytes) {
+        }
+    }
+
+    /** A builder in the open directory {@code up}, handing each file it encodes to {@code handedOver}. */
+    private static TreeBuilder<Void> inDirectoryUp(List<String> handedOver, TreeBuilder.Admission admission) {
+        TreeBuilder<Void> builder = new TreeBuilder<>(null, (p, n, path) -> null,
+                listing -> BlobId.wrap(Sha256.hash(Codec.concatenate(listing.parts()))), Runnable::run, f -> f, "test",
+                admission);
+        builder.onFile(item -> handedOver.add(item.entry().path()));
+        builder.position("up");
+        builder.addDirectory(Entry.directory("up").mode(0755).build());
+        return builder;
     }
 
     /**
