@@ -128,6 +128,24 @@ class FormatVersion1Test {
 
     @ParameterizedTest
     @ValueSource(strings = {"chunked", "single"})
+    void ls_of_one_directory_of_a_flat_snapshot_lists_what_is_in_it(String layout) throws Exception {
+        try (Repository repo = open(layout)) {
+            Snapshot flat = repo.snapshot(SnapshotSelector.latest());
+            List<String> in = new ArrayList<>();
+            repo.forEachEntryIn(flat, "/docs", false, e -> in.add(e.path()));
+            assertThat(in).containsExactly("docs/readme.txt", "docs/ledger.csv", "docs/empty");
+            in.clear();
+            // a directory the source named no entry for: the flat manifest has only what is below it
+            repo.forEachEntryIn(flat, "dump", true, e -> in.add(e.path()));
+            assertThat(in).containsExactly("dump/orders.bson");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> repo.forEachEntryIn(flat, "docs/readme.txt", false, e -> { }))
+                    .isInstanceOf(com.mintreplica.backup.core.InvalidInputException.class);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked", "single"})
     void a_new_backup_on_top_of_a_flat_parent_is_a_tree_and_reuses_unchanged_files(String layout) throws Exception {
         try (Repository repo = open(layout)) {
             Snapshot flat = repo.snapshot(SnapshotSelector.latest());
